@@ -1,0 +1,3 @@
+"""Pharmacogenomic dosing advisor for drug-resistant epilepsy (decision support)."""
+
+__version__ = "0.1.0"

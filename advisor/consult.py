@@ -1,0 +1,114 @@
+"""One consultation: patient -> flags, doses, DRE status, risk, regimens (the JSON contract)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from advisor import __version__
+from advisor.dosing import recommend_doses
+from advisor.dre import classify
+from advisor.frame import PatientFrame, frame_from_patients
+from advisor.genotype import column
+from advisor.knowledge import KnowledgeBase
+from advisor.patient import Patient, load_patient
+from advisor.regimens import suggest
+from advisor.rules import evaluate
+
+DISCLAIMER = (
+    "Decision support for healthcare professionals. It does not replace clinical judgment: "
+    "check every recommendation against the patient's full clinical picture, current product "
+    "labels and local guidance. Pharmacogenomic evidence for ABCB1, CYP3A4/5 and GABA-A "
+    "variants is weak or contested and is shown for information only.")
+
+
+def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, Any]:
+    """Translated genotypes of one row, keyed by input key (gene, rsID or HLA allele)."""
+    out: dict[str, Any] = {}
+    for key, calls in frame.lookup.items():
+        display = frame.calls[column(key, "display")].iloc[row]
+        if display is None or pd.isna(display):
+            continue
+        call = calls[display]
+        entry: dict[str, Any] = {
+            "gene": call.gene, "diplotype_or_genotype": call.display,
+            "phenotype": call.phenotype, "evidence": list(call.evidence),
+            "contested": call.contested, "source": "genotypes"}
+        if call.activity_score is not None:
+            entry["activity_score"] = call.activity_score
+        out[key] = entry
+    return out
+
+
+def _flag_records(flags: pd.DataFrame) -> list[dict[str, Any]]:
+    records = []
+    for f in flags.itertuples(index=False):
+        rec = {"category": f.category, "drug": f.drug, "gene": f.gene, "action": f.action,
+               "severity": f.severity, "message": f.message, "evidence": list(f.evidence),
+               "evidence_level": f.evidence_level, "contested": bool(f.contested),
+               "rule": f.rule}
+        if f.interacting_drug is not None and not pd.isna(f.interacting_drug):
+            rec["interacting_drug"] = f.interacting_drug
+        records.append(rec)
+    return records
+
+
+def _cited(kb: KnowledgeBase, result: dict[str, Any]) -> dict[str, Any]:
+    ids: list[str] = []
+
+    def walk(obj: Any) -> None:
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if k == "evidence" and isinstance(v, list):
+                    ids.extend(x for x in v if isinstance(x, str))
+                else:
+                    walk(v)
+        elif isinstance(obj, list):
+            for item in obj:
+                walk(item)
+
+    walk(result)
+    return {sid: kb.sources[sid].model_dump(exclude_none=True)
+            for sid in dict.fromkeys(ids) if sid in kb.sources}
+
+
+def consult(kb: KnowledgeBase, patient: Patient) -> dict[str, Any]:
+    """The full consult result for one validated patient."""
+    frame = frame_from_patients(kb, [patient])
+    flags = evaluate(kb, frame)
+    dre = classify(kb, patient)
+    candidates = frame.candidates.loc[frame.candidates["row"] == 0, "drug"].tolist()
+    note = None
+    if dre.status == "drug_resistant":
+        note = ("Drug-resistant epilepsy: consider early rational polytherapy (distinct "
+                "mechanisms) alongside referral to an epilepsy centre.")
+    result: dict[str, Any] = {
+        "patient_id": patient.id,
+        "phenotypes": phenotypes(kb, frame, 0),
+        "flags": _flag_records(flags),
+        "doses": [d.as_dict() for d in recommend_doses(kb, frame, flags, 0)],
+        "dre": dre.as_dict(),
+        "risk": None,
+        "risk_note": "No drug-resistance risk model is installed in this version.",
+        "regimens": [r.as_dict() for r in suggest(kb, patient, flags, candidates,
+                                                  polytherapy_note=note)],
+        "candidate_drugs": candidates,
+        "provenance": {
+            "advisor_version": __version__,
+            "knowledgebase_version": kb.version,
+            "knowledgebase_sha256": kb.sha256,
+            "model_version": None,
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        },
+        "disclaimer": DISCLAIMER,
+    }
+    result["sources"] = _cited(kb, result)
+    return result
+
+
+def consult_file(kb: KnowledgeBase, path: str | Path) -> dict[str, Any]:
+    """Load, validate and consult one patient file."""
+    return consult(kb, load_patient(kb, path))

@@ -1,0 +1,129 @@
+"""The engine's input: a table of patients (a consult is a table of one).
+
+:class:`PatientFrame` holds translated genotypes and clinical context column-wise, and the
+patient-drug pairs (candidates, current medications, tolerated past drugs) as long tables
+keyed by the row position, so every later stage is a vectorised join.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from advisor.genotype import Call, translate_table
+from advisor.knowledge import KnowledgeBase
+from advisor.patient import Patient
+
+PAIR_COLUMNS = ["row", "drug"]
+
+
+@dataclass
+class PatientFrame:
+    ids: pd.Series  # row position -> patient/sample id
+    calls: pd.DataFrame  # translated genotype columns, see advisor.genotype.table
+    seizure_types: pd.DataFrame  # bool, one column per vocabulary seizure type
+    syndrome: pd.Series
+    age_years: pd.Series
+    weight_kg: pd.Series
+    sex: pd.Series
+    candidates: pd.DataFrame  # row, drug: drugs to judge
+    current: pd.DataFrame  # row, drug: current medications (ASMs and co-medications)
+    tolerated: pd.DataFrame  # row, drug: taken without intolerance for the exposure threshold
+    lookup: dict[str, dict[str, Call]]
+    genotype_errors: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _pairs(rows: Sequence[int], drugs: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({"row": np.asarray(rows, dtype=np.int64),
+                         "drug": pd.Series(list(drugs), dtype=object)})
+
+
+def spectrum_candidates(kb: KnowledgeBase, seizure: pd.DataFrame,
+                        syndrome: pd.Series) -> pd.DataFrame:
+    """Every ASM whose spectrum covers one of a row's seizure types or its syndrome."""
+    drugs = list(kb.drugs)
+    types = list(seizure.columns)
+    by_type = np.array([[t in kb.drugs[d].spectrum.seizure_types
+                         and not kb.drugs[d].spectrum.syndrome_only for t in types]
+                        for d in drugs], dtype=bool)
+    fits = seizure.to_numpy(dtype=bool) @ by_type.T.astype(np.int64) > 0
+    syn = syndrome.to_numpy(dtype=object)
+    for j, d in enumerate(drugs):
+        listed = kb.drugs[d].spectrum.syndromes
+        if listed:
+            fits[:, j] |= np.isin(syn, listed)
+    rows, cols = np.nonzero(fits)
+    return _pairs(rows, np.asarray(drugs, dtype=object)[cols])
+
+
+def build_frame(
+    kb: KnowledgeBase,
+    *,
+    ids: Sequence[str],
+    genotypes: pd.DataFrame,
+    seizure: pd.DataFrame,
+    syndrome: pd.Series,
+    age_years: pd.Series,
+    weight_kg: pd.Series,
+    sex: pd.Series,
+    current: pd.DataFrame,
+    extra_candidates: pd.DataFrame,
+    tolerated: pd.DataFrame,
+    restrict_to: Sequence[str] | None = None,
+) -> PatientFrame:
+    """Assemble a frame; candidates = spectrum fits + current ASMs + extra candidates.
+
+    ``restrict_to`` (cohort screens) judges exactly those drugs for every row instead.
+    """
+    n = len(ids)
+    index = pd.RangeIndex(n)
+    calls, errors, lookup = translate_table(kb, genotypes.set_axis(index))
+    if restrict_to is not None:
+        rows = np.repeat(np.arange(n), len(restrict_to))
+        candidates = _pairs(rows, list(restrict_to) * n)
+    else:
+        current_asms = current[current["drug"].isin(list(kb.drugs))]
+        candidates = pd.concat([spectrum_candidates(kb, seizure, syndrome), current_asms,
+                                extra_candidates], ignore_index=True)
+    candidates = candidates.drop_duplicates().sort_values(PAIR_COLUMNS, ignore_index=True)
+    return PatientFrame(
+        ids=pd.Series(list(ids), index=index, dtype=object), calls=calls,
+        seizure_types=seizure.set_axis(index).astype(bool), syndrome=syndrome.set_axis(index),
+        age_years=pd.to_numeric(age_years.set_axis(index), errors="coerce"),
+        weight_kg=pd.to_numeric(weight_kg.set_axis(index), errors="coerce"),
+        sex=sex.set_axis(index), candidates=candidates, current=current.reset_index(drop=True),
+        tolerated=tolerated.reset_index(drop=True), lookup=lookup, genotype_errors=errors)
+
+
+def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> PatientFrame:
+    """A frame from validated patient files (the consult path)."""
+    types = list(kb.vocabulary.seizure_types)
+    seizure = pd.DataFrame([[t in p.seizure_types for t in types] for p in patients],
+                           columns=types, dtype=bool)
+    keys = sorted({k for p in patients for k in p.genotypes})
+    genotypes = pd.DataFrame([[p.genotypes.get(k) for k in keys] for p in patients],
+                             columns=keys, dtype=object)
+    threshold = kb.dre.definition.tolerated_exposure_months
+    current, extra, tolerated = [], [], []
+    for row, p in enumerate(patients):
+        current += [(row, d) for d in p.current_medications]
+        extra += [(row, d) for d in p.candidate_drugs]
+        tolerated += [(row, t.drug) for t in p.medication_history
+                      if t.outcome != "intolerance" and (t.duration_months or 0) >= threshold]
+
+    def long(pairs: list[tuple[int, str]]) -> pd.DataFrame:
+        return _pairs([r for r, _ in pairs], [d for _, d in pairs])
+
+    return build_frame(
+        kb, ids=[p.id or "" for p in patients], genotypes=genotypes, seizure=seizure,
+        syndrome=pd.Series([p.syndrome for p in patients], dtype=object),
+        age_years=pd.Series([p.age_years for p in patients], dtype=float),
+        weight_kg=pd.Series([p.weight_kg for p in patients], dtype=float),
+        sex=pd.Series([p.sex for p in patients], dtype=object),
+        current=long(current), extra_candidates=long(extra), tolerated=long(tolerated))

@@ -1,0 +1,97 @@
+"""Translate a table of genotypes (one row per patient, one column per input key).
+
+A single patient is a table of one row; a cohort is the same call on a chunk. Each
+column is factorised so that every distinct value is translated once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from advisor.genotype.calls import Call, GenotypeError, translate
+from advisor.knowledge import KnowledgeBase
+
+FIELDS = ("display", "value", "phenotype", "activity_score")
+ERROR_COLUMNS = ["row", "field", "value", "error"]
+
+
+def column(key: str, field: str) -> str:
+    """Name of a translated column, e.g. ``CYP2C9.phenotype``."""
+    return f"{key}.{field}"
+
+
+def _hashable(value: Any) -> Any:
+    return json.dumps(value, sort_keys=True) if isinstance(value, dict | list) else value
+
+
+def _present(series: pd.Series) -> np.ndarray:
+    blank = series.isna().to_numpy().copy()
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        as_text = series.astype("string").str.strip()
+        blank |= (as_text == "").fillna(True).to_numpy()
+    return ~blank
+
+
+def translate_table(
+    kb: KnowledgeBase, genotypes: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, Call]]]:
+    """Translate every genotype column.
+
+    Returns ``(calls, errors, lookup)``: ``calls`` has, per input key, the columns of
+    :data:`FIELDS` (missing where untested or erroneous); ``errors`` lists each bad cell as
+    ``row, field, value, error``; ``lookup`` maps key -> display value -> :class:`Call`
+    (for evidence and reports).
+    """
+    unknown = [key for key in genotypes.columns if key not in kb.input_keys]
+    if unknown:
+        raise GenotypeError(f"unknown gene or genotype key {unknown[0]!r}")
+    out: dict[str, Any] = {}
+    errors: list[pd.DataFrame] = []
+    lookup: dict[str, dict[str, Call]] = {}
+    n = len(genotypes)
+    for key in genotypes.columns:
+        series = genotypes[key]
+        present = _present(series)
+        values = series[present]
+        try:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            originals = list(uniques)
+        except TypeError:  # dict cells (variant mappings) from patient files
+            keyed = values.map(_hashable)
+            codes, uniques = pd.factorize(keyed, use_na_sentinel=False)
+            first = pd.Series(np.arange(len(keyed))).groupby(codes).first().to_numpy()
+            originals = [values.iloc[i] for i in first]
+        calls: list[Call | None] = []
+        messages: list[str | None] = []
+        for raw in originals:
+            try:
+                calls.append(translate(kb, key, raw))
+                messages.append(None)
+            except GenotypeError as exc:
+                calls.append(None)
+                messages.append(str(exc))
+        lookup[key] = {c.display: c for c in calls if c is not None}
+        for field in FIELDS:
+            per_unique = np.array([getattr(c, field) if c else None for c in calls] + [None],
+                                  dtype=object)
+            full = np.full(n, None, dtype=object)
+            full[present] = per_unique[codes] if len(codes) else []
+            out[column(key, field)] = full
+        bad = np.array([*(m is not None for m in messages), False])[codes] if len(codes) else []
+        if len(bad) and bad.any():
+            rows = values.index[bad]
+            msg = np.array([*messages, None], dtype=object)[codes][bad]
+            errors.append(pd.DataFrame({
+                "row": rows, "field": key, "value": values[bad].map(str).to_numpy(),
+                "error": msg}))
+    calls_df = pd.DataFrame(out, index=genotypes.index)
+    for key in genotypes.columns:
+        name = column(key, "activity_score")
+        calls_df[name] = pd.to_numeric(calls_df[name], errors="coerce")
+    errors_df = (pd.concat(errors, ignore_index=True) if errors
+                 else pd.DataFrame(columns=ERROR_COLUMNS))
+    return calls_df, errors_df, lookup

@@ -1,0 +1,83 @@
+"""Guideline and label cases (tests/cases/*.yaml) through the full consult."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from advisor.consult import consult
+from advisor.patient import validate_patient
+
+CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
+
+
+def _matches(record: dict, spec: dict) -> bool:
+    return all(record.get(k) == v for k, v in spec.items())
+
+
+@pytest.fixture(scope="module")
+def results(kb):
+    out = {}
+    for path in CASES:
+        case = yaml.safe_load(path.read_text())
+        out[path.stem] = (case, consult(kb, validate_patient(kb, case["patient"])))
+    return out
+
+
+@pytest.mark.parametrize("name", [p.stem for p in CASES])
+def test_case(results, name):
+    case, res = results[name]
+    exp = case["expect"]
+    for spec in exp.get("flags", []):
+        assert any(_matches(f, spec) for f in res["flags"]), f"missing flag {spec}"
+    for spec in exp.get("no_flags", []):
+        hits = [f for f in res["flags"] if _matches(f, spec)]
+        assert not hits, f"unexpected flag(s) for {spec}: {hits}"
+    doses = {d["drug"]: d for d in res["doses"]}
+    for spec in exp.get("doses", []):
+        dose = doses[spec["drug"]]
+        if "adjustment_percent" in spec:
+            assert dose["adjustment_percent"] == spec["adjustment_percent"], dose
+        if "recommended_max_le" in spec:
+            assert dose["recommended_daily_mg"][1] <= spec["recommended_max_le"], dose
+        if "start_daily_mg" in spec:
+            assert dose["start_daily_mg"] == spec["start_daily_mg"], dose
+        if spec.get("below_standard"):
+            assert dose["recommended_daily_mg"][1] < dose["standard_daily_mg"][1], dose
+            assert dose["adjustment_percent"] < 0
+        assert dose["basis"] and dose["evidence"]
+    if "dre" in exp:
+        for key, value in exp["dre"].items():
+            assert res["dre"][key] == value, (key, res["dre"])
+    if "dre_next_steps" in exp:
+        assert [s["id"] for s in res["dre"]["next_steps"]] == exp["dre_next_steps"]
+    regimens = res["regimens"]
+    for drug in exp.get("regimens_exclude", []):
+        assert all(drug not in r["drugs"] for r in regimens), drug
+    if "regimens_min" in exp:
+        assert len(regimens) >= exp["regimens_min"]
+    for combo in exp.get("regimens_include", []):
+        assert any(set(combo) <= set(r["drugs"]) for r in regimens), combo
+    if "regimen_warning" in exp:
+        spec = exp["regimen_warning"]
+        with_drug = [r for r in regimens if spec["drug"] in r["drugs"]]
+        assert all(any(spec["contains"] in w for w in r["warnings"]) for r in with_drug)
+    for drug in exp.get("top_regimen_excludes", []):
+        assert regimens and drug not in regimens[0]["drugs"]
+
+
+def test_every_flag_and_regimen_explains_itself(results):
+    for _, res in results.values():
+        for flag in res["flags"]:
+            assert flag["message"] and flag["evidence"] and flag["evidence_level"]
+            assert set(flag["evidence"]) <= set(res["sources"])
+        for reg in res["regimens"]:
+            assert reg["rationale"] and len(reg["mechanisms"]) == len(reg["drugs"])
+
+
+def test_regimens_never_pair_one_primary_mechanism_in_top(results):
+    for _, res in results.values():
+        for reg in res["regimens"][:3]:
+            assert len(set(reg["mechanisms"])) == len(reg["mechanisms"]), reg

@@ -1,0 +1,115 @@
+"""`advisor kb validate` on the shipped knowledge base and on broken copies."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from advisor.cli import main
+from advisor.knowledge import KnowledgeBaseInvalid, load_knowledgebase, validate_knowledgebase
+from tests.conftest import KB_DIR
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "kb"
+    shutil.copytree(KB_DIR, dest)
+    return dest
+
+
+def test_shipped_kb_is_valid(capsys):
+    assert validate_knowledgebase(KB_DIR) == []
+    assert main(["kb", "validate", str(KB_DIR)]) == 0
+    out = capsys.readouterr().out
+    assert "is valid" in out and "sha256" in out
+
+
+def test_kb_has_version_and_content_hash(kb):
+    assert kb.version
+    assert len(kb.sha256) == 64
+    assert load_knowledgebase(KB_DIR).sha256 == kb.sha256  # deterministic
+
+
+def test_content_hash_changes_with_content(kb, kb_copy):
+    path = kb_copy / "manifest.yaml"
+    path.write_text(path.read_text() + "\n# reviewer note\n")
+    assert load_knowledgebase(kb_copy).sha256 != kb.sha256
+
+
+def _first_rule_file(kb_dir: Path) -> Path:
+    return sorted((kb_dir / "rules").glob("*.yaml"))[0]
+
+
+def test_rule_naming_undefined_drug_fails(kb_copy, capsys):
+    path = _first_rule_file(kb_copy)
+    data = yaml.safe_load(path.read_text())
+    data["rules"][0]["drugs"] = {"names": ["notadrug"]}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert main(["kb", "validate", str(kb_copy)]) == 1
+    out = capsys.readouterr().out
+    assert f"rules/{path.name}:" in out
+    assert "unknown drug 'notadrug'" in out
+
+
+def test_yaml_syntax_error_reported_with_file_and_line(kb_copy, capsys):
+    path = kb_copy / "drugs" / "lamotrigine.yaml"
+    lines = path.read_text().splitlines()
+    lines.insert(3, "synonyms: [unclosed, list")
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["kb", "validate", str(kb_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "drugs/lamotrigine.yaml:" in out
+    assert "YAML syntax error: line" in out
+    assert "Traceback" not in out
+
+
+def test_missing_source_and_unknown_key_reported(kb_copy):
+    path = kb_copy / "drugs" / "valproate.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["spectrum"]["evidence"]["sources"] = ["PMID-0000000"]
+    data["colour"] = "blue"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    problems = [str(p) for p in validate_knowledgebase(kb_copy)]
+    assert any(p.startswith("drugs/valproate.yaml: colour:") for p in problems)
+    data.pop("colour")
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    problems = [str(p) for p in validate_knowledgebase(kb_copy)]
+    assert "drugs/valproate.yaml: spectrum.evidence.sources.0: unknown source 'PMID-0000000' " \
+           "(not in sources.yaml)" in problems
+
+
+def test_entry_without_evidence_is_rejected(kb_copy):
+    path = kb_copy / "interactions.yaml"
+    data = yaml.safe_load(path.read_text())
+    del data["interactions"][0]["evidence"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    problems = [str(p) for p in validate_knowledgebase(kb_copy)]
+    assert "interactions.yaml: interactions.0.evidence: Field required" in problems
+
+
+def test_duplicate_yaml_key_is_an_error(kb_copy):
+    path = kb_copy / "manifest.yaml"
+    path.write_text(path.read_text() + "version: 9.9.9\n")
+    problems = [str(p) for p in validate_knowledgebase(kb_copy)]
+    assert any("manifest.yaml" in p and "duplicate key 'version'" in p for p in problems)
+
+
+def test_load_raises_with_every_problem(kb_copy):
+    (kb_copy / "sources.yaml").write_text("sources: {}\n")
+    with pytest.raises(KnowledgeBaseInvalid) as exc:
+        load_knowledgebase(kb_copy)
+    assert len(exc.value.problems) > 10
+    assert all("unknown source" in p.message for p in exc.value.problems)
+
+
+def test_allele_with_unknown_variant_is_reported(kb_copy):
+    path = kb_copy / "genes" / "CYP2C9.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["alleles"][3]["defining"] = {"rs000": "A"}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    problems = [str(p) for p in validate_knowledgebase(kb_copy)]
+    assert "genes/CYP2C9.yaml: alleles.3.defining: unknown variant 'rs000'" in problems
+
