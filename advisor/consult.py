@@ -45,14 +45,14 @@ def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, An
 
 def _flag_records(flags: pd.DataFrame) -> list[dict[str, Any]]:
     records = []
-    for f in flags.itertuples(index=False):
-        rec = {"category": f.category, "drug": f.drug, "gene": f.gene, "action": f.action,
-               "severity": f.severity, "message": f.message, "evidence": list(f.evidence),
-               "evidence_level": f.evidence_level, "contested": bool(f.contested),
-               "rule": f.rule}
-        if f.interacting_drug is not None and not pd.isna(f.interacting_drug):
-            rec["interacting_drug"] = f.interacting_drug
-        records.append(rec)
+    for f in flags.drop(columns="row").to_dict("records"):
+        other = f.pop("interacting_drug")
+        f.update(evidence=list(f["evidence"]), contested=bool(f["contested"]))
+        if isinstance(other, str):
+            f["interacting_drug"] = other
+        if not isinstance(f["gene"], str):
+            f["gene"] = None
+        records.append(f)
     return records
 
 

@@ -133,7 +133,9 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
     weight = frame.weight_kg.iloc[row]
     age = None if pd.isna(age) else float(age)
     weight = None if pd.isna(weight) else float(weight)
-    mine = flags[flags["row"] == row]
+    by_drug: dict[str, list[dict[str, Any]]] = {}
+    for flag in flags[flags["row"] == row].to_dict("records"):
+        by_drug.setdefault(flag["drug"], []).append(flag)
     doses = []
     for drug_name in frame.candidates.loc[frame.candidates["row"] == row, "drug"]:
         drug = kb.drugs[drug_name]
@@ -143,15 +145,15 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
         if std_ev:
             dose.evidence += std_ev.sources
         changes: list[tuple[DoseChange, str, Evidence]] = []
-        for flag in mine[mine["drug"] == drug_name].itertuples():
-            if flag.rule in rule_dose:
-                change, ev = rule_dose[flag.rule]
-                changes.append((change, f"rule {flag.rule}", ev))
-            elif flag.rule in inter_dose:
-                inter = inter_dose[flag.rule]
-                if drug_name in inter.victims and flag.interacting_drug in inter.perpetrators:
-                    changes.append((inter.dose, f"with {flag.interacting_drug}",
-                                    inter.evidence))
+        for flag in by_drug.get(drug_name, []):
+            rule, other = flag["rule"], flag["interacting_drug"]
+            if rule in rule_dose:
+                change, ev = rule_dose[rule]
+                changes.append((change, f"rule {rule}", ev))
+            elif rule in inter_dose:
+                inter = inter_dose[rule]
+                if drug_name in inter.victims and other in inter.perpetrators:
+                    changes.append((inter.dose, f"with {other}", inter.evidence))
         for *_, ev in changes:
             dose.evidence += ev.sources
         _apply(changes, standard, dose)

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ValidationError
 
@@ -63,7 +64,7 @@ class KnowledgeBaseInvalid(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
     """Safe loader that rejects duplicate mapping keys (safe_load silently keeps the last)."""
 
 
@@ -148,6 +149,44 @@ class KnowledgeBase:
             for alias in (name, *med.synonyms):
                 aliases.setdefault(_norm(alias), name)
         return aliases
+
+    @cached_property
+    def rule_drugs(self) -> dict[str, list[str]]:
+        """Rule id -> the drugs its selector picks out."""
+        out = {}
+        for _, rule in self.rules:
+            sel = rule.drugs
+            out[rule.id] = [name for name, drug in self.drugs.items()
+                            if name in sel.names
+                            or set(drug.mechanisms) & set(sel.mechanisms)
+                            or drug.primary_mechanism in sel.primary_mechanisms
+                            or drug.pgp_substrate.status in sel.pgp_substrate]
+        return out
+
+    @cached_property
+    def drug_index(self) -> pd.Index:
+        """Every ASM and co-medication name, for integer codes in vectorised joins."""
+        return pd.Index([*self.drugs, *self.comedications], dtype=object)
+
+    @cached_property
+    def interaction_pairs(self) -> pd.DataFrame:
+        """One row per (interaction index, perpetrator, victim)."""
+        rows = [(i, p, v) for i, inter in enumerate(self.interactions)
+                for p in inter.perpetrators for v in inter.victims]
+        return pd.DataFrame(rows, columns=["inter", "perpetrator", "victim"])
+
+    @cached_property
+    def _interactions_by_pair(self) -> dict[tuple[str, str], list[Any]]:
+        out: dict[tuple[str, str], list[Any]] = {}
+        for inter in self.interactions:
+            for p in inter.perpetrators:
+                for v in inter.victims:
+                    out.setdefault((p, v), []).append(inter)
+        return out
+
+    def interactions_between(self, perpetrator: str, victim: str) -> list[Any]:
+        """Interactions in which ``perpetrator`` affects ``victim``."""
+        return self._interactions_by_pair.get((perpetrator, victim), [])
 
     def resolve_drug(self, name: str) -> str | None:
         """Canonical name for a drug name, synonym or brand name, or None."""

@@ -45,84 +45,105 @@ def _childbearing(kb: KnowledgeBase, patient: Patient) -> bool:
             and band.lo <= patient.age_years <= band.hi)
 
 
-def _score(kb: KnowledgeBase, patient: Patient, drugs: list[str], flags: pd.DataFrame,
-           kind: str) -> Regimen:
+@dataclass
+class _Terms:
+    """Score contribution, reasons and sources of one drug or one pair of drugs."""
+
+    score: float = 0.0
+    rationale: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+
+
+def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug) -> _Terms:
+    w = kb.regimens.weights
+    t = _Terms()
+    if a.primary_mechanism == b.primary_mechanism:
+        t.score += w.same_primary_mechanism
+        t.warnings.append(f"{a.name} and {b.name} share a primary mechanism "
+                          f"({a.primary_mechanism}): additive toxicity, little gain.")
+    else:
+        t.score += w.distinct_mechanism
+        t.rationale.append(f"Distinct mechanisms: {a.name} ({a.primary_mechanism}) + "
+                           f"{b.name} ({b.primary_mechanism}).")
+    shared = set(a.adverse_effects.tags) & set(b.adverse_effects.tags) & set(
+        kb.regimens.shared_adverse_effect_tags)
+    if shared:
+        t.score += w.shared_adverse_effect * len(shared)
+        t.warnings.append(f"Overlapping adverse effects of {a.name} and {b.name}: "
+                          f"{', '.join(sorted(shared))}.")
+    for syn in kb.regimens.synergies:
+        if {a.name, b.name} == set(syn.drugs):
+            t.score += w.synergy
+            t.rationale.append(f"Documented synergy: {syn.note}")
+            t.evidence += syn.evidence.sources
+    for p, v in ((a.name, b.name), (b.name, a.name)):
+        for inter in kb.interactions_between(p, v):
+            t.score += w.interaction[inter.action]
+            t.warnings.append(f"Interaction {p} -> {v}: {inter.effect.strip()} "
+                              f"Management: {inter.management.strip()}")
+            t.evidence += inter.evidence.sources
+    return t
+
+
+def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
+                flags: list[dict[str, Any]], childbearing: bool) -> _Terms:
+    """What one drug brings to any regimen for this patient (flags, history, restrictions)."""
+    w = kb.regimens.weights
+    t = _Terms()
+    for flag in flags:
+        t.score += w.flag[flag["action"]]
+        if flag["action"] != "info":
+            t.warnings.append(f"{flag['drug']}: {flag['action'].replace('_', ' ')} "
+                              f"({flag['category']}) - {flag['message']}")
+            t.evidence += list(flag["evidence"])
+    for trial in patient.medication_history:
+        if trial.drug != drug.name:
+            continue
+        if trial.outcome == "intolerance":
+            t.score += w.previous_intolerance
+            t.warnings.append(f"{trial.drug} was stopped for intolerance"
+                              + (f" ({trial.note})" if trial.note else "") + ".")
+        elif trial.outcome == "inefficacy" and trial.adequate:
+            t.score += w.previous_inefficacy
+            t.warnings.append(f"{trial.drug} already failed an adequate trial.")
+    if drug.name in patient.current_medications:
+        return t  # already taken: restrictions and teratogenicity do not rank the add-on
+    if drug.restricted_use:
+        t.score += w.restricted_use
+        t.warnings.append(f"{drug.name}: restricted use - {drug.restricted_use.note}")
+        t.evidence += drug.restricted_use.evidence.sources
+    if childbearing and "teratogenic" in drug.adverse_effects.tags:
+        t.score += w.teratogenic_in_childbearing_potential
+        t.warnings.append(f"{drug.name} is teratogenic; the patient may be of child-bearing "
+                          "potential: prefer alternatives, or counsel and ensure effective "
+                          "contraception.")
+        t.evidence += kb.regimens.teratogenic_policy.sources
+    return t
+
+
+def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
+             per_drug: dict[str, _Terms], per_pair: dict[tuple[str, str], _Terms]) -> Regimen:
     w = kb.regimens.weights
     items = [kb.drugs[d] for d in drugs]
     reg = Regimen(drugs=drugs, mechanisms=[d.primary_mechanism for d in items], score=w.base,
                   kind=kind)
-    for a, b in combinations(items, 2):
-        if a.primary_mechanism == b.primary_mechanism:
-            reg.score += w.same_primary_mechanism
-            reg.warnings.append(f"{a.name} and {b.name} share a primary mechanism "
-                                f"({a.primary_mechanism}): additive toxicity, little gain.")
-        else:
-            reg.score += w.distinct_mechanism
-            reg.rationale.append(f"Distinct mechanisms: {a.name} ({a.primary_mechanism}) + "
-                                 f"{b.name} ({b.primary_mechanism}).")
-        shared = set(a.adverse_effects.tags) & set(b.adverse_effects.tags) & set(
-            kb.regimens.shared_adverse_effect_tags)
-        if shared:
-            reg.score += w.shared_adverse_effect * len(shared)
-            reg.warnings.append(f"Overlapping adverse effects of {a.name} and {b.name}: "
-                                f"{', '.join(sorted(shared))}.")
-        for syn in kb.regimens.synergies:
-            if {a.name, b.name} == set(syn.drugs):
-                reg.score += w.synergy
-                reg.rationale.append(f"Documented synergy: {syn.note}")
-                reg.evidence += syn.evidence.sources
-        for inter in kb.interactions:
-            for p, v in ((a.name, b.name), (b.name, a.name)):
-                if p in inter.perpetrators and v in inter.victims:
-                    reg.score += w.interaction[inter.action]
-                    reg.warnings.append(f"Interaction {p} -> {v}: {inter.effect.strip()} "
-                                        f"Management: {inter.management.strip()}")
-                    reg.evidence += inter.evidence.sources
+    parts = [per_pair[tuple(sorted(pair))] for pair in combinations(drugs, 2)]
     wanted = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
     covered = [t for t in wanted if any(d.spectrum.covers(t, patient.syndrome) for d in items)]
     uncovered = [t for t in wanted if t not in covered]
     reg.score += w.per_covered_seizure_type * len(covered)
     reg.score += w.per_uncovered_seizure_type * len(uncovered)
+    for t in parts:
+        reg.rationale += t.rationale
     if covered:
         reg.rationale.append(f"Covers the patient's seizure types: {', '.join(covered)}.")
     if uncovered:
         reg.warnings.append(f"Does not cover: {', '.join(uncovered)}.")
-    # Interactions inside the regimen are scored pairwise above; here add those with
-    # co-medications the patient keeps taking (contraceptives, anticoagulants, ...).
-    with_comeds = (flags["category"] == "interaction") & ~flags["interacting_drug"].isin(
-        list(kb.drugs))
-    mine = flags[flags["drug"].isin(drugs) & ((flags["category"] != "interaction")
-                                              | with_comeds)]
-    for flag in mine.itertuples():
-        reg.score += w.flag[flag.action]
-        if flag.action != "info":
-            reg.warnings.append(f"{flag.drug}: {flag.action.replace('_', ' ')} "
-                                f"({flag.category}) - {flag.message}")
-            reg.evidence += list(flag.evidence)
-    started = [d for d in items if d.name not in patient.current_medications]
-    for d in started:
-        if d.restricted_use:
-            reg.score += w.restricted_use
-            reg.warnings.append(f"{d.name}: restricted use - {d.restricted_use.note}")
-            reg.evidence += d.restricted_use.evidence.sources
-    for trial in patient.medication_history:
-        if trial.drug not in drugs:
-            continue
-        if trial.outcome == "intolerance":
-            reg.score += w.previous_intolerance
-            reg.warnings.append(f"{trial.drug} was stopped for intolerance"
-                                + (f" ({trial.note})" if trial.note else "") + ".")
-        elif trial.outcome == "inefficacy" and trial.adequate:
-            reg.score += w.previous_inefficacy
-            reg.warnings.append(f"{trial.drug} already failed an adequate trial.")
-    if _childbearing(kb, patient):
-        for d in started:
-            if "teratogenic" in d.adverse_effects.tags:
-                reg.score += w.teratogenic_in_childbearing_potential
-                reg.warnings.append(f"{d.name} is teratogenic; the patient may be of "
-                                    "child-bearing potential: prefer alternatives, or counsel "
-                                    "and ensure effective contraception.")
-                reg.evidence += kb.regimens.teratogenic_policy.sources
+    for t in [*parts, *(per_drug[d] for d in drugs)]:
+        reg.score += t.score
+        reg.warnings += t.warnings
+        reg.evidence += t.evidence
     reg.score = round(reg.score, 1)
     reg.evidence = list(dict.fromkeys(reg.evidence))
     return reg
@@ -140,7 +161,21 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     if kept:
         options += [([*kept, d], "add-on") for d in usable]
     options += [(list(pair), "pair") for pair in combinations(usable, 2)]
-    regimens = [_score(kb, patient, drugs, flags, kind) for drugs, kind in options]
+    involved = sorted({d for drugs, _ in options for d in drugs})
+    # Interactions inside a regimen are scored pairwise; flags with co-medications the
+    # patient keeps taking (contraceptives, anticoagulants, ...) count per drug.
+    keep = (flags["category"] != "interaction") | ~flags["interacting_drug"].isin(
+        list(kb.drugs))
+    by_drug: dict[str, list[dict[str, Any]]] = {}
+    for flag in flags[keep].to_dict("records"):
+        by_drug.setdefault(flag["drug"], []).append(flag)
+    childbearing = _childbearing(kb, patient)
+    per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
+                for d in involved}
+    per_pair = {pair: _pair_terms(kb, kb.drugs[pair[0]], kb.drugs[pair[1]])
+                for pair in combinations(involved, 2)}
+    regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
+                for drugs, kind in options]
     for reg in regimens:
         reg.warnings += [f"{d} (current) is left out: it has an 'avoid' flag."
                          for d in current if d in avoided]

@@ -7,19 +7,20 @@ Three kinds of knowledge produce flags, all vectorised over the rows of a
 - each drug's ``aggravates`` entries: seizure types and syndromes the drug may worsen;
 - ``interactions.yaml``: pairs among current medications and candidate drugs.
 
+Each producer returns column arrays for its hits; :func:`evaluate` builds one table.
 Nothing here knows a gene or a drug by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 from advisor.frame import PatientFrame
 from advisor.genotype import column
-from advisor.kb_schema import Condition, Evidence, Rule
+from advisor.kb_schema import Condition, Evidence
 from advisor.knowledge import KnowledgeBase
 
 FLAG_COLUMNS = ["row", "category", "drug", "gene", "action", "severity", "message", "evidence",
@@ -27,16 +28,7 @@ FLAG_COLUMNS = ["row", "category", "drug", "gene", "action", "severity", "messag
 ACTION_ORDER = {"avoid": 0, "reduce_dose": 1, "increase_dose": 2, "use_with_caution": 3,
                 "monitor": 4, "info": 5}
 SEVERITY_ORDER = {"high": 0, "moderate": 1, "low": 2}
-
-
-def select_drugs(kb: KnowledgeBase, rule: Rule) -> set[str]:
-    """The drugs a rule's selector picks out."""
-    sel = rule.drugs
-    return {name for name, drug in kb.drugs.items()
-            if name in sel.names
-            or set(drug.mechanisms) & set(sel.mechanisms)
-            or drug.primary_mechanism in sel.primary_mechanisms
-            or drug.pgp_substrate.status in sel.pgp_substrate}
+Columns = dict[str, np.ndarray]
 
 
 def _bounds(values: pd.Series, lo: float | None, hi: float | None) -> np.ndarray:
@@ -73,8 +65,11 @@ def _row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     return np.ones(n, dtype=bool)  # drug_naive is judged per patient-drug pair
 
 
-def _pair_key(pairs: pd.DataFrame) -> pd.MultiIndex:
-    return pd.MultiIndex.from_arrays([pairs["row"].to_numpy(), pairs["drug"].to_numpy()])
+def _pair_codes(rows: np.ndarray, drugs: np.ndarray, kb: KnowledgeBase) -> np.ndarray:
+    """One integer per (row, drug) pair, for fast membership tests."""
+    index = kb.drug_index
+    codes = index.get_indexer(pd.Index(drugs, dtype=object)).astype(np.int64)
+    return rows.astype(np.int64) * (len(index) + 1) + codes + 1
 
 
 def _text(value: object) -> str:
@@ -83,117 +78,146 @@ def _text(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _fill(template: str, frame: PatientFrame, hits: pd.DataFrame, gene: str | None) -> pd.Series:
+def _combine_codes(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of distinct value combinations across arrays, and a first index of each."""
+    key = np.zeros(len(parts[0]), dtype=np.int64)
+    for part in parts:
+        codes, uniques = pd.factorize(part, use_na_sentinel=False)
+        key = key * (len(uniques) + 1) + codes
+    _, firsts, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.ravel(), firsts
+
+
+def _fill(template: str, frame: PatientFrame, rows: np.ndarray, drugs: np.ndarray,
+          gene: str | None) -> np.ndarray:
     """Format a message template for each hit, once per distinct combination."""
-    rows = hits["row"].to_numpy()
-    parts = [hits["drug"].to_numpy(dtype=object)]
+    parts = [drugs]
     for field in ("display", "phenotype", "activity_score"):
         name = column(gene, field) if gene else None
         parts.append(frame.calls[name].to_numpy(dtype=object)[rows] if name in frame.calls
-                     else np.full(len(hits), None, dtype=object))
-    codes, uniques = pd.factorize(pd.MultiIndex.from_arrays(parts))
+                     else np.full(len(rows), None, dtype=object))
+    codes, firsts = _combine_codes(parts)
     texts = [template.format(drug=_text(d), value=_text(v), phenotype=_text(p),
                              activity_score=_text(a), gene=gene or "")
-             for d, v, p, a in uniques]
-    return pd.Series(np.asarray(texts, dtype=object)[codes], index=hits.index)
+             for d, v, p, a in zip(*(part[firsts] for part in parts), strict=True)]
+    return np.asarray(texts, dtype=object)[codes]
 
 
-def _flags(hits: pd.DataFrame, *, category: str, gene: str | None, action: str, severity: str,
-           message: pd.Series | str, evidence: Evidence, rule: str,
-           interacting: pd.Series | None = None) -> pd.DataFrame:
-    return pd.DataFrame({
-        "row": hits["row"].to_numpy(), "category": category, "drug": hits["drug"].to_numpy(),
-        "gene": gene, "action": action, "severity": severity,
-        "message": message if isinstance(message, str) else message.to_numpy(),
-        "evidence": [tuple(evidence.sources)] * len(hits), "evidence_level": evidence.level,
-        "contested": evidence.contested, "rule": rule,
-        "interacting_drug": None if interacting is None else interacting.to_numpy()})
+def _columns(rows: np.ndarray, drugs: np.ndarray, *, category: str, gene: str | None,
+             action: str, severity: str, message: np.ndarray | str, evidence: Evidence,
+             rule: str, interacting: np.ndarray | None = None) -> Columns:
+    n = len(rows)
+
+    def const(value: object) -> np.ndarray:
+        out = np.empty(n, dtype=object)
+        out[:] = [value] * n
+        return out
+
+    return {"row": rows.astype(np.int64), "category": const(category), "drug": drugs,
+            "gene": const(gene), "action": const(action), "severity": const(severity),
+            "message": message if isinstance(message, np.ndarray) else const(message),
+            "evidence": const(tuple(evidence.sources)), "evidence_level": const(evidence.level),
+            "contested": np.full(n, evidence.contested), "rule": const(rule),
+            "interacting_drug": const(None) if interacting is None else interacting}
 
 
-def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterable[pd.DataFrame]:
-    tolerated = _pair_key(frame.tolerated)
+def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[Columns]:
+    cand_rows = frame.candidates["row"].to_numpy()
+    cand_drugs = frame.candidates["drug"].to_numpy(dtype=object)
+    tolerated = _pair_codes(frame.tolerated["row"].to_numpy(),
+                            frame.tolerated["drug"].to_numpy(dtype=object), kb)
     for category, rule in kb.rules:
-        drugs = select_drugs(kb, rule)
         mask = np.ones(len(frame), dtype=bool)
         for cond in rule.when:
             mask &= _row_mask(frame, cond)
         if not mask.any():
             continue
-        cand = frame.candidates
-        hits = cand[cand["drug"].isin(drugs).to_numpy() & mask[cand["row"].to_numpy()]]
+        selected = np.isin(cand_drugs, kb.rule_drugs[rule.id]) & mask[cand_rows]
+        rows, drugs = cand_rows[selected], cand_drugs[selected]
         for cond in rule.when:
-            if cond.drug_naive is not None and len(hits):
-                naive = ~_pair_key(hits).isin(tolerated)
-                hits = hits[naive == cond.drug_naive]
-        if hits.empty:
+            if cond.drug_naive is not None and len(rows):
+                naive = ~np.isin(_pair_codes(rows, drugs, kb), tolerated)
+                keep = naive == cond.drug_naive
+                rows, drugs = rows[keep], drugs[keep]
+        if not len(rows):
             continue
         gene_key = next((c.gene for c in rule.when if c.gene), None)
-        gene = kb.input_keys.get(gene_key) if gene_key else None
-        yield _flags(hits, category=category, gene=gene, action=rule.then.action,
-                     severity=rule.then.severity,
-                     message=_fill(rule.then.message, frame, hits, gene_key),
-                     evidence=rule.evidence, rule=rule.id)
+        yield _columns(rows, drugs, category=category,
+                       gene=kb.input_keys.get(gene_key) if gene_key else None,
+                       action=rule.then.action, severity=rule.then.severity,
+                       message=_fill(rule.then.message, frame, rows, drugs, gene_key),
+                       evidence=rule.evidence, rule=rule.id)
 
 
-def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterable[pd.DataFrame]:
-    cand = frame.candidates
+def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[Columns]:
+    """Paradoxical flags from each drug's ``aggravates`` entries (seizure type or syndrome)."""
+    cand_rows = frame.candidates["row"].to_numpy()
+    cand_drugs = frame.candidates["drug"].to_numpy(dtype=object)
+    vocab = kb.vocabulary
+    syndrome = frame.syndrome.to_numpy(dtype=object)
+    seizure = frame.seizure_types
     for name, drug in kb.drugs.items():
-        pairs = cand[cand["drug"] == name]
-        if pairs.empty:
+        if not drug.aggravates:
+            continue
+        rows = cand_rows[cand_drugs == name]
+        if not len(rows):
             continue
         for i, agg in enumerate(drug.aggravates):
-            cols = [t for t in agg.seizure_types if t in frame.seizure_types]
-            matched_types = frame.seizure_types[cols]
-            mask = matched_types.any(axis=1).to_numpy() | frame.syndrome.isin(
-                agg.syndromes).to_numpy()
-            hits = pairs[mask[pairs["row"].to_numpy()]]
-            if hits.empty:
+            cols = [t for t in agg.seizure_types if t in seizure]
+            which = seizure[cols].to_numpy(dtype=bool)[rows]
+            by_syndrome = np.isin(syndrome[rows], agg.syndromes)
+            hit = which.any(axis=1) | by_syndrome
+            if not hit.any():
                 continue
-            vocab = kb.vocabulary
-            labels = np.array([vocab.seizure_types[c].lower() for c in cols], dtype=object)
-            rows = hits["row"].to_numpy()
-            which = matched_types.to_numpy(dtype=bool)[rows]
-            syn = frame.syndrome.to_numpy(dtype=object)[rows]
-            reasons = [", ".join([*labels[w], *([vocab.syndromes[s]] if s in agg.syndromes
-                                                 else [])]) for w, s in zip(which, syn,
-                                                                            strict=True)]
-            message = pd.Series([f"{agg.message} (patient: {r})" for r in reasons],
-                                index=hits.index)
-            yield _flags(hits, category="paradoxical", gene=None, action=agg.action,
-                         severity=agg.severity, message=message, evidence=agg.evidence,
-                         rule=f"drug:{name}:aggravates:{i}")
+            # "(patient: absence seizures, childhood absence epilepsy)", built column-wise
+            reason = np.full(int(hit.sum()), "", dtype=object)
+            labels = [vocab.seizure_types[c].lower() for c in cols]
+            syn_names = np.array([vocab.syndromes.get(x, "") if isinstance(x, str) else ""
+                                  for x in syndrome[rows][hit]], dtype=object)
+            for present, label in [*zip(which[hit].T, labels, strict=True),
+                                   (by_syndrome[hit], syn_names)]:
+                sep = np.where(reason == "", "", ", ")
+                reason = np.where(present, reason + sep + label, reason)
+            yield _columns(rows[hit], np.full(int(hit.sum()), name, dtype=object),
+                           category="paradoxical", gene=None, action=agg.action,
+                           severity=agg.severity, message=f"{agg.message} (patient: " + reason
+                           + ")", evidence=agg.evidence, rule=f"drug:{name}:aggravates:{i}")
 
 
-def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterable[pd.DataFrame]:
+def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[Columns]:
     """Interactions where at least one partner is a current medication.
 
     A flag is attached to the drug being judged: the victim when the perpetrator is
     already taken, or the candidate perpetrator when the victim is already taken.
     """
-    current = frame.current.assign(is_current=True)
+    if frame.current.empty:
+        return
+    pairs = kb.interaction_pairs
     judged = pd.concat([frame.candidates, frame.current], ignore_index=True).drop_duplicates()
-    for inter in kb.interactions:
-        perp_now = current[current["drug"].isin(inter.perpetrators)]
-        victims = judged[judged["drug"].isin(inter.victims)]
-        a = perp_now.merge(victims, on="row", suffixes=("_p", ""))
-        a = a[a["drug_p"] != a["drug"]]
-        victim_now = current[current["drug"].isin(inter.victims)]
-        perps = frame.candidates[frame.candidates["drug"].isin(inter.perpetrators)]
-        b = victim_now.merge(perps, on="row", suffixes=("_v", ""))
-        b = b[(b["drug_v"] != b["drug"]) & ~_pair_key(b).isin(_pair_key(frame.current))]
-        for hits, other, judged_is_victim in ((a, "drug_p", True), (b, "drug_v", False)):
-            if hits.empty:
-                continue
-            hits = hits.reset_index(drop=True)
-            perp = hits[other] if judged_is_victim else hits["drug"]
-            vict = hits["drug"] if judged_is_victim else hits[other]
+    a = (frame.current.rename(columns={"drug": "perpetrator"}).merge(pairs, on="perpetrator")
+         .merge(judged.rename(columns={"drug": "victim"}), on=["row", "victim"]))
+    a = a[a["perpetrator"] != a["victim"]]
+    b = (frame.current.rename(columns={"drug": "victim"}).merge(pairs, on="victim")
+         .merge(frame.candidates.rename(columns={"drug": "perpetrator"}),
+                on=["row", "perpetrator"]))
+    current = _pair_codes(frame.current["row"].to_numpy(),
+                          frame.current["drug"].to_numpy(dtype=object), kb)
+    b = b[(b["perpetrator"] != b["victim"]) & ~np.isin(_pair_codes(
+        b["row"].to_numpy(), b["perpetrator"].to_numpy(dtype=object), kb), current)]
+    for hits, judged_col, other_col in ((a, "victim", "perpetrator"),
+                                        (b, "perpetrator", "victim")):
+        for idx, group in hits.groupby("inter", sort=True):
+            inter = kb.interactions[idx]
             text = " ".join([inter.effect.strip(),
                              f"Magnitude: {inter.magnitude.strip().rstrip('.')}.",
                              f"Management: {inter.management.strip()}"])
-            message = perp.str.cat(vict, sep=" + ") + ": " + text
-            yield _flags(hits, category="interaction", gene=None, action=inter.action,
-                         severity=inter.severity, message=message, evidence=inter.evidence,
-                         rule=f"interaction:{inter.id}", interacting=hits[other])
+            perp = group["perpetrator"].to_numpy(dtype=object)
+            vict = group["victim"].to_numpy(dtype=object)
+            yield _columns(group["row"].to_numpy(), group[judged_col].to_numpy(dtype=object),
+                           category="interaction", gene=None, action=inter.action,
+                           severity=inter.severity, message=perp + " + " + vict + ": " + text,
+                           evidence=inter.evidence, rule=f"interaction:{inter.id}",
+                           interacting=group[other_col].to_numpy(dtype=object))
 
 
 def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
@@ -201,8 +225,8 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
     parts = [*_rule_flags(kb, frame), *_aggravation_flags(kb, frame),
              *_interaction_flags(kb, frame)]
     if not parts:
-        return pd.DataFrame(columns=FLAG_COLUMNS)
-    flags = pd.concat(parts, ignore_index=True)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
+    flags = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in FLAG_COLUMNS})
     order = (flags["action"].map(ACTION_ORDER) * 10 + flags["severity"].map(SEVERITY_ORDER))
     return (flags.assign(_o=order).sort_values(["row", "drug", "_o", "rule"], kind="stable")
             .drop(columns="_o").reset_index(drop=True))
