@@ -47,7 +47,7 @@ def _flag_records(flags: pd.DataFrame) -> list[dict[str, Any]]:
     records = []
     for f in flags.drop(columns="row").to_dict("records"):
         other = f.pop("interacting_drug")
-        f.update(evidence=list(f["evidence"]), contested=bool(f["contested"]))
+        f.update(evidence=f["evidence"].split(";"), contested=bool(f["contested"]))
         if isinstance(other, str):
             f["interacting_drug"] = other
         if not isinstance(f["gene"], str):

@@ -157,6 +157,12 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
         for *_, ev in changes:
             dose.evidence += ev.sources
         _apply(changes, standard, dose)
+        avoid = [f for f in by_drug.get(drug_name, []) if f["action"] == "avoid"]
+        if avoid:
+            dose.recommended_daily_mg = None
+            dose.adjustment_percent = None
+            dose.basis.insert(0, "not recommended for this patient: 'avoid' flag ("
+                              + ", ".join(sorted({f["category"] for f in avoid})) + ")")
         if drug.dosing.adult_max_daily_mg and (age is None or age >= ADULT_AGE_YEARS):
             cap = drug.dosing.adult_max_daily_mg.value
             dose.max_daily_mg = min(dose.max_daily_mg or cap, cap)

@@ -44,6 +44,20 @@ def _pairs(rows: Sequence[int], drugs: Sequence[str]) -> pd.DataFrame:
                          "drug": pd.Series(list(drugs), dtype=object)})
 
 
+def _typed(pairs: pd.DataFrame) -> pd.DataFrame:
+    """A (row, drug) table with integer rows and object drug names."""
+    return pd.DataFrame({"row": pairs["row"].to_numpy(dtype=np.int64),
+                         "drug": pd.Series(pairs["drug"].to_numpy(dtype=object), dtype=object)})
+
+
+def _unique_sorted(kb: KnowledgeBase, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Distinct (row, drug) pairs ordered by row, then knowledge-base drug order."""
+    codes = kb.drug_index.get_indexer(pd.Index(pairs["drug"].to_numpy(dtype=object)))
+    key = pairs["row"].to_numpy(dtype=np.int64) * (len(kb.drug_index) + 1) + codes
+    _, first = np.unique(key, return_index=True)
+    return pairs.iloc[first].reset_index(drop=True)
+
+
 def spectrum_candidates(kb: KnowledgeBase, seizure: pd.DataFrame,
                         syndrome: pd.Series) -> pd.DataFrame:
     """Every ASM whose spectrum covers one of a row's seizure types or its syndrome."""
@@ -91,14 +105,14 @@ def build_frame(
         current_asms = current[current["drug"].isin(list(kb.drugs))]
         candidates = pd.concat([spectrum_candidates(kb, seizure, syndrome), current_asms,
                                 extra_candidates], ignore_index=True)
-    candidates = candidates.drop_duplicates().sort_values(PAIR_COLUMNS, ignore_index=True)
+    candidates = _unique_sorted(kb, _typed(candidates))
     return PatientFrame(
         ids=pd.Series(list(ids), index=index, dtype=object), calls=calls,
         seizure_types=seizure.set_axis(index).astype(bool), syndrome=syndrome.set_axis(index),
         age_years=pd.to_numeric(age_years.set_axis(index), errors="coerce"),
         weight_kg=pd.to_numeric(weight_kg.set_axis(index), errors="coerce"),
-        sex=sex.set_axis(index), candidates=candidates, current=current.reset_index(drop=True),
-        tolerated=tolerated.reset_index(drop=True), lookup=lookup, genotype_errors=errors)
+        sex=sex.set_axis(index), candidates=candidates, current=_typed(current),
+        tolerated=_typed(tolerated), lookup=lookup, genotype_errors=errors)
 
 
 def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> PatientFrame:

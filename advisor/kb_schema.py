@@ -300,6 +300,58 @@ class WeightBand(Strict):
     evidence: Evidence
 
 
+class TitrationStep(Strict):
+    week_from: int = Field(ge=1)
+    week_to: int = Field(ge=1)
+    daily_mg: float | None = Field(default=None, gt=0)
+    daily_mg_per_kg: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_dose(self) -> TitrationStep:
+        if (self.daily_mg is None) == (self.daily_mg_per_kg is None):
+            raise ValueError("give exactly one of daily_mg or daily_mg_per_kg")
+        if self.week_to < self.week_from:
+            raise ValueError("week_to is before week_from")
+        return self
+
+
+class Increase(Strict):
+    daily_mg: float = Field(gt=0)
+    every_weeks: Range
+
+
+class Titration(Strict):
+    """How to start a drug: fixed steps, then regular increases up to the target."""
+
+    when_taking: list[str] = Field(default_factory=list)  # schedule for these co-medications
+    population: Literal["adult", "pediatric"] = "adult"
+    steps: list[TitrationStep] = Field(min_length=1)
+    then_increase: Increase | None = None
+    target_daily_mg: Range | None = None
+    note: str | None = None
+    evidence: Evidence
+
+
+class Withdrawal(Strict):
+    """How to stop a drug: taper duration and why it must not be stopped at once."""
+
+    taper_weeks: Range
+    never_abrupt: bool
+    reason: str
+    schedule: str | None = None
+    evidence: Evidence
+
+
+class SafetyNote(Strict):
+    """A reproductive or long-term safety point shown where it applies to the patient."""
+
+    topic: Literal["pregnancy", "contraception", "bone_health", "long_term", "other"]
+    sex: Literal["female", "male"] | None = None
+    age_years: Range | None = None
+    text: str
+    evidence: Evidence
+
+
 class Dosing(Strict):
     adult_maintenance_daily_mg: SourcedRange | None = None
     adult_start_daily_mg: SourcedValue | None = None
@@ -308,6 +360,8 @@ class Dosing(Strict):
     pediatric_daily_mg_per_kg: PediatricRange | None = None
     pediatric_max_daily_mg: SourcedValue | None = None
     therapeutic_range_mg_per_l: SourcedRange | None = None
+    titration: list[Titration] = Field(default_factory=list)
+    withdrawal: Withdrawal | None = None
     notes: str | None = None
 
 
@@ -340,6 +394,7 @@ class Drug(Strict):
     dosing: Dosing
     adverse_effects: AdverseEffects
     restricted_use: RestrictedUse | None = None
+    safety_notes: list[SafetyNote] = Field(default_factory=list)
     notes: str | None = None
 
     @model_validator(mode="after")
@@ -519,3 +574,51 @@ class RegimensFile(Strict):
     teratogenic_policy: Evidence
     early_polytherapy: Evidence
     synergies: list[Synergy]
+
+
+# --- status epilepticus pathway --------------------------------------------------------
+
+
+class AcuteDose(Strict):
+    """A weight-based or fixed acute dose."""
+
+    route: str
+    mg_per_kg: float | None = Field(default=None, gt=0)
+    fixed_mg: float | None = Field(default=None, gt=0)
+    max_mg: float | None = Field(default=None, gt=0)
+    min_weight_kg: float | None = Field(default=None, ge=0)
+    max_weight_kg: float | None = None
+    repeat: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_dose(self) -> AcuteDose:
+        if (self.mg_per_kg is None) == (self.fixed_mg is None):
+            raise ValueError("give exactly one of mg_per_kg or fixed_mg")
+        return self
+
+
+class AcuteOption(Strict):
+    drug: str
+    doses: list[AcuteDose] = Field(min_length=1)
+    evidence: Evidence
+
+
+class SeStage(Strict):
+    id: str
+    name: str
+    minutes: Range  # time since seizure onset
+    instruction: str
+    options: list[AcuteOption] = Field(default_factory=list)
+    evidence: Evidence
+
+
+class SeEvidenceNote(Strict):
+    id: str
+    text: str
+    evidence: Evidence
+
+
+class StatusEpilepticusFile(Strict):
+    stages: list[SeStage] = Field(min_length=1)
+    evidence_notes: list[SeEvidenceNote] = Field(default_factory=list)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from advisor.kb_schema import (
     RulesFile,
     SourcesFile,
     StarAllele,
+    StatusEpilepticusFile,
     Vocabulary,
 )
 
@@ -116,6 +118,7 @@ class KnowledgeBase:
     rules: list[tuple[str, Rule]]
     dre: DreFile
     regimens: RegimensFile
+    status_epilepticus: StatusEpilepticusFile
     sha256: str
     files: dict[str, str] = field(default_factory=dict)  # object key -> relative file
 
@@ -169,9 +172,10 @@ class KnowledgeBase:
         return pd.Index([*self.drugs, *self.comedications], dtype=object)
 
     @cached_property
-    def interaction_pairs(self) -> pd.DataFrame:
-        """One row per (interaction index, perpetrator, victim)."""
-        rows = [(i, p, v) for i, inter in enumerate(self.interactions)
+    def interaction_codes(self) -> pd.DataFrame:
+        """One row per (interaction index, perpetrator code, victim code) (see drug_index)."""
+        code = self.drug_index.get_loc
+        rows = [(i, code(p), code(v)) for i, inter in enumerate(self.interactions)
                 for p in inter.perpetrators for v in inter.victims]
         return pd.DataFrame(rows, columns=["inter", "perpetrator", "victim"])
 
@@ -250,6 +254,9 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     inter = ld.parse(root / "interactions.yaml", InteractionsFile)
     dre = ld.parse(root / "dre.yaml", DreFile)
     regimens = ld.parse(root / "regimens.yaml", RegimensFile)
+    se = (ld.parse(root / "status_epilepticus.yaml", StatusEpilepticusFile)
+          if (root / "status_epilepticus.yaml").exists() else StatusEpilepticusFile.model_construct(
+              stages=[], evidence_notes=[]))
     genes: dict[str, Gene] = {}
     files: dict[str, str] = {}
     for path in ld.files("genes"):
@@ -281,7 +288,7 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
                 files[f"rule:{rule.id}"] = ld.rel(path)
     if not drugs:
         ld.problem("drugs/", "", "no drug files found")
-    parts = (manifest, sources, vocab, comeds, inter, dre, regimens)
+    parts = (manifest, sources, vocab, comeds, inter, dre, regimens, se)
     if any(p is None for p in parts):
         return None, ld.problems
     kb = KnowledgeBase(
@@ -289,6 +296,7 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         genes=genes, drugs=drugs,
         comedications={c.name: c for c in comeds.comedications},
         interactions=inter.interactions, rules=rules, dre=dre, regimens=regimens,
+        status_epilepticus=se,
         sha256=ld.digest.hexdigest(), files=files)
     ld.problems.extend(_integrity(kb))
     return kb, ld.problems
@@ -432,6 +440,19 @@ def _integrity(kb: KnowledgeBase) -> list[Problem]:
         out.extend(_rule_problems(kb, category, rule, seen))
         seen.add(rule.id)
 
+    for name, drug in kb.drugs.items():
+        f = kb.files[f"drug:{name}"]
+        for i, tit in enumerate(drug.dosing.titration):
+            check(f, f"dosing.titration.{i}.when_taking", tit.when_taking, drug_or_med, "drug")
+            weeks = [(st.week_from, st.week_to) for st in tit.steps]
+            if any(b[0] != a[1] + 1 for a, b in itertools.pairwise(weeks)):
+                out.append(Problem(f, f"dosing.titration.{i}.steps",
+                                   "steps must follow each other week by week"))
+    se = kb.status_epilepticus
+    check_evidence("status_epilepticus.yaml", se)
+    for i, stage in enumerate(se.stages):
+        check("status_epilepticus.yaml", f"stages.{i}.options",
+              [o.drug for o in stage.options], kb.drugs, "drug")
     check_evidence("dre.yaml", kb.dre)
     check_evidence("regimens.yaml", kb.regimens)
     for i, syn in enumerate(kb.regimens.synergies):

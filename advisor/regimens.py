@@ -96,7 +96,7 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
         if flag["action"] != "info":
             t.warnings.append(f"{flag['drug']}: {flag['action'].replace('_', ' ')} "
                               f"({flag['category']}) - {flag['message']}")
-            t.evidence += list(flag["evidence"])
+            t.evidence += flag["evidence"].split(";")
     for trial in patient.medication_history:
         if trial.drug != drug.name:
             continue

@@ -14,6 +14,7 @@ Nothing here knows a gene or a drug by name.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,6 @@ FLAG_COLUMNS = ["row", "category", "drug", "gene", "action", "severity", "messag
 ACTION_ORDER = {"avoid": 0, "reduce_dose": 1, "increase_dose": 2, "use_with_caution": 3,
                 "monitor": 4, "info": 5}
 SEVERITY_ORDER = {"high": 0, "moderate": 1, "low": 2}
-Columns = dict[str, np.ndarray]
 
 
 def _bounds(values: pd.Series, lo: float | None, hi: float | None) -> np.ndarray:
@@ -89,8 +89,8 @@ def _combine_codes(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fill(template: str, frame: PatientFrame, rows: np.ndarray, drugs: np.ndarray,
-          gene: str | None) -> np.ndarray:
-    """Format a message template for each hit, once per distinct combination."""
+          gene: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Message codes per hit and the distinct texts (formatted once per combination)."""
     parts = [drugs]
     for field in ("display", "phenotype", "activity_score"):
         name = column(gene, field) if gene else None
@@ -100,30 +100,30 @@ def _fill(template: str, frame: PatientFrame, rows: np.ndarray, drugs: np.ndarra
     texts = [template.format(drug=_text(d), value=_text(v), phenotype=_text(p),
                              activity_score=_text(a), gene=gene or "")
              for d, v, p, a in zip(*(part[firsts] for part in parts), strict=True)]
-    return np.asarray(texts, dtype=object)[codes]
+    return codes, np.asarray(texts, dtype=object)
 
 
-def _columns(rows: np.ndarray, drugs: np.ndarray, *, category: str, gene: str | None,
-             action: str, severity: str, message: np.ndarray | str, evidence: Evidence,
-             rule: str, interacting: np.ndarray | None = None) -> Columns:
-    n = len(rows)
+@dataclass
+class _Part:
+    """The hits of one rule, aggravation entry or interaction, with what they share."""
 
-    def const(value: object) -> np.ndarray:
-        out = np.empty(n, dtype=object)
-        out[:] = [value] * n
-        return out
+    rows: np.ndarray
+    drugs: np.ndarray
+    message_codes: np.ndarray
+    messages: np.ndarray
+    category: str
+    gene: str | None
+    action: str
+    severity: str
+    evidence: Evidence
+    rule: str
+    interacting: np.ndarray | None = None
 
-    return {"row": rows.astype(np.int64), "category": const(category), "drug": drugs,
-            "gene": const(gene), "action": const(action), "severity": const(severity),
-            "message": message if isinstance(message, np.ndarray) else const(message),
-            "evidence": const(tuple(evidence.sources)), "evidence_level": const(evidence.level),
-            "contested": np.full(n, evidence.contested), "rule": const(rule),
-            "interacting_drug": const(None) if interacting is None else interacting}
 
-
-def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[Columns]:
+def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     cand_rows = frame.candidates["row"].to_numpy()
     cand_drugs = frame.candidates["drug"].to_numpy(dtype=object)
+    cand_codes = kb.drug_index.get_indexer(pd.Index(cand_drugs, dtype=object))
     tolerated = _pair_codes(frame.tolerated["row"].to_numpy(),
                             frame.tolerated["drug"].to_numpy(dtype=object), kb)
     for category, rule in kb.rules:
@@ -132,7 +132,9 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[Columns]:
             mask &= _row_mask(frame, cond)
         if not mask.any():
             continue
-        selected = np.isin(cand_drugs, kb.rule_drugs[rule.id]) & mask[cand_rows]
+        in_rows = np.flatnonzero(mask[cand_rows])
+        rule_codes = kb.drug_index.get_indexer(kb.rule_drugs[rule.id])
+        selected = in_rows[np.isin(cand_codes[in_rows], rule_codes)]
         rows, drugs = cand_rows[selected], cand_drugs[selected]
         for cond in rule.when:
             if cond.drug_naive is not None and len(rows):
@@ -142,24 +144,24 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[Columns]:
         if not len(rows):
             continue
         gene_key = next((c.gene for c in rule.when if c.gene), None)
-        yield _columns(rows, drugs, category=category,
-                       gene=kb.input_keys.get(gene_key) if gene_key else None,
-                       action=rule.then.action, severity=rule.then.severity,
-                       message=_fill(rule.then.message, frame, rows, drugs, gene_key),
-                       evidence=rule.evidence, rule=rule.id)
+        codes, texts = _fill(rule.then.message, frame, rows, drugs, gene_key)
+        yield _Part(rows, drugs, codes, texts, category,
+                    kb.input_keys.get(gene_key) if gene_key else None, rule.then.action,
+                    rule.then.severity, rule.evidence, rule.id)
 
 
-def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[Columns]:
+def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """Paradoxical flags from each drug's ``aggravates`` entries (seizure type or syndrome)."""
     cand_rows = frame.candidates["row"].to_numpy()
-    cand_drugs = frame.candidates["drug"].to_numpy(dtype=object)
+    cand_codes = kb.drug_index.get_indexer(
+        pd.Index(frame.candidates["drug"].to_numpy(dtype=object), dtype=object))
     vocab = kb.vocabulary
     syndrome = frame.syndrome.to_numpy(dtype=object)
     seizure = frame.seizure_types
     for name, drug in kb.drugs.items():
         if not drug.aggravates:
             continue
-        rows = cand_rows[cand_drugs == name]
+        rows = cand_rows[cand_codes == kb.drug_index.get_loc(name)]
         if not len(rows):
             continue
         for i, agg in enumerate(drug.aggravates):
@@ -178,32 +180,41 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[Colum
                                    (by_syndrome[hit], syn_names)]:
                 sep = np.where(reason == "", "", ", ")
                 reason = np.where(present, reason + sep + label, reason)
-            yield _columns(rows[hit], np.full(int(hit.sum()), name, dtype=object),
-                           category="paradoxical", gene=None, action=agg.action,
-                           severity=agg.severity, message=f"{agg.message} (patient: " + reason
-                           + ")", evidence=agg.evidence, rule=f"drug:{name}:aggravates:{i}")
+            codes, reasons = pd.factorize(reason)
+            yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object), codes,
+                        np.array([f"{agg.message} (patient: {r})" for r in reasons],
+                                 dtype=object), "paradoxical", None, agg.action, agg.severity,
+                        agg.evidence, f"drug:{name}:aggravates:{i}")
 
 
-def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[Columns]:
+def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """Interactions where at least one partner is a current medication.
 
     A flag is attached to the drug being judged: the victim when the perpetrator is
     already taken, or the candidate perpetrator when the victim is already taken.
+    Joins run on integer drug codes.
     """
     if frame.current.empty:
         return
-    pairs = kb.interaction_pairs
-    judged = pd.concat([frame.candidates, frame.current], ignore_index=True).drop_duplicates()
-    a = (frame.current.rename(columns={"drug": "perpetrator"}).merge(pairs, on="perpetrator")
-         .merge(judged.rename(columns={"drug": "victim"}), on=["row", "victim"]))
+    n = len(kb.drug_index) + 1
+
+    def coded(pairs: pd.DataFrame, name: str) -> pd.DataFrame:
+        codes = kb.drug_index.get_indexer(pd.Index(pairs["drug"].to_numpy(dtype=object)))
+        return pd.DataFrame({"row": pairs["row"].to_numpy(dtype=np.int64), name: codes})
+
+    pairs = kb.interaction_codes
+    current, cands = frame.current, frame.candidates
+    judged = pd.concat([coded(cands, "victim"), coded(current, "victim")]).drop_duplicates()
+    a = (coded(current, "perpetrator").merge(pairs, on="perpetrator")
+         .merge(judged, on=["row", "victim"]))
     a = a[a["perpetrator"] != a["victim"]]
-    b = (frame.current.rename(columns={"drug": "victim"}).merge(pairs, on="victim")
-         .merge(frame.candidates.rename(columns={"drug": "perpetrator"}),
-                on=["row", "perpetrator"]))
-    current = _pair_codes(frame.current["row"].to_numpy(),
-                          frame.current["drug"].to_numpy(dtype=object), kb)
-    b = b[(b["perpetrator"] != b["victim"]) & ~np.isin(_pair_codes(
-        b["row"].to_numpy(), b["perpetrator"].to_numpy(dtype=object), kb), current)]
+    b = (coded(current, "victim").merge(pairs, on="victim")
+         .merge(coded(cands, "perpetrator"), on=["row", "perpetrator"]))
+    taken = coded(current, "c")
+    b = b[(b["perpetrator"] != b["victim"]) & ~np.isin(
+        b["row"].to_numpy() * n + b["perpetrator"].to_numpy(),
+        taken["row"].to_numpy() * n + taken["c"].to_numpy())]
+    names = kb.drug_index.to_numpy(dtype=object)
     for hits, judged_col, other_col in ((a, "victim", "perpetrator"),
                                         (b, "perpetrator", "victim")):
         for idx, group in hits.groupby("inter", sort=True):
@@ -211,22 +222,54 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[Colum
             text = " ".join([inter.effect.strip(),
                              f"Magnitude: {inter.magnitude.strip().rstrip('.')}.",
                              f"Management: {inter.management.strip()}"])
-            perp = group["perpetrator"].to_numpy(dtype=object)
-            vict = group["victim"].to_numpy(dtype=object)
-            yield _columns(group["row"].to_numpy(), group[judged_col].to_numpy(dtype=object),
-                           category="interaction", gene=None, action=inter.action,
-                           severity=inter.severity, message=perp + " + " + vict + ": " + text,
-                           evidence=inter.evidence, rule=f"interaction:{inter.id}",
-                           interacting=group[other_col].to_numpy(dtype=object))
+            perp = names[group["perpetrator"].to_numpy()]
+            vict = names[group["victim"].to_numpy()]
+            codes, firsts = _combine_codes([perp, vict])
+            texts = np.array([f"{p} + {v}: {text}" for p, v in zip(perp[firsts], vict[firsts],
+                                                                  strict=True)], dtype=object)
+            yield _Part(group["row"].to_numpy(), names[group[judged_col].to_numpy()], codes,
+                        texts, "interaction", None, inter.action, inter.severity,
+                        inter.evidence, f"interaction:{inter.id}",
+                        names[group[other_col].to_numpy()])
 
 
 def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
-    """All flags for every row, sorted by row, drug, then seriousness."""
-    parts = [*_rule_flags(kb, frame), *_aggravation_flags(kb, frame),
-             *_interaction_flags(kb, frame)]
+    """All flags for every row, sorted by row, drug, then seriousness.
+
+    Text columns are categorical (few distinct values over many rows); ``evidence`` holds
+    the source ids joined by ';'.
+    """
+    parts = [p for p in (*_rule_flags(kb, frame), *_aggravation_flags(kb, frame),
+                         *_interaction_flags(kb, frame)) if len(p.rows)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
-    flags = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in FLAG_COLUMNS})
-    order = (flags["action"].map(ACTION_ORDER) * 10 + flags["severity"].map(SEVERITY_ORDER))
-    return (flags.assign(_o=order).sort_values(["row", "drug", "_o", "rule"], kind="stable")
-            .drop(columns="_o").reset_index(drop=True))
+    part_id = np.repeat(np.arange(len(parts)), [len(p.rows) for p in parts])
+    rows = np.concatenate([p.rows for p in parts]).astype(np.int64)
+    drug_codes = kb.drug_index.get_indexer(pd.Index(np.concatenate([p.drugs for p in parts]),
+                                                    dtype=object))
+    per_part = {
+        "category": [p.category for p in parts], "gene": [p.gene for p in parts],
+        "action": [p.action for p in parts], "severity": [p.severity for p in parts],
+        "evidence": [";".join(p.evidence.sources) for p in parts],
+        "evidence_level": [p.evidence.level for p in parts], "rule": [p.rule for p in parts]}
+    rank = np.array([ACTION_ORDER[p.action] * 10 + SEVERITY_ORDER[p.severity] for p in parts])
+    rule_rank = pd.factorize(np.array(per_part["rule"], dtype=object), sort=True)[0]
+    order = np.lexsort((rule_rank[part_id], rank[part_id], drug_codes, rows))
+    offsets = np.cumsum([0] + [len(p.messages) for p in parts[:-1]])
+    msg_codes, msg_texts = pd.factorize(np.concatenate([p.messages for p in parts]))
+    message = msg_codes[np.concatenate([p.message_codes + off for p, off in
+                                        zip(parts, offsets, strict=True)])]
+    inter = np.concatenate([p.interacting if p.interacting is not None
+                            else np.full(len(p.rows), None, dtype=object) for p in parts])
+    data: dict[str, object] = {
+        "row": rows[order],
+        "drug": pd.Categorical.from_codes(drug_codes[order], kb.drug_index),
+        "message": pd.Categorical.from_codes(message[order], pd.Index(msg_texts, dtype=object)),
+        "contested": np.array([p.evidence.contested for p in parts])[part_id][order],
+        "interacting_drug": pd.Categorical.from_codes(kb.drug_index.get_indexer(
+            pd.Index(inter, dtype=object))[order], kb.drug_index)}
+    for name, values in per_part.items():
+        codes, uniques = pd.factorize(np.array(values, dtype=object))
+        data[name] = pd.Categorical.from_codes(codes[part_id][order],
+                                               pd.Index(uniques, dtype=object))
+    return pd.DataFrame(data)[FLAG_COLUMNS]

@@ -76,9 +76,11 @@ def translate_table(
                 messages.append(str(exc))
         lookup[key] = {c.display: c for c in calls if c is not None}
         for field in FIELDS:
-            per_unique = np.array([getattr(c, field) if c else None for c in calls] + [None],
-                                  dtype=object)
-            full = np.full(n, None, dtype=object)
+            numeric = field == "activity_score"
+            missing = np.nan if numeric else None
+            per_unique = np.array([*(getattr(c, field) if c else missing for c in calls),
+                                   missing], dtype=float if numeric else object)
+            full = np.full(n, missing, dtype=float if numeric else object)
             full[present] = per_unique[codes] if len(codes) else []
             out[column(key, field)] = full
         bad = np.array([*(m is not None for m in messages), False])[codes] if len(codes) else []
@@ -88,10 +90,8 @@ def translate_table(
             errors.append(pd.DataFrame({
                 "row": rows, "field": key, "value": values[bad].map(str).to_numpy(),
                 "error": msg}))
-    calls_df = pd.DataFrame(out, index=genotypes.index)
-    for key in genotypes.columns:
-        name = column(key, "activity_score")
-        calls_df[name] = pd.to_numeric(calls_df[name], errors="coerce")
+    calls_df = pd.DataFrame({k: pd.Series(v, dtype=v.dtype, index=genotypes.index)
+                             for k, v in out.items()}, index=genotypes.index)
     errors_df = (pd.concat(errors, ignore_index=True) if errors
                  else pd.DataFrame(columns=ERROR_COLUMNS))
     return calls_df, errors_df, lookup

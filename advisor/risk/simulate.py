@@ -1,0 +1,161 @@
+"""A synthetic, literature-calibrated cohort drawn from ``knowledgebase/risk/effect_sizes.yaml``.
+
+Each synthetic patient has true risk factors (drawn independently with the stated
+prevalences), of which some are hidden as unknown completely at random. Two outcomes are
+simulated from the true factors:
+
+- ``drug_resistant``: logistic model with the factors' odds ratios; the intercept is set so
+  that the population frequency equals ``outcomes.drug_resistance.frequency``.
+- ``seizure_free_next_regimen``: a regimen-by-regimen course. On regimen r the chance of
+  seizure freedom is ``sigmoid(a_r - scale * lp)`` (lp = the factors' log odds ratios); the
+  intercepts a_r are set so that the population reproduces the conditional rates implied by
+  ``outcomes.seizure_freedom_by_regimen``. Each patient is observed once, after k failed
+  regimens (k uniform over 0..R-1); a patient who became seizure-free before k has no
+  next-regimen outcome (empty cell) and is recorded with the regimens actually failed.
+
+The table uses the input columns of :mod:`advisor.risk.features`, so a synthetic cohort and
+a clinic's own table go through the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+from scipy.special import expit
+
+from advisor.risk.effect_sizes import EffectSizes
+from advisor.risk.features import ABCB1_KEY, BOOLEAN_COLUMNS, GABA_GENES, GABA_TESTED_NEGATIVE
+
+DEFAULT_N = 100_000
+DEFAULT_SEED = 20_250_601
+CALIBRATION_DRAWS = 400_000
+CALIBRATION_SEED = 0
+DRE_OUTCOME = "drug_resistant"
+SF_OUTCOME = "seizure_free_next_regimen"
+SYMPTOMATIC_WRITTEN = np.array(["structural", "infectious", "metabolic", "immune"], dtype=object)
+SINGLE_TYPES = np.array(["focal", "generalized_tonic_clonic", "absence", "myoclonic"],
+                        dtype=object)
+MULTIPLE_TYPES = np.array(["focal;generalized_tonic_clonic", "absence;generalized_tonic_clonic",
+                           "myoclonic;generalized_tonic_clonic", "tonic;atonic",
+                           "focal;myoclonic"], dtype=object)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Intercepts that make the simulated population match the published frequencies."""
+
+    dre_intercept: float
+    regimen_intercepts: tuple[float, ...]
+
+
+def _draw_truth(es: EffectSizes, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    truth: dict[str, np.ndarray] = {}
+    for f in es.factors:
+        pop = f.population
+        if pop.prevalence is not None:
+            truth[f.feature] = rng.random(n) < pop.prevalence
+            continue
+        d = pop.distribution
+        if d.kind == "uniform":
+            values = rng.uniform(d.low, d.high, n)
+        else:
+            values = d.median * np.exp(d.sigma * rng.standard_normal(n))
+        truth[f.feature] = np.round(values) if d.integer else np.round(values, 1)
+    return truth
+
+
+def _linear_predictor(es: EffectSizes, truth: dict[str, np.ndarray]) -> np.ndarray:
+    """Log odds contributed by the true factors (numeric ones per unit of their value)."""
+    lp = np.zeros(len(next(iter(truth.values()))))
+    for f in es.factors:
+        if f.log_odds_ratio:
+            lp += f.log_odds_ratio * truth[f.feature]
+    return lp
+
+
+def _solve_intercept(lp: np.ndarray, weights: np.ndarray, target: float) -> float:
+    total = weights.sum()
+    return brentq(lambda a: float(weights @ expit(a + lp)) / total - target, -40.0, 40.0,
+                  xtol=1e-10)
+
+
+def calibrate(es: EffectSizes) -> Calibration:
+    """Intercepts fitted on a large reference population drawn with a fixed seed."""
+    truth = _draw_truth(es, CALIBRATION_DRAWS, np.random.default_rng(CALIBRATION_SEED))
+    lp = _linear_predictor(es, truth)
+    weights = np.ones_like(lp)
+    dre = _solve_intercept(lp, weights, es.outcomes.drug_resistance.frequency)
+    shifted = -es.simulator.factor_scale_per_regimen * lp
+    intercepts = []
+    for target in es.outcomes.seizure_freedom_by_regimen.conditional_rates():
+        a = _solve_intercept(shifted, weights, target)
+        intercepts.append(a)
+        weights = weights * (1.0 - expit(a + shifted))  # still not seizure-free
+    return Calibration(dre, tuple(intercepts))
+
+
+def _boolean(truth: np.ndarray, hidden: np.ndarray) -> pd.Series:
+    return pd.Series(pd.array(np.where(hidden, None, truth), dtype="boolean"))
+
+
+def simulate_cohort(es: EffectSizes, n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """``n`` synthetic patients: input columns plus the two outcome columns."""
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    cal = calibrate(es)
+    rng = np.random.default_rng(seed)
+    truth = _draw_truth(es, n, rng)
+    hidden = {f.feature: rng.random(n) < f.population.unknown_fraction for f in es.factors}
+    lp = _linear_predictor(es, truth)
+    drug_resistant = rng.random(n) < expit(cal.dre_intercept + lp)
+
+    shifted = -es.simulator.factor_scale_per_regimen * lp
+    freedom = np.column_stack([rng.random(n) < expit(a + shifted)
+                               for a in cal.regimen_intercepts])
+    regimens = freedom.shape[1]
+    first_free = np.where(freedom.any(axis=1), freedom.argmax(axis=1), regimens)
+    planned = rng.integers(0, regimens, n)
+    reached = first_free >= planned
+    failed = np.where(reached, planned, first_free)
+    next_free = np.where(reached, freedom[np.arange(n), np.minimum(planned, regimens - 1)], False)
+
+    def pick(options: np.ndarray) -> np.ndarray:
+        return options[rng.integers(0, len(options), n)]
+
+    multi, multi_hidden = truth["multiple_seizure_types"], hidden["multiple_seizure_types"]
+    types = np.where(multi_hidden, "unknown", np.where(multi, pick(MULTIPLE_TYPES),
+                                                       pick(SINGLE_TYPES)))
+    symp, symp_hidden = truth["symptomatic_etiology"], hidden["symptomatic_etiology"]
+    etiology = np.where(symp_hidden, np.where(rng.random(n) < 0.5, "unknown", None),
+                        np.where(symp, pick(SYMPTOMATIC_WRITTEN), "genetic"))
+    heterozygous = rng.random(n) < 2 / 3  # C/T vs T/T among non-C/C (Hardy-Weinberg, p = 0.5)
+    abcb1 = np.where(hidden["abcb1_3435"], None, np.where(
+        truth["abcb1_3435"], "C/C", np.where(heterozygous, "C/T", "T/T")))
+    gof_gene = rng.integers(0, len(GABA_GENES), n)
+
+    table: dict[str, object] = {
+        "sample_id": [f"SIM-{i + 1:06d}" for i in range(n)],
+        "seizure_types": types,
+        "etiology": etiology,
+    }
+    for column, feature in BOOLEAN_COLUMNS.items():
+        table[column] = _boolean(truth[feature], hidden[feature])
+    table["age_at_onset_years"] = np.where(hidden["age_at_onset_years"], np.nan,
+                                           truth["age_at_onset_years"])
+    count = truth["pretreatment_seizure_count"]
+    table["pretreatment_seizure_count"] = pd.array(
+        np.where(hidden["pretreatment_seizure_count"], None, count.astype(np.int64)),
+        dtype="Int64")
+    table[ABCB1_KEY] = abcb1
+    for i, gene in enumerate(GABA_GENES):
+        value = np.where(truth["gaba_a_gof"] & (gof_gene == i), "gain_of_function",
+                         GABA_TESTED_NEGATIVE)
+        table[gene] = np.where(hidden["gaba_a_gof"], None, value)
+    table["failed_adequate_regimens"] = failed.astype(np.int64)
+    table[DRE_OUTCOME] = drug_resistant.astype(np.int64)
+    table[SF_OUTCOME] = pd.array(np.where(reached, next_free.astype(np.int64), None),
+                                 dtype="Int64")
+    return pd.DataFrame(table)
