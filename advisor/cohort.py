@@ -238,7 +238,8 @@ def _seizure_matrix(kb: KnowledgeBase, chunk: pd.DataFrame, checked: _Checked) -
     items = checked.lists.get("seizure_types")
     if items is not None and len(items):
         matrix[items["idx"].to_numpy(dtype=np.int64),
-               pd.Index(types).get_indexer(items["item"])] = True
+               pd.Index(types, dtype=object).get_indexer(
+                   pd.Index(items["item"].to_numpy(dtype=object), dtype=object))] = True
     return pd.DataFrame(matrix, columns=types)
 
 

@@ -44,6 +44,14 @@ def _partition(part: pd.DataFrame, offsets: list[int], kb_path: str, drugs: list
                      ignore_index=True)
 
 
+def _blocksize(path: Path, chunksize: int) -> int:
+    """Bytes per partition for about ``chunksize`` rows (estimated from the first lines)."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    per_row = len(head) / max(1, head.count(b"\n"))
+    return max(1 << 18, int(per_row * chunksize))
+
+
 def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                 chunksize: int = 100_000, drugs: list[str] | None = None,
                 scheduler: str | None = None) -> Summary:
@@ -61,13 +69,14 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
         table = pd.concat(iter_cohort(kb, cohort, chunksize), ignore_index=True)
         ddf = dd.from_pandas(table, chunksize=chunksize, sort=False)
     elif kind == "parquet":
-        ddf = dd.read_parquet(cohort).astype("string")
+        ddf = dd.read_parquet(cohort).astype(object)
     else:
         if not cohort.is_file():
             raise InputError("cohort", str(cohort), "file not found")
-        ddf = dd.read_csv(cohort, sep="," if kind == "csv" else "\t", dtype="string",
+        ddf = dd.read_csv(cohort, sep="," if kind == "csv" else "\t", dtype=object,
                           keep_default_na=False, na_values=[""], skipinitialspace=True,
-                          blocksize=None if cohort.suffix == ".gz" else "64MB")
+                          blocksize=None if cohort.suffix == ".gz" else _blocksize(
+                              cohort, chunksize))
     keys = check_columns(kb, list(ddf.columns))
     cluster = None if scheduler else LocalCluster(processes=True, dashboard_address=None)
     with Client(scheduler or cluster) as client:

@@ -52,7 +52,8 @@ def _typed(pairs: pd.DataFrame) -> pd.DataFrame:
 
 def _unique_sorted(kb: KnowledgeBase, pairs: pd.DataFrame) -> pd.DataFrame:
     """Distinct (row, drug) pairs ordered by row, then knowledge-base drug order."""
-    codes = kb.drug_index.get_indexer(pd.Index(pairs["drug"].to_numpy(dtype=object)))
+    codes = kb.drug_index.get_indexer(pd.Index(pairs["drug"].to_numpy(dtype=object),
+                                                      dtype=object))
     key = pairs["row"].to_numpy(dtype=np.int64) * (len(kb.drug_index) + 1) + codes
     _, first = np.unique(key, return_index=True)
     return pairs.iloc[first].reset_index(drop=True)

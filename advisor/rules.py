@@ -199,7 +199,8 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     n = len(kb.drug_index) + 1
 
     def coded(pairs: pd.DataFrame, name: str) -> pd.DataFrame:
-        codes = kb.drug_index.get_indexer(pd.Index(pairs["drug"].to_numpy(dtype=object)))
+        codes = kb.drug_index.get_indexer(pd.Index(pairs["drug"].to_numpy(dtype=object),
+                                                      dtype=object))
         return pd.DataFrame({"row": pairs["row"].to_numpy(dtype=np.int64), name: codes})
 
     pairs = kb.interaction_codes

@@ -44,6 +44,13 @@ def test_case(results, name):
             assert dose["recommended_daily_mg"][1] <= spec["recommended_max_le"], dose
         if "start_daily_mg" in spec:
             assert dose["start_daily_mg"] == spec["start_daily_mg"], dose
+        if "standard" in spec:
+            assert dose["standard_daily_mg"] == spec["standard"], dose
+        if spec.get("recommended_none"):
+            assert dose["recommended_daily_mg"] is None and "not recommended" in dose["basis"][0]
+        if spec.get("above_standard"):
+            assert dose["recommended_daily_mg"][0] > dose["standard_daily_mg"][0], dose
+            assert dose["adjustment_percent"] > 0
         if spec.get("below_standard"):
             assert dose["recommended_daily_mg"][1] < dose["standard_daily_mg"][1], dose
             assert dose["adjustment_percent"] < 0
