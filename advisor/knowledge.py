@@ -254,9 +254,7 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     inter = ld.parse(root / "interactions.yaml", InteractionsFile)
     dre = ld.parse(root / "dre.yaml", DreFile)
     regimens = ld.parse(root / "regimens.yaml", RegimensFile)
-    se = (ld.parse(root / "status_epilepticus.yaml", StatusEpilepticusFile)
-          if (root / "status_epilepticus.yaml").exists() else StatusEpilepticusFile.model_construct(
-              stages=[], evidence_notes=[]))
+    se = ld.parse(root / "status_epilepticus.yaml", StatusEpilepticusFile)
     genes: dict[str, Gene] = {}
     files: dict[str, str] = {}
     for path in ld.files("genes"):
