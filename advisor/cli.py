@@ -31,7 +31,7 @@ def _consult(args: argparse.Namespace) -> int:
     from advisor.report import render
 
     kb = load_knowledgebase(args.kb)
-    result = consult_file(kb, args.patient)
+    result = consult_file(kb, args.patient, acute=args.acute)
     text = render(result, args.format)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     consult.add_argument("patient", help="patient file")
     consult.add_argument("--format", choices=["json", "markdown", "html"], default="markdown")
     consult.add_argument("--out", help="write the report here instead of standard output")
+    consult.add_argument("--acute", action="store_true",
+                         help="add the status epilepticus pathway")
     consult.add_argument("--kb", help="knowledge-base folder (default: the bundled one)")
     consult.set_defaults(func=_consult)
 

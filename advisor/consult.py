@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from advisor import __version__
+from advisor import __version__, status_epilepticus, transition
 from advisor.dosing import recommend_doses
 from advisor.dre import classify
 from advisor.frame import PatientFrame, frame_from_patients
@@ -75,16 +75,25 @@ def _cited(kb: KnowledgeBase, result: dict[str, Any]) -> dict[str, Any]:
             for sid in dict.fromkeys(ids) if sid in kb.sources}
 
 
-def consult(kb: KnowledgeBase, patient: Patient) -> dict[str, Any]:
-    """The full consult result for one validated patient."""
+def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False) -> dict[str, Any]:
+    """The full consult result for one validated patient (``acute``: add the SE pathway)."""
     frame = frame_from_patients(kb, [patient])
     flags = evaluate(kb, frame)
+    se = None
+    if status_epilepticus.applies(patient, acute):
+        se_drugs = status_epilepticus.pathway_drugs(kb)
+        se_patient = patient.model_copy(update={"candidate_drugs": se_drugs})
+        se_flags = evaluate(kb, frame_from_patients(kb, [se_patient]))
+        se = status_epilepticus.pathway(kb, patient, se_flags[se_flags["drug"].isin(se_drugs)])
     dre = classify(kb, patient)
     candidates = frame.candidates.loc[frame.candidates["row"] == 0, "drug"].tolist()
     note = None
     if dre.status == "drug_resistant":
         note = ("Drug-resistant epilepsy: consider early rational polytherapy (distinct "
                 "mechanisms) alongside referral to an epilepsy centre.")
+    regimens = suggest(kb, patient, flags, candidates, polytherapy_note=note)
+    involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
+                                   *(d for r in regimens for d in r.drugs)]))
     result: dict[str, Any] = {
         "patient_id": patient.id,
         "phenotypes": phenotypes(kb, frame, 0),
@@ -93,8 +102,10 @@ def consult(kb: KnowledgeBase, patient: Patient) -> dict[str, Any]:
         "dre": dre.as_dict(),
         "risk": None,
         "risk_note": "No drug-resistance risk model is installed in this version.",
-        "regimens": [r.as_dict() for r in suggest(kb, patient, flags, candidates,
-                                                  polytherapy_note=note)],
+        "regimens": [{**r.as_dict(), "transition": transition.plan(kb, patient, r.drugs, flags)}
+                     for r in regimens],
+        "safety_notes": transition.safety_notes(kb, patient, involved),
+        "status_epilepticus": se,
         "candidate_drugs": candidates,
         "provenance": {
             "advisor_version": __version__,
@@ -109,6 +120,6 @@ def consult(kb: KnowledgeBase, patient: Patient) -> dict[str, Any]:
     return result
 
 
-def consult_file(kb: KnowledgeBase, path: str | Path) -> dict[str, Any]:
+def consult_file(kb: KnowledgeBase, path: str | Path, *, acute: bool = False) -> dict[str, Any]:
     """Load, validate and consult one patient file."""
-    return consult(kb, load_patient(kb, path))
+    return consult(kb, load_patient(kb, path), acute=acute)

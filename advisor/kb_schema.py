@@ -563,7 +563,32 @@ class RegimenWeights(Strict):
     restricted_use: float
     previous_inefficacy: float
     previous_intolerance: float
+    withdraw_current: float
+    guideline_position: dict[Literal["first_line", "second_line", "adjunctive"], float]
     high_risk_polytherapy_note_threshold: float = Field(ge=0, le=1)
+
+
+class GuidelinePosition(Strict):
+    """Where a guideline places drugs for one seizure type or syndrome."""
+
+    seizure_type: str | None = None
+    syndrome: str | None = None
+    first_line: list[str] = Field(default_factory=list)
+    second_line: list[str] = Field(default_factory=list)
+    adjunctive: list[str] = Field(default_factory=list)
+    note: str | None = None
+    evidence: Evidence
+
+    @model_validator(mode="after")
+    def _one_target(self) -> GuidelinePosition:
+        if (self.seizure_type is None) == (self.syndrome is None):
+            raise ValueError("give exactly one of seizure_type or syndrome")
+        return self
+
+
+class PositionsFile(Strict):
+    guideline: str
+    positions: list[GuidelinePosition] = Field(min_length=1)
 
 
 class RegimensFile(Strict):

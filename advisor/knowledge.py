@@ -28,6 +28,7 @@ from advisor.kb_schema import (
     Gene,
     InteractionsFile,
     Manifest,
+    PositionsFile,
     RegimensFile,
     Rule,
     RulesFile,
@@ -119,6 +120,7 @@ class KnowledgeBase:
     dre: DreFile
     regimens: RegimensFile
     status_epilepticus: StatusEpilepticusFile
+    positions: PositionsFile
     sha256: str
     files: dict[str, str] = field(default_factory=dict)  # object key -> relative file
 
@@ -255,6 +257,9 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     dre = ld.parse(root / "dre.yaml", DreFile)
     regimens = ld.parse(root / "regimens.yaml", RegimensFile)
     se = ld.parse(root / "status_epilepticus.yaml", StatusEpilepticusFile)
+    positions = (ld.parse(root / "guideline_positions.yaml", PositionsFile)
+                 if (root / "guideline_positions.yaml").exists()
+                 else PositionsFile.model_construct(guideline="", positions=[]))
     genes: dict[str, Gene] = {}
     files: dict[str, str] = {}
     for path in ld.files("genes"):
@@ -286,7 +291,7 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
                 files[f"rule:{rule.id}"] = ld.rel(path)
     if not drugs:
         ld.problem("drugs/", "", "no drug files found")
-    parts = (manifest, sources, vocab, comeds, inter, dre, regimens, se)
+    parts = (manifest, sources, vocab, comeds, inter, dre, regimens, se, positions)
     if any(p is None for p in parts):
         return None, ld.problems
     kb = KnowledgeBase(
@@ -294,7 +299,7 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         genes=genes, drugs=drugs,
         comedications={c.name: c for c in comeds.comedications},
         interactions=inter.interactions, rules=rules, dre=dre, regimens=regimens,
-        status_epilepticus=se,
+        status_epilepticus=se, positions=positions,
         sha256=ld.digest.hexdigest(), files=files)
     ld.problems.extend(_integrity(kb))
     return kb, ld.problems
@@ -446,6 +451,21 @@ def _integrity(kb: KnowledgeBase) -> list[Problem]:
             if any(b[0] != a[1] + 1 for a, b in itertools.pairwise(weeks)):
                 out.append(Problem(f, f"dosing.titration.{i}.steps",
                                    "steps must follow each other week by week"))
+    check_evidence("guideline_positions.yaml", kb.positions)
+    if kb.positions.guideline and kb.positions.guideline not in kb.sources:
+        out.append(Problem("guideline_positions.yaml", "guideline",
+                           f"unknown source {kb.positions.guideline!r}"))
+    for i, pos in enumerate(kb.positions.positions):
+        loc = f"positions.{i}"
+        if pos.seizure_type is not None:
+            check("guideline_positions.yaml", f"{loc}.seizure_type", [pos.seizure_type],
+                  v.seizure_types, "seizure type")
+        if pos.syndrome is not None:
+            check("guideline_positions.yaml", f"{loc}.syndrome", [pos.syndrome], v.syndromes,
+                  "syndrome")
+        for key in ("first_line", "second_line", "adjunctive"):
+            check("guideline_positions.yaml", f"{loc}.{key}", getattr(pos, key), kb.drugs,
+                  "drug")
     se = kb.status_epilepticus
     check_evidence("status_epilepticus.yaml", se)
     for i, stage in enumerate(se.stages):

@@ -109,6 +109,13 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
             t.warnings.append(f"{trial.drug} already failed an adequate trial.")
     if drug.name in patient.current_medications:
         return t  # already taken: restrictions and teratogenicity do not rank the add-on
+    best = _guideline_position(kb, patient, drug.name)
+    if best:
+        position, target, ev = best
+        t.score += w.guideline_position[position]
+        t.rationale.append(f"{kb.positions.guideline}: {drug.name} is "
+                           f"{position.replace('_', '-')} for {target}.")
+        t.evidence += ev.sources
     if drug.restricted_use:
         t.score += w.restricted_use
         t.warnings.append(f"{drug.name}: restricted use - {drug.restricted_use.note}")
@@ -122,19 +129,46 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     return t
 
 
+def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
+    """The drug's best guideline position for the patient's seizure types or syndrome."""
+    best = None
+    for pos in kb.positions.positions:
+        applies = (pos.syndrome == patient.syndrome if pos.syndrome
+                   else pos.seizure_type in patient.seizure_types)
+        if not applies:
+            continue
+        for position in ("first_line", "second_line", "adjunctive"):
+            if drug in getattr(pos, position):
+                rank = ("first_line", "second_line", "adjunctive").index(position)
+                if best is None or rank < best[0]:
+                    target = (kb.vocabulary.syndromes[pos.syndrome] if pos.syndrome
+                              else kb.vocabulary.seizure_types[pos.seizure_type].lower())
+                    best = (rank, position, target, pos.evidence)
+                break
+    return best[1:] if best else None
+
+
 def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
              per_drug: dict[str, _Terms], per_pair: dict[tuple[str, str], _Terms]) -> Regimen:
     w = kb.regimens.weights
     items = [kb.drugs[d] for d in drugs]
     reg = Regimen(drugs=drugs, mechanisms=[d.primary_mechanism for d in items], score=w.base,
                   kind=kind)
-    parts = [per_pair[tuple(sorted(pair))] for pair in combinations(drugs, 2)]
+    current = [d for d in patient.current_medications if d in kb.drugs]
+    # Pairs of drugs the patient already takes together are not part of the decision.
+    parts = [per_pair[tuple(sorted(pair))] for pair in combinations(drugs, 2)
+             if not set(pair) <= set(current)]
+    withdrawn = [d for d in current if d not in drugs]
+    if withdrawn:
+        reg.score += w.withdraw_current * len(withdrawn)
+        reg.warnings.append(f"Requires withdrawing {', '.join(withdrawn)} (taper; see the "
+                            "transition plan).")
     wanted = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
     covered = [t for t in wanted if any(d.spectrum.covers(t, patient.syndrome) for d in items)]
     uncovered = [t for t in wanted if t not in covered]
     reg.score += w.per_covered_seizure_type * len(covered)
     reg.score += w.per_uncovered_seizure_type * len(uncovered)
-    for t in parts:
+    for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.rationale += t.rationale
     if covered:
         reg.rationale.append(f"Covers the patient's seizure types: {', '.join(covered)}.")

@@ -89,6 +89,30 @@ def to_markdown(res: dict[str, Any]) -> str:
                    f" mechanisms: {', '.join(reg['mechanisms'])})")
         out += [f"   - why: {r}" for r in reg["rationale"]]
         out += [f"   - warning: {w}" for w in reg["warnings"]]
+        tr = reg.get("transition")
+        if tr and tr["steps"]:
+            out += [f"   - transition: {step}" for step in _transition_lines(tr)]
+    if res.get("safety_notes"):
+        out += ["", "## Reproductive and long-term safety", ""]
+        out += [f"- **{n['drug']}** ({n['topic'].replace('_', ' ')}): {n['text']} "
+                f"[{', '.join(n['evidence'])}; {n['evidence_level']}]" for n in res["safety_notes"]]
+    se = res.get("status_epilepticus")
+    if se:
+        out += ["", "## Status epilepticus pathway", "", f"_{se['note']}_", ""]
+        for st in se["stages"]:
+            lo, hi = st["minutes"]
+            out += [f"### {st['name']} ({lo:g}-{hi:g} min)", "", st["instruction"], ""]
+            for opt in st["options"]:
+                doses = "; ".join(_acute_dose(d) for d in opt["doses"])
+                out.append(f"- {opt['drug']}: {doses} [{', '.join(opt['evidence'])}; "
+                           f"{opt['evidence_level']}]")
+                out += [f"  - flag: {f}" for f in opt["flags"]]
+            for ex in st["excluded"]:
+                out.append(f"- ~~{ex['drug']}~~ excluded: {' '.join(ex['reasons'])}")
+            out.append("")
+        out += ["Evidence:", ""]
+        out += [f"- {n['text']}" + (f" [{', '.join(n['evidence'])}; {n['evidence_level']}]"
+                                    if n["evidence"] else "") for n in se["evidence_notes"]]
     out += ["", "## Sources", ""]
     out += [f"- **{sid}**: {s['citation']}" for sid, s in res["sources"].items()]
     prov = res["provenance"]
@@ -96,6 +120,37 @@ def to_markdown(res: dict[str, Any]) -> str:
             f"{prov['knowledgebase_version']} (sha256 {prov['knowledgebase_sha256'][:16]}...); "
             f"model {prov['model_version'] or 'none'}; generated {prov['generated_at']}.", ""]
     return "\n".join(out)
+
+
+def _acute_dose(d: dict[str, Any]) -> str:
+    amount = f"{d['dose_mg']:g} mg" if d.get("dose_mg") is not None else d.get("dose_rule", "")
+    parts = [f"{d['route']} {amount}"]
+    if d.get("dose_rule") and d.get("dose_mg") is not None:
+        parts.append(f"({d['dose_rule']})")
+    if d.get("weight_band"):
+        parts.append(f"for {d['weight_band']}")
+    if d.get("repeat"):
+        parts.append(f"- {d['repeat']}")
+    return " ".join(parts)
+
+
+def _transition_lines(tr: dict[str, Any]) -> list[str]:
+    lines = list(tr["sequence"])
+    for step in tr["steps"]:
+        if step["action"] == "continue":
+            lines.append(f"continue {step['drug']}")
+        elif step["action"] == "add":
+            sched = ", ".join(f"{x['weeks']}: {x['daily_mg']:g} mg/day" if x.get("daily_mg")
+                              else f"{x['weeks']}: {x['daily_mg_per_kg']:g} mg/kg/day"
+                              for x in step["schedule"])
+            then = f"; then {step['then']}" if step.get("then") else ""
+            target = (f" to {step['target_daily_mg'][0]:g}-{step['target_daily_mg'][1]:g} "
+                      "mg/day" if step.get("target_daily_mg") else "")
+            lines.append(f"add {step['drug']}: {sched or 'see label'}{then}{target}")
+        else:
+            lines.append(f"withdraw {step['drug']}: {step['notes'][0]}")
+    lines += [c["change"] for c in tr["interaction_changes"]]
+    return lines
 
 
 _ENV = Environment(loader=PackageLoader("advisor", "templates"),
@@ -106,7 +161,8 @@ _ENV = Environment(loader=PackageLoader("advisor", "templates"),
 def to_html(res: dict[str, Any]) -> str:
     """A self-contained HTML page (inline CSS, no scripts, no network) fit to print."""
     return _ENV.get_template("report.html.j2").render(
-        r=res, action_label=ACTION_LABEL, status_label=STATUS_LABEL, mg=_mg, pct=_pct)
+        r=res, action_label=ACTION_LABEL, status_label=STATUS_LABEL, mg=_mg, pct=_pct,
+        transition_lines=_transition_lines, acute_dose=_acute_dose)
 
 
 def render(res: dict[str, Any], fmt: str) -> str:

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from advisor import transition
 from advisor.consult import consult
+from advisor.frame import frame_from_patients
 from advisor.patient import validate_patient
+from advisor.rules import evaluate
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 
@@ -73,6 +76,27 @@ def test_case(results, name):
         assert all(any(spec["contains"] in w for w in r["warnings"]) for r in with_drug)
     for drug in exp.get("top_regimen_excludes", []):
         assert regimens and drug not in regimens[0]["drugs"]
+    if "status_epilepticus" in exp:
+        _check_pathway(res["status_epilepticus"], exp["status_epilepticus"])
+    else:
+        assert res["status_epilepticus"] is None
+
+
+def _check_pathway(se: dict, spec: dict) -> None:
+    options = {o["drug"]: o for st in se["stages"] for o in st["options"]}
+    excluded = {e["drug"]: e for st in se["stages"] for e in st["excluded"]}
+    for drug in spec.get("excluded", []):
+        assert drug in excluded and drug not in options, drug
+        assert excluded[drug]["reasons"] and excluded[drug]["evidence"]
+    for drug in spec.get("offered", []):
+        assert drug in options, drug
+    if "dose" in spec:
+        doses = [d.get("dose_mg") for d in options[spec["dose"]["drug"]]["doses"]]
+        assert spec["dose"]["dose_mg"] in doses, doses
+    if "option_flag" in spec:
+        flags = options[spec["option_flag"]["drug"]]["flags"]
+        assert any(spec["option_flag"]["contains"] in f for f in flags), flags
+    assert se["evidence_notes"]
 
 
 def test_every_flag_and_regimen_explains_itself(results):
@@ -88,3 +112,29 @@ def test_regimens_never_pair_one_primary_mechanism_in_top(results):
     for _, res in results.values():
         for reg in res["regimens"][:3]:
             assert len(set(reg["mechanisms"])) == len(reg["mechanisms"]), reg
+
+
+@pytest.mark.parametrize("name", [p.stem for p in CASES
+                                  if "transition" in yaml.safe_load(p.read_text())["expect"]])
+def test_transition_case(kb, name):
+    case = yaml.safe_load((Path(__file__).parent / "cases" / f"{name}.yaml").read_text())
+    spec = case["expect"]["transition"]
+    patient = validate_patient(kb, case["patient"])
+    flags = evaluate(kb, frame_from_patients(kb, [patient]))
+    plan = transition.plan(kb, patient, spec["regimen"], flags)
+    steps = {s["drug"]: s for s in plan["steps"]}
+    for want in spec.get("steps", []):
+        step = steps[want["drug"]]
+        assert step["action"] == want["action"]
+        assert step["evidence"], step
+        if "never_abrupt" in want:
+            assert step["never_abrupt"] is want["never_abrupt"]
+            assert any("never stop abruptly" in n for n in step["notes"])
+        if "min_taper_weeks" in want:
+            assert step["taper_weeks"][0] >= want["min_taper_weeks"]
+        if "first_daily_mg" in want:
+            assert step["schedule"][0]["daily_mg"] == want["first_daily_mg"]
+    if "change" in spec:
+        want = spec["change"]
+        assert any(c["removed"] == want["removed"] and c["affected"] == want["affected"]
+                   and want["contains"] in c["change"] for c in plan["interaction_changes"])

@@ -1,0 +1,159 @@
+"""How to get from today's drugs to a suggested regimen, and safety notes that apply.
+
+For a regimen: which current ASMs stay, which are added (titration from the knowledge
+base, the schedule chosen by the co-medication during titration) and which are withdrawn
+(taper from the knowledge base, never abrupt where it says so), plus the interactions that
+change as a drug is removed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from advisor.kb_schema import Drug, Titration
+from advisor.knowledge import KnowledgeBase
+from advisor.patient import Patient
+
+ADULT_AGE_YEARS = 18
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def choose_titration(drug: Drug, co_medications: set[str], patient: Patient,
+                     ) -> Titration | None:
+    """The schedule for this co-medication: the first specific match, else the general one."""
+    child = patient.age_years is not None and patient.age_years < ADULT_AGE_YEARS
+    ped = drug.dosing.pediatric_daily_mg_per_kg
+    if child and ped and ped.age_years and patient.age_years > ped.age_years.hi:
+        child = False
+    population = "pediatric" if child else "adult"
+    options = [t for t in drug.dosing.titration if t.population == population]
+    for tit in options:
+        if tit.when_taking and co_medications & set(tit.when_taking):
+            return tit
+    return next((t for t in options if not t.when_taking), None)
+
+
+def _schedule(tit: Titration, weight: float | None) -> list[dict[str, Any]]:
+    steps = []
+    for st in tit.steps:
+        weeks = (f"week {st.week_from}" if st.week_from == st.week_to
+                 else f"weeks {st.week_from}-{st.week_to}")
+        if st.daily_mg is not None:
+            steps.append({"weeks": weeks, "daily_mg": st.daily_mg})
+        else:
+            mg = round(st.daily_mg_per_kg * weight, 1) if weight else None
+            steps.append({"weeks": weeks, "daily_mg_per_kg": st.daily_mg_per_kg,
+                          "daily_mg": mg})
+    return steps
+
+
+def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str],
+              flags: pd.DataFrame) -> dict[str, Any]:
+    tit = choose_titration(drug, co_meds, patient)
+    step: dict[str, Any] = {"drug": drug.name, "action": "add", "schedule": [],
+                            "notes": [], "evidence": []}
+    if tit is None:
+        step["notes"].append("No sourced titration schedule in the knowledge base: follow the "
+                             "product label.")
+        return step
+    step["schedule"] = _schedule(tit, patient.weight_kg)
+    if tit.then_increase:
+        inc = tit.then_increase
+        every = (_fmt(inc.every_weeks.lo) if inc.every_weeks.lo == inc.every_weeks.hi
+                 else f"{_fmt(inc.every_weeks.lo)}-{_fmt(inc.every_weeks.hi)}")
+        step["then"] = f"increase by {_fmt(inc.daily_mg)} mg/day every {every} week(s)"
+    if tit.target_daily_mg:
+        step["target_daily_mg"] = tit.target_daily_mg.as_list()
+    if tit.when_taking:
+        step["notes"].append(f"Schedule for patients taking "
+                             f"{', '.join(sorted(co_meds & set(tit.when_taking)))}.")
+    if tit.note:
+        step["notes"].append(tit.note)
+    slow = flags[(flags["drug"] == drug.name)
+                 & flags["action"].isin(["reduce_dose", "avoid", "use_with_caution"])]
+    for message in slow["message"].astype(str).unique():
+        step["notes"].append(f"Titrate cautiously (flag): {message}")
+    step["evidence"] = list(tit.evidence.sources)
+    return step
+
+
+def _withdraw_step(drug: Drug) -> dict[str, Any]:
+    wd = drug.dosing.withdrawal
+    step: dict[str, Any] = {"drug": drug.name, "action": "withdraw", "notes": [],
+                            "evidence": []}
+    if wd is None:
+        step["never_abrupt"] = True
+        step["notes"].append("No sourced taper in the knowledge base: withdraw gradually, as "
+                             "every ASM label advises (risk of more seizures and status "
+                             "epilepticus).")
+        return step
+    lo, hi = wd.taper_weeks.lo, wd.taper_weeks.hi
+    step.update(taper_weeks=[lo, hi], never_abrupt=wd.never_abrupt, reason=wd.reason)
+    step["notes"].append(f"Taper over {_fmt(lo)}" + (f"-{_fmt(hi)}" if hi != lo else "")
+                         + " weeks" + ("; never stop abruptly." if wd.never_abrupt else "."))
+    if wd.schedule:
+        step["notes"].append(wd.schedule)
+    step["evidence"] = list(wd.evidence.sources)
+    return step
+
+
+def _removal_effects(kb: KnowledgeBase, removed: str, remaining: list[str]) -> list[dict]:
+    """Interactions that end as ``removed`` is withdrawn."""
+    out = []
+    for victim in remaining:
+        for inter in kb.interactions_between(removed, victim):
+            if inter.action == "increase_dose":
+                change = (f"{victim} levels will rise as {removed} is withdrawn (its "
+                          f"induction wears off over weeks): watch for toxicity and lower "
+                          f"{victim} towards its usual dose, guided by levels.")
+            elif inter.action == "reduce_dose":
+                change = (f"{victim} levels will fall as {removed} is withdrawn: {victim} may "
+                          "need its usual (higher) dose; check levels and seizure control.")
+            else:
+                change = (f"The {removed}-{victim} interaction ends as {removed} is withdrawn: "
+                          f"review {victim}.")
+            out.append({"removed": removed, "affected": victim, "interaction": inter.id,
+                        "change": change, "evidence": list(inter.evidence.sources)})
+    return out
+
+
+def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
+         flags: pd.DataFrame) -> dict[str, Any]:
+    """The transition from the current ASMs to ``regimen``."""
+    current = [d for d in patient.current_medications if d in kb.drugs]
+    keep = [d for d in current if d in regimen]
+    add = [d for d in regimen if d not in current]
+    withdraw = [d for d in current if d not in regimen]
+    others = set(patient.current_medications) | set(regimen)
+    steps: list[dict[str, Any]] = [{"drug": d, "action": "continue", "notes": [],
+                                    "evidence": []} for d in keep]
+    steps += [_add_step(kb, patient, kb.drugs[d], others - {d}, flags) for d in add]
+    steps += [_withdraw_step(kb.drugs[d]) for d in withdraw]
+    changes = [c for d in withdraw for c in _removal_effects(kb, d, regimen)]
+    order = []
+    if add and withdraw:
+        order.append("Add and titrate the new drug(s) first; start tapering "
+                     f"{', '.join(withdraw)} once the new drug reaches a therapeutic dose.")
+    return {"steps": steps, "interaction_changes": changes, "sequence": order}
+
+
+def safety_notes(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[dict[str, Any]]:
+    """Reproductive and long-term safety notes of these drugs that apply to the patient."""
+    out = []
+    for name in drugs:
+        for note in kb.drugs[name].safety_notes:
+            # unknown sex or age: show the note (it may apply)
+            if note.sex and patient.sex and note.sex != patient.sex:
+                continue
+            if note.age_years and patient.age_years is not None and not (
+                    note.age_years.lo <= patient.age_years <= note.age_years.hi):
+                continue
+            out.append({"drug": name, "topic": note.topic, "text": note.text,
+                        "evidence": list(note.evidence.sources),
+                        "evidence_level": note.evidence.level})
+    return out
