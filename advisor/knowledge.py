@@ -257,9 +257,7 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     dre = ld.parse(root / "dre.yaml", DreFile)
     regimens = ld.parse(root / "regimens.yaml", RegimensFile)
     se = ld.parse(root / "status_epilepticus.yaml", StatusEpilepticusFile)
-    positions = (ld.parse(root / "guideline_positions.yaml", PositionsFile)
-                 if (root / "guideline_positions.yaml").exists()
-                 else PositionsFile.model_construct(guideline="", positions=[]))
+    positions = ld.parse(root / "guideline_positions.yaml", PositionsFile)
     genes: dict[str, Gene] = {}
     files: dict[str, str] = {}
     for path in ld.files("genes"):
@@ -452,7 +450,7 @@ def _integrity(kb: KnowledgeBase) -> list[Problem]:
                 out.append(Problem(f, f"dosing.titration.{i}.steps",
                                    "steps must follow each other week by week"))
     check_evidence("guideline_positions.yaml", kb.positions)
-    if kb.positions.guideline and kb.positions.guideline not in kb.sources:
+    if kb.positions.guideline not in kb.sources:
         out.append(Problem("guideline_positions.yaml", "guideline",
                            f"unknown source {kb.positions.guideline!r}"))
     for i, pos in enumerate(kb.positions.positions):
