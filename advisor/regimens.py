@@ -97,6 +97,8 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
             t.warnings.append(f"{flag['drug']}: {flag['action'].replace('_', ' ')} "
                               f"({flag['category']}) - {flag['message']}")
             t.evidence += flag["evidence"].split(";")
+    if drug.name in patient.current_medications:
+        return t  # already taken: its history, restrictions and teratogenicity are not news
     for trial in patient.medication_history:
         if trial.drug != drug.name:
             continue
@@ -107,8 +109,6 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
         elif trial.outcome == "inefficacy" and trial.adequate:
             t.score += w.previous_inefficacy
             t.warnings.append(f"{trial.drug} already failed an adequate trial.")
-    if drug.name in patient.current_medications:
-        return t  # already taken: restrictions and teratogenicity do not rank the add-on
     best = _guideline_position(kb, patient, drug.name)
     if best:
         position, target, ev = best
@@ -132,11 +132,12 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
 def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
     """The drug's best guideline position for the patient's seizure types or syndrome."""
     best = None
-    for pos in kb.positions.positions:
-        applies = (pos.syndrome == patient.syndrome if pos.syndrome
-                   else pos.seizure_type in patient.seizure_types)
-        if not applies:
-            continue
+    # Syndrome-specific advice, where the guideline gives it, replaces seizure-type advice.
+    by_syndrome = [p for p in kb.positions.positions
+                   if p.syndrome and p.syndrome == patient.syndrome]
+    applicable = by_syndrome or [p for p in kb.positions.positions
+                                 if p.seizure_type in patient.seizure_types]
+    for pos in applicable:
         for position in ("first_line", "second_line", "adjunctive"):
             if drug in getattr(pos, position):
                 rank = ("first_line", "second_line", "adjunctive").index(position)
