@@ -9,8 +9,9 @@ over partitions (:mod:`advisor.cohort_dask`).
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -391,39 +392,54 @@ class _Writer:
             self._pq.close()
 
 
-def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
-           chunksize: int = 100_000, drugs: list[str] | None = None,
-           progress: bool = False) -> Summary:
-    """Screen a cohort with the pandas engine; write results and errors; return counts."""
-    import time
-
+def screen_chunks(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame],
+                  emit: Callable[[pd.DataFrame, pd.DataFrame], None], *,
+                  drugs: list[str] | None = None,
+                  progress: Callable[[int], None] | None = None) -> Summary:
+    """Screen chunks of a cohort table; hand each chunk's (results, errors) to ``emit``."""
     start = time.perf_counter()
     drugs = _resolve_drugs(kb, drugs)
-    results_w, errors_w = _Writer(out), _Writer(errors_out)
     summary = Summary(phenotype_keys=star_keys(kb))
     keys: list[str] | None = None
-    bar = _progress(progress)
-    for chunk in iter_cohort(kb, cohort, chunksize):
+    for chunk in chunks:
         if keys is None:
             keys = check_columns(kb, list(chunk.columns))
         results, errors = screen_chunk(kb, chunk, summary.input_samples, drugs, keys)
         summary.add(len(chunk), results, errors)
+        emit(results, errors)
+        if progress:
+            progress(summary.input_samples)
+    if keys is None:
+        raise InputError("cohort", "", "the cohort has no rows")
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
+           chunksize: int = 100_000, drugs: list[str] | None = None,
+           progress: bool = False) -> Summary:
+    """Screen a cohort file with the pandas engine; write results and errors; return counts."""
+    results_w, errors_w = _Writer(out), _Writer(errors_out)
+
+    def emit(results: pd.DataFrame, errors: pd.DataFrame) -> None:
         results_w.write(results)
         errors_w.write(errors)
-        bar(summary.input_samples)
-    if keys is None:
-        raise InputError("cohort", str(cohort), "no rows")
+
+    bar = _progress(progress)
+    try:
+        summary = screen_chunks(kb, iter_cohort(kb, cohort, chunksize), emit, drugs=drugs,
+                                progress=bar)
+    finally:
+        bar(None)
     results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
     errors_w.close(pd.DataFrame(columns=ERROR_COLUMNS))
-    bar(None)
-    summary.seconds = time.perf_counter() - start
     return summary
 
 
 def iter_cohort(kb: KnowledgeBase, path: Path, chunksize: int) -> Iterator[pd.DataFrame]:
     """Chunks of cohort rows from a table, or genotype rows called from a multi-sample VCF."""
     if cohort_kind(path) == "vcf":
-        from advisor.genotype.vcf import cohort_genotypes
+        from advisor.genotype.vcf_cohort import cohort_genotypes
 
         table = cohort_genotypes(kb, path)
         for start in range(0, len(table), chunksize):

@@ -7,6 +7,8 @@ import io
 from html import escape
 from pathlib import Path
 
+import pandas as pd
+
 from advisor import __version__
 from advisor.cohort import Summary
 from advisor.consult import DISCLAIMER
@@ -37,6 +39,15 @@ def _table(header: list[str], rows: list[list[object]]) -> str:
     body = "".join("<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in r) + "</tr>"
                    for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def chart_data(summary: Summary) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Frequencies per gene and actionable flags as tables (for pages and charts)."""
+    phenotypes = {key: pd.DataFrame(counts.most_common(), columns=["value", "samples"])
+                  for key, counts in sorted(summary.phenotypes.items()) if counts}
+    flags = pd.DataFrame([[*k, v] for k, v in sorted(summary.flags.items())],
+                         columns=["drug", "category", "action", "samples"])
+    return phenotypes, flags
 
 
 def write_report(summary: Summary, path: Path, kb: KnowledgeBase) -> None:

@@ -17,6 +17,7 @@ class DreResult:
     status: Status
     failed_adequate_trials: int
     required_seizure_free_months: float
+    current_seizure_free_months: float
     reasons: list[str] = field(default_factory=list)
     next_steps: list[dict[str, Any]] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
@@ -96,5 +97,5 @@ def classify(kb: KnowledgeBase, patient: Patient) -> DreResult:
                 steps.append({"id": step.id, "text": step.text,
                               "evidence": list(step.evidence.sources),
                               "evidence_level": step.evidence.level})
-    return DreResult(status, len(failed), required, reasons, steps,
+    return DreResult(status, len(failed), required, free_months, reasons, steps,
                      list(d.evidence.sources))

@@ -1,0 +1,1 @@
+"""Streamlit pages (presentation only; all clinical logic lives in the advisor API)."""

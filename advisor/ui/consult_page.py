@@ -1,0 +1,287 @@
+"""Consultation page: enter or upload a patient, see flags, doses, DRE status, regimens."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from advisor.consult import consult
+from advisor.errors import InputError
+from advisor.genotype.vcf_cohort import genotypes_from_upload
+from advisor.patient import Outcome, parse_patient_text, validate_patient
+from advisor.report import STATUS_LABEL
+from advisor.report import render as render_report
+from advisor.rules import ACTION_ORDER
+from advisor.ui.common import badge, disclaimer, evidence, knowledge_base
+
+NOT_TESTED = "not tested"
+OUTCOMES = list(Outcome.__args__)
+
+
+def _genotype_pickers(kb) -> dict[str, Any]:
+    """Pickers limited to the alleles and values the knowledge base knows."""
+    genotypes: dict[str, Any] = {}
+    kinds = ("star_allele", "hla", "snp", "variant_effect")
+    keys = sorted(kb.input_keys.items(), key=lambda kv: kinds.index(kb.genes[kv[1]].kind))
+    cols = st.columns(4)
+    for i, (key, symbol) in enumerate(keys):
+        gene = kb.genes[symbol]
+        with cols[i % 4]:
+            if gene.kind == "star_allele":
+                names = [NOT_TESTED, *(a.name for a in gene.alleles)]
+                a = st.selectbox(f"{key} allele 1", names, key=f"g_{key}_1")
+                b = st.selectbox(f"{key} allele 2", names, key=f"g_{key}_2")
+                if a != NOT_TESTED and b != NOT_TESTED:
+                    genotypes[key] = f"{a}/{b}"
+            elif gene.kind == "snp":
+                options = [NOT_TESTED, *(g.genotype for g in gene.genotypes if g.variant == key)]
+                value = st.selectbox(f"{key} ({symbol}, coding strand)", options, key=f"g_{key}")
+                if value != NOT_TESTED:
+                    genotypes[key] = value
+            elif gene.kind == "hla":
+                value = st.selectbox(key, [NOT_TESTED, *gene.values], key=f"g_{key}")
+                if value != NOT_TESTED:
+                    genotypes[key] = value
+            else:
+                options = [NOT_TESTED, *(c.name for c in gene.effect_classes),
+                           *(v.variant for v in gene.known_variants)]
+                value = st.selectbox(key, options, key=f"g_{key}")
+                if value != NOT_TESTED:
+                    genotypes[key] = value
+    return genotypes
+
+
+def _form(kb) -> dict[str, Any] | None:
+    vocab = kb.vocabulary
+    with st.form("patient_form"):
+        c1, c2, c3, c4 = st.columns(4)
+        pid = c1.text_input("Patient id", key="f_id")
+        age = c2.number_input("Age (years)", min_value=0.0, max_value=120.0, value=None,
+                              key="f_age")
+        weight = c3.number_input("Weight (kg)", min_value=0.0, max_value=400.0, value=None,
+                                 key="f_weight")
+        sex = c4.selectbox("Sex", ["not given", "female", "male", "other"], key="f_sex")
+        seizure_types = st.multiselect("Seizure types", list(vocab.seizure_types),
+                                       key="f_seizure_types")
+        syndrome = st.selectbox("Syndrome", ["none", *vocab.syndromes], key="f_syndrome")
+        st.markdown("**Genotypes**")
+        genotypes = _genotype_pickers(kb)
+        st.markdown("**Medication history** (oldest first)")
+        history = st.data_editor(
+            pd.DataFrame(columns=["drug", "outcome", "adequate", "duration_months",
+                                  "seizure_free_months", "note"]),
+            num_rows="dynamic", key="f_history", column_config={
+                "drug": st.column_config.SelectboxColumn(options=list(kb.drugs)),
+                "outcome": st.column_config.SelectboxColumn(options=OUTCOMES),
+                "adequate": st.column_config.CheckboxColumn(),
+                "duration_months": st.column_config.NumberColumn(min_value=0),
+                "seizure_free_months": st.column_config.NumberColumn(min_value=0)})
+        c1, c2 = st.columns(2)
+        current = c1.multiselect("Current medications",
+                                 [*kb.drugs, *kb.comedications], key="f_current")
+        candidates = c2.multiselect("Drugs being considered (optional)", list(kb.drugs),
+                                    key="f_candidates")
+        interval = st.number_input("Longest pre-treatment inter-seizure interval (days)",
+                                   min_value=0.0, value=None, key="f_interval")
+        submitted = st.form_submit_button("Run consultation", type="primary")
+    if not submitted:
+        return None
+    trials = []
+    for row in history.dropna(subset=["drug", "outcome"]).to_dict("records"):
+        trials.append({k: v for k, v in row.items() if v is not None and not pd.isna(v)
+                       and v != ""})
+    data = {"id": pid or None, "age_years": age, "weight_kg": weight,
+            "sex": None if sex == "not given" else sex, "seizure_types": seizure_types,
+            "syndrome": None if syndrome == "none" else syndrome, "genotypes": genotypes,
+            "medication_history": trials, "current_medications": current,
+            "candidate_drugs": candidates, "longest_pretreatment_interval_days": interval}
+    return {k: v for k, v in data.items() if v not in (None, [], {})}
+
+
+def _show_flags(kb, res: dict[str, Any]) -> None:
+    flags = res["flags"]
+    if not flags:
+        st.info("No flags for the candidate drugs.")
+        return
+    by_drug: dict[str, list[dict]] = {}
+    for f in flags:
+        by_drug.setdefault(f["drug"], []).append(f)
+    order = sorted(by_drug, key=lambda d: (min(ACTION_ORDER[f["action"]] for f in by_drug[d]), d))
+    for drug in order:
+        items = by_drug[drug]
+        worst = min(items, key=lambda f: ACTION_ORDER[f["action"]])
+        with st.expander(f"{drug}: {worst['action'].replace('_', ' ')} "
+                         f"({len(items)} flag{'s' if len(items) > 1 else ''})",
+                         expanded=worst["action"] == "avoid"):
+            for f in items:
+                st.markdown(f"{badge(f)} {f['message']}")
+                st.caption(f"rule {f['rule']}")
+                evidence(kb, f["evidence"], f["evidence_level"], f["contested"])
+
+
+def _show_dre(res: dict[str, Any]) -> None:
+    dre = res["dre"]
+    st.subheader(STATUS_LABEL[dre["status"]])
+    st.metric("Failed adequate, tolerated trials", dre["failed_adequate_trials"])
+    required = dre["required_seizure_free_months"]
+    free = dre["current_seizure_free_months"]
+    st.markdown(f"**Seizure-freedom clock**: {free:g} of {required:g} months required")
+    st.progress(min(1.0, free / required) if required else 0.0)
+    for reason in dre["reasons"]:
+        st.markdown(f"- {reason}")
+    for step in dre["next_steps"]:
+        st.success(f"{step['text']} ({', '.join(step['evidence'])}; {step['evidence_level']})")
+
+
+def _show_risk(kb, res: dict[str, Any]) -> None:
+    risk = res["risk"]
+    if not risk:
+        st.info(res.get("risk_note") or "Risk model not available.")
+        return
+    c1, c2 = st.columns(2)
+    c1.metric("Probability of drug-resistant epilepsy", f"{risk['p_drug_resistance']:.0%}")
+    if risk.get("p_seizure_freedom_next_regimen") is not None:
+        c2.metric("Probability of seizure freedom on the next regimen",
+                  f"{risk['p_seizure_freedom_next_regimen']:.0%}")
+    if risk.get("top_factors"):
+        st.dataframe(pd.DataFrame(risk["top_factors"]), hide_index=True)
+    st.caption(f"Model {risk['model']} {risk['model_version']}. "
+               + (risk.get("calibration_note") or ""))
+
+
+def _show_regimens(kb, res: dict[str, Any]) -> None:
+    if not res["regimens"]:
+        st.info("No regimen could be suggested from the candidate drugs.")
+    for i, reg in enumerate(res["regimens"], 1):
+        with st.expander(f"{i}. {' + '.join(reg['drugs'])} (score {reg['score']:g})",
+                         expanded=i == 1):
+            st.markdown("Mechanisms: " + ", ".join(f"`{m}`" for m in reg["mechanisms"]))
+            for r in reg["rationale"]:
+                st.markdown(f":green[why] {r}")
+            for w in reg["warnings"]:
+                st.markdown(f":orange[warning] {w}")
+            tr = reg.get("transition")
+            if tr and tr["steps"]:
+                st.markdown("**Transition**")
+                for line in tr["sequence"]:
+                    st.markdown(f"- {line}")
+                st.dataframe(pd.DataFrame([{
+                    "drug": s["drug"], "action": s["action"],
+                    "schedule": "; ".join(f"{x['weeks']}: {x.get('daily_mg')} mg/day"
+                                          for x in s.get("schedule", [])),
+                    "notes": " ".join(s["notes"])} for s in tr["steps"]]), hide_index=True)
+                for c in tr["interaction_changes"]:
+                    st.markdown(f":orange[interaction change] {c['change']}")
+
+
+def _show_results(kb, res: dict[str, Any]) -> None:
+    dre = res["dre"]
+    c1, c2, c3 = st.columns(3)
+    c1.metric("ILAE status", STATUS_LABEL[dre["status"]].split(" (")[0])
+    c2.metric("Flags", len(res["flags"]),
+              help="avoid: " + str(sum(f["action"] == "avoid" for f in res["flags"])))
+    c3.metric("Regimens suggested", len(res["regimens"]))
+    tabs = st.tabs(["Flags", "Doses", "Regimens", "DRE status", "Risk", "Genotypes",
+                    "Safety", "Report"])
+    with tabs[0]:
+        _show_flags(kb, res)
+    with tabs[1]:
+        doses = pd.DataFrame(res["doses"])
+        if len(doses):
+            doses["basis"] = doses["basis"].map("; ".join)
+            doses["evidence"] = doses["evidence"].map(", ".join)
+        st.dataframe(doses, hide_index=True)
+    with tabs[2]:
+        _show_regimens(kb, res)
+    with tabs[3]:
+        _show_dre(res)
+    with tabs[4]:
+        _show_risk(kb, res)
+    with tabs[5]:
+        rows = [{"key": k, **{f: v for f, v in p.items() if f != "evidence"},
+                 "evidence": ", ".join(p["evidence"])} for k, p in res["phenotypes"].items()]
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+    with tabs[6]:
+        for n in res.get("safety_notes", []):
+            st.markdown(f"**{n['drug']}** ({n['topic'].replace('_', ' ')}): {n['text']}")
+        se = res.get("status_epilepticus")
+        if se:
+            st.subheader("Status epilepticus pathway")
+            st.caption(se["note"])
+            for stage in se["stages"]:
+                lo, hi = stage["minutes"]
+                st.markdown(f"**{stage['name']}** ({lo:g}-{hi:g} min): {stage['instruction']}")
+                for opt in stage["options"]:
+                    doses = "; ".join(f"{d['route']} {d.get('dose_mg', d.get('dose_rule'))}"
+                                      + (" mg" if d.get("dose_mg") else "") for d in opt["doses"])
+                    st.markdown(f"- {opt['drug']}: {doses}")
+                for ex in stage["excluded"]:
+                    st.error(f"{ex['drug']} excluded: {' '.join(ex['reasons'])}")
+    with tabs[7]:
+        name = res["patient_id"] or "patient"
+        for fmt, ext, mime in (("html", "html", "text/html"), ("markdown", "md", "text/markdown"),
+                               ("json", "json", "application/json")):
+            st.download_button(f"Download {fmt.upper()} report", render_report(res, fmt),
+                               file_name=f"{name}-consult.{ext}", mime=mime, key=f"dl_{fmt}")
+        prov = res["provenance"]
+        st.caption(f"advisor {prov['advisor_version']}, knowledge base "
+                   f"{prov['knowledgebase_version']} (sha256 {prov['knowledgebase_sha256']}), "
+                   f"model {prov['model_version'] or 'none'}")
+
+
+def render_page_input(kb) -> dict[str, Any] | None:
+    """The patient, from the form, an uploaded file or a VCF plus the form."""
+    tab_form, tab_file, tab_vcf = st.tabs(["Enter patient", "Upload patient file",
+                                           "Genotypes from VCF"])
+    with tab_file:
+        upload = st.file_uploader("Patient file (YAML or JSON)", type=["yaml", "yml", "json"],
+                                  key="patient_upload")
+        if upload is not None and st.button("Run consultation on the file", key="run_file"):
+            return {"_text": upload.getvalue(), "_name": upload.name}
+    with tab_vcf:
+        vcf = st.file_uploader("VCF (GRCh38, .vcf or .vcf.gz)", type=["vcf", "gz"],
+                               key="vcf_upload")
+        sample = st.text_input("Sample id (when the VCF holds several)", key="vcf_sample")
+        if vcf is not None:
+            st.session_state["vcf_bytes"] = (vcf.name, vcf.getvalue(), sample or None)
+            st.caption("Calls from this VCF are added to the form's genotypes; genotypes "
+                       "picked in the form override them.")
+    with tab_form:
+        data = _form(kb)
+    return data
+
+
+def render() -> None:
+    kb = knowledge_base()
+    st.title("Consultation")
+    disclaimer()
+    data = render_page_input(kb)
+    if data is not None:
+        try:
+            if "_text" in data:
+                patient = parse_patient_text(kb, data["_text"], name=data["_name"])
+                st.session_state["vcf_calls"] = None
+            else:
+                vcf = st.session_state.get("vcf_bytes")
+                if vcf:
+                    called, details = genotypes_from_upload(kb, *vcf)
+                    data["genotypes"] = {**called, **data.get("genotypes", {})}
+                    st.session_state["vcf_calls"] = details
+                patient = validate_patient(kb, data)
+            st.session_state["consult_result"] = consult(kb, patient)
+            st.session_state["consult_error"] = None
+        except InputError as exc:
+            st.session_state["consult_error"] = str(exc)
+            st.session_state["consult_result"] = None
+    if st.session_state.get("consult_error"):
+        st.error(f"Cannot run the consultation: {st.session_state['consult_error']}")
+    details = st.session_state.get("vcf_calls")
+    if details:
+        with st.expander("Calls from the VCF"):
+            st.code(json.dumps(details, indent=1), language="json")
+    res = st.session_state.get("consult_result")
+    if res:
+        _show_results(kb, res)

@@ -1,0 +1,70 @@
+"""Knowledge-base page: drugs, genes and rules, each with its sources; version and hash."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from advisor.ui.common import evidence, knowledge_base
+
+
+def render() -> None:
+    kb = knowledge_base()
+    st.title("Knowledge base")
+    st.caption(f"{kb.manifest.name}, version {kb.version} (reviewed {kb.manifest.reviewed}); "
+               f"sha256 {kb.sha256}")
+    drugs, genes, rules, sources = st.tabs(["Drugs", "Genes", "Rules", "Sources"])
+    with drugs:
+        name = st.selectbox("Drug", list(kb.drugs), key="kb_drug")
+        d = kb.drugs[name]
+        st.markdown(f"**Synonyms / brands**: {', '.join([*d.synonyms, *d.brand_names])}")
+        st.markdown(f"**Mechanisms**: {', '.join(d.mechanisms)} (primary "
+                    f"`{d.primary_mechanism}`)")
+        evidence(kb, d.mechanism_evidence.sources, d.mechanism_evidence.level)
+        st.markdown("**Spectrum**: " + ", ".join([*d.spectrum.seizure_types,
+                                                 *d.spectrum.syndromes]))
+        for agg in d.aggravates:
+            st.markdown(f":orange[may aggravate] {', '.join(agg.seizure_types + agg.syndromes)}"
+                        f": {agg.message}")
+        st.markdown("**Metabolism**: " + ", ".join(f"{m.enzyme} ({m.role})"
+                                                   for m in d.metabolism))
+        st.markdown(f"**P-gp substrate**: {d.pgp_substrate.status}")
+        if d.dosing.adult_maintenance_daily_mg:
+            lo, hi = d.dosing.adult_maintenance_daily_mg.range.as_list()
+            st.markdown(f"**Adult maintenance**: {lo:g}-{hi:g} mg/day")
+        st.markdown("**Adverse effects**: " + ", ".join(d.adverse_effects.tags))
+        inter = [{"id": i.id, "perpetrators": ", ".join(i.perpetrators),
+                  "victims": ", ".join(i.victims), "action": i.action, "effect": i.effect,
+                  "sources": ", ".join(i.evidence.sources)}
+                 for i in kb.interactions if name in i.perpetrators or name in i.victims]
+        st.markdown("**Interactions**")
+        st.dataframe(pd.DataFrame(inter), hide_index=True)
+    with genes:
+        symbol = st.selectbox("Gene", list(kb.genes), key="kb_gene")
+        g = kb.genes[symbol]
+        st.markdown(f"**{g.symbol}**: {g.name} ({g.chromosome}, {g.strand} strand)")
+        evidence(kb, g.evidence.sources, g.evidence.level, g.evidence.contested)
+        if g.kind == "star_allele":
+            st.dataframe(pd.DataFrame([{"allele": a.name, "function": a.function,
+                                        "activity value": a.activity_value,
+                                        "defining": ", ".join(f"{k}:{v}" for k, v in
+                                                              a.defining.items())}
+                                       for a in g.alleles]), hide_index=True)
+        elif g.kind == "snp":
+            st.dataframe(pd.DataFrame([{"variant": x.variant, "genotype": x.genotype,
+                                        "phenotype": x.phenotype} for x in g.genotypes]),
+                         hide_index=True)
+        elif g.kind == "variant_effect":
+            st.dataframe(pd.DataFrame([{"variant": v.variant, "effect": v.effect,
+                                        "phenotype": v.phenotype,
+                                        "sources": ", ".join(v.evidence.sources)}
+                                       for v in g.known_variants]), hide_index=True)
+    with rules:
+        st.dataframe(pd.DataFrame([{
+            "id": r.id, "category": c, "action": r.then.action, "severity": r.then.severity,
+            "drugs": ", ".join(kb.rule_drugs[r.id]), "message": r.then.message,
+            "evidence": f"{', '.join(r.evidence.sources)} ({r.evidence.level})"}
+            for c, r in kb.rules]), hide_index=True)
+    with sources:
+        st.dataframe(pd.DataFrame([{"id": sid, **s.model_dump(exclude_none=True)}
+                                   for sid, s in kb.sources.items()]), hide_index=True)
