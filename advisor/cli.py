@@ -8,8 +8,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from advisor import __version__
+from advisor.call_cli import register as register_call
 from advisor.errors import InputError
 from advisor.knowledge import KnowledgeBaseInvalid, load_knowledgebase, validate_knowledgebase
+from advisor.risk.cli import register as register_model
 
 
 def _kb_validate(args: argparse.Namespace) -> int:
@@ -94,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     scr.add_argument("--report", help="write an HTML summary report here")
     scr.add_argument("--kb", help="knowledge-base folder (default: the bundled one)")
     scr.set_defaults(func=_screen)
+
+    register_model(sub)
+    register_call(sub)
 
     kb = sub.add_parser("kb", help="knowledge-base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)

@@ -16,6 +16,7 @@ from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
 from advisor.patient import Patient, load_patient
 from advisor.regimens import suggest
+from advisor.risk.predict import risk_block
 from advisor.rules import evaluate
 
 DISCLAIMER = (
@@ -91,6 +92,11 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False) -> dict
     if dre.status == "drug_resistant":
         note = ("Drug-resistant epilepsy: consider early rational polytherapy (distinct "
                 "mechanisms) alongside referral to an epilepsy centre.")
+    risk, risk_note = risk_block(patient, kb)
+    threshold = kb.regimens.weights.high_risk_polytherapy_note_threshold
+    if note is None and risk and risk["p_drug_resistance"] >= threshold:
+        note = (f"Estimated risk of drug resistance {risk['p_drug_resistance']:.0%} (model, "
+                "literature-calibrated): consider early referral and rational polytherapy.")
     regimens = suggest(kb, patient, flags, candidates, polytherapy_note=note)
     involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
                                    *(d for r in regimens for d in r.drugs)]))
@@ -100,8 +106,8 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False) -> dict
         "flags": _flag_records(flags),
         "doses": [d.as_dict() for d in recommend_doses(kb, frame, flags, 0)],
         "dre": dre.as_dict(),
-        "risk": None,
-        "risk_note": "No drug-resistance risk model is installed in this version.",
+        "risk": risk,
+        "risk_note": risk_note,
         "regimens": [{**r.as_dict(), "transition": transition.plan(kb, patient, r.drugs, flags)}
                      for r in regimens],
         "safety_notes": transition.safety_notes(kb, patient, involved),
@@ -111,7 +117,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False) -> dict
             "advisor_version": __version__,
             "knowledgebase_version": kb.version,
             "knowledgebase_sha256": kb.sha256,
-            "model_version": None,
+            "model_version": risk["model_version"] if risk else None,
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
         "disclaimer": DISCLAIMER,

@@ -289,6 +289,9 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
                 files[f"rule:{rule.id}"] = ld.rel(path)
     if not drugs:
         ld.problem("drugs/", "", "no drug files found")
+    risk_file = root / "risk" / "effect_sizes.yaml"
+    if risk_file.is_file():  # checked below by the risk model's own validator
+        ld.digest.update(b"risk/effect_sizes.yaml\0" + risk_file.read_bytes() + b"\0")
     parts = (manifest, sources, vocab, comeds, inter, dre, regimens, se, positions)
     if any(p is None for p in parts):
         return None, ld.problems
@@ -300,6 +303,9 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         status_epilepticus=se, positions=positions,
         sha256=ld.digest.hexdigest(), files=files)
     ld.problems.extend(_integrity(kb))
+    from advisor.risk.effect_sizes import validate_effect_sizes  # imports this module
+
+    ld.problems.extend(validate_effect_sizes(root, set(kb.sources)))
     return kb, ld.problems
 
 

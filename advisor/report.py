@@ -77,8 +77,14 @@ def to_markdown(res: dict[str, Any]) -> str:
     out += ["", "## Risk of drug resistance", ""]
     risk = res["risk"]
     if risk:
-        out.append(f"Probability of drug-resistant epilepsy: {risk['p_drug_resistance']:.0%} "
+        out.append(f"Probability of drug-resistant epilepsy: {risk['p_drug_resistance']:.0%}; "
+                   "probability of seizure freedom on the next regimen: "
+                   f"{risk['p_seizure_freedom_next_regimen']:.1%} "
                    f"(model {risk['model']} {risk['model_version']}).")
+        out += [f"- {f['factor']} = {f['value']}: contribution {f['contribution']:+.2f} "
+                "(log-odds)" for f in risk.get("top_factors", [])]
+        if risk.get("calibration_note"):
+            out += ["", f"_{risk['calibration_note']}_"]
     else:
         out.append(res.get("risk_note") or "Not available.")
     out += ["", "## Suggested combination regimens", ""]

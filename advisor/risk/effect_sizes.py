@@ -146,6 +146,7 @@ class Outcomes(Strict):
 
 class Simulator(Strict):
     factor_scale_per_regimen: float = Field(ge=0)
+    clinical_record_missing_fraction: float = Field(ge=0, lt=1)
     assumptions: list[str] = Field(min_length=1)
 
 

@@ -16,6 +16,11 @@ missing indicator, never "absent". The model columns derived from them:
   a cohort cell) without one; else ``unknown``.
 - ``failed_regimens``: adequate trials that failed for lack of efficacy, distinct drugs
   (as :mod:`advisor.dre` counts them), as ``0``, ``1``, ``2`` or ``3+``.
+- ``clinical_unrecorded`` (drug-resistance model) and ``failed_regimens_if_unrecorded``
+  (next-regimen model): the stratum of patients with no clinical record at all (every
+  :data:`CLINICAL_BLOCK` feature unknown); an additive model cannot otherwise reproduce the
+  population rates for them, because the mix of hidden risk factors changes with every
+  failed regimen.
 """
 
 from __future__ import annotations
@@ -44,11 +49,23 @@ CATEGORICAL: dict[str, tuple[str, ...]] = {
     "abcb1_3435": ("other", "C/C", UNKNOWN),
     "gaba_a_gof": BINARY_LEVELS,
 }
-HISTORY: dict[str, tuple[str, ...]] = {"failed_regimens": ("0", "1", "2", "3+")}
+REGIMEN_LEVELS = ("0", "1", "2", "3+")
+RECORDED = "recorded"
 NUMERIC: dict[str, str] = {  # model column -> input column
     "age_at_onset_years": "age_at_onset_years",
     "log1p_pretreatment_seizure_count": "pretreatment_seizure_count",
 }
+# The patient file's optional ``clinical`` block; when every one of these is unknown the
+# patient falls in the "no clinical record" stratum, which the models treat on its own
+# (for the next-regimen model, with its own rate per number of failed regimens).
+CLINICAL_BLOCK = ("status_epilepticus", "febrile_seizures", "symptomatic_etiology",
+                  "eeg_abnormal", "intellectual_disability", "hippocampal_sclerosis", *NUMERIC)
+UNRECORDED: dict[str, tuple[str, ...]] = {"clinical_unrecorded": (NO, YES)}
+HISTORY: dict[str, tuple[str, ...]] = {
+    "failed_regimens": REGIMEN_LEVELS,
+    "failed_regimens_if_unrecorded": (RECORDED, *REGIMEN_LEVELS),
+}
+STRATUM_COLUMNS = ("clinical_unrecorded", "failed_regimens_if_unrecorded")
 
 BOOLEAN_COLUMNS: dict[str, str] = {  # input column -> model column
     "status_epilepticus_history": "status_epilepticus",
@@ -79,10 +96,24 @@ def input_columns(history: bool) -> tuple[str, ...]:
 def model_columns(history: bool) -> dict[str, tuple[str, ...] | None]:
     """Model column -> its categories (None for numeric), in model order."""
     cats: dict[str, tuple[str, ...] | None] = dict(CATEGORICAL)
-    if history:
-        cats.update(HISTORY)
+    cats.update(HISTORY if history else UNRECORDED)
     cats.update(dict.fromkeys(NUMERIC))
     return cats
+
+
+def add_stratum(frame: pd.DataFrame, history: bool) -> pd.DataFrame:
+    """Add the "no clinical record" stratum column and put the columns in model order."""
+    frame = frame.copy()
+    unrecorded = np.ones(len(frame), dtype=bool)
+    for column in CLINICAL_BLOCK:
+        values = frame[column]
+        unrecorded &= (values.isna() if column in NUMERIC else values == UNKNOWN).to_numpy()
+    if history:
+        frame["failed_regimens_if_unrecorded"] = np.where(
+            unrecorded, frame["failed_regimens"].astype(object), RECORDED)
+    else:
+        frame["clinical_unrecorded"] = np.where(unrecorded, YES, NO)
+    return frame[list(model_columns(history))]
 
 
 def _missing(value: Any) -> bool:
@@ -109,11 +140,11 @@ def _by_value(table: pd.DataFrame, column: str, parse: Callable[[Any], Hashable]
     """Apply ``parse`` once per distinct value; a ValueError names the column, value and row."""
     codes, uniques = pd.factorize(table[column].astype(object), use_na_sentinel=True)
     parsed = []
-    for value in [*uniques, None]:
+    for j, value in enumerate([*uniques, None]):
         try:
             parsed.append(parse(value))
         except ValueError as exc:
-            row = int(np.flatnonzero(table[column].astype(object).to_numpy() == value)[0])
+            row = int(np.flatnonzero(codes == j)[0])
             raise InputError(column, value, f"{exc} (row {row + 1})") from None
     out = np.empty(len(parsed), dtype=object)
     for i, item in enumerate(parsed):
@@ -228,8 +259,7 @@ def feature_frame(kb: KnowledgeBase, table: pd.DataFrame, *, history: bool) -> p
     out["age_at_onset_years"] = _numeric(table, "age_at_onset_years", 0, 120)
     out["log1p_pretreatment_seizure_count"] = np.log1p(
         _numeric(table, "pretreatment_seizure_count", 0, 1_000_000, integer=True))
-    frame = pd.DataFrame(out)
-    return frame[list(model_columns(history))]
+    return add_stratum(pd.DataFrame(out), history)
 
 
 def failed_adequate_regimens(patient: Patient) -> int:

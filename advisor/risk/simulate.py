@@ -1,8 +1,9 @@
 """A synthetic, literature-calibrated cohort drawn from ``knowledgebase/risk/effect_sizes.yaml``.
 
 Each synthetic patient has true risk factors (drawn independently with the stated
-prevalences), of which some are hidden as unknown completely at random. Two outcomes are
-simulated from the true factors:
+prevalences), of which some are hidden as unknown completely at random; a share of patients
+have no clinical record at all (``simulator.clinical_record_missing_fraction``). Two outcomes
+are simulated from the true factors:
 
 - ``drug_resistant``: logistic model with the factors' odds ratios; the intercept is set so
   that the population frequency equals ``outcomes.drug_resistance.frequency``.
@@ -23,16 +24,23 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 from scipy.special import expit
 
 from advisor.risk.effect_sizes import EffectSizes
-from advisor.risk.features import ABCB1_KEY, BOOLEAN_COLUMNS, GABA_GENES, GABA_TESTED_NEGATIVE
+from advisor.risk.features import (
+    ABCB1_KEY,
+    BOOLEAN_COLUMNS,
+    CLINICAL_BLOCK,
+    GABA_GENES,
+    GABA_TESTED_NEGATIVE,
+    NUMERIC,
+)
 
 DEFAULT_N = 100_000
 DEFAULT_SEED = 20_250_601
-CALIBRATION_DRAWS = 400_000
+CALIBRATION_DRAWS = 200_000
 CALIBRATION_SEED = 0
+CLINICAL_FACTORS = tuple(NUMERIC.get(c, c) for c in CLINICAL_BLOCK)  # effect-size names
 DRE_OUTCOME = "drug_resistant"
 SF_OUTCOME = "seizure_free_next_regimen"
 SYMPTOMATIC_WRITTEN = np.array(["structural", "infectious", "metabolic", "immune"], dtype=object)
@@ -77,9 +85,21 @@ def _linear_predictor(es: EffectSizes, truth: dict[str, np.ndarray]) -> np.ndarr
 
 
 def _solve_intercept(lp: np.ndarray, weights: np.ndarray, target: float) -> float:
-    total = weights.sum()
-    return brentq(lambda a: float(weights @ expit(a + lp)) / total - target, -40.0, 40.0,
-                  xtol=1e-10)
+    """The intercept a with weighted mean of sigmoid(a + lp) equal to ``target`` (Newton
+    steps kept inside a shrinking bracket; the mean increases with a)."""
+    w = weights / weights.sum()
+    lo, hi, a = -40.0, 40.0, float(np.log(target / (1 - target)))
+    for _ in range(200):
+        p = expit(a + lp)
+        gap = float(w @ p) - target
+        if abs(gap) < 1e-12:
+            break
+        lo, hi = (a, hi) if gap < 0 else (lo, a)
+        slope = float(w @ (p * (1 - p)))
+        a = a - gap / slope if slope > 0 else (lo + hi) / 2
+        if not lo < a < hi:
+            a = (lo + hi) / 2
+    return a
 
 
 def calibrate(es: EffectSizes) -> Calibration:
@@ -109,6 +129,9 @@ def simulate_cohort(es: EffectSizes, n: int = DEFAULT_N, seed: int = DEFAULT_SEE
     rng = np.random.default_rng(seed)
     truth = _draw_truth(es, n, rng)
     hidden = {f.feature: rng.random(n) < f.population.unknown_fraction for f in es.factors}
+    no_record = rng.random(n) < es.simulator.clinical_record_missing_fraction
+    for feature in CLINICAL_FACTORS:
+        hidden[feature] |= no_record
     lp = _linear_predictor(es, truth)
     drug_resistant = rng.random(n) < expit(cal.dre_intercept + lp)
 
@@ -120,7 +143,7 @@ def simulate_cohort(es: EffectSizes, n: int = DEFAULT_N, seed: int = DEFAULT_SEE
     planned = rng.integers(0, regimens, n)
     reached = first_free >= planned
     failed = np.where(reached, planned, first_free)
-    next_free = np.where(reached, freedom[np.arange(n), np.minimum(planned, regimens - 1)], False)
+    next_free = reached & freedom[np.arange(n), planned]
 
     def pick(options: np.ndarray) -> np.ndarray:
         return options[rng.integers(0, len(options), n)]

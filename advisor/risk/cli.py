@@ -1,0 +1,235 @@
+"""``advisor model``: simulate a cohort, train a risk model, evaluate it.
+
+- ``advisor model simulate [--n N] [--seed S] --out COHORT.csv|.parquet``
+- ``advisor model train COHORT --outcome COLUMN [--kind KIND] [--out FILE.skops]``: COHORT is
+  a CSV, TSV or Parquet table, or the word ``synthetic`` for the default simulated cohort
+  (then ``--out`` defaults to the shipped model file in models/; for a table it defaults to
+  ``<table>.<kind>.skops`` next to it). The kind follows from the two standard outcome
+  names (drug_resistant, seizure_free_next_regimen); give ``--kind`` for any other column.
+- ``advisor model evaluate [MODEL ...] [--cohort TABLE] [--plot PNG] [--json FILE]``: ROC AUC
+  with a bootstrap 95% CI, Brier score, calibration slope and intercept on held-out data
+  (default: the shipped models on a fresh synthetic cohort drawn with the training seed + 1).
+
+Register with ``register(subparsers)`` from the main parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from advisor.errors import InputError
+
+EVALUATION_N = 20_000
+
+
+def read_table(path: str | Path) -> Any:
+    """A cohort table (CSV, TSV or Parquet); text cells stay text."""
+    import pandas as pd
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("cohort", str(path), "file not found")
+    suffix = p.suffix.lower()
+    if suffix == ".parquet":
+        return pd.read_parquet(p)
+    if suffix in (".csv", ".tsv", ".txt"):
+        return pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",", dtype=str,
+                           keep_default_na=False, na_values=[""])
+    raise InputError("cohort", str(path), "unsupported table format (use .csv, .tsv or .parquet)")
+
+
+def _write_table(table: Any, path: Path) -> None:
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise InputError("--out", str(path), "use a .csv or .parquet file name")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        table.to_csv(path, index=False)
+    else:
+        table.to_parquet(path, index=False)
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _kind_for(outcome: str, kind: str | None) -> str:
+    from advisor.risk.model import SPECS
+
+    if kind:
+        return kind
+    for spec in SPECS.values():
+        if spec.default_outcome == outcome:
+            return spec.kind
+    raise InputError("--kind", None, f"say which model the outcome {outcome!r} is for: "
+                                     f"{' or '.join(SPECS)}")
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from advisor.risk.effect_sizes import load_effect_sizes
+    from advisor.risk.simulate import simulate_cohort
+
+    es = load_effect_sizes(args.kb)
+    out = Path(args.out)
+    table = simulate_cohort(es, args.n, args.seed)
+    _write_table(table, out)
+    print(f"wrote {len(table)} synthetic patients to {out} (seed {args.seed}; effect sizes "
+          f"version {es.version})")
+    return 0
+
+
+def _print_metrics(m: dict[str, Any]) -> None:
+    lo, hi = m["roc_auc_ci95"]
+    print(f"  n {m['n']}, events {m['events']} (observed {m['observed_rate']:.3f}, mean "
+          f"predicted {m['mean_predicted']:.3f})")
+    print(f"  ROC AUC {m['roc_auc']:.3f} (95% CI {lo:.3f}-{hi:.3f}, "
+          f"{m['bootstrap_resamples']} bootstrap resamples)")
+    print(f"  Brier score {m['brier']:.4f}")
+    print(f"  calibration slope {m['calibration_slope']:.3f}, intercept "
+          f"{m['calibration_intercept']:.3f}")
+
+
+def _train(args: argparse.Namespace) -> int:
+    from advisor.knowledge import load_knowledgebase
+    from advisor.risk.effect_sizes import load_effect_sizes
+    from advisor.risk.model import SPECS
+    from advisor.risk.persist import save_model
+    from advisor.risk.predict import default_models_dir
+    from advisor.risk.simulate import simulate_cohort
+    from advisor.risk.train import fit_model
+
+    kb = load_knowledgebase(args.kb)
+    kind = _kind_for(args.outcome, args.kind)
+    if args.cohort == "synthetic":
+        es = load_effect_sizes(kb.path)
+        table = simulate_cohort(es, args.n, args.seed)
+        training_data = {"source": "synthetic", "n": args.n, "seed": args.seed,
+                         "effect_sizes_version": es.version,
+                         "description": f"a synthetic literature-calibrated cohort "
+                                        f"(n={args.n}, seed {args.seed})"}
+        evidence = es.source_ids()
+        default_out = default_models_dir() / SPECS[kind].default_file
+    else:
+        path = Path(args.cohort)
+        table = read_table(path)
+        training_data = {"source": "file", "file": path.name,
+                         "description": f"the cohort table {path.name}"}
+        evidence = []
+        default_out = path.with_name(f"{path.stem}.{kind}.skops")
+    model = fit_model(kb, table, args.outcome, kind, training_data=training_data,
+                      evidence=evidence, seed=args.seed, n_boot=args.bootstrap)
+    out = save_model(model, args.out or default_out)
+    data = model.meta["training_data"]
+    print(f"trained {kind} model {model.version} on {data['n_train']} rows "
+          f"({data['rows_without_outcome']} rows without an outcome left out); wrote {out}")
+    print(f"held-out metrics ({data['n_held_out']} rows):")
+    _print_metrics(model.meta["held_out_metrics"])
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from advisor.knowledge import load_knowledgebase
+    from advisor.risk.effect_sizes import load_effect_sizes
+    from advisor.risk.model import SPECS
+    from advisor.risk.persist import load_model
+    from advisor.risk.predict import default_models_dir
+    from advisor.risk.simulate import simulate_cohort
+    from advisor.risk.train import evaluate, regimen_check, reliability_plot
+
+    kb = load_knowledgebase(args.kb)
+    es = load_effect_sizes(kb.path)
+    paths = args.models or [default_models_dir() / s.default_file for s in SPECS.values()]
+    given = read_table(args.cohort) if args.cohort else None
+    simulated: dict[int, Any] = {}
+    report: dict[str, Any] = {}
+    curves = []
+    for path in map(Path, paths):
+        try:
+            model = load_model(path)
+        except (OSError, ValueError) as exc:
+            raise InputError("model", str(path), str(exc)) from None
+        data = model.meta["training_data"]
+        if given is not None:
+            table, cohort = given, f"table {args.cohort}"
+        elif data.get("source") == "synthetic":
+            seed = int(data["seed"]) + 1
+            if seed not in simulated:
+                simulated[seed] = simulate_cohort(es, args.n, seed)
+            table, cohort = simulated[seed], f"synthetic n={args.n}, seed {seed} (held out)"
+        else:
+            raise InputError("--cohort", None, f"{path} was trained on a clinic table: give "
+                                               "held-out data with --cohort")
+        m, y, p = evaluate(kb, model, table, args.outcome, n_boot=args.bootstrap,
+                           seed=args.seed)
+        print(f"{model.spec.kind} ({_shown(path)}, version {model.version}, scikit-learn "
+              f"{model.meta['sklearn_version']})")
+        print(f"  cohort: {cohort}")
+        _print_metrics(m)
+        odds = {f: {level: round(v, 3) for level, v in levels.items()}
+                for f, levels in model.odds_ratios().items()}
+        entry: dict[str, Any] = {"file": _shown(path), "model_version": model.version,
+                                 "sklearn_version": model.meta["sklearn_version"],
+                                 "cohort": cohort, "metrics": m, "odds_ratios": odds}
+        if model.spec.history:
+            entry["regimen_check"] = regimen_check(model, es)
+            print("  next-regimen seizure freedom, other factors unknown (model vs published):")
+            for row in entry["regimen_check"]:
+                print(f"    {row['failed_regimens']:>2} failed: {row['predicted']:.3f} vs "
+                      f"{row['published']:.3f} ({row['difference_pp']:+.1f} pp)")
+        report[model.spec.kind] = entry
+        curves.append((f"{model.spec.kind} ({model.version})", y, p))
+    if args.plot:
+        print(f"reliability plot: {reliability_plot(curves, args.plot)}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"metrics: {args.json}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``model`` command group to the main parser's subcommands."""
+    from advisor.risk.simulate import DEFAULT_N, DEFAULT_SEED
+
+    model = subparsers.add_parser("model", help="risk model: simulate, train, evaluate")
+    sub = model.add_subparsers(dest="model_command", required=True)
+
+    sim = sub.add_parser("simulate", help="write a synthetic literature-calibrated cohort")
+    sim.add_argument("--n", type=int, default=DEFAULT_N, help=f"patients (default {DEFAULT_N})")
+    sim.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    sim.add_argument("--out", required=True, help="cohort file (.csv or .parquet)")
+    sim.add_argument("--kb", help="knowledge-base folder (default: the bundled one)")
+    sim.set_defaults(func=_simulate)
+
+    train = sub.add_parser("train", help="fit a risk model on a cohort table")
+    train.add_argument("cohort", help="CSV/TSV/Parquet table, or 'synthetic'")
+    train.add_argument("--outcome", required=True, help="outcome column (1/0)")
+    train.add_argument("--kind", choices=["drug_resistance", "seizure_freedom"],
+                       help="which model (default: from the outcome name)")
+    train.add_argument("--out", help="model file (.skops)")
+    train.add_argument("--n", type=int, default=DEFAULT_N,
+                       help="size of the synthetic cohort (with 'synthetic')")
+    train.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                       help="seed for the synthetic cohort and the train/held-out split")
+    train.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
+    train.add_argument("--kb", help="knowledge-base folder (default: the bundled one)")
+    train.set_defaults(func=_train)
+
+    ev = sub.add_parser("evaluate", help="discrimination and calibration on held-out data")
+    ev.add_argument("models", nargs="*", help="model files (default: the shipped models)")
+    ev.add_argument("--cohort", help="held-out table (default: fresh synthetic cohort)")
+    ev.add_argument("--outcome", help="outcome column (default: the model's own)")
+    ev.add_argument("--n", type=int, default=EVALUATION_N,
+                    help=f"size of the synthetic held-out cohort (default {EVALUATION_N})")
+    ev.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    ev.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
+    ev.add_argument("--plot", help="write a reliability plot (PNG)")
+    ev.add_argument("--json", help="write the metrics as JSON")
+    ev.add_argument("--kb", help="knowledge-base folder (default: the bundled one)")
+    ev.set_defaults(func=_evaluate)

@@ -1,0 +1,121 @@
+"""The risk model object: a scikit-learn pipeline plus the metadata that travels with it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import MissingIndicator, SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from advisor.risk.features import UNKNOWN, add_stratum, model_columns
+from advisor.risk.simulate import DRE_OUTCOME, SF_OUTCOME
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a kind of model predicts and which inputs it uses."""
+
+    kind: str
+    history: bool  # uses the number of failed adequate regimens
+    default_outcome: str
+    default_file: str
+    description: str
+
+
+SPECS: dict[str, ModelSpec] = {
+    "drug_resistance": ModelSpec(
+        "drug_resistance", False, DRE_OUTCOME, "dre_risk.skops",
+        "probability that the epilepsy is or becomes drug-resistant, from baseline factors"),
+    "seizure_freedom": ModelSpec(
+        "seizure_freedom", True, SF_OUTCOME, "seizure_freedom.skops",
+        "probability of seizure freedom on the next regimen, given the failed adequate "
+        "regimens so far"),
+}
+
+
+def build_pipeline(history: bool) -> Pipeline:
+    """One-hot categories (first level = reference), numeric with missing indicators."""
+    columns = model_columns(history)
+    categorical = {c: levels for c, levels in columns.items() if levels is not None}
+    numeric = [c for c, levels in columns.items() if levels is None]
+    encode = ColumnTransformer([
+        ("cat", OneHotEncoder(categories=[list(v) for v in categorical.values()], drop="first",
+                              sparse_output=False, handle_unknown="error"), list(categorical)),
+        ("num", Pipeline([("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                          ("scale", StandardScaler())]), numeric),
+        ("missing", MissingIndicator(features="all"), numeric),
+    ])
+    return Pipeline([("encode", encode), ("classify", LogisticRegression(C=1.0, max_iter=2000))])
+
+
+@dataclass
+class RiskModel:
+    """A fitted pipeline and its metadata (kind, version, training data, metrics, sources)."""
+
+    estimator: Pipeline
+    meta: dict[str, Any]
+
+    @property
+    def spec(self) -> ModelSpec:
+        return SPECS[self.meta["kind"]]
+
+    @property
+    def version(self) -> str:
+        return str(self.meta["model_version"])
+
+    @property
+    def columns(self) -> dict[str, tuple[str, ...] | None]:
+        return model_columns(self.spec.history)
+
+    def predict(self, features: pd.DataFrame) -> np.ndarray:
+        """Probability of the outcome for each row of a feature frame."""
+        return self.estimator.predict_proba(features[list(self.columns)])[:, 1]
+
+    def _log_odds(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.estimator.decision_function(frame[list(self.columns)])
+
+    def reference(self) -> dict[str, Any]:
+        """The reference patient: first level of each category, numeric at the median."""
+        medians = self.estimator.named_steps["encode"].named_transformers_["num"] \
+            .named_steps["impute"].statistics_
+        numeric = [c for c, levels in self.columns.items() if levels is None]
+        ref: dict[str, Any] = {c: levels[0] for c, levels in self.columns.items() if levels}
+        ref.update({c: float(m) for c, m in zip(numeric, medians, strict=True)})
+        return ref
+
+    def contributions(self, row: dict[str, Any]) -> dict[str, float]:
+        """Log-odds each feature adds to ``row`` relative to the reference patient.
+
+        The model is additive over features, so swapping one feature at a time is exact.
+        """
+        ref = self.reference()
+        frame = pd.DataFrame([ref] + [{**ref, c: row[c]} for c in self.columns])
+        scores = self._log_odds(frame)
+        return {c: float(s - scores[0]) for c, s in zip(self.columns, scores[1:], strict=True)}
+
+    def odds_ratios(self) -> dict[str, dict[str, float]]:
+        """Fitted odds ratio of each non-reference level (numeric: per unit) vs reference."""
+        ref = self.reference()
+        rows, keys = [ref], []
+        for c, levels in self.columns.items():
+            for level in levels[1:] if levels else [ref[c] + 1.0]:
+                rows.append({**ref, c: level})
+                keys.append((c, level if levels else "per_unit"))
+        scores = self._log_odds(pd.DataFrame(rows))
+        out: dict[str, dict[str, float]] = {}
+        for (c, level), s in zip(keys, scores[1:], strict=True):
+            out.setdefault(c, {})[str(level)] = float(np.exp(s - scores[0]))
+        return out
+
+    def unknown_patient(self, **known: Any) -> pd.DataFrame:
+        """A one-row frame with every feature unknown except those given."""
+        row = {c: (UNKNOWN if levels and UNKNOWN in levels else np.nan)
+               for c, levels in self.columns.items()}
+        row.update(known)
+        return add_stratum(pd.DataFrame([row]), self.spec.history)

@@ -1,0 +1,162 @@
+"""Risk estimates for one patient from the shipped models (each file loaded once).
+
+Required inputs (else :func:`risk_block` returns ``(None, reason)``):
+
+- at least one known seizure type (``unknown`` and ``status_epilepticus`` alone do not
+  count): the models describe people whose epilepsy has been characterised;
+- for every trial that failed for lack of efficacy, ``adequate`` stated: the number of
+  failed adequate regimens drives the next-regimen estimate and cannot be guessed.
+
+Everything else is optional; what is missing enters the models as ``unknown``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sklearn
+
+from advisor.knowledge import KnowledgeBase, load_knowledgebase
+from advisor.patient import Patient
+from advisor.risk.features import (
+    NOT_COUNTED_TYPES,
+    NUMERIC,
+    RECORDED,
+    STRATUM_COLUMNS,
+    UNKNOWN,
+    failed_adequate_regimens,
+    feature_frame,
+    patient_row,
+)
+from advisor.risk.model import SPECS, RiskModel
+from advisor.risk.persist import load_model
+
+MODELS_ENV = "ADVISOR_MODELS"
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+TOP_FACTORS = 5
+MIN_CONTRIBUTION = 0.05  # log-odds; smaller contributions are noise of the fit
+CONTRIBUTION_SCALE = ("log-odds added by each factor relative to a reference patient with no "
+                      "risk factor, ABCB1 other than C/C, no failed regimen, a recorded clinical "
+                      "history and median age at onset and seizure count")
+
+
+def default_models_dir() -> Path:
+    """Where the shipped models live: ``$ADVISOR_MODELS`` or the repository's models/."""
+    return Path(os.environ.get(MODELS_ENV, DEFAULT_MODELS_DIR))
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(path: str, mtime_ns: int, size: int) -> RiskModel:
+    return load_model(path)
+
+
+def load_cached(path: Path | str) -> RiskModel:
+    """Load a model file once (reloaded when the file changes)."""
+    resolved = Path(path).resolve()
+    stat = resolved.stat()
+    return _cached(str(resolved), stat.st_mtime_ns, stat.st_size)
+
+
+def shipped_models(models_dir: Path | None = None) -> tuple[RiskModel, RiskModel]:
+    """The drug-resistance and next-regimen models."""
+    folder = models_dir or default_models_dir()
+    return (load_cached(folder / SPECS["drug_resistance"].default_file),
+            load_cached(folder / SPECS["seizure_freedom"].default_file))
+
+
+@functools.lru_cache(maxsize=1)
+def _default_kb() -> KnowledgeBase:
+    return load_knowledgebase()
+
+
+def missing_inputs(patient: Patient) -> str | None:
+    """Why the models cannot run for this patient, or None when they can."""
+    if not set(patient.seizure_types) - NOT_COUNTED_TYPES:
+        return ("seizure_types: at least one known seizure type is required for a risk "
+                f"estimate (given: {', '.join(patient.seizure_types)})")
+    for i, trial in enumerate(patient.medication_history):
+        if trial.outcome == "inefficacy" and trial.adequate is None:
+            return (f"medication_history.{i}.adequate: state whether the {trial.drug} trial "
+                    "was adequate; the number of failed adequate regimens is required for a "
+                    "risk estimate")
+    return None
+
+
+def _display(column: str, value: Any) -> tuple[str, Any]:
+    """A model column and value as shown to users (input names, counts, stratum yes/no)."""
+    if column in NUMERIC:
+        if pd.isna(value):
+            return NUMERIC[column], UNKNOWN
+        shown = round(float(np.expm1(value))) if column.startswith("log1p_") else value
+        return NUMERIC[column], shown
+    if column in STRATUM_COLUMNS:
+        return "no_clinical_record", "no" if value in ("no", RECORDED) else "yes"
+    return column, value
+
+
+def _top(model: RiskModel, row: dict[str, Any]) -> list[dict[str, Any]]:
+    ranked = sorted(model.contributions(row).items(), key=lambda kv: -abs(kv[1]))
+    return [dict(zip(("factor", "value"), _display(c, row[c]), strict=True),
+                 contribution=round(v, 3))
+            for c, v in ranked[:TOP_FACTORS] if abs(v) >= MIN_CONTRIBUTION]
+
+
+def _calibration_note(dre: RiskModel, sf: RiskModel) -> str:
+    parts = []
+    for model in (dre, sf):
+        m = model.meta["held_out_metrics"]
+        parts.append(f"{model.spec.kind.replace('_', ' ')}: ROC AUC {m['roc_auc']:.2f}, "
+                     f"calibration slope {m['calibration_slope']:.2f}, intercept "
+                     f"{m['calibration_intercept']:.2f}")
+    source = dre.meta["training_data"].get("description", "a cohort table")
+    return (f"Trained and evaluated on {source} ({'; '.join(parts)}, held-out data). "
+            "Literature-calibrated, not validated on patients: orientation only, not a "
+            "prognosis. The ABCB1 effect is weak and contested; GABA-A gain of function has "
+            "no effect in the training data.")
+
+
+def risk_block(patient: Patient, kb: KnowledgeBase | None = None,
+               models_dir: Path | None = None) -> tuple[dict[str, Any] | None, str | None]:
+    """``(risk, None)`` for the consult result, or ``(None, reason)`` when it cannot run."""
+    reason = missing_inputs(patient)
+    if reason:
+        return None, reason
+    try:
+        dre, sf = shipped_models(models_dir)
+    except (OSError, ValueError) as exc:
+        return None, f"risk model not available: {exc}"
+    kb = kb or _default_kb()
+    table = pd.DataFrame([patient_row(kb, patient)])
+    base = feature_frame(kb, table, history=False).iloc[0].to_dict()
+    with_history = feature_frame(kb, table, history=True).iloc[0].to_dict()
+    k = failed_adequate_regimens(patient)
+    notes = []
+    if k >= 2:
+        notes.append(f"{k} adequate regimens have already failed: see the ILAE status (dre). "
+                     "p_drug_resistance is estimated from baseline factors only.")
+    trained = {dre.meta["sklearn_version"], sf.meta["sklearn_version"]}
+    if trained != {sklearn.__version__}:
+        notes.append(f"Models trained with scikit-learn {', '.join(sorted(trained))}; running "
+                     f"{sklearn.__version__}.")
+    risk = {
+        "p_drug_resistance": round(float(dre.predict(pd.DataFrame([base]))[0]), 3),
+        "p_seizure_freedom_next_regimen": round(
+            float(sf.predict(pd.DataFrame([with_history]))[0]), 3),
+        "failed_adequate_regimens": k,
+        "top_factors": _top(dre, base),
+        "top_factors_seizure_freedom": _top(sf, with_history),
+        "contribution_scale": CONTRIBUTION_SCALE,
+        "unknown_inputs": sorted(_display(c, v)[0] for c, v in with_history.items()
+                                 if (v == UNKNOWN if isinstance(v, str) else pd.isna(v))),
+        "model": f"logistic regression (scikit-learn {dre.meta['sklearn_version']})",
+        "model_version": f"{dre.version}+{sf.version}",
+        "calibration_note": _calibration_note(dre, sf),
+        "notes": notes,
+        "evidence": list(dict.fromkeys([*dre.meta["evidence"], *sf.meta["evidence"]])),
+    }
+    return risk, None

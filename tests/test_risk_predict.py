@@ -1,0 +1,77 @@
+"""risk_block: the consult's risk section from the shipped models."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.patient import load_patient, validate_patient
+from advisor.risk.predict import risk_block
+from tests.conftest import ROOT
+
+EXAMPLE = ROOT / "examples" / "hla-b1502-focal-dre.yaml"
+KEYS = {"p_drug_resistance", "p_seizure_freedom_next_regimen", "top_factors", "model",
+        "model_version", "calibration_note"}
+EVERY_FACTOR = {"etiology": "structural", "status_epilepticus_history": True,
+                "febrile_seizures_history": True, "eeg_abnormal": True}
+NO_FACTOR = {"etiology": "genetic", "status_epilepticus_history": False,
+             "febrile_seizures_history": False, "eeg_abnormal": False}
+
+
+def _patient(kb, types=("focal",), failed: int = 0, **clinical):
+    drugs = ["levetiracetam", "lamotrigine", "valproate", "lacosamide"][:failed]
+    return validate_patient(kb, {
+        "seizure_types": list(types), "clinical": clinical,
+        "medication_history": [{"drug": d, "outcome": "inefficacy", "adequate": True}
+                               for d in drugs]})
+
+
+def test_example_patient(kb):
+    risk, reason = risk_block(load_patient(kb, EXAMPLE), kb)
+    assert reason is None and KEYS <= set(risk)
+    assert 0 < risk["p_drug_resistance"] < 1 and 0 < risk["p_seizure_freedom_next_regimen"] < 1
+    assert risk["failed_adequate_regimens"] == 2
+    assert {"factor", "value", "contribution"} == set(risk["top_factors"][0])
+    contributions = [abs(f["contribution"]) for f in risk["top_factors"]]
+    assert contributions == sorted(contributions, reverse=True)
+    assert "drug_resistance-" in risk["model_version"]
+    assert "seizure_freedom-" in risk["model_version"]
+    assert "not validated on patients" in risk["calibration_note"]
+    assert any("ILAE" in note for note in risk["notes"])
+    assert set(risk["evidence"]) <= set(kb.sources)
+
+
+def test_every_risk_factor_versus_none(kb):
+    every, _ = risk_block(_patient(kb, ("focal", "absence"), **EVERY_FACTOR), kb)
+    none, _ = risk_block(_patient(kb, ("focal",), **NO_FACTOR), kb)
+    assert every["p_drug_resistance"] > none["p_drug_resistance"]
+    assert every["p_seizure_freedom_next_regimen"] < none["p_seizure_freedom_next_regimen"]
+    assert {f["factor"] for f in every["top_factors"]} >= {"status_epilepticus",
+                                                            "symptomatic_etiology"}
+
+
+def test_next_regimen_falls_with_each_failure(kb):
+    p = [risk_block(_patient(kb, ("focal", "unknown"), failed=k), kb)[0]
+         ["p_seizure_freedom_next_regimen"] for k in range(4)]
+    assert p == sorted(p, reverse=True) and len(set(p)) == 4
+
+
+def test_unknown_inputs_are_listed(kb):
+    risk, _ = risk_block(_patient(kb), kb)
+    assert {"eeg_abnormal", "abcb1_3435", "pretreatment_seizure_count"} <= \
+        set(risk["unknown_inputs"])
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"seizure_types": ["unknown"]}, "seizure_types"),
+    ({"seizure_types": ["status_epilepticus"]}, "seizure_types"),
+    ({"seizure_types": ["focal"], "medication_history": [
+        {"drug": "levetiracetam", "outcome": "inefficacy"}]}, "medication_history.0.adequate"),
+])
+def test_missing_required_inputs(kb, data, field):
+    risk, reason = risk_block(validate_patient(kb, data), kb)
+    assert risk is None and reason.startswith(field)
+
+
+def test_missing_model_files(kb, tmp_path):
+    risk, reason = risk_block(_patient(kb), kb, models_dir=tmp_path)
+    assert risk is None and "not available" in reason
