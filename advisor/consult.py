@@ -13,8 +13,9 @@ from advisor.dosing import recommend_doses
 from advisor.dre import classify
 from advisor.frame import PatientFrame, frame_from_patients
 from advisor.genotype import column
+from advisor.genotype.vcf import genotypes_from_vcf
 from advisor.knowledge import KnowledgeBase
-from advisor.patient import Patient, load_patient
+from advisor.patient import Patient, load_patient, validate_patient
 from advisor.regimens import suggest
 from advisor.risk.predict import risk_block
 from advisor.rules import evaluate
@@ -37,7 +38,7 @@ def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, An
         entry: dict[str, Any] = {
             "gene": call.gene, "diplotype_or_genotype": call.display,
             "phenotype": call.phenotype, "evidence": list(call.evidence),
-            "contested": call.contested, "source": "genotypes"}
+            "contested": call.contested}
         if call.activity_score is not None:
             entry["activity_score"] = call.activity_score
         out[key] = entry
@@ -76,8 +77,36 @@ def _cited(kb: KnowledgeBase, result: dict[str, Any]) -> dict[str, Any]:
             for sid in dict.fromkeys(ids) if sid in kb.sources}
 
 
-def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False) -> dict[str, Any]:
+VcfCalls = tuple[dict[str, str], dict[str, dict[str, Any]]]
+
+
+def with_vcf_calls(kb: KnowledgeBase, patient: Patient, calls: VcfCalls | None = None,
+                   base_dir: Path | None = None) -> tuple[Patient, dict[str, dict[str, Any]]]:
+    """Add genotypes called from a VCF (explicit genotypes override them).
+
+    ``calls`` are ready-made (genotypes, details) from a VCF; without them the patient's own
+    ``vcf`` path is called (relative to ``base_dir``). Returns the patient and, per call key,
+    the details (status, diplotypes, missing positions, message, overridden).
+    """
+    if calls is None:
+        if not patient.vcf:
+            return patient, {}
+        path = Path(patient.vcf)
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        calls = genotypes_from_vcf(kb, path, patient.sample)
+    called, details = calls
+    details = {k: {**d, "overridden": k in patient.genotypes} for k, d in details.items()}
+    merged = {**called, **patient.genotypes}
+    return validate_patient(kb, {**patient.model_dump(exclude_none=True), "genotypes": merged}
+                            ), details
+
+
+def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
+            base_dir: Path | None = None, vcf_calls: VcfCalls | None = None) -> dict[str, Any]:
     """The full consult result for one validated patient (``acute``: add the SE pathway)."""
+    explicit = set(patient.genotypes)
+    patient, vcf_calls = with_vcf_calls(kb, patient, vcf_calls, base_dir)
     frame = frame_from_patients(kb, [patient])
     flags = evaluate(kb, frame)
     se = None
@@ -102,7 +131,9 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False) -> dict
                                    *(d for r in regimens for d in r.drugs)]))
     result: dict[str, Any] = {
         "patient_id": patient.id,
-        "phenotypes": phenotypes(kb, frame, 0),
+        "phenotypes": {key: {**entry, "source": "genotypes" if key in explicit else "vcf"}
+                       for key, entry in phenotypes(kb, frame, 0).items()},
+        "vcf_calls": vcf_calls,
         "flags": _flag_records(flags),
         "doses": [d.as_dict() for d in recommend_doses(kb, frame, flags, 0)],
         "dre": dre.as_dict(),
@@ -127,5 +158,5 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False) -> dict
 
 
 def consult_file(kb: KnowledgeBase, path: str | Path, *, acute: bool = False) -> dict[str, Any]:
-    """Load, validate and consult one patient file."""
-    return consult(kb, load_patient(kb, path), acute=acute)
+    """Load, validate and consult one patient file (a relative ``vcf`` is beside it)."""
+    return consult(kb, load_patient(kb, path), acute=acute, base_dir=Path(path).parent)

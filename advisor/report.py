@@ -32,14 +32,21 @@ def to_markdown(res: dict[str, Any]) -> str:
            "", f"> {res['disclaimer']}", ""]
     out += ["## Genotypes and phenotypes", ""]
     if res["phenotypes"]:
-        out += ["| Gene / key | Genotype | Phenotype | Activity score | Sources |",
-                "|---|---|---|---|---|"]
+        out += ["| Gene / key | Genotype | Phenotype | Activity score | From | Sources |",
+                "|---|---|---|---|---|---|"]
         for key, p in res["phenotypes"].items():
             score = p.get("activity_score")
             note = " (contested)" if p.get("contested") else ""
             out.append(f"| {key} | {_cell(p['diplotype_or_genotype'])} | "
                        f"{_cell(p['phenotype'])}{note} | {'' if score is None else f'{score:g}'}"
-                       f" | {', '.join(p['evidence'])} |")
+                       f" | {p['source']} | {', '.join(p['evidence'])} |")
+    for key, call in res.get("vcf_calls", {}).items():
+        if call["status"] != "called" or len(call["diplotypes"]) != 1:
+            out.append(f"- VCF {key}: {call['status']} {' or '.join(call['diplotypes'])} "
+                       f"{call.get('message') or ''} (not used)".rstrip())
+        elif call.get("overridden"):
+            out.append(f"- VCF {key}: {call['diplotypes'][0]} overridden by the explicit "
+                       "genotype")
     else:
         out.append("No genotypes given.")
     out += ["", "## Flags", ""]

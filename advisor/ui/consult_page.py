@@ -86,6 +86,7 @@ def _form(kb) -> dict[str, Any] | None:
                                     key="f_candidates")
         interval = st.number_input("Longest pre-treatment inter-seizure interval (days)",
                                    min_value=0.0, value=None, key="f_interval")
+        st.checkbox("Add the status epilepticus pathway (acute setting)", key="f_acute")
         submitted = st.form_submit_button("Run consultation", type="primary")
     if not submitted:
         return None
@@ -263,15 +264,18 @@ def render() -> None:
         try:
             if "_text" in data:
                 patient = parse_patient_text(kb, data["_text"], name=data["_name"])
-                st.session_state["vcf_calls"] = None
+                if patient.vcf:  # never read server-side paths named by an upload
+                    raise InputError("vcf", patient.vcf, "in the app, upload the VCF in the "
+                                     "'Genotypes from VCF' tab instead of naming a path")
+                calls = None
             else:
                 vcf = st.session_state.get("vcf_bytes")
-                if vcf:
-                    called, details = genotypes_from_upload(kb, *vcf)
-                    data["genotypes"] = {**called, **data.get("genotypes", {})}
-                    st.session_state["vcf_calls"] = details
+                calls = genotypes_from_upload(kb, *vcf) if vcf else None
                 patient = validate_patient(kb, data)
-            st.session_state["consult_result"] = consult(kb, patient)
+            result = consult(kb, patient, vcf_calls=calls, acute=st.session_state.get(
+                "f_acute", False))
+            st.session_state["vcf_calls"] = result["vcf_calls"]
+            st.session_state["consult_result"] = result
             st.session_state["consult_error"] = None
         except InputError as exc:
             st.session_state["consult_error"] = str(exc)
