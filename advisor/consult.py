@@ -13,7 +13,6 @@ from advisor.dosing import recommend_doses
 from advisor.dre import classify
 from advisor.frame import PatientFrame, frame_from_patients
 from advisor.genotype import column
-from advisor.genotype.vcf import genotypes_from_vcf
 from advisor.knowledge import KnowledgeBase
 from advisor.patient import Patient, load_patient, validate_patient
 from advisor.regimens import suggest
@@ -94,6 +93,8 @@ def with_vcf_calls(kb: KnowledgeBase, patient: Patient, calls: VcfCalls | None =
         path = Path(patient.vcf)
         if not path.is_absolute() and base_dir is not None:
             path = base_dir / path
+        from advisor.genotype.vcf import genotypes_from_vcf  # cyvcf2 only when needed
+
         calls = genotypes_from_vcf(kb, path, patient.sample)
     called, details = calls
     details = {k: {**d, "overridden": k in patient.genotypes} for k, d in details.items()}

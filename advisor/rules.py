@@ -157,7 +157,8 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
         pd.Index(frame.candidates["drug"].to_numpy(dtype=object), dtype=object))
     vocab = kb.vocabulary
     syndrome = frame.syndrome.to_numpy(dtype=object)
-    seizure = frame.seizure_types
+    seizure = frame.seizure_types.to_numpy(dtype=bool)
+    position = {c: i for i, c in enumerate(frame.seizure_types.columns)}
     for name, drug in kb.drugs.items():
         if not drug.aggravates:
             continue
@@ -165,8 +166,8 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
         if not len(rows):
             continue
         for i, agg in enumerate(drug.aggravates):
-            cols = [t for t in agg.seizure_types if t in seizure]
-            which = seizure[cols].to_numpy(dtype=bool)[rows]
+            cols = [t for t in agg.seizure_types if t in position]
+            which = seizure[np.ix_(rows, [position[c] for c in cols])]
             by_syndrome = np.isin(syndrome[rows], agg.syndromes)
             hit = which.any(axis=1) | by_syndrome
             if not hit.any():

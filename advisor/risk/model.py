@@ -89,15 +89,22 @@ class RiskModel:
         ref.update({c: float(m) for c, m in zip(numeric, medians, strict=True)})
         return ref
 
-    def contributions(self, row: dict[str, Any]) -> dict[str, float]:
-        """Log-odds each feature adds to ``row`` relative to the reference patient.
+    def explain(self, row: dict[str, Any]) -> tuple[float, dict[str, float]]:
+        """Probability for ``row`` and the log-odds each feature adds relative to the
+        reference patient, from one pass through the pipeline.
 
         The model is additive over features, so swapping one feature at a time is exact.
         """
         ref = self.reference()
-        frame = pd.DataFrame([ref] + [{**ref, c: row[c]} for c in self.columns])
+        frame = pd.DataFrame([ref, *({**ref, c: row[c]} for c in self.columns), row])
         scores = self._log_odds(frame)
-        return {c: float(s - scores[0]) for c, s in zip(self.columns, scores[1:], strict=True)}
+        probability = float(1.0 / (1.0 + np.exp(-scores[-1])))
+        return probability, {c: float(s - scores[0])
+                             for c, s in zip(self.columns, scores[1:-1], strict=True)}
+
+    def contributions(self, row: dict[str, Any]) -> dict[str, float]:
+        """Log-odds each feature adds to ``row`` relative to the reference patient."""
+        return self.explain(row)[1]
 
     def odds_ratios(self) -> dict[str, dict[str, float]]:
         """Fitted odds ratio of each non-reference level (numeric: per unit) vs reference."""

@@ -99,8 +99,8 @@ def _display(column: str, value: Any) -> tuple[str, Any]:
     return column, value
 
 
-def _top(model: RiskModel, row: dict[str, Any]) -> list[dict[str, Any]]:
-    ranked = sorted(model.contributions(row).items(), key=lambda kv: -abs(kv[1]))
+def _top(contributions: dict[str, float], row: dict[str, Any]) -> list[dict[str, Any]]:
+    ranked = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))
     return [dict(zip(("factor", "value"), _display(c, row[c]), strict=True),
                  contribution=round(v, 3))
             for c, v in ranked[:TOP_FACTORS] if abs(v) >= MIN_CONTRIBUTION]
@@ -143,13 +143,14 @@ def risk_block(patient: Patient, kb: KnowledgeBase | None = None,
     if trained != {sklearn.__version__}:
         notes.append(f"Models trained with scikit-learn {', '.join(sorted(trained))}; running "
                      f"{sklearn.__version__}.")
+    p_dre, dre_parts = dre.explain(base)
+    p_sf, sf_parts = sf.explain(with_history)
     risk = {
-        "p_drug_resistance": round(float(dre.predict(pd.DataFrame([base]))[0]), 3),
-        "p_seizure_freedom_next_regimen": round(
-            float(sf.predict(pd.DataFrame([with_history]))[0]), 3),
+        "p_drug_resistance": round(p_dre, 3),
+        "p_seizure_freedom_next_regimen": round(p_sf, 3),
         "failed_adequate_regimens": k,
-        "top_factors": _top(dre, base),
-        "top_factors_seizure_freedom": _top(sf, with_history),
+        "top_factors": _top(dre_parts, base),
+        "top_factors_seizure_freedom": _top(sf_parts, with_history),
         "contribution_scale": CONTRIBUTION_SCALE,
         "unknown_inputs": sorted(_display(c, v)[0] for c, v in with_history.items()
                                  if (v == UNKNOWN if isinstance(v, str) else pd.isna(v))),
