@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -89,18 +90,41 @@ class RiskModel:
         ref.update({c: float(m) for c, m in zip(numeric, medians, strict=True)})
         return ref
 
+    @cached_property
+    def _additive(self) -> tuple[dict[str, Any], float, dict[tuple[str, Any], float]]:
+        """Reference patient, its log-odds, and the log-odds each level (numeric: per unit,
+        or missing) adds: one pipeline pass, then single predictions are table look-ups."""
+        ref = self.reference()
+        rows, keys = [ref], []
+        for c, levels in self.columns.items():
+            changes = [(lv, lv) for lv in levels] if levels else [
+                ("per_unit", ref[c] + 1.0), ("missing", np.nan)]
+            for key, value in changes:
+                rows.append({**ref, c: value})
+                keys.append((c, key))
+        scores = self._log_odds(pd.DataFrame(rows))
+        return ref, float(scores[0]), {k: float(s - scores[0])
+                                       for k, s in zip(keys, scores[1:], strict=True)}
+
     def explain(self, row: dict[str, Any]) -> tuple[float, dict[str, float]]:
         """Probability for ``row`` and the log-odds each feature adds relative to the
-        reference patient, from one pass through the pipeline.
+        reference patient.
 
-        The model is additive over features, so swapping one feature at a time is exact.
+        The model is additive over features (one-hot levels, linear numeric terms with a
+        missing indicator), so the contributions are exact and sum to the row's log-odds.
         """
-        ref = self.reference()
-        frame = pd.DataFrame([ref, *({**ref, c: row[c]} for c in self.columns), row])
-        scores = self._log_odds(frame)
-        probability = float(1.0 / (1.0 + np.exp(-scores[-1])))
-        return probability, {c: float(s - scores[0])
-                             for c, s in zip(self.columns, scores[1:-1], strict=True)}
+        ref, base, table = self._additive
+        parts: dict[str, float] = {}
+        for c, levels in self.columns.items():
+            value = row[c]
+            if levels:
+                parts[c] = table[(c, value)]
+            elif value is None or pd.isna(value):
+                parts[c] = table[(c, "missing")]
+            else:
+                parts[c] = table[(c, "per_unit")] * (float(value) - ref[c])
+        log_odds = base + sum(parts.values())
+        return float(1.0 / (1.0 + np.exp(-log_odds))), parts
 
     def contributions(self, row: dict[str, Any]) -> dict[str, float]:
         """Log-odds each feature adds to ``row`` relative to the reference patient."""
