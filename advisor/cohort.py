@@ -21,7 +21,7 @@ import pandas as pd
 from advisor.errors import InputError
 from advisor.frame import PAIR_COLUMNS, build_frame
 from advisor.genotype import column
-from advisor.knowledge import KnowledgeBase, _norm
+from advisor.knowledge import KnowledgeBase, normalize_name
 from advisor.patient import Clinical
 from advisor.rules import evaluate
 
@@ -138,7 +138,7 @@ def _validate(kb: KnowledgeBase, chunk: pd.DataFrame) -> _Checked:
         else:
             distinct = items["item"].unique()
             resolved = items["item"].map(dict(zip(distinct, aliases.reindex(
-                [_norm(x) for x in distinct]).to_numpy(), strict=True)))
+                [normalize_name(x) for x in distinct]).to_numpy(), strict=True)))
             if name == "candidate_drugs":
                 resolved = resolved.where(resolved.isin(list(kb.drugs)))
             items = items.assign(item=resolved.where(resolved.notna(), items["item"]))

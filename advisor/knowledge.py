@@ -149,10 +149,10 @@ class KnowledgeBase:
         aliases: dict[str, str] = {}
         for name, drug in self.drugs.items():
             for alias in (name, *drug.synonyms, *drug.brand_names):
-                aliases[_norm(alias)] = name
+                aliases[normalize_name(alias)] = name
         for name, med in self.comedications.items():
             for alias in (name, *med.synonyms):
-                aliases.setdefault(_norm(alias), name)
+                aliases.setdefault(normalize_name(alias), name)
         return aliases
 
     @cached_property
@@ -196,7 +196,7 @@ class KnowledgeBase:
 
     def resolve_drug(self, name: str) -> str | None:
         """Canonical name for a drug name, synonym or brand name, or None."""
-        return self.drug_aliases.get(_norm(name))
+        return self.drug_aliases.get(normalize_name(name))
 
     def evidence_sources(self, evidence: Evidence) -> list[dict[str, Any]]:
         """The citations behind an evidence block, for reports."""
@@ -204,7 +204,7 @@ class KnowledgeBase:
                 for sid in evidence.sources]
 
 
-def _norm(name: str) -> str:
+def normalize_name(name: str) -> str:
     return " ".join(str(name).lower().replace("_", " ").replace("-", " ").split())
 
 
@@ -421,7 +421,7 @@ def _integrity(kb: KnowledgeBase) -> list[Problem]:
         check(f, "adverse_effects.tags", drug.adverse_effects.tags, v.adverse_effects,
               "adverse-effect tag")
         for alias in (name, *drug.synonyms, *drug.brand_names):
-            other = aliases.setdefault(_norm(alias), name)
+            other = aliases.setdefault(normalize_name(alias), name)
             if other != name:
                 out.append(Problem(f, "synonyms", f"{alias!r} also names {other!r}"))
 
