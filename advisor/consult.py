@@ -130,6 +130,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     regimens = suggest(kb, patient, flags, candidates, polytherapy_note=note)
     involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
                                    *(d for r in regimens for d in r.drugs)]))
+    by_drug = transition.flags_by_drug(flags)
     result: dict[str, Any] = {
         "patient_id": patient.id,
         "phenotypes": {key: {**entry, "source": "genotypes" if key in explicit else "vcf"}
@@ -140,7 +141,8 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         "dre": dre.as_dict(),
         "risk": risk,
         "risk_note": risk_note,
-        "regimens": [{**r.as_dict(), "transition": transition.plan(kb, patient, r.drugs, flags)}
+        "regimens": [{**r.as_dict(), "transition": transition.plan(kb, patient, r.drugs,
+                                                                   by_drug)}
                      for r in regimens],
         "safety_notes": transition.safety_notes(kb, patient, involved),
         "status_epilepticus": se,

@@ -52,8 +52,16 @@ def _schedule(tit: Titration, weight: float | None) -> list[dict[str, Any]]:
     return steps
 
 
+def flags_by_drug(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Flag records grouped by drug (computed once, used for every regimen's plan)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for flag in flags.to_dict("records"):
+        out.setdefault(flag["drug"], []).append(flag)
+    return out
+
+
 def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str],
-              flags: pd.DataFrame) -> dict[str, Any]:
+              flags: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     tit = choose_titration(drug, co_meds, patient)
     step: dict[str, Any] = {"drug": drug.name, "action": "add", "schedule": [],
                             "notes": [], "evidence": []}
@@ -74,9 +82,9 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
                              f"{', '.join(sorted(co_meds & set(tit.when_taking)))}.")
     if tit.note:
         step["notes"].append(tit.note)
-    slow = flags[(flags["drug"] == drug.name)
-                 & flags["action"].isin(["reduce_dose", "avoid", "use_with_caution"])]
-    for message in slow["message"].astype(str).unique():
+    slow = [f["message"] for f in flags.get(drug.name, [])
+            if f["action"] in ("reduce_dose", "avoid", "use_with_caution")]
+    for message in dict.fromkeys(slow):
         step["notes"].append(f"Titrate cautiously (flag): {message}")
     step["evidence"] = list(tit.evidence.sources)
     return step
@@ -123,8 +131,8 @@ def _removal_effects(kb: KnowledgeBase, removed: str, remaining: list[str]) -> l
 
 
 def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
-         flags: pd.DataFrame) -> dict[str, Any]:
-    """The transition from the current ASMs to ``regimen``."""
+         flags: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """The transition from the current ASMs to ``regimen`` (``flags``: see flags_by_drug)."""
     current = [d for d in patient.current_medications if d in kb.drugs]
     keep = [d for d in current if d in regimen]
     add = [d for d in regimen if d not in current]

@@ -121,7 +121,7 @@ def test_transition_case(kb, name):
     spec = case["expect"]["transition"]
     patient = validate_patient(kb, case["patient"])
     flags = evaluate(kb, frame_from_patients(kb, [patient]))
-    plan = transition.plan(kb, patient, spec["regimen"], flags)
+    plan = transition.plan(kb, patient, spec["regimen"], transition.flags_by_drug(flags))
     steps = {s["drug"]: s for s in plan["steps"]}
     for want in spec.get("steps", []):
         step = steps[want["drug"]]
