@@ -21,13 +21,14 @@ from tests.vcf_builder import VcfBuilder
 # for these variants yet.
 KNOWN_SITES = {
     "GABRG2": {"p.(Arg43Gln)": (161000000, "G", "A")},
-    "POLG": {"p.(Ala467Thr)": (89330000, "C", "T"), "p.(Gln1236His)": (89310000, "C", "A")},
+    # p.(Ala467Thr) uses its real coordinates from the knowledge base (rs113994095)
+    "POLG": {"p.(Gln1236His)": (89310000, "C", "A")},
 }
 
 
 @pytest.fixture(scope="module")
 def site_kb(kb) -> KnowledgeBase:
-    """The knowledge base with GRCh38 coordinates on a few known variants."""
+    """The knowledge base with test coordinates on known variants that have none yet."""
     genes = dict(kb.genes)
     for symbol, sites in KNOWN_SITES.items():
         variants = [kv.model_copy(update=dict(zip(("position", "ref", "alt"), sites[kv.variant],
@@ -72,7 +73,7 @@ def test_abcb1_undocumented_allele(kb, tmp_path):
 def test_known_variant_carriers(site_kb, tmp_path):
     b = VcfBuilder(site_kb, samples=("H", "O", "U", "T", "C", "N", "M", "G"))
     b.reference("POLG", "GABRG2")
-    a467t, q1236h = "p.(Ala467Thr)", "p.(Gln1236His)"
+    a467t, q1236h = "rs113994095", "p.(Gln1236His)"
     b.genotype("POLG", a467t, "C", "T", sample="H")
     b.genotype("POLG", a467t, "T", "T", sample="O")
     b.genotype("POLG", a467t, "C", "T", sample="U").genotype("POLG", q1236h, "C", "A", sample="U")
@@ -92,7 +93,7 @@ def test_known_variant_carriers(site_kb, tmp_path):
     assert polg.loc["T", "diplotypes"] == ("pathogenic",)
     assert polg.loc["C", "diplotypes"] == ("heterozygous_pathogenic",)
     assert polg.loc["N", "status"] == "called" and polg.loc["N", "diplotypes"] == ()
-    assert "none of the 2 known variants tested was found" in polg.loc["N", "message"]
+    assert "none of the 3 known variants tested was found" in polg.loc["N", "message"]
     assert polg.loc["M", "status"] == "no_call"
     assert polg.loc["H", "phenotype"] == translate(site_kb, "POLG",
                                                    "heterozygous_pathogenic").phenotype
