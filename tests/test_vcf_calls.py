@@ -82,6 +82,7 @@ def test_known_variant_carriers(site_kb, tmp_path):
     b.genotype("POLG", a467t, "T", "C", sample="C", phased=True)
     b.genotype("POLG", q1236h, "A", "C", sample="C", phased=True)
     b.missing("POLG", a467t, sample="M").missing("POLG", q1236h, sample="M")
+    b.missing("POLG", "rs113994097", sample="M")  # p.(Trp748Ser): every POLG site missing
     b.genotype("GABRG2", "p.(Arg43Gln)", "G", "A", sample="G")
     path = b.write(tmp_path / "k.vcf")
     polg = rows(site_kb, path, "POLG")
