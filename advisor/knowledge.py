@@ -33,7 +33,6 @@ from advisor.kb_schema import (
     Rule,
     RulesFile,
     SourcesFile,
-    StarAllele,
     StatusEpilepticusFile,
     Vocabulary,
 )
@@ -197,11 +196,6 @@ class KnowledgeBase:
     def resolve_drug(self, name: str) -> str | None:
         """Canonical name for a drug name, synonym or brand name, or None."""
         return self.drug_aliases.get(normalize_name(name))
-
-    def evidence_sources(self, evidence: Evidence) -> list[dict[str, Any]]:
-        """The citations behind an evidence block, for reports."""
-        return [{"id": sid, **self.sources[sid].model_dump(exclude_none=True)}
-                for sid in evidence.sources]
 
 
 def normalize_name(name: str) -> str:
@@ -546,7 +540,3 @@ def _rule_problems(kb: KnowledgeBase, category: str, rule: Rule, seen: set[str])
         out.append(Problem(f, f"{loc}.then.message", f"bad placeholder in message: {exc}"))
     return out
 
-
-def star_allele_map(gene: Gene) -> dict[str, StarAllele]:
-    """Allele name -> allele, for a star-allele gene."""
-    return {a.name: a for a in gene.alleles}
