@@ -43,6 +43,15 @@ def _cite(evidence: Evidence) -> str:
     return f"[{', '.join(evidence.sources)}; evidence {evidence.level}]"
 
 
+def doses_as_child(drug: Drug, age: float | None) -> bool:
+    """A minor within (or below) the drug's labelled paediatric age band; older minors
+    take the adult dose."""
+    if age is None or age >= ADULT_AGE_YEARS:
+        return False
+    ped = drug.dosing.pediatric_daily_mg_per_kg
+    return not (ped and ped.age_years and age > ped.age_years.hi)
+
+
 def standard_range(drug: Drug, age: float | None, weight: float | None,
                    ) -> tuple[list[float] | None, str, Evidence | None]:
     """The standard daily maintenance range for this patient, how it was chosen, and why."""
@@ -56,11 +65,9 @@ def standard_range(drug: Drug, age: float | None, weight: float | None,
                     f">{band.min_kg:g} kg")
                 return band.range.as_list(), f"standard range for body weight {label}", (
                     band.evidence)
-    child = age is not None and age < ADULT_AGE_YEARS
+    child = doses_as_child(drug, age)
     ped = dosing.pediatric_daily_mg_per_kg
-    if child and ped and ped.age_years and age > ped.age_years.hi:
-        child = False  # older than the labelled paediatric band: adult dosing applies
-    elif child and ped and ped.age_years and age < ped.age_years.lo:
+    if child and ped and ped.age_years and age < ped.age_years.lo:
         return None, (f"no sourced dose below age {ped.age_years.lo:g} years: use the "
                       "product label"), None
     if child and ped:

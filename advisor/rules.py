@@ -175,8 +175,8 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
             # "(patient: absence seizures, childhood absence epilepsy)", built column-wise
             reason = np.full(int(hit.sum()), "", dtype=object)
             labels = [vocab.seizure_types[c].lower() for c in cols]
-            syn_names = np.array([vocab.syndromes.get(x, "") if isinstance(x, str) else ""
-                                  for x in syndrome[rows][hit]], dtype=object)
+            syn_names = pd.Series(syndrome[rows][hit], dtype=object).map(
+                vocab.syndromes).fillna("").to_numpy(dtype=object)
             for present, label in [*zip(which[hit].T, labels, strict=True),
                                    (by_syndrome[hit], syn_names)]:
                 sep = np.where(reason == "", "", ", ")

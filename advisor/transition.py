@@ -12,11 +12,10 @@ from typing import Any
 
 import pandas as pd
 
+from advisor.dosing import doses_as_child
 from advisor.kb_schema import Drug, Titration
 from advisor.knowledge import KnowledgeBase
 from advisor.patient import Patient
-
-ADULT_AGE_YEARS = 18
 
 
 def _fmt(x: float) -> str:
@@ -26,11 +25,7 @@ def _fmt(x: float) -> str:
 def choose_titration(drug: Drug, co_medications: set[str], patient: Patient,
                      ) -> Titration | None:
     """The schedule for this co-medication: the first specific match, else the general one."""
-    child = patient.age_years is not None and patient.age_years < ADULT_AGE_YEARS
-    ped = drug.dosing.pediatric_daily_mg_per_kg
-    if child and ped and ped.age_years and patient.age_years > ped.age_years.hi:
-        child = False
-    population = "pediatric" if child else "adult"
+    population = "pediatric" if doses_as_child(drug, patient.age_years) else "adult"
     options = [t for t in drug.dosing.titration if t.population == population]
     for tit in options:
         if tit.when_taking and co_medications & set(tit.when_taking):
