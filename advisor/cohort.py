@@ -353,7 +353,7 @@ def _arrow_array(series: pd.Series, arrow_type):
     return pa.array(series.to_numpy(), type=arrow_type, from_pandas=True)
 
 
-class _Writer:
+class ResultWriter:
     """Appends chunks to a CSV or Parquet file (chosen by suffix) with a fixed schema."""
 
     def __init__(self, path: Path):
@@ -398,7 +398,7 @@ def screen_chunks(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame],
                   progress: Callable[[int], None] | None = None) -> Summary:
     """Screen chunks of a cohort table; hand each chunk's (results, errors) to ``emit``."""
     start = time.perf_counter()
-    drugs = _resolve_drugs(kb, drugs)
+    drugs = resolve_drugs(kb, drugs)
     summary = Summary(phenotype_keys=star_keys(kb))
     keys: list[str] | None = None
     for chunk in chunks:
@@ -419,7 +419,7 @@ def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
            chunksize: int = 100_000, drugs: list[str] | None = None,
            progress: bool = False) -> Summary:
     """Screen a cohort file with the pandas engine; write results and errors; return counts."""
-    results_w, errors_w = _Writer(out), _Writer(errors_out)
+    results_w, errors_w = ResultWriter(out), ResultWriter(errors_out)
 
     def emit(results: pd.DataFrame, errors: pd.DataFrame) -> None:
         results_w.write(results)
@@ -453,7 +453,7 @@ def star_keys(kb: KnowledgeBase) -> set[str]:
     return {k for k, g in kb.input_keys.items() if kb.genes[g].kind == "star_allele"}
 
 
-def _resolve_drugs(kb: KnowledgeBase, drugs: list[str] | None) -> list[str] | None:
+def resolve_drugs(kb: KnowledgeBase, drugs: list[str] | None) -> list[str] | None:
     if not drugs:
         return None
     out = []

@@ -16,12 +16,12 @@ import pandas as pd
 from advisor.cohort import (
     ERROR_COLUMNS,
     FLAG_OUT,
+    ResultWriter,
     Summary,
-    _resolve_drugs,
-    _Writer,
     check_columns,
     cohort_kind,
     iter_cohort,
+    resolve_drugs,
     screen_chunk,
     star_keys,
 )
@@ -63,7 +63,7 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
         raise InputError("--engine", "dask", "Dask is not installed: pip install '.[dask]'"
                          ) from None
     start = time.perf_counter()
-    drugs = _resolve_drugs(kb, drugs)
+    drugs = resolve_drugs(kb, drugs)
     kind = cohort_kind(cohort)
     if kind == "vcf":
         table = pd.concat(iter_cohort(kb, cohort, chunksize), ignore_index=True)
@@ -87,7 +87,7 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                           sample[1].iloc[:0].astype({"row": "Int64"})], ignore_index=True)
         parts = ddf.map_partitions(_partition, offsets, str(kb.path), drugs, keys,
                                    meta=meta, align_dataframes=False)
-        results_w, errors_w = _Writer(out), _Writer(errors_out)
+        results_w, errors_w = ResultWriter(out), ResultWriter(errors_out)
         summary = Summary(phenotype_keys=star_keys(kb))
         futures = client.compute(parts.to_delayed())
         for n, future in zip(lengths, futures, strict=True):
