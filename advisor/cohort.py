@@ -19,232 +19,30 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import InputError
-from advisor.frame import PAIR_COLUMNS, build_frame
-from advisor.genotype import column
-from advisor.knowledge import KnowledgeBase, normalize_name
-from advisor.patient import Clinical
+from advisor.frame import PatientFrame, frame_from_table
+from advisor.genotype import column, kind_of
+from advisor.inputs.cohort import ERROR_COLUMNS, check_columns
+from advisor.inputs.tables import read_chunks, table_kind
+from advisor.knowledge import KnowledgeBase
 from advisor.rules import evaluate
 
-LIST_COLUMNS = ("seizure_types", "current_medications", "candidate_drugs")
-NUMBER_COLUMNS = {"age_years": (0, 120), "weight_kg": (0.3, 400)}
-CONTEXT_COLUMNS = {"sample_id", "syndrome", "sex", *LIST_COLUMNS, *NUMBER_COLUMNS,
-                   *Clinical.model_fields}
-SEXES = ("female", "male", "other")
-ERROR_COLUMNS = ["row", "sample_id", "field", "value", "error"]
 FLAG_OUT = ["drug", "category", "action", "severity", "gene", "message", "rule", "evidence",
             "evidence_level"]
-
-
-def cohort_kind(path: Path) -> str:
-    """'csv', 'tsv', 'parquet' or 'vcf' from the file name."""
-    name = path.name.lower()
-    if name.endswith((".vcf", ".vcf.gz", ".vcf.bgz")):
-        return "vcf"
-    if name.endswith((".parquet", ".pq")):
-        return "parquet"
-    if name.endswith((".csv", ".csv.gz")):
-        return "csv"
-    if name.endswith((".tsv", ".tsv.gz", ".txt", ".txt.gz")):
-        return "tsv"
-    raise InputError("cohort", str(path), "unknown file type (expected .csv, .tsv, .parquet, "
-                     ".vcf or .vcf.gz)")
-
-
-def check_columns(kb: KnowledgeBase, columns: list[str]) -> list[str]:
-    """The genotype columns of a cohort table; unknown columns make the input unusable."""
-    if "sample_id" not in columns:
-        raise InputError("columns", ",".join(columns[:8]), "a cohort table needs a sample_id "
-                         "column")
-    dupes = sorted({c for c in columns if columns.count(c) > 1})
-    if dupes:
-        raise InputError("columns", dupes[0], "duplicate column")
-    unknown = [c for c in columns if c not in CONTEXT_COLUMNS and c not in kb.input_keys]
-    if unknown:
-        raise InputError(f"column {unknown[0]}", unknown[0], "unknown gene, genotype or "
-                         "context column")
-    return [c for c in columns if c in kb.input_keys]
-
-
-def read_table(path: Path, chunksize: int) -> Iterator[pd.DataFrame]:
-    """Chunks of a CSV, TSV or Parquet cohort, every cell as text (empty = missing)."""
-    kind = cohort_kind(path)
-    if not path.is_file():
-        raise InputError("cohort", str(path), "file not found")
-    if kind == "parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            parquet = pq.ParquetFile(path)
-        except Exception as exc:  # any pyarrow failure means the input is unreadable
-            raise InputError("cohort", str(path), f"not a readable Parquet file ({exc})") from None
-        for batch in parquet.iter_batches(batch_size=chunksize):
-            frame = batch.to_pandas()
-            yield frame.astype(object).where(frame.notna(), None)
-        return
-    try:
-        reader = pd.read_csv(path, sep="," if kind == "csv" else "\t", dtype=object,
-                             chunksize=chunksize, keep_default_na=False, na_values=[""],
-                             skipinitialspace=True)
-        yield from reader
-    except UnicodeDecodeError:
-        raise InputError("cohort", str(path), "not UTF-8 text") from None
-    except pd.errors.EmptyDataError:
-        raise InputError("cohort", str(path), "the file is empty") from None
-    except pd.errors.ParserError as exc:
-        raise InputError("cohort", str(path), f"malformed table: {exc}".splitlines()[0]) from None
-
-
-def _errors(rows: pd.Index, chunk: pd.DataFrame, field_name: str, values: pd.Series | str,
-            message: str | pd.Series) -> pd.DataFrame:
-    return pd.DataFrame({"row": chunk.loc[rows, "_row"].to_numpy(),
-                         "sample_id": chunk.loc[rows, "sample_id"].to_numpy(dtype=object),
-                         "field": field_name,
-                         "value": (values.loc[rows].to_numpy(dtype=object)
-                                   if isinstance(values, pd.Series) else values),
-                         "error": (message.loc[rows].to_numpy(dtype=object)
-                                   if isinstance(message, pd.Series) else message)})
-
-
-def _split(series: pd.Series) -> pd.DataFrame:
-    """A ';'-separated column -> long (index, item) table of non-empty items."""
-    items = series.dropna().str.split(";").explode().str.strip()
-    items = items[items.notna() & (items != "")]
-    return pd.DataFrame({"idx": items.index.to_numpy(),
-                         "item": pd.Series(items.to_numpy(dtype=object), dtype=object)})
-
-
-@dataclass
-class _Checked:
-    errors: list[pd.DataFrame] = field(default_factory=list)
-    lists: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-
-def _validate(kb: KnowledgeBase, chunk: pd.DataFrame) -> _Checked:
-    """Column-wise checks of everything but genotypes; errors name row, field and value."""
-    out = _Checked()
-    blank = chunk["sample_id"].isna() | (chunk["sample_id"].str.strip() == "")
-    if blank.any():
-        out.errors.append(_errors(chunk.index[blank.to_numpy()], chunk, "sample_id", "",
-                                  "missing sample_id"))
-    vocab = kb.vocabulary
-    aliases = pd.Series(kb.drug_aliases)
-    for name in LIST_COLUMNS:
-        if name not in chunk:
-            continue
-        items = _split(chunk[name])
-        if name == "seizure_types":
-            known = items["item"].isin(list(vocab.seizure_types))
-            what = "unknown seizure type"
-        else:
-            distinct = items["item"].unique()
-            resolved = items["item"].map(dict(zip(distinct, aliases.reindex(
-                [normalize_name(x) for x in distinct]).to_numpy(), strict=True)))
-            if name == "candidate_drugs":
-                resolved = resolved.where(resolved.isin(list(kb.drugs)))
-            items = items.assign(item=resolved.where(resolved.notna(), items["item"]))
-            known = resolved.notna().to_numpy()
-            what = "unknown drug"
-        bad = items.loc[~np.asarray(known)]
-        if len(bad):
-            first = bad.drop_duplicates("idx")
-            out.errors.append(_errors(pd.Index(first["idx"]), chunk, name,
-                                      pd.Series(first["item"].to_numpy(), index=first["idx"]),
-                                      what))
-        out.lists[name] = items.loc[np.asarray(known)]
-    if "syndrome" in chunk:
-        bad = chunk["syndrome"].notna() & ~chunk["syndrome"].isin(list(vocab.syndromes))
-        if bad.any():
-            out.errors.append(_errors(chunk.index[bad.to_numpy()], chunk, "syndrome",
-                                      chunk["syndrome"], "unknown syndrome"))
-    if "sex" in chunk:
-        bad = chunk["sex"].notna() & ~chunk["sex"].isin(SEXES)
-        if bad.any():
-            out.errors.append(_errors(chunk.index[bad.to_numpy()], chunk, "sex", chunk["sex"],
-                                      "sex must be female, male or other"))
-    numbers = {**NUMBER_COLUMNS, **{k: (0, None) for k, f in Clinical.model_fields.items()
-                                    if f.annotation in (float | None, int | None)}}
-    for name, (lo, hi) in numbers.items():
-        if name not in chunk:
-            continue
-        values = pd.to_numeric(chunk[name], errors="coerce")
-        bad = chunk[name].notna() & (values.isna() | (values < lo)
-                                     | (values > hi if hi is not None else False))
-        if bad.any():
-            out.errors.append(_errors(chunk.index[bad.to_numpy()], chunk, name, chunk[name],
-                                      f"must be a number from {lo} to {hi}" if hi else
-                                      f"must be a number of at least {lo}"))
-    for name, f in Clinical.model_fields.items():
-        if name in chunk and f.annotation == (bool | None):
-            bad = chunk[name].notna() & ~chunk[name].str.lower().isin(["true", "false", "1",
-                                                                        "0", "yes", "no"])
-            if bad.any():
-                out.errors.append(_errors(chunk.index[bad.to_numpy()], chunk, name,
-                                          chunk[name], "must be true or false"))
-    return out
 
 
 def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
                  drugs: list[str] | None, genotype_keys: list[str]) -> tuple[pd.DataFrame,
                                                                              pd.DataFrame]:
     """Screen one chunk: (results, errors). Row numbers are 1-based data rows."""
-    chunk = chunk.reset_index(drop=True)
-    chunk["_row"] = np.arange(start_row + 1, start_row + 1 + len(chunk))
-    checked = _validate(kb, chunk)
-    frame = build_frame(
-        kb, ids=chunk["sample_id"].fillna("").to_numpy(dtype=object).tolist(),
-        genotypes=chunk[genotype_keys].astype(object), seizure=_seizure_matrix(kb, chunk,
-                                                                               checked),
-        syndrome=_col(chunk, "syndrome"), age_years=_col(chunk, "age_years"),
-        weight_kg=_col(chunk, "weight_kg"), sex=_col(chunk, "sex"),
-        current=_pairs(checked, "current_medications"),
-        extra_candidates=_pairs(checked, "candidate_drugs"),
-        tolerated=pd.DataFrame(columns=PAIR_COLUMNS),
-        restrict_to=drugs if drugs is not None else (
-            None if "seizure_types" in chunk else list(kb.drugs)))
-    geno = frame.genotype_errors
-    if len(geno):
-        rows = pd.Index(geno["row"].to_numpy())
-        checked.errors.append(pd.DataFrame({
-            "row": chunk.loc[rows, "_row"].to_numpy(),
-            "sample_id": chunk.loc[rows, "sample_id"].to_numpy(dtype=object),
-            "field": geno["field"].to_numpy(), "value": geno["value"].to_numpy(),
-            "error": geno["error"].to_numpy()}))
-    errors = (pd.concat(checked.errors, ignore_index=True) if checked.errors
-              else pd.DataFrame(columns=ERROR_COLUMNS))
+    frame, errors = frame_from_table(kb, chunk, first_row=start_row + 1, restrict_to=drugs)
     bad = np.zeros(len(chunk), dtype=bool)
-    bad[(errors["row"].to_numpy(dtype=np.int64) - start_row - 1)] = True
+    bad[errors["row"].to_numpy(dtype=np.int64) - start_row - 1] = True
     flags = evaluate(kb, frame)
     flags = flags[~bad[flags["row"].to_numpy(dtype=np.int64)]]
-    errors = errors[ERROR_COLUMNS].sort_values(["row", "field"], kind="stable",
-                                               ignore_index=True)
     return _results(frame, flags, ~bad, genotype_keys), errors
 
 
-def _col(chunk: pd.DataFrame, name: str) -> pd.Series:
-    return (chunk[name].astype(object) if name in chunk
-            else pd.Series([None] * len(chunk), dtype=object))
-
-
-def _pairs(checked: _Checked, name: str) -> pd.DataFrame:
-    items = checked.lists.get(name)
-    if items is None:
-        return pd.DataFrame(columns=PAIR_COLUMNS)
-    return pd.DataFrame({"row": items["idx"].to_numpy(dtype=np.int64),
-                         "drug": pd.Series(items["item"].to_numpy(dtype=object), dtype=object)})
-
-
-def _seizure_matrix(kb: KnowledgeBase, chunk: pd.DataFrame, checked: _Checked) -> pd.DataFrame:
-    types = list(kb.vocabulary.seizure_types)
-    matrix = np.zeros((len(chunk), len(types)), dtype=bool)
-    items = checked.lists.get("seizure_types")
-    if items is not None and len(items):
-        matrix[items["idx"].to_numpy(dtype=np.int64),
-               pd.Index(types, dtype=object).get_indexer(
-                   pd.Index(items["item"].to_numpy(dtype=object), dtype=object))] = True
-    return pd.DataFrame(matrix, columns=types)
-
-
-def _results(frame, flags: pd.DataFrame, good: np.ndarray,
+def _results(frame: PatientFrame, flags: pd.DataFrame, good: np.ndarray,
              keys: list[str]) -> pd.DataFrame:
     """Long results: one 'phenotypes' row per processed sample, then one 'flag' row per flag.
 
@@ -438,19 +236,19 @@ def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
 
 def iter_cohort(kb: KnowledgeBase, path: Path, chunksize: int) -> Iterator[pd.DataFrame]:
     """Chunks of cohort rows from a table, or genotype rows called from a multi-sample VCF."""
-    if cohort_kind(path) == "vcf":
+    if table_kind(path) == "vcf":
         from advisor.genotype.vcf_cohort import cohort_genotypes
 
         table = cohort_genotypes(kb, path)
         for start in range(0, len(table), chunksize):
             yield table.iloc[start:start + chunksize].astype("string")
         return
-    yield from read_table(path, chunksize)
+    yield from read_chunks(path, str(path), chunksize)
 
 
 def star_keys(kb: KnowledgeBase) -> set[str]:
     """Input keys whose phenotype is a metabolizer term (star-allele genes)."""
-    return {k for k, g in kb.input_keys.items() if kb.genes[g].kind == "star_allele"}
+    return {k for k, g in kb.input_keys.items() if kind_of(kb.genes[g]).metabolizer}
 
 
 def resolve_drugs(kb: KnowledgeBase, drugs: list[str] | None) -> list[str] | None:

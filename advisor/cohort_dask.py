@@ -14,18 +14,17 @@ import numpy as np
 import pandas as pd
 
 from advisor.cohort import (
-    ERROR_COLUMNS,
     FLAG_OUT,
     ResultWriter,
     Summary,
-    check_columns,
-    cohort_kind,
     iter_cohort,
     resolve_drugs,
     screen_chunk,
     star_keys,
 )
 from advisor.errors import InputError
+from advisor.inputs.cohort import ERROR_COLUMNS, check_columns
+from advisor.inputs.tables import csv_options, table_kind
 from advisor.knowledge import KnowledgeBase, load_knowledgebase
 
 
@@ -64,7 +63,7 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                          ) from None
     start = time.perf_counter()
     drugs = resolve_drugs(kb, drugs)
-    kind = cohort_kind(cohort)
+    kind = table_kind(cohort)
     if kind == "vcf":
         table = pd.concat(iter_cohort(kb, cohort, chunksize), ignore_index=True)
         ddf = dd.from_pandas(table, chunksize=chunksize, sort=False)
@@ -73,8 +72,7 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
     else:
         if not cohort.is_file():
             raise InputError("cohort", str(cohort), "file not found")
-        ddf = dd.read_csv(cohort, sep="," if kind == "csv" else "\t", dtype=object,
-                          keep_default_na=False, na_values=[""], skipinitialspace=True,
+        ddf = dd.read_csv(cohort, **csv_options(kind),
                           blocksize=None if cohort.suffix == ".gz" else _blocksize(
                               cohort, chunksize))
     keys = check_columns(kb, list(ddf.columns))

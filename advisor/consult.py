@@ -13,8 +13,8 @@ from advisor.dosing import recommend_doses
 from advisor.dre import classify
 from advisor.frame import PatientFrame, frame_from_patients
 from advisor.genotype import column
+from advisor.inputs.patient import Patient, load_patient, validate_patient
 from advisor.knowledge import KnowledgeBase
-from advisor.patient import Patient, load_patient, validate_patient
 from advisor.regimens import suggest
 from advisor.risk.predict import risk_block
 from advisor.rules import evaluate
@@ -122,7 +122,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     if dre.status == "drug_resistant":
         note = ("Drug-resistant epilepsy: consider early rational polytherapy (distinct "
                 "mechanisms) alongside referral to an epilepsy centre.")
-    risk, risk_note = risk_block(patient, kb)
+    risk, risk_note = risk_block(kb, patient, frame)
     threshold = kb.regimens.weights.high_risk_polytherapy_note_threshold
     if note is None and risk and risk["p_drug_resistance"] >= threshold:
         note = (f"Estimated risk of drug resistance {risk['p_drug_resistance']:.0%} (model, "

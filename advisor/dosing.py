@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 
 from advisor.frame import PatientFrame
-from advisor.kb_schema import DoseChange, Drug, Evidence
 from advisor.knowledge import KnowledgeBase
+from advisor.schema import DoseChange, Drug, Evidence
 
 ADULT_AGE_YEARS = 18
 

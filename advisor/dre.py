@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
-from advisor.patient import Patient
 
 DAYS_PER_MONTH = 365.25 / 12
 Status = Literal["drug_resistant", "not_drug_resistant", "undetermined"]

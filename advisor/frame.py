@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from advisor.genotype import Call, translate_table
+from advisor.inputs.cohort import ERROR_COLUMNS, PAIR_COLUMNS, check_table
+from advisor.inputs.fields import CLINICAL_FIELDS
+from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
-from advisor.patient import Patient
-
-PAIR_COLUMNS = ["row", "drug"]
 
 
 @dataclass
@@ -34,6 +34,8 @@ class PatientFrame:
     tolerated: pd.DataFrame  # row, drug: taken without intolerance for the exposure threshold
     lookup: dict[str, dict[str, Call]]
     genotype_errors: pd.DataFrame
+    clinical: pd.DataFrame  # one column per clinical field (bool/None, float, text)
+    failed_regimens: pd.Series  # adequate trials failed for inefficacy (float, NaN: unknown)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -90,14 +92,22 @@ def build_frame(
     current: pd.DataFrame,
     extra_candidates: pd.DataFrame,
     tolerated: pd.DataFrame,
+    clinical: pd.DataFrame | None = None,
+    failed_regimens: pd.Series | None = None,
     restrict_to: Sequence[str] | None = None,
 ) -> PatientFrame:
     """Assemble a frame; candidates = spectrum fits + current ASMs + extra candidates.
 
     ``restrict_to`` (cohort screens) judges exactly those drugs for every row instead.
+    Clinical fields and failed regimens not given are unknown.
     """
     n = len(ids)
     index = pd.RangeIndex(n)
+    if clinical is None:
+        clinical = pd.DataFrame({name: pd.Series([None] * n, dtype=object)
+                                 for name in CLINICAL_FIELDS})
+    if failed_regimens is None:
+        failed_regimens = pd.Series(np.full(n, np.nan))
     calls, errors, lookup = translate_table(kb, genotypes.set_axis(index))
     if restrict_to is not None:
         rows = np.repeat(np.arange(n), len(restrict_to))
@@ -113,7 +123,9 @@ def build_frame(
         age_years=pd.to_numeric(age_years.set_axis(index), errors="coerce"),
         weight_kg=pd.to_numeric(weight_kg.set_axis(index), errors="coerce"),
         sex=sex.set_axis(index), candidates=candidates, current=_typed(current),
-        tolerated=_typed(tolerated), lookup=lookup, genotype_errors=errors)
+        tolerated=_typed(tolerated), lookup=lookup, genotype_errors=errors,
+        clinical=clinical.set_axis(index), failed_regimens=failed_regimens.set_axis(index)
+        .astype(float))
 
 
 def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> PatientFrame:
@@ -135,10 +147,58 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
     def long(pairs: list[tuple[int, str]]) -> pd.DataFrame:
         return _pairs([r for r, _ in pairs], [d for _, d in pairs])
 
+    clinical = pd.DataFrame([p.clinical.model_dump() for p in patients],
+                            columns=list(CLINICAL_FIELDS)).astype(object)
+    clinical = clinical.where(clinical.notna(), None)
     return build_frame(
         kb, ids=[p.id or "" for p in patients], genotypes=genotypes, seizure=seizure,
         syndrome=pd.Series([p.syndrome for p in patients], dtype=object),
         age_years=pd.Series([p.age_years for p in patients], dtype=float),
         weight_kg=pd.Series([p.weight_kg for p in patients], dtype=float),
         sex=pd.Series([p.sex for p in patients], dtype=object),
-        current=long(current), extra_candidates=long(extra), tolerated=long(tolerated))
+        current=long(current), extra_candidates=long(extra), tolerated=long(tolerated),
+        clinical=clinical,
+        failed_regimens=pd.Series([failed_adequate_trials(p) for p in patients], dtype=float))
+
+
+def failed_adequate_trials(patient: Patient) -> int:
+    """Distinct drugs whose adequate trial failed for lack of efficacy."""
+    return len({t.drug for t in patient.medication_history
+                if t.outcome == "inefficacy" and t.adequate})
+
+
+def frame_from_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int = 1,
+                     restrict_to: Sequence[str] | None = None,
+                     failed_regimens: pd.Series | None = None,
+                     ) -> tuple[PatientFrame, pd.DataFrame]:
+    """A frame from a patient table (cohort chunk, training table) and its bad cells.
+
+    Returns ``(frame, errors)``; ``errors`` has one row per bad cell (``row, sample_id,
+    field, value, error``, rows numbered from ``first_row``), genotype errors included. A
+    row with an error is still in the frame; callers leave it out of their results.
+    Without a ``seizure_types`` column (and without ``restrict_to``) every ASM is judged.
+    """
+    checked = check_table(kb, table, first_row=first_row)
+    if restrict_to is None and "seizure_types" not in table:
+        restrict_to = list(kb.drugs)
+    ctx = checked.context
+    frame = build_frame(
+        kb, ids=checked.ids, genotypes=checked.genotypes, seizure=checked.seizure,
+        syndrome=ctx["syndrome"], age_years=ctx["age_years"], weight_kg=ctx["weight_kg"],
+        sex=ctx["sex"], current=checked.current, extra_candidates=checked.candidates,
+        tolerated=pd.DataFrame(columns=PAIR_COLUMNS), clinical=checked.clinical,
+        failed_regimens=failed_regimens, restrict_to=restrict_to)
+    errors = checked.errors
+    geno = frame.genotype_errors
+    if len(geno):
+        rows = geno["row"].to_numpy(dtype=np.int64)
+        ids = np.asarray(checked.ids, dtype=object)
+        id_cells = table["sample_id"].to_numpy(dtype=object) if "sample_id" in table else ids
+        errors = [*errors, pd.DataFrame({
+            "row": checked.row_numbers[rows], "sample_id": id_cells[rows],
+            "field": geno["field"].to_numpy(), "value": geno["value"].to_numpy(),
+            "error": geno["error"].to_numpy()})]
+    table_errors = (pd.concat(errors, ignore_index=True)[ERROR_COLUMNS] if errors
+                    else pd.DataFrame(columns=ERROR_COLUMNS))
+    return frame, table_errors.sort_values(["row", "field"], kind="stable",
+                                           ignore_index=True)

@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.kb_schema import Drug
+from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
-from advisor.patient import Patient
+from advisor.schema import Drug
 
 IGNORED_TYPES = {"unknown", "status_epilepticus"}
 

@@ -21,8 +21,8 @@ import pandas as pd
 
 from advisor.frame import PatientFrame
 from advisor.genotype import column
-from advisor.kb_schema import Condition, Evidence
 from advisor.knowledge import KnowledgeBase
+from advisor.schema import Condition, Evidence
 
 FLAG_COLUMNS = ["row", "category", "drug", "gene", "action", "severity", "message", "evidence",
                 "evidence_level", "contested", "rule", "interacting_drug"]

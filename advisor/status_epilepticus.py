@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.kb_schema import AcuteDose
+from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
-from advisor.patient import Patient
+from advisor.schema import AcuteDose
 
 
 def pathway_drugs(kb: KnowledgeBase) -> list[str]:

@@ -13,9 +13,9 @@ from typing import Any
 import pandas as pd
 
 from advisor.dosing import doses_as_child
-from advisor.kb_schema import Drug, Titration
+from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
-from advisor.patient import Patient
+from advisor.schema import Drug, Titration
 
 
 def _fmt(x: float) -> str:

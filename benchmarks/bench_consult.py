@@ -28,8 +28,8 @@ def cold(repeat: int) -> list[float]:
 
 def warm(repeat: int) -> tuple[float, list[float]]:
     from advisor.consult import consult
+    from advisor.inputs.patient import load_patient
     from advisor.knowledge import load_knowledgebase
-    from advisor.patient import load_patient
     from advisor.report import render
 
     start = time.perf_counter()

@@ -10,7 +10,6 @@ import argparse
 import time
 
 from advisor.knowledge import load_knowledgebase
-from advisor.risk.effect_sizes import load_effect_sizes
 from advisor.risk.model import SPECS
 from advisor.risk.simulate import DEFAULT_SEED, simulate_cohort
 from advisor.risk.train import fit_model
@@ -24,7 +23,7 @@ def main() -> None:
     args = parser.parse_args()
 
     kb = load_knowledgebase()
-    es = load_effect_sizes(kb.path)
+    es = kb.effect_sizes
     start = time.perf_counter()
     table = simulate_cohort(es, args.n, DEFAULT_SEED)
     simulate_s = time.perf_counter() - start

@@ -11,7 +11,7 @@ import pytest
 from advisor.cli import main
 from advisor.cohort import screen
 from advisor.consult import consult
-from advisor.patient import validate_patient
+from advisor.inputs.patient import validate_patient
 
 GOOD = {
     "CYP2C9": ["*1/*1", "*1/*3", "*3/*3", "*2/*3", ""],

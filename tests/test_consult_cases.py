@@ -10,7 +10,7 @@ import yaml
 from advisor import transition
 from advisor.consult import consult
 from advisor.frame import frame_from_patients
-from advisor.patient import validate_patient
+from advisor.inputs.patient import validate_patient
 from advisor.rules import evaluate
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))

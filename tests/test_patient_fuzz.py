@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.errors import InputError
-from advisor.patient import parse_patient_text, validate_patient
+from advisor.inputs.patient import parse_patient_text, validate_patient
 
 FIELDS = ["id", "age_years", "weight_kg", "sex", "seizure_types", "syndrome", "genotypes",
           "clinical", "medication_history", "current_medications", "candidate_drugs",

@@ -6,24 +6,19 @@ import pandas as pd
 import pytest
 
 from advisor.errors import InputError
-from advisor.patient import validate_patient
-from advisor.risk.features import (
-    UNKNOWN,
-    failed_adequate_regimens,
-    feature_frame,
-    input_columns,
-    patient_row,
-)
+from advisor.frame import failed_adequate_trials, frame_from_patients
+from advisor.inputs.patient import validate_patient
+from advisor.risk.features import UNKNOWN, feature_frame, features, input_columns
 
 
 def _features(kb, history: bool = True, **data) -> dict:
     patient = validate_patient(kb, {"seizure_types": ["focal"], **data})
-    table = pd.DataFrame([patient_row(kb, patient)])
-    return feature_frame(kb, table, history=history).iloc[0].to_dict()
+    frame = frame_from_patients(kb, [patient])
+    return features(kb.effect_sizes, frame, history=history).iloc[0].to_dict()
 
 
-def _table(**cells) -> pd.DataFrame:
-    row = dict.fromkeys(input_columns(history=True))
+def _table(kb, **cells) -> pd.DataFrame:
+    row = dict.fromkeys(input_columns(kb.effect_sizes, history=True))
     row.update({"seizure_types": "focal", "failed_adequate_regimens": 0, **cells})
     return pd.DataFrame([row])
 
@@ -86,7 +81,7 @@ def test_failed_adequate_regimens_counts_distinct_adequate_inefficacy(kb):
         {"drug": "lamotrigine", "outcome": "intolerance", "adequate": False},
         {"drug": "lacosamide", "outcome": "inefficacy", "adequate": False},
         {"drug": "valproate", "outcome": "inefficacy", "adequate": True}]})
-    assert failed_adequate_regimens(patient) == 2
+    assert failed_adequate_trials(patient) == 2
 
 
 def test_three_or_more_failures_share_a_level(kb):
@@ -96,7 +91,7 @@ def test_three_or_more_failures_share_a_level(kb):
 
 
 def test_table_cells_parse_like_patient_fields(kb):
-    table = _table(eeg_abnormal="Yes", febrile_seizures_history="0", rs1045642="CC",
+    table = _table(kb, eeg_abnormal="Yes", febrile_seizures_history="0", rs1045642="CC",
                    GABRB3="none", age_at_onset_years="12.5", pretreatment_seizure_count="3")
     features = feature_frame(kb, table, history=True).iloc[0]
     assert (features["eeg_abnormal"], features["febrile_seizures"]) == ("yes", "no")
@@ -106,7 +101,7 @@ def test_table_cells_parse_like_patient_fields(kb):
 
 def test_missing_column_is_named(kb):
     with pytest.raises(InputError) as err:
-        feature_frame(kb, _table().drop(columns="eeg_abnormal"), history=True)
+        feature_frame(kb, _table(kb).drop(columns="eeg_abnormal"), history=True)
     assert err.value.field == "eeg_abnormal"
     assert "missing column" in str(err.value)
 
@@ -123,13 +118,13 @@ def test_missing_column_is_named(kb):
 ])
 def test_bad_cell_names_column_and_value(kb, column, value):
     with pytest.raises(InputError) as err:
-        feature_frame(kb, _table(**{column: value}), history=True)
+        feature_frame(kb, _table(kb, **{column: value}), history=True)
     assert (err.value.field, err.value.value) == (column, value)
     assert "row 1" in err.value.message
 
 
 def test_history_column_required_only_for_next_regimen_model(kb):
-    table = _table(failed_adequate_regimens=None)
+    table = _table(kb, failed_adequate_regimens=None)
     assert len(feature_frame(kb, table, history=False)) == 1
     with pytest.raises(InputError) as err:
         feature_frame(kb, table, history=True)

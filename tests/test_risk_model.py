@@ -9,12 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from advisor.risk.effect_sizes import load_effect_sizes
 from advisor.risk.features import REGIMEN_LEVELS, UNKNOWN
 from advisor.risk.model import SPECS, RiskModel
 from advisor.risk.simulate import DRE_OUTCOME, SF_OUTCOME, simulate_cohort
 from advisor.risk.train import fit_model, regimen_check
-from tests.conftest import KB_DIR
 
 N = 40_000  # the next-regimen rate after 0 failures has a sampling SD of ~2 pp here
 SEED = 11
@@ -22,8 +20,8 @@ TOLERANCE_PP = 5.0
 
 
 @pytest.fixture(scope="module")
-def es():
-    return load_effect_sizes(KB_DIR)
+def es(kb):
+    return kb.effect_sizes
 
 
 @pytest.fixture(scope="module")

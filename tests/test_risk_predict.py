@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.patient import load_patient, validate_patient
+from advisor.inputs.patient import load_patient, validate_patient
 from advisor.risk.predict import risk_block
 from tests.conftest import ROOT
 
@@ -26,7 +26,7 @@ def _patient(kb, types=("focal",), failed: int = 0, **clinical):
 
 
 def test_example_patient(kb):
-    risk, reason = risk_block(load_patient(kb, EXAMPLE), kb)
+    risk, reason = risk_block(kb, load_patient(kb, EXAMPLE))
     assert reason is None and KEYS <= set(risk)
     assert 0 < risk["p_drug_resistance"] < 1 and 0 < risk["p_seizure_freedom_next_regimen"] < 1
     assert risk["failed_adequate_regimens"] == 2
@@ -41,8 +41,8 @@ def test_example_patient(kb):
 
 
 def test_every_risk_factor_versus_none(kb):
-    every, _ = risk_block(_patient(kb, ("focal", "absence"), **EVERY_FACTOR), kb)
-    none, _ = risk_block(_patient(kb, ("focal",), **NO_FACTOR), kb)
+    every, _ = risk_block(kb, _patient(kb, ("focal", "absence"), **EVERY_FACTOR))
+    none, _ = risk_block(kb, _patient(kb, ("focal",), **NO_FACTOR))
     assert every["p_drug_resistance"] > none["p_drug_resistance"]
     assert every["p_seizure_freedom_next_regimen"] < none["p_seizure_freedom_next_regimen"]
     assert {f["factor"] for f in every["top_factors"]} >= {"status_epilepticus",
@@ -50,13 +50,13 @@ def test_every_risk_factor_versus_none(kb):
 
 
 def test_next_regimen_falls_with_each_failure(kb):
-    p = [risk_block(_patient(kb, ("focal", "unknown"), failed=k), kb)[0]
+    p = [risk_block(kb, _patient(kb, ("focal", "unknown"), failed=k))[0]
          ["p_seizure_freedom_next_regimen"] for k in range(4)]
     assert p == sorted(p, reverse=True) and len(set(p)) == 4
 
 
 def test_unknown_inputs_are_listed(kb):
-    risk, _ = risk_block(_patient(kb), kb)
+    risk, _ = risk_block(kb, _patient(kb))
     assert {"eeg_abnormal", "abcb1_3435", "pretreatment_seizure_count"} <= \
         set(risk["unknown_inputs"])
 
@@ -68,10 +68,10 @@ def test_unknown_inputs_are_listed(kb):
         {"drug": "levetiracetam", "outcome": "inefficacy"}]}, "medication_history.0.adequate"),
 ])
 def test_missing_required_inputs(kb, data, field):
-    risk, reason = risk_block(validate_patient(kb, data), kb)
+    risk, reason = risk_block(kb, validate_patient(kb, data))
     assert risk is None and reason.startswith(field)
 
 
 def test_missing_model_files(kb, tmp_path):
-    risk, reason = risk_block(_patient(kb), kb, models_dir=tmp_path)
+    risk, reason = risk_block(kb, _patient(kb), models_dir=tmp_path)
     assert risk is None and "not available" in reason

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.genotype.calls import star_phenotype
+from advisor.genotype.kinds import StarAlleleKind
 from advisor.genotype.vcf import VcfCaller
-from advisor.kb_schema import Gene
 from advisor.knowledge import read_yaml
+from advisor.schema import GENE, Gene
 from tests.conftest import KB_DIR
 from tests.vcf_builder import VcfBuilder
 
 STAR_GENES = ["CYP2C9", "CYP2C19", "CYP3A4", "CYP3A5"]
-_GENES = {g: Gene.model_validate(read_yaml(KB_DIR / "genes" / f"{g}.yaml")) for g in STAR_GENES}
+_GENES = {g: GENE.validate_python(read_yaml(KB_DIR / "genes" / f"{g}.yaml")) for g in STAR_GENES}
 ALLELES = [(g, a.name) for g, gene in _GENES.items() for a in gene.alleles
            if a.callable_from_vcf and a.defining]
 
@@ -71,7 +71,7 @@ def test_all_reference_sample_is_the_genome_reference_allele(kb, caller, tmp_pat
     ref = genome_reference(kb.genes[gene])
     row = call(caller, VcfBuilder(kb).reference(gene), tmp_path, gene)
     assert (row["status"], row["diplotypes"]) == ("called", (f"{ref}/{ref}",))
-    assert row["phenotype"] == star_phenotype(kb.genes[gene], ref, ref)[0]
+    assert row["phenotype"] == StarAlleleKind.phenotype(kb.genes[gene], ref, ref)[0]
     assert row["missing_positions"] == () and row["message"] == ""
 
 
@@ -92,8 +92,8 @@ def test_cyp2c19_reference_is_star38_and_star1_needs_rs3758581(kb, caller, tmp_p
 def test_homozygous_and_compound_heterozygous(kb, caller, tmp_path, gene, first, second):
     row = call(caller, VcfBuilder(kb).diplotype(gene, first, second), tmp_path, gene)
     assert (row["status"], row["diplotypes"]) == ("called", (f"{first}/{second}",))
-    assert (row["phenotype"], row["activity_score"]) == star_phenotype(kb.genes[gene], first,
-                                                                        second)
+    assert (row["phenotype"], row["activity_score"]) == StarAlleleKind.phenotype(
+        kb.genes[gene], first, second)
 
 
 def test_cyp2c9_activity_score(kb, caller, tmp_path):

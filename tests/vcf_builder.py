@@ -17,8 +17,8 @@ import cyvcf2.cyvcf2
 
 from advisor.genotype.matcher import IUPAC
 from advisor.genotype.vcf_read import BGZF_EOF, GRCH38_LENGTHS, Site, bare_contig
-from advisor.kb_schema import Gene
 from advisor.knowledge import KnowledgeBase
+from advisor.schema import Gene
 
 
 @dataclass
@@ -35,7 +35,7 @@ def sites_of(gene: Gene) -> list[Site]:
     """Every position the gene's definitions use: star-allele/SNP variants and known variants."""
     out = [Site(v.id, gene.chromosome, v.position, (v.ref, *v.alts)) for v in gene.variants]
     out += [Site(kv.rsid or kv.variant, gene.chromosome, kv.position, (kv.ref, kv.alt))
-            for kv in gene.known_variants if kv.position and kv.ref and kv.alt]
+            for kv in getattr(gene, "known_variants", []) if kv.position and kv.ref and kv.alt]
     return out
 
 

@@ -1,7 +1,8 @@
 """Genotype calls -> phenotypes (star alleles, rsID genotypes, HLA carriers, variant effects)."""
 
-from advisor.genotype.calls import Call, GenotypeError, parse_diplotype, star_phenotype, translate
+from advisor.genotype.call import Call, GenotypeError
+from advisor.genotype.kinds import KINDS, kind_of, translate
 from advisor.genotype.table import column, translate_table
 
-__all__ = ["Call", "GenotypeError", "column", "parse_diplotype", "star_phenotype", "translate",
+__all__ = ["KINDS", "Call", "GenotypeError", "column", "kind_of", "translate",
            "translate_table"]

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor.genotype.vcf_read import MISSING, UNDOCUMENTED, Site
-from advisor.kb_schema import Gene, StarAllele
+from advisor.genotype.sites import MISSING, UNDOCUMENTED, Site
+from advisor.schema.genes import StarAllele, StarAlleleGene
 
 IUPAC = {"R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC",
          "B": "CGT", "D": "AGT", "H": "ACT", "V": "ACG", "N": "ACGT"}
@@ -41,7 +41,7 @@ class StarMatch:
     unassessable: tuple[str, ...] = ()  # alleles whose every defining site is missing
 
 
-def gene_sites(gene: Gene) -> list[Site]:
+def gene_sites(gene: StarAlleleGene) -> list[Site]:
     """The gene's defining positions as sites, in position order."""
     sites = [Site(v.id, gene.chromosome, v.position, (v.ref, *v.alts)) for v in gene.variants]
     return sorted(sites, key=lambda s: s.pos)
@@ -59,7 +59,7 @@ def _accepted(allele: str, site: Site) -> tuple[list[int], bool]:
 class StarMatcher:
     """Matches genotype patterns against the callable star alleles of one gene."""
 
-    def __init__(self, gene: Gene):
+    def __init__(self, gene: StarAlleleGene):
         self.gene = gene
         self.sites = gene_sites(gene)
         self.keys = np.array([s.key for s in self.sites], dtype=object)

@@ -7,20 +7,23 @@ column is factorised so that every distinct value is translated once.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from advisor.genotype.calls import Call, GenotypeError, translate
-from advisor.knowledge import KnowledgeBase
+from advisor.genotype.call import Call, GenotypeError
+from advisor.genotype.kinds import translate
+
+if TYPE_CHECKING:
+    from advisor.knowledge import KnowledgeBase
 
 FIELDS = ("display", "value", "phenotype", "activity_score")
 ERROR_COLUMNS = ["row", "field", "value", "error"]
 
 
 def column(key: str, field: str) -> str:
-    """Name of a translated column, e.g. ``CYP2C9.phenotype``."""
+    """Name of a translated column: ``<key>.<field>``, e.g. ``<gene>.phenotype``."""
     return f"{key}.{field}"
 
 

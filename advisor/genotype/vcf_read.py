@@ -24,9 +24,8 @@ import numpy as np
 from cyvcf2 import VCF, Variant
 
 from advisor.errors import InputError
+from advisor.genotype.sites import MISSING, UNDOCUMENTED, Site
 
-MISSING = -1  # no call at the site (absent record, ./. or a half-missing reference call)
-UNDOCUMENTED = -2  # an ALT allele the site does not define
 NO_PHASE_SET = np.iinfo(np.int64).min  # phased without PS: one phase set per sample
 
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
@@ -38,16 +37,6 @@ GRCH38_LENGTHS = {  # primary assembly contigs, to recognise a VCF on another bu
     "21": 46709983, "22": 50818468, "X": 156040895, "Y": 57227415}
 _OTHER_BUILD = re.compile(r"GRCh37|hg19|hg18|\bb37\b|hs37|NCBI3[67]|human_g1k_v37", re.I)
 _CONTIG = re.compile(r"##contig=<ID=([^,>]+)(?:.*?length=(\d+))?", re.I)
-
-
-@dataclass(frozen=True)
-class Site:
-    """A position of interest: variant id, GRCh38 contig and position, REF then ALT alleles."""
-
-    key: str
-    chrom: str
-    pos: int
-    alleles: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -26,19 +26,10 @@ EVALUATION_N = 20_000
 
 
 def read_table(path: str | Path) -> Any:
-    """A cohort table (CSV, TSV or Parquet); text cells stay text."""
-    import pandas as pd
+    """A cohort table (CSV, TSV or Parquet) with text cells, by the shared table reader."""
+    from advisor.inputs.tables import read_table as read
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("cohort", str(path), "file not found")
-    suffix = p.suffix.lower()
-    if suffix == ".parquet":
-        return pd.read_parquet(p)
-    if suffix in (".csv", ".tsv", ".txt"):
-        return pd.read_csv(p, sep="\t" if suffix == ".tsv" else ",", dtype=str,
-                           keep_default_na=False, na_values=[""])
-    raise InputError("cohort", str(path), "unsupported table format (use .csv, .tsv or .parquet)")
+    return read(Path(path), str(path))
 
 
 def _write_table(table: Any, path: Path) -> None:
@@ -73,10 +64,10 @@ def _kind_for(outcome: str, kind: str | None) -> str:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from advisor.risk.effect_sizes import load_effect_sizes
+    from advisor.knowledge import load_knowledgebase
     from advisor.risk.simulate import simulate_cohort
 
-    es = load_effect_sizes(args.kb)
+    es = load_knowledgebase(args.kb).effect_sizes
     out = Path(args.out)
     table = simulate_cohort(es, args.n, args.seed)
     _write_table(table, out)
@@ -98,7 +89,6 @@ def _print_metrics(m: dict[str, Any]) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     from advisor.knowledge import load_knowledgebase
-    from advisor.risk.effect_sizes import load_effect_sizes
     from advisor.risk.model import SPECS
     from advisor.risk.persist import save_model
     from advisor.risk.predict import default_models_dir
@@ -108,7 +98,7 @@ def _train(args: argparse.Namespace) -> int:
     kb = load_knowledgebase(args.kb)
     kind = _kind_for(args.outcome, args.kind)
     if args.cohort == "synthetic":
-        es = load_effect_sizes(kb.path)
+        es = kb.effect_sizes
         table = simulate_cohort(es, args.n, args.seed)
         training_data = {"source": "synthetic", "n": args.n, "seed": args.seed,
                          "effect_sizes_version": es.version,
@@ -136,7 +126,6 @@ def _train(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from advisor.knowledge import load_knowledgebase
-    from advisor.risk.effect_sizes import load_effect_sizes
     from advisor.risk.model import SPECS
     from advisor.risk.persist import load_model
     from advisor.risk.predict import default_models_dir
@@ -144,7 +133,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from advisor.risk.train import evaluate, regimen_check, reliability_plot
 
     kb = load_knowledgebase(args.kb)
-    es = load_effect_sizes(kb.path)
+    es = kb.effect_sizes
     paths = args.models or [default_models_dir() / s.default_file for s in SPECS.values()]
     given = read_table(args.cohort) if args.cohort else None
     simulated: dict[int, Any] = {}

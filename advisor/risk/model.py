@@ -14,8 +14,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from advisor.risk.features import UNKNOWN, add_stratum, model_columns
+from advisor.risk.features import UNKNOWN, add_stratum
 from advisor.risk.simulate import DRE_OUTCOME, SF_OUTCOME
+
+Columns = dict[str, tuple[str, ...] | None]
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,8 @@ SPECS: dict[str, ModelSpec] = {
 }
 
 
-def build_pipeline(history: bool) -> Pipeline:
+def build_pipeline(columns: Columns) -> Pipeline:
     """One-hot categories (first level = reference), numeric with missing indicators."""
-    columns = model_columns(history)
     categorical = {c: levels for c, levels in columns.items() if levels is not None}
     numeric = [c for c, levels in columns.items() if levels is None]
     encode = ColumnTransformer([
@@ -70,9 +71,20 @@ class RiskModel:
     def version(self) -> str:
         return str(self.meta["model_version"])
 
+    @cached_property
+    def columns(self) -> Columns:
+        """Model column -> categories (None for numeric), read from the fitted pipeline."""
+        encode = self.estimator.named_steps["encode"]
+        cat = encode.named_transformers_["cat"]
+        out: Columns = {c: tuple(levels) for c, levels in
+                        zip(encode.transformers_[0][2], cat.categories, strict=True)}
+        out.update(dict.fromkeys(encode.transformers_[1][2]))
+        return out
+
     @property
-    def columns(self) -> dict[str, tuple[str, ...] | None]:
-        return model_columns(self.spec.history)
+    def clinical_block(self) -> tuple[str, ...]:
+        """Columns whose all-unknown state puts a patient in the no-clinical-record stratum."""
+        return tuple(self.meta["clinical_block"])
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Probability of the outcome for each row of a feature frame."""
@@ -149,4 +161,5 @@ class RiskModel:
         row = {c: (UNKNOWN if levels and UNKNOWN in levels else np.nan)
                for c, levels in self.columns.items()}
         row.update(known)
-        return add_stratum(pd.DataFrame([row]), self.spec.history)
+        return add_stratum(pd.DataFrame([row]), self.clinical_block, self.spec.history,
+                           list(self.columns))

@@ -21,28 +21,24 @@ import numpy as np
 import pandas as pd
 import sklearn
 
-from advisor.knowledge import KnowledgeBase, load_knowledgebase
-from advisor.patient import Patient
+from advisor.frame import PatientFrame, frame_from_patients
+from advisor.inputs.patient import Patient
+from advisor.knowledge import KnowledgeBase
 from advisor.risk.features import (
-    NOT_COUNTED_TYPES,
-    NUMERIC,
     RECORDED,
     STRATUM_COLUMNS,
     UNKNOWN,
-    failed_adequate_regimens,
-    feature_frame,
-    patient_row,
+    display_names,
+    features,
 )
 from advisor.risk.model import SPECS, RiskModel
 from advisor.risk.persist import load_model
+from advisor.schema import EffectSizes
 
 MODELS_ENV = "ADVISOR_MODELS"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 TOP_FACTORS = 5
 MIN_CONTRIBUTION = 0.05  # log-odds; smaller contributions are noise of the fit
-CONTRIBUTION_SCALE = ("log-odds added by each factor relative to a reference patient with no "
-                      "risk factor, ABCB1 other than C/C, no failed regimen, a recorded clinical "
-                      "history and median age at onset and seizure count")
 
 
 def default_models_dir() -> Path:
@@ -69,14 +65,11 @@ def shipped_models(models_dir: Path | None = None) -> tuple[RiskModel, RiskModel
             load_cached(folder / SPECS["seizure_freedom"].default_file))
 
 
-@functools.lru_cache(maxsize=1)
-def _default_kb() -> KnowledgeBase:
-    return load_knowledgebase()
-
-
-def missing_inputs(patient: Patient) -> str | None:
+def missing_inputs(es: EffectSizes, patient: Patient) -> str | None:
     """Why the models cannot run for this patient, or None when they can."""
-    if not set(patient.seizure_types) - NOT_COUNTED_TYPES:
+    not_counted = {t for f in es.factors if f.input.seizure_type_count
+                   for t in (*f.input.not_counted, *f.input.unknown_types)}
+    if not set(patient.seizure_types) - not_counted:
         return ("seizure_types: at least one known seizure type is required for a risk "
                 f"estimate (given: {', '.join(patient.seizure_types)})")
     for i, trial in enumerate(patient.medication_history):
@@ -87,26 +80,27 @@ def missing_inputs(patient: Patient) -> str | None:
     return None
 
 
-def _display(column: str, value: Any) -> tuple[str, Any]:
+def _display(names: dict[str, str], column: str, value: Any) -> tuple[str, Any]:
     """A model column and value as shown to users (input names, counts, stratum yes/no)."""
-    if column in NUMERIC:
-        if pd.isna(value):
-            return NUMERIC[column], UNKNOWN
-        shown = round(float(np.expm1(value))) if column.startswith("log1p_") else value
-        return NUMERIC[column], shown
     if column in STRATUM_COLUMNS:
         return "no_clinical_record", "no" if value in ("no", RECORDED) else "yes"
-    return column, value
+    if isinstance(value, str):
+        return column, value
+    if pd.isna(value):
+        return names[column], UNKNOWN
+    shown = round(float(np.expm1(value))) if column.startswith("log1p_") else value
+    return names[column], shown
 
 
-def _top(contributions: dict[str, float], row: dict[str, Any]) -> list[dict[str, Any]]:
+def _top(names: dict[str, str], contributions: dict[str, float],
+         row: dict[str, Any]) -> list[dict[str, Any]]:
     ranked = sorted(contributions.items(), key=lambda kv: -abs(kv[1]))
-    return [dict(zip(("factor", "value"), _display(c, row[c]), strict=True),
+    return [dict(zip(("factor", "value"), _display(names, c, row[c]), strict=True),
                  contribution=round(v, 3))
             for c, v in ranked[:TOP_FACTORS] if abs(v) >= MIN_CONTRIBUTION]
 
 
-def _calibration_note(dre: RiskModel, sf: RiskModel) -> str:
+def _calibration_note(es: EffectSizes, dre: RiskModel, sf: RiskModel) -> str:
     parts = []
     for model in (dre, sf):
         m = model.meta["held_out_metrics"]
@@ -116,25 +110,35 @@ def _calibration_note(dre: RiskModel, sf: RiskModel) -> str:
     source = dre.meta["training_data"].get("description", "a cohort table")
     return (f"Trained and evaluated on {source} ({'; '.join(parts)}, held-out data). "
             "Literature-calibrated, not validated on patients: orientation only, not a "
-            "prognosis. The ABCB1 effect is weak and contested; GABA-A gain of function has "
-            "no effect in the training data.")
+            f"prognosis. {es.report.caveat}")
 
 
-def risk_block(patient: Patient, kb: KnowledgeBase | None = None,
-               models_dir: Path | None = None) -> tuple[dict[str, Any] | None, str | None]:
-    """``(risk, None)`` for the consult result, or ``(None, reason)`` when it cannot run."""
-    reason = missing_inputs(patient)
+def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = None,
+               row: int = 0, models_dir: Path | None = None
+               ) -> tuple[dict[str, Any] | None, str | None]:
+    """``(risk, None)`` for the consult result, or ``(None, reason)`` when it cannot run.
+
+    ``frame`` is the consult's own (translated) frame and ``row`` the patient's row in it;
+    without one the patient is translated here.
+    """
+    es = kb.effect_sizes
+    reason = missing_inputs(es, patient)
     if reason:
         return None, reason
     try:
         dre, sf = shipped_models(models_dir)
     except (OSError, ValueError) as exc:
         return None, f"risk model not available: {exc}"
-    kb = kb or _default_kb()
-    table = pd.DataFrame([patient_row(kb, patient)])
-    base = feature_frame(kb, table, history=False).iloc[0].to_dict()
-    with_history = feature_frame(kb, table, history=True).iloc[0].to_dict()
-    k = failed_adequate_regimens(patient)
+    if frame is None:
+        frame, row = frame_from_patients(kb, [patient]), 0
+    base = features(es, frame, history=False).iloc[row].to_dict()
+    with_history = features(es, frame, history=True).iloc[row].to_dict()
+    for model, row_features in ((dre, base), (sf, with_history)):
+        if list(model.columns) != list(row_features):
+            return None, ("risk model not available: the model was trained on other features "
+                          f"than the knowledge base declares ({', '.join(model.columns)}); "
+                          "retrain it with 'advisor model train'")
+    k = int(frame.failed_regimens.iloc[row])
     notes = []
     if k >= 2:
         notes.append(f"{k} adequate regimens have already failed: see the ILAE status (dre). "
@@ -143,20 +147,21 @@ def risk_block(patient: Patient, kb: KnowledgeBase | None = None,
     if trained != {sklearn.__version__}:
         notes.append(f"Models trained with scikit-learn {', '.join(sorted(trained))}; running "
                      f"{sklearn.__version__}.")
+    names = display_names(es)
     p_dre, dre_parts = dre.explain(base)
     p_sf, sf_parts = sf.explain(with_history)
     risk = {
         "p_drug_resistance": round(p_dre, 3),
         "p_seizure_freedom_next_regimen": round(p_sf, 3),
         "failed_adequate_regimens": k,
-        "top_factors": _top(dre_parts, base),
-        "top_factors_seizure_freedom": _top(sf_parts, with_history),
-        "contribution_scale": CONTRIBUTION_SCALE,
-        "unknown_inputs": sorted(_display(c, v)[0] for c, v in with_history.items()
+        "top_factors": _top(names, dre_parts, base),
+        "top_factors_seizure_freedom": _top(names, sf_parts, with_history),
+        "contribution_scale": es.report.contribution_scale,
+        "unknown_inputs": sorted(_display(names, c, v)[0] for c, v in with_history.items()
                                  if (v == UNKNOWN if isinstance(v, str) else pd.isna(v))),
         "model": f"logistic regression (scikit-learn {dre.meta['sklearn_version']})",
         "model_version": f"{dre.version}+{sf.version}",
-        "calibration_note": _calibration_note(dre, sf),
+        "calibration_note": _calibration_note(es, dre, sf),
         "notes": notes,
         "evidence": list(dict.fromkeys([*dre.meta["evidence"], *sf.meta["evidence"]])),
     }

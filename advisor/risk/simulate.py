@@ -14,8 +14,9 @@ are simulated from the true factors:
   regimens (k uniform over 0..R-1); a patient who became seizure-free before k has no
   next-regimen outcome (empty cell) and is recorded with the regimens actually failed.
 
-The table uses the input columns of :mod:`advisor.risk.features`, so a synthetic cohort and
-a clinic's own table go through the same code.
+The table uses the input columns the factors declare (``input``), so a synthetic cohort and
+a clinic's own table go through the same code. Seizure-type combinations are simulator
+choices (vocabulary terms); every other written value comes from the declarations.
 """
 
 from __future__ import annotations
@@ -26,24 +27,15 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from advisor.risk.effect_sizes import EffectSizes
-from advisor.risk.features import (
-    ABCB1_KEY,
-    BOOLEAN_COLUMNS,
-    CLINICAL_BLOCK,
-    GABA_GENES,
-    GABA_TESTED_NEGATIVE,
-    NUMERIC,
-)
+from advisor.schema import EffectSizes, Factor
 
 DEFAULT_N = 100_000
 DEFAULT_SEED = 20_250_601
 CALIBRATION_DRAWS = 200_000
 CALIBRATION_SEED = 0
-CLINICAL_FACTORS = tuple(NUMERIC.get(c, c) for c in CLINICAL_BLOCK)  # effect-size names
 DRE_OUTCOME = "drug_resistant"
 SF_OUTCOME = "seizure_free_next_regimen"
-SYMPTOMATIC_WRITTEN = np.array(["structural", "infectious", "metabolic", "immune"], dtype=object)
+UNKNOWN_WRITTEN = "unknown"  # how half the hidden named values are written (else empty)
 SINGLE_TYPES = np.array(["focal", "generalized_tonic_clonic", "absence", "myoclonic"],
                         dtype=object)
 MULTIPLE_TYPES = np.array(["focal;generalized_tonic_clonic", "absence;generalized_tonic_clonic",
@@ -121,6 +113,43 @@ def _boolean(truth: np.ndarray, hidden: np.ndarray) -> pd.Series:
     return pd.Series(pd.array(np.where(hidden, None, truth), dtype="boolean"))
 
 
+def _written(f: Factor, truth: np.ndarray, hidden: np.ndarray, rng: np.random.Generator,
+             columns: dict[str, object]) -> None:
+    """Write one factor's input column(s) as a patient table would hold them."""
+    inp, n = f.input, len(truth)
+
+    def pick(options: list[str]) -> np.ndarray:
+        return np.asarray(options, dtype=object)[rng.integers(0, len(options), n)]
+
+    if inp.genotype is not None:
+        refs = list(inp.simulated_reference)
+        if len(refs) == 1:
+            reference = np.full(n, refs[0], dtype=object)
+        else:
+            edges = np.cumsum(list(inp.simulated_reference.values()))[:-1]
+            reference = np.asarray(refs, dtype=object)[np.searchsorted(edges, rng.random(n),
+                                                                       side="right")]
+        keys = inp.genotype
+        which = rng.integers(0, len(keys), n) if len(keys) > 1 else np.zeros(n, dtype=int)
+        for i, key in enumerate(keys):
+            exposed = truth & (which == i)
+            columns[key] = np.where(hidden, None, np.where(exposed, inp.exposed_values[0],
+                                                           reference))
+    elif inp.exposed_values:  # a clinical field with named values
+        unknown = np.where(rng.random(n) < 0.5, UNKNOWN_WRITTEN, None)
+        columns[inp.clinical] = np.where(hidden, unknown, np.where(
+            truth, pick(inp.exposed_values), inp.reference_values[0]))
+    elif f.population.distribution is not None:
+        d = f.population.distribution
+        if d.integer:
+            columns[inp.clinical] = pd.array(np.where(hidden, None, truth.astype(np.int64)),
+                                             dtype="Int64")
+        else:
+            columns[inp.clinical] = np.where(hidden, np.nan, truth)
+    else:
+        columns[inp.clinical] = _boolean(truth, hidden)
+
+
 def simulate_cohort(es: EffectSizes, n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     """``n`` synthetic patients: input columns plus the two outcome columns."""
     if n < 1:
@@ -130,8 +159,9 @@ def simulate_cohort(es: EffectSizes, n: int = DEFAULT_N, seed: int = DEFAULT_SEE
     truth = _draw_truth(es, n, rng)
     hidden = {f.feature: rng.random(n) < f.population.unknown_fraction for f in es.factors}
     no_record = rng.random(n) < es.simulator.clinical_record_missing_fraction
-    for feature in CLINICAL_FACTORS:
-        hidden[feature] |= no_record
+    for f in es.factors:
+        if f.input.clinical is not None:
+            hidden[f.feature] |= no_record
     lp = _linear_predictor(es, truth)
     drug_resistant = rng.random(n) < expit(cal.dre_intercept + lp)
 
@@ -148,35 +178,27 @@ def simulate_cohort(es: EffectSizes, n: int = DEFAULT_N, seed: int = DEFAULT_SEE
     def pick(options: np.ndarray) -> np.ndarray:
         return options[rng.integers(0, len(options), n)]
 
-    multi, multi_hidden = truth["multiple_seizure_types"], hidden["multiple_seizure_types"]
-    types = np.where(multi_hidden, "unknown", np.where(multi, pick(MULTIPLE_TYPES),
-                                                       pick(SINGLE_TYPES)))
-    symp, symp_hidden = truth["symptomatic_etiology"], hidden["symptomatic_etiology"]
-    etiology = np.where(symp_hidden, np.where(rng.random(n) < 0.5, "unknown", None),
-                        np.where(symp, pick(SYMPTOMATIC_WRITTEN), "genetic"))
-    heterozygous = rng.random(n) < 2 / 3  # C/T vs T/T among non-C/C (Hardy-Weinberg, p = 0.5)
-    abcb1 = np.where(hidden["abcb1_3435"], None, np.where(
-        truth["abcb1_3435"], "C/C", np.where(heterozygous, "C/T", "T/T")))
-    gof_gene = rng.integers(0, len(GABA_GENES), n)
-
-    table: dict[str, object] = {
-        "sample_id": [f"SIM-{i + 1:06d}" for i in range(n)],
-        "seizure_types": types,
-        "etiology": etiology,
-    }
-    for column, feature in BOOLEAN_COLUMNS.items():
-        table[column] = _boolean(truth[feature], hidden[feature])
-    table["age_at_onset_years"] = np.where(hidden["age_at_onset_years"], np.nan,
-                                           truth["age_at_onset_years"])
-    count = truth["pretreatment_seizure_count"]
-    table["pretreatment_seizure_count"] = pd.array(
-        np.where(hidden["pretreatment_seizure_count"], None, count.astype(np.int64)),
-        dtype="Int64")
-    table[ABCB1_KEY] = abcb1
-    for i, gene in enumerate(GABA_GENES):
-        value = np.where(truth["gaba_a_gof"] & (gof_gene == i), "gain_of_function",
-                         GABA_TESTED_NEGATIVE)
-        table[gene] = np.where(hidden["gaba_a_gof"], None, value)
+    columns: dict[str, object] = {}
+    for f in es.factors:
+        if f.input.seizure_type_count:
+            multi, multi_hidden = truth[f.feature], hidden[f.feature]
+            columns["seizure_types"] = np.where(multi_hidden, "unknown", np.where(
+                multi, pick(MULTIPLE_TYPES), pick(SINGLE_TYPES)))
+    for f in es.factors:  # named values and genotypes draw in file order
+        if f.input.exposed_values:
+            _written(f, truth[f.feature], hidden[f.feature], rng, columns)
+    for f in es.factors:
+        if f.input.clinical is not None and not f.input.exposed_values:
+            _written(f, truth[f.feature], hidden[f.feature], rng, columns)
+    order = ["seizure_types", *(f.input.clinical for f in es.factors
+                                if f.input.clinical and f.input.exposed_values),
+             *(f.input.clinical for f in es.factors if f.input.clinical
+               and not f.input.exposed_values and f.population.distribution is None),
+             *(f.input.clinical for f in es.factors if f.input.clinical
+               and f.population.distribution is not None),
+             *(k for f in es.factors for k in f.input.genotype or [])]
+    table: dict[str, object] = {"sample_id": [f"SIM-{i + 1:06d}" for i in range(n)]}
+    table.update({name: columns[name] for name in order})
     table["failed_adequate_regimens"] = failed.astype(np.int64)
     table[DRE_OUTCOME] = drug_resistant.astype(np.int64)
     table[SF_OUTCOME] = pd.array(np.where(reached, next_free.astype(np.int64), None),

@@ -16,14 +16,13 @@ from scipy.special import expit
 from sklearn.model_selection import train_test_split
 
 from advisor.errors import InputError
+from advisor.inputs.fields import FALSE_WORDS, TRUE_WORDS
 from advisor.knowledge import KnowledgeBase
-from advisor.risk.effect_sizes import EffectSizes
-from advisor.risk.features import feature_frame
+from advisor.risk.features import clinical_block, feature_frame, model_columns
 from advisor.risk.model import SPECS, RiskModel, build_pipeline
+from advisor.schema import EffectSizes
 
 MIN_EVENTS = 10
-_POSITIVE = frozenset({"1", "1.0", "true", "yes", "y"})
-_NEGATIVE = frozenset({"0", "0.0", "false", "no", "n"})
 
 
 def outcome_vector(table: pd.DataFrame, column: str) -> np.ndarray:
@@ -37,9 +36,9 @@ def outcome_vector(table: pd.DataFrame, column: str) -> np.ndarray:
     out = np.full(len(text), np.nan)
     for value in pd.unique(text):
         mask = text == value
-        if value in _POSITIVE:
+        if value in TRUE_WORDS:
             out[mask] = 1.0
-        elif value in _NEGATIVE:
+        elif value in FALSE_WORDS:
             out[mask] = 0.0
         elif value:
             row = int(np.flatnonzero(mask)[0])
@@ -82,7 +81,8 @@ def fit_model(kb: KnowledgeBase, table: pd.DataFrame, outcome: str, kind: str, *
     features, y = _labelled(kb, table, outcome, spec.history)
     x_train, x_test, y_train, y_test = train_test_split(
         features, y, test_size=test_fraction, random_state=seed, stratify=y)
-    estimator = build_pipeline(spec.history).fit(x_train, y_train)
+    es = kb.effect_sizes
+    estimator = build_pipeline(model_columns(es, spec.history)).fit(x_train, y_train)
     sha = _sha256(features, y, kind, outcome, str(seed))
     meta: dict[str, Any] = {
         "kind": kind,
@@ -99,6 +99,7 @@ def fit_model(kb: KnowledgeBase, table: pd.DataFrame, outcome: str, kind: str, *
                           "n_train": len(y_train), "n_held_out": len(y_test),
                           "split_seed": seed, "sha256": sha},
         "evidence": evidence,
+        "clinical_block": list(clinical_block(es)),
     }
     model = RiskModel(estimator, meta)
     meta["held_out_metrics"] = metrics(y_test, model.predict(x_test), n_boot=n_boot, seed=seed)

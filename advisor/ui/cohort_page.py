@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import streamlit as st
 
@@ -11,40 +9,29 @@ from advisor.cohort import screen_chunks
 from advisor.cohort_report import chart_data
 from advisor.errors import InputError
 from advisor.genotype.vcf_cohort import cohort_from_upload
+from advisor.inputs.tables import read_chunks, table_kind
 from advisor.ui.common import disclaimer, knowledge_base
 
 CHUNK = 20_000
 
 
-def _chunks(upload) -> list[pd.DataFrame] | None:
+def _chunks(upload) -> list[pd.DataFrame]:
     """The uploaded cohort as chunks of text cells, read in memory (never written to disk)."""
-    name = upload.name.lower()
     data = upload.getvalue()
-    if name.endswith((".vcf", ".vcf.gz")):
+    if table_kind(upload.name) == "vcf":
         table = cohort_from_upload(knowledge_base(), upload.name, data)
         return [table.iloc[i:i + CHUNK] for i in range(0, len(table), CHUNK)] or [table]
-    if name.endswith(".parquet"):
-        table = pd.read_parquet(io.BytesIO(data)).astype(object)
-        table = table.where(table.notna(), None)
-        return [table.iloc[i:i + CHUNK] for i in range(0, len(table), CHUNK)] or [table]
-    sep = "\t" if name.endswith((".tsv", ".txt")) else ","
-    try:
-        reader = pd.read_csv(io.BytesIO(data), sep=sep, dtype=object, keep_default_na=False,
-                             na_values=[""], skipinitialspace=True, chunksize=CHUNK)
-        return list(reader)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError("cohort", upload.name, f"not a readable table ({type(exc).__name__})"
-                         ) from None
+    return list(read_chunks(data, upload.name, CHUNK))
 
 
 def render() -> None:
     kb = knowledge_base()
     st.title("Cohort screen")
     disclaimer()
-    st.markdown("One row per sample: `sample_id`, genotype columns named as in the patient "
-                "file (`CYP2C9`, `CYP2C19`, `rs1045642`, `HLA-B*15:02`, ...), optionally "
-                "`seizure_types`, `current_medications` (`;`-separated). Or a multi-sample "
-                "VCF (GRCh38).")
+    keys = ", ".join(f"`{k}`" for k in list(kb.input_keys)[:4])
+    st.markdown(f"One row per sample: `sample_id`, genotype columns named as in the patient "
+                f"file ({keys}, ...), optionally `seizure_types`, `current_medications` "
+                "(`;`-separated). Or a multi-sample VCF (GRCh38).")
     upload = st.file_uploader("Cohort (CSV, TSV, Parquet, VCF)",
                               type=["csv", "tsv", "txt", "parquet", "vcf", "gz"],
                               key="cohort_upload")

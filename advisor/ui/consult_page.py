@@ -11,7 +11,7 @@ import streamlit as st
 from advisor.consult import consult
 from advisor.errors import InputError
 from advisor.genotype.vcf_cohort import genotypes_from_upload
-from advisor.patient import Outcome, parse_patient_text, validate_patient
+from advisor.inputs.patient import Outcome, parse_patient_text, validate_patient
 from advisor.report import STATUS_LABEL
 from advisor.report import render as render_report
 from advisor.rules import ACTION_ORDER

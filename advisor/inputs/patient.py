@@ -15,10 +15,25 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from advisor.errors import InputError
 from advisor.genotype import GenotypeError, translate
+from advisor.inputs.fields import (
+    CLINICAL_FIELDS,
+    ETIOLOGIES,
+    OUTCOMES,
+    PATIENT_FIELDS,
+    SEXES,
+    TRIAL_FIELDS,
+)
 from advisor.knowledge import KnowledgeBase
 
-Outcome = Literal["seizure_free", "inefficacy", "intolerance", "ongoing", "unknown"]
+Outcome = Literal[OUTCOMES]
+Sex = Literal[SEXES]
+Etiology = Literal[ETIOLOGIES]
 MAX_FILE_BYTES = 5_000_000
+
+
+def _bounded(spec: dict, name: str) -> Any:
+    """An optional field with the bounds of the field specification."""
+    return Field(default=None, **spec[name].pydantic_bounds())
 
 
 class _Strict(BaseModel):
@@ -28,15 +43,15 @@ class _Strict(BaseModel):
 class Clinical(_Strict):
     """Optional risk-model inputs; absent means unknown."""
 
-    age_at_onset_years: float | None = Field(default=None, ge=0, le=120)
-    etiology: Literal["structural", "genetic", "infectious", "metabolic", "immune",
-                      "unknown"] | None = None
+    age_at_onset_years: float | None = _bounded(CLINICAL_FIELDS, "age_at_onset_years")
+    etiology: Etiology | None = None
     hippocampal_sclerosis: bool | None = None
     status_epilepticus_history: bool | None = None
     febrile_seizures_history: bool | None = None
     eeg_abnormal: bool | None = None
     intellectual_disability: bool | None = None
-    pretreatment_seizure_count: int | None = Field(default=None, ge=0, le=1_000_000)
+    pretreatment_seizure_count: int | None = _bounded(CLINICAL_FIELDS,
+                                                      "pretreatment_seizure_count")
 
 
 class Trial(_Strict):
@@ -45,16 +60,16 @@ class Trial(_Strict):
     drug: str
     outcome: Outcome
     adequate: bool | None = None
-    duration_months: float | None = Field(default=None, ge=0, le=1200)
-    seizure_free_months: float | None = Field(default=None, ge=0, le=1200)
+    duration_months: float | None = _bounded(TRIAL_FIELDS, "duration_months")
+    seizure_free_months: float | None = _bounded(TRIAL_FIELDS, "seizure_free_months")
     note: str | None = None
 
 
 class Patient(_Strict):
     id: str | None = Field(default=None, max_length=200)
-    age_years: float | None = Field(default=None, ge=0, le=120)
-    weight_kg: float | None = Field(default=None, gt=0.3, le=400)
-    sex: Literal["female", "male", "other"] | None = None
+    age_years: float | None = _bounded(PATIENT_FIELDS, "age_years")
+    weight_kg: float | None = _bounded(PATIENT_FIELDS, "weight_kg")
+    sex: Sex | None = None
     seizure_types: list[str] = Field(min_length=1)
     syndrome: str | None = None
     genotypes: dict[str, Any] = Field(default_factory=dict)
@@ -62,7 +77,8 @@ class Patient(_Strict):
     medication_history: list[Trial] = Field(default_factory=list)
     current_medications: list[str] = Field(default_factory=list)
     candidate_drugs: list[str] = Field(default_factory=list)
-    longest_pretreatment_interval_days: float | None = Field(default=None, ge=0, le=36500)
+    longest_pretreatment_interval_days: float | None = _bounded(
+        PATIENT_FIELDS, "longest_pretreatment_interval_days")
     vcf: str | None = None
     sample: str | None = None
 

@@ -1,22 +1,20 @@
-"""Typed model and checks for ``knowledgebase/risk/effect_sizes.yaml``.
+"""The risk model's effect sizes and feature definitions (``risk/effect_sizes.yaml``).
 
-``validate_effect_sizes`` returns :class:`~advisor.knowledge.Problem` objects in the same
-form as the rest of ``advisor kb validate``.
+Each factor says where its value comes from (``input``): a field of the patient file's
+``clinical`` block, the count of seizure types, or genotype input keys with the translated
+values that mean "exposed". The risk code interprets these declarations; it names no field,
+gene or genotype itself.
 """
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from advisor.kb_schema import Evidence, Range, Strict
-from advisor.knowledge import Problem, default_kb_dir, read_yaml
-from advisor.risk.features import CATEGORICAL, NUMERIC
+from advisor.schema.common import Evidence, Range, Strict
 
-RELATIVE_PATH = "risk/effect_sizes.yaml"
 Measure = Literal["risk_ratio", "odds_ratio", "none"]
 
 
@@ -82,11 +80,54 @@ class Alternative(Strict):
         return self
 
 
+class FactorInput(Strict):
+    """Where a factor's value comes from: exactly one of ``clinical``, ``genotype`` or
+    ``seizure_type_count``.
+
+    - ``clinical``: a field of the patient file's ``clinical`` block. A true/false field maps
+      to the exposed/reference level; a field with named values uses ``exposed_values`` and
+      ``reference_values`` (anything else is unknown); a number is used as it is, or after
+      ``transform``. With ``or_seizure_type``, the factor is also exposed when the field is
+      unknown and the patient's seizure types list that type.
+    - ``genotype``: input keys; exposed when any key's translated value is in
+      ``exposed_values``, reference when any key was tested otherwise, else unknown.
+      ``simulated_reference`` gives the values (and shares) the synthetic cohort writes for
+      the reference level.
+    - ``seizure_type_count``: exposed with two or more counted seizure types, reference with
+      exactly one and none of ``unknown_types`` listed; ``not_counted`` and ``unknown_types``
+      are left out of the count.
+    """
+
+    clinical: str | None = None
+    exposed_values: list[str] = Field(default_factory=list)
+    reference_values: list[str] = Field(default_factory=list)
+    or_seizure_type: str | None = None
+    transform: Literal["log1p"] | None = None
+    genotype: list[str] | None = None
+    simulated_reference: dict[str, float] = Field(default_factory=dict)
+    seizure_type_count: bool = False
+    not_counted: list[str] = Field(default_factory=list)
+    unknown_types: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FactorInput:
+        given = [self.clinical is not None, self.genotype is not None, self.seizure_type_count]
+        if sum(given) != 1:
+            raise ValueError("give exactly one of clinical, genotype or seizure_type_count")
+        if self.genotype is not None and not (self.exposed_values and self.simulated_reference):
+            raise ValueError("a genotype input needs exposed_values and simulated_reference")
+        if self.simulated_reference and not math.isclose(sum(self.simulated_reference.values()),
+                                                         1.0):
+            raise ValueError("simulated_reference shares must add up to 1")
+        return self
+
+
 class Factor(Strict):
-    """One model feature: its published effect and what the simulator uses."""
+    """One model feature: its input, its published effect and what the simulator uses."""
 
     feature: str
     label: str
+    input: FactorInput
     exposed: str | None = None
     reference: str | None = None
     measure: Measure
@@ -150,12 +191,20 @@ class Simulator(Strict):
     assumptions: list[str] = Field(min_length=1)
 
 
+class ReportTexts(Strict):
+    """Sentences shown with every estimate."""
+
+    contribution_scale: str  # what a factor's contribution is measured against
+    caveat: str  # the weakest evidence behind the model, in words
+
+
 class EffectSizes(Strict):
     """The whole ``effect_sizes.yaml``."""
 
     version: str
     outcomes: Outcomes
     simulator: Simulator
+    report: ReportTexts
     factors: list[Factor]
 
     def factor(self, feature: str) -> Factor:
@@ -171,70 +220,3 @@ class EffectSizes(Strict):
             if f.population.evidence:
                 ids += f.population.evidence.sources
         return list(dict.fromkeys(ids))
-
-
-FACTOR_FEATURES: dict[str, tuple[str, ...] | None] = {
-    **CATEGORICAL, **dict.fromkeys(NUMERIC.values())}
-
-
-def _semantic(es: EffectSizes, source_ids: set[str]) -> list[Problem]:
-    out: list[Problem] = []
-    seen: set[str] = set()
-    for i, f in enumerate(es.factors):
-        loc = f"factors.{i}"
-        if f.feature not in FACTOR_FEATURES:
-            out.append(Problem(RELATIVE_PATH, f"{loc}.feature",
-                               f"unknown feature {f.feature!r}; known: "
-                               f"{', '.join(FACTOR_FEATURES)}"))
-            continue
-        if f.feature in seen:
-            out.append(Problem(RELATIVE_PATH, f"{loc}.feature", f"{f.feature!r} listed twice"))
-        seen.add(f.feature)
-        levels = FACTOR_FEATURES[f.feature]
-        if levels is None:
-            if f.population.distribution is None or f.exposed or f.reference:
-                out.append(Problem(RELATIVE_PATH, loc, "a numeric feature has a distribution "
-                                                       "and no exposed/reference levels"))
-        elif (f.exposed, f.reference) != (levels[1], levels[0]) or f.population.prevalence is None:
-            out.append(Problem(RELATIVE_PATH, loc,
-                               f"{f.feature} needs prevalence, exposed {levels[1]!r} and "
-                               f"reference {levels[0]!r}"))
-    for feature in FACTOR_FEATURES:
-        if feature not in seen:
-            out.append(Problem(RELATIVE_PATH, "factors", f"no entry for feature {feature!r} "
-                                                         "(the simulator needs every feature)"))
-    for sid in es.source_ids():
-        if sid not in source_ids:
-            out.append(Problem(RELATIVE_PATH, "evidence",
-                               f"unknown source {sid!r} (not in sources.yaml)"))
-    return out
-
-
-def _parse(kb_dir: Path) -> tuple[EffectSizes | None, list[Problem]]:
-    path = kb_dir / RELATIVE_PATH
-    if not path.is_file():
-        return None, [Problem(RELATIVE_PATH, "", "file is missing")]
-    try:
-        raw = read_yaml(path)
-    except ValueError as exc:
-        return None, [Problem(RELATIVE_PATH, "", str(exc))]
-    try:
-        return EffectSizes.model_validate(raw), []
-    except ValidationError as exc:
-        return None, [Problem(RELATIVE_PATH, ".".join(str(p) for p in e["loc"]), e["msg"])
-                      for e in exc.errors()]
-
-
-def validate_effect_sizes(kb_dir: Path, source_ids: set[str]) -> list[Problem]:
-    """Every problem in ``<kb_dir>/risk/effect_sizes.yaml`` (empty when sound)."""
-    es, problems = _parse(Path(kb_dir))
-    return problems if es is None else _semantic(es, source_ids)
-
-
-def load_effect_sizes(kb_dir: Path | None = None) -> EffectSizes:
-    """Parse the effect sizes; ValueError listing the problems when the file is not sound."""
-    es, problems = _parse(Path(kb_dir) if kb_dir else default_kb_dir())
-    problems = problems if es is None else _semantic(es, set(es.source_ids()))
-    if problems or es is None:
-        raise ValueError("; ".join(str(p) for p in problems))
-    return es

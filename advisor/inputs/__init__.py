@@ -1,0 +1,11 @@
+"""The input boundary: every way a patient enters the advisor.
+
+- :mod:`advisor.inputs.fields`: the field specification (types, ranges, spellings);
+- :mod:`advisor.inputs.patient`: the patient file (YAML or JSON) -> a validated Patient;
+- :mod:`advisor.inputs.tables`: one reader for every tabular source (CSV, TSV, Parquet);
+- :mod:`advisor.inputs.cohort`: column-wise checks of a patient table, bad rows reported.
+
+Both paths end in a :class:`~advisor.frame.PatientFrame` (``frame_from_patients`` and
+``frame_from_table``). A new input format is an adapter that produces a patient file's data
+or a patient table.
+"""

@@ -1,0 +1,234 @@
+"""Column-wise checks of a patient table (a cohort chunk, a risk-model training table).
+
+Every column named in the field specification (:mod:`advisor.inputs.fields`) is checked
+once per distinct value, never per row, and converted to its type; a bad cell becomes one row
+of the errors table (``row, sample_id, field, value, error``) and the rest of the row is
+still read. Genotype columns are kept as given: translation (with its own errors) happens
+when the frame is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from advisor.errors import InputError
+from advisor.inputs.fields import (
+    CLINICAL_FIELDS,
+    LIST_SEPARATOR,
+    PATIENT_FIELDS,
+    Field,
+    parse_bool,
+)
+from advisor.knowledge.base import normalize_name
+
+if TYPE_CHECKING:
+    from advisor.knowledge import KnowledgeBase
+
+ID_COLUMN = "sample_id"
+ERROR_COLUMNS = ["row", "sample_id", "field", "value", "error"]
+PAIR_COLUMNS = ["row", "drug"]
+CONTEXT_COLUMNS = {ID_COLUMN, *PATIENT_FIELDS, *CLINICAL_FIELDS}
+
+
+def check_columns(kb: KnowledgeBase, columns: list[str], *, require_id: bool = True,
+                  allowed: tuple[str, ...] = ()) -> list[str]:
+    """The genotype columns of a table; a missing id, a duplicate or an unknown column makes
+    the input unusable (``allowed`` names further columns a caller reads itself)."""
+    if require_id and ID_COLUMN not in columns:
+        raise InputError("columns", ",".join(columns[:8]), "a cohort table needs a sample_id "
+                         "column")
+    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    if dupes:
+        raise InputError("columns", dupes[0], "duplicate column")
+    unknown = [c for c in columns if c not in CONTEXT_COLUMNS and c not in kb.input_keys
+               and c not in allowed]
+    if unknown:
+        raise InputError(f"column {unknown[0]}", unknown[0], "unknown gene, genotype or "
+                         "context column")
+    return [c for c in columns if c in kb.input_keys]
+
+
+@dataclass
+class CheckedTable:
+    """A table's columns converted to their types, with the bad cells listed.
+
+    Columns the table lacks are all-missing; a bad cell is missing here and named in
+    ``errors`` (its row is left out of the results by the caller).
+    """
+
+    ids: list[str]
+    row_numbers: np.ndarray  # 1-based data-row number of each row, for messages
+    genotypes: pd.DataFrame
+    seizure: pd.DataFrame  # bool, one column per vocabulary seizure type
+    context: dict[str, pd.Series]  # syndrome, sex, age_years, weight_kg, ...
+    clinical: pd.DataFrame  # one column per clinical field (bool/None, float, text)
+    current: pd.DataFrame  # row, drug
+    candidates: pd.DataFrame  # row, drug
+    errors: list[pd.DataFrame] = field(default_factory=list)
+
+    def error_table(self) -> pd.DataFrame:
+        if not self.errors:
+            return pd.DataFrame(columns=ERROR_COLUMNS)
+        return pd.concat(self.errors, ignore_index=True)[ERROR_COLUMNS]
+
+
+def _by_distinct(cells: pd.Series, parse: Callable[[Any], Any]) -> tuple[np.ndarray,
+                                                                         np.ndarray,
+                                                                         np.ndarray]:
+    """``parse`` applied once per distinct non-empty cell: values, error messages (None where
+    the cell is fine) and the cells' presence mask."""
+    present = cells.notna().to_numpy()
+    codes, uniques = pd.factorize(cells.astype(object), use_na_sentinel=True)
+    values = np.empty(len(uniques) + 1, dtype=object)
+    errors = np.empty(len(uniques) + 1, dtype=object)
+    for j, raw in enumerate(uniques):
+        try:
+            values[j] = parse(raw)
+        except ValueError as exc:
+            errors[j] = str(exc)
+    return values[codes], errors[codes], present
+
+
+def _number(spec: Field) -> Callable[[Any], float]:
+    def parse(raw: Any) -> float:
+        text = str(raw).strip()
+        if text.lower() in ("", "unknown"):
+            return np.nan
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"must be {spec.range_text()}") from None
+        if np.isnan(value) or spec.out_of_range(np.array([value])).any():
+            raise ValueError(f"must be {spec.range_text()}")
+        return value
+
+    return parse
+
+
+def _choice(spec: Field, allowed: list[str], what: str) -> Callable[[Any], str | None]:
+    def parse(raw: Any) -> str | None:
+        text = str(raw).strip()
+        if not text:
+            return None
+        if text not in allowed:
+            raise ValueError(f"unknown {what} {text!r}; expected one of {', '.join(allowed)}")
+        return text
+
+    return parse
+
+
+class _Checker:
+    def __init__(self, kb: KnowledgeBase, table: pd.DataFrame, first_row: int):
+        self.kb, self.table = kb, table.reset_index(drop=True)
+        n = len(self.table)
+        self.rows = np.arange(first_row, first_row + n)
+        ids = self.table[ID_COLUMN] if ID_COLUMN in self.table else pd.Series(
+            [None] * n, dtype=object)
+        self.id_cells = ids.astype(object).to_numpy()
+        self.errors: list[pd.DataFrame] = []
+
+    def error(self, mask: np.ndarray, field_name: str, values: np.ndarray,
+              messages: np.ndarray | str) -> None:
+        if not mask.any():
+            return
+        self.errors.append(pd.DataFrame({
+            "row": self.rows[mask], "sample_id": self.id_cells[mask], "field": field_name,
+            "value": values[mask], "error": messages[mask] if isinstance(messages, np.ndarray)
+            else messages}))
+
+    def column(self, name: str) -> pd.Series:
+        if name in self.table:
+            cells = self.table[name].astype(object)
+            blank = cells.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
+            return cells.where(~blank, None)
+        return pd.Series([None] * len(self.table), dtype=object)
+
+    def parsed(self, name: str, parse: Callable[[Any], Any]) -> np.ndarray:
+        cells = self.column(name)
+        values, errors, present = _by_distinct(cells, parse)
+        bad = present & pd.notna(errors)
+        self.error(bad, name, cells.to_numpy(dtype=object), errors)
+        values[bad | ~present] = None
+        return values
+
+    def field(self, spec: Field) -> pd.Series:
+        """One scalar field, typed: float for numbers, True/False/None, text."""
+        if spec.kind in ("number", "integer"):
+            return pd.Series(self.parsed(spec.name, _number(spec)), dtype=float)
+        if spec.kind == "bool":
+            return pd.Series(self.parsed(spec.name, parse_bool), dtype=object)
+        if spec.kind == "choice":
+            return pd.Series(self.parsed(spec.name, _choice(spec, list(spec.choices),
+                                                            spec.name)), dtype=object)
+        allowed = list(getattr(self.kb.vocabulary, spec.vocabulary))
+        return pd.Series(self.parsed(spec.name, _choice(spec, allowed,
+                                                        spec.name.replace("_", " "))),
+                         dtype=object)
+
+    def items(self, name: str, resolve: Callable[[str], str | None], what: str,
+              label: str = "drug") -> pd.DataFrame:
+        """A ';'-separated column as (row, ``label``) pairs of resolved names; a cell with an
+        unknown item is an error (its other items are dropped with the row)."""
+        def parse(raw: Any) -> tuple[str, ...]:
+            out = []
+            for part in str(raw).split(LIST_SEPARATOR):
+                item = part.strip()
+                if not item:
+                    continue
+                name_ = resolve(item)
+                if name_ is None:
+                    raise ValueError(f"unknown {what} {item!r}")
+                out.append(name_)
+            return tuple(dict.fromkeys(out))
+
+        values = self.parsed(name, parse)
+        rows = [(r, item) for r, items in enumerate(values) if items for item in items]
+        return pd.DataFrame({"row": np.array([r for r, _ in rows], dtype=np.int64),
+                             label: pd.Series([i for _, i in rows], dtype=object)})
+
+    def seizure_matrix(self) -> pd.DataFrame:
+        types = list(self.kb.vocabulary.seizure_types)
+        pairs = self.items("seizure_types", lambda t: t if t in types else None,
+                           "seizure type", label="type")
+        matrix = np.zeros((len(self.table), len(types)), dtype=bool)
+        if len(pairs):
+            matrix[pairs["row"].to_numpy(), pd.Index(types).get_indexer(pairs["type"])] = True
+        return pd.DataFrame(matrix, columns=types)
+
+
+def check_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int = 1
+                ) -> CheckedTable:
+    """Check and convert every context column of ``table``; data rows are numbered from
+    ``first_row`` in messages."""
+    c = _Checker(kb, table, first_row)
+    blank = pd.Series(c.id_cells).map(lambda v: v is None or not str(v).strip()).to_numpy()
+    if ID_COLUMN in c.table:
+        c.error(blank, ID_COLUMN, np.full(len(blank), "", dtype=object), "missing sample_id")
+    ids = [str(v) if v is not None else "" for v in c.id_cells] if ID_COLUMN in c.table else [
+        str(r) for r in c.rows]
+
+    def drug(asm_only: bool) -> Callable[[str], str | None]:
+        def resolve(name: str) -> str | None:
+            canonical = kb.drug_aliases.get(normalize_name(name))
+            return None if asm_only and canonical not in kb.drugs else canonical
+        return resolve
+
+    context = {name: c.field(spec) for name, spec in PATIENT_FIELDS.items()
+               if spec.kind != "list"}
+    checked = CheckedTable(
+        ids=ids, row_numbers=c.rows,
+        genotypes=pd.DataFrame({k: c.table[k].astype(object) for k in c.table
+                                if k in kb.input_keys}),
+        seizure=c.seizure_matrix(), context=context,
+        clinical=pd.DataFrame({name: c.field(spec) for name, spec in CLINICAL_FIELDS.items()}),
+        current=c.items("current_medications", drug(asm_only=False), "drug"),
+        candidates=c.items("candidate_drugs", drug(asm_only=True),
+                           "antiseizure medication"),
+    )
+    checked.errors = c.errors
+    return checked

@@ -1,0 +1,127 @@
+"""The loaded knowledge base: typed content plus the lookups the engine needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from advisor.genotype.kinds import kind_of
+from advisor.schema import (
+    Comedication,
+    DreFile,
+    Drug,
+    EffectSizes,
+    Gene,
+    Interaction,
+    Manifest,
+    PositionsFile,
+    RegimensFile,
+    Rule,
+    Source,
+    StatusEpilepticusFile,
+    Vocabulary,
+)
+
+
+def normalize_name(name: str) -> str:
+    """A drug name as compared: lower case, hyphens and underscores as spaces."""
+    return " ".join(str(name).lower().replace("_", " ").replace("-", " ").split())
+
+
+@dataclass
+class KnowledgeBase:
+    """The validated knowledge base, with lookups the engine needs."""
+
+    path: Path
+    manifest: Manifest
+    sources: dict[str, Source]
+    vocabulary: Vocabulary
+    genes: dict[str, Gene]
+    drugs: dict[str, Drug]
+    comedications: dict[str, Comedication]
+    interactions: list[Interaction]
+    rules: list[tuple[str, Rule]]
+    dre: DreFile
+    regimens: RegimensFile
+    status_epilepticus: StatusEpilepticusFile
+    positions: PositionsFile
+    effect_sizes: EffectSizes
+    sha256: str
+    files: dict[str, str] = field(default_factory=dict)  # object key -> relative file
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    @cached_property
+    def input_keys(self) -> dict[str, str]:
+        """Every genotype input key (gene symbol, rsID, HLA allele) -> its gene symbol."""
+        return {key: gene.symbol for gene in self.genes.values()
+                for key in kind_of(gene).input_keys(gene)}
+
+    def gene_of(self, key: str) -> Gene:
+        """The gene behind a genotype input key."""
+        return self.genes[self.input_keys[key]]
+
+    def allowed_values(self, key: str) -> list[str]:
+        """Values a rule's ``value_in`` may test for an input key."""
+        gene = self.gene_of(key)
+        return kind_of(gene).allowed_values(gene, key)
+
+    @cached_property
+    def drug_aliases(self) -> dict[str, str]:
+        """Lower-cased names, synonyms and brand names -> canonical drug or co-medication."""
+        aliases: dict[str, str] = {}
+        for name, drug in self.drugs.items():
+            for alias in (name, *drug.synonyms, *drug.brand_names):
+                aliases[normalize_name(alias)] = name
+        for name, med in self.comedications.items():
+            for alias in (name, *med.synonyms):
+                aliases.setdefault(normalize_name(alias), name)
+        return aliases
+
+    @cached_property
+    def rule_drugs(self) -> dict[str, list[str]]:
+        """Rule id -> the drugs its selector picks out."""
+        out = {}
+        for _, rule in self.rules:
+            sel = rule.drugs
+            out[rule.id] = [name for name, drug in self.drugs.items()
+                            if name in sel.names
+                            or set(drug.mechanisms) & set(sel.mechanisms)
+                            or drug.primary_mechanism in sel.primary_mechanisms
+                            or drug.pgp_substrate.status in sel.pgp_substrate]
+        return out
+
+    @cached_property
+    def drug_index(self) -> pd.Index:
+        """Every ASM and co-medication name, for integer codes in vectorised joins."""
+        return pd.Index([*self.drugs, *self.comedications], dtype=object)
+
+    @cached_property
+    def interaction_codes(self) -> pd.DataFrame:
+        """One row per (interaction index, perpetrator code, victim code) (see drug_index)."""
+        code = self.drug_index.get_loc
+        rows = [(i, code(p), code(v)) for i, inter in enumerate(self.interactions)
+                for p in inter.perpetrators for v in inter.victims]
+        return pd.DataFrame(rows, columns=["inter", "perpetrator", "victim"])
+
+    @cached_property
+    def _interactions_by_pair(self) -> dict[tuple[str, str], list[Interaction]]:
+        out: dict[tuple[str, str], list[Interaction]] = {}
+        for inter in self.interactions:
+            for p in inter.perpetrators:
+                for v in inter.victims:
+                    out.setdefault((p, v), []).append(inter)
+        return out
+
+    def interactions_between(self, perpetrator: str, victim: str) -> list[Interaction]:
+        """Interactions in which ``perpetrator`` affects ``victim``."""
+        return self._interactions_by_pair.get((perpetrator, victim), [])
+
+    def resolve_drug(self, name: str) -> str | None:
+        """Canonical name for a drug name, synonym or brand name, or None."""
+        return self.drug_aliases.get(normalize_name(name))

@@ -1,0 +1,290 @@
+"""Cross-file checks of a parsed knowledge base: one checker per section.
+
+Each checker takes the :class:`~advisor.knowledge.base.KnowledgeBase` and yields
+:class:`~advisor.knowledge.problems.Problem` objects; :func:`integrity_problems` runs them all.
+Schema errors (types, unknown keys) are caught earlier, when each file is parsed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from advisor.genotype.kinds import kind_of
+from advisor.inputs.fields import CLINICAL_FIELDS
+from advisor.knowledge.base import normalize_name
+from advisor.knowledge.problems import Problem
+from advisor.schema import EffectSizes, Evidence, Factor, Rule
+
+if TYPE_CHECKING:
+    from advisor.knowledge.base import KnowledgeBase
+
+Check = Callable[["KnowledgeBase"], Iterable[Problem]]
+RISK_FILE = "risk/effect_sizes.yaml"
+
+
+def _evidence_blocks(obj: Any, loc: str = "") -> Iterator[tuple[str, Evidence]]:
+    """Every Evidence inside a model, with its dotted location."""
+    if isinstance(obj, Evidence):
+        yield loc, obj
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from _evidence_blocks(getattr(obj, name), f"{loc}.{name}" if loc else name)
+    elif isinstance(obj, list | tuple):
+        for i, item in enumerate(obj):
+            yield from _evidence_blocks(item, f"{loc}.{i}")
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            yield from _evidence_blocks(item, f"{loc}.{key}")
+
+
+def _sources(kb: KnowledgeBase, file: str, obj: Any, prefix: str = "") -> Iterator[Problem]:
+    """Every cited source id inside ``obj`` that sources.yaml does not hold."""
+    for loc, ev in _evidence_blocks(obj, prefix):
+        for i, sid in enumerate(ev.sources):
+            if sid not in kb.sources:
+                yield Problem(file, f"{loc}.sources.{i}",
+                              f"unknown source {sid!r} (not in sources.yaml)")
+
+
+def _known(file: str, loc: str, values: Iterable[str], allowed: Any,
+           what: str) -> Iterator[Problem]:
+    for i, value in enumerate(values):
+        if value not in allowed:
+            yield Problem(file, f"{loc}.{i}", f"unknown {what} {value!r}")
+
+
+def check_genes(kb: KnowledgeBase) -> Iterator[Problem]:
+    for symbol, gene in kb.genes.items():
+        file = kb.files[f"gene:{symbol}"]
+        yield from _sources(kb, file, gene)
+        for path, message in kind_of(gene).problems(gene, kb.vocabulary):
+            yield Problem(file, path, message)
+
+
+def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
+    v = kb.vocabulary
+    aliases: dict[str, str] = {}
+    drug_or_med = set(kb.drugs) | set(kb.comedications)
+    for name, drug in kb.drugs.items():
+        f = kb.files[f"drug:{name}"]
+        yield from _sources(kb, f, drug)
+        yield from _known(f, "mechanisms", drug.mechanisms, v.mechanisms, "mechanism")
+        yield from _known(f, "spectrum.seizure_types", drug.spectrum.seizure_types,
+                          v.seizure_types, "seizure type")
+        yield from _known(f, "spectrum.syndromes", drug.spectrum.syndromes, v.syndromes,
+                          "syndrome")
+        for i, agg in enumerate(drug.aggravates):
+            yield from _known(f, f"aggravates.{i}.seizure_types", agg.seizure_types,
+                              v.seizure_types, "seizure type")
+            yield from _known(f, f"aggravates.{i}.syndromes", agg.syndromes, v.syndromes,
+                              "syndrome")
+        for key in ("metabolism", "induces", "inhibits"):
+            yield from _known(f, key, [e.enzyme for e in getattr(drug, key)], v.enzymes,
+                              "enzyme")
+        yield from _known(f, "adverse_effects.tags", drug.adverse_effects.tags,
+                          v.adverse_effects, "adverse-effect tag")
+        for alias in (name, *drug.synonyms, *drug.brand_names):
+            other = aliases.setdefault(normalize_name(alias), name)
+            if other != name:
+                yield Problem(f, "synonyms", f"{alias!r} also names {other!r}")
+        for i, tit in enumerate(drug.dosing.titration):
+            yield from _known(f, f"dosing.titration.{i}.when_taking", tit.when_taking,
+                              drug_or_med, "drug")
+            weeks = [(st.week_from, st.week_to) for st in tit.steps]
+            if any(b[0] != a[1] + 1 for a, b in itertools.pairwise(weeks)):
+                yield Problem(f, f"dosing.titration.{i}.steps",
+                              "steps must follow each other week by week")
+
+
+def check_comedications(kb: KnowledgeBase) -> Iterator[Problem]:
+    for i, med in enumerate(kb.comedications.values()):
+        yield from _sources(kb, "comedications.yaml", med, f"comedications.{i}")
+        if med.name in kb.drugs:
+            yield Problem("comedications.yaml", f"comedications.{i}.name",
+                          f"{med.name!r} is also an ASM")
+
+
+def check_interactions(kb: KnowledgeBase) -> Iterator[Problem]:
+    drug_or_med = set(kb.drugs) | set(kb.comedications)
+    seen: set[str] = set()
+    for i, inter in enumerate(kb.interactions):
+        loc = f"interactions.{i}"
+        yield from _sources(kb, "interactions.yaml", inter, loc)
+        if inter.id in seen:
+            yield Problem("interactions.yaml", f"{loc}.id", f"duplicate id {inter.id!r}")
+        seen.add(inter.id)
+        yield from _known("interactions.yaml", f"{loc}.perpetrators", inter.perpetrators,
+                          drug_or_med, "drug")
+        yield from _known("interactions.yaml", f"{loc}.victims", inter.victims, drug_or_med,
+                          "drug")
+
+
+def _rule_problems(kb: KnowledgeBase, rule: Rule) -> Iterator[Problem]:
+    f = kb.files[f"rule:{rule.id}"]
+    loc = f"rules[{rule.id}]"
+    for _, ev in _evidence_blocks(rule):
+        for sid in ev.sources:
+            if sid not in kb.sources:
+                yield Problem(f, f"{loc}.evidence", f"unknown source {sid!r}")
+    v = kb.vocabulary
+    for i, cond in enumerate(rule.when):
+        cloc = f"{loc}.when.{i}"
+        if cond.gene is not None:
+            if cond.gene not in kb.input_keys:
+                yield Problem(f, f"{cloc}.gene", f"unknown gene or input key {cond.gene!r}")
+                continue
+            gene = kb.gene_of(cond.gene)
+            kind = kind_of(gene)
+            if cond.value_in is not None:
+                allowed = kb.allowed_values(cond.gene)
+                for val in cond.value_in:
+                    if val not in allowed:
+                        yield Problem(f, f"{cloc}.value_in", f"{val!r} is not a value of "
+                                      f"{cond.gene} (expected one of {sorted(allowed)})")
+            if cond.phenotype_in is not None:
+                if not kind.metabolizer:
+                    yield Problem(f, f"{cloc}.phenotype_in",
+                                  f"{cond.gene} has no metabolizer phenotypes")
+                for p in cond.phenotype_in:
+                    if p not in v.phenotypes:
+                        yield Problem(f, f"{cloc}.phenotype_in", f"unknown phenotype {p!r}")
+            if cond.activity_score is not None and not kind.has_activity_score(gene):
+                yield Problem(f, f"{cloc}.activity_score",
+                              f"{cond.gene} is not an activity-score gene")
+        for st in cond.seizure_types_any or []:
+            if st not in v.seizure_types:
+                yield Problem(f, f"{cloc}.seizure_types_any", f"unknown seizure type {st!r}")
+        for sy in cond.syndromes_any or []:
+            if sy not in v.syndromes:
+                yield Problem(f, f"{cloc}.syndromes_any", f"unknown syndrome {sy!r}")
+    for name in rule.drugs.names:
+        if name not in kb.drugs:
+            yield Problem(f, f"{loc}.drugs.names", f"unknown drug {name!r}")
+    for mech in [*rule.drugs.mechanisms, *rule.drugs.primary_mechanisms]:
+        if mech not in v.mechanisms:
+            yield Problem(f, f"{loc}.drugs.mechanisms", f"unknown mechanism {mech!r}")
+    try:
+        rule.then.message.format(drug="", gene="", value="", phenotype="", activity_score="")
+    except (KeyError, IndexError, ValueError) as exc:
+        yield Problem(f, f"{loc}.then.message", f"bad placeholder in message: {exc}")
+
+
+def check_rules(kb: KnowledgeBase) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for _, rule in kb.rules:
+        if rule.id in seen:
+            yield Problem(kb.files[f"rule:{rule.id}"], f"rules[{rule.id}]", "duplicate rule id")
+        seen.add(rule.id)
+        yield from _rule_problems(kb, rule)
+
+
+def check_positions(kb: KnowledgeBase) -> Iterator[Problem]:
+    file, v = "guideline_positions.yaml", kb.vocabulary
+    yield from _sources(kb, file, kb.positions)
+    if kb.positions.guideline not in kb.sources:
+        yield Problem(file, "guideline", f"unknown source {kb.positions.guideline!r}")
+    for i, pos in enumerate(kb.positions.positions):
+        loc = f"positions.{i}"
+        if pos.seizure_type is not None:
+            yield from _known(file, f"{loc}.seizure_type", [pos.seizure_type], v.seizure_types,
+                              "seizure type")
+        if pos.syndrome is not None:
+            yield from _known(file, f"{loc}.syndrome", [pos.syndrome], v.syndromes, "syndrome")
+        for key in ("first_line", "second_line", "adjunctive"):
+            yield from _known(file, f"{loc}.{key}", getattr(pos, key), kb.drugs, "drug")
+
+
+def check_status_epilepticus(kb: KnowledgeBase) -> Iterator[Problem]:
+    se = kb.status_epilepticus
+    yield from _sources(kb, "status_epilepticus.yaml", se)
+    for i, stage in enumerate(se.stages):
+        yield from _known("status_epilepticus.yaml", f"stages.{i}.options",
+                          [o.drug for o in stage.options], kb.drugs, "drug")
+
+
+def check_dre(kb: KnowledgeBase) -> Iterator[Problem]:
+    yield from _sources(kb, "dre.yaml", kb.dre)
+
+
+def check_regimens(kb: KnowledgeBase) -> Iterator[Problem]:
+    yield from _sources(kb, "regimens.yaml", kb.regimens)
+    for i, syn in enumerate(kb.regimens.synergies):
+        yield from _known("regimens.yaml", f"synergies.{i}.drugs", list(syn.drugs), kb.drugs,
+                          "drug")
+    yield from _known("regimens.yaml", "shared_adverse_effect_tags",
+                      kb.regimens.shared_adverse_effect_tags, kb.vocabulary.adverse_effects,
+                      "adverse-effect tag")
+
+
+def _factor_input(kb: KnowledgeBase, f: Factor, loc: str) -> Iterator[Problem]:
+    """Where a risk factor's value comes from must exist, with the values it names."""
+    inp, where = f.input, f"{loc}.input"
+    categorical = True
+    if inp.clinical is not None:
+        field = CLINICAL_FIELDS.get(inp.clinical)
+        if field is None:
+            yield Problem(RISK_FILE, f"{where}.clinical", f"unknown clinical field "
+                          f"{inp.clinical!r}; known: {', '.join(CLINICAL_FIELDS)}")
+            return
+        categorical = field.kind in ("bool", "choice")
+        named = [*inp.exposed_values, *inp.reference_values]
+        if field.kind == "choice" and not (inp.exposed_values and inp.reference_values):
+            yield Problem(RISK_FILE, where, f"{field.name} has named values: give "
+                          "exposed_values and reference_values")
+        for value in named:
+            if value not in field.choices:
+                yield Problem(RISK_FILE, where, f"{value!r} is not a value of {field.name}")
+        if inp.transform and categorical:
+            yield Problem(RISK_FILE, f"{where}.transform", "only a number can be transformed")
+        if inp.or_seizure_type:
+            yield from _known(RISK_FILE, f"{where}.or_seizure_type", [inp.or_seizure_type],
+                              kb.vocabulary.seizure_types, "seizure type")
+    elif inp.genotype is not None:
+        for i, key in enumerate(inp.genotype):
+            if key not in kb.input_keys:
+                yield Problem(RISK_FILE, f"{where}.genotype.{i}",
+                              f"unknown genotype input key {key!r}")
+                continue
+            allowed = kb.allowed_values(key)
+            for value in [*inp.exposed_values, *inp.simulated_reference]:
+                if value not in allowed:
+                    yield Problem(RISK_FILE, where, f"{value!r} is not a value of {key}")
+    else:
+        yield from _known(RISK_FILE, f"{where}.not_counted", inp.not_counted,
+                          kb.vocabulary.seizure_types, "seizure type")
+        yield from _known(RISK_FILE, f"{where}.unknown_types", inp.unknown_types,
+                          kb.vocabulary.seizure_types, "seizure type")
+    if categorical and not (f.exposed and f.reference and f.population.prevalence is not None):
+        yield Problem(RISK_FILE, loc, f"{f.feature} is categorical: it needs exposed, "
+                      "reference and a prevalence")
+    if not categorical and (f.population.distribution is None or f.exposed or f.reference):
+        yield Problem(RISK_FILE, loc, "a numeric feature has a distribution and no "
+                      "exposed/reference levels")
+
+
+def check_effect_sizes(kb: KnowledgeBase) -> Iterator[Problem]:
+    es: EffectSizes = kb.effect_sizes
+    seen: set[str] = set()
+    for i, f in enumerate(es.factors):
+        loc = f"factors.{i}"
+        if f.feature in seen:
+            yield Problem(RISK_FILE, f"{loc}.feature", f"{f.feature!r} listed twice")
+        seen.add(f.feature)
+        yield from _factor_input(kb, f, loc)
+    for sid in es.source_ids():
+        if sid not in kb.sources:
+            yield Problem(RISK_FILE, "evidence", f"unknown source {sid!r} (not in sources.yaml)")
+
+
+CHECKS: tuple[Check, ...] = (check_genes, check_drugs, check_comedications, check_interactions,
+                             check_rules, check_positions, check_status_epilepticus, check_dre,
+                             check_regimens, check_effect_sizes)
+
+
+def integrity_problems(kb: KnowledgeBase) -> list[Problem]:
+    """Every cross-file problem of a parsed knowledge base."""
+    return [p for check in CHECKS for p in check(kb)]

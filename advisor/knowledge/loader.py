@@ -1,0 +1,166 @@
+"""Read the YAML knowledge base into validated, typed objects.
+
+``load_knowledgebase`` returns a :class:`~advisor.knowledge.base.KnowledgeBase` or raises
+:class:`~advisor.knowledge.problems.KnowledgeBaseInvalid` listing every problem as
+``file: path.to.field: message``; ``validate_knowledgebase`` returns the list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from advisor.knowledge.base import KnowledgeBase
+from advisor.knowledge.integrity import integrity_problems
+from advisor.knowledge.problems import KnowledgeBaseInvalid, Problem
+from advisor.knowledge.yaml_io import read_yaml
+from advisor.schema import (
+    GENE,
+    ComedicationsFile,
+    DreFile,
+    Drug,
+    EffectSizes,
+    Gene,
+    InteractionsFile,
+    Manifest,
+    PositionsFile,
+    RegimensFile,
+    Rule,
+    RulesFile,
+    SourcesFile,
+    StatusEpilepticusFile,
+    Vocabulary,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_KB_DIR = Path(__file__).resolve().parents[2] / "knowledgebase"
+EFFECT_SIZES = "risk/effect_sizes.yaml"
+
+
+def default_kb_dir() -> Path:
+    """The knowledge base used when none is given: ``$ADVISOR_KB`` or the bundled one."""
+    return Path(os.environ.get("ADVISOR_KB", DEFAULT_KB_DIR))
+
+
+def _loc(loc: tuple[Any, ...], raw: Any) -> str:
+    if loc and isinstance(raw, dict) and loc[0] == raw.get("kind"):
+        loc = loc[1:]  # a discriminated union reports its tag first
+    return ".".join(str(part) for part in loc)
+
+
+class _Loader:
+    """Reads every file, collecting problems instead of stopping at the first."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+        self.digest = hashlib.sha256()
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def problem(self, file: str, path: str, message: str) -> None:
+        self.problems.append(Problem(file, path, message))
+
+    def parse(self, path: Path, model: type[M] | TypeAdapter[Any]) -> Any | None:
+        rel = self.rel(path)
+        if not path.is_file():
+            self.problem(rel, "", "file is missing")
+            return None
+        data = path.read_bytes()
+        self.digest.update(rel.encode() + b"\0" + data + b"\0")
+        try:
+            raw = read_yaml(path)
+        except ValueError as exc:
+            self.problem(rel, "", str(exc))
+            return None
+        validate = model.validate_python if isinstance(model, TypeAdapter) else (
+            model.model_validate)
+        try:
+            return validate(raw)
+        except ValidationError as exc:
+            for err in exc.errors():
+                self.problem(rel, _loc(err["loc"], raw), err["msg"])
+            return None
+
+    def files(self, folder: str) -> Iterator[Path]:
+        yield from sorted((self.root / folder).glob("*.yaml"))
+
+
+def _named(ld: _Loader, folder: str, model: Any, name_of: str, files: dict[str, str],
+           prefix: str) -> dict[str, Any]:
+    """Parse every file of a folder whose ``name_of`` field must equal the file name."""
+    out: dict[str, Any] = {}
+    for path in ld.files(folder):
+        item = ld.parse(path, model)
+        if item is None:
+            continue
+        name = getattr(item, name_of)
+        if name != path.stem:
+            ld.problem(ld.rel(path), name_of, f"{name_of} {name!r} does not match the file name")
+        out[name] = item
+        files[f"{prefix}:{name}"] = ld.rel(path)
+    return out
+
+
+def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
+    ld = _Loader(root)
+    if not root.is_dir():
+        return None, [Problem(str(root), "", "knowledge-base folder not found")]
+    manifest = ld.parse(root / "manifest.yaml", Manifest)
+    sources = ld.parse(root / "sources.yaml", SourcesFile)
+    vocab = ld.parse(root / "vocabulary.yaml", Vocabulary)
+    comeds = ld.parse(root / "comedications.yaml", ComedicationsFile)
+    inter = ld.parse(root / "interactions.yaml", InteractionsFile)
+    dre = ld.parse(root / "dre.yaml", DreFile)
+    regimens = ld.parse(root / "regimens.yaml", RegimensFile)
+    se = ld.parse(root / "status_epilepticus.yaml", StatusEpilepticusFile)
+    positions = ld.parse(root / "guideline_positions.yaml", PositionsFile)
+    files: dict[str, str] = {}
+    genes: dict[str, Gene] = _named(ld, "genes", GENE, "symbol", files, "gene")
+    drugs: dict[str, Drug] = _named(ld, "drugs", Drug, "name", files, "drug")
+    rules: list[tuple[str, Rule]] = []
+    for path in ld.files("rules"):
+        rfile = ld.parse(path, RulesFile)
+        if rfile is not None:
+            if rfile.category != path.stem:
+                ld.problem(ld.rel(path), "category",
+                           f"category {rfile.category!r} does not match the file name")
+            for rule in rfile.rules:
+                rules.append((rfile.category, rule))
+                files[f"rule:{rule.id}"] = ld.rel(path)
+    if not drugs:
+        ld.problem("drugs/", "", "no drug files found")
+    effect_sizes = ld.parse(root / EFFECT_SIZES, EffectSizes)
+    parts = (manifest, sources, vocab, comeds, inter, dre, regimens, se, positions, effect_sizes)
+    if any(p is None for p in parts):
+        return None, ld.problems
+    kb = KnowledgeBase(
+        path=root, manifest=manifest, sources=sources.sources, vocabulary=vocab,
+        genes=genes, drugs=drugs,
+        comedications={c.name: c for c in comeds.comedications},
+        interactions=inter.interactions, rules=rules, dre=dre, regimens=regimens,
+        status_epilepticus=se, positions=positions, effect_sizes=effect_sizes,
+        sha256=ld.digest.hexdigest(), files=files)
+    ld.problems.extend(integrity_problems(kb))
+    return kb, ld.problems
+
+
+def validate_knowledgebase(path: Path | str | None = None) -> list[Problem]:
+    """Every problem in the knowledge base at ``path`` (empty list when sound)."""
+    _, problems = _collect(Path(path) if path else default_kb_dir())
+    return problems
+
+
+def load_knowledgebase(path: Path | str | None = None) -> KnowledgeBase:
+    """Load and validate; raise KnowledgeBaseInvalid on any problem."""
+    kb, problems = _collect(Path(path) if path else default_kb_dir())
+    if problems or kb is None:
+        raise KnowledgeBaseInvalid(problems)
+    return kb

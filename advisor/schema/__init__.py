@@ -1,0 +1,79 @@
+"""Typed models of the knowledge-base YAML files (strict: unknown keys are errors).
+
+The structure is documented for reviewers in ``knowledgebase/README.md``. These modules only
+describe data; loading and cross-file checks live in :mod:`advisor.knowledge`.
+"""
+
+from advisor.schema.common import (
+    RULE_CATEGORIES,
+    Action,
+    Bounds,
+    Category,
+    Evidence,
+    EvidenceLevel,
+    Manifest,
+    Range,
+    Severity,
+    Source,
+    SourcesFile,
+    Strict,
+    Vocabulary,
+)
+from advisor.schema.drugs import (
+    Aggravation,
+    Comedication,
+    ComedicationsFile,
+    Dosing,
+    Drug,
+    PediatricRange,
+    SafetyNote,
+    SeizureScope,
+    SourcedRange,
+    SourcedValue,
+    Titration,
+    TitrationStep,
+    WeightBand,
+    Withdrawal,
+)
+from advisor.schema.effect_sizes import EffectSizes, Factor, FactorInput
+from advisor.schema.genes import (
+    GENE,
+    KNOWN_FUNCTIONS,
+    Gene,
+    HlaGene,
+    KnownVariant,
+    SnpGene,
+    StarAllele,
+    StarAlleleGene,
+    Variant,
+    VariantEffectGene,
+)
+from advisor.schema.pathways import (
+    AcuteDose,
+    DreFile,
+    GuidelinePosition,
+    PositionsFile,
+    RegimensFile,
+    StatusEpilepticusFile,
+)
+from advisor.schema.rules import (
+    Condition,
+    DoseChange,
+    DrugSelector,
+    Interaction,
+    InteractionsFile,
+    Rule,
+    RulesFile,
+)
+
+__all__ = [
+    "GENE", "KNOWN_FUNCTIONS", "RULE_CATEGORIES", "Action", "AcuteDose", "Aggravation",
+    "Bounds", "Category", "Comedication", "ComedicationsFile", "Condition", "DoseChange",
+    "Dosing", "DreFile", "Drug", "DrugSelector", "EffectSizes", "Evidence", "EvidenceLevel",
+    "Factor", "FactorInput", "Gene", "GuidelinePosition", "HlaGene", "Interaction",
+    "InteractionsFile", "KnownVariant", "Manifest", "PediatricRange", "PositionsFile", "Range",
+    "RegimensFile", "Rule", "RulesFile", "SafetyNote", "SeizureScope", "Severity", "SnpGene",
+    "Source", "SourcedRange", "SourcedValue", "SourcesFile", "StarAllele", "StarAlleleGene",
+    "StatusEpilepticusFile", "Strict", "Titration", "TitrationStep", "Variant",
+    "VariantEffectGene", "Vocabulary", "WeightBand", "Withdrawal",
+]

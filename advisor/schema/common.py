@@ -1,0 +1,102 @@
+"""Shared building blocks of the knowledge-base schemas: strict models, ranges, evidence,
+sources, the manifest and the controlled vocabulary."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+EvidenceLevel = Literal["high", "moderate", "low", "very_low"]
+Action = Literal["avoid", "reduce_dose", "increase_dose", "monitor", "use_with_caution", "info"]
+Severity = Literal["high", "moderate", "low"]
+Category = Literal[
+    "efflux", "metabolism", "hypersensitivity", "paradoxical", "interaction", "toxicity"
+]
+RULE_CATEGORIES = ("efflux", "metabolism", "hypersensitivity", "paradoxical", "toxicity")
+
+
+class Strict(BaseModel):
+    """Base model: unknown keys are errors, instances are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Range(Strict):
+    """An inclusive numeric range ``[lo, hi]`` given in YAML as a two-item list."""
+
+    lo: float
+    hi: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            if len(value) != 2:
+                raise ValueError(f"a range is a list of two numbers, got {value!r}")
+            return {"lo": value[0], "hi": value[1]}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.lo > self.hi:
+            raise ValueError(f"range lower bound {self.lo} exceeds upper bound {self.hi}")
+        return self
+
+    def as_list(self) -> list[float]:
+        return [self.lo, self.hi]
+
+
+class Bounds(Strict):
+    """Optional lower/upper bounds used by rule conditions."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+class Evidence(Strict):
+    sources: list[str] = Field(min_length=1)
+    level: EvidenceLevel
+    strength: Literal["strong", "moderate", "optional"] | None = None
+    contested: bool = False
+    note: str | None = None
+
+
+class Source(Strict):
+    citation: str
+    kind: Literal["guideline", "label", "meta_analysis", "study", "review", "database", "consensus"]
+    organisation: str | None = None
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    pmid: str | None = None
+    doi: str | None = None
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _locatable(self) -> Source:
+        if not (self.pmid or self.doi or self.url):
+            raise ValueError("a source needs at least one of pmid, doi or url")
+        return self
+
+
+class SourcesFile(Strict):
+    sources: dict[str, Source]
+
+
+class Manifest(Strict):
+    name: str
+    version: str
+    reviewed: date
+    description: str
+    genome_build: Literal["GRCh38"]
+
+
+class Vocabulary(Strict):
+    seizure_types: dict[str, str]
+    syndromes: dict[str, str]
+    mechanisms: dict[str, str]
+    adverse_effects: dict[str, str]
+    enzymes: list[str]
+    phenotypes: list[str]
+
+

@@ -1,0 +1,136 @@
+"""The ILAE definition, regimen scoring, guideline positions and the status-epilepticus
+pathway."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from advisor.schema.common import Action, Evidence, Range, Strict
+
+
+class NextStep(Strict):
+    id: str
+    text: str
+    when: Literal["always", "focal_lesional", "otherwise"]
+    evidence: Evidence
+
+
+class DreDefinition(Strict):
+    min_failed_adequate_trials: int = Field(ge=1)
+    min_seizure_free_months: float = Field(gt=0)
+    interval_multiplier: float = Field(gt=0)
+    tolerated_exposure_months: float = Field(gt=0)
+    evidence: Evidence
+
+
+class DreFile(Strict):
+    definition: DreDefinition
+    next_steps: list[NextStep]
+
+
+class Synergy(Strict):
+    drugs: tuple[str, str]
+    note: str
+    evidence: Evidence
+
+
+class RegimenWeights(Strict):
+    base: float
+    distinct_mechanism: float
+    same_primary_mechanism: float
+    per_covered_seizure_type: float
+    per_uncovered_seizure_type: float
+    synergy: float
+    shared_adverse_effect: float
+    interaction: dict[Action, float]
+    flag: dict[Action, float]
+    teratogenic_in_childbearing_potential: float
+    restricted_use: float
+    previous_inefficacy: float
+    previous_intolerance: float
+    withdraw_current: float
+    guideline_position: dict[Literal["first_line", "second_line", "adjunctive"], float]
+    high_risk_polytherapy_note_threshold: float = Field(ge=0, le=1)
+
+
+class GuidelinePosition(Strict):
+    """Where a guideline places drugs for one seizure type or syndrome."""
+
+    seizure_type: str | None = None
+    syndrome: str | None = None
+    first_line: list[str] = Field(default_factory=list)
+    second_line: list[str] = Field(default_factory=list)
+    adjunctive: list[str] = Field(default_factory=list)
+    note: str | None = None
+    evidence: Evidence
+
+    @model_validator(mode="after")
+    def _one_target(self) -> GuidelinePosition:
+        if (self.seizure_type is None) == (self.syndrome is None):
+            raise ValueError("give exactly one of seizure_type or syndrome")
+        return self
+
+
+class PositionsFile(Strict):
+    guideline: str
+    positions: list[GuidelinePosition] = Field(min_length=1)
+
+
+class RegimensFile(Strict):
+    weights: RegimenWeights
+    max_regimens: int = Field(gt=0)
+    shared_adverse_effect_tags: list[str]
+    childbearing_potential_age_years: Range
+    teratogenic_policy: Evidence
+    early_polytherapy: Evidence
+    synergies: list[Synergy]
+
+
+# --- status epilepticus pathway --------------------------------------------------------
+
+
+class AcuteDose(Strict):
+    """A weight-based or fixed acute dose."""
+
+    route: str
+    mg_per_kg: float | None = Field(default=None, gt=0)
+    fixed_mg: float | None = Field(default=None, gt=0)
+    max_mg: float | None = Field(default=None, gt=0)
+    min_weight_kg: float | None = Field(default=None, ge=0)
+    max_weight_kg: float | None = None
+    repeat: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_dose(self) -> AcuteDose:
+        if (self.mg_per_kg is None) == (self.fixed_mg is None):
+            raise ValueError("give exactly one of mg_per_kg or fixed_mg")
+        return self
+
+
+class AcuteOption(Strict):
+    drug: str
+    doses: list[AcuteDose] = Field(min_length=1)
+    evidence: Evidence
+
+
+class SeStage(Strict):
+    id: str
+    name: str
+    minutes: Range  # time since seizure onset
+    instruction: str
+    options: list[AcuteOption] = Field(default_factory=list)
+    evidence: Evidence
+
+
+class SeEvidenceNote(Strict):
+    id: str
+    text: str
+    evidence: Evidence
+
+
+class StatusEpilepticusFile(Strict):
+    stages: list[SeStage] = Field(min_length=1)
+    evidence_notes: list[SeEvidenceNote] = Field(default_factory=list)
