@@ -11,8 +11,8 @@ import pandas as pd
 
 from advisor import __version__
 from advisor.cohort import Summary
-from advisor.consult import DISCLAIMER
 from advisor.knowledge import KnowledgeBase
+from advisor.vocabulary import DISCLAIMER
 
 
 def _chart(counts: dict[str, int], title: str) -> str:

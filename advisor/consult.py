@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel
 
 from advisor import __version__, status_epilepticus, transition
 from advisor.dosing import recommend_doses
@@ -16,14 +18,19 @@ from advisor.genotype import column
 from advisor.inputs.patient import Patient, load_patient, validate_patient
 from advisor.knowledge import KnowledgeBase
 from advisor.regimens import suggest
+from advisor.result import (
+    ConsultResult,
+    Flag,
+    PhenotypeEntry,
+    Provenance,
+    Regimen,
+    Risk,
+    VcfCall,
+)
 from advisor.risk.predict import risk_block
 from advisor.rules import evaluate
-
-DISCLAIMER = (
-    "Decision support for healthcare professionals. It does not replace clinical judgment: "
-    "check every recommendation against the patient's full clinical picture, current product "
-    "labels and local guidance. Pharmacogenomic evidence for ABCB1, CYP3A4/5 and GABA-A "
-    "variants is weak or contested and is shown for information only.")
+from advisor.schema import Source
+from advisor.vocabulary import DISCLAIMER
 
 
 def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, Any]:
@@ -44,36 +51,37 @@ def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, An
     return out
 
 
-def _flag_records(flags: pd.DataFrame) -> list[dict[str, Any]]:
+def _flags(flags: pd.DataFrame) -> list[Flag]:
     records = []
     for f in flags.drop(columns="row").to_dict("records"):
         other = f.pop("interacting_drug")
-        f.update(evidence=f["evidence"].split(";"), contested=bool(f["contested"]))
-        if isinstance(other, str):
-            f["interacting_drug"] = other
-        if not isinstance(f["gene"], str):
-            f["gene"] = None
-        records.append(f)
+        f.update(evidence=f["evidence"].split(";"), contested=bool(f["contested"]),
+                 interacting_drug=other if isinstance(other, str) else None,
+                 gene=f["gene"] if isinstance(f["gene"], str) else None)
+        records.append(Flag(**f))
     return records
 
 
-def _cited(kb: KnowledgeBase, result: dict[str, Any]) -> dict[str, Any]:
-    ids: list[str] = []
+def _evidence_ids(obj: Any) -> Iterator[str]:
+    """Every source id under an ``evidence`` list, in the order of the result's JSON."""
+    if isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            if name == "evidence" and isinstance(value, list):
+                yield from (x for x in value if isinstance(x, str))
+            else:
+                yield from _evidence_ids(value)
+    elif isinstance(obj, dict):
+        for value in obj.values():
+            yield from _evidence_ids(value)
+    elif isinstance(obj, list):
+        for item in obj:
+            yield from _evidence_ids(item)
 
-    def walk(obj: Any) -> None:
-        if isinstance(obj, dict):
-            for k, v in obj.items():
-                if k == "evidence" and isinstance(v, list):
-                    ids.extend(x for x in v if isinstance(x, str))
-                else:
-                    walk(v)
-        elif isinstance(obj, list):
-            for item in obj:
-                walk(item)
 
-    walk(result)
-    return {sid: kb.sources[sid].model_dump(exclude_none=True)
-            for sid in dict.fromkeys(ids) if sid in kb.sources}
+def _cited(kb: KnowledgeBase, result: ConsultResult) -> dict[str, Source]:
+    return {sid: kb.sources[sid] for sid in dict.fromkeys(_evidence_ids(result))
+            if sid in kb.sources}
 
 
 VcfCalls = tuple[dict[str, str], dict[str, dict[str, Any]]]
@@ -104,7 +112,7 @@ def with_vcf_calls(kb: KnowledgeBase, patient: Patient, calls: VcfCalls | None =
 
 
 def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
-            base_dir: Path | None = None, vcf_calls: VcfCalls | None = None) -> dict[str, Any]:
+            base_dir: Path | None = None, vcf_calls: VcfCalls | None = None) -> ConsultResult:
     """The full consult result for one validated patient (``acute``: add the SE pathway)."""
     explicit = set(patient.genotypes)
     patient, vcf_calls = with_vcf_calls(kb, patient, vcf_calls, base_dir)
@@ -122,44 +130,46 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     if dre.status == "drug_resistant":
         note = ("Drug-resistant epilepsy: consider early rational polytherapy (distinct "
                 "mechanisms) alongside referral to an epilepsy centre.")
-    risk, risk_note = risk_block(kb, patient, frame)
+    risk_data, risk_note = risk_block(kb, patient, frame)
+    risk = Risk.model_validate(risk_data) if risk_data else None
     threshold = kb.regimens.weights.high_risk_polytherapy_note_threshold
-    if note is None and risk and risk["p_drug_resistance"] >= threshold:
-        note = (f"Estimated risk of drug resistance {risk['p_drug_resistance']:.0%} (model, "
+    if note is None and risk and risk.p_drug_resistance >= threshold:
+        note = (f"Estimated risk of drug resistance {risk.p_drug_resistance:.0%} (model, "
                 "literature-calibrated): consider early referral and rational polytherapy.")
     regimens = suggest(kb, patient, flags, candidates, polytherapy_note=note)
     involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
                                    *(d for r in regimens for d in r.drugs)]))
     by_drug = transition.flags_by_drug(flags)
-    result: dict[str, Any] = {
-        "patient_id": patient.id,
-        "phenotypes": {key: {**entry, "source": "genotypes" if key in explicit else "vcf"}
-                       for key, entry in phenotypes(kb, frame, 0).items()},
-        "vcf_calls": vcf_calls,
-        "flags": _flag_records(flags),
-        "doses": [d.as_dict() for d in recommend_doses(kb, frame, flags, 0)],
-        "dre": dre.as_dict(),
-        "risk": risk,
-        "risk_note": risk_note,
-        "regimens": [{**r.as_dict(), "transition": transition.plan(kb, patient, r.drugs,
-                                                                   by_drug)}
-                     for r in regimens],
-        "safety_notes": transition.safety_notes(kb, patient, involved),
-        "status_epilepticus": se,
-        "candidate_drugs": candidates,
-        "provenance": {
-            "advisor_version": __version__,
-            "knowledgebase_version": kb.version,
-            "knowledgebase_sha256": kb.sha256,
-            "model_version": risk["model_version"] if risk else None,
-            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        },
-        "disclaimer": DISCLAIMER,
-    }
-    result["sources"] = _cited(kb, result)
+    result = ConsultResult(
+        patient_id=patient.id,
+        phenotypes={key: PhenotypeEntry(**entry,
+                                        source="genotypes" if key in explicit else "vcf")
+                    for key, entry in phenotypes(kb, frame, 0).items()},
+        vcf_calls={key: VcfCall(**details) for key, details in vcf_calls.items()},
+        flags=_flags(flags),
+        doses=recommend_doses(kb, frame, flags, 0),
+        dre=dre,
+        risk=risk,
+        risk_note=risk_note,
+        regimens=[Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs,
+                                                                    by_drug))
+                  for r in regimens],
+        safety_notes=transition.safety_notes(kb, patient, involved),
+        status_epilepticus=se,
+        candidate_drugs=candidates,
+        provenance=Provenance(
+            advisor_version=__version__,
+            knowledgebase_version=kb.version,
+            knowledgebase_sha256=kb.sha256,
+            model_version=risk.model_version if risk else None,
+            generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        ),
+        disclaimer=DISCLAIMER,
+    )
+    result.sources = _cited(kb, result)
     return result
 
 
-def consult_file(kb: KnowledgeBase, path: str | Path, *, acute: bool = False) -> dict[str, Any]:
+def consult_file(kb: KnowledgeBase, path: str | Path, *, acute: bool = False) -> ConsultResult:
     """Load, validate and consult one patient file (a relative ``vcf`` is beside it)."""
     return consult(kb, load_patient(kb, path), acute=acute, base_dir=Path(path).parent)

@@ -7,32 +7,16 @@ source. ``adjustment_percent`` is the net change of the range midpoint.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from advisor.frame import PatientFrame
 from advisor.knowledge import KnowledgeBase
+from advisor.result import Dose
 from advisor.schema import DoseChange, Drug, Evidence
 
 ADULT_AGE_YEARS = 18
-
-
-@dataclass
-class Dose:
-    drug: str
-    standard_daily_mg: list[float] | None
-    recommended_daily_mg: list[float] | None
-    adjustment_percent: float | None
-    basis: list[str] = field(default_factory=list)
-    evidence: list[str] = field(default_factory=list)
-    start_daily_mg: float | None = None
-    max_daily_mg: float | None = None
-    therapeutic_range_mg_per_l: list[float] | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def _r(x: float) -> float:
@@ -147,8 +131,9 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
     for drug_name in frame.candidates.loc[frame.candidates["row"] == row, "drug"]:
         drug = kb.drugs[drug_name]
         standard, how, std_ev = standard_range(drug, age, weight)
-        dose = Dose(drug_name, standard, list(standard) if standard else None,
-                    0.0 if standard else None, basis=[how])
+        dose = Dose(drug=drug_name, standard_daily_mg=standard,
+                    recommended_daily_mg=list(standard) if standard else None,
+                    adjustment_percent=0.0 if standard else None, basis=[how])
         if std_ev:
             dose.evidence += std_ev.sources
         changes: list[tuple[DoseChange, str, Evidence]] = []

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
-
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
+from advisor.result import DreResult, DreStatus, NextStep
 
 DAYS_PER_MONTH = 365.25 / 12
-Status = Literal["drug_resistant", "not_drug_resistant", "undetermined"]
-
-
-@dataclass
-class DreResult:
-    status: Status
-    failed_adequate_trials: int
-    required_seizure_free_months: float
-    current_seizure_free_months: float
-    reasons: list[str] = field(default_factory=list)
-    next_steps: list[dict[str, Any]] = field(default_factory=list)
-    evidence: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 def required_seizure_free_months(kb: KnowledgeBase, interval_days: float | None) -> float:
@@ -74,7 +57,7 @@ def classify(kb: KnowledgeBase, patient: Patient) -> DreResult:
     free = last is not None and last.outcome == "seizure_free"
     free_months = (last.seizure_free_months or 0.0) if free else 0.0
     if free and free_months >= required:
-        status: Status = "not_drug_resistant"
+        status: DreStatus = "not_drug_resistant"
         reasons.append(f"Seizure-free for {free_months:g} months on {last.drug} (at least "
                        f"{required:g} required): sustained seizure freedom.")
     elif free:
@@ -94,8 +77,10 @@ def classify(kb: KnowledgeBase, patient: Patient) -> DreResult:
         lesional = "focal" in patient.seizure_types and _lesional(patient)
         for step in kb.dre.next_steps:
             if step.when == "always" or (step.when == "focal_lesional") == lesional:
-                steps.append({"id": step.id, "text": step.text,
-                              "evidence": list(step.evidence.sources),
-                              "evidence_level": step.evidence.level})
-    return DreResult(status, len(failed), required, free_months, reasons, steps,
-                     list(d.evidence.sources))
+                steps.append(NextStep(id=step.id, text=step.text,
+                                      evidence=list(step.evidence.sources),
+                                      evidence_level=step.evidence.level))
+    return DreResult(status=status, failed_adequate_trials=len(failed),
+                     required_seizure_free_months=required,
+                     current_seizure_free_months=free_months, reasons=reasons,
+                     next_steps=steps, evidence=list(d.evidence.sources))

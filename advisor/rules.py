@@ -23,12 +23,10 @@ from advisor.frame import PatientFrame
 from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
 from advisor.schema import Condition, Evidence
+from advisor.vocabulary import ACTION_ORDER, SEVERITY_ORDER
 
 FLAG_COLUMNS = ["row", "category", "drug", "gene", "action", "severity", "message", "evidence",
                 "evidence_level", "contested", "rule", "interacting_drug"]
-ACTION_ORDER = {"avoid": 0, "reduce_dose": 1, "increase_dose": 2, "use_with_caution": 3,
-                "monitor": 4, "info": 5}
-SEVERITY_ORDER = {"high": 0, "moderate": 1, "low": 2}
 
 
 def _bounds(values: pd.Series, lo: float | None, hi: float | None) -> np.ndarray:

@@ -7,12 +7,18 @@ flags (e.g. a CYP2C9 maintenance adjustment after a fosphenytoin load) are attac
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
+from advisor.result import (
+    PathwayDose,
+    PathwayEvidenceNote,
+    PathwayExclusion,
+    PathwayOption,
+    PathwayStage,
+    StatusEpilepticusPathway,
+)
 from advisor.schema import AcuteDose
 
 
@@ -25,33 +31,31 @@ def applies(patient: Patient, acute: bool) -> bool:
     return acute or "status_epilepticus" in patient.seizure_types
 
 
-def _dose(dose: AcuteDose, weight: float | None) -> dict[str, Any] | None:
+def _dose(dose: AcuteDose, weight: float | None) -> PathwayDose | None:
     """This patient's dose, or None when the dose's weight band excludes the patient."""
     if weight is not None and (
             (dose.min_weight_kg is not None and weight < dose.min_weight_kg)
             or (dose.max_weight_kg is not None and weight > dose.max_weight_kg)):
         return None
-    out: dict[str, Any] = {"route": dose.route}
+    out = PathwayDose(route=dose.route, repeat=dose.repeat or None, note=dose.note or None)
     if dose.fixed_mg is not None:
-        out["dose_mg"] = dose.fixed_mg
+        out.dose_mg = dose.fixed_mg
         if weight is None and (dose.min_weight_kg or dose.max_weight_kg):
             band = f"{dose.min_weight_kg or 0:g}-{dose.max_weight_kg:g} kg" if (
                 dose.max_weight_kg) else f">{dose.min_weight_kg:g} kg"
-            out["weight_band"] = band
+            out.weight_band = band
     else:
         text = f"{dose.mg_per_kg:g} mg/kg" + (f" (max {dose.max_mg:g} mg)" if dose.max_mg
                                               else "")
-        out["dose_rule"] = text
+        out.dose_rule = text
         if weight is not None:
             mg = dose.mg_per_kg * weight
-            out["dose_mg"] = round(min(mg, dose.max_mg) if dose.max_mg else mg, 1)
-    for key in ("repeat", "note"):
-        if getattr(dose, key):
-            out[key] = getattr(dose, key)
+            out.dose_mg = round(min(mg, dose.max_mg) if dose.max_mg else mg, 1)
     return out
 
 
-def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame) -> dict[str, Any]:
+def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
+            ) -> StatusEpilepticusPathway:
     """The pathway for this patient; ``flags`` must cover the pathway's drugs."""
     stages = []
     for stage in kb.status_epilepticus.stages:
@@ -60,28 +64,31 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame) -> dict[st
             mine = flags[flags["drug"] == opt.drug]
             avoid = mine[mine["action"] == "avoid"]
             if len(avoid):
-                excluded.append({"drug": opt.drug, "reasons": avoid["message"].astype(str)
-                                 .tolist(), "evidence": sorted({s for e in avoid["evidence"]
-                                                                for s in str(e).split(";")})})
+                excluded.append(PathwayExclusion(
+                    drug=opt.drug, reasons=avoid["message"].astype(str).tolist(),
+                    evidence=sorted({s for e in avoid["evidence"] for s in str(e).split(";")})))
                 continue
             doses = [d for d in (_dose(x, patient.weight_kg) for x in opt.doses) if d]
             if not doses:
                 continue
             caveats = [f"{f['action'].replace('_', ' ')}: {f['message']}"
                        for f in mine[mine["action"] != "info"].to_dict("records")]
-            options.append({"drug": opt.drug, "doses": doses, "flags": caveats,
-                            "evidence": list(opt.evidence.sources),
-                            "evidence_level": opt.evidence.level})
-        stages.append({"id": stage.id, "name": stage.name,
-                       "minutes": stage.minutes.as_list(), "instruction": stage.instruction,
-                       "options": options, "excluded": excluded,
-                       "evidence": list(stage.evidence.sources)})
-    notes = [{"id": n.id, "text": n.text, "evidence": list(n.evidence.sources),
-              "evidence_level": n.evidence.level, "contested": n.evidence.contested}
+            options.append(PathwayOption(drug=opt.drug, doses=doses, flags=caveats,
+                                         evidence=list(opt.evidence.sources),
+                                         evidence_level=opt.evidence.level))
+        stages.append(PathwayStage(id=stage.id, name=stage.name,
+                                   minutes=stage.minutes.as_list(),
+                                   instruction=stage.instruction, options=options,
+                                   excluded=excluded, evidence=list(stage.evidence.sources)))
+    notes = [PathwayEvidenceNote(id=n.id, text=n.text, evidence=list(n.evidence.sources),
+                                 evidence_level=n.evidence.level,
+                                 contested=n.evidence.contested)
              for n in kb.status_epilepticus.evidence_notes]
     if patient.weight_kg is None:
-        notes.insert(0, {"id": "weight_missing", "text": "Body weight not given: weight-based "
-                         "doses are shown as rules (mg/kg), not milligrams.", "evidence": [],
-                         "evidence_level": None, "contested": False})
-    return {"stages": stages, "evidence_notes": notes,
-            "note": "Evidence and doses for clinicians to weigh, not an order set."}
+        notes.insert(0, PathwayEvidenceNote(
+            id="weight_missing", text="Body weight not given: weight-based doses are shown as "
+            "rules (mg/kg), not milligrams.", evidence=[], evidence_level=None,
+            contested=False))
+    return StatusEpilepticusPathway(
+        stages=stages, evidence_notes=notes,
+        note="Evidence and doses for clinicians to weigh, not an order set.")

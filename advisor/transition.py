@@ -15,6 +15,16 @@ import pandas as pd
 from advisor.dosing import doses_as_child
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
+from advisor.result import (
+    AddStep,
+    ContinueStep,
+    InteractionChange,
+    SafetyNote,
+    ScheduleEntry,
+    TransitionPlan,
+    TransitionStep,
+    WithdrawStep,
+)
 from advisor.schema import Drug, Titration
 
 
@@ -33,17 +43,17 @@ def choose_titration(drug: Drug, co_medications: set[str], patient: Patient,
     return next((t for t in options if not t.when_taking), None)
 
 
-def _schedule(tit: Titration, weight: float | None) -> list[dict[str, Any]]:
+def _schedule(tit: Titration, weight: float | None) -> list[ScheduleEntry]:
     steps = []
     for st in tit.steps:
         weeks = (f"week {st.week_from}" if st.week_from == st.week_to
                  else f"weeks {st.week_from}-{st.week_to}")
         if st.daily_mg is not None:
-            steps.append({"weeks": weeks, "daily_mg": st.daily_mg})
+            steps.append(ScheduleEntry(weeks=weeks, daily_mg=st.daily_mg))
         else:
             mg = round(st.daily_mg_per_kg * weight, 1) if weight else None
-            steps.append({"weeks": weeks, "daily_mg_per_kg": st.daily_mg_per_kg,
-                          "daily_mg": mg})
+            steps.append(ScheduleEntry(weeks=weeks, daily_mg_per_kg=st.daily_mg_per_kg,
+                                       daily_mg=mg))
     return steps
 
 
@@ -56,56 +66,51 @@ def flags_by_drug(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
 
 
 def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str],
-              flags: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+              flags: dict[str, list[dict[str, Any]]]) -> AddStep:
     tit = choose_titration(drug, co_meds, patient)
-    step: dict[str, Any] = {"drug": drug.name, "action": "add", "schedule": [],
-                            "notes": [], "evidence": []}
+    step = AddStep(drug=drug.name)
     if tit is None:
-        step["notes"].append("No sourced titration schedule in the knowledge base: follow the "
-                             "product label.")
+        step.notes.append("No sourced titration schedule in the knowledge base: follow the "
+                          "product label.")
         return step
-    step["schedule"] = _schedule(tit, patient.weight_kg)
+    step.schedule = _schedule(tit, patient.weight_kg)
     if tit.then_increase:
         inc = tit.then_increase
         every = (_fmt(inc.every_weeks.lo) if inc.every_weeks.lo == inc.every_weeks.hi
                  else f"{_fmt(inc.every_weeks.lo)}-{_fmt(inc.every_weeks.hi)}")
-        step["then"] = f"increase by {_fmt(inc.daily_mg)} mg/day every {every} week(s)"
+        step.then = f"increase by {_fmt(inc.daily_mg)} mg/day every {every} week(s)"
     if tit.target_daily_mg:
-        step["target_daily_mg"] = tit.target_daily_mg.as_list()
+        step.target_daily_mg = tit.target_daily_mg.as_list()
     if tit.when_taking:
-        step["notes"].append(f"Schedule for patients taking "
-                             f"{', '.join(sorted(co_meds & set(tit.when_taking)))}.")
+        step.notes.append(f"Schedule for patients taking "
+                          f"{', '.join(sorted(co_meds & set(tit.when_taking)))}.")
     if tit.note:
-        step["notes"].append(tit.note)
+        step.notes.append(tit.note)
     slow = [f["message"] for f in flags.get(drug.name, [])
             if f["action"] in ("reduce_dose", "avoid", "use_with_caution")]
     for message in dict.fromkeys(slow):
-        step["notes"].append(f"Titrate cautiously (flag): {message}")
-    step["evidence"] = list(tit.evidence.sources)
+        step.notes.append(f"Titrate cautiously (flag): {message}")
+    step.evidence = list(tit.evidence.sources)
     return step
 
 
-def _withdraw_step(drug: Drug) -> dict[str, Any]:
+def _withdraw_step(drug: Drug) -> WithdrawStep:
     wd = drug.dosing.withdrawal
-    step: dict[str, Any] = {"drug": drug.name, "action": "withdraw", "notes": [],
-                            "evidence": []}
     if wd is None:
-        step["never_abrupt"] = True
-        step["notes"].append("No sourced taper in the knowledge base: withdraw gradually, as "
-                             "every ASM label advises (risk of more seizures and status "
-                             "epilepticus).")
-        return step
+        return WithdrawStep(drug=drug.name, never_abrupt=True, notes=[
+            "No sourced taper in the knowledge base: withdraw gradually, as every ASM label "
+            "advises (risk of more seizures and status epilepticus)."])
     lo, hi = wd.taper_weeks.lo, wd.taper_weeks.hi
-    step.update(taper_weeks=[lo, hi], never_abrupt=wd.never_abrupt, reason=wd.reason)
-    step["notes"].append(f"Taper over {_fmt(lo)}" + (f"-{_fmt(hi)}" if hi != lo else "")
-                         + " weeks" + ("; never stop abruptly." if wd.never_abrupt else "."))
+    notes = [f"Taper over {_fmt(lo)}" + (f"-{_fmt(hi)}" if hi != lo else "")
+             + " weeks" + ("; never stop abruptly." if wd.never_abrupt else ".")]
     if wd.schedule:
-        step["notes"].append(wd.schedule)
-    step["evidence"] = list(wd.evidence.sources)
-    return step
+        notes.append(wd.schedule)
+    return WithdrawStep(drug=drug.name, notes=notes, evidence=list(wd.evidence.sources),
+                        taper_weeks=[lo, hi], never_abrupt=wd.never_abrupt, reason=wd.reason)
 
 
-def _removal_effects(kb: KnowledgeBase, removed: str, remaining: list[str]) -> list[dict]:
+def _removal_effects(kb: KnowledgeBase, removed: str, remaining: list[str],
+                     ) -> list[InteractionChange]:
     """Interactions that end as ``removed`` is withdrawn."""
     out = []
     for victim in remaining:
@@ -120,21 +125,21 @@ def _removal_effects(kb: KnowledgeBase, removed: str, remaining: list[str]) -> l
             else:
                 change = (f"The {removed}-{victim} interaction ends as {removed} is withdrawn: "
                           f"review {victim}.")
-            out.append({"removed": removed, "affected": victim, "interaction": inter.id,
-                        "change": change, "evidence": list(inter.evidence.sources)})
+            out.append(InteractionChange(removed=removed, affected=victim,
+                                         interaction=inter.id, change=change,
+                                         evidence=list(inter.evidence.sources)))
     return out
 
 
 def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
-         flags: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+         flags: dict[str, list[dict[str, Any]]]) -> TransitionPlan:
     """The transition from the current ASMs to ``regimen`` (``flags``: see flags_by_drug)."""
     current = [d for d in patient.current_medications if d in kb.drugs]
     keep = [d for d in current if d in regimen]
     add = [d for d in regimen if d not in current]
     withdraw = [d for d in current if d not in regimen]
     others = set(patient.current_medications) | set(regimen)
-    steps: list[dict[str, Any]] = [{"drug": d, "action": "continue", "notes": [],
-                                    "evidence": []} for d in keep]
+    steps: list[TransitionStep] = [ContinueStep(drug=d) for d in keep]
     steps += [_add_step(kb, patient, kb.drugs[d], others - {d}, flags) for d in add]
     steps += [_withdraw_step(kb.drugs[d]) for d in withdraw]
     changes = [c for d in withdraw for c in _removal_effects(kb, d, regimen)]
@@ -142,10 +147,10 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     if add and withdraw:
         order.append("Add and titrate the new drug(s) first; start tapering "
                      f"{', '.join(withdraw)} once the new drug reaches a therapeutic dose.")
-    return {"steps": steps, "interaction_changes": changes, "sequence": order}
+    return TransitionPlan(steps=steps, interaction_changes=changes, sequence=order)
 
 
-def safety_notes(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[dict[str, Any]]:
+def safety_notes(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[SafetyNote]:
     """Reproductive and long-term safety notes of these drugs that apply to the patient."""
     out = []
     for name in drugs:
@@ -156,7 +161,7 @@ def safety_notes(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[
             if note.age_years and patient.age_years is not None and not (
                     note.age_years.lo <= patient.age_years <= note.age_years.hi):
                 continue
-            out.append({"drug": name, "topic": note.topic, "text": note.text,
-                        "evidence": list(note.evidence.sources),
-                        "evidence_level": note.evidence.level})
+            out.append(SafetyNote(drug=name, topic=note.topic, text=note.text,
+                                  evidence=list(note.evidence.sources),
+                                  evidence_level=note.evidence.level))
     return out

@@ -80,8 +80,7 @@ def test_screen_flags_equal_consult_flags(kb, cohort, tmp_path):
                    "current_medications": [m for m in row["current_medications"].split(";")
                                            if m]}
         res = consult(kb, validate_patient(kb, patient))
-        expected = sorted((f["drug"], f["category"], f["action"], f["rule"])
-                          for f in res["flags"])
+        expected = sorted((f.drug, f.category, f.action, f.rule) for f in res.flags)
         mine = flags[flags["sample_id"] == row["sample_id"]]
         got = sorted(zip(mine["drug"], mine["category"], mine["action"], mine["rule"],
                          strict=True))

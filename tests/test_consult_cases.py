@@ -25,7 +25,8 @@ def results(kb):
     out = {}
     for path in CASES:
         case = yaml.safe_load(path.read_text())
-        out[path.stem] = (case, consult(kb, validate_patient(kb, case["patient"])))
+        res = consult(kb, validate_patient(kb, case["patient"]))
+        out[path.stem] = (case, res.model_dump(mode="json"))
     return out
 
 
@@ -121,7 +122,8 @@ def test_transition_case(kb, name):
     spec = case["expect"]["transition"]
     patient = validate_patient(kb, case["patient"])
     flags = evaluate(kb, frame_from_patients(kb, [patient]))
-    plan = transition.plan(kb, patient, spec["regimen"], transition.flags_by_drug(flags))
+    plan = transition.plan(kb, patient, spec["regimen"], transition.flags_by_drug(flags)
+                           ).model_dump(mode="json")
     steps = {s["drug"]: s for s in plan["steps"]}
     for want in spec.get("steps", []):
         step = steps[want["drug"]]

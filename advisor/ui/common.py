@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
-from advisor.consult import DISCLAIMER
 from advisor.knowledge import KnowledgeBase, load_knowledgebase
-
-SEVERITY_COLOUR = {"high": "red", "moderate": "orange", "low": "blue"}
-ACTION_LABEL = {"avoid": "AVOID", "reduce_dose": "Reduce dose", "increase_dose": "Increase dose",
-                "use_with_caution": "Use with caution", "monitor": "Monitor", "info": "Info"}
+from advisor.result import Flag
+from advisor.vocabulary import ACTION_LABEL, DISCLAIMER, SEVERITY_COLOUR
 
 
 @st.cache_resource(show_spinner="Loading the knowledge base...")
@@ -53,6 +48,6 @@ def evidence(kb: KnowledgeBase, ids: list[str], level: str | None = None,
         st.markdown(f"- {source_link(kb, sid)}")
 
 
-def badge(flag: dict[str, Any]) -> str:
-    colour = SEVERITY_COLOUR[flag["severity"]]
-    return f":{colour}-badge[{ACTION_LABEL[flag['action']]}] :gray-badge[{flag['category']}]"
+def badge(flag: Flag) -> str:
+    colour = SEVERITY_COLOUR[flag.severity]
+    return f":{colour}-badge[{ACTION_LABEL[flag.action]}] :gray-badge[{flag.category}]"

@@ -12,10 +12,10 @@ from advisor.consult import consult
 from advisor.errors import InputError
 from advisor.genotype.vcf_cohort import genotypes_from_upload
 from advisor.inputs.patient import Outcome, parse_patient_text, validate_patient
-from advisor.report import STATUS_LABEL
 from advisor.report import render as render_report
-from advisor.rules import ACTION_ORDER
+from advisor.result import AddStep, ConsultResult, Flag, StatusEpilepticusPathway
 from advisor.ui.common import badge, disclaimer, evidence, knowledge_base
+from advisor.vocabulary import ACTION_ORDER, STATUS_LABEL
 
 NOT_TESTED = "not tested"
 OUTCOMES = list(Outcome.__args__)
@@ -102,95 +102,107 @@ def _form(kb) -> dict[str, Any] | None:
     return {k: v for k, v in data.items() if v not in (None, [], {})}
 
 
-def _show_flags(kb, res: dict[str, Any]) -> None:
-    flags = res["flags"]
-    if not flags:
+def _show_flags(kb, res: ConsultResult) -> None:
+    if not res.flags:
         st.info("No flags for the candidate drugs.")
         return
-    by_drug: dict[str, list[dict]] = {}
-    for f in flags:
-        by_drug.setdefault(f["drug"], []).append(f)
-    order = sorted(by_drug, key=lambda d: (min(ACTION_ORDER[f["action"]] for f in by_drug[d]), d))
+    by_drug: dict[str, list[Flag]] = {}
+    for f in res.flags:
+        by_drug.setdefault(f.drug, []).append(f)
+    order = sorted(by_drug, key=lambda d: (min(ACTION_ORDER[f.action] for f in by_drug[d]), d))
     for drug in order:
         items = by_drug[drug]
-        worst = min(items, key=lambda f: ACTION_ORDER[f["action"]])
-        with st.expander(f"{drug}: {worst['action'].replace('_', ' ')} "
+        worst = min(items, key=lambda f: ACTION_ORDER[f.action])
+        with st.expander(f"{drug}: {worst.action.replace('_', ' ')} "
                          f"({len(items)} flag{'s' if len(items) > 1 else ''})",
-                         expanded=worst["action"] == "avoid"):
+                         expanded=worst.action == "avoid"):
             for f in items:
-                st.markdown(f"{badge(f)} {f['message']}")
-                st.caption(f"rule {f['rule']}")
-                evidence(kb, f["evidence"], f["evidence_level"], f["contested"])
+                st.markdown(f"{badge(f)} {f.message}")
+                st.caption(f"rule {f.rule}")
+                evidence(kb, f.evidence, f.evidence_level, f.contested)
 
 
-def _show_dre(res: dict[str, Any]) -> None:
-    dre = res["dre"]
-    st.subheader(STATUS_LABEL[dre["status"]])
-    st.metric("Failed adequate, tolerated trials", dre["failed_adequate_trials"])
-    required = dre["required_seizure_free_months"]
-    free = dre["current_seizure_free_months"]
+def _show_dre(res: ConsultResult) -> None:
+    dre = res.dre
+    st.subheader(STATUS_LABEL[dre.status])
+    st.metric("Failed adequate, tolerated trials", dre.failed_adequate_trials)
+    required = dre.required_seizure_free_months
+    free = dre.current_seizure_free_months
     st.markdown(f"**Seizure-freedom clock**: {free:g} of {required:g} months required")
     st.progress(min(1.0, free / required) if required else 0.0)
-    for reason in dre["reasons"]:
+    for reason in dre.reasons:
         st.markdown(f"- {reason}")
-    for step in dre["next_steps"]:
-        st.success(f"{step['text']} ({', '.join(step['evidence'])}; {step['evidence_level']})")
+    for step in dre.next_steps:
+        st.success(f"{step.text} ({', '.join(step.evidence)}; {step.evidence_level})")
 
 
-def _show_risk(kb, res: dict[str, Any]) -> None:
-    risk = res["risk"]
+def _show_risk(kb, res: ConsultResult) -> None:
+    risk = res.risk
     if not risk:
-        st.info(res.get("risk_note") or "Risk model not available.")
+        st.info(res.risk_note or "Risk model not available.")
         return
     c1, c2 = st.columns(2)
-    c1.metric("Probability of drug-resistant epilepsy", f"{risk['p_drug_resistance']:.0%}")
-    if risk.get("p_seizure_freedom_next_regimen") is not None:
-        c2.metric("Probability of seizure freedom on the next regimen",
-                  f"{risk['p_seizure_freedom_next_regimen']:.0%}")
-    if risk.get("top_factors"):
-        st.dataframe(pd.DataFrame(risk["top_factors"]), hide_index=True)
-    st.caption(f"Model {risk['model']} {risk['model_version']}. "
-               + (risk.get("calibration_note") or ""))
+    c1.metric("Probability of drug-resistant epilepsy", f"{risk.p_drug_resistance:.0%}")
+    c2.metric("Probability of seizure freedom on the next regimen",
+              f"{risk.p_seizure_freedom_next_regimen:.0%}")
+    if risk.top_factors:
+        st.dataframe(pd.DataFrame([f.model_dump() for f in risk.top_factors]),
+                     hide_index=True)
+    st.caption(f"Model {risk.model} {risk.model_version}. " + (risk.calibration_note or ""))
 
 
-def _show_regimens(kb, res: dict[str, Any]) -> None:
-    if not res["regimens"]:
+def _show_regimens(kb, res: ConsultResult) -> None:
+    if not res.regimens:
         st.info("No regimen could be suggested from the candidate drugs.")
-    for i, reg in enumerate(res["regimens"], 1):
-        with st.expander(f"{i}. {' + '.join(reg['drugs'])} (score {reg['score']:g})",
+    for i, reg in enumerate(res.regimens, 1):
+        with st.expander(f"{i}. {' + '.join(reg.drugs)} (score {reg.score:g})",
                          expanded=i == 1):
-            st.markdown("Mechanisms: " + ", ".join(f"`{m}`" for m in reg["mechanisms"]))
-            for r in reg["rationale"]:
+            st.markdown("Mechanisms: " + ", ".join(f"`{m}`" for m in reg.mechanisms))
+            for r in reg.rationale:
                 st.markdown(f":green[why] {r}")
-            for w in reg["warnings"]:
+            for w in reg.warnings:
                 st.markdown(f":orange[warning] {w}")
-            tr = reg.get("transition")
-            if tr and tr["steps"]:
+            tr = reg.transition
+            if tr.steps:
                 st.markdown("**Transition**")
-                for line in tr["sequence"]:
+                for line in tr.sequence:
                     st.markdown(f"- {line}")
                 st.dataframe(pd.DataFrame([{
-                    "drug": s["drug"], "action": s["action"],
-                    "schedule": "; ".join(f"{x['weeks']}: {x.get('daily_mg')} mg/day"
-                                          for x in s.get("schedule", [])),
-                    "notes": " ".join(s["notes"])} for s in tr["steps"]]), hide_index=True)
-                for c in tr["interaction_changes"]:
-                    st.markdown(f":orange[interaction change] {c['change']}")
+                    "drug": s.drug, "action": s.action,
+                    "schedule": "; ".join(f"{x.weeks}: {x.daily_mg} mg/day"
+                                          for x in (s.schedule if isinstance(s, AddStep)
+                                                    else [])),
+                    "notes": " ".join(s.notes)} for s in tr.steps]), hide_index=True)
+                for c in tr.interaction_changes:
+                    st.markdown(f":orange[interaction change] {c.change}")
 
 
-def _show_results(kb, res: dict[str, Any]) -> None:
-    dre = res["dre"]
+def _show_pathway(se: StatusEpilepticusPathway) -> None:
+    st.subheader("Status epilepticus pathway")
+    st.caption(se.note)
+    for stage in se.stages:
+        lo, hi = stage.minutes
+        st.markdown(f"**{stage.name}** ({lo:g}-{hi:g} min): {stage.instruction}")
+        for opt in stage.options:
+            doses = "; ".join(f"{d.route} {d.dose_mg if d.dose_mg is not None else d.dose_rule}"
+                              + (" mg" if d.dose_mg else "") for d in opt.doses)
+            st.markdown(f"- {opt.drug}: {doses}")
+        for ex in stage.excluded:
+            st.error(f"{ex.drug} excluded: {' '.join(ex.reasons)}")
+
+
+def _show_results(kb, res: ConsultResult) -> None:
     c1, c2, c3 = st.columns(3)
-    c1.metric("ILAE status", STATUS_LABEL[dre["status"]].split(" (")[0])
-    c2.metric("Flags", len(res["flags"]),
-              help="avoid: " + str(sum(f["action"] == "avoid" for f in res["flags"])))
-    c3.metric("Regimens suggested", len(res["regimens"]))
+    c1.metric("ILAE status", STATUS_LABEL[res.dre.status].split(" (")[0])
+    c2.metric("Flags", len(res.flags),
+              help="avoid: " + str(sum(f.action == "avoid" for f in res.flags)))
+    c3.metric("Regimens suggested", len(res.regimens))
     tabs = st.tabs(["Flags", "Doses", "Regimens", "DRE status", "Risk", "Genotypes",
                     "Safety", "Report"])
     with tabs[0]:
         _show_flags(kb, res)
     with tabs[1]:
-        doses = pd.DataFrame(res["doses"])
+        doses = pd.DataFrame([d.model_dump() for d in res.doses])
         if len(doses):
             doses["basis"] = doses["basis"].map("; ".join)
             doses["evidence"] = doses["evidence"].map(", ".join)
@@ -202,35 +214,24 @@ def _show_results(kb, res: dict[str, Any]) -> None:
     with tabs[4]:
         _show_risk(kb, res)
     with tabs[5]:
-        rows = [{"key": k, **{f: v for f, v in p.items() if f != "evidence"},
-                 "evidence": ", ".join(p["evidence"])} for k, p in res["phenotypes"].items()]
+        rows = [{"key": k, **{f: v for f, v in p.model_dump().items() if f != "evidence"},
+                 "evidence": ", ".join(p.evidence)} for k, p in res.phenotypes.items()]
         st.dataframe(pd.DataFrame(rows), hide_index=True)
     with tabs[6]:
-        for n in res.get("safety_notes", []):
-            st.markdown(f"**{n['drug']}** ({n['topic'].replace('_', ' ')}): {n['text']}")
-        se = res.get("status_epilepticus")
-        if se:
-            st.subheader("Status epilepticus pathway")
-            st.caption(se["note"])
-            for stage in se["stages"]:
-                lo, hi = stage["minutes"]
-                st.markdown(f"**{stage['name']}** ({lo:g}-{hi:g} min): {stage['instruction']}")
-                for opt in stage["options"]:
-                    doses = "; ".join(f"{d['route']} {d.get('dose_mg', d.get('dose_rule'))}"
-                                      + (" mg" if d.get("dose_mg") else "") for d in opt["doses"])
-                    st.markdown(f"- {opt['drug']}: {doses}")
-                for ex in stage["excluded"]:
-                    st.error(f"{ex['drug']} excluded: {' '.join(ex['reasons'])}")
+        for n in res.safety_notes:
+            st.markdown(f"**{n.drug}** ({n.topic.replace('_', ' ')}): {n.text}")
+        if res.status_epilepticus:
+            _show_pathway(res.status_epilepticus)
     with tabs[7]:
-        name = res["patient_id"] or "patient"
+        name = res.patient_id or "patient"
         for fmt, ext, mime in (("html", "html", "text/html"), ("markdown", "md", "text/markdown"),
                                ("json", "json", "application/json")):
             st.download_button(f"Download {fmt.upper()} report", render_report(res, fmt),
                                file_name=f"{name}-consult.{ext}", mime=mime, key=f"dl_{fmt}")
-        prov = res["provenance"]
-        st.caption(f"advisor {prov['advisor_version']}, knowledge base "
-                   f"{prov['knowledgebase_version']} (sha256 {prov['knowledgebase_sha256']}), "
-                   f"model {prov['model_version'] or 'none'}")
+        prov = res.provenance
+        st.caption(f"advisor {prov.advisor_version}, knowledge base "
+                   f"{prov.knowledgebase_version} (sha256 {prov.knowledgebase_sha256}), "
+                   f"model {prov.model_version or 'none'}")
 
 
 def render_page_input(kb) -> dict[str, Any] | None:
@@ -274,7 +275,7 @@ def render() -> None:
                 patient = validate_patient(kb, data)
             result = consult(kb, patient, vcf_calls=calls, acute=st.session_state.get(
                 "f_acute", False))
-            st.session_state["vcf_calls"] = result["vcf_calls"]
+            st.session_state["vcf_calls"] = result.vcf_calls
             st.session_state["consult_result"] = result
             st.session_state["consult_error"] = None
         except InputError as exc:
@@ -285,7 +286,8 @@ def render() -> None:
     details = st.session_state.get("vcf_calls")
     if details:
         with st.expander("Calls from the VCF"):
-            st.code(json.dumps(details, indent=1), language="json")
+            st.code(json.dumps({key: call.model_dump(mode="json")
+                                for key, call in details.items()}, indent=1), language="json")
     res = st.session_state.get("consult_result")
-    if res:
+    if res is not None:
         _show_results(kb, res)

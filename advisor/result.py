@@ -1,0 +1,295 @@
+"""The consult result as typed models: the consult's JSON contract in code.
+
+``consult()`` returns a :class:`ConsultResult`; the reports and the app read its
+attributes. Its JSON is ``result.model_dump(mode="json")``: keys in field order, every
+field present (``null`` when empty) except those declared with :data:`OmitIfNone`, which
+are left out when they are None (the contract's optional keys).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, SerializationInfo, field_serializer
+
+from advisor.schema import Action, EvidenceLevel, Severity, Source
+
+T = TypeVar("T")
+
+
+def _is_none(value: Any) -> bool:
+    return value is None
+
+
+OmitIfNone = Annotated[T | None, Field(exclude_if=_is_none)]
+"""An optional key: left out of the dump (and the JSON) when None."""
+
+DreStatus = Literal["drug_resistant", "not_drug_resistant", "undetermined"]
+
+
+class ResultModel(BaseModel):
+    """Base of the result parts: unknown fields are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- genotypes -------------------------------------------------------------------------
+
+
+class PhenotypeEntry(ResultModel):
+    """One translated genotype, keyed in the result by its input key (gene, rsID, HLA)."""
+
+    gene: str
+    diplotype_or_genotype: str
+    phenotype: str
+    evidence: list[str]
+    contested: bool
+    activity_score: OmitIfNone[float] = None
+    source: Literal["genotypes", "vcf"]
+
+
+class VcfCall(ResultModel):
+    """How one key was called from the patient's VCF (used or not, and why)."""
+
+    status: Literal["called", "ambiguous", "no_call"]
+    diplotypes: list[str]
+    missing_positions: list[str]
+    message: str | None
+    source: str
+    overridden: bool
+
+
+# --- judgement -------------------------------------------------------------------------
+
+
+class Flag(ResultModel):
+    category: str
+    drug: str
+    gene: str | None
+    action: Action
+    severity: Severity
+    message: str
+    evidence: list[str]
+    evidence_level: EvidenceLevel
+    contested: bool
+    rule: str
+    interacting_drug: OmitIfNone[str] = None
+
+
+class Dose(ResultModel):
+    """A dose recommendation; ``adjustment_percent`` is the net change of the midpoint."""
+
+    drug: str
+    standard_daily_mg: list[float] | None
+    recommended_daily_mg: list[float] | None
+    adjustment_percent: float | None
+    basis: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    start_daily_mg: float | None = None
+    max_daily_mg: float | None = None
+    therapeutic_range_mg_per_l: list[float] | None = None
+
+
+class NextStep(ResultModel):
+    id: str
+    text: str
+    evidence: list[str]
+    evidence_level: EvidenceLevel
+
+
+class DreResult(ResultModel):
+    """ILAE drug-resistance status with its reasons (and next steps when resistant)."""
+
+    status: DreStatus
+    failed_adequate_trials: int
+    required_seizure_free_months: float
+    current_seizure_free_months: float
+    reasons: list[str] = Field(default_factory=list)
+    next_steps: list[NextStep] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+
+
+class RiskFactor(ResultModel):
+    factor: str
+    value: str | int | float
+    contribution: float
+
+
+class Risk(ResultModel):
+    """Model estimates; absent (None) when the models cannot run for the patient."""
+
+    p_drug_resistance: float
+    p_seizure_freedom_next_regimen: float
+    failed_adequate_regimens: int
+    top_factors: list[RiskFactor]
+    top_factors_seizure_freedom: list[RiskFactor]
+    contribution_scale: str
+    unknown_inputs: list[str]
+    model: str
+    model_version: str
+    calibration_note: str
+    notes: list[str]
+    evidence: list[str]
+
+
+# --- regimens and the transition to them -----------------------------------------------
+
+
+class ScheduleEntry(ResultModel):
+    weeks: str
+    daily_mg_per_kg: OmitIfNone[float] = None
+    daily_mg: float | None  # None for a mg/kg step when the weight is not known
+
+
+class ContinueStep(ResultModel):
+    drug: str
+    action: Literal["continue"] = "continue"
+    notes: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+
+
+class AddStep(ResultModel):
+    drug: str
+    action: Literal["add"] = "add"
+    schedule: list[ScheduleEntry] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    then: OmitIfNone[str] = None
+    target_daily_mg: OmitIfNone[list[float]] = None
+
+
+class WithdrawStep(ResultModel):
+    drug: str
+    action: Literal["withdraw"] = "withdraw"
+    notes: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+    taper_weeks: OmitIfNone[list[float]] = None  # None: no sourced taper
+    never_abrupt: bool
+    reason: OmitIfNone[str] = None
+
+
+TransitionStep = Annotated[ContinueStep | AddStep | WithdrawStep, Field(discriminator="action")]
+
+
+class InteractionChange(ResultModel):
+    """An interaction that ends as ``removed`` is withdrawn, and what to do about it."""
+
+    removed: str
+    affected: str
+    interaction: str
+    change: str
+    evidence: list[str]
+
+
+class TransitionPlan(ResultModel):
+    steps: list[TransitionStep]
+    interaction_changes: list[InteractionChange]
+    sequence: list[str]
+
+
+class Regimen(ResultModel):
+    drugs: list[str]
+    mechanisms: list[str]
+    score: float
+    rationale: list[str]
+    warnings: list[str]
+    evidence: list[str]
+    kind: str
+    transition: TransitionPlan
+
+
+class SafetyNote(ResultModel):
+    drug: str
+    topic: str
+    text: str
+    evidence: list[str]
+    evidence_level: EvidenceLevel
+
+
+# --- status epilepticus ----------------------------------------------------------------
+
+
+class PathwayDose(ResultModel):
+    """One acute dose for this patient: milligrams, a mg/kg rule, or both."""
+
+    route: str
+    dose_rule: OmitIfNone[str] = None
+    dose_mg: OmitIfNone[float] = None
+    weight_band: OmitIfNone[str] = None
+    repeat: OmitIfNone[str] = None
+    note: OmitIfNone[str] = None
+
+
+class PathwayOption(ResultModel):
+    drug: str
+    doses: list[PathwayDose]
+    flags: list[str]
+    evidence: list[str]
+    evidence_level: EvidenceLevel
+
+
+class PathwayExclusion(ResultModel):
+    drug: str
+    reasons: list[str]
+    evidence: list[str]
+
+
+class PathwayStage(ResultModel):
+    id: str
+    name: str
+    minutes: list[float]
+    instruction: str
+    options: list[PathwayOption]
+    excluded: list[PathwayExclusion]
+    evidence: list[str]
+
+
+class PathwayEvidenceNote(ResultModel):
+    id: str
+    text: str
+    evidence: list[str]
+    evidence_level: EvidenceLevel | None
+    contested: bool
+
+
+class StatusEpilepticusPathway(ResultModel):
+    stages: list[PathwayStage]
+    evidence_notes: list[PathwayEvidenceNote]
+    note: str
+
+
+# --- the whole -------------------------------------------------------------------------
+
+
+class Provenance(ResultModel):
+    advisor_version: str
+    knowledgebase_version: str
+    knowledgebase_sha256: str
+    model_version: str | None
+    generated_at: str
+
+
+class ConsultResult(ResultModel):
+    """Everything one consult says about one patient, and what produced it."""
+
+    patient_id: str | None
+    phenotypes: dict[str, PhenotypeEntry]
+    vcf_calls: dict[str, VcfCall]
+    flags: list[Flag]
+    doses: list[Dose]
+    dre: DreResult
+    risk: Risk | None
+    risk_note: str | None
+    regimens: list[Regimen]
+    safety_notes: list[SafetyNote]
+    status_epilepticus: StatusEpilepticusPathway | None
+    candidate_drugs: list[str]
+    provenance: Provenance
+    disclaimer: str
+    sources: dict[str, Source] = Field(default_factory=dict)  # every cited source, by id
+
+    @field_serializer("sources")
+    def _sources(self, sources: dict[str, Source], info: SerializationInfo) -> dict[str, Any]:
+        # a source's unknown fields (no PMID, no organisation, ...) are left out
+        return {sid: s.model_dump(mode=info.mode, exclude_none=True)
+                for sid, s in sources.items()}

@@ -1,0 +1,25 @@
+"""Presentation and ordering constants shared by the engine, the reports and the app.
+
+One home for the words and orders every surface uses, so that the Markdown report, the
+HTML report and the Streamlit pages cannot drift apart.
+"""
+
+from __future__ import annotations
+
+# The order a pharmacist acts on flags: most restrictive action first, then severity.
+ACTION_ORDER = {"avoid": 0, "reduce_dose": 1, "increase_dose": 2, "use_with_caution": 3,
+                "monitor": 4, "info": 5}
+SEVERITY_ORDER = {"high": 0, "moderate": 1, "low": 2}
+
+ACTION_LABEL = {"avoid": "AVOID", "reduce_dose": "Reduce dose", "increase_dose": "Increase dose",
+                "use_with_caution": "Use with caution", "monitor": "Monitor", "info": "Info"}
+STATUS_LABEL = {"drug_resistant": "Drug-resistant (ILAE 2010)",
+                "not_drug_resistant": "Not drug-resistant (sustained seizure freedom)",
+                "undetermined": "Undetermined"}
+SEVERITY_COLOUR = {"high": "red", "moderate": "orange", "low": "blue"}  # Streamlit badges
+
+DISCLAIMER = (
+    "Decision support for healthcare professionals. It does not replace clinical judgment: "
+    "check every recommendation against the patient's full clinical picture, current product "
+    "labels and local guidance. Pharmacogenomic evidence for ABCB1, CYP3A4/5 and GABA-A "
+    "variants is weak or contested and is shown for information only.")
