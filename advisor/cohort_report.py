@@ -12,7 +12,6 @@ import pandas as pd
 from advisor import __version__
 from advisor.cohort import Summary
 from advisor.knowledge import KnowledgeBase
-from advisor.vocabulary import DISCLAIMER
 
 
 def _chart(counts: dict[str, int], title: str) -> str:
@@ -52,7 +51,8 @@ def chart_data(summary: Summary) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]
 
 def write_report(summary: Summary, path: Path, kb: KnowledgeBase) -> None:
     """Write the summary page."""
-    parts = [f"<h1>Cohort pharmacogenomic screen</h1><p class='d'>{escape(DISCLAIMER)}</p>",
+    disclaimer = escape(kb.manifest.disclaimer)
+    parts = [f"<h1>Cohort pharmacogenomic screen</h1><p class='d'>{disclaimer}</p>",
              _table(["input samples", "processed", "rows with errors", "seconds"],
                     [[summary.input_samples, summary.processed, summary.error_rows,
                       f"{summary.seconds:.1f}"]])]

@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from advisor import __version__, status_epilepticus, transition
 from advisor.dosing import recommend_doses
 from advisor.dre import classify
-from advisor.frame import PatientFrame, frame_from_patients
+from advisor.frame import PatientFrame, frame_from_patients, with_candidates
 from advisor.genotype import column
-from advisor.inputs.patient import Patient, load_patient, validate_patient
+from advisor.inputs.patient import Patient, load_patient
 from advisor.knowledge import KnowledgeBase
 from advisor.regimens import suggest
 from advisor.result import (
@@ -30,7 +30,6 @@ from advisor.result import (
 from advisor.risk.predict import risk_block
 from advisor.rules import evaluate
 from advisor.schema import Source
-from advisor.vocabulary import DISCLAIMER
 
 
 def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, Any]:
@@ -107,8 +106,7 @@ def with_vcf_calls(kb: KnowledgeBase, patient: Patient, calls: VcfCalls | None =
     called, details = calls
     details = {k: {**d, "overridden": k in patient.genotypes} for k, d in details.items()}
     merged = {**called, **patient.genotypes}
-    return validate_patient(kb, {**patient.model_dump(exclude_none=True), "genotypes": merged}
-                            ), details
+    return patient.model_copy(update={"genotypes": merged}), details
 
 
 def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
@@ -121,8 +119,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     se = None
     if status_epilepticus.applies(patient, acute):
         se_drugs = status_epilepticus.pathway_drugs(kb)
-        se_patient = patient.model_copy(update={"candidate_drugs": se_drugs})
-        se_flags = evaluate(kb, frame_from_patients(kb, [se_patient]))
+        se_flags = evaluate(kb, with_candidates(kb, frame, se_drugs))
         se = status_epilepticus.pathway(kb, patient, se_flags[se_flags["drug"].isin(se_drugs)])
     dre = classify(kb, patient)
     candidates = frame.candidates.loc[frame.candidates["row"] == 0, "drug"].tolist()
@@ -164,7 +161,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
             model_version=risk.model_version if risk else None,
             generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         ),
-        disclaimer=DISCLAIMER,
+        disclaimer=kb.manifest.disclaimer,
     )
     result.sources = _cited(kb, result)
     return result

@@ -8,15 +8,16 @@ keyed by the row position, so every later stage is a vectorised join.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from advisor.genotype import Call, translate_table
+from advisor.genotype.table import calls_table
 from advisor.inputs.cohort import ERROR_COLUMNS, PAIR_COLUMNS, check_table
 from advisor.inputs.fields import CLINICAL_FIELDS
-from advisor.inputs.patient import Patient
+from advisor.inputs.patient import Patient, genotype_calls
 from advisor.knowledge import KnowledgeBase
 
 
@@ -83,7 +84,7 @@ def build_frame(
     kb: KnowledgeBase,
     *,
     ids: Sequence[str],
-    genotypes: pd.DataFrame,
+    genotypes: pd.DataFrame | None,
     seizure: pd.DataFrame,
     syndrome: pd.Series,
     age_years: pd.Series,
@@ -95,11 +96,14 @@ def build_frame(
     clinical: pd.DataFrame | None = None,
     failed_regimens: pd.Series | None = None,
     restrict_to: Sequence[str] | None = None,
+    translated: tuple[pd.DataFrame, dict[str, dict[str, Call]]] | None = None,
 ) -> PatientFrame:
     """Assemble a frame; candidates = spectrum fits + current ASMs + extra candidates.
 
     ``restrict_to`` (cohort screens) judges exactly those drugs for every row instead.
-    Clinical fields and failed regimens not given are unknown.
+    Clinical fields and failed regimens not given are unknown. ``translated`` (calls and
+    lookup, see :func:`~advisor.genotype.table.calls_table`) replaces translating
+    ``genotypes``.
     """
     n = len(ids)
     index = pd.RangeIndex(n)
@@ -108,7 +112,11 @@ def build_frame(
                                  for name in CLINICAL_FIELDS})
     if failed_regimens is None:
         failed_regimens = pd.Series(np.full(n, np.nan))
-    calls, errors, lookup = translate_table(kb, genotypes.set_axis(index))
+    if translated is not None:
+        (calls, lookup), errors = translated, pd.DataFrame(columns=["row", "field", "value",
+                                                                    "error"])
+    else:
+        calls, errors, lookup = translate_table(kb, genotypes.set_axis(index))
     if restrict_to is not None:
         rows = np.repeat(np.arange(n), len(restrict_to))
         candidates = _pairs(rows, list(restrict_to) * n)
@@ -129,13 +137,11 @@ def build_frame(
 
 
 def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> PatientFrame:
-    """A frame from validated patient files (the consult path)."""
+    """A frame from validated patient files (the consult path); genotypes translated during
+    validation are not translated again."""
     types = list(kb.vocabulary.seizure_types)
     seizure = pd.DataFrame([[t in p.seizure_types for t in types] for p in patients],
                            columns=types, dtype=bool)
-    keys = sorted({k for p in patients for k in p.genotypes})
-    genotypes = pd.DataFrame([[p.genotypes.get(k) for k in keys] for p in patients],
-                             columns=keys, dtype=object)
     threshold = kb.dre.definition.tolerated_exposure_months
     current, extra, tolerated = [], [], []
     for row, p in enumerate(patients):
@@ -151,7 +157,8 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
                             columns=list(CLINICAL_FIELDS)).astype(object)
     clinical = clinical.where(clinical.notna(), None)
     return build_frame(
-        kb, ids=[p.id or "" for p in patients], genotypes=genotypes, seizure=seizure,
+        kb, ids=[p.id or "" for p in patients], genotypes=None,
+        translated=calls_table([genotype_calls(kb, p) for p in patients]), seizure=seizure,
         syndrome=pd.Series([p.syndrome for p in patients], dtype=object),
         age_years=pd.Series([p.age_years for p in patients], dtype=float),
         weight_kg=pd.Series([p.weight_kg for p in patients], dtype=float),
@@ -202,3 +209,9 @@ def frame_from_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int =
                     else pd.DataFrame(columns=ERROR_COLUMNS))
     return frame, table_errors.sort_values(["row", "field"], kind="stable",
                                            ignore_index=True)
+
+
+def with_candidates(kb: KnowledgeBase, frame: PatientFrame, drugs: Sequence[str]) -> PatientFrame:
+    """The same patients judged for ``drugs`` only (e.g. a treatment pathway's drugs)."""
+    rows = np.repeat(np.arange(len(frame)), len(drugs))
+    return replace(frame, candidates=_unique_sorted(kb, _pairs(rows, list(drugs) * len(frame))))

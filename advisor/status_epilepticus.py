@@ -2,7 +2,7 @@
 
 Shown when the patient's seizure types include status epilepticus or a consult is run
 with ``--acute``. Options with an ``avoid`` flag are excluded (with the reason); other
-flags (e.g. a CYP2C9 maintenance adjustment after a fosphenytoin load) are attached.
+flags (e.g. a genotype-based maintenance adjustment after a fosphenytoin load) are attached.
 """
 
 from __future__ import annotations

@@ -17,9 +17,3 @@ STATUS_LABEL = {"drug_resistant": "Drug-resistant (ILAE 2010)",
                 "not_drug_resistant": "Not drug-resistant (sustained seizure freedom)",
                 "undetermined": "Undetermined"}
 SEVERITY_COLOUR = {"high": "red", "moderate": "orange", "low": "blue"}  # Streamlit badges
-
-DISCLAIMER = (
-    "Decision support for healthcare professionals. It does not replace clinical judgment: "
-    "check every recommendation against the patient's full clinical picture, current product "
-    "labels and local guidance. Pharmacogenomic evidence for ABCB1, CYP3A4/5 and GABA-A "
-    "variants is weak or contested and is shown for information only.")

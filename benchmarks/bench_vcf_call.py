@@ -21,10 +21,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from advisor.call_cli import render_calls  # noqa: E402
 from advisor.genotype.vcf import VcfCaller  # noqa: E402
 from advisor.genotype.vcf_read import GRCH38_LENGTHS, bare_contig  # noqa: E402
 from advisor.knowledge import KnowledgeBase, load_knowledgebase  # noqa: E402
+from advisor.report.calls import render_calls  # noqa: E402
 from tests.vcf_builder import bgzip, haplotype_base, tabix  # noqa: E402
 
 

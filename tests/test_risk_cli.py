@@ -8,8 +8,8 @@ import json
 import pandas as pd
 import pytest
 
+from advisor.cli.model import register
 from advisor.errors import InputError
-from advisor.risk.cli import register
 from advisor.risk.persist import load_model
 from tests.conftest import KB_DIR
 

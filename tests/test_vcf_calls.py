@@ -9,12 +9,13 @@ import json
 
 import pytest
 
-from advisor.call_cli import COLUMNS, register
+from advisor.cli.call import register
 from advisor.errors import InputError
 from advisor.genotype import translate
 from advisor.genotype.vcf import VcfCaller, genotypes_from_vcf
 from advisor.inputs.patient import validate_patient
 from advisor.knowledge import KnowledgeBase
+from advisor.report.calls import COLUMNS
 from tests.vcf_builder import VcfBuilder
 
 # Synthetic coordinates for tests only: the knowledge base lists no verified GRCh38 positions

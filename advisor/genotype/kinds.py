@@ -336,6 +336,13 @@ def kind_of(gene: Gene) -> GeneKind:
     return KINDS[gene.kind]
 
 
+def pickers(kb: KnowledgeBase) -> list[Picker]:
+    """A picker for every input key, grouped by gene kind in registry order."""
+    order = list(KINDS)
+    keys = sorted(kb.input_keys.items(), key=lambda kv: order.index(kb.genes[kv[1]].kind))
+    return [kind_of(kb.genes[symbol]).picker(kb.genes[symbol], key) for key, symbol in keys]
+
+
 def translate(kb: KnowledgeBase, key: str, raw: Any) -> Call:
     """Translate one value for an input key (gene, rsID or HLA allele)."""
     if key not in kb.input_keys:

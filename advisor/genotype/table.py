@@ -7,6 +7,7 @@ column is factorised so that every distinct value is translated once.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -98,3 +99,24 @@ def translate_table(
     errors_df = (pd.concat(errors, ignore_index=True) if errors
                  else pd.DataFrame(columns=ERROR_COLUMNS))
     return calls_df, errors_df, lookup
+
+
+def calls_table(rows: Sequence[Mapping[str, Call]]
+                ) -> tuple[pd.DataFrame, dict[str, dict[str, Call]]]:
+    """The ``calls`` columns and ``lookup`` of :func:`translate_table` from calls already
+    made (one mapping of input key -> Call per row; keys in sorted order)."""
+    keys = sorted({key for row in rows for key in row})
+    out: dict[str, np.ndarray] = {}
+    lookup: dict[str, dict[str, Call]] = {}
+    for key in keys:
+        calls = [row.get(key) for row in rows]
+        lookup[key] = {c.display: c for c in calls if c is not None}
+        for field in FIELDS:
+            numeric = field == "activity_score"
+            missing = np.nan if numeric else None
+            values = [missing if c is None or getattr(c, field) is None else getattr(c, field)
+                      for c in calls]
+            out[column(key, field)] = np.array(values, dtype=float if numeric else object)
+    index = pd.RangeIndex(len(rows))
+    return pd.DataFrame({k: pd.Series(v, dtype=v.dtype, index=index)
+                         for k, v in out.items()}, index=index), lookup

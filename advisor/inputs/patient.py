@@ -7,14 +7,15 @@ drug names, synonyms and brand names resolve to the canonical knowledge-base nam
 from __future__ import annotations
 
 import difflib
+import json
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from advisor.errors import InputError
-from advisor.genotype import GenotypeError, translate
+from advisor.genotype import Call, GenotypeError, translate
 from advisor.inputs.fields import (
     CLINICAL_FIELDS,
     ETIOLOGIES,
@@ -81,6 +82,9 @@ class Patient(_Strict):
         PATIENT_FIELDS, "longest_pretreatment_interval_days")
     vcf: str | None = None
     sample: str | None = None
+    # Translations made by validate_patient, with the value each was made from (so a copy
+    # with other genotypes is never read with stale calls): key -> (value, Call).
+    _translated: dict[str, tuple[str, Call]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -142,12 +146,7 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
     if patient.syndrome is not None and patient.syndrome not in vocab.syndromes:
         raise InputError("syndrome", patient.syndrome, "unknown syndrome" + _suggest(
             patient.syndrome, list(vocab.syndromes)))
-    for key, value in patient.genotypes.items():
-        try:
-            translate(kb, key, value)
-        except GenotypeError as exc:
-            raise InputError(f"genotypes.{key}", value, str(exc).split(": ", 1)[-1] + (
-                _suggest(key, list(kb.input_keys)) if key not in kb.input_keys else "")) from None
+    genotype_calls(kb, patient)  # kept with the patient (and its copies) for the frame
     history = []
     for i, trial in enumerate(patient.medication_history):
         drug = _resolve(kb, f"medication_history.{i}.drug", [trial.drug], asm_only=True)[0]
@@ -164,6 +163,30 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
         "candidate_drugs": _resolve(kb, "candidate_drugs", patient.candidate_drugs,
                                     asm_only=True),
     })
+
+
+def _as_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def genotype_calls(kb: KnowledgeBase, patient: Patient) -> dict[str, Call]:
+    """The patient's genotypes translated, each value once: a translation made earlier for
+    the same value is reused. A value that cannot be translated is an InputError naming
+    ``genotypes.<key>``."""
+    done = patient._translated
+    calls: dict[str, Call] = {}
+    for key, value in patient.genotypes.items():
+        seen = done.get(key)
+        if seen is not None and seen[0] == _as_key(value):
+            calls[key] = seen[1]
+            continue
+        try:
+            calls[key] = translate(kb, key, value)
+        except GenotypeError as exc:
+            raise InputError(f"genotypes.{key}", value, str(exc).split(": ", 1)[-1] + (
+                _suggest(key, list(kb.input_keys)) if key not in kb.input_keys else "")) from None
+        done[key] = (_as_key(value), calls[key])
+    return calls
 
 
 def parse_patient_text(kb: KnowledgeBase, text: str | bytes, name: str = "patient") -> Patient:

@@ -89,6 +89,7 @@ class Manifest(Strict):
     reviewed: date
     description: str
     genome_build: Literal["GRCh38"]
+    disclaimer: str  # shown on every report and screen
 
 
 class Vocabulary(Strict):

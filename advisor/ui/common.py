@@ -6,7 +6,7 @@ import streamlit as st
 
 from advisor.knowledge import KnowledgeBase, load_knowledgebase
 from advisor.result import Flag
-from advisor.vocabulary import ACTION_LABEL, DISCLAIMER, SEVERITY_COLOUR
+from advisor.vocabulary import ACTION_LABEL, SEVERITY_COLOUR
 
 
 @st.cache_resource(show_spinner="Loading the knowledge base...")
@@ -16,7 +16,7 @@ def knowledge_base() -> KnowledgeBase:
 
 
 def disclaimer() -> None:
-    st.warning(DISCLAIMER, icon=":material/info:")
+    st.warning(knowledge_base().manifest.disclaimer, icon=":material/info:")
 
 
 def source_link(kb: KnowledgeBase, sid: str) -> str:

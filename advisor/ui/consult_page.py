@@ -10,6 +10,7 @@ import streamlit as st
 
 from advisor.consult import consult
 from advisor.errors import InputError
+from advisor.genotype.kinds import pickers
 from advisor.genotype.vcf_cohort import genotypes_from_upload
 from advisor.inputs.patient import Outcome, parse_patient_text, validate_patient
 from advisor.report import render as render_report
@@ -24,31 +25,17 @@ OUTCOMES = list(Outcome.__args__)
 def _genotype_pickers(kb) -> dict[str, Any]:
     """Pickers limited to the alleles and values the knowledge base knows."""
     genotypes: dict[str, Any] = {}
-    kinds = ("star_allele", "hla", "snp", "variant_effect")
-    keys = sorted(kb.input_keys.items(), key=lambda kv: kinds.index(kb.genes[kv[1]].kind))
     cols = st.columns(4)
-    for i, (key, symbol) in enumerate(keys):
-        gene = kb.genes[symbol]
+    for i, picker in enumerate(pickers(kb)):
+        key, options = picker.key, [NOT_TESTED, *picker.options]
         with cols[i % 4]:
-            if gene.kind == "star_allele":
-                names = [NOT_TESTED, *(a.name for a in gene.alleles)]
-                a = st.selectbox(f"{key} allele 1", names, key=f"g_{key}_1")
-                b = st.selectbox(f"{key} allele 2", names, key=f"g_{key}_2")
+            if picker.pair:
+                a = st.selectbox(f"{picker.label} allele 1", options, key=f"g_{key}_1")
+                b = st.selectbox(f"{picker.label} allele 2", options, key=f"g_{key}_2")
                 if a != NOT_TESTED and b != NOT_TESTED:
                     genotypes[key] = f"{a}/{b}"
-            elif gene.kind == "snp":
-                options = [NOT_TESTED, *(g.genotype for g in gene.genotypes if g.variant == key)]
-                value = st.selectbox(f"{key} ({symbol}, coding strand)", options, key=f"g_{key}")
-                if value != NOT_TESTED:
-                    genotypes[key] = value
-            elif gene.kind == "hla":
-                value = st.selectbox(key, [NOT_TESTED, *gene.values], key=f"g_{key}")
-                if value != NOT_TESTED:
-                    genotypes[key] = value
             else:
-                options = [NOT_TESTED, *(c.name for c in gene.effect_classes),
-                           *(v.variant for v in gene.known_variants)]
-                value = st.selectbox(key, options, key=f"g_{key}")
+                value = st.selectbox(picker.label, options, key=f"g_{key}")
                 if value != NOT_TESTED:
                     genotypes[key] = value
     return genotypes

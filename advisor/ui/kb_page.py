@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from advisor.genotype import kind_of
 from advisor.ui.common import evidence, knowledge_base
 
 
@@ -44,21 +45,9 @@ def render() -> None:
         g = kb.genes[symbol]
         st.markdown(f"**{g.symbol}**: {g.name} ({g.chromosome}, {g.strand} strand)")
         evidence(kb, g.evidence.sources, g.evidence.level, g.evidence.contested)
-        if g.kind == "star_allele":
-            st.dataframe(pd.DataFrame([{"allele": a.name, "function": a.function,
-                                        "activity value": a.activity_value,
-                                        "defining": ", ".join(f"{k}:{v}" for k, v in
-                                                              a.defining.items())}
-                                       for a in g.alleles]), hide_index=True)
-        elif g.kind == "snp":
-            st.dataframe(pd.DataFrame([{"variant": x.variant, "genotype": x.genotype,
-                                        "phenotype": x.phenotype} for x in g.genotypes]),
-                         hide_index=True)
-        elif g.kind == "variant_effect":
-            st.dataframe(pd.DataFrame([{"variant": v.variant, "effect": v.effect,
-                                        "phenotype": v.phenotype,
-                                        "sources": ", ".join(v.evidence.sources)}
-                                       for v in g.known_variants]), hide_index=True)
+        rows = kind_of(g).table(g)
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True)
     with rules:
         st.dataframe(pd.DataFrame([{
             "id": r.id, "category": c, "action": r.then.action, "severity": r.then.severity,

@@ -1,53 +1,26 @@
-"""``advisor call VCF [VCF ...]``: star-allele diplotypes and variant genotypes from GRCh38 VCFs.
+"""VCF calls (:meth:`advisor.genotype.vcf.VcfCaller.call`) as text.
 
 Formats: ``json`` (``{"calls": [...]}``, one object per file, sample and call key), ``tsv``
 (one row per call) and ``pharmcat`` (PharmCAT's outside-call TSV for one sample:
-``GENE<TAB>diplotype<TAB>phenotype<TAB>activityScore``, star-allele genes only, so that a lab
+``GENE<TAB>diplotype<TAB>phenotype<TAB>activityScore``, metabolizer genes only, so that a lab
 can cross-check our calls with PharmCAT's).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from advisor.errors import InputError
-from advisor.genotype.vcf import CALL_FIELDS, VcfCaller
-from advisor.knowledge import KnowledgeBase, load_knowledgebase
+from advisor.genotype import kind_of
+from advisor.genotype.callers import CALL_FIELDS
+
+if TYPE_CHECKING:
+    from advisor.knowledge import KnowledgeBase
 
 COLUMNS = ["file", "sample", *CALL_FIELDS]
-
-
-def register(subparsers: Any) -> argparse.ArgumentParser:
-    """Add the ``call`` command to the ``advisor`` sub-command parsers."""
-    parser = subparsers.add_parser(
-        "call", help="call star-allele diplotypes and variant genotypes from GRCh38 VCFs")
-    parser.add_argument("vcf", nargs="+",
-                        help="VCF file(s): plain, gzip or bgzip (a tabix index is used if present)")
-    parser.add_argument("--sample", help="call only this sample")
-    parser.add_argument("--format", choices=["json", "tsv", "pharmcat"], default="json")
-    parser.add_argument("--out", help="write here instead of standard output")
-    parser.add_argument("--kb", help="knowledge-base folder (default: the bundled one)")
-    parser.set_defaults(func=run)
-    return parser
-
-
-def run(args: argparse.Namespace) -> int:
-    """Call every VCF and write the calls in the chosen format."""
-    kb = load_knowledgebase(args.kb)
-    caller = VcfCaller(kb)
-    frame = pd.concat([caller.call(path, args.sample) for path in args.vcf], ignore_index=True)
-    text = render_calls(kb, frame, args.format)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
-    return 0
 
 
 def render_calls(kb: KnowledgeBase, frame: pd.DataFrame, fmt: str) -> str:
@@ -83,7 +56,7 @@ def _pharmcat(kb: KnowledgeBase, frame: pd.DataFrame) -> str:
     file, sample = pairs.iloc[0]
     lines = [f"# advisor call: {file}, sample {sample}"]
     for row in frame.to_dict("records"):
-        if kb.genes[row["gene"]].kind != "star_allele":
+        if not kind_of(kb.genes[row["gene"]]).metabolizer:
             continue
         if row["status"] == "no_call":
             lines.append(f"# {row['gene']}: no call ({row['message']})")
