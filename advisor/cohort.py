@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import InputError
-from advisor.frame import PatientFrame, frame_from_table
+from advisor.frame import PatientFrame, frame_from_table, with_candidates
 from advisor.genotype import column, kind_of
 from advisor.inputs.cohort import ERROR_COLUMNS, check_columns
 from advisor.inputs.tables import read_chunks, table_kind
@@ -37,7 +37,16 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
     frame, errors = frame_from_table(kb, chunk, first_row=start_row + 1, restrict_to=drugs)
     bad = np.zeros(len(chunk), dtype=bool)
     bad[errors["row"].to_numpy(dtype=np.int64) - start_row - 1] = True
-    flags = evaluate(kb, frame)
+    if drugs is None:  # judged drugs, and whatever any other ASM must be avoided for
+        flags = evaluate(kb, with_candidates(kb, frame, list(kb.drugs)))
+        n = len(kb.drug_index) + 1
+        pairs = pd.concat([frame.candidates, frame.current])
+        judged = pairs["row"].to_numpy(dtype=np.int64) * n + kb.drug_index.get_indexer(
+            pd.Index(pairs["drug"].to_numpy(dtype=object), dtype=object))
+        pair = flags["row"].to_numpy(dtype=np.int64) * n + flags["drug"].cat.codes.to_numpy()
+        flags = flags[np.isin(pair, judged) | (flags["action"] == "avoid").to_numpy()]
+    else:
+        flags = evaluate(kb, frame)
     flags = flags[~bad[flags["row"].to_numpy(dtype=np.int64)]]
     return _results(frame, flags, ~bad, genotype_keys), errors
 

@@ -19,6 +19,7 @@ from advisor.inputs.patient import Patient, load_patient
 from advisor.knowledge import KnowledgeBase
 from advisor.regimens import suggest
 from advisor.result import (
+    Advice,
     ConsultResult,
     Flag,
     PhenotypeEntry,
@@ -28,7 +29,7 @@ from advisor.result import (
     VcfCall,
 )
 from advisor.risk.predict import risk_block
-from advisor.rules import evaluate
+from advisor.rules import evaluate, row_mask
 from advisor.schema import Source
 
 
@@ -50,15 +51,33 @@ def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, An
     return out
 
 
-def _flags(flags: pd.DataFrame) -> list[Flag]:
-    records = []
+def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str]) -> list[Flag]:
+    """Flags as result models: the patient's current drugs first, then candidates, then the
+    other drugs to avoid (their non-avoid flags are dropped)."""
+    groups: dict[str, list[Flag]] = {"current": [], "candidate": [], "other": []}
     for f in flags.drop(columns="row").to_dict("records"):
+        relevance = ("current" if f["drug"] in current else
+                     "candidate" if f["drug"] in candidates else "other")
+        if relevance == "other" and f["action"] != "avoid":
+            continue
         other = f.pop("interacting_drug")
         f.update(evidence=f["evidence"].split(";"), contested=bool(f["contested"]),
                  interacting_drug=other if isinstance(other, str) else None,
-                 gene=f["gene"] if isinstance(f["gene"], str) else None)
-        records.append(Flag(**f))
-    return records
+                 gene=f["gene"] if isinstance(f["gene"], str) else None, relevance=relevance)
+        groups[relevance].append(Flag(**f))
+    return [*groups["current"], *groups["candidate"], *groups["other"]]
+
+
+def _advice(kb: KnowledgeBase, frame: PatientFrame, row: int) -> list[Advice]:
+    """The knowledge base's patient-level advice whose conditions hold for this row."""
+    out = []
+    for item in kb.advice:
+        if all(row_mask(frame, cond)[row] for cond in item.when):
+            out.append(Advice(id=item.id, topic=item.topic, text=item.text,
+                              evidence=list(item.evidence.sources),
+                              evidence_level=item.evidence.level,
+                              contested=item.evidence.contested))
+    return out
 
 
 def _evidence_ids(obj: Any) -> Iterator[str]:
@@ -115,14 +134,17 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     explicit = set(patient.genotypes)
     patient, vcf_calls = with_vcf_calls(kb, patient, vcf_calls, base_dir)
     frame = frame_from_patients(kb, [patient])
-    flags = evaluate(kb, frame)
+    candidates = frame.candidates.loc[frame.candidates["row"] == 0, "drug"].tolist()
+    # every ASM is judged, so that whatever the patient must avoid is reported pre-emptively
+    everything = evaluate(kb, with_candidates(kb, frame, [*candidates, *(
+        d for d in kb.drugs if d not in candidates)]))
+    flags = everything[everything["drug"].isin(candidates)]
     se = None
     if status_epilepticus.applies(patient, acute):
         se_drugs = status_epilepticus.pathway_drugs(kb)
         se_flags = evaluate(kb, with_candidates(kb, frame, se_drugs))
         se = status_epilepticus.pathway(kb, patient, se_flags[se_flags["drug"].isin(se_drugs)])
-    dre = classify(kb, patient)
-    candidates = frame.candidates.loc[frame.candidates["row"] == 0, "drug"].tolist()
+    dre = classify(kb, patient, frame)
     note = None
     if dre.status == "drug_resistant":
         note = ("Drug-resistant epilepsy: consider early rational polytherapy (distinct "
@@ -133,7 +155,10 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     if note is None and risk and risk.p_drug_resistance >= threshold:
         note = (f"Estimated risk of drug resistance {risk.p_drug_resistance:.0%} (model, "
                 "literature-calibrated): consider early referral and rational polytherapy.")
-    regimens = suggest(kb, patient, flags, candidates, polytherapy_note=note)
+    doses = recommend_doses(kb, frame, flags, 0)
+    regimens = suggest(kb, patient, flags, candidates,
+                       dose_status={d.drug: d.status for d in doses},
+                       drug_resistant=dre.status == "drug_resistant", polytherapy_note=note)
     involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
                                    *(d for r in regimens for d in r.drugs)]))
     by_drug = transition.flags_by_drug(flags)
@@ -143,8 +168,8 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
                                         source="genotypes" if key in explicit else "vcf")
                     for key, entry in phenotypes(kb, frame, 0).items()},
         vcf_calls={key: VcfCall(**details) for key, details in vcf_calls.items()},
-        flags=_flags(flags),
-        doses=recommend_doses(kb, frame, flags, 0),
+        flags=_flags(everything, set(patient.current_medications), set(candidates)),
+        doses=doses,
         dre=dre,
         risk=risk,
         risk_note=risk_note,
@@ -152,6 +177,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
                                                                     by_drug))
                   for r in regimens],
         safety_notes=transition.safety_notes(kb, patient, involved),
+        advice=_advice(kb, frame, 0),
         status_epilepticus=se,
         candidate_drugs=candidates,
         provenance=Provenance(

@@ -1,22 +1,36 @@
-"""Dose recommendations: standard range x genotype adjustments x interaction adjustments.
+"""Dose recommendations from the labelled dose bands of each drug.
 
-Each adjustment comes from a fired rule (``then.dose``) or an interaction whose
-perpetrator the patient already takes (``dose``); each is listed in ``basis`` with its
-source. ``adjustment_percent`` is the net change of the range midpoint.
+For one patient and one drug:
+
+1. the **band**: the drug's maintenance bands for the patient's age (and weight), for an
+   indication the patient has, and for the co-medication the patient takes (a band tied to
+   co-medication, e.g. lamotrigine with valproate, wins over a general one; a band for the
+   patient's syndrome over one for a seizure type over "all"). The *standard* range is the
+   band without co-medication; a group the label gives no dose for gets no number;
+2. **adjustments** from fired genotype rules and interactions (``then.dose`` / ``dose``):
+   a percentage of the patient's own range, a cap, a start dose;
+3. **kidney and liver**: the label's statement for the patient's clearance or Child-Pugh
+   class (raised as organ_function flags by :mod:`advisor.rules`): a replacement range, a
+   percentage, a cap; a statement the label makes only for other ages gives no number;
+4. **caps**: the result never exceeds the band's or any statement's maximum.
+
+Each step is listed in ``basis`` with its source; ``adjustment_percent`` is the net change
+of the range midpoint against the standard range.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from advisor.frame import PatientFrame
 from advisor.knowledge import KnowledgeBase
 from advisor.result import Dose
-from advisor.schema import DoseChange, Drug, Evidence
-
-ADULT_AGE_YEARS = 18
+from advisor.rules import covered, hepatic_match, renal_match
+from advisor.schema import Band, DoseBand, DoseChange, Drug, Evidence, NoDose, OrganBand
 
 
 def _r(x: float) -> float:
@@ -27,91 +41,265 @@ def _cite(evidence: Evidence) -> str:
     return f"[{', '.join(evidence.sources)}; evidence {evidence.level}]"
 
 
-def doses_as_child(drug: Drug, age: float | None) -> bool:
-    """A minor within (or below) the drug's labelled paediatric age band; older minors
-    take the adult dose."""
-    if age is None or age >= ADULT_AGE_YEARS:
-        return False
-    ped = drug.dosing.pediatric_daily_mg_per_kg
-    return not (ped and ped.age_years and age > ped.age_years.hi)
+def _age_text(band: Band) -> str:
+    if (band.hi is not None and band.hi <= 2) or (band.lo is not None and 0 < band.lo < 2):
+        months = Band.model_validate({"from": None if band.lo is None else round(band.lo * 12),
+                                      "before": None if band.hi is None
+                                      else round(band.hi * 12)})
+        return months.text("months")
+    return band.text("years")
 
 
-def standard_range(drug: Drug, age: float | None, weight: float | None,
-                   ) -> tuple[list[float] | None, str, Evidence | None]:
-    """The standard daily maintenance range for this patient, how it was chosen, and why."""
-    dosing = drug.dosing
-    if dosing.weight_bands:
-        if weight is None:
-            return None, "weight-banded dosing: give weight_kg to see the range", None
-        for band in dosing.weight_bands:
-            if band.min_kg <= weight and (band.max_kg is None or weight <= band.max_kg):
-                label = f"{band.min_kg:g}-{band.max_kg:g} kg" if band.max_kg else (
-                    f">{band.min_kg:g} kg")
-                return band.range.as_list(), f"standard range for body weight {label}", (
-                    band.evidence)
-    child = doses_as_child(drug, age)
-    ped = dosing.pediatric_daily_mg_per_kg
-    if child and ped and ped.age_years and age < ped.age_years.lo:
-        return None, (f"no sourced dose below age {ped.age_years.lo:g} years: use the "
-                      "product label"), None
-    if child and ped:
-        if weight is None:
-            return None, "paediatric mg/kg dosing: give weight_kg to see the range", None
-        cap = dosing.pediatric_max_daily_mg or dosing.adult_max_daily_mg
-        lo, hi = ped.range.lo * weight, ped.range.hi * weight
-        if cap:
-            lo, hi = min(lo, cap.value), min(hi, cap.value)
-        note = f"paediatric {ped.range.lo:g}-{ped.range.hi:g} mg/kg/day x {weight:g} kg"
-        return [_r(lo), _r(hi)], note + (f", capped at {cap.value:g} mg/day" if cap else ""), (
-            ped.evidence)
-    if child:
-        return None, "no sourced paediatric dose in the knowledge base: use the product label", (
-            None)
-    if dosing.adult_maintenance_daily_mg is None:
-        return None, "no maintenance dose in the knowledge base (acute or rescue use)", None
-    note = "standard adult maintenance range" + ("" if age is not None else
-                                                  " (age not given: adult range shown)")
-    return dosing.adult_maintenance_daily_mg.range.as_list(), note, (
-        dosing.adult_maintenance_daily_mg.evidence)
+@dataclass
+class _Row:
+    """The frame's row seen as one patient."""
+
+    frame: PatientFrame
+    row: int
+
+    @property
+    def rows(self) -> np.ndarray:
+        return np.array([self.row])
+
+    def value(self, name: str) -> Any:
+        v = self.frame.context[name].iloc[self.row]
+        return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+
+    def fits(self, band: DoseBand | NoDose | OrganBand, *, comedication: bool = True) -> bool:
+        taking = getattr(band, "when_taking", [])
+        also = getattr(band, "when_also_taking", [])
+        without = getattr(band, "when_not_taking", [])
+        return bool(covered(self.frame, self.rows, age=band.age_years, weight=band.weight_kg,
+                            indication=band.indication,
+                            when_taking=taking if comedication else (),
+                            when_also_taking=also if comedication else (),
+                            when_not_taking=without if comedication else ())[0])
 
 
-def _apply(changes: list[tuple[DoseChange, str, Evidence]], standard: list[float] | None,
-           dose: Dose) -> None:
-    if standard is None:
-        for _, why, ev in changes:
-            dose.basis.append(f"{why} {_cite(ev)} (not applied: no standard range)")
-        return
-    lo, hi = standard
-    overrides = [(c, why, ev) for c, why, ev in changes if c.range_daily_mg is not None]
-    if overrides:
-        change, why, ev = min(overrides, key=lambda o: o[0].range_daily_mg.hi)
-        lo, hi = change.range_daily_mg.lo, change.range_daily_mg.hi
-        dose.basis.append(f"{why}: range {lo:g}-{hi:g} mg/day {_cite(ev)}")
-        if len(overrides) > 1:
-            dose.basis.append("several interactions set a range; the lowest is shown")
-    factor = 1.0
-    for change, why, ev in changes:
+def _specificity(band: DoseBand) -> tuple[int, int]:
+    """Co-medication bands first, then syndrome, seizure-type and general indications."""
+    comed = 0 if band.when_taking or band.when_also_taking else 1
+    if band.indication == "all":
+        return comed, 2
+    return comed, 0 if band.indication.syndromes else 1
+
+
+def select_band(drug: Drug, patient: _Row, *, comedication: bool) -> DoseBand | None:
+    """The labelled band for this patient (with co-medication bands, or without them)."""
+    bands = [b for b in drug.dosing.maintenance
+             if (comedication or not (b.when_taking or b.when_also_taking))
+             and patient.fits(b, comedication=comedication)]
+    return min(bands, key=_specificity) if bands else None
+
+
+def _needs_weight(drug: Drug, patient: _Row) -> bool:
+    """A band would fit but needs the patient's weight (mg/kg or a weight band)."""
+    age = patient.value("age_years")
+    return any(b.age_years.contains(age) and (b.weight_kg or b.daily_mg_per_kg)
+               for b in drug.dosing.maintenance)
+
+
+def _range(band: DoseBand | OrganBand, weight: float | None) -> tuple[float, float] | None:
+    if band.daily_mg is not None:
+        return band.daily_mg.lo, band.daily_mg.hi
+    if band.daily_mg_per_kg is not None and weight is not None:
+        return band.daily_mg_per_kg.lo * weight, band.daily_mg_per_kg.hi * weight
+    return None
+
+
+def _cap(band: DoseBand | OrganBand, weight: float | None) -> float | None:
+    caps = [band.max_daily_mg] if band.max_daily_mg is not None else []
+    if band.max_daily_mg_per_kg is not None and weight is not None:
+        caps.append(band.max_daily_mg_per_kg * weight)
+    return min(caps) if caps else None
+
+
+def _start(band: DoseBand | OrganBand, weight: float | None) -> float | None:
+    if band.start_daily_mg is not None:
+        return band.start_daily_mg
+    if band.start_daily_mg_per_kg is not None and weight is not None:
+        return _r(band.start_daily_mg_per_kg * weight)
+    return None
+
+
+def describe(band: DoseBand, kb: KnowledgeBase) -> str:
+    """Who a band is for, in words."""
+    parts = [_age_text(band.age_years)]
+    if band.weight_kg is not None:
+        parts.append(band.weight_kg.text("kg"))
+    if band.indication != "all":
+        names = [kb.vocabulary.syndromes[s] for s in band.indication.syndromes] + [
+            kb.vocabulary.seizure_types[t].lower() for t in band.indication.seizure_types]
+        parts.append("for " + ", ".join(names))
+    if band.when_taking:
+        parts.append("with " + " or ".join(band.when_taking))
+    if band.when_also_taking:
+        parts.append("and " + " or ".join(band.when_also_taking))
+    if band.when_not_taking:
+        parts.append("without " + ", ".join(band.when_not_taking))
+    return ", ".join(parts)
+
+
+class _Builder:
+    """One drug's dose for one patient, built step by step."""
+
+    def __init__(self, kb: KnowledgeBase, drug: Drug, patient: _Row):
+        self.kb, self.drug, self.patient = kb, drug, patient
+        self.weight = patient.value("weight_kg")
+        self.dose = Dose(drug=drug.name, standard_daily_mg=None, recommended_daily_mg=None,
+                         adjustment_percent=None)
+        self.lo = self.hi = None
+        self.caps: list[tuple[float, str]] = []
+
+    def cite(self, evidence: Evidence) -> None:
+        self.dose.evidence += evidence.sources
+
+    def stop(self, status: str, why: str, evidence: Evidence | None = None) -> Dose:
+        """No recommended number: say why first."""
+        self.dose.status = status
+        self.dose.recommended_daily_mg = None
+        self.dose.adjustment_percent = None
+        self.dose.basis.insert(0, why)
+        if evidence is not None:
+            self.cite(evidence)
+        self.dose.evidence = list(dict.fromkeys(self.dose.evidence))
+        return self.dose
+
+    def no_band(self) -> Dose:
+        p, drug = self.patient, self.drug
+        if not drug.dosing.maintenance:
+            return self.stop("no_maintenance", "no maintenance dose in the knowledge base: "
+                             "this drug is given for acute or rescue use only")
+        if p.value("age_years") is None:
+            return self.stop("needs_input", "age not given: labelled doses depend on age; "
+                             "give age_years to see a dose")
+        if self.weight is None and _needs_weight(drug, p):
+            return self.stop("needs_input", "weight not given: the labelled dose for this "
+                             "age is by body weight; give weight_kg to see a dose")
+        for group in drug.dosing.no_dose:
+            if p.fits(group):
+                return self.stop("no_labelled_dose", f"no labelled dose for this patient: "
+                                 f"{group.note} {_cite(group.evidence)}", group.evidence)
+        return self.stop("no_labelled_dose", "no labelled maintenance dose in the knowledge "
+                         "base for this patient's age, weight and indication: do not "
+                         "extrapolate from another group; use specialist advice and the "
+                         "current product label")
+
+    def band(self) -> bool:
+        """Set the standard and starting recommended range; False when there is none."""
+        standard = select_band(self.drug, self.patient, comedication=False)
+        chosen = select_band(self.drug, self.patient, comedication=True)
+        if chosen is None:
+            return False
+        if standard is not None and (rng := _range(standard, self.weight)):
+            cap = _cap(standard, self.weight)
+            self.dose.standard_daily_mg = [_r(min(v, cap)) if cap else _r(v) for v in rng]
+        rng = _range(chosen, self.weight)
+        if rng is None:
+            return False
+        self.lo, self.hi = rng
+        how = describe(chosen, self.kb)
+        self.dose.band = how
+        per_kg = (f" ({chosen.daily_mg_per_kg.lo:g}-{chosen.daily_mg_per_kg.hi:g} mg/kg/day x "
+                  f"{self.weight:g} kg)" if chosen.daily_mg_per_kg is not None else "")
+        self.dose.basis.append(f"labelled dose, {how}{per_kg} {_cite(chosen.evidence)}")
+        self.cite(chosen.evidence)
+        if (cap := _cap(chosen, self.weight)) is not None:
+            self.caps.append((cap, "labelled maximum"))
+        self.dose.start_daily_mg = _start(chosen, self.weight)
+        return True
+
+    def change(self, change: DoseChange, why: str, evidence: Evidence) -> None:
+        self.cite(evidence)
         if change.percent is not None:
-            factor *= 1 + change.percent / 100
-            dose.basis.append(f"{why}: {change.percent:+g}% of maintenance {_cite(ev)}")
+            self.lo, self.hi = (v * (1 + change.percent / 100) for v in (self.lo, self.hi))
+            self.dose.basis.append(f"{why}: {change.percent:+g}% of maintenance "
+                                   f"{_cite(evidence)}")
         if change.start_daily_mg is not None:
-            dose.start_daily_mg = min(dose.start_daily_mg or change.start_daily_mg,
-                                      change.start_daily_mg)
-            dose.basis.append(f"{why}: start at {change.start_daily_mg:g} mg/day {_cite(ev)}")
+            self.set_start(change.start_daily_mg)
+            self.dose.basis.append(f"{why}: start at {change.start_daily_mg:g} mg/day "
+                                   f"{_cite(evidence)}")
         if change.max_daily_mg is not None:
-            dose.max_daily_mg = min(dose.max_daily_mg or change.max_daily_mg,
-                                    change.max_daily_mg)
-            dose.basis.append(f"{why}: at most {change.max_daily_mg:g} mg/day {_cite(ev)}")
+            self.caps.append((change.max_daily_mg, why))
+            self.dose.basis.append(f"{why}: at most {change.max_daily_mg:g} mg/day "
+                                   f"{_cite(evidence)}")
         if change.note:
-            dose.basis.append(change.note)
-        if change.range_daily_mg is None and change.percent is None and not (
-                change.start_daily_mg or change.max_daily_mg or change.note):
-            dose.basis.append(f"{why} {_cite(ev)}")
-    lo, hi = lo * factor, hi * factor
-    if dose.max_daily_mg is not None:
-        lo, hi = min(lo, dose.max_daily_mg), min(hi, dose.max_daily_mg)
-    dose.recommended_daily_mg = [_r(lo), _r(hi)]
-    dose.adjustment_percent = _r(((lo + hi) / (standard[0] + standard[1]) - 1) * 100)
+            self.dose.basis.append(change.note)
+
+    def set_start(self, start: float) -> None:
+        current = self.dose.start_daily_mg
+        self.dose.start_daily_mg = start if current is None else min(current, start)
+
+    def organ(self, band: OrganBand, organ: str) -> bool:
+        """Apply a fitting renal or hepatic statement; False when it leaves no number."""
+        self.cite(band.evidence)
+        what = f"{organ} statement ({band.action.replace('_', ' ')})"
+        if getattr(band, "impairment", None) and (
+                band.daily_mg or band.daily_mg_per_kg or band.percent or band.max_daily_mg):
+            self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
+            return False  # a category without clearance limits: no automatic number
+        if band.action == "avoid":
+            self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
+            return False
+        rng = _range(band, self.weight)
+        if rng is not None:
+            self.lo, self.hi = rng
+        if band.percent is not None:
+            self.lo, self.hi = (v * (1 + band.percent / 100) for v in (self.lo, self.hi))
+        if (cap := _cap(band, self.weight)) is not None:
+            self.caps.append((cap, f"{organ} maximum"))
+        if (start := _start(band, self.weight)) is not None:
+            self.set_start(start)
+        self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
+        return True
+
+    def finish(self) -> Dose:
+        dose = self.dose
+        if self.caps:
+            cap, why = min(self.caps)
+            dose.max_daily_mg = _r(cap)
+            if self.hi > cap + 1e-9:
+                dose.basis.append(f"capped at {cap:g} mg/day ({why})")
+            self.lo, self.hi = min(self.lo, cap), min(self.hi, cap)
+        dose.recommended_daily_mg = [_r(self.lo), _r(self.hi)]
+        if dose.standard_daily_mg:
+            lo, hi = dose.standard_daily_mg
+            dose.adjustment_percent = _r(((self.lo + self.hi) / (lo + hi) - 1) * 100)
+        dose.status = "dosed"
+        dose.evidence = list(dict.fromkeys(dose.evidence))
+        return dose
+
+
+def _organ_gaps(drug: Drug, patient: _Row, applied: set[str]) -> list[str]:
+    """Why a reduced kidney or liver function leaves this patient without a sourced number:
+    the label has a statement for this function, but only for other ages."""
+    gaps = []
+    for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
+                                ("hepatic", drug.dosing.hepatic, hepatic_match)):
+        here = [b for b in bands if match(patient.frame, patient.rows, b)[0]
+                and b.action in ("reduce_dose", "avoid")]
+        if here and not any(f"{organ}:{id(b)}" in applied for b in here):
+            ages = "; ".join(_age_text(b.age_years) for b in here)
+            gaps.append(f"the label's {organ} adjustment is for other ages ({ages}); no "
+                        "sourced adjustment for this patient's age: dose with specialist "
+                        "input and drug levels")
+    return gaps
+
+
+def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
+    notes = []
+    if patient.value("renal_clearance_ml_min") is None and patient.value("dialysis") is None \
+            and any(b.action in ("reduce_dose", "avoid") for b in drug.dosing.renal):
+        notes.append("renal function not given: this dose assumes normal kidney function "
+                     "(the label lowers it in renal impairment)")
+    if patient.value("child_pugh") is None and any(
+            b.action in ("reduce_dose", "avoid") for b in drug.dosing.hepatic):
+        notes.append("liver function not given: this dose assumes normal liver function "
+                     "(the label lowers it in hepatic impairment)")
+    if patient.value("renal_measure") == "egfr":
+        notes.append("eGFR used in place of creatinine clearance (labels use Cockcroft-Gault "
+                     "clearance)")
+    return notes
 
 
 def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
@@ -120,48 +308,66 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
     rule_dose = {rule.id: (rule.then.dose, rule.evidence) for _, rule in kb.rules
                  if rule.then.dose is not None}
     inter_dose = {f"interaction:{i.id}": i for i in kb.interactions if i.dose is not None}
-    age = frame.age_years.iloc[row]
-    weight = frame.weight_kg.iloc[row]
-    age = None if pd.isna(age) else float(age)
-    weight = None if pd.isna(weight) else float(weight)
+    patient = _Row(frame, row)
     by_drug: dict[str, list[dict[str, Any]]] = {}
     for flag in flags[flags["row"] == row].to_dict("records"):
         by_drug.setdefault(flag["drug"], []).append(flag)
     doses = []
     for drug_name in frame.candidates.loc[frame.candidates["row"] == row, "drug"]:
         drug = kb.drugs[drug_name]
-        standard, how, std_ev = standard_range(drug, age, weight)
-        dose = Dose(drug=drug_name, standard_daily_mg=standard,
-                    recommended_daily_mg=list(standard) if standard else None,
-                    adjustment_percent=0.0 if standard else None, basis=[how])
-        if std_ev:
-            dose.evidence += std_ev.sources
-        changes: list[tuple[DoseChange, str, Evidence]] = []
-        for flag in by_drug.get(drug_name, []):
-            rule, other = flag["rule"], flag["interacting_drug"]
-            if rule in rule_dose:
-                change, ev = rule_dose[rule]
-                changes.append((change, f"rule {rule}", ev))
-            elif rule in inter_dose:
-                inter = inter_dose[rule]
-                if drug_name in inter.victims and other in inter.perpetrators:
-                    changes.append((inter.dose, f"with {other}", inter.evidence))
-        for *_, ev in changes:
-            dose.evidence += ev.sources
-        _apply(changes, standard, dose)
-        avoid = [f for f in by_drug.get(drug_name, []) if f["action"] == "avoid"]
-        if avoid:
-            dose.recommended_daily_mg = None
-            dose.adjustment_percent = None
-            dose.basis.insert(0, "not recommended for this patient: 'avoid' flag ("
-                              + ", ".join(sorted({f["category"] for f in avoid})) + ")")
-        if drug.dosing.adult_max_daily_mg and (age is None or age >= ADULT_AGE_YEARS):
-            cap = drug.dosing.adult_max_daily_mg.value
-            dose.max_daily_mg = min(dose.max_daily_mg or cap, cap)
+        build = _Builder(kb, drug, patient)
+        mine = by_drug.get(drug_name, [])
+        avoid = [f for f in mine if f["action"] == "avoid"]
+        if not build.band():
+            dose = build.no_band()
+        elif avoid:
+            dose = build.stop("not_recommended", "not recommended for this patient: 'avoid' "
+                              "flag (" + ", ".join(sorted({f["category"] for f in avoid}))
+                              + ")")
+        else:
+            dose = _adjusted(kb, drug, build, mine, rule_dose, inter_dose)
         if drug.dosing.therapeutic_range_mg_per_l:
             tr = drug.dosing.therapeutic_range_mg_per_l
             dose.therapeutic_range_mg_per_l = tr.range.as_list()
-            dose.evidence += tr.evidence.sources
-        dose.evidence = list(dict.fromkeys(dose.evidence))
+            dose.evidence = list(dict.fromkeys([*dose.evidence, *tr.evidence.sources]))
         doses.append(dose)
     return doses
+
+
+def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str, Any]],
+              rule_dose: dict, inter_dose: dict) -> Dose:
+    organ_bands = {f"drug:{drug.name}:{organ}:{i}": (organ, b)
+                   for organ, bands in (("renal", drug.dosing.renal),
+                                        ("hepatic", drug.dosing.hepatic))
+                   for i, b in enumerate(bands)}
+    applied: set[str] = set()
+    for flag in flags:
+        rule, other = flag["rule"], flag["interacting_drug"]
+        if rule in rule_dose:
+            change, ev = rule_dose[rule]
+            build.change(change, f"rule {rule}", ev)
+        elif rule in inter_dose:
+            inter = inter_dose[rule]
+            if drug.name in inter.victims and other in inter.perpetrators:
+                build.change(inter.dose, f"with {other}", inter.evidence)
+    for flag in flags:
+        if flag["rule"] in organ_bands:
+            organ, band = organ_bands[flag["rule"]]
+            applied.add(f"{organ}:{id(band)}")
+            if not build.organ(band, organ):
+                return build.stop("no_labelled_dose", f"no automatic {organ} dose: see the "
+                                  f"{organ} statement above")
+    patient = build.patient
+    for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
+                                ("hepatic", drug.dosing.hepatic, hepatic_match)):
+        for band in bands:  # "no adjustment" statements raise no flag: note them here
+            if band.action == "no_adjustment" and match(patient.frame, patient.rows, band)[0] \
+                    and patient.fits(band):
+                build.dose.basis.append(f"{organ}: {band.message} {_cite(band.evidence)}")
+                build.cite(band.evidence)
+                applied.add(f"{organ}:{id(band)}")
+    gaps = _organ_gaps(drug, patient, applied)
+    if gaps:
+        return build.stop("no_labelled_dose", "; ".join(gaps))
+    build.dose.basis += _function_unknown(drug, patient)
+    return build.finish()

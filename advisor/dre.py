@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from advisor.inputs.patient import Patient
+from advisor.frame import PatientFrame, frame_from_patients
+from advisor.inputs.patient import Patient, Trial
 from advisor.knowledge import KnowledgeBase
 from advisor.result import DreResult, DreStatus, NextStep
+from advisor.rules import row_mask
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -18,13 +20,70 @@ def required_seizure_free_months(kb: KnowledgeBase, interval_days: float | None)
                      d.interval_multiplier * interval_days / DAYS_PER_MONTH), 1)
 
 
-def _lesional(patient: Patient) -> bool:
-    c = patient.clinical
-    return c.etiology == "structural" or bool(c.hippocampal_sclerosis)
+IGNORED_TYPES = {"unknown", "status_epilepticus"}
 
 
-def classify(kb: KnowledgeBase, patient: Patient) -> DreResult:
-    """Classify one patient against the ILAE definition, with reasons in plain words."""
+def appropriate(kb: KnowledgeBase, patient: Patient, drug_name: str) -> tuple[bool | None, str]:
+    """Whether a drug was an appropriate choice for the patient's epilepsy (ILAE 2010:
+    'appropriately chosen'): its spectrum covers a seizure type or the syndrome, and the
+    knowledge base does not say it aggravates them. None when the seizure types are unknown."""
+    drug = kb.drugs[drug_name]
+    types = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
+    for agg in drug.aggravates:
+        hits = [kb.vocabulary.seizure_types[t].lower() for t in agg.seizure_types
+                if t in patient.seizure_types]
+        if patient.syndrome in agg.syndromes:
+            hits.append(kb.vocabulary.syndromes[patient.syndrome])
+        if hits and agg.action in ("avoid", "use_with_caution"):
+            return False, f"may aggravate the patient's {', '.join(hits)}"
+    if not types and patient.syndrome is None:
+        return None, ("seizure types unknown, so whether it was appropriately chosen cannot "
+                      "be judged")
+    fits = any(drug.spectrum.covers(t, patient.syndrome) for t in types) or (
+        patient.syndrome is not None and patient.syndrome in drug.spectrum.syndromes)
+    if not fits:
+        named = [kb.vocabulary.seizure_types[t].lower() for t in types]
+        return False, f"not indicated for the patient's {', '.join(named) or 'syndrome'}"
+    return True, ""
+
+
+def _count(kb: KnowledgeBase, patient: Patient, trial: Trial, required: float
+           ) -> tuple[bool, str]:
+    """Whether a trial counts as a failure toward the ILAE definition, and why, in one line."""
+    name = trial.drug
+    if trial.outcome in ("inefficacy", "relapse"):
+        if trial.outcome == "relapse" and trial.seizure_free_months >= required:
+            return False, (f"{name}: seizure-free for {trial.seizure_free_months:g} months (at "
+                           f"least the {required:g} required) before seizures returned: a "
+                           "success followed by a new episode, not a failure.")
+        if not trial.adequate:
+            why = "not stated to be adequate" if trial.adequate is None else "not adequate"
+            return False, (f"{name}: failed but {why} (dose or duration), so it does not "
+                           "count.")
+        fit, why = appropriate(kb, patient, name)
+        if fit is False:
+            return False, (f"{name}: not counted: not an appropriately chosen drug for this "
+                           f"epilepsy ({why}; ILAE 2010 counts only appropriately chosen "
+                           "drugs).")
+        caveat = f" ({why})" if fit is None else ""
+        if trial.outcome == "relapse":
+            return True, (f"{name}: counted as a failure: seizure freedom lasted "
+                          f"{trial.seizure_free_months:g} months, less than the {required:g} "
+                          f"required, and seizures returned on an adequate dose{caveat}.")
+        return True, f"{name}: counted as an adequate trial that failed{caveat}."
+    if trial.outcome == "intolerance":
+        return False, (f"{name}: stopped for intolerance" + (f" ({trial.note})" if trial.note
+                                                             else "")
+                       + "; an intolerant trial does not count as a failure.")
+    if trial.outcome == "seizure_free":
+        return False, f"{name}: seizure freedom (see below), not a failure."
+    return False, f"{name}: outcome {trial.outcome.replace('_', ' ')}; not counted."
+
+
+def classify(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = None,
+             row: int = 0) -> DreResult:
+    """Classify one patient against the ILAE definition, with one line per trial saying how
+    it was counted. ``frame`` (the consult's) decides which next steps apply."""
     d = kb.dre.definition
     required = required_seizure_free_months(kb, patient.longest_pretreatment_interval_days)
     reasons: list[str] = []
@@ -40,19 +99,13 @@ def classify(kb: KnowledgeBase, patient: Patient) -> DreResult:
                        f"{patient.longest_pretreatment_interval_days:g} days).")
     failed: list[str] = []
     for trial in patient.medication_history:
-        if trial.outcome == "inefficacy" and trial.adequate:
-            if trial.drug not in failed:
-                failed.append(trial.drug)
-        elif trial.outcome == "inefficacy":
-            why = "not stated to be adequate" if trial.adequate is None else "not adequate"
-            reasons.append(f"{trial.drug}: failed but {why} (dose or duration), so it does "
-                           "not count.")
-        elif trial.outcome == "intolerance":
-            reasons.append(f"{trial.drug}: stopped for intolerance"
-                           + (f" ({trial.note})" if trial.note else "")
-                           + "; an intolerant trial does not count as a failure.")
+        counted, line = _count(kb, patient, trial, required)
+        reasons.append(line)
+        if counted and trial.drug not in failed:
+            failed.append(trial.drug)
     if failed:
-        reasons.append(f"{len(failed)} adequate, tolerated trial(s) failed: {', '.join(failed)}.")
+        reasons.append(f"{len(failed)} adequate, tolerated, appropriately chosen trial(s) "
+                       f"failed: {', '.join(failed)}.")
     last = patient.medication_history[-1] if patient.medication_history else None
     free = last is not None and last.outcome == "seizure_free"
     free_months = (last.seizure_free_months or 0.0) if free else 0.0
@@ -66,17 +119,19 @@ def classify(kb: KnowledgeBase, patient: Patient) -> DreResult:
                        f"{required:g} months required: outcome not yet determined.")
     elif len(failed) >= d.min_failed_adequate_trials:
         status = "drug_resistant"
-        reasons.append(f"At least {d.min_failed_adequate_trials} adequate, tolerated ASM "
-                       "schedules failed to achieve sustained seizure freedom (ILAE 2010).")
+        reasons.append(f"At least {d.min_failed_adequate_trials} adequate, tolerated, "
+                       "appropriately chosen ASM schedules failed to achieve sustained seizure "
+                       "freedom (ILAE 2010).")
     else:
         status = "undetermined"
-        reasons.append(f"Fewer than {d.min_failed_adequate_trials} adequate, tolerated trials "
-                       "have failed: not drug-resistant by the ILAE definition so far.")
+        reasons.append(f"Fewer than {d.min_failed_adequate_trials} adequate, tolerated, "
+                       "appropriately chosen trials have failed: not drug-resistant by the "
+                       "ILAE definition so far.")
     steps = []
     if status == "drug_resistant":
-        lesional = "focal" in patient.seizure_types and _lesional(patient)
+        frame = frame if frame is not None else frame_from_patients(kb, [patient])
         for step in kb.dre.next_steps:
-            if step.when == "always" or (step.when == "focal_lesional") == lesional:
+            if all(row_mask(frame, cond)[row] for cond in step.when):
                 steps.append(NextStep(id=step.id, text=step.text,
                                       evidence=list(step.evidence.sources),
                                       evidence_level=step.evidence.level))

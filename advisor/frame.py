@@ -20,16 +20,20 @@ from advisor.inputs.fields import CLINICAL_FIELDS
 from advisor.inputs.patient import Patient, genotype_calls
 from advisor.knowledge import KnowledgeBase
 
+CONTEXT = {  # per-row scalars of a frame -> dtype
+    "syndrome": object, "age_years": float, "weight_kg": float, "sex": object,
+    "pregnancy": object, "renal_clearance_ml_min": float, "renal_measure": object,
+    "dialysis": object, "child_pugh": object}
+
 
 @dataclass
 class PatientFrame:
     ids: pd.Series  # row position -> patient/sample id
     calls: pd.DataFrame  # translated genotype columns, see advisor.genotype.table
     seizure_types: pd.DataFrame  # bool, one column per vocabulary seizure type
-    syndrome: pd.Series
-    age_years: pd.Series
-    weight_kg: pd.Series
-    sex: pd.Series
+    context: pd.DataFrame  # the CONTEXT columns (missing = not known)
+    conditions: pd.DataFrame  # bool, one column per vocabulary condition
+    reactions: pd.DataFrame  # row, drug, reaction: serious past reactions
     candidates: pd.DataFrame  # row, drug: drugs to judge
     current: pd.DataFrame  # row, drug: current medications (ASMs and co-medications)
     tolerated: pd.DataFrame  # row, drug: taken without intolerance for the exposure threshold
@@ -40,6 +44,22 @@ class PatientFrame:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def syndrome(self) -> pd.Series:
+        return self.context["syndrome"]
+
+    @property
+    def age_years(self) -> pd.Series:
+        return self.context["age_years"]
+
+    @property
+    def weight_kg(self) -> pd.Series:
+        return self.context["weight_kg"]
+
+    @property
+    def sex(self) -> pd.Series:
+        return self.context["sex"]
 
 
 def _pairs(rows: Sequence[int], drugs: Sequence[str]) -> pd.DataFrame:
@@ -80,19 +100,44 @@ def spectrum_candidates(kb: KnowledgeBase, seizure: pd.DataFrame,
     return _pairs(rows, np.asarray(drugs, dtype=object)[cols])
 
 
+def _context(n: int, given: dict[str, pd.Series]) -> pd.DataFrame:
+    index = pd.RangeIndex(n)
+    out = {}
+    for name, dtype in CONTEXT.items():
+        column = given.get(name)
+        if column is None:
+            out[name] = pd.Series(np.full(n, np.nan) if dtype is float else [None] * n,
+                                  index=index, dtype=dtype)
+        elif dtype is float:
+            out[name] = pd.to_numeric(column.set_axis(index), errors="coerce").astype(float)
+        else:
+            out[name] = column.set_axis(index).astype(object)
+    return pd.DataFrame(out, index=index)
+
+
+def renal_clearance(egfr: pd.Series, crcl: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The clearance the dose bands are compared with (creatinine clearance; eGFR stands in
+    when only it is given) and which measure it is."""
+    crcl = pd.to_numeric(crcl, errors="coerce").astype(float)
+    egfr = pd.to_numeric(egfr, errors="coerce").astype(float)
+    value = crcl.where(crcl.notna(), egfr)
+    measure = pd.Series(np.where(crcl.notna(), "crcl", np.where(egfr.notna(), "egfr", None)),
+                        dtype=object)
+    return value, measure
+
+
 def build_frame(
     kb: KnowledgeBase,
     *,
     ids: Sequence[str],
     genotypes: pd.DataFrame | None,
     seizure: pd.DataFrame,
-    syndrome: pd.Series,
-    age_years: pd.Series,
-    weight_kg: pd.Series,
-    sex: pd.Series,
+    context: dict[str, pd.Series],
     current: pd.DataFrame,
     extra_candidates: pd.DataFrame,
     tolerated: pd.DataFrame,
+    conditions: pd.DataFrame | None = None,
+    reactions: pd.DataFrame | None = None,
     clinical: pd.DataFrame | None = None,
     failed_regimens: pd.Series | None = None,
     restrict_to: Sequence[str] | None = None,
@@ -101,9 +146,9 @@ def build_frame(
     """Assemble a frame; candidates = spectrum fits + current ASMs + extra candidates.
 
     ``restrict_to`` (cohort screens) judges exactly those drugs for every row instead.
-    Clinical fields and failed regimens not given are unknown. ``translated`` (calls and
-    lookup, see :func:`~advisor.genotype.table.calls_table`) replaces translating
-    ``genotypes``.
+    Context, conditions, reactions, clinical fields and failed regimens not given are
+    unknown. ``translated`` (calls and lookup, see
+    :func:`~advisor.genotype.table.calls_table`) replaces translating ``genotypes``.
     """
     n = len(ids)
     index = pd.RangeIndex(n)
@@ -112,25 +157,32 @@ def build_frame(
                                  for name in CLINICAL_FIELDS})
     if failed_regimens is None:
         failed_regimens = pd.Series(np.full(n, np.nan))
+    if conditions is None:
+        conditions = pd.DataFrame(np.zeros((n, len(kb.vocabulary.conditions)), dtype=bool),
+                                  columns=list(kb.vocabulary.conditions))
+    if reactions is None:
+        reactions = pd.DataFrame({"row": np.array([], dtype=np.int64),
+                                  "drug": pd.Series([], dtype=object),
+                                  "reaction": pd.Series([], dtype=object)})
     if translated is not None:
         (calls, lookup), errors = translated, pd.DataFrame(columns=["row", "field", "value",
                                                                     "error"])
     else:
         calls, errors, lookup = translate_table(kb, genotypes.set_axis(index))
+    ctx = _context(n, context)
     if restrict_to is not None:
         rows = np.repeat(np.arange(n), len(restrict_to))
         candidates = _pairs(rows, list(restrict_to) * n)
     else:
         current_asms = current[current["drug"].isin(list(kb.drugs))]
-        candidates = pd.concat([spectrum_candidates(kb, seizure, syndrome), current_asms,
-                                extra_candidates], ignore_index=True)
+        candidates = pd.concat([spectrum_candidates(kb, seizure, ctx["syndrome"]),
+                                current_asms, extra_candidates], ignore_index=True)
     candidates = _unique_sorted(kb, _typed(candidates))
     return PatientFrame(
         ids=pd.Series(list(ids), index=index, dtype=object), calls=calls,
-        seizure_types=seizure.set_axis(index).astype(bool), syndrome=syndrome.set_axis(index),
-        age_years=pd.to_numeric(age_years.set_axis(index), errors="coerce"),
-        weight_kg=pd.to_numeric(weight_kg.set_axis(index), errors="coerce"),
-        sex=sex.set_axis(index), candidates=candidates, current=_typed(current),
+        seizure_types=seizure.set_axis(index).astype(bool), context=ctx,
+        conditions=conditions.set_axis(index).astype(bool), reactions=reactions,
+        candidates=candidates, current=_typed(current),
         tolerated=_typed(tolerated), lookup=lookup, genotype_errors=errors,
         clinical=clinical.set_axis(index), failed_regimens=failed_regimens.set_axis(index)
         .astype(float))
@@ -156,13 +208,36 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
     clinical = pd.DataFrame([p.clinical.model_dump() for p in patients],
                             columns=list(CLINICAL_FIELDS)).astype(object)
     clinical = clinical.where(clinical.notna(), None)
+    conditions = pd.DataFrame([[c in p.conditions for c in kb.vocabulary.conditions]
+                               for p in patients], columns=list(kb.vocabulary.conditions),
+                              dtype=bool)
+    reactions = [(row, r.drug, r.reaction) for row, p in enumerate(patients)
+                 for r in p.adverse_reactions]
+    renal = [p.renal for p in patients]
+    clearance, measure = renal_clearance(
+        pd.Series([r.egfr_ml_min if r else None for r in renal], dtype=float),
+        pd.Series([r.creatinine_clearance_ml_min if r else None for r in renal], dtype=float))
+
+    def column(values: list) -> pd.Series:
+        return pd.Series(values, dtype=object)
+
+    context = {
+        "syndrome": column([p.syndrome for p in patients]),
+        "age_years": pd.Series([p.age_years for p in patients], dtype=float),
+        "weight_kg": pd.Series([p.weight_kg for p in patients], dtype=float),
+        "sex": column([p.sex for p in patients]),
+        "pregnancy": column([p.pregnancy for p in patients]),
+        "renal_clearance_ml_min": clearance, "renal_measure": measure,
+        "dialysis": column([r.dialysis if r else None for r in renal]),
+        "child_pugh": column([p.hepatic.child_pugh if p.hepatic else None for p in patients]),
+    }
     return build_frame(
         kb, ids=[p.id or "" for p in patients], genotypes=None,
         translated=calls_table([genotype_calls(kb, p) for p in patients]), seizure=seizure,
-        syndrome=pd.Series([p.syndrome for p in patients], dtype=object),
-        age_years=pd.Series([p.age_years for p in patients], dtype=float),
-        weight_kg=pd.Series([p.weight_kg for p in patients], dtype=float),
-        sex=pd.Series([p.sex for p in patients], dtype=object),
+        context=context, conditions=conditions,
+        reactions=pd.DataFrame({"row": np.array([r for r, _, _ in reactions], dtype=np.int64),
+                                "drug": column([d for _, d, _ in reactions]),
+                                "reaction": column([x for _, _, x in reactions])}),
         current=long(current), extra_candidates=long(extra), tolerated=long(tolerated),
         clinical=clinical,
         failed_regimens=pd.Series([failed_adequate_trials(p) for p in patients], dtype=float))
@@ -188,11 +263,13 @@ def frame_from_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int =
     checked = check_table(kb, table, first_row=first_row)
     if restrict_to is None and "seizure_types" not in table:
         restrict_to = list(kb.drugs)
-    ctx = checked.context
+    ctx = dict(checked.context)
+    ctx["renal_clearance_ml_min"], ctx["renal_measure"] = renal_clearance(
+        ctx.pop("egfr_ml_min"), ctx.pop("creatinine_clearance_ml_min"))
     frame = build_frame(
         kb, ids=checked.ids, genotypes=checked.genotypes, seizure=checked.seizure,
-        syndrome=ctx["syndrome"], age_years=ctx["age_years"], weight_kg=ctx["weight_kg"],
-        sex=ctx["sex"], current=checked.current, extra_candidates=checked.candidates,
+        context=ctx, conditions=checked.conditions, reactions=checked.reactions,
+        current=checked.current, extra_candidates=checked.candidates,
         tolerated=pd.DataFrame(columns=PAIR_COLUMNS), clinical=checked.clinical,
         failed_regimens=failed_regimens, restrict_to=restrict_to)
     errors = checked.errors

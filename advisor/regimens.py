@@ -1,8 +1,18 @@
-"""Ranked combination regimens with distinct mechanisms, each with its reasoning.
+"""Ranked regimens, each with its reasoning: monotherapy first, combinations when they are due.
 
-Candidates are the patient's judged drugs that have no ``avoid`` flag and a maintenance
-dose. Regimens are the current ASMs plus one candidate (add-on), or pairs of candidates.
-Scores use the weights in ``knowledgebase/regimens.yaml``.
+Which regimens are offered follows the treatment stage:
+
+- no current ASM: **monotherapy** (first drug, or the next one after a failure);
+- current ASM(s) and fewer than two failed adequate trials: **substitution** (another
+  monotherapy replacing it) ranks first; an add-on is offered with the ``early_add_on``
+  penalty (monotherapy options are not yet exhausted);
+- drug-resistant epilepsy (ILAE) or two or more failed adequate trials: **add-on** to the
+  current ASMs, **combination** of two new drugs, or substitution.
+
+Only drugs without an ``avoid`` flag and with a labelled maintenance dose for this patient are
+used. Two drugs are "distinct mechanisms" only when their primary mechanisms act on different
+targets (``vocabulary.mechanism_targets``); a drug acting on the target of a drug that already
+failed an adequate trial is penalised. Scores use the weights in ``knowledgebase/regimens.yaml``.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from advisor.knowledge import KnowledgeBase
 from advisor.schema import Drug
 
 IGNORED_TYPES = {"unknown", "status_epilepticus"}
+NO_DOSE = ("no_labelled_dose", "no_maintenance", "not_recommended")
 
 
 @dataclass
@@ -28,15 +39,19 @@ class Regimen:
     rationale: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
-    kind: str = "pair"
+    kind: str = "monotherapy"
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def _maintenance(drug: Drug) -> bool:
-    d = drug.dosing
-    return bool(d.adult_maintenance_daily_mg or d.weight_bands or d.pediatric_daily_mg_per_kg)
+def targets(kb: KnowledgeBase, drug: Drug) -> tuple[set[str], set[str]]:
+    """(primary targets, all targets) of a drug; a drug with several mechanisms and none
+    dominant has no primary target."""
+    t = kb.vocabulary.mechanism_targets
+    every = {t[m] for m in drug.mechanisms if m in t}
+    primary = {t[drug.primary_mechanism]} if drug.primary_mechanism in t else set()
+    return primary, every
 
 
 def _childbearing(kb: KnowledgeBase, patient: Patient) -> bool:
@@ -58,10 +73,17 @@ class _Terms:
 def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug) -> _Terms:
     w = kb.regimens.weights
     t = _Terms()
-    if a.primary_mechanism == b.primary_mechanism:
+    (pa, ea), (pb, eb) = targets(kb, a), targets(kb, b)
+    if pa & pb:
         t.score += w.same_primary_mechanism
-        t.warnings.append(f"{a.name} and {b.name} share a primary mechanism "
-                          f"({a.primary_mechanism}): additive toxicity, little gain.")
+        t.warnings.append(f"{a.name} and {b.name} act on the same target "
+                          f"({', '.join(sorted(pa & pb))}): not distinct mechanisms; "
+                          "additive toxicity, little gain.")
+    elif (pa & eb) or (pb & ea):
+        t.score += w.overlapping_mechanism
+        shared = sorted((pa & eb) | (pb & ea))
+        t.warnings.append(f"{a.name} and {b.name} partly share a target "
+                          f"({', '.join(shared)}).")
     else:
         t.score += w.distinct_mechanism
         t.rationale.append(f"Distinct mechanisms: {a.name} ({a.primary_mechanism}) + "
@@ -86,6 +108,16 @@ def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug) -> _Terms:
     return t
 
 
+def _failed_targets(kb: KnowledgeBase, patient: Patient) -> dict[str, str]:
+    """Primary target -> a drug acting on it that failed an adequate trial for inefficacy."""
+    out: dict[str, str] = {}
+    for trial in patient.medication_history:
+        if trial.outcome in ("inefficacy", "relapse") and trial.adequate:
+            for target in targets(kb, kb.drugs[trial.drug])[0]:
+                out.setdefault(target, trial.drug)
+    return out
+
+
 def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
                 flags: list[dict[str, Any]], childbearing: bool) -> _Terms:
     """What one drug brings to any regimen for this patient (flags, history, restrictions)."""
@@ -97,8 +129,21 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
             t.warnings.append(f"{flag['drug']}: {flag['action'].replace('_', ' ')} "
                               f"({flag['category']}) - {flag['message']}")
             t.evidence += flag["evidence"].split(";")
+    teratogenic = "teratogenic" in drug.adverse_effects.tags
+    if teratogenic and patient.pregnancy in ("pregnant", "planning"):
+        t.score += w.teratogenic_in_pregnancy
+        state = "pregnant" if patient.pregnancy == "pregnant" else "planning a pregnancy"
+        t.warnings.append(f"{drug.name} is teratogenic and the patient is {state}: prefer an "
+                          "alternative; discuss with the patient.")
+        t.evidence += kb.regimens.teratogenic_policy.sources
+    elif teratogenic and childbearing:
+        t.score += w.teratogenic_in_childbearing_potential
+        t.warnings.append(f"{drug.name} is teratogenic; the patient may be of child-bearing "
+                          "potential: prefer alternatives, or counsel and ensure effective "
+                          "contraception.")
+        t.evidence += kb.regimens.teratogenic_policy.sources
     if drug.name in patient.current_medications:
-        return t  # already taken: its history, restrictions and teratogenicity are not news
+        return t  # already taken: its history and restrictions are not news
     for trial in patient.medication_history:
         if trial.drug != drug.name:
             continue
@@ -106,9 +151,16 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
             t.score += w.previous_intolerance
             t.warnings.append(f"{trial.drug} was stopped for intolerance"
                               + (f" ({trial.note})" if trial.note else "") + ".")
-        elif trial.outcome == "inefficacy" and trial.adequate:
+        elif trial.outcome in ("inefficacy", "relapse") and trial.adequate:
             t.score += w.previous_inefficacy
             t.warnings.append(f"{trial.drug} already failed an adequate trial.")
+    failed = _failed_targets(kb, patient)
+    for target in targets(kb, drug)[0]:
+        other = failed.get(target)
+        if other and other != drug.name:
+            t.score += w.previous_target_inefficacy
+            t.warnings.append(f"{drug.name} acts on the same target ({target}) as {other}, "
+                              "which already failed an adequate trial for lack of efficacy.")
     best = _guideline_position(kb, patient, drug.name)
     if best:
         position, target, ev = best
@@ -120,12 +172,6 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
         t.score += w.restricted_use
         t.warnings.append(f"{drug.name}: restricted use - {drug.restricted_use.note}")
         t.evidence += drug.restricted_use.evidence.sources
-    if childbearing and "teratogenic" in drug.adverse_effects.tags:
-        t.score += w.teratogenic_in_childbearing_potential
-        t.warnings.append(f"{drug.name} is teratogenic; the patient may be of child-bearing "
-                          "potential: prefer alternatives, or counsel and ensure effective "
-                          "contraception.")
-        t.evidence += kb.regimens.teratogenic_policy.sources
     return t
 
 
@@ -169,6 +215,7 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     uncovered = [t for t in wanted if t not in covered]
     reg.score += w.per_covered_seizure_type * len(covered)
     reg.score += w.per_uncovered_seizure_type * len(uncovered)
+    reg.score += w.per_drug * len(drugs)
     for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.rationale += t.rationale
     if covered:
@@ -184,18 +231,37 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     return reg
 
 
+def _options(current: list[str], usable: list[str], combination_due: bool
+             ) -> list[tuple[list[str], str]]:
+    """The regimens the treatment stage calls for (see the module docstring)."""
+    options: list[tuple[list[str], str]] = []
+    if not current:
+        options += [([d], "monotherapy") for d in usable]
+        if combination_due:
+            options += [(list(pair), "combination") for pair in combinations(usable, 2)]
+        return options
+    options += [([d], "substitution") for d in usable]
+    options += [([*current, d], "add-on") for d in usable]
+    return options
+
+
 def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates: list[str],
-            *, polytherapy_note: str | None = None) -> list[Regimen]:
-    """Ranked regimens for one patient, best first."""
+            *, dose_status: dict[str, str], drug_resistant: bool,
+            polytherapy_note: str | None = None) -> list[Regimen]:
+    """Ranked regimens for one patient, best first.
+
+    ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
+    this patient are not used); ``drug_resistant`` is the ILAE classification.
+    """
     avoided = set(flags.loc[flags["action"] == "avoid", "drug"])
     current = [d for d in patient.current_medications if d in kb.drugs]
     kept = [d for d in current if d not in avoided]
-    usable = [d for d in candidates
-              if d not in avoided and d not in current and _maintenance(kb.drugs[d])]
-    options: list[tuple[list[str], str]] = []
-    if kept:
-        options += [([*kept, d], "add-on") for d in usable]
-    options += [(list(pair), "pair") for pair in combinations(usable, 2)]
+    usable = [d for d in candidates if d not in avoided and d not in current
+              and kb.drugs[d].dosing.maintenance and dose_status.get(d) not in NO_DOSE]
+    failures = {t.drug for t in patient.medication_history
+                if t.outcome in ("inefficacy", "relapse") and t.adequate}
+    due = drug_resistant or len(failures) >= kb.dre.definition.min_failed_adequate_trials
+    options = _options(kept, usable, due)
     involved = sorted({d for drugs, _ in options for d in drugs})
     # Interactions inside a regimen are scored pairwise; flags with co-medications the
     # patient keeps taking (contraceptives, anticoagulants, ...) count per drug.
@@ -211,14 +277,41 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
                 for pair in combinations(involved, 2)}
     regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
                 for drugs, kind in options]
+    if not due:
+        for reg in regimens:
+            if reg.kind == "add-on":
+                reg.score = round(reg.score + kb.regimens.weights.early_add_on, 1)
+                reg.warnings.append("Add-on before monotherapy options are exhausted: NICE "
+                                    "prefers an alternative monotherapy first.")
+    stage = _stage_note(kb, patient, kept, len(failures), due)
     for reg in regimens:
+        reg.rationale.insert(0, stage)
+        reg.evidence = list(dict.fromkeys([*reg.evidence, kb.positions.guideline]))
         reg.warnings += [f"{d} (current) is left out: it has an 'avoid' flag."
                          for d in current if d in avoided]
+        needs = [d for d in reg.drugs if dose_status.get(d) == "needs_input"]
+        if needs:
+            reg.warnings.append(f"Dose of {', '.join(needs)} not shown: give the patient's "
+                                "age and weight.")
     regimens.sort(key=lambda r: (-r.score, r.drugs))
     top = regimens[: kb.regimens.max_regimens]
     if polytherapy_note:
         for reg in top:
-            reg.rationale.insert(0, polytherapy_note)
-            reg.evidence += [s for s in kb.regimens.early_polytherapy.sources
-                             if s not in reg.evidence]
+            if len(reg.drugs) > 1:
+                reg.rationale.insert(1, polytherapy_note)
+                reg.evidence += [s for s in kb.regimens.early_polytherapy.sources
+                                 if s not in reg.evidence]
     return top
+
+
+def _stage_note(kb: KnowledgeBase, patient: Patient, current: list[str], failed: int,
+                due: bool) -> str:
+    """Why these kinds of regimen are offered, in one sentence."""
+    if not current and failed == 0 and not patient.medication_history:
+        return ("Drug-naive: start with monotherapy (NICE); combinations are for epilepsy "
+                "that does not respond to monotherapy.")
+    if not due:
+        return (f"{failed} adequate trial(s) failed: an alternative monotherapy (substitution) "
+                "comes before add-on therapy (NICE).")
+    return ("Drug-resistant epilepsy, or two or more adequate trials failed: rational "
+            "combination therapy with distinct mechanisms may be tried alongside referral.")

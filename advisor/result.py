@@ -74,6 +74,20 @@ class Flag(ResultModel):
     contested: bool
     rule: str
     interacting_drug: OmitIfNone[str] = None
+    # current (a drug the patient takes) | candidate (judged for this patient) | other (any
+    # other ASM of the knowledge base: only 'avoid' flags are kept, pre-emptively)
+    relevance: str = "candidate"
+
+
+class Advice(ResultModel):
+    """Advice for the patient as a whole (e.g. folic acid), with its evidence."""
+
+    id: str
+    topic: str
+    text: str
+    evidence: list[str]
+    evidence_level: EvidenceLevel
+    contested: bool = False
 
 
 class Dose(ResultModel):
@@ -88,6 +102,9 @@ class Dose(ResultModel):
     start_daily_mg: float | None = None
     max_daily_mg: float | None = None
     therapeutic_range_mg_per_l: list[float] | None = None
+    # dosed | not_recommended | no_labelled_dose | needs_input | no_maintenance
+    status: str = "dosed"
+    band: str | None = None  # who the labelled dose is for, in words
 
 
 class NextStep(ResultModel):
@@ -282,6 +299,7 @@ class ConsultResult(ResultModel):
     risk_note: str | None
     regimens: list[Regimen]
     safety_notes: list[SafetyNote]
+    advice: list[Advice] = Field(default_factory=list)
     status_epilepticus: StatusEpilepticusPathway | None
     candidate_drugs: list[str]
     provenance: Provenance

@@ -22,9 +22,13 @@ import pandas as pd
 from advisor.frame import PatientFrame
 from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
-from advisor.schema import Condition, Evidence
+from advisor.schema import Band, Condition, Evidence, HepaticBand, PriorReaction, RenalBand
 from advisor.vocabulary import ACTION_ORDER, SEVERITY_ORDER
 
+# What a renal or hepatic statement is flagged as: (action, severity).
+ORGAN_ACTION = {"reduce_dose": ("reduce_dose", "high"), "avoid": ("avoid", "high"),
+                "use_with_caution": ("use_with_caution", "moderate"),
+                "monitor": ("monitor", "moderate"), "not_studied": ("use_with_caution", "low")}
 FLAG_COLUMNS = ["row", "category", "drug", "gene", "action", "severity", "message", "evidence",
                 "evidence_level", "contested", "rule", "interacting_drug"]
 
@@ -39,7 +43,29 @@ def _bounds(values: pd.Series, lo: float | None, hi: float | None) -> np.ndarray
     return ok
 
 
-def _row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
+def _in_band(values: pd.Series, band: Band) -> np.ndarray:
+    """Known values inside a half-open band (unknown values never match)."""
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    ok = ~np.isnan(v)
+    if band.lo is not None:
+        ok &= v >= band.lo
+    if band.hi is not None:
+        ok &= v < band.hi
+    return ok
+
+
+def _reacted(frame: PatientFrame, cond: PriorReaction) -> pd.DataFrame:
+    """The (row, drug, reaction) records a prior_reaction condition matches."""
+    r = frame.reactions
+    hit = r["reaction"].isin(cond.reactions)
+    if cond.drugs:
+        hit &= r["drug"].isin(cond.drugs)
+    return r[hit.to_numpy(dtype=bool)]
+
+
+def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
+    """Rows of the frame for which one condition holds (drug_naive: every row; it is judged
+    per patient-drug pair)."""
     n = len(frame)
     if cond.gene is not None:
         name = column(cond.gene, "value")
@@ -56,11 +82,22 @@ def _row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
         return frame.seizure_types[cols].any(axis=1).to_numpy() if cols else np.zeros(n, bool)
     if cond.syndromes_any is not None:
         return frame.syndrome.isin(cond.syndromes_any).to_numpy()
+    if cond.conditions_any is not None:
+        cols = [c for c in cond.conditions_any if c in frame.conditions]
+        return frame.conditions[cols].any(axis=1).to_numpy() if cols else np.zeros(n, bool)
     if cond.age_years is not None:
-        return _bounds(frame.age_years, cond.age_years.min, cond.age_years.max)
+        return _in_band(frame.age_years, cond.age_years)
     if cond.weight_kg is not None:
-        return _bounds(frame.weight_kg, cond.weight_kg.min, cond.weight_kg.max)
-    return np.ones(n, dtype=bool)  # drug_naive is judged per patient-drug pair
+        return _in_band(frame.weight_kg, cond.weight_kg)
+    if cond.sex_in is not None:
+        return frame.sex.isin(cond.sex_in).to_numpy()
+    if cond.pregnancy_in is not None:
+        return frame.context["pregnancy"].isin(cond.pregnancy_in).to_numpy()
+    if cond.prior_reaction is not None:
+        mask = np.zeros(n, dtype=bool)
+        mask[_reacted(frame, cond.prior_reaction)["row"].to_numpy(dtype=np.int64)] = True
+        return mask
+    return np.ones(n, dtype=bool)
 
 
 def _pair_codes(rows: np.ndarray, drugs: np.ndarray, kb: KnowledgeBase) -> np.ndarray:
@@ -127,12 +164,19 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     for category, rule in kb.rules:
         mask = np.ones(len(frame), dtype=bool)
         for cond in rule.when:
-            mask &= _row_mask(frame, cond)
+            mask &= row_mask(frame, cond)
         if not mask.any():
             continue
         in_rows = np.flatnonzero(mask[cand_rows])
         rule_codes = kb.drug_index.get_indexer(kb.rule_drugs[rule.id])
-        selected = in_rows[np.isin(cand_codes[in_rows], rule_codes)]
+        chosen = np.isin(cand_codes[in_rows], rule_codes)
+        if rule.drugs.reacted:  # the drugs of the matching past reactions themselves
+            reacted = pd.concat([_reacted(frame, c.prior_reaction) for c in rule.when
+                                 if c.prior_reaction is not None])
+            chosen |= np.isin(_pair_codes(cand_rows[in_rows], cand_drugs[in_rows], kb),
+                              _pair_codes(reacted["row"].to_numpy(),
+                                          reacted["drug"].to_numpy(dtype=object), kb))
+        selected = in_rows[chosen]
         rows, drugs = cand_rows[selected], cand_drugs[selected]
         for cond in rule.when:
             if cond.drug_naive is not None and len(rows):
@@ -180,10 +224,88 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
                 sep = np.where(reason == "", "", ", ")
                 reason = np.where(present, reason + sep + label, reason)
             codes, reasons = pd.factorize(reason)
+            text = agg.message.format(drug=name)
             yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object), codes,
-                        np.array([f"{agg.message} (patient: {r})" for r in reasons],
+                        np.array([f"{text} (patient: {r})" for r in reasons],
                                  dtype=object), "paradoxical", None, agg.action, agg.severity,
                         agg.evidence, f"drug:{name}:aggravates:{i}")
+
+
+def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,
+            weight: Band | None = None, indication: object = "all",
+            when_taking: list[str] | tuple[str, ...] = (),
+            when_also_taking: list[str] | tuple[str, ...] = (),
+            when_not_taking: list[str] | tuple[str, ...] = ()) -> np.ndarray:
+    """Which of ``rows`` a dose band or organ statement is for (its age band, weight band,
+    indication and co-medication); an unknown age or weight never matches a band."""
+    ok = np.ones(len(rows), dtype=bool)
+    if age is not None:
+        ok &= _in_band(frame.age_years.iloc[rows], age)
+    if weight is not None:
+        ok &= _in_band(frame.weight_kg.iloc[rows], weight)
+    if indication != "all":
+        cols = [t for t in indication.seizure_types if t in frame.seizure_types]
+        fits = frame.seizure_types[cols].to_numpy(dtype=bool)[rows].any(axis=1) if cols else (
+            np.zeros(len(rows), dtype=bool))
+        ok &= fits | frame.syndrome.iloc[rows].isin(indication.syndromes).to_numpy()
+    for drugs, want in ((when_taking, True), (when_also_taking, True),
+                        (when_not_taking, False)):
+        if drugs:
+            takes = frame.current[frame.current["drug"].isin(list(drugs))]["row"].to_numpy()
+            ok &= np.isin(rows, takes) == want
+    return ok
+
+
+IMPAIRED_BELOW_ML_MIN = 90  # any clearance below normal may be a label's "mild" impairment
+
+
+def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.ndarray:
+    """Rows whose kidney function the band describes (clearance band, dialysis, or the
+    label's category words for any reduced clearance)."""
+    clearance = frame.context["renal_clearance_ml_min"].iloc[rows]
+    dialysis = frame.context["dialysis"].iloc[rows]
+    if band.crcl_ml_min is not None:
+        return _in_band(clearance, band.crcl_ml_min) & dialysis.isna().to_numpy()
+    if band.dialysis:
+        return dialysis.isin(band.dialysis).to_numpy()
+    low = pd.to_numeric(clearance, errors="coerce").to_numpy(dtype=float) < IMPAIRED_BELOW_ML_MIN
+    return low | dialysis.notna().to_numpy()
+
+
+def hepatic_match(frame: PatientFrame, rows: np.ndarray, band: HepaticBand) -> np.ndarray:
+    return frame.context["child_pugh"].iloc[rows].isin(band.child_pugh).to_numpy()
+
+
+def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
+    """organ_function flags from each drug's renal and hepatic statements that fit the
+    patient (age band, weight, indication, co-medication, and kidney or liver function).
+    A statement of "no adjustment" raises no flag; the dose table says it."""
+    cand_rows = frame.candidates["row"].to_numpy()
+    cand_drugs = frame.candidates["drug"].to_numpy(dtype=object)
+    for name, drug in kb.drugs.items():
+        rows = cand_rows[cand_drugs == name]
+        if not len(rows):
+            continue
+        organs = [("renal", i, b, renal_match) for i, b in enumerate(drug.dosing.renal)] + [
+            ("hepatic", i, b, hepatic_match) for i, b in enumerate(drug.dosing.hepatic)]
+        for organ, i, band, match in organs:
+            if band.action == "no_adjustment":
+                continue
+            hit = match(frame, rows, band) & covered(
+                frame, rows, age=band.age_years, weight=band.weight_kg,
+                indication=band.indication, when_taking=band.when_taking)
+            if not hit.any():
+                continue
+            action, severity = ORGAN_ACTION[band.action]
+            text = band.message
+            if organ == "renal" and band.impairment:
+                text = (f"Label statement for {' or '.join(band.impairment)} renal impairment "
+                        "(the label gives no clearance limits; judge whether it applies): "
+                        + text)
+            yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object),
+                        np.zeros(int(hit.sum()), dtype=np.int64),
+                        np.array([text], dtype=object), "organ_function", None, action,
+                        severity, band.evidence, f"drug:{name}:{organ}:{i}")
 
 
 def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
@@ -240,7 +362,8 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
     the source ids joined by ';'.
     """
     parts = [p for p in (*_rule_flags(kb, frame), *_aggravation_flags(kb, frame),
-                         *_interaction_flags(kb, frame)) if len(p.rows)]
+                         *_organ_flags(kb, frame), *_interaction_flags(kb, frame))
+             if len(p.rows)]
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
     part_id = np.repeat(np.arange(len(parts)), [len(p.rows) for p in parts])

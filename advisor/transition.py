@@ -12,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.dosing import doses_as_child
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
 from advisor.result import (
@@ -34,9 +33,11 @@ def _fmt(x: float) -> str:
 
 def choose_titration(drug: Drug, co_medications: set[str], patient: Patient,
                      ) -> Titration | None:
-    """The schedule for this co-medication: the first specific match, else the general one."""
-    population = "pediatric" if doses_as_child(drug, patient.age_years) else "adult"
-    options = [t for t in drug.dosing.titration if t.population == population]
+    """The schedule for the patient's age and co-medication: the first specific match, else
+    the general one; none when the age is not known or no schedule covers it."""
+    if patient.age_years is None:
+        return None
+    options = [t for t in drug.dosing.titration if t.age_years.contains(patient.age_years)]
     for tit in options:
         if tit.when_taking and co_medications & set(tit.when_taking):
             return tit
@@ -70,8 +71,10 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
     tit = choose_titration(drug, co_meds, patient)
     step = AddStep(drug=drug.name)
     if tit is None:
-        step.notes.append("No sourced titration schedule in the knowledge base: follow the "
-                          "product label.")
+        step.notes.append("Age not given: titration schedules depend on age." if
+                          patient.age_years is None else
+                          "No sourced titration schedule for this age in the knowledge base: "
+                          "follow the product label.")
         return step
     step.schedule = _schedule(tit, patient.weight_kg)
     if tit.then_increase:

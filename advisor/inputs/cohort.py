@@ -19,8 +19,11 @@ import pandas as pd
 from advisor.errors import InputError
 from advisor.inputs.fields import (
     CLINICAL_FIELDS,
+    HEPATIC_FIELDS,
     LIST_SEPARATOR,
     PATIENT_FIELDS,
+    REACTION_SEPARATOR,
+    RENAL_FIELDS,
     Field,
     parse_bool,
 )
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
 ID_COLUMN = "sample_id"
 ERROR_COLUMNS = ["row", "sample_id", "field", "value", "error"]
 PAIR_COLUMNS = ["row", "drug"]
-CONTEXT_COLUMNS = {ID_COLUMN, *PATIENT_FIELDS, *CLINICAL_FIELDS}
+CONTEXT_COLUMNS = {ID_COLUMN, *PATIENT_FIELDS, *CLINICAL_FIELDS, *RENAL_FIELDS, *HEPATIC_FIELDS}
 
 
 def check_columns(kb: KnowledgeBase, columns: list[str], *, require_id: bool = True,
@@ -65,8 +68,10 @@ class CheckedTable:
     row_numbers: np.ndarray  # 1-based data-row number of each row, for messages
     genotypes: pd.DataFrame
     seizure: pd.DataFrame  # bool, one column per vocabulary seizure type
-    context: dict[str, pd.Series]  # syndrome, sex, age_years, weight_kg, ...
+    context: dict[str, pd.Series]  # syndrome, sex, age_years, weight_kg, renal, hepatic, ...
     clinical: pd.DataFrame  # one column per clinical field (bool/None, float, text)
+    conditions: pd.DataFrame  # bool, one column per vocabulary condition
+    reactions: pd.DataFrame  # row, drug, reaction
     current: pd.DataFrame  # row, drug
     candidates: pd.DataFrame  # row, drug
     errors: list[pd.DataFrame] = field(default_factory=list)
@@ -191,14 +196,30 @@ class _Checker:
         return pd.DataFrame({"row": np.array([r for r, _ in rows], dtype=np.int64),
                              label: pd.Series([i for _, i in rows], dtype=object)})
 
-    def seizure_matrix(self) -> pd.DataFrame:
-        types = list(self.kb.vocabulary.seizure_types)
-        pairs = self.items("seizure_types", lambda t: t if t in types else None,
-                           "seizure type", label="type")
-        matrix = np.zeros((len(self.table), len(types)), dtype=bool)
+    def matrix(self, name: str, terms: list[str], what: str) -> pd.DataFrame:
+        """A ';'-separated vocabulary column as a bool matrix (one column per term)."""
+        pairs = self.items(name, lambda t: t if t in terms else None, what, label="term")
+        matrix = np.zeros((len(self.table), len(terms)), dtype=bool)
         if len(pairs):
-            matrix[pairs["row"].to_numpy(), pd.Index(types).get_indexer(pairs["type"])] = True
-        return pd.DataFrame(matrix, columns=types)
+            matrix[pairs["row"].to_numpy(), pd.Index(terms).get_indexer(pairs["term"])] = True
+        return pd.DataFrame(matrix, columns=terms)
+
+    def reactions(self) -> pd.DataFrame:
+        """``drug:reaction`` items as (row, drug, reaction)."""
+        kb, known = self.kb, set(self.kb.vocabulary.reactions)
+
+        def resolve(item: str) -> str | None:
+            drug, _, reaction = item.partition(REACTION_SEPARATOR)
+            if reaction.strip() not in known or not drug.strip():
+                return None
+            name = kb.drug_aliases.get(normalize_name(drug), drug.strip().lower())
+            return f"{name}{REACTION_SEPARATOR}{reaction.strip()}"
+
+        pairs = self.items("adverse_reactions", resolve, "drug:reaction item", label="item")
+        split = [str(item).partition(REACTION_SEPARATOR) for item in pairs["item"]]
+        return pd.DataFrame({"row": pairs["row"].to_numpy(dtype=np.int64),
+                             "drug": pd.Series([d for d, _, _ in split], dtype=object),
+                             "reaction": pd.Series([r for _, _, r in split], dtype=object)})
 
 
 def check_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int = 1
@@ -218,14 +239,19 @@ def check_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int = 1
             return None if asm_only and canonical not in kb.drugs else canonical
         return resolve
 
-    context = {name: c.field(spec) for name, spec in PATIENT_FIELDS.items()
+    context = {name: c.field(spec) for name, spec in {**PATIENT_FIELDS, **RENAL_FIELDS,
+                                                       **HEPATIC_FIELDS}.items()
                if spec.kind != "list"}
+    vocab = kb.vocabulary
     checked = CheckedTable(
         ids=ids, row_numbers=c.rows,
         genotypes=pd.DataFrame({k: c.table[k].astype(object) for k in c.table
                                 if k in kb.input_keys}),
-        seizure=c.seizure_matrix(), context=context,
+        seizure=c.matrix("seizure_types", list(vocab.seizure_types), "seizure type"),
+        context=context,
         clinical=pd.DataFrame({name: c.field(spec) for name, spec in CLINICAL_FIELDS.items()}),
+        conditions=c.matrix("conditions", list(vocab.conditions), "condition"),
+        reactions=c.reactions(),
         current=c.items("current_medications", drug(asm_only=False), "drug"),
         candidates=c.items("candidate_drugs", drug(asm_only=True),
                            "antiseizure medication"),

@@ -68,7 +68,11 @@ class Field:
 
 SEXES = ("female", "male", "other")
 ETIOLOGIES = ("structural", "genetic", "infectious", "metabolic", "immune", "unknown")
-OUTCOMES = ("seizure_free", "inefficacy", "intolerance", "ongoing", "unknown")
+OUTCOMES = ("seizure_free", "inefficacy", "intolerance", "relapse", "ongoing", "unknown")
+PREGNANCY = ("pregnant", "planning", "breastfeeding", "not_pregnant")
+DIALYSIS = ("haemodialysis", "peritoneal")
+CHILD_PUGH = ("A", "B", "C")
+REACTION_SEPARATOR = ":"  # cohort cell "lamotrigine:sjs_ten;carbamazepine:dress"
 
 PATIENT_FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("age_years", "number", 0, 120, description="age in years"),
@@ -79,6 +83,21 @@ PATIENT_FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("current_medications", "list", vocabulary="drugs"),
     Field("candidate_drugs", "list", vocabulary="drugs"),
     Field("longest_pretreatment_interval_days", "number", 0, 36500),
+    Field("pregnancy", "choice", choices=PREGNANCY),
+    Field("conditions", "list", vocabulary="conditions"),
+    Field("adverse_reactions", "list", vocabulary="reactions",
+          description="past serious reactions as drug:reaction items"),
+)}
+
+RENAL_FIELDS: dict[str, Field] = {f.name: f for f in (
+    Field("egfr_ml_min", "number", 0, 250, description="eGFR, mL/min/1.73 m2"),
+    Field("creatinine_clearance_ml_min", "number", 0, 250,
+          description="creatinine clearance (Cockcroft-Gault), mL/min"),
+    Field("dialysis", "choice", choices=DIALYSIS),
+)}
+
+HEPATIC_FIELDS: dict[str, Field] = {f.name: f for f in (
+    Field("child_pugh", "choice", choices=CHILD_PUGH),
 )}
 
 CLINICAL_FIELDS: dict[str, Field] = {f.name: f for f in (

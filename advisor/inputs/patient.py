@@ -17,10 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from advisor.errors import InputError
 from advisor.genotype import Call, GenotypeError, translate
 from advisor.inputs.fields import (
+    CHILD_PUGH,
     CLINICAL_FIELDS,
+    DIALYSIS,
     ETIOLOGIES,
     OUTCOMES,
     PATIENT_FIELDS,
+    PREGNANCY,
+    RENAL_FIELDS,
     SEXES,
     TRIAL_FIELDS,
 )
@@ -29,6 +33,7 @@ from advisor.knowledge import KnowledgeBase
 Outcome = Literal[OUTCOMES]
 Sex = Literal[SEXES]
 Etiology = Literal[ETIOLOGIES]
+Pregnancy = Literal[PREGNANCY]
 MAX_FILE_BYTES = 5_000_000
 
 
@@ -53,6 +58,36 @@ class Clinical(_Strict):
     intellectual_disability: bool | None = None
     pretreatment_seizure_count: int | None = _bounded(CLINICAL_FIELDS,
                                                       "pretreatment_seizure_count")
+
+
+class Renal(_Strict):
+    """Kidney function: a clearance or eGFR, and/or dialysis; absent means not known."""
+
+    egfr_ml_min: float | None = _bounded(RENAL_FIELDS, "egfr_ml_min")
+    creatinine_clearance_ml_min: float | None = _bounded(RENAL_FIELDS,
+                                                         "creatinine_clearance_ml_min")
+    dialysis: Literal[DIALYSIS] | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Renal:
+        if self.egfr_ml_min is None and self.creatinine_clearance_ml_min is None and (
+                self.dialysis is None):
+            raise ValueError("give egfr_ml_min, creatinine_clearance_ml_min or dialysis")
+        return self
+
+
+class Hepatic(_Strict):
+    """Liver function as a Child-Pugh class."""
+
+    child_pugh: Literal[CHILD_PUGH]
+
+
+class Reaction(_Strict):
+    """A serious past reaction to a drug (any drug, also outside the knowledge base)."""
+
+    drug: str
+    reaction: str
+    note: str | None = Field(default=None, max_length=500)
 
 
 class Trial(_Strict):
@@ -80,6 +115,11 @@ class Patient(_Strict):
     candidate_drugs: list[str] = Field(default_factory=list)
     longest_pretreatment_interval_days: float | None = _bounded(
         PATIENT_FIELDS, "longest_pretreatment_interval_days")
+    renal: Renal | None = None
+    hepatic: Hepatic | None = None
+    pregnancy: Pregnancy | None = None
+    adverse_reactions: list[Reaction] = Field(default_factory=list)
+    conditions: list[str] = Field(default_factory=list)
     vcf: str | None = None
     sample: str | None = None
     # Translations made by validate_patient, with the value each was made from (so a copy
@@ -105,8 +145,9 @@ def _field_error(exc: ValidationError, data: Any) -> InputError:
     loc = [str(p) for p in err["loc"]]
     path = ".".join(loc)
     if err["type"] == "extra_forbidden":
-        parent = Patient if len(loc) == 1 else {"clinical": Clinical,
-                                                "medication_history": Trial}.get(loc[0])
+        parent = Patient if len(loc) == 1 else {
+            "clinical": Clinical, "medication_history": Trial, "renal": Renal,
+            "hepatic": Hepatic, "adverse_reactions": Reaction}.get(loc[0])
         options = list(parent.model_fields) if parent else []
         return InputError(path, err.get("input"),
                           "unknown field" + _suggest(loc[-1], options))
@@ -129,6 +170,21 @@ def _resolve(kb: KnowledgeBase, field: str, names: list[str], *, asm_only: bool)
     return out
 
 
+def _reacted_drug(kb: KnowledgeBase, field: str, name: str) -> str:
+    """The canonical name of a drug a reaction is recorded for. A drug outside the knowledge
+    base is kept as written, unless it looks like a misspelt one (then the error suggests it)."""
+    canonical = kb.resolve_drug(name)
+    if canonical is not None:
+        return canonical
+    options = list(kb.drug_aliases)
+    close = difflib.get_close_matches(name.lower(), options, n=1, cutoff=0.8)
+    if close:
+        raise InputError(field, name, f"unknown drug (did you mean {kb.drug_aliases[close[0]]!r}?"
+                         "; a drug outside the knowledge base is accepted when it is not a "
+                         "near-spelling of a known one)")
+    return name.strip().lower()
+
+
 def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
     """Validate parsed patient data against the schema and the knowledge base."""
     if not isinstance(data, dict):
@@ -147,17 +203,37 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
         raise InputError("syndrome", patient.syndrome, "unknown syndrome" + _suggest(
             patient.syndrome, list(vocab.syndromes)))
     genotype_calls(kb, patient)  # kept with the patient (and its copies) for the frame
+    for i, cond in enumerate(patient.conditions):
+        if cond not in vocab.conditions:
+            raise InputError(f"conditions.{i}", cond, "unknown condition" + _suggest(
+                cond, list(vocab.conditions)) + f"; known: {', '.join(vocab.conditions)}")
+    if patient.pregnancy in ("pregnant", "planning", "breastfeeding") and patient.sex == "male":
+        raise InputError("pregnancy", patient.pregnancy, "sex is male: check sex and pregnancy")
+    reactions = []
+    for i, r in enumerate(patient.adverse_reactions):
+        if r.reaction not in vocab.reactions:
+            raise InputError(f"adverse_reactions.{i}.reaction", r.reaction, "unknown reaction"
+                             + _suggest(r.reaction, list(vocab.reactions))
+                             + f"; known: {', '.join(vocab.reactions)}")
+        reactions.append(r.model_copy(update={"drug": _reacted_drug(
+            kb, f"adverse_reactions.{i}.drug", r.drug)}))
     history = []
     for i, trial in enumerate(patient.medication_history):
         drug = _resolve(kb, f"medication_history.{i}.drug", [trial.drug], asm_only=True)[0]
-        if trial.seizure_free_months is not None and trial.outcome != "seizure_free":
+        if trial.seizure_free_months is not None and trial.outcome not in ("seizure_free",
+                                                                              "relapse"):
             raise InputError(f"medication_history.{i}.seizure_free_months",
                              trial.seizure_free_months,
-                             f"only a seizure_free outcome has seizure_free_months "
+                             f"only a seizure_free or relapse outcome has seizure_free_months "
                              f"(outcome is {trial.outcome})")
+        if trial.outcome == "relapse" and trial.seizure_free_months is None:
+            raise InputError(f"medication_history.{i}.seizure_free_months", None,
+                             "a relapse needs seizure_free_months (how long seizure freedom "
+                             "lasted before seizures returned)")
         history.append(trial.model_copy(update={"drug": drug}))
     return patient.model_copy(update={
         "medication_history": history,
+        "adverse_reactions": reactions,
         "current_medications": _resolve(kb, "current_medications",
                                         patient.current_medications, asm_only=False),
         "candidate_drugs": _resolve(kb, "candidate_drugs", patient.candidate_drugs,

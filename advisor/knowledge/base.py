@@ -10,6 +10,7 @@ import pandas as pd
 
 from advisor.genotype.kinds import kind_of
 from advisor.schema import (
+    Advice,
     Comedication,
     DreFile,
     Drug,
@@ -49,6 +50,7 @@ class KnowledgeBase:
     status_epilepticus: StatusEpilepticusFile
     positions: PositionsFile
     effect_sizes: EffectSizes
+    advice: list[Advice]
     sha256: str
     files: dict[str, str] = field(default_factory=dict)  # object key -> relative file
 

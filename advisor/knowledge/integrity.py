@@ -17,7 +17,7 @@ from advisor.genotype.kinds import kind_of
 from advisor.inputs.fields import CLINICAL_FIELDS
 from advisor.knowledge.base import normalize_name
 from advisor.knowledge.problems import Problem
-from advisor.schema import EffectSizes, Evidence, Factor, Rule
+from advisor.schema import Condition, EffectSizes, Evidence, Factor, Rule
 
 if TYPE_CHECKING:
     from advisor.knowledge.base import KnowledgeBase
@@ -91,6 +91,14 @@ def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
             other = aliases.setdefault(normalize_name(alias), name)
             if other != name:
                 yield Problem(f, "synonyms", f"{alias!r} also names {other!r}")
+        for i, agg in enumerate(drug.aggravates):
+            try:
+                agg.message.format(drug="")
+            except (KeyError, IndexError, ValueError) as exc:
+                yield Problem(f, f"aggravates.{i}.message", f"bad placeholder: {exc}")
+        for key in ("maintenance", "no_dose", "renal", "hepatic"):
+            for i, band in enumerate(getattr(drug.dosing, key)):
+                yield from _indication_problems(kb, f, f"dosing.{key}.{i}", band)
         for i, tit in enumerate(drug.dosing.titration):
             yield from _known(f, f"dosing.titration.{i}.when_taking", tit.when_taking,
                               drug_or_med, "drug")
@@ -123,6 +131,61 @@ def check_interactions(kb: KnowledgeBase) -> Iterator[Problem]:
                           "drug")
 
 
+def _condition_problems(kb: KnowledgeBase, f: str, cloc: str, cond: Condition
+                        ) -> Iterator[Problem]:
+    """Terms a condition names must exist (vocabulary, drugs, genotype keys)."""
+    v = kb.vocabulary
+    if cond.gene is not None:
+        if cond.gene not in kb.input_keys:
+            yield Problem(f, f"{cloc}.gene", f"unknown gene or input key {cond.gene!r}")
+            return
+        gene = kb.gene_of(cond.gene)
+        kind = kind_of(gene)
+        if cond.value_in is not None:
+            allowed = kb.allowed_values(cond.gene)
+            for val in cond.value_in:
+                if val not in allowed:
+                    yield Problem(f, f"{cloc}.value_in", f"{val!r} is not a value of "
+                                  f"{cond.gene} (expected one of {sorted(allowed)})")
+        if cond.phenotype_in is not None:
+            if not kind.metabolizer:
+                yield Problem(f, f"{cloc}.phenotype_in",
+                              f"{cond.gene} has no metabolizer phenotypes")
+            for p in cond.phenotype_in:
+                if p not in v.phenotypes:
+                    yield Problem(f, f"{cloc}.phenotype_in", f"unknown phenotype {p!r}")
+        if cond.activity_score is not None and not kind.has_activity_score(gene):
+            yield Problem(f, f"{cloc}.activity_score",
+                          f"{cond.gene} is not an activity-score gene")
+    for st in cond.seizure_types_any or []:
+        if st not in v.seizure_types:
+            yield Problem(f, f"{cloc}.seizure_types_any", f"unknown seizure type {st!r}")
+    for sy in cond.syndromes_any or []:
+        if sy not in v.syndromes:
+            yield Problem(f, f"{cloc}.syndromes_any", f"unknown syndrome {sy!r}")
+    for c in cond.conditions_any or []:
+        if c not in v.conditions:
+            yield Problem(f, f"{cloc}.conditions_any", f"unknown condition {c!r}")
+    if cond.prior_reaction is not None:
+        yield from _known(f, f"{cloc}.prior_reaction.reactions", cond.prior_reaction.reactions,
+                          v.reactions, "reaction")
+        yield from _known(f, f"{cloc}.prior_reaction.drugs", cond.prior_reaction.drugs,
+                          set(kb.drugs) | set(kb.comedications), "drug")
+
+
+def _indication_problems(kb: KnowledgeBase, f: str, loc: str, band: Any) -> Iterator[Problem]:
+    """A dose band's or organ statement's indication and co-medication must exist."""
+    ind = getattr(band, "indication", "all")
+    if ind != "all":
+        yield from _known(f, f"{loc}.indication.seizure_types", ind.seizure_types,
+                          kb.vocabulary.seizure_types, "seizure type")
+        yield from _known(f, f"{loc}.indication.syndromes", ind.syndromes,
+                          kb.vocabulary.syndromes, "syndrome")
+    drugs = set(kb.drugs) | set(kb.comedications)
+    for key in ("when_taking", "when_also_taking", "when_not_taking"):
+        yield from _known(f, f"{loc}.{key}", getattr(band, key, []), drugs, "drug")
+
+
 def _rule_problems(kb: KnowledgeBase, rule: Rule) -> Iterator[Problem]:
     f = kb.files[f"rule:{rule.id}"]
     loc = f"rules[{rule.id}]"
@@ -130,37 +193,12 @@ def _rule_problems(kb: KnowledgeBase, rule: Rule) -> Iterator[Problem]:
         for sid in ev.sources:
             if sid not in kb.sources:
                 yield Problem(f, f"{loc}.evidence", f"unknown source {sid!r}")
-    v = kb.vocabulary
     for i, cond in enumerate(rule.when):
-        cloc = f"{loc}.when.{i}"
-        if cond.gene is not None:
-            if cond.gene not in kb.input_keys:
-                yield Problem(f, f"{cloc}.gene", f"unknown gene or input key {cond.gene!r}")
-                continue
-            gene = kb.gene_of(cond.gene)
-            kind = kind_of(gene)
-            if cond.value_in is not None:
-                allowed = kb.allowed_values(cond.gene)
-                for val in cond.value_in:
-                    if val not in allowed:
-                        yield Problem(f, f"{cloc}.value_in", f"{val!r} is not a value of "
-                                      f"{cond.gene} (expected one of {sorted(allowed)})")
-            if cond.phenotype_in is not None:
-                if not kind.metabolizer:
-                    yield Problem(f, f"{cloc}.phenotype_in",
-                                  f"{cond.gene} has no metabolizer phenotypes")
-                for p in cond.phenotype_in:
-                    if p not in v.phenotypes:
-                        yield Problem(f, f"{cloc}.phenotype_in", f"unknown phenotype {p!r}")
-            if cond.activity_score is not None and not kind.has_activity_score(gene):
-                yield Problem(f, f"{cloc}.activity_score",
-                              f"{cond.gene} is not an activity-score gene")
-        for st in cond.seizure_types_any or []:
-            if st not in v.seizure_types:
-                yield Problem(f, f"{cloc}.seizure_types_any", f"unknown seizure type {st!r}")
-        for sy in cond.syndromes_any or []:
-            if sy not in v.syndromes:
-                yield Problem(f, f"{cloc}.syndromes_any", f"unknown syndrome {sy!r}")
+        yield from _condition_problems(kb, f, f"{loc}.when.{i}", cond)
+    if rule.drugs.reacted and not any(c.prior_reaction for c in rule.when):
+        yield Problem(f, f"{loc}.drugs.reacted", "reacted: true needs a prior_reaction "
+                      "condition")
+    v = kb.vocabulary
     for name in rule.drugs.names:
         if name not in kb.drugs:
             yield Problem(f, f"{loc}.drugs.names", f"unknown drug {name!r}")
@@ -208,6 +246,30 @@ def check_status_epilepticus(kb: KnowledgeBase) -> Iterator[Problem]:
 
 def check_dre(kb: KnowledgeBase) -> Iterator[Problem]:
     yield from _sources(kb, "dre.yaml", kb.dre)
+    for i, step in enumerate(kb.dre.next_steps):
+        for j, cond in enumerate(step.when):
+            yield from _condition_problems(kb, "dre.yaml", f"next_steps.{i}.when.{j}", cond)
+
+
+def check_advice(kb: KnowledgeBase) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for i, item in enumerate(kb.advice):
+        yield from _sources(kb, "advice.yaml", item, f"advice.{i}")
+        if item.id in seen:
+            yield Problem("advice.yaml", f"advice.{i}.id", f"duplicate id {item.id!r}")
+        seen.add(item.id)
+        for j, cond in enumerate(item.when):
+            yield from _condition_problems(kb, "advice.yaml", f"advice.{i}.when.{j}", cond)
+
+
+def check_vocabulary(kb: KnowledgeBase) -> Iterator[Problem]:
+    v = kb.vocabulary
+    for mech in v.mechanisms:
+        if mech not in v.mechanism_targets and mech != "multiple_mechanisms":
+            yield Problem("vocabulary.yaml", "mechanism_targets",
+                          f"mechanism {mech!r} has no target")
+    yield from _known("vocabulary.yaml", "mechanism_targets", list(v.mechanism_targets),
+                      v.mechanisms, "mechanism")
 
 
 def check_regimens(kb: KnowledgeBase) -> Iterator[Problem]:
@@ -280,9 +342,10 @@ def check_effect_sizes(kb: KnowledgeBase) -> Iterator[Problem]:
             yield Problem(RISK_FILE, "evidence", f"unknown source {sid!r} (not in sources.yaml)")
 
 
-CHECKS: tuple[Check, ...] = (check_genes, check_drugs, check_comedications, check_interactions,
-                             check_rules, check_positions, check_status_epilepticus, check_dre,
-                             check_regimens, check_effect_sizes)
+CHECKS: tuple[Check, ...] = (check_vocabulary, check_genes, check_drugs, check_comedications,
+                             check_interactions, check_rules, check_positions,
+                             check_status_epilepticus, check_dre, check_advice, check_regimens,
+                             check_effect_sizes)
 
 
 def integrity_problems(kb: KnowledgeBase) -> list[Problem]:

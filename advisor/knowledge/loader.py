@@ -21,6 +21,7 @@ from advisor.knowledge.problems import KnowledgeBaseInvalid, Problem
 from advisor.knowledge.yaml_io import read_yaml
 from advisor.schema import (
     GENE,
+    AdviceFile,
     ComedicationsFile,
     DreFile,
     Drug,
@@ -122,6 +123,7 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     regimens = ld.parse(root / "regimens.yaml", RegimensFile)
     se = ld.parse(root / "status_epilepticus.yaml", StatusEpilepticusFile)
     positions = ld.parse(root / "guideline_positions.yaml", PositionsFile)
+    advice = ld.parse(root / "advice.yaml", AdviceFile)
     files: dict[str, str] = {}
     genes: dict[str, Gene] = _named(ld, "genes", GENE, "symbol", files, "gene")
     drugs: dict[str, Drug] = _named(ld, "drugs", Drug, "name", files, "drug")
@@ -138,7 +140,8 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     if not drugs:
         ld.problem("drugs/", "", "no drug files found")
     effect_sizes = ld.parse(root / EFFECT_SIZES, EffectSizes)
-    parts = (manifest, sources, vocab, comeds, inter, dre, regimens, se, positions, effect_sizes)
+    parts = (manifest, sources, vocab, comeds, inter, dre, regimens, se, positions, advice,
+             effect_sizes)
     if any(p is None for p in parts):
         return None, ld.problems
     kb = KnowledgeBase(
@@ -147,6 +150,7 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
         comedications={c.name: c for c in comeds.comedications},
         interactions=inter.interactions, rules=rules, dre=dre, regimens=regimens,
         status_epilepticus=se, positions=positions, effect_sizes=effect_sizes,
+        advice=advice.advice,
         sha256=ld.digest.hexdigest(), files=files)
     ld.problems.extend(integrity_problems(kb))
     return kb, ld.problems

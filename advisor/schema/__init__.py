@@ -19,21 +19,27 @@ from advisor.schema.common import (
     Strict,
     Vocabulary,
 )
+from advisor.schema.dosing import (
+    Band,
+    DoseBand,
+    Dosing,
+    HepaticBand,
+    Indication,
+    NoDose,
+    OrganBand,
+    RenalBand,
+    SourcedRange,
+    Titration,
+    TitrationStep,
+    Withdrawal,
+)
 from advisor.schema.drugs import (
     Aggravation,
     Comedication,
     ComedicationsFile,
-    Dosing,
     Drug,
-    PediatricRange,
     SafetyNote,
     SeizureScope,
-    SourcedRange,
-    SourcedValue,
-    Titration,
-    TitrationStep,
-    WeightBand,
-    Withdrawal,
 )
 from advisor.schema.effect_sizes import EffectSizes, Factor, FactorInput
 from advisor.schema.genes import (
@@ -50,6 +56,8 @@ from advisor.schema.genes import (
 )
 from advisor.schema.pathways import (
     AcuteDose,
+    Advice,
+    AdviceFile,
     DreFile,
     GuidelinePosition,
     PositionsFile,
@@ -62,18 +70,20 @@ from advisor.schema.rules import (
     DrugSelector,
     Interaction,
     InteractionsFile,
+    PriorReaction,
     Rule,
     RulesFile,
 )
 
 __all__ = [
-    "GENE", "KNOWN_FUNCTIONS", "RULE_CATEGORIES", "Action", "AcuteDose", "Aggravation",
-    "Bounds", "Category", "Comedication", "ComedicationsFile", "Condition", "DoseChange",
-    "Dosing", "DreFile", "Drug", "DrugSelector", "EffectSizes", "Evidence", "EvidenceLevel",
-    "Factor", "FactorInput", "Gene", "GuidelinePosition", "HlaGene", "Interaction",
-    "InteractionsFile", "KnownVariant", "Manifest", "PediatricRange", "PositionsFile", "Range",
-    "RegimensFile", "Rule", "RulesFile", "SafetyNote", "SeizureScope", "Severity", "SnpGene",
-    "Source", "SourcedRange", "SourcedValue", "SourcesFile", "StarAllele", "StarAlleleGene",
-    "StatusEpilepticusFile", "Strict", "Titration", "TitrationStep", "Variant",
-    "VariantEffectGene", "Vocabulary", "WeightBand", "Withdrawal",
+    "GENE", "KNOWN_FUNCTIONS", "RULE_CATEGORIES", "Action", "AcuteDose", "Advice",
+    "AdviceFile", "Aggravation", "Band", "Bounds", "Category", "Comedication",
+    "ComedicationsFile", "Condition", "DoseBand", "DoseChange", "Dosing", "DreFile", "Drug",
+    "DrugSelector", "EffectSizes", "Evidence", "EvidenceLevel", "Factor", "FactorInput", "Gene",
+    "GuidelinePosition", "HepaticBand", "HlaGene", "Indication", "Interaction",
+    "InteractionsFile", "KnownVariant", "Manifest", "NoDose", "OrganBand", "PositionsFile",
+    "PriorReaction", "Range", "RegimensFile", "RenalBand", "Rule", "RulesFile", "SafetyNote",
+    "SeizureScope", "Severity", "SnpGene", "Source", "SourcedRange", "SourcesFile",
+    "StarAllele", "StarAlleleGene", "StatusEpilepticusFile", "Strict", "Titration",
+    "TitrationStep", "Variant", "VariantEffectGene", "Vocabulary", "Withdrawal",
 ]

@@ -11,10 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 EvidenceLevel = Literal["high", "moderate", "low", "very_low"]
 Action = Literal["avoid", "reduce_dose", "increase_dose", "monitor", "use_with_caution", "info"]
 Severity = Literal["high", "moderate", "low"]
-Category = Literal[
-    "efflux", "metabolism", "hypersensitivity", "paradoxical", "interaction", "toxicity"
-]
-RULE_CATEGORIES = ("efflux", "metabolism", "hypersensitivity", "paradoxical", "toxicity")
+RuleCategory = Literal["efflux", "metabolism", "hypersensitivity", "paradoxical", "toxicity",
+                      "reproductive", "organ_function", "history"]
+Category = Literal["efflux", "metabolism", "hypersensitivity", "paradoxical", "interaction",
+                   "toxicity", "reproductive", "organ_function", "history"]
+RULE_CATEGORIES = ("efflux", "metabolism", "hypersensitivity", "paradoxical", "toxicity",
+                   "reproductive", "organ_function", "history")
 
 
 class Strict(BaseModel):
@@ -96,6 +98,9 @@ class Vocabulary(Strict):
     seizure_types: dict[str, str]
     syndromes: dict[str, str]
     mechanisms: dict[str, str]
+    mechanism_targets: dict[str, str]  # mechanism class -> the molecular target it acts on
+    conditions: dict[str, str]  # comorbid conditions a rule may test (conditions_any)
+    reactions: dict[str, str]  # serious past drug reactions (adverse_reactions)
     adverse_effects: dict[str, str]
     enzymes: list[str]
     phenotypes: list[str]

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from advisor.schema.common import Evidence, Range, Severity, Strict
+from advisor.schema.dosing import Dosing
 
 PgpStatus = Literal["substrate", "likely_substrate", "conflicting", "not_substrate", "unknown"]
 
@@ -57,71 +58,6 @@ class PgpSubstrate(Strict):
         return self
 
 
-class SourcedRange(Strict):
-    range: Range
-    evidence: Evidence
-    note: str | None = None
-
-
-class SourcedValue(Strict):
-    value: float = Field(gt=0)
-    evidence: Evidence
-    note: str | None = None
-
-
-class PediatricRange(SourcedRange):
-    age_years: Range | None = None  # ages the mg/kg range is labelled for
-
-
-class WeightBand(Strict):
-    min_kg: float = Field(ge=0)
-    max_kg: float | None = None
-    range: Range
-    evidence: Evidence
-
-
-class TitrationStep(Strict):
-    week_from: int = Field(ge=1)
-    week_to: int = Field(ge=1)
-    daily_mg: float | None = Field(default=None, gt=0)
-    daily_mg_per_kg: float | None = Field(default=None, gt=0)
-
-    @model_validator(mode="after")
-    def _one_dose(self) -> TitrationStep:
-        if (self.daily_mg is None) == (self.daily_mg_per_kg is None):
-            raise ValueError("give exactly one of daily_mg or daily_mg_per_kg")
-        if self.week_to < self.week_from:
-            raise ValueError("week_to is before week_from")
-        return self
-
-
-class Increase(Strict):
-    daily_mg: float = Field(gt=0)
-    every_weeks: Range
-
-
-class Titration(Strict):
-    """How to start a drug: fixed steps, then regular increases up to the target."""
-
-    when_taking: list[str] = Field(default_factory=list)  # schedule for these co-medications
-    population: Literal["adult", "pediatric"] = "adult"
-    steps: list[TitrationStep] = Field(min_length=1)
-    then_increase: Increase | None = None
-    target_daily_mg: Range | None = None
-    note: str | None = None
-    evidence: Evidence
-
-
-class Withdrawal(Strict):
-    """How to stop a drug: taper duration and why it must not be stopped at once."""
-
-    taper_weeks: Range
-    never_abrupt: bool
-    reason: str
-    schedule: str | None = None
-    evidence: Evidence
-
-
 class SafetyNote(Strict):
     """A reproductive or long-term safety point shown where it applies to the patient."""
 
@@ -130,19 +66,6 @@ class SafetyNote(Strict):
     age_years: Range | None = None
     text: str
     evidence: Evidence
-
-
-class Dosing(Strict):
-    adult_maintenance_daily_mg: SourcedRange | None = None
-    adult_start_daily_mg: SourcedValue | None = None
-    adult_max_daily_mg: SourcedValue | None = None
-    weight_bands: list[WeightBand] = Field(default_factory=list)
-    pediatric_daily_mg_per_kg: PediatricRange | None = None
-    pediatric_max_daily_mg: SourcedValue | None = None
-    therapeutic_range_mg_per_l: SourcedRange | None = None
-    titration: list[Titration] = Field(default_factory=list)
-    withdrawal: Withdrawal | None = None
-    notes: str | None = None
 
 
 class AdverseEffects(Strict):

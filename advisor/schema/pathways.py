@@ -8,12 +8,16 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from advisor.schema.common import Action, Evidence, Range, Strict
+from advisor.schema.rules import Condition
 
 
 class NextStep(Strict):
+    """A step after drug resistance is established; shown when all ``when`` conditions hold
+    (an empty list: always)."""
+
     id: str
     text: str
-    when: Literal["always", "focal_lesional", "otherwise"]
+    when: list[Condition] = Field(default_factory=list)
     evidence: Evidence
 
 
@@ -40,6 +44,9 @@ class RegimenWeights(Strict):
     base: float
     distinct_mechanism: float
     same_primary_mechanism: float
+    overlapping_mechanism: float
+    per_drug: float
+    early_add_on: float
     per_covered_seizure_type: float
     per_uncovered_seizure_type: float
     synergy: float
@@ -47,8 +54,10 @@ class RegimenWeights(Strict):
     interaction: dict[Action, float]
     flag: dict[Action, float]
     teratogenic_in_childbearing_potential: float
+    teratogenic_in_pregnancy: float
     restricted_use: float
     previous_inefficacy: float
+    previous_target_inefficacy: float
     previous_intolerance: float
     withdraw_current: float
     guideline_position: dict[Literal["first_line", "second_line", "adjunctive"], float]
@@ -134,3 +143,20 @@ class SeEvidenceNote(Strict):
 class StatusEpilepticusFile(Strict):
     stages: list[SeStage] = Field(min_length=1)
     evidence_notes: list[SeEvidenceNote] = Field(default_factory=list)
+
+
+class Advice(Strict):
+    """Patient-level advice (not tied to one drug), shown when all ``when`` conditions hold:
+    e.g. folic acid when a pregnancy is planned, the treat-or-not question of a self-limited
+    syndrome."""
+
+    id: str
+    topic: Literal["pregnancy", "contraception", "treatment_choice", "organ_function",
+                   "monitoring", "other"]
+    when: list[Condition] = Field(min_length=1)
+    text: str
+    evidence: Evidence
+
+
+class AdviceFile(Strict):
+    advice: list[Advice]

@@ -6,25 +6,35 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from advisor.schema.common import Action, Bounds, Evidence, Range, Severity, Strict
+from advisor.schema.common import Action, Bounds, Evidence, RuleCategory, Severity, Strict
+from advisor.schema.dosing import Band
 from advisor.schema.drugs import PgpStatus
 
 
 class DoseChange(Strict):
+    """How a rule or an interaction changes a drug's dose: a percentage of the patient's own
+    range, a cap and/or a start dose, never a bare range. A co-medication's own dose range
+    is a band of the victim drug (``dosing.maintenance`` with ``when_taking``), tied to an
+    age band like every other range."""
+
     percent: float | None = Field(default=None, ge=-100, le=300)
-    range_daily_mg: Range | None = None
     start_daily_mg: float | None = Field(default=None, gt=0)
     max_daily_mg: float | None = Field(default=None, gt=0)
     note: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bare_range(cls, data: object) -> object:
+        if isinstance(data, dict) and "range_daily_mg" in data:
+            raise ValueError("a dose range must be age-banded: write it as a band of the drug "
+                             "(dosing.maintenance with age_years, indication and when_taking), "
+                             "not as range_daily_mg")
+        return data
+
     @model_validator(mode="after")
     def _something(self) -> DoseChange:
-        if self.percent is not None and self.range_daily_mg is not None:
-            raise ValueError("give percent or range_daily_mg, not both")
-        if all(v is None for v in (self.percent, self.range_daily_mg, self.start_daily_mg,
-                                   self.max_daily_mg)):
-            raise ValueError("a dose change needs percent, range_daily_mg, start_daily_mg "
-                             "or max_daily_mg")
+        if self.percent is None and self.start_daily_mg is None and self.max_daily_mg is None:
+            raise ValueError("a dose change needs percent, start_daily_mg or max_daily_mg")
         return self
 
 
@@ -46,23 +56,38 @@ class InteractionsFile(Strict):
     interactions: list[Interaction]
 
 
+class PriorReaction(Strict):
+    """The patient had one of these reactions to one of these drugs (any drug: omit)."""
+
+    reactions: list[str] = Field(min_length=1)
+    drugs: list[str] = Field(default_factory=list)
+
+
 class Condition(Strict):
+    """One test on the patient; a rule fires when all its conditions hold."""
+
     gene: str | None = None
     value_in: list[str] | None = None
     phenotype_in: list[str] | None = None
     activity_score: Bounds | None = None
     seizure_types_any: list[str] | None = None
     syndromes_any: list[str] | None = None
-    age_years: Bounds | None = None
-    weight_kg: Bounds | None = None
+    conditions_any: list[str] | None = None  # comorbid conditions (vocabulary.conditions)
+    age_years: Band | None = None
+    weight_kg: Band | None = None
+    sex_in: list[Literal["female", "male", "other"]] | None = None
+    pregnancy_in: list[Literal["pregnant", "planning", "breastfeeding", "not_pregnant"]] | None \
+        = None
+    prior_reaction: PriorReaction | None = None
     drug_naive: bool | None = None
 
     @model_validator(mode="after")
     def _well_formed(self) -> Condition:
         gene_tests = [self.value_in, self.phenotype_in, self.activity_score]
         n_gene_tests = sum(t is not None for t in gene_tests)
-        others = [self.seizure_types_any, self.syndromes_any, self.age_years, self.weight_kg,
-                  self.drug_naive]
+        others = [self.seizure_types_any, self.syndromes_any, self.conditions_any,
+                  self.age_years, self.weight_kg, self.sex_in, self.pregnancy_in,
+                  self.prior_reaction, self.drug_naive]
         n_others = sum(t is not None for t in others)
         if self.gene is not None:
             if n_gene_tests != 1 or n_others:
@@ -71,21 +96,24 @@ class Condition(Strict):
         elif n_gene_tests or n_others != 1:
             raise ValueError("a condition tests exactly one thing: gene (with value_in, "
                              "phenotype_in or activity_score), seizure_types_any, "
-                             "syndromes_any, age_years, weight_kg or drug_naive")
+                             "syndromes_any, conditions_any, age_years, weight_kg, sex_in, "
+                             "pregnancy_in, prior_reaction or drug_naive")
         return self
 
 
 class DrugSelector(Strict):
     names: list[str] = Field(default_factory=list)
+    reacted: bool = False  # the drugs of the patient's matching prior_reaction
     mechanisms: list[str] = Field(default_factory=list)  # any listed mechanism
     primary_mechanisms: list[str] = Field(default_factory=list)  # primary mechanism only
     pgp_substrate: list[PgpStatus] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _non_empty(self) -> DrugSelector:
-        if not (self.names or self.mechanisms or self.primary_mechanisms or self.pgp_substrate):
-            raise ValueError("select drugs by names, mechanisms, primary_mechanisms or "
-                             "pgp_substrate")
+        if not (self.names or self.mechanisms or self.primary_mechanisms or self.pgp_substrate
+                or self.reacted):
+            raise ValueError("select drugs by names, mechanisms, primary_mechanisms, "
+                             "pgp_substrate or reacted")
         return self
 
 
@@ -106,7 +134,7 @@ class Rule(Strict):
 
 
 class RulesFile(Strict):
-    category: Literal["efflux", "metabolism", "hypersensitivity", "paradoxical", "toxicity"]
+    category: RuleCategory
     rules: list[Rule]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from advisor.dosing import describe
 from advisor.genotype import kind_of
 from advisor.ui.common import evidence, knowledge_base
 
@@ -30,9 +31,16 @@ def render() -> None:
         st.markdown("**Metabolism**: " + ", ".join(f"{m.enzyme} ({m.role})"
                                                    for m in d.metabolism))
         st.markdown(f"**P-gp substrate**: {d.pgp_substrate.status}")
-        if d.dosing.adult_maintenance_daily_mg:
-            lo, hi = d.dosing.adult_maintenance_daily_mg.range.as_list()
-            st.markdown(f"**Adult maintenance**: {lo:g}-{hi:g} mg/day")
+        bands = [{"for": describe(b, kb),
+                  "dose": (f"{b.daily_mg.lo:g}-{b.daily_mg.hi:g} mg/day" if b.daily_mg else
+                           f"{b.daily_mg_per_kg.lo:g}-{b.daily_mg_per_kg.hi:g} mg/kg/day"),
+                  "maximum": f"{b.max_daily_mg:g} mg/day" if b.max_daily_mg else "",
+                  "sources": ", ".join(b.evidence.sources)} for b in d.dosing.maintenance]
+        if bands:
+            st.markdown("**Labelled maintenance doses**")
+            st.dataframe(pd.DataFrame(bands), hide_index=True)
+        for group in d.dosing.no_dose:
+            st.markdown(f":orange[no labelled dose] {group.note}")
         st.markdown("**Adverse effects**: " + ", ".join(d.adverse_effects.tags))
         inter = [{"id": i.id, "perpetrators": ", ".join(i.perpetrators),
                   "victims": ", ".join(i.victims), "action": i.action, "effect": i.effect,

@@ -1,0 +1,231 @@
+"""Dosing in the drug files: doses by age, weight and indication; renal and hepatic bands;
+titration and withdrawal.
+
+Every dose range names who it is for (an age band, optionally a weight band) and what it is
+for (its indication), so that a range labelled for one group is never applied to another;
+where a label gives no dose for a group, ``no_dose`` says so and the advisor shows no number.
+Bands are half-open: ``{from: 2, before: 13}`` covers a child from the 2nd birthday until the
+13th (the label's "2 to 12 years").
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field, model_validator
+
+from advisor.schema.common import Evidence, Range, Strict
+
+OrganAction = Literal["no_adjustment", "reduce_dose", "use_with_caution", "avoid", "monitor",
+                      "not_studied"]
+Dialysis = Literal["haemodialysis", "peritoneal"]
+ChildPugh = Literal["A", "B", "C"]
+
+
+class Band(Strict):
+    """A half-open numeric band: ``from`` (included) up to ``before`` (excluded)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    lo: float | None = Field(default=None, alias="from", ge=0)
+    hi: float | None = Field(default=None, alias="before", gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if self.lo is not None and self.hi is not None and self.lo >= self.hi:
+            raise ValueError(f"'from' ({self.lo:g}) must be below 'before' ({self.hi:g})")
+        return self
+
+    def contains(self, value: float) -> bool:
+        return (self.lo is None or value >= self.lo) and (self.hi is None or value < self.hi)
+
+    def text(self, unit: str) -> str:
+        """The band in words, e.g. '2 to under 13 years', 'from 16 years'."""
+        if self.lo is None:
+            return f"under {self.hi:g} {unit}"
+        if self.hi is None:
+            return f"from {self.lo:g} {unit}"
+        return f"{self.lo:g} to under {self.hi:g} {unit}"
+
+
+class Indication(Strict):
+    """What a dose is labelled for: any of these seizure types or syndromes."""
+
+    seizure_types: list[str] = Field(default_factory=list)
+    syndromes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something(self) -> Indication:
+        if not (self.seizure_types or self.syndromes):
+            raise ValueError("an indication names seizure types or syndromes (or write 'all')")
+        return self
+
+
+class DoseBand(Strict):
+    """A labelled maintenance dose for one age band (and weight band) and one indication.
+
+    ``when_taking`` / ``when_also_taking`` / ``when_not_taking`` tie a band to co-medication,
+    as the labels' tables do (e.g. lamotrigine with valproate): the band applies only when the
+    patient takes one of the first, also one of the second (if given) and none of the third.
+    """
+
+    age_years: Band
+    weight_kg: Band | None = None
+    indication: Literal["all"] | Indication
+    when_taking: list[str] = Field(default_factory=list)
+    when_also_taking: list[str] = Field(default_factory=list)
+    when_not_taking: list[str] = Field(default_factory=list)
+    daily_mg: Range | None = None
+    daily_mg_per_kg: Range | None = None
+    max_daily_mg: float | None = Field(default=None, gt=0)
+    max_daily_mg_per_kg: float | None = Field(default=None, gt=0)
+    start_daily_mg: float | None = Field(default=None, gt=0)
+    start_daily_mg_per_kg: float | None = Field(default=None, gt=0)
+    note: str | None = None
+    evidence: Evidence
+
+    @model_validator(mode="after")
+    def _one_range(self) -> DoseBand:
+        if (self.daily_mg is None) == (self.daily_mg_per_kg is None):
+            raise ValueError("give exactly one of daily_mg or daily_mg_per_kg")
+        if self.daily_mg_per_kg is not None and self.indication == "all":
+            raise ValueError("a weight-based (mg/kg) range names its indication (seizure "
+                             "types or syndromes), not 'all'")
+        return self
+
+
+class NoDose(Strict):
+    """A group the label gives no dose for: the advisor says so and shows no number."""
+
+    age_years: Band
+    weight_kg: Band | None = None
+    indication: Literal["all"] | Indication = "all"
+    note: str
+    evidence: Evidence
+
+
+class Statement(Strict):
+    """A sourced statement without numbers (e.g. what the label says about older adults)."""
+
+    note: str
+    evidence: Evidence
+
+
+class OrganBand(Strict):
+    """A label's dose statement for impaired kidney or liver function, for one age band.
+
+    The change is a replacement range (``daily_mg`` or ``daily_mg_per_kg``), a percentage of
+    the usual dose (``percent``), a cap and/or a start dose; ``action`` is what the advisor
+    flags (``no_adjustment`` and ``not_studied`` are shown as information). ``weight_kg``,
+    ``indication`` and ``when_taking`` narrow who the statement is for.
+    """
+
+    age_years: Band
+    weight_kg: Band | None = None
+    indication: Literal["all"] | Indication = "all"
+    when_taking: list[str] = Field(default_factory=list)
+    action: OrganAction
+    daily_mg: Range | None = None
+    daily_mg_per_kg: Range | None = None
+    percent: float | None = Field(default=None, ge=-100, lt=0)
+    max_daily_mg: float | None = Field(default=None, gt=0)
+    max_daily_mg_per_kg: float | None = Field(default=None, gt=0)
+    start_daily_mg: float | None = Field(default=None, gt=0)
+    start_daily_mg_per_kg: float | None = Field(default=None, gt=0)
+    message: str
+    evidence: Evidence
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OrganBand:
+        changes = [self.daily_mg, self.daily_mg_per_kg, self.percent, self.max_daily_mg,
+                   self.max_daily_mg_per_kg, self.start_daily_mg, self.start_daily_mg_per_kg]
+        if self.action == "reduce_dose" and all(c is None for c in changes):
+            raise ValueError("reduce_dose needs a range, percent, a maximum or a start dose")
+        if sum(x is not None for x in (self.daily_mg, self.daily_mg_per_kg, self.percent)) > 1:
+            raise ValueError("give one of daily_mg, daily_mg_per_kg or percent")
+        if self.daily_mg_per_kg is not None and self.indication == "all":
+            raise ValueError("a weight-based (mg/kg) range names its indication")
+        return self
+
+
+class RenalBand(OrganBand):
+    """Creatinine clearance (mL/min, Cockcroft-Gault as the labels use it), dialysis, or the
+    label's own category words when it gives no clearance limits (then the advisor shows
+    the statement for any reduced clearance and says the limits were not given)."""
+
+    crcl_ml_min: Band | None = None
+    dialysis: list[Dialysis] = Field(default_factory=list)
+    impairment: list[Literal["mild", "moderate", "severe", "end_stage"]] = Field(
+        default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_criterion(self) -> RenalBand:
+        if sum(bool(x) for x in (self.crcl_ml_min, self.dialysis, self.impairment)) != 1:
+            raise ValueError("give exactly one of crcl_ml_min, dialysis or impairment")
+        return self
+
+
+class HepaticBand(OrganBand):
+    """Child-Pugh classes."""
+
+    child_pugh: list[ChildPugh] = Field(min_length=1)
+
+
+class TitrationStep(Strict):
+    week_from: int = Field(ge=1)
+    week_to: int = Field(ge=1)
+    daily_mg: float | None = Field(default=None, gt=0)
+    daily_mg_per_kg: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_dose(self) -> TitrationStep:
+        if (self.daily_mg is None) == (self.daily_mg_per_kg is None):
+            raise ValueError("give exactly one of daily_mg or daily_mg_per_kg")
+        if self.week_to < self.week_from:
+            raise ValueError("week_to is before week_from")
+        return self
+
+
+class Increase(Strict):
+    daily_mg: float = Field(gt=0)
+    every_weeks: Range
+
+
+class Titration(Strict):
+    """How to start a drug: fixed steps, then regular increases up to the target."""
+
+    age_years: Band  # who the schedule is for
+    when_taking: list[str] = Field(default_factory=list)  # schedule for these co-medications
+    steps: list[TitrationStep] = Field(min_length=1)
+    then_increase: Increase | None = None
+    target_daily_mg: Range | None = None
+    note: str | None = None
+    evidence: Evidence
+
+
+class Withdrawal(Strict):
+    """How to stop a drug: taper duration and why it must not be stopped at once."""
+
+    taper_weeks: Range
+    never_abrupt: bool
+    reason: str
+    schedule: str | None = None
+    evidence: Evidence
+
+
+class SourcedRange(Strict):
+    range: Range
+    evidence: Evidence
+    note: str | None = None
+
+
+class Dosing(Strict):
+    maintenance: list[DoseBand] = Field(default_factory=list)
+    no_dose: list[NoDose] = Field(default_factory=list)
+    older_adults: Statement | None = None
+    renal: list[RenalBand] = Field(default_factory=list)
+    hepatic: list[HepaticBand] = Field(default_factory=list)
+    therapeutic_range_mg_per_l: SourcedRange | None = None
+    titration: list[Titration] = Field(default_factory=list)
+    withdrawal: Withdrawal | None = None
+    notes: str | None = None
