@@ -1,9 +1,28 @@
-"""Guideline and label cases (tests/cases/*.yaml) through the full consult."""
+"""Clinical vignettes (tests/cases/*.yaml) through the full consult.
+
+A case file has ``description``, ``source`` (the label section or guideline and year the
+expectation comes from), ``patient`` (a patient file), optional ``acute: true``, and
+``expect``. Every key of ``expect`` must be one this module checks (an unknown key fails the
+case, so that no expectation is silently ignored):
+
+- ``flags`` / ``no_flags``: flag specs; each key must equal the flag's value, except
+  ``message_contains`` (a substring of the message);
+- ``doses``: per drug ``status``, ``standard``, ``recommended`` (exact), ``recommended_none``,
+  ``recommended_max_le``, ``adjustment_percent``, ``start_daily_mg``, ``max_daily_mg``,
+  ``above_standard``, ``below_standard``, ``basis_contains``;
+- ``dre`` (field values), ``dre_next_steps`` (ids, in order), ``dre_reason_contains``;
+- ``regimens_include`` / ``regimens_exclude`` / ``regimens_min`` / ``top_regimen_excludes``
+  / ``top_regimen_kind`` / ``regimen_kinds_exclude`` / ``regimen_warning``;
+- ``advice`` / ``no_advice`` (advice ids); ``risk`` (``none``, or field bounds);
+- ``status_epilepticus`` (pathway checks; without it the pathway must be absent);
+- ``transition`` (checked by :func:`test_transition_case`).
+"""
 
 from __future__ import annotations
 
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -18,55 +37,61 @@ from advisor.rules import evaluate
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
 
 
+def _load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
 def _matches(record: dict, spec: dict) -> bool:
-    return all(record.get(k) == v for k, v in spec.items())
+    for key, value in spec.items():
+        if key == "message_contains":
+            if value not in record["message"]:
+                return False
+        elif record.get(key) != value:
+            return False
+    return True
 
 
 @pytest.fixture(scope="module")
 def results(kb):
     out = {}
     for path in CASES:
-        case = yaml.safe_load(path.read_text())
-        res = consult(kb, validate_patient(kb, case["patient"]))
+        case = _load(path)
+        res = consult(kb, validate_patient(kb, case["patient"]), acute=case.get("acute", False))
         out[path.stem] = (case, res.model_dump(mode="json"))
     return out
 
 
-@pytest.mark.parametrize("name", [p.stem for p in CASES])
-def test_case(results, name):
-    case, res = results[name]
-    exp = case["expect"]
+def _check_flags(res: dict, exp: dict) -> None:
     for spec in exp.get("flags", []):
         assert any(_matches(f, spec) for f in res["flags"]), f"missing flag {spec}"
     for spec in exp.get("no_flags", []):
         hits = [f for f in res["flags"] if _matches(f, spec)]
         assert not hits, f"unexpected flag(s) for {spec}: {hits}"
-    doses = {d["drug"]: d for d in res["doses"]}
-    for spec in exp.get("doses", []):
-        dose = doses[spec["drug"]]
-        if "adjustment_percent" in spec:
-            assert dose["adjustment_percent"] == spec["adjustment_percent"], dose
-        if "recommended_max_le" in spec:
-            assert dose["recommended_daily_mg"][1] <= spec["recommended_max_le"], dose
-        if "start_daily_mg" in spec:
-            assert dose["start_daily_mg"] == spec["start_daily_mg"], dose
-        if "standard" in spec:
-            assert dose["standard_daily_mg"] == spec["standard"], dose
-        if spec.get("recommended_none"):
-            assert dose["recommended_daily_mg"] is None and "not recommended" in dose["basis"][0]
-        if spec.get("above_standard"):
-            assert dose["recommended_daily_mg"][0] > dose["standard_daily_mg"][0], dose
-            assert dose["adjustment_percent"] > 0
-        if spec.get("below_standard"):
-            assert dose["recommended_daily_mg"][1] < dose["standard_daily_mg"][1], dose
-            assert dose["adjustment_percent"] < 0
-        assert dose["basis"] and dose["evidence"]
-    if "dre" in exp:
-        for key, value in exp["dre"].items():
-            assert res["dre"][key] == value, (key, res["dre"])
-    if "dre_next_steps" in exp:
-        assert [s["id"] for s in res["dre"]["next_steps"]] == exp["dre_next_steps"]
-    regimens = res["regimens"]
+
+
+def _check_dose(dose: dict, spec: dict) -> None:
+    rec, std = dose["recommended_daily_mg"], dose["standard_daily_mg"]
+    checks = {
+        "drug": lambda v: True,
+        "status": lambda v: dose["status"] == v,
+        "standard": lambda v: std == v,
+        "recommended": lambda v: rec == v,
+        "recommended_none": lambda v: (rec is None) == v,
+        "recommended_max_le": lambda v: rec is not None and rec[1] <= v,
+        "adjustment_percent": lambda v: dose["adjustment_percent"] == v,
+        "start_daily_mg": lambda v: dose["start_daily_mg"] == v,
+        "max_daily_mg": lambda v: dose["max_daily_mg"] == v,
+        "above_standard": lambda v: (rec[0] > std[0] and dose["adjustment_percent"] > 0) == v,
+        "below_standard": lambda v: (rec[1] < std[1] and dose["adjustment_percent"] < 0) == v,
+        "basis_contains": lambda v: any(v in b for b in dose["basis"]),
+    }
+    for key, value in spec.items():
+        assert key in checks, f"unknown dose expectation {key!r}"
+        assert checks[key](value), (key, value, dose)
+    assert dose["basis"], dose
+
+
+def _check_regimens(regimens: list[dict], exp: dict) -> None:
     for drug in exp.get("regimens_exclude", []):
         assert all(drug not in r["drugs"] for r in regimens), drug
     if "regimens_min" in exp:
@@ -76,9 +101,54 @@ def test_case(results, name):
     if "regimen_warning" in exp:
         spec = exp["regimen_warning"]
         with_drug = [r for r in regimens if spec["drug"] in r["drugs"]]
-        assert all(any(spec["contains"] in w for w in r["warnings"]) for r in with_drug)
+        assert with_drug and all(any(spec["contains"] in w for w in r["warnings"])
+                                 for r in with_drug)
     for drug in exp.get("top_regimen_excludes", []):
         assert regimens and drug not in regimens[0]["drugs"]
+    if "top_regimen_kind" in exp:
+        assert regimens and regimens[0]["kind"] == exp["top_regimen_kind"], regimens[:1]
+    for kind in exp.get("regimen_kinds_exclude", []):
+        assert all(r["kind"] != kind for r in regimens), kind
+
+
+def _check_risk(risk: dict | None, spec: Any) -> None:
+    if spec == "none":
+        assert risk is None
+        return
+    assert risk is not None
+    for key, (lo, hi) in spec.items():
+        assert risk[key] is not None and lo <= risk[key] <= hi, (key, risk[key])
+
+
+KNOWN = {"flags", "no_flags", "doses", "dre", "dre_next_steps", "dre_reason_contains",
+         "regimens_include", "regimens_exclude", "regimens_min", "top_regimen_excludes",
+         "top_regimen_kind", "regimen_kinds_exclude", "regimen_warning", "advice",
+         "no_advice", "risk", "status_epilepticus", "transition"}
+
+
+@pytest.mark.parametrize("name", [p.stem for p in CASES])
+def test_case(results, name):
+    case, res = results[name]
+    assert case.get("source") and case.get("description"), "a case names its source"
+    exp = case["expect"]
+    assert set(exp) <= KNOWN, f"unknown expectation(s) {set(exp) - KNOWN}"
+    _check_flags(res, exp)
+    doses = {d["drug"]: d for d in res["doses"]}
+    for spec in exp.get("doses", []):
+        assert spec["drug"] in doses, f"no dose row for {spec['drug']}"
+        _check_dose(doses[spec["drug"]], spec)
+    for key, value in exp.get("dre", {}).items():
+        assert res["dre"][key] == value, (key, res["dre"])
+    if "dre_next_steps" in exp:
+        assert [s["id"] for s in res["dre"]["next_steps"]] == exp["dre_next_steps"]
+    for text in exp.get("dre_reason_contains", []):
+        assert any(text in r for r in res["dre"]["reasons"]), (text, res["dre"]["reasons"])
+    _check_regimens(res["regimens"], exp)
+    advice = {a["id"] for a in res["advice"]}
+    assert set(exp.get("advice", [])) <= advice, advice
+    assert not set(exp.get("no_advice", [])) & advice, advice
+    if "risk" in exp:
+        _check_risk(res["risk"], exp["risk"])
     if "status_epilepticus" in exp:
         _check_pathway(res["status_epilepticus"], exp["status_epilepticus"])
     else:
@@ -99,6 +169,9 @@ def _check_pathway(se: dict, spec: dict) -> None:
     if "option_flag" in spec:
         flags = options[spec["option_flag"]["drug"]]["flags"]
         assert any(spec["option_flag"]["contains"] in f for f in flags), flags
+    for text in spec.get("note_contains", []):
+        notes = [n["text"] for n in se["evidence_notes"]]
+        assert any(text in n for n in notes), (text, notes)
     assert se["evidence_notes"]
 
 
@@ -121,10 +194,9 @@ def test_regimens_never_pair_one_primary_target_in_top(kb, results):
                 assert not a & b, reg
 
 
-@pytest.mark.parametrize("name", [p.stem for p in CASES
-                                  if "transition" in yaml.safe_load(p.read_text())["expect"]])
+@pytest.mark.parametrize("name", [p.stem for p in CASES if "transition" in _load(p)["expect"]])
 def test_transition_case(kb, name):
-    case = yaml.safe_load((Path(__file__).parent / "cases" / f"{name}.yaml").read_text())
+    case = _load(Path(__file__).parent / "cases" / f"{name}.yaml")
     spec = case["expect"]["transition"]
     patient = validate_patient(kb, case["patient"])
     flags = evaluate(kb, frame_from_patients(kb, [patient]))
