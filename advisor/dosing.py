@@ -206,6 +206,9 @@ class _Builder:
         self.cite(chosen.evidence)
         if (cap := _cap(chosen, self.weight)) is not None:
             self.caps.append((cap, "labelled maximum"))
+        if (chosen.daily_mg is not None and chosen.max_daily_mg is None) or (
+                chosen.daily_mg_per_kg is not None and chosen.max_daily_mg_per_kg is None):
+            self.caps.append((self.hi, "top of the labelled range"))
         self.dose.start_daily_mg = _start(chosen, self.weight)
         return True
 
@@ -244,6 +247,7 @@ class _Builder:
         rng = _range(band, self.weight)
         if rng is not None:
             self.lo, self.hi = rng
+            self.caps.append((rng[1], f"{organ} range"))
         if band.percent is not None:
             self.lo, self.hi = (v * (1 + band.percent / 100) for v in (self.lo, self.hi))
         if (cap := _cap(band, self.weight)) is not None:

@@ -1,8 +1,9 @@
 """The staged status-epilepticus pathway, with this patient's doses and genotype flags.
 
 Shown when the patient's seizure types include status epilepticus or a consult is run
-with ``--acute``. Options with an ``avoid`` flag are excluded (with the reason); other
-flags (e.g. a genotype-based maintenance adjustment after a fosphenytoin load) are attached.
+with ``--acute``. Options with an ``avoid`` flag for an acute-relevant reason
+(:data:`ACUTE_EXCLUSIONS`) are excluded, with the reason; other flags (a genotype-based
+maintenance adjustment after a fosphenytoin load, long-term aggravation notes) are attached.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ from advisor.result import (
     StatusEpilepticusPathway,
 )
 from advisor.schema import AcuteDose
+
+# Flag categories whose 'avoid' also rules a drug out for an acute seizure emergency
+# (hypersensitivity, mitochondrial or other toxicity, a past serious reaction, a contraindicated
+# liver or kidney function). Seizure-type aggravation, interactions and reproductive advice
+# concern long-term treatment: they are shown beside the option, not used to exclude it.
+ACUTE_EXCLUSIONS = ("hypersensitivity", "toxicity", "history", "organ_function")
 
 
 def pathway_drugs(kb: KnowledgeBase) -> list[str]:
@@ -62,7 +69,8 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
         options, excluded = [], []
         for opt in stage.options:
             mine = flags[flags["drug"] == opt.drug]
-            avoid = mine[mine["action"] == "avoid"]
+            avoid = mine[(mine["action"] == "avoid")
+                         & mine["category"].isin(ACUTE_EXCLUSIONS).to_numpy()]
             if len(avoid):
                 excluded.append(PathwayExclusion(
                     drug=opt.drug, reasons=avoid["message"].astype(str).tolist(),
@@ -71,7 +79,9 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
             doses = [d for d in (_dose(x, patient.weight_kg) for x in opt.doses) if d]
             if not doses:
                 continue
-            caveats = [f"{f['action'].replace('_', ' ')}: {f['message']}"
+            caveats = [f"{f['action'].replace('_', ' ')}"
+                       + (" (long-term use)" if f["category"] not in ACUTE_EXCLUSIONS else "")
+                       + f": {f['message']}"
                        for f in mine[mine["action"] != "info"].to_dict("records")]
             options.append(PathwayOption(drug=opt.drug, doses=doses, flags=caveats,
                                          evidence=list(opt.evidence.sources),

@@ -24,7 +24,7 @@ from advisor.result import (
     TransitionStep,
     WithdrawStep,
 )
-from advisor.schema import Drug, Titration
+from advisor.schema import Drug, Interaction, Titration
 
 
 def _fmt(x: float) -> str:
@@ -112,22 +112,31 @@ def _withdraw_step(drug: Drug) -> WithdrawStep:
                         taper_weeks=[lo, hi], never_abrupt=wd.never_abrupt, reason=wd.reason)
 
 
+def _removal_text(kb: KnowledgeBase, inter: Interaction, removed: str, victim: str) -> str:
+    """What changes for ``victim`` as ``removed`` is withdrawn: the interaction's own
+    sourced statement, else the direction its perpetrator's induction or inhibition implies."""
+    if inter.on_withdrawal:
+        return inter.on_withdrawal.format(removed=removed, affected=victim)
+    drug = kb.drugs.get(removed)
+    if inter.kind == "pharmacokinetic" and drug is not None and drug.induces:
+        return (f"{victim} levels will rise as {removed} is withdrawn (its induction wears off "
+                f"over weeks): watch for toxicity and review the {victim} dose, guided by "
+                "levels or effect.")
+    if inter.kind == "pharmacokinetic" and drug is not None and drug.inhibits:
+        return (f"{victim} levels will fall as {removed} is withdrawn: {victim} may need its "
+                "usual (higher) dose; check levels and effect.")
+    return (f"The {removed}-{victim} interaction ends as {removed} is withdrawn: review "
+            f"{victim}.")
+
+
 def _removal_effects(kb: KnowledgeBase, removed: str, remaining: list[str],
                      ) -> list[InteractionChange]:
-    """Interactions that end as ``removed`` is withdrawn."""
+    """Interactions that end as ``removed`` is withdrawn, for every drug that remains (the
+    regimen and the patient's other medicines: anticoagulants, contraceptives, ...)."""
     out = []
     for victim in remaining:
         for inter in kb.interactions_between(removed, victim):
-            if inter.action == "increase_dose":
-                change = (f"{victim} levels will rise as {removed} is withdrawn (its "
-                          f"induction wears off over weeks): watch for toxicity and lower "
-                          f"{victim} towards its usual dose, guided by levels.")
-            elif inter.action == "reduce_dose":
-                change = (f"{victim} levels will fall as {removed} is withdrawn: {victim} may "
-                          "need its usual (higher) dose; check levels and seizure control.")
-            else:
-                change = (f"The {removed}-{victim} interaction ends as {removed} is withdrawn: "
-                          f"review {victim}.")
+            change = _removal_text(kb, inter, removed, victim)
             out.append(InteractionChange(removed=removed, affected=victim,
                                          interaction=inter.id, change=change,
                                          evidence=list(inter.evidence.sources)))
@@ -145,7 +154,8 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     steps: list[TransitionStep] = [ContinueStep(drug=d) for d in keep]
     steps += [_add_step(kb, patient, kb.drugs[d], others - {d}, flags) for d in add]
     steps += [_withdraw_step(kb.drugs[d]) for d in withdraw]
-    changes = [c for d in withdraw for c in _removal_effects(kb, d, regimen)]
+    comedications = [m for m in patient.current_medications if m not in kb.drugs]
+    changes = [c for d in withdraw for c in _removal_effects(kb, d, [*regimen, *comedications])]
     order = []
     if add and withdraw:
         order.append("Add and titrate the new drug(s) first; start tapering "

@@ -49,6 +49,10 @@ class Interaction(Strict):
     action: Action
     severity: Severity
     dose: DoseChange | None = None
+    # What to do when the perpetrator is withdrawn ({removed}, {affected} are filled in);
+    # without it the advisor derives the direction from the perpetrator's induction or
+    # inhibition.
+    on_withdrawal: str | None = None
     evidence: Evidence
 
 
