@@ -12,6 +12,7 @@ from advisor.consult import consult
 from advisor.errors import InputError
 from advisor.genotype.kinds import pickers
 from advisor.genotype.vcf_cohort import genotypes_from_upload
+from advisor.inputs.fields import CHILD_PUGH, DIALYSIS, PREGNANCY
 from advisor.inputs.patient import Outcome, parse_patient_text, validate_patient
 from advisor.report import render as render_report
 from advisor.result import AddStep, ConsultResult, Flag, StatusEpilepticusPathway
@@ -73,6 +74,27 @@ def _form(kb) -> dict[str, Any] | None:
                                     key="f_candidates")
         interval = st.number_input("Longest pre-treatment inter-seizure interval (days)",
                                    min_value=0.0, value=None, key="f_interval")
+        st.markdown("**Kidney, liver, pregnancy and past reactions** (leave empty if not "
+                    "known: the report says where it matters)")
+        k1, k2, k3, k4, k5 = st.columns(5)
+        egfr = k1.number_input("eGFR (mL/min/1.73 m²)", min_value=0.0, max_value=250.0,
+                               value=None, key="f_egfr")
+        crcl = k2.number_input("Creatinine clearance (mL/min)", min_value=0.0,
+                               max_value=250.0, value=None, key="f_crcl")
+        dialysis = k3.selectbox("Dialysis", ["none", *DIALYSIS], key="f_dialysis")
+        child_pugh = k4.selectbox("Liver (Child-Pugh)", ["not known", *CHILD_PUGH],
+                                  key="f_child_pugh")
+        pregnancy = k5.selectbox("Pregnancy", ["not given", *PREGNANCY], key="f_pregnancy")
+        conditions = st.multiselect("Other conditions", list(vocab.conditions),
+                                    format_func=lambda c: vocab.conditions[c],
+                                    key="f_conditions")
+        reactions = st.data_editor(
+            pd.DataFrame(columns=["drug", "reaction", "note"]), num_rows="dynamic",
+            key="f_reactions", column_config={
+                "drug": st.column_config.SelectboxColumn(
+                    "Drug", options=[*kb.drugs, *kb.comedications]),
+                "reaction": st.column_config.SelectboxColumn(
+                    "Serious past reaction", options=list(vocab.reactions))})
         st.checkbox("Add the status epilepticus pathway (acute setting)", key="f_acute")
         submitted = st.form_submit_button("Run consultation", type="primary")
     if not submitted:
@@ -81,11 +103,20 @@ def _form(kb) -> dict[str, Any] | None:
     for row in history.dropna(subset=["drug", "outcome"]).to_dict("records"):
         trials.append({k: v for k, v in row.items() if v is not None and not pd.isna(v)
                        and v != ""})
+    renal = {k: v for k, v in (("egfr_ml_min", egfr), ("creatinine_clearance_ml_min", crcl),
+                               ("dialysis", None if dialysis == "none" else dialysis))
+             if v is not None}
+    past = [{k: v for k, v in row.items() if v is not None and not pd.isna(v) and v != ""}
+            for row in reactions.dropna(subset=["drug", "reaction"]).to_dict("records")]
     data = {"id": pid or None, "age_years": age, "weight_kg": weight,
             "sex": None if sex == "not given" else sex, "seizure_types": seizure_types,
             "syndrome": None if syndrome == "none" else syndrome, "genotypes": genotypes,
             "medication_history": trials, "current_medications": current,
-            "candidate_drugs": candidates, "longest_pretreatment_interval_days": interval}
+            "candidate_drugs": candidates, "longest_pretreatment_interval_days": interval,
+            "renal": renal or None,
+            "hepatic": None if child_pugh == "not known" else {"child_pugh": child_pugh},
+            "pregnancy": None if pregnancy == "not given" else pregnancy,
+            "conditions": conditions, "adverse_reactions": past}
     return {k: v for k, v in data.items() if v not in (None, [], {})}
 
 
