@@ -1,14 +1,8 @@
-"""Streamlit app: consultation, cohort screening and knowledge-base browser.
+"""Streamlit entry for a source checkout: ``streamlit run app.py`` (installed: ``advisor app``).
 
-Thin shell: each page calls the advisor API through advisor.ui; no clinical logic here.
-Run: streamlit run app.py
+Thin shell: the pages live in advisor.ui; no clinical logic here.
 """
 
-import streamlit as st
+from advisor.ui.app import main
 
-st.set_page_config(page_title="DRE pharmacogenomic advisor", layout="wide")
-st.navigation([
-    st.Page("app_pages/consult.py", title="Consultation", url_path="consult", default=True),
-    st.Page("app_pages/cohort.py", title="Cohort screen", url_path="cohort"),
-    st.Page("app_pages/kb.py", title="Knowledge base", url_path="knowledge-base"),
-]).run()
+main()

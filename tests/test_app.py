@@ -12,10 +12,14 @@ EXAMPLE = ROOT / "examples" / "hla-b1502-focal-dre.yaml"
 
 
 def _app(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
+    """The whole app (its default page), or one page module of advisor.ui on its own:
+    AppTest switches only between file pages, and the app's pages are functions."""
     if page:
-        at.switch_page(page).run()
+        at = AppTest.from_string(f"from advisor.ui import {page}\n{page}.render()\n",
+                                 default_timeout=120)
+    else:
+        at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
     assert not at.exception
     return at
 
@@ -68,7 +72,7 @@ def test_bad_patient_upload_shows_error_not_exception(content, needle):
 
 
 def test_cohort_page_screens_small_cohort_and_reports_bad_rows():
-    at = _app("app_pages/cohort.py")
+    at = _app("cohort_page")
     table = ("sample_id,CYP2C9,HLA-B*15:02,seizure_types\n"
              "A,*1/*3,negative,focal\nB,*3/*3,positive,focal\nC,*1/*99,negative,focal\n")
     at.file_uploader(key="cohort_upload").set_value(("c.csv", table.encode(), "text/csv")).run()
@@ -82,7 +86,7 @@ def test_cohort_page_screens_small_cohort_and_reports_bad_rows():
 
 
 def test_cohort_page_unusable_file_shows_error():
-    at = _app("app_pages/cohort.py")
+    at = _app("cohort_page")
     at.file_uploader(key="cohort_upload").set_value(("c.csv", b"id,CYP2C9\nA,*1/*1\n",
                                                      "text/csv")).run()
     at.button(key="run_cohort").click().run()
@@ -91,7 +95,7 @@ def test_cohort_page_unusable_file_shows_error():
 
 
 def test_knowledge_base_page_shows_version_drugs_and_sources():
-    at = _app("app_pages/kb.py")
+    at = _app("kb_page")
     assert any("sha256" in c.value for c in at.caption)
     at.selectbox(key="kb_drug").set_value("valproate").run()
     assert not at.exception

@@ -12,15 +12,14 @@ import pytest
 
 from advisor.consult import consult_file
 from advisor.genotype import KINDS
-from tests.conftest import ROOT
+from tests.conftest import PACKAGE, ROOT
 
-PACKAGE = ROOT / "advisor"
 PRESENTATION = ("advisor.ui", "advisor.report", "advisor.cli")
 GENE_NAMES_ALLOWED = ("advisor/knowledge/", "advisor/genotype/kinds.py")
 
 
 def _module(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -105,7 +104,7 @@ def test_no_gene_or_rsid_named_in_code(kb):
         names, key=len, reverse=True)) + r"|rs\d{4,})(?![\w])")
     hits = []
     for path in [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2")]:
-        rel = path.relative_to(ROOT).as_posix()
+        rel = path.relative_to(PACKAGE.parent).as_posix()
         if rel.startswith(GENE_NAMES_ALLOWED):
             continue
         for number, line in enumerate(path.read_text().splitlines(), 1):

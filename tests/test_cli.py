@@ -94,3 +94,12 @@ def test_json_example_is_accepted(tmp_path, capsys):
     assert res["patient_id"] == "7"
     assert res["phenotypes"]["CYP2C19"]["phenotype"] == "Rapid Metabolizer"
 
+
+
+def test_markdown_says_no_genotypes_only_when_there_are_none(tmp_path, capsys):
+    assert main(["consult", str(EXAMPLE)]) == 0
+    assert "No genotypes given." not in capsys.readouterr().out
+    path = tmp_path / "p.yaml"
+    path.write_text("seizure_types: [focal]\n")
+    assert main(["consult", str(path)]) == 0
+    assert "No genotypes given." in capsys.readouterr().out

@@ -12,6 +12,7 @@ import skops.io as sio
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.pipeline import Pipeline
 
+from advisor.resources import models_dir
 from advisor.risk.model import SPECS, RiskModel
 from advisor.risk.persist import (
     TRUSTED_TYPES,
@@ -20,9 +21,8 @@ from advisor.risk.persist import (
     save_model,
     untrusted_types,
 )
-from advisor.risk.predict import default_models_dir
 
-SHIPPED = [default_models_dir() / spec.default_file for spec in SPECS.values()]
+SHIPPED = [models_dir() / spec.default_file for spec in SPECS.values()]
 
 
 class Doubler(TransformerMixin, BaseEstimator):

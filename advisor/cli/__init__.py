@@ -1,6 +1,7 @@
 """The ``advisor`` command line: one module per command (``consult``, ``screen``, ``model``,
-``call``, ``kb``), each with ``register(subparsers)``. Exit codes: 0 success, 2 bad input,
-1 internal error."""
+``call``, ``kb``, ``app``), each with ``register(subparsers)``; each imports what it needs
+only when it runs, so ``--help`` and ``--version`` start at once. Exit codes: 0 success,
+2 bad input, 1 internal error."""
 
 from __future__ import annotations
 
@@ -9,20 +10,34 @@ import sys
 from collections.abc import Callable, Sequence
 
 from advisor import __version__
-from advisor.cli import call, consult, kb, model, screen
-from advisor.errors import InputError
-from advisor.knowledge import KnowledgeBaseInvalid
+from advisor.cli import app, call, consult, kb, model, screen
+from advisor.errors import InputError, KnowledgeBaseInvalid
+
+EPILOG = """\
+examples:
+  advisor consult examples/hla-b1502-focal-dre.yaml --format html --out report.html
+  advisor screen cohort.csv --out results.parquet
+  advisor kb validate
+
+environment:
+  ADVISOR_KB      knowledge-base folder used when --kb is not given (default: the bundled one)
+  ADVISOR_MODELS  risk-model folder (default: the bundled models)
+
+exit codes: 0 success, 2 bad input (the message names the field and the value),
+1 invalid knowledge base or internal error
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="advisor",
-        description="Pharmacogenomic dosing advisor for drug-resistant epilepsy. Decision "
-                    "support for professionals; it does not replace clinical judgment.")
+        description="Pharmacogenomic dosing advisor for drug-resistant epilepsy.\nDecision "
+                    "support for professionals; it does not replace clinical judgment.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"advisor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    for command in (consult, screen, model, call, kb):
+    for command in (consult, screen, model, call, kb, app):
         command.register(sub)
     return parser
 

@@ -7,30 +7,49 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from advisor.knowledge import load_knowledgebase
+FORMATS = ("markdown", "html", "json")
+
+
+def write(text: str, out: str | None) -> None:
+    """Write to a file, or to standard output when ``out`` is absent or '-'."""
+    text = text if text.endswith("\n") else text + "\n"
+    if out and out != "-":
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
 
 
 def run(args: argparse.Namespace) -> int:
-    from advisor.consult import consult_file
+    from advisor.consult import consult, consult_file
+    from advisor.inputs.patient import parse_patient_text
+    from advisor.knowledge import load_knowledgebase
     from advisor.report import render
 
     kb = load_knowledgebase(args.kb)
-    result = consult_file(kb, args.patient, acute=args.acute)
-    text = render(result, args.format)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    if args.patient == "-":
+        patient = parse_patient_text(kb, sys.stdin.buffer.read(), name="standard input")
+        result = consult(kb, patient, acute=args.acute, base_dir=Path.cwd())
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        result = consult_file(kb, args.patient, acute=args.acute)
+    write(render(result, args.format), args.out)
     return 0
 
 
 def register(subparsers: Any) -> None:
     """Add ``consult`` to the ``advisor`` sub-command parsers."""
-    consult = subparsers.add_parser("consult", help="advise on one patient file (YAML or JSON)")
-    consult.add_argument("patient", help="patient file")
-    consult.add_argument("--format", choices=["json", "markdown", "html"], default="markdown")
-    consult.add_argument("--out", help="write the report here instead of standard output")
+    consult = subparsers.add_parser(
+        "consult", help="advise on one patient file (YAML or JSON)",
+        description="Flags, doses, ILAE status, risk and regimens for one patient. Example: "
+                    "advisor consult examples/hla-b1502-focal-dre.yaml --format html "
+                    "--out report.html")
+    consult.add_argument("patient", help="patient file (YAML or JSON), or - to read it from "
+                         "standard input, e.g. 'cat p.yaml | advisor consult -'")
+    consult.add_argument("--format", choices=FORMATS, default="markdown",
+                         help="report format (default markdown), e.g. --format json")
+    consult.add_argument("--out", help="write the report to this file instead of standard "
+                         "output ('-': standard output), e.g. --out report.md")
     consult.add_argument("--acute", action="store_true",
-                         help="add the status epilepticus pathway")
-    consult.add_argument("--kb", help="knowledge-base folder (default: the bundled one)")
+                         help="add the status epilepticus pathway, e.g. --acute")
+    consult.add_argument("--kb", help="knowledge-base folder (default: $ADVISOR_KB or the "
+                         "bundled one), e.g. --kb ./knowledgebase")
     consult.set_defaults(func=run)

@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import Any
 
-from advisor.knowledge import load_knowledgebase, validate_knowledgebase
-
 
 def validate(args: argparse.Namespace) -> int:
+    from advisor.knowledge import load_knowledgebase, validate_knowledgebase
+
     problems = validate_knowledgebase(args.dir)
     for problem in problems:
         print(problem)
@@ -27,6 +27,11 @@ def register(subparsers: Any) -> None:
     """Add ``kb`` (with ``validate``) to the ``advisor`` sub-command parsers."""
     kb = subparsers.add_parser("kb", help="knowledge-base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
-    check = kb_sub.add_parser("validate", help="check the knowledge base; exit 1 on problems")
-    check.add_argument("dir", nargs="?", help="knowledge-base folder (default: bundled)")
+    check = kb_sub.add_parser(
+        "validate", help="check the knowledge base; exit 1 on problems",
+        description="Schema, references and sources of every knowledge-base file; each "
+                    "problem as 'file: path: message'. Example: advisor kb validate "
+                    "./knowledgebase")
+    check.add_argument("dir", nargs="?", help="knowledge-base folder (default: $ADVISOR_KB "
+                       "or the bundled one), e.g. ./knowledgebase")
     check.set_defaults(func=validate)

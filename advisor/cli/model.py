@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import InputError
+from advisor.risk import DEFAULT_N, DEFAULT_SEED
 
 EVALUATION_N = 20_000
 
@@ -89,9 +90,9 @@ def _print_metrics(m: dict[str, Any]) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     from advisor.knowledge import load_knowledgebase
+    from advisor.resources import models_dir
     from advisor.risk.model import SPECS
     from advisor.risk.persist import save_model
-    from advisor.risk.predict import default_models_dir
     from advisor.risk.simulate import simulate_cohort
     from advisor.risk.train import fit_model
 
@@ -105,7 +106,7 @@ def _train(args: argparse.Namespace) -> int:
                          "description": f"a synthetic literature-calibrated cohort "
                                         f"(n={args.n}, seed {args.seed})"}
         evidence = es.source_ids()
-        default_out = default_models_dir() / SPECS[kind].default_file
+        default_out = models_dir() / SPECS[kind].default_file
     else:
         path = Path(args.cohort)
         table = read_table(path)
@@ -126,15 +127,15 @@ def _train(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from advisor.knowledge import load_knowledgebase
+    from advisor.resources import models_dir
     from advisor.risk.model import SPECS
     from advisor.risk.persist import load_model
-    from advisor.risk.predict import default_models_dir
     from advisor.risk.simulate import simulate_cohort
     from advisor.risk.train import evaluate, regimen_check, reliability_plot
 
     kb = load_knowledgebase(args.kb)
     es = kb.effect_sizes
-    paths = args.models or [default_models_dir() / s.default_file for s in SPECS.values()]
+    paths = args.models or [models_dir() / s.default_file for s in SPECS.values()]
     given = read_table(args.cohort) if args.cohort else None
     simulated: dict[int, Any] = {}
     report: dict[str, Any] = {}
@@ -184,41 +185,66 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``model`` command group to the main parser's subcommands."""
-    from advisor.risk.simulate import DEFAULT_N, DEFAULT_SEED
-
-    model = subparsers.add_parser("model", help="risk model: simulate, train, evaluate")
+    model = subparsers.add_parser(
+        "model", help="risk model: simulate, train, evaluate",
+        description="Simulate a literature-calibrated cohort, train a risk model, evaluate "
+                    "discrimination and calibration. Example: advisor model evaluate")
     sub = model.add_subparsers(dest="model_command", required=True)
+    kb_help = ("knowledge-base folder (default: $ADVISOR_KB or the bundled one), e.g. --kb "
+               "./knowledgebase")
 
-    sim = sub.add_parser("simulate", help="write a synthetic literature-calibrated cohort")
-    sim.add_argument("--n", type=int, default=DEFAULT_N, help=f"patients (default {DEFAULT_N})")
-    sim.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    sim.add_argument("--out", required=True, help="cohort file (.csv or .parquet)")
-    sim.add_argument("--kb", help="knowledge-base folder (default: the bundled one)")
+    sim = sub.add_parser(
+        "simulate", help="write a synthetic literature-calibrated cohort",
+        description="Example: advisor model simulate --n 5000 --out synthetic.parquet")
+    sim.add_argument("--n", type=int, default=DEFAULT_N,
+                     help=f"patients (default {DEFAULT_N}), e.g. --n 5000")
+    sim.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                     help=f"random seed (default {DEFAULT_SEED}), e.g. --seed 7")
+    sim.add_argument("--out", required=True,
+                     help="cohort file (.csv or .parquet), e.g. --out synthetic.csv")
+    sim.add_argument("--kb", help=kb_help)
     sim.set_defaults(func=_simulate)
 
-    train = sub.add_parser("train", help="fit a risk model on a cohort table")
-    train.add_argument("cohort", help="CSV/TSV/Parquet table, or 'synthetic'")
-    train.add_argument("--outcome", required=True, help="outcome column (1/0)")
+    train = sub.add_parser(
+        "train", help="fit a risk model on a cohort table",
+        description="Fit a logistic risk model and report held-out metrics. Example: advisor "
+                    "model train clinic.csv --outcome drug_resistant --out clinic.skops")
+    train.add_argument("cohort", help="CSV/TSV/Parquet table, or 'synthetic' for the default "
+                       "simulated cohort, e.g. clinic.csv")
+    train.add_argument("--outcome", required=True,
+                       help="outcome column (1/0), e.g. --outcome drug_resistant")
     train.add_argument("--kind", choices=["drug_resistance", "seizure_freedom"],
-                       help="which model (default: from the outcome name)")
-    train.add_argument("--out", help="model file (.skops)")
-    train.add_argument("--n", type=int, default=DEFAULT_N,
-                       help="size of the synthetic cohort (with 'synthetic')")
+                       help="which model (default: from the outcome name), e.g. --kind "
+                       "drug_resistance")
+    train.add_argument("--out", help="model file (.skops; default: <table>.<kind>.skops, or "
+                       "the shipped model for 'synthetic'), e.g. --out clinic.skops")
+    train.add_argument("--n", type=int, default=DEFAULT_N, help="size of the synthetic cohort "
+                       f"(with 'synthetic'; default {DEFAULT_N}), e.g. --n 20000")
     train.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                       help="seed for the synthetic cohort and the train/held-out split")
-    train.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
-    train.add_argument("--kb", help="knowledge-base folder (default: the bundled one)")
+                       help="seed for the synthetic cohort and the train/held-out split "
+                       f"(default {DEFAULT_SEED}), e.g. --seed 7")
+    train.add_argument("--bootstrap", type=int, default=1000,
+                       help="bootstrap resamples (default 1000), e.g. --bootstrap 200")
+    train.add_argument("--kb", help=kb_help)
     train.set_defaults(func=_train)
 
-    ev = sub.add_parser("evaluate", help="discrimination and calibration on held-out data")
-    ev.add_argument("models", nargs="*", help="model files (default: the shipped models)")
-    ev.add_argument("--cohort", help="held-out table (default: fresh synthetic cohort)")
-    ev.add_argument("--outcome", help="outcome column (default: the model's own)")
-    ev.add_argument("--n", type=int, default=EVALUATION_N,
-                    help=f"size of the synthetic held-out cohort (default {EVALUATION_N})")
-    ev.add_argument("--seed", type=int, default=0, help="bootstrap seed")
-    ev.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
-    ev.add_argument("--plot", help="write a reliability plot (PNG)")
-    ev.add_argument("--json", help="write the metrics as JSON")
-    ev.add_argument("--kb", help="knowledge-base folder (default: the bundled one)")
+    ev = sub.add_parser(
+        "evaluate", help="discrimination and calibration on held-out data",
+        description="ROC AUC with a bootstrap 95% CI, Brier score, calibration slope and "
+                    "intercept. Example: advisor model evaluate --plot reliability.png")
+    ev.add_argument("models", nargs="*", help="model files (default: the shipped models), "
+                    "e.g. clinic.skops")
+    ev.add_argument("--cohort", help="held-out table (default: a fresh synthetic cohort), "
+                    "e.g. --cohort held_out.csv")
+    ev.add_argument("--outcome", help="outcome column (default: the model's own), e.g. "
+                    "--outcome drug_resistant")
+    ev.add_argument("--n", type=int, default=EVALUATION_N, help="size of the synthetic "
+                    f"held-out cohort (default {EVALUATION_N}), e.g. --n 5000")
+    ev.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0), e.g. "
+                    "--seed 1")
+    ev.add_argument("--bootstrap", type=int, default=1000,
+                    help="bootstrap resamples (default 1000), e.g. --bootstrap 200")
+    ev.add_argument("--plot", help="write a reliability plot (PNG), e.g. --plot rel.png")
+    ev.add_argument("--json", help="write the metrics as JSON, e.g. --json metrics.json")
+    ev.add_argument("--kb", help=kb_help)
     ev.set_defaults(func=_evaluate)

@@ -7,17 +7,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from advisor.knowledge import load_knowledgebase
+from advisor.extras import require
 
 
 def run(args: argparse.Namespace) -> int:
     from advisor.cohort import screen
+    from advisor.knowledge import load_knowledgebase
 
     kb = load_knowledgebase(args.kb)
     out = Path(args.out)
     errors = Path(args.errors) if args.errors else out.with_name(out.stem + ".errors.csv")
     drugs = [d.strip() for d in args.drugs.split(",")] if args.drugs else None
     if args.engine == "dask":
+        require("distributed", "dask")
         from advisor.cohort_dask import screen_dask
 
         summary = screen_dask(kb, Path(args.cohort), out, errors, chunksize=args.chunksize,
@@ -37,15 +39,28 @@ def run(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``screen`` to the ``advisor`` sub-command parsers."""
-    scr = subparsers.add_parser("screen", help="screen a cohort (CSV, TSV, Parquet or VCF)")
-    scr.add_argument("cohort", help="cohort table or multi-sample VCF")
-    scr.add_argument("--out", required=True, help="results file (.csv, .tsv or .parquet)")
-    scr.add_argument("--errors", help="errors file (default: <out>.errors.csv)")
-    scr.add_argument("--engine", choices=["pandas", "dask"], default="pandas")
-    scr.add_argument("--scheduler", help="address of an existing Dask scheduler")
-    scr.add_argument("--chunksize", type=int, default=100_000, help="rows per chunk")
-    scr.add_argument("--drugs", help="comma-separated ASMs to judge (default: all, or those "
-                     "fitting each sample's seizure types)")
-    scr.add_argument("--report", help="write an HTML summary report here")
-    scr.add_argument("--kb", help="knowledge-base folder (default: the bundled one)")
+    scr = subparsers.add_parser(
+        "screen", help="screen a cohort (CSV, TSV, Parquet or VCF)",
+        description="Flags and phenotypes for every sample of a cohort; rows that cannot be "
+                    "read go to the errors file. Example: advisor screen cohort.csv --out "
+                    "results.parquet --errors errors.csv")
+    scr.add_argument("cohort", help="cohort table (.csv, .tsv, .txt, .parquet) or multi-sample "
+                     "VCF (.vcf, .vcf.gz)")
+    scr.add_argument("--out", required=True, help="results file (.csv, .tsv or .parquet), "
+                     "e.g. --out results.parquet")
+    scr.add_argument("--errors", help="errors file (default: <out>.errors.csv), e.g. "
+                     "--errors errors.csv")
+    scr.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                     help="pandas: this process (default); dask: map chunks over a Dask "
+                     "cluster (needs the 'dask' extra), e.g. --engine dask")
+    scr.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a "
+                     "local cluster), e.g. --scheduler tcp://10.0.0.5:8786")
+    scr.add_argument("--chunksize", type=int, default=100_000,
+                     help="rows per chunk (default 100000), e.g. --chunksize 50000")
+    scr.add_argument("--drugs", help="comma-separated ASMs to judge (default: those fitting "
+                     "each sample's seizure types, or all), e.g. --drugs carbamazepine,phenytoin")
+    scr.add_argument("--report", help="also write an HTML summary report, e.g. --report "
+                     "summary.html")
+    scr.add_argument("--kb", help="knowledge-base folder (default: $ADVISOR_KB or the bundled "
+                     "one), e.g. --kb ./knowledgebase")
     scr.set_defaults(func=run)

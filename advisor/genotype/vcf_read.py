@@ -19,12 +19,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cyvcf2.cyvcf2
 import numpy as np
-from cyvcf2 import VCF, Variant
 
 from advisor.errors import InputError
+from advisor.extras import missing_extra
 from advisor.genotype.sites import MISSING, UNDOCUMENTED, Site
+
+try:
+    import cyvcf2.cyvcf2
+    from cyvcf2 import VCF, Variant
+except ModuleNotFoundError as exc:
+    raise missing_extra("vcf") from exc
 
 NO_PHASE_SET = np.iinfo(np.int64).min  # phased without PS: one phase set per sample
 
@@ -195,8 +200,8 @@ def _allele_map(record: Variant, site: Site) -> np.ndarray | None:
         return None
     tail, pad = ref[len(site_ref):], site_ref[len(ref):]
     out = [0]
-    for alt in record.ALT:
-        alt = alt.upper()
+    for record_alt in record.ALT:
+        alt = record_alt.upper()
         if tail and alt.endswith(tail) and len(alt) > len(tail):
             alt = alt[:-len(tail)]
         elif tail:
@@ -225,8 +230,8 @@ def _phase_sets(record: Variant, n: int) -> np.ndarray:
     if ps is None:
         return np.full(n, NO_PHASE_SET, np.int64)
     ps = ps.reshape(n, -1)[:, 0]
-    if ps.dtype.kind in "iu":
-        return np.where(ps == np.iinfo(ps.dtype).min, NO_PHASE_SET, ps).astype(np.int64)
+    if ps.dtype.kind in "iu":  # widen first: int64's minimum does not fit the int32 array
+        return np.where(ps == np.iinfo(ps.dtype).min, NO_PHASE_SET, ps.astype(np.int64))
     text = ps.astype(str)
     absent = np.isin(text, ["", "."])
     try:

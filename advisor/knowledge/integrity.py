@@ -131,41 +131,39 @@ def check_interactions(kb: KnowledgeBase) -> Iterator[Problem]:
                           "drug")
 
 
+def _gene_condition_problems(kb: KnowledgeBase, f: str, cloc: str, cond: Condition
+                             ) -> Iterator[Problem]:
+    """A condition's gene or input key must exist, with the values and phenotypes it names."""
+    if cond.gene not in kb.input_keys:
+        yield Problem(f, f"{cloc}.gene", f"unknown gene or input key {cond.gene!r}")
+        return
+    gene = kb.gene_of(cond.gene)
+    kind = kind_of(gene)
+    allowed = kb.allowed_values(cond.gene)
+    for val in cond.value_in or []:
+        if val not in allowed:
+            yield Problem(f, f"{cloc}.value_in", f"{val!r} is not a value of "
+                          f"{cond.gene} (expected one of {sorted(allowed)})")
+    if cond.phenotype_in is not None and not kind.metabolizer:
+        yield Problem(f, f"{cloc}.phenotype_in", f"{cond.gene} has no metabolizer phenotypes")
+    yield from _known(f, f"{cloc}.phenotype_in", cond.phenotype_in or [],
+                      kb.vocabulary.phenotypes, "phenotype")
+    if cond.activity_score is not None and not kind.has_activity_score(gene):
+        yield Problem(f, f"{cloc}.activity_score", f"{cond.gene} is not an activity-score gene")
+
+
 def _condition_problems(kb: KnowledgeBase, f: str, cloc: str, cond: Condition
                         ) -> Iterator[Problem]:
     """Terms a condition names must exist (vocabulary, drugs, genotype keys)."""
     v = kb.vocabulary
     if cond.gene is not None:
-        if cond.gene not in kb.input_keys:
-            yield Problem(f, f"{cloc}.gene", f"unknown gene or input key {cond.gene!r}")
-            return
-        gene = kb.gene_of(cond.gene)
-        kind = kind_of(gene)
-        if cond.value_in is not None:
-            allowed = kb.allowed_values(cond.gene)
-            for val in cond.value_in:
-                if val not in allowed:
-                    yield Problem(f, f"{cloc}.value_in", f"{val!r} is not a value of "
-                                  f"{cond.gene} (expected one of {sorted(allowed)})")
-        if cond.phenotype_in is not None:
-            if not kind.metabolizer:
-                yield Problem(f, f"{cloc}.phenotype_in",
-                              f"{cond.gene} has no metabolizer phenotypes")
-            for p in cond.phenotype_in:
-                if p not in v.phenotypes:
-                    yield Problem(f, f"{cloc}.phenotype_in", f"unknown phenotype {p!r}")
-        if cond.activity_score is not None and not kind.has_activity_score(gene):
-            yield Problem(f, f"{cloc}.activity_score",
-                          f"{cond.gene} is not an activity-score gene")
-    for st in cond.seizure_types_any or []:
-        if st not in v.seizure_types:
-            yield Problem(f, f"{cloc}.seizure_types_any", f"unknown seizure type {st!r}")
-    for sy in cond.syndromes_any or []:
-        if sy not in v.syndromes:
-            yield Problem(f, f"{cloc}.syndromes_any", f"unknown syndrome {sy!r}")
-    for c in cond.conditions_any or []:
-        if c not in v.conditions:
-            yield Problem(f, f"{cloc}.conditions_any", f"unknown condition {c!r}")
+        yield from _gene_condition_problems(kb, f, cloc, cond)
+    yield from _known(f, f"{cloc}.seizure_types_any", cond.seizure_types_any or [],
+                      v.seizure_types, "seizure type")
+    yield from _known(f, f"{cloc}.syndromes_any", cond.syndromes_any or [], v.syndromes,
+                      "syndrome")
+    yield from _known(f, f"{cloc}.conditions_any", cond.conditions_any or [], v.conditions,
+                      "condition")
     if cond.prior_reaction is not None:
         yield from _known(f, f"{cloc}.prior_reaction.reactions", cond.prior_reaction.reactions,
                           v.reactions, "reaction")
@@ -282,39 +280,48 @@ def check_regimens(kb: KnowledgeBase) -> Iterator[Problem]:
                       "adverse-effect tag")
 
 
+def _clinical_input(kb: KnowledgeBase, inp: Any, where: str) -> Iterator[Problem]:
+    """A clinical risk input: a known field, with values it has, transformed only if numeric."""
+    field = CLINICAL_FIELDS[inp.clinical]
+    categorical = field.kind in ("bool", "choice")
+    if field.kind == "choice" and not (inp.exposed_values and inp.reference_values):
+        yield Problem(RISK_FILE, where, f"{field.name} has named values: give "
+                      "exposed_values and reference_values")
+    for value in [*inp.exposed_values, *inp.reference_values]:
+        if value not in field.choices:
+            yield Problem(RISK_FILE, where, f"{value!r} is not a value of {field.name}")
+    if inp.transform and categorical:
+        yield Problem(RISK_FILE, f"{where}.transform", "only a number can be transformed")
+    if inp.or_seizure_type:
+        yield from _known(RISK_FILE, f"{where}.or_seizure_type", [inp.or_seizure_type],
+                          kb.vocabulary.seizure_types, "seizure type")
+
+
+def _genotype_input(kb: KnowledgeBase, inp: Any, where: str) -> Iterator[Problem]:
+    """A genotype risk input: known input keys, with the values it names."""
+    for i, key in enumerate(inp.genotype):
+        if key not in kb.input_keys:
+            yield Problem(RISK_FILE, f"{where}.genotype.{i}", f"unknown genotype input key {key!r}")
+            continue
+        allowed = kb.allowed_values(key)
+        for value in [*inp.exposed_values, *inp.simulated_reference]:
+            if value not in allowed:
+                yield Problem(RISK_FILE, where, f"{value!r} is not a value of {key}")
+
+
 def _factor_input(kb: KnowledgeBase, f: Factor, loc: str) -> Iterator[Problem]:
     """Where a risk factor's value comes from must exist, with the values it names."""
     inp, where = f.input, f"{loc}.input"
     categorical = True
     if inp.clinical is not None:
-        field = CLINICAL_FIELDS.get(inp.clinical)
-        if field is None:
+        if inp.clinical not in CLINICAL_FIELDS:
             yield Problem(RISK_FILE, f"{where}.clinical", f"unknown clinical field "
                           f"{inp.clinical!r}; known: {', '.join(CLINICAL_FIELDS)}")
             return
-        categorical = field.kind in ("bool", "choice")
-        named = [*inp.exposed_values, *inp.reference_values]
-        if field.kind == "choice" and not (inp.exposed_values and inp.reference_values):
-            yield Problem(RISK_FILE, where, f"{field.name} has named values: give "
-                          "exposed_values and reference_values")
-        for value in named:
-            if value not in field.choices:
-                yield Problem(RISK_FILE, where, f"{value!r} is not a value of {field.name}")
-        if inp.transform and categorical:
-            yield Problem(RISK_FILE, f"{where}.transform", "only a number can be transformed")
-        if inp.or_seizure_type:
-            yield from _known(RISK_FILE, f"{where}.or_seizure_type", [inp.or_seizure_type],
-                              kb.vocabulary.seizure_types, "seizure type")
+        categorical = CLINICAL_FIELDS[inp.clinical].kind in ("bool", "choice")
+        yield from _clinical_input(kb, inp, where)
     elif inp.genotype is not None:
-        for i, key in enumerate(inp.genotype):
-            if key not in kb.input_keys:
-                yield Problem(RISK_FILE, f"{where}.genotype.{i}",
-                              f"unknown genotype input key {key!r}")
-                continue
-            allowed = kb.allowed_values(key)
-            for value in [*inp.exposed_values, *inp.simulated_reference]:
-                if value not in allowed:
-                    yield Problem(RISK_FILE, where, f"{value!r} is not a value of {key}")
+        yield from _genotype_input(kb, inp, where)
     else:
         yield from _known(RISK_FILE, f"{where}.not_counted", inp.not_counted,
                           kb.vocabulary.seizure_types, "seizure type")

@@ -8,17 +8,18 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from advisor.errors import InputError
 from advisor.knowledge.base import KnowledgeBase
 from advisor.knowledge.integrity import integrity_problems
 from advisor.knowledge.problems import KnowledgeBaseInvalid, Problem
 from advisor.knowledge.yaml_io import read_yaml
+from advisor.resources import KB_ENV, kb_dir
 from advisor.schema import (
     GENE,
     AdviceFile,
@@ -40,13 +41,7 @@ from advisor.schema import (
 
 M = TypeVar("M", bound=BaseModel)
 
-DEFAULT_KB_DIR = Path(__file__).resolve().parents[2] / "knowledgebase"
 EFFECT_SIZES = "risk/effect_sizes.yaml"
-
-
-def default_kb_dir() -> Path:
-    """The knowledge base used when none is given: ``$ADVISOR_KB`` or the bundled one."""
-    return Path(os.environ.get("ADVISOR_KB", DEFAULT_KB_DIR))
 
 
 def _loc(loc: tuple[Any, ...], raw: Any) -> str:
@@ -113,7 +108,9 @@ def _named(ld: _Loader, folder: str, model: Any, name_of: str, files: dict[str, 
 def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
     ld = _Loader(root)
     if not root.is_dir():
-        return None, [Problem(str(root), "", "knowledge-base folder not found")]
+        what = "does not exist" if not root.exists() else "is not a folder"
+        raise InputError("knowledge base", str(root), f"{what} (a folder given with --kb or "
+                         f"${KB_ENV})")
     manifest = ld.parse(root / "manifest.yaml", Manifest)
     sources = ld.parse(root / "sources.yaml", SourcesFile)
     vocab = ld.parse(root / "vocabulary.yaml", Vocabulary)
@@ -158,13 +155,13 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
 
 def validate_knowledgebase(path: Path | str | None = None) -> list[Problem]:
     """Every problem in the knowledge base at ``path`` (empty list when sound)."""
-    _, problems = _collect(Path(path) if path else default_kb_dir())
+    _, problems = _collect(Path(path) if path else kb_dir())
     return problems
 
 
 def load_knowledgebase(path: Path | str | None = None) -> KnowledgeBase:
     """Load and validate; raise KnowledgeBaseInvalid on any problem."""
-    kb, problems = _collect(Path(path) if path else default_kb_dir())
+    kb, problems = _collect(Path(path) if path else kb_dir())
     if problems or kb is None:
         raise KnowledgeBaseInvalid(problems)
     return kb

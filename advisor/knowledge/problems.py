@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from advisor.errors import KnowledgeBaseInvalid
+
+__all__ = ["KnowledgeBaseInvalid", "Problem"]
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -15,10 +19,3 @@ class Problem:
         return f"{self.file}: {self.path}: {self.message}" if self.path else (
             f"{self.file}: {self.message}")
 
-
-class KnowledgeBaseInvalid(Exception):
-    """The knowledge base has problems; ``problems`` lists each one."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))

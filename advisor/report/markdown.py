@@ -35,7 +35,7 @@ def _genotypes(res: ConsultResult) -> list[str]:
         elif call.overridden:
             out.append(f"- VCF {key}: {call.diplotypes[0]} overridden by the explicit "
                        "genotype")
-    else:  # known bug, fixed separately: this loop never breaks, so the line always shows
+    if not res.phenotypes and not res.vcf_calls:
         out.append("No genotypes given.")
     return out
 

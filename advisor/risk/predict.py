@@ -13,7 +13,6 @@ Everything else is optional; what is missing enters the models as ``unknown``.
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 import sklearn
 
+from advisor import resources
 from advisor.frame import PatientFrame, frame_from_patients
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
@@ -35,15 +35,8 @@ from advisor.risk.model import SPECS, RiskModel
 from advisor.risk.persist import load_model
 from advisor.schema import EffectSizes
 
-MODELS_ENV = "ADVISOR_MODELS"
-DEFAULT_MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
 TOP_FACTORS = 5
 MIN_CONTRIBUTION = 0.05  # log-odds; smaller contributions are noise of the fit
-
-
-def default_models_dir() -> Path:
-    """Where the shipped models live: ``$ADVISOR_MODELS`` or the repository's models/."""
-    return Path(os.environ.get(MODELS_ENV, DEFAULT_MODELS_DIR))
 
 
 @functools.lru_cache(maxsize=8)
@@ -60,7 +53,7 @@ def load_cached(path: Path | str) -> RiskModel:
 
 def shipped_models(models_dir: Path | None = None) -> tuple[RiskModel, RiskModel]:
     """The drug-resistance and next-regimen models."""
-    folder = models_dir or default_models_dir()
+    folder = models_dir or resources.models_dir()
     return (load_cached(folder / SPECS["drug_resistance"].default_file),
             load_cached(folder / SPECS["seizure_freedom"].default_file))
 

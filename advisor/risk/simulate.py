@@ -27,10 +27,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
+from advisor.risk import DEFAULT_N, DEFAULT_SEED
 from advisor.schema import EffectSizes, Factor
 
-DEFAULT_N = 100_000
-DEFAULT_SEED = 20_250_601
 CALIBRATION_DRAWS = 200_000
 CALIBRATION_SEED = 0
 DRE_OUTCOME = "drug_resistant"
