@@ -118,32 +118,31 @@ def _failed_targets(kb: KnowledgeBase, patient: Patient) -> dict[str, str]:
     return out
 
 
-def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
-                flags: list[dict[str, Any]], childbearing: bool) -> _Terms:
-    """What one drug brings to any regimen for this patient (flags, history, restrictions)."""
+def _teratogen_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, childbearing: bool,
+                     t: _Terms) -> None:
+    """A teratogenic drug for a pregnant patient, one planning pregnancy, or one who may be
+    of child-bearing potential."""
     w = kb.regimens.weights
-    t = _Terms()
-    for flag in flags:
-        t.score += w.flag[flag["action"]]
-        if flag["action"] != "info":
-            t.warnings.append(f"{flag['drug']}: {flag['action'].replace('_', ' ')} "
-                              f"({flag['category']}) - {flag['message']}")
-            t.evidence += flag["evidence"].split(";")
-    teratogenic = "teratogenic" in drug.adverse_effects.tags
-    if teratogenic and patient.pregnancy in ("pregnant", "planning"):
+    if "teratogenic" not in drug.adverse_effects.tags:
+        return
+    if patient.pregnancy in ("pregnant", "planning"):
         t.score += w.teratogenic_in_pregnancy
         state = "pregnant" if patient.pregnancy == "pregnant" else "planning a pregnancy"
         t.warnings.append(f"{drug.name} is teratogenic and the patient is {state}: prefer an "
                           "alternative; discuss with the patient.")
-        t.evidence += kb.regimens.teratogenic_policy.sources
-    elif teratogenic and childbearing:
+    elif childbearing:
         t.score += w.teratogenic_in_childbearing_potential
         t.warnings.append(f"{drug.name} is teratogenic; the patient may be of child-bearing "
                           "potential: prefer alternatives, or counsel and ensure effective "
                           "contraception.")
-        t.evidence += kb.regimens.teratogenic_policy.sources
-    if drug.name in patient.current_medications:
-        return t  # already taken: its history and restrictions are not news
+    else:
+        return
+    t.evidence += kb.regimens.teratogenic_policy.sources
+
+
+def _history_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) -> None:
+    """Earlier trials of this drug, and failed trials of drugs on its primary target."""
+    w = kb.regimens.weights
     for trial in patient.medication_history:
         if trial.drug != drug.name:
             continue
@@ -161,6 +160,23 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
             t.score += w.previous_target_inefficacy
             t.warnings.append(f"{drug.name} acts on the same target ({target}) as {other}, "
                               "which already failed an adequate trial for lack of efficacy.")
+
+
+def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
+                flags: list[dict[str, Any]], childbearing: bool) -> _Terms:
+    """What one drug brings to any regimen for this patient (flags, history, restrictions)."""
+    w = kb.regimens.weights
+    t = _Terms()
+    for flag in flags:
+        t.score += w.flag[flag["action"]]
+        if flag["action"] != "info":
+            t.warnings.append(f"{flag['drug']}: {flag['action'].replace('_', ' ')} "
+                              f"({flag['category']}) - {flag['message']}")
+            t.evidence += flag["evidence"].split(";")
+    _teratogen_terms(kb, patient, drug, childbearing, t)
+    if drug.name in patient.current_medications:
+        return t  # already taken: its history and restrictions are not news
+    _history_terms(kb, patient, drug, t)
     best = _guideline_position(kb, patient, drug.name)
     if best:
         position, target, ev = best

@@ -63,28 +63,27 @@ def _reacted(frame: PatientFrame, cond: PriorReaction) -> pd.DataFrame:
     return r[hit.to_numpy(dtype=bool)]
 
 
-def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
-    """Rows of the frame for which one condition holds (drug_naive: every row; it is judged
-    per patient-drug pair)."""
-    n = len(frame)
-    if cond.gene is not None:
-        name = column(cond.gene, "value")
-        if name not in frame.calls:
-            return np.zeros(n, dtype=bool)
-        if cond.value_in is not None:
-            return frame.calls[name].isin(cond.value_in).to_numpy()
-        if cond.phenotype_in is not None:
-            return frame.calls[column(cond.gene, "phenotype")].isin(cond.phenotype_in).to_numpy()
-        score = cond.activity_score
-        return _bounds(frame.calls[column(cond.gene, "activity_score")], score.min, score.max)
-    if cond.seizure_types_any is not None:
-        cols = [c for c in cond.seizure_types_any if c in frame.seizure_types]
-        return frame.seizure_types[cols].any(axis=1).to_numpy() if cols else np.zeros(n, bool)
-    if cond.syndromes_any is not None:
-        return frame.syndrome.isin(cond.syndromes_any).to_numpy()
-    if cond.conditions_any is not None:
-        cols = [c for c in cond.conditions_any if c in frame.conditions]
-        return frame.conditions[cols].any(axis=1).to_numpy() if cols else np.zeros(n, bool)
+def _gene_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
+    """Rows whose genotype value, phenotype or activity score meets a gene condition."""
+    name = column(cond.gene, "value")
+    if name not in frame.calls:
+        return np.zeros(len(frame), dtype=bool)
+    if cond.value_in is not None:
+        return frame.calls[name].isin(cond.value_in).to_numpy()
+    if cond.phenotype_in is not None:
+        return frame.calls[column(cond.gene, "phenotype")].isin(cond.phenotype_in).to_numpy()
+    score = cond.activity_score
+    return _bounds(frame.calls[column(cond.gene, "activity_score")], score.min, score.max)
+
+
+def _any_column(table: pd.DataFrame, wanted: list[str], n: int) -> np.ndarray:
+    cols = [c for c in wanted if c in table]
+    return table[cols].any(axis=1).to_numpy() if cols else np.zeros(n, bool)
+
+
+def _person_mask(frame: PatientFrame, cond: Condition) -> np.ndarray | None:
+    """Rows meeting an age, weight, sex, pregnancy or past-reaction condition (None: the
+    condition is of another kind)."""
     if cond.age_years is not None:
         return _in_band(frame.age_years, cond.age_years)
     if cond.weight_kg is not None:
@@ -94,10 +93,26 @@ def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     if cond.pregnancy_in is not None:
         return frame.context["pregnancy"].isin(cond.pregnancy_in).to_numpy()
     if cond.prior_reaction is not None:
-        mask = np.zeros(n, dtype=bool)
+        mask = np.zeros(len(frame), dtype=bool)
         mask[_reacted(frame, cond.prior_reaction)["row"].to_numpy(dtype=np.int64)] = True
         return mask
-    return np.ones(n, dtype=bool)
+    return None
+
+
+def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
+    """Rows of the frame for which one condition holds (drug_naive: every row; it is judged
+    per patient-drug pair)."""
+    n = len(frame)
+    if cond.gene is not None:
+        return _gene_mask(frame, cond)
+    if cond.seizure_types_any is not None:
+        return _any_column(frame.seizure_types, cond.seizure_types_any, n)
+    if cond.syndromes_any is not None:
+        return frame.syndrome.isin(cond.syndromes_any).to_numpy()
+    if cond.conditions_any is not None:
+        return _any_column(frame.conditions, cond.conditions_any, n)
+    person = _person_mask(frame, cond)
+    return np.ones(n, dtype=bool) if person is None else person
 
 
 def _pair_codes(rows: np.ndarray, drugs: np.ndarray, kb: KnowledgeBase) -> np.ndarray:

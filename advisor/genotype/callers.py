@@ -151,6 +151,33 @@ class EffectCaller:
         both = effect.removeprefix("heterozygous_")
         return both if both != effect and both in self.classes else effect
 
+    def _one_copy_pairs(self, single: dict[str, list[int]], second: np.ndarray,
+                        block: np.ndarray, effects: set[str], notes: list[str]) -> None:
+        """Two different one-copy variants of one class: both copies affected when they are
+        phased in trans; unphased, the two-copy class is added with a note."""
+        for effect, sites in single.items():
+            if len(sites) < 2:
+                continue
+            both = self._two_copies(effect)
+            blocks = {int(block[p]) for p in sites}
+            if len(blocks) == 1 and -1 not in blocks:  # phased together: in trans or in cis
+                if len({int(second[p] == 1) for p in sites}) == 2:
+                    effects.discard(effect)
+                    effects.add(both)
+            else:
+                effects.add(both)
+                notes.append(f"{len(sites)} different {effect} variants: {both} if in trans "
+                             "(phase unknown)")
+
+    def _nothing_found(self, missing: list[str], notes: list[str]) -> GeneCall:
+        symbol = self.gene.symbol
+        if len(missing) == len(self.sites):
+            return _no_call(symbol, symbol, tuple(missing), "; ".join(notes))
+        tested = len(self.sites) - len(missing)
+        return GeneCall(symbol, symbol, (), None, None, "called", tuple(missing),
+                        "; ".join([f"none of the {tested} known variants tested was found",
+                                   *notes]))
+
     def call(self, first: np.ndarray, second: np.ndarray, block: np.ndarray) -> list[GeneCall]:
         symbol = self.gene.symbol
         effects: set[str] = set()
@@ -168,28 +195,11 @@ class EffectCaller:
                 missing.append(site.key)
             elif min(a, b) == UNDOCUMENTED:
                 notes.append(f"another allele at {_where(site)} is not classified")
-        for effect, sites in single.items():
-            if len(sites) < 2:
-                continue
-            both = self._two_copies(effect)
-            blocks = {int(block[p]) for p in sites}
-            if len(blocks) == 1 and -1 not in blocks:  # phased together: in trans or in cis
-                if len({int(second[p] == 1) for p in sites}) == 2:
-                    effects.discard(effect)
-                    effects.add(both)
-            else:
-                effects.add(both)
-                notes.append(f"{len(sites)} different {effect} variants: {both} if in trans "
-                             "(phase unknown)")
+        self._one_copy_pairs(single, second, block, effects, notes)
         if missing:
             notes.append(f"{len(missing)} of {len(self.sites)} known-variant positions missing")
         if not effects:
-            if len(missing) == len(self.sites):
-                return [_no_call(symbol, symbol, tuple(missing), "; ".join(notes))]
-            tested = len(self.sites) - len(missing)
-            return [GeneCall(symbol, symbol, (), None, None, "called", tuple(missing),
-                             "; ".join([f"none of the {tested} known variants tested was found",
-                                        *notes]))]
+            return [self._nothing_found(missing, notes)]
         values = tuple(c for c in self.classes if c in effects)
         phenotype = self.translate(symbol, values[0]).phenotype if len(values) == 1 else None
         return [GeneCall(symbol, symbol, values, phenotype, None,

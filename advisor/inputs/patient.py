@@ -185,38 +185,29 @@ def _reacted_drug(kb: KnowledgeBase, field: str, name: str) -> str:
     return name.strip().lower()
 
 
-def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
-    """Validate parsed patient data against the schema and the knowledge base."""
-    if not isinstance(data, dict):
-        kind = "empty" if data is None else type(data).__name__
-        raise InputError("", kind, f"a patient file must be a mapping of fields, got {kind}")
-    try:
-        patient = Patient.model_validate(data)
-    except ValidationError as exc:
-        raise _field_error(exc, data) from None
+def _known_term(field: str, value: str, known: Any, what: str) -> None:
+    """A vocabulary term, or an InputError with the nearest spelling and the known terms."""
+    if value not in known:
+        raise InputError(field, value, f"unknown {what}" + _suggest(value, list(known))
+                         + f"; known: {', '.join(known)}")
+
+
+def _check_terms(kb: KnowledgeBase, patient: Patient) -> None:
+    """Seizure types, syndrome, conditions and reactions are vocabulary terms."""
     vocab = kb.vocabulary
     for i, st in enumerate(patient.seizure_types):
-        if st not in vocab.seizure_types:
-            raise InputError(f"seizure_types.{i}", st, "unknown seizure type" + _suggest(
-                st, list(vocab.seizure_types)) + f"; known: {', '.join(vocab.seizure_types)}")
+        _known_term(f"seizure_types.{i}", st, vocab.seizure_types, "seizure type")
     if patient.syndrome is not None and patient.syndrome not in vocab.syndromes:
         raise InputError("syndrome", patient.syndrome, "unknown syndrome" + _suggest(
             patient.syndrome, list(vocab.syndromes)))
-    genotype_calls(kb, patient)  # kept with the patient (and its copies) for the frame
     for i, cond in enumerate(patient.conditions):
-        if cond not in vocab.conditions:
-            raise InputError(f"conditions.{i}", cond, "unknown condition" + _suggest(
-                cond, list(vocab.conditions)) + f"; known: {', '.join(vocab.conditions)}")
-    if patient.pregnancy in ("pregnant", "planning", "breastfeeding") and patient.sex == "male":
-        raise InputError("pregnancy", patient.pregnancy, "sex is male: check sex and pregnancy")
-    reactions = []
+        _known_term(f"conditions.{i}", cond, vocab.conditions, "condition")
     for i, r in enumerate(patient.adverse_reactions):
-        if r.reaction not in vocab.reactions:
-            raise InputError(f"adverse_reactions.{i}.reaction", r.reaction, "unknown reaction"
-                             + _suggest(r.reaction, list(vocab.reactions))
-                             + f"; known: {', '.join(vocab.reactions)}")
-        reactions.append(r.model_copy(update={"drug": _reacted_drug(
-            kb, f"adverse_reactions.{i}.drug", r.drug)}))
+        _known_term(f"adverse_reactions.{i}.reaction", r.reaction, vocab.reactions, "reaction")
+
+
+def _history(kb: KnowledgeBase, patient: Patient) -> list[Trial]:
+    """The medication history with drug names resolved and outcomes consistent."""
     history = []
     for i, trial in enumerate(patient.medication_history):
         drug = _resolve(kb, f"medication_history.{i}.drug", [trial.drug], asm_only=True)[0]
@@ -231,8 +222,27 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
                              "a relapse needs seizure_free_months (how long seizure freedom "
                              "lasted before seizures returned)")
         history.append(trial.model_copy(update={"drug": drug}))
+    return history
+
+
+def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
+    """Validate parsed patient data against the schema and the knowledge base."""
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        raise InputError("", kind, f"a patient file must be a mapping of fields, got {kind}")
+    try:
+        patient = Patient.model_validate(data)
+    except ValidationError as exc:
+        raise _field_error(exc, data) from None
+    _check_terms(kb, patient)
+    genotype_calls(kb, patient)  # kept with the patient (and its copies) for the frame
+    if patient.pregnancy in ("pregnant", "planning", "breastfeeding") and patient.sex == "male":
+        raise InputError("pregnancy", patient.pregnancy, "sex is male: check sex and pregnancy")
+    reactions = [r.model_copy(update={"drug": _reacted_drug(
+        kb, f"adverse_reactions.{i}.drug", r.drug)})
+        for i, r in enumerate(patient.adverse_reactions)]
     return patient.model_copy(update={
-        "medication_history": history,
+        "medication_history": _history(kb, patient),
         "adverse_reactions": reactions,
         "current_medications": _resolve(kb, "current_medications",
                                         patient.current_medications, asm_only=False),
