@@ -17,6 +17,7 @@ from advisor.frame import PatientFrame, frame_from_patients, with_candidates
 from advisor.genotype import column
 from advisor.inputs.patient import Patient, load_patient
 from advisor.knowledge import KnowledgeBase
+from advisor.numbers import percent
 from advisor.regimens import suggest
 from advisor.result import (
     Advice,
@@ -149,12 +150,14 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     if dre.status == "drug_resistant":
         note = ("Drug-resistant epilepsy: consider early rational polytherapy (distinct "
                 "mechanisms) alongside referral to an epilepsy centre.")
-    risk_data, risk_note = risk_block(kb, patient, frame)
+    risk_data, risk_note = risk_block(kb, patient, frame,
+                                      drug_resistant=dre.status == "drug_resistant")
     risk = Risk.model_validate(risk_data) if risk_data else None
     threshold = kb.regimens.weights.high_risk_polytherapy_note_threshold
-    if note is None and risk and risk.p_drug_resistance >= threshold:
-        note = (f"Estimated risk of drug resistance {risk.p_drug_resistance:.0%} (model, "
-                "literature-calibrated): consider early referral and rational polytherapy.")
+    if note is None and risk and (risk.p_drug_resistance or 0) >= threshold:
+        note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)} "
+                "(model, literature-calibrated): consider early referral and rational "
+                "polytherapy.")
     doses = recommend_doses(kb, frame, flags, 0)
     regimens = suggest(kb, patient, flags, candidates,
                        dose_status={d.drug: d.status for d in doses},

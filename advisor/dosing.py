@@ -206,8 +206,7 @@ class _Builder:
         self.cite(chosen.evidence)
         if (cap := _cap(chosen, self.weight)) is not None:
             self.caps.append((cap, "labelled maximum"))
-        if (chosen.daily_mg is not None and chosen.max_daily_mg is None) or (
-                chosen.daily_mg_per_kg is not None and chosen.max_daily_mg_per_kg is None):
+        else:  # no stated maximum: an increase stops at the top of the labelled range
             self.caps.append((self.hi, "top of the labelled range"))
         self.dose.start_daily_mg = _start(chosen, self.weight)
         return True

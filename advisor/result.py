@@ -133,10 +133,18 @@ class RiskFactor(ResultModel):
 
 
 class Risk(ResultModel):
-    """Model estimates; absent (None) when the models cannot run for the patient."""
+    """Model estimates; absent (None) when the models cannot run for the patient.
 
-    p_drug_resistance: float
+    ``p_drug_resistance`` (and its interval) is None when the patient already meets the
+    ILAE definition of drug resistance. Each ``*_interval`` is ``[low, high]``, the
+    uncertainty range described in ``calibration_note`` (None when the model file holds no
+    ensemble).
+    """
+
+    p_drug_resistance: float | None
+    p_drug_resistance_interval: list[float] | None = None
     p_seizure_freedom_next_regimen: float
+    p_seizure_freedom_next_regimen_interval: list[float] | None = None
     failed_adequate_regimens: int
     top_factors: list[RiskFactor]
     top_factors_seizure_freedom: list[RiskFactor]

@@ -116,7 +116,11 @@ def _check_risk(risk: dict | None, spec: Any) -> None:
         assert risk is None
         return
     assert risk is not None
-    for key, (lo, hi) in spec.items():
+    for key, bounds in spec.items():
+        if bounds is None:  # e.g. p_drug_resistance once the patient is drug-resistant
+            assert risk[key] is None, (key, risk[key])
+            continue
+        lo, hi = bounds
         assert risk[key] is not None and lo <= risk[key] <= hi, (key, risk[key])
 
 

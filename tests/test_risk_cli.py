@@ -42,11 +42,13 @@ def test_simulate_parquet_matches_csv(tmp_path, cohort_csv):
 def test_train_and_evaluate_a_clinic_table(tmp_path, cohort_csv, capsys):
     model_path = tmp_path / "clinic.skops"
     assert run("train", str(cohort_csv), "--outcome", "seizure_free_next_regimen",
-               "--out", str(model_path), "--bootstrap", "50") == 0
+               "--out", str(model_path), "--bootstrap", "50", "--members", "5") == 0
     out = capsys.readouterr().out
     assert "ROC AUC" in out and "rows without an outcome left out" in out
+    assert "bootstrap resamples of the training rows" in out
     model = load_model(model_path)
     assert model.meta["training_data"]["source"] == "file" and model.meta["evidence"] == []
+    assert model.meta["ensemble"]["kind"] == "bootstrap"
 
     plot, metrics = tmp_path / "reliability.png", tmp_path / "metrics.json"
     holdout = tmp_path / "holdout.csv"
@@ -62,15 +64,20 @@ def test_train_and_evaluate_a_clinic_table(tmp_path, cohort_csv, capsys):
     assert {"roc_auc", "roc_auc_ci95", "brier", "calibration_slope",
             "calibration_intercept"} <= set(report["metrics"])
     assert len(report["regimen_check"]) == 4
+    for row in report["regimen_check"]:
+        assert row["interval"][0] <= row["predicted"] <= row["interval"][1]
 
 
 def test_train_synthetic_and_evaluate_it(tmp_path, capsys):
     model_path = tmp_path / "dre.skops"
     assert run("train", "synthetic", "--outcome", "drug_resistant", "--n", SMALL,
-               "--out", str(model_path), "--bootstrap", "50") == 0
+               "--out", str(model_path), "--bootstrap", "50", "--members", "4",
+               "--member-n", "2000") == 0
     assert run("evaluate", str(model_path), "--n", SMALL, "--bootstrap", "50") == 0
     out = capsys.readouterr().out
     assert "held out" in out and "drug_resistance" in out
+    assert "drawn within their 95% confidence intervals" in out
+    assert load_model(model_path).meta["ensemble"]["members"] == 4
 
 
 def test_evaluate_shipped_models_by_default(capsys):

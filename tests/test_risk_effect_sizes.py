@@ -47,7 +47,7 @@ def test_every_feature_has_sourced_effect_and_population(kb):
         assert f.evidence.sources
         assert f.population.assumption or f.population.evidence
         if f.estimate is None:
-            assert f.simulator_odds_ratio == 1.0
+            assert f.measure == "none"
 
 
 def test_contested_abcb1_is_marked(kb):
@@ -74,10 +74,34 @@ def test_unknown_source_is_a_problem(tmp_path):
 
 def test_invented_number_is_refused(tmp_path):
     def edit(data):
-        _factor(data, "gaba_a_gof")["simulator_odds_ratio"] = 2.0
+        _factor(data, "gaba_a_gof")["estimate"] = 2.0
 
     problems = _problems(_edited(tmp_path, edit))
     assert any("do not invent" in p.message for p in problems)
+
+
+def test_incompatible_risk_ratio_must_be_said(tmp_path):
+    def edit(data):
+        del _factor(data, "status_epilepticus")["base_rate_note"]
+
+    problems = _problems(_edited(tmp_path, edit))
+    assert any("base_rate_note" in p.message and "status_epilepticus" in p.message
+               for p in problems)
+
+
+def test_base_rate_note_only_where_incompatible(tmp_path):
+    def edit(data):
+        _factor(data, "eeg_abnormal")["base_rate_note"] = "not needed"
+
+    problems = _problems(_edited(tmp_path, edit))
+    assert any("compatible" in p.message for p in problems)
+
+
+def test_hippocampal_sclerosis_has_no_invented_effect(kb):
+    """No usable effect size could be verified (see the factor's note): no number."""
+    factor = kb.effect_sizes.factor("hippocampal_sclerosis")
+    assert factor.measure == "none" and factor.estimate is None
+    assert "Semah" in factor.evidence.note
 
 
 def test_interval_must_contain_estimate(tmp_path):

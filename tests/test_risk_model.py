@@ -1,4 +1,5 @@
-"""Simulator and fitted models: calibration to the literature, effect recovery, monotonicity."""
+"""Simulator and fitted models: calibration to the literature, effect recovery, monotonicity,
+risk-ratio/odds-ratio conversion and the uncertainty ensemble."""
 
 from __future__ import annotations
 
@@ -9,9 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from advisor.risk.effects import or_to_rr, perturbed, rr_to_or
 from advisor.risk.features import REGIMEN_LEVELS, UNKNOWN
 from advisor.risk.model import SPECS, RiskModel
-from advisor.risk.simulate import DRE_OUTCOME, SF_OUTCOME, simulate_cohort
+from advisor.risk.simulate import (
+    DRE_OUTCOME,
+    SF_OUTCOME,
+    IncompatibleEffects,
+    calibrate,
+    simulate_cohort,
+)
 from advisor.risk.train import fit_model, regimen_check
 
 N = 40_000  # the next-regimen rate after 0 failures has a sampling SD of ~2 pp here
@@ -29,10 +37,14 @@ def cohort(es) -> pd.DataFrame:
     return simulate_cohort(es, N, SEED)
 
 
+MEMBERS = 8
+
+
 def _fit(kb, cohort: pd.DataFrame, kind: str) -> RiskModel:
     return fit_model(kb, cohort, SPECS[kind].default_outcome, kind,
                      training_data={"source": "synthetic", "n": N, "seed": SEED},
-                     evidence=[], seed=SEED, n_boot=100)
+                     evidence=[], seed=SEED, n_boot=100, members=MEMBERS, member_n=5000,
+                     synthetic=kb.effect_sizes)
 
 
 @pytest.fixture(scope="module")
@@ -69,15 +81,107 @@ def test_simulation_is_reproducible_and_hides_values(es, cohort):
 
 
 def test_fitted_effects_recover_published_intervals(es, dre_model):
+    """Each published figure is the effect of one factor against the reference patient: the
+    fitted model's risk ratio (risk-ratio sources) or odds ratio (odds-ratio sources) for
+    that contrast falls inside the published 95% CI."""
     fitted = dre_model.odds_ratios()
+    reference = dre_model.predict(pd.DataFrame([dre_model.reference()]))[0]
     checked = 0
     for factor in es.factors:
         if factor.ci is None:
             continue
         odds_ratio = fitted[factor.feature][factor.exposed]
-        assert factor.ci.lo <= odds_ratio <= factor.ci.hi, (factor.feature, odds_ratio)
+        value = (or_to_rr(odds_ratio, reference) if factor.measure == "risk_ratio"
+                 else odds_ratio)
+        assert factor.ci.lo <= value <= factor.ci.hi, (factor.feature, value)
         checked += 1
     assert checked >= 6
+
+
+def test_risk_ratios_are_converted_not_copied(es):
+    """The simulator's odds ratio is the published risk ratio converted at the reference
+    patient's risk (Zhang & Yu), larger than the risk ratio, and the population frequency
+    holds."""
+    cal = calibrate(es)
+    assert 0 < cal.p_ref < es.outcomes.drug_resistance.frequency
+    for f in es.factors:
+        if f.measure == "risk_ratio":
+            assert f.estimate * cal.p_ref < 1
+            odds_ratio = cal.odds_ratios[f.feature]
+            assert odds_ratio > f.estimate
+            assert or_to_rr(odds_ratio, cal.p_ref) == pytest.approx(f.estimate)
+        elif f.measure == "odds_ratio":
+            assert cal.odds_ratios[f.feature] == f.estimate
+
+
+def test_conversion_formulas():
+    assert rr_to_or(2.0, 0.2) == pytest.approx(2.0 * 0.8 / 0.6)
+    assert or_to_rr(rr_to_or(3.36, 0.15), 0.15) == pytest.approx(3.36)
+    assert rr_to_or(1.5, 0.001) == pytest.approx(1.5, rel=1e-3)  # rare outcome: OR ~ RR
+    with pytest.raises(ValueError, match="cannot hold"):
+        rr_to_or(11.6, 0.135)
+
+
+def test_crude_reading_incompatible_only_where_noted(es):
+    """As a crude risk ratio at 25% drug resistance and 8% prevalence, RR 11.6 for status
+    epilepticus is impossible (said in base_rate_note); the other risk ratios are not."""
+    for f in es.factors:
+        assert es.crude_incompatible(f) == bool(f.base_rate_note), f.feature
+    assert es.crude_incompatible(es.factor("status_epilepticus"))
+
+
+def test_synthetic_crude_risk_ratio_is_below_published(es, cohort):
+    """Read against the reference patient, the effects overlap in patients with several
+    factors, so each factor's crude risk ratio in the synthetic cohort is below the
+    published (crude) one but still above 1."""
+    for f in es.factors:
+        if f.measure != "risk_ratio":
+            continue
+        column = f.input.clinical
+        if column is None:
+            continue
+        values = cohort[column]
+        known = values.notna() & (values.astype(str) != "unknown")
+        exposed = values[known].astype(str).isin(
+            [*f.input.exposed_values, "True"]).to_numpy()
+        outcome = cohort.loc[known, DRE_OUTCOME].to_numpy()
+        crude = outcome[exposed].mean() / outcome[~exposed].mean()
+        assert 1.3 < crude < f.estimate, (f.feature, crude)
+
+
+def test_incompatible_numbers_are_refused(es):
+    dre = es.outcomes.drug_resistance.model_copy(update={"frequency": 0.9})
+    impossible = es.model_copy(update={"outcomes": es.outcomes.model_copy(
+        update={"drug_resistance": dre})})
+    with pytest.raises(IncompatibleEffects):
+        calibrate(impossible)
+
+
+def test_draws_stay_around_the_published_numbers(es):
+    rng = np.random.default_rng(0)
+    draws = [perturbed(es, rng) for _ in range(400)]
+    eeg = np.log([d.factor("eeg_abnormal").estimate for d in draws])
+    assert abs(eeg.mean() - math.log(2.80)) < 0.05
+    inside = np.mean([1.95 <= math.exp(v) <= 4.0 for v in eeg])
+    assert 0.9 < inside < 0.99
+    shares = np.array([d.outcomes.seizure_freedom_by_regimen.cohort_shares[0] for d in draws])
+    assert abs(shares.mean() - 0.504) < 0.01 and shares.std() > 0.01
+    frequency = np.array([d.outcomes.drug_resistance.frequency for d in draws])
+    assert 0.9 < np.mean((frequency >= 0.17) & (frequency <= 0.32)) < 0.99
+
+
+def test_ensemble_interval_contains_the_estimate(dre_model, sf_model):
+    for model, known in ((dre_model, {}), (sf_model, {"failed_regimens": "3+"}),
+                         (sf_model, {"failed_regimens": "3+", "status_epilepticus": "yes",
+                                     "multiple_seizure_types": "yes",
+                                     "febrile_seizures": "yes", "eeg_abnormal": "yes",
+                                     "symptomatic_etiology": "yes"})):
+        assert model.meta["ensemble"]["members"] == MEMBERS
+        row = model.unknown_patient(**known).iloc[0].to_dict()
+        p = model.explain(row)[0]
+        lo, hi = model.interval(row)
+        assert 0 < lo <= p <= hi < 1 and hi > lo
+        assert len(model.member_probabilities(row)) == MEMBERS
 
 
 @pytest.mark.parametrize("feature", ["intellectual_disability", "hippocampal_sclerosis",
@@ -89,7 +193,7 @@ def test_features_without_evidence_get_no_effect(dre_model, feature):
 
 def test_every_risk_factor_raises_drug_resistance(dre_model, es):
     none = {f.feature: f.reference for f in es.factors if f.exposed}
-    every = {f.feature: (f.exposed if f.simulator_odds_ratio > 1 else f.reference)
+    every = {f.feature: (f.exposed if f.estimate and f.estimate > 1 else f.reference)
              for f in es.factors if f.exposed}
     p_none, p_every = dre_model.predict(dre_model.unknown_patient(**none))[0], \
         dre_model.predict(dre_model.unknown_patient(**every))[0]

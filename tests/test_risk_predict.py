@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from advisor.inputs.patient import load_patient, validate_patient
+from advisor.result import Risk
 from advisor.risk.predict import risk_block
 from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "hla-b1502-focal-dre.yaml"
-KEYS = {"p_drug_resistance", "p_seizure_freedom_next_regimen", "top_factors", "model",
-        "model_version", "calibration_note"}
+KEYS = {"p_drug_resistance", "p_drug_resistance_interval", "p_seizure_freedom_next_regimen",
+        "p_seizure_freedom_next_regimen_interval", "top_factors", "model", "model_version",
+        "calibration_note"}
 EVERY_FACTOR = {"etiology": "structural", "status_epilepticus_history": True,
                 "febrile_seizures_history": True, "eeg_abnormal": True}
 NO_FACTOR = {"etiology": "genetic", "status_epilepticus_history": False,
@@ -36,6 +40,7 @@ def test_example_patient(kb):
     assert "drug_resistance-" in risk["model_version"]
     assert "seizure_freedom-" in risk["model_version"]
     assert "not validated on patients" in risk["calibration_note"]
+    assert "95% confidence intervals" in risk["calibration_note"]
     assert any("ILAE" in note for note in risk["notes"])
     assert set(risk["evidence"]) <= set(kb.sources)
 
@@ -75,3 +80,51 @@ def test_missing_required_inputs(kb, data, field):
 def test_missing_model_files(kb, tmp_path):
     risk, reason = risk_block(kb, _patient(kb), models_dir=tmp_path)
     assert risk is None and "not available" in reason
+
+
+def _check_interval(point, interval):
+    lo, hi = interval
+    assert 0 < lo <= point <= hi < 1 and hi > lo, (point, interval)
+
+
+@pytest.mark.parametrize("failed", [0, 2, 3])
+def test_intervals_contain_the_estimate_and_never_reach_zero(kb, failed):
+    for patient in (_patient(kb, ("focal",), failed, **NO_FACTOR),
+                    _patient(kb, ("focal", "absence"), failed, **EVERY_FACTOR),
+                    _patient(kb, ("focal",), failed)):
+        risk, _ = risk_block(kb, patient)
+        _check_interval(risk["p_drug_resistance"], risk["p_drug_resistance_interval"])
+        _check_interval(risk["p_seizure_freedom_next_regimen"],
+                        risk["p_seizure_freedom_next_regimen_interval"])
+
+
+def test_published_uncertainty_widens_the_interval(kb):
+    """Status epilepticus has the widest published CI (RR 7.39-18.22): the interval of a
+    patient with it is wider on the log-odds scale than that of a patient without."""
+    def width(risk):
+        lo, hi = risk["p_drug_resistance_interval"]
+        return math.log(hi / (1 - hi)) - math.log(lo / (1 - lo))
+
+    with_se, _ = risk_block(kb, _patient(kb, status_epilepticus_history=True, **{
+        k: v for k, v in NO_FACTOR.items() if k != "status_epilepticus_history"}))
+    without, _ = risk_block(kb, _patient(kb, **NO_FACTOR))
+    assert width(with_se) > width(without)
+
+
+def test_drug_resistant_patient_gets_no_drug_resistance_probability(kb):
+    patient = _patient(kb, ("focal",), 2, **EVERY_FACTOR)
+    shown, _ = risk_block(kb, patient, drug_resistant=True)
+    plain, _ = risk_block(kb, patient)
+    assert shown["p_drug_resistance"] is None and shown["p_drug_resistance_interval"] is None
+    assert shown["top_factors"] == []
+    assert any("ILAE" in note and "next regimen" in note for note in shown["notes"])
+    for key in ("p_seizure_freedom_next_regimen", "p_seizure_freedom_next_regimen_interval",
+                "top_factors_seizure_freedom"):
+        assert shown[key] == plain[key]
+    assert Risk.model_validate(shown).p_drug_resistance is None
+
+
+def test_result_model_accepts_the_block(kb):
+    risk, _ = risk_block(kb, _patient(kb))
+    parsed = Risk.model_validate(risk)
+    assert parsed.p_drug_resistance_interval == risk["p_drug_resistance_interval"]

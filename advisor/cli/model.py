@@ -1,11 +1,14 @@
 """``advisor model``: simulate a cohort, train a risk model, evaluate it.
 
 - ``advisor model simulate [--n N] [--seed S] --out COHORT.csv|.parquet``
-- ``advisor model train COHORT --outcome COLUMN [--kind KIND] [--out FILE.skops]``: COHORT is
+- ``advisor model train COHORT --outcome COLUMN [--kind KIND] [--out FILE.skops]
+  [--members M] [--member-n N]``: COHORT is
   a CSV, TSV or Parquet table, or the word ``synthetic`` for the default simulated cohort
   (then ``--out`` defaults to the shipped model file in models/; for a table it defaults to
   ``<table>.<kind>.skops`` next to it). The kind follows from the two standard outcome
   names (drug_resistant, seizure_free_next_regimen); give ``--kind`` for any other column.
+  ``--members`` models for the uncertainty interval: on cohorts simulated with the published
+  numbers drawn within their CIs (``synthetic``) or on bootstrap resamples of the table.
 - ``advisor model evaluate [MODEL ...] [--cohort TABLE] [--plot PNG] [--json FILE]``: ROC AUC
   with a bootstrap 95% CI, Brier score, calibration slope and intercept on held-out data
   (default: the shipped models on a fresh synthetic cohort drawn with the training seed + 1).
@@ -21,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import InputError
-from advisor.risk import DEFAULT_N, DEFAULT_SEED
+from advisor.risk import DEFAULT_MEMBER_N, DEFAULT_MEMBERS, DEFAULT_N, DEFAULT_SEED
 
 EVALUATION_N = 20_000
 
@@ -115,13 +118,18 @@ def _train(args: argparse.Namespace) -> int:
         evidence = []
         default_out = path.with_name(f"{path.stem}.{kind}.skops")
     model = fit_model(kb, table, args.outcome, kind, training_data=training_data,
-                      evidence=evidence, seed=args.seed, n_boot=args.bootstrap)
+                      evidence=evidence, seed=args.seed, n_boot=args.bootstrap,
+                      members=args.members, member_n=args.member_n,
+                      synthetic=kb.effect_sizes if args.cohort == "synthetic" else None)
     out = save_model(model, args.out or default_out)
     data = model.meta["training_data"]
     print(f"trained {kind} model {model.version} on {data['n_train']} rows "
           f"({data['rows_without_outcome']} rows without an outcome left out); wrote {out}")
     print(f"held-out metrics ({data['n_held_out']} rows):")
     _print_metrics(model.meta["held_out_metrics"])
+    ensemble = model.meta.get("ensemble")
+    print(f"uncertainty interval: {ensemble['method']}" if ensemble else
+          "uncertainty interval: none (--members 0)")
     return 0
 
 
@@ -171,8 +179,10 @@ def _evaluate(args: argparse.Namespace) -> int:
             entry["regimen_check"] = regimen_check(model, es)
             print("  next-regimen seizure freedom, other factors unknown (model vs published):")
             for row in entry["regimen_check"]:
-                print(f"    {row['failed_regimens']:>2} failed: {row['predicted']:.3f} vs "
-                      f"{row['published']:.3f} ({row['difference_pp']:+.1f} pp)")
+                shown = (f" [{row['interval'][0]:.3f}-{row['interval'][1]:.3f}]"
+                         if row.get("interval") else "")
+                print(f"    {row['failed_regimens']:>2} failed: {row['predicted']:.3f}{shown} "
+                      f"vs {row['published']:.3f} ({row['difference_pp']:+.1f} pp)")
         report[model.spec.kind] = entry
         curves.append((f"{model.spec.kind} ({model.version})", y, p))
     if args.plot:
@@ -225,6 +235,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        f"(default {DEFAULT_SEED}), e.g. --seed 7")
     train.add_argument("--bootstrap", type=int, default=1000,
                        help="bootstrap resamples (default 1000), e.g. --bootstrap 200")
+    train.add_argument("--members", type=int, default=DEFAULT_MEMBERS,
+                       help="ensemble members for the uncertainty interval (0 = none; "
+                       f"default {DEFAULT_MEMBERS}), e.g. --members 20")
+    train.add_argument("--member-n", type=int, default=DEFAULT_MEMBER_N,
+                       help="patients per synthetic member cohort (with 'synthetic'; "
+                       f"default {DEFAULT_MEMBER_N}), e.g. --member-n 5000")
     train.add_argument("--kb", help=kb_help)
     train.set_defaults(func=_train)
 

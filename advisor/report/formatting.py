@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from advisor.result import AddStep, ContinueStep, PathwayDose, TransitionPlan
+from advisor.numbers import percent
+from advisor.result import AddStep, ContinueStep, PathwayDose, Risk, TransitionPlan
 
 
 def mg(r: list[float] | None) -> str:
@@ -12,6 +13,27 @@ def mg(r: list[float] | None) -> str:
 
 def pct(p: float | None) -> str:
     return "-" if p is None else f"{p:+g}%"
+
+
+def probability(p: float | None, interval: list[float] | None) -> str:
+    """A probability with its 95% uncertainty interval, e.g. "2.1% (95% interval 0.84-3.8%)"."""
+    if p is None:
+        return "not estimated"
+    if not interval:
+        return percent(p)
+    return f"{percent(p)} (95% interval {percent(interval[0])[:-1]}-{percent(interval[1])})"
+
+
+def risk_sentences(risk: Risk) -> list[str]:
+    """The two estimates (or why one is not given), as sentences."""
+    out = []
+    if risk.p_drug_resistance is not None:
+        out.append("Probability of drug-resistant epilepsy: "
+                   f"{probability(risk.p_drug_resistance, risk.p_drug_resistance_interval)}.")
+    out.append("Probability of seizure freedom on the next regimen: "
+               + probability(risk.p_seizure_freedom_next_regimen,
+                             risk.p_seizure_freedom_next_regimen_interval) + ".")
+    return [*out, *risk.notes]
 
 
 def acute_dose(d: PathwayDose) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.report.formatting import acute_dose, mg, pct, transition_lines
+from advisor.report.formatting import acute_dose, mg, pct, risk_sentences, transition_lines
 from advisor.result import ConsultResult, StatusEpilepticusPathway
 from advisor.vocabulary import ACTION_LABEL, STATUS_LABEL
 
@@ -88,10 +88,8 @@ def _risk(res: ConsultResult) -> list[str]:
     risk = res.risk
     if not risk:
         return [*out, res.risk_note or "Not available."]
-    out.append(f"Probability of drug-resistant epilepsy: {risk.p_drug_resistance:.0%}; "
-               "probability of seizure freedom on the next regimen: "
-               f"{risk.p_seizure_freedom_next_regimen:.1%} "
-               f"(model {risk.model} {risk.model_version}).")
+    out += [*risk_sentences(risk), f"(Model {risk.model}, version {risk.model_version}.)"]
+    out += [""]
     out += [f"- {f.factor} = {f.value}: contribution {f.contribution:+.2f} (log-odds)"
             for f in risk.top_factors]
     if risk.calibration_note:

@@ -168,6 +168,16 @@ def features(es: EffectSizes, frame: PatientFrame, *, history: bool) -> pd.DataF
                        list(model_columns(es, history)))
 
 
+def both_rows(es: EffectSizes, frame: PatientFrame, row: int
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One patient's features for the drug-resistance model and for the next-regimen model
+    (derived in one pass: they differ only in the history and stratum columns)."""
+    with_history = features(es, frame, history=True).iloc[row].to_dict()
+    unrecorded = with_history["failed_regimens_if_unrecorded"] != RECORDED
+    base = {**with_history, "clinical_unrecorded": YES if unrecorded else NO}
+    return {c: base[c] for c in model_columns(es, history=False)}, with_history
+
+
 def _failed_regimens(table: pd.DataFrame, first_row: int) -> pd.Series:
     """The training table's count of failed adequate regimens (required, whole, 0-100)."""
     cells = table[HISTORY_COLUMN].astype(object)

@@ -18,6 +18,7 @@ from advisor.risk.features import UNKNOWN, add_stratum
 from advisor.risk.simulate import DRE_OUTCOME, SF_OUTCOME
 
 Columns = dict[str, tuple[str, ...] | None]
+INTERVAL_LEVEL = 0.95
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,10 @@ class RiskModel:
         ref.update({c: float(m) for c, m in zip(numeric, medians, strict=True)})
         return ref
 
-    @cached_property
-    def _additive(self) -> tuple[dict[str, Any], float, dict[tuple[str, Any], float]]:
-        """Reference patient, its log-odds, and the log-odds each level (numeric: per unit,
-        or missing) adds: one pipeline pass, then single predictions are table look-ups."""
+    def term_rows(self) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+        """The reference patient followed by one row per term: each category level, and for
+        each number one unit above the reference and missing. The model is additive, so the
+        log-odds of these rows give every term's contribution."""
         ref = self.reference()
         rows, keys = [ref], []
         for c, levels in self.columns.items():
@@ -114,9 +115,59 @@ class RiskModel:
             for key, value in changes:
                 rows.append({**ref, c: value})
                 keys.append((c, key))
-        scores = self._log_odds(pd.DataFrame(rows))
-        return ref, float(scores[0]), {k: float(s - scores[0])
-                                       for k, s in zip(keys, scores[1:], strict=True)}
+        return pd.DataFrame(rows), keys
+
+    @cached_property
+    def _additive(self) -> tuple[dict[str, Any], float, dict[tuple[str, Any], float]]:
+        """Reference patient, its log-odds, and the log-odds each level (numeric: per unit,
+        or missing) adds: one pipeline pass, then single predictions are table look-ups."""
+        rows, keys = self.term_rows()
+        scores = self._log_odds(rows)
+        return self.reference(), float(scores[0]), {
+            k: float(s - scores[0]) for k, s in zip(keys, scores[1:], strict=True)}
+
+    def _term_weights(self, row: dict[str, Any]) -> np.ndarray:
+        """How much of each term (in :meth:`term_rows` order) ``row`` carries."""
+        ref, _, table = self._additive
+        index = {k: i for i, k in enumerate(table)}
+        w = np.zeros(len(index))
+        for c, levels in self.columns.items():
+            value = row[c]
+            if levels:
+                w[index[(c, value)]] = 1.0
+            elif value is None or pd.isna(value):
+                w[index[(c, "missing")]] = 1.0
+            else:
+                w[index[(c, "per_unit")]] = float(value) - ref[c]
+        return w
+
+    @cached_property
+    def _members(self) -> tuple[np.ndarray, np.ndarray] | None:
+        ensemble = self.meta.get("ensemble")
+        if not ensemble:
+            return None
+        return np.asarray(ensemble["base"], dtype=float), np.asarray(ensemble["deltas"],
+                                                                      dtype=float)
+
+    def member_probabilities(self, row: dict[str, Any]) -> np.ndarray | None:
+        """The outcome's probability for ``row`` under each ensemble member (None when the
+        file has no ensemble)."""
+        if self._members is None:
+            return None
+        base, deltas = self._members
+        return 1.0 / (1.0 + np.exp(-(base + deltas @ self._term_weights(row))))
+
+    def interval(self, row: dict[str, Any], level: float = INTERVAL_LEVEL
+                 ) -> tuple[float, float] | None:
+        """The central ``level`` range of the ensemble members' probabilities for ``row``,
+        widened if needed to contain the model's own estimate (None without an ensemble)."""
+        members = self.member_probabilities(row)
+        if members is None:
+            return None
+        tail = 100 * (1 - level) / 2
+        lo, hi = np.percentile(members, [tail, 100 - tail])
+        p = self.explain(row)[0]
+        return float(min(lo, p)), float(max(hi, p))
 
     def explain(self, row: dict[str, Any]) -> tuple[float, dict[str, float]]:
         """Probability for ``row`` and the log-odds each feature adds relative to the

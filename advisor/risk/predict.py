@@ -8,6 +8,9 @@ Required inputs (else :func:`risk_block` returns ``(None, reason)``):
   failed adequate regimens drives the next-regimen estimate and cannot be guessed.
 
 Everything else is optional; what is missing enters the models as ``unknown``.
+
+Each probability comes with an uncertainty interval from the model file's ensemble (see
+:mod:`advisor.risk.uncertainty`); probabilities are rounded for display but never to 0.
 """
 
 from __future__ import annotations
@@ -28,10 +31,10 @@ from advisor.risk.features import (
     RECORDED,
     STRATUM_COLUMNS,
     UNKNOWN,
+    both_rows,
     display_names,
-    features,
 )
-from advisor.risk.model import SPECS, RiskModel
+from advisor.risk.model import INTERVAL_LEVEL, SPECS, RiskModel
 from advisor.risk.persist import load_model
 from advisor.schema import EffectSizes
 
@@ -101,18 +104,41 @@ def _calibration_note(es: EffectSizes, dre: RiskModel, sf: RiskModel) -> str:
                      f"calibration slope {m['calibration_slope']:.2f}, intercept "
                      f"{m['calibration_intercept']:.2f}")
     source = dre.meta["training_data"].get("description", "a cohort table")
+    ensemble = sf.meta.get("ensemble")
+    if ensemble:
+        interval = (f"Each interval is the central {INTERVAL_LEVEL:.0%} of the estimates of "
+                    f"{ensemble['method']}; it covers the uncertainty of those published "
+                    "numbers, not that of the modelling assumptions (independent factors, "
+                    "the same effect on every regimen) nor the chance in one patient's "
+                    "course. ")
+    else:
+        interval = "No uncertainty interval: the model files hold no ensemble (retrain). "
     return (f"Trained and evaluated on {source} ({'; '.join(parts)}, held-out data). "
-            "Literature-calibrated, not validated on patients: orientation only, not a "
-            f"prognosis. {es.report.caveat}")
+            f"{interval}Literature-calibrated, not validated on patients: orientation only, "
+            f"not a prognosis. {es.report.caveat}")
+
+
+def _shown(p: float) -> float:
+    """A probability rounded for display, never to 0: three decimals, or two significant
+    digits below 1%."""
+    return round(p, 3) if p >= 0.01 else float(f"{p:.2g}")
+
+
+def _interval(model: RiskModel, row: dict[str, Any]) -> list[float] | None:
+    bounds = model.interval(row)
+    return None if bounds is None else [_shown(bounds[0]), _shown(bounds[1])]
 
 
 def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = None,
-               row: int = 0, models_dir: Path | None = None
+               row: int = 0, models_dir: Path | None = None, *, drug_resistant: bool = False
                ) -> tuple[dict[str, Any] | None, str | None]:
     """``(risk, None)`` for the consult result, or ``(None, reason)`` when it cannot run.
 
     ``frame`` is the consult's own (translated) frame and ``row`` the patient's row in it;
-    without one the patient is translated here.
+    without one the patient is translated here. ``drug_resistant``: the patient already
+    meets the ILAE definition of drug resistance (the consult's classification); the
+    probability of drug resistance is then not estimated (null, with a note) and only the
+    next-regimen estimate is shown.
     """
     es = kb.effect_sizes
     reason = missing_inputs(es, patient)
@@ -124,8 +150,7 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
         return None, f"risk model not available: {exc}"
     if frame is None:
         frame, row = frame_from_patients(kb, [patient]), 0
-    base = features(es, frame, history=False).iloc[row].to_dict()
-    with_history = features(es, frame, history=True).iloc[row].to_dict()
+    base, with_history = both_rows(es, frame, row)
     for model, row_features in ((dre, base), (sf, with_history)):
         if list(model.columns) != list(row_features):
             return None, ("risk model not available: the model was trained on other features "
@@ -133,7 +158,11 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
                           "retrain it with 'advisor model train'")
     k = int(frame.failed_regimens.iloc[row])
     notes = []
-    if k >= 2:
+    if drug_resistant:
+        notes.append("The patient already meets the ILAE definition of drug-resistant "
+                     "epilepsy (see dre), so no probability of drug resistance is given; "
+                     "only the estimate for the next regimen is shown.")
+    elif k >= 2:
         notes.append(f"{k} adequate regimens have already failed: see the ILAE status (dre). "
                      "p_drug_resistance is estimated from baseline factors only.")
     trained = {dre.meta["sklearn_version"], sf.meta["sklearn_version"]}
@@ -141,13 +170,20 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
         notes.append(f"Models trained with scikit-learn {', '.join(sorted(trained))}; running "
                      f"{sklearn.__version__}.")
     names = display_names(es)
-    p_dre, dre_parts = dre.explain(base)
     p_sf, sf_parts = sf.explain(with_history)
+    if drug_resistant:
+        p_dre, dre_interval, dre_factors = None, None, []
+    else:
+        p, dre_parts = dre.explain(base)
+        p_dre, dre_interval = _shown(p), _interval(dre, base)
+        dre_factors = _top(names, dre_parts, base)
     risk = {
-        "p_drug_resistance": round(p_dre, 3),
-        "p_seizure_freedom_next_regimen": round(p_sf, 3),
+        "p_drug_resistance": p_dre,
+        "p_drug_resistance_interval": dre_interval,
+        "p_seizure_freedom_next_regimen": _shown(p_sf),
+        "p_seizure_freedom_next_regimen_interval": _interval(sf, with_history),
         "failed_adequate_regimens": k,
-        "top_factors": _top(names, dre_parts, base),
+        "top_factors": dre_factors,
         "top_factors_seizure_freedom": _top(names, sf_parts, with_history),
         "contribution_scale": es.report.contribution_scale,
         "unknown_inputs": sorted(_display(names, c, v)[0] for c, v in with_history.items()

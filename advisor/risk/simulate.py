@@ -5,11 +5,18 @@ prevalences), of which some are hidden as unknown completely at random; a share 
 have no clinical record at all (``simulator.clinical_record_missing_fraction``). Two outcomes
 are simulated from the true factors:
 
-- ``drug_resistant``: logistic model with the factors' odds ratios; the intercept is set so
-  that the population frequency equals ``outcomes.drug_resistance.frequency``.
+- ``drug_resistant``: each published effect is read as the effect of that factor alone
+  against the reference patient (no risk factor): a risk ratio multiplies the reference
+  patient's risk p_ref. The simulator is logistic, so each risk ratio becomes the odds ratio
+  it equals at p_ref, OR = RR (1 - p_ref) / (1 - RR p_ref) (Zhang & Yu 1998); an odds ratio
+  is used as it is. Combinations of factors multiply the odds (so a risk never exceeds 1).
+  p_ref is set so that the population frequency equals
+  ``outcomes.drug_resistance.frequency``; a risk ratio must satisfy RR p_ref < 1.
 - ``seizure_free_next_regimen``: a regimen-by-regimen course. On regimen r the chance of
-  seizure freedom is ``sigmoid(a_r - scale * lp)`` (lp = the factors' log odds ratios); the
-  intercepts a_r are set so that the population reproduces the conditional rates implied by
+  seizure freedom is ``s_r * K(x)``, where K(x) is the patient's chance of not becoming
+  drug-resistant relative to the reference patient's, ``(1 - P_dre(x)) / (1 - p_ref)``
+  (raised to ``simulator.factor_scale_per_regimen``); the reference chances s_r are set so
+  that the population reproduces the conditional rates implied by
   ``outcomes.seizure_freedom_by_regimen``. Each patient is observed once, after k failed
   regimens (k uniform over 0..R-1); a patient who became seizure-free before k has no
   next-regimen outcome (empty cell) and is recorded with the regimens actually failed.
@@ -21,6 +28,7 @@ choices (vocabulary terms); every other written value comes from the declaration
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,10 +36,9 @@ import pandas as pd
 from scipy.special import expit
 
 from advisor.risk import DEFAULT_N, DEFAULT_SEED
+from advisor.risk.effects import conditional_or
 from advisor.schema import EffectSizes, Factor
 
-CALIBRATION_DRAWS = 200_000
-CALIBRATION_SEED = 0
 DRE_OUTCOME = "drug_resistant"
 SF_OUTCOME = "seizure_free_next_regimen"
 UNKNOWN_WRITTEN = "unknown"  # how half the hidden named values are written (else empty)
@@ -44,10 +51,21 @@ MULTIPLE_TYPES = np.array(["focal;generalized_tonic_clonic", "absence;generalize
 
 @dataclass(frozen=True)
 class Calibration:
-    """Intercepts that make the simulated population match the published frequencies."""
+    """The simulator's parameters: the reference patient's risk of drug resistance, each
+    factor's odds ratio against that patient, and each regimen's reference chance of
+    seizure freedom, set so that the population matches the published frequencies."""
 
-    dre_intercept: float
-    regimen_intercepts: tuple[float, ...]
+    p_ref: float
+    odds_ratios: dict[str, float]
+    regimen_reference: tuple[float, ...]
+
+    @property
+    def dre_intercept(self) -> float:
+        return float(np.log(self.p_ref / (1 - self.p_ref)))
+
+
+class IncompatibleEffects(ValueError):
+    """The published effects and frequency cannot all hold in the simulated population."""
 
 
 def _draw_truth(es: EffectSizes, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -66,46 +84,78 @@ def _draw_truth(es: EffectSizes, n: int, rng: np.random.Generator) -> dict[str, 
     return truth
 
 
-def _linear_predictor(es: EffectSizes, truth: dict[str, np.ndarray]) -> np.ndarray:
-    """Log odds contributed by the true factors (numeric ones per unit of their value)."""
-    lp = np.zeros(len(next(iter(truth.values()))))
-    for f in es.factors:
-        if f.log_odds_ratio:
-            lp += f.log_odds_ratio * truth[f.feature]
-    return lp
+def _effects(es: EffectSizes) -> list[Factor]:
+    return [f for f in es.factors if f.estimate is not None]
 
 
-def _solve_intercept(lp: np.ndarray, weights: np.ndarray, target: float) -> float:
-    """The intercept a with weighted mean of sigmoid(a + lp) equal to ``target`` (Newton
-    steps kept inside a shrinking bracket; the mean increases with a)."""
+def _patterns(es: EffectSizes) -> tuple[np.ndarray, np.ndarray]:
+    """Every combination of the factors that carry an effect (rows, 1 = exposed) and its
+    share of the population (factors drawn independently with their prevalences): the
+    calibration works on these exact shares, not on a sample."""
+    effects = _effects(es)
+    rows = np.array(list(itertools.product((0, 1), repeat=len(effects))), dtype=float)
+    rows = rows.reshape(2 ** len(effects), len(effects))
+    prevalence = np.array([f.population.prevalence for f in effects])
+    share = np.prod(np.where(rows == 1, prevalence, 1 - prevalence), axis=1)
+    return rows, share
+
+
+def _log_odds(es: EffectSizes, rows: np.ndarray, p_ref: float) -> np.ndarray:
+    """Log odds of drug resistance for each row of exposures (columns in the order of the
+    factors that carry an effect) at reference risk ``p_ref``."""
+    log_or = np.array([np.log(conditional_or(f.measure, f.estimate, p_ref))
+                       for f in _effects(es)])
+    return np.log(p_ref / (1 - p_ref)) + rows @ log_or
+
+
+def _solve_p_ref(es: EffectSizes, rows: np.ndarray, share: np.ndarray) -> float:
+    """The reference patient's risk that gives the published population frequency (the
+    mean risk increases with it; every risk ratio must stay below 1 / its value)."""
+    target = es.outcomes.drug_resistance.frequency
+    ratios = [f.estimate for f in _effects(es) if f.measure == "risk_ratio"]
+    lo, hi = 1e-9, min([1.0, *(1 / r for r in ratios if r > 1)]) * (1 - 1e-9)
+    if share @ expit(_log_odds(es, rows, hi)) < target:
+        raise IncompatibleEffects(
+            f"no reference risk below {hi:.4f} (where the largest risk ratio would reach 1) "
+            f"gives the drug-resistance frequency {target:.3f}")
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if share @ expit(_log_odds(es, rows, mid)) < target else (lo, mid)
+    return (lo + hi) / 2
+
+
+def _solve_scale(k: np.ndarray, weights: np.ndarray, target: float) -> float:
+    """The reference chance s with weighted mean of min(1, s k) equal to ``target``."""
     w = weights / weights.sum()
-    lo, hi, a = -40.0, 40.0, float(np.log(target / (1 - target)))
-    for _ in range(200):
-        p = expit(a + lp)
-        gap = float(w @ p) - target
-        if abs(gap) < 1e-12:
-            break
-        lo, hi = (a, hi) if gap < 0 else (lo, a)
-        slope = float(w @ (p * (1 - p)))
-        a = a - gap / slope if slope > 0 else (lo + hi) / 2
-        if not lo < a < hi:
-            a = (lo + hi) / 2
-    return a
+    lo, hi = 0.0, 1.0 / max(float(k.min()), 1e-12)
+    if float(w @ np.minimum(1.0, hi * k)) < target:
+        raise IncompatibleEffects(f"no reference chance reproduces the rate {target:.3f}")
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if float(w @ np.minimum(1.0, mid * k)) < target else (lo, mid)
+    return (lo + hi) / 2
+
+
+def not_resistant_ratio(es: EffectSizes, p_dre: np.ndarray, p_ref: float) -> np.ndarray:
+    """K(x): each regimen's chance of seizure freedom relative to the reference patient's."""
+    return ((1 - p_dre) / (1 - p_ref)) ** es.simulator.factor_scale_per_regimen
 
 
 def calibrate(es: EffectSizes) -> Calibration:
-    """Intercepts fitted on a large reference population drawn with a fixed seed."""
-    truth = _draw_truth(es, CALIBRATION_DRAWS, np.random.default_rng(CALIBRATION_SEED))
-    lp = _linear_predictor(es, truth)
-    weights = np.ones_like(lp)
-    dre = _solve_intercept(lp, weights, es.outcomes.drug_resistance.frequency)
-    shifted = -es.simulator.factor_scale_per_regimen * lp
-    intercepts = []
+    """The simulator's parameters, solved on the exact population shares of every factor
+    combination. Raises :class:`IncompatibleEffects` when the published numbers cannot all
+    hold."""
+    rows, share = _patterns(es)
+    p_ref = _solve_p_ref(es, rows, share)
+    k = not_resistant_ratio(es, expit(_log_odds(es, rows, p_ref)), p_ref)
+    weights = share.copy()
+    reference = []
     for target in es.outcomes.seizure_freedom_by_regimen.conditional_rates():
-        a = _solve_intercept(shifted, weights, target)
-        intercepts.append(a)
-        weights = weights * (1.0 - expit(a + shifted))  # still not seizure-free
-    return Calibration(dre, tuple(intercepts))
+        s = _solve_scale(k, weights, target)
+        reference.append(s)
+        weights = weights * (1.0 - np.minimum(1.0, s * k))  # still not seizure-free
+    odds = {f.feature: conditional_or(f.measure, f.estimate, p_ref) for f in _effects(es)}
+    return Calibration(p_ref, odds, tuple(reference))
 
 
 def _boolean(truth: np.ndarray, hidden: np.ndarray) -> pd.Series:
@@ -149,11 +199,12 @@ def _written(f: Factor, truth: np.ndarray, hidden: np.ndarray, rng: np.random.Ge
         columns[inp.clinical] = _boolean(truth, hidden)
 
 
-def simulate_cohort(es: EffectSizes, n: int = DEFAULT_N, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+def simulate_cohort(es: EffectSizes, n: int = DEFAULT_N, seed: int = DEFAULT_SEED,
+                    calibration: Calibration | None = None) -> pd.DataFrame:
     """``n`` synthetic patients: input columns plus the two outcome columns."""
     if n < 1:
         raise ValueError("n must be at least 1")
-    cal = calibrate(es)
+    cal = calibration or calibrate(es)
     rng = np.random.default_rng(seed)
     truth = _draw_truth(es, n, rng)
     hidden = {f.feature: rng.random(n) < f.population.unknown_fraction for f in es.factors}
@@ -161,12 +212,15 @@ def simulate_cohort(es: EffectSizes, n: int = DEFAULT_N, seed: int = DEFAULT_SEE
     for f in es.factors:
         if f.input.clinical is not None:
             hidden[f.feature] |= no_record
-    lp = _linear_predictor(es, truth)
-    drug_resistant = rng.random(n) < expit(cal.dre_intercept + lp)
+    exposed = np.zeros((n, len(_effects(es))))
+    for i, f in enumerate(_effects(es)):
+        exposed[:, i] = truth[f.feature]
+    p_dre = expit(_log_odds(es, exposed, cal.p_ref))
+    drug_resistant = rng.random(n) < p_dre
 
-    shifted = -es.simulator.factor_scale_per_regimen * lp
-    freedom = np.column_stack([rng.random(n) < expit(a + shifted)
-                               for a in cal.regimen_intercepts])
+    k = not_resistant_ratio(es, p_dre, cal.p_ref)
+    freedom = np.column_stack([rng.random(n) < np.minimum(1.0, s * k)
+                               for s in cal.regimen_reference])
     regimens = freedom.shape[1]
     first_free = np.where(freedom.any(axis=1), freedom.argmax(axis=1), regimens)
     planned = rng.integers(0, regimens, n)

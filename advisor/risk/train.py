@@ -18,8 +18,15 @@ from sklearn.model_selection import train_test_split
 from advisor.errors import InputError
 from advisor.inputs.fields import FALSE_WORDS, TRUE_WORDS
 from advisor.knowledge import KnowledgeBase
+from advisor.risk import DEFAULT_MEMBER_N, DEFAULT_MEMBERS
 from advisor.risk.features import clinical_block, feature_frame, model_columns
 from advisor.risk.model import SPECS, RiskModel, build_pipeline
+from advisor.risk.uncertainty import (
+    bootstrap_indices,
+    ensemble_meta,
+    member_terms,
+    synthetic_cohorts,
+)
 from advisor.schema import EffectSizes
 
 MIN_EVENTS = 10
@@ -71,11 +78,17 @@ def _sha256(features: pd.DataFrame, y: np.ndarray, *parts: str) -> str:
 
 def fit_model(kb: KnowledgeBase, table: pd.DataFrame, outcome: str, kind: str, *,
               training_data: dict[str, Any], evidence: list[str], seed: int = 0,
-              test_fraction: float = 0.2, n_boot: int = 1000) -> RiskModel:
+              test_fraction: float = 0.2, n_boot: int = 1000,
+              members: int = DEFAULT_MEMBERS, member_n: int = DEFAULT_MEMBER_N,
+              synthetic: EffectSizes | None = None) -> RiskModel:
     """Fit on a random share of the labelled rows and evaluate on the held-out rest.
 
     Rows whose outcome is empty are left out; ``training_data`` describes the table for the
     model card and ``evidence`` lists the sources behind it (empty for a clinic's own data).
+    ``members`` ensemble members give the uncertainty interval: with ``synthetic`` (the
+    effect sizes the table was simulated from) each member is trained on a cohort of
+    ``member_n`` patients simulated with the published numbers drawn within their CIs,
+    otherwise on a bootstrap resample of the training rows; 0 = no ensemble.
     """
     spec = SPECS[kind]
     features, y = _labelled(kb, table, outcome, spec.history)
@@ -103,7 +116,35 @@ def fit_model(kb: KnowledgeBase, table: pd.DataFrame, outcome: str, kind: str, *
     }
     model = RiskModel(estimator, meta)
     meta["held_out_metrics"] = metrics(y_test, model.predict(x_test), n_boot=n_boot, seed=seed)
+    if members:
+        meta["ensemble"] = _ensemble(kb, model, outcome, x_train, y_train, members=members,
+                                     member_n=member_n, synthetic=synthetic, seed=seed)
     return model
+
+
+def _ensemble(kb: KnowledgeBase, model: RiskModel, outcome: str, x_train: pd.DataFrame,
+              y_train: np.ndarray, *, members: int, member_n: int,
+              synthetic: EffectSizes | None, seed: int) -> dict[str, Any]:
+    fitted = []
+    if synthetic is not None:
+        stats: dict[str, int] = {}
+        for cohort in synthetic_cohorts(synthetic, members, member_n, seed, stats):
+            features, y = _labelled(kb, cohort, outcome, model.spec.history)
+            fitted.append(member_terms(model, features, y))
+        method = (f"{members} models trained on synthetic cohorts of {member_n} patients, "
+                  "each simulated with the published effect sizes, drug-resistance "
+                  "frequency and regimen-by-regimen rates drawn within their 95% confidence "
+                  f"intervals ({stats.get('redrawn', 0)} incompatible draws redrawn)")
+        details = {"kind": "synthetic_draws", "member_n": member_n,
+                   "redrawn": stats.get("redrawn", 0)}
+    else:
+        for rows in bootstrap_indices(len(y_train), members, seed):
+            fitted.append(member_terms(model, x_train.iloc[rows], y_train[rows]))
+        method = (f"{members} models refitted on bootstrap resamples of the training rows "
+                  "(sampling uncertainty of the table only)")
+        details = {"kind": "bootstrap"}
+    kept = [m for m in fitted if m is not None]
+    return ensemble_meta(kept, method, details)
 
 
 def evaluate(kb: KnowledgeBase, model: RiskModel, table: pd.DataFrame, outcome: str | None = None,
@@ -183,8 +224,11 @@ def regimen_check(model: RiskModel, es: EffectSizes) -> list[dict[str, Any]]:
     rates = es.outcomes.seizure_freedom_by_regimen.conditional_rates()
     rows = []
     for level, rate in zip(levels, rates, strict=True):
-        predicted = float(model.predict(model.unknown_patient(failed_regimens=level))[0])
+        patient = model.unknown_patient(failed_regimens=level)
+        predicted = float(model.predict(patient)[0])
+        interval = model.interval(patient.iloc[0].to_dict())
         rows.append({"failed_regimens": level, "predicted": round(predicted, 4),
+                     "interval": None if interval is None else [round(b, 4) for b in interval],
                      "published": round(rate, 4),
                      "difference_pp": round(100 * (predicted - rate), 2)})
     return rows

@@ -20,7 +20,8 @@ Measure = Literal["risk_ratio", "odds_ratio", "none"]
 
 def _check_estimate(measure: str, estimate: float | None, ci: Range | None) -> None:
     if (measure == "none") != (estimate is None):
-        raise ValueError("give an estimate exactly when measure is not 'none'")
+        raise ValueError("give an estimate exactly when measure is not 'none' (no published "
+                         "number: measure none and no estimate; do not invent one)")
     if ci is not None and (estimate is None or not ci.lo <= estimate <= ci.hi):
         raise ValueError("the confidence interval must contain the estimate")
 
@@ -123,7 +124,15 @@ class FactorInput(Strict):
 
 
 class Factor(Strict):
-    """One model feature: its input, its published effect and what the simulator uses."""
+    """One model feature: its input, its published effect and how common it is.
+
+    The simulator uses the published ``estimate`` (a risk ratio or an odds ratio) as the
+    effect of this factor alone against the reference patient; without an estimate
+    (``measure: none``) the factor has no simulated effect. ``base_rate_note`` must say so
+    when a published risk ratio cannot hold as a crude risk ratio at the population's
+    frequency of drug resistance and this factor's prevalence (the unexposed risk times the
+    risk ratio would reach 1); see :meth:`EffectSizes.crude_incompatible`.
+    """
 
     feature: str
     label: str
@@ -133,7 +142,7 @@ class Factor(Strict):
     measure: Measure
     estimate: float | None = Field(default=None, gt=0)
     ci: Range | None = None
-    simulator_odds_ratio: float = Field(gt=0)
+    base_rate_note: str | None = None
     evidence: Evidence
     alternatives: list[Alternative] = Field(default_factory=list)
     population: Population
@@ -141,16 +150,18 @@ class Factor(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Factor:
         _check_estimate(self.measure, self.estimate, self.ci)
-        if self.estimate is None and self.simulator_odds_ratio != 1.0:
-            raise ValueError("no published estimate: simulator_odds_ratio must be 1.0 "
-                             "(no effect); do not invent a number")
-        if self.estimate is not None and self.simulator_odds_ratio not in (self.estimate, 1.0):
-            raise ValueError("simulator_odds_ratio must be the published estimate or 1.0")
+        if self.estimate is not None and self.population.distribution is not None:
+            raise ValueError("effects are supported for yes/no factors only (this factor is "
+                             "numeric)")
         return self
 
-    @property
-    def log_odds_ratio(self) -> float:
-        return math.log(self.simulator_odds_ratio)
+    def crude_reference_risk(self, frequency: float) -> float | None:
+        """Risk in the unexposed if the published risk ratio held as a crude risk ratio in
+        a population with drug-resistance ``frequency`` and this factor's prevalence."""
+        if self.measure != "risk_ratio" or self.population.prevalence is None:
+            return None
+        pi = self.population.prevalence
+        return frequency / (1 - pi + pi * self.estimate)
 
 
 class DrugResistanceFrequency(Strict):
@@ -162,6 +173,7 @@ class DrugResistanceFrequency(Strict):
 
 class SeizureFreedomByRegimen(Strict):
     cohort_shares: list[float] = Field(min_length=1)
+    cohort_size: int | None = Field(default=None, gt=0)  # patients behind the shares
     population: str
     evidence: Evidence
 
@@ -186,6 +198,8 @@ class Outcomes(Strict):
 
 
 class Simulator(Strict):
+    # exponent on the patient's chance of not becoming drug-resistant, relative to the
+    # reference patient, that scales each regimen's chance of seizure freedom
     factor_scale_per_regimen: float = Field(ge=0)
     clinical_record_missing_fraction: float = Field(ge=0, lt=1)
     assumptions: list[str] = Field(min_length=1)
@@ -206,6 +220,27 @@ class EffectSizes(Strict):
     simulator: Simulator
     report: ReportTexts
     factors: list[Factor]
+
+    @model_validator(mode="after")
+    def _base_rate_notes(self) -> EffectSizes:
+        for f in self.factors:
+            incompatible = self.crude_incompatible(f)
+            if incompatible and not f.base_rate_note:
+                p0 = f.crude_reference_risk(self.outcomes.drug_resistance.frequency)
+                raise ValueError(
+                    f"{f.feature}: the risk ratio {f.estimate:g} cannot hold as a crude risk "
+                    f"ratio here (unexposed risk {p0:.3f} x {f.estimate:g} >= 1): say so in "
+                    "base_rate_note")
+            if f.base_rate_note and not incompatible:
+                raise ValueError(f"{f.feature}: base_rate_note is given but the risk ratio "
+                                 "is compatible with the population's frequency")
+        return self
+
+    def crude_incompatible(self, f: Factor) -> bool:
+        """Whether ``f``'s risk ratio is impossible as a crude risk ratio at the population's
+        frequency of drug resistance and ``f``'s prevalence."""
+        p0 = f.crude_reference_risk(self.outcomes.drug_resistance.frequency)
+        return p0 is not None and f.estimate * p0 >= 1
 
     def factor(self, feature: str) -> Factor:
         return next(f for f in self.factors if f.feature == feature)

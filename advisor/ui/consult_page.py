@@ -15,6 +15,7 @@ from advisor.genotype.vcf_cohort import genotypes_from_upload
 from advisor.inputs.fields import CHILD_PUGH, DIALYSIS, PREGNANCY
 from advisor.inputs.patient import Outcome, parse_patient_text, validate_patient
 from advisor.report import render as render_report
+from advisor.report.formatting import probability
 from advisor.result import AddStep, ConsultResult, Flag, StatusEpilepticusPathway
 from advisor.ui.common import badge, disclaimer, evidence, knowledge_base
 from advisor.vocabulary import ACTION_ORDER, STATUS_LABEL
@@ -160,9 +161,14 @@ def _show_risk(kb, res: ConsultResult) -> None:
         st.info(res.risk_note or "Risk model not available.")
         return
     c1, c2 = st.columns(2)
-    c1.metric("Probability of drug-resistant epilepsy", f"{risk.p_drug_resistance:.0%}")
+    if risk.p_drug_resistance is not None:
+        c1.metric("Probability of drug-resistant epilepsy",
+                  probability(risk.p_drug_resistance, risk.p_drug_resistance_interval))
     c2.metric("Probability of seizure freedom on the next regimen",
-              f"{risk.p_seizure_freedom_next_regimen:.0%}")
+              probability(risk.p_seizure_freedom_next_regimen,
+                          risk.p_seizure_freedom_next_regimen_interval))
+    for note in risk.notes:
+        st.caption(note)
     if risk.top_factors:
         st.dataframe(pd.DataFrame([f.model_dump() for f in risk.top_factors]),
                      hide_index=True)
