@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,49 @@ CONTEXT = {  # per-row scalars of a frame -> dtype
     "syndrome": object, "age_years": float, "weight_kg": float, "sex": object,
     "pregnancy": object, "renal_clearance_ml_min": float, "renal_measure": object,
     "dialysis": object, "child_pugh": object}
+
+
+class FrameArrays:
+    """Numpy views of a frame's per-row columns, built once per frame: rules and dose bands
+    test them many times, and numpy on a few rows costs far less than pandas."""
+
+    def __init__(self, frame: PatientFrame):
+        ctx = frame.context
+        self.n = len(frame)
+        self.age = ctx["age_years"].to_numpy(dtype=float)
+        self.weight = ctx["weight_kg"].to_numpy(dtype=float)
+        self.clearance = ctx["renal_clearance_ml_min"].to_numpy(dtype=float)
+        self.syndrome = ctx["syndrome"].to_numpy(dtype=object)
+        self.sex = ctx["sex"].to_numpy(dtype=object)
+        self.pregnancy = ctx["pregnancy"].to_numpy(dtype=object)
+        self.dialysis = ctx["dialysis"].to_numpy(dtype=object)
+        self.child_pugh = ctx["child_pugh"].to_numpy(dtype=object)
+        self.seizure = frame.seizure_types.to_numpy(dtype=bool)
+        self.seizure_index = {c: i for i, c in enumerate(frame.seizure_types.columns)}
+        self.conditions = frame.conditions.to_numpy(dtype=bool)
+        self.condition_index = {c: i for i, c in enumerate(frame.conditions.columns)}
+        rows = frame.current["row"].to_numpy(dtype=np.int64)
+        drugs = frame.current["drug"].to_numpy(dtype=object)
+        self.taking = {d: np.unique(rows[drugs == d]) for d in dict.fromkeys(drugs)}
+        self._calls = frame.calls
+
+    def call(self, name: str) -> np.ndarray | None:
+        """A genotype column of the frame as an array (None when the frame has none)."""
+        return self._calls[name].to_numpy() if name in self._calls else None
+
+    def any_of(self, matrix: np.ndarray, index: dict[str, int], wanted: Sequence[str],
+               rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Rows with any of the wanted columns of a boolean matrix set."""
+        cols = [index[c] for c in wanted if c in index]
+        sub = matrix[rows]
+        return sub[:, cols].any(axis=1) if cols else np.zeros(len(sub), dtype=bool)
+
+    def takes_any(self, drugs: Sequence[str], rows: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` currently take any of ``drugs``."""
+        taking = [self.taking[d] for d in drugs if d in self.taking]
+        if not taking:
+            return np.zeros(len(rows), dtype=bool)
+        return np.isin(rows, np.concatenate(taking))
 
 
 @dataclass
@@ -44,6 +88,10 @@ class PatientFrame:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def arrays(self) -> FrameArrays:
+        return FrameArrays(self)
 
     @property
     def syndrome(self) -> pd.Series:

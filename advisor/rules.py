@@ -33,8 +33,9 @@ FLAG_COLUMNS = ["row", "category", "drug", "gene", "action", "severity", "messag
                 "evidence_level", "contested", "rule", "interacting_drug"]
 
 
-def _bounds(values: pd.Series, lo: float | None, hi: float | None) -> np.ndarray:
-    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+def _bounds(values: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
+    v = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float) \
+        if values.dtype == object else values.astype(float)
     ok = ~np.isnan(v)
     if lo is not None:
         ok &= v >= lo
@@ -43,9 +44,8 @@ def _bounds(values: pd.Series, lo: float | None, hi: float | None) -> np.ndarray
     return ok
 
 
-def _in_band(values: pd.Series, band: Band) -> np.ndarray:
-    """Known values inside a half-open band (unknown values never match)."""
-    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+def _in_band(v: np.ndarray, band: Band) -> np.ndarray:
+    """Known values (float array) inside a half-open band (unknown values never match)."""
     ok = ~np.isnan(v)
     if band.lo is not None:
         ok &= v >= band.lo
@@ -57,6 +57,8 @@ def _in_band(values: pd.Series, band: Band) -> np.ndarray:
 def _reacted(frame: PatientFrame, cond: PriorReaction) -> pd.DataFrame:
     """The (row, drug, reaction) records a prior_reaction condition matches."""
     r = frame.reactions
+    if r.empty:
+        return r
     hit = r["reaction"].isin(cond.reactions)
     if cond.drugs:
         hit &= r["drug"].isin(cond.drugs)
@@ -65,33 +67,29 @@ def _reacted(frame: PatientFrame, cond: PriorReaction) -> pd.DataFrame:
 
 def _gene_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     """Rows whose genotype value, phenotype or activity score meets a gene condition."""
-    name = column(cond.gene, "value")
-    if name not in frame.calls:
+    a = frame.arrays
+    if a.call(column(cond.gene, "value")) is None:
         return np.zeros(len(frame), dtype=bool)
     if cond.value_in is not None:
-        return frame.calls[name].isin(cond.value_in).to_numpy()
+        return np.isin(a.call(column(cond.gene, "value")), cond.value_in)
     if cond.phenotype_in is not None:
-        return frame.calls[column(cond.gene, "phenotype")].isin(cond.phenotype_in).to_numpy()
+        return np.isin(a.call(column(cond.gene, "phenotype")), cond.phenotype_in)
     score = cond.activity_score
-    return _bounds(frame.calls[column(cond.gene, "activity_score")], score.min, score.max)
-
-
-def _any_column(table: pd.DataFrame, wanted: list[str], n: int) -> np.ndarray:
-    cols = [c for c in wanted if c in table]
-    return table[cols].any(axis=1).to_numpy() if cols else np.zeros(n, bool)
+    return _bounds(a.call(column(cond.gene, "activity_score")), score.min, score.max)
 
 
 def _person_mask(frame: PatientFrame, cond: Condition) -> np.ndarray | None:
     """Rows meeting an age, weight, sex, pregnancy or past-reaction condition (None: the
     condition is of another kind)."""
+    a = frame.arrays
     if cond.age_years is not None:
-        return _in_band(frame.age_years, cond.age_years)
+        return _in_band(a.age, cond.age_years)
     if cond.weight_kg is not None:
-        return _in_band(frame.weight_kg, cond.weight_kg)
+        return _in_band(a.weight, cond.weight_kg)
     if cond.sex_in is not None:
-        return frame.sex.isin(cond.sex_in).to_numpy()
+        return np.isin(a.sex, cond.sex_in)
     if cond.pregnancy_in is not None:
-        return frame.context["pregnancy"].isin(cond.pregnancy_in).to_numpy()
+        return np.isin(a.pregnancy, cond.pregnancy_in)
     if cond.prior_reaction is not None:
         mask = np.zeros(len(frame), dtype=bool)
         mask[_reacted(frame, cond.prior_reaction)["row"].to_numpy(dtype=np.int64)] = True
@@ -102,17 +100,17 @@ def _person_mask(frame: PatientFrame, cond: Condition) -> np.ndarray | None:
 def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     """Rows of the frame for which one condition holds (drug_naive: every row; it is judged
     per patient-drug pair)."""
-    n = len(frame)
+    a = frame.arrays
     if cond.gene is not None:
         return _gene_mask(frame, cond)
     if cond.seizure_types_any is not None:
-        return _any_column(frame.seizure_types, cond.seizure_types_any, n)
+        return a.any_of(a.seizure, a.seizure_index, cond.seizure_types_any)
     if cond.syndromes_any is not None:
-        return frame.syndrome.isin(cond.syndromes_any).to_numpy()
+        return np.isin(a.syndrome, cond.syndromes_any)
     if cond.conditions_any is not None:
-        return _any_column(frame.conditions, cond.conditions_any, n)
+        return a.any_of(a.conditions, a.condition_index, cond.conditions_any)
     person = _person_mask(frame, cond)
-    return np.ones(n, dtype=bool) if person is None else person
+    return np.ones(len(frame), dtype=bool) if person is None else person
 
 
 def _pair_codes(rows: np.ndarray, drugs: np.ndarray, kb: KnowledgeBase) -> np.ndarray:
@@ -213,9 +211,8 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     cand_codes = kb.drug_index.get_indexer(
         pd.Index(frame.candidates["drug"].to_numpy(dtype=object), dtype=object))
     vocab = kb.vocabulary
-    syndrome = frame.syndrome.to_numpy(dtype=object)
-    seizure = frame.seizure_types.to_numpy(dtype=bool)
-    position = {c: i for i, c in enumerate(frame.seizure_types.columns)}
+    syndrome, seizure = frame.arrays.syndrome, frame.arrays.seizure
+    position = frame.arrays.seizure_index
     for name, drug in kb.drugs.items():
         if not drug.aggravates:
             continue
@@ -253,42 +250,43 @@ def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,
             when_not_taking: list[str] | tuple[str, ...] = ()) -> np.ndarray:
     """Which of ``rows`` a dose band or organ statement is for (its age band, weight band,
     indication and co-medication); an unknown age or weight never matches a band."""
+    a = frame.arrays
     ok = np.ones(len(rows), dtype=bool)
     if age is not None:
-        ok &= _in_band(frame.age_years.iloc[rows], age)
+        ok &= _in_band(a.age[rows], age)
     if weight is not None:
-        ok &= _in_band(frame.weight_kg.iloc[rows], weight)
+        ok &= _in_band(a.weight[rows], weight)
     if indication != "all":
-        cols = [t for t in indication.seizure_types if t in frame.seizure_types]
-        fits = frame.seizure_types[cols].to_numpy(dtype=bool)[rows].any(axis=1) if cols else (
-            np.zeros(len(rows), dtype=bool))
-        ok &= fits | frame.syndrome.iloc[rows].isin(indication.syndromes).to_numpy()
+        ok &= (a.any_of(a.seizure, a.seizure_index, indication.seizure_types, rows)
+               | np.isin(a.syndrome[rows], indication.syndromes))
     for drugs, want in ((when_taking, True), (when_also_taking, True),
                         (when_not_taking, False)):
         if drugs:
-            takes = frame.current[frame.current["drug"].isin(list(drugs))]["row"].to_numpy()
-            ok &= np.isin(rows, takes) == want
+            ok &= a.takes_any(drugs, rows) == want
     return ok
 
 
 IMPAIRED_BELOW_ML_MIN = 90  # any clearance below normal may be a label's "mild" impairment
 
 
+def _known(values: np.ndarray) -> np.ndarray:
+    return np.array([v is not None and v == v for v in values], dtype=bool)
+
+
 def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.ndarray:
     """Rows whose kidney function the band describes (clearance band, dialysis, or the
     label's category words for any reduced clearance)."""
-    clearance = frame.context["renal_clearance_ml_min"].iloc[rows]
-    dialysis = frame.context["dialysis"].iloc[rows]
+    a = frame.arrays
+    clearance, dialysis = a.clearance[rows], a.dialysis[rows]
     if band.crcl_ml_min is not None:
-        return _in_band(clearance, band.crcl_ml_min) & dialysis.isna().to_numpy()
+        return _in_band(clearance, band.crcl_ml_min) & ~_known(dialysis)
     if band.dialysis:
-        return dialysis.isin(band.dialysis).to_numpy()
-    low = pd.to_numeric(clearance, errors="coerce").to_numpy(dtype=float) < IMPAIRED_BELOW_ML_MIN
-    return low | dialysis.notna().to_numpy()
+        return np.isin(dialysis, band.dialysis)
+    return (clearance < IMPAIRED_BELOW_ML_MIN) | _known(dialysis)
 
 
 def hepatic_match(frame: PatientFrame, rows: np.ndarray, band: HepaticBand) -> np.ndarray:
-    return frame.context["child_pugh"].iloc[rows].isin(band.child_pugh).to_numpy()
+    return np.isin(frame.arrays.child_pugh[rows], band.child_pugh)
 
 
 def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:

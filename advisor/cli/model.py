@@ -9,6 +9,8 @@
   names (drug_resistant, seizure_free_next_regimen); give ``--kind`` for any other column.
   ``--members`` models for the uncertainty interval: on cohorts simulated with the published
   numbers drawn within their CIs (``synthetic``) or on bootstrap resamples of the table.
+- ``advisor model table [MODEL ...]``: derive each model file's inference table
+  (:mod:`advisor.risk.table`), which predictions use; training writes it too.
 - ``advisor model evaluate [MODEL ...] [--cohort TABLE] [--plot PNG] [--json FILE]``: ROC AUC
   with a bootstrap 95% CI, Brier score, calibration slope and intercept on held-out data
   (default: the shipped models on a fresh synthetic cohort drawn with the training seed + 1).
@@ -193,6 +195,23 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table(args: argparse.Namespace) -> int:
+    from advisor.resources import models_dir
+    from advisor.risk.model import SPECS
+    from advisor.risk.persist import load_model
+    from advisor.risk.table import write_table
+
+    paths = args.models or [models_dir() / s.default_file for s in SPECS.values()]
+    for path in map(Path, paths):
+        try:
+            model = load_model(path)
+        except (OSError, ValueError) as exc:
+            raise InputError("model", str(path), str(exc)) from None
+        print(f"wrote {_shown(write_table(model, path))} (from {_shown(path)}, version "
+              f"{model.version})")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``model`` command group to the main parser's subcommands."""
     model = subparsers.add_parser(
@@ -264,3 +283,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--json", help="write the metrics as JSON, e.g. --json metrics.json")
     ev.add_argument("--kb", help=kb_help)
     ev.set_defaults(func=_evaluate)
+
+    table = sub.add_parser(
+        "table", help="derive the inference table of model files",
+        description="Write <model>.table.json beside each model file: the additive log-odds "
+                    "terms and metadata that predictions use (training writes it too). "
+                    "Example: advisor model table models/dre_risk.skops")
+    table.add_argument("models", nargs="*", help="model files (default: the shipped models), "
+                       "e.g. clinic.skops")
+    table.set_defaults(func=_table)

@@ -1,4 +1,5 @@
-"""The risk model object: a scikit-learn pipeline plus the metadata that travels with it."""
+"""The risk model object: a scikit-learn pipeline plus the metadata that travels with it.
+Predictions go through its :class:`~advisor.risk.table.ScoreTable`."""
 
 from __future__ import annotations
 
@@ -15,32 +16,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from advisor.risk.features import UNKNOWN, add_stratum
-from advisor.risk.simulate import DRE_OUTCOME, SF_OUTCOME
+from advisor.risk.specs import INTERVAL_LEVEL, SPECS, ModelSpec
+from advisor.risk.table import ScoreTable
 
 Columns = dict[str, tuple[str, ...] | None]
-INTERVAL_LEVEL = 0.95
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """What a kind of model predicts and which inputs it uses."""
-
-    kind: str
-    history: bool  # uses the number of failed adequate regimens
-    default_outcome: str
-    default_file: str
-    description: str
-
-
-SPECS: dict[str, ModelSpec] = {
-    "drug_resistance": ModelSpec(
-        "drug_resistance", False, DRE_OUTCOME, "dre_risk.skops",
-        "probability that the epilepsy is or becomes drug-resistant, from baseline factors"),
-    "seizure_freedom": ModelSpec(
-        "seizure_freedom", True, SF_OUTCOME, "seizure_freedom.skops",
-        "probability of seizure freedom on the next regimen, given the failed adequate "
-        "regimens so far"),
-}
 
 
 def build_pipeline(columns: Columns) -> Pipeline:
@@ -118,80 +97,28 @@ class RiskModel:
         return pd.DataFrame(rows), keys
 
     @cached_property
-    def _additive(self) -> tuple[dict[str, Any], float, dict[tuple[str, Any], float]]:
-        """Reference patient, its log-odds, and the log-odds each level (numeric: per unit,
-        or missing) adds: one pipeline pass, then single predictions are table look-ups."""
-        rows, keys = self.term_rows()
-        scores = self._log_odds(rows)
-        return self.reference(), float(scores[0]), {
-            k: float(s - scores[0]) for k, s in zip(keys, scores[1:], strict=True)}
+    def table(self) -> ScoreTable:
+        """The additive log-odds terms of the fitted pipeline (what predictions use)."""
+        return ScoreTable.from_model(self)
 
-    def _term_weights(self, row: dict[str, Any]) -> np.ndarray:
-        """How much of each term (in :meth:`term_rows` order) ``row`` carries."""
-        ref, _, table = self._additive
-        index = {k: i for i, k in enumerate(table)}
-        w = np.zeros(len(index))
-        for c, levels in self.columns.items():
-            value = row[c]
-            if levels:
-                w[index[(c, value)]] = 1.0
-            elif value is None or pd.isna(value):
-                w[index[(c, "missing")]] = 1.0
-            else:
-                w[index[(c, "per_unit")]] = float(value) - ref[c]
-        return w
-
-    @cached_property
-    def _members(self) -> tuple[np.ndarray, np.ndarray] | None:
-        ensemble = self.meta.get("ensemble")
-        if not ensemble:
-            return None
-        return np.asarray(ensemble["base"], dtype=float), np.asarray(ensemble["deltas"],
-                                                                      dtype=float)
-
-    def member_probabilities(self, row: dict[str, Any]) -> np.ndarray | None:
+    def member_probabilities(self, row: dict[str, Any]) -> list[float] | None:
         """The outcome's probability for ``row`` under each ensemble member (None when the
         file has no ensemble)."""
-        if self._members is None:
-            return None
-        base, deltas = self._members
-        return 1.0 / (1.0 + np.exp(-(base + deltas @ self._term_weights(row))))
+        return self.table.member_probabilities(row)
 
     def interval(self, row: dict[str, Any], level: float = INTERVAL_LEVEL
                  ) -> tuple[float, float] | None:
-        """The central ``level`` range of the ensemble members' probabilities for ``row``,
-        widened if needed to contain the model's own estimate (None without an ensemble)."""
-        members = self.member_probabilities(row)
-        if members is None:
-            return None
-        tail = 100 * (1 - level) / 2
-        lo, hi = np.percentile(members, [tail, 100 - tail])
-        p = self.explain(row)[0]
-        return float(min(lo, p)), float(max(hi, p))
+        """The central ``level`` range of the ensemble members' probabilities for ``row``."""
+        return self.table.interval(row, level)
 
     def explain(self, row: dict[str, Any]) -> tuple[float, dict[str, float]]:
         """Probability for ``row`` and the log-odds each feature adds relative to the
-        reference patient.
-
-        The model is additive over features (one-hot levels, linear numeric terms with a
-        missing indicator), so the contributions are exact and sum to the row's log-odds.
-        """
-        ref, base, table = self._additive
-        parts: dict[str, float] = {}
-        for c, levels in self.columns.items():
-            value = row[c]
-            if levels:
-                parts[c] = table[(c, value)]
-            elif value is None or pd.isna(value):
-                parts[c] = table[(c, "missing")]
-            else:
-                parts[c] = table[(c, "per_unit")] * (float(value) - ref[c])
-        log_odds = base + sum(parts.values())
-        return float(1.0 / (1.0 + np.exp(-log_odds))), parts
+        reference patient (exact: the model is additive over features)."""
+        return self.table.explain(row)
 
     def contributions(self, row: dict[str, Any]) -> dict[str, float]:
         """Log-odds each feature adds to ``row`` relative to the reference patient."""
-        return self.explain(row)[1]
+        return self.table.contributions(row)
 
     def odds_ratios(self) -> dict[str, dict[str, float]]:
         """Fitted odds ratio of each non-reference level (numeric: per unit) vs reference."""

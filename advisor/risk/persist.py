@@ -15,6 +15,7 @@ import skops.io as sio
 from sklearn.pipeline import Pipeline
 
 from advisor.risk.model import SPECS, RiskModel
+from advisor.risk.table import write_table
 
 FORMAT = "advisor-risk-model/1"
 
@@ -31,12 +32,14 @@ class UntrustedModelError(ValueError):
 
 
 def save_model(model: RiskModel, path: Path | str) -> Path:
-    """Write ``model`` to ``path`` (a .skops file, compressed); return the path."""
+    """Write ``model`` to ``path`` (a .skops file, compressed) and its inference table
+    beside it (:func:`advisor.risk.table.write_table`); return the model path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FORMAT, "meta_json": json.dumps(model.meta, sort_keys=True),
                "estimator": model.estimator}
     sio.dump(payload, path, compression=zipfile.ZIP_DEFLATED)
+    write_table(model, path)
     return path
 
 

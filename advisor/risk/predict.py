@@ -11,6 +11,8 @@ Everything else is optional; what is missing enters the models as ``unknown``.
 
 Each probability comes with an uncertainty interval from the model file's ensemble (see
 :mod:`advisor.risk.uncertainty`); probabilities are rounded for display but never to 0.
+Predictions use each model's inference table (:mod:`advisor.risk.table`), so a consult
+imports neither scikit-learn nor skops.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import sklearn
 
 from advisor import resources
 from advisor.frame import PatientFrame, frame_from_patients
@@ -34,8 +35,8 @@ from advisor.risk.features import (
     both_rows,
     display_names,
 )
-from advisor.risk.model import INTERVAL_LEVEL, SPECS, RiskModel
-from advisor.risk.persist import load_model
+from advisor.risk.specs import INTERVAL_LEVEL, SPECS
+from advisor.risk.table import ScoreTable, load_table, table_path
 from advisor.schema import EffectSizes
 
 TOP_FACTORS = 5
@@ -43,19 +44,20 @@ MIN_CONTRIBUTION = 0.05  # log-odds; smaller contributions are noise of the fit
 
 
 @functools.lru_cache(maxsize=8)
-def _cached(path: str, mtime_ns: int, size: int) -> RiskModel:
-    return load_model(path)
+def _cached(path: str, stamp: tuple[int, ...]) -> ScoreTable:
+    return load_table(path)
 
 
-def load_cached(path: Path | str) -> RiskModel:
-    """Load a model file once (reloaded when the file changes)."""
+def load_cached(path: Path | str) -> ScoreTable:
+    """The inference table of a model file, loaded once (again when either file changes)."""
     resolved = Path(path).resolve()
-    stat = resolved.stat()
-    return _cached(str(resolved), stat.st_mtime_ns, stat.st_size)
+    stamp = tuple(v for f in (resolved, table_path(resolved)) if f.exists()
+                  for v in (f.stat().st_mtime_ns, f.stat().st_size))
+    return _cached(str(resolved), stamp)
 
 
-def shipped_models(models_dir: Path | None = None) -> tuple[RiskModel, RiskModel]:
-    """The drug-resistance and next-regimen models."""
+def shipped_models(models_dir: Path | None = None) -> tuple[ScoreTable, ScoreTable]:
+    """The drug-resistance and next-regimen models (their inference tables)."""
     folder = models_dir or resources.models_dir()
     return (load_cached(folder / SPECS["drug_resistance"].default_file),
             load_cached(folder / SPECS["seizure_freedom"].default_file))
@@ -96,11 +98,11 @@ def _top(names: dict[str, str], contributions: dict[str, float],
             for c, v in ranked[:TOP_FACTORS] if abs(v) >= MIN_CONTRIBUTION]
 
 
-def _calibration_note(es: EffectSizes, dre: RiskModel, sf: RiskModel) -> str:
+def _calibration_note(es: EffectSizes, dre: ScoreTable, sf: ScoreTable) -> str:
     parts = []
     for model in (dre, sf):
         m = model.meta["held_out_metrics"]
-        parts.append(f"{model.spec.kind.replace('_', ' ')}: ROC AUC {m['roc_auc']:.2f}, "
+        parts.append(f"{model.kind.replace('_', ' ')}: ROC AUC {m['roc_auc']:.2f}, "
                      f"calibration slope {m['calibration_slope']:.2f}, intercept "
                      f"{m['calibration_intercept']:.2f}")
     source = dre.meta["training_data"].get("description", "a cohort table")
@@ -124,7 +126,7 @@ def _shown(p: float) -> float:
     return round(p, 3) if p >= 0.01 else float(f"{p:.2g}")
 
 
-def _interval(model: RiskModel, row: dict[str, Any]) -> list[float] | None:
+def _interval(model: ScoreTable, row: dict[str, Any]) -> list[float] | None:
     bounds = model.interval(row)
     return None if bounds is None else [_shown(bounds[0]), _shown(bounds[1])]
 
@@ -165,10 +167,6 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
     elif k >= 2:
         notes.append(f"{k} adequate regimens have already failed: see the ILAE status (dre). "
                      "p_drug_resistance is estimated from baseline factors only.")
-    trained = {dre.meta["sklearn_version"], sf.meta["sklearn_version"]}
-    if trained != {sklearn.__version__}:
-        notes.append(f"Models trained with scikit-learn {', '.join(sorted(trained))}; running "
-                     f"{sklearn.__version__}.")
     names = display_names(es)
     p_sf, sf_parts = sf.explain(with_history)
     if drug_resistant:

@@ -37,10 +37,9 @@ from scipy.special import expit
 
 from advisor.risk import DEFAULT_N, DEFAULT_SEED
 from advisor.risk.effects import conditional_or
+from advisor.risk.specs import DRE_OUTCOME, SF_OUTCOME
 from advisor.schema import EffectSizes, Factor
 
-DRE_OUTCOME = "drug_resistant"
-SF_OUTCOME = "seizure_free_next_regimen"
 UNKNOWN_WRITTEN = "unknown"  # how half the hidden named values are written (else empty)
 SINGLE_TYPES = np.array(["focal", "generalized_tonic_clonic", "absence", "myoclonic"],
                         dtype=object)
