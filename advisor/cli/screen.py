@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from advisor.inputs.sources import KINDS
 from advisor.knowledge import load_knowledgebase
 
 
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
                               drugs=drugs, scheduler=args.scheduler)
     else:
         summary = screen(kb, Path(args.cohort), out, errors, chunksize=args.chunksize,
-                         drugs=drugs, progress=sys.stderr.isatty())
+                         drugs=drugs, progress=sys.stderr.isatty(), fmt=args.input_format)
     print(summary.text())
     print(f"results: {out}\nerrors: {errors}")
     if args.report:
@@ -38,7 +39,11 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add ``screen`` to the ``advisor`` sub-command parsers."""
     scr = subparsers.add_parser("screen", help="screen a cohort (CSV, TSV, Parquet or VCF)")
-    scr.add_argument("cohort", help="cohort table or multi-sample VCF")
+    scr.add_argument("cohort", help="cohort table, multi-sample VCF, PharmCAT output, "
+                     "23andMe/AncestryDNA raw file or PLINK .bed")
+    scr.add_argument("--input-format", choices=list(KINDS), default="auto",
+                     help="kind of the cohort file (default: told from its name and content; "
+                          "a PharmCAT outside-call TSV needs 'pharmcat')")
     scr.add_argument("--out", required=True, help="results file (.csv, .tsv or .parquet)")
     scr.add_argument("--errors", help="errors file (default: <out>.errors.csv)")
     scr.add_argument("--engine", choices=["pandas", "dask"], default="pandas")
