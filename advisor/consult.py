@@ -47,6 +47,8 @@ def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, An
             "contested": call.contested}
         if call.activity_score is not None:
             entry["activity_score"] = call.activity_score
+        if call.value != call.display:
+            entry["value"] = call.value
         out[key] = entry
     return out
 
@@ -156,7 +158,7 @@ def with_vcf_calls(kb: KnowledgeBase, patient: Patient, calls: VcfCalls | None =
                                            patient.sample)
     layers = [layer for layer in (calls, pharmcat) if layer is not None]
     if fhir:
-        layers.append((fhir, {k: {"status": "called", "diplotypes": [v],
+        layers.append((fhir, {k: {"status": "called", "diplotypes": [str(v)],
                                   "missing_positions": [], "message": "", "source": "fhir"}
                               for k, v in fhir.items()}))
     if not layers:

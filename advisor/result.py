@@ -47,6 +47,7 @@ class PhenotypeEntry(ResultModel):
     activity_score: OmitIfNone[float] = None
     source: Literal["genotypes", "vcf", "pharmcat", "fhir"]
     derived_from: OmitIfNone[str] = None  # the typed result this was derived from (HLA)
+    value: OmitIfNone[str] = None  # what rules test, where it differs from the genotype shown
 
 
 class VcfCall(ResultModel):

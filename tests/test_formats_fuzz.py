@@ -83,3 +83,20 @@ def test_consumer_files(kb, kind, header, body, tail):
         f = Path(d) / "raw.txt"
         f.write_bytes("\n".join([header, *body]).encode() + tail)
         _check(lambda: call_array(kb, f, kind))
+
+
+@FUZZ
+@given(json_values, st.sampled_from(["CYP2C9", "HGNC:2623", "HLA-B", "x"]),
+       st.one_of(alleles, st.text(max_size=10)))
+def test_fhir_bundles(kb, junk, gene, text):
+    from advisor.inputs.fhir import genotypes_from_data
+
+    data = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Observation", "status": "final",
+                      "code": {"coding": [{"system": "http://loinc.org", "code": "84413-4"}]},
+                      "valueCodeableConcept": {"text": text},
+                      "component": [{"code": {"coding": [{"code": "48018-6"}]},
+                                     "valueCodeableConcept": {"coding": [{"code": gene}],
+                                                              "text": gene}}]}},
+        {"resource": junk}]}
+    _check(lambda: genotypes_from_data(kb, data, "fuzz.json"))

@@ -93,6 +93,16 @@ class GeneKind(ABC):
         unambiguous result, or None when PharmCAT takes no outside call for this kind."""
         return None
 
+    def exchange_text(self, gene: Any, key: str, call: Call) -> str:
+        """The result as text for other systems (a FHIR genotype value), from which
+        :meth:`parse_exchange` gives the input back."""
+        return call.display
+
+    def parse_exchange(self, gene: Any, text: str, variant: str | None) -> tuple[str, Any]:
+        """(input key, value) from :meth:`exchange_text` (``variant``: an rsID given with
+        it)."""
+        return gene.symbol, text
+
 
 class StarAlleleKind(GeneKind):
     name = "star_allele"
@@ -232,6 +242,14 @@ class SnpKind(GeneKind):
     def vcf_caller(self, gene: SnpGene) -> PatternCaller:
         return SnpCaller(gene, lambda key, raw: self.translate(gene, key, raw))
 
+    def parse_exchange(self, gene: SnpGene, text: str, variant: str | None
+                       ) -> tuple[str, Any]:
+        keys = self.input_keys(gene)
+        if variant not in keys:
+            raise GenotypeError(f"{gene.symbol}: a genotype {text!r} needs one of the "
+                                f"variants {', '.join(keys)}")
+        return variant, text
+
     def problems(self, gene: SnpGene, vocab: Vocabulary) -> list[tuple[str, str]]:
         ids = {var.id for var in gene.variants}
         return [(f"genotypes.{i}.variant", f"unknown variant {g.variant!r}")
@@ -325,6 +343,17 @@ class HlaKind(GeneKind):
         phenotype = f"{key} {'carrier' if value == 'positive' else 'non-carrier'}"
         return Call(key, gene.symbol, value, value, phenotype, None, _dedupe(sources))
 
+    def exchange_text(self, gene: HlaGene, key: str, call: Call) -> str:
+        return f"{gene.symbol}{call.display}" if key == gene.symbol else f"{key} {call.display}"
+
+    def parse_exchange(self, gene: HlaGene, text: str, variant: str | None
+                       ) -> tuple[str, Any]:
+        body = text.strip()
+        m = re.match(r"^(\S+)\s+(positive|negative)$", body, re.I)
+        if m:
+            return m.group(1), m.group(2).lower()
+        return gene.symbol, body.removeprefix(gene.symbol)
+
     def outside_call(self, gene: HlaGene, key: str, display: str) -> tuple[str, str] | None:
         if key == gene.symbol:
             return display, ""  # PharmCAT's documented form: HLA-B<TAB>*15:02/*57:01
@@ -388,6 +417,23 @@ class VariantEffectKind(GeneKind):
 
     def vcf_caller(self, gene: VariantEffectGene) -> PatternCaller:
         return EffectCaller(gene, lambda key, raw: self.translate(gene, key, raw))
+
+    def exchange_text(self, gene: VariantEffectGene, key: str, call: Call) -> str:
+        if call.display == call.value or self._known(gene, call.display):
+            return call.display
+        return f"{call.display} ({call.value})"
+
+    def parse_exchange(self, gene: VariantEffectGene, text: str, variant: str | None
+                       ) -> tuple[str, Any]:
+        m = re.match(r"^(.*\S)\s+\((\w+)\)$", text.strip())
+        if m and m.group(2) in {c.name for c in gene.effect_classes}:
+            return gene.symbol, {"variant": m.group(1), "effect": m.group(2)}
+        return gene.symbol, text.strip()
+
+    @staticmethod
+    def _known(gene: VariantEffectGene, name: str) -> bool:
+        return any(_variant_key(n) == _variant_key(name) for kv in gene.known_variants
+                   for n in (kv.variant, *kv.aliases))
 
     def problems(self, gene: VariantEffectGene, vocab: Vocabulary) -> list[tuple[str, str]]:
         classes = {c.name for c in gene.effect_classes}
