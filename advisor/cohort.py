@@ -22,7 +22,8 @@ from advisor.errors import InputError
 from advisor.frame import PatientFrame, frame_from_table, with_candidates
 from advisor.genotype import column, kind_of
 from advisor.inputs.cohort import ERROR_COLUMNS, check_columns
-from advisor.inputs.tables import read_chunks, table_kind
+from advisor.inputs.sources import cohort_rows, source_kind
+from advisor.inputs.tables import read_chunks
 from advisor.knowledge import KnowledgeBase
 from advisor.rules import evaluate
 
@@ -103,6 +104,7 @@ class Summary:
     phenotypes: dict[str, Counter[str]] = field(default_factory=dict)
     flags: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     seconds: float = 0.0
+    notices: list[str] = field(default_factory=list)  # about the input, shown first
 
     def add(self, n_input: int, results: pd.DataFrame, errors: pd.DataFrame) -> None:
         self.input_samples += n_input
@@ -121,7 +123,8 @@ class Summary:
                           .nunique().to_dict())
 
     def text(self) -> str:
-        lines = [f"samples: {self.input_samples} in, {self.processed} processed, "
+        lines = [f"note: {n}" for n in self.notices]
+        lines += [f"samples: {self.input_samples} in, {self.processed} processed, "
                  f"{self.error_rows} with errors ({self.seconds:.1f} s)"]
         for key, counts in sorted(self.phenotypes.items()):
             parts = ", ".join(f"{k}: {v}" for k, v in counts.most_common())
@@ -224,31 +227,42 @@ def screen_chunks(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame],
 
 def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
            chunksize: int = 100_000, drugs: list[str] | None = None,
-           progress: bool = False) -> Summary:
-    """Screen a cohort file with the pandas engine; write results and errors; return counts."""
+           progress: bool = False, fmt: str = "auto") -> Summary:
+    """Screen a cohort file with the pandas engine; write results and errors; return counts.
+    Notices about the input (a research-grade consumer file) are a ``note`` column of every
+    result row and head the summary."""
     results_w, errors_w = ResultWriter(out), ResultWriter(errors_out)
+    notices: list[str] = []
 
     def emit(results: pd.DataFrame, errors: pd.DataFrame) -> None:
+        if notices:
+            results = results.assign(note="; ".join(notices))
         results_w.write(results)
         errors_w.write(errors)
 
     bar = _progress(progress)
     try:
-        summary = screen_chunks(kb, iter_cohort(kb, cohort, chunksize), emit, drugs=drugs,
-                                progress=bar)
+        summary = screen_chunks(kb, iter_cohort(kb, cohort, chunksize, fmt, notices), emit,
+                                drugs=drugs, progress=bar)
     finally:
         bar(None)
+    summary.notices = notices
     results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
     errors_w.close(pd.DataFrame(columns=ERROR_COLUMNS))
     return summary
 
 
-def iter_cohort(kb: KnowledgeBase, path: Path, chunksize: int) -> Iterator[pd.DataFrame]:
-    """Chunks of cohort rows from a table, or genotype rows called from a multi-sample VCF."""
-    if table_kind(path) == "vcf":
-        from advisor.genotype.vcf_cohort import cohort_genotypes
-
-        table = cohort_genotypes(kb, path)
+def iter_cohort(kb: KnowledgeBase, path: Path, chunksize: int, fmt: str = "auto",
+                notices: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Chunks of cohort rows from a table, or genotype rows from a genotype file (a
+    multi-sample VCF, a PharmCAT output, a consumer or array file: see
+    :mod:`advisor.inputs.sources`). Notices the outputs must carry are appended to
+    ``notices``."""
+    kind = source_kind(path, fmt)
+    if kind != "table":
+        table, found = cohort_rows(kb, path, kind)
+        if notices is not None:
+            notices.extend(found)
         for start in range(0, len(table), chunksize):
             yield table.iloc[start:start + chunksize].astype("string")
         return

@@ -24,6 +24,7 @@ from advisor.cohort import (
 )
 from advisor.errors import InputError
 from advisor.inputs.cohort import ERROR_COLUMNS, check_columns
+from advisor.inputs.sources import source_kind
 from advisor.inputs.tables import csv_options, table_kind
 from advisor.knowledge import KnowledgeBase, load_knowledgebase
 
@@ -63,8 +64,9 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                          ) from None
     start = time.perf_counter()
     drugs = resolve_drugs(kb, drugs)
-    kind = table_kind(cohort)
-    if kind == "vcf":
+    kind = source_kind(cohort)
+    kind = table_kind(cohort) if kind == "table" else kind  # csv, tsv or parquet
+    if kind not in ("csv", "tsv", "parquet"):  # genotype files: rows called here first
         table = pd.concat(iter_cohort(kb, cohort, chunksize), ignore_index=True)
         ddf = dd.from_pandas(table, chunksize=chunksize, sort=False)
     elif kind == "parquet":

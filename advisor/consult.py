@@ -48,8 +48,30 @@ def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, An
             "contested": call.contested}
         if call.activity_score is not None:
             entry["activity_score"] = call.activity_score
+        if call.value != call.display:
+            entry["value"] = call.value
         out[key] = entry
     return out
+
+
+def _phenotype_entries(kb: KnowledgeBase, frame: PatientFrame, explicit: set[str],
+                       details: dict[str, dict[str, Any]]) -> dict[str, PhenotypeEntry]:
+    """The translated genotypes with where each came from; a key decided by another result
+    (an HLA allele's carrier status from a typed diplotype) names that result."""
+    entries = phenotypes(kb, frame, 0)
+    origin: dict[str, str] = {}
+    for key in entries:
+        display = entries[key]["diplotype_or_genotype"]
+        for dkey, _ in frame.lookup[key][display].derived:
+            origin.setdefault(dkey, key)
+
+    def source(key: str) -> str:
+        key = origin.get(key, key) if key not in explicit else key
+        return "genotypes" if key in explicit else details.get(key, {}).get("source", "vcf")
+
+    return {key: PhenotypeEntry(**entry, source=source(key),
+                                derived_from=origin.get(key) if key not in explicit else None)
+            for key, entry in entries.items()}
 
 
 def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str]) -> list[Flag]:
@@ -62,6 +84,8 @@ def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str]) -> list
         if relevance == "other" and f["action"] != "avoid":
             continue
         other = f.pop("interacting_drug")
+        depends = f.pop("depends_on_untested_position", None)
+        f.update(depends_on_untested_position=depends if isinstance(depends, list) else None)
         f.update(evidence=f["evidence"].split(";"), contested=bool(f["contested"]),
                  interacting_drug=other if isinstance(other, str) else None,
                  gene=f["gene"] if isinstance(f["gene"], str) else None, relevance=relevance)
@@ -104,42 +128,130 @@ def _cited(kb: KnowledgeBase, result: ConsultResult) -> dict[str, Source]:
 
 
 VcfCalls = tuple[dict[str, str], dict[str, dict[str, Any]]]
+MAX_ALTERNATIVES = 64  # diplotype combinations judged for ambiguous calls
+
+
+def _resolve(path_text: str, base_dir: Path | None) -> Path:
+    path = Path(path_text)
+    return base_dir / path if not path.is_absolute() and base_dir is not None else path
 
 
 def with_vcf_calls(kb: KnowledgeBase, patient: Patient, calls: VcfCalls | None = None,
-                   base_dir: Path | None = None) -> tuple[Patient, dict[str, dict[str, Any]]]:
-    """Add genotypes called from a VCF (explicit genotypes override them).
+                   base_dir: Path | None = None, *, pharmcat: VcfCalls | None = None,
+                   fhir: dict[str, str] | None = None
+                   ) -> tuple[Patient, dict[str, dict[str, Any]]]:
+    """Add genotypes called from the patient's genotype files; explicit genotypes override
+    them, then FHIR genotypes, then PharmCAT's calls, then the VCF's.
 
-    ``calls`` are ready-made (genotypes, details) from a VCF; without them the patient's own
-    ``vcf`` path is called (relative to ``base_dir``). Returns the patient and, per call key,
-    the details (status, diplotypes, missing positions, message, overridden).
+    ``calls`` and ``pharmcat`` are ready-made (genotypes, details); without them the
+    patient's own ``vcf`` and ``pharmcat`` paths are read (relative to ``base_dir``).
+    ``fhir`` are genotypes read from a FHIR bundle. Returns the patient and, per call key,
+    the details (status, diplotypes, missing positions, message, source, overridden).
     """
-    if calls is None:
-        if not patient.vcf:
-            return patient, {}
-        path = Path(patient.vcf)
-        if not path.is_absolute() and base_dir is not None:
-            path = base_dir / path
+    if calls is None and patient.vcf:
         from advisor.genotype.vcf import genotypes_from_vcf  # cyvcf2 only when needed
 
-        calls = genotypes_from_vcf(kb, path, patient.sample)
-    called, details = calls
+        calls = genotypes_from_vcf(kb, _resolve(patient.vcf, base_dir), patient.sample)
+    if pharmcat is None and patient.pharmcat:
+        from advisor.inputs.pharmcat import genotypes_from_pharmcat
+
+        pharmcat = genotypes_from_pharmcat(kb, _resolve(patient.pharmcat, base_dir),
+                                           patient.sample)
+    layers = [layer for layer in (calls, pharmcat) if layer is not None]
+    if fhir:
+        layers.append((fhir, {k: {"status": "called", "diplotypes": [str(v)],
+                                  "missing_positions": [], "message": "", "source": "fhir"}
+                              for k, v in fhir.items()}))
+    if not layers:
+        return patient, {}
+    called: dict[str, str] = {}
+    details: dict[str, dict[str, Any]] = {}
+    for genotypes, layer_details in layers:
+        called.update(genotypes)
+        details.update(layer_details)
     details = {k: {**d, "overridden": k in patient.genotypes} for k, d in details.items()}
     merged = {**called, **patient.genotypes}
     return patient.model_copy(update={"genotypes": merged}), details
 
 
+def _alternatives(details: dict[str, dict[str, Any]], explicit: set[str]
+                  ) -> list[dict[str, str]]:
+    """Each combination of the diplotypes that ambiguous calls allow (best first), at most
+    MAX_ALTERNATIVES; empty when no call is ambiguous."""
+    open_keys = {k: d["diplotypes"] for k, d in details.items()
+                 if d["status"] == "ambiguous" and len(d["diplotypes"]) > 1
+                 and k not in explicit}
+    if not open_keys:
+        return []
+    combos = [{}]
+    for key, options in open_keys.items():
+        combos = [{**c, key: o} for c in combos for o in options][:MAX_ALTERNATIVES]
+    return combos
+
+
+def _flag_key(f: dict[str, Any]) -> tuple:
+    return tuple(str(f[c]) for c in ("drug", "category", "action", "severity", "rule", "gene",
+                                     "interacting_drug"))
+
+
+def _untested(kb: KnowledgeBase, patient: Patient, base: pd.DataFrame,
+              combos: list[dict[str, str]]) -> pd.DataFrame:
+    """Flags that hold for some of the diplotypes ambiguous calls allow but not under the
+    base consult (ambiguous genes untested): each marked with the alternatives it holds for
+    (``depends_on_untested_position``), also when it holds for every alternative (the
+    doses shown are those of the base consult and do not include it)."""
+    variants = [patient.model_copy(update={"genotypes": {**patient.genotypes, **c}})
+                for c in combos]
+    frame = frame_from_patients(kb, variants)
+    everything = evaluate(kb, with_candidates(kb, frame, list(kb.drugs)))
+    known = {_flag_key(f) for f in base.to_dict("records")}
+    seen: dict[tuple, tuple[dict[str, Any], list[int]]] = {}
+    for f in everything.to_dict("records"):
+        key = _flag_key(f)
+        if key in known:
+            continue
+        seen.setdefault(key, (f, []))[1].append(int(f["row"]))
+    rows = []
+    for flag, hit_rows in seen.values():
+        f = {**flag, "row": 0}
+        where = sorted(set(hit_rows))
+        f["depends_on_untested_position"] = [
+            "; ".join(f"{k} {v}" for k, v in combos[r].items()) for r in where]
+        holds = " or ".join(f["depends_on_untested_position"])
+        f["message"] = (f"Depends on an untested position (holds for {holds}): {f['message']}"
+                        if len(where) < len(combos) else
+                        f"Holds for every diplotype the data allow ({holds}); the doses shown "
+                        f"do not include it: {f['message']}")
+        rows.append(f)
+    return pd.DataFrame(rows, columns=[*base.columns, "depends_on_untested_position"])
+
+
 def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
-            base_dir: Path | None = None, vcf_calls: VcfCalls | None = None) -> ConsultResult:
-    """The full consult result for one validated patient (``acute``: add the SE pathway)."""
+            base_dir: Path | None = None, vcf_calls: VcfCalls | None = None,
+            pharmcat_calls: VcfCalls | None = None,
+            fhir_genotypes: dict[str, str] | None = None) -> ConsultResult:
+    """The full consult result for one validated patient (``acute``: add the SE pathway).
+
+    Genotypes may also come from the patient's VCF and PharmCAT output (paths in the file,
+    or ready-made calls) and from a FHIR bundle (``fhir_genotypes``). A call the data leave
+    ambiguous is judged under each diplotype it allows: flags that differ are marked as
+    depending on an untested position; the doses and regimens stay those of the untested
+    gene.
+    """
     explicit = set(patient.genotypes)
-    patient, vcf_calls = with_vcf_calls(kb, patient, vcf_calls, base_dir)
+    patient, vcf_calls = with_vcf_calls(kb, patient, vcf_calls, base_dir,
+                                        pharmcat=pharmcat_calls, fhir=fhir_genotypes)
     frame = frame_from_patients(kb, [patient])
     candidates = frame.candidates.loc[frame.candidates["row"] == 0, "drug"].tolist()
     # every ASM is judged, so that whatever the patient must avoid is reported pre-emptively
     everything = evaluate(kb, with_candidates(kb, frame, [*candidates, *(
         d for d in kb.drugs if d not in candidates)]))
     flags = everything[everything["drug"].isin(candidates)]
+    combos = _alternatives(vcf_calls, explicit)
+    if combos:
+        extra = _untested(kb, patient, everything, combos)
+        everything = pd.concat([everything.assign(depends_on_untested_position=None), extra],
+                               ignore_index=True) if len(extra) else everything
     se = None
     if status_epilepticus.applies(patient, acute):
         se_drugs = status_epilepticus.pathway_drugs(kb)
@@ -167,9 +279,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     by_drug = transition.flags_by_drug(flags)
     result = ConsultResult(
         patient_id=patient.id,
-        phenotypes={key: PhenotypeEntry(**entry,
-                                        source="genotypes" if key in explicit else "vcf")
-                    for key, entry in phenotypes(kb, frame, 0).items()},
+        phenotypes=_phenotype_entries(kb, frame, explicit, vcf_calls),
         vcf_calls={key: VcfCall(**details) for key, details in vcf_calls.items()},
         flags=_flags(everything, set(patient.current_medications), set(candidates)),
         doses=doses,
@@ -196,6 +306,27 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     return result
 
 
-def consult_file(kb: KnowledgeBase, path: str | Path, *, acute: bool = False) -> ConsultResult:
-    """Load, validate and consult one patient file (a relative ``vcf`` is beside it)."""
-    return consult(kb, load_patient(kb, path), acute=acute, base_dir=Path(path).parent)
+def consult_file(kb: KnowledgeBase, path: str | Path, *, acute: bool = False,
+                 pharmcat: str | Path | None = None, fhir: str | Path | None = None
+                 ) -> ConsultResult:
+    """Load, validate and consult one patient file (a relative ``vcf`` or ``pharmcat`` path
+    is beside it). ``pharmcat`` names a PharmCAT output to use instead of the file's own;
+    ``fhir`` a FHIR bundle whose genotype Observations are read."""
+    return consult_with_files(kb, load_patient(kb, path), Path(path).parent, acute=acute,
+                              pharmcat=pharmcat, fhir=fhir)
+
+
+def consult_with_files(kb: KnowledgeBase, patient: Patient, base_dir: Path, *,
+                       acute: bool = False, pharmcat: str | Path | None = None,
+                       fhir: str | Path | None = None) -> ConsultResult:
+    """Consult a validated patient whose relative file paths are below ``base_dir``, with
+    genotypes from a PharmCAT output or a FHIR bundle given apart from the patient."""
+    if pharmcat is not None:
+        patient = patient.model_copy(update={"pharmcat": str(Path(pharmcat).resolve())})
+    fhir_genotypes = None
+    if fhir is not None:
+        from advisor.inputs.fhir import genotypes_from_bundle
+
+        fhir_genotypes = genotypes_from_bundle(kb, fhir)
+    return consult(kb, patient, acute=acute, base_dir=base_dir,
+                   fhir_genotypes=fhir_genotypes)

@@ -45,11 +45,15 @@ class PhenotypeEntry(ResultModel):
     evidence: list[str]
     contested: bool
     activity_score: OmitIfNone[float] = None
-    source: Literal["genotypes", "vcf"]
+    source: Literal["genotypes", "vcf", "pharmcat", "fhir"]
+    derived_from: OmitIfNone[str] = None  # the typed result this was derived from (HLA)
+    value: OmitIfNone[str] = None  # what rules test, where it differs from the genotype shown
 
 
 class VcfCall(ResultModel):
-    """How one key was called from the patient's VCF (used or not, and why)."""
+    """How one key was called from the patient's genotype files (VCF, PharmCAT output, FHIR
+    bundle): used or not, and why. ``phenotypes`` gives the phenotype of each listed
+    diplotype (an ambiguous call's phenotype range)."""
 
     status: Literal["called", "ambiguous", "no_call"]
     diplotypes: list[str]
@@ -57,6 +61,7 @@ class VcfCall(ResultModel):
     message: str | None
     source: str
     overridden: bool
+    phenotypes: list[str] = Field(default_factory=list)
 
 
 # --- judgement -------------------------------------------------------------------------
@@ -74,6 +79,9 @@ class Flag(ResultModel):
     contested: bool
     rule: str
     interacting_drug: OmitIfNone[str] = None
+    # set when the flag holds for some but not all of the diplotypes an ambiguous call allows
+    # (a position the data lack decides it): the alternatives under which it holds
+    depends_on_untested_position: OmitIfNone[list[str]] = None
     # current (a drug the patient takes) | candidate (judged for this patient) | other (any
     # other ASM of the knowledge base: only 'avoid' flags are kept, pre-emptively)
     relevance: str = "candidate"

@@ -92,7 +92,8 @@ def test_missing_extra_is_one_line_naming_it(tmp_path):
     done = _python(code, str(vcf))
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "error: this needs the optional 'vcf' extra: pip install 'dre-advisor[vcf]'"]
+        "error: reading VCF files needs the optional extra [vcf] (cyvcf2): "
+        "pip install 'dre-advisor[vcf]'"]
 
 
 def test_consult_reads_standard_input_and_writes_standard_output():

@@ -125,12 +125,13 @@ def test_genotypes_from_vcf(kb, tmp_path):
     assert genotypes == {"CYP2C9": "*1/*3", "rs1045642": "C/T", "rs2032582": "T/T",
                          "rs1128503": "T/T"}
     assert details["CYP2C19"]["status"] == "ambiguous"
-    assert details["CYP2C19"]["diplotypes"] == ["*1/*4", "*1/*17"]
+    # rs28399504 (the *4 position) is missing: every diplotype the data allow, best first
+    assert details["CYP2C19"]["diplotypes"] == ["*1/*4", "*1/*17", "*4/*4", "*4/*17"]
     assert details["CYP2C19"]["missing_positions"] == ["rs28399504"]
     assert details["CYP3A5"]["status"] == "no_call"
     assert all(d["source"] == "vcf" for d in details.values())
     assert set(details["CYP2C9"]) == {"status", "diplotypes", "missing_positions", "message",
-                                      "source"}
+                                      "source", "phenotypes"}
     patient = validate_patient(kb, {"seizure_types": ["focal"], "genotypes": genotypes})
     assert patient.genotypes == genotypes
 
@@ -166,7 +167,8 @@ def test_cli_json(kb, tmp_path, cli, capsys):
     assert by_key["CYP2C9"] == {
         "file": str(path), "sample": "P1", "gene": "CYP2C9", "key": "CYP2C9",
         "diplotypes": ["*1/*3"], "phenotype": "Intermediate Metabolizer", "activity_score": 1.0,
-        "status": "called", "missing_positions": [], "message": ""}
+        "status": "called", "missing_positions": [], "message": "",
+        "phenotypes": ["Intermediate Metabolizer"]}
     assert by_key["rs1045642"]["gene"] == "ABCB1"
     assert by_key["CYP2C19"]["status"] == "ambiguous"
 
@@ -181,7 +183,8 @@ def test_cli_tsv_to_file_and_several_vcfs(kb, tmp_path, cli):
     table = [dict(zip(COLUMNS, line.split("\t"), strict=True)) for line in lines[1:]]
     assert {r["sample"] for r in table} == {"P1", "Q"}
     cyp2c19 = next(r for r in table if r["sample"] == "P1" and r["key"] == "CYP2C19")
-    assert cyp2c19["diplotypes"] == "*1/*4;*1/*17" and cyp2c19["activity_score"] == ""
+    assert cyp2c19["diplotypes"] == "*1/*4;*1/*17;*4/*4;*4/*17"
+    assert cyp2c19["activity_score"] == ""
     cyp3a5 = next(r for r in table if r["sample"] == "Q" and r["key"] == "CYP3A5")
     assert cyp3a5["diplotypes"] == "*1/*1" and cyp3a5["phenotype"] == "Normal Metabolizer"
 
@@ -190,8 +193,11 @@ def test_cli_pharmcat_outside_calls(kb, tmp_path, cli, capsys):
     assert cli(str(_patient_vcf(kb, tmp_path)), "--format", "pharmcat") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("# advisor call: ")
-    assert "CYP2C9\t*1/*3\tIntermediate Metabolizer\t1.0" in lines
-    assert "CYP2C19\t*1/*4 or *1/*17\t\t" in lines
+    # one unambiguous diplotype per line; PharmCAT looks up the phenotype itself
+    assert "CYP2C9\t*1/*3" in lines
+    assert not any(line.startswith("CYP2C19") for line in lines)  # ambiguous: a comment
+    assert "# CYP2C19: ambiguous, *1/*4 or *1/*17 or *4/*4 or *4/*17 (not passed to " \
+           "PharmCAT: an outside call takes one diplotype)" in lines
     assert any(line.startswith("# CYP3A5: no call (no data") for line in lines)
     assert not any(line.startswith(("ABCB1", "rs1045642")) for line in lines)
 

@@ -107,7 +107,8 @@ def test_unphased_ambiguity_reports_every_top_diplotype(kb, caller, tmp_path):
          .genotype("CYP2C19", "rs3758581", "G", "G").missing("CYP2C19", "rs28399504"))
     row = call(caller, b, tmp_path, "CYP2C19")
     assert row["status"] == "ambiguous"
-    assert row["diplotypes"] == ("*1/*4", "*1/*17")
+    # the two top-scoring diplotypes first, then those the missing *4 position also allows
+    assert row["diplotypes"] == ("*1/*4", "*1/*17", "*4/*4", "*4/*17")
     assert row["phenotype"] is None and "differ in phenotype" in row["message"]
     assert row["missing_positions"] == ("rs28399504",)
 
@@ -174,7 +175,13 @@ def test_missing_positions_drop_from_every_definition(kb, caller, tmp_path):
     b = (VcfBuilder(kb).reference("CYP2C19").genotype("CYP2C19", "rs3758581", "G", "G")
          .missing("CYP2C19", "rs12248560"))
     row = call(caller, b, tmp_path, "CYP2C19")
-    assert row["diplotypes"] == ("*1/*1",)  # top score; *1/*17 and *17/*17 score lower
+    # issue 16 and PharmCAT's NamedAlleleMatcherCyp2c19Test.s1s1rs12248560missing: every
+    # diplotype the data allow, best first, not only the top score
+    assert row["diplotypes"] == ("*1/*1", "*1/*17", "*17/*17")
+    assert row["status"] == "ambiguous" and row["phenotype"] is None
+    assert row["phenotypes"] == ("Normal Metabolizer", "Rapid Metabolizer",
+                                 "Ultrarapid Metabolizer")
+    assert "Normal Metabolizer, Rapid Metabolizer, Ultrarapid Metabolizer" in row["message"]
 
 
 def test_no_data_at_all_is_no_call(kb, caller, tmp_path):

@@ -19,7 +19,7 @@ SETTINGS = {"server.headless": "true", "server.enableXsrfProtection": "true",
 
 
 def run(args: argparse.Namespace) -> int:
-    require("streamlit", "app")
+    require("streamlit", "app", "the browser app")
     script = Path(__file__).resolve().parents[1] / "ui" / "app.py"
     flags = [f"--{k}={v}" for k, v in {**SETTINGS, "server.address": args.host,
                                          "server.port": str(args.port)}.items()]

@@ -1,5 +1,6 @@
-"""``advisor call VCF [VCF ...]``: star-allele diplotypes and variant genotypes from GRCh38
-VCFs, written as JSON, TSV or PharmCAT outside calls (:mod:`advisor.report.calls`)."""
+"""``advisor call FILE [FILE ...]``: star-allele diplotypes and variant genotypes from GRCh38
+VCFs (or research-grade consumer array files), written as JSON, TSV or PharmCAT outside
+calls (:mod:`advisor.report.calls`)."""
 
 from __future__ import annotations
 
@@ -7,21 +8,36 @@ import argparse
 from typing import Any
 
 from advisor.cli.consult import write
-from advisor.extras import require
 
 
 def run(args: argparse.Namespace) -> int:
-    """Call every VCF and write the calls in the chosen format."""
-    require("cyvcf2", "vcf")
+    """Call every file and write the calls in the chosen format."""
     import pandas as pd
 
-    from advisor.genotype.vcf import VcfCaller
+    from advisor.errors import InputError
+    from advisor.genotype.arrays import call_array
+    from advisor.inputs.sources import source_kind
     from advisor.knowledge import load_knowledgebase
     from advisor.report.calls import render_calls
 
     kb = load_knowledgebase(args.kb)
-    caller = VcfCaller(kb)
-    frame = pd.concat([caller.call(path, args.sample) for path in args.vcf], ignore_index=True)
+    caller = None
+    frames, notices = [], []
+    for path in args.vcf:
+        kind = source_kind(path, args.input_format)
+        if kind == "vcf":
+            from advisor.genotype.vcf import VcfCaller  # needs the 'vcf' extra
+
+            caller = caller or VcfCaller(kb)
+            frames.append(caller.call(path, args.sample))
+        elif kind in ("23andme", "ancestry", "plink"):
+            frames.append(call_array(kb, path, kind, args.sample))
+            notices += [n for n in frames[-1].attrs["notices"] if n not in notices]
+        else:
+            raise InputError("file", path, "not a VCF, 23andMe, AncestryDNA or PLINK file "
+                             "(name the kind with --input-format)")
+    frame = pd.concat(frames, ignore_index=True)
+    frame.attrs["notices"] = notices
     write(render_calls(kb, frame, args.format), args.out)
     return 0
 
@@ -31,10 +47,16 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "call", help="call star-allele diplotypes and variant genotypes from GRCh38 VCFs",
         description="Diplotypes and variant genotypes of the knowledge base's genes, one row "
-                    "per sample and gene (needs the 'vcf' extra). Example: advisor call "
-                    "sample.vcf.gz --format tsv --out calls.tsv")
-    parser.add_argument("vcf", nargs="+", help="VCF file(s): plain, gzip or bgzip (a tabix "
-                        "index is used if present), e.g. sample.vcf.gz")
+                    "per sample and gene. VCF input needs the 'vcf' extra, PLINK the 'plink' "
+                    "extra. Example: advisor call sample.vcf.gz --format tsv --out calls.tsv")
+    parser.add_argument("vcf", nargs="+", metavar="FILE",
+                        help="VCF file(s): plain, gzip or bgzip (a tabix index is used if "
+                        "present); or 23andMe/AncestryDNA raw text or PLINK .bed files "
+                        "(research-grade), e.g. sample.vcf.gz")
+    parser.add_argument("--input-format", choices=["auto", "vcf", "23andme", "ancestry",
+                                                   "plink"], default="auto",
+                        help="kind of the input files (default: told from name and content), "
+                        "e.g. --input-format 23andme")
     parser.add_argument("--sample", help="call only this sample, e.g. --sample NA12878")
     parser.add_argument("--format", choices=["json", "tsv", "pharmcat"], default="json",
                         help="json (default), tsv, or pharmcat (PharmCAT outside-call file "

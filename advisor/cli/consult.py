@@ -1,4 +1,5 @@
-"""``advisor consult PATIENT``: one patient file -> a report (Markdown, HTML or JSON)."""
+"""``advisor consult PATIENT``: one patient file -> a report (Markdown, HTML, JSON, PharmCAT
+outside calls or a FHIR bundle)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("markdown", "html", "json")
+FORMATS = ("markdown", "html", "json", "pharmcat", "fhir")
 
 
 def write(text: str, out: str | None) -> None:
@@ -20,7 +21,7 @@ def write(text: str, out: str | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from advisor.consult import consult, consult_file
+    from advisor.consult import consult_file, consult_with_files
     from advisor.inputs.patient import parse_patient_text
     from advisor.knowledge import load_knowledgebase
     from advisor.report import render
@@ -28,10 +29,12 @@ def run(args: argparse.Namespace) -> int:
     kb = load_knowledgebase(args.kb)
     if args.patient == "-":
         patient = parse_patient_text(kb, sys.stdin.buffer.read(), name="standard input")
-        result = consult(kb, patient, acute=args.acute, base_dir=Path.cwd())
+        result = consult_with_files(kb, patient, Path.cwd(), acute=args.acute,
+                                    pharmcat=args.pharmcat, fhir=args.fhir)
     else:
-        result = consult_file(kb, args.patient, acute=args.acute)
-    write(render(result, args.format), args.out)
+        result = consult_file(kb, args.patient, acute=args.acute, pharmcat=args.pharmcat,
+                              fhir=args.fhir)
+    write(render(result, args.format, kb), args.out)
     return 0
 
 
@@ -45,7 +48,14 @@ def register(subparsers: Any) -> None:
     consult.add_argument("patient", help="patient file (YAML or JSON), or - to read it from "
                          "standard input, e.g. 'cat p.yaml | advisor consult -'")
     consult.add_argument("--format", choices=FORMATS, default="markdown",
-                         help="report format (default markdown), e.g. --format json")
+                         help="report format (default markdown); pharmcat: PharmCAT outside "
+                         "calls; fhir: an HL7 FHIR R4 Genomics Reporting bundle (needs the "
+                         "'fhir' extra), e.g. --format json")
+    consult.add_argument("--pharmcat", help="genotypes from a PharmCAT output (outside-call "
+                         "TSV, .report.json, .phenotype.json or calls-only TSV); overrides the "
+                         "patient file's 'pharmcat', e.g. --pharmcat sample.report.json")
+    consult.add_argument("--fhir", help="genotypes from the genotype Observations of a FHIR "
+                         "bundle (needs the 'fhir' extra), e.g. --fhir bundle.json")
     consult.add_argument("--out", help="write the report to this file instead of standard "
                          "output ('-': standard output), e.g. --out report.md")
     consult.add_argument("--acute", action="store_true",

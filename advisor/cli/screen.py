@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.extras import require
+from advisor.inputs import SOURCE_KINDS
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,14 +20,14 @@ def run(args: argparse.Namespace) -> int:
     errors = Path(args.errors) if args.errors else out.with_name(out.stem + ".errors.csv")
     drugs = [d.strip() for d in args.drugs.split(",")] if args.drugs else None
     if args.engine == "dask":
-        require("distributed", "dask")
+        require("distributed", "dask", "the Dask engine")
         from advisor.cohort_dask import screen_dask
 
         summary = screen_dask(kb, Path(args.cohort), out, errors, chunksize=args.chunksize,
                               drugs=drugs, scheduler=args.scheduler)
     else:
         summary = screen(kb, Path(args.cohort), out, errors, chunksize=args.chunksize,
-                         drugs=drugs, progress=sys.stderr.isatty())
+                         drugs=drugs, progress=sys.stderr.isatty(), fmt=args.input_format)
     print(summary.text())
     print(f"results: {out}\nerrors: {errors}")
     if args.report:
@@ -40,12 +41,16 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add ``screen`` to the ``advisor`` sub-command parsers."""
     scr = subparsers.add_parser(
-        "screen", help="screen a cohort (CSV, TSV, Parquet or VCF)",
+        "screen", help="screen a cohort (CSV, TSV, Parquet, VCF, PharmCAT or array files)",
         description="Flags and phenotypes for every sample of a cohort; rows that cannot be "
                     "read go to the errors file. Example: advisor screen cohort.csv --out "
                     "results.parquet --errors errors.csv")
-    scr.add_argument("cohort", help="cohort table (.csv, .tsv, .txt, .parquet) or multi-sample "
-                     "VCF (.vcf, .vcf.gz)")
+    scr.add_argument("cohort", help="cohort table (.csv, .tsv, .txt, .parquet), multi-sample "
+                     "VCF, PharmCAT output, 23andMe/AncestryDNA raw file or PLINK .bed, e.g. "
+                     "cohort.csv")
+    scr.add_argument("--input-format", choices=list(SOURCE_KINDS), default="auto",
+                     help="kind of the cohort file (default: told from its name and content; "
+                     "a PharmCAT outside-call TSV needs 'pharmcat'), e.g. --input-format vcf")
     scr.add_argument("--out", required=True, help="results file (.csv, .tsv or .parquet), "
                      "e.g. --out results.parquet")
     scr.add_argument("--errors", help="errors file (default: <out>.errors.csv), e.g. "

@@ -21,3 +21,6 @@ class Call:
     activity_score: float | None
     evidence: tuple[str, ...]
     contested: bool = False
+    # further input keys this result decides, with their values (e.g. the carrier status of
+    # each knowledge-base HLA allele derived from a typed HLA diplotype)
+    derived: tuple[tuple[str, str], ...] = ()

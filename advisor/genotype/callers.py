@@ -41,6 +41,7 @@ class GeneCall:
     status: str  # called | ambiguous | no_call
     missing_positions: tuple[str, ...]
     message: str
+    phenotypes: tuple[str, ...] = ()  # the phenotype of each listed diplotype (same order)
 
 
 CALL_FIELDS = [f.name for f in fields(GeneCall)]
@@ -74,6 +75,10 @@ class StarCaller:
 
     def call(self, first: np.ndarray, second: np.ndarray, block: np.ndarray) -> list[GeneCall]:
         m = self.matcher.match(first, second, block)
+        if m.missing and m.diplotypes:
+            # a missing position can hide any allele defined there: list every diplotype the
+            # data allow, best first (PharmCAT's all-matches mode), not only the top score
+            m = self.matcher.match(first, second, block, top_only=False)
         symbol, notes = self.gene.symbol, []
         if m.missing and len(m.missing) < len(self.sites):
             notes.append(f"{len(m.missing)} of {len(self.sites)} positions missing")
@@ -82,15 +87,18 @@ class StarCaller:
                 notes.append(f"not assessable: {', '.join(gone[:10])}{more}")
         if not m.diplotypes:
             return [_no_call(symbol, symbol, m.missing, "; ".join([m.problem, *notes]))]
-        phenotypes = {self.phenotype(a, b) for a, b, _ in m.diplotypes}
-        phenotype, score = phenotypes.pop() if len(phenotypes) == 1 else (None, None)
-        if phenotypes:
-            notes.append("the possible diplotypes differ in phenotype")
+        each = [self.phenotype(a, b) for a, b, _ in m.diplotypes]
+        distinct = list(dict.fromkeys(each))
+        phenotype, score = distinct[0] if len(distinct) == 1 else (None, None)
+        if len(distinct) > 1:
+            span = list(dict.fromkeys(p for p, _ in distinct))
+            notes.append(f"the possible diplotypes differ in phenotype ({', '.join(span)})")
         if len(m.diplotypes) > 1:
-            notes.insert(0, f"{len(m.diplotypes)} diplotypes fit equally well")
+            notes.insert(0, f"{len(m.diplotypes)} diplotypes are consistent with the data"
+                         if m.missing else f"{len(m.diplotypes)} diplotypes fit equally well")
         return [GeneCall(symbol, symbol, tuple(f"{a}/{b}" for a, b, _ in m.diplotypes),
                          phenotype, score, "called" if len(m.diplotypes) == 1 else "ambiguous",
-                         m.missing, "; ".join(notes))]
+                         m.missing, "; ".join(notes), tuple(p for p, _ in each))]
 
 
 class SnpCaller:
@@ -100,7 +108,7 @@ class SnpCaller:
         self.gene, self.translate = gene, translate
         used = {g.variant for g in gene.genotypes}
         self.variants: list[Variant] = [v for v in gene.variants if v.id in used]
-        self.sites = [Site(v.id, gene.chromosome, v.position, (v.ref, *v.alts))
+        self.sites = [Site(v.id, gene.chromosome, v.position, (v.ref, *v.alts), v.rsid)
                       for v in self.variants]
         self.keys = [v.id for v in self.variants]
 
@@ -128,7 +136,7 @@ class SnpCaller:
                     out.append(_no_call(self.gene.symbol, site.key, (), str(exc)))
                     continue
                 out.append(GeneCall(self.gene.symbol, site.key, (c.display,), c.phenotype,
-                                    None, "called", (), ""))
+                                    None, "called", (), "", (c.phenotype,)))
         return out
 
 
@@ -141,7 +149,7 @@ class EffectCaller:
         self.variants: list[KnownVariant] = [
             kv for kv in gene.known_variants if kv.position and kv.ref and kv.alt]
         self.sites = [Site(kv.rsid or f"{gene.chromosome}:{kv.position}:{kv.ref}>{kv.alt}",
-                           gene.chromosome, kv.position, (kv.ref, kv.alt))
+                           gene.chromosome, kv.position, (kv.ref, kv.alt), kv.rsid)
                       for kv in self.variants]
         self.keys = [gene.symbol]
         self.classes = [c.name for c in gene.effect_classes]
@@ -204,4 +212,5 @@ class EffectCaller:
         phenotype = self.translate(symbol, values[0]).phenotype if len(values) == 1 else None
         return [GeneCall(symbol, symbol, values, phenotype, None,
                          "called" if len(values) == 1 else "ambiguous", tuple(missing),
-                         "; ".join([", ".join(found), *notes]))]
+                         "; ".join([", ".join(found), *notes]),
+                         tuple(self.translate(symbol, v).phenotype for v in values))]

@@ -69,7 +69,8 @@ class GeneKind(ABC):
     def translate(self, gene: Any, key: str, raw: Any) -> Call:
         """Translate one input value; GenotypeError names the key and the value."""
 
-    def picker(self, gene: Any, key: str) -> Picker:
+    def picker(self, gene: Any, key: str) -> Picker | None:
+        """What the app offers for the key (None: entered some other way)."""
         return Picker(key, key, tuple(self.allowed_values(gene, key)))
 
     def vcf_caller(self, gene: Any) -> PatternCaller | None:
@@ -86,6 +87,21 @@ class GeneKind(ABC):
     def table(self, gene: Any) -> list[dict[str, Any]]:
         """The gene's entries as rows, for the knowledge-base browser."""
         return []
+
+    def outside_call(self, gene: Any, key: str, display: str) -> tuple[str, str] | None:
+        """The (diplotype, phenotype) columns of a PharmCAT outside-call line for one
+        unambiguous result, or None when PharmCAT takes no outside call for this kind."""
+        return None
+
+    def exchange_text(self, gene: Any, key: str, call: Call) -> str:
+        """The result as text for other systems (a FHIR genotype value), from which
+        :meth:`parse_exchange` gives the input back."""
+        return call.display
+
+    def parse_exchange(self, gene: Any, text: str, variant: str | None) -> tuple[str, Any]:
+        """(input key, value) from :meth:`exchange_text` (``variant``: an rsID given with
+        it)."""
+        return gene.symbol, text
 
 
 class StarAlleleKind(GeneKind):
@@ -152,6 +168,10 @@ class StarAlleleKind(GeneKind):
 
     def vcf_caller(self, gene: StarAlleleGene) -> PatternCaller:
         return StarCaller(gene, lambda a, b: self.phenotype(gene, a, b))
+
+    def outside_call(self, gene: StarAlleleGene, key: str, display: str
+                     ) -> tuple[str, str] | None:
+        return display, ""  # PharmCAT looks up the phenotype and activity score itself
 
     def problems(self, gene: StarAlleleGene, vocab: Vocabulary) -> list[tuple[str, str]]:
         out = []
@@ -222,6 +242,14 @@ class SnpKind(GeneKind):
     def vcf_caller(self, gene: SnpGene) -> PatternCaller:
         return SnpCaller(gene, lambda key, raw: self.translate(gene, key, raw))
 
+    def parse_exchange(self, gene: SnpGene, text: str, variant: str | None
+                       ) -> tuple[str, Any]:
+        keys = self.input_keys(gene)
+        if variant not in keys:
+            raise GenotypeError(f"{gene.symbol}: a genotype {text!r} needs one of the "
+                                f"variants {', '.join(keys)}")
+        return variant, text
+
     def problems(self, gene: SnpGene, vocab: Vocabulary) -> list[tuple[str, str]]:
         ids = {var.id for var in gene.variants}
         return [(f"genotypes.{i}.variant", f"unknown variant {g.variant!r}")
@@ -232,16 +260,77 @@ class SnpKind(GeneKind):
                 for x in gene.genotypes]
 
 
+_HLA_ALLELE = re.compile(r"^(?:([A-Z][A-Z0-9]*)\*|\*)?(\d{2,3})((?::\d{2,4})*)$")
+
+
+def hla_allele(gene: HlaGene, text: str) -> str:
+    """One typed HLA allele as ``*NN`` (one field) or ``*NN:NN`` (two fields; more fields
+    are cut, as PharmCAT does). A gene prefix (``B*``, ``HLA-B*``) must name this gene."""
+    raw = text.strip().upper().removeprefix("HLA-")
+    m = _HLA_ALLELE.match(raw)
+    letter = gene.symbol.upper().removeprefix("HLA-")
+    if m is None or (m.group(1) and m.group(1) != letter):
+        raise GenotypeError(f"{gene.symbol}: malformed HLA allele {text.strip()!r} (expected "
+                            f"'*15:02' or '{letter}*15:02')")
+    fields = [f for f in m.group(3).split(":") if f]
+    return f"*{m.group(2)}" + (f":{fields[0]}" if fields else "")
+
+
 class HlaKind(GeneKind):
+    """Carrier status of the knowledge base's HLA alleles, entered per allele
+    (``HLA-B*15:02: positive``) or derived from a typed result under the gene symbol
+    (``HLA-B: "*15:02/*44:03"``, two-field resolution)."""
+
     name = "hla"
 
     def input_keys(self, gene: HlaGene) -> list[str]:
-        return [f"{gene.symbol}{allele.name}" for allele in gene.alleles]
+        return [*(f"{gene.symbol}{allele.name}" for allele in gene.alleles), gene.symbol]
 
     def allowed_values(self, gene: HlaGene, key: str) -> list[str]:
-        return list(gene.values)
+        return [] if key == gene.symbol else list(gene.values)
+
+    def picker(self, gene: HlaGene, key: str) -> Picker | None:
+        return None if key == gene.symbol else super().picker(gene, key)
+
+    def typed(self, gene: HlaGene, raw: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """A typed result (``*15:02/*44:03``, or one allele) as its normalised text and the
+        carrier status it decides for each knowledge-base allele. One allele alone decides
+        only the alleles it carries (the other is unknown). A one-field allele that could
+        be a knowledge-base allele (``*15`` for ``*15:02``) is an error."""
+        if not isinstance(raw, str) or not raw.strip():
+            raise GenotypeError(f"{gene.symbol}: a typed HLA result is text like "
+                                f"'*15:02/*44:03', got {raw!r}")
+        parts = [p for p in re.split(r"[/|+,]", raw) if p.strip()]
+        if len(parts) not in (1, 2):
+            raise GenotypeError(f"{gene.symbol}: expected one or two HLA alleles like "
+                                f"'*15:02/*44:03', got {raw!r}")
+        alleles = [hla_allele(gene, p) for p in parts]
+        derived = []
+        for allele in gene.alleles:
+            group = allele.name.split(":")[0]
+            vague = [a for a in alleles if ":" not in a and a == group]
+            if vague:
+                raise GenotypeError(
+                    f"{gene.symbol}: one-field (allele group) result {vague[0]!r} in {raw!r} "
+                    f"cannot tell {gene.symbol}{allele.name} from other {group} alleles; give "
+                    "two-field alleles (e.g. '*15:02/*44:03') or the carrier status")
+            if allele.name in alleles:
+                derived.append((f"{gene.symbol}{allele.name}", "positive"))
+            elif len(alleles) == 2:
+                derived.append((f"{gene.symbol}{allele.name}", "negative"))
+        return "/".join(alleles), tuple(derived)
 
     def translate(self, gene: HlaGene, key: str, raw: Any) -> Call:
+        sources = list(gene.evidence.sources)
+        if key == gene.symbol:
+            display, derived = self.typed(gene, raw)
+            carried = [k.removeprefix(gene.symbol) for k, v in derived if v == "positive"]
+            what = (f"carrier of {', '.join(carried)}" if carried else
+                    "none of the knowledge base's alleles" if "/" in display else
+                    "one allele typed; the other is unknown")
+            return Call(key, gene.symbol, display, display,
+                        f"{gene.symbol}{display} (typed: {what})", None, _dedupe(sources),
+                        derived=derived)
         text = str(raw).strip().lower() if isinstance(raw, str | bool) else None
         if isinstance(raw, bool):
             text = "positive" if raw else "negative"
@@ -250,9 +339,25 @@ class HlaKind(GeneKind):
             raise GenotypeError(f"{key}: carrier status must be 'positive' or 'negative', "
                                 f"got {raw!r}")
         allele = next(a for a in gene.alleles if f"{gene.symbol}{a.name}" == key)
-        sources = [*gene.evidence.sources, *(allele.evidence.sources if allele.evidence else [])]
+        sources += allele.evidence.sources if allele.evidence else []
         phenotype = f"{key} {'carrier' if value == 'positive' else 'non-carrier'}"
         return Call(key, gene.symbol, value, value, phenotype, None, _dedupe(sources))
+
+    def exchange_text(self, gene: HlaGene, key: str, call: Call) -> str:
+        return f"{gene.symbol}{call.display}" if key == gene.symbol else f"{key} {call.display}"
+
+    def parse_exchange(self, gene: HlaGene, text: str, variant: str | None
+                       ) -> tuple[str, Any]:
+        body = text.strip()
+        m = re.match(r"^(\S+)\s+(positive|negative)$", body, re.I)
+        if m:
+            return m.group(1), m.group(2).lower()
+        return gene.symbol, body.removeprefix(gene.symbol)
+
+    def outside_call(self, gene: HlaGene, key: str, display: str) -> tuple[str, str] | None:
+        if key == gene.symbol:
+            return display, ""  # PharmCAT's documented form: HLA-B<TAB>*15:02/*57:01
+        return "", f"{key.removeprefix(gene.symbol)} {display}"  # HLA-B<TAB><TAB>*15:02 positive
 
     def table(self, gene: HlaGene) -> list[dict[str, Any]]:
         return [{"allele": f"{gene.symbol}{a.name}", "note": a.note or ""} for a in gene.alleles]
@@ -313,6 +418,23 @@ class VariantEffectKind(GeneKind):
     def vcf_caller(self, gene: VariantEffectGene) -> PatternCaller:
         return EffectCaller(gene, lambda key, raw: self.translate(gene, key, raw))
 
+    def exchange_text(self, gene: VariantEffectGene, key: str, call: Call) -> str:
+        if call.display == call.value or self._known(gene, call.display):
+            return call.display
+        return f"{call.display} ({call.value})"
+
+    def parse_exchange(self, gene: VariantEffectGene, text: str, variant: str | None
+                       ) -> tuple[str, Any]:
+        m = re.match(r"^(.*\S)\s+\((\w+)\)$", text.strip())
+        if m and m.group(2) in {c.name for c in gene.effect_classes}:
+            return gene.symbol, {"variant": m.group(1), "effect": m.group(2)}
+        return gene.symbol, text.strip()
+
+    @staticmethod
+    def _known(gene: VariantEffectGene, name: str) -> bool:
+        return any(_variant_key(n) == _variant_key(name) for kv in gene.known_variants
+                   for n in (kv.variant, *kv.aliases))
+
     def problems(self, gene: VariantEffectGene, vocab: Vocabulary) -> list[tuple[str, str]]:
         classes = {c.name for c in gene.effect_classes}
         return [(f"known_variants.{i}.effect", f"unknown effect class {kv.effect!r}")
@@ -340,7 +462,8 @@ def pickers(kb: KnowledgeBase) -> list[Picker]:
     """A picker for every input key, grouped by gene kind in registry order."""
     order = list(KINDS)
     keys = sorted(kb.input_keys.items(), key=lambda kv: order.index(kb.genes[kv[1]].kind))
-    return [kind_of(kb.genes[symbol]).picker(kb.genes[symbol], key) for key, symbol in keys]
+    made = (kind_of(kb.genes[symbol]).picker(kb.genes[symbol], key) for key, symbol in keys)
+    return [p for p in made if p is not None]
 
 
 def translate(kb: KnowledgeBase, key: str, raw: Any) -> Call:

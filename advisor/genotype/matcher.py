@@ -43,7 +43,8 @@ class StarMatch:
 
 def gene_sites(gene: StarAlleleGene) -> list[Site]:
     """The gene's defining positions as sites, in position order."""
-    sites = [Site(v.id, gene.chromosome, v.position, (v.ref, *v.alts)) for v in gene.variants]
+    sites = [Site(v.id, gene.chromosome, v.position, (v.ref, *v.alts), v.rsid)
+             for v in gene.variants]
     return sorted(sites, key=lambda s: s.pos)
 
 

@@ -16,3 +16,4 @@ class Site:
     chrom: str
     pos: int
     alleles: tuple[str, ...]
+    rsid: str | None = None  # how array and consumer files name the site

@@ -40,6 +40,99 @@ def _present(series: pd.Series) -> np.ndarray:
     return ~blank
 
 
+def _translate_column(kb: KnowledgeBase, key: str, series: pd.Series
+                      ) -> tuple[dict[str, np.ndarray], pd.DataFrame | None,
+                                 dict[str, Call], np.ndarray]:
+    """One column translated: its FIELDS arrays, its bad cells (or None), display -> Call,
+    and each row's Call (None where untested or erroneous)."""
+    n = len(series)
+    present = _present(series)
+    values = series[present]
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        originals = list(uniques)
+    except TypeError:  # dict cells (variant mappings) from patient files
+        keyed = values.map(_hashable)
+        codes, uniques = pd.factorize(keyed, use_na_sentinel=False)
+        first = pd.Series(np.arange(len(keyed))).groupby(codes).first().to_numpy()
+        originals = [values.iloc[i] for i in first]
+    calls: list[Call | None] = []
+    messages: list[str | None] = []
+    for raw in originals:
+        try:
+            calls.append(translate(kb, key, raw))
+            messages.append(None)
+        except GenotypeError as exc:
+            calls.append(None)
+            messages.append(str(exc))
+    out: dict[str, np.ndarray] = {}
+    for field in FIELDS:
+        numeric = field == "activity_score"
+        missing = np.nan if numeric else None
+        per_unique = np.array([*(getattr(c, field) if c else missing for c in calls),
+                               missing], dtype=float if numeric else object)
+        full = np.full(n, missing, dtype=float if numeric else object)
+        full[present] = per_unique[codes] if len(codes) else []
+        out[column(key, field)] = full
+    row_calls = np.full(n, None, dtype=object)
+    if len(codes):
+        per_call = np.empty(len(calls) + 1, dtype=object)
+        per_call[:] = [*calls, None]
+        row_calls[present] = per_call[codes]
+    errors = None
+    bad = np.array([*(m is not None for m in messages), False])[codes] if len(codes) else []
+    if len(bad) and bad.any():
+        rows = values.index[bad]
+        msg = np.array([*messages, None], dtype=object)[codes][bad]
+        errors = pd.DataFrame({"row": rows, "field": key,
+                               "value": values[bad].map(str).to_numpy(), "error": msg})
+    return out, errors, {c.display: c for c in calls if c is not None}, row_calls
+
+
+def _derived(kb: KnowledgeBase, genotypes: pd.DataFrame, row_calls: dict[str, np.ndarray]
+             ) -> tuple[dict[str, pd.Series], list[pd.DataFrame]]:
+    """Columns decided by other results (a typed HLA diplotype decides the carrier status
+    of each allele), merged with the same columns given directly; a disagreement is an error
+    on the row (field: the derived key)."""
+    n = len(genotypes)
+    columns: dict[str, np.ndarray] = {}
+    origin: dict[str, np.ndarray] = {}
+    for key, calls in row_calls.items():
+        for row in np.flatnonzero([c is not None and bool(c.derived) for c in calls]):
+            for dkey, dvalue in calls[row].derived:
+                columns.setdefault(dkey, np.full(n, None, dtype=object))[row] = dvalue
+                origin.setdefault(dkey, np.full(n, None, dtype=object))[row] = key
+    merged, errors = {}, []
+    for dkey, derived in columns.items():
+        given = (genotypes[dkey].set_axis(range(n)) if dkey in genotypes
+                 else pd.Series([None] * n, dtype=object))
+        present = _present(given)
+        have = np.array([d is not None for d in derived])
+        seen: dict[str, str | None] = {}
+
+        def value(raw: Any, _key: str = dkey, _seen: dict = seen) -> str | None:
+            text = str(raw)
+            if text not in _seen:
+                try:
+                    _seen[text] = translate(kb, _key, raw).value
+                except GenotypeError:
+                    _seen[text] = None  # reported when the column itself is translated
+            return _seen[text]
+
+        clash = np.array([p and h and value(g) not in (None, d) for p, h, g, d in
+                          zip(present, have, given, derived, strict=True)], dtype=bool)
+        if clash.any():
+            rows = np.flatnonzero(clash)
+            errors.append(pd.DataFrame({
+                "row": genotypes.index[rows], "field": dkey,
+                "value": given.iloc[rows].map(str).to_numpy(),
+                "error": [f"{dkey}: {given.iloc[r]!r} contradicts the typed {origin[dkey][r]} "
+                          f"result ({derived[r]})" for r in rows]}))
+        merged[dkey] = pd.Series(np.where(present, given.to_numpy(dtype=object),
+                                          np.where(clash, None, derived)), dtype=object)
+    return merged, errors
+
+
 def translate_table(
     kb: KnowledgeBase, genotypes: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dict[str, Call]]]:
@@ -48,7 +141,8 @@ def translate_table(
     Returns ``(calls, errors, lookup)``: ``calls`` has, per input key, the columns of
     :data:`FIELDS` (missing where untested or erroneous); ``errors`` lists each bad cell as
     ``row, field, value, error``; ``lookup`` maps key -> display value -> :class:`Call`
-    (for evidence and reports).
+    (for evidence and reports). A result that decides further keys (a typed HLA diplotype)
+    fills their columns too.
     """
     unknown = [key for key in genotypes.columns if key not in kb.input_keys]
     if unknown:
@@ -56,44 +150,18 @@ def translate_table(
     out: dict[str, Any] = {}
     errors: list[pd.DataFrame] = []
     lookup: dict[str, dict[str, Call]] = {}
-    n = len(genotypes)
+    row_calls: dict[str, np.ndarray] = {}
     for key in genotypes.columns:
-        series = genotypes[key]
-        present = _present(series)
-        values = series[present]
-        try:
-            codes, uniques = pd.factorize(values, use_na_sentinel=False)
-            originals = list(uniques)
-        except TypeError:  # dict cells (variant mappings) from patient files
-            keyed = values.map(_hashable)
-            codes, uniques = pd.factorize(keyed, use_na_sentinel=False)
-            first = pd.Series(np.arange(len(keyed))).groupby(codes).first().to_numpy()
-            originals = [values.iloc[i] for i in first]
-        calls: list[Call | None] = []
-        messages: list[str | None] = []
-        for raw in originals:
-            try:
-                calls.append(translate(kb, key, raw))
-                messages.append(None)
-            except GenotypeError as exc:
-                calls.append(None)
-                messages.append(str(exc))
-        lookup[key] = {c.display: c for c in calls if c is not None}
-        for field in FIELDS:
-            numeric = field == "activity_score"
-            missing = np.nan if numeric else None
-            per_unique = np.array([*(getattr(c, field) if c else missing for c in calls),
-                                   missing], dtype=float if numeric else object)
-            full = np.full(n, missing, dtype=float if numeric else object)
-            full[present] = per_unique[codes] if len(codes) else []
-            out[column(key, field)] = full
-        bad = np.array([*(m is not None for m in messages), False])[codes] if len(codes) else []
-        if len(bad) and bad.any():
-            rows = values.index[bad]
-            msg = np.array([*messages, None], dtype=object)[codes][bad]
-            errors.append(pd.DataFrame({
-                "row": rows, "field": key, "value": values[bad].map(str).to_numpy(),
-                "error": msg}))
+        fields, bad, lookup[key], row_calls[key] = _translate_column(kb, key, genotypes[key])
+        out.update(fields)
+        errors += [bad] if bad is not None else []
+    merged, clashes = _derived(kb, genotypes, row_calls)
+    errors += clashes
+    for dkey, series in merged.items():
+        fields, bad, lookup[dkey], _ = _translate_column(kb, dkey, series.set_axis(
+            genotypes.index))
+        out.update(fields)
+        errors += [bad] if bad is not None else []
     calls_df = pd.DataFrame({k: pd.Series(v, dtype=v.dtype, index=genotypes.index)
                              for k, v in out.items()}, index=genotypes.index)
     errors_df = (pd.concat(errors, ignore_index=True) if errors

@@ -22,7 +22,7 @@ import pandas as pd
 from advisor.errors import InputError
 from advisor.genotype.callers import CALL_FIELDS, PatternCaller
 from advisor.genotype.kinds import kind_of
-from advisor.genotype.vcf_read import read_sites
+from advisor.genotype.vcf_read import SiteGenotypes, read_sites
 
 if TYPE_CHECKING:
     from advisor.knowledge import KnowledgeBase
@@ -82,10 +82,18 @@ class VcfCaller:
         callers = (kind_of(gene).vcf_caller(gene) for gene in kb.genes.values())
         self.callers: list[PatternCaller] = [c for c in callers if c is not None and c.sites]
 
+    @property
+    def groups(self) -> list[list]:
+        """The sites of each caller, in order (what a reader must return genotypes for)."""
+        return [c.sites for c in self.callers]
+
     def call(self, path: str | Path, sample: str | None = None) -> pd.DataFrame:
         """One row per sample and call key: ``file, sample`` then the :class:`GeneCall`
         fields; samples in VCF order, keys in knowledge-base order."""
-        data = read_sites(path, [c.sites for c in self.callers], sample)
+        return self.call_genotypes(read_sites(path, self.groups, sample), path)
+
+    def call_genotypes(self, data: SiteGenotypes, path: str | Path) -> pd.DataFrame:
+        """The calls of :meth:`call` from genotypes already read (any reader)."""
         columns: dict[str, list[np.ndarray]] = {f: [] for f in CALL_FIELDS}
         start = 0
         for caller in self.callers:
@@ -121,5 +129,6 @@ def genotypes_from_vcf(kb: KnowledgeBase, path: str | Path, sample: str | None
             genotypes[row.key] = row.diplotypes[0]
         details[row.key] = {"status": row.status, "diplotypes": list(row.diplotypes),
                             "missing_positions": list(row.missing_positions),
-                            "message": row.message, "source": "vcf"}
+                            "message": row.message, "source": "vcf",
+                            "phenotypes": list(row.phenotypes)}
     return genotypes, details

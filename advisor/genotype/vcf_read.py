@@ -29,7 +29,7 @@ try:
     import cyvcf2.cyvcf2
     from cyvcf2 import VCF, Variant
 except ModuleNotFoundError as exc:
-    raise missing_extra("vcf") from exc
+    raise missing_extra("vcf", "reading VCF files") from exc
 
 NO_PHASE_SET = np.iinfo(np.int64).min  # phased without PS: one phase set per sample
 

@@ -9,3 +9,7 @@ Both paths end in a :class:`~advisor.frame.PatientFrame` (``frame_from_patients`
 ``frame_from_table``). A new input format is an adapter that produces a patient file's data
 or a patient table.
 """
+
+# The kinds of cohort or genotype file (advisor.inputs.sources); here so that the command
+# line can list them without importing pandas.
+SOURCE_KINDS = ("auto", "table", "vcf", "pharmcat", "23andme", "ancestry", "plink")

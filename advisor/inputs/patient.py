@@ -121,6 +121,7 @@ class Patient(_Strict):
     adverse_reactions: list[Reaction] = Field(default_factory=list)
     conditions: list[str] = Field(default_factory=list)
     vcf: str | None = None
+    pharmcat: str | None = None  # a PharmCAT outside-call TSV, report/phenotype JSON or calls TSV
     sample: str | None = None
     # Translations made by validate_patient, with the value each was made from (so a copy
     # with other genotypes is never read with stale calls): key -> (value, Call).
@@ -272,7 +273,27 @@ def genotype_calls(kb: KnowledgeBase, patient: Patient) -> dict[str, Call]:
             raise InputError(f"genotypes.{key}", value, str(exc).split(": ", 1)[-1] + (
                 _suggest(key, list(kb.input_keys)) if key not in kb.input_keys else "")) from None
         done[key] = (_as_key(value), calls[key])
+    for key, call in list(calls.items()):  # keys a typed result decides (HLA carrier status)
+        for dkey, dvalue in call.derived:
+            derived = _translate_derived(kb, done, dkey, dvalue)
+            given = calls.get(dkey)
+            if given is not None and given.value != derived.value:
+                raise InputError(f"genotypes.{dkey}", patient.genotypes.get(dkey, given.value),
+                                 f"contradicts the typed {key} result {call.display!r} "
+                                 f"({derived.value})")
+            calls.setdefault(dkey, derived)
     return calls
+
+
+def _translate_derived(kb: KnowledgeBase, done: dict[str, tuple[str, Call]], key: str,
+                       value: str) -> Call:
+    marker = "derived:" + _as_key(value)
+    seen = done.get(key)
+    if seen is not None and seen[0] == marker:
+        return seen[1]
+    call = translate(kb, key, value)
+    done.setdefault(key, (marker, call))
+    return call
 
 
 def parse_patient_text(kb: KnowledgeBase, text: str | bytes, name: str = "patient") -> Patient:

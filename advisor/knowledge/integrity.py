@@ -8,6 +8,7 @@ Schema errors (types, unknown keys) are caught earlier, when each file is parsed
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from advisor.inputs.fields import CLINICAL_FIELDS
 from advisor.knowledge.base import normalize_name
 from advisor.knowledge.problems import Problem
 from advisor.schema import Condition, EffectSizes, Evidence, Factor, Rule
+from advisor.schema.common import CODE_FORMATS, CodeSet
 
 if TYPE_CHECKING:
     from advisor.knowledge.base import KnowledgeBase
@@ -55,6 +57,32 @@ def _known(file: str, loc: str, values: Iterable[str], allowed: Any,
     for i, value in enumerate(values):
         if value not in allowed:
             yield Problem(file, f"{loc}.{i}", f"unknown {what} {value!r}")
+
+
+def _codes(file: str, loc: str, system: str, codes: CodeSet | None) -> Iterator[Problem]:
+    """Codes in the format of their system (HGNC id, RxCUI, ATC code)."""
+    if codes is None:
+        return
+    for i, code in enumerate(codes.codes):
+        if not re.match(CODE_FORMATS[system], code):
+            yield Problem(file, f"{loc}{system}.codes.{i}", f"{code!r} is not a {system} code")
+
+
+def check_codes(kb: KnowledgeBase) -> Iterator[Problem]:
+    """HGNC, RxNorm and ATC codes well formed, and no RxCUI given to two drugs."""
+    for symbol, gene in kb.genes.items():
+        yield from _codes(kb.files[f"gene:{symbol}"], "", "hgnc", gene.hgnc)
+    seen: dict[str, str] = {}
+    meds = [(n, d, kb.files[f"drug:{n}"], "") for n, d in kb.drugs.items()]
+    meds += [(m.name, m, "comedications.yaml", f"comedications.{i}.")
+             for i, m in enumerate(kb.comedications.values())]
+    for name, med, file, loc in meds:
+        yield from _codes(file, loc, "rxnorm", med.rxnorm)
+        yield from _codes(file, loc, "atc", med.atc)
+        for code in med.rxnorm.codes if med.rxnorm else []:
+            if code in seen and seen[code] != name:
+                yield Problem(file, f"{loc}rxnorm", f"RxCUI {code} also given to {seen[code]}")
+            seen[code] = name
 
 
 def check_genes(kb: KnowledgeBase) -> Iterator[Problem]:
@@ -349,7 +377,8 @@ def check_effect_sizes(kb: KnowledgeBase) -> Iterator[Problem]:
             yield Problem(RISK_FILE, "evidence", f"unknown source {sid!r} (not in sources.yaml)")
 
 
-CHECKS: tuple[Check, ...] = (check_vocabulary, check_genes, check_drugs, check_comedications,
+CHECKS: tuple[Check, ...] = (check_codes, check_vocabulary, check_genes, check_drugs,
+                             check_comedications,
                              check_interactions, check_rules, check_positions,
                              check_status_epilepticus, check_dre, check_advice, check_regimens,
                              check_effect_sizes)

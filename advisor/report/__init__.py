@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from advisor.report.html import to_html
 from advisor.report.markdown import to_markdown
 from advisor.result import ConsultResult
 
-__all__ = ["render", "to_html", "to_json", "to_markdown"]
+if TYPE_CHECKING:
+    from advisor.knowledge import KnowledgeBase
+
+__all__ = ["FORMATS", "render", "to_html", "to_json", "to_markdown"]
 
 
 def to_json(res: ConsultResult) -> str:
@@ -16,9 +20,23 @@ def to_json(res: ConsultResult) -> str:
     return json.dumps(res.model_dump(mode="json"), indent=2, ensure_ascii=False)
 
 
-def render(res: ConsultResult, fmt: str) -> str:
+FORMATS = ("json", "markdown", "html", "pharmcat", "fhir")
+
+
+def render(res: ConsultResult, fmt: str, kb: KnowledgeBase | None = None) -> str:
+    """The consult in one of :data:`FORMATS` (``pharmcat`` and ``fhir`` need ``kb``)."""
     if fmt == "json":
         return to_json(res)
     if fmt == "html":
         return to_html(res)
+    if fmt in ("pharmcat", "fhir"):
+        if kb is None:
+            raise ValueError(f"the {fmt} format needs the knowledge base")
+        if fmt == "pharmcat":
+            from advisor.report.pharmcat import consult_outside_calls
+
+            return consult_outside_calls(kb, res)
+        from advisor.report.fhir import to_fhir
+
+        return to_fhir(kb, res)
     return to_markdown(res)

@@ -29,11 +29,15 @@ def _genotypes(res: ConsultResult) -> list[str]:
                        f"{_cell(p.phenotype)}{note} | {'' if score is None else f'{score:g}'}"
                        f" | {p.source} | {', '.join(p.evidence)} |")
     for key, call in res.vcf_calls.items():
+        origin = call.source.upper() if call.source == "vcf" else call.source
         if call.status != "called" or len(call.diplotypes) != 1:
-            out.append(f"- VCF {key}: {call.status} {' or '.join(call.diplotypes)} "
-                       f"{call.message or ''} (not used)".rstrip())
+            span = list(dict.fromkeys(call.phenotypes))
+            rng = f" (phenotype range: {', '.join(span)})" if len(span) > 1 else ""
+            out.append(f"- {origin} {key}: {call.status} {' or '.join(call.diplotypes)}{rng} "
+                       f"{call.message or ''} (not used for doses; flags that differ across "
+                       "these diplotypes are marked)".rstrip())
         elif call.overridden:
-            out.append(f"- VCF {key}: {call.diplotypes[0]} overridden by the explicit "
+            out.append(f"- {origin} {key}: {call.diplotypes[0]} overridden by the explicit "
                        "genotype")
     if not res.phenotypes and not res.vcf_calls:
         out.append("No genotypes given.")

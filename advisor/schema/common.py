@@ -65,6 +65,18 @@ class Evidence(Strict):
     note: str | None = None
 
 
+class CodeSet(Strict):
+    """Codes of one coding system for a gene or drug (HGNC, RxNorm, ATC), with their source."""
+
+    codes: list[str] = Field(min_length=1)
+    display: str | None = None
+    evidence: Evidence
+
+
+CODE_FORMATS = {"hgnc": r"^HGNC:\d+$", "rxnorm": r"^\d+$",
+                "atc": r"^[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?$"}
+
+
 class Source(Strict):
     citation: str
     kind: Literal["guideline", "label", "meta_analysis", "study", "review", "database", "consensus"]

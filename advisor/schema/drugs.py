@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from advisor.schema.common import Evidence, Range, Severity, Strict
+from advisor.schema.common import CodeSet, Evidence, Range, Severity, Strict
 from advisor.schema.dosing import Dosing
 
 PgpStatus = Literal["substrate", "likely_substrate", "conflicting", "not_substrate", "unknown"]
@@ -84,6 +84,8 @@ class Drug(Strict):
     name: str
     synonyms: list[str] = Field(default_factory=list)
     brand_names: list[str] = Field(default_factory=list)
+    rxnorm: CodeSet | None = None  # RxNorm ingredient RxCUI
+    atc: CodeSet | None = None  # WHO ATC code(s)
     primary_mechanism: str
     mechanisms: list[str] = Field(min_length=1)
     mechanism_evidence: Evidence
@@ -112,6 +114,8 @@ class Comedication(Strict):
     synonyms: list[str] = Field(default_factory=list)
     # Free vocabulary on purpose: classes only group co-medications for display.
     drug_class: str = Field(alias="class")
+    rxnorm: CodeSet | None = None
+    atc: CodeSet | None = None
     metabolism: list[EnzymeRole] = Field(default_factory=list)
     notes: str | None = None
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, TypeAdapter, model_validator
 
-from advisor.schema.common import Evidence, Range, Strict
+from advisor.schema.common import CodeSet, Evidence, Range, Strict
 
 AlleleFunction = Literal[
     "normal_function",
@@ -98,6 +98,7 @@ class GeneBase(Strict):
     evidence: Evidence
     notes: str | None = None
     variants: list[Variant] = Field(default_factory=list)
+    hgnc: CodeSet | None = None  # the HGNC gene id, e.g. HGNC:2623
 
 
 class StarAlleleGene(GeneBase):

@@ -292,6 +292,9 @@ def render() -> None:
                 if patient.vcf:  # never read server-side paths named by an upload
                     raise InputError("vcf", patient.vcf, "in the app, upload the VCF in the "
                                      "'Genotypes from VCF' tab instead of naming a path")
+                if patient.pharmcat:
+                    raise InputError("pharmcat", patient.pharmcat, "in the app, give the "
+                                     "genotypes in the file instead of naming a path")
                 calls = None
             else:
                 vcf = st.session_state.get("vcf_bytes")
