@@ -287,7 +287,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         risk=risk,
         risk_note=risk_note,
         regimens=[Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs,
-                                                                    by_drug))
+                                                                    by_drug, doses))
                   for r in regimens],
         safety_notes=transition.safety_notes(kb, patient, involved),
         advice=_advice(kb, frame, 0),

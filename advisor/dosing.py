@@ -28,7 +28,7 @@ import pandas as pd
 
 from advisor.frame import PatientFrame
 from advisor.knowledge import KnowledgeBase
-from advisor.result import Dose
+from advisor.result import Dose, IfStarted
 from advisor.rules import covered, hepatic_match, renal_match
 from advisor.schema import Band, DoseBand, DoseChange, Drug, Evidence, NoDose, OrganBand
 
@@ -315,6 +315,7 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
     by_drug: dict[str, list[dict[str, Any]]] = {}
     for flag in flags[flags["row"] == row].to_dict("records"):
         by_drug.setdefault(flag["drug"], []).append(flag)
+    taking = set(frame.current.loc[frame.current["row"] == row, "drug"])
     doses = []
     for drug_name in frame.candidates.loc[frame.candidates["row"] == row, "drug"]:
         drug = kb.drugs[drug_name]
@@ -329,12 +330,43 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
                               + ")")
         else:
             dose = _adjusted(kb, drug, build, mine, rule_dose, inter_dose)
+            if drug_name in taking:
+                dose.if_started = _if_started(kb, drug, patient, mine, by_drug, taking,
+                                              (rule_dose, inter_dose))
         if drug.dosing.therapeutic_range_mg_per_l:
             tr = drug.dosing.therapeutic_range_mg_per_l
             dose.therapeutic_range_mg_per_l = tr.range.as_list()
             dose.evidence = list(dict.fromkeys([*dose.evidence, *tr.evidence.sources]))
         doses.append(dose)
     return doses
+
+
+def _if_started(kb: KnowledgeBase, drug: Drug, patient: _Row, mine: list[dict[str, Any]],
+                by_drug: dict[str, list[dict[str, Any]]], taking: set[str],
+                tables: tuple[dict, dict]) -> list[IfStarted]:
+    """For a drug already taken: its dose once each candidate (not yet taken) whose
+    interaction changes this drug's dose is started."""
+    rule_dose, inter_dose = tables
+    out = []
+    for other, flags in by_drug.items():
+        if other in taking:
+            continue
+        for flag in flags:
+            inter = inter_dose.get(flag["rule"])
+            if inter is None or flag["interacting_drug"] != drug.name or \
+                    drug.name not in inter.victims or other not in inter.perpetrators:
+                continue
+            build = _Builder(kb, drug, patient)
+            build.band()
+            moved = _adjusted(kb, drug, build, [*mine, {**flag, "drug": drug.name,
+                                                        "interacting_drug": other}],
+                              rule_dose, inter_dose)
+            out.append(IfStarted(
+                drug=other, recommended_daily_mg=moved.recommended_daily_mg,
+                adjustment_percent=moved.adjustment_percent,
+                why=f"interaction {inter.id}: {inter.management.strip()}",
+                evidence=list(inter.evidence.sources)))
+    return out
 
 
 def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str, Any]],

@@ -81,6 +81,7 @@ class PatientFrame:
     candidates: pd.DataFrame  # row, drug: drugs to judge
     current: pd.DataFrame  # row, drug: current medications (ASMs and co-medications)
     tolerated: pd.DataFrame  # row, drug: taken without intolerance for the exposure threshold
+    taken: pd.DataFrame  # row, drug: current medicines and every drug in the history
     lookup: dict[str, dict[str, Call]]
     genotype_errors: pd.DataFrame
     clinical: pd.DataFrame  # one column per clinical field (bool/None, float, text)
@@ -189,14 +190,16 @@ def build_frame(
     clinical: pd.DataFrame | None = None,
     failed_regimens: pd.Series | None = None,
     restrict_to: Sequence[str] | None = None,
+    history: pd.DataFrame | None = None,
     translated: tuple[pd.DataFrame, dict[str, dict[str, Call]]] | None = None,
 ) -> PatientFrame:
     """Assemble a frame; candidates = spectrum fits + current ASMs + extra candidates.
 
     ``restrict_to`` (cohort screens) judges exactly those drugs for every row instead.
-    Context, conditions, reactions, clinical fields and failed regimens not given are
-    unknown. ``translated`` (calls and lookup, see
-    :func:`~advisor.genotype.table.calls_table`) replaces translating ``genotypes``.
+    ``history`` (row, drug) lists every drug of the medication history. Context, conditions,
+    reactions, clinical fields, history and failed regimens not given are unknown.
+    ``translated`` (calls and lookup, see :func:`~advisor.genotype.table.calls_table`)
+    replaces translating ``genotypes``.
     """
     n = len(ids)
     index = pd.RangeIndex(n)
@@ -231,7 +234,10 @@ def build_frame(
         seizure_types=seizure.set_axis(index).astype(bool), context=ctx,
         conditions=conditions.set_axis(index).astype(bool), reactions=reactions,
         candidates=candidates, current=_typed(current),
-        tolerated=_typed(tolerated), lookup=lookup, genotype_errors=errors,
+        tolerated=_typed(tolerated), lookup=lookup,
+        taken=_typed(pd.concat([current, tolerated, *([] if history is None else [history])],
+                               ignore_index=True)).drop_duplicates(ignore_index=True),
+        genotype_errors=errors,
         clinical=clinical.set_axis(index), failed_regimens=failed_regimens.set_axis(index)
         .astype(float))
 
@@ -243,9 +249,10 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
     seizure = pd.DataFrame([[t in p.seizure_types for t in types] for p in patients],
                            columns=types, dtype=bool)
     threshold = kb.dre.definition.tolerated_exposure_months
-    current, extra, tolerated = [], [], []
+    current, extra, tolerated, history = [], [], [], []
     for row, p in enumerate(patients):
         current += [(row, d) for d in p.current_medications]
+        history += [(row, t.drug) for t in p.medication_history]
         extra += [(row, d) for d in p.candidate_drugs]
         tolerated += [(row, t.drug) for t in p.medication_history
                       if t.outcome != "intolerance" and (t.duration_months or 0) >= threshold]
@@ -287,7 +294,7 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
                                 "drug": column([d for _, d, _ in reactions]),
                                 "reaction": column([x for _, _, x in reactions])}),
         current=long(current), extra_candidates=long(extra), tolerated=long(tolerated),
-        clinical=clinical,
+        history=long(history), clinical=clinical,
         failed_regimens=pd.Series([failed_adequate_trials(p) for p in patients], dtype=float))
 
 

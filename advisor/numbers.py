@@ -10,3 +10,15 @@ def percent(p: float) -> str:
     if value >= 10:
         return f"{value:.0f}%"
     return f"{value:.1f}%" if value >= 1 else f"{value:.2g}%"
+
+
+def mg(value: float) -> str:
+    """A dose in mg without trailing zeros: 100, 12.5."""
+    return f"{value:g}"
+
+
+def mg_range(r: list[float] | None) -> str:
+    """A daily range in mg ("100-200 mg/day", one number when both ends agree), or "-"."""
+    if not r:
+        return "-"
+    return f"{mg(r[0])} mg/day" if r[0] == r[1] else f"{mg(r[0])}-{mg(r[1])} mg/day"

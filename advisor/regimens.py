@@ -70,11 +70,21 @@ class _Terms:
     evidence: list[str] = field(default_factory=list)
 
 
-def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug) -> _Terms:
+def licensed_together(kb: KnowledgeBase, a: str, b: str, syndrome: str | None):
+    """The licensed combination of ``a`` and ``b`` for this syndrome, if there is one."""
+    return next((c for c in kb.regimens.licensed_combinations
+                 if {a, b} == set(c.drugs) and syndrome in c.syndromes), None)
+
+
+def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug, syndrome: str | None) -> _Terms:
     w = kb.regimens.weights
     t = _Terms()
     (pa, ea), (pb, eb) = targets(kb, a), targets(kb, b)
-    if pa & pb:
+    licensed = licensed_together(kb, a.name, b.name, syndrome)
+    if licensed is not None:
+        t.rationale.append(f"Licensed combination: {licensed.note}")
+        t.evidence += licensed.evidence.sources
+    elif pa & pb:
         t.score += w.same_primary_mechanism
         t.warnings.append(f"{a.name} and {b.name} act on the same target "
                           f"({', '.join(sorted(pa & pb))}): not distinct mechanisms; "
@@ -289,7 +299,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     childbearing = _childbearing(kb, patient)
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in involved}
-    per_pair = {pair: _pair_terms(kb, kb.drugs[pair[0]], kb.drugs[pair[1]])
+    per_pair = {pair: _pair_terms(kb, kb.drugs[pair[0]], kb.drugs[pair[1]], patient.syndrome)
                 for pair in combinations(involved, 2)}
     regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
                 for drugs, kind in options]

@@ -98,8 +98,21 @@ class Advice(ResultModel):
     contested: bool = False
 
 
+class IfStarted(ResultModel):
+    """How a drug already taken must change when a candidate drug is started (the
+    candidate's interaction changes this drug's dose)."""
+
+    drug: str  # the candidate that would be started
+    recommended_daily_mg: list[float] | None
+    adjustment_percent: float | None
+    why: str
+    evidence: list[str]
+
+
 class Dose(ResultModel):
-    """A dose recommendation; ``adjustment_percent`` is the net change of the midpoint."""
+    """A dose recommendation; ``adjustment_percent`` is the net change of the midpoint.
+    ``if_started``: for a drug already taken, the dose to move to when a candidate whose
+    interaction changes it is started."""
 
     drug: str
     standard_daily_mg: list[float] | None
@@ -113,6 +126,7 @@ class Dose(ResultModel):
     # dosed | not_recommended | no_labelled_dose | needs_input | no_maintenance
     status: str = "dosed"
     band: str | None = None  # who the labelled dose is for, in words
+    if_started: list[IfStarted] = Field(default_factory=list)
 
 
 class NextStep(ResultModel):

@@ -29,6 +29,7 @@ from advisor.vocabulary import ACTION_ORDER, SEVERITY_ORDER
 ORGAN_ACTION = {"reduce_dose": ("reduce_dose", "high"), "avoid": ("avoid", "high"),
                 "use_with_caution": ("use_with_caution", "moderate"),
                 "monitor": ("monitor", "moderate"), "not_studied": ("use_with_caution", "low")}
+DOSE_ACTIONS = ("reduce_dose", "increase_dose")
 FLAG_COLUMNS = ["row", "category", "drug", "gene", "action", "severity", "message", "evidence",
                 "evidence_level", "contested", "rule", "interacting_drug"]
 
@@ -72,6 +73,8 @@ def _gene_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
         return np.zeros(len(frame), dtype=bool)
     if cond.value_in is not None:
         return np.isin(a.call(column(cond.gene, "value")), cond.value_in)
+    if cond.variant_in is not None:
+        return np.isin(a.call(column(cond.gene, "display")), cond.variant_in)
     if cond.phenotype_in is not None:
         return np.isin(a.call(column(cond.gene, "phenotype")), cond.phenotype_in)
     score = cond.activity_score
@@ -89,7 +92,8 @@ def _person_mask(frame: PatientFrame, cond: Condition) -> np.ndarray | None:
     if cond.sex_in is not None:
         return np.isin(a.sex, cond.sex_in)
     if cond.pregnancy_in is not None:
-        return np.isin(a.pregnancy, cond.pregnancy_in)
+        given = np.isin(a.pregnancy, cond.pregnancy_in)
+        return given | ~_known(a.pregnancy) if "unknown" in cond.pregnancy_in else given
     if cond.prior_reaction is not None:
         mask = np.zeros(len(frame), dtype=bool)
         mask[_reacted(frame, cond.prior_reaction)["row"].to_numpy(dtype=np.int64)] = True
@@ -109,6 +113,13 @@ def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
         return np.isin(a.syndrome, cond.syndromes_any)
     if cond.conditions_any is not None:
         return a.any_of(a.conditions, a.condition_index, cond.conditions_any)
+    if cond.taking_any is not None or cond.not_taking_any is not None:
+        rows = np.arange(len(frame))
+        if cond.taking_any is not None:
+            return a.takes_any(cond.taking_any, rows)
+        return ~a.takes_any(cond.not_taking_any, rows)
+    if cond.any_of is not None:
+        return np.logical_or.reduce([row_mask(frame, c) for c in cond.any_of])
     person = _person_mask(frame, cond)
     return np.ones(len(frame), dtype=bool) if person is None else person
 
@@ -174,6 +185,8 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     cand_codes = kb.drug_index.get_indexer(pd.Index(cand_drugs, dtype=object))
     tolerated = _pair_codes(frame.tolerated["row"].to_numpy(),
                             frame.tolerated["drug"].to_numpy(dtype=object), kb)
+    taken = _pair_codes(frame.taken["row"].to_numpy(),
+                        frame.taken["drug"].to_numpy(dtype=object), kb)
     for category, rule in kb.rules:
         mask = np.ones(len(frame), dtype=bool)
         for cond in rule.when:
@@ -195,6 +208,9 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
             if cond.drug_naive is not None and len(rows):
                 naive = ~np.isin(_pair_codes(rows, drugs, kb), tolerated)
                 keep = naive == cond.drug_naive
+                rows, drugs = rows[keep], drugs[keep]
+            if cond.ever_taken is not None and len(rows):
+                keep = np.isin(_pair_codes(rows, drugs, kb), taken) == cond.ever_taken
                 rows, drugs = rows[keep], drugs[keep]
         if not len(rows):
             continue
@@ -352,19 +368,32 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     names = kb.drug_index.to_numpy(dtype=object)
     for hits, judged_col, other_col in ((a, "victim", "perpetrator"),
                                         (b, "perpetrator", "victim")):
-        for idx, group in hits.groupby("inter", sort=True):
+        for idx, found in hits.groupby("inter", sort=True):
             inter = kb.interactions[idx]
+            keep = ~frame.arrays.takes_any(inter.unless_taking, found["row"].to_numpy())
+            if not keep.any():
+                continue
+            group = found[keep]
+            rows = group["row"].to_numpy()
             text = " ".join([inter.effect.strip(),
                              f"Magnitude: {inter.magnitude.strip().rstrip('.')}.",
                              f"Management: {inter.management.strip()}"])
             perp = names[group["perpetrator"].to_numpy()]
             vict = names[group["victim"].to_numpy()]
             codes, firsts = _combine_codes([perp, vict])
-            texts = np.array([f"{p} + {v}: {text}" for p, v in zip(perp[firsts], vict[firsts],
-                                                                  strict=True)], dtype=object)
-            yield _Part(group["row"].to_numpy(), names[group[judged_col].to_numpy()], codes,
-                        texts, "interaction", None, inter.action, inter.severity,
-                        inter.evidence, f"interaction:{inter.id}",
+            action = inter.action
+            if judged_col == "perpetrator" and action in DOSE_ACTIONS:
+                # the dose that changes is the victim's (already taken): see its dose row
+                action = "monitor"
+                texts = [f"Starting {p} changes the dose of {v} (see the {v} dose): {p} + "
+                         f"{v}: {text}" for p, v in zip(perp[firsts], vict[firsts],
+                                                        strict=True)]
+            else:
+                texts = [f"{p} + {v}: {text}" for p, v in zip(perp[firsts], vict[firsts],
+                                                             strict=True)]
+            yield _Part(rows, names[group[judged_col].to_numpy()], codes,
+                        np.array(texts, dtype=object), "interaction", None, action,
+                        inter.severity, inter.evidence, f"interaction:{inter.id}",
                         names[group[other_col].to_numpy()])
 
 

@@ -14,9 +14,11 @@ import pandas as pd
 
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
+from advisor.numbers import mg_range
 from advisor.result import (
     AddStep,
     ContinueStep,
+    Dose,
     InteractionChange,
     SafetyNote,
     ScheduleEntry,
@@ -143,16 +145,35 @@ def _removal_effects(kb: KnowledgeBase, removed: str, remaining: list[str],
     return out
 
 
+def _started_effects(step: AddStep, doses: list[Dose], keep: list[str]) -> None:
+    """Dose changes that starting the added drug requires in drugs the patient keeps."""
+    for dose in doses:
+        if dose.drug not in keep:
+            continue
+        for change in dose.if_started:
+            if change.drug != step.drug:
+                continue
+            new = mg_range(change.recommended_daily_mg)
+            step.notes.append(f"Starting {step.drug}: change {dose.drug} to {new} "
+                              f"({change.adjustment_percent:+g}%) - {change.why}")
+            step.evidence = list(dict.fromkeys([*step.evidence, *change.evidence]))
+
+
 def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
-         flags: dict[str, list[dict[str, Any]]]) -> TransitionPlan:
-    """The transition from the current ASMs to ``regimen`` (``flags``: see flags_by_drug)."""
+         flags: dict[str, list[dict[str, Any]]], doses: list[Dose] | None = None
+         ) -> TransitionPlan:
+    """The transition from the current ASMs to ``regimen`` (``flags``: see flags_by_drug;
+    ``doses``: the consult's doses, whose ``if_started`` changes become add-step notes)."""
     current = [d for d in patient.current_medications if d in kb.drugs]
     keep = [d for d in current if d in regimen]
     add = [d for d in regimen if d not in current]
     withdraw = [d for d in current if d not in regimen]
     others = set(patient.current_medications) | set(regimen)
     steps: list[TransitionStep] = [ContinueStep(drug=d) for d in keep]
-    steps += [_add_step(kb, patient, kb.drugs[d], others - {d}, flags) for d in add]
+    added = [_add_step(kb, patient, kb.drugs[d], others - {d}, flags) for d in add]
+    for step in added:
+        _started_effects(step, doses or [], keep)
+    steps += added
     steps += [_withdraw_step(kb.drugs[d]) for d in withdraw]
     comedications = [m for m in patient.current_medications if m not in kb.drugs]
     changes = [c for d in withdraw for c in _removal_effects(kb, d, [*regimen, *comedications])]

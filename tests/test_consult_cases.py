@@ -9,7 +9,8 @@ case, so that no expectation is silently ignored):
   ``message_contains`` (a substring of the message);
 - ``doses``: per drug ``status``, ``standard``, ``recommended`` (exact), ``recommended_none``,
   ``recommended_max_le``, ``adjustment_percent``, ``start_daily_mg``, ``max_daily_mg``,
-  ``above_standard``, ``below_standard``, ``basis_contains``;
+  ``above_standard``, ``below_standard``, ``basis_contains``, ``if_started`` (``{drug,
+  adjustment_percent}``: the dose of a drug already taken once that candidate is started);
 - ``dre`` (field values), ``dre_next_steps`` (ids, in order), ``dre_reason_contains``;
 - ``regimens_include`` / ``regimens_exclude`` / ``regimens_min`` / ``top_regimen_excludes``
   / ``top_regimen_kind`` / ``regimen_kinds_exclude`` / ``regimen_warning``;
@@ -31,7 +32,7 @@ from advisor import transition
 from advisor.consult import consult
 from advisor.frame import frame_from_patients
 from advisor.inputs.patient import validate_patient
-from advisor.regimens import targets
+from advisor.regimens import licensed_together, targets
 from advisor.rules import evaluate
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
@@ -84,6 +85,9 @@ def _check_dose(dose: dict, spec: dict) -> None:
         "above_standard": lambda v: (rec[0] > std[0] and dose["adjustment_percent"] > 0) == v,
         "below_standard": lambda v: (rec[1] < std[1] and dose["adjustment_percent"] < 0) == v,
         "basis_contains": lambda v: any(v in b for b in dose["basis"]),
+        # {drug, adjustment_percent}: the dose to move to once that candidate is started
+        "if_started": lambda v: any(c["drug"] == v["drug"] and c["adjustment_percent"]
+                                    == v["adjustment_percent"] for c in dose["if_started"]),
     }
     for key, value in spec.items():
         assert key in checks, f"unknown dose expectation {key!r}"
@@ -190,12 +194,21 @@ def test_every_flag_and_regimen_explains_itself(results):
 
 def test_regimens_never_pair_one_primary_target_in_top(kb, results):
     """Two drugs acting on one target (two sodium-channel blockers; levetiracetam and
-    brivaracetam; a benzodiazepine and a barbiturate) are never a top regimen."""
-    for _, res in results.values():
+    brivaracetam; a benzodiazepine and a barbiturate) are never put together by a top
+    regimen, unless a label indicates the pair for the patient's syndrome (regimens.yaml
+    licensed_combinations, e.g. stiripentol with clobazam in Dravet syndrome). A pair the
+    patient already takes is not a suggestion."""
+    for case, res in results.values():
+        syndrome = case["patient"].get("syndrome")
+        current = set(case["patient"].get("current_medications", []))
         for reg in res["regimens"][:3]:
-            primary = [targets(kb, kb.drugs[d])[0] for d in reg["drugs"]]
-            for a, b in combinations(primary, 2):
-                assert not a & b, reg
+            for a, b in combinations(reg["drugs"], 2):
+                if {a, b} <= current:
+                    continue
+                if licensed_together(kb, a, b, syndrome):
+                    assert any("Licensed combination" in r for r in reg["rationale"]), reg
+                    continue
+                assert not targets(kb, kb.drugs[a])[0] & targets(kb, kb.drugs[b])[0], reg
 
 
 @pytest.mark.parametrize("name", [p.stem for p in CASES if "transition" in _load(p)["expect"]])

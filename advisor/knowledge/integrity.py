@@ -157,6 +157,33 @@ def check_interactions(kb: KnowledgeBase) -> Iterator[Problem]:
                           drug_or_med, "drug")
         yield from _known("interactions.yaml", f"{loc}.victims", inter.victims, drug_or_med,
                           "drug")
+        yield from _known("interactions.yaml", f"{loc}.unless_taking", inter.unless_taking,
+                          drug_or_med, "drug")
+        yield from _dose_agrees(kb, inter, loc)
+
+
+def _dose_agrees(kb: KnowledgeBase, inter: Any, loc: str) -> Iterator[Problem]:
+    """An interaction that changes a dose says by how much: a dose block whose sign fits the
+    action, or, for each medicine pair, a co-medication dose band of the affected drug."""
+    if inter.action not in ("reduce_dose", "increase_dose"):
+        if inter.dose is not None and inter.dose.percent:
+            yield Problem("interactions.yaml", f"{loc}.dose", f"action {inter.action} with a "
+                          "percentage: use reduce_dose or increase_dose")
+        return
+    if inter.dose is not None:
+        sign = inter.dose.percent or 0
+        if (sign > 0) != (inter.action == "increase_dose") and sign:
+            yield Problem("interactions.yaml", f"{loc}.dose.percent", f"{sign:+g}% does not "
+                          f"fit action {inter.action}")
+        return
+    for victim in (v for v in inter.victims if v in kb.drugs):
+        banded = {d for band in kb.drugs[victim].dosing.maintenance
+                  for d in (*band.when_taking, *band.when_also_taking)}
+        missing = [p for p in inter.perpetrators if p not in banded]
+        if missing:
+            yield Problem("interactions.yaml", loc, f"action {inter.action} without a dose "
+                          f"block, and {victim} has no dose band for use with "
+                          f"{', '.join(missing)}: add the band or a dose block")
 
 
 def _gene_condition_problems(kb: KnowledgeBase, f: str, cloc: str, cond: Condition
@@ -178,6 +205,12 @@ def _gene_condition_problems(kb: KnowledgeBase, f: str, cloc: str, cond: Conditi
                       kb.vocabulary.phenotypes, "phenotype")
     if cond.activity_score is not None and not kind.has_activity_score(gene):
         yield Problem(f, f"{cloc}.activity_score", f"{cond.gene} is not an activity-score gene")
+    if cond.variant_in is not None:
+        named = {v.variant for v in getattr(gene, "known_variants", [])}
+        if not named:
+            yield Problem(f, f"{cloc}.variant_in", f"{cond.gene} has no named variants")
+        yield from _known(f, f"{cloc}.variant_in", cond.variant_in if named else [], named,
+                          f"{cond.gene} variant")
 
 
 def _condition_problems(kb: KnowledgeBase, f: str, cloc: str, cond: Condition
@@ -192,11 +225,16 @@ def _condition_problems(kb: KnowledgeBase, f: str, cloc: str, cond: Condition
                       "syndrome")
     yield from _known(f, f"{cloc}.conditions_any", cond.conditions_any or [], v.conditions,
                       "condition")
+    medicines = set(kb.drugs) | set(kb.comedications)
     if cond.prior_reaction is not None:
         yield from _known(f, f"{cloc}.prior_reaction.reactions", cond.prior_reaction.reactions,
                           v.reactions, "reaction")
         yield from _known(f, f"{cloc}.prior_reaction.drugs", cond.prior_reaction.drugs,
-                          set(kb.drugs) | set(kb.comedications), "drug")
+                          medicines, "drug")
+    for key in ("taking_any", "not_taking_any"):
+        yield from _known(f, f"{cloc}.{key}", getattr(cond, key) or [], medicines, "drug")
+    for i, sub in enumerate(cond.any_of or []):
+        yield from _condition_problems(kb, f, f"{cloc}.any_of.{i}", sub)
 
 
 def _indication_problems(kb: KnowledgeBase, f: str, loc: str, band: Any) -> Iterator[Problem]:
@@ -303,6 +341,11 @@ def check_regimens(kb: KnowledgeBase) -> Iterator[Problem]:
     for i, syn in enumerate(kb.regimens.synergies):
         yield from _known("regimens.yaml", f"synergies.{i}.drugs", list(syn.drugs), kb.drugs,
                           "drug")
+    for i, combo in enumerate(kb.regimens.licensed_combinations):
+        loc = f"licensed_combinations.{i}"
+        yield from _known("regimens.yaml", f"{loc}.drugs", list(combo.drugs), kb.drugs, "drug")
+        yield from _known("regimens.yaml", f"{loc}.syndromes", combo.syndromes,
+                          kb.vocabulary.syndromes, "syndrome")
     yield from _known("regimens.yaml", "shared_adverse_effect_tags",
                       kb.regimens.shared_adverse_effect_tags, kb.vocabulary.adverse_effects,
                       "adverse-effect tag")

@@ -40,6 +40,16 @@ class Synergy(Strict):
     evidence: Evidence
 
 
+class LicensedCombination(Strict):
+    """Drugs a label indicates together for a syndrome: for that syndrome the pair is not
+    penalised for sharing a target (e.g. stiripentol with clobazam in Dravet syndrome)."""
+
+    drugs: tuple[str, str]
+    syndromes: list[str] = Field(min_length=1)
+    note: str
+    evidence: Evidence
+
+
 class RegimenWeights(Strict):
     base: float
     distinct_mechanism: float
@@ -95,6 +105,7 @@ class RegimensFile(Strict):
     teratogenic_policy: Evidence
     early_polytherapy: Evidence
     synergies: list[Synergy]
+    licensed_combinations: list[LicensedCombination] = Field(default_factory=list)
 
 
 # --- status epilepticus pathway --------------------------------------------------------

@@ -53,6 +53,10 @@ class Interaction(Strict):
     # without it the advisor derives the direction from the perpetrator's induction or
     # inhibition.
     on_withdrawal: str | None = None
+    # The interaction does not apply while the patient also takes any of these (e.g. with
+    # valproate, lamotrigine follows the valproate schedule whether or not an inducer is
+    # also taken).
+    unless_taking: list[str] = Field(default_factory=list)
     evidence: Evidence
 
 
@@ -67,41 +71,61 @@ class PriorReaction(Strict):
     drugs: list[str] = Field(default_factory=list)
 
 
+PregnancyTerm = Literal["pregnant", "planning", "breastfeeding", "not_pregnant", "unknown"]
+GENE_TESTS = ("value_in", "phenotype_in", "activity_score", "variant_in")
+PAIR_TESTS = ("drug_naive", "ever_taken")  # judged per patient and drug
+ROW_TESTS = ("seizure_types_any", "syndromes_any", "conditions_any", "age_years", "weight_kg",
+             "sex_in", "pregnancy_in", "prior_reaction", "taking_any", "not_taking_any",
+             "any_of")
+
+
 class Condition(Strict):
-    """One test on the patient; a rule fires when all its conditions hold."""
+    """One test on the patient; a rule fires when all its conditions hold.
+
+    Gene tests: ``value_in`` (genotype, carrier status or effect class), ``phenotype_in``,
+    ``activity_score``, ``variant_in`` (named variants of a variant-effect gene). Patient
+    tests: seizure types, syndrome, comorbid conditions, age, weight, sex, pregnancy
+    (``unknown``: not given), a past serious reaction, current medicines (``taking_any``,
+    ``not_taking_any``), or ``any_of`` (at least one of several patient tests). Tests of the
+    judged drug itself: ``drug_naive`` (not taken for the exposure threshold without
+    intolerance) and ``ever_taken`` (a current medicine or in the medication history).
+    """
 
     gene: str | None = None
     value_in: list[str] | None = None
     phenotype_in: list[str] | None = None
     activity_score: Bounds | None = None
+    variant_in: list[str] | None = None
     seizure_types_any: list[str] | None = None
     syndromes_any: list[str] | None = None
     conditions_any: list[str] | None = None  # comorbid conditions (vocabulary.conditions)
     age_years: Band | None = None
     weight_kg: Band | None = None
     sex_in: list[Literal["female", "male", "other"]] | None = None
-    pregnancy_in: list[Literal["pregnant", "planning", "breastfeeding", "not_pregnant"]] | None \
-        = None
+    pregnancy_in: list[PregnancyTerm] | None = None
     prior_reaction: PriorReaction | None = None
+    taking_any: list[str] | None = None
+    not_taking_any: list[str] | None = None
+    any_of: list[Condition] | None = Field(default=None, min_length=2)
     drug_naive: bool | None = None
+    ever_taken: bool | None = None
 
     @model_validator(mode="after")
     def _well_formed(self) -> Condition:
-        gene_tests = [self.value_in, self.phenotype_in, self.activity_score]
-        n_gene_tests = sum(t is not None for t in gene_tests)
-        others = [self.seizure_types_any, self.syndromes_any, self.conditions_any,
-                  self.age_years, self.weight_kg, self.sex_in, self.pregnancy_in,
-                  self.prior_reaction, self.drug_naive]
-        n_others = sum(t is not None for t in others)
+        n_gene_tests = sum(getattr(self, t) is not None for t in GENE_TESTS)
+        n_others = sum(getattr(self, t) is not None for t in (*ROW_TESTS, *PAIR_TESTS))
         if self.gene is not None:
             if n_gene_tests != 1 or n_others:
-                raise ValueError("a gene condition needs exactly one of value_in, "
-                                 "phenotype_in or activity_score, and nothing else")
+                raise ValueError("a gene condition needs exactly one of "
+                                 f"{', '.join(GENE_TESTS)}, and nothing else")
         elif n_gene_tests or n_others != 1:
-            raise ValueError("a condition tests exactly one thing: gene (with value_in, "
-                             "phenotype_in or activity_score), seizure_types_any, "
-                             "syndromes_any, conditions_any, age_years, weight_kg, sex_in, "
-                             "pregnancy_in, prior_reaction or drug_naive")
+            raise ValueError("a condition tests exactly one thing: gene (with "
+                             f"{' or '.join(GENE_TESTS)}), "
+                             f"{', '.join((*ROW_TESTS, *PAIR_TESTS))}")
+        if self.any_of and any(getattr(c, t) is not None for c in self.any_of
+                               for t in PAIR_TESTS):
+            raise ValueError("any_of combines patient tests; drug_naive and ever_taken go "
+                             "beside it")
         return self
 
 
