@@ -240,7 +240,7 @@ class _Builder:
                 band.daily_mg or band.daily_mg_per_kg or band.percent or band.max_daily_mg):
             self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
             return False  # a category without clearance limits: no automatic number
-        if band.action == "avoid":
+        if band.action in NO_NUMBER:
             self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
             return False
         rng = _range(band, self.weight)
@@ -273,30 +273,42 @@ class _Builder:
         return dose
 
 
+NO_NUMBER = ("avoid", "reduce_unquantified", "no_labelled_dose")  # no automatic number
+LOWERING = ("reduce_dose", *NO_NUMBER)  # statements that lower, stop or withhold a dose
+
+
 def _organ_gaps(drug: Drug, patient: _Row, applied: set[str]) -> list[str]:
     """Why a reduced kidney or liver function leaves this patient without a sourced number:
-    the label has a statement for this function, but only for other ages."""
+    the label has a statement for this function, but only for other ages; or the patient is
+    on dialysis and the label lowers the dose by clearance without a dialysis statement."""
     gaps = []
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):
         here = [b for b in bands if match(patient.frame, patient.rows, b)[0]
-                and b.action in ("reduce_dose", "avoid")]
+                and b.action in LOWERING]
         if here and not any(f"{organ}:{id(b)}" in applied for b in here):
             ages = "; ".join(_age_text(b.age_years) for b in here)
             gaps.append(f"the label's {organ} adjustment is for other ages ({ages}); no "
                         "sourced adjustment for this patient's age: dose with specialist "
                         "input and drug levels")
+    dialysis = patient.value("dialysis")
+    if dialysis is not None and not any(dialysis in b.dialysis for b in drug.dosing.renal) \
+            and any(b.crcl_ml_min is not None and b.action in LOWERING
+                    for b in drug.dosing.renal):
+        gaps.append(f"on {dialysis}: the label lowers the dose by creatinine clearance and "
+                    "gives no dialysis dose in the knowledge base: dose with specialist input "
+                    "(and drug levels where available)")
     return gaps
 
 
 def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
     notes = []
     if patient.value("renal_clearance_ml_min") is None and patient.value("dialysis") is None \
-            and any(b.action in ("reduce_dose", "avoid") for b in drug.dosing.renal):
+            and any(b.action in LOWERING for b in drug.dosing.renal):
         notes.append("renal function not given: this dose assumes normal kidney function "
                      "(the label lowers it in renal impairment)")
     if patient.value("child_pugh") is None and any(
-            b.action in ("reduce_dose", "avoid") for b in drug.dosing.hepatic):
+            b.action in LOWERING for b in drug.dosing.hepatic):
         notes.append("liver function not given: this dose assumes normal liver function "
                      "(the label lowers it in hepatic impairment)")
     if patient.value("renal_measure") == "egfr":
@@ -341,6 +353,23 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
     return doses
 
 
+def _older_adult(kb: KnowledgeBase, drug: Drug, build: _Builder) -> None:
+    """The label's older-adult statement, from the manifest's age (numbers where it gives
+    them, else the statement in words)."""
+    age, statement = build.patient.value("age_years"), drug.dosing.older_adults
+    convention = kb.manifest.older_adults
+    if statement is None or age is None or age < convention.from_years:
+        return
+    why = f"older adults (from {convention.from_years:g} years)"
+    build.dose.basis.append(f"{why}: {statement.note} {_cite(statement.evidence)}")
+    if statement.start_daily_mg or statement.percent or statement.max_daily_mg:
+        build.change(DoseChange(start_daily_mg=statement.start_daily_mg,
+                                percent=statement.percent,
+                                max_daily_mg=statement.max_daily_mg), why, statement.evidence)
+    else:
+        build.cite(statement.evidence)
+
+
 def _if_started(kb: KnowledgeBase, drug: Drug, patient: _Row, mine: list[dict[str, Any]],
                 by_drug: dict[str, list[dict[str, Any]]], taking: set[str],
                 tables: tuple[dict, dict]) -> list[IfStarted]:
@@ -376,6 +405,7 @@ def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[s
                                         ("hepatic", drug.dosing.hepatic))
                    for i, b in enumerate(bands)}
     applied: set[str] = set()
+    _older_adult(kb, drug, build)
     for flag in flags:
         rule, other = flag["rule"], flag["interacting_drug"]
         if rule in rule_dose:

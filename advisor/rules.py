@@ -27,6 +27,8 @@ from advisor.vocabulary import ACTION_ORDER, SEVERITY_ORDER
 
 # What a renal or hepatic statement is flagged as: (action, severity).
 ORGAN_ACTION = {"reduce_dose": ("reduce_dose", "high"), "avoid": ("avoid", "high"),
+                "reduce_unquantified": ("reduce_dose", "high"),
+                "no_labelled_dose": ("use_with_caution", "high"),
                 "use_with_caution": ("use_with_caution", "moderate"),
                 "monitor": ("monitor", "moderate"), "not_studied": ("use_with_caution", "low")}
 DOSE_ACTIONS = ("reduce_dose", "increase_dose")

@@ -113,3 +113,68 @@ def test_allele_with_unknown_variant_is_reported(kb_copy):
     problems = [str(p) for p in validate_knowledgebase(kb_copy)]
     assert "genes/CYP2C9.yaml: alleles.3.defining: unknown variant 'rs000'" in problems
 
+
+
+def _edit(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def _problems(kb_dir: Path) -> list[str]:
+    return [str(p) for p in validate_knowledgebase(kb_dir)]
+
+
+def test_dose_range_without_age_band_is_rejected(kb_copy):
+    _edit(kb_copy / "drugs" / "levetiracetam.yaml",
+          lambda d: d["dosing"]["maintenance"][0].pop("age_years"))
+    assert any(p.startswith("drugs/levetiracetam.yaml: dosing.maintenance.0.age_years: Field "
+                            "required") for p in _problems(kb_copy))
+
+
+def test_weight_based_range_without_indication_is_rejected(kb_copy):
+    def change(d):
+        band = next(b for b in d["dosing"]["maintenance"] if "daily_mg_per_kg" in b)
+        band["indication"] = "all"
+    _edit(kb_copy / "drugs" / "levetiracetam.yaml", change)
+    assert any("drugs/levetiracetam.yaml: dosing.maintenance" in p
+               and "names its indication" in p for p in _problems(kb_copy))
+
+
+def test_interaction_dose_range_override_is_rejected(kb_copy):
+    _edit(kb_copy / "interactions.yaml",
+          lambda d: d["interactions"][0].update(dose={"range_daily_mg": [100, 200]}))
+    assert any(p.startswith("interactions.yaml: interactions.0.dose") and "age-banded" in p
+               for p in _problems(kb_copy))
+
+
+def test_avoid_rule_without_a_source_is_rejected(kb_copy):
+    path = kb_copy / "rules" / "hypersensitivity.yaml"
+    def change(d):
+        rule = next(r for r in d["rules"] if r["then"]["action"] == "avoid")
+        rule["evidence"]["sources"] = []
+    _edit(path, change)
+    assert any(p.startswith("rules/hypersensitivity.yaml: rules.") and "evidence.sources" in p
+               for p in _problems(kb_copy))
+
+
+def test_dose_changing_interaction_must_say_by_how_much(kb_copy):
+    def change(d):
+        inter = next(i for i in d["interactions"]
+                     if i["id"] == "enzyme-inducers-lower-lamotrigine")
+        inter["perpetrators"].append("rufinamide")  # lamotrigine has no band with it
+    _edit(kb_copy / "interactions.yaml", change)
+    assert any("action increase_dose without a dose block, and lamotrigine has no dose band "
+               "for use with rufinamide" in p for p in _problems(kb_copy))
+
+
+def test_new_condition_terms_are_checked(kb_copy):
+    def change(d):
+        d["rules"][0]["when"].append({"taking_any": ["notadrug"]})
+        d["rules"][0]["when"].append({"any_of": [{"syndromes_any": ["dravet"]},
+                                                 {"conditions_any": ["nocondition"]}]})
+    _edit(_first_rule_file(kb_copy), change)
+    problems = _problems(kb_copy)
+    assert any("taking_any.0: unknown drug 'notadrug'" in p for p in problems)
+    assert any("any_of.1.conditions_any.0: unknown condition 'nocondition'" in p
+               for p in problems)

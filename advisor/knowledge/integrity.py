@@ -420,8 +420,12 @@ def check_effect_sizes(kb: KnowledgeBase) -> Iterator[Problem]:
             yield Problem(RISK_FILE, "evidence", f"unknown source {sid!r} (not in sources.yaml)")
 
 
-CHECKS: tuple[Check, ...] = (check_codes, check_vocabulary, check_genes, check_drugs,
-                             check_comedications,
+def check_manifest(kb: KnowledgeBase) -> Iterator[Problem]:
+    yield from _sources(kb, "manifest.yaml", kb.manifest)
+
+
+CHECKS: tuple[Check, ...] = (check_manifest, check_codes, check_vocabulary, check_genes,
+                             check_drugs, check_comedications,
                              check_interactions, check_rules, check_positions,
                              check_status_epilepticus, check_dre, check_advice, check_regimens,
                              check_effect_sizes)

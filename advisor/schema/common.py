@@ -97,6 +97,13 @@ class SourcesFile(Strict):
     sources: dict[str, Source]
 
 
+class AgeConvention(Strict):
+    """An age from which a group starts (e.g. older adults), with its source."""
+
+    from_years: float = Field(gt=0)
+    evidence: Evidence
+
+
 class Manifest(Strict):
     name: str
     version: str
@@ -104,6 +111,7 @@ class Manifest(Strict):
     description: str
     genome_build: Literal["GRCh38"]
     disclaimer: str  # shown on every report and screen
+    older_adults: AgeConvention  # when a drug's older-adult statement applies
 
 
 class Vocabulary(Strict):

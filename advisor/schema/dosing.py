@@ -16,8 +16,8 @@ from pydantic import ConfigDict, Field, model_validator
 
 from advisor.schema.common import Evidence, Range, Strict
 
-OrganAction = Literal["no_adjustment", "reduce_dose", "use_with_caution", "avoid", "monitor",
-                      "not_studied"]
+OrganAction = Literal["no_adjustment", "reduce_dose", "reduce_unquantified", "use_with_caution",
+                      "avoid", "monitor", "not_studied", "no_labelled_dose"]
 Dialysis = Literal["haemodialysis", "peritoneal"]
 ChildPugh = Literal["A", "B", "C"]
 
@@ -111,13 +111,25 @@ class Statement(Strict):
     evidence: Evidence
 
 
+class OlderAdults(Statement):
+    """What the label says for older adults (from the manifest's ``older_adults`` age): in
+    words, with a start dose, a percentage of the usual dose or a cap where it gives one."""
+
+    start_daily_mg: float | None = Field(default=None, gt=0)
+    percent: float | None = Field(default=None, ge=-100, lt=0)
+    max_daily_mg: float | None = Field(default=None, gt=0)
+
+
 class OrganBand(Strict):
     """A label's dose statement for impaired kidney or liver function, for one age band.
 
     The change is a replacement range (``daily_mg`` or ``daily_mg_per_kg``), a percentage of
     the usual dose (``percent``), a cap and/or a start dose; ``action`` is what the advisor
-    flags (``no_adjustment`` and ``not_studied`` are shown as information). ``weight_kg``,
-    ``indication`` and ``when_taking`` narrow who the statement is for.
+    flags (``no_adjustment`` and ``not_studied`` are shown as information).
+    ``reduce_unquantified``: the label lowers the dose here but the knowledge base holds no
+    amount; ``no_labelled_dose``: the label gives no dose for this function (not studied, no
+    guidance) where the usual dose is unsafe to assume. Neither gives an automatic number.
+    ``weight_kg``, ``indication`` and ``when_taking`` narrow who the statement is for.
     """
 
     age_years: Band
@@ -140,7 +152,11 @@ class OrganBand(Strict):
         changes = [self.daily_mg, self.daily_mg_per_kg, self.percent, self.max_daily_mg,
                    self.max_daily_mg_per_kg, self.start_daily_mg, self.start_daily_mg_per_kg]
         if self.action == "reduce_dose" and all(c is None for c in changes):
-            raise ValueError("reduce_dose needs a range, percent, a maximum or a start dose")
+            raise ValueError("reduce_dose needs a range, percent, a maximum or a start dose "
+                             "(no amount in the source: use reduce_unquantified)")
+        if self.action in ("reduce_unquantified", "no_labelled_dose") and any(
+                c is not None for c in changes):
+            raise ValueError(f"{self.action} has no amount: with one, use reduce_dose")
         if sum(x is not None for x in (self.daily_mg, self.daily_mg_per_kg, self.percent)) > 1:
             raise ValueError("give one of daily_mg, daily_mg_per_kg or percent")
         if self.daily_mg_per_kg is not None and self.indication == "all":
@@ -222,7 +238,7 @@ class SourcedRange(Strict):
 class Dosing(Strict):
     maintenance: list[DoseBand] = Field(default_factory=list)
     no_dose: list[NoDose] = Field(default_factory=list)
-    older_adults: Statement | None = None
+    older_adults: OlderAdults | None = None
     renal: list[RenalBand] = Field(default_factory=list)
     hepatic: list[HepaticBand] = Field(default_factory=list)
     therapeutic_range_mg_per_l: SourcedRange | None = None
