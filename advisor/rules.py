@@ -339,6 +339,20 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
                         severity, band.evidence, f"drug:{name}:{organ}:{i}")
 
 
+def _join(kb: KnowledgeBase, rows: np.ndarray, codes: np.ndarray, on: str
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """Every (row, interaction-pair index) where ``codes`` is the pair's ``on`` side
+    (perpetrator or victim): a sorted-array join, as fast on one patient as on a cohort."""
+    table = kb.interaction_codes
+    key = table[on].to_numpy(dtype=np.int64)
+    order = np.argsort(key, kind="stable")
+    lo = np.searchsorted(key[order], codes, "left")
+    counts = np.searchsorted(key[order], codes, "right") - lo
+    total = int(counts.sum())
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(rows, counts), order[np.repeat(lo, counts) + offsets]
+
+
 def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """Interactions where at least one partner is a current medication.
 
@@ -350,23 +364,33 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
         return
     n = len(kb.drug_index) + 1
 
-    def coded(pairs: pd.DataFrame, name: str) -> pd.DataFrame:
+    def coded(pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         codes = kb.drug_index.get_indexer(pd.Index(pairs["drug"].to_numpy(dtype=object),
                                                       dtype=object))
-        return pd.DataFrame({"row": pairs["row"].to_numpy(dtype=np.int64), name: codes})
+        return pairs["row"].to_numpy(dtype=np.int64), codes.astype(np.int64)
 
-    pairs = kb.interaction_codes
-    current, cands = frame.current, frame.candidates
-    judged = pd.concat([coded(cands, "victim"), coded(current, "victim")]).drop_duplicates()
-    a = (coded(current, "perpetrator").merge(pairs, on="perpetrator")
-         .merge(judged, on=["row", "victim"]))
-    a = a[a["perpetrator"] != a["victim"]]
-    b = (coded(current, "victim").merge(pairs, on="victim")
-         .merge(coded(cands, "perpetrator"), on=["row", "perpetrator"]))
-    taken = coded(current, "c")
-    b = b[(b["perpetrator"] != b["victim"]) & ~np.isin(
-        b["row"].to_numpy() * n + b["perpetrator"].to_numpy(),
-        taken["row"].to_numpy() * n + taken["c"].to_numpy())]
+    table = kb.interaction_codes
+    perp_of = table["perpetrator"].to_numpy(dtype=np.int64)
+    victim_of = table["victim"].to_numpy(dtype=np.int64)
+    inter_of = table["inter"].to_numpy(dtype=np.int64)
+    cur_rows, cur_codes = coded(frame.current)
+    cand_rows, cand_codes = coded(frame.candidates)
+    taken = cur_rows * n + cur_codes
+    candidate = cand_rows * n + cand_codes
+    # a: the perpetrator is taken; the victim is judged (a candidate or taken)
+    rows_a, pair_a = _join(kb, cur_rows, cur_codes, "perpetrator")
+    keep = (np.isin(rows_a * n + victim_of[pair_a], np.concatenate([candidate, taken]))
+            & (perp_of[pair_a] != victim_of[pair_a]))
+    a = pd.DataFrame({"row": rows_a[keep], "perpetrator": perp_of[pair_a[keep]],
+                      "victim": victim_of[pair_a[keep]], "inter": inter_of[pair_a[keep]]})
+    # b: the victim is taken; the perpetrator is a candidate not yet taken
+    rows_b, pair_b = _join(kb, cur_rows, cur_codes, "victim")
+    perp_key = rows_b * n + perp_of[pair_b]
+    keep = (np.isin(perp_key, candidate) & ~np.isin(perp_key, taken)
+            & (perp_of[pair_b] != victim_of[pair_b]))
+    b = pd.DataFrame({"row": rows_b[keep], "perpetrator": perp_of[pair_b[keep]],
+                      "victim": victim_of[pair_b[keep]], "inter": inter_of[pair_b[keep]]})
+    a, b = a.drop_duplicates(), b.drop_duplicates()
     names = kb.drug_index.to_numpy(dtype=object)
     for hits, judged_col, other_col in ((a, "victim", "perpetrator"),
                                         (b, "perpetrator", "victim")):

@@ -89,21 +89,34 @@ def input_columns(es: EffectSizes, history: bool) -> tuple[str, ...]:
     return (*dict.fromkeys(cols), *((HISTORY_COLUMN,) if history else ()))
 
 
+def _unrecorded(columns: dict[str, np.ndarray], block: tuple[str, ...]) -> np.ndarray:
+    """Rows with every clinical-block column unknown (missing number or "unknown")."""
+    out = np.ones(len(next(iter(columns.values()))), dtype=bool)
+    for name in block:
+        values = columns[name]
+        out &= np.isnan(values) if values.dtype.kind == "f" else (values == UNKNOWN)
+    return out
+
+
+def _with_stratum(columns: dict[str, np.ndarray], block: tuple[str, ...], history: bool,
+                  order: list[str]) -> dict[str, np.ndarray]:
+    """The columns with the "no clinical record" stratum added, in model order."""
+    unrecorded = _unrecorded(columns, block)
+    columns = dict(columns)
+    if history:
+        columns["failed_regimens_if_unrecorded"] = np.where(
+            unrecorded, columns["failed_regimens"].astype(object), RECORDED).astype(object)
+    else:
+        columns["clinical_unrecorded"] = np.where(unrecorded, YES, NO).astype(object)
+    return {c: columns[c] for c in order}
+
+
 def add_stratum(frame: pd.DataFrame, block: tuple[str, ...], history: bool,
                 columns: list[str]) -> pd.DataFrame:
     """Add the "no clinical record" stratum column and put ``columns`` in model order."""
-    frame = frame.copy()
-    unrecorded = np.ones(len(frame), dtype=bool)
-    for name in block:
-        values = frame[name]
-        unrecorded &= (values.isna() if pd.api.types.is_numeric_dtype(values)
-                       else values == UNKNOWN).to_numpy(dtype=bool)
-    if history:
-        frame["failed_regimens_if_unrecorded"] = np.where(
-            unrecorded, frame["failed_regimens"].astype(object), RECORDED)
-    else:
-        frame["clinical_unrecorded"] = np.where(unrecorded, YES, NO)
-    return frame[columns]
+    arrays = {c: frame[c].to_numpy(dtype=float if pd.api.types.is_numeric_dtype(frame[c])
+                                   else object) for c in frame.columns}
+    return pd.DataFrame(_with_stratum(arrays, block, history, columns))
 
 
 def _level(factor: Factor, exposed: np.ndarray, known: np.ndarray) -> np.ndarray:
@@ -150,9 +163,10 @@ def _seizure_count(factor: Factor, frame: PatientFrame) -> np.ndarray:
     return _level(factor, n >= 2, (n >= 2) | ((n == 1) & ~unsure))
 
 
-def features(es: EffectSizes, frame: PatientFrame, *, history: bool) -> pd.DataFrame:
-    """The model's input frame for every row of a patient frame."""
-    out: dict[str, Any] = {}
+def feature_columns(es: EffectSizes, frame: PatientFrame, *, history: bool
+                    ) -> dict[str, np.ndarray]:
+    """The model's input columns (numpy arrays, model order) for every row of a frame."""
+    out: dict[str, np.ndarray] = {}
     for f in es.factors:
         if f.input.clinical is not None:
             out[model_column(f)] = _clinical(f, frame)
@@ -164,15 +178,24 @@ def features(es: EffectSizes, frame: PatientFrame, *, history: bool) -> pd.DataF
         k = frame.failed_regimens.to_numpy(dtype=float)
         out["failed_regimens"] = np.where(k >= 3, "3+", np.nan_to_num(k).astype(int).astype(str)
                                           ).astype(object)
-    return add_stratum(pd.DataFrame(out), clinical_block(es), history,
-                       list(model_columns(es, history)))
+    return _with_stratum(out, clinical_block(es), history, list(model_columns(es, history)))
+
+
+def features(es: EffectSizes, frame: PatientFrame, *, history: bool) -> pd.DataFrame:
+    """The model's input frame for every row of a patient frame."""
+    return pd.DataFrame(feature_columns(es, frame, history=history))
+
+
+def _scalar(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def both_rows(es: EffectSizes, frame: PatientFrame, row: int
               ) -> tuple[dict[str, Any], dict[str, Any]]:
     """One patient's features for the drug-resistance model and for the next-regimen model
     (derived in one pass: they differ only in the history and stratum columns)."""
-    with_history = features(es, frame, history=True).iloc[row].to_dict()
+    columns = feature_columns(es, frame, history=True)
+    with_history = {c: _scalar(v[row]) for c, v in columns.items()}
     unrecorded = with_history["failed_regimens_if_unrecorded"] != RECORDED
     base = {**with_history, "clinical_unrecorded": YES if unrecorded else NO}
     return {c: base[c] for c in model_columns(es, history=False)}, with_history
