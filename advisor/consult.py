@@ -93,10 +93,14 @@ def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str]) -> list
     return [*groups["current"], *groups["candidate"], *groups["other"]]
 
 
-def _advice(kb: KnowledgeBase, frame: PatientFrame, row: int) -> list[Advice]:
-    """The knowledge base's patient-level advice whose conditions hold for this row."""
+def _advice(kb: KnowledgeBase, frame: PatientFrame, row: int, in_play: set[str]
+            ) -> list[Advice]:
+    """The knowledge base's patient-level advice whose conditions hold for this row (and,
+    for advice about drugs, one of whose drugs is in play)."""
     out = []
     for item in kb.advice:
+        if item.drugs and not in_play & set(item.drugs):
+            continue
         if all(row_mask(frame, cond)[row] for cond in item.when):
             out.append(Advice(id=item.id, topic=item.topic, text=item.text,
                               evidence=list(item.evidence.sources),
@@ -290,7 +294,8 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
                                                                     by_drug, doses))
                   for r in regimens],
         safety_notes=transition.safety_notes(kb, patient, involved),
-        advice=_advice(kb, frame, 0),
+        advice=_advice(kb, frame, 0, {*candidates, *patient.current_medications,
+                                      *(d for r in regimens for d in r.drugs)}),
         status_epilepticus=se,
         candidate_drugs=candidates,
         provenance=Provenance(

@@ -106,6 +106,8 @@ def classify(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = N
     if failed:
         reasons.append(f"{len(failed)} adequate, tolerated, appropriately chosen trial(s) "
                        f"failed: {', '.join(failed)}.")
+    if patient.medication_history and d.rationale:
+        reasons.append(d.rationale)
     last = patient.medication_history[-1] if patient.medication_history else None
     free = last is not None and last.outcome == "seizure_free"
     free_months = (last.seizure_free_months or 0.0) if free else 0.0

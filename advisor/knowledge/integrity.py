@@ -324,6 +324,7 @@ def check_advice(kb: KnowledgeBase) -> Iterator[Problem]:
         seen.add(item.id)
         for j, cond in enumerate(item.when):
             yield from _condition_problems(kb, "advice.yaml", f"advice.{i}.when.{j}", cond)
+        yield from _known("advice.yaml", f"advice.{i}.drugs", item.drugs, kb.drugs, "drug")
 
 
 def check_vocabulary(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -27,6 +27,8 @@ class DreDefinition(Strict):
     interval_multiplier: float = Field(gt=0)
     tolerated_exposure_months: float = Field(gt=0)
     evidence: Evidence
+    # why this definition rather than an older one, shown once trials are counted
+    rationale: str | None = None
 
 
 class DreFile(Strict):
@@ -159,14 +161,23 @@ class StatusEpilepticusFile(Strict):
 class Advice(Strict):
     """Patient-level advice (not tied to one drug), shown when all ``when`` conditions hold:
     e.g. folic acid when a pregnancy is planned, the treat-or-not question of a self-limited
-    syndrome."""
+    syndrome. ``drugs``: shown only when one of them is in play (taken, a candidate or in a
+    suggested regimen). Topic ``rationale``: why the advisor's position differs from a view
+    a user may expect."""
 
     id: str
     topic: Literal["pregnancy", "contraception", "treatment_choice", "organ_function",
-                   "monitoring", "other"]
-    when: list[Condition] = Field(min_length=1)
+                   "monitoring", "rationale", "other"]
+    when: list[Condition] = Field(default_factory=list)
+    drugs: list[str] = Field(default_factory=list)
     text: str
     evidence: Evidence
+
+    @model_validator(mode="after")
+    def _targeted(self) -> Advice:
+        if not (self.when or self.drugs):
+            raise ValueError("advice needs when conditions or drugs (who it is for)")
+        return self
 
 
 class AdviceFile(Strict):
