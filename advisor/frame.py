@@ -27,6 +27,17 @@ CONTEXT = {  # per-row scalars of a frame -> dtype
     "dialysis": object, "child_pugh": object}
 
 
+SMALL = 32  # below this many values a set lookup beats np.isin
+
+
+def member(values: np.ndarray, allowed: Sequence[object]) -> np.ndarray:
+    """``np.isin(values, allowed)``, fast also for the few values of a single patient."""
+    if len(values) <= SMALL:
+        wanted = set(allowed)
+        return np.fromiter((v in wanted for v in values), dtype=bool, count=len(values))
+    return np.isin(values, allowed)
+
+
 class FrameArrays:
     """Numpy views of a frame's per-row columns, built once per frame: rules and dose bands
     test them many times, and numpy on a few rows costs far less than pandas."""
@@ -50,10 +61,14 @@ class FrameArrays:
         drugs = frame.current["drug"].to_numpy(dtype=object)
         self.taking = {d: np.unique(rows[drugs == d]) for d in dict.fromkeys(drugs)}
         self._calls = frame.calls
+        self._columns: dict[str, np.ndarray | None] = {}
 
     def call(self, name: str) -> np.ndarray | None:
         """A genotype column of the frame as an array (None when the frame has none)."""
-        return self._calls[name].to_numpy() if name in self._calls else None
+        if name not in self._columns:
+            self._columns[name] = (self._calls[name].to_numpy() if name in self._calls
+                                   else None)
+        return self._columns[name]
 
     def any_of(self, matrix: np.ndarray, index: dict[str, int], wanted: Sequence[str],
                rows: np.ndarray | slice = slice(None)) -> np.ndarray:

@@ -19,10 +19,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from advisor.frame import PatientFrame
+from advisor.frame import PatientFrame, member
 from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
-from advisor.schema import Band, Condition, Evidence, HepaticBand, PriorReaction, RenalBand
+from advisor.schema import (
+    Band,
+    Condition,
+    Evidence,
+    HepaticBand,
+    Interaction,
+    PriorReaction,
+    RenalBand,
+)
 from advisor.vocabulary import ACTION_ORDER, SEVERITY_ORDER
 
 # What a renal or hepatic statement is flagged as: (action, severity).
@@ -74,11 +82,11 @@ def _gene_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     if a.call(column(cond.gene, "value")) is None:
         return np.zeros(len(frame), dtype=bool)
     if cond.value_in is not None:
-        return np.isin(a.call(column(cond.gene, "value")), cond.value_in)
+        return member(a.call(column(cond.gene, "value")), cond.value_in)
     if cond.variant_in is not None:
-        return np.isin(a.call(column(cond.gene, "display")), cond.variant_in)
+        return member(a.call(column(cond.gene, "display")), cond.variant_in)
     if cond.phenotype_in is not None:
-        return np.isin(a.call(column(cond.gene, "phenotype")), cond.phenotype_in)
+        return member(a.call(column(cond.gene, "phenotype")), cond.phenotype_in)
     score = cond.activity_score
     return _bounds(a.call(column(cond.gene, "activity_score")), score.min, score.max)
 
@@ -92,9 +100,9 @@ def _person_mask(frame: PatientFrame, cond: Condition) -> np.ndarray | None:
     if cond.weight_kg is not None:
         return _in_band(a.weight, cond.weight_kg)
     if cond.sex_in is not None:
-        return np.isin(a.sex, cond.sex_in)
+        return member(a.sex, cond.sex_in)
     if cond.pregnancy_in is not None:
-        given = np.isin(a.pregnancy, cond.pregnancy_in)
+        given = member(a.pregnancy, cond.pregnancy_in)
         return given | ~_known(a.pregnancy) if "unknown" in cond.pregnancy_in else given
     if cond.prior_reaction is not None:
         mask = np.zeros(len(frame), dtype=bool)
@@ -112,7 +120,7 @@ def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     if cond.seizure_types_any is not None:
         return a.any_of(a.seizure, a.seizure_index, cond.seizure_types_any)
     if cond.syndromes_any is not None:
-        return np.isin(a.syndrome, cond.syndromes_any)
+        return member(a.syndrome, cond.syndromes_any)
     if cond.conditions_any is not None:
         return a.any_of(a.conditions, a.condition_index, cond.conditions_any)
     if cond.taking_any is not None or cond.not_taking_any is not None:
@@ -154,8 +162,8 @@ def _fill(template: str, frame: PatientFrame, rows: np.ndarray, drugs: np.ndarra
     """Message codes per hit and the distinct texts (formatted once per combination)."""
     parts = [drugs]
     for field in ("display", "phenotype", "activity_score"):
-        name = column(gene, field) if gene else None
-        parts.append(frame.calls[name].to_numpy(dtype=object)[rows] if name in frame.calls
+        values = frame.arrays.call(column(gene, field)) if gene else None
+        parts.append(values[rows].astype(object) if values is not None
                      else np.full(len(rows), None, dtype=object))
     codes, firsts = _combine_codes(parts)
     texts = [template.format(drug=_text(d), value=_text(v), phenotype=_text(p),
@@ -190,14 +198,18 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     taken = _pair_codes(frame.taken["row"].to_numpy(),
                         frame.taken["drug"].to_numpy(dtype=object), kb)
     for category, rule in kb.rules:
+        chosen_codes = kb.rule_drug_codes[rule.id]
+        if not member(cand_codes, chosen_codes).any() and not rule.drugs.reacted:
+            continue  # none of its drugs is judged for anyone
         mask = np.ones(len(frame), dtype=bool)
         for cond in rule.when:
             mask &= row_mask(frame, cond)
+            if not mask.any():
+                break
         if not mask.any():
             continue
         in_rows = np.flatnonzero(mask[cand_rows])
-        rule_codes = kb.drug_index.get_indexer(kb.rule_drugs[rule.id])
-        chosen = np.isin(cand_codes[in_rows], rule_codes)
+        chosen = member(cand_codes[in_rows], chosen_codes)
         if rule.drugs.reacted:  # the drugs of the matching past reactions themselves
             reacted = pd.concat([_reacted(frame, c.prior_reaction) for c in rule.when
                                  if c.prior_reaction is not None])
@@ -230,7 +242,9 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
         pd.Index(frame.candidates["drug"].to_numpy(dtype=object), dtype=object))
     vocab = kb.vocabulary
     syndrome, seizure = frame.arrays.syndrome, frame.arrays.seizure
-    position = frame.arrays.seizure_index
+    # seizure types and syndromes someone in the frame has: other entries cannot hit
+    position = {t: i for t, i in frame.arrays.seizure_index.items() if seizure[:, i].any()}
+    syndromes = set(syndrome[[isinstance(s, str) for s in syndrome]])
     for name, drug in kb.drugs.items():
         if not drug.aggravates:
             continue
@@ -239,16 +253,18 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
             continue
         for i, agg in enumerate(drug.aggravates):
             cols = [t for t in agg.seizure_types if t in position]
+            if not cols and not syndromes.intersection(agg.syndromes):
+                continue
             which = seizure[np.ix_(rows, [position[c] for c in cols])]
-            by_syndrome = np.isin(syndrome[rows], agg.syndromes)
+            by_syndrome = member(syndrome[rows], agg.syndromes)
             hit = which.any(axis=1) | by_syndrome
             if not hit.any():
                 continue
             # "(patient: absence seizures, childhood absence epilepsy)", built column-wise
             reason = np.full(int(hit.sum()), "", dtype=object)
             labels = [vocab.seizure_types[c].lower() for c in cols]
-            syn_names = pd.Series(syndrome[rows][hit], dtype=object).map(
-                vocab.syndromes).fillna("").to_numpy(dtype=object)
+            syn_names = np.array([vocab.syndromes.get(x, "") if isinstance(x, str) else ""
+                                  for x in syndrome[rows][hit]], dtype=object)
             for present, label in [*zip(which[hit].T, labels, strict=True),
                                    (by_syndrome[hit], syn_names)]:
                 sep = np.where(reason == "", "", ", ")
@@ -276,7 +292,7 @@ def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,
         ok &= _in_band(a.weight[rows], weight)
     if indication != "all":
         ok &= (a.any_of(a.seizure, a.seizure_index, indication.seizure_types, rows)
-               | np.isin(a.syndrome[rows], indication.syndromes))
+               | member(a.syndrome[rows], indication.syndromes))
     for drugs, want in ((when_taking, True), (when_also_taking, True),
                         (when_not_taking, False)):
         if drugs:
@@ -299,12 +315,12 @@ def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.nd
     if band.crcl_ml_min is not None:
         return _in_band(clearance, band.crcl_ml_min) & ~_known(dialysis)
     if band.dialysis:
-        return np.isin(dialysis, band.dialysis)
+        return member(dialysis, band.dialysis)
     return (clearance < IMPAIRED_BELOW_ML_MIN) | _known(dialysis)
 
 
 def hepatic_match(frame: PatientFrame, rows: np.ndarray, band: HepaticBand) -> np.ndarray:
-    return np.isin(frame.arrays.child_pugh[rows], band.child_pugh)
+    return member(frame.arrays.child_pugh[rows], band.child_pugh)
 
 
 def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
@@ -381,46 +397,54 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     rows_a, pair_a = _join(kb, cur_rows, cur_codes, "perpetrator")
     keep = (np.isin(rows_a * n + victim_of[pair_a], np.concatenate([candidate, taken]))
             & (perp_of[pair_a] != victim_of[pair_a]))
-    a = pd.DataFrame({"row": rows_a[keep], "perpetrator": perp_of[pair_a[keep]],
-                      "victim": victim_of[pair_a[keep]], "inter": inter_of[pair_a[keep]]})
+    hits_a = _distinct(rows_a[keep], pair_a[keep])
     # b: the victim is taken; the perpetrator is a candidate not yet taken
     rows_b, pair_b = _join(kb, cur_rows, cur_codes, "victim")
     perp_key = rows_b * n + perp_of[pair_b]
     keep = (np.isin(perp_key, candidate) & ~np.isin(perp_key, taken)
             & (perp_of[pair_b] != victim_of[pair_b]))
-    b = pd.DataFrame({"row": rows_b[keep], "perpetrator": perp_of[pair_b[keep]],
-                      "victim": victim_of[pair_b[keep]], "inter": inter_of[pair_b[keep]]})
-    a, b = a.drop_duplicates(), b.drop_duplicates()
+    hits_b = _distinct(rows_b[keep], pair_b[keep])
     names = kb.drug_index.to_numpy(dtype=object)
-    for hits, judged_col, other_col in ((a, "victim", "perpetrator"),
-                                        (b, "perpetrator", "victim")):
-        for idx, found in hits.groupby("inter", sort=True):
-            inter = kb.interactions[idx]
-            keep = ~frame.arrays.takes_any(inter.unless_taking, found["row"].to_numpy())
-            if not keep.any():
-                continue
-            group = found[keep]
-            rows = group["row"].to_numpy()
-            text = " ".join([inter.effect.strip(),
-                             f"Magnitude: {inter.magnitude.strip().rstrip('.')}.",
-                             f"Management: {inter.management.strip()}"])
-            perp = names[group["perpetrator"].to_numpy()]
-            vict = names[group["victim"].to_numpy()]
-            codes, firsts = _combine_codes([perp, vict])
-            action = inter.action
-            if judged_col == "perpetrator" and action in DOSE_ACTIONS:
-                # the dose that changes is the victim's (already taken): see its dose row
-                action = "monitor"
-                texts = [f"Starting {p} changes the dose of {v} (see the {v} dose): {p} + "
-                         f"{v}: {text}" for p, v in zip(perp[firsts], vict[firsts],
-                                                        strict=True)]
-            else:
-                texts = [f"{p} + {v}: {text}" for p, v in zip(perp[firsts], vict[firsts],
-                                                             strict=True)]
-            yield _Part(rows, names[group[judged_col].to_numpy()], codes,
-                        np.array(texts, dtype=object), "interaction", None, action,
-                        inter.severity, inter.evidence, f"interaction:{inter.id}",
-                        names[group[other_col].to_numpy()])
+    for (rows_all, pairs_all), judged_is_victim in ((hits_a, True), (hits_b, False)):
+        inter_idx = inter_of[pairs_all]
+        order = np.argsort(inter_idx, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(inter_idx[order]) != 0])
+        for group in np.split(order, starts[1:]) if len(order) else []:
+            inter = kb.interactions[int(inter_idx[group[0]])]
+            rows, pairs = rows_all[group], pairs_all[group]
+            keep = ~frame.arrays.takes_any(inter.unless_taking, rows)
+            if keep.any():
+                perp, vict = names[perp_of[pairs[keep]]], names[victim_of[pairs[keep]]]
+                yield _interaction_part(inter, rows[keep], perp, vict, judged_is_victim)
+
+
+def _distinct(rows: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (row, interaction-pair) hits."""
+    if not len(rows):
+        return rows, pairs
+    _, first = np.unique(rows * (int(pairs.max()) + 1) + pairs, return_index=True)
+    return rows[first], pairs[first]
+
+
+def _interaction_part(inter: Interaction, rows: np.ndarray, perp: np.ndarray,
+                      vict: np.ndarray, judged_is_victim: bool) -> _Part:
+    """The flags of one interaction: on the victim (perpetrator taken) or on the candidate
+    perpetrator (victim taken), whose own dose does not change: 'monitor', pointing to the
+    victim's dose row."""
+    text = " ".join([inter.effect.strip(), f"Magnitude: {inter.magnitude.strip().rstrip('.')}.",
+                     f"Management: {inter.management.strip()}"])
+    codes, firsts = _combine_codes([perp, vict])
+    action = inter.action
+    pairs = zip(perp[firsts], vict[firsts], strict=True)
+    if not judged_is_victim and action in DOSE_ACTIONS:
+        action = "monitor"
+        texts = [f"Starting {p} changes the dose of {v} (see the {v} dose): {p} + {v}: {text}"
+                 for p, v in pairs]
+    else:
+        texts = [f"{p} + {v}: {text}" for p, v in pairs]
+    judged, other = (vict, perp) if judged_is_victim else (perp, vict)
+    return _Part(rows, judged, codes, np.array(texts, dtype=object), "interaction", None,
+                 action, inter.severity, inter.evidence, f"interaction:{inter.id}", other)
 
 
 def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:

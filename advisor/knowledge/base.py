@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from advisor.genotype.kinds import kind_of
@@ -102,6 +103,12 @@ class KnowledgeBase:
     def drug_index(self) -> pd.Index:
         """Every ASM and co-medication name, for integer codes in vectorised joins."""
         return pd.Index([*self.drugs, *self.comedications], dtype=object)
+
+    @cached_property
+    def rule_drug_codes(self) -> dict[str, np.ndarray]:
+        """Rule id -> the drug_index codes of the drugs its selector picks out."""
+        return {rid: self.drug_index.get_indexer(pd.Index(names, dtype=object))
+                for rid, names in self.rule_drugs.items()}
 
     @cached_property
     def interaction_codes(self) -> pd.DataFrame:
