@@ -62,8 +62,10 @@ class _Row:
         return np.array([self.row])
 
     def value(self, name: str) -> Any:
-        v = self.frame.context[name].iloc[self.row]
-        return None if v is None or (isinstance(v, float) and np.isnan(v)) else v
+        v = self.frame.arrays.context[name][self.row]
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        return v.item() if isinstance(v, np.generic) else v
 
     def fits(self, band: DoseBand | NoDose | OrganBand, *, comedication: bool = True) -> bool:
         taking = getattr(band, "when_taking", [])

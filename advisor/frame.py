@@ -43,16 +43,15 @@ class FrameArrays:
     test them many times, and numpy on a few rows costs far less than pandas."""
 
     def __init__(self, frame: PatientFrame):
-        ctx = frame.context
         self.n = len(frame)
-        self.age = ctx["age_years"].to_numpy(dtype=float)
-        self.weight = ctx["weight_kg"].to_numpy(dtype=float)
-        self.clearance = ctx["renal_clearance_ml_min"].to_numpy(dtype=float)
-        self.syndrome = ctx["syndrome"].to_numpy(dtype=object)
-        self.sex = ctx["sex"].to_numpy(dtype=object)
-        self.pregnancy = ctx["pregnancy"].to_numpy(dtype=object)
-        self.dialysis = ctx["dialysis"].to_numpy(dtype=object)
-        self.child_pugh = ctx["child_pugh"].to_numpy(dtype=object)
+        self.context = {name: frame.context[name].to_numpy(dtype=float if dtype is float
+                                                           else object)
+                        for name, dtype in CONTEXT.items()}
+        ctx = self.context
+        self.age, self.weight = ctx["age_years"], ctx["weight_kg"]
+        self.clearance = ctx["renal_clearance_ml_min"]
+        self.syndrome, self.sex, self.pregnancy = ctx["syndrome"], ctx["sex"], ctx["pregnancy"]
+        self.dialysis, self.child_pugh = ctx["dialysis"], ctx["child_pugh"]
         self.seizure = frame.seizure_types.to_numpy(dtype=bool)
         self.seizure_index = {c: i for i, c in enumerate(frame.seizure_types.columns)}
         self.conditions = frame.conditions.to_numpy(dtype=bool)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
 from advisor.report.html import to_html
@@ -16,8 +15,10 @@ __all__ = ["FORMATS", "render", "to_html", "to_json", "to_markdown"]
 
 
 def to_json(res: ConsultResult) -> str:
-    """The JSON contract: keys in the models' field order, optional keys left out."""
-    return json.dumps(res.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    """The JSON contract: keys in the models' field order, optional keys left out (pydantic's
+    serialiser; the same text as ``json.dumps(res.model_dump(mode="json"), indent=2,
+    ensure_ascii=False)``, several times faster)."""
+    return res.model_dump_json(indent=2)
 
 
 FORMATS = ("json", "markdown", "html", "pharmcat", "fhir")
