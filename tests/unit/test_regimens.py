@@ -1,0 +1,184 @@
+"""advisor.regimens.suggest on the small knowledge base, with hand-written flags so that each
+score can be added up from kb/regimens.yaml:
+
+base 50; per drug -5; per covered seizure type +8; distinct targets +10; same primary target
+-60; shared adverse effect (sedation) -4 each; an interaction inside the regimen by its action
+(reduce_dose -4, monitor -3); guideline position (focal: testdrug_b first line +12,
+testdrug_a second line +8, testdrug_c adjunctive +6); teratogenic -20 in child-bearing
+potential (female 12-50), -60 when pregnant or planning; previous failure -15, same target as
+a failed drug -12; withdrawing a current drug -10; an add-on before two failures -15.
+
+Targets: testdrug_a and testdrug_d target one, testdrug_b target two, testdrug_c target three.
+"""
+
+from __future__ import annotations
+
+from advisor.regimens import suggest
+from tests.unit.helpers import ADULT, flag_table, no_flags, patient
+
+DRUGS = ["testdrug_a", "testdrug_b", "testdrug_c", "testdrug_d"]
+
+
+def regimens(kb, *, flags=None, dose_status=None, drug_resistant=False, note=None, **fields):
+    """Regimens for one patient judged for all four drugs (every dose labelled unless
+    ``dose_status`` says otherwise), by their drugs. ``drug_resistant`` is given as it is
+    (the consult takes it from the ILAE classification), so that pairs can be scored without
+    the history terms of the failed trials."""
+    p = patient(kb, **{**ADULT, **fields})
+    status = {**dict.fromkeys(DRUGS, "dosed"), **(dose_status or {})}
+    found = suggest(kb, p, no_flags() if flags is None else flags, DRUGS, dose_status=status,
+                    drug_resistant=drug_resistant, polytherapy_note=note)
+    return {tuple(r.drugs): r for r in found}
+
+
+def scores(found) -> dict[tuple[str, ...], float]:
+    return {drugs: r.score for drugs, r in found.items()}
+
+
+def test_a_drug_naive_patient_gets_monotherapy_ranked_by_score(small_kb):
+    found = suggest(small_kb, patient(small_kb, **ADULT), no_flags(), DRUGS,
+                    dose_status=dict.fromkeys(DRUGS, "dosed"), drug_resistant=False)
+    assert [(r.drugs, r.kind, r.score) for r in found] == [
+        (["testdrug_b"], "monotherapy", 65),  # 50 - 5 + 8 + 12 (first line)
+        (["testdrug_a"], "monotherapy", 61),  # 50 - 5 + 8 + 8 (second line)
+        (["testdrug_c"], "monotherapy", 59),  # 50 - 5 + 8 + 6 (adjunctive)
+        (["testdrug_d"], "monotherapy", 53)]  # 50 - 5 + 8
+    assert all(r.rationale[0].startswith("Drug-naive: start with monotherapy") for r in found)
+    assert found[0].rationale[1:] == [
+        "TEST-GUIDELINE: testdrug_b is first-line for focal seizures.",
+        "Covers the patient's seizure types: focal."]
+    assert found[0].mechanisms == ["test_mech_c"]
+    assert found[0].evidence == ["TEST-GUIDELINE"]
+
+
+def test_an_uncovered_seizure_type_costs(small_kb):
+    found = regimens(small_kb, seizure_types=["focal", "myoclonic"])
+    # testdrug_b covers focal only: 65 - 15 for myoclonic seizures
+    assert found[("testdrug_b",)].score == 50
+    assert "Does not cover: myoclonic." in found[("testdrug_b",)].warnings
+
+
+def test_drug_resistance_adds_combinations_of_distinct_targets(small_kb):
+    # testdrug_a and testdrug_d (target one) failed; testdrug_b and testdrug_c are untouched
+    history = [{"drug": d, "outcome": "inefficacy", "adequate": True}
+               for d in ("testdrug_a", "testdrug_d")]
+    found = regimens(small_kb, drug_resistant=True, medication_history=history)
+    assert len(found) == 4 + 6  # every drug alone and every pair
+    bc = found[("testdrug_b", "testdrug_c")]
+    assert bc.kind == "combination"
+    assert bc.score == 76  # 50 - 10 + 8 + 10 (distinct) + 12 + 6
+    assert ("Distinct mechanisms: testdrug_b (test_mech_c) + testdrug_c (test_mech_d)."
+            in bc.rationale)
+    assert bc.rationale[0].startswith("Drug-resistant epilepsy, or two or more adequate trials")
+
+
+def test_two_drugs_on_one_target_are_penalised(small_kb):
+    ad = regimens(small_kb, drug_resistant=True)[("testdrug_a", "testdrug_d")]
+    assert ad.score == -4  # 50 - 10 + 8 - 60 (same target) + 8
+    assert ("testdrug_a and testdrug_d act on the same target (test target one): not distinct "
+            "mechanisms; additive toxicity, little gain.") in ad.warnings
+
+
+def test_a_licensed_combination_is_not_penalised_for_its_syndrome(small_kb):
+    ad = regimens(small_kb, drug_resistant=True, syndrome="test_syndrome_l")[
+        ("testdrug_a", "testdrug_d")]
+    assert ad.score == 56  # 50 - 10 + 8 + 8, no same-target penalty
+    assert ("Licensed combination: TEST: testdrug_a with testdrug_d is licensed for test "
+            "syndrome L.") in ad.rationale
+    assert not any("same target" in w for w in ad.warnings)
+    assert "TEST-LABEL" in ad.evidence
+
+
+def test_shared_adverse_effects_and_interactions_inside_a_regimen_cost(small_kb):
+    found = regimens(small_kb, drug_resistant=True)
+    ab = found[("testdrug_a", "testdrug_b")]
+    # 50 - 10 + 8 + 10 - 4 (both sedating) - 3 (monitor interaction) + 8 + 12
+    assert ab.score == 71
+    assert "Overlapping adverse effects of testdrug_a and testdrug_b: sedation." in ab.warnings
+    ac = found[("testdrug_a", "testdrug_c")]
+    assert ac.score == 68  # 50 - 10 + 8 + 10 - 4 (reduce_dose interaction) + 8 + 6
+    assert ("Interaction testdrug_c -> testdrug_a: TEST: testdrug_c inhibits TESTENZ. "
+            "Management: TEST: lower testdrug_a by a quarter.") in ac.warnings
+
+
+def test_a_previous_failure_penalises_the_drug_and_its_target(small_kb):
+    history = [{"drug": "testdrug_a", "outcome": "inefficacy", "adequate": True}]
+    found = regimens(small_kb, medication_history=history)
+    assert {k: r.kind for k, r in found.items()} == dict.fromkeys(
+        [("testdrug_b",), ("testdrug_a",), ("testdrug_c",), ("testdrug_d",)], "monotherapy")
+    assert scores(found) == {("testdrug_b",): 65, ("testdrug_a",): 46,  # 61 - 15
+                             ("testdrug_c",): 59, ("testdrug_d",): 41}  # 53 - 12
+    assert "testdrug_a already failed an adequate trial." in found[("testdrug_a",)].warnings
+    assert ("testdrug_d acts on the same target (test target one) as testdrug_a, which already "
+            "failed an adequate trial for lack of efficacy.") in found[("testdrug_d",)].warnings
+    assert found[("testdrug_b",)].rationale[0] == (
+        "1 adequate trial(s) failed: an alternative monotherapy (substitution) comes before "
+        "add-on therapy (NICE).")
+    # an inadequate trial is no evidence against the drug or its target
+    inadequate = [{**history[0], "adequate": False}]
+    assert scores(regimens(small_kb, medication_history=inadequate))[("testdrug_d",)] == 53
+
+
+def test_teratogen_weight_follows_pregnancy_status(small_kb):
+    def d_score(**fields) -> float:
+        return regimens(small_kb, **fields)[("testdrug_d",)].score
+
+    assert d_score() == 53  # a man
+    assert d_score(sex="female", pregnancy="not_pregnant") == 33  # child-bearing potential
+    assert d_score(sex="female", pregnancy="pregnant") == -7  # -60, not -60 and -20
+    assert d_score(sex="female", pregnancy="planning") == -7
+    assert d_score(sex="female", age_years=60) == 53
+    pregnant = regimens(small_kb, sex="female", pregnancy="pregnant")[("testdrug_d",)]
+    assert ("testdrug_d is teratogenic and the patient is pregnant: prefer an alternative; "
+            "discuss with the patient.") in pregnant.warnings
+    assert "TEST-LABEL" in pregnant.evidence  # regimens.yaml teratogenic_policy
+    # the other drugs are not teratogenic
+    assert regimens(small_kb, sex="female", pregnancy="pregnant")[("testdrug_b",)].score == 65
+
+
+def test_flags_on_a_drug_weigh_on_its_regimens(small_kb):
+    flags = flag_table({"drug": "testdrug_b", "category": "metabolism",
+                        "action": "reduce_dose", "message": "TEST flag", "evidence": "TEST-STUDY"})
+    b = regimens(small_kb, flags=flags)[("testdrug_b",)]
+    assert b.score == 62  # 65 - 3
+    assert "testdrug_b: reduce dose (metabolism) - TEST flag" in b.warnings
+
+
+def test_drugs_to_avoid_or_without_a_labelled_dose_are_left_out(small_kb):
+    avoid = flag_table({"drug": "testdrug_a", "category": "hypersensitivity",
+                        "action": "avoid", "message": "TEST", "evidence": "TEST-GUIDELINE"})
+    found = regimens(small_kb, flags=avoid, drug_resistant=True)
+    assert not any("testdrug_a" in drugs for drugs in found)
+    found = regimens(small_kb, dose_status={"testdrug_b": "no_labelled_dose",
+                                            "testdrug_c": "needs_input"})
+    assert list(found) == [("testdrug_a",), ("testdrug_c",), ("testdrug_d",)]
+    assert ("Dose of testdrug_c not shown: give the patient's age and weight."
+            in found[("testdrug_c",)].warnings)
+
+
+def test_a_patient_on_one_drug_gets_substitutions_before_add_ons(small_kb):
+    found = regimens(small_kb, current_medications=["testdrug_b"])
+    assert {k: r.kind for k, r in found.items()} == {
+        ("testdrug_a",): "substitution", ("testdrug_c",): "substitution",
+        ("testdrug_d",): "substitution", ("testdrug_b", "testdrug_a"): "add-on",
+        ("testdrug_b", "testdrug_c"): "add-on", ("testdrug_b", "testdrug_d"): "add-on"}
+    sub = found[("testdrug_c",)]
+    assert sub.score == 49  # 50 - 5 + 8 + 6 - 10 (withdraw testdrug_b)
+    assert "Requires withdrawing testdrug_b (taper; see the transition plan)." in sub.warnings
+    add = found[("testdrug_b", "testdrug_c")]
+    # 50 - 10 + 8 + 10 + 6 - 15 (early add-on); testdrug_b is taken, so no guideline bonus
+    assert add.score == 49
+    assert ("Add-on before monotherapy options are exhausted: NICE prefers an alternative "
+            "monotherapy first.") in add.warnings
+    assert add.rationale[0] == ("0 adequate trial(s) failed: an alternative monotherapy "
+                                "(substitution) comes before add-on therapy (NICE).")
+    # once drug resistance is established, an add-on is not penalised
+    late = regimens(small_kb, current_medications=["testdrug_b"], drug_resistant=True)
+    assert late[("testdrug_b", "testdrug_c")].score == 64
+
+
+def test_the_polytherapy_note_goes_to_combinations_only(small_kb):
+    found = regimens(small_kb, drug_resistant=True, note="TEST NOTE")
+    assert found[("testdrug_b", "testdrug_c")].rationale[1] == "TEST NOTE"
+    assert "TEST-STUDY" in found[("testdrug_b", "testdrug_c")].evidence  # early_polytherapy
+    assert "TEST NOTE" not in found[("testdrug_b",)].rationale
