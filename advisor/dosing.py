@@ -56,6 +56,7 @@ class _Row:
 
     frame: PatientFrame
     row: int
+    also_taken: tuple[str, ...] = ()  # candidates counted as taken (if they were started)
 
     @property
     def rows(self) -> np.ndarray:
@@ -75,7 +76,8 @@ class _Row:
                             indication=band.indication,
                             when_taking=taking if comedication else (),
                             when_also_taking=also if comedication else (),
-                            when_not_taking=without if comedication else ())[0])
+                            when_not_taking=without if comedication else (),
+                            also_taken=self.also_taken)[0])
 
 
 def _specificity(band: DoseBand) -> tuple[int, int]:
@@ -330,8 +332,9 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
     for flag in flags[flags["row"] == row].to_dict("records"):
         by_drug.setdefault(flag["drug"], []).append(flag)
     taking = set(frame.current.loc[frame.current["row"] == row, "drug"])
+    candidates = list(frame.candidates.loc[frame.candidates["row"] == row, "drug"])
     doses = []
-    for drug_name in frame.candidates.loc[frame.candidates["row"] == row, "drug"]:
+    for drug_name in candidates:
         drug = kb.drugs[drug_name]
         build = _Builder(kb, drug, patient)
         mine = by_drug.get(drug_name, [])
@@ -345,7 +348,8 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
         else:
             dose = _adjusted(kb, drug, build, mine, rule_dose, inter_dose)
             if drug_name in taking:
-                dose.if_started = _if_started(kb, drug, patient, mine, by_drug, taking,
+                dose.if_started = _if_started(kb, drug, patient, dose, mine, by_drug,
+                                              [d for d in candidates if d not in taking],
                                               (rule_dose, inter_dose))
         if drug.dosing.therapeutic_range_mg_per_l:
             tr = drug.dosing.therapeutic_range_mg_per_l
@@ -372,32 +376,49 @@ def _older_adult(kb: KnowledgeBase, drug: Drug, build: _Builder) -> None:
         build.cite(statement.evidence)
 
 
-def _if_started(kb: KnowledgeBase, drug: Drug, patient: _Row, mine: list[dict[str, Any]],
-                by_drug: dict[str, list[dict[str, Any]]], taking: set[str],
-                tables: tuple[dict, dict]) -> list[IfStarted]:
-    """For a drug already taken: its dose once each candidate (not yet taken) whose
-    interaction changes this drug's dose is started."""
+def _if_started(kb: KnowledgeBase, drug: Drug, patient: _Row, dose: Dose,
+                mine: list[dict[str, Any]], by_drug: dict[str, list[dict[str, Any]]],
+                starts: list[str], tables: tuple[dict, dict]) -> list[IfStarted]:
+    """For a drug already taken: its dose once each candidate in ``starts`` is started, where
+    that changes it (the candidate's interaction dose block, or a dose band of this drug for
+    use with the candidate)."""
     rule_dose, inter_dose = tables
+    banded = {d for band in drug.dosing.maintenance
+              for d in (*band.when_taking, *band.when_also_taking, *band.when_not_taking)}
     out = []
-    for other, flags in by_drug.items():
-        if other in taking:
+    for other in starts:
+        extra = [{**f, "drug": drug.name, "interacting_drug": other}
+                 for f in by_drug.get(other, []) if f["rule"] in inter_dose
+                 and f["interacting_drug"] == drug.name
+                 and drug.name in inter_dose[f["rule"]].victims
+                 and other in inter_dose[f["rule"]].perpetrators]
+        if not extra and other not in banded:
             continue
-        for flag in flags:
-            inter = inter_dose.get(flag["rule"])
-            if inter is None or flag["interacting_drug"] != drug.name or \
-                    drug.name not in inter.victims or other not in inter.perpetrators:
-                continue
-            build = _Builder(kb, drug, patient)
-            build.band()
-            moved = _adjusted(kb, drug, build, [*mine, {**flag, "drug": drug.name,
-                                                        "interacting_drug": other}],
-                              rule_dose, inter_dose)
-            out.append(IfStarted(
-                drug=other, recommended_daily_mg=moved.recommended_daily_mg,
-                adjustment_percent=moved.adjustment_percent,
-                why=f"interaction {inter.id}: {inter.management.strip()}",
-                evidence=list(inter.evidence.sources)))
+        moved_row = _Row(patient.frame, patient.row, (*patient.also_taken, other))
+        build = _Builder(kb, drug, moved_row)
+        moved = _adjusted(kb, drug, build, [*mine, *extra], rule_dose, inter_dose) \
+            if build.band() else build.no_band()
+        if moved.recommended_daily_mg == dose.recommended_daily_mg and not extra:
+            continue
+        why = [f"interaction {inter_dose[f['rule']].id}: "
+               f"{inter_dose[f['rule']].management.strip()}" for f in extra]
+        evidence = [s for f in extra for s in inter_dose[f["rule"]].evidence.sources]
+        if moved.band != dose.band:
+            why.append(f"labelled dose with {other}: {moved.band}")
+            evidence += moved.evidence
+        out.append(IfStarted(
+            drug=other, recommended_daily_mg=moved.recommended_daily_mg,
+            adjustment_percent=_percent_of(dose, moved), why="; ".join(why),
+            evidence=list(dict.fromkeys(evidence))))
     return out
+
+
+def _percent_of(before: Dose, after: Dose) -> float | None:
+    """The change of the recommended range's midpoint from ``before`` to ``after``."""
+    if before.recommended_daily_mg is None or after.recommended_daily_mg is None:
+        return None
+    old, new = sum(before.recommended_daily_mg) / 2, sum(after.recommended_daily_mg) / 2
+    return round((new - old) / old * 100, 1) if old else None
 
 
 def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str, Any]],

@@ -7,7 +7,9 @@ Which regimens are offered follows the treatment stage:
   monotherapy replacing it) ranks first; an add-on is offered with the ``early_add_on``
   penalty (monotherapy options are not yet exhausted);
 - drug-resistant epilepsy (ILAE) or two or more failed adequate trials: **add-on** to the
-  current ASMs, **combination** of two new drugs, or substitution.
+  current ASMs, or substitution; without a current ASM that may stay, **combination** of two
+  new drugs;
+- a current ASM the patient must avoid is replaced (substitution), never kept.
 
 Only drugs without an ``avoid`` flag and with a labelled maintenance dose for this patient are
 used. Two drugs are "distinct mechanisms" only when their primary mechanisms act on different
@@ -257,17 +259,17 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     return reg
 
 
-def _options(current: list[str], usable: list[str], combination_due: bool
+def _options(kept: list[str], usable: list[str], combination_due: bool, taking: bool
              ) -> list[tuple[list[str], str]]:
-    """The regimens the treatment stage calls for (see the module docstring)."""
+    """The regimens the treatment stage calls for (see the module docstring); ``kept``: the
+    current ASMs that may stay, ``taking``: the patient takes an ASM (kept or not)."""
     options: list[tuple[list[str], str]] = []
-    if not current:
-        options += [([d], "monotherapy") for d in usable]
-        if combination_due:
-            options += [(list(pair), "combination") for pair in combinations(usable, 2)]
-        return options
-    options += [([d], "substitution") for d in usable]
-    options += [([*current, d], "add-on") for d in usable]
+    single = "substitution" if taking else "monotherapy"
+    options += [([d], single) for d in usable]
+    if kept:
+        options += [([*kept, d], "add-on") for d in usable]
+    elif combination_due:
+        options += [(list(pair), "combination") for pair in combinations(usable, 2)]
     return options
 
 
@@ -287,7 +289,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     failures = {t.drug for t in patient.medication_history
                 if t.outcome in ("inefficacy", "relapse") and t.adequate}
     due = drug_resistant or len(failures) >= kb.dre.definition.min_failed_adequate_trials
-    options = _options(kept, usable, due)
+    options = _options(kept, usable, due, bool(current))
     involved = sorted({d for drugs, _ in options for d in drugs})
     # Interactions inside a regimen are scored pairwise; flags with co-medications the
     # patient keeps taking (contraceptives, anticoagulants, ...) count per drug.
@@ -309,7 +311,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
                 reg.score = round(reg.score + kb.regimens.weights.early_add_on, 1)
                 reg.warnings.append("Add-on before monotherapy options are exhausted: NICE "
                                     "prefers an alternative monotherapy first.")
-    stage = _stage_note(kb, patient, kept, len(failures), due)
+    stage = _stage_note(kb, patient, current, len(failures), due)
     for reg in regimens:
         reg.rationale.insert(0, stage)
         reg.evidence = list(dict.fromkeys([*reg.evidence, kb.positions.guideline]))

@@ -281,9 +281,11 @@ def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,
             weight: Band | None = None, indication: object = "all",
             when_taking: list[str] | tuple[str, ...] = (),
             when_also_taking: list[str] | tuple[str, ...] = (),
-            when_not_taking: list[str] | tuple[str, ...] = ()) -> np.ndarray:
+            when_not_taking: list[str] | tuple[str, ...] = (),
+            also_taken: tuple[str, ...] = ()) -> np.ndarray:
     """Which of ``rows`` a dose band or organ statement is for (its age band, weight band,
-    indication and co-medication); an unknown age or weight never matches a band."""
+    indication and co-medication); an unknown age or weight never matches a band.
+    ``also_taken``: drugs to count as taken as well (a candidate, as if it were started)."""
     a = frame.arrays
     ok = np.ones(len(rows), dtype=bool)
     if age is not None:
@@ -296,7 +298,7 @@ def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,
     for drugs, want in ((when_taking, True), (when_also_taking, True),
                         (when_not_taking, False)):
         if drugs:
-            ok &= a.takes_any(drugs, rows) == want
+            ok &= (a.takes_any(drugs, rows) | bool(set(drugs) & set(also_taken))) == want
     return ok
 
 

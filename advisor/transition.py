@@ -68,6 +68,13 @@ def flags_by_drug(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def _weeks(lo: float, hi: float) -> str:
+    """ "1 week", "2 weeks", "1-2 weeks"."""
+    if lo == hi:
+        return f"{_fmt(lo)} week" + ("" if lo == 1 else "s")
+    return f"{_fmt(lo)}-{_fmt(hi)} weeks"
+
+
 def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str],
               flags: dict[str, list[dict[str, Any]]]) -> AddStep:
     tit = choose_titration(drug, co_meds, patient)
@@ -77,25 +84,24 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
                           patient.age_years is None else
                           "No sourced titration schedule for this age in the knowledge base: "
                           "follow the product label.")
-        return step
-    step.schedule = _schedule(tit, patient.weight_kg)
-    if tit.then_increase:
-        inc = tit.then_increase
-        every = (_fmt(inc.every_weeks.lo) if inc.every_weeks.lo == inc.every_weeks.hi
-                 else f"{_fmt(inc.every_weeks.lo)}-{_fmt(inc.every_weeks.hi)}")
-        step.then = f"increase by {_fmt(inc.daily_mg)} mg/day every {every} week(s)"
-    if tit.target_daily_mg:
-        step.target_daily_mg = tit.target_daily_mg.as_list()
-    if tit.when_taking:
-        step.notes.append(f"Schedule for patients taking "
-                          f"{', '.join(sorted(co_meds & set(tit.when_taking)))}.")
-    if tit.note:
-        step.notes.append(tit.note)
+    else:
+        step.schedule = _schedule(tit, patient.weight_kg)
+        if tit.then_increase:
+            inc = tit.then_increase
+            step.then = (f"increase by {_fmt(inc.daily_mg)} mg/day every "
+                         f"{_weeks(inc.every_weeks.lo, inc.every_weeks.hi)}")
+        if tit.target_daily_mg:
+            step.target_daily_mg = tit.target_daily_mg.as_list()
+        if tit.when_taking:
+            step.notes.append(f"Schedule for patients taking "
+                              f"{', '.join(sorted(co_meds & set(tit.when_taking)))}.")
+        if tit.note:
+            step.notes.append(tit.note)
+        step.evidence = list(tit.evidence.sources)
     slow = [f["message"] for f in flags.get(drug.name, [])
             if f["action"] in ("reduce_dose", "avoid", "use_with_caution")]
     for message in dict.fromkeys(slow):
         step.notes.append(f"Titrate cautiously (flag): {message}")
-    step.evidence = list(tit.evidence.sources)
     return step
 
 
@@ -106,8 +112,8 @@ def _withdraw_step(drug: Drug) -> WithdrawStep:
             "No sourced taper in the knowledge base: withdraw gradually, as every ASM label "
             "advises (risk of more seizures and status epilepticus)."])
     lo, hi = wd.taper_weeks.lo, wd.taper_weeks.hi
-    notes = [f"Taper over {_fmt(lo)}" + (f"-{_fmt(hi)}" if hi != lo else "")
-             + " weeks" + ("; never stop abruptly." if wd.never_abrupt else ".")]
+    notes = [f"Taper over {_weeks(lo, hi)}" + ("; never stop abruptly." if wd.never_abrupt
+                                                else ".")]
     if wd.schedule:
         notes.append(wd.schedule)
     return WithdrawStep(drug=drug.name, notes=notes, evidence=list(wd.evidence.sources),
@@ -153,9 +159,13 @@ def _started_effects(step: AddStep, doses: list[Dose], keep: list[str]) -> None:
         for change in dose.if_started:
             if change.drug != step.drug:
                 continue
-            new = mg_range(change.recommended_daily_mg)
-            step.notes.append(f"Starting {step.drug}: change {dose.drug} to {new} "
-                              f"({change.adjustment_percent:+g}%) - {change.why}")
+            if change.recommended_daily_mg is None or change.adjustment_percent is None:
+                new = (f"no automatic dose for {dose.drug} (see its dose row); adjust it "
+                       "with specialist input")
+            else:
+                new = (f"change {dose.drug} to {mg_range(change.recommended_daily_mg)} "
+                       f"({change.adjustment_percent:+g}%)")
+            step.notes.append(f"Starting {step.drug}: {new} - {change.why}")
             step.evidence = list(dict.fromkeys([*step.evidence, *change.evidence]))
 
 

@@ -175,7 +175,7 @@ def test_a_transition_plan_in_lines():
                        schedule=[ScheduleEntry(weeks="weeks 1-2", daily_mg=100),
                                  ScheduleEntry(weeks="week 3", daily_mg_per_kg=5,
                                                daily_mg=None)],
-                       then="increase by 100 mg/day every 2 week(s)",
+                       then="increase by 100 mg/day every 2 weeks",
                        target_daily_mg=[200, 400]),
                AddStep(drug="testdrug_d"),
                WithdrawStep(drug="testdrug_a", notes=["Taper over 4-8 weeks.", "more"],
@@ -188,7 +188,7 @@ def test_a_transition_plan_in_lines():
         "TEST order.",
         "continue testdrug_b",
         "add testdrug_c: weeks 1-2: 100 mg/day, week 3: 5 mg/kg/day; then increase by 100 "
-        "mg/day every 2 week(s) to 200-400 mg/day",
+        "mg/day every 2 weeks to 200-400 mg/day",
         "add testdrug_d: see label",
         "withdraw testdrug_a: Taper over 4-8 weeks.",
         "TEST change."]

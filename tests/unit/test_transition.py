@@ -47,7 +47,7 @@ def test_an_added_drug_follows_the_schedule_for_the_patients_age(small_kb):
         drug="testdrug_a",
         schedule=[ScheduleEntry(weeks="weeks 1-2", daily_mg=100),
                   ScheduleEntry(weeks="weeks 3-4", daily_mg=200)],
-        then="increase by 100 mg/day every 1-2 week(s)", target_daily_mg=[200, 400],
+        then="increase by 100 mg/day every 1-2 weeks", target_daily_mg=[200, 400],
         evidence=["TEST-LABEL"])
     child = step(plan(small_kb, ["testdrug_a"], age_years=10, weight_kg=20), "testdrug_a")
     assert child.schedule == [
@@ -68,7 +68,7 @@ def test_the_schedule_follows_the_co_medication_during_titration(small_kb):
     assert with_c.notes == ["Schedule for patients taking testdrug_c."]
     alone = step(plan(small_kb, ["testdrug_b"]), "testdrug_b")
     assert alone.schedule == [ScheduleEntry(weeks="weeks 1-2", daily_mg=500)]
-    assert alone.then == "increase by 500 mg/day every 2 week(s)"
+    assert alone.then == "increase by 500 mg/day every 2 weeks"
     # a drug being withdrawn is still taken while the new one is titrated
     switch = step(plan(small_kb, ["testdrug_b"], current_medications=["testdrug_c"]),
                   "testdrug_b")
