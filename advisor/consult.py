@@ -32,6 +32,7 @@ from advisor.result import (
 from advisor.risk.predict import risk_block
 from advisor.rules import evaluate, row_mask
 from advisor.schema import Source
+from advisor.summary import summarize
 
 
 def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, Any]:
@@ -303,6 +304,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         disclaimer=kb.manifest.disclaimer,
     )
     result.sources = _cited(kb, result)
+    result.summary = summarize(result, patient)
     return result
 
 
