@@ -178,5 +178,7 @@ def test_cohort_example_and_knowledge_base_pages(browser, app_url):
     _shot(page, "cohort.png")
     page.goto(f"{app_url}/knowledge-base")
     expect(page.get_by_text("sha256", exact=False).first).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Labelled maintenance doses")).to_be_visible()
+    page.wait_for_timeout(1500)  # the tables are drawn after the text
     _shot(page, "knowledge-base.png")
     page.close()

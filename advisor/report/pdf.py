@@ -78,7 +78,7 @@ class _Doc:
         base = ParagraphStyle("base", fontName=regular, fontSize=8.5, leading=11)
         self.styles = {
             "body": base,
-            "small": ParagraphStyle("small", parent=base, fontSize=7.2, leading=9,
+            "small": ParagraphStyle("small", parent=base, fontSize=7.2, leading=9, spaceBefore=2,
                                     textColor="#555555"),
             "title": ParagraphStyle("title", parent=base, fontName=bold, fontSize=15,
                                     leading=19, spaceAfter=3),
