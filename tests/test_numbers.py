@@ -16,6 +16,7 @@ from advisor.numbers import (
     span,
     weeks,
 )
+from advisor.report.formatting import value_text
 
 
 @pytest.mark.parametrize(("value", "text"), [(100.0, "100"), (12.5, "12.5"), (0.25, "0.25"),
@@ -54,3 +55,8 @@ def test_intervals_and_signed_changes():
     assert percent_interval(0.0075, 0.036) == "< 1% to 3.6%"
     assert signed_percent(-50.0) == "−50%" and signed_percent(25) == "+25%"
     assert signed_percent(0.0) == "0%"
+
+
+def test_model_input_values_read_as_people_write_them():
+    assert [value_text(v) for v in (19.0, 2, 0.5, True, "not_known", "yes")] == [
+        "19", "2", "0.5", "yes", "not known", "yes"]

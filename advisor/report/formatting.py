@@ -37,6 +37,15 @@ def words(text: str) -> str:
     return _CODE.sub(lambda m: m.group(0).replace("_", " "), text)
 
 
+def value_text(value: str | float) -> str:
+    """A model input's value as shown: 19 (not 19.0), 'yes', 'not known'."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return number(value)
+    return words(str(value))
+
+
 def mg(r: list[float] | None) -> str:
     """A daily range in mg, or "—" when there is none."""
     return daily_mg(r)

@@ -16,6 +16,7 @@ from advisor.report.formatting import (
     pct,
     risk_sentences,
     transition_lines,
+    value_text,
     words,
 )
 from advisor.report.layout import Citations, by_drug, flag_groups, link, summary_blocks
@@ -48,4 +49,4 @@ def to_html(res: ConsultResult) -> str:
         span=span, plural=plural, words=words, minutes=minutes, link=link, citation=citation,
         basis=lambda d: [without_citations(b) for b in d.basis],
         transition_lines=transition_lines, acute_dose=acute_dose,
-        risk_sentences=risk_sentences)
+        risk_sentences=risk_sentences, value_text=value_text)

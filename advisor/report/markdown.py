@@ -19,6 +19,7 @@ from advisor.report.formatting import (
     pct,
     probability,
     transition_lines,
+    value_text,
     words,
 )
 from advisor.report.layout import Citations, Line, flag_groups, summary_blocks
@@ -151,7 +152,7 @@ def _dre(res: ConsultResult, cite: Citations) -> list[str]:
     estimates.append("probability of seizure freedom on the next regimen "
                      + probability(risk.p_seizure_freedom_next_regimen,
                                    risk.p_seizure_freedom_next_regimen_interval))
-    factors = ", ".join(f"{words(f.factor)} = {words(str(f.value))} ({f.contribution:+.2f})"
+    factors = ", ".join(f"{words(f.factor)} = {value_text(f.value)} ({f.contribution:+.2f})"
                         for f in risk.top_factors)
     text = [f"Model estimate{_refs(cite, risk.evidence)}: " + "; ".join(estimates) + ".",
             *risk.notes, f"Main factors (log-odds): {factors}." if factors else "",

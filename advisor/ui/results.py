@@ -12,7 +12,7 @@ import streamlit as st
 
 from advisor.numbers import daily_mg, number, plural, signed_percent
 from advisor.report import render
-from advisor.report.formatting import probability, transition_lines, words
+from advisor.report.formatting import probability, transition_lines, value_text, words
 from advisor.report.layout import Block, Citations, DrugFlags, flag_groups, summary_blocks
 from advisor.resources import models_dir
 from advisor.result import ConsultResult, Flag
@@ -218,7 +218,7 @@ def risk_view(res: ConsultResult, cite: Citations) -> None:
     for note in risk.notes:
         st.caption(md(note))
     if risk.top_factors:
-        st.dataframe(pd.DataFrame([{"factor": words(f.factor), "value": words(str(f.value)),
+        st.dataframe(pd.DataFrame([{"factor": words(f.factor), "value": value_text(f.value),
                                     "contribution": f.contribution}
                                    for f in risk.top_factors]),
                      hide_index=True, column_config={
