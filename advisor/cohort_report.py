@@ -12,6 +12,7 @@ import pandas as pd
 from advisor import __version__
 from advisor.cohort import Summary
 from advisor.knowledge import KnowledgeBase
+from advisor.vocabulary import ACTION_ORDER
 
 
 def _chart(counts: dict[str, int], title: str) -> str:
@@ -47,6 +48,30 @@ def chart_data(summary: Summary) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]
     flags = pd.DataFrame([[*k, v] for k, v in sorted(summary.flags.items())],
                          columns=["drug", "category", "action", "samples"])
     return phenotypes, flags
+
+
+ACTIONABLE = ("avoid", "reduce_dose", "increase_dose")
+
+
+def samples_by_drug_and_action(results: pd.DataFrame) -> pd.DataFrame:
+    """Samples per drug and action, each sample counted once per drug, under its most
+    pressing action (avoid, then dose changes, then cautions): ``drug, action, samples``,
+    drugs with the most actionable samples first. Information-only flags are left out."""
+    flags = results[(results["record"] == "flag") & (results["action"] != "info")]
+    if flags.empty:
+        return pd.DataFrame({"drug": [], "action": [], "samples": []})
+    rank = flags["action"].map(ACTION_ORDER)
+    worst = (flags.assign(rank=rank).sort_values("rank")
+             .drop_duplicates(["sample_id", "drug"])[["sample_id", "drug", "action", "rank"]])
+    worst = worst.astype({"drug": str, "action": str})
+    counts = (worst.groupby(["drug", "action", "rank"])["sample_id"].nunique()
+              .rename("samples").reset_index())
+    actionable = counts[counts["action"].isin(ACTIONABLE)].groupby("drug")["samples"].sum()
+    total = counts.groupby("drug")["samples"].sum()
+    order = sorted(total.index, key=lambda d: (-actionable.get(d, 0), -total[d], d))
+    position = counts["drug"].map({d: i for i, d in enumerate(order)})
+    return (counts.assign(position=position).sort_values(["position", "rank"])
+            .drop(columns=["rank", "position"]).reset_index(drop=True))
 
 
 def write_report(summary: Summary, path: Path, kb: KnowledgeBase) -> None:

@@ -32,6 +32,7 @@ from advisor.result import (
 from advisor.risk.predict import risk_block
 from advisor.rules import evaluate, row_mask
 from advisor.schema import Source
+from advisor.summary import summarize
 
 
 def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, Any]:
@@ -96,7 +97,8 @@ def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str]) -> list
 def _advice(kb: KnowledgeBase, frame: PatientFrame, row: int, in_play: set[str]
             ) -> list[Advice]:
     """The knowledge base's patient-level advice whose conditions hold for this row (and,
-    for advice about drugs, one of whose drugs is in play)."""
+    for advice about drugs, one of whose drugs is in play: taken, asked about, or in a
+    suggested regimen)."""
     out = []
     for item in kb.advice:
         if item.drugs and not in_play & set(item.drugs):
@@ -294,7 +296,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
                                                                     by_drug, doses))
                   for r in regimens],
         safety_notes=transition.safety_notes(kb, patient, involved),
-        advice=_advice(kb, frame, 0, {*candidates, *patient.current_medications,
+        advice=_advice(kb, frame, 0, {*patient.candidate_drugs, *patient.current_medications,
                                       *(d for r in regimens for d in r.drugs)}),
         status_epilepticus=se,
         candidate_drugs=candidates,
@@ -308,6 +310,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         disclaimer=kb.manifest.disclaimer,
     )
     result.sources = _cited(kb, result)
+    result.summary = summarize(result, patient)
     return result
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from advisor.frame import PatientFrame
 from advisor.knowledge import KnowledgeBase
+from advisor.numbers import number, span
 from advisor.result import Dose, IfStarted
 from advisor.rules import covered, hepatic_match, renal_match
 from advisor.schema import Band, DoseBand, DoseChange, Drug, Evidence, NoDose, OrganBand
@@ -153,6 +154,7 @@ class _Builder:
         self.dose = Dose(drug=drug.name, standard_daily_mg=None, recommended_daily_mg=None,
                          adjustment_percent=None)
         self.lo = self.hi = None
+        self.standard: list[float] | None = None  # unrounded standard range
         self.caps: list[tuple[float, str]] = []
 
     def cite(self, evidence: Evidence) -> None:
@@ -197,15 +199,16 @@ class _Builder:
             return False
         if standard is not None and (rng := _range(standard, self.weight)):
             cap = _cap(standard, self.weight)
-            self.dose.standard_daily_mg = [_r(min(v, cap)) if cap else _r(v) for v in rng]
+            self.standard = [min(v, cap) if cap else v for v in rng]
+            self.dose.standard_daily_mg = [_r(v) for v in self.standard]
         rng = _range(chosen, self.weight)
         if rng is None:
             return False
         self.lo, self.hi = rng
         how = describe(chosen, self.kb)
         self.dose.band = how
-        per_kg = (f" ({chosen.daily_mg_per_kg.lo:g}-{chosen.daily_mg_per_kg.hi:g} mg/kg/day x "
-                  f"{self.weight:g} kg)" if chosen.daily_mg_per_kg is not None else "")
+        per_kg = (f" ({span(chosen.daily_mg_per_kg.lo, chosen.daily_mg_per_kg.hi)} mg/kg/day x "
+                  f"{number(self.weight)} kg)" if chosen.daily_mg_per_kg is not None else "")
         self.dose.basis.append(f"labelled dose, {how}{per_kg} {_cite(chosen.evidence)}")
         self.cite(chosen.evidence)
         if (cap := _cap(chosen, self.weight)) is not None:
@@ -269,9 +272,11 @@ class _Builder:
                 dose.basis.append(f"capped at {cap:g} mg/day ({why})")
             self.lo, self.hi = min(self.lo, cap), min(self.hi, cap)
         dose.recommended_daily_mg = [_r(self.lo), _r(self.hi)]
-        if dose.standard_daily_mg:
-            lo, hi = dose.standard_daily_mg
-            dose.adjustment_percent = _r(((self.lo + self.hi) / (lo + hi) - 1) * 100)
+        if self.standard:  # ranges shown alike are no change (never a rounding artefact)
+            lo, hi = self.standard
+            change = ((self.lo + self.hi) / (lo + hi) - 1) * 100
+            same = dose.recommended_daily_mg == dose.standard_daily_mg
+            dose.adjustment_percent = 0.0 if same else _r(change)
         dose.status = "dosed"
         dose.evidence = list(dict.fromkeys(dose.evidence))
         return dose

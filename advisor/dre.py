@@ -5,6 +5,7 @@ from __future__ import annotations
 from advisor.frame import PatientFrame, frame_from_patients
 from advisor.inputs.patient import Patient, Trial
 from advisor.knowledge import KnowledgeBase
+from advisor.numbers import plural
 from advisor.result import DreResult, DreStatus, NextStep
 from advisor.rules import row_mask
 
@@ -104,8 +105,8 @@ def classify(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = N
         if counted and trial.drug not in failed:
             failed.append(trial.drug)
     if failed:
-        reasons.append(f"{len(failed)} adequate, tolerated, appropriately chosen trial(s) "
-                       f"failed: {', '.join(failed)}.")
+        reasons.append(f"{plural(len(failed), 'adequate, tolerated, appropriately chosen trial')}"
+                       f" failed: {', '.join(failed)}.")
     if patient.medication_history and d.rationale:
         reasons.append(d.rationale)
     last = patient.medication_history[-1] if patient.medication_history else None

@@ -1,24 +1,77 @@
-"""Numbers as users read them, shared by the engine's messages and the reports."""
+"""Numbers as people read them, shared by the engine's messages, the reports and the app.
+
+Whole numbers without decimals ("100 mg/day", not "100.0 mg/day"), a range only when its ends
+differ ("1050 mg/day", not "1050-1050 mg/day"), units in the singular for one ("1 week"),
+and no probability shown as "0%".
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+DASH = "–"  # en dash between the ends of a range
+
+
+def number(x: float) -> str:
+    """A quantity without needless decimals: 100, 12.5, 0.25 (at most two decimals)."""
+    if abs(x - round(x)) < 1e-9:
+        return str(round(x))
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def span(lo: float, hi: float, unit: str = "") -> str:
+    """A range with its unit, or one number when both ends are the same: "900–3600 mg/day",
+    "1050 mg/day"."""
+    text = number(lo) if number(lo) == number(hi) else f"{number(lo)}{DASH}{number(hi)}"
+    return f"{text} {unit}".rstrip()
+
+
+def daily_mg(values: Sequence[float] | None) -> str:
+    """A daily dose range in mg ("—" when there is none)."""
+    return "—" if not values else span(values[0], values[-1], "mg/day")
+
+
+def plural(n: float, word: str, many: str | None = None) -> str:
+    """A count with its noun: "1 week", "2 weeks", "1.5 weeks", "1 failed trial"."""
+    return f"{number(n)} {word if number(n) == '1' else many or word + 's'}"
+
+
+def weeks(values: Sequence[float]) -> str:
+    """A duration in weeks from one value or a [lo, hi] range: "1 week", "2–4 weeks"; in
+    days when it starts below a week ("4–7 days")."""
+    lo, hi = values[0], values[-1]
+    if lo < 1:
+        d_lo, d_hi = round(lo * 7), round(hi * 7)
+        return plural(d_lo, "day") if d_lo == d_hi else span(d_lo, d_hi, "days")
+    return plural(lo, "week") if number(lo) == number(hi) else span(lo, hi, "weeks")
+
+
+def age(years: float) -> str:
+    """An age: "34 years", "1 year", "8 months" below two years."""
+    if years < 2:
+        return plural(round(years * 12), "month")
+    return plural(round(years, 1), "year")
+
+
+def signed_percent(x: float) -> str:
+    """A change in percent with its sign: "+25%", "−50%", "0%"."""
+    if abs(x) < 0.05:
+        return "0%"
+    return f"{'+' if x > 0 else '−'}{number(round(abs(x), 1))}%"
+
 
 def percent(p: float) -> str:
-    """A probability as a percentage: whole numbers from 10%, one decimal from 1%, two
-    significant digits below (never "0%" for a small positive probability)."""
+    """A probability as a percentage: whole numbers from 10%, one decimal from 1%, and
+    "< 1%" below (never "0%")."""
     value = p * 100
     if value >= 10:
-        return f"{value:.0f}%"
-    return f"{value:.1f}%" if value >= 1 else f"{value:.2g}%"
+        return f"{round(value)}%"
+    return f"{number(round(value, 1))}%" if value >= 1 else "< 1%"
 
 
-def mg(value: float) -> str:
-    """A dose in mg without trailing zeros: 100, 12.5."""
-    return f"{value:g}"
-
-
-def mg_range(r: list[float] | None) -> str:
-    """A daily range in mg ("100-200 mg/day", one number when both ends agree), or "-"."""
-    if not r:
-        return "-"
-    return f"{mg(r[0])} mg/day" if r[0] == r[1] else f"{mg(r[0])}-{mg(r[1])} mg/day"
+def percent_interval(lo: float, hi: float) -> str:
+    """An uncertainty interval: "35–61%", "< 1% to 3.6%"."""
+    low, high = percent(lo), percent(hi)
+    if low.startswith("<") or high.startswith("<"):
+        return low if low == high else f"{low} to {high}"
+    return f"{low[:-1]}{DASH}{high}"

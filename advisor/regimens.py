@@ -27,6 +27,7 @@ import pandas as pd
 
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
+from advisor.numbers import plural
 from advisor.schema import Drug
 
 IGNORED_TYPES = {"unknown", "status_epilepticus"}
@@ -339,7 +340,9 @@ def _stage_note(kb: KnowledgeBase, patient: Patient, current: list[str], failed:
         return ("Drug-naive: start with monotherapy (NICE); combinations are for epilepsy "
                 "that does not respond to monotherapy.")
     if not due:
-        return (f"{failed} adequate trial(s) failed: an alternative monotherapy (substitution) "
-                "comes before add-on therapy (NICE).")
+        done = ("No adequate trial has failed yet" if not failed
+                else f"{plural(failed, 'adequate trial')} failed")
+        return (f"{done}: an alternative monotherapy (substitution) comes before add-on "
+                "therapy (NICE).")
     return ("Drug-resistant epilepsy, or two or more adequate trials failed: rational "
             "combination therapy with distinct mechanisms may be tried alongside referral.")

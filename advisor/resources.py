@@ -1,8 +1,9 @@
-"""Where the bundled data lives: the knowledge base and the risk models.
+"""Where the bundled data lives: the knowledge base, the risk models and the examples.
 
-The repository keeps them at the top level (``knowledgebase/``, ``models/``); the build maps
-them into the installed distribution as the data packages ``advisor_knowledgebase`` and
-``advisor_models`` (see ``pyproject.toml``), so the same lookup finds them in a source
+The repository keeps them at the top level (``knowledgebase/``, ``models/``, ``examples/``);
+the build maps them into the installed distribution as the data packages
+``advisor_knowledgebase``, ``advisor_models`` and ``advisor_examples`` (see
+``pyproject.toml``), so the same lookup finds them in a source
 checkout, an editable install and a wheel. ``$ADVISOR_KB`` and ``$ADVISOR_MODELS`` point
 elsewhere.
 """
@@ -15,12 +16,14 @@ from pathlib import Path
 
 KB_ENV = "ADVISOR_KB"
 MODELS_ENV = "ADVISOR_MODELS"
-_PACKAGES = {"knowledgebase": "advisor_knowledgebase", "models": "advisor_models"}
+_PACKAGES = {"knowledgebase": "advisor_knowledgebase", "models": "advisor_models",
+             "examples": "advisor_examples"}
 _SOURCE = Path(__file__).resolve().parents[1]  # a source checkout's top level
 
 
 def bundled(name: str) -> Path:
-    """The installed (or source-checkout) folder of ``knowledgebase`` or ``models``."""
+    """The installed (or source-checkout) folder of ``knowledgebase``, ``models`` or
+    ``examples`` (example patients and cohort)."""
     spec = importlib.util.find_spec(_PACKAGES[name])
     for location in (spec.submodule_search_locations or []) if spec else []:
         if Path(location).is_dir():

@@ -305,6 +305,96 @@ class StatusEpilepticusPathway(ResultModel):
     note: str
 
 
+# --- the summary: the key actions first ------------------------------------------------
+
+
+class SummaryPatient(ResultModel):
+    """Who the consult is for, as the summary's first line shows it."""
+
+    age_years: float | None
+    weight_kg: float | None
+    sex: str | None
+    seizure_types: list[str]
+    syndrome: str | None
+    current_medications: list[str]
+    candidate_drugs: list[str]  # asked about by name (empty: judged by seizure type)
+
+
+class SummaryAvoid(ResultModel):
+    """A drug not to start (or to stop): the reasons of its 'avoid' flags."""
+
+    drug: str
+    reasons: list[str]
+    relevance: str  # current | candidate | other, as the flags'
+    evidence: list[str]
+    evidence_level: EvidenceLevel  # the strongest among its 'avoid' flags
+    rules: list[str]
+
+
+class SummaryDoseChange(ResultModel):
+    """A dose that differs from the labelled standard: from -> to, and why."""
+
+    drug: str
+    change: str
+    reason: str
+    from_daily_mg: list[float] | None
+    to_daily_mg: list[float] | None
+    adjustment_percent: float | None
+    evidence: list[str]
+    evidence_level: EvidenceLevel | None
+    rules: list[str]
+
+
+class SummaryMonitor(ResultModel):
+    """A caution or monitoring flag about a drug in play."""
+
+    drug: str
+    action: Action
+    reason: str
+    evidence: list[str]
+    evidence_level: EvidenceLevel
+    rule: str
+
+
+class SummaryStep(ResultModel):
+    text: str
+    evidence: list[str]
+    evidence_level: EvidenceLevel | None = None
+
+
+class SummaryRisk(ResultModel):
+    """The model estimate that fits the ILAE status (drug resistance, or for a patient who is
+    already drug-resistant, seizure freedom on the next regimen)."""
+
+    outcome: Literal["drug_resistance", "seizure_freedom_next_regimen"]
+    probability: float
+    interval: list[float] | None
+
+
+class SummaryRegimen(ResultModel):
+    """The top-ranked regimen and the first thing to do for it."""
+
+    drugs: list[str]
+    kind: str
+    first_step: str
+    target_daily_mg: list[float] | None  # of the first added drug, from the dose table
+    evidence: list[str]
+
+
+class Summary(ResultModel):
+    """The key actions, in the order a pharmacist acts on them (see advisor.summary)."""
+
+    patient: SummaryPatient | None
+    avoid: list[SummaryAvoid]
+    dose_changes: list[SummaryDoseChange]
+    monitor: list[SummaryMonitor]
+    dre_status: DreStatus
+    next_steps: list[SummaryStep]
+    risk: SummaryRisk | None
+    top_regimen: SummaryRegimen | None
+    in_play: list[str]  # current drugs, drugs asked about and the top regimen's drugs
+
+
 # --- the whole -------------------------------------------------------------------------
 
 
@@ -328,6 +418,7 @@ class ConsultResult(ResultModel):
     risk: Risk | None
     risk_note: str | None
     regimens: list[Regimen]
+    summary: Summary | None = None  # set by consult() once the rest is known
     safety_notes: list[SafetyNote]
     advice: list[Advice] = Field(default_factory=list)
     status_epilepticus: StatusEpilepticusPathway | None

@@ -14,7 +14,7 @@ import pandas as pd
 
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import mg_range
+from advisor.numbers import daily_mg, signed_percent, weeks
 from advisor.result import (
     AddStep,
     ContinueStep,
@@ -68,13 +68,6 @@ def flags_by_drug(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _weeks(lo: float, hi: float) -> str:
-    """ "1 week", "2 weeks", "1-2 weeks"."""
-    if lo == hi:
-        return f"{_fmt(lo)} week" + ("" if lo == 1 else "s")
-    return f"{_fmt(lo)}-{_fmt(hi)} weeks"
-
-
 def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str],
               flags: dict[str, list[dict[str, Any]]]) -> AddStep:
     tit = choose_titration(drug, co_meds, patient)
@@ -89,7 +82,7 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
         if tit.then_increase:
             inc = tit.then_increase
             step.then = (f"increase by {_fmt(inc.daily_mg)} mg/day every "
-                         f"{_weeks(inc.every_weeks.lo, inc.every_weeks.hi)}")
+                         f"{weeks([inc.every_weeks.lo, inc.every_weeks.hi])}")
         if tit.target_daily_mg:
             step.target_daily_mg = tit.target_daily_mg.as_list()
         if tit.when_taking:
@@ -112,7 +105,7 @@ def _withdraw_step(drug: Drug) -> WithdrawStep:
             "No sourced taper in the knowledge base: withdraw gradually, as every ASM label "
             "advises (risk of more seizures and status epilepticus)."])
     lo, hi = wd.taper_weeks.lo, wd.taper_weeks.hi
-    notes = [f"Taper over {_weeks(lo, hi)}" + ("; never stop abruptly." if wd.never_abrupt
+    notes = [f"Taper over {weeks([lo, hi])}" + ("; never stop abruptly." if wd.never_abrupt
                                                 else ".")]
     if wd.schedule:
         notes.append(wd.schedule)
@@ -163,8 +156,8 @@ def _started_effects(step: AddStep, doses: list[Dose], keep: list[str]) -> None:
                 new = (f"no automatic dose for {dose.drug} (see its dose row); adjust it "
                        "with specialist input")
             else:
-                new = (f"change {dose.drug} to {mg_range(change.recommended_daily_mg)} "
-                       f"({change.adjustment_percent:+g}%)")
+                new = (f"change {dose.drug} to {daily_mg(change.recommended_daily_mg)} "
+                       f"({signed_percent(change.adjustment_percent)})")
             step.notes.append(f"Starting {step.drug}: {new} - {change.why}")
             step.evidence = list(dict.fromkeys([*step.evidence, *change.evidence]))
 

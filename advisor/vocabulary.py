@@ -10,10 +10,18 @@ from __future__ import annotations
 ACTION_ORDER = {"avoid": 0, "reduce_dose": 1, "increase_dose": 2, "use_with_caution": 3,
                 "monitor": 4, "info": 5}
 SEVERITY_ORDER = {"high": 0, "moderate": 1, "low": 2}
+LEVEL_ORDER = {"high": 0, "moderate": 1, "low": 2, "very_low": 3}  # evidence, strongest first
+# flags and summary items: the patient's current drugs, then candidates, then the other ASMs
+RELEVANCE_ORDER = {"current": 0, "candidate": 1, "other": 2}
+RELEVANCE_LABEL = {"current": "Current drugs", "candidate": "Candidates",
+                   "other": "Other drugs to avoid"}
+DOSE_ACTIONS = ("reduce_dose", "increase_dose")
+CAUTION_ACTIONS = ("use_with_caution", "monitor")
 
 ACTION_LABEL = {"avoid": "AVOID", "reduce_dose": "Reduce dose", "increase_dose": "Increase dose",
                 "use_with_caution": "Use with caution", "monitor": "Monitor", "info": "Info"}
+LEVEL_LABEL = {"high": "high", "moderate": "moderate", "low": "low", "very_low": "very low"}
 STATUS_LABEL = {"drug_resistant": "Drug-resistant (ILAE 2010)",
                 "not_drug_resistant": "Not drug-resistant (sustained seizure freedom)",
-                "undetermined": "Undetermined"}
+                "undetermined": "Undetermined (ILAE 2010)"}
 SEVERITY_COLOUR = {"high": "red", "moderate": "orange", "low": "blue"}  # Streamlit badges

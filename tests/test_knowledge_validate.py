@@ -178,3 +178,31 @@ def test_new_condition_terms_are_checked(kb_copy):
     assert any("taking_any.0: unknown drug 'notadrug'" in p for p in problems)
     assert any("any_of.1.conditions_any.0: unknown condition 'nocondition'" in p
                for p in problems)
+@pytest.mark.parametrize(("file", "old", "new", "needle"), [
+    ("drugs/pregabalin.yaml", "that {drug} may exacerbate absence",
+     "that {drugg} may exacerbate absence", "placeholder {drugg} is never filled"),
+    ("drugs/pregabalin.yaml", "that {drug} may exacerbate absence",
+     "that {phenotype} may exacerbate absence", "placeholder {phenotype} is never filled"),
+    ("interactions.yaml", "Enzyme-inducing ASMs increase the metabolism",
+     "Enzyme-inducing ASMs ({drug}) increase the metabolism",
+     "a brace in a text the engine shows as written"),
+])
+def test_unfilled_message_placeholder_is_reported(kb_copy, capsys, file, old, new, needle):
+    path = kb_copy / file
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    assert main(["kb", "validate", str(kb_copy)]) == 1
+    out = capsys.readouterr().out
+    assert needle in out and file.rpartition("/")[2] in out
+
+
+def test_rule_message_with_unknown_placeholder_is_reported(kb_copy, capsys):
+    path = _first_rule_file(kb_copy)
+    data = yaml.safe_load(path.read_text())
+    data["rules"][0]["then"]["message"] += " ({allele})"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert main(["kb", "validate", str(kb_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "then.message: placeholder {allele} is never filled" in out
+    assert "{activity_score}, {drug}, {gene}, {phenotype}, {value}" in out

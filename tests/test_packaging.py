@@ -112,7 +112,8 @@ def test_every_folder_is_listed_for_the_build():
     listed = set(tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["packages"])
     found = set()
     for root, prefix in ((PACKAGE, "advisor"), (KB_DIR, "advisor_knowledgebase"),
-                         (MODELS_DIR, "advisor_models")):
+                         (MODELS_DIR, "advisor_models"), (bundled("examples"),
+                                                          "advisor_examples")):
         found.add(prefix)
         found |= {".".join((prefix, *d.relative_to(root).parts)) for d in root.rglob("*")
                   if d.is_dir() and d.name != "__pycache__" and any(d.iterdir())}

@@ -88,7 +88,7 @@ def test_a_candidate_changes_the_dose_of_a_drug_already_taken(kb):
     plan = transition.plan(kb, patient, ["phenytoin", "felbamate"],
                            transition.flags_by_drug(flags), res.doses)
     add = next(s for s in plan.steps if s.drug == "felbamate")
-    assert any(n.startswith("Starting felbamate: change phenytoin to ") and "(-20%)" in n
+    assert any(n.startswith("Starting felbamate: change phenytoin to ") and "(−20%)" in n
                for n in add.notes)
 
 

@@ -1,5 +1,6 @@
-"""``advisor consult PATIENT``: one patient file -> a report (Markdown, HTML, JSON, PharmCAT
-outside calls or a FHIR bundle)."""
+"""``advisor consult PATIENT``: one patient file -> a report (Markdown, HTML, JSON, PDF,
+PharmCAT outside calls or a FHIR bundle); on a terminal without ``--format``, a short coloured
+summary."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-FORMATS = ("markdown", "html", "json", "pharmcat", "fhir")
+FORMATS = ("markdown", "html", "json", "pdf", "pharmcat", "fhir")
+SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+            ".json": "json", ".pdf": "pdf"}
 
 
 def write(text: str, out: str | None) -> None:
@@ -18,6 +21,30 @@ def write(text: str, out: str | None) -> None:
         Path(out).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
+
+
+def format_for(args: argparse.Namespace) -> str | None:
+    """The format asked for, else the one the output file's name implies (Markdown for other
+    names); None for the terminal summary (no format, no file, standard output a terminal)."""
+    if args.format:
+        return args.format
+    if args.out and args.out != "-":
+        return SUFFIXES.get(Path(args.out).suffix.lower(), "markdown")
+    return None if sys.stdout.isatty() else "markdown"
+
+
+def write_pdf(data: bytes, out: str | None) -> None:
+    """Write a PDF to a file, or to standard output when it is not a terminal."""
+    from advisor.errors import InputError
+
+    if out and out != "-":
+        Path(out).write_bytes(data)
+    elif sys.stdout.isatty():
+        raise InputError("--out", "", "a PDF is not shown on a terminal: give --out FILE.pdf "
+                         "or redirect standard output")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,7 +61,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         result = consult_file(kb, args.patient, acute=args.acute, pharmcat=args.pharmcat,
                               fhir=args.fhir)
-    write(render(result, args.format, kb), args.out)
+    fmt = format_for(args)
+    if fmt is None:
+        from rich.console import Console
+
+        from advisor.report.terminal import print_summary
+
+        print_summary(result, Console(highlight=False), args.patient)
+    elif fmt == "pdf":
+        from advisor.report.pdf import to_pdf
+
+        write_pdf(to_pdf(result, args.paper), args.out)
+    else:
+        write(render(result, fmt, kb), args.out)
     return 0
 
 
@@ -47,10 +86,14 @@ def register(subparsers: Any) -> None:
                     "--out report.html")
     consult.add_argument("patient", help="patient file (YAML or JSON), or - to read it from "
                          "standard input, e.g. 'cat p.yaml | advisor consult -'")
-    consult.add_argument("--format", choices=FORMATS, default="markdown",
-                         help="report format (default markdown); pharmcat: PharmCAT outside "
-                         "calls; fhir: an HL7 FHIR R4 Genomics Reporting bundle (needs the "
-                         "'fhir' extra), e.g. --format json")
+    consult.add_argument("--format", choices=FORMATS,
+                         help="report format (default: a short coloured summary on a "
+                         "terminal; Markdown into a pipe; else the --out file's suffix: .md, "
+                         ".html, .json, .pdf); pdf needs the 'pdf' extra; pharmcat: PharmCAT "
+                         "outside calls; fhir: an HL7 FHIR R4 Genomics Reporting bundle (needs "
+                         "the 'fhir' extra), e.g. --format html")
+    consult.add_argument("--paper", choices=("A4", "Letter"), default="A4",
+                         help="PDF paper size (default A4), e.g. --paper Letter")
     consult.add_argument("--pharmcat", help="genotypes from a PharmCAT output (outside-call "
                          "TSV, .report.json, .phenotype.json or calls-only TSV); overrides the "
                          "patient file's 'pharmcat', e.g. --pharmcat sample.report.json")

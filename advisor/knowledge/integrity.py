@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import string
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -119,11 +120,6 @@ def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
             other = aliases.setdefault(normalize_name(alias), name)
             if other != name:
                 yield Problem(f, "synonyms", f"{alias!r} also names {other!r}")
-        for i, agg in enumerate(drug.aggravates):
-            try:
-                agg.message.format(drug="")
-            except (KeyError, IndexError, ValueError) as exc:
-                yield Problem(f, f"aggravates.{i}.message", f"bad placeholder: {exc}")
         for key in ("maintenance", "no_dose", "renal", "hepatic"):
             for i, band in enumerate(getattr(drug.dosing, key)):
                 yield from _indication_problems(kb, f, f"dosing.{key}.{i}", band)
@@ -269,10 +265,6 @@ def _rule_problems(kb: KnowledgeBase, rule: Rule) -> Iterator[Problem]:
     for mech in [*rule.drugs.mechanisms, *rule.drugs.primary_mechanisms]:
         if mech not in v.mechanisms:
             yield Problem(f, f"{loc}.drugs.mechanisms", f"unknown mechanism {mech!r}")
-    try:
-        rule.then.message.format(drug="", gene="", value="", phenotype="", activity_score="")
-    except (KeyError, IndexError, ValueError) as exc:
-        yield Problem(f, f"{loc}.then.message", f"bad placeholder in message: {exc}")
 
 
 def check_rules(kb: KnowledgeBase) -> Iterator[Problem]:
@@ -282,6 +274,52 @@ def check_rules(kb: KnowledgeBase) -> Iterator[Problem]:
             yield Problem(kb.files[f"rule:{rule.id}"], f"rules[{rule.id}]", "duplicate rule id")
         seen.add(rule.id)
         yield from _rule_problems(kb, rule)
+
+
+# The placeholders the engine fills in each kind of message template (rules.py, transition.py)
+RULE_FIELDS = frozenset({"drug", "gene", "value", "phenotype", "activity_score"})
+TEMPLATES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("rule", RULE_FIELDS), ("aggravation", frozenset({"drug"})),
+    ("interaction", frozenset()), ("on_withdrawal", frozenset({"removed", "affected"})))
+
+
+def _templates(kb: KnowledgeBase) -> Iterator[tuple[str, str, str, frozenset[str]]]:
+    """(file, location, text, fillable placeholders) of every message template."""
+    fields = dict(TEMPLATES)
+    for _, rule in kb.rules:
+        yield kb.files[f"rule:{rule.id}"], f"rules[{rule.id}].then.message", \
+            rule.then.message, fields["rule"]
+    for name, drug in kb.drugs.items():
+        for i, agg in enumerate(drug.aggravates):
+            yield kb.files[f"drug:{name}"], f"aggravates.{i}.message", agg.message, \
+                fields["aggravation"]
+    for i, inter in enumerate(kb.interactions):
+        for key in ("effect", "magnitude", "management"):
+            yield "interactions.yaml", f"interactions.{i}.{key}", getattr(inter, key), \
+                fields["interaction"]
+        if inter.on_withdrawal:
+            yield "interactions.yaml", f"interactions.{i}.on_withdrawal", \
+                inter.on_withdrawal, fields["on_withdrawal"]
+
+
+def check_placeholders(kb: KnowledgeBase) -> Iterator[Problem]:
+    """Every ``{name}`` in a message template must be one the engine fills (a text the
+    engine does not format may hold none), so that no report shows a raw placeholder."""
+    for file, loc, text, allowed in _templates(kb):
+        if not allowed and ("{" in text or "}" in text):
+            yield Problem(file, loc, "a brace in a text the engine shows as written: "
+                          "no placeholder is filled here")
+            continue
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(text)
+                     if name is not None}
+        except ValueError as exc:
+            yield Problem(file, loc, f"malformed placeholder: {exc}")
+            continue
+        for name in sorted(names - allowed):
+            known = ", ".join(f"{{{n}}}" for n in sorted(allowed)) or "none"
+            yield Problem(file, loc, f"placeholder {{{name}}} is never filled "
+                          f"(placeholders filled here: {known})")
 
 
 def check_positions(kb: KnowledgeBase) -> Iterator[Problem]:
@@ -429,7 +467,7 @@ CHECKS: tuple[Check, ...] = (check_manifest, check_codes, check_vocabulary, chec
                              check_drugs, check_comedications,
                              check_interactions, check_rules, check_positions,
                              check_status_epilepticus, check_dre, check_advice, check_regimens,
-                             check_effect_sizes)
+                             check_effect_sizes, check_placeholders)
 
 
 def integrity_problems(kb: KnowledgeBase) -> list[Problem]:

@@ -1,44 +1,110 @@
-"""Plain-text pieces shared by the Markdown and the HTML report."""
+"""Plain-text pieces shared by the Markdown, HTML and PDF reports and the app."""
 
 from __future__ import annotations
 
-from advisor.numbers import percent
-from advisor.result import AddStep, ContinueStep, PathwayDose, Risk, TransitionPlan
+import re
+
+from advisor.numbers import (
+    age,
+    daily_mg,
+    number,
+    percent,
+    percent_interval,
+    signed_percent,
+    span,
+    weeks,
+)
+from advisor.result import (
+    AddStep,
+    ContinueStep,
+    Dose,
+    PathwayDose,
+    Risk,
+    ScheduleEntry,
+    SummaryPatient,
+    SummaryRisk,
+    TransitionPlan,
+    WithdrawStep,
+)
+from advisor.schema import Source
+
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def words(text: str) -> str:
+    """Free text with its codes as words: "combined_oral_contraceptive" -> "combined oral
+    contraceptive", "focal_to_bilateral_tonic_clonic" -> "focal to bilateral tonic clonic"."""
+    return _CODE.sub(lambda m: m.group(0).replace("_", " "), text)
+
+
+def value_text(value: str | float) -> str:
+    """A model input's value as shown: 19 (not 19.0), 'yes', 'not known'."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return number(value)
+    return words(str(value))
 
 
 def mg(r: list[float] | None) -> str:
-    """A daily range in mg, or "-" when there is none."""
-    return "-" if not r else f"{r[0]:g}-{r[1]:g} mg/day"
+    """A daily range in mg, or "—" when there is none."""
+    return daily_mg(r)
 
 
 def pct(p: float | None) -> str:
-    return "-" if p is None else f"{p:+g}%"
+    return "—" if p is None else signed_percent(p)
 
 
 def probability(p: float | None, interval: list[float] | None) -> str:
-    """A probability with its 95% uncertainty interval, e.g. "2.1% (95% interval 0.84-3.8%)"."""
+    """A probability with its 95% uncertainty interval, e.g. "2.2% (95% interval < 1% to
+    3.6%)"."""
     if p is None:
         return "not estimated"
     if not interval:
         return percent(p)
-    return f"{percent(p)} (95% interval {percent(interval[0])[:-1]}-{percent(interval[1])})"
+    return f"{percent(p)} (95% interval {percent_interval(*interval)})"
+
+
+RISK_LABEL = {"drug_resistance": "Probability of drug-resistant epilepsy",
+              "seizure_freedom_next_regimen": "Probability of seizure freedom on the next "
+                                              "regimen"}
+
+
+def risk_line(risk: SummaryRisk) -> str:
+    return f"{RISK_LABEL[risk.outcome]}: {probability(risk.probability, risk.interval)}"
 
 
 def risk_sentences(risk: Risk) -> list[str]:
     """The two estimates (or why one is not given), as sentences."""
     out = []
     if risk.p_drug_resistance is not None:
-        out.append("Probability of drug-resistant epilepsy: "
+        out.append(f"{RISK_LABEL['drug_resistance']}: "
                    f"{probability(risk.p_drug_resistance, risk.p_drug_resistance_interval)}.")
-    out.append("Probability of seizure freedom on the next regimen: "
+    out.append(f"{RISK_LABEL['seizure_freedom_next_regimen']}: "
                + probability(risk.p_seizure_freedom_next_regimen,
                              risk.p_seizure_freedom_next_regimen_interval) + ".")
     return [*out, *risk.notes]
 
 
+def patient_line(p: SummaryPatient | None) -> str:
+    """Who the consult is for: "female, 34 years, 62 kg; focal, ... seizures; taking ..."."""
+    if p is None:
+        return ""
+    who = [p.sex or "sex not given", age(p.age_years) if p.age_years is not None
+           else "age not given", f"{number(p.weight_kg)} kg" if p.weight_kg is not None
+           else "weight not given"]
+    parts = [", ".join(who), words(", ".join(p.seizure_types)) + " seizures"]
+    if p.syndrome:
+        parts.append(words(p.syndrome))
+    parts.append("taking " + (words(", ".join(p.current_medications)) or "no medication"))
+    if p.candidate_drugs:
+        parts.append("considering " + ", ".join(p.candidate_drugs))
+    return "; ".join(parts)
+
+
 def acute_dose(d: PathwayDose) -> str:
     """One status-epilepticus dose: route, amount (or mg/kg rule), band and repeat."""
-    amount = f"{d.dose_mg:g} mg" if d.dose_mg is not None else (d.dose_rule or "")
+    amount = f"{number(d.dose_mg)} mg" if d.dose_mg is not None else (d.dose_rule or "")
     parts = [f"{d.route} {amount}"]
     if d.dose_rule and d.dose_mg is not None:
         parts.append(f"({d.dose_rule})")
@@ -49,21 +115,47 @@ def acute_dose(d: PathwayDose) -> str:
     return " ".join(parts)
 
 
-def transition_lines(tr: TransitionPlan) -> list[str]:
+def _entry(x: ScheduleEntry) -> str:
+    if x.daily_mg is not None:
+        return f"{x.weeks}: {number(x.daily_mg)} mg/day"
+    return f"{x.weeks}: {number(x.daily_mg_per_kg or 0)} mg/kg/day"
+
+
+def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose]) -> str:
+    """One transition step; an added drug's target is the dose table's (one source of
+    truth), else the titration's."""
+    if isinstance(step, ContinueStep):
+        return f"continue {step.drug}"
+    if isinstance(step, AddStep):
+        sched = ", ".join(_entry(x) for x in step.schedule)
+        then = f"; then {step.then}" if step.then else ""
+        dose = doses.get(step.drug)
+        target = dose.recommended_daily_mg if dose and dose.recommended_daily_mg else \
+            step.target_daily_mg
+        goal = f"; target {daily_mg(target)}" if target else ""
+        return f"add {step.drug}: {sched or 'see the label'}{then}{goal}"
+    taper = (f"taper over {weeks(step.taper_weeks)}" if step.taper_weeks else
+             "withdraw gradually (no sourced taper)")
+    never = "; never stop abruptly" if step.never_abrupt else ""
+    extra = step.notes[1:] if step.taper_weeks else []
+    return "; ".join([f"withdraw {step.drug}: {taper}{never}", *extra])
+
+
+def transition_lines(tr: TransitionPlan, doses: dict[str, Dose] | None = None) -> list[str]:
     """The transition plan as one line per instruction, in the order to follow them."""
-    lines = list(tr.sequence)
-    for step in tr.steps:
-        if isinstance(step, ContinueStep):
-            lines.append(f"continue {step.drug}")
-        elif isinstance(step, AddStep):
-            sched = ", ".join(f"{x.weeks}: {x.daily_mg:g} mg/day" if x.daily_mg
-                              else f"{x.weeks}: {x.daily_mg_per_kg:g} mg/kg/day"
-                              for x in step.schedule)
-            then = f"; then {step.then}" if step.then else ""
-            target = (f" to {step.target_daily_mg[0]:g}-{step.target_daily_mg[1]:g} "
-                      "mg/day" if step.target_daily_mg else "")
-            lines.append(f"add {step.drug}: {sched or 'see label'}{then}{target}")
-        else:
-            lines.append(f"withdraw {step.drug}: {step.notes[0]}")
-    lines += [c.change for c in tr.interaction_changes]
-    return lines
+    doses = doses or {}
+    return [*tr.sequence, *(step_line(s, doses) for s in tr.steps),
+            *(c.change for c in tr.interaction_changes)]
+
+
+def citation(source: Source | None, sid: str) -> str:
+    """A reference-list entry: the citation, with its PMID or DOI."""
+    if source is None:
+        return sid
+    tail = [f"PMID {source.pmid}" if source.pmid else "", f"doi:{source.doi}" if source.doi
+            else ""]
+    return " ".join([source.citation, *(t for t in tail if t)])
+
+
+def minutes(lo: float, hi: float) -> str:
+    return span(lo, hi, "min")

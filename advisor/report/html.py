@@ -1,21 +1,52 @@
-"""The consult as a self-contained HTML page (inline CSS, no scripts, no network)."""
+"""The consult as a self-contained HTML page (inline CSS, no scripts, no network), laid out
+for the screen and for printing on A4 or Letter: the summary on page 1, each main section on
+a new page, numbered references at the end."""
 
 from __future__ import annotations
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from advisor.report.formatting import acute_dose, mg, pct, risk_sentences, transition_lines
-from advisor.result import ConsultResult
-from advisor.vocabulary import ACTION_LABEL, STATUS_LABEL
+from advisor.numbers import number, plural, span
+from advisor.report.formatting import (
+    acute_dose,
+    citation,
+    mg,
+    minutes,
+    patient_line,
+    pct,
+    risk_sentences,
+    transition_lines,
+    value_text,
+    words,
+)
+from advisor.report.layout import Citations, by_drug, flag_groups, link, summary_blocks
+from advisor.result import ConsultResult, Dose
+from advisor.summary import summary_of, without_citations
+from advisor.vocabulary import ACTION_LABEL, LEVEL_LABEL, STATUS_LABEL
 
 _ENV = Environment(loader=PackageLoader("advisor", "templates"),
                    autoescape=select_autoescape(["html", "j2"]), trim_blocks=True,
                    lstrip_blocks=True)
 
 
+def dose_order(res: ConsultResult) -> list[Dose]:
+    """Doses of the drugs in play and of changed doses first, then the other candidates."""
+    s = summary_of(res)
+    first = set(s.in_play) | {c.drug for c in s.dose_changes}
+    return sorted(res.doses, key=lambda d: d.drug not in first)
+
+
 def to_html(res: ConsultResult) -> str:
     """A self-contained HTML page (inline CSS, no scripts, no network) fit to print."""
+    groups, collapsed = flag_groups(res)
+    summary = summary_of(res)
     return _ENV.get_template("report.html.j2").render(
-        r=res, action_label=ACTION_LABEL, status_label=STATUS_LABEL, mg=mg, pct=pct,
+        r=res, who=patient_line(summary.patient).capitalize(), blocks=summary_blocks(res),
+        groups=groups, collapsed=collapsed, collapsed_groups=by_drug(collapsed),
+        doses=dose_order(res), dose_map={d.drug: d for d in res.doses},
+        in_play=set(summary.in_play), cite=Citations(res.sources), action_label=ACTION_LABEL,
+        level_label=LEVEL_LABEL, status_label=STATUS_LABEL, mg=mg, pct=pct, number=number,
+        span=span, plural=plural, words=words, minutes=minutes, link=link, citation=citation,
+        basis=lambda d: [without_citations(b) for b in d.basis],
         transition_lines=transition_lines, acute_dose=acute_dose,
-        risk_sentences=risk_sentences)
+        risk_sentences=risk_sentences, value_text=value_text)

@@ -1,152 +1,215 @@
-"""The consult as a Markdown report (for the patient record or a ticket)."""
+"""The consult as a short Markdown report (for the patient record or a ticket).
+
+The summary comes first; then genotypes, flags (grouped, one row per drug, most pressing
+first; information about drugs not in play folded away), doses, ILAE status and risk,
+regimens, safety, and the numbered references at the end.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from advisor.report.formatting import acute_dose, mg, pct, risk_sentences, transition_lines
-from advisor.result import ConsultResult, StatusEpilepticusPathway
-from advisor.vocabulary import ACTION_LABEL, STATUS_LABEL
+from advisor.numbers import number, plural
+from advisor.report.formatting import (
+    acute_dose,
+    citation,
+    mg,
+    minutes,
+    patient_line,
+    pct,
+    probability,
+    transition_lines,
+    value_text,
+    words,
+)
+from advisor.report.layout import Citations, Line, flag_groups, summary_blocks
+from advisor.result import ConsultResult, Dose, Flag, StatusEpilepticusPathway
+from advisor.summary import summary_of, without_citations
+from advisor.vocabulary import ACTION_LABEL, LEVEL_LABEL, STATUS_LABEL
 
 
 def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _heading(title: str) -> list[str]:
-    return ["", f"## {title}", ""]
+def _refs(cite: Citations, ids: list[str]) -> str:
+    marks = cite(ids)
+    return f" {marks}" if marks else ""
 
 
-def _genotypes(res: ConsultResult) -> list[str]:
-    out = _heading("Genotypes and phenotypes")
+def _line(line: Line, cite: Citations) -> str:
+    level = f" (evidence {LEVEL_LABEL[line.level]})" if line.level else ""
+    return f"**{line.lead}**: {line.text}{level}{_refs(cite, line.refs)}"
+
+
+def _summary(res: ConsultResult, cite: Citations) -> list[str]:
+    out = ["", "## Summary"]
+    for block in summary_blocks(res):
+        if len(block.lines) == 1 and block.key != "avoid":  # one line: on the block's own
+            out.append(f"- **{block.title}**: {_line(block.lines[0], cite)}")
+            continue
+        out.append(f"- **{block.title}**: {block.headline}")
+        out += [f"  - {_line(line, cite)}" for line in block.lines]
+    return out
+
+
+def _genotypes(res: ConsultResult, cite: Citations) -> list[str]:
+    out = ["", "## Genotypes and phenotypes"]
     if res.phenotypes:
-        out += ["| Gene / key | Genotype | Phenotype | Activity score | From | Sources |",
-                "|---|---|---|---|---|---|"]
+        out += ["| Gene / key | Genotype | Phenotype | From |", "|---|---|---|---|"]
         for key, p in res.phenotypes.items():
-            score = p.activity_score
+            score = f" (activity score {number(p.activity_score)})" \
+                if p.activity_score is not None else ""
             note = " (contested)" if p.contested else ""
-            out.append(f"| {key} | {_cell(p.diplotype_or_genotype)} | "
-                       f"{_cell(p.phenotype)}{note} | {'' if score is None else f'{score:g}'}"
-                       f" | {p.source} | {', '.join(p.evidence)} |")
+            out.append(f"| {key} | {_cell(p.diplotype_or_genotype)} | {_cell(p.phenotype)}"
+                       f"{score}{note}{_refs(cite, p.evidence)} | {p.source} |")
+    calls = []
     for key, call in res.vcf_calls.items():
         origin = call.source.upper() if call.source == "vcf" else call.source
         if call.status != "called" or len(call.diplotypes) != 1:
             span = list(dict.fromkeys(call.phenotypes))
             rng = f" (phenotype range: {', '.join(span)})" if len(span) > 1 else ""
-            out.append(f"- {origin} {key}: {call.status} {' or '.join(call.diplotypes)}{rng} "
-                       f"{call.message or ''} (not used for doses; flags that differ across "
-                       "these diplotypes are marked)".rstrip())
+            calls.append(f"- {origin} {key}: {call.status} {' or '.join(call.diplotypes)}"
+                         f"{rng} {call.message or ''} (not used for doses; flags that differ "
+                         "across these diplotypes are marked)")
         elif call.overridden:
-            out.append(f"- {origin} {key}: {call.diplotypes[0]} overridden by the explicit "
-                       "genotype")
+            calls.append(f"- {origin} {key}: {call.diplotypes[0]} overridden by the explicit "
+                         "genotype")
+    if calls:
+        out += ["", *calls]
     if not res.phenotypes and not res.vcf_calls:
         out.append("No genotypes given.")
     return out
 
 
-def _flags(res: ConsultResult) -> list[str]:
-    out = _heading("Flags")
-    if not res.flags:
+def _flag_text(f: Flag, cite: Citations) -> str:
+    contested = ", contested" if f.contested else ""
+    return (f"**{ACTION_LABEL[f.action]}** ({words(f.category)}, {f.severity} severity): "
+            f"{_cell(words(f.message))}{_refs(cite, f.evidence)} (evidence "
+            f"{LEVEL_LABEL[f.evidence_level]}{contested}; rule {f.rule})")
+
+
+def _flags(res: ConsultResult, cite: Citations) -> list[str]:
+    out = ["", "## Flags"]
+    groups, collapsed = flag_groups(res)
+    if not groups and not collapsed:
         return [*out, "No flags."]
-    out += ["| Drug | Category | Action | Severity | Why | Evidence |",
-            "|---|---|---|---|---|---|"]
-    for f in res.flags:
-        ev = f"{', '.join(f.evidence)} ({f.evidence_level}"
-        ev += ", contested)" if f.contested else ")"
-        out.append(f"| {f.drug} | {f.category} | {ACTION_LABEL[f.action]} | "
-                   f"{f.severity} | {_cell(f.message)} | {ev} |")
+    for group in groups:
+        out += [f"| {group.title} | Flags, most pressing first |", "|---|---|"]
+        out += [f"| **{d.drug}** | {'<br>'.join(_flag_text(f, cite) for f in d.flags)} |"
+                for d in group.drugs]
+    if collapsed:
+        items = "<br>".join(f"{f.drug}: {_flag_text(f, cite)}" for f in collapsed)
+        out += [f"<details><summary>{plural(len(collapsed), 'information-only flag')} "
+                f"about drugs not in play</summary>{items}</details>"]
     return out
 
 
-def _doses(res: ConsultResult) -> list[str]:
-    out = [*_heading("Doses"), "| Drug | Standard | Recommended | Change | Basis |",
-           "|---|---|---|---|---|"]
-    for d in res.doses:
-        extra = []
-        if d.start_daily_mg:
-            extra.append(f"start {d.start_daily_mg:g} mg/day")
-        if d.therapeutic_range_mg_per_l:
-            lo, hi = d.therapeutic_range_mg_per_l
-            extra.append(f"target level {lo:g}-{hi:g} mg/L")
-        out.append(f"| {d.drug} | {mg(d.standard_daily_mg)} | "
-                   f"{mg(d.recommended_daily_mg)} | {pct(d.adjustment_percent)} | "
-                   f"{_cell('; '.join(d.basis + extra))} |")
+def _dose_row(d: Dose, cite: Citations) -> str:
+    extra = []
+    if d.start_daily_mg:
+        extra.append(f"start {number(d.start_daily_mg)} mg/day")
+    if d.therapeutic_range_mg_per_l:
+        lo, hi = d.therapeutic_range_mg_per_l
+        extra.append(f"target level {number(lo)}–{number(hi)} mg/L")
+    basis = words("; ".join([*(without_citations(b) for b in d.basis), *extra]))
+    return (f"| {d.drug} | {mg(d.standard_daily_mg)} | {mg(d.recommended_daily_mg)} | "
+            f"{pct(d.adjustment_percent)} | {_cell(basis)}{_refs(cite, d.evidence)} |")
+
+
+def _doses(res: ConsultResult, cite: Citations) -> list[str]:
+    summary = summary_of(res)
+    first = set(summary.in_play) | {c.drug for c in summary.dose_changes}
+    shown = [d for d in res.doses if d.drug in first]
+    rest = [d for d in res.doses if d.drug not in first]
+    out = ["", "## Doses"]
+    if shown:
+        out += ["| Drug | Standard | Recommended | Change | Basis |", "|---|---|---|---|---|"]
+        out += [_dose_row(d, cite) for d in shown]
+    if rest:
+        dosed = [f"{d.drug} {mg(d.recommended_daily_mg)}{_refs(cite, d.evidence)}"
+                 for d in rest if d.status == "dosed"]
+        other = [f"{d.drug} ({words(d.status)})" for d in rest if d.status != "dosed"]
+        out += ["", "Other candidates at the labelled dose: " + ("; ".join(dosed) or "none")
+                + (". Not dosed: " + ", ".join(other) if other else "") + "."]
     return out
 
 
-def _dre(res: ConsultResult) -> list[str]:
+def _dre(res: ConsultResult, cite: Citations) -> list[str]:
     dre = res.dre
-    out = [*_heading("Drug-resistance status (ILAE)"),
-           f"**{STATUS_LABEL[dre.status]}**: {dre.failed_adequate_trials} failed adequate "
-           f"trial(s); sustained seizure freedom requires "
-           f"{dre.required_seizure_free_months:g} months.", ""]
-    out += [f"- {r}" for r in dre.reasons]
-    if dre.next_steps:
-        out += ["", "Next steps:", ""]
-        out += [f"- {s.text} [{', '.join(s.evidence)}]" for s in dre.next_steps]
-    return out
-
-
-def _risk(res: ConsultResult) -> list[str]:
-    out = _heading("Risk of drug resistance")
+    out = ["", "## Drug resistance (ILAE 2010) and risk",
+           f"**{STATUS_LABEL[dre.status]}**: "
+           f"{plural(dre.failed_adequate_trials, 'failed adequate trial')}; sustained seizure "
+           f"freedom requires {plural(dre.required_seizure_free_months, 'month')}"
+           f"{_refs(cite, dre.evidence)}. " + " ".join(words(r) for r in dre.reasons)]
     risk = res.risk
     if not risk:
-        return [*out, res.risk_note or "Not available."]
-    out += [*risk_sentences(risk), f"(Model {risk.model}, version {risk.model_version}.)"]
-    out += [""]
-    out += [f"- {f.factor} = {f.value}: contribution {f.contribution:+.2f} (log-odds)"
-            for f in risk.top_factors]
-    if risk.calibration_note:
-        out += ["", f"_{risk.calibration_note}_"]
+        return [*out, "", res.risk_note or "Risk model not available."]
+    estimates = []
+    if risk.p_drug_resistance is not None:
+        estimates.append("probability of drug-resistant epilepsy "
+                         + probability(risk.p_drug_resistance, risk.p_drug_resistance_interval))
+    estimates.append("probability of seizure freedom on the next regimen "
+                     + probability(risk.p_seizure_freedom_next_regimen,
+                                   risk.p_seizure_freedom_next_regimen_interval))
+    factors = ", ".join(f"{words(f.factor)} = {value_text(f.value)} ({f.contribution:+.2f})"
+                        for f in risk.top_factors)
+    text = [f"Model estimate{_refs(cite, risk.evidence)}: " + "; ".join(estimates) + ".",
+            *risk.notes, f"Main factors (log-odds): {factors}." if factors else "",
+            f"_Model {risk.model}, version {risk.model_version}. {risk.calibration_note}_"]
+    out += ["", " ".join(t for t in text if t)]
     return out
 
 
-def _regimens(res: ConsultResult) -> list[str]:
-    out = _heading("Suggested combination regimens")
+def _regimens(res: ConsultResult, cite: Citations) -> list[str]:
+    out = ["", "## Suggested regimens"]
     if not res.regimens:
-        out.append("No regimen could be suggested from the candidate drugs.")
+        return [*out, "No regimen could be suggested from the candidate drugs."]
+    doses = {d.drug: d for d in res.doses}
+    out += ["| # | Regimen | Why | Warnings | Steps |", "|---|---|---|---|---|"]
     for i, reg in enumerate(res.regimens, 1):
-        out.append(f"{i}. **{' + '.join(reg.drugs)}** ({reg.kind}, score {reg.score:g};"
-                   f" mechanisms: {', '.join(reg.mechanisms)})")
-        out += [f"   - why: {r}" for r in reg.rationale]
-        out += [f"   - warning: {w}" for w in reg.warnings]
-        if reg.transition.steps:
-            out += [f"   - transition: {step}" for step in transition_lines(reg.transition)]
+        name = (f"**{' + '.join(reg.drugs)}** ({reg.kind}, score {number(reg.score)}; "
+                f"{words(', '.join(reg.mechanisms))})")
+        steps = "<br>".join(_cell(words(x)) for x in transition_lines(reg.transition, doses))
+        out.append(f"| {i} | {name} | {_cell(words(' '.join(reg.rationale)))}"
+                   f"{_refs(cite, reg.evidence)} | {_cell(words(' '.join(reg.warnings)))} | "
+                   f"{steps} |")
     return out
 
 
-def _safety(res: ConsultResult) -> list[str]:
-    if not res.safety_notes:
+def _safety(res: ConsultResult, cite: Citations) -> list[str]:
+    if not res.safety_notes and not res.advice:
         return []
-    return [*_heading("Reproductive and long-term safety"),
-            *(f"- **{n.drug}** ({n.topic.replace('_', ' ')}): {n.text} "
-              f"[{', '.join(n.evidence)}; {n.evidence_level}]" for n in res.safety_notes)]
+    out = ["", "## Safety and advice"]
+    out += [f"- **{n.drug}** ({words(n.topic)}): {n.text}{_refs(cite, n.evidence)} "
+            f"(evidence {LEVEL_LABEL[n.evidence_level]})" for n in res.safety_notes]
+    out += [f"- **{words(a.topic)}**: {a.text}{_refs(cite, a.evidence)} "
+            f"(evidence {LEVEL_LABEL[a.evidence_level]})" for a in res.advice]
+    return out
 
 
-def _status_epilepticus(se: StatusEpilepticusPathway | None) -> list[str]:
+def _status_epilepticus(se: StatusEpilepticusPathway | None, cite: Citations) -> list[str]:
     if not se:
         return []
-    out = [*_heading("Status epilepticus pathway"), f"_{se.note}_", ""]
+    out = ["", "## Status epilepticus pathway", f"_{se.note}_"]
     for st in se.stages:
-        lo, hi = st.minutes
-        out += [f"### {st.name} ({lo:g}-{hi:g} min)", "", st.instruction, ""]
+        out += ["", f"### {st.name} ({minutes(*st.minutes)})", st.instruction]
         for opt in st.options:
             doses = "; ".join(acute_dose(d) for d in opt.doses)
-            out.append(f"- {opt.drug}: {doses} [{', '.join(opt.evidence)}; "
-                       f"{opt.evidence_level}]")
-            out += [f"  - flag: {f}" for f in opt.flags]
+            out.append(f"- {opt.drug}: {doses}{_refs(cite, opt.evidence)} (evidence "
+                       f"{LEVEL_LABEL[opt.evidence_level]})")
+            out += [f"  - flag: {words(f)}" for f in opt.flags]
         for ex in st.excluded:
-            out.append(f"- ~~{ex.drug}~~ excluded: {' '.join(ex.reasons)}")
-        out.append("")
-    out += ["Evidence:", ""]
-    out += [f"- {n.text}" + (f" [{', '.join(n.evidence)}; {n.evidence_level}]"
-                             if n.evidence else "") for n in se.evidence_notes]
+            out.append(f"- ~~{ex.drug}~~ excluded: {words(' '.join(ex.reasons))}"
+                       f"{_refs(cite, ex.evidence)}")
+    out += ["", "Evidence:"]
+    out += [f"- {n.text}{_refs(cite, n.evidence)}" for n in se.evidence_notes]
     return out
 
 
-def _sources(res: ConsultResult) -> list[str]:
-    return [*_heading("Sources"),
-            *(f"- **{sid}**: {s.citation}" for sid, s in res.sources.items())]
+def references(cite: Citations) -> list[str]:
+    return ["", "## References", *(f"{n}. {citation(src, sid)} ({sid})"
+                                   for n, sid, src in cite.listed())]
 
 
 def _footer(res: ConsultResult) -> list[str]:
@@ -157,17 +220,14 @@ def _footer(res: ConsultResult) -> list[str]:
 
 
 def to_markdown(res: ConsultResult) -> str:
-    """A Markdown report (for the patient record or a ticket)."""
+    """A short Markdown report: summary first, references at the end."""
+    cite = Citations(res.sources)
+    who = patient_line(summary_of(res).patient)
     out = [f"# Antiseizure medication pharmacogenomic consult: {res.patient_id or '(no id)'}",
-           "", f"> {res.disclaimer}"]
-    out += _genotypes(res)
-    out += _flags(res)
-    out += _doses(res)
-    out += _dre(res)
-    out += _risk(res)
-    out += _regimens(res)
-    out += _safety(res)
-    out += _status_epilepticus(res.status_epilepticus)
-    out += _sources(res)
+           *([who.capitalize() + "."] if who else []), "", f"> {res.disclaimer}"]
+    for part in (_summary, _genotypes, _flags, _doses, _dre, _regimens, _safety):
+        out += part(res, cite)
+    out += _status_epilepticus(res.status_epilepticus, cite)
+    out += references(cite)
     out += _footer(res)
     return "\n".join(out)

@@ -162,8 +162,8 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
     notes = []
     if drug_resistant:
         notes.append("The patient already meets the ILAE definition of drug-resistant "
-                     "epilepsy (see dre), so no probability of drug resistance is given; "
-                     "only the estimate for the next regimen is shown.")
+                     "epilepsy (see the ILAE status), so no probability of drug resistance is "
+                     "given; only the estimate for the next regimen is shown.")
     elif k >= 2:
         notes.append(f"{k} adequate regimens have already failed: see the ILAE status (dre). "
                      "p_drug_resistance is estimated from baseline factors only.")

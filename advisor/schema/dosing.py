@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
+from advisor.numbers import number
 from advisor.schema.common import Evidence, Range, Strict
 
 OrganAction = Literal["no_adjustment", "reduce_dose", "reduce_unquantified", "use_with_caution",
@@ -40,12 +41,19 @@ class Band(Strict):
         return (self.lo is None or value >= self.lo) and (self.hi is None or value < self.hi)
 
     def text(self, unit: str) -> str:
-        """The band in words, e.g. '2 to under 13 years', 'from 16 years'."""
+        """The band in words, e.g. '2 to under 13 years', 'from 16 years', 'under 1 month'
+        (``unit`` in the plural)."""
         if self.lo is None:
-            return f"under {self.hi:g} {unit}"
+            return f"under {_count(self.hi, unit)}"
         if self.hi is None:
-            return f"from {self.lo:g} {unit}"
-        return f"{self.lo:g} to under {self.hi:g} {unit}"
+            return f"from {_count(self.lo, unit)}"
+        return f"{number(self.lo)} to under {_count(self.hi, unit)}"
+
+
+def _count(value: float | None, unit: str) -> str:
+    """'1 month', '12 months', '40 kg' (``unit`` in the plural)."""
+    one = unit.endswith("s") and number(value or 0) == "1"
+    return f"{number(value or 0)} {unit[:-1] if one else unit}"
 
 
 class Indication(Strict):

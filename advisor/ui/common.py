@@ -1,12 +1,21 @@
-"""Shared pieces of the Streamlit pages: cached resources and evidence display."""
+"""Shared pieces of the Streamlit pages: the product header, cached resources, escaping and
+evidence display."""
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
+from advisor import __version__
 from advisor.knowledge import KnowledgeBase, load_knowledgebase
+from advisor.report.layout import Citations, link
 from advisor.result import Flag
-from advisor.vocabulary import ACTION_LABEL, SEVERITY_COLOUR
+from advisor.summary import first_sentence
+from advisor.vocabulary import ACTION_LABEL, LEVEL_LABEL, SEVERITY_COLOUR
+
+PRODUCT = "DRE pharmacogenomic advisor"
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 
 
 @st.cache_resource(show_spinner="Loading the knowledge base...")
@@ -15,22 +24,36 @@ def knowledge_base() -> KnowledgeBase:
     return load_knowledgebase()
 
 
+def md(text: object) -> str:
+    """Text shown as written in Streamlit Markdown (no emphasis from '*', no maths from '$')."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+STYLE = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 4.5rem; padding-bottom: 3rem; }
+</style>"""
+
+
+def header(page: str) -> None:
+    """The product header, compact: name and page, the notice in brief, the versions."""
+    kb = knowledge_base()
+    st.html(STYLE)
+    st.markdown(f"**:material/genetics: {PRODUCT}** · {page}")
+    st.caption(f"{md(first_sentence(kb.manifest.disclaimer))} Knowledge base {kb.version}, "
+               f"advisor {__version__}.")
+
+
 def disclaimer() -> None:
-    st.warning(knowledge_base().manifest.disclaimer, icon=":material/info:")
+    st.caption(md(knowledge_base().manifest.disclaimer))
 
 
 def source_link(kb: KnowledgeBase, sid: str) -> str:
     """A Markdown citation with a link (PubMed, DOI or URL) where one exists."""
     src = kb.sources.get(sid)
     if src is None:
-        return sid
-    if src.pmid:
-        url = f"https://pubmed.ncbi.nlm.nih.gov/{src.pmid}/"
-    elif src.doi:
-        url = f"https://doi.org/{src.doi}"
-    else:
-        url = src.url
-    text = f"**{sid}**: {src.citation}"
+        return md(sid)
+    url = link(src)
+    text = f"**{md(sid)}**: {md(src.citation)}"
     return f"{text} [link]({url})" if url else text
 
 
@@ -39,7 +62,7 @@ def evidence(kb: KnowledgeBase, ids: list[str], level: str | None = None,
     """Evidence level and the cited sources, as a small block."""
     head = []
     if level:
-        head.append(f"Evidence level: **{level}**")
+        head.append(f"Evidence level: **{LEVEL_LABEL.get(level, level)}**")
     if contested:
         head.append(":orange[contested: sources disagree]")
     if head:
@@ -48,6 +71,16 @@ def evidence(kb: KnowledgeBase, ids: list[str], level: str | None = None,
         st.markdown(f"- {source_link(kb, sid)}")
 
 
+def sources_popover(kb: KnowledgeBase, cite: Citations, ids: list[str], key: str) -> None:
+    """The reference mark of some sources; a click shows them, numbered, with links."""
+    if not ids:
+        return
+    with st.popover(f"Sources {cite(ids)}", key=key):
+        for sid in sorted(dict.fromkeys(ids), key=cite.numbers.__getitem__):
+            st.markdown(f"{cite.numbers[sid]}. {source_link(kb, sid)}")
+
+
 def badge(flag: Flag) -> str:
     colour = SEVERITY_COLOUR[flag.severity]
-    return f":{colour}-badge[{ACTION_LABEL[flag.action]}] :gray-badge[{flag.category}]"
+    return (f":{colour}-badge[{ACTION_LABEL[flag.action]}] "
+            f":gray-badge[{flag.category.replace('_', ' ')}]")

@@ -7,12 +7,12 @@ import streamlit as st
 
 from advisor.dosing import describe
 from advisor.genotype import kind_of
-from advisor.ui.common import evidence, knowledge_base
+from advisor.ui.common import evidence, header, knowledge_base
 
 
 def render() -> None:
     kb = knowledge_base()
-    st.title("Knowledge base")
+    header("Knowledge base")
     st.caption(f"{kb.manifest.name}, version {kb.version} (reviewed {kb.manifest.reviewed}); "
                f"sha256 {kb.sha256}")
     drugs, genes, rules, sources = st.tabs(["Drugs", "Genes", "Rules", "Sources"])

@@ -35,7 +35,7 @@ def test_a_child_gets_the_weight_based_band_for_the_indication(small_kb):
     dose = doses(small_kb, **{**ADULT, "age_years": 10, "weight_kg": 20})["testdrug_a"]
     assert dose.band == "2 to under 18 years, for focal seizures"
     assert dose.recommended_daily_mg == [200, 400]  # 10-20 mg/kg x 20 kg
-    assert "(10-20 mg/kg/day x 20 kg)" in dose.basis[0]
+    assert "(10–20 mg/kg/day x 20 kg)" in dose.basis[0]
     assert dose.max_daily_mg == 500
 
 

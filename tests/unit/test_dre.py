@@ -45,7 +45,7 @@ def test_two_failed_adequate_trials_are_drug_resistance(small_kb):
     assert res.required_seizure_free_months == 12
     assert res.evidence == ["TEST-DEFINITION"]
     assert "testdrug_b: counted as an adequate trial that failed." in res.reasons
-    assert ("2 adequate, tolerated, appropriately chosen trial(s) failed: testdrug_b, "
+    assert ("2 adequate, tolerated, appropriately chosen trials failed: testdrug_b, "
             "testdrug_c.") in res.reasons
 
 

@@ -112,7 +112,7 @@ def test_a_previous_failure_penalises_the_drug_and_its_target(small_kb):
     assert ("testdrug_d acts on the same target (test target one) as testdrug_a, which already "
             "failed an adequate trial for lack of efficacy.") in found[("testdrug_d",)].warnings
     assert found[("testdrug_b",)].rationale[0] == (
-        "1 adequate trial(s) failed: an alternative monotherapy (substitution) comes before "
+        "1 adequate trial failed: an alternative monotherapy (substitution) comes before "
         "add-on therapy (NICE).")
     # an inadequate trial is no evidence against the drug or its target
     inadequate = [{**history[0], "adequate": False}]
@@ -170,8 +170,8 @@ def test_a_patient_on_one_drug_gets_substitutions_before_add_ons(small_kb):
     assert add.score == 49
     assert ("Add-on before monotherapy options are exhausted: NICE prefers an alternative "
             "monotherapy first.") in add.warnings
-    assert add.rationale[0] == ("0 adequate trial(s) failed: an alternative monotherapy "
-                                "(substitution) comes before add-on therapy (NICE).")
+    assert add.rationale[0] == ("No adequate trial has failed yet: an alternative "
+                                "monotherapy (substitution) comes before add-on therapy (NICE).")
     # once drug resistance is established, an add-on is not penalised
     late = regimens(small_kb, current_medications=["testdrug_b"], drug_resistant=True)
     assert late[("testdrug_b", "testdrug_c")].score == 64

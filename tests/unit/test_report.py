@@ -78,10 +78,11 @@ def test_the_disclaimer_opens_every_report(small_kb, results, name):
     disclaimer = small_kb.manifest.disclaimer
     res = results[name]
     assert res.disclaimer == disclaimer
-    assert to_markdown(res).splitlines()[2] == f"> {disclaimer}"
+    lines = to_markdown(res).splitlines()
+    assert f"> {disclaimer}" in lines[:5]  # under the title and the patient line
     page = to_html(res)
-    assert f'<p class="disclaimer">{html.escape(disclaimer)}</p>' in page
-    assert page.index('class="disclaimer"') < page.index("<h2>")
+    assert html.escape(disclaimer) in page
+    assert page.index(html.escape(disclaimer)) < page.index("<h2")
 
 
 def test_the_result_made_from_the_small_kb_has_every_part(results):
@@ -98,41 +99,34 @@ def test_the_result_made_from_the_small_kb_has_every_part(results):
 
 
 @pytest.mark.parametrize("name", list(PATIENTS))
-def test_the_markdown_has_a_row_for_every_flag_dose_and_regimen(results, name):
+def test_the_markdown_shows_every_flag_dose_and_regimen(results, name):
     res = results[name]
-    lines = to_markdown(res).splitlines()
-
-    def table(title: str) -> list[str]:
-        start = lines.index(f"## {title}") + 4  # heading, blank, header, rule
-        rows = []
-        for line in lines[start:]:
-            if not line.startswith("| "):
-                break
-            rows.append(line)
-        return rows
-
-    flags = table("Flags") if res.flags else []
-    assert [r.split(" | ")[0] for r in flags] == [f"| {f.drug}" for f in res.flags]
-    assert [r.split(" | ")[0] for r in table("Doses")] == [f"| {d.drug}" for d in res.doses]
-    numbered = [line for line in lines if re.match(r"^\d+\. \*\*", line)]
-    assert numbered == [f"{i}. **{' + '.join(r.drugs)}** ({r.kind}, score {r.score:g}; "
-                        f"mechanisms: {', '.join(r.mechanisms)})"
+    text = to_markdown(res).replace("\\*", "*")
+    for flag in res.flags:  # the report writes names with spaces ("testdrug a")
+        assert flag.drug in text and flag.message[:60].replace("_", " ") in text, flag
+    for dose in res.doses:
+        assert dose.drug in text.split("## Doses", 1)[1], dose.drug
+    numbered = re.findall(r"^\| (\d+) \| \*\*(.+?)\*\* \((.+?), score", text, flags=re.M)
+    assert numbered == [(str(i), " + ".join(r.drugs), r.kind)
                         for i, r in enumerate(res.regimens, 1)]
 
 
 def test_the_markdown_states_the_ilae_status_and_next_steps(results):
     text = to_markdown(results["full"])
-    assert ("**Drug-resistant (ILAE 2010)**: 2 failed adequate trial(s); sustained seizure "
-            "freedom requires 12 months.") in text
-    assert "- TEST: refer to a test epilepsy centre. [TEST-GUIDELINE]" in text
-    assert "- TEST: a step for adults with focal seizures only. [TEST-GUIDELINE]" in text
+    assert ("**Drug-resistant (ILAE 2010)**: 2 failed adequate trials; sustained seizure "
+            "freedom requires 12 months") in text
+    assert "TEST: refer to a test epilepsy centre." in text
+    assert "TEST: a step for adults with focal seizures only." in text
 
 
 def test_the_reports_cite_only_sources_of_the_knowledge_base(small_kb, results):
     for res in results.values():
         assert set(res.sources) <= set(small_kb.sources)
-        for sid, source in res.sources.items():
-            assert f"- **{sid}**: {source.citation}" in to_markdown(res)
+        references = to_markdown(res).split("## References", 1)[1]
+        listed = re.findall(r"^\d+\. (.*) \(([A-Z][\w.-]*)\)$", references, flags=re.M)
+        assert listed, references
+        for citation, sid in listed:
+            assert citation.startswith(small_kb.sources[sid].citation), sid
 
 
 def test_the_json_is_the_models_dump(results):
@@ -150,13 +144,15 @@ def test_html_escapes_what_the_patient_file_says(small_kb):
 
 
 def test_numbers_as_the_reports_show_them():
-    assert mg([200.0, 400.0]) == "200-400 mg/day"
-    assert mg([12.5, 25.0]) == "12.5-25 mg/day"
-    assert mg(None) == mg([]) == "-"
-    assert (pct(-25.0), pct(33.3), pct(0.0), pct(None)) == ("-25%", "+33.3%", "+0%", "-")
+    assert mg([200.0, 400.0]) == "200–400 mg/day"
+    assert mg([12.5, 25.0]) == "12.5–25 mg/day"
+    assert mg([1050.0, 1050.0]) == "1050 mg/day"
+    assert mg(None) == mg([]) == "—"
+    assert (pct(-25.0), pct(33.3), pct(0.0), pct(None)) == ("−25%", "+33.3%", "0%", "—")
     assert probability(None, None) == "not estimated"
     assert probability(0.123, None) == "12%"
-    assert probability(0.123, [0.1, 0.15]) == "12% (95% interval 10-15%)"
+    assert probability(0.123, [0.1, 0.15]) == "12% (95% interval 10–15%)"
+    assert probability(0.022, [0.0075, 0.036]) == "2.2% (95% interval < 1% to 3.6%)"
 
 
 def test_an_acute_dose_in_words():
@@ -178,8 +174,8 @@ def test_a_transition_plan_in_lines():
                        then="increase by 100 mg/day every 2 weeks",
                        target_daily_mg=[200, 400]),
                AddStep(drug="testdrug_d"),
-               WithdrawStep(drug="testdrug_a", notes=["Taper over 4-8 weeks.", "more"],
-                            never_abrupt=True)],
+               WithdrawStep(drug="testdrug_a", notes=["Taper over 4–8 weeks.", "more"],
+                            taper_weeks=[4, 8], never_abrupt=True)],
         interaction_changes=[InteractionChange(removed="testdrug_a", affected="testdrug_b",
                                                interaction="x", change="TEST change.",
                                                evidence=[])],
@@ -188,7 +184,7 @@ def test_a_transition_plan_in_lines():
         "TEST order.",
         "continue testdrug_b",
         "add testdrug_c: weeks 1-2: 100 mg/day, week 3: 5 mg/kg/day; then increase by 100 "
-        "mg/day every 2 weeks to 200-400 mg/day",
-        "add testdrug_d: see label",
-        "withdraw testdrug_a: Taper over 4-8 weeks.",
+        "mg/day every 2 weeks; target 200–400 mg/day",
+        "add testdrug_d: see the label",
+        "withdraw testdrug_a: taper over 4–8 weeks; never stop abruptly; more",
         "TEST change."]

@@ -47,7 +47,7 @@ def test_an_added_drug_follows_the_schedule_for_the_patients_age(small_kb):
         drug="testdrug_a",
         schedule=[ScheduleEntry(weeks="weeks 1-2", daily_mg=100),
                   ScheduleEntry(weeks="weeks 3-4", daily_mg=200)],
-        then="increase by 100 mg/day every 1-2 weeks", target_daily_mg=[200, 400],
+        then="increase by 100 mg/day every 1–2 weeks", target_daily_mg=[200, 400],
         evidence=["TEST-LABEL"])
     child = step(plan(small_kb, ["testdrug_a"], age_years=10, weight_kg=20), "testdrug_a")
     assert child.schedule == [
@@ -79,7 +79,7 @@ def test_a_withdrawn_drug_is_tapered_as_its_file_says(small_kb):
     result = plan(small_kb, ["testdrug_d"],
                   current_medications=["testdrug_a", "testdrug_b", "testdrug_c"])
     assert step(result, "testdrug_a") == WithdrawStep(
-        drug="testdrug_a", notes=["Taper over 4-8 weeks; never stop abruptly.",
+        drug="testdrug_a", notes=["Taper over 4–8 weeks; never stop abruptly.",
                                   "TEST: lower by 100 mg/day each week."],
         evidence=["TEST-LABEL"], taper_weeks=[4, 8], never_abrupt=True,
         reason="TEST: stopping at once may provoke seizures.")
@@ -132,7 +132,7 @@ def test_an_add_step_says_how_a_kept_drug_changes_when_it_starts(small_kb):
     assert add.notes == [
         "No sourced titration schedule for this age in the knowledge base: follow the product "
         "label.",
-        "Starting testdrug_c: change testdrug_a to 150-300 mg/day (-25%) - interaction "
+        "Starting testdrug_c: change testdrug_a to 150–300 mg/day (−25%) - interaction "
         "testdrug-c-raises-testdrug-a: TEST: lower testdrug_a by a quarter."]
     assert add.evidence == ["TEST-STUDY"]
     assert step(result, "testdrug_a") == ContinueStep(drug="testdrug_a")

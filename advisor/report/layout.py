@@ -1,0 +1,191 @@
+"""What every view shows, in which order: flag groups, collapsed flags and numbered citations.
+
+Shared by the Markdown, HTML and PDF reports and the app, so that they order and group the
+same way. Flags are grouped by relevance (the patient's current drugs, then candidates, then
+the other drugs to avoid); within a group, drugs come by their most pressing flag (action,
+then severity) and each drug's flags in that order. Information-only flags about drugs not
+in play are collapsed. Citations are numbered once per report, in the order they are first
+cited, and listed at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from advisor.numbers import DASH, daily_mg, plural
+from advisor.report.formatting import risk_line, words
+from advisor.result import ConsultResult, Flag, Summary
+from advisor.schema import Source
+from advisor.summary import flag_order, summary_of
+from advisor.vocabulary import ACTION_LABEL, RELEVANCE_LABEL, RELEVANCE_ORDER, STATUS_LABEL
+
+
+@dataclass(frozen=True)
+class DrugFlags:
+    drug: str
+    flags: list[Flag]  # most pressing first
+
+    @property
+    def worst(self) -> Flag:
+        return self.flags[0]
+
+
+@dataclass(frozen=True)
+class FlagGroup:
+    relevance: str  # current | candidate | other
+    title: str
+    drugs: list[DrugFlags]
+
+
+def by_drug(flags: list[Flag]) -> list[DrugFlags]:
+    """Flags (already ordered) gathered per drug, in order of first appearance."""
+    out: dict[str, list[Flag]] = {}
+    for f in flags:
+        out.setdefault(f.drug, []).append(f)
+    return [DrugFlags(d, fs) for d, fs in out.items()]
+
+
+def flag_groups(res: ConsultResult) -> tuple[list[FlagGroup], list[Flag]]:
+    """The flags to show, grouped and ordered, and the information-only flags about drugs
+    not in play (collapsed by default)."""
+    in_play = set(summary_of(res).in_play)
+    shown: dict[str, dict[str, list[Flag]]] = {r: {} for r in RELEVANCE_ORDER}
+    collapsed = []
+    for f in sorted(res.flags, key=flag_order):
+        if f.action == "info" and f.drug not in in_play:
+            collapsed.append(f)
+        else:
+            shown[f.relevance].setdefault(f.drug, []).append(f)
+    groups = []
+    for relevance, by_drug in shown.items():
+        drugs = sorted((DrugFlags(d, fs) for d, fs in by_drug.items()),
+                       key=lambda d: flag_order(d.worst))
+        if drugs:
+            groups.append(FlagGroup(relevance, RELEVANCE_LABEL[relevance], drugs))
+    return groups, collapsed
+
+
+def _runs(numbers: list[int]) -> list[tuple[str, int]]:
+    """[1, 2, 3, 5, 6] -> [("1–3", 1), ("5", 5), ("6", 6)]: runs of three or more as a
+    range, each with the number it starts at."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    out: list[tuple[str, int]] = []
+    for r in runs:
+        out += [(f"{r[0]}{DASH}{r[-1]}", r[0])] if len(r) > 2 else [(str(n), n) for n in r]
+    return out
+
+
+@dataclass
+class Citations:
+    """Sources numbered in the order a report first cites them."""
+
+    sources: dict[str, Source]
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def marks(self, ids: Iterable[str]) -> list[tuple[str, int]]:
+        """Number these source ids (on first citation) and return them as runs."""
+        return _runs(sorted({self.numbers.setdefault(sid, len(self.numbers) + 1)
+                             for sid in ids}))
+
+    def __call__(self, ids: Iterable[str]) -> str:
+        """The reference mark for these source ids, e.g. "[1–4, 7]" ("" for none)."""
+        runs = self.marks(ids)
+        return f"[{', '.join(text for text, _ in runs)}]" if runs else ""
+
+    def listed(self) -> list[tuple[int, str, Source | None]]:
+        """(number, id, source) of every cited source, in number order."""
+        return [(n, sid, self.sources.get(sid)) for sid, n in self.numbers.items()]
+
+
+def link(source: Source | None) -> str | None:
+    """Where a source can be read: PubMed, the DOI, or its URL."""
+    if source is None:
+        return None
+    if source.pmid:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{source.pmid}/"
+    if source.doi:
+        return f"https://doi.org/{source.doi}"
+    return source.url
+
+
+# --- the summary as blocks every view renders the same way ------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    lead: str  # the drug (or regimen), shown in bold
+    text: str
+    refs: list[str]  # source ids
+    level: str | None = None  # evidence level
+
+
+@dataclass(frozen=True)
+class Block:
+    key: str  # avoid | dose | monitor | dre | regimen (also the colour of its card)
+    title: str
+    headline: str
+    lines: list[Line]
+
+
+def _avoid(s: Summary) -> Block:
+    lines = []
+    for a in s.avoid:
+        if a.relevance == "other":
+            continue
+        more = f" (+{plural(len(a.reasons) - 1, 'more reason')})" if len(a.reasons) > 1 else ""
+        lines.append(Line(a.drug, words(a.reasons[0]) + more, a.evidence, a.evidence_level))
+    others = [a for a in s.avoid if a.relevance == "other"]
+    if others:
+        lines.append(Line("Also avoid", ", ".join(a.drug for a in others) + " (not candidates "
+                          "for this patient; reasons under Flags)",
+                          [sid for a in others for sid in a.evidence]))
+    head = ", ".join(a.drug for a in s.avoid) if s.avoid else "no drug to avoid"
+    return Block("avoid", "Avoid", head, lines)
+
+
+def _doses(s: Summary) -> Block:
+    lines = [Line(c.drug, f"{c.change}: {words(c.reason)}", c.evidence, c.evidence_level)
+             for c in s.dose_changes]
+    head = ", ".join(c.drug for c in s.dose_changes) if lines else "no dose change"
+    return Block("dose", "Change dose", head, lines)
+
+
+def _monitor(s: Summary) -> Block:
+    lines = [Line(m.drug, (f"{ACTION_LABEL[m.action].lower()}: " if m.action != "monitor"
+                           else "") + words(m.reason), m.evidence, m.evidence_level)
+             for m in s.monitor]
+    head = (", ".join(dict.fromkeys(m.drug for m in s.monitor)) if lines else
+            "nothing for the drugs in play" + (f" ({words(', '.join(s.in_play))})"
+                                               if s.in_play else ""))
+    return Block("monitor", "Monitor", head, lines)
+
+
+def _dre(res: ConsultResult, s: Summary) -> Block:
+    lines = [Line("Next", words(step.text), step.evidence, step.evidence_level)
+             for step in s.next_steps]
+    head = f"{STATUS_LABEL[s.dre_status]}: " + \
+        plural(res.dre.failed_adequate_trials, "failed adequate trial")
+    if s.risk:
+        head += f"; {risk_line(s.risk)[0].lower()}{risk_line(s.risk)[1:]}"
+    return Block("dre", "ILAE status", head, lines)
+
+
+def _regimen(s: Summary) -> Block:
+    top = s.top_regimen
+    if top is None:
+        return Block("regimen", "Top regimen", "no regimen could be suggested", [])
+    target = f"; target {daily_mg(top.target_daily_mg)}" if top.target_daily_mg else ""
+    line = Line(" + ".join(top.drugs), f"{top.kind}: {top.first_step}{target}", top.evidence)
+    return Block("regimen", "Top regimen", " + ".join(top.drugs), [line])
+
+
+def summary_blocks(res: ConsultResult) -> list[Block]:
+    """The summary in its order: avoid, change dose, monitor, ILAE status, top regimen."""
+    s = summary_of(res)
+    return [_avoid(s), _doses(s), _monitor(s), _dre(res, s), _regimen(s)]

@@ -1,0 +1,250 @@
+"""The summary of a consult: the key actions first, built from the finished result.
+
+In the order a pharmacist acts on them: the drugs to avoid (with reasons and evidence), the
+doses that differ from the labelled standard (from -> to, and why), what to monitor for the
+drugs in play, the ILAE status with its next steps and the fitting risk estimate, and the
+top regimen with its first step. Every item keeps the sources and the evidence level of the
+flags it comes from. Every view (Markdown, HTML, PDF, the app, the terminal) leads with it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from advisor.numbers import daily_mg, number, signed_percent, weeks
+from advisor.result import (
+    AddStep,
+    ConsultResult,
+    ContinueStep,
+    Dose,
+    Flag,
+    Regimen,
+    Summary,
+    SummaryAvoid,
+    SummaryDoseChange,
+    SummaryMonitor,
+    SummaryPatient,
+    SummaryRegimen,
+    SummaryRisk,
+    SummaryStep,
+    WithdrawStep,
+)
+from advisor.vocabulary import (
+    ACTION_LABEL,
+    ACTION_ORDER,
+    CAUTION_ACTIONS,
+    DOSE_ACTIONS,
+    LEVEL_ORDER,
+    RELEVANCE_ORDER,
+    SEVERITY_ORDER,
+)
+
+if TYPE_CHECKING:
+    from advisor.inputs.patient import Patient
+
+_SENTENCE_END = re.compile(r"(?<=[\w)\]%])\.\s+(?=[A-Z(])")
+_ABBREVIATIONS = ("e.g", "i.e", "vs", "cf", "approx", "St")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a message (abbreviations such as "e.g." do not end one)."""
+    for match in _SENTENCE_END.finditer(text):
+        if not text[:match.start()].endswith(_ABBREVIATIONS):
+            return text[:match.start() + 1]
+    return text
+
+
+def flag_order(f: Flag) -> tuple[int, int, int, str]:
+    """How flags are ordered within a group: by action, then severity, then evidence."""
+    return ACTION_ORDER[f.action], SEVERITY_ORDER[f.severity], LEVEL_ORDER[f.evidence_level], \
+        f.drug
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _avoid(flags: list[Flag]) -> list[SummaryAvoid]:
+    by_drug: dict[str, list[Flag]] = {}
+    for f in sorted(flags, key=flag_order):
+        if f.action == "avoid":
+            by_drug.setdefault(f.drug, []).append(f)
+    items = [SummaryAvoid(
+        drug=drug, reasons=_unique(first_sentence(f.message) for f in fs),
+        relevance=fs[0].relevance, evidence=_unique(s for f in fs for s in f.evidence),
+        evidence_level=min((f.evidence_level for f in fs), key=LEVEL_ORDER.__getitem__),
+        rules=[f.rule for f in fs]) for drug, fs in by_drug.items()]
+    return sorted(items, key=lambda a: (RELEVANCE_ORDER[a.relevance],
+                                        LEVEL_ORDER[a.evidence_level], a.drug))
+
+
+def _changed(dose: Dose) -> bool:
+    std, rec = dose.standard_daily_mg, dose.recommended_daily_mg
+    if dose.status != "dosed" or not rec:
+        return False
+    return bool(dose.adjustment_percent) or (std is not None and [number(x) for x in std]
+                                              != [number(x) for x in rec])
+
+
+_CITATION = re.compile(r"\s*\[[^\[\]]*; evidence [a-z_]+\]")
+
+
+def without_citations(text: str) -> str:
+    """A dose basis step without its inline "[source ids; evidence level]" (the views cite the
+    dose's evidence by number instead)."""
+    return _CITATION.sub("", text)
+
+
+def _basis_reason(dose: Dose) -> str:
+    """Why a dose changed when no flag says it: its basis after the labelled dose."""
+    steps = [without_citations(b) for b in dose.basis[1:]]
+    return "; ".join(steps) or "see the dose table"
+
+
+def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
+    why = [f for f in flags if f.action in DOSE_ACTIONS or (
+        f.category == "organ_function" and f.action != "info")]
+    if _changed(dose):
+        std, rec = dose.standard_daily_mg, dose.recommended_daily_mg
+        change = f"{daily_mg(std)} → {daily_mg(rec)}" if std else daily_mg(rec)
+        if dose.adjustment_percent is not None:
+            change += f" ({signed_percent(dose.adjustment_percent)})"
+        reason = " ".join(_unique(first_sentence(f.message) for f in why)) or \
+            _basis_reason(dose)
+        evidence = _unique(s for f in why for s in f.evidence) or dose.evidence
+        return SummaryDoseChange(
+            drug=dose.drug, change=change, reason=reason, from_daily_mg=std, to_daily_mg=rec,
+            adjustment_percent=dose.adjustment_percent, evidence=evidence,
+            evidence_level=min((f.evidence_level for f in why), key=LEVEL_ORDER.__getitem__,
+                               default=None), rules=[f.rule for f in why])
+    asked = [f for f in why if f.action in DOSE_ACTIONS]
+    if not asked:
+        return None
+    # a flag asks for a dose change that the dose table does not show: say so, never hide it
+    table = ("the dose table shows no change" if dose.status == "dosed" else
+             "no dose could be computed for this patient")
+    return SummaryDoseChange(
+        drug=dose.drug, change=f"{ACTION_LABEL[asked[0].action].lower()} ({table})",
+        reason=" ".join(_unique(first_sentence(f.message) for f in asked)), from_daily_mg=None,
+        to_daily_mg=None, adjustment_percent=None,
+        evidence=_unique(s for f in asked for s in f.evidence),
+        evidence_level=min((f.evidence_level for f in asked), key=LEVEL_ORDER.__getitem__),
+        rules=[f.rule for f in asked])
+
+
+def _dose_changes(res: ConsultResult, avoided: set[str], in_play: list[str]
+                  ) -> list[SummaryDoseChange]:
+    flags: dict[str, list[Flag]] = {}
+    for f in sorted(res.flags, key=flag_order):
+        if not f.depends_on_untested_position:
+            flags.setdefault(f.drug, []).append(f)
+    items = [change for d in res.doses if d.drug not in avoided
+             if (change := _dose_change(d, flags.get(d.drug, []))) is not None]
+    return sorted(items, key=lambda c: (c.drug not in in_play, c.drug))
+
+
+def _watch(f: Flag) -> bool:
+    """A caution, or a dose change that depends on a position the data lack (the doses
+    shown do not include it)."""
+    return f.action in CAUTION_ACTIONS or bool(
+        f.action in DOSE_ACTIONS and f.depends_on_untested_position)
+
+
+def _monitor(flags: list[Flag], avoided: set[str], in_play: list[str]) -> list[SummaryMonitor]:
+    return [SummaryMonitor(drug=f.drug, action=f.action, reason=first_sentence(f.message),
+                           evidence=f.evidence, evidence_level=f.evidence_level, rule=f.rule)
+            for f in sorted(flags, key=lambda f: (RELEVANCE_ORDER[f.relevance], flag_order(f)))
+            if _watch(f) and f.drug in in_play and f.drug not in avoided]
+
+
+def _risk(res: ConsultResult) -> SummaryRisk | None:
+    risk = res.risk
+    if risk is None:
+        return None
+    if risk.p_drug_resistance is not None:
+        return SummaryRisk(outcome="drug_resistance", probability=risk.p_drug_resistance,
+                           interval=risk.p_drug_resistance_interval)
+    return SummaryRisk(outcome="seizure_freedom_next_regimen",
+                       probability=risk.p_seizure_freedom_next_regimen,
+                       interval=risk.p_seizure_freedom_next_regimen_interval)
+
+
+def _add_text(step: AddStep) -> str:
+    if not step.schedule:
+        return f"add {step.drug} ({step.notes[0] if step.notes else 'see the label'})"
+    first = step.schedule[0]
+    if first.daily_mg is not None:
+        amount = f"{number(first.daily_mg)} mg/day"
+    else:
+        amount = f"{number(first.daily_mg_per_kg or 0)} mg/kg/day"
+    return f"add {step.drug} at {amount} ({first.weeks})"
+
+
+def _first_step(reg: Regimen) -> str:
+    steps = reg.transition.steps
+    adds = [s for s in steps if isinstance(s, AddStep)]
+    stops = [s for s in steps if isinstance(s, WithdrawStep)]
+    if adds:
+        text = _add_text(adds[0])
+        if stops:
+            text += (f"; once it works, taper {', '.join(s.drug for s in stops)}")
+        return text
+    if stops:
+        s = stops[0]
+        return f"withdraw {s.drug} " + (f"over {weeks(s.taper_weeks)}" if s.taper_weeks
+                                        else "gradually")
+    kept = [s.drug for s in steps if isinstance(s, ContinueStep)]
+    return f"continue {', '.join(kept or reg.drugs)}"
+
+
+def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
+    if not res.regimens:
+        return None
+    reg = res.regimens[0]
+    adds = [s.drug for s in reg.transition.steps if isinstance(s, AddStep)]
+    doses = {d.drug: d for d in res.doses}
+    target = doses[adds[0]].recommended_daily_mg if adds and adds[0] in doses else None
+    return SummaryRegimen(drugs=reg.drugs, kind=reg.kind, first_step=_first_step(reg),
+                          target_daily_mg=target, evidence=reg.evidence)
+
+
+def _patient(patient: Patient | None) -> SummaryPatient | None:
+    if patient is None:
+        return None
+    return SummaryPatient(age_years=patient.age_years, weight_kg=patient.weight_kg,
+                          sex=patient.sex, seizure_types=list(patient.seizure_types),
+                          syndrome=patient.syndrome,
+                          current_medications=list(patient.current_medications),
+                          candidate_drugs=list(patient.candidate_drugs))
+
+
+def drugs_in_play(res: ConsultResult, patient: Patient | None = None) -> list[str]:
+    """The patient's current drugs, the drugs asked about by name and the top regimen's."""
+    if patient is not None:
+        current = [*patient.current_medications, *patient.candidate_drugs]
+    else:  # a result without its patient: the flagged current drugs and the kept ones
+        current = [f.drug for f in res.flags if f.relevance == "current"]
+        current += [s.drug for r in res.regimens[:1] for s in r.transition.steps
+                    if not isinstance(s, AddStep)]
+    return _unique([*current, *(res.regimens[0].drugs if res.regimens else [])])
+
+
+def summarize(res: ConsultResult, patient: Patient | None = None) -> Summary:
+    """The summary of a finished consult (``patient``: who it is for, when known)."""
+    in_play = drugs_in_play(res, patient)
+    avoid = _avoid(res.flags)
+    avoided = {a.drug for a in avoid}
+    return Summary(
+        patient=_patient(patient), avoid=avoid,
+        dose_changes=_dose_changes(res, avoided, in_play),
+        monitor=_monitor(res.flags, avoided, in_play), dre_status=res.dre.status,
+        next_steps=[SummaryStep(text=first_sentence(s.text), evidence=s.evidence,
+                                evidence_level=s.evidence_level) for s in res.dre.next_steps],
+        risk=_risk(res), top_regimen=_top_regimen(res), in_play=in_play)
+
+
+def summary_of(res: ConsultResult) -> Summary:
+    """The result's summary, or one built from the result alone when it has none."""
+    return res.summary if res.summary is not None else summarize(res)

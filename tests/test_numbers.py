@@ -1,0 +1,62 @@
+"""Numbers as people read them (advisor.numbers): whole doses without decimals, a range only
+when its ends differ, one week in the singular, and no probability shown as 0%."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.numbers import (
+    age,
+    daily_mg,
+    number,
+    percent,
+    percent_interval,
+    plural,
+    signed_percent,
+    span,
+    weeks,
+)
+from advisor.report.formatting import value_text
+
+
+@pytest.mark.parametrize(("value", "text"), [(100.0, "100"), (12.5, "12.5"), (0.25, "0.25"),
+                                              (3.15, "3.15"), (1050.0, "1050"), (6.3, "6.3")])
+def test_number_has_no_needless_decimals(value, text):
+    assert number(value) == text
+
+
+def test_range_only_when_the_ends_differ():
+    assert span(1050.0, 1050.0, "mg/day") == "1050 mg/day"
+    assert span(900, 3600, "mg/day") == "900–3600 mg/day"
+    assert daily_mg([100.0, 200.0]) == "100–200 mg/day"
+    assert daily_mg(None) == "—"
+
+
+@pytest.mark.parametrize(("values", "text"), [([1, 1], "1 week"), ([2, 2], "2 weeks"),
+                                               ([2, 4], "2–4 weeks"), ([1.5], "1.5 weeks")])
+def test_weeks_in_the_singular_for_one(values, text):
+    assert weeks(values) == text
+
+
+def test_counts_and_ages():
+    assert plural(1, "failed adequate trial") == "1 failed adequate trial"
+    assert plural(0, "failed adequate trial") == "0 failed adequate trials"
+    assert age(29.0) == "29 years" and age(1.0) == "12 months" and age(34.5) == "34.5 years"
+
+
+@pytest.mark.parametrize(("p", "text"), [(0.0, "< 1%"), (0.004, "< 1%"), (0.022, "2.2%"),
+                                          (0.05, "5%"), (0.458, "46%"), (1.0, "100%")])
+def test_percent_never_zero(p, text):
+    assert percent(p) == text
+
+
+def test_intervals_and_signed_changes():
+    assert percent_interval(0.351, 0.608) == "35–61%"
+    assert percent_interval(0.0075, 0.036) == "< 1% to 3.6%"
+    assert signed_percent(-50.0) == "−50%" and signed_percent(25) == "+25%"
+    assert signed_percent(0.0) == "0%"
+
+
+def test_model_input_values_read_as_people_write_them():
+    assert [value_text(v) for v in (19.0, 2, 0.5, True, "not_known", "yes")] == [
+        "19", "2", "0.5", "yes", "not known", "yes"]

@@ -1,0 +1,143 @@
+"""Every rendered format of every example and case patient reads as text for people.
+
+Over all examples/*.yaml and tests/cases/*.yaml: no Markdown, HTML, JSON or terminal output
+holds an unresolved placeholder, "None" or "nan"; every citation number in the Markdown and
+HTML reports resolves to an entry of the references; units and ranges read as people write
+them. And the Markdown report of the HLA-B*15:02 example is at most 80 lines before its
+references.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from rich.console import Console
+
+from advisor.consult import consult, consult_file
+from advisor.inputs.patient import validate_patient
+from advisor.report import render
+from advisor.report.terminal import print_summary
+from advisor.result import ConsultResult
+from tests.conftest import ROOT
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+CASES = sorted((ROOT / "tests" / "cases").glob("*.yaml"))
+PLACEHOLDER = re.compile(r"\{[A-Za-z_][\w]*\}|\{\}")
+MISSING = re.compile(r"\b(None|nan|NaN)\b")
+SAME_ENDS = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*[-–]\s*\1(?![\d.])\s*(mg|min|week)")
+MARK = re.compile(r"\[(\d[\d, –]*)\]")
+
+
+def _patients() -> list[Any]:
+    return [pytest.param(p, id=f"example-{p.stem}") for p in EXAMPLES] + [
+        pytest.param(p, id=p.stem) for p in CASES]
+
+
+@pytest.fixture(scope="module")
+def results(kb) -> dict[Path, ConsultResult]:
+    out = {p: consult_file(kb, p) for p in EXAMPLES}
+    for path in CASES:
+        case = yaml.safe_load(path.read_text())
+        out[path] = consult(kb, validate_patient(kb, case["patient"]),
+                            acute=case.get("acute", False))
+    return out
+
+
+def _numbers(mark: str) -> set[int]:
+    out: set[int] = set()
+    for part in mark.split(","):
+        lo, _, hi = part.strip().partition("–")
+        out |= set(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def _strings(obj: Any) -> list[str]:
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, dict):
+        return [s for v in obj.values() for s in _strings(v)]
+    if isinstance(obj, list):
+        return [s for v in obj for s in _strings(v)]
+    return []
+
+
+def _body(html: str) -> str:
+    """The page's text as shown: no style sheet, no tags."""
+    html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def _terminal(res: ConsultResult) -> str:
+    buffer = io.StringIO()
+    print_summary(res, Console(file=buffer, width=120, color_system=None))
+    return buffer.getvalue()
+
+
+def _clean(text: str, where: str) -> None:
+    assert not PLACEHOLDER.findall(text), f"{where}: {PLACEHOLDER.findall(text)[:3]}"
+    assert not MISSING.findall(text), f"{where}: {MISSING.findall(text)[:3]}"
+    assert "1 weeks" not in text and "1 months" not in text, where
+    assert not re.search(r"\d\.0 (mg|kg|min)", text), where
+
+
+@pytest.mark.parametrize("path", _patients())
+def test_no_placeholder_none_or_nan_in_any_format(results, path):
+    res = results[path]
+    _clean(render(res, "markdown"), "markdown")
+    _clean(_body(render(res, "html")), "html")
+    _clean(_terminal(res), "terminal")
+    for text in _strings(json.loads(render(res, "json"))):
+        assert not PLACEHOLDER.findall(text), text
+        assert not MISSING.findall(text), text
+
+
+@pytest.mark.parametrize("path", _patients())
+def test_every_citation_number_resolves(results, path):
+    res = results[path]
+    md = render(res, "markdown")
+    body, _, refs = md.partition("\n## References\n")
+    listed = {int(m) for m in re.findall(r"^(\d+)\. ", refs, flags=re.M)}
+    cited = {n for m in MARK.findall(body) for n in _numbers(m)}
+    assert cited and cited <= listed and listed == set(range(1, len(listed) + 1))
+    html = render(res, "html")
+    targets = set(re.findall(r'href="#ref-(\d+)"', html))
+    anchors = set(re.findall(r'id="ref-(\d+)"', html))
+    assert targets and targets <= anchors
+
+
+@pytest.mark.parametrize("path", _patients())
+def test_summary_and_report_ranges_read_naturally(results, path):
+    res = results[path]
+    summary = "\n".join([render(res, "markdown").partition("\n## Genotypes")[0],
+                         _terminal(res)])
+    assert not SAME_ENDS.findall(summary), SAME_ENDS.findall(summary)
+
+
+def test_hla_markdown_report_is_at_most_80_lines_before_references(results):
+    md = render(results[ROOT / "examples" / "hla-b1502-focal-dre.yaml"], "markdown")
+    before = md.partition("\n## References\n")[0].splitlines()
+    assert len(before) <= 80, len(before)
+    assert before[0].startswith("# ") and "## Summary" in before[:8]
+
+
+@pytest.mark.parametrize("path", _patients())
+def test_risk_fits_the_ilae_status(results, path):
+    """No probability of becoming drug-resistant next to an ILAE drug-resistant status: the
+    summary gives the estimate that fits the status."""
+    res = results[path]
+    resistant = res.dre.status == "drug_resistant"
+    if res.risk is None:
+        assert res.summary is not None and res.summary.risk is None
+        return
+    assert (res.risk.p_drug_resistance is None) == resistant
+    assert res.summary is not None and res.summary.risk is not None
+    assert res.summary.risk.outcome == ("seizure_freedom_next_regimen" if resistant
+                                        else "drug_resistance")
+    head = render(res, "markdown").partition("\n## Genotypes")[0]
+    assert ("probability of drug-resistant epilepsy" in head) == (not resistant)

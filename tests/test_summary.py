@@ -1,0 +1,90 @@
+"""The summary block: the key actions first (avoid, dose changes, monitor, ILAE status with
+next steps, top regimen), built from the finished result and in its JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from advisor.consult import consult_file
+from advisor.report import render
+from advisor.result import ConsultResult
+from advisor.summary import first_sentence, summarize
+from tests.conftest import ROOT
+
+HLA = ROOT / "examples" / "hla-b1502-focal-dre.yaml"
+GGE = ROOT / "examples" / "valproate-lamotrigine-gge.yaml"
+DRAVET = ROOT / "examples" / "child-dravet-gaba.yaml"
+
+
+@pytest.fixture(scope="module")
+def hla(kb) -> ConsultResult:
+    return consult_file(kb, HLA)
+
+
+def test_summary_keys_follow_the_contract(hla):
+    data = json.loads(render(hla, "json"))
+    keys = list(data["summary"])
+    contract = ["avoid", "dose_changes", "monitor", "dre_status", "next_steps", "top_regimen"]
+    assert [k for k in keys if k in contract] == contract
+    assert all({"drug", "reasons"} <= set(a) for a in data["summary"]["avoid"])
+    assert list(data).index("summary") == list(data).index("regimens") + 1
+
+
+def test_hla_example_avoids_the_aromatic_drugs_with_reason_and_evidence(hla):
+    s = hla.summary
+    assert [a.drug for a in s.avoid] == ["carbamazepine", "fosphenytoin", "oxcarbazepine",
+                                         "phenytoin"]
+    for a in s.avoid:
+        assert a.reasons[0].startswith("HLA-B*15:02 positive: do not start")
+        assert a.evidence_level == "high" and "CPIC-2017-carbamazepine" in a.evidence
+    assert s.dre_status == "drug_resistant" and len(s.next_steps) >= 2
+    assert s.next_steps[0].text.startswith("Refer to a tertiary")
+    assert s.risk is not None and s.risk.outcome == "seizure_freedom_next_regimen"
+    top = s.top_regimen
+    assert top is not None and top.drugs == hla.regimens[0].drugs
+    assert top.first_step == "add pregabalin at 150 mg/day (week 1)"
+    assert top.target_daily_mg == next(d.recommended_daily_mg for d in hla.doses
+                                       if d.drug == "pregabalin")
+
+
+def test_dose_change_reads_from_to_and_why(kb):
+    s = consult_file(kb, GGE).summary
+    change = next(c for c in s.dose_changes if c.drug == "lamotrigine")
+    assert change.change == "225–375 mg/day → 100–200 mg/day (−50%)"
+    assert change.reason.startswith("valproate + lamotrigine: Valproate inhibits")
+    assert change.rules == ["interaction:valproate-raises-lamotrigine"]
+    assert [m.drug for m in s.monitor] == ["lamotrigine"]  # in play: asked about by name
+    assert s.in_play == ["valproate", "lamotrigine"]
+
+
+def test_current_drug_dose_change_comes_first_and_other_drugs_to_avoid_last(kb):
+    s = consult_file(kb, DRAVET).summary
+    assert s.dose_changes[0].drug == "clobazam" and "−50%" in s.dose_changes[0].change
+    relevance = [a.relevance for a in s.avoid]
+    assert relevance == sorted(relevance, key=["current", "candidate", "other"].index)
+    assert "valproate" in s.in_play and "clobazam" in s.in_play
+
+
+def test_summary_rebuilds_from_the_result_alone(hla):
+    again = summarize(hla.model_copy(update={"summary": None}))
+    assert again.avoid == hla.summary.avoid
+    assert again.top_regimen == hla.summary.top_regimen
+    assert again.patient is None
+
+
+def test_summary_reads_back_from_json(hla):
+    again = ConsultResult.model_validate(json.loads(render(hla, "json")))
+    assert again.summary == hla.summary
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    ("A: b. Choose c.", "A: b."),
+    ("CYP3A5 non-expresser (e.g. *3/*3): higher levels. No guideline.",
+     "CYP3A5 non-expresser (e.g. *3/*3): higher levels."),
+    ("Use a method (e.g. Copper IUD). Then review.", "Use a method (e.g. Copper IUD)."),
+    ("One sentence only", "One sentence only"),
+])
+def test_first_sentence(text, first):
+    assert first_sentence(text) == first
