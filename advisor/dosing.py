@@ -258,9 +258,10 @@ class _Builder:
             self.lo, self.hi = (v * (1 + band.percent / 100) for v in (self.lo, self.hi))
         if (cap := _cap(band, self.weight)) is not None:
             self.caps.append((cap, f"{organ} maximum"))
+        self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
         if (start := _start(band, self.weight)) is not None:
             self.set_start(start)
-        self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
+            self.dose.basis.append(f"{organ}: start at {number(start)} mg/day")
         return True
 
     def finish(self) -> Dose:

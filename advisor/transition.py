@@ -68,8 +68,28 @@ def flags_by_drug(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def _to_dose(step: AddStep, dose: Dose | None) -> None:
+    """The target is the dose table's recommended range (it already holds the genotype,
+    interaction, kidney and liver changes); schedule steps above its top are left out."""
+    if dose is None:
+        return
+    rec = dose.recommended_daily_mg
+    if dose.status != "dosed" or rec is None:
+        step.target_daily_mg = None
+        step.notes.append(f"No automatic target dose for this patient: see the {step.drug} "
+                          "dose row.")
+        return
+    step.target_daily_mg = list(rec)
+    kept = [s for s in step.schedule if s.daily_mg is None or s.daily_mg <= rec[1] + 1e-9]
+    if len(kept) < len(step.schedule):
+        step.schedule = kept
+        step.then = None
+        step.notes.append(f"The label's titration goes above this patient's dose "
+                          f"({daily_mg(rec)}): titrate only up to it.")
+
+
 def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str],
-              flags: dict[str, list[dict[str, Any]]]) -> AddStep:
+              flags: dict[str, list[dict[str, Any]]], dose: Dose | None = None) -> AddStep:
     tit = choose_titration(drug, co_meds, patient)
     step = AddStep(drug=drug.name)
     if tit is None:
@@ -91,6 +111,7 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
         if tit.note:
             step.notes.append(tit.note)
         step.evidence = list(tit.evidence.sources)
+    _to_dose(step, dose)
     slow = [f["message"] for f in flags.get(drug.name, [])
             if f["action"] in ("reduce_dose", "avoid", "use_with_caution")]
     for message in dict.fromkeys(slow):
@@ -173,7 +194,9 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     withdraw = [d for d in current if d not in regimen]
     others = set(patient.current_medications) | set(regimen)
     steps: list[TransitionStep] = [ContinueStep(drug=d) for d in keep]
-    added = [_add_step(kb, patient, kb.drugs[d], others - {d}, flags) for d in add]
+    by_dose = {d.drug: d for d in doses or []}
+    added = [_add_step(kb, patient, kb.drugs[d], others - {d}, flags, by_dose.get(d))
+             for d in add]
     for step in added:
         _started_effects(step, doses or [], keep)
     steps += added
