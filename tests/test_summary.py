@@ -34,9 +34,13 @@ def test_summary_keys_follow_the_contract(hla):
 
 def test_hla_example_avoids_the_aromatic_drugs_with_reason_and_evidence(hla):
     s = hla.summary
-    assert [a.drug for a in s.avoid] == ["carbamazepine", "fosphenytoin", "oxcarbazepine",
-                                         "phenytoin"]
+    assert [a.drug for a in s.avoid] == ["carbamazepine", "fosphenytoin", "lamotrigine",
+                                         "oxcarbazepine", "phenytoin"]
     for a in s.avoid:
+        if a.drug == "lamotrigine":  # stopped for a rash (adverse_reactions)
+            assert a.reasons[0].startswith("lamotrigine was stopped because of a rash")
+            assert a.evidence_level == "high" and "FDA-label-lamictal" in a.evidence
+            continue
         assert a.reasons[0].startswith("HLA-B*15:02 positive: do not start")
         assert a.evidence_level == "high" and "CPIC-2017-carbamazepine" in a.evidence
     assert s.dre_status == "drug_resistant" and len(s.next_steps) >= 2
