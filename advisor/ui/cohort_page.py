@@ -10,7 +10,7 @@ from advisor.cohort_report import chart_data
 from advisor.errors import InputError
 from advisor.genotype.vcf_cohort import cohort_from_upload
 from advisor.inputs.tables import read_chunks, table_kind
-from advisor.ui.common import disclaimer, knowledge_base
+from advisor.ui.common import disclaimer, error_box, failure_text, knowledge_base
 
 CHUNK = 20_000
 
@@ -56,9 +56,12 @@ def render() -> None:
         except InputError as exc:
             st.session_state["cohort_error"] = str(exc)
             st.session_state["cohort"] = None
+        except Exception as exc:  # any other failed input: the bounded box below too
+            st.session_state["cohort_error"] = failure_text(exc)
+            st.session_state["cohort"] = None
         bar.empty()
     if st.session_state.get("cohort_error"):
-        st.error(f"Cannot screen this file: {st.session_state['cohort_error']}")
+        error_box("Cannot screen this file: ", st.session_state["cohort_error"])
     if st.session_state.get("cohort"):
         _show(*st.session_state["cohort"])
 

@@ -17,10 +17,20 @@ from advisor.inputs.patient import Outcome, parse_patient_text, validate_patient
 from advisor.report import render as render_report
 from advisor.report.formatting import probability
 from advisor.result import AddStep, ConsultResult, Flag, StatusEpilepticusPathway
-from advisor.ui.common import badge, disclaimer, evidence, knowledge_base
+from advisor.risk.predict import trusting_models
+from advisor.ui.common import (
+    badge,
+    disclaimer,
+    error_box,
+    evidence,
+    failure_text,
+    knowledge_base,
+    models_trusted,
+)
 from advisor.vocabulary import ACTION_ORDER, STATUS_LABEL
 
 NOT_TESTED = "not tested"
+PATIENT_UPLOAD_MB = 1  # the patient parser refuses more than 1,000,000 bytes anyway
 OUTCOMES = list(Outcome.__args__)
 
 
@@ -264,7 +274,7 @@ def render_page_input(kb) -> dict[str, Any] | None:
                                            "Genotypes from VCF"])
     with tab_file:
         upload = st.file_uploader("Patient file (YAML or JSON)", type=["yaml", "yml", "json"],
-                                  key="patient_upload")
+                                  key="patient_upload", max_upload_size=PATIENT_UPLOAD_MB)
         if upload is not None and st.button("Run consultation on the file", key="run_file"):
             return {"_text": upload.getvalue(), "_name": upload.name}
     with tab_vcf:
@@ -280,6 +290,27 @@ def render_page_input(kb) -> dict[str, Any] | None:
     return data
 
 
+def _consult(kb, data: dict[str, Any]) -> ConsultResult:
+    """The consult for the page's input (an uploaded file or the form), parsed with the
+    same limits as the command line."""
+    if "_text" in data:
+        patient = parse_patient_text(kb, data["_text"], name=data["_name"])
+        if patient.vcf:  # never read server-side paths named by an upload
+            raise InputError("vcf", patient.vcf, "in the app, upload the VCF in the "
+                             "'Genotypes from VCF' tab instead of naming a path")
+        if patient.pharmcat:
+            raise InputError("pharmcat", patient.pharmcat, "in the app, give the "
+                             "genotypes in the file instead of naming a path")
+        calls = None
+    else:
+        vcf = st.session_state.get("vcf_bytes")
+        calls = genotypes_from_upload(kb, *vcf) if vcf else None
+        patient = validate_patient(kb, data)
+    with trusting_models(models_trusted()):
+        return consult(kb, patient, vcf_calls=calls, acute=st.session_state.get(
+            "f_acute", False))
+
+
 def render() -> None:
     kb = knowledge_base()
     st.title("Consultation")
@@ -287,29 +318,15 @@ def render() -> None:
     data = render_page_input(kb)
     if data is not None:
         try:
-            if "_text" in data:
-                patient = parse_patient_text(kb, data["_text"], name=data["_name"])
-                if patient.vcf:  # never read server-side paths named by an upload
-                    raise InputError("vcf", patient.vcf, "in the app, upload the VCF in the "
-                                     "'Genotypes from VCF' tab instead of naming a path")
-                if patient.pharmcat:
-                    raise InputError("pharmcat", patient.pharmcat, "in the app, give the "
-                                     "genotypes in the file instead of naming a path")
-                calls = None
-            else:
-                vcf = st.session_state.get("vcf_bytes")
-                calls = genotypes_from_upload(kb, *vcf) if vcf else None
-                patient = validate_patient(kb, data)
-            result = consult(kb, patient, vcf_calls=calls, acute=st.session_state.get(
-                "f_acute", False))
+            result = _consult(kb, data)
             st.session_state["vcf_calls"] = result.vcf_calls
             st.session_state["consult_result"] = result
             st.session_state["consult_error"] = None
-        except InputError as exc:
-            st.session_state["consult_error"] = str(exc)
+        except Exception as exc:  # every failed input ends in the bounded box below
+            st.session_state["consult_error"] = failure_text(exc)
             st.session_state["consult_result"] = None
     if st.session_state.get("consult_error"):
-        st.error(f"Cannot run the consultation: {st.session_state['consult_error']}")
+        error_box("Cannot run the consultation: ", st.session_state["consult_error"])
     details = st.session_state.get("vcf_calls")
     if details:
         with st.expander("Calls from the VCF"):
