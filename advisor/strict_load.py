@@ -282,6 +282,9 @@ def yaml_events(text: str, limits: Limits, *, allow_tags: bool = False) -> list[
         at += [f"in {checker.where()}"] if checker.where() else []
         where = f" ({', '.join(at)})" if at else ""
         problem = exc.problem or exc.context or "syntax error"
+        if "nesting depth" in problem:  # libyaml's own limit, met while scanning ahead
+            raise StrictLoadError(checker.where(), f"nested deeper than {limits.max_depth} "
+                                  f"levels (libyaml: {problem})") from None
         raise StrictLoadError("", f"not valid YAML or JSON{where}: {problem}") from None
     except yaml.YAMLError as exc:  # a ReaderError: a character YAML does not allow
         raise StrictLoadError("", f"not valid YAML or JSON: {str(exc).splitlines()[0]}"
@@ -317,51 +320,68 @@ def plain_scalar(text: str) -> Any:
 
 
 def _scalar(event: yaml.ScalarEvent, as_text: bool) -> Any:
-    if as_text or not event.implicit[0]:  # kept as written, or quoted / block text
+    if not event.implicit[0]:  # quoted or block: text
         return event.value
+    if as_text:  # kept as written, unless it says "no value"
+        return None if event.value in _NULL else event.value
     return plain_scalar(event.value)
+
+
+class _Builder:
+    """Python values from checked events (aliases share the value of their anchor)."""
+
+    def __init__(self, text_keys: frozenset[str]):
+        self.text_keys = text_keys
+        self.anchors: dict[str, Any] = {}
+        self.stack: list[list[Any]] = []  # [container, pending mapping key or None]
+        self.root: Any = None
+
+    def put(self, value: Any) -> None:
+        if not self.stack:
+            self.root = value
+            return
+        top = self.stack[-1]
+        if isinstance(top[0], list):
+            top[0].append(value)
+        elif top[1] is None:
+            top[1] = value  # a key; its value comes next
+        else:
+            top[0][top[1]] = value
+            top[1] = None
+
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        top = self.stack[-1] if self.stack else None
+        if top is not None and isinstance(top[0], dict) and top[1] is None:
+            return event.value  # a mapping key: text as written
+        at_text_key = len(self.stack) == 1 and top is not None and top[1] in self.text_keys
+        return _scalar(event, at_text_key)
+
+    def add(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.AliasEvent):
+            self.put(self.anchors[event.anchor])
+            return
+        if isinstance(event, yaml.CollectionEndEvent):
+            self.stack.pop()
+            return
+        if not isinstance(event, yaml.ScalarEvent | yaml.CollectionStartEvent):
+            return
+        if isinstance(event, yaml.ScalarEvent):
+            value = self.scalar(event)
+        else:
+            value = {} if isinstance(event, yaml.MappingStartEvent) else []
+        if event.anchor:
+            self.anchors[event.anchor] = value
+        self.put(value)
+        if isinstance(event, yaml.CollectionStartEvent):
+            self.stack.append([value, None])
 
 
 def _build(events: list[yaml.Event], text_keys: frozenset[str]) -> Any:
     """Python values from checked events (aliases share the value of their anchor)."""
-    anchors: dict[str, Any] = {}
-    stack: list[tuple[Any, str | None]] = []  # (container, pending mapping key)
-    root: Any = None
-
-    def put(value: Any) -> None:
-        nonlocal root
-        if not stack:
-            root = value
-            return
-        container, key = stack[-1]
-        if isinstance(container, list):
-            container.append(value)
-        elif key is None:
-            stack[-1] = (container, value)  # a key; its value comes next
-        else:
-            container[key] = value
-            stack[-1] = (container, None)
-
+    builder = _Builder(text_keys)
     for event in events:
-        if isinstance(event, yaml.ScalarEvent):
-            top = stack[-1] if stack else None
-            is_key = top is not None and isinstance(top[0], dict) and top[1] is None
-            as_text = is_key or (len(stack) == 1 and top is not None and top[1] in text_keys)
-            value = _scalar(event, as_text)
-            if event.anchor:
-                anchors[event.anchor] = value
-            put(value)
-        elif isinstance(event, yaml.AliasEvent):
-            put(anchors[event.anchor])
-        elif isinstance(event, yaml.CollectionStartEvent):
-            value = {} if isinstance(event, yaml.MappingStartEvent) else []
-            if event.anchor:
-                anchors[event.anchor] = value
-            put(value)
-            stack.append((value, None))
-        elif isinstance(event, yaml.CollectionEndEvent):
-            stack.pop()
-    return root
+        builder.add(event)
+    return builder.root
 
 
 def load_yaml(text: str, limits: Limits, text_keys: Iterable[str] = ()) -> Any:
@@ -402,14 +422,17 @@ class _TokenChecker:
         self.stack: list[_Container] = []
         self.values = 0
 
-    def where(self) -> str:
+    def where(self, depth: int | None = None) -> str:
+        """The path of the current value (of the innermost open container's own place when
+        ``depth`` is one less than the stack)."""
         out = ""
-        for node in self.stack:
+        for node in self.stack[:depth]:
             out = _path(out, node.key if node.kind == "{" else node.items)
         return out
 
-    def fail(self, message: str, position: int, value: object = None) -> None:
-        raise StrictLoadError(self.where(), message, value,
+    def fail(self, message: str, position: int, value: object = None,
+             depth: int | None = None) -> None:
+        raise StrictLoadError(self.where(depth), message, value,
                               self.text.count("\n", 0, position) + 1)
 
     def count(self, position: int) -> None:
@@ -433,7 +456,7 @@ class _TokenChecker:
         if top.items >= self.limits.max_items:
             self.fail(f"more than {self.limits.max_items:,} "
                       f"{'entries' if top.kind == '{' else 'items'}", position,
-                      f"{top.items + 1:,}+")
+                      f"{top.items + 1:,}+", depth=len(self.stack) - 1)
 
     def scalar(self, token: str, position: int) -> None:
         if len(token) > self.limits.max_scalar_chars + 2:
