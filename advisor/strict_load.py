@@ -33,10 +33,12 @@ encodings, NUL bytes and invalid UTF-8 are refused with the byte offset.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +138,8 @@ class _EventChecker:
 
     def __init__(self, limits: Limits, allow_tags: bool):
         self.limits, self.allow_tags = limits, allow_tags
+        self.max_values, self.max_items = limits.max_values, limits.max_items
+        self.max_scalar_chars = limits.max_scalar_chars
         self.stack: list[_Node] = []
         self.values = 0  # values so far, aliases at their expanded size
         self.aliases = 0
@@ -176,13 +180,15 @@ class _EventChecker:
     def after_value(self) -> None:
         if self.stack:
             top = self.stack[-1]
-            if top.kind == "map":
-                top.key = None
+            top.key = None
             top.items += 1
-            if top.items > self.limits.max_items:
-                raise StrictLoadError(top.where, f"more than {self.limits.max_items:,} "
-                                      f"{'entries' if top.kind == 'map' else 'items'}",
-                                      f"{top.items:,}+")
+            if top.items > self.max_items:
+                self.items_limit(top)
+
+    def items_limit(self, node: _Node) -> None:
+        raise StrictLoadError(node.where, f"more than {self.max_items:,} "
+                              f"{'entries' if node.kind == 'map' else 'items'}",
+                              f"{node.items:,}+")
 
     def tag(self, event: yaml.Event) -> None:
         if event.tag is not None and not self.allow_tags:
@@ -202,6 +208,22 @@ class _EventChecker:
             self.fail(f"duplicate key, first given at line {top.keys[text]}", event, text)
         top.keys[text] = _line(event) or 0
         top.key = text
+
+    def plain_value(self, event: yaml.ScalarEvent) -> bool:
+        """The common case, checked fast: an untagged, unanchored scalar of bounded length
+        that is a value (not a key); False leaves the event to the general checks."""
+        top = self.stack[-1] if self.stack else None
+        if (top is None or (top.kind == "map" and top.key is None) or event.tag is not None
+                or event.anchor is not None or len(event.value) > self.max_scalar_chars):
+            return False
+        self.values += 1
+        if self.values > self.max_values:
+            self.count(0, event)
+        top.key = None
+        top.items += 1
+        if top.items > self.max_items:
+            self.items_limit(top)
+        return True
 
     def scalar(self, event: yaml.ScalarEvent) -> None:
         self.tag(event)
@@ -272,10 +294,13 @@ def yaml_events(text: str, limits: Limits, *, allow_tags: bool = False) -> list[
     ``allow_tags``); a syntax error becomes a StrictLoadError with its line and column."""
     checker = _EventChecker(limits, allow_tags)
     events: list[yaml.Event] = []
+    parser = _Parser(text)
+    get, plain, check, keep = parser.get_event, checker.plain_value, checker.check, events.append
     try:
-        for event in yaml.parse(text, Loader=_Parser):
-            checker.check(event)
-            events.append(event)
+        while (event := get()) is not None:
+            if not (type(event) is yaml.ScalarEvent and plain(event)):
+                check(event)
+            keep(event)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         at = [f"line {mark.line + 1}, column {mark.column + 1}"] if mark else []
@@ -289,6 +314,8 @@ def yaml_events(text: str, limits: Limits, *, allow_tags: bool = False) -> list[
     except yaml.YAMLError as exc:  # a ReaderError: a character YAML does not allow
         raise StrictLoadError("", f"not valid YAML or JSON: {str(exc).splitlines()[0]}"
                               ) from None
+    finally:
+        parser.dispose()
     return events
 
 
@@ -327,6 +354,9 @@ def _scalar(event: yaml.ScalarEvent, as_text: bool) -> Any:
     return plain_scalar(event.value)
 
 
+_UNSEEN = object()
+
+
 class _Builder:
     """Python values from checked events (aliases share the value of their anchor)."""
 
@@ -335,6 +365,7 @@ class _Builder:
         self.anchors: dict[str, Any] = {}
         self.stack: list[list[Any]] = []  # [container, pending mapping key or None]
         self.root: Any = None
+        self.plain: dict[str, Any] = {}  # plain scalars read so far (immutable values)
 
     def put(self, value: Any) -> None:
         if not self.stack:
@@ -357,6 +388,20 @@ class _Builder:
         return _scalar(event, at_text_key)
 
     def add(self, event: yaml.Event) -> None:
+        if type(event) is yaml.ScalarEvent and event.anchor is None and self.stack:
+            container = self.stack[-1][0]
+            if type(container) is list:  # the common case, kept short
+                text = event.value
+                if not event.implicit[0]:
+                    container.append(text)
+                else:
+                    value = self.plain.get(text, _UNSEEN)
+                    if value is _UNSEEN:
+                        value = self.plain[text] = plain_scalar(text)
+                    container.append(value)
+            else:
+                self.put(self.scalar(event))
+            return
         if isinstance(event, yaml.AliasEvent):
             self.put(self.anchors[event.anchor])
             return
@@ -547,10 +592,30 @@ def looks_like_json(text: str) -> bool:
     return text.lstrip()[:1] in ("{", "[")
 
 
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """Reading creates up to ``max_values`` objects and no reference cycles; the cyclic
+    garbage collector would walk them again and again as they accumulate (it tripled the
+    time of a document at the value limit), so it pauses while a document is read."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_document(data: bytes | str, limits: Limits, *, json_only: bool = False,
                   text_keys: Iterable[str] = ()) -> Any:
     """A YAML or JSON document (JSON when ``json_only`` or when the text starts with '{'
     or '[' and parses as JSON; YAML otherwise, JSON being YAML)."""
+    with _without_gc():
+        return _load_document(data, limits, json_only, text_keys)
+
+
+def _load_document(data: bytes | str, limits: Limits, json_only: bool,
+                   text_keys: Iterable[str]) -> Any:
     text = decode(data, limits)
     if json_only:
         return load_json(text, limits, text_keys)

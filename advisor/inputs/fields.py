@@ -43,6 +43,7 @@ class Field:
     choices: tuple[str, ...] = ()
     vocabulary: str | None = None  # a knowledge-base vocabulary: seizure_types, syndromes, drugs
     description: str = ""
+    max_items: int | None = None  # a list's length limit (far above any real patient's)
 
     def pydantic_bounds(self) -> dict[str, float]:
         """``ge``/``gt``/``le`` keyword arguments for a pydantic ``Field``."""
@@ -85,16 +86,20 @@ PATIENT_FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("age_years", "number", 0, 120, description="age in years"),
     Field("weight_kg", "number", 0.3, 400, lo_open=True, description="body weight in kg"),
     Field("sex", "choice", choices=SEXES),
-    Field("seizure_types", "list", vocabulary="seizure_types"),
+    Field("seizure_types", "list", vocabulary="seizure_types", max_items=50),
     Field("syndrome", "vocabulary", vocabulary="syndromes"),
-    Field("current_medications", "list", vocabulary="drugs"),
-    Field("candidate_drugs", "list", vocabulary="drugs"),
+    Field("current_medications", "list", vocabulary="drugs", max_items=50),
+    Field("candidate_drugs", "list", vocabulary="drugs", max_items=100),
     Field("longest_pretreatment_interval_days", "number", 0, 36500),
     Field("pregnancy", "choice", choices=PREGNANCY),
-    Field("conditions", "list", vocabulary="conditions"),
-    Field("adverse_reactions", "list", vocabulary="reactions",
+    Field("conditions", "list", vocabulary="conditions", max_items=50),
+    Field("adverse_reactions", "list", vocabulary="reactions", max_items=100,
           description="past serious reactions as drug:reaction items"),
 )}
+# Lengths of the patient file's other collections: bounds on the work one file can cause
+# (the strict reader's own limit, 1,000 items, applies to every list first).
+MAX_TRIALS = 200  # medication_history entries
+MAX_GENOTYPES = 500  # genotypes entries
 
 RENAL_FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("egfr_ml_min", "number", 0, 250, description="eGFR, mL/min/1.73 m2"),

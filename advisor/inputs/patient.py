@@ -39,6 +39,8 @@ from advisor.inputs.fields import (
     CLINICAL_FIELDS,
     DIALYSIS,
     ETIOLOGIES,
+    MAX_GENOTYPES,
+    MAX_TRIALS,
     OUTCOMES,
     PATIENT_FIELDS,
     PREGNANCY,
@@ -69,6 +71,11 @@ Count = Annotated[int, BeforeValidator(number_input)]
 def _bounded(spec: dict, name: str) -> Any:
     """An optional field with the bounds of the field specification."""
     return Field(default=None, **spec[name].pydantic_bounds())
+
+
+def _listed(name: str) -> Any:
+    """An optional list field with the length limit of the field specification."""
+    return Field(default_factory=list, max_length=PATIENT_FIELDS[name].max_items)
 
 
 class _Strict(BaseModel):
@@ -135,20 +142,21 @@ class Patient(_Strict):
     age_years: Number | None = _bounded(PATIENT_FIELDS, "age_years")
     weight_kg: Number | None = _bounded(PATIENT_FIELDS, "weight_kg")
     sex: Sex | None = None
-    seizure_types: list[str] = Field(min_length=1)
+    seizure_types: list[str] = Field(min_length=1,
+                                     max_length=PATIENT_FIELDS["seizure_types"].max_items)
     syndrome: str | None = None
-    genotypes: dict[str, Any] = Field(default_factory=dict)
+    genotypes: dict[str, Any] = Field(default_factory=dict, max_length=MAX_GENOTYPES)
     clinical: Clinical = Field(default_factory=Clinical)
-    medication_history: list[Trial] = Field(default_factory=list)
-    current_medications: list[str] = Field(default_factory=list)
-    candidate_drugs: list[str] = Field(default_factory=list)
+    medication_history: list[Trial] = Field(default_factory=list, max_length=MAX_TRIALS)
+    current_medications: list[str] = _listed("current_medications")
+    candidate_drugs: list[str] = _listed("candidate_drugs")
     longest_pretreatment_interval_days: Number | None = _bounded(
         PATIENT_FIELDS, "longest_pretreatment_interval_days")
     renal: Renal | None = None
     hepatic: Hepatic | None = None
     pregnancy: Pregnancy | None = None
-    adverse_reactions: list[Reaction] = Field(default_factory=list)
-    conditions: list[str] = Field(default_factory=list)
+    adverse_reactions: list[Reaction] = _listed("adverse_reactions")
+    conditions: list[str] = _listed("conditions")
     vcf: str | None = None
     pharmcat: str | None = None  # a PharmCAT outside-call TSV, report/phenotype JSON or calls TSV
     sample: str | None = None
