@@ -246,7 +246,8 @@ class _EventChecker:
             self.fail("an alias inside the node it names (a recursive structure)", event,
                       f"*{event.anchor}")
         if event.anchor not in self.sizes:
-            self.fail("an alias to an undefined anchor", event, f"*{event.anchor}")
+            self.fail("an alias to an undefined anchor (a value that starts with '*' must be "
+                      "quoted, e.g. \"*1/*3\")", event, f"*{event.anchor}")
         self.count(self.sizes[event.anchor], event)
         self.after_value()
 
@@ -307,6 +308,8 @@ def yaml_events(text: str, limits: Limits, *, allow_tags: bool = False) -> list[
         at += [f"in {checker.where()}"] if checker.where() else []
         where = f" ({', '.join(at)})" if at else ""
         problem = exc.problem or exc.context or "syntax error"
+        if "alias" in (exc.context or ""):
+            problem += " (a value that starts with '*' must be quoted, e.g. \"*1/*3\")"
         if "nesting depth" in problem:  # libyaml's own limit, met while scanning ahead
             raise StrictLoadError(checker.where(), f"nested deeper than {limits.max_depth} "
                                   f"levels (libyaml: {problem})") from None

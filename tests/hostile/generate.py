@@ -164,6 +164,12 @@ def patient_cases() -> None:
          "genotypes.CYP2C9: an alias inside the node it names")
     case("alias-undefined.yaml", BASE + "current_medications: *nowhere\n", 2,
          "current_medications: an alias to an undefined anchor")
+    case("unquoted-star-allele.yaml", BASE + "genotypes:\n  CYP2C9: *1/*3\n", 2,
+         "in genotypes.CYP2C9): did not find expected alphabetic or numeric character (a "
+         "value that starts with '*' must be quoted")
+    case("unquoted-star-allele-alias.yaml", BASE + "genotypes:\n  CYP2C19: *17\n", 2,
+         "genotypes.CYP2C19: an alias to an undefined anchor (a value that starts with '*' "
+         "must be quoted")
     case("alias-too-many.yaml", "seizure_types: [&f focal]\nx: [" + ", ".join(
         ["*f"] * 101) + "]\n", 2, "more than 100 aliases")
     case("alias-as-key.yaml", BASE + "a: &k age_years\n*k : 3\n", 2,
@@ -191,6 +197,17 @@ def patient_cases() -> None:
         f"  rs{i}: A/A\n" for i in range(1001)), 2, "genotypes: more than 1,000 entries")
     case("huge-list.json", '{"seizure_types": [' + ", ".join(['"focal"'] * 1001) + "]}", 2,
          "seizure_types: more than 1,000 items")
+    case("too-many-seizure-types.yaml", "seizure_types: [" + ", ".join(["focal"] * 51) +
+         "]\n", 2, "seizure_types: list should have at most 50 items")
+    case("too-many-trials.yaml", BASE + "medication_history:\n" + "".join(
+        "  - {drug: valproate, outcome: inefficacy}\n" for _ in range(201)), 2,
+         "medication_history: list should have at most 200 items")
+    case("too-many-reactions.yaml", BASE + "adverse_reactions:\n" + "".join(
+        f"  - {{drug: unlisted{i}, reaction: other}}\n" for i in range(101)), 2,
+         "adverse_reactions: list should have at most 100 items")
+    case("too-many-genotypes.json", '{"seizure_types": ["focal"], "genotypes": {' + ", ".join(
+        f'"rs{i}": "A/G"' for i in range(501)) + "}}", 2,
+         "genotypes: dictionary should have at most 500 items")
     case("many-values.yaml", BASE + "x:\n" + "".join(
         "  - [" + ", ".join(["1"] * 999) + "]\n" for _ in range(51)), 2,
          "more than 50,000 values")
