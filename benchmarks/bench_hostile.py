@@ -82,7 +82,7 @@ PATIENT: dict[str, Callable[[], bytes | str]] = {
     "JSON string of 1 MB": lambda: fill('{"note": "', "x", MB - 2, '"}'),
     "comments 1 MB": lambda: fill("", "# comment\n", MB),
     "duplicate keys 1 MB": lambda: fill(BASE, "age_years: 3\n", MB),
-    "1,000 trials (accepted)": lambda: trials(1000),
+    "1,000 trials": lambda: trials(1000),
     "10^5 trials (4.5 MB)": lambda: trials(100_000),
     "binary 1 MB": lambda: os.urandom(MB),
     "NUL at the end of 1 MB": lambda: fill(BASE + "x: ", "y", MB - 1) + "\0",
