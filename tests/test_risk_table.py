@@ -95,7 +95,9 @@ def test_a_stale_or_missing_table_is_refused(kb, tmp_path):
     with pytest.raises(ValueError, match="another version"):
         load_table(tmp_path / SHIPPED[0].name)
     patient = validate_patient(kb, {"seizure_types": ["focal"]})
-    risk, note = risk_block(kb, patient, models_dir=tmp_path)
+    risk, note = risk_block(kb, patient, models_dir=tmp_path)  # not the shipped table
+    assert risk is None and "not in the manifest" in note and "--trust-models" in note
+    risk, note = risk_block(kb, patient, models_dir=tmp_path, trust_models=True)
     assert risk is None and "another version" in note
     table_path(tmp_path / SHIPPED[1].name).unlink()
     stale.write_text(table_path(SHIPPED[0]).read_text())

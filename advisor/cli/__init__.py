@@ -21,7 +21,8 @@ examples:
 
 environment:
   ADVISOR_KB      knowledge-base folder used when --kb is not given (default: the bundled one)
-  ADVISOR_MODELS  risk-model folder (default: the bundled models)
+  ADVISOR_MODELS  risk-model folder (default: the bundled models); files that are not in the
+                  manifest of the shipped models need 'advisor consult --trust-models'
 
 exit codes: 0 success, 2 bad input (the message names the field and the value),
 1 invalid knowledge base or internal error

@@ -49,18 +49,21 @@ def write_pdf(data: bytes, out: str | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from advisor.consult import consult_file, consult_with_files
-    from advisor.inputs.patient import parse_patient_text
+    from advisor.inputs.patient import MAX_FILE_BYTES, parse_patient_text
     from advisor.knowledge import load_knowledgebase
     from advisor.report import render
+    from advisor.risk.predict import trusting_models
 
     kb = load_knowledgebase(args.kb)
-    if args.patient == "-":
-        patient = parse_patient_text(kb, sys.stdin.buffer.read(), name="standard input")
-        result = consult_with_files(kb, patient, Path.cwd(), acute=args.acute,
-                                    pharmcat=args.pharmcat, fhir=args.fhir)
-    else:
-        result = consult_file(kb, args.patient, acute=args.acute, pharmcat=args.pharmcat,
-                              fhir=args.fhir)
+    with trusting_models(args.trust_models):
+        if args.patient == "-":  # read one byte past the limit, so that more is refused
+            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+            patient = parse_patient_text(kb, data, name="standard input")
+            result = consult_with_files(kb, patient, Path.cwd(), acute=args.acute,
+                                        pharmcat=args.pharmcat, fhir=args.fhir)
+        else:
+            result = consult_file(kb, args.patient, acute=args.acute,
+                                  pharmcat=args.pharmcat, fhir=args.fhir)
     fmt = format_for(args)
     if fmt is None:
         from rich.console import Console
@@ -105,4 +108,8 @@ def register(subparsers: Any) -> None:
                          help="add the status epilepticus pathway, e.g. --acute")
     consult.add_argument("--kb", help="knowledge-base folder (default: $ADVISOR_KB or the "
                          "bundled one), e.g. --kb ./knowledgebase")
+    consult.add_argument("--trust-models", action="store_true",
+                         help="use risk-model files that are not in the manifest of the "
+                         "shipped models (e.g. $ADVISOR_MODELS pointing to your own); without "
+                         "it such files give 'risk model not available', e.g. --trust-models")
     consult.set_defaults(func=run)

@@ -10,7 +10,10 @@
   ``--members`` models for the uncertainty interval: on cohorts simulated with the published
   numbers drawn within their CIs (``synthetic``) or on bootstrap resamples of the table.
 - ``advisor model table [MODEL ...]``: derive each model file's inference table
-  (:mod:`advisor.risk.table`), which predictions use; training writes it too.
+  (:mod:`advisor.risk.table`), which predictions use; training writes it too. Files written
+  into the bundled models folder are recorded in its manifest (``models/manifest.json``,
+  :mod:`advisor.risk.manifest`); a shipped model file that no longer matches the manifest
+  is refused rather than given a new table.
 - ``advisor model evaluate [MODEL ...] [--cohort TABLE] [--plot PNG] [--json FILE]``: ROC AUC
   with a bootstrap 95% CI, Brier score, calibration slope and intercept on held-out data
   (default: the shipped models on a fresh synthetic cohort drawn with the training seed + 1).
@@ -197,6 +200,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _table(args: argparse.Namespace) -> int:
     from advisor.resources import models_dir
+    from advisor.risk.manifest import bundled_dir, verify
     from advisor.risk.model import SPECS
     from advisor.risk.persist import load_model
     from advisor.risk.table import write_table
@@ -204,6 +208,8 @@ def _table(args: argparse.Namespace) -> int:
     paths = args.models or [models_dir() / s.default_file for s in SPECS.values()]
     for path in map(Path, paths):
         try:
+            if path.resolve().parent == bundled_dir().resolve():  # never bless a changed file
+                verify(path, trust=False)
             model = load_model(path)
         except (OSError, ValueError) as exc:
             raise InputError("model", str(path), str(exc)) from None

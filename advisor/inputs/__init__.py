@@ -1,7 +1,10 @@
 """The input boundary: every way a patient enters the advisor.
 
-- :mod:`advisor.inputs.fields`: the field specification (types, ranges, spellings);
-- :mod:`advisor.inputs.patient`: the patient file (YAML or JSON) -> a validated Patient;
+- :mod:`advisor.inputs.fields`: the field specification (types, ranges, spellings, list
+  lengths) and its checks across fields (weight for age, onset, trial durations);
+- :mod:`advisor.inputs.growth`: the weight-for-age bounds (WHO 2006 / CDC 2000, sourced);
+- :mod:`advisor.inputs.patient`: the patient file (YAML or JSON, read strictly by
+  :mod:`advisor.strict_load`) -> a validated Patient;
 - :mod:`advisor.inputs.tables`: one reader for every tabular source (CSV, TSV, Parquet);
 - :mod:`advisor.inputs.cohort`: column-wise checks of a patient table, bad rows reported.
 

@@ -25,6 +25,7 @@ from advisor.inputs.fields import (
     REACTION_SEPARATOR,
     RENAL_FIELDS,
     Field,
+    implausible_context,
     parse_bool,
 )
 from advisor.knowledge.base import normalize_name
@@ -222,6 +223,18 @@ class _Checker:
                              "reaction": pd.Series([r for _, _, r in split], dtype=object)})
 
 
+def _check_across(c: _Checker, context: dict[str, pd.Series], clinical: pd.DataFrame) -> None:
+    """The field specification's checks across fields, row by row (a failing row goes to
+    the errors table under the field it names)."""
+    columns = {name: context[name].to_numpy() for name in (
+        "age_years", "weight_kg", "sex", "longest_pretreatment_interval_days")}
+    columns["age_at_onset_years"] = clinical["age_at_onset_years"].to_numpy()
+    for problem in implausible_context(columns):
+        shown = np.full(len(problem.mask), None, dtype=object)
+        shown[problem.mask] = [f"{v:g}" for v in problem.values[problem.mask]]
+        c.error(problem.mask, problem.field, shown, problem.messages)
+
+
 def check_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int = 1
                 ) -> CheckedTable:
     """Check and convert every context column of ``table``; data rows are numbered from
@@ -256,5 +269,6 @@ def check_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int = 1
         candidates=c.items("candidate_drugs", drug(asm_only=True),
                            "antiseizure medication"),
     )
+    _check_across(c, context, checked.clinical)
     checked.errors = c.errors
     return checked

@@ -1,4 +1,6 @@
-"""The field specification: every patient field's type, range, vocabulary and spellings.
+"""The field specification: every patient field's type, range, vocabulary and spellings,
+and the checks across fields (weight for age, onset before the current age, trials within
+the patient's life, seizure freedom within its trial).
 
 One source for the patient-file model (:mod:`advisor.inputs.patient`), the column checks of
 cohort tables (:mod:`advisor.inputs.cohort`) and the risk model's inputs
@@ -9,11 +11,16 @@ their vocabulary; the values themselves are checked against the loaded knowledge
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
+from advisor.inputs import growth
+from advisor.inputs.growth import weight_bounds
 
 Kind = Literal["number", "integer", "bool", "choice", "vocabulary", "list", "text"]
 
@@ -36,6 +43,7 @@ class Field:
     choices: tuple[str, ...] = ()
     vocabulary: str | None = None  # a knowledge-base vocabulary: seizure_types, syndromes, drugs
     description: str = ""
+    max_items: int | None = None  # a list's length limit (far above any real patient's)
 
     def pydantic_bounds(self) -> dict[str, float]:
         """``ge``/``gt``/``le`` keyword arguments for a pydantic ``Field``."""
@@ -78,16 +86,20 @@ PATIENT_FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("age_years", "number", 0, 120, description="age in years"),
     Field("weight_kg", "number", 0.3, 400, lo_open=True, description="body weight in kg"),
     Field("sex", "choice", choices=SEXES),
-    Field("seizure_types", "list", vocabulary="seizure_types"),
+    Field("seizure_types", "list", vocabulary="seizure_types", max_items=50),
     Field("syndrome", "vocabulary", vocabulary="syndromes"),
-    Field("current_medications", "list", vocabulary="drugs"),
-    Field("candidate_drugs", "list", vocabulary="drugs"),
+    Field("current_medications", "list", vocabulary="drugs", max_items=50),
+    Field("candidate_drugs", "list", vocabulary="drugs", max_items=100),
     Field("longest_pretreatment_interval_days", "number", 0, 36500),
     Field("pregnancy", "choice", choices=PREGNANCY),
-    Field("conditions", "list", vocabulary="conditions"),
-    Field("adverse_reactions", "list", vocabulary="reactions",
+    Field("conditions", "list", vocabulary="conditions", max_items=50),
+    Field("adverse_reactions", "list", vocabulary="reactions", max_items=100,
           description="past serious reactions as drug:reaction items"),
 )}
+# Lengths of the patient file's other collections: bounds on the work one file can cause
+# (the strict reader's own limit, 1,000 items, applies to every list first).
+MAX_TRIALS = 200  # medication_history entries
+MAX_GENOTYPES = 500  # genotypes entries
 
 RENAL_FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("egfr_ml_min", "number", 0, 250, description="eGFR, mL/min/1.73 m2"),
@@ -133,3 +145,127 @@ def parse_bool(value: Any) -> bool | None:
     if text in UNKNOWN_WORDS:
         return None
     raise ValueError(f"expected {BOOL_SPELLINGS}")
+
+
+# --- numbers as written -------------------------------------------------------------------
+
+NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\s*")
+
+
+def number_input(value: Any) -> Any:
+    """A number field's raw value, refused when it is a boolean (``true`` is not 1) or text
+    that is not a plain decimal number (``1:20``, ``0x1F``, ``1_000``, ``nan``, ``inf``);
+    other values pass on to the type check."""
+    if isinstance(value, bool | np.bool_):
+        raise ValueError("a boolean is not a number")
+    if isinstance(value, str) and not NUMBER_TEXT.fullmatch(value):
+        raise ValueError("not a plain decimal number")
+    return value
+
+
+# --- plausibility across fields -------------------------------------------------------------
+
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class Implausible:
+    """Rows whose values contradict each other: ``field`` is reported (with ``values``),
+    ``messages`` name the other field and what was expected (meaningful where ``mask``)."""
+
+    field: str
+    mask: np.ndarray
+    values: np.ndarray
+    messages: np.ndarray
+
+
+def age_slack_years(age: np.ndarray) -> np.ndarray:
+    """How far the true age may lie above the age written: a whole number is completed
+    years (up to a year more), a fraction is taken to within a month."""
+    return np.where(age == np.round(age), 1.0, 1 / 12)
+
+
+def _implausible(field: str, mask: np.ndarray, values: np.ndarray,
+                 message: Callable[[int], str]) -> list[Implausible]:
+    if not mask.any():
+        return []
+    messages = np.full(len(mask), None, dtype=object)
+    for i in np.flatnonzero(mask):
+        messages[i] = message(int(i))
+    return [Implausible(field, mask, values, messages)]
+
+
+def _sex_word(sex: object) -> str:
+    return f"{sex}, " if sex in ("female", "male") else ""
+
+
+def implausible_context(columns: Mapping[str, np.ndarray]) -> list[Implausible]:
+    """Contradictions among a patient's context fields, one array entry per patient:
+
+    - ``weight_kg`` outside the plausible weight for ``age_years`` (and ``sex``): the
+      published growth references' bounds (:mod:`advisor.inputs.growth`, WHO under 2
+      years, CDC from 2 to 20 years);
+    - ``age_at_onset_years`` after ``age_years``;
+    - ``longest_pretreatment_interval_days`` longer than the patient's life.
+
+    ``columns`` maps field names to arrays (NaN/None = not given); a check needs both of
+    its fields. Ages written as whole numbers are completed years (:func:`age_slack_years`).
+    """
+    age = np.asarray(columns["age_years"], dtype=float)
+    n = len(age)
+    missing = np.full(n, np.nan)
+    weight = np.asarray(columns.get("weight_kg", missing), dtype=float)
+    onset = np.asarray(columns.get("age_at_onset_years", missing), dtype=float)
+    interval = np.asarray(columns.get("longest_pretreatment_interval_days", missing),
+                          dtype=float)
+    sex = np.asarray(columns.get("sex", np.full(n, None, dtype=object)), dtype=object)
+    latest = age + age_slack_years(age)
+    low, high = weight_bounds(age, sex)
+    with np.errstate(invalid="ignore"):
+        light = weight < low
+        heavy = weight > high
+        early = onset >= latest
+        long_ = interval > latest * DAYS_PER_YEAR
+
+    def weight_message(i: int) -> str:
+        plausible = (f"up to {high[i]:.1f} kg" if np.isnan(low[i]) else
+                     f"{low[i]:.1f}-{high[i]:.1f} kg")
+        source = growth.SOURCES[0 if age[i] < 2 else 1]
+        return (f"not plausible for age_years {age[i]:g} ({_sex_word(sex[i])}plausible: "
+                f"{plausible}, {source}): check weight_kg and age_years")
+
+    return [
+        *_implausible("weight_kg", light | heavy, weight, weight_message),
+        *_implausible("age_at_onset_years", early, onset, lambda i: (
+            f"after the current age (age_years {age[i]:g}): check age_at_onset_years and "
+            "age_years")),
+        *_implausible("longest_pretreatment_interval_days", long_, interval, lambda i: (
+            f"longer than the patient's life (age_years {age[i]:g}): check "
+            "longest_pretreatment_interval_days and age_years")),
+    ]
+
+
+def implausible_trials(age_years: np.ndarray, duration_months: np.ndarray,
+                       seizure_free_months: np.ndarray) -> list[Implausible]:
+    """Contradictions in medication trials (one array entry per trial, with the patient's
+    age): a trial longer than the patient's life, and seizure freedom longer than the
+    trial (or, without a duration, than the patient's life)."""
+    age = np.asarray(age_years, dtype=float)
+    duration = np.asarray(duration_months, dtype=float)
+    free = np.asarray(seizure_free_months, dtype=float)
+    life = (age + age_slack_years(age)) * 12
+    with np.errstate(invalid="ignore"):
+        too_long = duration > life
+        freer = free > duration
+        free_life = np.isnan(duration) & (free > life)
+    return [
+        *_implausible("duration_months", too_long, duration, lambda i: (
+            f"longer than the patient's life (age_years {age[i]:g}): check duration_months "
+            "and age_years")),
+        *_implausible("seizure_free_months", freer, free, lambda i: (
+            f"longer than the trial (duration_months {duration[i]:g}): check "
+            "seizure_free_months and duration_months")),
+        *_implausible("seizure_free_months", free_life, free, lambda i: (
+            f"longer than the patient's life (age_years {age[i]:g}): check "
+            "seizure_free_months and age_years")),
+    ]

@@ -1,18 +1,36 @@
 """The patient file (YAML or JSON): strict parsing and validation.
 
-Every problem becomes an :class:`~advisor.errors.InputError` naming the field and value;
-drug names, synonyms and brand names resolve to the canonical knowledge-base name.
+The text is read by :mod:`advisor.strict_load` within :data:`PATIENT_LIMITS` (YAML 1.2
+core-schema values only, no tags, no duplicate keys, aliases counted at their expanded
+size; ``id`` and ``sample`` kept as written). Numbers are numbers: a boolean or a text
+that is not a plain decimal is refused (:func:`advisor.inputs.fields.number_input`), and
+values that contradict each other are refused by the checks across fields of the field
+specification (:func:`advisor.inputs.fields.implausible_context`,
+:func:`~advisor.inputs.fields.implausible_trials`).
+
+Every problem becomes an :class:`~advisor.errors.InputError` naming the field and a
+bounded preview of the value; drug names, synonyms and brand names resolve to the
+canonical knowledge-base name.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    model_validator,
+)
 
 from advisor.errors import InputError
 from advisor.genotype import Call, GenotypeError, translate
@@ -21,25 +39,43 @@ from advisor.inputs.fields import (
     CLINICAL_FIELDS,
     DIALYSIS,
     ETIOLOGIES,
+    MAX_GENOTYPES,
+    MAX_TRIALS,
     OUTCOMES,
     PATIENT_FIELDS,
     PREGNANCY,
     RENAL_FIELDS,
     SEXES,
     TRIAL_FIELDS,
+    Implausible,
+    implausible_context,
+    implausible_trials,
+    number_input,
 )
 from advisor.knowledge import KnowledgeBase
+from advisor.strict_load import Limits, StrictLoadError, decode, load_document
 
 Outcome = Literal[OUTCOMES]
 Sex = Literal[SEXES]
 Etiology = Literal[ETIOLOGIES]
 Pregnancy = Literal[PREGNANCY]
-MAX_FILE_BYTES = 5_000_000
+PATIENT_LIMITS = Limits(max_bytes=1_000_000, max_depth=20, max_values=50_000,
+                        max_aliases=100, max_items=1_000, max_scalar_chars=10_000)
+MAX_FILE_BYTES = PATIENT_LIMITS.max_bytes
+TEXT_KEYS = ("id", "sample")  # kept exactly as written ("0123", "1.10")
+
+Number = Annotated[float, BeforeValidator(number_input)]
+Count = Annotated[int, BeforeValidator(number_input)]
 
 
 def _bounded(spec: dict, name: str) -> Any:
     """An optional field with the bounds of the field specification."""
     return Field(default=None, **spec[name].pydantic_bounds())
+
+
+def _listed(name: str) -> Any:
+    """An optional list field with the length limit of the field specification."""
+    return Field(default_factory=list, max_length=PATIENT_FIELDS[name].max_items)
 
 
 class _Strict(BaseModel):
@@ -49,22 +85,22 @@ class _Strict(BaseModel):
 class Clinical(_Strict):
     """Optional risk-model inputs; absent means unknown."""
 
-    age_at_onset_years: float | None = _bounded(CLINICAL_FIELDS, "age_at_onset_years")
+    age_at_onset_years: Number | None = _bounded(CLINICAL_FIELDS, "age_at_onset_years")
     etiology: Etiology | None = None
     hippocampal_sclerosis: bool | None = None
     status_epilepticus_history: bool | None = None
     febrile_seizures_history: bool | None = None
     eeg_abnormal: bool | None = None
     intellectual_disability: bool | None = None
-    pretreatment_seizure_count: int | None = _bounded(CLINICAL_FIELDS,
+    pretreatment_seizure_count: Count | None = _bounded(CLINICAL_FIELDS,
                                                       "pretreatment_seizure_count")
 
 
 class Renal(_Strict):
     """Kidney function: a clearance or eGFR, and/or dialysis; absent means not known."""
 
-    egfr_ml_min: float | None = _bounded(RENAL_FIELDS, "egfr_ml_min")
-    creatinine_clearance_ml_min: float | None = _bounded(RENAL_FIELDS,
+    egfr_ml_min: Number | None = _bounded(RENAL_FIELDS, "egfr_ml_min")
+    creatinine_clearance_ml_min: Number | None = _bounded(RENAL_FIELDS,
                                                          "creatinine_clearance_ml_min")
     dialysis: Literal[DIALYSIS] | None = None
 
@@ -96,30 +132,31 @@ class Trial(_Strict):
     drug: str
     outcome: Outcome
     adequate: bool | None = None
-    duration_months: float | None = _bounded(TRIAL_FIELDS, "duration_months")
-    seizure_free_months: float | None = _bounded(TRIAL_FIELDS, "seizure_free_months")
+    duration_months: Number | None = _bounded(TRIAL_FIELDS, "duration_months")
+    seizure_free_months: Number | None = _bounded(TRIAL_FIELDS, "seizure_free_months")
     note: str | None = None
 
 
 class Patient(_Strict):
     id: str | None = Field(default=None, max_length=200)
-    age_years: float | None = _bounded(PATIENT_FIELDS, "age_years")
-    weight_kg: float | None = _bounded(PATIENT_FIELDS, "weight_kg")
+    age_years: Number | None = _bounded(PATIENT_FIELDS, "age_years")
+    weight_kg: Number | None = _bounded(PATIENT_FIELDS, "weight_kg")
     sex: Sex | None = None
-    seizure_types: list[str] = Field(min_length=1)
+    seizure_types: list[str] = Field(min_length=1,
+                                     max_length=PATIENT_FIELDS["seizure_types"].max_items)
     syndrome: str | None = None
-    genotypes: dict[str, Any] = Field(default_factory=dict)
+    genotypes: dict[str, Any] = Field(default_factory=dict, max_length=MAX_GENOTYPES)
     clinical: Clinical = Field(default_factory=Clinical)
-    medication_history: list[Trial] = Field(default_factory=list)
-    current_medications: list[str] = Field(default_factory=list)
-    candidate_drugs: list[str] = Field(default_factory=list)
-    longest_pretreatment_interval_days: float | None = _bounded(
+    medication_history: list[Trial] = Field(default_factory=list, max_length=MAX_TRIALS)
+    current_medications: list[str] = _listed("current_medications")
+    candidate_drugs: list[str] = _listed("candidate_drugs")
+    longest_pretreatment_interval_days: Number | None = _bounded(
         PATIENT_FIELDS, "longest_pretreatment_interval_days")
     renal: Renal | None = None
     hepatic: Hepatic | None = None
     pregnancy: Pregnancy | None = None
-    adverse_reactions: list[Reaction] = Field(default_factory=list)
-    conditions: list[str] = Field(default_factory=list)
+    adverse_reactions: list[Reaction] = _listed("adverse_reactions")
+    conditions: list[str] = _listed("conditions")
     vcf: str | None = None
     pharmcat: str | None = None  # a PharmCAT outside-call TSV, report/phenotype JSON or calls TSV
     sample: str | None = None
@@ -154,7 +191,8 @@ def _field_error(exc: ValidationError, data: Any) -> InputError:
                           "unknown field" + _suggest(loc[-1], options))
     if err["type"] == "missing":
         return InputError(path, None, "required field is missing")
-    return InputError(path, err.get("input"), err["msg"].lower())
+    message = err["msg"].removeprefix("Value error, ")
+    return InputError(path, err.get("input"), message[:1].lower() + message[1:])
 
 
 def _resolve(kb: KnowledgeBase, field: str, names: list[str], *, asm_only: bool) -> list[str]:
@@ -226,6 +264,42 @@ def _history(kb: KnowledgeBase, patient: Patient) -> list[Trial]:
     return history
 
 
+def _first(problems: list[Implausible], path: Callable[[str, int], str]) -> InputError | None:
+    if not problems:
+        return None
+    first = min(problems, key=lambda p: int(np.flatnonzero(p.mask)[0]))
+    i = int(np.flatnonzero(first.mask)[0])
+    value = first.values[i]
+    return InputError(path(first.field, i), float(value) if value == value else value,
+                      str(first.messages[i]))
+
+
+def check_plausible(patient: Patient) -> None:
+    """Refuse values that contradict each other (weight for age, onset after the current
+    age, trials longer than the patient's life, seizure freedom longer than its trial)."""
+    nan = float("nan")
+    age = nan if patient.age_years is None else patient.age_years
+
+    def given(value: float | None) -> float:
+        return nan if value is None else value
+
+    error = _first(implausible_context({
+        "age_years": np.array([age]), "weight_kg": np.array([given(patient.weight_kg)]),
+        "sex": np.array([patient.sex], dtype=object),
+        "age_at_onset_years": np.array([given(patient.clinical.age_at_onset_years)]),
+        "longest_pretreatment_interval_days": np.array([given(
+            patient.longest_pretreatment_interval_days)]),
+    }), lambda field, _: f"clinical.{field}" if field in CLINICAL_FIELDS else field)
+    if error is None and patient.medication_history:
+        trials = patient.medication_history
+        error = _first(implausible_trials(
+            np.full(len(trials), age), np.array([given(t.duration_months) for t in trials]),
+            np.array([given(t.seizure_free_months) for t in trials])),
+            lambda field, i: f"medication_history.{i}.{field}")
+    if error is not None:
+        raise error
+
+
 def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
     """Validate parsed patient data against the schema and the knowledge base."""
     if not isinstance(data, dict):
@@ -235,6 +309,7 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
         patient = Patient.model_validate(data)
     except ValidationError as exc:
         raise _field_error(exc, data) from None
+    check_plausible(patient)
     _check_terms(kb, patient)
     genotype_calls(kb, patient)  # kept with the patient (and its copies) for the frame
     if patient.pregnancy in ("pregnant", "planning", "breastfeeding") and patient.sex == "male":
@@ -296,26 +371,36 @@ def _translate_derived(kb: KnowledgeBase, done: dict[str, tuple[str, Call]], key
     return call
 
 
-def parse_patient_text(kb: KnowledgeBase, text: str | bytes, name: str = "patient") -> Patient:
-    """Parse YAML or JSON text (JSON is YAML) and validate it."""
-    if isinstance(text, bytes):
-        if len(text) > MAX_FILE_BYTES:
-            raise InputError("file", name, f"larger than {MAX_FILE_BYTES} bytes")
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("file", name, "not UTF-8 text (is it a YAML or JSON file?)") from None
-    if not text.strip():
-        raise InputError("file", name, "the file is empty")
+def read_patient_data(text: str | bytes, name: str = "patient") -> Any:
+    """The values of a patient file's text (YAML, or JSON for a ``.json`` name or text
+    that starts like JSON), read within :data:`PATIENT_LIMITS`."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError("file", name, f"not valid YAML or JSON{where}: {exc.problem}") from None
-    except (yaml.YAMLError, ValueError, RecursionError) as exc:
-        raise InputError("file", name, f"not valid YAML or JSON: {type(exc).__name__}") from None
-    return validate_patient(kb, data)
+        decoded = decode(text, PATIENT_LIMITS)
+        if not decoded.strip():
+            raise InputError("file", name, "the file is empty")
+        return load_document(decoded, PATIENT_LIMITS, text_keys=TEXT_KEYS,
+                             json_only=name.lower().endswith(".json"))
+    except StrictLoadError as exc:
+        line = f" (line {exc.line})" if exc.line else ""
+        if exc.where:
+            raise InputError(exc.where, exc.value, exc.problem + line) from None
+        shown = name if exc.value is None else exc.value
+        raise InputError("file", shown, exc.problem + line + (
+            "" if exc.value is None else f" in {name}")) from None
+
+
+def parse_patient_text(kb: KnowledgeBase, text: str | bytes, name: str = "patient") -> Patient:
+    """Parse YAML or JSON text and validate it."""
+    return validate_patient(kb, read_patient_data(text, name))
+
+
+def read_bounded(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A file's bytes, refused unread when it holds more than ``limit``."""
+    with path.open("rb") as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise InputError("file", str(path), f"larger than {limit:,} bytes")
+    return data
 
 
 def load_patient(kb: KnowledgeBase, path: str | Path) -> Patient:
@@ -323,5 +408,4 @@ def load_patient(kb: KnowledgeBase, path: str | Path) -> Patient:
     p = Path(path)
     if not p.is_file():
         raise InputError("file", str(path), "file not found")
-    return parse_patient_text(kb, p.read_bytes(), name=str(path))
-
+    return parse_patient_text(kb, read_bounded(p), name=str(path))

@@ -1,11 +1,28 @@
-"""Safe YAML reading that rejects duplicate mapping keys (``safe_load`` keeps the last)."""
+"""Safe YAML reading of the knowledge base: rejects duplicate mapping keys (``safe_load``
+keeps the last) and bounds what a file may hold.
+
+The knowledge base is trusted by review, so it keeps PyYAML's safe-loader semantics (its
+files may use YAML 1.1 values and standard tags); what a reviewer could miss is bounded:
+a file's size, and, in a file that defines anchors, the expanded size of its aliases and
+its nesting depth (checked on the event stream by :mod:`advisor.strict_load` before
+anything is built, so an alias bomb is refused in milliseconds). Patient files, which
+are not reviewed, are read far more strictly (:mod:`advisor.inputs.patient`).
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from advisor.strict_load import Limits, StrictLoadError, yaml_events
+
+KB_LIMITS = Limits(max_bytes=5_000_000, max_depth=64, max_values=1_000_000,
+                   max_aliases=10_000, max_items=100_000, max_scalar_chars=1_000_000)
+# An anchor is a node property: after the start of a line, a space or a flow indicator.
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]", re.MULTILINE)
 
 
 class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present
@@ -28,9 +45,19 @@ _UniqueKeyLoader.add_constructor(
 
 
 def read_yaml(path: Path) -> Any:
-    """Parse one YAML file safely; raise ValueError('line N: ...') on a syntax error."""
+    """Parse one YAML file safely; raise ValueError('line N: ...') on a syntax error or a
+    file beyond :data:`KB_LIMITS`."""
+    with path.open("rb") as handle:
+        data = handle.read(KB_LIMITS.max_bytes + 1)
+    if len(data) > KB_LIMITS.max_bytes:
+        raise ValueError(f"larger than {KB_LIMITS.max_bytes:,} bytes")
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        text = data.decode("utf-8")
+        if _ANCHOR.search(text):
+            yaml_events(text, KB_LIMITS, allow_tags=True)
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except StrictLoadError as exc:
+        raise ValueError(f"YAML limit: {exc}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -1,8 +1,13 @@
 """Save and load risk models with skops (never pickle or joblib: those run code on load).
 
-A model file holds ``{"format", "meta_json", "estimator"}``. Before loading, the file's
-untrusted types (``skops.io.get_untrusted_types``) are compared with :data:`TRUSTED_TYPES`;
-anything else is refused with an error naming the type.
+A model file holds ``{"format", "meta_json", "estimator"}``. Before loading, the archive's
+directory is checked (a zip whose entries unpack to a bounded size:
+:func:`advisor.risk.manifest.check_skops_archive`), then the file's untrusted types
+(``skops.io.get_untrusted_types``) are compared with :data:`TRUSTED_TYPES`; anything else
+is refused with an error naming the type. Any other failure to read the file (a malformed
+schema, a missing array) is a ValueError naming the file, never an internal error.
+Saving into the bundled models folder records the file in the manifest
+(:mod:`advisor.risk.manifest`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pathlib import Path
 import skops.io as sio
 from sklearn.pipeline import Pipeline
 
+from advisor.risk.manifest import check_skops_archive, record
 from advisor.risk.model import SPECS, RiskModel
 from advisor.risk.table import write_table
 
@@ -40,6 +46,7 @@ def save_model(model: RiskModel, path: Path | str) -> Path:
                "estimator": model.estimator}
     sio.dump(payload, path, compression=zipfile.ZIP_DEFLATED)
     write_table(model, path)
+    record(path)
     return path
 
 
@@ -49,13 +56,15 @@ def untrusted_types(path: Path | str) -> list[str]:
 
 
 def load_model(path: Path | str) -> RiskModel:
-    """Load a model file, refusing any type not in :data:`TRUSTED_TYPES`."""
+    """Load a model file, refusing any type not in :data:`TRUSTED_TYPES`; a file that
+    cannot be read as an advisor risk model is a ValueError naming it."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"model file not found: {path}")
+    check_skops_archive(path)
     try:
         found = untrusted_types(path)
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as exc:
+    except Exception as exc:  # whatever a malformed archive makes skops raise
         raise ValueError(f"{path}: not a skops model file ({type(exc).__name__})") from None
     extra = [t for t in found if t not in TRUSTED_TYPES]
     if extra:
@@ -63,11 +72,16 @@ def load_model(path: Path | str) -> RiskModel:
             f"{path}: refusing to load: untrusted type(s) {', '.join(extra)} (trusted: "
             f"{', '.join(TRUSTED_TYPES)}); review them before adding any to TRUSTED_TYPES in "
             "advisor/risk/persist.py")
-    payload = sio.load(path, trusted=list(TRUSTED_TYPES))
-    if not (isinstance(payload, dict) and payload.get("format") == FORMAT
-            and isinstance(payload.get("estimator"), Pipeline)):
-        raise ValueError(f"{path}: not an advisor risk model (expected format {FORMAT})")
-    meta = json.loads(payload["meta_json"])
-    if meta.get("kind") not in SPECS:
-        raise ValueError(f"{path}: unknown model kind {meta.get('kind')!r}")
+    try:
+        payload = sio.load(path, trusted=list(TRUSTED_TYPES))
+        if not (isinstance(payload, dict) and payload.get("format") == FORMAT
+                and isinstance(payload.get("estimator"), Pipeline)):
+            raise ValueError(f"expected format {FORMAT}")
+        meta = json.loads(payload["meta_json"])
+    except Exception as exc:  # skops can fail in many ways on a file it did not write
+        raise ValueError(f"{path}: not an advisor risk model ({type(exc).__name__}: "
+                         f"{str(exc)[:200]})") from None
+    if not isinstance(meta, dict) or meta.get("kind") not in SPECS:
+        kind = meta.get("kind") if isinstance(meta, dict) else None
+        raise ValueError(f"{path}: unknown model kind {kind!r}")
     return RiskModel(payload["estimator"], meta)

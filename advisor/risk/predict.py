@@ -13,11 +13,22 @@ Each probability comes with an uncertainty interval from the model file's ensemb
 :mod:`advisor.risk.uncertainty`); probabilities are rounded for display but never to 0.
 Predictions use each model's inference table (:mod:`advisor.risk.table`), so a consult
 imports neither scikit-learn nor skops.
+
+Both files of each model are checked against the manifest of the shipped models
+(:mod:`advisor.risk.manifest`) before use; files outside it are used only within
+:func:`trusting_models` (``advisor consult --trust-models``), and then only after their
+archive and table pass the structural checks. Whatever goes wrong with a model file (not in
+the manifest, changed, malformed, a zip bomb, a stale or incomplete table) makes
+:func:`risk_block` return ``(None, "risk model not available: <reason>")``: the consult
+goes on without a risk estimate.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +39,7 @@ from advisor import resources
 from advisor.frame import PatientFrame, frame_from_patients
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
+from advisor.risk import manifest
 from advisor.risk.features import (
     RECORDED,
     STRATUM_COLUMNS,
@@ -43,24 +55,52 @@ TOP_FACTORS = 5
 MIN_CONTRIBUTION = 0.05  # log-odds; smaller contributions are noise of the fit
 
 
+_TRUST: ContextVar[bool] = ContextVar("advisor_trust_models", default=False)
+# What a broken table can still raise while it is applied (the structural check at load
+# should leave none of these): the consult then goes on without a risk estimate.
+APPLY_ERRORS = (KeyError, TypeError, ValueError, IndexError, ArithmeticError)
+
+
+@contextmanager
+def trusting_models(trust: bool = True) -> Iterator[None]:
+    """Within the block, model files outside the manifest may be used (``--trust-models``)."""
+    token = _TRUST.set(trust)
+    try:
+        yield
+    finally:
+        _TRUST.reset(token)
+
+
+def models_trusted() -> bool:
+    return _TRUST.get()
+
+
 @functools.lru_cache(maxsize=8)
-def _cached(path: str, stamp: tuple[int, ...]) -> ScoreTable:
-    return load_table(path)
+def _cached(path: str, stamp: tuple[int, ...], trust: bool) -> ScoreTable:
+    model = Path(path)
+    listed = [manifest.verify(f, trust=trust) for f in (model, table_path(model))]
+    if not all(listed):  # trusted although not in the manifest: check the archive too
+        manifest.check_skops_archive(model)
+    return load_table(model)
 
 
-def load_cached(path: Path | str) -> ScoreTable:
-    """The inference table of a model file, loaded once (again when either file changes)."""
+def load_cached(path: Path | str, *, trust: bool | None = None) -> ScoreTable:
+    """The inference table of a model file, checked against the manifest (files outside it
+    only when ``trust``, by default :func:`models_trusted`) and loaded once (again when
+    either file or the manifest changes)."""
     resolved = Path(path).resolve()
-    stamp = tuple(v for f in (resolved, table_path(resolved)) if f.exists()
+    files = (resolved, table_path(resolved), manifest.bundled_dir() / manifest.MANIFEST_NAME)
+    stamp = tuple(v for f in files if f.exists()
                   for v in (f.stat().st_mtime_ns, f.stat().st_size))
-    return _cached(str(resolved), stamp)
+    return _cached(str(resolved), stamp, models_trusted() if trust is None else trust)
 
 
-def shipped_models(models_dir: Path | None = None) -> tuple[ScoreTable, ScoreTable]:
+def shipped_models(models_dir: Path | None = None, *, trust: bool | None = None
+                   ) -> tuple[ScoreTable, ScoreTable]:
     """The drug-resistance and next-regimen models (their inference tables)."""
     folder = models_dir or resources.models_dir()
-    return (load_cached(folder / SPECS["drug_resistance"].default_file),
-            load_cached(folder / SPECS["seizure_freedom"].default_file))
+    return (load_cached(folder / SPECS["drug_resistance"].default_file, trust=trust),
+            load_cached(folder / SPECS["seizure_freedom"].default_file, trust=trust))
 
 
 def missing_inputs(es: EffectSizes, patient: Patient) -> str | None:
@@ -132,7 +172,8 @@ def _interval(model: ScoreTable, row: dict[str, Any]) -> list[float] | None:
 
 
 def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = None,
-               row: int = 0, models_dir: Path | None = None, *, drug_resistant: bool = False
+               row: int = 0, models_dir: Path | None = None, *, drug_resistant: bool = False,
+               trust_models: bool | None = None
                ) -> tuple[dict[str, Any] | None, str | None]:
     """``(risk, None)`` for the consult result, or ``(None, reason)`` when it cannot run.
 
@@ -140,14 +181,15 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
     without one the patient is translated here. ``drug_resistant``: the patient already
     meets the ILAE definition of drug resistance (the consult's classification); the
     probability of drug resistance is then not estimated (null, with a note) and only the
-    next-regimen estimate is shown.
+    next-regimen estimate is shown. ``trust_models``: use model files outside the manifest
+    (default: :func:`models_trusted`).
     """
     es = kb.effect_sizes
     reason = missing_inputs(es, patient)
     if reason:
         return None, reason
     try:
-        dre, sf = shipped_models(models_dir)
+        dre, sf = shipped_models(models_dir, trust=trust_models)
     except (OSError, ValueError) as exc:
         return None, f"risk model not available: {exc}"
     if frame is None:
@@ -159,6 +201,16 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
                           f"than the knowledge base declares ({', '.join(model.columns)}); "
                           "retrain it with 'advisor model train'")
     k = int(frame.failed_regimens.iloc[row])
+    try:
+        return _estimates(es, dre, sf, base, with_history, k, drug_resistant), None
+    except APPLY_ERRORS as exc:
+        return None, (f"risk model not available: the model could not be applied to this "
+                      f"patient ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _estimates(es: EffectSizes, dre: ScoreTable, sf: ScoreTable, base: dict[str, Any],
+               with_history: dict[str, Any], k: int, drug_resistant: bool) -> dict[str, Any]:
+    """The risk block from the two models' tables and the patient's feature rows."""
     notes = []
     if drug_resistant:
         notes.append("The patient already meets the ILAE definition of drug-resistant "
@@ -175,7 +227,7 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
         p, dre_parts = dre.explain(base)
         p_dre, dre_interval = _shown(p), _interval(dre, base)
         dre_factors = _top(names, dre_parts, base)
-    risk = {
+    return {
         "p_drug_resistance": p_dre,
         "p_drug_resistance_interval": dre_interval,
         "p_seizure_freedom_next_regimen": _shown(p_sf),
@@ -192,4 +244,3 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
         "notes": notes,
         "evidence": list(dict.fromkeys([*dre.meta["evidence"], *sf.meta["evidence"]])),
     }
-    return risk, None

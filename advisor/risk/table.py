@@ -15,19 +15,23 @@ and the table's probabilities equal the pipeline's ``predict_proba`` to 1e-12.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from advisor.risk.specs import INTERVAL_LEVEL
+from advisor.risk.manifest import MAX_FILE_BYTES, file_sha256, record
+from advisor.risk.specs import INTERVAL_LEVEL, SPECS
+from advisor.strict_load import Limits, StrictLoadError, decode, load_json
 
 if TYPE_CHECKING:
     from advisor.risk.model import RiskModel
 
 FORMAT = "advisor-risk-table/1"
+TABLE_LIMITS = Limits(max_bytes=MAX_FILE_BYTES, max_depth=8, max_values=2_000_000,
+                      max_aliases=0, max_items=100_000, max_scalar_chars=100_000)
+__all__ = ["FORMAT", "ScoreTable", "file_sha256", "load_table", "table_path", "write_table"]
 
 
 def table_path(model_path: Path | str) -> Path:
@@ -36,8 +40,17 @@ def table_path(model_path: Path | str) -> Path:
     return path.with_name(f"{path.stem}.table.json")
 
 
-def file_sha256(path: Path | str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+MAX_LOG_ODDS = 1000.0  # no term of a real model comes near (an odds ratio of e**1000)
+
+
+def _finite(value: Any, bound: float = MAX_LOG_ODDS) -> float:
+    """A finite number (not a boolean) within +/- ``bound``, as float; ValueError
+    otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+            value) or abs(value) > bound:
+        raise ValueError(f"expected a finite number within +/-{bound:g}, got "
+                         f"{str(value)[:40]!r}")
+    return float(value)
 
 
 def _missing(value: Any) -> bool:
@@ -45,7 +58,11 @@ def _missing(value: Any) -> bool:
 
 
 def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+    """The logistic function, without overflow for any finite log-odds."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -97,18 +114,56 @@ class ScoreTable:
         }, indent=1, sort_keys=False) + "\n"
 
     @classmethod
-    def from_json(cls, text: str, source: str = "risk table") -> ScoreTable:
+    def from_json(cls, text: str | bytes, source: str = "risk table") -> ScoreTable:
+        """A table from its JSON text (read within :data:`TABLE_LIMITS`), checked to be
+        complete: every category level, per-unit and missing term, reference value and
+        ensemble row that a prediction will look up is present and finite, so a table that
+        loads can be applied to any patient."""
         try:
-            data = json.loads(text)
+            data = load_json(decode(text, TABLE_LIMITS), TABLE_LIMITS)
             if not isinstance(data, dict) or data.get("format") != FORMAT:
                 raise ValueError(f"expected format {FORMAT}")
-            return cls(meta=data["meta"],
-                       columns={c: tuple(v) if v else None for c, v in data["columns"].items()},
-                       reference=data["reference"], base=float(data["base"]),
-                       terms={(c, key): float(v) for c, key, v in data["terms"]},
-                       model_sha256=data.get("model_sha256", ""))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            table = cls(meta=data["meta"],
+                        columns={str(c): tuple(map(str, v)) if v else None
+                                 for c, v in data["columns"].items()},
+                        reference=data["reference"], base=_finite(data["base"]),
+                        terms={(str(c), str(key)): _finite(v) for c, key, v in data["terms"]},
+                        model_sha256=str(data.get("model_sha256", "")))
+            table.check()
+            return table
+        except (StrictLoadError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"{source}: not a valid advisor risk table ({exc})") from None
+
+    def check(self) -> None:
+        """Everything a prediction reads is there (ValueError/KeyError/TypeError if not)."""
+        meta = self.meta
+        if meta["kind"] not in SPECS or not isinstance(meta["model_version"], str):
+            raise ValueError(f"unknown model kind {meta['kind']!r}")
+        for key in ("roc_auc", "calibration_slope", "calibration_intercept"):
+            _finite(meta["held_out_metrics"][key])
+        if not isinstance(meta["training_data"], dict) or not all(
+                isinstance(e, str) for e in meta["evidence"]):
+            raise ValueError("meta: training_data must be a mapping, evidence a list of ids")
+        str(meta["sklearn_version"])
+        for c, levels in self.columns.items():
+            needed = [(c, level) for level in levels] if levels else [
+                (c, "per_unit"), (c, "missing")]
+            missing = [key for key in needed if key not in self.terms]
+            if missing:
+                raise ValueError(f"no term for {missing[0]}")
+            if not levels:
+                _finite(self.reference[c], 1e9)
+        if any(c not in self.columns for c, _ in self.terms):
+            raise ValueError("a term names an unknown column")
+        ensemble = meta.get("ensemble")
+        if ensemble:
+            str(ensemble["method"])
+            bases, deltas = ensemble["base"], ensemble["deltas"]
+            if len(bases) != len(deltas) or not bases or any(
+                    len(row) != len(self.terms) for row in deltas):
+                raise ValueError("ensemble: one base and one delta per term for each member")
+            for value in [*bases, *(d for row in deltas for d in row)]:
+                _finite(value)
 
     def contributions(self, row: dict[str, Any]) -> dict[str, float]:
         """The log-odds each feature adds to ``row`` relative to the reference patient (exact:
@@ -164,10 +219,12 @@ class ScoreTable:
 
 
 def write_table(model: RiskModel, model_path: Path | str) -> Path:
-    """Derive the table of a saved model file and write it beside the file."""
+    """Derive the table of a saved model file and write it beside the file (recorded in the
+    manifest when the folder is the bundled one)."""
     out = table_path(model_path)
     out.write_text(ScoreTable.from_model(model, file_sha256(model_path)).to_json(),
                    encoding="utf-8")
+    record(out)
     return out
 
 
@@ -177,7 +234,9 @@ def load_table(model_path: Path | str) -> ScoreTable:
     if not path.is_file():
         raise FileNotFoundError(f"risk table not found: {path} (derive it with 'advisor model "
                                 "table')")
-    table = ScoreTable.from_json(path.read_text(encoding="utf-8"), str(path))
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"{path}: larger than {MAX_FILE_BYTES:,} bytes")
+    table = ScoreTable.from_json(path.read_bytes(), str(path))
     model_file = Path(model_path)
     if not model_file.is_file():
         raise FileNotFoundError(f"model file not found: {model_file} (the table is checked "

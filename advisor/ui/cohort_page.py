@@ -11,12 +11,11 @@ import streamlit as st
 
 from advisor.cohort import screen_chunks
 from advisor.cohort_report import ACTIONABLE, chart_data, samples_by_drug_and_action
-from advisor.errors import InputError
 from advisor.genotype.vcf_cohort import cohort_from_upload
 from advisor.inputs.tables import read_chunks, table_kind
 from advisor.report.formatting import words
 from advisor.resources import bundled
-from advisor.ui.common import header, knowledge_base, md
+from advisor.ui.common import error_box, failure_text, header, knowledge_base, md
 from advisor.vocabulary import ACTION_LABEL, ACTION_ORDER
 
 ACTION_COLOUR = {"avoid": "#b3261e", "reduce_dose": "#e07b00", "increase_dose": "#f2b134",
@@ -54,8 +53,8 @@ def _screen(upload: Upload, drugs: list[str]) -> None:
         st.session_state["cohort"] = (upload.name, summary, pd.concat(results, ignore_index=True),
                                       pd.concat(errors, ignore_index=True))
         st.session_state["cohort_error"] = None
-    except InputError as exc:
-        st.session_state["cohort_error"] = str(exc)
+    except Exception as exc:  # every failed input ends in the bounded box below
+        st.session_state["cohort_error"] = failure_text(exc)
         st.session_state["cohort"] = None
     bar.empty()
 
@@ -89,7 +88,7 @@ def render() -> None:
     if upload is not None:
         _screen(upload, drugs)
     if st.session_state.get("cohort_error"):
-        st.error(f"Cannot screen this file: {md(st.session_state['cohort_error'])}")
+        error_box("Cannot screen this file: ", st.session_state["cohort_error"])
     if st.session_state.get("cohort"):
         _show(*st.session_state["cohort"])
 

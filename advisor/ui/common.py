@@ -1,13 +1,16 @@
-"""Shared pieces of the Streamlit pages: the product header, cached resources, escaping and
-evidence display."""
+"""Shared pieces of the Streamlit pages: the product header, cached resources, escaping,
+evidence display, and the one way a page reports a failed input (a bounded box, never a
+traceback)."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import streamlit as st
 
 from advisor import __version__
+from advisor.errors import InputError, one_line
 from advisor.knowledge import KnowledgeBase, load_knowledgebase
 from advisor.report.layout import Citations, link
 from advisor.result import Flag
@@ -22,6 +25,29 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#|~$])")
 def knowledge_base() -> KnowledgeBase:
     """The validated knowledge base, loaded once per server process."""
     return load_knowledgebase()
+
+
+ERROR_CHARS = 600  # what a page shows of an error message
+TRUST_ENV = "ADVISOR_TRUST_MODELS"  # set by 'advisor app --trust-models'
+
+
+def failure_text(exc: Exception) -> str:
+    """What a page shows for a failed input: an input error's one-line message, otherwise
+    only the kind of failure (its text may hold patient data or be of any size)."""
+    if isinstance(exc, InputError):
+        return one_line(str(exc), ERROR_CHARS)
+    return (f"the input could not be processed ({type(exc).__name__}); check the file's "
+            "format and content")
+
+
+def error_box(prefix: str, text: str) -> None:
+    """An error message in a box of bounded size (shown as written)."""
+    st.error(md(one_line(f"{prefix}{text}", ERROR_CHARS + len(prefix))))
+
+
+def models_trusted() -> bool:
+    """Whether the app was started with --trust-models."""
+    return os.environ.get(TRUST_ENV) == "1"
 
 
 def md(text: object) -> str:

@@ -13,9 +13,12 @@ from advisor.errors import InputError
 from advisor.genotype.vcf_cohort import genotypes_from_upload
 from advisor.inputs.patient import parse_patient_text, validate_patient
 from advisor.resources import bundled
-from advisor.ui.common import header, knowledge_base, md
+from advisor.risk.predict import trusting_models
+from advisor.ui.common import error_box, failure_text, header, knowledge_base, models_trusted
 from advisor.ui.patient_form import patient_form
 from advisor.ui.results import show_results
+
+PATIENT_UPLOAD_MB = 1  # the patient parser refuses more than 1,000,000 bytes anyway
 
 TO_TOP = """<script>
 const doc = window.parent.document;
@@ -36,7 +39,7 @@ def examples() -> dict[str, Path]:
 
 def _from_file() -> dict[str, Any] | None:
     upload = st.file_uploader("Patient file (YAML or JSON)", type=["yaml", "yml", "json"],
-                              key="patient_upload")
+                              key="patient_upload", max_upload_size=PATIENT_UPLOAD_MB)
     if upload is not None and st.button("Run consultation on the file", key="run_file",
                                         type="primary", icon=":material/play_arrow:"):
         return {"_text": upload.getvalue(), "_name": upload.name}
@@ -107,11 +110,11 @@ def _patient(kb, data: dict[str, Any]):
 def _run(kb, data: dict[str, Any]) -> None:
     try:
         patient, calls = _patient(kb, data)
-        with st.spinner("Consulting..."):
+        with st.spinner("Consulting..."), trusting_models(models_trusted()):
             result = consult(kb, patient, vcf_calls=calls,
                              acute=st.session_state.get("f_acute", False))
-    except InputError as exc:
-        st.session_state["consult_error"] = str(exc)
+    except Exception as exc:  # every failed input ends in the bounded box below
+        st.session_state["consult_error"] = failure_text(exc)
         st.session_state["consult_result"] = None
         return
     st.session_state["consult_result"] = result
@@ -127,7 +130,7 @@ def render() -> None:
     if data is not None:
         _run(kb, data)
     if st.session_state.get("consult_error"):
-        st.error(f"Cannot run the consultation: {md(st.session_state['consult_error'])}")
+        error_box("Cannot run the consultation: ", st.session_state["consult_error"])
     res = st.session_state.get("consult_result")
     if res is None:
         return
