@@ -13,7 +13,7 @@ from advisor.errors import InputError
 
 DISTRIBUTION = "dre-advisor"
 EXTRAS = {"vcf": "cyvcf2", "app": "streamlit", "dask": "dask", "fhir": "fhir.resources",
-          "plink": "bed-reader"}
+          "plink": "bed-reader", "serve": "fastapi, uvicorn, pyjwt, httpx"}
 
 
 class MissingExtra(InputError):
