@@ -443,6 +443,9 @@ def _mutations() -> list[tuple[str, Any]]:
         ("weight a string", change(["prefetch", "weight", "entry", 0, "resource",
                                     "valueQuantity", "value"], "sixty")),
         ("age out of range", change(["prefetch", "patient", "birthDate"], "2999-01-01")),
+        ("a null in FHIR JSON", change([*obs, "component", 0, "code", "coding"], None)),
+        ("an unknown resource type in a Bundle", change(
+            ["prefetch", "medications", "entry", 0, "resource", "resourceType"], "x")),
     ]
 
 
@@ -454,7 +457,7 @@ def test_malformed_json_or_fhir_is_400_with_a_message(server, case, body):
     assert isinstance(message, str) and len(message) > 10
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_random_damage_to_a_request_is_never_a_500(server, data):
     req = example()

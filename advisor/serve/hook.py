@@ -96,15 +96,29 @@ def parse_json(body: bytes, what: str = "request body") -> Any:
                          f"{' '.join(str(exc).split())[:120]})") from None
 
 
+def _no_null_properties(data: Any, where: str) -> None:
+    """FHIR JSON has no null properties (a null only pads an array of primitives to line up
+    with its ``_`` extensions); the models would let them through."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if value is None:
+                raise BadRequest(f"{where}.{key}: null is not allowed in FHIR JSON")
+            _no_null_properties(value, f"{where}.{key}")
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            _no_null_properties(item, f"{where}.{i}")
+
+
 def fhir_valid(kind: str, data: Any, where: str) -> None:
     """Validate a FHIR R4 resource (R4B models: the same for the resources read here)."""
     from fhir.resources.R4B import get_fhir_model_class
 
     if not isinstance(data, dict) or data.get("resourceType") != kind:
         raise BadRequest(f"{where}: not a FHIR {kind} (resourceType must be {kind!r})")
+    _no_null_properties(data, where)
     try:
         get_fhir_model_class(kind).model_validate(data)
-    except (ValidationError, ValueError, TypeError) as exc:
+    except Exception as exc:  # the models also fail with KeyError on some malformed input
         raise BadRequest(f"{where}: not a valid FHIR R4 {kind}: {_first_error(exc)}") from None
 
 
@@ -112,7 +126,7 @@ def _first_error(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         err = exc.errors()[0]
         return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-    return " ".join(str(exc).split())[:160]
+    return " ".join(f"{type(exc).__name__} {exc}".split())[:160]
 
 
 def read_request(service: Service, data: Any) -> HookRequest:
