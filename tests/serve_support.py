@@ -75,8 +75,9 @@ class Server:
         return httpx.get(self.url + path, timeout=60, **kwargs)
 
     def log_lines(self) -> list[str]:
-        self._log.flush()
-        return [line for line in self.log_file.read_text().splitlines() if line.strip()]
+        """The complete lines written so far (a line being written is left out)."""
+        text = self.log_file.read_text()
+        return [line for line in text[:text.rfind("\n") + 1].splitlines() if line.strip()]
 
 
 # --- the FHIR test server ------------------------------------------------------------------

@@ -519,8 +519,12 @@ def test_consult_endpoint_returns_the_consult_json(server):
 
 def test_logs_are_json_lines_without_patient_data(server):
     card = cards_of(server.post(SELECT, example()))[0]
-    assert server.get(card["links"][0]["url"][len(server.url):]).status_code == 200
-    time.sleep(0.5)
+    page = server.get(card["links"][0]["url"][len(server.url):])
+    assert page.status_code == 200
+    request_id = page.headers["x-request-id"]
+    deadline = time.monotonic() + 20
+    while request_id not in server.log_file.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the access line is written once the answer has gone
     lines = server.log_lines()
     records = [json.loads(line) for line in lines]  # every line is JSON
     access = [r for r in records if r["logger"] == "advisor.serve.access"]
@@ -530,7 +534,8 @@ def test_logs_are_json_lines_without_patient_data(server):
     for secret in ("example-patient-1", "15:02", "*3/*3", "draft-cbz-1", "gAAAAA", FHIR_TOKEN,
                    "levetiracetam", "carbamazepine", "1991-03-14"):
         assert secret not in text, secret
-    assert any(r["route"] == "/report/{token}" for r in access)
+    assert any(r["route"] == "/report/{token}" and r["request_id"] == request_id
+               for r in access)
 
 
 # --- the CDS Hooks JWT when the allow-list is on ----------------------------------------------
