@@ -13,7 +13,8 @@ from advisor.errors import InputError
 
 DISTRIBUTION = "dre-advisor"
 EXTRAS = {"vcf": "cyvcf2", "app": "streamlit", "dask": "dask", "fhir": "fhir.resources",
-          "plink": "bed-reader", "pdf": "reportlab"}
+          "plink": "bed-reader", "pdf": "reportlab",
+          "serve": "fastapi, uvicorn, pyjwt, httpx"}
 
 
 class MissingExtra(InputError):

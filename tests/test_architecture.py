@@ -14,7 +14,7 @@ from advisor.consult import consult_file
 from advisor.genotype import KINDS
 from tests.conftest import PACKAGE, ROOT
 
-PRESENTATION = ("advisor.ui", "advisor.report", "advisor.cli")
+PRESENTATION = ("advisor.ui", "advisor.report", "advisor.cli", "advisor.serve")
 GENE_NAMES_ALLOWED = ("advisor/knowledge/", "advisor/genotype/kinds.py")
 
 

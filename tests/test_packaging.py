@@ -50,10 +50,11 @@ def test_missing_knowledge_base_folder_differs_from_an_invalid_one(tmp_path, cap
 
 def test_help_and_version_do_not_load_the_engine():
     code = ("import sys\nfrom advisor.cli import main\n"
-            "for argv in (['--version'], ['--help'], ['consult', '--help'], ['model', '--help']):\n"
+            "for argv in (['--version'], ['--help'], ['consult', '--help'], ['model', '--help'],\n"
+            "             ['serve', '--help']):\n"
             "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
             "heavy = sorted(m for m in ('pandas', 'numpy', 'sklearn', 'pydantic', 'streamlit',"
-            " 'cyvcf2', 'scipy') if m in sys.modules)\n"
+            " 'cyvcf2', 'scipy', 'fastapi', 'uvicorn', 'jwt', 'httpx') if m in sys.modules)\n"
             "print('LOADED', heavy, file=sys.stderr)")
     done = _python(code)
     assert "LOADED []" in done.stderr, done.stderr

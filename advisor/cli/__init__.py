@@ -1,6 +1,6 @@
 """The ``advisor`` command line: one module per command (``consult``, ``screen``, ``model``,
-``call``, ``kb``, ``app``), each with ``register(subparsers)``; each imports what it needs
-only when it runs, so ``--help`` and ``--version`` start at once. Exit codes: 0 success,
+``call``, ``kb``, ``app``, ``serve``), each with ``register(subparsers)``; each imports what it
+needs only when it runs, so ``--help`` and ``--version`` start at once. Exit codes: 0 success,
 2 bad input, 1 internal error."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from advisor import __version__
-from advisor.cli import app, call, consult, kb, model, screen
+from advisor.cli import app, call, consult, kb, model, screen, serve
 from advisor.errors import InputError, KnowledgeBaseInvalid
 
 EPILOG = """\
@@ -18,6 +18,7 @@ examples:
   advisor consult examples/hla-b1502-focal-dre.yaml --format html --out report.html
   advisor screen cohort.csv --out results.parquet
   advisor kb validate
+  advisor serve --port 8080
 
 environment:
   ADVISOR_KB      knowledge-base folder used when --kb is not given (default: the bundled one)
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"advisor {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    for command in (consult, screen, model, call, kb, app):
+    for command in (consult, screen, model, call, kb, app, serve):
         command.register(sub)
     return parser
 

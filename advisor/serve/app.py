@@ -1,0 +1,243 @@
+"""The ASGI app (FastAPI) of ``advisor serve``.
+
+Endpoints: ``GET /cds-services`` (discovery), ``POST /cds-services/{id}`` (cards),
+``POST /consult`` (a patient file as JSON -> the consult's JSON, for other systems),
+``GET /report/{token}`` (the full report a card links to, as HTML), ``GET /healthz``, and the
+OpenAPI description (``/openapi.json``, ``/docs``). With an allow-list of issuers, the CDS
+endpoints and ``/consult`` need the CDS Hooks JWT.
+
+Each worker loads the knowledge base once at start and runs one consult to load the risk
+models; requests then run the engine in the worker's thread pool.
+
+(No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations,
+which name classes imported inside :func:`create_app`.)
+"""
+
+from contextlib import asynccontextmanager
+from typing import Any
+
+from advisor import __version__
+from advisor.errors import InputError
+from advisor.extras import require
+from advisor.serve.config import ServeConfig
+from advisor.serve.discovery import SERVICES, Service, discovery
+from advisor.serve.errors import NotFound, ServiceError
+
+SEIZURE_NOTE = ("Seizure types judged: {types}, those {drugs} is used for (the request gave "
+                "none; send the patient's own in the extension io.github.dre-advisor."
+                "seizure-types for alternatives ranked on them).")
+NO_STORE = {"Cache-Control": "no-store"}
+FILE_FIELDS = ("vcf", "pharmcat", "sample")  # patient-file fields that name files
+REPORT_HEADERS = {**NO_STORE, "Referrer-Policy": "no-referrer", "X-Content-Type-Options":
+                  "nosniff", "Content-Security-Policy": "default-src 'none'; style-src "
+                  "'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"}
+
+
+class Runtime:
+    """What one worker loads once and shares between requests."""
+
+    def __init__(self, config: ServeConfig):
+        import httpx
+
+        from advisor.knowledge import load_knowledgebase
+        from advisor.serve.auth import JwtCheck
+        from advisor.serve.fhir_client import CONNECT_SECONDS, READ_SECONDS
+        from advisor.serve.links import ReportLinks
+        from advisor.serve.medications import MedicationCodes
+
+        self.config = config
+        self.kb = load_knowledgebase(config.kb)
+        self.codes = MedicationCodes(self.kb)
+        self.jwt = JwtCheck(config.issuers) if config.issuers else None
+        self.links = ReportLinks(config.report_key)
+        self.http = httpx.Client(timeout=httpx.Timeout(READ_SECONDS, connect=CONNECT_SECONDS),
+                                 follow_redirects=False, trust_env=False)
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """One hook request through every step (FHIR models, engine, risk-model tables), so
+        that the first real request is not the slow one."""
+        import json
+
+        drug = next(iter(self.kb.drugs))
+        request = {"hook": "order-sign", "hookInstance": "warm-up", "context": {
+            "userId": "Practitioner/warm-up", "patientId": "warm-up", "draftOrders": {
+                "resourceType": "Bundle", "type": "collection", "entry": [{"resource": {
+                    "resourceType": "MedicationRequest", "id": "warm-up", "status": "draft",
+                    "intent": "order", "medicationCodeableConcept": {"text": drug},
+                    "subject": {"reference": "Patient/warm-up"}}}]}},
+            "prefetch": {
+                "patient": {"resourceType": "Patient", "id": "warm-up", "birthDate": "1980"},
+                "genotypes": {"resourceType": "Bundle", "type": "searchset", "entry": []},
+                "medications": {"resourceType": "Bundle", "type": "searchset", "entry": []},
+                "weight": {"resourceType": "Observation", "status": "final",
+                           "code": {"text": "body weight"},
+                           "valueQuantity": {"value": 70, "unit": "kg"}}}}
+        self.hook(SERVICES["asm-order-sign"], json.dumps(request).encode(), "http://warm-up")
+
+    def close(self) -> None:
+        self.http.close()
+
+    def base_url(self, request: Any) -> str:
+        if self.config.base_url:
+            return self.config.base_url.rstrip("/")
+        return f"{request.url.scheme}://{request.url.netloc}"
+
+    def authorize(self, request: Any) -> None:
+        """Check the CDS Hooks JWT when the server has an allow-list of issuers."""
+        if self.jwt is not None:
+            self.jwt.claims(request.headers.get("authorization"),
+                            self.base_url(request) + request.url.path)
+
+    def reader(self, server: str, token: str) -> Any:
+        from advisor.serve.fhir_client import FhirReader
+
+        return FhirReader(self.http, server, token)
+
+    def consult(self, patient_data: dict[str, Any], genotypes: dict[str, Any] | None = None
+                ) -> Any:
+        from advisor.consult import consult
+        from advisor.inputs.patient import validate_patient
+
+        return consult(self.kb, validate_patient(self.kb, patient_data),
+                       fhir_genotypes=genotypes or None)
+
+    def consult_json(self, patient_data: Any) -> dict[str, Any]:
+        if not isinstance(patient_data, dict):
+            raise InputError("", type(patient_data).__name__, "a patient must be a JSON object")
+        for field in FILE_FIELDS:
+            if patient_data.get(field) is not None:
+                raise InputError(field, patient_data[field], "the service reads no files: "
+                                 "give genotypes as values")
+        return self.consult(patient_data).model_dump(mode="json")
+
+    def hook(self, service: Service, body: bytes, base: str) -> dict[str, Any]:
+        """The cards for one hook request."""
+        from advisor.serve.cards import cards
+        from advisor.serve.hook import gather, parse_json
+
+        inputs = gather(self.kb, self.codes, service, parse_json(body), self.reader)
+        result = self.consult(inputs.patient, inputs.genotypes)
+        link = f"{base}/report/{self.links.token(inputs.patient, inputs.genotypes)}"
+        ordered = [d for o in inputs.orders for d in o.match.drugs if d in self.kb.drugs]
+        note = SEIZURE_NOTE.format(types=", ".join(t.replace("_", " ") for t in
+                                                   inputs.patient["seizure_types"]),
+                                   drugs=" and ".join(dict.fromkeys(ordered))
+                                   ) if inputs.inferred_seizure_types and ordered else None
+        current = [d for d in inputs.patient["current_medications"] if d in self.kb.drugs]
+        return {"cards": cards(self.kb, result, inputs.orders, current_asms=current,
+                               taking=inputs.active, report_url=link, seizure_note=note)}
+
+    def report_html(self, token: str) -> str:
+        from advisor.report import render
+
+        patient, genotypes = self.links.read(token)
+        return render(self.consult(patient, genotypes), "html", self.kb)
+
+
+def create_app(config: ServeConfig) -> Any:
+    """The FastAPI app for ``config``; the knowledge base loads when the app starts."""
+    require("fastapi", "serve", "the CDS Hooks service")
+    from fastapi import FastAPI, Request
+    from fastapi.responses import HTMLResponse, JSONResponse
+    from starlette.concurrency import run_in_threadpool
+
+    from advisor.serve.logs import Guard, capture_warnings
+
+    capture_warnings()
+
+    @asynccontextmanager
+    async def lifespan(app: Any):  # type: ignore[no-untyped-def]
+        app.state.runtime = await run_in_threadpool(Runtime, config)
+        yield
+        app.state.runtime.close()
+
+    app = FastAPI(title="DRE advisor: CDS Hooks service", version=__version__,
+                  description=DESCRIPTION, lifespan=lifespan, redoc_url=None)
+    app.add_middleware(Guard, max_body_bytes=config.max_body_bytes)
+
+    @app.exception_handler(ServiceError)
+    async def service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        headers = {**NO_STORE, **({"WWW-Authenticate": "Bearer"} if exc.status == 401 else {})}
+        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse({"error": str(exc)}, status_code=400, headers=NO_STORE)
+
+    def runtime(request: Request) -> Runtime:
+        return request.app.state.runtime
+
+    @app.get("/cds-services", summary="CDS Hooks discovery: the services and their prefetch")
+    async def services(request: Request) -> JSONResponse:
+        runtime(request).authorize(request)
+        return JSONResponse(discovery(), headers=NO_STORE)
+
+    @app.post("/cds-services/{service_id}", summary="Call a CDS service: cards for the orders",
+              openapi_extra=HOOK_BODY)
+    async def call(service_id: str, request: Request) -> JSONResponse:
+        rt = runtime(request)
+        service = SERVICES.get(service_id)
+        if service is None:
+            raise NotFound(f"no CDS service {service_id!r}; see GET /cds-services")
+        rt.authorize(request)
+        body = await request.body()
+        answer = await run_in_threadpool(rt.hook, service, body, rt.base_url(request))
+        return JSONResponse(answer, headers=NO_STORE)
+
+    @app.post("/consult", summary="The full consult (JSON) of a patient file given as JSON",
+              openapi_extra=CONSULT_BODY)
+    async def consult(request: Request) -> JSONResponse:
+        from advisor.serve.hook import parse_json
+
+        rt = runtime(request)
+        rt.authorize(request)
+        data = parse_json(await request.body())
+        return JSONResponse(await run_in_threadpool(rt.consult_json, data), headers=NO_STORE)
+
+    @app.get("/report/{token}", response_class=HTMLResponse,
+             summary="The full consult report a card links to (HTML)")
+    async def report(token: str, request: Request) -> HTMLResponse:
+        html = await run_in_threadpool(runtime(request).report_html, token)
+        return HTMLResponse(html, headers=REPORT_HEADERS)
+
+    @app.get("/healthz", summary="Liveness, with the knowledge base in use")
+    async def healthz(request: Request) -> JSONResponse:
+        kb = runtime(request).kb
+        return JSONResponse({"status": "ok", "advisor_version": __version__,
+                             "knowledgebase_version": kb.version,
+                             "knowledgebase_sha256": kb.sha256}, headers=NO_STORE)
+
+    return app
+
+
+def app_from_env() -> Any:
+    """The app of the settings ``advisor serve`` put in the environment (uvicorn factory)."""
+    return create_app(ServeConfig.from_env())
+
+
+DESCRIPTION = """\
+Pharmacogenomic advice on antiseizure medications at the point of prescribing, as an
+[HL7 CDS Hooks 2.0](https://cds-hooks.hl7.org/2.0/) service. Cards come from the same engine
+as `advisor consult`. Decision support for healthcare professionals; it does not replace
+clinical judgment."""
+
+HOOK_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["hook", "hookInstance", "context"],
+    "description": "A CDS Hooks 2.0 request (Calling a CDS Service): context.patientId, "
+                   "context.draftOrders (a FHIR R4 Bundle of MedicationRequests), "
+                   "context.selections (order-select), and prefetch or fhirServer with "
+                   "fhirAuthorization. See examples/cds-hooks-order-select.json.",
+    "properties": {"hook": {"type": "string"}, "hookInstance": {"type": "string"},
+                   "fhirServer": {"type": "string"}, "fhirAuthorization": {"type": "object"},
+                   "context": {"type": "object"}, "prefetch": {"type": "object"},
+                   "extension": {"type": "object"}}}}}}}
+
+CONSULT_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["seizure_types"],
+    "description": "A patient file as JSON: the fields of advisor consult's patient file, "
+                   "with genotypes given as values (the service reads no files: vcf and "
+                   "pharmcat are refused).",
+    "example": {"id": "P-001", "age_years": 34, "weight_kg": 70, "sex": "female",
+                "seizure_types": ["focal"], "current_medications": ["valproate"],
+                "candidate_drugs": ["lamotrigine"]}}}}}}

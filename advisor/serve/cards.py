@@ -1,0 +1,369 @@
+"""The consult result -> CDS Hooks 2.0 cards ("CDS Service Response", "Card Attributes").
+
+One card per ordered drug with something actionable, none otherwise (an order that is fine,
+or whose only findings are information, gives no card: alert fatigue is real):
+
+- ``indicator``: ``critical`` when the drug is to be avoided; ``warning`` for a dose change
+  (of the drug, or of a drug the patient takes when this one is started) or a serious
+  (high-severity) interaction; ``info`` for the rest (monitoring, cautions);
+- ``summary``: the most urgent finding in under 140 characters; ``detail``: every finding
+  with its evidence level and sources (Markdown);
+- ``source``: the finding's guideline, else its label, else its first source, with a link;
+- ``suggestions`` (``selectionBehavior`` ``at-most-one``): replace the order with an
+  alternative from the regimen ranking (delete the draft, create a draft for the
+  alternative) when the drug is to be avoided, or change the ordered dose (update the draft)
+  when the recommended daily dose differs from the standard one and the order's daily dose
+  is unknown or above the recommended range (or, for a drug the patient already takes,
+  outside it). A dose below the range of a drug being started may be a titration step and
+  is never raised; for a drug being started the suggestion gives the maintenance range in
+  words and as a daily maximum, without a per-administration amount;
+- ``links``: the full consult report.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from advisor.report.fhir import medication_concept
+
+if TYPE_CHECKING:
+    from advisor.knowledge import KnowledgeBase
+    from advisor.result import ConsultResult, Dose, Flag, Regimen
+    from advisor.serve.hook import Order
+
+MAX_SUMMARY = 139  # "<140-character summary"
+MAX_ALTERNATIVES = 3
+DOSE_ACTIONS = ("reduce_dose", "increase_dose")
+ACTION_RANK = {"avoid": 0, "reduce_dose": 1, "increase_dose": 1, "use_with_caution": 2,
+               "monitor": 3, "info": 4}
+SEVERITY_RANK = {"high": 0, "moderate": 1, "low": 2}
+INDICATOR_RANK = {"critical": 0, "warning": 1, "info": 2}
+VERBS = {"avoid": "Avoid", "reduce_dose": "Lower the dose of", "increase_dose":
+         "Raise the dose of", "use_with_caution": "Caution with", "monitor": "Monitor"}
+UCUM = "http://unitsofmeasure.org"
+PERIOD_DAYS = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.0,
+               "a": 365.0}
+MASS_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "mcg": 0.001}
+MARKDOWN_SPECIAL = "\\`*_[]<>#|~"
+
+
+def cards(kb: KnowledgeBase, result: ConsultResult, orders: list[Order], *,
+          current_asms: list[str], taking: list[str], report_url: str,
+          seizure_note: str | None = None) -> list[dict[str, Any]]:
+    """The cards for the ordered drugs, most urgent first (``current_asms``: the ASMs the
+    patient takes or will take alongside; ``taking``: drugs of active prescriptions)."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str | None, str]] = set()
+    for order in orders:
+        for drug in order.match.drugs:
+            if (order.reference, drug) in seen:
+                continue
+            seen.add((order.reference, drug))
+            card = drug_card(kb, result, order, drug, current_asms=current_asms,
+                             ongoing=drug in taking, report_url=report_url,
+                             seizure_note=seizure_note)
+            if card is not None:
+                out.append(card)
+    return sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])
+
+
+def findings(result: ConsultResult, drug: str) -> list[Flag]:
+    """Actionable flags about an ordered drug: its own, and those of the drugs the patient
+    takes that it interacts with (not those of the other drugs judged only as candidates),
+    most urgent first."""
+    found = [f for f in result.flags if f.action != "info" and (
+        (f.drug == drug and f.relevance != "other") or
+        (f.interacting_drug == drug and f.relevance == "current"))]
+    return sorted(found, key=lambda f: (ACTION_RANK.get(f.action, 9),
+                                        SEVERITY_RANK.get(f.severity, 9)))
+
+
+def dose_change(dose: Dose | None) -> Dose | None:
+    """The dose when its recommendation differs from the standard dose."""
+    if dose is None or dose.recommended_daily_mg is None or not dose.adjustment_percent:
+        return None
+    return dose
+
+
+def knock_on(result: ConsultResult, drug: str) -> list[tuple[Dose, Any]]:
+    """Doses of drugs the patient takes that change when ``drug`` is started."""
+    return [(d, i) for d in result.doses for i in d.if_started
+            if i.drug == drug and i.adjustment_percent]
+
+
+def indicator(flags: list[Flag], changed: Dose | None, others: list) -> str:
+    if any(f.action == "avoid" for f in flags):
+        return "critical"
+    if changed or others or any(_serious(f) for f in flags):
+        return "warning"
+    return "info"
+
+
+def drug_card(kb: KnowledgeBase, result: ConsultResult, order: Order, drug: str, *,
+              current_asms: list[str], ongoing: bool, report_url: str,
+              seizure_note: str | None = None) -> dict[str, Any] | None:
+    """The card for one ordered drug (``ongoing``: the patient already takes it), or None
+    when nothing is actionable."""
+    flags = findings(result, drug)
+    dose = next((d for d in result.doses if d.drug == drug), None)
+    changed = dose_change(dose)
+    others = knock_on(result, drug)
+    if not flags and not changed and not others:
+        return None
+    level = indicator(flags, changed, others)
+    card: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "summary": summary(drug, flags, changed, others),
+        "detail": detail(kb, result, drug, flags, dose, others, seizure_note),
+        "indicator": level,
+        "source": source(kb, flags, dose),
+    }
+    suggestions: list[dict[str, Any]] = []
+    if level == "critical":
+        suggestions = replacements(kb, result, order, drug, current_asms)
+    elif changed is not None:
+        suggestions = dose_suggestion(order, drug, changed, ongoing=ongoing)
+    if suggestions:
+        card["suggestions"] = suggestions
+        card["selectionBehavior"] = "at-most-one"
+    card["links"] = [{"label": "Full consult report (DRE advisor)", "url": report_url,
+                      "type": "absolute"}]
+    return card
+
+
+# --- text --------------------------------------------------------------------------------
+
+
+def _clause(message: str) -> str:
+    """The reason at the head of a flag message ("<reason>: <advice>")."""
+    head = message.split(": ", 1)[0]
+    return head if len(head) <= 90 else message[:90].rsplit(" ", 1)[0] + "…"
+
+
+def _mg(values: list[float]) -> str:
+    lo, hi = values[0], values[-1]
+    return f"{lo:g} mg/day" if lo == hi else f"{lo:g}–{hi:g} mg/day"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_SUMMARY else text[:MAX_SUMMARY - 1].rstrip() + "…"
+
+
+def _serious(f: Flag) -> bool:
+    return f.action in DOSE_ACTIONS or (f.category == "interaction" and f.severity == "high")
+
+
+def summary(drug: str, flags: list[Flag], changed: Dose | None,
+            others: list[tuple[Dose, Any]]) -> str:
+    """The finding that sets the card's indicator, in under 140 characters."""
+    lead = next((f for f in flags if f.action == "avoid"), None)
+    if lead is None and changed is None and not others:
+        lead = next((f for f in flags if _serious(f)), flags[0] if flags else None)
+    reason = _clause(lead.message) if lead else ""
+    if lead is not None and lead.action == "avoid":
+        return _clip(f"Avoid {drug}: {reason}")
+    if changed is not None:
+        dose_flag = next((f for f in flags if f.action in DOSE_ACTIONS), None)
+        why = f": {_clause(dose_flag.message)}" if dose_flag else ""
+        pct = f"{changed.adjustment_percent:+g}% of the standard dose"
+        return _clip(f"{drug} {_mg(changed.recommended_daily_mg or [])} ({pct}){why}")
+    if others:
+        other, change = others[0]
+        if change.recommended_daily_mg:
+            return _clip(f"Starting {drug}: change {other.drug} to "
+                         f"{_mg(change.recommended_daily_mg)}")
+        return _clip(f"Starting {drug} changes the dose of {other.drug}")
+    if lead is not None and lead.drug != drug:
+        return _clip(f"{drug} with {lead.drug}: {reason}")
+    verb = VERBS.get(lead.action, "Note") if lead else "Note"
+    return _clip(f"{verb} {drug}: {reason}")
+
+
+def md(text: str) -> str:
+    """Text as literal GitHub Flavored Markdown (backslash before special characters)."""
+    return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in str(text))
+
+
+def detail(kb: KnowledgeBase, result: ConsultResult, drug: str, flags: list[Flag],
+           dose: Dose | None, others: list[tuple[Dose, Any]], seizure_note: str | None
+           ) -> str:
+    lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
+    for f in flags:
+        lines.append(f"- **{md(f.action.replace('_', ' '))}** ({md(f.category)}, "
+                     f"{md(f.severity)}; evidence {md(f.evidence_level)}"
+                     f"{', contested' if f.contested else ''}): {md(f.message)} "
+                     f"*Sources: {md(', '.join(f.evidence))}*")
+    if dose is not None and dose.recommended_daily_mg and dose.standard_daily_mg:
+        lines.append(f"- **dose**: {md(_mg(dose.recommended_daily_mg))} recommended "
+                     f"(standard {md(_mg(dose.standard_daily_mg))}"
+                     f"{f', {dose.adjustment_percent:+g}%' if dose.adjustment_percent else ''}"
+                     f"). {md('; '.join(dose.basis))}")
+    for other, change in others:
+        target = (f"{md(_mg(change.recommended_daily_mg))} " if change.recommended_daily_mg
+                  else "")
+        lines.append(f"- **if started**: {md(other.drug)} (taken now) {target}"
+                     f"({change.adjustment_percent:+g}%): {md(change.why)}")
+    if seizure_note:
+        lines += ["", md(seizure_note)]
+    prov = result.provenance
+    lines += ["", md(f"DRE advisor {prov.advisor_version}, knowledge base "
+                     f"{prov.knowledgebase_version} (sha256 {prov.knowledgebase_sha256[:12]}). "
+                     f"{result.disclaimer}")]
+    return "\n".join(lines)
+
+
+def source(kb: KnowledgeBase, flags: list[Flag], dose: Dose | None) -> dict[str, Any]:
+    """The primary source of the top finding: a guideline, else a label, else the first."""
+    ids = [s for s in (flags[0].evidence if flags else (dose.evidence if dose else []))
+           if s in kb.sources]
+    for kind in ("guideline", "label", None):
+        sid = next((s for s in ids if kind is None or kb.sources[s].kind == kind), None)
+        if sid is not None:
+            src = kb.sources[sid]
+            label = " ".join(str(p) for p in (src.organisation or sid, src.kind, src.year) if p)
+            out: dict[str, Any] = {"label": label.replace("_", " ")}
+            url = src.url or (f"https://doi.org/{src.doi}" if src.doi else None) or (
+                f"https://pubmed.ncbi.nlm.nih.gov/{src.pmid}/" if src.pmid else None)
+            if url:
+                out["url"] = url
+            return out
+    return {"label": "DRE pharmacogenomic advisor knowledge base"}
+
+
+# --- suggestions -------------------------------------------------------------------------
+
+
+def alternatives(result: ConsultResult, drug: str, current: list[str]
+                 ) -> list[tuple[str, Regimen]]:
+    """Drugs to order instead, from the regimen ranking (best first): those the ranking
+    adds to the drugs the patient keeps taking, else any one new drug a regimen holds."""
+    kept = {d for d in current if d != drug}
+    picked: dict[str, Regimen] = {}
+    for strict in (True, False):
+        for reg in result.regimens:
+            new = [d for d in reg.drugs if d not in kept]
+            fits = set(reg.drugs) - set(new) == kept if strict else True
+            if len(new) == 1 and new[0] != drug and fits:
+                picked.setdefault(new[0], reg)
+    return list(picked.items())[:MAX_ALTERNATIVES]
+
+
+def _start_text(regimen: Regimen, alt: str) -> str | None:
+    step = next((s for s in regimen.transition.steps if s.drug == alt and s.action == "add"),
+                None)
+    if step is None:
+        return None
+    parts = []
+    if step.schedule and step.schedule[0].daily_mg is not None:
+        parts.append(f"start {step.schedule[0].daily_mg:g} mg/day ({step.schedule[0].weeks})")
+    if step.then:
+        parts.append(f"then {step.then}")
+    if step.target_daily_mg:
+        parts.append(f"to {_mg(step.target_daily_mg)}")
+    return ", ".join(parts) if parts else None
+
+
+def _new_request(kb: KnowledgeBase, order: dict[str, Any], alt: str, text: str | None,
+                 replaced: str) -> dict[str, Any]:
+    req: dict[str, Any] = {"resourceType": "MedicationRequest", "status": "draft",
+                           "intent": order.get("intent") or "order",
+                           "medicationCodeableConcept": medication_concept(kb, alt),
+                           "subject": order.get("subject")}
+    for key in ("encounter", "requester"):
+        if order.get(key):
+            req[key] = order[key]
+    if text:
+        req["dosageInstruction"] = [{"text": f"{alt}: {text}; titrate as labelled"}]
+    req["note"] = [{"text": f"Suggested by the DRE pharmacogenomic advisor in place of "
+                            f"{replaced}."}]
+    return req
+
+
+def replacements(kb: KnowledgeBase, result: ConsultResult, order: Order, drug: str,
+                 current: list[str]) -> list[dict[str, Any]]:
+    """Replace the draft (delete it, create one for an alternative), best alternative first."""
+    if order.reference is None or not isinstance(order.resource.get("subject"), dict):
+        return []
+    out = []
+    for i, (alt, regimen) in enumerate(alternatives(result, drug, current)):
+        text = _start_text(regimen, alt)
+        out.append({
+            "label": f"Replace {drug} with {alt}" + (f" ({text})" if text else ""),
+            "uuid": str(uuid.uuid4()),
+            "isRecommended": i == 0,
+            "actions": [
+                {"type": "delete", "description": f"Remove the draft order for {drug}",
+                 "resourceId": order.reference},
+                {"type": "create", "description": f"Order {alt} instead",
+                 "resource": _new_request(kb, order.resource, alt, text, drug)}]})
+    return out
+
+
+def per_day(dosage: dict[str, Any]) -> float | None:
+    """Administrations per day of a FHIR Dosage, when its timing says."""
+    repeat = (dosage.get("timing") or {}).get("repeat") or {}
+    period, unit = repeat.get("period"), repeat.get("periodUnit")
+    if not isinstance(period, int | float) or period <= 0 or unit not in PERIOD_DAYS:
+        return None
+    return float(repeat.get("frequency") or 1) / (period * PERIOD_DAYS[unit])
+
+
+def ordered_daily_mg(order: dict[str, Any]) -> float | None:
+    """The order's daily dose in mg (one dosage instruction with a mass dose and a timing)."""
+    dosages = order.get("dosageInstruction") or []
+    if len(dosages) != 1:
+        return None
+    times = per_day(dosages[0])
+    rates = dosages[0].get("doseAndRate") or [{}]
+    quantity = rates[0].get("doseQuantity") or {}
+    unit = quantity.get("code") or quantity.get("unit")
+    if times is None or unit not in MASS_MG or not isinstance(quantity.get("value"), int | float):
+        return None
+    return float(quantity["value"]) * MASS_MG[unit] * times
+
+
+def _quantity(mg: float) -> dict[str, Any]:
+    return {"value": round(mg, 1), "unit": "mg", "system": UCUM, "code": "mg"}
+
+
+def _needs_change(ordered: float | None, lo: float, hi: float, ongoing: bool) -> bool:
+    if ordered is None:
+        return True
+    return ordered > hi + 1e-6 or (ongoing and ordered < lo - 1e-6)
+
+
+def dose_suggestion(order: Order, drug: str, dose: Dose, *, ongoing: bool
+                    ) -> list[dict[str, Any]]:
+    """Change the draft's dose to the recommended daily range (see the module docstring for
+    when), or nothing."""
+    lo, hi = (dose.recommended_daily_mg or [0.0])[0], (dose.recommended_daily_mg or [0.0])[-1]
+    if order.reference is None or not _needs_change(ordered_daily_mg(order.resource), lo, hi,
+                                                    ongoing):
+        return []
+    updated = copy.deepcopy(order.resource)
+    old = updated.get("dosageInstruction") or [{}]
+    dosage = dict(old[0]) if len(old) == 1 else {}
+    change = f"{dose.adjustment_percent:+g}% of the standard dose, DRE pharmacogenomic advisor"
+    times = per_day(dosage)
+    if ongoing:
+        dosage["text"] = f"{drug} {_mg([lo, hi])} ({change})"
+        if times:
+            dosage["doseAndRate"] = [{"doseRange": {"low": _quantity(lo / times),
+                                                    "high": _quantity(hi / times)}}]
+        else:
+            dosage.pop("doseAndRate", None)
+    else:
+        dosage["text"] = (f"{drug}: maintenance {_mg([lo, hi])} ({change}); start and "
+                          "titrate as labelled")
+        dosage.pop("doseAndRate", None)
+    dosage["maxDosePerPeriod"] = {"numerator": _quantity(hi),
+                                  "denominator": {"value": 1, "unit": "day", "system": UCUM,
+                                                  "code": "d"}}
+    updated["dosageInstruction"] = [dosage]
+    label = (f"Change {drug} to {_mg([lo, hi])}" if ongoing else
+             f"Dose {drug} for a maintenance of {_mg([lo, hi])}")
+    return [{"label": label, "uuid": str(uuid.uuid4()), "isRecommended": True,
+             "actions": [{"type": "update", "description": f"Set the {drug} dose: "
+                          f"{dosage['text']}", "resource": updated}]}]

@@ -1,0 +1,360 @@
+"""A CDS Hooks request -> the consult's inputs: the patient (age, sex, weight, current
+medications, the ordered antiseizure medications as candidates), the genotypes of the FHIR
+genotype Observations, and the medication orders to judge.
+
+Data come from ``prefetch`` (CDS Hooks 2.0, "Prefetch Template"): a key left out, or answered
+with an OperationOutcome, is read from ``fhirServer`` with ``fhirAuthorization``; a key that is
+``null`` means the client has no such data. Without a way to read required data the request
+is :class:`~advisor.serve.errors.PreconditionFailed` (412). Malformed JSON, a request without
+the fields of the hook, a FHIR resource that does not validate (FHIR R4 models of
+``fhir.resources``) or data of another patient are :class:`~advisor.serve.errors.BadRequest`.
+
+The patient's seizure types are rarely coded in a way the knowledge base can read, so unless
+the request gives them (extension ``io.github.dre-advisor.seizure-types``) they are the seizure
+types the ordered antiseizure medications are used for: the alternatives ranked are then
+those that cover the same seizure types, and the card says so.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from advisor.errors import InputError
+from advisor.serve.discovery import PREFETCH, REQUIRED, Service
+from advisor.serve.errors import BadRequest, PreconditionFailed
+from advisor.serve.fhir_client import FhirReader
+from advisor.serve.medications import Match, MedicationCodes
+
+if TYPE_CHECKING:
+    from advisor.knowledge import KnowledgeBase
+
+EXT_SEIZURE_TYPES = "io.github.dre-advisor.seizure-types"
+EXT_SYNDROME = "io.github.dre-advisor.syndrome"
+UNUSED_STATUS = {"entered-in-error", "cancelled"}  # Observations never used
+POUND_KG = 0.45359237
+WEIGHT_UNITS = {"kg": 1.0, "g": 0.001, "[lb_av]": POUND_KG, "lb": POUND_KG, "lbs": POUND_KG}
+NOT_INFERRED = {"status_epilepticus"}  # acute use, not a seizure type of the patient's epilepsy
+
+ReaderFor = Callable[[str, str], FhirReader]
+
+
+class FhirAuthorization(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    access_token: str = Field(min_length=1)
+    token_type: str
+
+
+class HookRequest(BaseModel):
+    """The fields of a CDS Hooks 2.0 service call ("Calling a CDS Service")."""
+
+    model_config = ConfigDict(extra="allow")
+
+    hook: str
+    hookInstance: str = Field(min_length=1)  # the specification's names
+    fhirServer: str | None = None
+    fhirAuthorization: FhirAuthorization | None = None
+    context: dict[str, Any]
+    prefetch: dict[str, Any] | None = None
+    extension: dict[str, Any] | None = None
+
+
+@dataclass
+class Order:
+    """A draft MedicationRequest and the knowledge-base drugs it orders."""
+
+    reference: str | None  # MedicationRequest/<id>, None when the draft has no id
+    resource: dict[str, Any]
+    match: Match
+
+
+@dataclass
+class HookInput:
+    patient: dict[str, Any]  # patient-file data for validate_patient
+    genotypes: dict[str, Any]  # from the genotype Observations
+    orders: list[Order]  # the orders to judge
+    inferred_seizure_types: bool  # seizure types taken from the ordered drugs
+    active: list[str] = field(default_factory=list)  # drugs of active MedicationRequests
+
+
+def parse_json(body: bytes, what: str = "request body") -> Any:
+    """JSON or :class:`BadRequest` (also for NaN and Infinity, which JSON does not have)."""
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    try:
+        return json.loads(body.decode("utf-8-sig"), parse_constant=no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise BadRequest(f"{what}: not JSON ({type(exc).__name__}: "
+                         f"{' '.join(str(exc).split())[:120]})") from None
+
+
+def _no_null_properties(data: Any, where: str) -> None:
+    """FHIR JSON has no null properties (a null only pads an array of primitives to line up
+    with its ``_`` extensions); the models would let them through."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if value is None:
+                raise BadRequest(f"{where}.{key}: null is not allowed in FHIR JSON")
+            _no_null_properties(value, f"{where}.{key}")
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            _no_null_properties(item, f"{where}.{i}")
+
+
+def fhir_valid(kind: str, data: Any, where: str) -> None:
+    """Validate a FHIR R4 resource (R4B models: the same for the resources read here)."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    if not isinstance(data, dict) or data.get("resourceType") != kind:
+        raise BadRequest(f"{where}: not a FHIR {kind} (resourceType must be {kind!r})")
+    _no_null_properties(data, where)
+    try:
+        get_fhir_model_class(kind).model_validate(data)
+    except Exception as exc:  # the models also fail with KeyError on some malformed input
+        raise BadRequest(f"{where}: not a valid FHIR R4 {kind}: {_first_error(exc)}") from None
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+    return " ".join(f"{type(exc).__name__} {exc}".split())[:160]
+
+
+def read_request(service: Service, data: Any) -> HookRequest:
+    if not isinstance(data, dict):
+        raise BadRequest("request body: not a JSON object")
+    try:
+        req = HookRequest.model_validate(data)
+    except ValidationError as exc:
+        raise BadRequest(f"CDS Hooks request: {_first_error(exc)}") from None
+    if req.hook != service.hook:
+        raise BadRequest(f"hook: service {service.id} answers the {service.hook!r} hook, "
+                         f"not {req.hook!r}")
+    if not isinstance(req.context.get("patientId"), str) or not req.context["patientId"]:
+        raise BadRequest("context.patientId: required (the FHIR id of the patient)")
+    if req.fhirAuthorization is not None and not req.fhirServer:
+        raise BadRequest("fhirServer: required when fhirAuthorization is given")
+    return req
+
+
+def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: Any,
+           reader_for: ReaderFor) -> HookInput:
+    """Everything the consult needs from one hook request."""
+    req = read_request(service, data)
+    patient_id = req.context["patientId"]
+    orders, pending = draft_orders(codes, service, req.context)
+    reader = (reader_for(req.fhirServer, req.fhirAuthorization.access_token)
+              if req.fhirServer and req.fhirAuthorization else None)
+    res = resources(req, reader)
+    drafts = {o.reference for o in [*orders, *pending] if o.reference}
+    current = active_medications(codes, res["medications"], patient_id, drafts)
+    ordered = [d for o in orders for d in o.match.drugs]
+    candidates = [d for d in ordered if d in kb.drugs]
+    planned = [d for o in pending for d in o.match.drugs] + [d for d in ordered
+                                                             if d not in kb.drugs]
+    seizure_types, inferred = _seizure_types(kb, req.extension or {}, candidates)
+    patient: dict[str, Any] = {
+        "id": patient_id, **demographics(res["patient"], patient_id),
+        "seizure_types": seizure_types,
+        "current_medications": list(dict.fromkeys([*current, *planned])),
+        "candidate_drugs": list(dict.fromkeys(candidates))}
+    weight = body_weight(res["weight"], patient_id)
+    if weight is not None:
+        patient["weight_kg"] = weight
+    syndrome = (req.extension or {}).get(EXT_SYNDROME)
+    if syndrome is not None:
+        patient["syndrome"] = syndrome
+    return HookInput(patient, genotypes(kb, res["genotypes"], patient_id), orders, inferred,
+                     current)
+
+
+def _seizure_types(kb: KnowledgeBase, extension: dict[str, Any], candidates: list[str]
+                   ) -> tuple[list[str], bool]:
+    given = extension.get(EXT_SEIZURE_TYPES)
+    if given is not None:
+        if not isinstance(given, list) or not given or \
+                not all(isinstance(t, str) for t in given):
+            raise BadRequest(f"extension.{EXT_SEIZURE_TYPES}: a non-empty list of seizure types")
+        return given, False
+    used = {t for d in candidates for t in kb.drugs[d].spectrum.seizure_types} - NOT_INFERRED
+    ordered = [t for t in kb.vocabulary.seizure_types if t in used]
+    return (ordered, True) if ordered else (["unknown"], True)
+
+
+# --- draft orders ----------------------------------------------------------------------
+
+
+def draft_orders(codes: MedicationCodes, service: Service, context: dict[str, Any]
+                 ) -> tuple[list[Order], list[Order]]:
+    """The medication orders to judge, and the other draft medication orders (order-select:
+    those not selected, which the patient will take alongside)."""
+    bundle = context.get("draftOrders")
+    fhir_valid("Bundle", bundle, "context.draftOrders")
+    selections = context.get("selections")
+    if service.selected_only and (not isinstance(selections, list) or
+                                  not all(isinstance(s, str) for s in selections)):
+        raise BadRequest("context.selections: required for order-select (a list of "
+                         "references such as 'MedicationRequest/123')")
+    media = bundle_medications(bundle)
+    judged: list[Order] = []
+    pending: list[Order] = []
+    for entry in bundle.get("entry") or []:
+        res = entry.get("resource") or {}
+        if res.get("resourceType") != "MedicationRequest":
+            continue
+        ref = f"MedicationRequest/{res['id']}" if res.get("id") else None
+        order = Order(ref, res, codes.medication(res, media))
+        chosen = not service.selected_only or (ref is not None and any(
+            s == ref or s.endswith("/" + ref) for s in selections or []))
+        (judged if chosen else pending).append(order)
+    return judged, pending
+
+
+def bundle_medications(bundle: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Medication resources of a Bundle by ``Medication/<id>``."""
+    return {f"Medication/{r['id']}": r for r in _resources_of(bundle, "Medication")
+            if r.get("id")}
+
+
+def _resources_of(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [e["resource"] for e in bundle.get("entry") or []
+            if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+            and e["resource"].get("resourceType") == kind]
+
+
+# --- prefetch and reads ----------------------------------------------------------------
+
+
+def resources(req: HookRequest, reader: FhirReader | None) -> dict[str, Any]:
+    """Each prefetch key's data: prefetched, else read from the FHIR server."""
+    prefetch = req.prefetch or {}
+    patient_id = req.context["patientId"]
+    out: dict[str, Any] = {}
+    for key, template in PREFETCH.items():
+        given = key in prefetch and not _is_outcome(prefetch[key])
+        if given:
+            out[key] = reader.more_pages(prefetch[key]) if reader else prefetch[key]
+        elif reader is not None:
+            out[key] = reader.template(template, patient_id, required=key in REQUIRED)
+        elif key in REQUIRED:
+            raise PreconditionFailed(f"prefetch.{key} is missing and the request gives no "
+                                     "fhirServer with fhirAuthorization to read it")
+        else:
+            out[key] = None
+    return out
+
+
+def _is_outcome(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"
+
+
+def _check_subject(resource: dict[str, Any], patient_id: str, where: str) -> None:
+    subject = resource.get("subject")
+    ref = subject.get("reference") if isinstance(subject, dict) else None
+    if isinstance(ref, str) and ref != f"Patient/{patient_id}" and \
+            not ref.endswith(f"/Patient/{patient_id}"):
+        raise BadRequest(f"{where}: a {resource.get('resourceType')} of another patient "
+                         "than context.patientId")
+
+
+def _as_bundle(value: Any, kind: str, where: str) -> dict[str, Any]:
+    """A searchset Bundle, or a single resource of ``kind`` as a Bundle of one."""
+    if isinstance(value, dict) and value.get("resourceType") == kind:
+        value = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": value}]}
+    fhir_valid("Bundle", value, where)
+    return value
+
+
+def demographics(patient: Any, patient_id: str) -> dict[str, Any]:
+    """Sex and age (years, from birthDate: the youngest age a partial date allows)."""
+    if patient is None:
+        return {}
+    fhir_valid("Patient", patient, "prefetch.patient")
+    if patient.get("id") not in (None, patient_id):
+        raise BadRequest("prefetch.patient: another patient than context.patientId")
+    out: dict[str, Any] = {}
+    if patient.get("gender") in ("female", "male", "other"):
+        out["sex"] = patient["gender"]
+    if isinstance(patient.get("birthDate"), str):
+        try:
+            out["age_years"] = age_years(patient["birthDate"], datetime.now(UTC).date())
+        except ValueError:
+            raise BadRequest("prefetch.patient.birthDate: not a date") from None
+    return out
+
+
+def age_years(birth_date: str, today: date) -> float:
+    """Age in years (two decimals) from a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD); a partial
+    date counts from its last day."""
+    parts = [int(p) for p in birth_date[:10].split("-")]
+    year = parts[0]
+    month = parts[1] if len(parts) > 1 else 12
+    day = parts[2] if len(parts) > 2 else calendar.monthrange(year, month)[1]
+    return round((today - date(year, month, day)).days / 365.25, 2)
+
+
+def genotypes(kb: KnowledgeBase, value: Any, patient_id: str) -> dict[str, Any]:
+    """Genotypes of the genotype Observations (read as :mod:`advisor.inputs.fhir` reads a
+    bundle), leaving out entered-in-error and cancelled ones."""
+    from advisor.inputs.fhir import genotypes_from_data
+
+    if value is None:
+        return {}
+    bundle = _as_bundle(value, "Observation", "prefetch.genotypes")
+    kept = []
+    for entry in bundle.get("entry") or []:
+        res = entry.get("resource") or {}
+        if res.get("resourceType") == "Observation":
+            if res.get("status") in UNUSED_STATUS:
+                continue
+            _check_subject(res, patient_id, "prefetch.genotypes")
+        kept.append(entry)
+    try:
+        return genotypes_from_data(kb, {**bundle, "entry": kept}, "prefetch.genotypes")
+    except InputError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
+                       drafts: set[str]) -> list[str]:
+    """Knowledge-base drugs of the active MedicationRequests (not those being re-ordered)."""
+    if value is None:
+        return []
+    bundle = _as_bundle(value, "MedicationRequest", "prefetch.medications")
+    media = bundle_medications(bundle)
+    out: list[str] = []
+    for res in _resources_of(bundle, "MedicationRequest"):
+        if res.get("status") != "active" or f"MedicationRequest/{res.get('id')}" in drafts:
+            continue
+        _check_subject(res, patient_id, "prefetch.medications")
+        out += codes.medication(res, media).drugs
+    return list(dict.fromkeys(out))
+
+
+def body_weight(value: Any, patient_id: str) -> float | None:
+    """The latest body weight in kg (kg, g or pounds), or None."""
+    if value is None:
+        return None
+    bundle = _as_bundle(value, "Observation", "prefetch.weight")
+    best: tuple[str, float] | None = None
+    for res in _resources_of(bundle, "Observation"):
+        quantity = res.get("valueQuantity") or {}
+        unit = quantity.get("code") or quantity.get("unit")
+        if res.get("status") in UNUSED_STATUS or unit not in WEIGHT_UNITS or \
+                not isinstance(quantity.get("value"), int | float):
+            continue
+        _check_subject(res, patient_id, "prefetch.weight")
+        when = str(res.get("effectiveDateTime") or res.get("issued") or "")
+        kg = round(float(quantity["value"]) * WEIGHT_UNITS[unit], 2)
+        if best is None or when > best[0]:
+            best = (when, kg)
+    return best[1] if best else None

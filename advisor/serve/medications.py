@@ -1,0 +1,126 @@
+"""FHIR medications -> knowledge-base drugs.
+
+A MedicationRequest names its drug in ``medicationCodeableConcept`` or through
+``medicationReference`` (a contained Medication, a Medication elsewhere in the same Bundle,
+or only the reference's ``display``). A coding is matched first by code: RxNorm and ATC codes
+the knowledge base carries for the drug (ingredient RxCUIs; an order coded with a clinical
+drug RxCUI that the knowledge base does not list falls through), then by name: the coding's
+``display`` and the concept's ``text``, as a whole and then as runs of words
+("carbamazepine 200 MG Oral Tablet" -> carbamazepine), through the knowledge base's names,
+synonyms and brand names. A medication that matches nothing is not the advisor's to judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from advisor.knowledge.base import normalize_name
+
+if TYPE_CHECKING:
+    from advisor.knowledge import KnowledgeBase
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ATC = "http://www.whocc.no/atc"
+MAX_WORDS = 4  # the longest run of words tried as a name
+MIN_PART_CHARS = 4  # a name inside a longer text: at least this long (no 3-letter abbreviations)
+PUNCTUATION = "()[]{},;:\"'"
+
+
+@dataclass(frozen=True)
+class Match:
+    """The knowledge-base drugs a medication is, and how they were recognised."""
+
+    drugs: tuple[str, ...]
+    by: str | None  # "rxnorm" | "atc" | "name" | None (not recognised)
+
+
+NO_MATCH = Match((), None)
+
+
+class MedicationCodes:
+    """RxNorm and ATC codes of the knowledge base's drugs and co-medications; a code given to
+    more than one of them is left out (it decides nothing)."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        found: dict[str, dict[str, set[str]]] = {RXNORM: {}, ATC: {}}
+        for name, med in [*kb.drugs.items(), *kb.comedications.items()]:
+            for system, codes in ((RXNORM, med.rxnorm), (ATC, med.atc)):
+                for code in codes.codes if codes else []:
+                    found[system].setdefault(code, set()).add(name)
+        self.codes = {system: {code: next(iter(names)) for code, names in table.items()
+                               if len(names) == 1} for system, table in found.items()}
+
+    def coded(self, system: str) -> dict[str, str]:
+        """Code -> drug for one coding system."""
+        return self.codes[system]
+
+    def concept(self, concept: Any) -> Match:
+        """The drugs a CodeableConcept names: by code, else by name."""
+        if not isinstance(concept, dict):
+            return NO_MATCH
+        codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+        for system, how in ((RXNORM, "rxnorm"), (ATC, "atc")):
+            drugs = [self.codes[system][str(c.get("code"))] for c in codings
+                     if c.get("system") == system and str(c.get("code")) in self.codes[system]]
+            if drugs:
+                return Match(tuple(dict.fromkeys(drugs)), how)
+        texts = [c.get("display") for c in codings] + [concept.get("text")]
+        return self.named(t for t in texts if isinstance(t, str))
+
+    def named(self, texts: Iterable[str]) -> Match:
+        """The drugs the first text that names any does name."""
+        for text in texts:
+            drugs = names_in(self.kb, text)
+            if drugs:
+                return Match(drugs, "name")
+        return NO_MATCH
+
+    def medication(self, request: dict[str, Any], bundle_media: dict[str, dict[str, Any]]
+                   ) -> Match:
+        """The drugs of a MedicationRequest (``bundle_media``: Medication resources of the
+        same Bundle by ``Medication/<id>``)."""
+        if "medicationCodeableConcept" in request:
+            return self.concept(request["medicationCodeableConcept"])
+        ref = request.get("medicationReference")
+        if not isinstance(ref, dict):
+            return NO_MATCH
+        target = str(ref.get("reference") or "")
+        medication = None
+        if target.startswith("#"):
+            medication = next((c for c in request.get("contained") or []
+                               if isinstance(c, dict) and c.get("resourceType") == "Medication"
+                               and c.get("id") == target[1:]), None)
+        elif target:  # relative (Medication/<id>) or absolute: the last two segments
+            medication = bundle_media.get("/".join(target.split("/")[-2:]))
+        if medication is not None:
+            match = self.concept(medication.get("code"))
+            if match.drugs:
+                return match
+        display = ref.get("display")
+        return self.named([display] if isinstance(display, str) else [])
+
+
+def names_in(kb: KnowledgeBase, text: str) -> tuple[str, ...]:
+    """Knowledge-base drugs named in a text: the whole text, else each longest run of up to
+    :data:`MAX_WORDS` words (of at least :data:`MIN_PART_CHARS` characters) that is a name,
+    synonym or brand name."""
+    whole = kb.resolve_drug(text)
+    if whole is not None:
+        return (whole,)
+    words = [w.strip(PUNCTUATION) for w in normalize_name(text.replace("/", " / ")).split()]
+    found: list[str] = []
+    i = 0
+    while i < len(words):
+        step = 1
+        for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
+            phrase = " ".join(words[i:i + n])
+            drug = kb.resolve_drug(phrase) if len(phrase) >= MIN_PART_CHARS else None
+            if drug is not None:
+                found.append(drug)
+                step = n
+                break
+        i += step
+    return tuple(dict.fromkeys(found))

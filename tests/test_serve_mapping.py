@@ -1,0 +1,107 @@
+"""A CDS Hooks request's FHIR data as the consult's inputs: medication names and codes,
+birth dates, ordered doses, request bodies."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from advisor.serve.cards import ordered_daily_mg, per_day
+from advisor.serve.errors import BadRequest
+from advisor.serve.hook import age_years, parse_json
+from advisor.serve.medications import ATC, RXNORM, MedicationCodes, names_in
+from tests import fhir_builder as fb
+
+
+@pytest.fixture(scope="module")
+def codes(kb):
+    return MedicationCodes(kb)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("carbamazepine", ("carbamazepine",)),
+    ("carbamazepine 200 MG Oral Tablet", ("carbamazepine",)),
+    ("Tegretol XR 400 mg", ("carbamazepine",)),
+    ("24 HR Carbatrol 300 MG Extended Release Oral Capsule", ("carbamazepine",)),
+    ("valproic acid 250 MG Oral Capsule", ("valproate",)),
+    ("levetiracetam 500 MG Oral Tablet [Keppra]", ("levetiracetam",)),
+    ("fosphenytoin sodium 50 MG/ML Injectable Solution", ("fosphenytoin",)),
+    ("CBZ", ("carbamazepine",)),  # an abbreviation counts only as the whole text
+    ("CBZ 200 mg", ()),
+    ("amoxicillin 500 MG Oral Capsule", ()),
+    ("", ()),
+])
+def test_names_in_order_texts(kb, text, expected):
+    assert names_in(kb, text) == expected
+
+
+def test_codes_before_names(codes):
+    by_code = codes.concept({"coding": [{"system": RXNORM, "code": "2002"}],
+                             "text": "levetiracetam"})
+    assert (by_code.drugs, by_code.by) == (("carbamazepine",), "rxnorm")
+    atc = codes.concept({"coding": [{"system": ATC, "code": "N03AF02"}]})
+    assert (atc.drugs, atc.by) == (("oxcarbazepine",), "atc")
+    fallback = codes.concept({"coding": [{"system": RXNORM, "code": "197806",
+                                          "display": "phenytoin 100 MG Oral Capsule"}]})
+    assert (fallback.drugs, fallback.by) == (("phenytoin",), "name")
+    assert codes.concept({"text": "paracetamol"}).by is None
+    assert codes.concept("carbamazepine").drugs == ()
+
+
+def test_fosphenytoin_has_its_sourced_rxnorm_code(kb, codes):
+    assert codes.coded(RXNORM)["72236"] == "fosphenytoin"
+    drug = kb.drugs["fosphenytoin"]
+    assert drug.rxnorm.evidence.sources == ["CPIC-database-drugs-2020"]
+    assert "c4d51f4979ba54ac7e6ccd400ab8562873268a01" in kb.sources[
+        "CPIC-database-drugs-2020"].url
+
+
+def test_medication_references(codes):
+    contained = {"resourceType": "MedicationRequest", "medicationReference": {"reference": "#m"},
+                 "contained": [{"resourceType": "Medication", "id": "m",
+                                "code": {"text": "Lamictal 100 mg"}}]}
+    assert codes.medication(contained, {}).drugs == ("lamotrigine",)
+    in_bundle = {"resourceType": "MedicationRequest",
+                 "medicationReference": {"reference": "https://ehr.example.org/fhir/Medication/9"}}
+    media = {"Medication/9": {"resourceType": "Medication", "code": {"coding": [
+        {"system": RXNORM, "code": "8183"}]}}}
+    assert codes.medication(in_bundle, media).drugs == ("phenytoin",)
+    only_display = {"resourceType": "MedicationRequest", "medicationReference": {
+        "reference": "Medication/unknown", "display": "Onfi 10 mg tablet"}}
+    assert codes.medication(only_display, {}).drugs == ("clobazam",)
+
+
+def test_age_from_full_and_partial_birth_dates():
+    today = date(2026, 6, 30)
+    assert age_years("1990-06-30", today) == 36.0
+    assert age_years("1990-07-01", today) == pytest.approx(36.0, abs=0.01)
+    assert age_years("1990-07", today) < age_years("1990-07-01", today)  # from the last day
+    assert age_years("1990", today) == pytest.approx(35.5, abs=0.01)
+    with pytest.raises(ValueError):
+        age_years("1990-13-01", today)
+
+
+def test_ordered_daily_dose():
+    order = fb.medication_request("p", "o", text="phenytoin", dose_mg=100, per_day=3)
+    assert ordered_daily_mg(order) == 300
+    grams = json.loads(json.dumps(order).replace('"unit": "mg", "system": '
+                                                 '"http://unitsofmeasure.org", "code": "mg"',
+                                                 '"unit": "g", "system": '
+                                                 '"http://unitsofmeasure.org", "code": "g"'))
+    grams["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] = 0.1
+    assert ordered_daily_mg(grams) == pytest.approx(300)
+    weekly = {"timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "wk"}}}
+    assert per_day(weekly) == pytest.approx(1 / 7)
+    assert ordered_daily_mg(fb.medication_request("p", "o", text="x")) is None
+    no_timing = fb.medication_request("p", "o", text="x", dose_mg=5)
+    del no_timing["dosageInstruction"][0]["timing"]
+    assert ordered_daily_mg(no_timing) is None
+
+
+def test_parse_json_refuses_what_json_does_not_have():
+    assert parse_json(b'{"a": 1}') == {"a": 1}
+    for body in (b"{", b'{"a": NaN}', b"\xff\xfe", b"[" * 100_000):
+        with pytest.raises(BadRequest):
+            parse_json(body)
