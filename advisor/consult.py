@@ -30,7 +30,7 @@ from advisor.result import (
     VcfCall,
 )
 from advisor.risk.predict import risk_block
-from advisor.rules import evaluate, row_mask
+from advisor.rules import evaluate, records, row_mask
 from advisor.schema import Source
 from advisor.summary import summarize
 
@@ -79,7 +79,7 @@ def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str]) -> list
     """Flags as result models: the patient's current drugs first, then candidates, then the
     other drugs to avoid (their non-avoid flags are dropped)."""
     groups: dict[str, list[Flag]] = {"current": [], "candidate": [], "other": []}
-    for f in flags.drop(columns="row").to_dict("records"):
+    for f in records(flags.drop(columns="row")):
         relevance = ("current" if f["drug"] in current else
                      "candidate" if f["drug"] in candidates else "other")
         if relevance == "other" and f["action"] != "avoid":
@@ -210,9 +210,9 @@ def _untested(kb: KnowledgeBase, patient: Patient, base: pd.DataFrame,
                 for c in combos]
     frame = frame_from_patients(kb, variants)
     everything = evaluate(kb, with_candidates(kb, frame, list(kb.drugs)))
-    known = {_flag_key(f) for f in base.to_dict("records")}
+    known = {_flag_key(f) for f in records(base)}
     seen: dict[tuple, tuple[dict[str, Any], list[int]]] = {}
-    for f in everything.to_dict("records"):
+    for f in records(everything):
         key = _flag_key(f)
         if key in known:
             continue

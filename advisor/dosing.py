@@ -20,7 +20,7 @@ of the range midpoint against the standard range.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ from advisor.frame import PatientFrame
 from advisor.knowledge import KnowledgeBase
 from advisor.numbers import number, span
 from advisor.result import Dose, IfStarted
-from advisor.rules import covered, hepatic_match, renal_match
+from advisor.rules import covered, hepatic_match, records, renal_match
 from advisor.schema import Band, DoseBand, DoseChange, Drug, Evidence, NoDose, OrganBand
 
 
@@ -58,6 +58,7 @@ class _Row:
     frame: PatientFrame
     row: int
     also_taken: tuple[str, ...] = ()  # candidates counted as taken (if they were started)
+    _fits: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)
 
     @property
     def rows(self) -> np.ndarray:
@@ -70,6 +71,13 @@ class _Row:
         return v.item() if isinstance(v, np.generic) else v
 
     def fits(self, band: DoseBand | NoDose | OrganBand, *, comedication: bool = True) -> bool:
+        """Whether the band is for this patient (asked once per band)."""
+        key = (id(band), comedication)
+        if key not in self._fits:
+            self._fits[key] = self._covered(band, comedication)
+        return self._fits[key]
+
+    def _covered(self, band: DoseBand | NoDose | OrganBand, comedication: bool) -> bool:
         taking = getattr(band, "when_taking", [])
         also = getattr(band, "when_also_taking", [])
         without = getattr(band, "when_not_taking", [])
@@ -335,10 +343,11 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
     inter_dose = {f"interaction:{i.id}": i for i in kb.interactions if i.dose is not None}
     patient = _Row(frame, row)
     by_drug: dict[str, list[dict[str, Any]]] = {}
-    for flag in flags[flags["row"] == row].to_dict("records"):
+    for flag in records(flags[flags["row"] == row]):
         by_drug.setdefault(flag["drug"], []).append(flag)
-    taking = set(frame.current.loc[frame.current["row"] == row, "drug"])
-    candidates = list(frame.candidates.loc[frame.candidates["row"] == row, "drug"])
+    taking = {d for d, rows in frame.arrays.taking.items() if row in rows}
+    cand_rows = frame.candidates["row"].to_numpy()
+    candidates = list(frame.candidates["drug"].to_numpy(dtype=object)[cand_rows == row])
     doses = []
     for drug_name in candidates:
         drug = kb.drugs[drug_name]

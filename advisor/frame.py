@@ -27,7 +27,7 @@ CONTEXT = {  # per-row scalars of a frame -> dtype
     "dialysis": object, "child_pugh": object}
 
 
-SMALL = 32  # below this many values a set lookup beats np.isin
+SMALL = 64  # up to this many values a set lookup beats np.isin
 
 
 def member(values: np.ndarray, allowed: Sequence[object]) -> np.ndarray:
@@ -59,6 +59,10 @@ class FrameArrays:
         rows = frame.current["row"].to_numpy(dtype=np.int64)
         drugs = frame.current["drug"].to_numpy(dtype=object)
         self.taking = {d: np.unique(rows[drugs == d]) for d in dict.fromkeys(drugs)}
+        r = frame.reactions  # past serious reactions: row, drug, reaction
+        self.reaction_rows = r["row"].to_numpy(dtype=np.int64)
+        self.reaction_drugs = r["drug"].to_numpy(dtype=object)
+        self.reaction_kinds = r["reaction"].to_numpy(dtype=object)
         self._calls = frame.calls
         self._columns: dict[str, np.ndarray | None] = {}
 
@@ -274,18 +278,21 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
     def long(pairs: list[tuple[int, str]]) -> pd.DataFrame:
         return _pairs([r for r, _ in pairs], [d for _, d in pairs])
 
-    clinical = pd.DataFrame([p.clinical.model_dump() for p in patients],
-                            columns=list(CLINICAL_FIELDS)).astype(object)
-    clinical = clinical.where(clinical.notna(), None)
+    dumped = [p.clinical.model_dump() for p in patients]
+    clinical = pd.DataFrame({name: pd.Series([d.get(name) for d in dumped], dtype=object)
+                             for name in CLINICAL_FIELDS})
     conditions = pd.DataFrame([[c in p.conditions for c in kb.vocabulary.conditions]
                                for p in patients], columns=list(kb.vocabulary.conditions),
                               dtype=bool)
     reactions = [(row, r.drug, r.reaction) for row, p in enumerate(patients)
                  for r in p.adverse_reactions]
     renal = [p.renal for p in patients]
-    clearance, measure = renal_clearance(
-        pd.Series([r.egfr_ml_min if r else None for r in renal], dtype=float),
-        pd.Series([r.creatinine_clearance_ml_min if r else None for r in renal], dtype=float))
+    crcl = [r.creatinine_clearance_ml_min if r else None for r in renal]
+    egfr = [r.egfr_ml_min if r else None for r in renal]
+    clearance = pd.Series([c if c is not None else e for c, e in zip(crcl, egfr, strict=True)],
+                          dtype=float)
+    measure = pd.Series(["crcl" if c is not None else "egfr" if e is not None else None
+                         for c, e in zip(crcl, egfr, strict=True)], dtype=object)
 
     def column(values: list) -> pd.Series:
         return pd.Series(values, dtype=object)

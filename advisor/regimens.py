@@ -28,6 +28,7 @@ import pandas as pd
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
 from advisor.numbers import plural
+from advisor.rules import records
 from advisor.schema import Drug
 
 IGNORED_TYPES = {"unknown", "status_epilepticus"}
@@ -297,7 +298,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     keep = (flags["category"] != "interaction") | ~flags["interacting_drug"].isin(
         list(kb.drugs))
     by_drug: dict[str, list[dict[str, Any]]] = {}
-    for flag in flags[keep].to_dict("records"):
+    for flag in records(flags[keep]):
         by_drug.setdefault(flag["drug"], []).append(flag)
     childbearing = _childbearing(kb, patient)
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)

@@ -65,22 +65,20 @@ def _in_band(v: np.ndarray, band: Band) -> np.ndarray:
     return ok
 
 
-def _reacted(frame: PatientFrame, cond: PriorReaction) -> pd.DataFrame:
-    """The (row, drug, reaction) records a prior_reaction condition matches."""
-    r = frame.reactions
-    if r.empty:
-        return r
-    hit = r["reaction"].isin(cond.reactions)
+def _reacted(frame: PatientFrame, cond: PriorReaction) -> tuple[np.ndarray, np.ndarray]:
+    """The (rows, drugs) of the past reactions a prior_reaction condition matches."""
+    a = frame.arrays
+    hit = member(a.reaction_kinds, cond.reactions)
     if cond.drugs:
-        hit &= r["drug"].isin(cond.drugs)
-    return r[hit.to_numpy(dtype=bool)]
+        hit &= member(a.reaction_drugs, cond.drugs)
+    return a.reaction_rows[hit], a.reaction_drugs[hit]
 
 
 def _gene_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     """Rows whose genotype value, phenotype or activity score meets a gene condition."""
     a = frame.arrays
     if a.call(column(cond.gene, "value")) is None:
-        return np.zeros(len(frame), dtype=bool)
+        return np.zeros(frame.arrays.n, dtype=bool)
     if cond.value_in is not None:
         return member(a.call(column(cond.gene, "value")), cond.value_in)
     if cond.variant_in is not None:
@@ -105,8 +103,8 @@ def _person_mask(frame: PatientFrame, cond: Condition) -> np.ndarray | None:
         given = member(a.pregnancy, cond.pregnancy_in)
         return given | ~_known(a.pregnancy) if "unknown" in cond.pregnancy_in else given
     if cond.prior_reaction is not None:
-        mask = np.zeros(len(frame), dtype=bool)
-        mask[_reacted(frame, cond.prior_reaction)["row"].to_numpy(dtype=np.int64)] = True
+        mask = np.zeros(frame.arrays.n, dtype=bool)
+        mask[_reacted(frame, cond.prior_reaction)[0]] = True
         return mask
     return None
 
@@ -124,14 +122,14 @@ def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     if cond.conditions_any is not None:
         return a.any_of(a.conditions, a.condition_index, cond.conditions_any)
     if cond.taking_any is not None or cond.not_taking_any is not None:
-        rows = np.arange(len(frame))
+        rows = np.arange(frame.arrays.n)
         if cond.taking_any is not None:
             return a.takes_any(cond.taking_any, rows)
         return ~a.takes_any(cond.not_taking_any, rows)
     if cond.any_of is not None:
         return np.logical_or.reduce([row_mask(frame, c) for c in cond.any_of])
     person = _person_mask(frame, cond)
-    return np.ones(len(frame), dtype=bool) if person is None else person
+    return np.ones(frame.arrays.n, dtype=bool) if person is None else person
 
 
 def _pair_codes(rows: np.ndarray, drugs: np.ndarray, kb: KnowledgeBase) -> np.ndarray:
@@ -201,7 +199,7 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
         chosen_codes = kb.rule_drug_codes[rule.id]
         if not member(cand_codes, chosen_codes).any() and not rule.drugs.reacted:
             continue  # none of its drugs is judged for anyone
-        mask = np.ones(len(frame), dtype=bool)
+        mask = np.ones(frame.arrays.n, dtype=bool)
         for cond in rule.when:
             mask &= row_mask(frame, cond)
             if not mask.any():
@@ -211,11 +209,11 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
         in_rows = np.flatnonzero(mask[cand_rows])
         chosen = member(cand_codes[in_rows], chosen_codes)
         if rule.drugs.reacted:  # the drugs of the matching past reactions themselves
-            reacted = pd.concat([_reacted(frame, c.prior_reaction) for c in rule.when
-                                 if c.prior_reaction is not None])
+            found = [_reacted(frame, c.prior_reaction) for c in rule.when
+                     if c.prior_reaction is not None]
             chosen |= np.isin(_pair_codes(cand_rows[in_rows], cand_drugs[in_rows], kb),
-                              _pair_codes(reacted["row"].to_numpy(),
-                                          reacted["drug"].to_numpy(dtype=object), kb))
+                              _pair_codes(np.concatenate([r for r, _ in found]),
+                                          np.concatenate([d for _, d in found]), kb))
         selected = in_rows[chosen]
         rows, drugs = cand_rows[selected], cand_drugs[selected]
         for cond in rule.when:
@@ -447,6 +445,14 @@ def _interaction_part(inter: Interaction, rows: np.ndarray, perp: np.ndarray,
     judged, other = (vict, perp) if judged_is_victim else (perp, vict)
     return _Part(rows, judged, codes, np.array(texts, dtype=object), "interaction", None,
                  action, inter.severity, inter.evidence, f"interaction:{inter.id}", other)
+
+
+def records(flags: pd.DataFrame) -> list[dict[str, object]]:
+    """The flags as one dict per flag (``DataFrame.to_dict("records")``, faster on the
+    categorical columns :func:`evaluate` returns)."""
+    columns = {c: flags[c].to_numpy(dtype=object) for c in flags.columns}
+    return [dict(zip(columns, values, strict=True))
+            for values in zip(*columns.values(), strict=True)]
 
 
 def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:

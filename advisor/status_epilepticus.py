@@ -20,6 +20,7 @@ from advisor.result import (
     PathwayStage,
     StatusEpilepticusPathway,
 )
+from advisor.rules import records
 from advisor.schema import AcuteDose
 
 # Flag categories whose 'avoid' also rules a drug out for an acute seizure emergency
@@ -82,7 +83,7 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
             caveats = [f"{f['action'].replace('_', ' ')}"
                        + (" (long-term use)" if f["category"] not in ACUTE_EXCLUSIONS else "")
                        + f": {f['message']}"
-                       for f in mine[mine["action"] != "info"].to_dict("records")]
+                       for f in records(mine[mine["action"] != "info"])]
             options.append(PathwayOption(drug=opt.drug, doses=doses, flags=caveats,
                                          evidence=list(opt.evidence.sources),
                                          evidence_level=opt.evidence.level))

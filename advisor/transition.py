@@ -26,6 +26,7 @@ from advisor.result import (
     TransitionStep,
     WithdrawStep,
 )
+from advisor.rules import records
 from advisor.schema import Drug, Interaction, Titration
 
 
@@ -63,7 +64,7 @@ def _schedule(tit: Titration, weight: float | None) -> list[ScheduleEntry]:
 def flags_by_drug(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     """Flag records grouped by drug (computed once, used for every regimen's plan)."""
     out: dict[str, list[dict[str, Any]]] = {}
-    for flag in flags.to_dict("records"):
+    for flag in records(flags):
         out.setdefault(flag["drug"], []).append(flag)
     return out
 
