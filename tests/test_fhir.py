@@ -128,3 +128,23 @@ def test_missing_extra_fails_with_one_line_naming_it(kb, result, monkeypatch, tm
     assert main(["consult", str(patient), "--format", "fhir"]) == 2
     err = capsys.readouterr().err.strip()
     assert "[fhir]" in err and "\n" not in err
+
+
+def test_unknown_resource_types_and_null_codings_are_not_crashes(kb, tmp_path, capsys):
+    patient = tmp_path / "p.yaml"
+    patient.write_text("seizure_types: [focal]\n")
+    unknown = {"resourceType": "Bundle", "type": "collection",
+               "entry": [{"resource": {"resourceType": "NoSuchThing"}}]}
+    null_coding = {"resourceType": "Bundle", "type": "collection",
+                   "entry": [{"resource": {"resourceType": "Observation", "status": "final",
+                                           "code": {"coding": None}}}]}
+    duplicate = tmp_path / "dup.json"
+    duplicate.write_text('{"resourceType": "Bundle", "type": "collection", '
+                         '"type": "batch"}')
+    for name, data in (("unknown.json", unknown), ("null.json", null_coding)):
+        (tmp_path / name).write_text(json.dumps(data))
+    assert main(["consult", str(patient), "--fhir", str(tmp_path / "unknown.json")]) == 2
+    assert "not a valid FHIR R4 Bundle" in capsys.readouterr().err
+    assert genotypes_from_data(kb, null_coding, "null.json") == {}
+    assert main(["consult", str(patient), "--fhir", str(duplicate)]) == 2
+    assert "not a readable JSON bundle" in capsys.readouterr().err

@@ -8,13 +8,13 @@ knowledge-base gene that cannot be read is an InputError naming the entry.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.errors import InputError
 from advisor.extras import require
 from advisor.genotype import GenotypeError, kind_of, translate
+from advisor.strict_load import Limits, StrictLoadError, load_document
 
 if TYPE_CHECKING:
     from advisor.knowledge import KnowledgeBase
@@ -23,10 +23,17 @@ GENOTYPE_CODE = "84413-4"
 GENE_STUDIED = "48018-6"
 VARIATION_CODE = "81255-2"
 MAX_BYTES = 20_000_000
+BUNDLE_LIMITS = Limits(max_bytes=MAX_BYTES, max_depth=40, max_values=2_000_000,
+                       max_items=100_000)
+
+
+def _codings(concept: Any) -> list[dict[str, Any]]:
+    coding = concept.get("coding") if isinstance(concept, dict) else None
+    return [c for c in coding or [] if isinstance(c, dict)]
 
 
 def _codes(concept: Any) -> list[str]:
-    return [c.get("code", "") for c in (concept or {}).get("coding", []) if isinstance(c, dict)]
+    return [c.get("code", "") for c in _codings(concept)]
 
 
 def _component(obs: dict[str, Any], code: str) -> dict[str, Any] | None:
@@ -46,7 +53,7 @@ def genotypes_from_data(kb: KnowledgeBase, data: Any, name: str) -> dict[str, An
         raise InputError("fhir", name, "not a FHIR Bundle (resourceType must be 'Bundle')")
     try:
         get_fhir_model_class("Bundle").model_validate(data)
-    except (ValidationError, ValueError, TypeError) as exc:
+    except (ValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
         first = " ".join(str(exc).split())[:160]
         raise InputError("fhir", name, f"not a valid FHIR R4 Bundle: {first}") from None
     by_hgnc = {g.hgnc.codes[0]: s for s, g in kb.genes.items() if g.hgnc}
@@ -61,7 +68,7 @@ def genotypes_from_data(kb: KnowledgeBase, data: Any, name: str) -> dict[str, An
             raise InputError(f"fhir entry.{i}", name, "a genotype Observation without a "
                              "gene-studied component (LOINC 48018-6)")
         symbol = next((by_hgnc[c] for c in _codes(gene_cc) if c in by_hgnc), None)
-        symbol = symbol or next((c.get("display") for c in gene_cc.get("coding", [])
+        symbol = symbol or next((c.get("display") for c in _codings(gene_cc)
                                  if c.get("display") in kb.genes), None)
         symbol = symbol or (gene_cc.get("text") if gene_cc.get("text") in kb.genes else None)
         if symbol is None:
@@ -90,8 +97,8 @@ def genotypes_from_bundle(kb: KnowledgeBase, path: str | Path) -> dict[str, Any]
         raise InputError("fhir", str(path), "file not found")
     if p.stat().st_size > MAX_BYTES:
         raise InputError("fhir", str(path), f"larger than {MAX_BYTES} bytes")
-    try:
-        data = json.loads(p.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InputError("fhir", str(path), f"not JSON ({type(exc).__name__})") from None
+    try:  # the same strict reader as patient files: limits, no duplicate keys
+        data = load_document(p.read_bytes(), BUNDLE_LIMITS, json_only=True)
+    except StrictLoadError as exc:
+        raise InputError("fhir", str(path), f"not a readable JSON bundle: {exc}") from None
     return genotypes_from_data(kb, data, str(path))
