@@ -8,6 +8,7 @@ import argparse
 from typing import Any
 
 from advisor.cli.consult import write
+from advisor.cli.options import add_kb
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,6 +64,5 @@ def register(subparsers: Any) -> None:
                         "for genes it does not call), e.g. --format tsv")
     parser.add_argument("--out", help="write here instead of standard output ('-': standard "
                         "output), e.g. --out calls.json")
-    parser.add_argument("--kb", help="knowledge-base folder (default: $ADVISOR_KB or the "
-                        "bundled one), e.g. --kb ./knowledgebase")
+    add_kb(parser)
     parser.set_defaults(func=run)

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from advisor.cli.options import add_kb
+
 FORMATS = ("markdown", "html", "json", "pdf", "pharmcat", "fhir")
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
             ".json": "json", ".pdf": "pdf"}
@@ -106,8 +108,7 @@ def register(subparsers: Any) -> None:
                          "output ('-': standard output), e.g. --out report.md")
     consult.add_argument("--acute", action="store_true",
                          help="add the status epilepticus pathway, e.g. --acute")
-    consult.add_argument("--kb", help="knowledge-base folder (default: $ADVISOR_KB or the "
-                         "bundled one), e.g. --kb ./knowledgebase")
+    add_kb(consult)
     consult.add_argument("--trust-models", action="store_true",
                          help="use risk-model files that are not in the manifest of the "
                          "shipped models (e.g. $ADVISOR_MODELS pointing to your own); without "

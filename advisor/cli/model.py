@@ -28,6 +28,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from advisor.cli.options import add_kb
 from advisor.errors import InputError
 from advisor.risk import DEFAULT_MEMBER_N, DEFAULT_MEMBERS, DEFAULT_N, DEFAULT_SEED
 
@@ -225,8 +226,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Simulate a literature-calibrated cohort, train a risk model, evaluate "
                     "discrimination and calibration. Example: advisor model evaluate")
     sub = model.add_subparsers(dest="model_command", required=True)
-    kb_help = ("knowledge-base folder (default: $ADVISOR_KB or the bundled one), e.g. --kb "
-               "./knowledgebase")
 
     sim = sub.add_parser(
         "simulate", help="write a synthetic literature-calibrated cohort",
@@ -237,7 +236,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help=f"random seed (default {DEFAULT_SEED}), e.g. --seed 7")
     sim.add_argument("--out", required=True,
                      help="cohort file (.csv or .parquet), e.g. --out synthetic.csv")
-    sim.add_argument("--kb", help=kb_help)
+    add_kb(sim)
     sim.set_defaults(func=_simulate)
 
     train = sub.add_parser(
@@ -266,7 +265,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--member-n", type=int, default=DEFAULT_MEMBER_N,
                        help="patients per synthetic member cohort (with 'synthetic'; "
                        f"default {DEFAULT_MEMBER_N}), e.g. --member-n 5000")
-    train.add_argument("--kb", help=kb_help)
+    add_kb(train)
     train.set_defaults(func=_train)
 
     ev = sub.add_parser(
@@ -287,7 +286,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="bootstrap resamples (default 1000), e.g. --bootstrap 200")
     ev.add_argument("--plot", help="write a reliability plot (PNG), e.g. --plot rel.png")
     ev.add_argument("--json", help="write the metrics as JSON, e.g. --json metrics.json")
-    ev.add_argument("--kb", help=kb_help)
+    add_kb(ev)
     ev.set_defaults(func=_evaluate)
 
     table = sub.add_parser(

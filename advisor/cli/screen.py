@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from advisor.cli.options import add_kb
 from advisor.extras import require
 from advisor.inputs import SOURCE_KINDS
 
@@ -66,6 +67,5 @@ def register(subparsers: Any) -> None:
                      "each sample's seizure types, or all), e.g. --drugs carbamazepine,phenytoin")
     scr.add_argument("--report", help="also write an HTML summary report, e.g. --report "
                      "summary.html")
-    scr.add_argument("--kb", help="knowledge-base folder (default: $ADVISOR_KB or the bundled "
-                     "one), e.g. --kb ./knowledgebase")
+    add_kb(scr)
     scr.set_defaults(func=run)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from advisor.cli.options import add_kb
 from advisor.extras import require
 
 
@@ -76,6 +77,5 @@ def register(subparsers: Any) -> None:
                        choices=("debug", "info", "warning", "error"),
                        help="log level of the JSON logs on standard error (default info), "
                        "e.g. --log-level warning")
-    serve.add_argument("--kb", help="knowledge-base folder (default: $ADVISOR_KB or the "
-                       "bundled one), e.g. --kb ./knowledgebase")
+    add_kb(serve)
     serve.set_defaults(func=run)
