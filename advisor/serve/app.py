@@ -19,6 +19,8 @@ from typing import Any
 from advisor import __version__
 from advisor.errors import InputError
 from advisor.extras import require
+from advisor.knowledge.yaml_io import read_yaml
+from advisor.resources import bundled
 from advisor.serve.config import ServeConfig
 from advisor.serve.discovery import SERVICES, Service, discovery
 from advisor.serve.errors import NotFound, ServiceError
@@ -238,6 +240,4 @@ CONSULT_BODY = {"requestBody": {"required": True, "content": {"application/json"
     "description": "A patient file as JSON: the fields of advisor consult's patient file, "
                    "with genotypes given as values (the service reads no files: vcf and "
                    "pharmcat are refused).",
-    "example": {"id": "P-001", "age_years": 34, "weight_kg": 70, "sex": "female",
-                "seizure_types": ["focal"], "current_medications": ["valproate"],
-                "candidate_drugs": ["lamotrigine"]}}}}}}
+    "example": read_yaml(bundled("examples") / "hla-b1502-focal-dre.yaml")}}}}}
