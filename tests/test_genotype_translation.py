@@ -130,6 +130,16 @@ def test_abcb1_coding_strand_genotypes(raw, expected):
     assert call.contested  # ABCB1 evidence is contested and must say so
 
 
+@pytest.mark.parametrize(("raw", "contested"), [("*2/*2", True), ("*1/*3", False),
+                                                 ("*3/*3", False), ("*2/*3", False),
+                                                 ("*1/*2", False)])
+def test_cyp2c9_contested_only_where_guidelines_assign_different_phenotypes(raw, contested):
+    """CPIC and DPWG disagree on the *3 label but only on the *2/*2 phenotype."""
+    call = translate(KB, "CYP2C9", raw)
+    assert call.contested is contested
+    assert ("CPIC-2020-phenytoin" in call.evidence) is contested
+
+
 @pytest.mark.parametrize(("raw", "value"), [("positive", "positive"), ("Negative", "negative"),
                                              ("pos", "positive"), (True, "positive")])
 def test_hla_carrier_status(raw, value):

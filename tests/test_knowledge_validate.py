@@ -115,6 +115,15 @@ def test_allele_with_unknown_variant_is_reported(kb_copy):
 
 
 
+def test_contested_diplotype_with_unknown_allele_is_reported(kb_copy):
+    path = kb_copy / "genes" / "CYP2C9.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["contested_diplotypes"][0]["diplotype"] = "*2/*999"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert ("genes/CYP2C9.yaml: contested_diplotypes.0.diplotype: contested_diplotypes.0: "
+            "unknown allele '*999' in '*2/*999'") in [str(p) for p in validate_knowledgebase(kb_copy)]
+
+
 def _edit(path: Path, change) -> None:
     data = yaml.safe_load(path.read_text())
     change(data)

@@ -162,7 +162,12 @@ class StarAlleleKind(GeneKind):
         for al in (alleles[a], alleles[b]):
             if al.evidence:
                 sources += al.evidence.sources
-                contested = contested or al.evidence.contested
+                if gene.contested_diplotypes is None:
+                    contested = contested or al.evidence.contested
+        for entry in gene.contested_diplotypes or ():
+            if self.parse(gene, gene.symbol, entry.diplotype) == (a, b):
+                sources += entry.evidence.sources
+                contested = True
         return Call(key, gene.symbol, f"{a}/{b}", f"{a}/{b}", phenotype, score,
                     _dedupe(sources), contested)
 
@@ -189,6 +194,11 @@ class StarAlleleKind(GeneKind):
                             "variants (else set callable_from_vcf: false)"))
             out += [(f"alleles.{i}.defining", f"unknown variant {vid!r}")
                     for vid in allele.defining if vid not in variant_ids]
+        for i, entry in enumerate(gene.contested_diplotypes or ()):
+            try:
+                self.parse(gene, f"contested_diplotypes.{i}", entry.diplotype)
+            except GenotypeError as exc:
+                out.append((f"contested_diplotypes.{i}.diplotype", str(exc)))
         for i, rule in enumerate(gene.phenotypes):
             if rule.phenotype not in vocab.phenotypes:
                 out.append((f"phenotypes.{i}.phenotype", f"unknown phenotype {rule.phenotype!r}"))

@@ -57,6 +57,14 @@ class PhenotypeRule(Strict):
         return self
 
 
+class ContestedDiplotype(Strict):
+    """A diplotype whose phenotype the guidelines assign differently (say how in ``note``)."""
+
+    diplotype: str
+    note: str
+    evidence: Evidence
+
+
 class SnpGenotype(Strict):
     variant: str
     genotype: str
@@ -111,6 +119,9 @@ class StarAlleleGene(GeneBase):
     phenotype_method: Literal["activity_score", "function_pair"]
     phenotypes: list[PhenotypeRule] = Field(min_length=1)
     indeterminate_phenotype: str
+    # None: not reviewed per diplotype, so an allele with contested evidence marks every call
+    # that carries it; a list: only these diplotypes have a contested phenotype.
+    contested_diplotypes: list[ContestedDiplotype] | None = None
 
 
 class SnpGene(GeneBase):
