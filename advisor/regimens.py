@@ -9,7 +9,10 @@ Which regimens are offered follows the treatment stage:
 - drug-resistant epilepsy (ILAE) or two or more failed adequate trials: **add-on** to the
   current ASMs, or substitution; without a current ASM that may stay, **combination** of two
   new drugs;
-- a current ASM the patient must avoid is replaced (substitution), never kept.
+- a current ASM the patient must avoid is replaced (substitution), never kept;
+- a drug the guideline names only as add-on for all the patient's seizure types (or the
+  syndrome) is never suggested alone, and a drug licensed only with another (stiripentol
+  with clobazam) always comes with it.
 
 Only drugs without an ``avoid`` flag and with a labelled maintenance dose for this patient are
 used. Two drugs are "distinct mechanisms" only when their primary mechanisms act on different
@@ -261,18 +264,47 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     return reg
 
 
-def _options(kept: list[str], usable: list[str], combination_due: bool, taking: bool
-             ) -> list[tuple[list[str], str]]:
+def add_on_only(kb: KnowledgeBase, patient: Patient, drug: str) -> bool:
+    """Whether the guideline names ``drug`` only as add-on treatment for this patient: in
+    the syndrome's entry, or else in the entry of every seizure type that places it."""
+    by_syndrome = [p for p in kb.positions.positions
+                   if p.syndrome and p.syndrome == patient.syndrome]
+    applicable = by_syndrome or [p for p in kb.positions.positions
+                                 if p.seizure_type in patient.seizure_types]
+    placing = [p for p in applicable
+               if drug in (*p.first_line, *p.second_line, *p.adjunctive)]
+    return bool(placing) and all(drug in p.add_on_only for p in placing)
+
+
+def _partners(kb: KnowledgeBase) -> dict[str, str]:
+    """Drugs licensed only together with another: drug -> the drug it needs."""
+    return {c.drugs[0]: c.drugs[1] for c in kb.regimens.licensed_combinations
+            if c.first_only_with_second}
+
+
+def _options(kept: list[str], usable: list[str], combination_due: bool, taking: bool,
+             alone: set[str], partners: dict[str, str]) -> list[tuple[list[str], str]]:
     """The regimens the treatment stage calls for (see the module docstring); ``kept``: the
-    current ASMs that may stay, ``taking``: the patient takes an ASM (kept or not)."""
+    current ASMs that may stay, ``taking``: the patient takes an ASM (kept or not);
+    ``alone``: the usable drugs that may be given alone; ``partners``: drug -> the drug it is
+    licensed only with (added to its regimen; without it usable, the regimen is dropped)."""
     options: list[tuple[list[str], str]] = []
     single = "substitution" if taking else "monotherapy"
-    options += [([d], single) for d in usable]
+    options += [([d], single) for d in usable if d in alone]
     if kept:
         options += [([*kept, d], "add-on") for d in usable]
     elif combination_due:
         options += [(list(pair), "combination") for pair in combinations(usable, 2)]
-    return options
+    complete, seen = [], set()
+    for drugs, kind in options:
+        needed = [partners[d] for d in drugs if d in partners and partners[d] not in drugs]
+        if any(p not in usable for p in needed):
+            continue
+        full = [*drugs, *dict.fromkeys(needed)]
+        if frozenset(full) not in seen:
+            seen.add(frozenset(full))
+            complete.append((full, kind))
+    return complete
 
 
 def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates: list[str],
@@ -291,7 +323,9 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     failures = {t.drug for t in patient.medication_history
                 if t.outcome in ("inefficacy", "relapse") and t.adequate}
     due = drug_resistant or len(failures) >= kb.dre.definition.min_failed_adequate_trials
-    options = _options(kept, usable, due, bool(current))
+    partners = _partners(kb)
+    alone = {d for d in usable if d not in partners and not add_on_only(kb, patient, d)}
+    options = _options(kept, usable, due, bool(current), alone, partners)
     involved = sorted({d for drugs, _ in options for d in drugs})
     # Interactions inside a regimen are scored pairwise; flags with co-medications the
     # patient keeps taking (contraceptives, anticoagulants, ...) count per drug.
@@ -307,13 +341,15 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
                 for pair in combinations(involved, 2)}
     regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
                 for drugs, kind in options]
-    if not due:
+    syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
+    if not due and not syndrome_add_on:
         for reg in regimens:
             if reg.kind == "add-on":
                 reg.score = round(reg.score + kb.regimens.weights.early_add_on, 1)
                 reg.warnings.append("Add-on before monotherapy options are exhausted: NICE "
                                     "prefers an alternative monotherapy first.")
-    stage = _stage_note(kb, patient, current, len(failures), due)
+    stage = (syndrome_add_on if syndrome_add_on and not due
+             else _stage_note(kb, patient, current, len(failures), due))
     for reg in regimens:
         reg.rationale.insert(0, stage)
         reg.evidence = list(dict.fromkeys([*reg.evidence, kb.positions.guideline]))
@@ -332,6 +368,21 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
                 reg.evidence += [s for s in kb.regimens.early_polytherapy.sources
                                  if s not in reg.evidence]
     return top
+
+
+def _syndrome_add_on_next(kb: KnowledgeBase, patient: Patient, usable: list[str]
+                          ) -> str | None:
+    """For a patient taking an ASM whose syndrome's guideline entry offers no usable first-
+    or second-line drug, the guideline's next step is add-on treatment: say so (else None)."""
+    entry = next((p for p in kb.positions.positions
+                  if p.syndrome and p.syndrome == patient.syndrome), None)
+    if entry is None or not patient.current_medications or any(
+            d in usable for d in (*entry.first_line, *entry.second_line)):
+        return None
+    name = kb.vocabulary.syndromes[entry.syndrome]
+    return (f"{name}: the guideline's first- and second-line options are taken or not usable, "
+            f"so its next step is add-on treatment ({kb.positions.guideline}); substitution "
+            "is shown only with drugs it does not restrict to add-on use.")
 
 
 def _stage_note(kb: KnowledgeBase, patient: Patient, current: list[str], failed: int,

@@ -13,7 +13,10 @@ case, so that no expectation is silently ignored):
   adjustment_percent}``: the dose of a drug already taken once that candidate is started);
 - ``dre`` (field values), ``dre_next_steps`` (ids, in order), ``dre_reason_contains``;
 - ``regimens_include`` / ``regimens_exclude`` / ``regimens_min`` / ``top_regimen_excludes``
-  / ``top_regimen_kind`` / ``regimen_kinds_exclude`` / ``regimen_warning``;
+  / ``top_regimen_kind`` / ``regimen_kinds_exclude`` / ``regimen_warning`` /
+  ``regimens_never_alone`` (drugs never suggested as a one-drug regimen) /
+  ``regimens_only_with`` (``{drug: partner}``: every regimen with the drug has the partner) /
+  ``regimen_rationale_contains`` (in every regimen's reasoning);
 - ``advice`` / ``no_advice`` (advice ids); ``risk`` (``none``, or field bounds);
 - ``status_epilepticus`` (pathway checks; without it the pathway must be absent);
 - ``transition`` (checked by :func:`test_transition_case`).
@@ -118,6 +121,14 @@ def _check_regimens(regimens: list[dict], exp: dict) -> None:
         assert regimens and regimens[0]["kind"] == exp["top_regimen_kind"], regimens[:1]
     for kind in exp.get("regimen_kinds_exclude", []):
         assert all(r["kind"] != kind for r in regimens), kind
+    for drug in exp.get("regimens_never_alone", []):
+        assert all(r["drugs"] != [drug] for r in regimens), drug
+    for drug, partner in exp.get("regimens_only_with", {}).items():
+        with_drug = [r for r in regimens if drug in r["drugs"]]
+        assert with_drug and all(partner in r["drugs"] for r in with_drug), with_drug
+    if "regimen_rationale_contains" in exp:
+        assert regimens and all(any(exp["regimen_rationale_contains"] in why
+                                    for why in r["rationale"]) for r in regimens)
 
 
 def _check_risk(risk: dict | None, spec: Any) -> None:
@@ -135,7 +146,8 @@ def _check_risk(risk: dict | None, spec: Any) -> None:
 
 KNOWN = {"flags", "no_flags", "doses", "dre", "dre_next_steps", "dre_reason_contains",
          "regimens_include", "regimens_exclude", "regimens_min", "top_regimen_excludes",
-         "top_regimen_kind", "regimen_kinds_exclude", "regimen_warning", "advice",
+         "top_regimen_kind", "regimen_kinds_exclude", "regimen_warning",
+         "regimens_never_alone", "regimens_only_with", "regimen_rationale_contains", "advice",
          "no_advice", "risk", "status_epilepticus", "transition"}
 
 

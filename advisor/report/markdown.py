@@ -142,6 +142,10 @@ def _dre(res: ConsultResult, cite: Citations) -> list[str]:
            f"{plural(dre.failed_adequate_trials, 'failed adequate trial')}; sustained seizure "
            f"freedom requires {plural(dre.required_seizure_free_months, 'month')}"
            f"{_refs(cite, dre.evidence)}. " + " ".join(words(r) for r in dre.reasons)]
+    if dre.next_steps:
+        out += ["", "**Next steps**: " + " ".join(
+            f"({i}) {words(s.text)} (evidence {LEVEL_LABEL[s.evidence_level]})"
+            f"{_refs(cite, s.evidence)}" for i, s in enumerate(dre.next_steps, 1))]
     risk = res.risk
     if not risk:
         return [*out, "", res.risk_note or "Risk model not available."]

@@ -44,10 +44,13 @@ class Synergy(Strict):
 
 class LicensedCombination(Strict):
     """Drugs a label indicates together for a syndrome: for that syndrome the pair is not
-    penalised for sharing a target (e.g. stiripentol with clobazam in Dravet syndrome)."""
+    penalised for sharing a target (e.g. stiripentol with clobazam in Dravet syndrome).
+    ``first_only_with_second``: the first drug is licensed only with the second, so it is
+    never suggested without it (the second is added to its regimen)."""
 
     drugs: tuple[str, str]
     syndromes: list[str] = Field(min_length=1)
+    first_only_with_second: bool = False
     note: str
     evidence: Evidence
 
@@ -84,6 +87,8 @@ class GuidelinePosition(Strict):
     first_line: list[str] = Field(default_factory=list)
     second_line: list[str] = Field(default_factory=list)
     adjunctive: list[str] = Field(default_factory=list)
+    # the adjunctive drugs the guideline places as add-on only (never as monotherapy) here
+    add_on_only: list[str] = Field(default_factory=list)
     note: str | None = None
     evidence: Evidence
 

@@ -13,7 +13,13 @@ Targets: testdrug_a and testdrug_d target one, testdrug_b target two, testdrug_c
 
 from __future__ import annotations
 
+import shutil
+
+import yaml
+
+from advisor.knowledge import load_knowledgebase
 from advisor.regimens import suggest
+from tests.unit.conftest import SMALL_KB_DIR
 from tests.unit.helpers import ADULT, flag_table, no_flags, patient
 
 DRUGS = ["testdrug_a", "testdrug_b", "testdrug_c", "testdrug_d"]
@@ -182,3 +188,44 @@ def test_the_polytherapy_note_goes_to_combinations_only(small_kb):
     assert found[("testdrug_b", "testdrug_c")].rationale[1] == "TEST NOTE"
     assert "TEST-STUDY" in found[("testdrug_b", "testdrug_c")].evidence  # early_polytherapy
     assert "TEST NOTE" not in found[("testdrug_b",)].rationale
+
+
+def _edited_kb(tmp_path, edit):
+    """The small knowledge base with its positions and regimens changed by ``edit(file
+    name, data)``."""
+    folder = tmp_path / "kb"
+    shutil.copytree(SMALL_KB_DIR, folder)
+    for name in ("guideline_positions.yaml", "regimens.yaml"):
+        data = yaml.safe_load((folder / name).read_text())
+        edit(name, data)
+        (folder / name).write_text(yaml.safe_dump(data, sort_keys=False))
+    return load_knowledgebase(folder)
+
+
+def test_an_add_on_only_drug_is_never_suggested_alone(tmp_path):
+    def edit(name, data):
+        if name == "guideline_positions.yaml":
+            data["positions"][0]["add_on_only"] = ["testdrug_c"]
+    kb = _edited_kb(tmp_path, edit)
+    naive = regimens(kb)
+    assert ("testdrug_c",) not in naive and ("testdrug_b",) in naive
+    on_b = regimens(kb, current_medications=["testdrug_b"])
+    assert ("testdrug_c",) not in on_b
+    assert on_b[("testdrug_b", "testdrug_c")].kind == "add-on"
+    # a seizure type whose entry does not place it leaves it free to stand alone
+    assert ("testdrug_c",) in regimens(kb, seizure_types=["myoclonic"])
+
+
+def test_a_drug_licensed_only_with_another_always_comes_with_it(tmp_path):
+    def edit(name, data):
+        if name == "regimens.yaml":
+            data["licensed_combinations"][0]["first_only_with_second"] = True
+    kb = _edited_kb(tmp_path, edit)
+    found = regimens(kb, drug_resistant=True, current_medications=["testdrug_b"])
+    with_a = [drugs for drugs in found if "testdrug_a" in drugs]
+    assert with_a and all("testdrug_d" in drugs for drugs in with_a)
+    assert ("testdrug_b", "testdrug_a", "testdrug_d") in found
+    # without a labelled dose of the partner, the drug is not suggested at all
+    no_d = regimens(kb, drug_resistant=True, current_medications=["testdrug_b"],
+                    dose_status={"testdrug_d": "no_labelled_dose"})
+    assert not any("testdrug_a" in drugs for drugs in no_d)
