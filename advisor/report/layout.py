@@ -133,9 +133,6 @@ class Block:
     lines: list[Line]
 
 
-MAX_NEXT_STEPS = 3  # the summary shows the first steps; the drug-resistance section all
-
-
 def _avoid(s: Summary) -> Block:
     lines = []
     for a in s.avoid:
@@ -171,12 +168,7 @@ def _monitor(s: Summary) -> Block:
 
 def _dre(res: ConsultResult, s: Summary) -> Block:
     lines = [Line("Next", words(step.text), step.evidence, step.evidence_level)
-             for step in s.next_steps[:MAX_NEXT_STEPS]]
-    more = len(s.next_steps) - MAX_NEXT_STEPS
-    if more > 0:
-        last = lines[-1]
-        lines[-1] = Line(last.lead, f"{last.text} (+{plural(more, 'more step')} under drug "
-                         "resistance)", last.refs, last.level)
+             for step in s.next_steps]
     head = f"{STATUS_LABEL[s.dre_status]}: " + \
         plural(res.dre.failed_adequate_trials, "failed adequate trial")
     if s.risk:

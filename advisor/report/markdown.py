@@ -42,6 +42,9 @@ def _line(line: Line, cite: Citations) -> str:
     return f"**{line.lead}**: {line.text}{level}{_refs(cite, line.refs)}"
 
 
+MAX_NEXT_STEPS = 3  # in the summary; the drug-resistance section lists every step
+
+
 def _summary(res: ConsultResult, cite: Citations) -> list[str]:
     out = ["", "## Summary"]
     for block in summary_blocks(res):
@@ -49,7 +52,10 @@ def _summary(res: ConsultResult, cite: Citations) -> list[str]:
             out.append(f"- **{block.title}**: {_line(block.lines[0], cite)}")
             continue
         out.append(f"- **{block.title}**: {block.headline}")
-        out += [f"  - {_line(line, cite)}" for line in block.lines]
+        shown = block.lines[:MAX_NEXT_STEPS] if block.key == "dre" else block.lines
+        out += [f"  - {_line(line, cite)}" for line in shown]
+        if len(block.lines) > len(shown):  # the full list is in the drug-resistance section
+            out[-1] += f" (+{plural(len(block.lines) - len(shown), 'more step')} below)"
     return out
 
 
