@@ -67,7 +67,7 @@ def _genotypes(res: ConsultResult, cite: Citations) -> list[str]:
             score = f" (activity score {number(p.activity_score)})" \
                 if p.activity_score is not None else ""
             note = " (contested)" if p.contested else ""
-            out.append(f"| {key} | {_cell(p.diplotype_or_genotype)} | {_cell(p.phenotype)}"
+            out.append(f"| {key} | {_cell(words(p.diplotype_or_genotype))} | {_cell(p.phenotype)}"
                        f"{score}{note}{_refs(cite, p.evidence)} | {p.source} |")
     calls = []
     for key, call in res.vcf_calls.items():

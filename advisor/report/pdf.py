@@ -173,7 +173,7 @@ def _genotypes(doc: _Doc, width: float) -> None:
         score = f" (activity score {number(p.activity_score)})" \
             if p.activity_score is not None else ""
         contested = " <i>(contested evidence)</i>" if p.contested else ""
-        rows.append([_e(key), _e(p.diplotype_or_genotype),
+        rows.append([_e(key), _e(words(p.diplotype_or_genotype)),
                      f"{_e(p.phenotype)}{score}{contested}{doc.refs(p.evidence)}", p.source])
     if len(rows) > 1:
         doc.table(rows, widths=[0.16 * width, 0.14 * width, 0.58 * width, 0.12 * width])

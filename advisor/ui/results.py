@@ -242,7 +242,7 @@ def genotypes_tab(res: ConsultResult, cite: Citations) -> None:
     if not res.phenotypes:
         st.info("No genotypes given.")
         return
-    rows = [{"key": key, "genotype": p.diplotype_or_genotype,
+    rows = [{"key": key, "genotype": words(p.diplotype_or_genotype),
              "phenotype": p.phenotype + (" (contested)" if p.contested else ""),
              "score": "" if p.activity_score is None else number(p.activity_score),
              "source": p.source, "sources": cite(p.evidence)}
