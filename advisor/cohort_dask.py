@@ -1,29 +1,31 @@
-"""The Dask engine: the same chunk function as the pandas engine, mapped over partitions.
+"""The Dask engine: the same chunk function as the pandas engine, run on each partition.
 
 Install with ``pip install .[dask]``. Without ``--scheduler`` a LocalCluster on this
-machine is used; with it, an existing cluster. Results equal the pandas engine's.
+machine is used (``--workers`` processes, closed at the end); with it, an existing
+cluster. Each partition's combinations are deduplicated on its worker, then across the
+cohort here; results equal the pandas engine's.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from advisor.cohort import (
-    FLAG_OUT,
-    ResultWriter,
+    Part,
     Summary,
     iter_cohort,
     resolve_drugs,
     screen_chunk,
-    star_keys,
+    write_results,
 )
 from advisor.errors import InputError
-from advisor.inputs.cohort import ERROR_COLUMNS, check_columns
+from advisor.inputs.cohort import check_columns
 from advisor.inputs.sources import source_kind
 from advisor.inputs.tables import csv_options, table_kind
 from advisor.knowledge import KnowledgeBase, load_knowledgebase
@@ -35,13 +37,26 @@ def _worker_kb(path: str) -> KnowledgeBase:
     return load_knowledgebase(path)
 
 
-def _partition(part: pd.DataFrame, offsets: list[int], kb_path: str, drugs: list[str] | None,
-               keys: list[str], partition_info: dict | None = None) -> pd.DataFrame:
-    number = partition_info["number"] if partition_info else 0
-    results, errors = screen_chunk(_worker_kb(kb_path), part, offsets[number], drugs, keys)
-    return pd.concat([results.assign(_kind="result"),
-                      errors.astype({"row": "Int64"}).assign(_kind="error")],
-                     ignore_index=True)
+def _screen_partition(part: pd.DataFrame, kb_path: str, drugs: list[str] | None,
+                      keys: list[str]) -> Part:
+    """One partition screened on a worker (rows numbered from 1; renumbered when
+    collected)."""
+    return screen_chunk(_worker_kb(kb_path), part, 0, drugs, keys)
+
+
+@contextmanager
+def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """A client of the given scheduler, or of a local cluster closed (with its worker
+    processes) on leaving."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client
 
 
 def _blocksize(path: Path, chunksize: int) -> int:
@@ -54,15 +69,17 @@ def _blocksize(path: Path, chunksize: int) -> int:
 
 def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                 chunksize: int = 100_000, drugs: list[str] | None = None,
-                scheduler: str | None = None) -> Summary:
-    """Screen with Dask ``map_partitions``; same outputs as :func:`advisor.cohort.screen`."""
+                scheduler: str | None = None, workers: int | None = None,
+                long: bool = False) -> Summary:
+    """Screen with Dask: each partition is screened (and its combinations deduplicated) on a
+    worker, then combinations are numbered for the whole cohort here, in partition order;
+    same outputs as :func:`advisor.cohort.screen`. The input is read once."""
     try:
+        import dask
         import dask.dataframe as dd
-        from dask.distributed import Client, LocalCluster
     except ImportError:
         raise InputError("--engine", "dask", "Dask is not installed: pip install '.[dask]'"
                          ) from None
-    start = time.perf_counter()
     drugs = resolve_drugs(kb, drugs)
     kind = source_kind(cohort)
     kind = table_kind(cohort) if kind == "table" else kind  # csv, tsv or parquet
@@ -78,29 +95,15 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                           blocksize=None if cohort.suffix == ".gz" else _blocksize(
                               cohort, chunksize))
     keys = check_columns(kb, list(ddf.columns))
-    cluster = None if scheduler else LocalCluster(processes=True, dashboard_address=None)
-    with Client(scheduler or cluster) as client:
-        lengths = ddf.map_partitions(len).compute()
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int).tolist()
-        sample = screen_chunk(kb, ddf.partitions[0].head(1), 0, drugs, keys)
-        meta = pd.concat([sample[0].iloc[:0].assign(_kind=pd.Series(dtype="string")),
-                          sample[1].iloc[:0].astype({"row": "Int64"})], ignore_index=True)
-        parts = ddf.map_partitions(_partition, offsets, str(kb.path), drugs, keys,
-                                   meta=meta, align_dataframes=False)
-        results_w, errors_w = ResultWriter(out), ResultWriter(errors_out)
-        summary = Summary(phenotype_keys=star_keys(kb))
-        futures = client.compute(parts.to_delayed())
-        for n, future in zip(lengths, futures, strict=True):
-            combined = future.result()
-            results = combined.loc[combined["_kind"] == "result", list(sample[0].columns)]
-            errors = combined.loc[combined["_kind"] == "error", ERROR_COLUMNS].astype(
-                {"row": np.int64})
-            summary.add(int(n), results, errors)
-            results_w.write(results.reset_index(drop=True))
-            errors_w.write(errors.reset_index(drop=True))
-        results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
-        errors_w.close(pd.DataFrame(columns=ERROR_COLUMNS))
-    if cluster is not None:
-        cluster.close()
-    summary.seconds = time.perf_counter() - start
-    return summary
+    tasks = [dask.delayed(_screen_partition)(part, str(kb.path), drugs, keys)
+             for part in ddf.to_delayed()]
+    with _client(scheduler, workers) as client:
+        futures = client.compute(tasks)
+
+        def parts() -> Iterator[tuple[Part, list[str]]]:
+            for future in futures:
+                part = future.result()
+                future.release()
+                yield part, keys
+
+        return write_results(kb, parts(), out, errors_out, long=long)
