@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.cohort_store import Added, Combined, StoreWriter
-from advisor.combinations import Combinations, combine, key_columns, take
+from advisor.combinations import Combinations, combine, key_columns, row_codes, take
 from advisor.errors import InputError
 from advisor.frame import PatientFrame, frame_from_checked, sorted_errors, with_candidates
 from advisor.genotype import column, kind_of
@@ -71,45 +71,82 @@ def _members(codes: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndar
     return order[np.repeat(lo, counts) + offsets], np.repeat(np.arange(len(wanted)), counts)
 
 
+def _ids(chunk: pd.DataFrame, start_row: int) -> tuple[np.ndarray, np.ndarray,
+                                                       list[pd.DataFrame]]:
+    """Each row's sample id (its row number when the table has no id column), which rows
+    lack one, and their errors."""
+    rows = np.arange(start_row + 1, start_row + 1 + len(chunk))
+    if ID_COLUMN not in chunk:
+        return rows.astype(str).astype(object), np.zeros(len(chunk), dtype=bool), []
+    cells = chunk[ID_COLUMN].astype(object)
+    blank = (cells.isna() | (cells.astype(str).str.strip() == "")).to_numpy(dtype=bool)
+    ids = cells.where(~cells.isna(), "").astype(str).to_numpy(dtype=object)
+    if not blank.any():
+        return ids, blank, []
+    return ids, blank, [pd.DataFrame({"row": rows[blank], "sample_id": cells.to_numpy()[blank],
+                                      "field": ID_COLUMN, "value": "",
+                                      "error": "missing sample_id"})]
+
+
+def _spread(errors: pd.DataFrame, codes: np.ndarray, cells: np.ndarray, start_row: int
+            ) -> pd.DataFrame:
+    """Errors of distinct rows (``row`` numbered from 1 among them) as errors of every row
+    with that code."""
+    where, which = _members(codes, errors["row"].to_numpy(dtype=np.int64) - 1)
+    return pd.DataFrame({"row": where + start_row + 1, "sample_id": cells[where],
+                         **{c: errors[c].to_numpy(dtype=object)[which]
+                            for c in ("field", "value", "error")}})
+
+
+Judged = Callable[[Combinations], np.ndarray]
+
+
 def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
-                 drugs: list[str] | None, genotype_keys: list[str]) -> Part:
-    """Screen one chunk: validate every row, judge each distinct combination of judged
-    values once (the same translation and rules as a consult), and map the results back.
-    Row numbers are 1-based data rows."""
+                 drugs: list[str] | None, genotype_keys: list[str],
+                 judged: Judged | None = None) -> Part:
+    """Screen one chunk: validate each distinct row once, judge each distinct combination of
+    judged values once (the same translation and rules as a consult), and map the results
+    back to the rows. ``judged`` tells which combinations were judged before (their flags
+    are not repeated). Row numbers are 1-based data rows."""
     chunk = chunk.reset_index(drop=True)
-    checked = check_table(kb, chunk, first_row=start_row + 1)
-    bad = np.zeros(len(chunk), dtype=bool)
+    ids, blank, errors = _ids(chunk, start_row)
+    raw, first, _ = row_codes([chunk[c].to_numpy(dtype=object) for c in chunk.columns
+                               if c != ID_COLUMN])
+    distinct = chunk.drop(columns=ID_COLUMN, errors="ignore").iloc[first].reset_index(
+        drop=True)
+    checked = check_table(kb, distinct)
+    cells = chunk[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in chunk else ids
+    bad = np.zeros(len(distinct), dtype=bool)
     for err in checked.errors:
-        bad[err["row"].to_numpy(dtype=np.int64) - start_row - 1] = True
-    good = np.flatnonzero(~bad)
-    combos = combine(key_columns(kb, chunk, checked), good)
+        errors.append(_spread(err, raw, cells, start_row))
+        bad[err["row"].to_numpy(dtype=np.int64) - 1] = True
+    combos = combine(key_columns(kb, distinct, checked), np.flatnonzero(~bad))
     frame = frame_from_checked(kb, take(checked, combos.first),
                                judge_all="seizure_types" not in chunk, restrict_to=drugs)
-    flags = judge(kb, frame, drugs)
-    errors = list(checked.errors)
+    of_distinct = np.full(len(distinct), -1, dtype=np.int64)
+    of_distinct[combos.first] = np.arange(len(combos.first))
+    of_distinct[np.flatnonzero(~bad)] = combos.codes
+    row_combo = of_distinct[raw]
     geno = frame.genotype_errors
     if len(geno):  # a genotype error is shared by every sample of its combination
-        where, which = _members(combos.codes, geno["row"].to_numpy(dtype=np.int64))
-        rows = good[where]
-        id_cells = (chunk[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in chunk
-                    else np.asarray(checked.ids, dtype=object))
+        where, which = _members(row_combo, geno["row"].to_numpy(dtype=np.int64))
         errors.append(pd.DataFrame({
-            "row": checked.row_numbers[rows], "sample_id": id_cells[rows],
-            "field": geno["field"].to_numpy()[which], "value": geno["value"].to_numpy()[which],
-            "error": geno["error"].to_numpy()[which]}))
-        failed = np.zeros(len(combos.first), dtype=bool)
+            "row": where + start_row + 1, "sample_id": cells[where],
+            **{c: geno[c].to_numpy(dtype=object)[which] for c in ("field", "value",
+                                                                  "error")}}))
+        failed = np.zeros(len(combos.first) + 1, dtype=bool)  # the last: rows with none
         failed[geno["row"].to_numpy(dtype=np.int64)] = True
-        keep = ~failed[combos.codes]
-        good, codes = good[keep], combos.codes[keep]
-        flags = flags[~failed[flags["row"].to_numpy(dtype=np.int64)]]
-    else:
-        codes = combos.codes
-    flag_table = pd.DataFrame({"combination": flags["row"].to_numpy(dtype=np.int64),
+        row_combo = np.where(failed[row_combo], -1, row_combo)
+    row_combo[blank] = -1
+    todo = np.arange(len(combos.first)) if judged is None else np.flatnonzero(
+        ~judged(combos))
+    flags = judge(kb, take(frame, todo), drugs)
+    flag_table = pd.DataFrame({"combination": todo[flags["row"].to_numpy(dtype=np.int64)],
                                **{name: pd.Series(flags[name].to_numpy(dtype=object),
                                                   dtype=object) for name in FLAG_OUT}})
-    return Part(n_input=len(chunk), start_row=start_row,
-                sample_ids=np.asarray(checked.ids, dtype=object)[good], combination=codes,
-                combinations=combos,
+    good = np.flatnonzero(row_combo >= 0)
+    return Part(n_input=len(chunk), start_row=start_row, sample_ids=ids[good],
+                combination=row_combo[good], combinations=combos,
                 phenotypes=_phenotypes(frame, genotype_keys), flags=flag_table,
                 errors=sorted_errors(errors))
 
@@ -228,15 +265,17 @@ class ResultWriter:
 
 
 def screen_parts(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame], *,
-                 drugs: list[str] | None = None) -> Iterator[tuple[Part, list[str]]]:
-    """Each chunk screened (rows numbered across chunks), with the table's genotype keys."""
+                 drugs: list[str] | None = None, judged: Judged | None = None
+                 ) -> Iterator[tuple[Part, list[str]]]:
+    """Each chunk screened (rows numbered across chunks), with the table's genotype keys;
+    ``judged``: see :func:`screen_chunk`."""
     drugs = resolve_drugs(kb, drugs)
     keys: list[str] | None = None
     start = 0
     for chunk in chunks:
         if keys is None:
             keys = check_columns(kb, list(chunk.columns))
-        yield screen_chunk(kb, chunk, start, drugs, keys), keys
+        yield screen_chunk(kb, chunk, start, drugs, keys, judged), keys
         start += len(chunk)
     if keys is None:
         raise InputError("cohort", "", "the cohort has no rows")
@@ -247,13 +286,14 @@ Sink = Callable[[Added, Combined, list[str]], None]
 
 def collect(kb: KnowledgeBase, parts: Iterable[tuple[Part, list[str]]],
             sinks: list[Sink], errors: Callable[[pd.DataFrame], None], *,
-            progress: Callable[[int], None] | None = None) -> tuple[Summary, Combined]:
+            progress: Callable[[int], None] | None = None,
+            combined: Combined | None = None) -> tuple[Summary, Combined]:
     """Number each part's combinations for the whole cohort, count them, and hand each
     chunk to the sinks (store, long table) and its errors to ``errors``; rows of a part
     are renumbered after the parts before it."""
     start = time.perf_counter()
     summary = Summary(phenotype_keys=star_keys(kb))
-    combined = Combined()
+    combined = Combined() if combined is None else combined
     for part, keys in parts:
         if summary.input_samples != part.start_row and len(part.errors):
             part.errors["row"] += summary.input_samples - part.start_row
@@ -283,8 +323,9 @@ def screen_chunks(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame],
     def errors(table: pd.DataFrame) -> None:
         emit(pending.pop(), table)
 
-    summary, _ = collect(kb, screen_parts(kb, chunks, drugs=drugs), [long], errors,
-                         progress=progress)
+    combined = Combined()
+    summary, _ = collect(kb, screen_parts(kb, chunks, drugs=drugs, judged=combined.judged),
+                         [long], errors, progress=progress, combined=combined)
     return summary
 
 
@@ -295,7 +336,8 @@ def is_long(out: Path, long: bool) -> bool:
 
 def write_results(kb: KnowledgeBase, parts: Iterable[tuple[Part, list[str]]], out: Path,
                   errors_out: Path, *, long: bool = False, notices: list[str] | None = None,
-                  progress: Callable[[int], None] | None = None) -> Summary:
+                  progress: Callable[[int], None] | None = None,
+                  combined: Combined | None = None) -> Summary:
     """Collect screened parts into the store folder ``out`` (or the long table ``out``)
     and the errors file."""
     notices = [] if notices is None else notices
@@ -310,9 +352,10 @@ def write_results(kb: KnowledgeBase, parts: Iterable[tuple[Part, list[str]]], ou
         store = StoreWriter(out)
 
         def sink(added: Added, combined: Combined, keys: list[str]) -> None:
-            store.write(added, combined.joined()[0])
+            store.write(added, combined)
 
-    summary, combined = collect(kb, parts, [sink], errors_w.write, progress=progress)
+    summary, combined = collect(kb, parts, [sink], errors_w.write, progress=progress,
+                                combined=combined)
     summary.notices = notices
     if is_long(out, long):
         results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
@@ -330,10 +373,13 @@ def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
     consumer file) head the summary, and are a ``note`` column of the long table."""
     notices: list[str] = []
     bar = _progress(progress)
+    combined = Combined()
+    chunks = iter_cohort(kb, cohort, chunksize, fmt, notices)
     try:
-        return write_results(kb, screen_parts(kb, iter_cohort(kb, cohort, chunksize, fmt,
-                                                              notices), drugs=drugs),
-                             out, errors_out, long=long, notices=notices, progress=bar)
+        return write_results(kb, screen_parts(kb, chunks, drugs=drugs,
+                                              judged=combined.judged),
+                             out, errors_out, long=long, notices=notices, progress=bar,
+                             combined=combined)
     finally:
         bar(None)
 

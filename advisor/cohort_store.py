@@ -26,6 +26,7 @@ from advisor.errors import InputError
 
 if TYPE_CHECKING:
     from advisor.cohort import Part, Summary
+    from advisor.combinations import Combinations
     from advisor.knowledge import KnowledgeBase
 
 FLAG_TEXT = ["drug", "category", "action", "severity", "gene", "rule", "evidence",
@@ -57,11 +58,12 @@ class Combined:
         self._phenotypes: list[pd.DataFrame] = []
         self._flags: list[pd.DataFrame] = []
         self._joined: tuple[pd.DataFrame, pd.DataFrame, np.ndarray] | None = None
+        self._coded: tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]] | None = None
 
     def add(self, part: Part) -> Added:
         before = len(self.ids)
         ids = self.ids
-        local = np.fromiter((ids.setdefault(k, len(ids)) for k in self._keys(part)),
+        local = np.fromiter((ids.setdefault(k, len(ids)) for k in self._keys(part.combinations)),
                             dtype=np.int64, count=len(part.combinations.first))
         new = np.flatnonzero(local >= before)
         phenotypes = part.phenotypes.iloc[new].reset_index(drop=True)
@@ -90,9 +92,14 @@ class Combined:
             self._joined = None
         return Added(part.sample_ids, local[part.combination], phenotypes, flags, messages)
 
-    def _keys(self, part: Part) -> list[bytes]:
-        """Each combination of the part as bytes of cohort-wide value codes."""
-        combos = part.combinations
+    def judged(self, combos: Combinations) -> np.ndarray:
+        """Which of a chunk's combinations were seen (and judged) in an earlier chunk."""
+        ids = self.ids
+        return np.fromiter((k in ids for k in self._keys(combos)), dtype=bool,
+                           count=len(combos.first))
+
+    def _keys(self, combos: Combinations) -> list[bytes]:
+        """Each combination as bytes of cohort-wide value codes."""
         matrix = np.empty(combos.matrix.shape, dtype=np.int64)
         for j, (name, uniques) in enumerate(zip(combos.names, combos.uniques, strict=True)):
             known = self.values.setdefault(name, {})
@@ -116,21 +123,34 @@ class Combined:
             self._joined = (phen, flags, starts)
         return self._joined
 
+    def coded(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each text phenotype column by combination as (codes, distinct values); code -1
+        is missing."""
+        if self._coded is None or len(self._coded[0]) != len(self.ids):
+            phen = self.joined()[0]
+            self._coded = (np.arange(len(self.ids)), {
+                col: tuple(np.asarray(x) for x in pd.factorize(phen[col].to_numpy(
+                    dtype=object))) for col in phen.columns
+                if col != "combination" and not col.endswith(".activity_score")})
+        return self._coded[1]
+
     def messages(self) -> np.ndarray:
         return np.array(list(self.message_ids), dtype=object)
 
     def count(self, added: Added, summary: Summary) -> None:
         """Add a chunk's samples to the summary's phenotype and flag counts."""
         phen, flags, _ = self.joined()
+        coded = self.coded()
         per = np.bincount(added.combination, minlength=len(self.ids))
         for col in phen.columns:
             if col.endswith(".phenotype"):
                 key = col.removesuffix(".phenotype")
-                label = col if key in summary.phenotype_keys else f"{key}.genotype"
-                counts = pd.Series(per[phen["combination"].to_numpy()]).groupby(
-                    phen[label].to_numpy(dtype=object), dropna=True).sum()
+                codes, uniques = coded[col if key in summary.phenotype_keys
+                                       else f"{key}.genotype"]
+                known = codes >= 0
+                counts = np.bincount(codes[known], weights=per[known], minlength=len(uniques))
                 summary.phenotypes.setdefault(key, _counter()).update(
-                    {k: int(v) for k, v in counts.items() if v})
+                    {k: int(v) for k, v in zip(uniques, counts, strict=True) if v})
         actionable = flags.loc[flags["action"] != "info",
                                ["combination", "drug", "category", "action"]].drop_duplicates()
         weight = per[actionable["combination"].to_numpy(dtype=np.int64)]
@@ -224,18 +244,28 @@ class StoreWriter:
             for old in (folder / name).glob("part-*.parquet"):  # an earlier run's parts
                 old.unlink()
 
-    def write(self, added: Added, phenotypes: pd.DataFrame) -> None:
-        """One chunk: its samples (with their combinations' phenotypes: row i of
-        ``phenotypes`` is combination i), new flags and new messages."""
+    def write(self, added: Added, combined: Combined) -> None:
+        """One chunk: its samples (with their combinations' phenotypes), new flags and new
+        messages."""
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        samples = pd.concat([pd.DataFrame({"sample_id": pd.Series(added.sample_ids,
-                                                                  dtype=object),
-                                           "combination": added.combination}),
-                             phenotypes.drop(columns="combination").iloc[added.combination]
-                             .reset_index(drop=True)], axis=1)
+        comb = added.combination
+        columns = {"sample_id": pa.array(added.sample_ids, type=pa.string()),
+                   "combination": pa.array(comb, type=pa.int64())}
+        coded = combined.coded()
+        for col in combined.joined()[0].columns[1:]:
+            if col in coded:
+                codes, uniques = coded[col]
+                index = codes[comb].astype(np.int32)
+                columns[col] = pa.DictionaryArray.from_arrays(
+                    pa.array(index, mask=index < 0),
+                    pa.array(uniques.astype(object), type=pa.string()))
+            else:
+                columns[col] = pa.array(combined.joined()[0][col].to_numpy(dtype=float)[comb],
+                                        type=pa.float64(), from_pandas=True)
         name = f"part-{self.part:05d}.parquet"
-        pq.write_table(_arrow(samples, plain=("sample_id",)), self.folder / "samples" / name)
+        pq.write_table(pa.table(columns), self.folder / "samples" / name)
         pq.write_table(_arrow(added.flags), self.folder / "flags" / name)
         pq.write_table(_arrow(added.messages, plain=("message",)),
                        self.folder / "messages" / name)

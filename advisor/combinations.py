@@ -126,34 +126,42 @@ def plain(values: np.ndarray) -> list[Any]:
             v.item() if isinstance(v, np.generic) else v for v in values]
 
 
-def combine(columns: dict[str, np.ndarray], rows: np.ndarray) -> Combinations:
-    """Group ``rows`` (positions) by their values in every column."""
-    key = np.zeros(len(rows), dtype=np.int64)
-    codes_by_column, uniques_by_column = [], []
-    for values in columns.values():
-        codes, uniques = pd.factorize(values[rows], use_na_sentinel=True)
+def row_codes(columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, list]:
+    """A code per row for its values in every column (numbered in order of first
+    appearance), the first row of each code, and each column's (codes, distinct values)."""
+    key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    parts = []
+    for values in columns:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
         codes = codes.astype(np.int64) + 1  # missing -> 0
-        codes_by_column.append(codes)
-        uniques_by_column.append([None, *plain(np.asarray(uniques, dtype=object))])
+        parts.append((codes, uniques))
         key = key * (len(uniques) + 1) + codes
         if len(uniques) and key.max() > 1 << 40:
             key = pd.factorize(key)[0].astype(np.int64)
     codes, _ = pd.factorize(key)
     _, first = np.unique(codes, return_index=True)
-    matrix = (np.stack([c[first] for c in codes_by_column], axis=1) if codes_by_column
+    return codes.astype(np.int64), first, parts
+
+
+def combine(columns: dict[str, np.ndarray], rows: np.ndarray) -> Combinations:
+    """Group ``rows`` (positions) by their values in every column."""
+    codes, first, parts = row_codes([values[rows] for values in columns.values()])
+    uniques = [[None, *plain(np.asarray(u, dtype=object))] for _, u in parts]
+    matrix = (np.stack([c[first] for c, _ in parts], axis=1) if parts
               else np.zeros((len(first), 0), dtype=np.int64))
-    return Combinations(codes=codes.astype(np.int64), first=rows[first],
-                        names=list(columns), uniques=uniques_by_column, matrix=matrix)
+    return Combinations(codes=codes, first=rows[first], names=list(columns),
+                        uniques=uniques, matrix=matrix)
 
 
-def take(checked: CheckedTable, positions: np.ndarray) -> CheckedTable:
-    """The checked table restricted to ``positions`` (in that order): per-row columns are
-    taken, (row, ...) tables keep the pairs of those rows, renumbered."""
-    new_row = np.full(len(checked.ids), -1, dtype=np.int64)
+def take(table: Any, positions: np.ndarray) -> Any:
+    """A checked table or patient frame restricted to ``positions`` (in that order): per-row
+    columns are taken, (row, ...) tables keep the pairs of those rows, renumbered; lookups
+    are kept whole."""
+    new_row = np.full(len(table.ids), -1, dtype=np.int64)
     new_row[positions] = np.arange(len(positions))
     out: dict[str, Any] = {}
-    for f in fields(checked):
-        value = getattr(checked, f.name)
+    for f in fields(table):
+        value = getattr(table, f.name)
         if f.name == "errors":
             out[f.name] = []
         elif isinstance(value, pd.DataFrame) and "row" in value.columns:
@@ -164,11 +172,13 @@ def take(checked: CheckedTable, positions: np.ndarray) -> CheckedTable:
             out[f.name] = pd.DataFrame(index=pd.RangeIndex(len(positions)))
         elif isinstance(value, pd.DataFrame | pd.Series):
             out[f.name] = value.iloc[positions].reset_index(drop=True)
-        elif isinstance(value, dict):
+        elif isinstance(value, dict) and all(isinstance(v, pd.Series) for v in value.values()):
             out[f.name] = {k: v.iloc[positions].reset_index(drop=True)
                            for k, v in value.items()}
         elif isinstance(value, np.ndarray):
             out[f.name] = value[positions]
-        else:
+        elif isinstance(value, list):
             out[f.name] = [value[i] for i in positions]
-    return CheckedTable(**out)
+        else:
+            out[f.name] = value
+    return type(table)(**out)
