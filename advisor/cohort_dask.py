@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +27,14 @@ from advisor.errors import InputError
 from advisor.inputs.cohort import check_columns
 from advisor.inputs.sources import source_kind
 from advisor.inputs.tables import csv_options, table_kind
-from advisor.knowledge import KnowledgeBase, load_knowledgebase
+from advisor.knowledge import KnowledgeBase
 
 
-@lru_cache(maxsize=4)
-def _worker_kb(path: str) -> KnowledgeBase:
-    """Each worker loads (and validates) the knowledge base once."""
-    return load_knowledgebase(path)
-
-
-def _screen_partition(part: pd.DataFrame, kb_path: str, drugs: list[str] | None,
+def _screen_partition(part: pd.DataFrame, kb: KnowledgeBase, drugs: list[str] | None,
                       keys: list[str]) -> Part:
     """One partition screened on a worker (rows numbered from 1; renumbered when
     collected)."""
-    return screen_chunk(_worker_kb(kb_path), part, 0, drugs, keys)
+    return screen_chunk(kb, part, 0, drugs, keys)
 
 
 @contextmanager
@@ -95,10 +88,10 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                           blocksize=None if cohort.suffix == ".gz" else _blocksize(
                               cohort, chunksize))
     keys = check_columns(kb, list(ddf.columns))
-    tasks = [dask.delayed(_screen_partition)(part, str(kb.path), drugs, keys)
-             for part in ddf.to_delayed()]
     with _client(scheduler, workers) as client:
-        futures = client.compute(tasks)
+        shared = client.scatter(kb, broadcast=True)  # sent once; unpickling beats loading
+        futures = client.compute([dask.delayed(_screen_partition)(part, shared, drugs, keys)
+                                  for part in ddf.to_delayed()])
 
         def parts() -> Iterator[tuple[Part, list[str]]]:
             for future in futures:

@@ -54,6 +54,8 @@ class Combined:
     def __init__(self) -> None:
         self.ids: dict[bytes, int] = {}
         self.values: dict[str, dict[object, int]] = {}  # per key column: value -> code
+        self.triples: dict[tuple[str, str, str], int] = {}  # (drug, category, action)
+        self._act: list[np.ndarray] = []  # per chunk: 2 x n (combination, triple)
         self.message_ids: dict[str, int] = {}
         self._phenotypes: list[pd.DataFrame] = []
         self._flags: list[pd.DataFrame] = []
@@ -86,11 +88,27 @@ class Combined:
                                  for c in FLAG_TEXT}})
         messages = pd.DataFrame({"message_id": message_ids[fresh],
                                  "message": pd.Series(uniques[fresh], dtype=object)})
+        self._actionable(flags)
         if len(new):
             self._phenotypes.append(phenotypes)
             self._flags.append(flags)
             self._joined = None
         return Added(part.sample_ids, local[part.combination], phenotypes, flags, messages)
+
+    def _actionable(self, flags: pd.DataFrame) -> None:
+        """Remember each new combination's distinct (drug, category, action) of flags that
+        ask for an action (for the summary's sample counts)."""
+        act = flags[flags["action"].to_numpy(dtype=object) != "info"]
+        joined = (act["drug"].astype(str) + "\x1f" + act["category"].astype(str) + "\x1f"
+                  + act["action"].astype(str))
+        codes, uniques = pd.factorize(joined.to_numpy(dtype=object))
+        known = self.triples
+        ids = np.fromiter((known.setdefault(tuple(t.split("\x1f")), len(known))
+                           for t in uniques), dtype=np.int64, count=len(uniques))
+        pairs = np.unique(np.stack([act["combination"].to_numpy(dtype=np.int64),
+                                    ids[codes] if len(codes) else codes.astype(np.int64)]),
+                          axis=1)
+        self._act.append(pairs)
 
     def judged(self, combos: Combinations) -> np.ndarray:
         """Which of a chunk's combinations were seen (and judged) in an earlier chunk."""
@@ -139,7 +157,7 @@ class Combined:
 
     def count(self, added: Added, summary: Summary) -> None:
         """Add a chunk's samples to the summary's phenotype and flag counts."""
-        phen, flags, _ = self.joined()
+        phen = self.joined()[0]
         coded = self.coded()
         per = np.bincount(added.combination, minlength=len(self.ids))
         for col in phen.columns:
@@ -151,12 +169,11 @@ class Combined:
                 counts = np.bincount(codes[known], weights=per[known], minlength=len(uniques))
                 summary.phenotypes.setdefault(key, _counter()).update(
                     {k: int(v) for k, v in zip(uniques, counts, strict=True) if v})
-        actionable = flags.loc[flags["action"] != "info",
-                               ["combination", "drug", "category", "action"]].drop_duplicates()
-        weight = per[actionable["combination"].to_numpy(dtype=np.int64)]
-        counts = pd.Series(weight).groupby([actionable[c].to_numpy(dtype=object) for c in
-                                            ("drug", "category", "action")]).sum()
-        summary.flags.update({k: int(v) for k, v in counts.items() if v})
+        if self._act:
+            pairs = np.concatenate(self._act, axis=1)
+            counts = np.bincount(pairs[1], weights=per[pairs[0]], minlength=len(self.triples))
+            summary.flags.update({t: int(counts[i]) for t, i in self.triples.items()
+                                  if counts[i]})
 
     def long(self, added: Added, keys: list[str]) -> pd.DataFrame:
         """The chunk as the long table: per sample a 'phenotypes' row, then its flags."""

@@ -5,6 +5,7 @@ agrees with the consult."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,13 @@ def test_dedupe_equals_judging_every_row(kb, cohort):
     assert set(broken) <= set(err["row"])
     assert summary.input_samples == summary.processed + summary.error_rows == len(table)
     assert summary.processed == len(expected_phen)
+    # the summary counts samples per (drug, category, action) of flags asking for an action
+    per_sample = {(f[0], f[1], f[2], f[3]) for f in expected_flags if f[3] != "info"}
+    want = Counter((d, c, a) for _, d, c, a in per_sample)
+    assert dict(summary.flags) == dict(want)
+    genotypes = Counter(p[1 + 3 * keys.index("HLA-B*15:02")] for p in expected_phen)
+    assert dict(summary.phenotypes["HLA-B*15:02"]) == {k: v for k, v in genotypes.items()
+                                                       if k is not None}
 
 
 def test_store_joins_back_to_the_long_table_and_counts_every_sample(kb, cohort, tmp_path):
