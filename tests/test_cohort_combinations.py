@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from advisor.cli import main
 from advisor.cohort import judge, screen, screen_chunks
 from advisor.combinations import bins, cut_points
 from advisor.consult import consult
@@ -198,3 +199,19 @@ def test_screen_equals_consult_for_random_distinct_rows(kb, tmp_path):
 def test_screen_equals_consult_for_1000_distinct_rows_of_100k(kb, tmp_path):
     table, _ = synthetic_cohort(100_000, seed=12, malformed=0.01)
     assert screen_equals_consult(kb, table, 1000, tmp_path) == 1000
+
+
+def test_cli_writes_the_store_by_default_and_the_long_table_on_request(cohort, tmp_path,
+                                                                       capsys):
+    table, _ = cohort
+    path = tmp_path / "cohort.csv"
+    table.iloc[:300].to_csv(path, index=False)
+    assert main(["screen", str(path), "--out", str(tmp_path / "res")]) == 0
+    assert len(pd.read_parquet(tmp_path / "res" / "samples")) + len(
+        pd.read_csv(tmp_path / "res.errors.csv")["row"].unique()) == 300
+    assert main(["screen", str(path), "--out", str(tmp_path / "long.tsv"), "--long"]) == 0
+    assert set(pd.read_csv(tmp_path / "long.tsv", sep="\t")["record"]) == {"phenotypes",
+                                                                          "flag"}
+    capsys.readouterr()
+    assert main(["screen", str(path), "--out", str(tmp_path / "table"), "--long"]) == 2
+    assert "output must end in .csv, .tsv or .parquet" in capsys.readouterr().err
