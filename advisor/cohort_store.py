@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from advisor import __version__
+from advisor.combinations import row_codes
 from advisor.errors import InputError
 
 if TYPE_CHECKING:
@@ -99,12 +100,11 @@ class Combined:
         """Remember each new combination's distinct (drug, category, action) of flags that
         ask for an action (for the summary's sample counts)."""
         act = flags[flags["action"].to_numpy(dtype=object) != "info"]
-        joined = (act["drug"].astype(str) + "\x1f" + act["category"].astype(str) + "\x1f"
-                  + act["action"].astype(str))
-        codes, uniques = pd.factorize(joined.to_numpy(dtype=object))
+        columns = [act[c].to_numpy(dtype=object) for c in ("drug", "category", "action")]
+        codes, first, _ = row_codes(columns)
         known = self.triples
-        ids = np.fromiter((known.setdefault(tuple(t.split("\x1f")), len(known))
-                           for t in uniques), dtype=np.int64, count=len(uniques))
+        ids = np.fromiter((known.setdefault((d, c, a), len(known)) for d, c, a in zip(
+            *(col[first] for col in columns), strict=True)), dtype=np.int64, count=len(first))
         pairs = np.unique(np.stack([act["combination"].to_numpy(dtype=np.int64),
                                     ids[codes] if len(codes) else codes.astype(np.int64)]),
                           axis=1)
