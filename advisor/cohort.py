@@ -71,7 +71,7 @@ def _members(codes: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndar
     return order[np.repeat(lo, counts) + offsets], np.repeat(np.arange(len(wanted)), counts)
 
 
-def _ids(chunk: pd.DataFrame, start_row: int) -> tuple[np.ndarray, np.ndarray,
+def row_ids(chunk: pd.DataFrame, start_row: int) -> tuple[np.ndarray, np.ndarray,
                                                        list[pd.DataFrame]]:
     """Each row's sample id (its row number when the table has no id column), which rows
     lack one, and their errors."""
@@ -88,7 +88,7 @@ def _ids(chunk: pd.DataFrame, start_row: int) -> tuple[np.ndarray, np.ndarray,
                                       "error": "missing sample_id"})]
 
 
-def _spread(errors: pd.DataFrame, codes: np.ndarray, cells: np.ndarray, start_row: int
+def spread_errors(errors: pd.DataFrame, codes: np.ndarray, cells: np.ndarray, start_row: int
             ) -> pd.DataFrame:
     """Errors of distinct rows (``row`` numbered from 1 among them) as errors of every row
     with that code."""
@@ -109,7 +109,7 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
     back to the rows. ``judged`` tells which combinations were judged before (their flags
     are not repeated). Row numbers are 1-based data rows."""
     chunk = chunk.reset_index(drop=True)
-    ids, blank, errors = _ids(chunk, start_row)
+    ids, blank, errors = row_ids(chunk, start_row)
     raw, first, _ = row_codes([chunk[c].to_numpy(dtype=object) for c in chunk.columns
                                if c != ID_COLUMN])
     distinct = chunk.drop(columns=ID_COLUMN, errors="ignore").iloc[first].reset_index(
@@ -118,7 +118,7 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
     cells = chunk[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in chunk else ids
     bad = np.zeros(len(distinct), dtype=bool)
     for err in checked.errors:
-        errors.append(_spread(err, raw, cells, start_row))
+        errors.append(spread_errors(err, raw, cells, start_row))
         bad[err["row"].to_numpy(dtype=np.int64) - 1] = True
     combos = combine(key_columns(kb, distinct, checked), np.flatnonzero(~bad))
     frame = frame_from_checked(kb, take(checked, combos.first),
@@ -178,11 +178,6 @@ class Summary:
     flags: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     seconds: float = 0.0
     notices: list[str] = field(default_factory=list)  # about the input, shown first
-
-    def add(self, part: Part) -> None:
-        self.input_samples += part.n_input
-        self.processed += len(part.sample_ids)
-        self.error_rows += part.errors["row"].nunique()
 
     def text(self) -> str:
         lines = [f"note: {n}" for n in self.notices]
@@ -284,29 +279,47 @@ def screen_parts(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame], *,
 Sink = Callable[[Added, Combined, list[str]], None]
 
 
-def collect(kb: KnowledgeBase, parts: Iterable[tuple[Part, list[str]]],
+@dataclass
+class Screened:
+    """A chunk ready to write: its samples by cohort-wide combination, and its errors."""
+
+    added: Added
+    errors: pd.DataFrame
+    n_input: int
+    keys: list[str]
+
+
+def numbered(parts: Iterable[tuple[Part, list[str]]], combined: Combined
+             ) -> Iterator[Screened]:
+    """Parts with combinations numbered for the whole cohort and rows numbered after the
+    parts before them."""
+    seen = 0
+    for part, keys in parts:
+        if seen != part.start_row and len(part.errors):
+            part.errors["row"] += seen - part.start_row
+        yield Screened(combined.add(part), part.errors, part.n_input, keys)
+        seen += part.n_input
+
+
+def collect(kb: KnowledgeBase, items: Iterable[Screened], combined: Combined,
             sinks: list[Sink], errors: Callable[[pd.DataFrame], None], *,
-            progress: Callable[[int], None] | None = None,
-            combined: Combined | None = None) -> tuple[Summary, Combined]:
-    """Number each part's combinations for the whole cohort, count them, and hand each
-    chunk to the sinks (store, long table) and its errors to ``errors``; rows of a part
-    are renumbered after the parts before it."""
+            progress: Callable[[int], None] | None = None) -> Summary:
+    """Count each chunk, hand it to the sinks (store, long table) and its errors to
+    ``errors``."""
     start = time.perf_counter()
     summary = Summary(phenotype_keys=star_keys(kb))
-    combined = Combined() if combined is None else combined
-    for part, keys in parts:
-        if summary.input_samples != part.start_row and len(part.errors):
-            part.errors["row"] += summary.input_samples - part.start_row
-        added = combined.add(part)
-        summary.add(part)
-        combined.count(added, summary)
+    for item in items:
+        summary.input_samples += item.n_input
+        summary.processed += len(item.added.sample_ids)
+        summary.error_rows += item.errors["row"].nunique()
+        combined.count(item.added, summary)
         for sink in sinks:
-            sink(added, combined, keys)
-        errors(part.errors)
+            sink(item.added, combined, item.keys)
+        errors(item.errors)
         if progress:
             progress(summary.input_samples)
     summary.seconds = time.perf_counter() - start
-    return summary, combined
+    return summary
 
 
 def screen_chunks(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame],
@@ -324,9 +337,9 @@ def screen_chunks(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame],
         emit(pending.pop(), table)
 
     combined = Combined()
-    summary, _ = collect(kb, screen_parts(kb, chunks, drugs=drugs, judged=combined.judged),
-                         [long], errors, progress=progress, combined=combined)
-    return summary
+    parts = screen_parts(kb, chunks, drugs=drugs, judged=combined.judged)
+    return collect(kb, numbered(parts, combined), combined, [long], errors,
+                   progress=progress)
 
 
 def is_long(out: Path, long: bool) -> bool:
@@ -334,12 +347,12 @@ def is_long(out: Path, long: bool) -> bool:
     return long or out.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq")
 
 
-def write_results(kb: KnowledgeBase, parts: Iterable[tuple[Part, list[str]]], out: Path,
-                  errors_out: Path, *, long: bool = False, notices: list[str] | None = None,
-                  progress: Callable[[int], None] | None = None,
-                  combined: Combined | None = None) -> Summary:
-    """Collect screened parts into the store folder ``out`` (or the long table ``out``)
-    and the errors file."""
+def write_results(kb: KnowledgeBase, items: Iterable[Screened], combined: Combined,
+                  out: Path, errors_out: Path, *, long: bool = False,
+                  notices: list[str] | None = None,
+                  progress: Callable[[int], None] | None = None) -> Summary:
+    """Write screened chunks to the store folder ``out`` (or the long table ``out``) and
+    the errors file."""
     notices = [] if notices is None else notices
     errors_w = ResultWriter(errors_out)
     if is_long(out, long):
@@ -354,8 +367,7 @@ def write_results(kb: KnowledgeBase, parts: Iterable[tuple[Part, list[str]]], ou
         def sink(added: Added, combined: Combined, keys: list[str]) -> None:
             store.write(added, combined)
 
-    summary, combined = collect(kb, parts, [sink], errors_w.write, progress=progress,
-                                combined=combined)
+    summary = collect(kb, items, combined, [sink], errors_w.write, progress=progress)
     summary.notices = notices
     if is_long(out, long):
         results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
@@ -374,12 +386,11 @@ def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
     notices: list[str] = []
     bar = _progress(progress)
     combined = Combined()
-    chunks = iter_cohort(kb, cohort, chunksize, fmt, notices)
+    parts = screen_parts(kb, iter_cohort(kb, cohort, chunksize, fmt, notices), drugs=drugs,
+                         judged=combined.judged)
     try:
-        return write_results(kb, screen_parts(kb, chunks, drugs=drugs,
-                                              judged=combined.judged),
-                             out, errors_out, long=long, notices=notices, progress=bar,
-                             combined=combined)
+        return write_results(kb, numbered(parts, combined), combined, out, errors_out,
+                             long=long, notices=notices, progress=bar)
     finally:
         bar(None)
 

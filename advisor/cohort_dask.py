@@ -1,9 +1,11 @@
-"""The Dask engine: the same chunk function as the pandas engine, run on each partition.
+"""The Dask engine: partitions read and deduplicated on workers, then judged once.
 
 Install with ``pip install .[dask]``. Without ``--scheduler`` a LocalCluster on this
-machine is used (``--workers`` processes, closed at the end); with it, an existing
-cluster. Each partition's combinations are deduplicated on its worker, then across the
-cohort here; results equal the pandas engine's.
+machine is used (``--workers`` processes, closed before judging); with it, an existing
+cluster. Each worker reads its partitions and reduces them to their distinct rows; here
+the distinct rows are deduplicated across the cohort and screened once with the pandas
+engine's chunk function, and the results are mapped back to every partition's rows.
+Results equal the pandas engine's.
 """
 
 from __future__ import annotations
@@ -13,28 +15,71 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from advisor.cohort import (
-    Part,
+    Screened,
     Summary,
     iter_cohort,
+    numbered,
     resolve_drugs,
-    screen_chunk,
+    row_ids,
+    screen_parts,
+    spread_errors,
     write_results,
 )
+from advisor.cohort_store import Added, Combined
+from advisor.combinations import row_codes
 from advisor.errors import InputError
-from advisor.inputs.cohort import check_columns
+from advisor.frame import sorted_errors
+from advisor.inputs.cohort import ID_COLUMN, check_columns
 from advisor.inputs.sources import source_kind
 from advisor.inputs.tables import csv_options, table_kind
 from advisor.knowledge import KnowledgeBase
 
 
-def _screen_partition(part: pd.DataFrame, kb: KnowledgeBase, drugs: list[str] | None,
-                      keys: list[str]) -> Part:
-    """One partition screened on a worker (rows numbered from 1; renumbered when
-    collected)."""
-    return screen_chunk(kb, part, 0, drugs, keys)
+def _distinct(part: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, pd.DataFrame]:
+    """On a worker: a partition's sample ids, each row's code among its distinct rows
+    (sample id aside), and those distinct rows."""
+    part = part.reset_index(drop=True)
+    cols = [c for c in part.columns if c != ID_COLUMN]
+    codes, first, _ = row_codes([part[c].to_numpy(dtype=object) for c in cols])
+    ids = part[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in part else None
+    return ids, codes, part[cols].iloc[first].reset_index(drop=True)
+
+
+def _judge_distinct(kb: KnowledgeBase, rows: pd.DataFrame, chunksize: int,
+                    drugs: list[str] | None, keys: list[str], combined: Combined
+                    ) -> tuple[np.ndarray, pd.DataFrame, list[Added]]:
+    """Screen the cohort's distinct rows (the pandas engine's chunks, here): each row's
+    combination (-1: an error), the errors by row (numbered from 1), what was added."""
+    table = rows.assign(**{ID_COLUMN: np.arange(1, len(rows) + 1).astype(str)})
+    chunks = [table.iloc[i:i + chunksize] for i in range(0, len(table), chunksize)]
+    combination = np.full(len(rows), -1, dtype=np.int64)
+    errors, added = [], []
+    parts = screen_parts(kb, chunks, drugs=drugs, judged=combined.judged)
+    for item in numbered(parts, combined):
+        positions = item.added.sample_ids.astype(np.int64) - 1
+        combination[positions] = item.added.combination
+        errors.append(item.errors)
+        added.append(item.added)
+    return combination, sorted_errors(errors), added
+
+
+def _samples(ids: np.ndarray | None, codes: np.ndarray, start: int, combination: np.ndarray,
+             errors: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """A partition's processed samples, their combinations, and its errors (rows numbered
+    after ``start`` rows), from the results of the cohort's distinct rows (``codes``: each
+    row's distinct row)."""
+    frame = pd.DataFrame({ID_COLUMN: ids} if ids is not None else {"_": codes})
+    sample_ids, blank, own = row_ids(frame, start)
+    cells = ids if ids is not None else sample_ids
+    comb = combination[codes]
+    comb[blank] = -1
+    found = [*own, spread_errors(errors, codes, cells, start)] if len(errors) else own
+    good = np.flatnonzero(comb >= 0)
+    return sample_ids[good], comb[good], sorted_errors(found)
 
 
 @contextmanager
@@ -89,14 +134,31 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                               cohort, chunksize))
     keys = check_columns(kb, list(ddf.columns))
     with _client(scheduler, workers) as client:
-        shared = client.scatter(kb, broadcast=True)  # sent once; unpickling beats loading
-        futures = client.compute([dask.delayed(_screen_partition)(part, shared, drugs, keys)
+        futures = client.compute([dask.delayed(_distinct)(part)
                                   for part in ddf.to_delayed()])
+        found = []
+        for future in futures:
+            found.append(future.result())
+            future.release()
+    # the cohort's distinct rows, in order of first appearance, judged as the pandas engine
+    # judges its chunks; then mapped back to every partition's rows
+    table = pd.concat([rows for _, _, rows in found], ignore_index=True)
+    codes, first, _ = row_codes([table[c].to_numpy(dtype=object) for c in table.columns])
+    combined = Combined()
+    combination, errors, added = _judge_distinct(kb, table.iloc[first].reset_index(drop=True),
+                                                 chunksize, drugs, keys, combined)
+    new_flags = pd.concat([a.flags for a in added], ignore_index=True)
+    new_messages = pd.concat([a.messages for a in added], ignore_index=True)
 
-        def parts() -> Iterator[tuple[Part, list[str]]]:
-            for future in futures:
-                part = future.result()
-                future.release()
-                yield part, keys
+    def items() -> Iterator[Screened]:
+        start, offset = 0, 0
+        for i, (ids, local, rows) in enumerate(found):
+            of_row = codes[offset:offset + len(rows)][local]
+            sample_ids, comb, part_errors = _samples(ids, of_row, start, combination, errors)
+            flags, messages = (new_flags, new_messages) if i == 0 else (
+                new_flags.iloc[:0], new_messages.iloc[:0])
+            yield Screened(Added(sample_ids, comb, added[0].phenotypes.iloc[:0], flags,
+                                 messages), part_errors, len(local), keys)
+            start, offset = start + len(local), offset + len(rows)
 
-        return write_results(kb, parts(), out, errors_out, long=long)
+    return write_results(kb, items(), combined, out, errors_out, long=long)
