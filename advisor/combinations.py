@@ -98,12 +98,13 @@ def key_columns(kb: KnowledgeBase, chunk: pd.DataFrame, checked: CheckedTable
     out = {name: chunk[name].to_numpy(dtype=object) for name in chunk.columns
            if name not in skip}
     cuts = cut_points(kb)
-    for name, series in table_context(checked).items():
-        if CONTEXT.get(name) is float:
-            values = series.to_numpy(dtype=float)
+    context = table_context(checked)
+    for name, dtype in CONTEXT.items():  # what the frame holds of the numeric fields
+        if dtype is float:
+            values = context[name].to_numpy(dtype=float)
             out[name] = bins(values, cuts[name]) if name in cuts else values
         elif name not in out:
-            out[name] = series.to_numpy(dtype=object)
+            out[name] = context[name].to_numpy(dtype=object)
     return out
 
 
