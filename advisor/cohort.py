@@ -1,10 +1,13 @@
 """Cohort screening: who carries an actionable result for which ASM.
 
-A cohort table (CSV, TSV or Parquet; one row per sample) is read in bounded chunks; each
-chunk is validated column-wise, bad rows go to the errors table, and the good rows run
-through the same translation and rules code as a consult (:func:`screen_chunk`). The
-pandas engine loops over chunks in this process; the Dask engine maps the same function
-over partitions (:mod:`advisor.cohort_dask`).
+A cohort table (CSV, TSV or Parquet; one row per sample) is read in bounded chunks. Each
+chunk is reduced to its distinct rows, which are validated column-wise (bad rows go to the
+errors table); the valid rows are grouped into combinations of judged values
+(:mod:`advisor.combinations`), and each combination not judged in an earlier chunk runs
+through the same translation and rules code as a consult (:func:`screen_chunk`). Results
+are mapped back to the samples and written as the result store or the long table
+(:mod:`advisor.cohort_store`). The Dask engine (:mod:`advisor.cohort_dask`) reads and
+deduplicates on workers, then judges the same way.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ engines (whatever their chunking) give the same numbers.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -167,7 +168,7 @@ class Combined:
                                        else f"{key}.genotype"]
                 known = codes >= 0
                 counts = np.bincount(codes[known], weights=per[known], minlength=len(uniques))
-                summary.phenotypes.setdefault(key, _counter()).update(
+                summary.phenotypes.setdefault(key, Counter()).update(
                     {k: int(v) for k, v in zip(uniques, counts, strict=True) if v})
         if self._act:
             pairs = np.concatenate(self._act, axis=1)
@@ -218,12 +219,6 @@ class Combined:
                     data[f"{key}.{out}"] = pd.Categorical.from_codes(
                         full_codes, pd.Index(uniques, dtype=object))
         return pd.DataFrame(data)
-
-
-def _counter():
-    from collections import Counter
-
-    return Counter()
 
 
 def _arrow(frame: pd.DataFrame, plain: tuple[str, ...] = ()):
