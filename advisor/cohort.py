@@ -1,10 +1,13 @@
 """Cohort screening: who carries an actionable result for which ASM.
 
-A cohort table (CSV, TSV or Parquet; one row per sample) is read in bounded chunks; each
-chunk is validated column-wise, bad rows go to the errors table, and the good rows run
-through the same translation and rules code as a consult (:func:`screen_chunk`). The
-pandas engine loops over chunks in this process; the Dask engine maps the same function
-over partitions (:mod:`advisor.cohort_dask`).
+A cohort table (CSV, TSV or Parquet; one row per sample) is read in bounded chunks. Each
+chunk is reduced to its distinct rows, which are validated column-wise (bad rows go to the
+errors table); the valid rows are grouped into combinations of judged values
+(:mod:`advisor.combinations`), and each combination not judged in an earlier chunk runs
+through the same translation and rules code as a consult (:func:`screen_chunk`). Results
+are mapped back to the samples and written as the result store or the long table
+(:mod:`advisor.cohort_store`). The Dask engine (:mod:`advisor.cohort_dask`) reads and
+deduplicates on workers, then judges the same way.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from advisor.cohort_store import Added, Combined, StoreWriter
+from advisor.combinations import Combinations, combine, key_columns, row_codes, take
 from advisor.errors import InputError
-from advisor.frame import PatientFrame, frame_from_table, with_candidates
+from advisor.frame import PatientFrame, frame_from_checked, sorted_errors, with_candidates
 from advisor.genotype import column, kind_of
-from advisor.inputs.cohort import ERROR_COLUMNS, check_columns
+from advisor.inputs.cohort import ERROR_COLUMNS, ID_COLUMN, check_columns, check_table
 from advisor.inputs.sources import cohort_rows, source_kind
 from advisor.inputs.tables import read_chunks
 from advisor.knowledge import KnowledgeBase
@@ -31,63 +36,134 @@ FLAG_OUT = ["drug", "category", "action", "severity", "gene", "message", "rule",
             "evidence_level"]
 
 
+@dataclass
+class Part:
+    """One chunk screened: its processed samples by combination (numbered within the chunk),
+    each combination's key, phenotypes and flags, and the chunk's errors."""
+
+    n_input: int
+    start_row: int  # rows before this chunk, as the chunk was numbered
+    sample_ids: np.ndarray  # processed samples, in input order
+    combination: np.ndarray  # each processed sample's combination
+    combinations: Combinations  # the chunk's distinct judged values (equal: equal results)
+    phenotypes: pd.DataFrame  # per combination: '<key>.genotype|phenotype|activity_score'
+    flags: pd.DataFrame  # 'combination' and FLAG_OUT, ordered by combination
+    errors: pd.DataFrame  # ERROR_COLUMNS, rows numbered from the chunk's first row
+
+
+def judge(kb: KnowledgeBase, frame: PatientFrame, drugs: list[str] | None) -> pd.DataFrame:
+    """The flags of a frame the screen reports: for the judged drugs (``drugs``, or each
+    row's candidates and current medications) and any other ASM a row must avoid."""
+    if drugs is not None:
+        return evaluate(kb, frame)
+    flags = evaluate(kb, with_candidates(kb, frame, list(kb.drugs)))
+    n = len(kb.drug_index) + 1
+    pairs = pd.concat([frame.candidates, frame.current])
+    judged = pairs["row"].to_numpy(dtype=np.int64) * n + kb.drug_index.get_indexer(
+        pd.Index(pairs["drug"].to_numpy(dtype=object), dtype=object))
+    pair = flags["row"].to_numpy(dtype=np.int64) * n + flags["drug"].cat.codes.to_numpy()
+    return flags[np.isin(pair, judged) | (flags["action"] == "avoid").to_numpy()]
+
+
+def _members(codes: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (position, index into ``wanted``) with ``codes[position] == wanted[index]``."""
+    order = np.argsort(codes, kind="stable")
+    lo = np.searchsorted(codes[order], wanted, "left")
+    counts = np.searchsorted(codes[order], wanted, "right") - lo
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return order[np.repeat(lo, counts) + offsets], np.repeat(np.arange(len(wanted)), counts)
+
+
+def row_ids(chunk: pd.DataFrame, start_row: int) -> tuple[np.ndarray, np.ndarray,
+                                                       list[pd.DataFrame]]:
+    """Each row's sample id (its row number when the table has no id column), which rows
+    lack one, and their errors."""
+    rows = np.arange(start_row + 1, start_row + 1 + len(chunk))
+    if ID_COLUMN not in chunk:
+        return rows.astype(str).astype(object), np.zeros(len(chunk), dtype=bool), []
+    cells = chunk[ID_COLUMN].astype(object)
+    blank = (cells.isna() | (cells.astype(str).str.strip() == "")).to_numpy(dtype=bool)
+    ids = cells.where(~cells.isna(), "").astype(str).to_numpy(dtype=object)
+    if not blank.any():
+        return ids, blank, []
+    return ids, blank, [pd.DataFrame({"row": rows[blank], "sample_id": cells.to_numpy()[blank],
+                                      "field": ID_COLUMN, "value": "",
+                                      "error": "missing sample_id"})]
+
+
+def spread_errors(errors: pd.DataFrame, codes: np.ndarray, cells: np.ndarray, start_row: int
+            ) -> pd.DataFrame:
+    """Errors of distinct rows (``row`` numbered from 1 among them) as errors of every row
+    with that code."""
+    where, which = _members(codes, errors["row"].to_numpy(dtype=np.int64) - 1)
+    return pd.DataFrame({"row": where + start_row + 1, "sample_id": cells[where],
+                         **{c: errors[c].to_numpy(dtype=object)[which]
+                            for c in ("field", "value", "error")}})
+
+
+Judged = Callable[[Combinations], np.ndarray]
+
+
 def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
-                 drugs: list[str] | None, genotype_keys: list[str]) -> tuple[pd.DataFrame,
-                                                                             pd.DataFrame]:
-    """Screen one chunk: (results, errors). Row numbers are 1-based data rows."""
-    frame, errors = frame_from_table(kb, chunk, first_row=start_row + 1, restrict_to=drugs)
-    bad = np.zeros(len(chunk), dtype=bool)
-    bad[errors["row"].to_numpy(dtype=np.int64) - start_row - 1] = True
-    if drugs is None:  # judged drugs, and whatever any other ASM must be avoided for
-        flags = evaluate(kb, with_candidates(kb, frame, list(kb.drugs)))
-        n = len(kb.drug_index) + 1
-        pairs = pd.concat([frame.candidates, frame.current])
-        judged = pairs["row"].to_numpy(dtype=np.int64) * n + kb.drug_index.get_indexer(
-            pd.Index(pairs["drug"].to_numpy(dtype=object), dtype=object))
-        pair = flags["row"].to_numpy(dtype=np.int64) * n + flags["drug"].cat.codes.to_numpy()
-        flags = flags[np.isin(pair, judged) | (flags["action"] == "avoid").to_numpy()]
-    else:
-        flags = evaluate(kb, frame)
-    flags = flags[~bad[flags["row"].to_numpy(dtype=np.int64)]]
-    return _results(frame, flags, ~bad, genotype_keys), errors
+                 drugs: list[str] | None, genotype_keys: list[str],
+                 judged: Judged | None = None) -> Part:
+    """Screen one chunk: validate each distinct row once, judge each distinct combination of
+    judged values once (the same translation and rules as a consult), and map the results
+    back to the rows. ``judged`` tells which combinations were judged before (their flags
+    are not repeated). Row numbers are 1-based data rows."""
+    chunk = chunk.reset_index(drop=True)
+    ids, blank, errors = row_ids(chunk, start_row)
+    raw, first, _ = row_codes([chunk[c].to_numpy(dtype=object) for c in chunk.columns
+                               if c != ID_COLUMN])
+    distinct = chunk.drop(columns=ID_COLUMN, errors="ignore").iloc[first].reset_index(
+        drop=True)
+    checked = check_table(kb, distinct)
+    cells = chunk[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in chunk else ids
+    bad = np.zeros(len(distinct), dtype=bool)
+    for err in checked.errors:
+        errors.append(spread_errors(err, raw, cells, start_row))
+        bad[err["row"].to_numpy(dtype=np.int64) - 1] = True
+    combos = combine(key_columns(kb, distinct, checked), np.flatnonzero(~bad))
+    frame = frame_from_checked(kb, take(checked, combos.first),
+                               judge_all="seizure_types" not in chunk, restrict_to=drugs)
+    of_distinct = np.full(len(distinct), -1, dtype=np.int64)
+    of_distinct[combos.first] = np.arange(len(combos.first))
+    of_distinct[np.flatnonzero(~bad)] = combos.codes
+    row_combo = of_distinct[raw]
+    geno = frame.genotype_errors
+    if len(geno):  # a genotype error is shared by every sample of its combination
+        where, which = _members(row_combo, geno["row"].to_numpy(dtype=np.int64))
+        errors.append(pd.DataFrame({
+            "row": where + start_row + 1, "sample_id": cells[where],
+            **{c: geno[c].to_numpy(dtype=object)[which] for c in ("field", "value",
+                                                                  "error")}}))
+        failed = np.zeros(len(combos.first) + 1, dtype=bool)  # the last: rows with none
+        failed[geno["row"].to_numpy(dtype=np.int64)] = True
+        row_combo = np.where(failed[row_combo], -1, row_combo)
+    row_combo[blank] = -1
+    todo = np.arange(len(combos.first)) if judged is None else np.flatnonzero(
+        ~judged(combos))
+    flags = judge(kb, take(frame, todo), drugs)
+    flag_table = pd.DataFrame({"combination": todo[flags["row"].to_numpy(dtype=np.int64)],
+                               **{name: pd.Series(flags[name].to_numpy(dtype=object),
+                                                  dtype=object) for name in FLAG_OUT}})
+    good = np.flatnonzero(row_combo >= 0)
+    return Part(n_input=len(chunk), start_row=start_row, sample_ids=ids[good],
+                combination=row_combo[good], combinations=combos,
+                phenotypes=_phenotypes(frame, genotype_keys), flags=flag_table,
+                errors=sorted_errors(errors))
 
 
-def _results(frame: PatientFrame, flags: pd.DataFrame, good: np.ndarray,
-             keys: list[str]) -> pd.DataFrame:
-    """Long results: one 'phenotypes' row per processed sample, then one 'flag' row per flag.
-
-    Repeated text columns are categorical: cheap to build, sort and write at cohort scale.
-    """
-    rows = np.flatnonzero(good)
-    flag_rows = flags["row"].to_numpy(dtype=np.int64)
-    n_p, n_f = len(rows), len(flag_rows)
-    order = np.argsort(np.concatenate([rows * 2, flag_rows * 2 + 1]), kind="stable")
-    ids = frame.ids.to_numpy(dtype=object)
-    data: dict[str, object] = {
-        "sample_id": pd.Series(np.concatenate([ids[rows], ids[flag_rows]])[order],
-                               dtype=object),
-        "record": pd.Categorical.from_codes(np.repeat([0, 1], [n_p, n_f])[order],
-                                            ["phenotypes", "flag"])}
-    for name in FLAG_OUT:
-        cat = flags[name].astype("category").array
-        codes = np.concatenate([np.full(n_p, -1), cat.codes])
-        data[name] = pd.Categorical.from_codes(codes[order], cat.categories)
+def _phenotypes(frame: PatientFrame, keys: list[str]) -> pd.DataFrame:
+    """Genotype, phenotype and activity score of each key, per row of the frame."""
+    data: dict[str, pd.Series] = {}
     for key in keys:
         for field_name, out_name in (("display", "genotype"), ("phenotype", "phenotype"),
                                      ("activity_score", "activity_score")):
-            numeric = out_name == "activity_score"
-            dtype = float if numeric else object
-            values = frame.calls[column(key, field_name)].to_numpy(dtype=dtype)[rows]
-            padded = np.concatenate([values, np.full(n_f, np.nan if numeric else None,
-                                                     dtype=dtype)])
-            data[f"{key}.{out_name}"] = padded[order] if numeric else _categorical(padded,
-                                                                                     order)
-    return pd.DataFrame(data)
-
-
-def _categorical(values: np.ndarray, order: np.ndarray) -> pd.Categorical:
-    codes, uniques = pd.factorize(values)
-    return pd.Categorical.from_codes(codes[order], categories=pd.Index(uniques, dtype=object))
+            dtype = float if out_name == "activity_score" else object
+            data[f"{key}.{out_name}"] = pd.Series(frame.calls[column(key, field_name)]
+                                                  .to_numpy(dtype=dtype), dtype=dtype)
+    return pd.DataFrame(data, index=pd.RangeIndex(len(frame)))
 
 
 # --- the run: chunks in, results and errors out, summary ----------------------------------
@@ -105,22 +181,6 @@ class Summary:
     flags: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     seconds: float = 0.0
     notices: list[str] = field(default_factory=list)  # about the input, shown first
-
-    def add(self, n_input: int, results: pd.DataFrame, errors: pd.DataFrame) -> None:
-        self.input_samples += n_input
-        pheno = results[results["record"] == "phenotypes"]
-        self.processed += len(pheno)
-        self.error_rows += errors["row"].nunique()
-        for col in pheno.columns:
-            if col.endswith(".phenotype"):
-                key = col.removesuffix(".phenotype")
-                # metabolizer terms for star-allele genes; the genotype or class otherwise
-                label = col if key in self.phenotype_keys else f"{key}.genotype"
-                self.phenotypes.setdefault(key, Counter()).update(
-                    pheno[label].value_counts().to_dict())
-        flags = results[(results["record"] == "flag") & (results["action"] != "info")]
-        self.flags.update(flags.groupby(["drug", "category", "action"])["sample_id"]
-                          .nunique().to_dict())
 
     def text(self) -> str:
         lines = [f"note: {n}" for n in self.notices]
@@ -202,54 +262,140 @@ class ResultWriter:
             self._pq.close()
 
 
+def screen_parts(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame], *,
+                 drugs: list[str] | None = None, judged: Judged | None = None
+                 ) -> Iterator[tuple[Part, list[str]]]:
+    """Each chunk screened (rows numbered across chunks), with the table's genotype keys;
+    ``judged``: see :func:`screen_chunk`."""
+    drugs = resolve_drugs(kb, drugs)
+    keys: list[str] | None = None
+    start = 0
+    for chunk in chunks:
+        if keys is None:
+            keys = check_columns(kb, list(chunk.columns))
+        yield screen_chunk(kb, chunk, start, drugs, keys, judged), keys
+        start += len(chunk)
+    if keys is None:
+        raise InputError("cohort", "", "the cohort has no rows")
+
+
+Sink = Callable[[Added, Combined, list[str]], None]
+
+
+@dataclass
+class Screened:
+    """A chunk ready to write: its samples by cohort-wide combination, and its errors."""
+
+    added: Added
+    errors: pd.DataFrame
+    n_input: int
+    keys: list[str]
+
+
+def numbered(parts: Iterable[tuple[Part, list[str]]], combined: Combined
+             ) -> Iterator[Screened]:
+    """Parts with combinations numbered for the whole cohort and rows numbered after the
+    parts before them."""
+    seen = 0
+    for part, keys in parts:
+        if seen != part.start_row and len(part.errors):
+            part.errors["row"] += seen - part.start_row
+        yield Screened(combined.add(part), part.errors, part.n_input, keys)
+        seen += part.n_input
+
+
+def collect(kb: KnowledgeBase, items: Iterable[Screened], combined: Combined,
+            sinks: list[Sink], errors: Callable[[pd.DataFrame], None], *,
+            progress: Callable[[int], None] | None = None) -> Summary:
+    """Count each chunk, hand it to the sinks (store, long table) and its errors to
+    ``errors``."""
+    start = time.perf_counter()
+    summary = Summary(phenotype_keys=star_keys(kb))
+    for item in items:
+        summary.input_samples += item.n_input
+        summary.processed += len(item.added.sample_ids)
+        summary.error_rows += item.errors["row"].nunique()
+        combined.count(item.added, summary)
+        for sink in sinks:
+            sink(item.added, combined, item.keys)
+        errors(item.errors)
+        if progress:
+            progress(summary.input_samples)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
 def screen_chunks(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame],
                   emit: Callable[[pd.DataFrame, pd.DataFrame], None], *,
                   drugs: list[str] | None = None,
                   progress: Callable[[int], None] | None = None) -> Summary:
-    """Screen chunks of a cohort table; hand each chunk's (results, errors) to ``emit``."""
-    start = time.perf_counter()
-    drugs = resolve_drugs(kb, drugs)
-    summary = Summary(phenotype_keys=star_keys(kb))
-    keys: list[str] | None = None
-    for chunk in chunks:
-        if keys is None:
-            keys = check_columns(kb, list(chunk.columns))
-        results, errors = screen_chunk(kb, chunk, summary.input_samples, drugs, keys)
-        summary.add(len(chunk), results, errors)
-        emit(results, errors)
-        if progress:
-            progress(summary.input_samples)
-    if keys is None:
-        raise InputError("cohort", "", "the cohort has no rows")
-    summary.seconds = time.perf_counter() - start
+    """Screen chunks of a cohort table; hand each chunk's long results and errors to
+    ``emit``."""
+    pending: list[pd.DataFrame] = []
+
+    def long(added: Added, combined: Combined, keys: list[str]) -> None:
+        pending.append(combined.long(added, keys))
+
+    def errors(table: pd.DataFrame) -> None:
+        emit(pending.pop(), table)
+
+    combined = Combined()
+    parts = screen_parts(kb, chunks, drugs=drugs, judged=combined.judged)
+    return collect(kb, numbered(parts, combined), combined, [long], errors,
+                   progress=progress)
+
+
+def is_long(out: Path, long: bool) -> bool:
+    """Whether ``out`` is the long table: asked for, or a file name of a table format."""
+    return long or out.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq")
+
+
+def write_results(kb: KnowledgeBase, items: Iterable[Screened], combined: Combined,
+                  out: Path, errors_out: Path, *, long: bool = False,
+                  notices: list[str] | None = None,
+                  progress: Callable[[int], None] | None = None) -> Summary:
+    """Write screened chunks to the store folder ``out`` (or the long table ``out``) and
+    the errors file."""
+    notices = [] if notices is None else notices
+    errors_w = ResultWriter(errors_out)
+    if is_long(out, long):
+        results_w = ResultWriter(out)
+
+        def sink(added: Added, combined: Combined, keys: list[str]) -> None:
+            table = combined.long(added, keys)
+            results_w.write(table.assign(note="; ".join(notices)) if notices else table)
+    else:
+        store = StoreWriter(out)
+
+        def sink(added: Added, combined: Combined, keys: list[str]) -> None:
+            store.write(added, combined)
+
+    summary = collect(kb, items, combined, [sink], errors_w.write, progress=progress)
+    summary.notices = notices
+    if is_long(out, long):
+        results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
+    else:
+        store.close(kb, summary, len(combined.ids))
+    errors_w.close(pd.DataFrame(columns=ERROR_COLUMNS))
     return summary
 
 
 def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
            chunksize: int = 100_000, drugs: list[str] | None = None,
-           progress: bool = False, fmt: str = "auto") -> Summary:
-    """Screen a cohort file with the pandas engine; write results and errors; return counts.
-    Notices about the input (a research-grade consumer file) are a ``note`` column of every
-    result row and head the summary."""
-    results_w, errors_w = ResultWriter(out), ResultWriter(errors_out)
+           progress: bool = False, fmt: str = "auto", long: bool = False) -> Summary:
+    """Screen a cohort file with the pandas engine; write results (the store folder, or the
+    long table) and errors; return counts. Notices about the input (a research-grade
+    consumer file) head the summary, and are a ``note`` column of the long table."""
     notices: list[str] = []
-
-    def emit(results: pd.DataFrame, errors: pd.DataFrame) -> None:
-        if notices:
-            results = results.assign(note="; ".join(notices))
-        results_w.write(results)
-        errors_w.write(errors)
-
     bar = _progress(progress)
+    combined = Combined()
+    parts = screen_parts(kb, iter_cohort(kb, cohort, chunksize, fmt, notices), drugs=drugs,
+                         judged=combined.judged)
     try:
-        summary = screen_chunks(kb, iter_cohort(kb, cohort, chunksize, fmt, notices), emit,
-                                drugs=drugs, progress=bar)
+        return write_results(kb, numbered(parts, combined), combined, out, errors_out,
+                             long=long, notices=notices, progress=bar)
     finally:
         bar(None)
-    summary.notices = notices
-    results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
-    errors_w.close(pd.DataFrame(columns=ERROR_COLUMNS))
-    return summary
 
 
 def iter_cohort(kb: KnowledgeBase, path: Path, chunksize: int, fmt: str = "auto",

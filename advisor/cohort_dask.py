@@ -1,47 +1,100 @@
-"""The Dask engine: the same chunk function as the pandas engine, mapped over partitions.
+"""The Dask engine: partitions read and deduplicated on workers, then judged once.
 
 Install with ``pip install .[dask]``. Without ``--scheduler`` a LocalCluster on this
-machine is used; with it, an existing cluster. Results equal the pandas engine's.
+machine is used (``--workers`` processes, closed before judging); with it, an existing
+cluster. Each worker reads its partitions and reduces them to their distinct rows; here
+the distinct rows are deduplicated across the cohort and screened once with the pandas
+engine's chunk function, and the results are mapped back to every partition's rows.
+Results equal the pandas engine's.
 """
 
 from __future__ import annotations
 
-import time
-from functools import lru_cache
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from advisor.cohort import (
-    FLAG_OUT,
-    ResultWriter,
+    Screened,
     Summary,
     iter_cohort,
+    numbered,
     resolve_drugs,
-    screen_chunk,
-    star_keys,
+    row_ids,
+    screen_parts,
+    spread_errors,
+    write_results,
 )
+from advisor.cohort_store import Added, Combined
+from advisor.combinations import row_codes
 from advisor.errors import InputError
-from advisor.inputs.cohort import ERROR_COLUMNS, check_columns
+from advisor.frame import sorted_errors
+from advisor.inputs.cohort import ID_COLUMN, check_columns
 from advisor.inputs.sources import source_kind
 from advisor.inputs.tables import csv_options, table_kind
-from advisor.knowledge import KnowledgeBase, load_knowledgebase
+from advisor.knowledge import KnowledgeBase
 
 
-@lru_cache(maxsize=4)
-def _worker_kb(path: str) -> KnowledgeBase:
-    """Each worker loads (and validates) the knowledge base once."""
-    return load_knowledgebase(path)
+def _distinct(part: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, pd.DataFrame]:
+    """On a worker: a partition's sample ids, each row's code among its distinct rows
+    (sample id aside), and those distinct rows."""
+    part = part.reset_index(drop=True)
+    cols = [c for c in part.columns if c != ID_COLUMN]
+    codes, first, _ = row_codes([part[c].to_numpy(dtype=object) for c in cols])
+    ids = part[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in part else None
+    return ids, codes, part[cols].iloc[first].reset_index(drop=True)
 
 
-def _partition(part: pd.DataFrame, offsets: list[int], kb_path: str, drugs: list[str] | None,
-               keys: list[str], partition_info: dict | None = None) -> pd.DataFrame:
-    number = partition_info["number"] if partition_info else 0
-    results, errors = screen_chunk(_worker_kb(kb_path), part, offsets[number], drugs, keys)
-    return pd.concat([results.assign(_kind="result"),
-                      errors.astype({"row": "Int64"}).assign(_kind="error")],
-                     ignore_index=True)
+def _judge_distinct(kb: KnowledgeBase, rows: pd.DataFrame, chunksize: int,
+                    drugs: list[str] | None, keys: list[str], combined: Combined
+                    ) -> tuple[np.ndarray, pd.DataFrame, list[Added]]:
+    """Screen the cohort's distinct rows (the pandas engine's chunks, here): each row's
+    combination (-1: an error), the errors by row (numbered from 1), what was added."""
+    table = rows.assign(**{ID_COLUMN: np.arange(1, len(rows) + 1).astype(str)})
+    chunks = [table.iloc[i:i + chunksize] for i in range(0, len(table), chunksize)]
+    combination = np.full(len(rows), -1, dtype=np.int64)
+    errors, added = [], []
+    parts = screen_parts(kb, chunks, drugs=drugs, judged=combined.judged)
+    for item in numbered(parts, combined):
+        positions = item.added.sample_ids.astype(np.int64) - 1
+        combination[positions] = item.added.combination
+        errors.append(item.errors)
+        added.append(item.added)
+    return combination, sorted_errors(errors), added
+
+
+def _samples(ids: np.ndarray | None, codes: np.ndarray, start: int, combination: np.ndarray,
+             errors: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """A partition's processed samples, their combinations, and its errors (rows numbered
+    after ``start`` rows), from the results of the cohort's distinct rows (``codes``: each
+    row's distinct row)."""
+    frame = pd.DataFrame({ID_COLUMN: ids} if ids is not None else {"_": codes})
+    sample_ids, blank, own = row_ids(frame, start)
+    cells = ids if ids is not None else sample_ids
+    comb = combination[codes]
+    comb[blank] = -1
+    found = [*own, spread_errors(errors, codes, cells, start)] if len(errors) else own
+    good = np.flatnonzero(comb >= 0)
+    return sample_ids[good], comb[good], sorted_errors(found)
+
+
+@contextmanager
+def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
+    """A client of the given scheduler, or of a local cluster closed (with its worker
+    processes) on leaving."""
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client
 
 
 def _blocksize(path: Path, chunksize: int) -> int:
@@ -54,15 +107,17 @@ def _blocksize(path: Path, chunksize: int) -> int:
 
 def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                 chunksize: int = 100_000, drugs: list[str] | None = None,
-                scheduler: str | None = None) -> Summary:
-    """Screen with Dask ``map_partitions``; same outputs as :func:`advisor.cohort.screen`."""
+                scheduler: str | None = None, workers: int | None = None,
+                long: bool = False) -> Summary:
+    """Screen with Dask: each partition is screened (and its combinations deduplicated) on a
+    worker, then combinations are numbered for the whole cohort here, in partition order;
+    same outputs as :func:`advisor.cohort.screen`. The input is read once."""
     try:
+        import dask
         import dask.dataframe as dd
-        from dask.distributed import Client, LocalCluster
     except ImportError:
         raise InputError("--engine", "dask", "Dask is not installed: pip install '.[dask]'"
                          ) from None
-    start = time.perf_counter()
     drugs = resolve_drugs(kb, drugs)
     kind = source_kind(cohort)
     kind = table_kind(cohort) if kind == "table" else kind  # csv, tsv or parquet
@@ -78,29 +133,32 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                           blocksize=None if cohort.suffix == ".gz" else _blocksize(
                               cohort, chunksize))
     keys = check_columns(kb, list(ddf.columns))
-    cluster = None if scheduler else LocalCluster(processes=True, dashboard_address=None)
-    with Client(scheduler or cluster) as client:
-        lengths = ddf.map_partitions(len).compute()
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int).tolist()
-        sample = screen_chunk(kb, ddf.partitions[0].head(1), 0, drugs, keys)
-        meta = pd.concat([sample[0].iloc[:0].assign(_kind=pd.Series(dtype="string")),
-                          sample[1].iloc[:0].astype({"row": "Int64"})], ignore_index=True)
-        parts = ddf.map_partitions(_partition, offsets, str(kb.path), drugs, keys,
-                                   meta=meta, align_dataframes=False)
-        results_w, errors_w = ResultWriter(out), ResultWriter(errors_out)
-        summary = Summary(phenotype_keys=star_keys(kb))
-        futures = client.compute(parts.to_delayed())
-        for n, future in zip(lengths, futures, strict=True):
-            combined = future.result()
-            results = combined.loc[combined["_kind"] == "result", list(sample[0].columns)]
-            errors = combined.loc[combined["_kind"] == "error", ERROR_COLUMNS].astype(
-                {"row": np.int64})
-            summary.add(int(n), results, errors)
-            results_w.write(results.reset_index(drop=True))
-            errors_w.write(errors.reset_index(drop=True))
-        results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
-        errors_w.close(pd.DataFrame(columns=ERROR_COLUMNS))
-    if cluster is not None:
-        cluster.close()
-    summary.seconds = time.perf_counter() - start
-    return summary
+    with _client(scheduler, workers) as client:
+        futures = client.compute([dask.delayed(_distinct)(part)
+                                  for part in ddf.to_delayed()])
+        found = []
+        for future in futures:
+            found.append(future.result())
+            future.release()
+    # the cohort's distinct rows, in order of first appearance, judged as the pandas engine
+    # judges its chunks; then mapped back to every partition's rows
+    table = pd.concat([rows for _, _, rows in found], ignore_index=True)
+    codes, first, _ = row_codes([table[c].to_numpy(dtype=object) for c in table.columns])
+    combined = Combined()
+    combination, errors, added = _judge_distinct(kb, table.iloc[first].reset_index(drop=True),
+                                                 chunksize, drugs, keys, combined)
+    new_flags = pd.concat([a.flags for a in added], ignore_index=True)
+    new_messages = pd.concat([a.messages for a in added], ignore_index=True)
+
+    def items() -> Iterator[Screened]:
+        start, offset = 0, 0
+        for i, (ids, local, rows) in enumerate(found):
+            of_row = codes[offset:offset + len(rows)][local]
+            sample_ids, comb, part_errors = _samples(ids, of_row, start, combination, errors)
+            flags, messages = (new_flags, new_messages) if i == 0 else (
+                new_flags.iloc[:0], new_messages.iloc[:0])
+            yield Screened(Added(sample_ids, comb, added[0].phenotypes.iloc[:0], flags,
+                                 messages), part_errors, len(local), keys)
+            start, offset = start + len(local), offset + len(rows)
+
+    return write_results(kb, items(), combined, out, errors_out, long=long)

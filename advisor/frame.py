@@ -16,7 +16,7 @@ import pandas as pd
 
 from advisor.genotype import Call, translate_table
 from advisor.genotype.table import calls_table
-from advisor.inputs.cohort import ERROR_COLUMNS, PAIR_COLUMNS, check_table
+from advisor.inputs.cohort import ERROR_COLUMNS, PAIR_COLUMNS, CheckedTable, check_table
 from advisor.inputs.fields import CLINICAL_FIELDS
 from advisor.inputs.patient import Patient, genotype_calls
 from advisor.knowledge import KnowledgeBase
@@ -337,17 +337,8 @@ def frame_from_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int =
     Without a ``seizure_types`` column (and without ``restrict_to``) every ASM is judged.
     """
     checked = check_table(kb, table, first_row=first_row)
-    if restrict_to is None and "seizure_types" not in table:
-        restrict_to = list(kb.drugs)
-    ctx = dict(checked.context)
-    ctx["renal_clearance_ml_min"], ctx["renal_measure"] = renal_clearance(
-        ctx.pop("egfr_ml_min"), ctx.pop("creatinine_clearance_ml_min"))
-    frame = build_frame(
-        kb, ids=checked.ids, genotypes=checked.genotypes, seizure=checked.seizure,
-        context=ctx, conditions=checked.conditions, reactions=checked.reactions,
-        current=checked.current, extra_candidates=checked.candidates,
-        tolerated=pd.DataFrame(columns=PAIR_COLUMNS), clinical=checked.clinical,
-        failed_regimens=failed_regimens, restrict_to=restrict_to)
+    frame = frame_from_checked(kb, checked, judge_all="seizure_types" not in table,
+                               restrict_to=restrict_to, failed_regimens=failed_regimens)
     errors = checked.errors
     geno = frame.genotype_errors
     if len(geno):
@@ -358,10 +349,38 @@ def frame_from_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int =
             "row": checked.row_numbers[rows], "sample_id": id_cells[rows],
             "field": geno["field"].to_numpy(), "value": geno["value"].to_numpy(),
             "error": geno["error"].to_numpy()})]
-    table_errors = (pd.concat(errors, ignore_index=True)[ERROR_COLUMNS] if errors
-                    else pd.DataFrame(columns=ERROR_COLUMNS))
-    return frame, table_errors.sort_values(["row", "field"], kind="stable",
-                                           ignore_index=True)
+    return frame, sorted_errors(errors)
+
+
+def sorted_errors(errors: list[pd.DataFrame]) -> pd.DataFrame:
+    """Error tables as one, ordered by row, then field."""
+    table = (pd.concat(errors, ignore_index=True)[ERROR_COLUMNS] if errors
+             else pd.DataFrame(columns=ERROR_COLUMNS))
+    return table.sort_values(["row", "field"], kind="stable", ignore_index=True)
+
+
+def table_context(checked: CheckedTable) -> dict[str, pd.Series]:
+    """A checked table's context columns as the frame holds them (renal function as one
+    clearance and the measure it comes from)."""
+    ctx = dict(checked.context)
+    ctx["renal_clearance_ml_min"], ctx["renal_measure"] = renal_clearance(
+        ctx.pop("egfr_ml_min"), ctx.pop("creatinine_clearance_ml_min"))
+    return ctx
+
+
+def frame_from_checked(kb: KnowledgeBase, checked: CheckedTable, *, judge_all: bool,
+                       restrict_to: Sequence[str] | None = None,
+                       failed_regimens: pd.Series | None = None) -> PatientFrame:
+    """The frame of a checked table (``judge_all``: the table gives no seizure types, so
+    every ASM is judged unless ``restrict_to`` says otherwise)."""
+    if restrict_to is None and judge_all:
+        restrict_to = list(kb.drugs)
+    return build_frame(
+        kb, ids=checked.ids, genotypes=checked.genotypes, seizure=checked.seizure,
+        context=table_context(checked), conditions=checked.conditions,
+        reactions=checked.reactions, current=checked.current,
+        extra_candidates=checked.candidates, tolerated=pd.DataFrame(columns=PAIR_COLUMNS),
+        clinical=checked.clinical, failed_regimens=failed_regimens, restrict_to=restrict_to)
 
 
 def with_candidates(kb: KnowledgeBase, frame: PatientFrame, drugs: Sequence[str]) -> PatientFrame:

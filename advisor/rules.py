@@ -304,7 +304,7 @@ IMPAIRED_BELOW_ML_MIN = 90  # any clearance below normal may be a label's "mild"
 
 
 def _known(values: np.ndarray) -> np.ndarray:
-    return np.array([v is not None and v == v for v in values], dtype=bool)
+    return pd.notna(values).astype(bool)
 
 
 def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.ndarray:
@@ -328,9 +328,13 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     patient (age band, weight, indication, co-medication, and kidney or liver function).
     A statement of "no adjustment" raises no flag; the dose table says it."""
     cand_rows = frame.candidates["row"].to_numpy()
-    cand_drugs = frame.candidates["drug"].to_numpy(dtype=object)
+    codes = kb.drug_index.get_indexer(pd.Index(frame.candidates["drug"].to_numpy(dtype=object),
+                                               dtype=object))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(kb.drug_index) + 1))
     for name, drug in kb.drugs.items():
-        rows = cand_rows[cand_drugs == name]
+        at = kb.drug_index.get_loc(name)
+        rows = cand_rows[order[bounds[at]:bounds[at + 1]]]
         if not len(rows):
             continue
         organs = [("renal", i, b, renal_match) for i, b in enumerate(drug.dosing.renal)] + [

@@ -25,10 +25,12 @@ def run(args: argparse.Namespace) -> int:
         from advisor.cohort_dask import screen_dask
 
         summary = screen_dask(kb, Path(args.cohort), out, errors, chunksize=args.chunksize,
-                              drugs=drugs, scheduler=args.scheduler)
+                              drugs=drugs, scheduler=args.scheduler, workers=args.workers,
+                              long=args.long)
     else:
         summary = screen(kb, Path(args.cohort), out, errors, chunksize=args.chunksize,
-                         drugs=drugs, progress=sys.stderr.isatty(), fmt=args.input_format)
+                         drugs=drugs, progress=sys.stderr.isatty(), fmt=args.input_format,
+                         long=args.long)
     print(summary.text())
     print(f"results: {out}\nerrors: {errors}")
     if args.report:
@@ -52,8 +54,12 @@ def register(subparsers: Any) -> None:
     scr.add_argument("--input-format", choices=list(SOURCE_KINDS), default="auto",
                      help="kind of the cohort file (default: told from its name and content; "
                      "a PharmCAT outside-call TSV needs 'pharmcat'), e.g. --input-format vcf")
-    scr.add_argument("--out", required=True, help="results file (.csv, .tsv or .parquet), "
-                     "e.g. --out results.parquet")
+    scr.add_argument("--out", required=True, help="results: a folder for the result store "
+                     "(samples, flags and messages as Parquet datasets), or a .csv, .tsv or "
+                     ".parquet file for the long table, e.g. --out results")
+    scr.add_argument("--long", action="store_true", help="write the long table (one row per "
+                     "sample and flag) instead of the store; implied by a .csv, .tsv or "
+                     ".parquet file name")
     scr.add_argument("--errors", help="errors file (default: <out>.errors.csv), e.g. "
                      "--errors errors.csv")
     scr.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
@@ -61,6 +67,8 @@ def register(subparsers: Any) -> None:
                      "cluster (needs the 'dask' extra), e.g. --engine dask")
     scr.add_argument("--scheduler", help="address of an existing Dask scheduler (default: a "
                      "local cluster), e.g. --scheduler tcp://10.0.0.5:8786")
+    scr.add_argument("--workers", type=int, help="worker processes of the local Dask "
+                     "cluster (default: one per core), e.g. --workers 2")
     scr.add_argument("--chunksize", type=int, default=100_000,
                      help="rows per chunk (default 100000), e.g. --chunksize 50000")
     scr.add_argument("--drugs", help="comma-separated ASMs to judge (default: those fitting "

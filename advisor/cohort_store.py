@@ -1,0 +1,296 @@
+"""Cohort results across chunks: combinations numbered once for the whole cohort, and the two
+ways of writing them.
+
+- the **store** (default): a folder of Parquet datasets, ``samples/`` (sample_id,
+  combination, phenotypes), ``flags/`` (one row per flag of each combination, the message
+  by id) and ``messages/`` (id, text), plus ``manifest.json``; written chunk by chunk.
+- the **long table** (``--long``, or an output file name): one 'phenotypes' row per
+  sample, then one 'flag' row per flag, as earlier versions wrote it.
+
+Combinations are numbered in order of first appearance in the input, so the pandas and Dask
+engines (whatever their chunking) give the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from advisor import __version__
+from advisor.combinations import row_codes
+from advisor.errors import InputError
+
+if TYPE_CHECKING:
+    from advisor.cohort import Part, Summary
+    from advisor.combinations import Combinations
+    from advisor.knowledge import KnowledgeBase
+
+FLAG_TEXT = ["drug", "category", "action", "severity", "gene", "rule", "evidence",
+             "evidence_level"]
+LONG_FLAGS = ["drug", "category", "action", "severity", "gene", "message", "rule", "evidence",
+              "evidence_level"]
+STORE_PARTS = ("samples", "flags", "messages")
+
+
+@dataclass
+class Added:
+    """A chunk after global numbering: its samples, and what was new in it."""
+
+    sample_ids: np.ndarray
+    combination: np.ndarray  # global combination of each sample
+    phenotypes: pd.DataFrame  # new combinations: 'combination' + phenotype columns
+    flags: pd.DataFrame  # flags of new combinations: 'combination', 'message_id', FLAG_TEXT
+    messages: pd.DataFrame  # new messages: message_id, message
+
+
+class Combined:
+    """Every combination seen so far, numbered for the whole cohort, with its phenotypes and
+    flags (few: a cohort repeats a limited number of combinations)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[bytes, int] = {}
+        self.values: dict[str, dict[object, int]] = {}  # per key column: value -> code
+        self.triples: dict[tuple[str, str, str], int] = {}  # (drug, category, action)
+        self._act: list[np.ndarray] = []  # per chunk: 2 x n (combination, triple)
+        self.message_ids: dict[str, int] = {}
+        self._phenotypes: list[pd.DataFrame] = []
+        self._flags: list[pd.DataFrame] = []
+        self._joined: tuple[pd.DataFrame, pd.DataFrame, np.ndarray] | None = None
+        self._coded: tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]] | None = None
+
+    def add(self, part: Part) -> Added:
+        before = len(self.ids)
+        ids = self.ids
+        local = np.fromiter((ids.setdefault(k, len(ids)) for k in self._keys(part.combinations)),
+                            dtype=np.int64, count=len(part.combinations.first))
+        new = np.flatnonzero(local >= before)
+        phenotypes = part.phenotypes.iloc[new].reset_index(drop=True)
+        phenotypes.insert(0, "combination", local[new])
+        is_new = np.zeros(len(local), dtype=bool)
+        is_new[new] = True
+        flag_comb = part.flags["combination"].to_numpy(dtype=np.int64)
+        flags = part.flags[is_new[flag_comb]]
+        texts = flags["message"].to_numpy(dtype=object)
+        codes, uniques = pd.factorize(texts)
+        m_before = len(self.message_ids)
+        message_ids = np.fromiter((self.message_ids.setdefault(t, len(self.message_ids))
+                                   for t in uniques), dtype=np.int64, count=len(uniques))
+        fresh = message_ids >= m_before
+        flags = pd.DataFrame({"combination": local[flags["combination"].to_numpy(
+                                  dtype=np.int64)],
+                              "message_id": message_ids[codes] if len(codes) else
+                              np.array([], dtype=np.int64),
+                              **{c: pd.Series(flags[c].to_numpy(dtype=object), dtype=object)
+                                 for c in FLAG_TEXT}})
+        messages = pd.DataFrame({"message_id": message_ids[fresh],
+                                 "message": pd.Series(uniques[fresh], dtype=object)})
+        self._actionable(flags)
+        if len(new):
+            self._phenotypes.append(phenotypes)
+            self._flags.append(flags)
+            self._joined = None
+        return Added(part.sample_ids, local[part.combination], phenotypes, flags, messages)
+
+    def _actionable(self, flags: pd.DataFrame) -> None:
+        """Remember each new combination's distinct (drug, category, action) of flags that
+        ask for an action (for the summary's sample counts)."""
+        act = flags[flags["action"].to_numpy(dtype=object) != "info"]
+        columns = [act[c].to_numpy(dtype=object) for c in ("drug", "category", "action")]
+        codes, first, _ = row_codes(columns)
+        known = self.triples
+        ids = np.fromiter((known.setdefault((d, c, a), len(known)) for d, c, a in zip(
+            *(col[first] for col in columns), strict=True)), dtype=np.int64, count=len(first))
+        pairs = np.unique(np.stack([act["combination"].to_numpy(dtype=np.int64),
+                                    ids[codes] if len(codes) else codes.astype(np.int64)]),
+                          axis=1)
+        self._act.append(pairs)
+
+    def judged(self, combos: Combinations) -> np.ndarray:
+        """Which of a chunk's combinations were seen (and judged) in an earlier chunk."""
+        ids = self.ids
+        return np.fromiter((k in ids for k in self._keys(combos)), dtype=bool,
+                           count=len(combos.first))
+
+    def _keys(self, combos: Combinations) -> list[bytes]:
+        """Each combination as bytes of cohort-wide value codes."""
+        matrix = np.empty(combos.matrix.shape, dtype=np.int64)
+        for j, (name, uniques) in enumerate(zip(combos.names, combos.uniques, strict=True)):
+            known = self.values.setdefault(name, {})
+            codes = np.fromiter((known.setdefault(v, len(known)) for v in uniques),
+                                dtype=np.int64, count=len(uniques))
+            matrix[:, j] = codes[combos.matrix[:, j]]
+        return [row.tobytes() for row in matrix]
+
+    def joined(self) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+        """(phenotypes by combination, flags ordered by combination, each combination's
+        first flag position; one more entry at the end)."""
+        if self._joined is None:
+            phen = (pd.concat(self._phenotypes, ignore_index=True) if self._phenotypes
+                    else pd.DataFrame({"combination": np.array([], dtype=np.int64)}))
+            flags = (pd.concat(self._flags, ignore_index=True) if self._flags
+                     else pd.DataFrame({"combination": np.array([], dtype=np.int64),
+                                        "message_id": np.array([], dtype=np.int64),
+                                        **{c: pd.Series([], dtype=object) for c in FLAG_TEXT}}))
+            starts = np.searchsorted(flags["combination"].to_numpy(dtype=np.int64),
+                                     np.arange(len(self.ids) + 1), "left")
+            self._joined = (phen, flags, starts)
+        return self._joined
+
+    def coded(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each text phenotype column by combination as (codes, distinct values); code -1
+        is missing."""
+        if self._coded is None or len(self._coded[0]) != len(self.ids):
+            phen = self.joined()[0]
+            self._coded = (np.arange(len(self.ids)), {
+                col: tuple(np.asarray(x) for x in pd.factorize(phen[col].to_numpy(
+                    dtype=object))) for col in phen.columns
+                if col != "combination" and not col.endswith(".activity_score")})
+        return self._coded[1]
+
+    def messages(self) -> np.ndarray:
+        return np.array(list(self.message_ids), dtype=object)
+
+    def count(self, added: Added, summary: Summary) -> None:
+        """Add a chunk's samples to the summary's phenotype and flag counts."""
+        phen = self.joined()[0]
+        coded = self.coded()
+        per = np.bincount(added.combination, minlength=len(self.ids))
+        for col in phen.columns:
+            if col.endswith(".phenotype"):
+                key = col.removesuffix(".phenotype")
+                codes, uniques = coded[col if key in summary.phenotype_keys
+                                       else f"{key}.genotype"]
+                known = codes >= 0
+                counts = np.bincount(codes[known], weights=per[known], minlength=len(uniques))
+                summary.phenotypes.setdefault(key, Counter()).update(
+                    {k: int(v) for k, v in zip(uniques, counts, strict=True) if v})
+        if self._act:
+            pairs = np.concatenate(self._act, axis=1)
+            counts = np.bincount(pairs[1], weights=per[pairs[0]], minlength=len(self.triples))
+            summary.flags.update({t: int(counts[i]) for t, i in self.triples.items()
+                                  if counts[i]})
+
+    def long(self, added: Added, keys: list[str]) -> pd.DataFrame:
+        """The chunk as the long table: per sample a 'phenotypes' row, then its flags."""
+        phen, flags, starts = self.joined()
+        comb = added.combination
+        counts = starts[comb + 1] - starts[comb]
+        n_p, n_f = len(comb), int(counts.sum())
+        pheno_pos = np.arange(n_p) + np.cumsum(counts) - counts
+        is_flag = np.ones(n_p + n_f, dtype=bool)
+        is_flag[pheno_pos] = False
+        flag_idx = np.repeat(starts[comb], counts) + (
+            np.arange(n_f) - np.repeat(np.cumsum(counts) - counts, counts))
+        ids = np.empty(n_p + n_f, dtype=object)
+        ids[pheno_pos] = added.sample_ids
+        ids[is_flag] = np.repeat(added.sample_ids, counts)
+        data: dict[str, object] = {
+            "sample_id": pd.Series(ids, dtype=object),
+            "record": pd.Categorical.from_codes(is_flag.astype(np.int8),
+                                                ["phenotypes", "flag"])}
+        for name in LONG_FLAGS:
+            if name == "message":
+                source, categories = (flags["message_id"].to_numpy(dtype=np.int64),
+                                      pd.Index(self.messages(), dtype=object))
+            else:
+                source, categories = pd.factorize(flags[name].to_numpy(dtype=object))
+                categories = pd.Index(categories, dtype=object)
+            codes = np.full(n_p + n_f, -1, dtype=np.int64)
+            codes[is_flag] = source[flag_idx]
+            data[name] = pd.Categorical.from_codes(codes, categories)
+        for key in keys:  # phenotype row i is combination i
+            for out in ("genotype", "phenotype", "activity_score"):
+                values = phen[f"{key}.{out}"].to_numpy(
+                    dtype=float if out == "activity_score" else object)[comb]
+                if out == "activity_score":
+                    full = np.full(n_p + n_f, np.nan)
+                    full[pheno_pos] = values
+                    data[f"{key}.{out}"] = full
+                else:
+                    codes, uniques = pd.factorize(values)
+                    full_codes = np.full(n_p + n_f, -1, dtype=np.int64)
+                    full_codes[pheno_pos] = codes
+                    data[f"{key}.{out}"] = pd.Categorical.from_codes(
+                        full_codes, pd.Index(uniques, dtype=object))
+        return pd.DataFrame(data)
+
+
+def _arrow(frame: pd.DataFrame, plain: tuple[str, ...] = ()):
+    """A pyarrow table: text columns dictionary-encoded (except ``plain`` ones), integers
+    and floats as they are."""
+    import pyarrow as pa
+
+    arrays, names = [], []
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_integer_dtype(values.dtype):
+            arr = pa.array(values.to_numpy(dtype=np.int64), type=pa.int64())
+        elif pd.api.types.is_float_dtype(values.dtype):
+            arr = pa.array(values.to_numpy(dtype=float), type=pa.float64(), from_pandas=True)
+        else:
+            arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            if name not in plain:
+                arr = arr.dictionary_encode()
+        arrays.append(arr)
+        names.append(name)
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+class StoreWriter:
+    """Writes the store folder: one Parquet file per chunk and table, then the manifest."""
+
+    def __init__(self, folder: Path):
+        if folder.exists() and not folder.is_dir():
+            raise InputError("out", str(folder), "the results store is a folder; give a "
+                             "folder name, or --long for a single table file")
+        self.folder = folder
+        self.part = 0
+        for name in STORE_PARTS:
+            (folder / name).mkdir(parents=True, exist_ok=True)
+            for old in (folder / name).glob("part-*.parquet"):  # an earlier run's parts
+                old.unlink()
+
+    def write(self, added: Added, combined: Combined) -> None:
+        """One chunk: its samples (with their combinations' phenotypes), new flags and new
+        messages."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        comb = added.combination
+        columns = {"sample_id": pa.array(added.sample_ids, type=pa.string()),
+                   "combination": pa.array(comb, type=pa.int64())}
+        coded = combined.coded()
+        for col in combined.joined()[0].columns[1:]:
+            if col in coded:
+                codes, uniques = coded[col]
+                index = codes[comb].astype(np.int32)
+                columns[col] = pa.DictionaryArray.from_arrays(
+                    pa.array(index, mask=index < 0),
+                    pa.array(uniques.astype(object), type=pa.string()))
+            else:
+                columns[col] = pa.array(combined.joined()[0][col].to_numpy(dtype=float)[comb],
+                                        type=pa.float64(), from_pandas=True)
+        name = f"part-{self.part:05d}.parquet"
+        pq.write_table(pa.table(columns), self.folder / "samples" / name)
+        pq.write_table(_arrow(added.flags), self.folder / "flags" / name)
+        pq.write_table(_arrow(added.messages, plain=("message",)),
+                       self.folder / "messages" / name)
+        self.part += 1
+
+    def close(self, kb: KnowledgeBase, summary: Summary, combinations: int) -> None:
+        manifest = {"advisor_version": __version__, "knowledgebase_version": kb.version,
+                    "knowledgebase_sha256": kb.sha256, "input_samples": summary.input_samples,
+                    "processed": summary.processed, "error_rows": summary.error_rows,
+                    "combinations": combinations, "notes": summary.notices,
+                    "tables": {"samples": "sample_id, combination, <key>.genotype, "
+                               "<key>.phenotype, <key>.activity_score",
+                               "flags": "combination, message_id, " + ", ".join(FLAG_TEXT),
+                               "messages": "message_id, message"}}
+        (self.folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
+                                                   encoding="utf-8")

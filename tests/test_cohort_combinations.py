@@ -1,0 +1,217 @@
+"""Each distinct combination is judged once: the screen's results equal judging every row,
+every sample is accounted for, the store joins back to the long table, and the screen
+agrees with the consult."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from advisor.cli import main
+from advisor.cohort import judge, screen, screen_chunks
+from advisor.combinations import bins, cut_points
+from advisor.consult import consult
+from advisor.frame import frame_from_table
+from advisor.genotype import column
+from advisor.inputs.patient import validate_patient
+from tests.cohort_builder import synthetic_cohort
+
+FLAG_FIELDS = ["drug", "category", "action", "severity", "gene", "message", "rule", "evidence",
+               "evidence_level"]
+
+
+def _plain(value: object) -> object:
+    return None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+
+
+def reference(kb, table: pd.DataFrame) -> tuple[list[tuple], list[tuple], pd.DataFrame]:
+    """Flags (in order) and phenotypes of every good row, judging every row on its own."""
+    frame, errors = frame_from_table(kb, table)
+    bad = np.zeros(len(table), dtype=bool)
+    bad[errors["row"].to_numpy(dtype=np.int64) - 1] = True
+    flags = judge(kb, frame, None)
+    flags = flags[~bad[flags["row"].to_numpy(dtype=np.int64)]]
+    ids = frame.ids.to_numpy(dtype=object)
+    got = [(ids[r], *(_plain(v) for v in values)) for r, *values in zip(
+        flags["row"], *(flags[c].to_numpy(dtype=object) for c in FLAG_FIELDS), strict=True)]
+    keys = [k for k in table.columns if k in kb.input_keys]
+    phen = [(ids[r], *(_plain(frame.calls[column(k, f)].iloc[r]) for k in keys
+                       for f in ("display", "phenotype", "activity_score")))
+            for r in np.flatnonzero(~bad)]
+    return got, phen, errors
+
+
+def from_long(results: pd.DataFrame, keys: list[str]) -> tuple[list[tuple], list[tuple]]:
+    flags = results[results["record"] == "flag"]
+    got = [tuple(_plain(v) for v in row) for row in zip(
+        flags["sample_id"], *(flags[c].to_numpy(dtype=object) for c in FLAG_FIELDS),
+        strict=True)]
+    pheno = results[results["record"] == "phenotypes"]
+    cols = [f"{k}.{f}" for k in keys for f in ("genotype", "phenotype", "activity_score")]
+    phen = [tuple(_plain(v) for v in row) for row in zip(
+        pheno["sample_id"], *(pheno[c].to_numpy(dtype=object) for c in cols), strict=True)]
+    return got, phen
+
+
+@pytest.fixture(scope="module")
+def cohort() -> tuple[pd.DataFrame, dict[int, str]]:
+    return synthetic_cohort(3000, seed=3, malformed=0.01)
+
+
+def test_cut_points_are_the_knowledge_bases_bands(kb):
+    cuts = cut_points(kb)
+    for _, rule in kb.rules:
+        for cond in rule.when:
+            for name, band in (("age_years", cond.age_years), ("weight_kg", cond.weight_kg)):
+                if band is not None:
+                    assert {b for b in (band.lo, band.hi) if b is not None} <= set(cuts[name])
+    for drug in kb.drugs.values():
+        for band in drug.dosing.renal:
+            if band.crcl_ml_min is not None:
+                limits = {band.crcl_ml_min.lo, band.crcl_ml_min.hi} - {None}
+                assert limits <= set(cuts["renal_clearance_ml_min"])
+    # values on either side of a cut point, or on it, fall in different bins
+    edge = cuts["age_years"][5]
+    codes = bins(np.array([edge - 0.01, edge, edge + 0.01, np.nan]), cuts["age_years"])
+    assert len(set(codes)) == 4 and codes[-1] == -1
+
+
+def test_dedupe_equals_judging_every_row(kb, cohort):
+    table, broken = cohort
+    expected_flags, expected_phen, expected_errors = reference(kb, table)
+    results, errors = [], []
+    chunks = [table.iloc[i:i + 700] for i in range(0, len(table), 700)]
+    summary = screen_chunks(kb, chunks, lambda r, e: (results.append(r), errors.append(e)))
+    keys = [k for k in table.columns if k in kb.input_keys]
+    got_flags, got_phen = from_long(pd.concat(results, ignore_index=True), keys)
+    assert got_flags == expected_flags  # same flags, same order, every column
+    assert got_phen == expected_phen
+    err = pd.concat(errors, ignore_index=True)
+    pd.testing.assert_frame_equal(err.reset_index(drop=True).astype(str),
+                                  expected_errors.astype(str))
+    assert set(broken) <= set(err["row"])
+    assert summary.input_samples == summary.processed + summary.error_rows == len(table)
+    assert summary.processed == len(expected_phen)
+    # the summary counts samples per (drug, category, action) of flags asking for an action
+    per_sample = {(f[0], f[1], f[2], f[3]) for f in expected_flags if f[3] != "info"}
+    want = Counter((d, c, a) for _, d, c, a in per_sample)
+    assert dict(summary.flags) == dict(want)
+    genotypes = Counter(p[1 + 3 * keys.index("HLA-B*15:02")] for p in expected_phen)
+    assert dict(summary.phenotypes["HLA-B*15:02"]) == {k: v for k, v in genotypes.items()
+                                                       if k is not None}
+
+
+def test_store_joins_back_to_the_long_table_and_counts_every_sample(kb, cohort, tmp_path):
+    table, _ = cohort
+    path = tmp_path / "cohort.csv"
+    table.to_csv(path, index=False)
+    store, long = tmp_path / "store", tmp_path / "long.parquet"
+    summary = screen(kb, path, store, tmp_path / "e1.csv", chunksize=800)
+    screen(kb, path, long, tmp_path / "e2.csv", chunksize=800)
+    assert (tmp_path / "e1.csv").read_bytes() == (tmp_path / "e2.csv").read_bytes()
+    samples = pd.read_parquet(store / "samples")
+    flags = pd.read_parquet(store / "flags")
+    messages = pd.read_parquet(store / "messages")
+    errors = pd.read_csv(tmp_path / "e1.csv", dtype=str)
+    # processed + errored = input, and no sample in both
+    assert len(samples) + errors["row"].nunique() == len(table) == summary.input_samples
+    assert not set(samples["sample_id"]) & set(errors["sample_id"].dropna())
+    assert samples["sample_id"].is_unique and messages["message_id"].is_unique
+    joined = (samples[["sample_id", "combination"]].merge(flags, on="combination")
+              .merge(messages, on="message_id"))
+    results = pd.read_parquet(long)
+    want = results[results["record"] == "flag"]
+    rows = sorted(tuple(map(_plain, r)) for r in joined[["sample_id", *FLAG_FIELDS]]
+                  .itertuples(index=False))
+    assert rows == sorted(tuple(map(_plain, r)) for r in want[["sample_id", *FLAG_FIELDS]]
+                          .itertuples(index=False))
+    manifest = json.loads((store / "manifest.json").read_text())
+    assert manifest["processed"] == len(samples)
+    assert manifest["combinations"] >= samples["combination"].nunique()
+
+
+def _patient(row: pd.Series, keys: list[str]) -> dict:
+    """A patient file's data from a cohort row."""
+    def items(name: str) -> list[str]:
+        return [x for x in row[name].split(";") if x]
+
+    def number(name: str) -> float | None:
+        return float(row[name]) if row[name] else None
+
+    renal = {k: number(k) for k in ("egfr_ml_min", "creatinine_clearance_ml_min")
+             if row[k]}
+    if row["dialysis"]:
+        renal["dialysis"] = row["dialysis"]
+    return {
+        "id": row["sample_id"], "seizure_types": items("seizure_types"),
+        "syndrome": row["syndrome"] or None, "sex": row["sex"] or None,
+        "age_years": number("age_years"), "weight_kg": number("weight_kg"),
+        "pregnancy": row["pregnancy"] or None, "conditions": items("conditions"),
+        "genotypes": {k: row[k] for k in keys if row[k]},
+        "current_medications": items("current_medications"),
+        "candidate_drugs": items("candidate_drugs"),
+        "renal": renal or None,
+        "hepatic": {"child_pugh": row["child_pugh"]} if row["child_pugh"] else None,
+        "adverse_reactions": [dict(zip(("drug", "reaction"), x.split(":"), strict=True))
+                              for x in items("adverse_reactions")],
+        "clinical": {"age_at_onset_years": number("age_at_onset_years")},
+    }
+
+
+def screen_equals_consult(kb, table: pd.DataFrame, n: int, tmp_path: Path) -> int:
+    """Screen ``table``; for ``n`` random processed samples of distinct rows, the consult
+    gives the same flags. Returns how many were compared."""
+    path = tmp_path / "cohort.csv"
+    table.to_csv(path, index=False)
+    screen(kb, path, tmp_path / "store", tmp_path / "errors.csv")
+    samples = pd.read_parquet(tmp_path / "store" / "samples")
+    flags = pd.read_parquet(tmp_path / "store" / "flags").merge(
+        pd.read_parquet(tmp_path / "store" / "messages"), on="message_id")
+    typed = set(table.loc[table["seizure_types"] != "", "sample_id"])  # a patient file needs one
+    distinct = samples[samples["sample_id"].isin(typed)].drop_duplicates("combination")
+    chosen = distinct.sample(min(n, len(distinct)), random_state=1)
+    by_id = table.set_index("sample_id", drop=False)
+    keys = [k for k in table.columns if k in kb.input_keys]
+    for sample_id, comb in zip(chosen["sample_id"], chosen["combination"], strict=True):
+        patient = _patient(by_id.loc[sample_id], keys)
+        res = consult(kb, validate_patient(kb, patient))
+        want = sorted((f.drug, f.category, f.action, f.severity, f.rule, f.message)
+                      for f in res.flags)
+        mine = flags[flags["combination"] == comb]
+        got = sorted(zip(*(mine[c].astype(str) for c in ("drug", "category", "action",
+                                                        "severity", "rule", "message")),
+                         strict=True))
+        assert got == want, sample_id
+    return len(chosen)
+
+
+def test_screen_equals_consult_for_random_distinct_rows(kb, tmp_path):
+    table, _ = synthetic_cohort(2000, seed=11)
+    assert screen_equals_consult(kb, table, 60, tmp_path) == 60
+
+
+@pytest.mark.slow
+def test_screen_equals_consult_for_1000_distinct_rows_of_100k(kb, tmp_path):
+    table, _ = synthetic_cohort(100_000, seed=12, malformed=0.01)
+    assert screen_equals_consult(kb, table, 1000, tmp_path) == 1000
+
+
+def test_cli_writes_the_store_by_default_and_the_long_table_on_request(cohort, tmp_path,
+                                                                       capsys):
+    table, _ = cohort
+    path = tmp_path / "cohort.csv"
+    table.iloc[:300].to_csv(path, index=False)
+    assert main(["screen", str(path), "--out", str(tmp_path / "res")]) == 0
+    assert len(pd.read_parquet(tmp_path / "res" / "samples")) + len(
+        pd.read_csv(tmp_path / "res.errors.csv")["row"].unique()) == 300
+    assert main(["screen", str(path), "--out", str(tmp_path / "long.tsv"), "--long"]) == 0
+    assert set(pd.read_csv(tmp_path / "long.tsv", sep="\t")["record"]) == {"phenotypes",
+                                                                          "flag"}
+    capsys.readouterr()
+    assert main(["screen", str(path), "--out", str(tmp_path / "table"), "--long"]) == 2
+    assert "output must end in .csv, .tsv or .parquet" in capsys.readouterr().err
