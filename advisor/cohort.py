@@ -25,6 +25,7 @@ from advisor.inputs.cohort import ERROR_COLUMNS, check_columns
 from advisor.inputs.sources import cohort_rows, source_kind
 from advisor.inputs.tables import read_chunks
 from advisor.knowledge import KnowledgeBase
+from advisor.outputs import Interrupted, atomic_outputs, csv_safe
 from advisor.rules import evaluate
 
 FLAG_OUT = ["drug", "category", "action", "severity", "gene", "message", "rule", "evidence",
@@ -44,7 +45,8 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
         pairs = pd.concat([frame.candidates, frame.current])
         judged = pairs["row"].to_numpy(dtype=np.int64) * n + kb.drug_index.get_indexer(
             pd.Index(pairs["drug"].to_numpy(dtype=object), dtype=object))
-        pair = flags["row"].to_numpy(dtype=np.int64) * n + flags["drug"].cat.codes.to_numpy()
+        pair = flags["row"].to_numpy(dtype=np.int64) * n + kb.drug_index.get_indexer(
+            pd.Index(flags["drug"].to_numpy(dtype=object), dtype=object))  # none: not category
         flags = flags[np.isin(pair, judged) | (flags["action"] == "avoid").to_numpy()]
     else:
         flags = evaluate(kb, frame)
@@ -191,7 +193,7 @@ class ResultWriter:
             self._pq.write_table(pa.Table.from_arrays(arrays, schema=self._pq.schema))
         else:
             sep = "\t" if self.path.suffix.lower() == ".tsv" else ","
-            frame.to_csv(self.path, mode="a" if self._started else "w", sep=sep,
+            csv_safe(frame).to_csv(self.path, mode="a" if self._started else "w", sep=sep,
                          header=not self._started, index=False)
             self._started = True
 
@@ -231,24 +233,34 @@ def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
     """Screen a cohort file with the pandas engine; write results and errors; return counts.
     Notices about the input (a research-grade consumer file) are a ``note`` column of every
     result row and head the summary."""
-    results_w, errors_w = ResultWriter(out), ResultWriter(errors_out)
     notices: list[str] = []
+    done = [0]  # samples screened, for the message when interrupted
 
-    def emit(results: pd.DataFrame, errors: pd.DataFrame) -> None:
-        if notices:
-            results = results.assign(note="; ".join(notices))
-        results_w.write(results)
-        errors_w.write(errors)
+    def counted(n: int) -> None:
+        done[0] = n
+        bar(n)
 
     bar = _progress(progress)
-    try:
-        summary = screen_chunks(kb, iter_cohort(kb, cohort, chunksize, fmt, notices), emit,
-                                drugs=drugs, progress=bar)
-    finally:
-        bar(None)
-    summary.notices = notices
-    results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
-    errors_w.close(pd.DataFrame(columns=ERROR_COLUMNS))
+    with atomic_outputs(out, errors_out) as (out_temp, errors_temp):  # all or nothing
+        results_w, errors_w = ResultWriter(out_temp), ResultWriter(errors_temp)
+
+        def emit(results: pd.DataFrame, errors: pd.DataFrame) -> None:
+            if notices:
+                results = results.assign(note="; ".join(notices))
+            results_w.write(results)
+            errors_w.write(errors)
+
+        try:
+            summary = screen_chunks(kb, iter_cohort(kb, cohort, chunksize, fmt, notices),
+                                    emit, drugs=drugs, progress=counted)
+        except Interrupted as stop:
+            stop.done = done[0]
+            raise
+        finally:
+            bar(None)
+        summary.notices = notices
+        results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
+        errors_w.close(pd.DataFrame(columns=ERROR_COLUMNS))
     return summary
 
 

@@ -27,6 +27,7 @@ from advisor.inputs.cohort import ERROR_COLUMNS, check_columns
 from advisor.inputs.sources import source_kind
 from advisor.inputs.tables import csv_options, table_kind
 from advisor.knowledge import KnowledgeBase, load_knowledgebase
+from advisor.outputs import atomic_outputs
 
 
 @lru_cache(maxsize=4)
@@ -79,7 +80,7 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                               cohort, chunksize))
     keys = check_columns(kb, list(ddf.columns))
     cluster = None if scheduler else LocalCluster(processes=True, dashboard_address=None)
-    with Client(scheduler or cluster) as client:
+    with Client(scheduler or cluster) as client, atomic_outputs(out, errors_out) as temps:
         lengths = ddf.map_partitions(len).compute()
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(int).tolist()
         sample = screen_chunk(kb, ddf.partitions[0].head(1), 0, drugs, keys)
@@ -87,7 +88,7 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
                           sample[1].iloc[:0].astype({"row": "Int64"})], ignore_index=True)
         parts = ddf.map_partitions(_partition, offsets, str(kb.path), drugs, keys,
                                    meta=meta, align_dataframes=False)
-        results_w, errors_w = ResultWriter(out), ResultWriter(errors_out)
+        results_w, errors_w = ResultWriter(temps[0]), ResultWriter(temps[1])
         summary = Summary(phenotype_keys=star_keys(kb))
         futures = client.compute(parts.to_delayed())
         for n, future in zip(lengths, futures, strict=True):

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import InputError, one_line
-from advisor.inputs.text_tables import ID_COLUMN, PREVIEW, ROW_ERROR, csv_frames
+from advisor.inputs.text_tables import ID_COLUMN, PREVIEW, ROW_ERROR, csv_frames, text_frame
 
 SEPARATORS = {"csv": ",", "tsv": "\t"}
 KINDS = "expected .csv, .tsv, .txt, .parquet, .vcf or .vcf.gz"
@@ -55,7 +55,7 @@ def _parquet_frames(handle: Any, name: str, batch_size: int) -> Iterator[pd.Data
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from advisor.inputs.text_tables import batch_cells, text_frame
+    from advisor.inputs.text_tables import batch_cells
 
     try:
         parquet = pq.ParquetFile(handle)
@@ -105,19 +105,32 @@ class _Rows:
         self.next_row = 1
 
     def check(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Mark repeated ids; empty the cells of every row that cannot be used (its only
+        error is the reader's; a repeated id keeps its id)."""
         rows = np.arange(self.next_row, self.next_row + len(frame))
         self.next_row += len(frame)
-        if ID_COLUMN not in frame:
-            return frame
         problems = frame[ROW_ERROR].to_numpy(dtype=object, copy=True)
-        ids = frame[ID_COLUMN].to_numpy(dtype=object)
-        take = np.flatnonzero(pd.isna(problems) & pd.notna(ids))
-        if self._duplicates(ids[take], rows[take], take, problems):
-            return frame.assign(**{ROW_ERROR: problems})
-        return frame
+        if ID_COLUMN in frame:
+            ids = frame[ID_COLUMN].to_numpy(dtype=object)
+            take = np.flatnonzero(pd.isna(problems) & pd.notna(ids))
+            self._duplicates(ids[take], rows[take], take, problems)
+        bad = pd.notna(problems)
+        if not bad.any():
+            return frame
+        columns = {}
+        for name in frame.columns:
+            cells = frame[name].to_numpy(dtype=object, copy=True)
+            if name == ID_COLUMN:
+                keep = np.array([p[2].startswith("duplicate") for p in problems[bad]])
+                cells[np.flatnonzero(bad)[~keep]] = None
+            elif name != ROW_ERROR:
+                cells[bad] = None
+            columns[name] = cells
+        columns[ROW_ERROR] = problems
+        return text_frame(columns)
 
     def _duplicates(self, ids: np.ndarray, rows: np.ndarray, where: np.ndarray,
-                    problems: np.ndarray) -> bool:
+                    problems: np.ndarray) -> None:
         hashes = pd.util.hash_array(ids, categorize=False)
         order = np.argsort(hashes, kind="stable")
         sorted_h = hashes[order]
@@ -139,7 +152,6 @@ class _Rows:
         place = np.searchsorted(self.seen, hashes[keep])
         self.seen = np.insert(self.seen, place, hashes[keep])
         self.first = np.insert(self.first, place, rows[keep])
-        return bool(repeated.any())
 
 
 def read_chunks(source: Path | bytes, name: str, chunksize: int) -> Iterator[pd.DataFrame]:
@@ -166,6 +178,27 @@ def read_chunks(source: Path | bytes, name: str, chunksize: int) -> Iterator[pd.
             buffered, size = ([rest] if len(rest) else []), len(rest)
     if size:
         yield rows.check(pd.concat(buffered, ignore_index=True))
+
+
+def count_rows(path: Path) -> int | None:
+    """The number of data rows of a table file, cheaply (a Parquet file's metadata, or the
+    lines of a plain CSV/TSV less its header), or None when that would mean decoding it."""
+    try:
+        kind = table_kind(path)
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if kind == "vcf" or path.name.lower().endswith(".gz"):
+            return None
+        lines, last = 0, b"\n"
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 24):
+                lines += block.count(b"\n")
+                last = block[-1:]
+        return max(0, lines + (last != b"\n") - 1)
+    except (InputError, OSError, ValueError):
+        return None
 
 
 def read_table(source: Path | bytes, name: str) -> pd.DataFrame:

@@ -143,7 +143,7 @@ def _column(cells: _Cells, name: str, array: Any, sep: str) -> None:
     if name == ID_COLUMN:
         checks += [(other, f"a sample_id holding {shown}: is this row separated by {shown} "
                            f"instead of {ID_SEPARATORS[sep]}?")
-                   for other, shown in ID_SEPARATORS.items()]
+                   for other, shown in ID_SEPARATORS.items() if other != sep]
     for needle, what in checks:
         held = pc.fill_null(pc.match_substring(values, needle), False).to_numpy(
             zero_copy_only=False)
