@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from advisor.errors import InputError
+from advisor.errors import PREVIEW_CHARS, InputError, one_line
 from advisor.inputs.fields import (
     CLINICAL_FIELDS,
     HEPATIC_FIELDS,
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 ID_COLUMN = "sample_id"
 ERROR_COLUMNS = ["row", "sample_id", "field", "value", "error"]
+MESSAGE_CHARS = 300  # an error message in the errors table (it may quote the value)
 PAIR_COLUMNS = ["row", "drug"]
 CONTEXT_COLUMNS = {ID_COLUMN, *PATIENT_FIELDS, *CLINICAL_FIELDS, *RENAL_FIELDS, *HEPATIC_FIELDS}
 
@@ -82,6 +83,13 @@ class CheckedTable:
         if not self.errors:
             return pd.DataFrame(columns=ERROR_COLUMNS)
         return pd.concat(self.errors, ignore_index=True)[ERROR_COLUMNS]
+
+
+def bounded(cells: np.ndarray, limit: int = PREVIEW_CHARS) -> np.ndarray:
+    """Cells of an errors table (bad cells only) cut to ``limit`` characters on one line."""
+    return np.array([v if v is None or (isinstance(v, str) and len(v) <= limit
+                                         and "\n" not in v)
+                     else one_line(str(v), limit) for v in cells], dtype=object)
 
 
 def _blank(cells: np.ndarray) -> np.ndarray:
@@ -177,8 +185,9 @@ class _Checker:
         if not mask.any():
             return
         self.errors.append(pd.DataFrame({
-            "row": self.rows[mask], "sample_id": self.id_cells[mask], "field": field_name,
-            "value": values[mask], "error": messages[mask] if isinstance(messages, np.ndarray)
+            "row": self.rows[mask], "sample_id": bounded(self.id_cells[mask]),
+            "field": field_name, "value": bounded(values[mask]),
+            "error": bounded(messages[mask], MESSAGE_CHARS) if isinstance(messages, np.ndarray)
             else messages}))
 
     def column(self, name: str) -> pd.Series:

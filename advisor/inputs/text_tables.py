@@ -27,7 +27,7 @@ from advisor.errors import InputError, one_line
 ROW_ERROR = "__row_error__"  # (field, value preview, message) of a row that cannot be used
 ID_COLUMN = "sample_id"
 PREVIEW = 80
-BLOCK = 1 << 22  # bytes parsed at a time; also the longest row that can be read
+BLOCK = 1 << 22  # bytes parsed at a time
 MAX_HEADER = 1 << 20
 BAD_TEXT = "\ufffd"
 ID_SEPARATORS = {";": "';'", "\t": "a tab", ",": "','", "|": "'|'"}
@@ -68,29 +68,42 @@ class Utf8Stream(io.RawIOBase):
         buffer[:len(data)] = data
         return len(data)
 
-    def header(self, name: str) -> str:
-        """The first line (without its line break), taken off the stream."""
-        while (b"\n" not in self.pending and not self.done
+    def header(self, name: str) -> str | None:
+        """The first line (without its line break), taken off the stream; None when the
+        stream is empty. A line ends at LF, CRLF or a lone CR."""
+        while (b"\n" not in self.pending and b"\r" not in self.pending and not self.done
                and len(self.pending) < MAX_HEADER):
             self._fill(len(self.pending) + 1)
-        end = self.pending.find(b"\n")
-        if end < 0 and len(self.pending) >= MAX_HEADER:
+        if not self.pending:
+            return None
+        ends = [i for i in (self.pending.find(b"\n"), self.pending.find(b"\r")) if i >= 0]
+        if not ends and len(self.pending) >= MAX_HEADER:
             raise InputError("cohort", name, "the header line is longer than 1 MB")
-        end = len(self.pending) if end < 0 else end
+        end = min(ends) if ends else len(self.pending)
         line = self.pending[:end]
-        self.at = end + 1
-        return line.decode().removeprefix("\ufeff").rstrip("\r")
+        skip = 2 if self.pending[end:end + 2] == b"\r\n" else 1
+        self.at = end + skip
+        return line.decode().removeprefix("\ufeff")
 
 
-def header_columns(line: str, sep: str, name: str) -> list[str]:
+def header_columns(line: str | None, sep: str, name: str) -> list[str]:
     """Column names from the header line; a header that is one column holding another
     separator means the file is separated by something else."""
+    if line is None:
+        raise InputError("cohort", name, "the file is empty")
     if not line.strip():
-        raise InputError("cohort", name, "the file is empty" if not line else
-                         "the first line (the header) is empty")
+        raise InputError("cohort", name, "the first line (the header) is empty")
     if BAD_TEXT in line:
         raise InputError("columns", line, "the header is not UTF-8 text")
-    names = [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+    try:
+        names = [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+    except csv.Error as exc:
+        raise InputError("columns", line, f"the header cannot be read ({exc})") from None
+    dupes = sorted({c for c in names if names.count(c) > 1})
+    if dupes:
+        raise InputError("columns", dupes[0], "duplicate column")
+    if ROW_ERROR in names:
+        raise InputError(f"column {ROW_ERROR}", ROW_ERROR, "a reserved column name")
     if len(names) == 1:
         for other, shown in ID_SEPARATORS.items():
             if other != sep and other in names[0]:
@@ -238,6 +251,6 @@ def csv_frames(stream: Any, sep: str, name: str) -> Iterator[pd.DataFrame]:
             yield _with_bad_rows(_Cells(0), names, bad, start)
     except pa.ArrowInvalid as exc:
         first = str(exc).splitlines()[0]
-        if "straddling" in first or "block size" in first:
-            raise InputError("cohort", name, "a row longer than 4 MB") from None
+        if "Empty CSV file" in first:  # a header and no rows
+            return
         raise InputError("cohort", name, f"malformed table: {first}") from None
