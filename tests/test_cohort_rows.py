@@ -232,3 +232,15 @@ def test_chunks_keep_row_numbers_and_accounting():
     assert problems.notna().sum() == 2
     assert problems[3][0] == "row" and problems[8][2] == "duplicate sample_id (first at row 1)"
     assert table["sample_id"][4] == "S5"
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_blank_lines_are_not_rows_and_numbers_stay_exact(end):
+    lines = ["sample_id,CYP2C9", "", "S1,*1/*1", "", "", "S2,*1/*1,x", "S3,*1/*3", "", "S4",
+             ""]
+    table = pd.concat(list(read_chunks(end.join(lines).encode(), "c.csv", 2)),
+                      ignore_index=True)
+    assert table["sample_id"].tolist() == ["S1", None, "S3", None]
+    problems = table[ROW_ERROR].tolist()
+    assert problems[1] == ("row", "S2,*1/*1,x", "3 fields where the header has 2")
+    assert problems[3] == ("row", "S4", "1 field where the header has 2")

@@ -27,7 +27,7 @@ from advisor.errors import InputError, one_line
 ROW_ERROR = "__row_error__"  # (field, value preview, message) of a row that cannot be used
 ID_COLUMN = "sample_id"
 PREVIEW = 80
-BLOCK = 1 << 22  # bytes parsed at a time
+BLOCK = 1 << 22  # bytes parsed at a time; a row may be at most this long
 MAX_HEADER = 1 << 20
 BAD_TEXT = "\ufffd"
 ID_SEPARATORS = {";": "';'", "\t": "a tab", ",": "','", "|": "'|'"}
@@ -43,6 +43,8 @@ class Utf8Stream(io.RawIOBase):
         self.pending = b""
         self.at = 0  # read position in pending
         self.done = False
+        self.carry = b""  # the last byte read, not yet handed on
+        self.before = b"\0\n"  # the two bytes handed on last (the header's line break)
 
     def readable(self) -> bool:
         return True
@@ -56,12 +58,39 @@ class Utf8Stream(io.RawIOBase):
             self.pending = self.pending[self.at:] + block
             self.at = 0
 
-    def read(self, size: int = -1) -> bytes:
+    def _take(self, size: int) -> bytes:
         self._fill(size if size >= 0 else 1 << 62)
         end = len(self.pending) if size < 0 else self.at + size
         out = self.pending[self.at:end]
         self.at += len(out)
         return out
+
+    def read(self, size: int = -1) -> bytes:
+        """The next bytes, blank lines (LF or CRLF) left out: they are not rows, and the
+        parser's line numbers stay the rows' numbers."""
+        while True:
+            raw = self._take(size)
+            data = self.carry + raw
+            self.carry = data[-1:] if raw else b""  # the last byte waits for its successor
+            data = data[:-1] if raw else data
+            out = self._without_blank_lines(data)
+            if out or not raw:
+                return out
+
+    def _without_blank_lines(self, data: bytes) -> bytes:
+        around = self.before + data + self.carry
+        self.before = (self.before + data)[-2:]
+        if b"\n\n" not in around and b"\n\r\n" not in around:
+            return data
+        import numpy as np
+
+        ext = np.frombuffer(around, dtype=np.uint8)
+        arr, p1, p2 = ext[2:2 + len(data)], ext[1:1 + len(data)], ext[:len(data)]
+        following = ext[3:3 + len(data)]
+        following = np.append(following, np.zeros(len(data) - len(following), np.uint8))
+        drop = (((arr == 10) & ((p1 == 10) | ((p1 == 13) & (p2 == 10))))
+                | ((arr == 13) & (p1 == 10) & (following == 10)))
+        return arr[~drop].tobytes()
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
@@ -253,4 +282,6 @@ def csv_frames(stream: Any, sep: str, name: str) -> Iterator[pd.DataFrame]:
         first = str(exc).splitlines()[0]
         if "Empty CSV file" in first:  # a header and no rows
             return
+        if "straddl" in first:
+            raise InputError("cohort", name, f"a row longer than {BLOCK >> 20} MB") from None
         raise InputError("cohort", name, f"malformed table: {first}") from None
