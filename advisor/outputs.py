@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -51,17 +52,40 @@ def temporary_beside(target: Path) -> Path:
 
 
 def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Flush a file, or a folder and every file below it, to disk."""
+    paths = [path, *path.rglob("*")] if path.is_dir() else [path]
+    for item in paths:
+        fd = os.open(item, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _replace(temp: Path, target: Path) -> None:
+    """Move ``temp`` over ``target``; a folder (a dataset) replaces an existing folder by
+    two renames, the old one removed afterwards."""
+    if temp.is_dir() and target.is_dir():
+        old = temporary_beside(target)
+        os.replace(target, old)
+        os.replace(temp, target)
+        _remove(old)
+    else:
+        os.replace(temp, target)
 
 
 @contextmanager
 def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
-    """Temporary paths for ``targets``; all are moved into place when the block ends
-    normally (signals held back while renaming), none if it raises or is interrupted."""
+    """Temporary paths for ``targets`` (files, or folders the caller creates); all are moved
+    into place when the block ends normally (signals held back while renaming), none if it
+    raises or is interrupted."""
     temps = [temporary_beside(t) for t in targets]
     committed = False
     try:
@@ -71,7 +95,7 @@ def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
         try:
             for temp, target in zip(temps, targets, strict=True):
-                os.replace(temp, target)
+                _replace(temp, target)
             committed = True
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a held signal fires here
@@ -82,7 +106,7 @@ def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
         raise
     finally:
         for temp in temps:
-            temp.unlink(missing_ok=True)
+            _remove(temp)
 
 
 @contextmanager
@@ -112,8 +136,6 @@ def check_outputs(inputs: Sequence[Path], outputs: dict[str, Path]) -> None:
     for i, (option, path) in enumerate(named):
         if not path.parent.is_dir():
             raise InputError(option, str(path), f"the folder {path.parent} does not exist")
-        if path.is_dir():
-            raise InputError(option, str(path), "is a folder; give a file name")
         for source in inputs:
             if _same(path, source):
                 raise InputError(option, str(path), "is the input file; choose another "

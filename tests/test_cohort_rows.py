@@ -244,3 +244,19 @@ def test_blank_lines_are_not_rows_and_numbers_stay_exact(end):
     problems = table[ROW_ERROR].tolist()
     assert problems[1] == ("row", "S2,*1/*1,x", "3 fields where the header has 2")
     assert problems[3] == ("row", "S4", "1 field where the header has 2")
+
+
+def test_atomic_outputs_replace_a_folder_dataset(tmp_path):
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "old.parquet").write_text("old")
+    with pytest.raises(RuntimeError), atomic_outputs(store) as (temp,):
+        temp.mkdir()
+        (temp / "part-0.parquet").write_text("half")
+        raise RuntimeError("interrupted")
+    assert [p.name for p in store.iterdir()] == ["old.parquet"]
+    with atomic_outputs(store) as (temp,):
+        temp.mkdir()
+        (temp / "part-0.parquet").write_text("new")
+    assert [p.name for p in store.iterdir()] == ["part-0.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
