@@ -260,3 +260,25 @@ def test_atomic_outputs_replace_a_folder_dataset(tmp_path):
         (temp / "part-0.parquet").write_text("new")
     assert [p.name for p in store.iterdir()] == ["part-0.parquet"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+
+
+def test_a_signal_inside_the_parser_callbacks_still_ends_cleanly(tmp_path, monkeypatch,
+                                                                 capsys):
+    from advisor.inputs import text_tables
+
+    cohort = tmp_path / "c.csv"
+    cohort.write_bytes(_cohort(20, {i: b"bad\n" for i in range(2, 20, 3)}))
+    sent = []
+
+    class Signalling(dict):
+        def items(self):  # first called by the parser's bad-row handler, from C
+            if not sent:
+                sent.append(os.kill(os.getpid(), signal.SIGINT))
+            return super().items()
+
+    monkeypatch.setattr(text_tables, "ID_SEPARATORS", Signalling(text_tables.ID_SEPARATORS))
+    code = main(["screen", str(cohort), "--out", str(tmp_path / "r.csv")])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert err == "interrupted after 0 of 20 samples; nothing written\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]
