@@ -182,7 +182,8 @@ def read_chunks(source: Path | bytes, name: str, chunksize: int) -> Iterator[pd.
 
 def count_rows(path: Path) -> int | None:
     """The number of data rows of a table file, cheaply (a Parquet file's metadata, or the
-    lines of a plain CSV/TSV less its header), or None when that would mean decoding it."""
+    lines of a plain CSV/TSV less its header, blank lines included), or None when that
+    would mean decompressing it."""
     try:
         kind = table_kind(path)
         if kind == "parquet":
