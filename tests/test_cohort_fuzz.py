@@ -93,14 +93,14 @@ TABLES = st.one_of(text_tables(), text_tables(), text_tables(), parquet_tables()
                    st.tuples(st.binary(max_size=300), st.sampled_from(NAMES)))
 
 
-def _read_and_check(kb, data: bytes, name: str) -> None:
+def _read_and_check(kb, data: bytes, name: str, chunksize: int) -> None:
     """What the screen does with a table before the rules: read, check columns, check
     every chunk. Accounting: every row is usable or has its reason."""
     if name.endswith(".gz"):
         data = gzip.compress(data)
     try:
         keys = None
-        for chunk in read_chunks(data, name, 4):
+        for chunk in read_chunks(data, name, chunksize):
             if keys is None:
                 keys = check_columns(kb, list(chunk.columns))
             checked = check_table(kb, chunk)
@@ -118,9 +118,9 @@ def _read_and_check(kb, data: bytes, name: str) -> None:
 @settings(max_examples=10_000, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.function_scoped_fixture])
-@given(table=TABLES)
-def test_reader_fuzz_never_crashes(kb, table):
-    _read_and_check(kb, *table)
+@given(table=TABLES, chunksize=st.sampled_from([3, 1000]))
+def test_reader_fuzz_never_crashes(kb, table, chunksize):
+    _read_and_check(kb, *table, chunksize)
 
 
 @pytest.mark.slow
