@@ -52,12 +52,16 @@ def temporary_beside(target: Path) -> Path:
 
 
 def _fsync(path: Path) -> None:
-    """Flush a file, or a folder and every file below it, to disk."""
+    """Flush a file, or a folder and every file below it, to disk (a file system that
+    cannot flush a folder is left to flush it itself)."""
     paths = [path, *path.rglob("*")] if path.is_dir() else [path]
     for item in paths:
         fd = os.open(item, os.O_RDONLY)
         try:
             os.fsync(fd)
+        except OSError:
+            if not item.is_dir():
+                raise
         finally:
             os.close(fd)
 
@@ -81,31 +85,39 @@ def _replace(temp: Path, target: Path) -> None:
         os.replace(temp, target)
 
 
+def _special(path: Path) -> bool:
+    """An existing target that is not a regular file or folder (``/dev/null``, a FIFO):
+    written in place, never replaced."""
+    return path.exists() and not (path.is_file() or path.is_dir())
+
+
 @contextmanager
 def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
     """Temporary paths for ``targets`` (files, or folders the caller creates); all are moved
     into place when the block ends normally (signals held back while renaming), none if it
-    raises or is interrupted."""
-    temps = [temporary_beside(t) for t in targets]
+    raises or is interrupted. A target such as ``/dev/null`` is written directly."""
+    temps = [t if _special(t) else temporary_beside(t) for t in targets]
+    moved = [(temp, target) for temp, target in zip(temps, targets, strict=True)
+             if temp != target]
     committed = False
     try:
         yield temps
-        for temp in temps:
+        for temp, _ in moved:
             _fsync(temp)
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
         try:
-            for temp, target in zip(temps, targets, strict=True):
+            for temp, target in moved:
                 _replace(temp, target)
             committed = True
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a held signal fires here
-        for folder in {t.parent for t in targets}:
+        for folder in {target.parent for _, target in moved}:
             _fsync(folder)
     except Interrupted as stop:
         stop.written = committed
         raise
     finally:
-        for temp in temps:
+        for temp, _ in moved:
             _remove(temp)
 
 

@@ -289,3 +289,20 @@ def test_call_tsv_cells_are_not_formulas():
 
     assert [_cell(v) for v in ("=cmd|' /C calc'!A0", "@x", "NA12878", "*1/*3", 1.5)] == [
         "'=cmd|' /C calc'!A0", "'@x", "NA12878", "*1/*3", "1.5"]
+
+
+def test_atomic_outputs_write_a_special_file_in_place(tmp_path):
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    with atomic_outputs(fifo) as (temp,):
+        assert temp == fifo  # like /dev/null: written through, never replaced
+        temp.write_bytes(b"through")
+    reader.join(timeout=10)
+    assert got == [b"through"] and stat.S_ISFIFO(fifo.stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
