@@ -9,6 +9,7 @@ when the frame is built.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,7 @@ def check_columns(kb: KnowledgeBase, columns: list[str], *, require_id: bool = T
     if require_id and ID_COLUMN not in columns:
         raise InputError("columns", ",".join(columns[:8]), "a cohort table needs a sample_id "
                          "column")
-    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    dupes = sorted(c for c, n in Counter(columns).items() if n > 1)
     if dupes:
         raise InputError("columns", dupes[0], "duplicate column")
     unknown = [c for c in columns if c not in CONTEXT_COLUMNS and c not in kb.input_keys

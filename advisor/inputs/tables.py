@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import InputError, one_line
-from advisor.inputs.text_tables import ID_COLUMN, PREVIEW, ROW_ERROR, csv_frames, text_frame
+from advisor.inputs.text_tables import (
+    ID_COLUMN,
+    MAX_COLUMNS,
+    PREVIEW,
+    ROW_ERROR,
+    csv_frames,
+    text_frame,
+)
 
 SEPARATORS = {"csv": ",", "tsv": "\t"}
 KINDS = "expected .csv, .tsv, .txt, .parquet, .vcf or .vcf.gz"
@@ -60,6 +67,9 @@ def _parquet_frames(handle: Any, name: str, batch_size: int) -> Iterator[pd.Data
     try:
         parquet = pq.ParquetFile(handle)
         names = parquet.schema_arrow.names
+        if len(names) > MAX_COLUMNS:
+            raise InputError("columns", f"{len(names):,} columns",
+                             f"more than {MAX_COLUMNS:,} columns")
         for field in parquet.schema_arrow:
             if pa.types.is_nested(field.type):
                 raise InputError(f"column {field.name}", str(field.type),

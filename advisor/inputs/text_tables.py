@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,7 @@ ID_COLUMN = "sample_id"
 PREVIEW = 80
 BLOCK = 1 << 22  # bytes parsed at a time; a row may be at most this long
 MAX_HEADER = 1 << 20
+MAX_COLUMNS = 2_000  # far above the knowledge base's genotype keys and the context fields
 BAD_TEXT = "\ufffd"
 ID_SEPARATORS = {";": "';'", "\t": "a tab", ",": "','", "|": "'|'"}
 
@@ -128,7 +130,11 @@ def header_columns(line: str | None, sep: str, name: str) -> list[str]:
         names = [c.strip() for c in next(csv.reader([line], delimiter=sep))]
     except csv.Error as exc:
         raise InputError("columns", line, f"the header cannot be read ({exc})") from None
-    dupes = sorted({c for c in names if names.count(c) > 1})
+    if len(names) > MAX_COLUMNS:
+        raise InputError("columns", f"{len(names):,} columns", f"more than {MAX_COLUMNS:,} "
+                         "columns; a cohort table has a sample_id, genotype and context "
+                         "columns")
+    dupes = sorted(c for c, n in Counter(names).items() if n > 1)
     if dupes:
         raise InputError("columns", dupes[0], "duplicate column")
     if ROW_ERROR in names:
