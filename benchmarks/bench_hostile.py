@@ -176,7 +176,8 @@ COHORT: dict[str, Callable[[], tuple[str, bytes]]] = {
         lambda i: f"=HYPERLINK(\"{i}\"),*1/*1,,,,\n")),
     "cohort: implausible values 1 MB": lambda: ("c.csv", rows(
         lambda i: f"S{i},*1/*1,negative,focal,2,350\n")),
-    "cohort: corrupt Parquet 1 MB": lambda: ("c.parquet", parquet_bytes(150_000)[:MB]),
+    "cohort: corrupt Parquet (cut in half)": lambda: ("c.parquet", (lambda d: d[:len(d) // 2])(
+        parquet_bytes(200_000))),
     "cohort: gzip of 100 MB of blank lines": lambda: ("c.csv.gz", gzip_bytes(
         COHORT_HEADER.encode() + b"\n" * (100 * MB))),
 }
