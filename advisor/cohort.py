@@ -26,10 +26,18 @@ from advisor.combinations import Combinations, combine, key_columns, row_codes, 
 from advisor.errors import InputError
 from advisor.frame import PatientFrame, frame_from_checked, sorted_errors, with_candidates
 from advisor.genotype import column, kind_of
-from advisor.inputs.cohort import ERROR_COLUMNS, ID_COLUMN, check_columns, check_table
+from advisor.inputs.cohort import (
+    ERROR_COLUMNS,
+    ID_COLUMN,
+    MESSAGE_CHARS,
+    bounded,
+    check_columns,
+    check_table,
+)
 from advisor.inputs.sources import cohort_rows, source_kind
 from advisor.inputs.tables import read_chunks
 from advisor.knowledge import KnowledgeBase
+from advisor.outputs import Interrupted, atomic_outputs, csv_safe
 from advisor.rules import evaluate
 
 FLAG_OUT = ["drug", "category", "action", "severity", "gene", "message", "rule", "evidence",
@@ -61,7 +69,8 @@ def judge(kb: KnowledgeBase, frame: PatientFrame, drugs: list[str] | None) -> pd
     pairs = pd.concat([frame.candidates, frame.current])
     judged = pairs["row"].to_numpy(dtype=np.int64) * n + kb.drug_index.get_indexer(
         pd.Index(pairs["drug"].to_numpy(dtype=object), dtype=object))
-    pair = flags["row"].to_numpy(dtype=np.int64) * n + flags["drug"].cat.codes.to_numpy()
+    pair = flags["row"].to_numpy(dtype=np.int64) * n + kb.drug_index.get_indexer(
+        pd.Index(flags["drug"].to_numpy(dtype=object), dtype=object))  # none: not category
     return flags[np.isin(pair, judged) | (flags["action"] == "avoid").to_numpy()]
 
 
@@ -134,9 +143,10 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
     if len(geno):  # a genotype error is shared by every sample of its combination
         where, which = _members(row_combo, geno["row"].to_numpy(dtype=np.int64))
         errors.append(pd.DataFrame({
-            "row": where + start_row + 1, "sample_id": cells[where],
-            **{c: geno[c].to_numpy(dtype=object)[which] for c in ("field", "value",
-                                                                  "error")}}))
+            "row": where + start_row + 1, "sample_id": bounded(cells[where]),
+            "field": geno["field"].to_numpy(dtype=object)[which],
+            "value": bounded(geno["value"].to_numpy(dtype=object)[which]),
+            "error": bounded(geno["error"].to_numpy(dtype=object)[which], MESSAGE_CHARS)}))
         failed = np.zeros(len(combos.first) + 1, dtype=bool)  # the last: rows with none
         failed[geno["row"].to_numpy(dtype=np.int64)] = True
         row_combo = np.where(failed[row_combo], -1, row_combo)
@@ -251,7 +261,7 @@ class ResultWriter:
             self._pq.write_table(pa.Table.from_arrays(arrays, schema=self._pq.schema))
         else:
             sep = "\t" if self.path.suffix.lower() == ".tsv" else ","
-            frame.to_csv(self.path, mode="a" if self._started else "w", sep=sep,
+            csv_safe(frame).to_csv(self.path, mode="a" if self._started else "w", sep=sep,
                          header=not self._started, index=False)
             self._started = True
 
@@ -357,26 +367,31 @@ def write_results(kb: KnowledgeBase, items: Iterable[Screened], combined: Combin
     """Write screened chunks to the store folder ``out`` (or the long table ``out``) and
     the errors file."""
     notices = [] if notices is None else notices
-    errors_w = ResultWriter(errors_out)
-    if is_long(out, long):
-        results_w = ResultWriter(out)
+    long = is_long(out, long)
+    if not long and out.exists() and not out.is_dir():
+        raise InputError("out", str(out), "the results store is a folder; give a folder "
+                         "name, or --long for a single table file")
+    with atomic_outputs(out, errors_out) as (out_temp, errors_temp):  # all or nothing
+        errors_w = ResultWriter(errors_temp)
+        if long:
+            results_w = ResultWriter(out_temp)
 
-        def sink(added: Added, combined: Combined, keys: list[str]) -> None:
-            table = combined.long(added, keys)
-            results_w.write(table.assign(note="; ".join(notices)) if notices else table)
-    else:
-        store = StoreWriter(out)
+            def sink(added: Added, combined: Combined, keys: list[str]) -> None:
+                table = combined.long(added, keys)
+                results_w.write(table.assign(note="; ".join(notices)) if notices else table)
+        else:
+            store = StoreWriter(out_temp)
 
-        def sink(added: Added, combined: Combined, keys: list[str]) -> None:
-            store.write(added, combined)
+            def sink(added: Added, combined: Combined, keys: list[str]) -> None:
+                store.write(added, combined)
 
-    summary = collect(kb, items, combined, [sink], errors_w.write, progress=progress)
-    summary.notices = notices
-    if is_long(out, long):
-        results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
-    else:
-        store.close(kb, summary, len(combined.ids))
-    errors_w.close(pd.DataFrame(columns=ERROR_COLUMNS))
+        summary = collect(kb, items, combined, [sink], errors_w.write, progress=progress)
+        summary.notices = notices
+        if long:
+            results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))
+        else:
+            store.close(kb, summary, len(combined.ids))
+        errors_w.close(pd.DataFrame(columns=ERROR_COLUMNS))
     return summary
 
 
@@ -384,16 +399,26 @@ def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
            chunksize: int = 100_000, drugs: list[str] | None = None,
            progress: bool = False, fmt: str = "auto", long: bool = False) -> Summary:
     """Screen a cohort file with the pandas engine; write results (the store folder, or the
-    long table) and errors; return counts. Notices about the input (a research-grade
-    consumer file) head the summary, and are a ``note`` column of the long table."""
+    long table) and errors, all or nothing; return counts. Notices about the input (a
+    research-grade consumer file) head the summary, and are a ``note`` column of the long
+    table. Interrupted, the exception carries the number of samples screened."""
     notices: list[str] = []
+    done = [0]  # samples screened, for the message when interrupted
+
+    def counted(n: int) -> None:
+        done[0] = n
+        bar(n)
+
     bar = _progress(progress)
     combined = Combined()
     parts = screen_parts(kb, iter_cohort(kb, cohort, chunksize, fmt, notices), drugs=drugs,
                          judged=combined.judged)
     try:
         return write_results(kb, numbered(parts, combined), combined, out, errors_out,
-                             long=long, notices=notices, progress=bar)
+                             long=long, notices=notices, progress=counted)
+    except Interrupted as stop:
+        stop.done = done[0]
+        raise
     finally:
         bar(None)
 

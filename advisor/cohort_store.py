@@ -24,7 +24,6 @@ import pandas as pd
 
 from advisor import __version__
 from advisor.combinations import row_codes
-from advisor.errors import InputError
 
 if TYPE_CHECKING:
     from advisor.cohort import Part, Summary
@@ -246,9 +245,6 @@ class StoreWriter:
     """Writes the store folder: one Parquet file per chunk and table, then the manifest."""
 
     def __init__(self, folder: Path):
-        if folder.exists() and not folder.is_dir():
-            raise InputError("out", str(folder), "the results store is a folder; give a "
-                             "folder name, or --long for a single table file")
         self.folder = folder
         self.part = 0
         for name in STORE_PARTS:

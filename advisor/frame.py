@@ -16,7 +16,14 @@ import pandas as pd
 
 from advisor.genotype import Call, translate_table
 from advisor.genotype.table import calls_table
-from advisor.inputs.cohort import ERROR_COLUMNS, PAIR_COLUMNS, CheckedTable, check_table
+from advisor.inputs.cohort import (
+    ERROR_COLUMNS,
+    MESSAGE_CHARS,
+    PAIR_COLUMNS,
+    CheckedTable,
+    bounded,
+    check_table,
+)
 from advisor.inputs.fields import CLINICAL_FIELDS
 from advisor.inputs.patient import Patient, genotype_calls
 from advisor.knowledge import KnowledgeBase
@@ -346,9 +353,9 @@ def frame_from_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int =
         ids = np.asarray(checked.ids, dtype=object)
         id_cells = table["sample_id"].to_numpy(dtype=object) if "sample_id" in table else ids
         errors = [*errors, pd.DataFrame({
-            "row": checked.row_numbers[rows], "sample_id": id_cells[rows],
-            "field": geno["field"].to_numpy(), "value": geno["value"].to_numpy(),
-            "error": geno["error"].to_numpy()})]
+            "row": checked.row_numbers[rows], "sample_id": bounded(id_cells[rows]),
+            "field": geno["field"].to_numpy(), "value": bounded(geno["value"].to_numpy()),
+            "error": bounded(geno["error"].to_numpy(), MESSAGE_CHARS)})]
     return frame, sorted_errors(errors)
 
 

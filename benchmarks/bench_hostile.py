@@ -1,5 +1,6 @@
 """CPU time and peak memory of hostile inputs, up to the point where each is rejected (or,
-for an accepted patient, through the whole consult).
+for an accepted patient, through the whole consult; for a cohort table, through the whole
+screen, to a Parquet result and a CSV errors file).
 
 Target (issue 18): no input takes more than 2 s of CPU per MB, or 1 GB of memory, before it
 is rejected. Each input runs in a fresh process, so its peak resident memory is its own; CPU
@@ -121,6 +122,66 @@ MODEL: dict[str, Callable[[], bytes]] = {
     "table with 100,000 terms": big_table,
     "table nested 1 MB deep": lambda: b'{"meta": ' + b"[" * MB + b"}",
 }
+COHORT_HEADER = "sample_id,CYP2C9,HLA-B*15:02,seizure_types,age_years,weight_kg\n"
+
+
+def rows(line: Callable[[int], str], size: int = MB, header: str = COHORT_HEADER) -> bytes:
+    """A cohort of about ``size`` bytes: the header, then ``line(i)`` for i = 0, 1, ..."""
+    out, total, i = [header], len(header), 0
+    while total < size:
+        text = line(i)
+        out.append(text)
+        total += len(text.encode())
+        i += 1
+    return "".join(out).encode()
+
+
+def parquet_bytes(n: int) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"sample_id": [f"S{i}" for i in range(n)],
+                             "CYP2C9": ["*1/*3"] * n}), buffer)
+    return buffer.getvalue()
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    import gzip
+
+    return gzip.compress(data, mtime=0)
+
+
+# name -> (file name, content); screened to a Parquet result and a CSV errors file
+COHORT: dict[str, Callable[[], tuple[str, bytes]]] = {
+    "cohort: ordinary rows 1 MB": lambda: ("c.csv", rows(
+        lambda i: f"S{i},*1/*3,negative,focal,34,70\n")),
+    "cohort: binary 1 MB": lambda: ("c.csv", COHORT_HEADER.encode() + os.urandom(MB)),
+    "cohort: Latin-1 names 1 MB": lambda: ("c.csv", rows(
+        lambda i: f"Jos\xe9{i},*1/*1,,,,\n").decode().encode("latin-1")),
+    "cohort: every row a wrong field count": lambda: ("c.csv", rows(
+        lambda i: f"S{i},*1/*1,x,y,z,1,2,3\n")),
+    "cohort: ';'-separated rows in a CSV": lambda: ("c.csv", rows(
+        lambda i: f"S{i};*1/*2;negative;focal;34;70\n")),
+    "cohort: duplicate ids 1 MB": lambda: ("c.csv", rows(
+        lambda i: "S1,*1/*1,negative,focal,34,70\n")),
+    "cohort: NUL bytes 1 MB": lambda: ("c.csv", COHORT_HEADER.encode() + b"\0" * MB),
+    "cohort: empty lines 1 MB": lambda: ("c.csv", COHORT_HEADER.encode() + b"\n" * MB),
+    "cohort: one cell of 1 MB": lambda: ("c.csv", (COHORT_HEADER + "S1," + "*" * MB
+                                                   + ",,,,\n").encode()),
+    "cohort: header of 1 MB": lambda: ("c.csv", ("sample_id," + "x" * MB + "\n").encode()),
+    "cohort: 100,000 columns": lambda: ("c.csv", ("sample_id," + ",".join(
+        f"c{i}" for i in range(100_000)) + "\n").encode()),
+    "cohort: formula ids 1 MB": lambda: ("c.csv", rows(
+        lambda i: f"=HYPERLINK(\"{i}\"),*1/*1,,,,\n")),
+    "cohort: implausible values 1 MB": lambda: ("c.csv", rows(
+        lambda i: f"S{i},*1/*1,negative,focal,2,350\n")),
+    "cohort: corrupt Parquet (cut in half)": lambda: ("c.parquet", (lambda d: d[:len(d) // 2])(
+        parquet_bytes(200_000))),
+    "cohort: gzip of 100 MB of blank lines": lambda: ("c.csv.gz", gzip_bytes(
+        COHORT_HEADER.encode() + b"\n" * (100 * MB))),
+}
+
 KB: dict[str, Callable[[], bytes]] = {
     "knowledge-base file alias bomb": lambda: bomb(16, 12).encode(),
 }
@@ -176,6 +237,21 @@ def run_one(name: str) -> dict[str, object]:
             except ValueError as exc:
                 outcome = "refused: " + str(exc).split(": ", 1)[-1][:60]
         size = len(data)
+    elif name in COHORT:
+        from advisor.cohort import screen
+
+        file_name, data = COHORT[name]()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / file_name
+            path.write_bytes(data)
+            start = time.process_time()
+            try:
+                s = screen(kb, path, Path(tmp) / "r.parquet", Path(tmp) / "e.csv")
+                outcome = (f"screened: {s.input_samples:,} in, {s.processed:,} processed, "
+                           f"{s.error_rows:,} errors")
+            except InputError as exc:
+                outcome = "exit 2: " + exc.message[:60]
+        size = len(data)
     else:
         from advisor.knowledge.yaml_io import read_yaml
 
@@ -200,7 +276,7 @@ def baseline() -> float:
     """Peak memory of a child that loads the same modules and the knowledge base only."""
     code = (f"import resource, sys; sys.path.insert(0, {str(ROOT)!r})\n"
             "from advisor.knowledge import load_knowledgebase\n"
-            "import advisor.consult, advisor.report\n"
+            "import advisor.consult, advisor.report, advisor.cohort\n"
             "load_knowledgebase()\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -216,12 +292,12 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_one(args.one)))
         return
-    names = [n for n in (*PATIENT, *PATIENT_FILES, *MODEL, *KB)
+    names = [n for n in (*PATIENT, *PATIENT_FILES, *MODEL, *KB, *COHORT)
              if not args.only or args.only in n]
     base = baseline()
     print(f"baseline peak RSS (interpreter, advisor, knowledge base; no scikit-learn): "
           f"{base:.0f} MB")
-    print(f"{'input':<34} {'size':>10} {'CPU s':>7} {'s/MB':>6} {'peak MB':>8}  outcome")
+    print(f"{'input':<40} {'size':>10} {'CPU s':>7} {'s/MB':>6} {'peak MB':>8}  outcome")
     worst_rate, worst_mem, failures = 0.0, 0.0, []
     for name in names:
         done = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True,
@@ -236,7 +312,7 @@ def main() -> None:
         if r["bytes"] >= SMALL_BYTES:
             worst_rate = max(worst_rate, rate)
         worst_mem = max(worst_mem, r["peak_rss_mb"])
-        print(f"{name:<34} {r['bytes']:>10,} {r['cpu_s']:>7.3f} {rate:>6.2f} "
+        print(f"{name:<40} {r['bytes']:>10,} {r['cpu_s']:>7.3f} {rate:>6.2f} "
               f"{r['peak_rss_mb']:>8.0f}  {r['outcome']}{'' if ok_cpu and ok_mem else '  <-'}")
     print(f"worst CPU per MB (inputs >= {SMALL_BYTES // 1000} kB): {worst_rate:.2f} s/MB "
           f"(limit {CPU_PER_MB}); worst peak memory: {worst_mem:.0f} MB (limit {MEMORY_MB}; "

@@ -12,7 +12,24 @@ from advisor.cli.options import add_kb
 
 
 def run(args: argparse.Namespace) -> int:
-    """Call every file and write the calls in the chosen format."""
+    """Call every file and write the calls in the chosen format; a signal stops the run
+    with one line and nothing written (exit 130/143)."""
+    import sys
+    from pathlib import Path
+
+    from advisor.outputs import Interrupted, check_outputs, interruptible
+
+    if args.out and args.out != "-":
+        check_outputs([Path(p) for p in args.vcf], {"--out": Path(args.out)})
+    try:
+        with interruptible():
+            return _call(args)
+    except Interrupted as stop:
+        print(f"interrupted ({stop}); nothing written", file=sys.stderr)
+        return stop.code
+
+
+def _call(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from advisor.errors import InputError

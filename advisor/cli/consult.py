@@ -16,11 +16,23 @@ SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm":
             ".json": "json", ".pdf": "pdf"}
 
 
+def _write_file(data: bytes, out: str) -> None:
+    """Write ``out`` whole or not at all (a temporary file beside it, then renamed)."""
+    from advisor.errors import InputError
+    from advisor.outputs import atomic_outputs
+
+    path = Path(out)
+    if not path.parent.is_dir():
+        raise InputError("--out", out, f"the folder {path.parent} does not exist")
+    with atomic_outputs(path) as (temp,):
+        temp.write_bytes(data)
+
+
 def write(text: str, out: str | None) -> None:
     """Write to a file, or to standard output when ``out`` is absent or '-'."""
     text = text if text.endswith("\n") else text + "\n"
     if out and out != "-":
-        Path(out).write_text(text, encoding="utf-8")
+        _write_file(text.encode("utf-8"), out)
     else:
         sys.stdout.write(text)
 
@@ -40,7 +52,7 @@ def write_pdf(data: bytes, out: str | None) -> None:
     from advisor.errors import InputError
 
     if out and out != "-":
-        Path(out).write_bytes(data)
+        _write_file(data, out)
     elif sys.stdout.isatty():
         raise InputError("--out", "", "a PDF is not shown on a terminal: give --out FILE.pdf "
                          "or redirect standard output")

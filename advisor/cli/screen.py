@@ -11,26 +11,75 @@ from advisor.cli.options import add_kb
 from advisor.extras import require
 from advisor.inputs import SOURCE_KINDS
 
+OUT_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
+
+
+def _check_paths(args: argparse.Namespace, out: Path, errors: Path) -> None:
+    """Refuse, before any work, outputs that would overwrite an input or each other, land
+    in a missing folder, or have no known format; and a chunk size below 1."""
+    from advisor.errors import InputError
+    from advisor.outputs import check_outputs
+
+    if args.chunksize < 1:
+        raise InputError("--chunksize", args.chunksize, "must be at least 1")
+    if errors.suffix.lower() not in OUT_SUFFIXES:
+        raise InputError("--errors", str(errors), "must end in .csv, .tsv or .parquet")
+    if out.suffix and out.suffix.lower() not in OUT_SUFFIXES:
+        raise InputError("--out", str(out), "must be a folder name (the result store) or end "
+                         "in .csv, .tsv or .parquet (the long table)")
+    if args.long and not out.suffix:
+        raise InputError("--out", str(out), "the long table (--long) needs a file name "
+                         "ending in .csv, .tsv or .parquet")
+    outputs = {"--out": out, "--errors": errors}
+    if args.report:
+        outputs["--report"] = Path(args.report)
+    check_outputs([Path(args.cohort)], outputs)
+
+
+def _interrupted(stop: Any, cohort: Path) -> int:
+    """One line for a screen stopped by a signal; the exit code 128 + signal."""
+    from advisor.inputs.tables import count_rows
+
+    total = count_rows(cohort)
+    done = "?" if stop.done is None else f"{stop.done:,}"
+    samples = (f"{done} of {total:,} samples" if total is not None else
+               f"{done} samples (total not counted)")
+    outcome = "outputs written" if stop.written else "nothing written"
+    print(f"interrupted after {samples}; {outcome}", file=sys.stderr)
+    return stop.code
+
 
 def run(args: argparse.Namespace) -> int:
-    from advisor.cohort import screen
-    from advisor.knowledge import load_knowledgebase
-
-    kb = load_knowledgebase(args.kb)
     out = Path(args.out)
     errors = Path(args.errors) if args.errors else out.with_name(out.stem + ".errors.csv")
-    drugs = [d.strip() for d in args.drugs.split(",")] if args.drugs else None
-    if args.engine == "dask":
-        require("distributed", "dask", "the Dask engine")
-        from advisor.cohort_dask import screen_dask
+    _check_paths(args, out, errors)
+    return _run(args, out, errors)
 
-        summary = screen_dask(kb, Path(args.cohort), out, errors, chunksize=args.chunksize,
-                              drugs=drugs, scheduler=args.scheduler, workers=args.workers,
-                              long=args.long)
-    else:
-        summary = screen(kb, Path(args.cohort), out, errors, chunksize=args.chunksize,
-                         drugs=drugs, progress=sys.stderr.isatty(), fmt=args.input_format,
-                         long=args.long)
+
+def _run(args: argparse.Namespace, out: Path, errors: Path) -> int:
+    from advisor.cohort import screen
+    from advisor.knowledge import load_knowledgebase
+    from advisor.outputs import Interrupted, interruptible
+
+    try:
+        with interruptible():
+            kb = load_knowledgebase(args.kb)
+            drugs = [d.strip() for d in args.drugs.split(",")] if args.drugs else None
+            if args.engine == "dask":
+                require("distributed", "dask", "the Dask engine")
+                from advisor.cohort_dask import screen_dask
+
+                summary = screen_dask(kb, Path(args.cohort), out, errors,
+                                      chunksize=args.chunksize, drugs=drugs,
+                                      scheduler=args.scheduler, workers=args.workers,
+                                      long=args.long)
+            else:
+                summary = screen(kb, Path(args.cohort), out, errors,
+                                 chunksize=args.chunksize, drugs=drugs,
+                                 progress=sys.stderr.isatty(), fmt=args.input_format,
+                                 long=args.long)
+    except Interrupted as stop:
+        return _interrupted(stop, Path(args.cohort))
     print(summary.text())
     print(f"results: {out}\nerrors: {errors}")
     if args.report:

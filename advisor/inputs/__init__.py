@@ -5,7 +5,9 @@
 - :mod:`advisor.inputs.growth`: the weight-for-age bounds (WHO 2006 / CDC 2000, sourced);
 - :mod:`advisor.inputs.patient`: the patient file (YAML or JSON, read strictly by
   :mod:`advisor.strict_load`) -> a validated Patient;
-- :mod:`advisor.inputs.tables`: one reader for every tabular source (CSV, TSV, Parquet);
+- :mod:`advisor.inputs.tables`: one reader for every tabular source (CSV, TSV, Parquet),
+  row by row tolerant (:mod:`advisor.inputs.text_tables`: pyarrow, dictionary-encoded
+  columns, a bad row kept in place with its reason);
 - :mod:`advisor.inputs.cohort`: column-wise checks of a patient table, bad rows reported.
 
 Both paths end in a :class:`~advisor.frame.PatientFrame` (``frame_from_patients`` and

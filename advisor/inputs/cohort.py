@@ -9,6 +9,7 @@ when the frame is built.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from advisor.errors import InputError
+from advisor.errors import PREVIEW_CHARS, InputError, one_line
 from advisor.inputs.fields import (
     CLINICAL_FIELDS,
     HEPATIC_FIELDS,
@@ -28,6 +29,7 @@ from advisor.inputs.fields import (
     implausible_context,
     parse_bool,
 )
+from advisor.inputs.text_tables import ROW_ERROR
 from advisor.knowledge.base import normalize_name
 
 if TYPE_CHECKING:
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
 
 ID_COLUMN = "sample_id"
 ERROR_COLUMNS = ["row", "sample_id", "field", "value", "error"]
+MESSAGE_CHARS = 300  # an error message in the errors table (it may quote the value)
 PAIR_COLUMNS = ["row", "drug"]
 CONTEXT_COLUMNS = {ID_COLUMN, *PATIENT_FIELDS, *CLINICAL_FIELDS, *RENAL_FIELDS, *HEPATIC_FIELDS}
 
@@ -46,11 +49,11 @@ def check_columns(kb: KnowledgeBase, columns: list[str], *, require_id: bool = T
     if require_id and ID_COLUMN not in columns:
         raise InputError("columns", ",".join(columns[:8]), "a cohort table needs a sample_id "
                          "column")
-    dupes = sorted({c for c in columns if columns.count(c) > 1})
+    dupes = sorted(c for c, n in Counter(columns).items() if n > 1)
     if dupes:
         raise InputError("columns", dupes[0], "duplicate column")
     unknown = [c for c in columns if c not in CONTEXT_COLUMNS and c not in kb.input_keys
-               and c not in allowed]
+               and c not in allowed and c != ROW_ERROR]
     if unknown:
         raise InputError(f"column {unknown[0]}", unknown[0], "unknown gene, genotype or "
                          "context column")
@@ -83,6 +86,33 @@ class CheckedTable:
         return pd.concat(self.errors, ignore_index=True)[ERROR_COLUMNS]
 
 
+def bounded(cells: np.ndarray, limit: int = PREVIEW_CHARS) -> np.ndarray:
+    """Cells of an errors table (bad cells only) cut to ``limit`` characters on one line."""
+    return np.array([v if v is None or (isinstance(v, str) and len(v) <= limit
+                                         and "\n" not in v)
+                     else one_line(str(v), limit) for v in cells], dtype=object)
+
+
+def _blank(cells: np.ndarray) -> np.ndarray:
+    """Where cells are missing or whitespace only (pyarrow kernels: no loop over rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.array(pd.Series(cells, dtype=object).where(pd.notna(cells), None).astype(
+        object), type=pa.string(), from_pandas=True)
+    return pc.fill_null(pc.equal(pc.utf8_trim_whitespace(text), ""), True).to_numpy(
+        zero_copy_only=False)
+
+
+def _blank_to_none(cells: pd.Series) -> pd.Series:
+    """``cells`` as objects with None for missing and whitespace-only text, checked once per
+    distinct value."""
+    codes, uniques = pd.factorize(cells.astype(object), use_na_sentinel=True)
+    kept = np.array([None if isinstance(v, str) and not v.strip() else v for v in uniques]
+                    + [None], dtype=object)
+    return pd.Series(kept[codes], index=cells.index, dtype=object)
+
+
 def _by_distinct(cells: pd.Series, parse: Callable[[Any], Any]) -> tuple[np.ndarray,
                                                                          np.ndarray,
                                                                          np.ndarray]:
@@ -98,6 +128,19 @@ def _by_distinct(cells: pd.Series, parse: Callable[[Any], Any]) -> tuple[np.ndar
         except ValueError as exc:
             errors[j] = str(exc)
     return values[codes], errors[codes], present
+
+
+def _expand(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, item) pairs of a column of item tuples (None = none), by distinct tuple."""
+    present = np.flatnonzero(pd.notna(values))
+    codes, uniques = pd.factorize(values[present])
+    lengths = np.array([len(u) for u in uniques], dtype=np.int64)
+    flat = np.array([item for u in uniques for item in u], dtype=object)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    per_row = lengths[codes]
+    rows = np.repeat(present, per_row).astype(np.int64)
+    offsets = np.repeat(starts[codes] - np.cumsum(per_row) + per_row, per_row)
+    return rows, flat[offsets + np.arange(len(rows))] if len(rows) else flat[:0]
 
 
 def _number(spec: Field) -> Callable[[Any], float]:
@@ -143,18 +186,20 @@ class _Checker:
         if not mask.any():
             return
         self.errors.append(pd.DataFrame({
-            "row": self.rows[mask], "sample_id": self.id_cells[mask], "field": field_name,
-            "value": values[mask], "error": messages[mask] if isinstance(messages, np.ndarray)
+            "row": self.rows[mask], "sample_id": bounded(self.id_cells[mask]),
+            "field": field_name, "value": bounded(values[mask]),
+            "error": bounded(messages[mask], MESSAGE_CHARS) if isinstance(messages, np.ndarray)
             else messages}))
 
     def column(self, name: str) -> pd.Series:
+        """A column's cells as text, None where empty or blank (judged per distinct value)."""
         if name in self.table:
-            cells = self.table[name].astype(object)
-            blank = cells.map(lambda v: isinstance(v, str) and not v.strip()).astype(bool)
-            return cells.where(~blank, None)
+            return _blank_to_none(self.table[name])
         return pd.Series([None] * len(self.table), dtype=object)
 
     def parsed(self, name: str, parse: Callable[[Any], Any]) -> np.ndarray:
+        if name not in self.table:
+            return np.full(len(self.table), None, dtype=object)
         cells = self.column(name)
         values, errors, present = _by_distinct(cells, parse)
         bad = present & pd.notna(errors)
@@ -192,10 +237,8 @@ class _Checker:
                 out.append(name_)
             return tuple(dict.fromkeys(out))
 
-        values = self.parsed(name, parse)
-        rows = [(r, item) for r, items in enumerate(values) if items for item in items]
-        return pd.DataFrame({"row": np.array([r for r, _ in rows], dtype=np.int64),
-                             label: pd.Series([i for _, i in rows], dtype=object)})
+        rows, items = _expand(self.parsed(name, parse))
+        return pd.DataFrame({"row": rows, label: pd.Series(items, dtype=object)})
 
     def matrix(self, name: str, terms: list[str], what: str) -> pd.DataFrame:
         """A ';'-separated vocabulary column as a bool matrix (one column per term)."""
@@ -235,16 +278,32 @@ def _check_across(c: _Checker, context: dict[str, pd.Series], clinical: pd.DataF
         c.error(problem.mask, problem.field, shown, problem.messages)
 
 
+def _reader_errors(c: _Checker) -> np.ndarray:
+    """Rows the table reader could not use (:data:`ROW_ERROR`) as errors; their mask."""
+    if ROW_ERROR not in c.table:
+        return np.zeros(len(c.table), dtype=bool)
+    problems = c.table[ROW_ERROR].to_numpy(dtype=object)
+    bad = pd.notna(problems)
+    where = np.flatnonzero(bad)
+    fields, values, messages = (np.full(len(problems), None, dtype=object) for _ in range(3))
+    for i in where:  # per bad row
+        fields[i], values[i], messages[i] = problems[i]
+    for field_name in dict.fromkeys(fields[where]):
+        c.error(bad & (fields == field_name), field_name, values, messages)
+    return bad
+
+
 def check_table(kb: KnowledgeBase, table: pd.DataFrame, *, first_row: int = 1
                 ) -> CheckedTable:
     """Check and convert every context column of ``table``; data rows are numbered from
     ``first_row`` in messages."""
     c = _Checker(kb, table, first_row)
-    blank = pd.Series(c.id_cells).map(lambda v: v is None or not str(v).strip()).to_numpy()
+    unreadable = _reader_errors(c)
+    blank = _blank(c.id_cells) & ~unreadable
     if ID_COLUMN in c.table:
         c.error(blank, ID_COLUMN, np.full(len(blank), "", dtype=object), "missing sample_id")
-    ids = [str(v) if v is not None else "" for v in c.id_cells] if ID_COLUMN in c.table else [
-        str(r) for r in c.rows]
+    ids = (pd.Series(c.id_cells, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+           if ID_COLUMN in c.table else c.rows.astype(str).astype(object))
 
     def drug(asm_only: bool) -> Callable[[str], str | None]:
         def resolve(name: str) -> str | None:

@@ -1,9 +1,15 @@
-"""One reader for every tabular input: CSV, TSV (also ``.txt``) and Parquet, from a file or
-from uploaded bytes.
+"""One reader for every tabular input: CSV, TSV (also ``.txt``, gzip allowed) and Parquet,
+from a file or from uploaded bytes.
 
 Every cell comes back as text (``object`` dtype) with ``None`` for an empty cell, so that one
-set of column checks (:mod:`advisor.inputs.cohort`) serves every source. Large files are
-read in chunks of bounded size.
+set of column checks (:mod:`advisor.inputs.cohort`) serves every source. Tables are read in
+chunks of bounded size with pyarrow, each column dictionary-encoded and decoded once per
+distinct value (:mod:`advisor.inputs.text_tables`).
+
+Row-level tolerance: a row that cannot be used (a wrong number of fields, text that is not
+UTF-8, a NUL byte, a ``sample_id`` holding a separator, an empty row, a repeated
+``sample_id``) keeps its place with its reason in the :data:`ROW_ERROR` column; the
+screen sends it to the errors table and processes every other row.
 """
 
 from __future__ import annotations
@@ -13,12 +19,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from advisor.errors import InputError
+from advisor.errors import InputError, one_line
+from advisor.inputs.text_tables import (
+    ID_COLUMN,
+    MAX_COLUMNS,
+    PREVIEW,
+    ROW_ERROR,
+    csv_frames,
+    text_frame,
+)
 
 SEPARATORS = {"csv": ",", "tsv": "\t"}
 KINDS = "expected .csv, .tsv, .txt, .parquet, .vcf or .vcf.gz"
+__all__ = ["KINDS", "ROW_ERROR", "SEPARATORS", "csv_options", "read_chunks", "read_table",
+           "table_kind"]
 
 
 def table_kind(name: str | Path) -> str:
@@ -41,40 +58,169 @@ def csv_options(kind: str) -> dict[str, Any]:
             "na_values": [""], "skipinitialspace": True}
 
 
-def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.astype(object)
-    return frame.where(frame.notna(), None)
+def _parquet_frames(handle: Any, name: str, batch_size: int) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from advisor.inputs.text_tables import batch_cells
+
+    try:
+        parquet = pq.ParquetFile(handle)
+        names = parquet.schema_arrow.names
+        if len(names) > MAX_COLUMNS:
+            raise InputError("columns", f"{len(names):,} columns",
+                             f"more than {MAX_COLUMNS:,} columns")
+        for field in parquet.schema_arrow:
+            if pa.types.is_nested(field.type):
+                raise InputError(f"column {field.name}", str(field.type),
+                                 "a column of lists or records; expected text or numbers")
+        for batch in parquet.iter_batches(batch_size=batch_size):
+            cells = batch_cells(batch, names, ",")
+            yield text_frame({**cells.columns, ROW_ERROR: cells.problems})
+    except InputError:
+        raise
+    except (pa.ArrowException, OSError, ValueError) as exc:  # any pyarrow failure
+        detail = one_line(str(exc), 200)
+        raise InputError("cohort", name, f"not a readable Parquet file ({detail})") from None
+
+
+def _source_frames(source: Path | bytes, name: str, kind: str,
+                   batch_size: int) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+
+    if kind == "parquet":
+        yield from _parquet_frames(io.BytesIO(source) if isinstance(source, bytes) else source,
+                                   name, batch_size)
+        return
+    compression = "gzip" if name.lower().endswith(".gz") else None
+    stream = (pa.input_stream(pa.py_buffer(source), compression=compression)
+              if isinstance(source, bytes) else pa.input_stream(str(source),
+                                                                compression=compression))
+    try:
+        yield from csv_frames(stream, SEPARATORS[kind], name)
+    except OSError as exc:  # e.g. a .gz file that is not gzip
+        raise InputError("cohort", name, f"not readable ({one_line(str(exc), 200)})"
+                         ) from None
+    finally:
+        stream.close()
+
+
+class _Rows:
+    """Repeated ``sample_id``s across the whole table: the first is kept, later ones are
+    row errors. Ids are compared by 64-bit hash, vectorised over each chunk."""
+
+    def __init__(self) -> None:
+        self.seen = np.empty(0, dtype=np.uint64)  # sorted hashes of kept ids
+        self.first = np.empty(0, dtype=np.int64)  # their row numbers
+        self.next_row = 1
+
+    def check(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Mark repeated ids; empty the cells of every row that cannot be used (its only
+        error is the reader's; a repeated id keeps its id)."""
+        rows = np.arange(self.next_row, self.next_row + len(frame))
+        self.next_row += len(frame)
+        problems = frame[ROW_ERROR].to_numpy(dtype=object, copy=True)
+        if ID_COLUMN in frame:
+            ids = frame[ID_COLUMN].to_numpy(dtype=object)
+            take = np.flatnonzero(pd.isna(problems) & pd.notna(ids))
+            self._duplicates(ids[take], rows[take], take, problems)
+        bad = pd.notna(problems)
+        if not bad.any():
+            return frame
+        columns = {}
+        for name in frame.columns:
+            cells = frame[name].to_numpy(dtype=object, copy=True)
+            if name == ID_COLUMN:
+                keep = np.array([p[2].startswith("duplicate") for p in problems[bad]])
+                cells[np.flatnonzero(bad)[~keep]] = None
+            elif name != ROW_ERROR:
+                cells[bad] = None
+            columns[name] = cells
+        columns[ROW_ERROR] = problems
+        return text_frame(columns)
+
+    def _duplicates(self, ids: np.ndarray, rows: np.ndarray, where: np.ndarray,
+                    problems: np.ndarray) -> None:
+        hashes = pd.util.hash_array(ids, categorize=False)
+        order = np.argsort(hashes, kind="stable")
+        sorted_h = hashes[order]
+        later = np.zeros(len(ids), dtype=bool)  # repeats an id earlier in this chunk
+        later[order[1:]] = sorted_h[1:] == sorted_h[:-1]
+        at = np.empty(len(ids), dtype=np.int64)
+        at[order] = np.searchsorted(self.seen, sorted_h)
+        earlier = np.zeros(len(ids), dtype=bool)  # repeats an id of an earlier chunk
+        if len(self.seen):
+            earlier = self.seen[np.minimum(at, len(self.seen) - 1)] == hashes
+        repeated = earlier | later
+        if repeated.any():
+            group_first = pd.Series(rows).groupby(hashes).transform("min").to_numpy()
+            for j in np.flatnonzero(repeated):  # per bad row
+                first = self.first[at[j]] if earlier[j] else group_first[j]
+                problems[where[j]] = (ID_COLUMN, one_line(str(ids[j]), PREVIEW),
+                                      f"duplicate sample_id (first at row {first})")
+        keep = order[~repeated[order]]  # new ids in hash order
+        place = np.searchsorted(self.seen, hashes[keep])
+        self.seen = np.insert(self.seen, place, hashes[keep])
+        self.first = np.insert(self.first, place, rows[keep])
 
 
 def read_chunks(source: Path | bytes, name: str, chunksize: int) -> Iterator[pd.DataFrame]:
-    """Chunks of a table given as a path or as uploaded bytes (``name`` gives its type)."""
+    """Chunks of at most ``chunksize`` rows of a table given as a path or as uploaded bytes
+    (``name`` gives its type). Each chunk has the table's columns and :data:`ROW_ERROR`
+    (None, or ``(field, value preview, message)`` for a row that cannot be used)."""
     kind = table_kind(name)
     if kind == "vcf":
         raise InputError("cohort", name, "a VCF is not a table")
+    if chunksize < 1:
+        raise InputError("--chunksize", chunksize, "must be at least 1")
     if isinstance(source, Path) and not source.is_file():
         raise InputError("cohort", str(source), "file not found")
-    handle = io.BytesIO(source) if isinstance(source, bytes) else source
-    if kind == "parquet":
-        import pyarrow.parquet as pq
+    rows = _Rows()
+    buffered: list[pd.DataFrame] = []
+    size = 0
+    for frame in _source_frames(source, name, kind, min(chunksize, 65_536)):
+        buffered.append(frame)
+        size += len(frame)
+        while size >= chunksize:
+            table = pd.concat(buffered, ignore_index=True) if len(buffered) > 1 else buffered[0]
+            yield rows.check(table.iloc[:chunksize].reset_index(drop=True))
+            rest = table.iloc[chunksize:].reset_index(drop=True)
+            buffered, size = ([rest] if len(rest) else []), len(rest)
+    if size:
+        yield rows.check(pd.concat(buffered, ignore_index=True))
 
-        try:
-            parquet = pq.ParquetFile(handle)
-        except Exception as exc:  # any pyarrow failure means the input is unreadable
-            raise InputError("cohort", name, f"not a readable Parquet file ({exc})") from None
-        for batch in parquet.iter_batches(batch_size=chunksize):
-            yield _as_text(batch.to_pandas())
-        return
+
+def count_rows(path: Path) -> int | None:
+    """The number of data rows of a table file, cheaply (a Parquet file's metadata, or the
+    lines of a plain CSV/TSV less its header, blank lines included), or None when that
+    would mean decompressing it."""
     try:
-        yield from pd.read_csv(handle, chunksize=chunksize, **csv_options(kind))
-    except UnicodeDecodeError:
-        raise InputError("cohort", name, "not UTF-8 text") from None
-    except pd.errors.EmptyDataError:
-        raise InputError("cohort", name, "the file is empty") from None
-    except pd.errors.ParserError as exc:
-        raise InputError("cohort", name, f"malformed table: {exc}".splitlines()[0]) from None
+        kind = table_kind(path)
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if kind == "vcf" or path.name.lower().endswith(".gz"):
+            return None
+        lines, last = 0, b"\n"
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 24):
+                lines += block.count(b"\n")
+                last = block[-1:]
+        return max(0, lines + (last != b"\n") - 1)
+    except (InputError, OSError, ValueError):
+        return None
 
 
 def read_table(source: Path | bytes, name: str) -> pd.DataFrame:
-    """A whole table (see :func:`read_chunks`)."""
+    """A whole table (see :func:`read_chunks`); a row that cannot be used is an error."""
     chunks = list(read_chunks(source, name, 100_000))
-    return pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame()
+    if not chunks:
+        return pd.DataFrame()
+    table = pd.concat(chunks, ignore_index=True)
+    problems = table[ROW_ERROR].to_numpy(dtype=object)
+    bad = np.flatnonzero(pd.notna(problems))
+    if len(bad):
+        field, value, message = problems[bad[0]]
+        raise InputError(f"row {bad[0] + 1}, {field}", value, message)
+    return table.drop(columns=ROW_ERROR)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from advisor.errors import InputError
 from advisor.genotype.callers import CALL_FIELDS
+from advisor.outputs import FORMULA_START
 from advisor.report.pharmcat import Result, outside_calls
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, tuple):
         return ";".join(value)
-    return " ".join(str(value).split())  # no tabs or newlines inside a cell
+    text = " ".join(str(value).split())  # no tabs or newlines inside a cell
+    return "'" + text if text.startswith(FORMULA_START) else text  # not a spreadsheet formula
 
 
 def _pharmcat(kb: KnowledgeBase, frame: pd.DataFrame) -> str:

@@ -13,6 +13,7 @@ from advisor.cohort import screen_chunks
 from advisor.cohort_report import ACTIONABLE, chart_data, samples_by_drug_and_action
 from advisor.genotype.vcf_cohort import cohort_from_upload
 from advisor.inputs.tables import read_chunks, table_kind
+from advisor.outputs import csv_safe
 from advisor.report.formatting import words
 from advisor.resources import bundled
 from advisor.ui.common import error_box, failure_text, header, knowledge_base, md
@@ -141,10 +142,10 @@ def _show(name: str, summary, results: pd.DataFrame, errors: pd.DataFrame) -> No
     c4.metric("Samples with an actionable result", actionable,
               help="at least one 'avoid' or dose-change flag")
     d1, d2 = st.columns(2)
-    d1.download_button("Download results (CSV)", results.to_csv(index=False),
+    d1.download_button("Download results (CSV)", csv_safe(results).to_csv(index=False),
                        file_name="screen-results.csv", mime="text/csv", key="dl_results",
                        icon=":material/download:", on_click="ignore")
-    d2.download_button("Download errors (CSV)", errors.to_csv(index=False),
+    d2.download_button("Download errors (CSV)", csv_safe(errors).to_csv(index=False),
                        file_name="screen-errors.csv", mime="text/csv", key="dl_errors",
                        icon=":material/download:", on_click="ignore")
     _per_drug(results)

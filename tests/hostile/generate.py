@@ -3,8 +3,9 @@
 Run ``python tests/hostile/generate.py`` from the repository root after changing a case
 here; the files it writes are committed, and ``tests/test_hostile.py`` runs each through the
 command line. The model cases are derived from the shipped models (``models/``): tables
-keep their structure but drop the ensemble, to stay small. ``cohort/`` and ``vcf/`` are
-not written here (their expectations are kept by hand).
+keep their structure but drop the ensemble, to stay small. The cohort tables are defined in
+``cohort_cases.py``. ``vcf/`` is not written here. Name folders to write only those:
+``python tests/hostile/generate.py cohort``.
 """
 
 from __future__ import annotations
@@ -461,6 +462,14 @@ def write_models() -> None:
 
 
 if __name__ == "__main__":
-    write_patients()
-    write_models()
-    print(f"{len(PATIENT)} patient files, {len(MODEL)} model files in {HERE}")
+    from cohort_cases import COHORT, write_cohorts
+
+    chosen = set(sys.argv[1:]) or {"patient", "model", "cohort"}
+    if "patient" in chosen:
+        write_patients()
+    if "model" in chosen:
+        write_models()
+    if "cohort" in chosen:
+        write_cohorts(HERE / "cohort")
+    print(f"{len(PATIENT)} patient files, {len(MODEL)} model files, {len(COHORT)} cohort "
+          f"tables in {HERE}")

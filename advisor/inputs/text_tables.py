@@ -1,0 +1,293 @@
+"""CSV and TSV tables read row by row tolerantly, with pyarrow, column by distinct value.
+
+The bytes are made valid UTF-8 on the way in (an invalid byte becomes U+FFFD, so one
+Latin-1 name costs only its row); pyarrow parses the rows, every column dictionary-encoded,
+and hands rows with a wrong number of fields to a handler that keeps them as bad rows. Each
+column's distinct values are then checked once (a replacement character, a NUL byte, a
+``sample_id`` holding a list separator) and expanded to text cells by index.
+
+A row that cannot be read stays in its place in the chunk, with every cell empty and its
+reason in the :data:`ROW_ERROR` column, so that rows keep their numbers and every input row
+is accounted for (processed or in the errors table).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from advisor.errors import InputError, one_line
+
+ROW_ERROR = "__row_error__"  # (field, value preview, message) of a row that cannot be used
+ID_COLUMN = "sample_id"
+PREVIEW = 80
+BLOCK = 1 << 22  # bytes parsed at a time; a row may be at most this long
+MAX_HEADER = 1 << 20
+MAX_COLUMNS = 2_000  # far above the knowledge base's genotype keys and the context fields
+BAD_TEXT = "\ufffd"
+ID_SEPARATORS = {";": "';'", "\t": "a tab", ",": "','", "|": "'|'"}
+
+
+class Utf8Stream(io.RawIOBase):
+    """The bytes of ``raw`` as valid UTF-8: each byte that is not UTF-8 becomes U+FFFD
+    (ASCII blocks pass through untouched)."""
+
+    def __init__(self, raw: Any):
+        self.raw = raw
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.pending = b""
+        self.at = 0  # read position in pending
+        self.done = False
+        self.carry = b""  # the last byte read, not yet handed on
+        self.before = b"\0\n"  # the two bytes handed on last (the header's line break)
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self, size: int) -> None:
+        while not self.done and len(self.pending) - self.at < size:
+            block = self.raw.read(BLOCK)
+            self.done = not block
+            if not (block.isascii() and not self.decoder.getstate()[0]):
+                block = self.decoder.decode(block, final=self.done).encode()
+            self.pending = self.pending[self.at:] + block
+            self.at = 0
+
+    def _take(self, size: int) -> bytes:
+        self._fill(size if size >= 0 else 1 << 62)
+        end = len(self.pending) if size < 0 else self.at + size
+        out = self.pending[self.at:end]
+        self.at += len(out)
+        return out
+
+    def read(self, size: int = -1) -> bytes:
+        """The next bytes, blank lines (LF or CRLF) left out: they are not rows, and the
+        parser's line numbers stay the rows' numbers."""
+        while True:
+            raw = self._take(size)
+            data = self.carry + raw
+            self.carry = data[-1:] if raw else b""  # the last byte waits for its successor
+            data = data[:-1] if raw else data
+            out = self._without_blank_lines(data)
+            if out or not raw:
+                return out
+
+    def _without_blank_lines(self, data: bytes) -> bytes:
+        around = self.before + data + self.carry
+        self.before = (self.before + data)[-2:]
+        if b"\n\n" not in around and b"\n\r\n" not in around:
+            return data
+        import numpy as np
+
+        ext = np.frombuffer(around, dtype=np.uint8)
+        arr, p1, p2 = ext[2:2 + len(data)], ext[1:1 + len(data)], ext[:len(data)]
+        following = ext[3:3 + len(data)]
+        following = np.append(following, np.zeros(len(data) - len(following), np.uint8))
+        drop = (((arr == 10) & ((p1 == 10) | ((p1 == 13) & (p2 == 10))))
+                | ((arr == 13) & (p1 == 10) & (following == 10)))
+        return arr[~drop].tobytes()
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def header(self, name: str) -> str | None:
+        """The first line (without its line break), taken off the stream; None when the
+        stream is empty. A line ends at LF, CRLF or a lone CR."""
+        while (b"\n" not in self.pending and b"\r" not in self.pending and not self.done
+               and len(self.pending) < MAX_HEADER):
+            self._fill(len(self.pending) + 1)
+        if not self.pending:
+            return None
+        ends = [i for i in (self.pending.find(b"\n"), self.pending.find(b"\r")) if i >= 0]
+        if not ends and len(self.pending) >= MAX_HEADER:
+            raise InputError("cohort", name, "the header line is longer than 1 MB")
+        end = min(ends) if ends else len(self.pending)
+        line = self.pending[:end]
+        skip = 2 if self.pending[end:end + 2] == b"\r\n" else 1
+        self.at = end + skip
+        return line.decode().removeprefix("\ufeff")
+
+
+def header_columns(line: str | None, sep: str, name: str) -> list[str]:
+    """Column names from the header line; a header that is one column holding another
+    separator means the file is separated by something else."""
+    if line is None:
+        raise InputError("cohort", name, "the file is empty")
+    if not line.strip():
+        raise InputError("cohort", name, "the first line (the header) is empty")
+    if BAD_TEXT in line:
+        raise InputError("columns", line, "the header is not UTF-8 text")
+    try:
+        names = [c.strip() for c in next(csv.reader([line], delimiter=sep))]
+    except csv.Error as exc:
+        raise InputError("columns", line, f"the header cannot be read ({exc})") from None
+    if len(names) > MAX_COLUMNS:
+        raise InputError("columns", f"{len(names):,} columns", f"more than {MAX_COLUMNS:,} "
+                         "columns; a cohort table has a sample_id, genotype and context "
+                         "columns")
+    dupes = sorted(c for c, n in Counter(names).items() if n > 1)
+    if dupes:
+        raise InputError("columns", dupes[0], "duplicate column")
+    if ROW_ERROR in names:
+        raise InputError(f"column {ROW_ERROR}", ROW_ERROR, "a reserved column name")
+    if len(names) == 1:
+        for other, shown in ID_SEPARATORS.items():
+            if other != sep and other in names[0]:
+                raise InputError("columns", line, f"the header is one column holding {shown}: "
+                                 f"this reader expects {ID_SEPARATORS[sep]} between columns "
+                                 "(.csv: ',', .tsv/.txt: tab)")
+    return names
+
+
+class _Cells:
+    """One batch's columns as text cells (None = empty), and the rows that cannot be used."""
+
+    def __init__(self, n: int):
+        self.columns: dict[str, np.ndarray] = {}
+        self.problems = np.full(n, None, dtype=object)
+        self.empty = np.ones(n, dtype=bool)  # no cell of the row holds text
+
+    def flag(self, mask: np.ndarray, make: Any) -> None:
+        for i in np.flatnonzero(mask & pd.isna(self.problems)):  # per bad row
+            self.problems[i] = make(i)
+
+
+def _column(cells: _Cells, name: str, array: Any, sep: str) -> None:
+    """Decode one column by its distinct values (a dictionary-encoded column) or, for a
+    plain text column such as the ids, by value with pyarrow's vectorised kernels."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(array.type):
+        values, codes = array.dictionary, array.indices.fill_null(-1).to_numpy(
+            zero_copy_only=False)
+    elif name == ID_COLUMN and (pa.types.is_string(array.type)
+                                or pa.types.is_large_string(array.type)):
+        values, codes = array, None
+    else:
+        encoded = pc.cast(array, pa.string()).dictionary_encode()
+        values, codes = encoded.dictionary, encoded.indices.fill_null(-1).to_numpy(
+            zero_copy_only=False)
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        values = pc.cast(values, pa.string())
+    text = pc.utf8_ltrim(values, characters=" ")
+    blank = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
+    distinct = np.append(text.to_numpy(zero_copy_only=False).astype(object), None)
+    distinct[np.append(blank, True)] = None
+    rows = (lambda mask: mask) if codes is None else (lambda mask: np.append(mask, False)[codes])
+    cells.columns[name] = distinct[:-1] if codes is None else distinct[codes]
+    cells.empty &= blank if codes is None else np.append(blank, True)[codes]
+    checks = [(BAD_TEXT, "not UTF-8 text (another encoding, such as Latin-1?)"),
+              ("\0", "a NUL byte in the text")]
+    if name == ID_COLUMN:
+        checks += [(other, f"a sample_id holding {shown}: is this row separated by {shown} "
+                           f"instead of {ID_SEPARATORS[sep]}?")
+                   for other, shown in ID_SEPARATORS.items() if other != sep]
+    for needle, what in checks:
+        held = pc.fill_null(pc.match_substring(values, needle), False).to_numpy(
+            zero_copy_only=False)
+        if held.any():
+            raw = values.to_numpy(zero_copy_only=False)[held]
+            raw_of = dict(zip(np.flatnonzero(held).tolist(), raw, strict=True))
+            value_at = (np.arange(len(values)) if codes is None else codes)
+            cells.flag(rows(held), lambda i, what=what, raw_of=raw_of, at=value_at: (
+                name, one_line(str(raw_of[int(at[i])]), PREVIEW), what))
+
+
+def text_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A frame of ``object`` columns (text and None), whatever pandas would infer."""
+    return pd.DataFrame({name: pd.Series(values, dtype=object)
+                         for name, values in columns.items()})
+
+
+def batch_cells(batch: Any, names: list[str], sep: str) -> _Cells:
+    """Text cells and unusable rows of one record batch."""
+    cells = _Cells(batch.num_rows)
+    for i, name in enumerate(names):
+        _column(cells, name, batch.column(i), sep)
+    cells.flag(cells.empty, lambda i: ("row", "", "an empty row"))
+    return cells
+
+
+def _with_bad_rows(cells: _Cells, names: list[str], bad: list[tuple[int, str, str]],
+                   start: int) -> pd.DataFrame:
+    """The batch's rows with the rows that could not be parsed put back at their numbers
+    (``start`` is the number of the batch's first row)."""
+    n_good = len(cells.problems)
+    total = n_good + len(bad)
+    positions: list[int] = []
+    for number, _, _ in sorted(bad):  # per bad row
+        low = positions[-1] + 1 if positions else 0
+        positions.append(min(max(number - start, low), total - len(bad) + len(positions)))
+    is_bad = np.zeros(total, dtype=bool)
+    is_bad[positions] = True
+    data: dict[str, np.ndarray] = {}
+    for name in names:
+        column = np.full(total, None, dtype=object)
+        column[~is_bad] = cells.columns.get(name, np.empty(0, dtype=object))
+        data[name] = column
+    problems = np.full(total, None, dtype=object)
+    problems[~is_bad] = cells.problems
+    for pos, (_, text, message) in zip(positions, sorted(bad), strict=True):
+        problems[pos] = ("row", one_line(text, PREVIEW), message)
+    data[ROW_ERROR] = problems
+    return text_frame(data)
+
+
+def csv_frames(stream: Any, sep: str, name: str) -> Iterator[pd.DataFrame]:
+    """Frames of text cells (and :data:`ROW_ERROR`) from a CSV/TSV byte stream."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    text = Utf8Stream(stream)
+    names = header_columns(text.header(name), sep, name)
+    bad: list[tuple[int, str, str]] = []
+
+    def handler(row: Any) -> str:  # per bad row
+        fields = "1 field" if row.actual_columns == 1 else f"{row.actual_columns} fields"
+        message = f"{fields} where the header has {row.expected_columns}"
+        if row.actual_columns == 1:
+            for other, shown in ID_SEPARATORS.items():
+                if other != sep and other in row.text:
+                    message += f" (is this row separated by {shown}?)"
+                    break
+        bad.append((int(row.number or 0), row.text, message))
+        return "skip"
+
+    dictionary = pa.dictionary(pa.int32(), pa.string())
+    types = {f"c{i}": pa.string() if n == ID_COLUMN else dictionary
+             for i, n in enumerate(names)}
+    try:
+        reader = pcsv.open_csv(
+            pa.PythonFile(text, mode="r"),
+            read_options=pcsv.ReadOptions(use_threads=False, block_size=BLOCK,
+                                          column_names=[f"c{i}" for i in range(len(names))]),
+            parse_options=pcsv.ParseOptions(delimiter=sep, invalid_row_handler=handler,
+                                            ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types=types,
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        start = 1
+        for batch in reader:
+            frame = _with_bad_rows(batch_cells(batch, names, sep), names, bad, start)
+            bad.clear()
+            start += len(frame)
+            yield frame
+        if bad:
+            yield _with_bad_rows(_Cells(0), names, bad, start)
+    except pa.ArrowInvalid as exc:
+        first = str(exc).splitlines()[0]
+        if "Empty CSV file" in first:  # a header and no rows
+            return
+        if "straddl" in first:
+            raise InputError("cohort", name, f"a row longer than {BLOCK >> 20} MB") from None
+        raise InputError("cohort", name, f"malformed table: {first}") from None
