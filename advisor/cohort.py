@@ -36,6 +36,7 @@ from advisor.inputs.cohort import (
 )
 from advisor.inputs.sources import cohort_rows, source_kind
 from advisor.inputs.tables import read_chunks
+from advisor.inputs.text_tables import ROW_ERROR
 from advisor.knowledge import KnowledgeBase
 from advisor.outputs import Interrupted, atomic_outputs, csv_safe
 from advisor.rules import evaluate
@@ -93,9 +94,13 @@ def row_ids(chunk: pd.DataFrame, start_row: int) -> tuple[np.ndarray, np.ndarray
     cells = chunk[ID_COLUMN].astype(object)
     blank = (cells.isna() | (cells.astype(str).str.strip() == "")).to_numpy(dtype=bool)
     ids = cells.where(~cells.isna(), "").astype(str).to_numpy(dtype=object)
-    if not blank.any():
+    # a row the reader could not use has its own error (check_table reports it)
+    report = blank & ~(chunk[ROW_ERROR].notna().to_numpy(dtype=bool) if ROW_ERROR in chunk
+                       else np.zeros(len(chunk), dtype=bool))
+    if not report.any():
         return ids, blank, []
-    return ids, blank, [pd.DataFrame({"row": rows[blank], "sample_id": cells.to_numpy()[blank],
+    return ids, blank, [pd.DataFrame({"row": rows[report],
+                                      "sample_id": cells.to_numpy()[report],
                                       "field": ID_COLUMN, "value": "",
                                       "error": "missing sample_id"})]
 

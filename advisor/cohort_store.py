@@ -205,8 +205,10 @@ class Combined:
             data[name] = pd.Categorical.from_codes(codes, categories)
         for key in keys:  # phenotype row i is combination i
             for out in ("genotype", "phenotype", "activity_score"):
-                values = phen[f"{key}.{out}"].to_numpy(
-                    dtype=float if out == "activity_score" else object)[comb]
+                dtype = float if out == "activity_score" else object
+                column = f"{key}.{out}"  # absent while no combination has been judged
+                values = (phen[column].to_numpy(dtype=dtype) if column in phen
+                          else np.empty(0, dtype=dtype))[comb]
                 if out == "activity_score":
                     full = np.full(n_p + n_f, np.nan)
                     full[pheno_pos] = values

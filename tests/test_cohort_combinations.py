@@ -214,4 +214,4 @@ def test_cli_writes_the_store_by_default_and_the_long_table_on_request(cohort, t
                                                                           "flag"}
     capsys.readouterr()
     assert main(["screen", str(path), "--out", str(tmp_path / "table"), "--long"]) == 2
-    assert "output must end in .csv, .tsv or .parquet" in capsys.readouterr().err
+    assert "needs a file name ending in .csv, .tsv or .parquet" in capsys.readouterr().err

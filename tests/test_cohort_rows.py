@@ -142,8 +142,8 @@ def test_csv_safe_leaves_other_cells_and_numbers_alone():
     (["--out", "{tmp}/r.csv", "--errors", "{tmp}/missing/e.csv"], "does not exist"),
     (["--out", "{tmp}/r.csv", "--chunksize", "0"], "--chunksize: must be at least 1"),
     (["--out", "{tmp}/r.csv", "--chunksize", "-5"], "--chunksize: must be at least 1"),
-    (["--out", "{tmp}/r.xlsx"], "must end in .csv, .tsv or .parquet"),
-    (["--out", "{tmp}"], "must end in"),
+    (["--out", "{tmp}/r.xlsx"], "or end in .csv, .tsv or .parquet"),
+    (["--out", "{tmp}"], "exists and is not a result store"),
 ])
 def test_unsafe_output_paths_are_refused_before_any_work(tmp_path, capsys, argv, needle):
     cohort = tmp_path / "c.csv"

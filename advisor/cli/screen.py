@@ -30,6 +30,11 @@ def _check_paths(args: argparse.Namespace, out: Path, errors: Path) -> None:
     if args.long and not out.suffix:
         raise InputError("--out", str(out), "the long table (--long) needs a file name "
                          "ending in .csv, .tsv or .parquet")
+    cohort = Path(args.cohort).resolve()
+    if not out.suffix and out.exists() and (
+            not (out / "manifest.json").is_file() or out.resolve() in cohort.parents):
+        raise InputError("--out", str(out), "this folder exists and is not a result store; "
+                         "a rerun replaces the whole folder, so give a new folder name")
     outputs = {"--out": out, "--errors": errors}
     if args.report:
         outputs["--report"] = Path(args.report)
