@@ -13,6 +13,7 @@ are factorised, each distinct pattern is called once and the result broadcast ba
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import InputError
-from advisor.genotype.callers import CALL_FIELDS, PatternCaller
+from advisor.genotype.callers import CALL_FIELDS, GeneCall, PatternCaller
 from advisor.genotype.kinds import kind_of
 from advisor.genotype.vcf_read import SiteGenotypes, read_sites
 
@@ -75,6 +76,26 @@ def _objects(values: list[Any]) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class CallTable:
+    """The calls of one file, compactly: each distinct :class:`GeneCall` once, and per sample
+    and call key the index of its call (results are a function of the genotype pattern)."""
+
+    file: str
+    samples: list[str]
+    calls: list[GeneCall]  # distinct calls
+    index: np.ndarray  # int32 (samples, keys): position in ``calls``
+
+    def frame(self) -> pd.DataFrame:
+        """One row per sample and call key: ``file, sample`` then the GeneCall fields."""
+        flat = self.index.reshape(-1)
+        frame = {"file": self.file,
+                 "sample": np.repeat(_objects(self.samples), self.index.shape[1])}
+        frame.update({f: _objects([getattr(c, f) for c in self.calls])[flat]
+                      for f in CALL_FIELDS})
+        return pd.DataFrame(frame, dtype=object)
+
+
 class VcfCaller:
     """Calls every gene of the knowledge base a VCF can inform; build once, call many files."""
 
@@ -90,25 +111,35 @@ class VcfCaller:
     def call(self, path: str | Path, sample: str | None = None) -> pd.DataFrame:
         """One row per sample and call key: ``file, sample`` then the :class:`GeneCall`
         fields; samples in VCF order, keys in knowledge-base order."""
-        return self.call_genotypes(read_sites(path, self.groups, sample), path)
+        return self.call_table(path, sample).frame()
+
+    def call_table(self, path: str | Path, sample: str | None = None) -> CallTable:
+        """The calls of :meth:`call` as a :class:`CallTable`."""
+        return self.table(read_sites(path, self.groups, sample), path)
 
     def call_genotypes(self, data: SiteGenotypes, path: str | Path) -> pd.DataFrame:
         """The calls of :meth:`call` from genotypes already read (any reader)."""
-        columns: dict[str, list[np.ndarray]] = {f: [] for f in CALL_FIELDS}
+        return self.table(data, path).frame()
+
+    def table(self, data: SiteGenotypes, path: str | Path) -> CallTable:
+        """The :class:`CallTable` of genotypes already read: each caller calls every distinct
+        genotype pattern of its sites at once, and the calls are mapped back to samples."""
+        ids: dict[GeneCall, int] = {}
+        columns: list[np.ndarray] = []
         start = 0
         for caller in self.callers:
             part = slice(start, start + len(caller.sites))
             start = part.stop
             first, second, block, inverse = genotype_patterns(
                 data.codes[:, part], data.phased[:, part], data.phase_set[:, part])
-            results = [caller.call(first[u], second[u], block[u]) for u in range(len(first))]
+            results = caller.call_many(first, second, block)
             for k in range(len(caller.keys)):
-                for f in CALL_FIELDS:
-                    columns[f].append(_objects([getattr(r[k], f) for r in results])[inverse])
-        n_keys = len(columns["key"])
-        frame = {"file": str(path), "sample": np.repeat(_objects(data.samples), n_keys)}
-        frame.update({f: np.stack(cols, axis=1).reshape(-1) for f, cols in columns.items()})
-        return pd.DataFrame(frame, dtype=object)
+                per_pattern = np.array([ids.setdefault(r[k], len(ids)) for r in results],
+                                       np.int32)
+                columns.append(per_pattern[inverse])
+        index = (np.stack(columns, axis=1) if columns
+                 else np.zeros((len(data.samples), 0), np.int32))
+        return CallTable(str(path), list(data.samples), list(ids), index)
 
 
 def genotypes_from_vcf(kb: KnowledgeBase, path: str | Path, sample: str | None
