@@ -139,7 +139,7 @@ def main() -> None:
             table = caller.call_table(path)
             runs["in-process"].append(time.perf_counter() - start)
             for fmt in ("tsv", "jsonl", "json"):
-                took, _ = timed([sys.executable, "-m", "advisor", "call", str(path),
+                took, _ = timed([sys.executable, "-m", "advisor.cli", "call", str(path),
                                     "--format", fmt, "--out", str(Path(tmp) / f"calls.{fmt}")])
                 runs.setdefault(fmt, []).append(took)
         print(f"calls: {table.index.size:,} ({len(table.calls)} distinct) for "
@@ -159,7 +159,7 @@ def main() -> None:
         peaks = [("raw cyvcf2 loop", peak_rss(floor_argv))]
         for fmt in ("tsv", "jsonl", "json"):
             peaks.append((f"advisor call --format {fmt}", peak_rss(
-                [sys.executable, "-m", "advisor", "call", str(path), "--format", fmt,
+                [sys.executable, "-m", "advisor.cli", "call", str(path), "--format", fmt,
                  "--out", str(Path(tmp) / f"calls.{fmt}")])))
         print("peak RSS: " + ", ".join(f"{label} {mib:.0f} MiB" for label, mib in peaks))
         status = table.frame()["status"].value_counts().to_dict()

@@ -16,7 +16,7 @@ import numpy as np
 
 from advisor.genotype.call import Call, GenotypeError
 from advisor.genotype.matcher import StarMatch, StarMatcher
-from advisor.genotype.sites import MISSING, UNDOCUMENTED, Site
+from advisor.genotype.sites import MISSING, UNDOCUMENTED, Site, ploidy_problem
 from advisor.schema.genes import (
     KnownVariant,
     SnpGene,
@@ -139,7 +139,9 @@ class SnpCaller:
         out = []
         for p, (site, variant) in enumerate(zip(self.sites, self.variants, strict=True)):
             a, b = int(first[p]), int(second[p])
-            if min(a, b) == UNDOCUMENTED:
+            if odd := ploidy_problem(np.array([a, b]), _where(site), site.chrom):
+                out.append(_no_call(self.gene.symbol, site.key, (), odd))
+            elif min(a, b) == UNDOCUMENTED:
                 out.append(_no_call(self.gene.symbol, site.key, (),
                                     f"allele not in the knowledge base at {_where(site)}"))
             elif min(a, b) == MISSING:
@@ -215,7 +217,10 @@ class EffectCaller:
         for p, (site, kv) in enumerate(zip(self.sites, self.variants, strict=True)):
             a, b = int(first[p]), int(second[p])
             copies = (a == 1) + (b == 1)
-            if copies:
+            if odd := ploidy_problem(np.array([a, b]), _where(site), site.chrom):
+                missing.append(site.key)
+                notes.append(odd)
+            elif copies:
                 found.append(f"{kv.variant} {'homozygous' if copies == 2 else 'heterozygous'}")
                 effects.add(self._two_copies(kv.effect) if copies == 2 else kv.effect)
                 if copies == 1 and self._two_copies(kv.effect) != kv.effect:

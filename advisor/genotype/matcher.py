@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor.genotype.sites import MISSING, UNDOCUMENTED, Site
+from advisor.genotype.sites import HAPLOID, MISSING, UNDOCUMENTED, Site, ploidy_problem
 from advisor.schema.genes import StarAllele, StarAlleleGene
 
 IUPAC = {"R": "AG", "Y": "CT", "S": "CG", "W": "AT", "K": "GT", "M": "AC",
@@ -88,7 +88,11 @@ class StarMatcher:
         self.points = (self.defined[:, :, None]
                        & ~(wobble[:, :, None] & (np.arange(n_codes) == 0))).astype(np.int32)
         self.variant_sites = ~self.accept[:, :, 0] | wobble  # sites an allele's variants use
-        self.pairs = np.triu_indices(len(alleles))  # candidate diplotypes (i <= j)
+        # per allele code and site, whether each allele rejects it and the points it earns
+        # (code, site, allele), and the sums over every site for a homozygous reference call
+        self.rejects = (~self.accept).transpose(2, 1, 0).astype(np.int32)
+        self.code_points = self.points.transpose(2, 1, 0)
+        self.defined_at = self.defined.T.astype(np.int32)
 
     def match(self, first: np.ndarray, second: np.ndarray, block: np.ndarray,
               top_only: bool = True) -> StarMatch:
@@ -108,11 +112,13 @@ class StarMatcher:
                   & ~(self.variant_sites & ~missing_site[:, None, :]).any(axis=2))
         undocumented = low == UNDOCUMENTED
         partial = (low == MISSING) & (high > 0)
-        unmatchable = undocumented.any(axis=1) | partial.any(axis=1) | missing_site.all(axis=1)
+        ploidy = low <= HAPLOID
+        unmatchable = (ploidy.any(axis=1) | undocumented.any(axis=1) | partial.any(axis=1)
+                       | missing_site.all(axis=1))
         names = np.array(self.names, dtype=object)
         out: list[StarMatch] = []
         n_alleles = len(self.names)
-        step = max(1, _CHUNK_CELLS // max(len(self.pairs[0]), len(self.sites) * n_alleles))
+        step = max(1, _CHUNK_CELLS // (len(self.sites) * n_alleles))
         for start in range(0, len(first), step):
             part = slice(start, min(start + step, len(first)))
             found = _Scores(self, first[part], second[part], block[part],
@@ -120,7 +126,7 @@ class StarMatcher:
             for p in range(part.start, part.stop):
                 missing = tuple(self.keys[missing_site[p]])
                 if unmatchable[p]:
-                    problem = self._problem(undocumented[p], partial[p])
+                    problem = self._problem(low[p], undocumented[p], partial[p])
                     out.append(StarMatch((), missing, problem))
                     continue
                 pairs = found[p - part.start]
@@ -130,8 +136,13 @@ class StarMatcher:
                                      unassessable))
         return out
 
-    def _problem(self, undocumented: np.ndarray, partial: np.ndarray) -> str:
+    def _problem(self, low: np.ndarray, undocumented: np.ndarray, partial: np.ndarray) -> str:
         """Why a pattern cannot be matched at all."""
+        odd = low <= HAPLOID
+        if odd.any():
+            where = ", ".join(f"{s.chrom}:{s.pos} ({s.key})"
+                              for s, u in zip(self.sites, odd, strict=True) if u)
+            return ploidy_problem(low, where, self.gene.chromosome)
         if undocumented.any():
             where = ", ".join(f"{s.chrom}:{s.pos} ({s.key})"
                               for s, u in zip(self.sites, undocumented, strict=True) if u)
@@ -141,7 +152,29 @@ class StarMatcher:
         return f"no data at any of the {len(self.sites)} positions"
 
 
-_CHUNK_CELLS = 4_000_000  # patterns x pairs x sites scored at once (bounds memory)
+_CHUNK_CELLS = 4_000_000  # patterns x sites x alleles per chunk (bounds memory)
+
+
+def _segment_sums(base: np.ndarray, rows: np.ndarray, n: int, values: np.ndarray
+                  ) -> np.ndarray:
+    """``base`` plus, for each of ``n`` rows, the sum of the ``values`` rows labelled with
+    it (``rows`` sorted)."""
+    sums = np.zeros((len(values) + 1, values.shape[1]), np.int64)
+    np.cumsum(values, axis=0, out=sums[1:])
+    bounds = np.searchsorted(rows, np.arange(n + 1))
+    return base[None] + (sums[bounds[1:]] - sums[bounds[:-1]])
+
+
+def _pairs(fit: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair (i <= j) of the alleles each pattern fits (a boolean (patterns, alleles)
+    matrix), as pattern, i and j arrays ordered by pattern, then i, then j."""
+    rows, alleles = np.nonzero(fit)  # by pattern, then allele
+    size = np.bincount(rows, minlength=len(fit))[rows]
+    place = np.arange(len(rows)) - np.searchsorted(rows, rows)  # position within the pattern
+    partners = size - place  # itself and every later allele of its pattern
+    first = np.repeat(np.arange(len(rows)), partners)
+    second = first + np.arange(len(first)) - np.repeat(np.cumsum(partners) - partners, partners)
+    return rows[first], alleles[first], alleles[second]
 
 
 class _Scores:
@@ -157,17 +190,26 @@ class _Scores:
     def __init__(self, m: StarMatcher, first: np.ndarray, second: np.ndarray, block: np.ndarray,
                  missing_site: np.ndarray):
         present = ~missing_site
-        g1, g2 = np.where(present, first, 0), np.where(present, second, 0)
+        usable = present & (first >= 0) & (second >= 0)  # other rows are unmatchable anyway
+        g1, g2 = np.where(usable, first, 0), np.where(usable, second, 0)
         sites = np.arange(len(m.sites))
         hom = present & (g1 == g2)
-        accept, points = m.accept.transpose(1, 2, 0), m.points.transpose(1, 2, 0)  # (S, C, A)
-        fit = (accept[sites, g1] | ~hom[:, :, None]).all(axis=1)  # (P, A)
+        # sums over a pattern's homozygous sites, per allele: those of an all-reference
+        # pattern, corrected at the few sites where the pattern is not homozygous reference
+        at, site = np.nonzero(~(hom & (g1 == 0)))
+        hom_code, is_hom = g1[at, site], hom[at, site][:, None]
+
+        def over_hom_sites(per_code: np.ndarray) -> np.ndarray:  # (code, site, allele)
+            values = np.where(is_hom, per_code[hom_code, site], 0) - per_code[0, site]
+            return _segment_sums(per_code[0].sum(axis=0), at, len(first), values)
+
+        rejected, own = over_hom_sites(m.rejects), over_hom_sites(m.code_points)
+        gone, gone_site = np.nonzero(missing_site)
+        defined = _segment_sums(m.defined_at.sum(axis=0), gone, len(first),
+                                -m.defined_at[gone_site])
         # an allele with no defined position left in the data cannot be matched
-        fit &= (m.defined[None] & present[:, None, :]).any(axis=2)
-        own = (points[sites, g1] * hom[:, :, None]).sum(axis=1)
-        i, j = m.pairs
-        rows, pairs = np.nonzero(fit[:, i] & fit[:, j])  # row-major: by pattern, then pair
-        a, b = i[pairs], j[pairs]
+        fit = (rejected == 0) & (defined > 0)
+        rows, a, b = _pairs(fit)
         total = own[rows, a] + own[rows, b]
         het = present & ~hom
         key = np.where(het, np.where(block >= 0, block, len(sites) + sites), 2 * len(sites))

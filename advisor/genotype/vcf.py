@@ -23,7 +23,7 @@ import pandas as pd
 from advisor.errors import InputError
 from advisor.genotype.callers import CALL_FIELDS, GeneCall, PatternCaller
 from advisor.genotype.kinds import kind_of
-from advisor.genotype.vcf_read import SiteGenotypes, read_sites
+from advisor.genotype.vcf_read import NO_PHASE_SET, SiteGenotypes, read_sites
 
 if TYPE_CHECKING:
     from advisor.knowledge import KnowledgeBase
@@ -45,10 +45,7 @@ def genotype_patterns(codes: np.ndarray, phased: np.ndarray, phase_set: np.ndarr
     high = np.where(phased_het, second, np.maximum(first, second))
     block = np.full(first.shape, -1, np.int16)
     if phased_het.any():
-        for j in range(n_sites):  # vectorised over samples: label by the set's first site
-            same = (phased_het & phased_het[:, j:j + 1] & (phase_set == phase_set[:, j:j + 1])
-                    & (block < 0))
-            block[same] = j
+        block = _phase_blocks(phased_het, phase_set)
         anchor = np.maximum(block, 0)
         flip = phased_het & (np.take_along_axis(low, anchor, 1)
                              > np.take_along_axis(high, anchor, 1))
@@ -58,16 +55,26 @@ def genotype_patterns(codes: np.ndarray, phased: np.ndarray, phase_set: np.ndarr
             patterns[:, 2 * n_sites:], inverse)
 
 
+def _phase_blocks(phased_het: np.ndarray, phase_set: np.ndarray) -> np.ndarray:
+    """Each phased heterozygous site's phase block, labelled by the block's first site (-1
+    elsewhere)."""
+    if (phase_set == NO_PHASE_SET).all():  # no PS: a sample's phased sites are one set
+        first = np.argmax(phased_het, axis=1)[:, None]
+        return np.where(phased_het, first, -1).astype(np.int16)
+    block = np.full(phased_het.shape, -1, np.int16)
+    for j in range(phased_het.shape[1]):  # vectorised over samples: label by the first site
+        same = (phased_het & phased_het[:, j:j + 1] & (phase_set == phase_set[:, j:j + 1])
+                & (block < 0))
+        block[same] = j
+    return block
+
+
 def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows and each row's index into them: rows are hashed to 64 bits and sorted
-    (much faster than sorting whole rows); a hash collision falls back to exact sorting."""
-    weights = np.random.default_rng(0).integers(1, 2**63, rows.shape[1], dtype=np.uint64)
-    hashes = (rows.astype(np.uint64) * (weights | 1)).sum(axis=1)  # wraps modulo 2**64
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    if (rows[first][inverse] == rows).all():
-        return rows[first], inverse.reshape(-1)
-    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
-    return unique, inverse.reshape(-1)
+    """Distinct rows and each row's index into them (rows compared as raw bytes)."""
+    rows = np.ascontiguousarray(rows)
+    as_bytes = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
+    _, first, inverse = np.unique(as_bytes, return_index=True, return_inverse=True)
+    return rows[first], inverse.reshape(-1)
 
 
 def _objects(values: list[Any]) -> np.ndarray:
