@@ -35,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
 
             caller = caller or VcfCaller(kb)
             tables.append(caller.call_table(path, args.sample))
+            notices += tables[-1].notices
+            for notice in tables[-1].notices:
+                print(f"warning: {notice}", file=sys.stderr)
         elif kind in ("23andme", "ancestry", "plink"):
             table, more = array_table(kb, path, kind, args.sample)
             tables.append(table)

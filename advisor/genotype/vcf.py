@@ -92,6 +92,7 @@ class CallTable:
     samples: list[str]
     calls: list[GeneCall]  # distinct calls
     index: np.ndarray  # int32 (samples, keys): position in ``calls``
+    notices: tuple[str, ...] = ()  # what every output of these calls must say
 
     def frame(self) -> pd.DataFrame:
         """One row per sample and call key: ``file, sample`` then the GeneCall fields."""
@@ -146,7 +147,7 @@ class VcfCaller:
                 columns.append(per_pattern[inverse])
         index = (np.stack(columns, axis=1) if columns
                  else np.zeros((len(data.samples), 0), np.int32))
-        return CallTable(str(path), list(data.samples), list(ids), index)
+        return CallTable(str(path), list(data.samples), list(ids), index, data.notices)
 
 
 def genotypes_from_vcf(kb: KnowledgeBase, path: str | Path, sample: str | None

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import gzip
 import functools
 import hashlib
 import re
 import warnings
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +83,8 @@ def read_sites(path: str | Path, groups: Sequence[Sequence[Site]],
     try:
         vcf = VCF(str(path), gts012=True, lazy=True)
     except Exception as exc:  # cyvcf2 raises OSError or a bare Exception
-        raise InputError("vcf", str(path), f"not a readable VCF ({_one_line(exc)})") from None
+        why = _header_problem(path) or _one_line(exc)
+        raise InputError("vcf", str(path), f"not a readable VCF ({why})") from None
     try:
         header = _check_header(vcf, path)
         samples = _samples(vcf, path, sample)
@@ -92,6 +95,27 @@ def read_sites(path: str | Path, groups: Sequence[Sequence[Site]],
     finally:
         vcf.close()
     return found.genotypes(samples)
+
+
+def _header_problem(path: Path, limit: int = 1 << 24) -> str:
+    """What is wrong with the header of a file htslib refused, when it is one of: no #CHROM
+    line, a sample named twice ('' otherwise; reads at most ``limit`` bytes)."""
+    try:
+        with path.open("rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+        with (gzip.open(path, "rb") if gzipped else path.open("rb")) as fh:
+            head = fh.read(limit)
+    except (OSError, EOFError, zlib.error):
+        return ""
+    for line in head.split(b"\n"):
+        if line.startswith(b"#CHROM"):
+            names = line.rstrip(b"\r").split(b"\t")[9:]
+            twice = next((n for n in names if names.count(n) > 1), None)
+            return (f"sample {twice.decode(errors='replace')[:80]!r} appears twice in the "
+                    "header") if twice else ""
+        if line and not line.startswith(b"#"):
+            return "no #CHROM header line before the first record"
+    return ""
 
 
 def _samples(vcf: VCF, path: Path, sample: str | None) -> list[str]:
@@ -306,7 +330,10 @@ def _genotypes(record: Variant, mapping: np.ndarray, path: Path, has_ps: bool
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Site codes (samples, 2), phased flags and phase sets (if the header declares PS) of
     one record."""
-    genotype = record.genotype
+    try:
+        genotype = record.genotype  # cyvcf2 raises a bare Exception when there is no GT
+    except Exception:
+        genotype = None
     if genotype is None:
         raise InputError("vcf", str(path), f"no GT (genotype) field in the record at "
                          f"{record.CHROM}:{record.POS}")
