@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import bisect
 import ctypes
-import gzip
 import functools
+import gzip
 import hashlib
 import re
 import warnings
