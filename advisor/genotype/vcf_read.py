@@ -90,7 +90,8 @@ def read_sites(path: str | Path, groups: Sequence[Sequence[Site]],
         samples = _samples(vcf, path, sample)
         found = _Found(path, sites, len(samples), "##FORMAT=<ID=PS," in header)
         blocks = "##INFO=<ID=END," in header  # a gVCF's reference blocks
-        for index, record, block in _records(vcf, path, groups, blocks):
+        seqnames = _declare_contigs(vcf, sites)
+        for index, record, block in _records(vcf, path, groups, blocks, seqnames):
             found.add(index, record, block)
     finally:
         vcf.close()
@@ -116,6 +117,21 @@ def _header_problem(path: Path, limit: int = 1 << 24) -> str:
         if line and not line.startswith(b"#"):
             return "no #CHROM header line before the first record"
     return ""
+
+
+def _declare_contigs(vcf: VCF, sites: list[Site]) -> list[str]:
+    """The file's contig names; then the sites' contigs (``chr10`` and ``10``) are declared in
+    the header read, where the file does not: htslib passes on a record on an undeclared
+    contig even when the rest of its line is broken, and cyvcf2 then crashes reading it."""
+    try:
+        seqnames = list(vcf.seqnames)
+    except Exception:  # no contig lines and no index
+        seqnames = []
+    for contig in sorted({bare_contig(s.chrom) for s in sites}):
+        for name in (contig, f"chr{contig}"):
+            if name not in seqnames:
+                vcf.add_to_header(f"##contig=<ID={name}>")
+    return seqnames
 
 
 def _samples(vcf: VCF, path: Path, sample: str | None) -> list[str]:
@@ -256,8 +272,8 @@ def _reference_block(record: Variant) -> bool:
     return all(alt in ("<NON_REF>", "<*>") for alt in record.ALT)
 
 
-def _records(vcf: VCF, path: Path, groups: Sequence[Sequence[Site]], blocks: bool
-             ) -> Iterator[tuple[int, Variant, bool]]:
+def _records(vcf: VCF, path: Path, groups: Sequence[Sequence[Site]], blocks: bool,
+             seqnames: list[str]) -> Iterator[tuple[int, Variant, bool]]:
     """(site index, record, is a block) for every record at a site position and, in a gVCF,
     every reference block covering a site."""
     index = _SiteIndex(groups)
@@ -265,7 +281,7 @@ def _records(vcf: VCF, path: Path, groups: Sequence[Sequence[Site]], blocks: boo
         for record in _read(iter(vcf), path):
             yield from index.at(record, blocks)
         return
-    names = {bare_contig(n): n for n in vcf.seqnames}
+    names = {bare_contig(n): n for n in seqnames}
     for group in groups:
         if not group or bare_contig(group[0].chrom) not in names:
             continue
@@ -291,6 +307,9 @@ def _read(records: Iterator[Variant], path: Path) -> Iterator[Variant]:
             return
         except Exception as exc:  # cyvcf2 raises a bare Exception on bad data
             raise InputError("vcf", str(path), f"unreadable record ({_one_line(exc)})") from None
+        if record.end <= record.start:  # htslib gave up on the line: its fields are unsafe
+            raise InputError("vcf", str(path), "unreadable record (no valid CHROM, POS and REF; "
+                             "a header line among the records?)")
         yield record
 
 
