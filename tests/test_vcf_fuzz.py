@@ -32,7 +32,7 @@ from tests.vcf_builder import VcfBuilder, bgzip
 
 pytestmark = pytest.mark.slow
 
-READER_EXAMPLES = int(os.environ.get("VCF_FUZZ_EXAMPLES", 10_000))
+READER_EXAMPLES = 10_000
 CLI_EXAMPLES = 300
 FOLDER = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
