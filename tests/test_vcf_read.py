@@ -263,3 +263,15 @@ def test_haploid_and_triploid_calls_are_named(kb, tmp_path):
     assert frame.loc[("H0", "CYP3A5"), "message"].startswith("haploid GT (one allele) at chr7:")
     assert frame.loc[("T", "CYP3A5"), "message"].startswith("GT with more than two alleles")
     assert frame.loc[("D", "CYP3A5"), "status"] == "called"
+
+
+@pytest.mark.parametrize("top", [5, 60])  # packed into one code per site, or not
+def test_unphased_patterns_sort_each_genotype(top):
+    rng = np.random.default_rng(top)
+    codes = rng.integers(-4, top, (2000, 7, 2)).astype(np.int16)
+    codes[rng.random(2000) < 0.5] = codes[0]  # many samples share a pattern
+    first, second, block, inverse = genotype_patterns(
+        codes, np.zeros((2000, 7), bool), np.full((2000, 7), 0, np.int64))
+    assert (first[inverse] == codes.min(axis=2)).all()
+    assert (second[inverse] == codes.max(axis=2)).all()
+    assert (block == -1).all() and len(np.unique(np.hstack([first, second]), axis=0)) == len(first)

@@ -40,11 +40,19 @@ def genotype_patterns(codes: np.ndarray, phased: np.ndarray, phase_set: np.ndarr
     """
     first, second = codes[:, :, 0], codes[:, :, 1]
     n_sites = first.shape[1]
+    low, high = np.minimum(first, second), np.maximum(first, second)
     phased_het = phased & (first != second) & (first >= 0) & (second >= 0)
-    low = np.where(phased_het, first, np.minimum(first, second))
-    high = np.where(phased_het, second, np.maximum(first, second))
-    block = np.full(first.shape, -1, np.int16)
-    if phased_het.any():
+    if not phased_het.any():  # nothing to arrange: one small code per site
+        if high.max(initial=0) < _CODES:
+            pair = (low + _OFFSET) * (_CODES + _OFFSET) + (high + _OFFSET)
+            patterns, inverse = _unique_rows(pair.astype(np.int16))
+            low = patterns // (_CODES + _OFFSET) - _OFFSET
+            high = patterns % (_CODES + _OFFSET) - _OFFSET
+            return (low.astype(np.int16), high.astype(np.int16),
+                    np.full(low.shape, -1, np.int16), inverse)
+        block = np.full(first.shape, -1, np.int16)
+    else:
+        low, high = np.where(phased_het, first, low), np.where(phased_het, second, high)
         block = _phase_blocks(phased_het, phase_set)
         anchor = np.maximum(block, 0)
         flip = phased_het & (np.take_along_axis(low, anchor, 1)
@@ -53,6 +61,10 @@ def genotype_patterns(codes: np.ndarray, phased: np.ndarray, phase_set: np.ndarr
     patterns, inverse = _unique_rows(np.concatenate([low, high, block], axis=1).astype(np.int16))
     return (patterns[:, :n_sites], patterns[:, n_sites:2 * n_sites],
             patterns[:, 2 * n_sites:], inverse)
+
+
+_OFFSET = 8  # allele codes are >= -_OFFSET (MISSING ... POLYPLOID)
+_CODES = 56  # and below this in the packed form: (low + 8) * 64 + (high + 8) fits int16
 
 
 def _phase_blocks(phased_het: np.ndarray, phase_set: np.ndarray) -> np.ndarray:
