@@ -299,18 +299,27 @@ def _records(vcf: VCF, path: Path, groups: Sequence[Sequence[Site]], blocks: boo
 
 
 def _read(records: Iterator[Variant], path: Path) -> Iterator[Variant]:
-    """Records, with cyvcf2's read errors (truncation, bad lines) as InputError."""
+    """Records, with cyvcf2's read errors (truncation, bad lines) as InputError naming the
+    last record read before the bad one."""
+    last = None
     while True:
         try:
             record = next(records)
         except StopIteration:
             return
         except Exception as exc:  # cyvcf2 raises a bare Exception on bad data
-            raise InputError("vcf", str(path), f"unreadable record ({_one_line(exc)})") from None
+            raise InputError("vcf", str(path), f"unreadable record{_after(last)} "
+                             f"({_one_line(exc)})") from None
         if record.end <= record.start:  # htslib gave up on the line: its fields are unsafe
-            raise InputError("vcf", str(path), "unreadable record (no valid CHROM, POS and REF; "
-                             "a header line among the records?)")
+            raise InputError("vcf", str(path), f"unreadable record{_after(last)} (no valid "
+                             "CHROM, POS and REF: a line cut short, or a header line among "
+                             "the records?)")
+        last = record
         yield record
+
+
+def _after(record: Variant | None) -> str:
+    return "" if record is None else f" after {record.CHROM[:40]}:{record.POS}"
 
 
 def _one_line(exc: Exception) -> str:
