@@ -72,6 +72,7 @@ class StarCaller:
         self.gene = gene
         self.phenotype = functools.cache(phenotype)
         self.matcher = StarMatcher(gene)
+        self._descriptions: dict[tuple, tuple] = {}  # by diplotype list (see _described)
         self.sites = self.matcher.sites
         self.keys = [gene.symbol]
 
@@ -100,18 +101,31 @@ class StarCaller:
                 notes.append(f"not assessable: {', '.join(gone[:10])}{more}")
         if not m.diplotypes:
             return _no_call(symbol, symbol, m.missing, "; ".join([m.problem, *notes]))
-        each = [self.phenotype(a, b) for a, b, _ in m.diplotypes]
+        if m.diplotypes not in self._descriptions:
+            self._descriptions[m.diplotypes] = self._described(m.diplotypes)
+        names, phenotypes, phenotype, score, differ = self._descriptions[m.diplotypes]
+        if differ:
+            notes.append(differ)
+        if len(names) > 1:
+            notes.insert(0, f"{len(names)} diplotypes are consistent with the data"
+                         if m.missing else f"{len(names)} diplotypes fit equally well")
+        return GeneCall(symbol, symbol, names, phenotype, score,
+                        "called" if len(names) == 1 else "ambiguous", m.missing,
+                        "; ".join(notes), phenotypes)
+
+    def _described(self, diplotypes: tuple[tuple[str, str, int], ...]
+                   ) -> tuple[tuple[str, ...], tuple[str, ...], str | None, float | None, str]:
+        """Names and phenotypes of a list of diplotypes, the phenotype and activity score they
+        share (None if they differ) and the note saying that they differ ('' if not)."""
+        each = [self.phenotype(a, b) for a, b, _ in diplotypes]
         distinct = list(dict.fromkeys(each))
         phenotype, score = distinct[0] if len(distinct) == 1 else (None, None)
+        differ = ""
         if len(distinct) > 1:
             span = list(dict.fromkeys(p for p, _ in distinct))
-            notes.append(f"the possible diplotypes differ in phenotype ({', '.join(span)})")
-        if len(m.diplotypes) > 1:
-            notes.insert(0, f"{len(m.diplotypes)} diplotypes are consistent with the data"
-                         if m.missing else f"{len(m.diplotypes)} diplotypes fit equally well")
-        return GeneCall(symbol, symbol, tuple(f"{a}/{b}" for a, b, _ in m.diplotypes),
-                        phenotype, score, "called" if len(m.diplotypes) == 1 else "ambiguous",
-                        m.missing, "; ".join(notes), tuple(p for p, _ in each))
+            differ = f"the possible diplotypes differ in phenotype ({', '.join(span)})"
+        return (tuple(f"{a}/{b}" for a, b, _ in diplotypes), tuple(p for p, _ in each),
+                phenotype, score, differ)
 
 
 class SnpCaller:
