@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from advisor.cli import main
+from advisor.genotype import writers as calls
 from advisor.genotype.vcf import VcfCaller
-from advisor.report import calls
 from tests.calls_reference import render_calls
 from tests.vcf_builder import VcfBuilder
 

@@ -1,6 +1,6 @@
 """``advisor call FILE [FILE ...]``: star-allele diplotypes and variant genotypes from GRCh38
 VCFs (or research-grade consumer array files), written as JSON, JSON Lines, TSV or PharmCAT
-outside calls (:mod:`advisor.report.calls`)."""
+outside calls (:mod:`advisor.genotype.writers`)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ def run(args: argparse.Namespace) -> int:
     """Call every file, then write the calls in the chosen format (streamed)."""
     from advisor.errors import InputError
     from advisor.genotype.arrays import array_table
+    from advisor.genotype.writers import write_calls
     from advisor.inputs.sources import source_kind
     from advisor.knowledge import load_knowledgebase
-    from advisor.report.calls import write_calls
 
     kb = load_knowledgebase(args.kb)
     check_out(args.out, args.vcf)

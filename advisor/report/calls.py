@@ -1,115 +1,24 @@
-"""VCF calls (:class:`advisor.genotype.vcf.CallTable`) as text, streamed.
-
-Formats: ``json`` (``{"calls": [...]}``, one object per file, sample and call key), ``jsonl``
-(JSON Lines: one such object per line), ``tsv`` (one row per call) and ``pharmcat``
-(PharmCAT's outside-call TSV for one sample, see :mod:`advisor.report.pharmcat`, so that a
-lab can cross-check our calls with PharmCAT's). Notices about the input (e.g. that a consumer
-array is research-grade) head every format (in JSON Lines, as a first ``{"notices": [...]}``
-line). Each distinct call is rendered once; the rows of a chunk of samples are joined from
-the rendered calls and written before the next chunk is made.
-"""
+"""VCF calls as PharmCAT's outside-call TSV for one sample (see
+:mod:`advisor.report.pharmcat`), so that a lab can cross-check our calls with PharmCAT's. The
+other formats of ``advisor call`` are written by :mod:`advisor.genotype.writers`."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from advisor.errors import InputError
-from advisor.genotype.callers import CALL_FIELDS, GeneCall
-from advisor.report.pharmcat import Result, outside_calls
 
 if TYPE_CHECKING:
-    from advisor.genotype.vcf import CallTable
     from advisor.knowledge import KnowledgeBase
-
-COLUMNS = ["file", "sample", *CALL_FIELDS]
-FORMATS = ("json", "jsonl", "tsv", "pharmcat")
-CHUNK_SAMPLES = 4096
-
-
-def write_calls(kb: KnowledgeBase, tables: Iterable[CallTable], notices: list[str], fmt: str,
-                out: TextIO) -> None:
-    """Write the calls of one or more files in ``fmt`` to ``out``."""
-    if fmt == "pharmcat":
-        frame = pd.concat([t.frame() for t in tables], ignore_index=True)
-        frame.attrs["notices"] = notices
-        out.write(render_pharmcat(kb, frame))
-        return
-    head, row, separator, tail = _SHAPES[fmt](notices)
-    out.write(head)
-    first = True
-    for table in tables:
-        fragments = np.array([row.call(c) for c in table.calls] or [""], dtype=object)
-        for start in range(0, len(table.samples), CHUNK_SAMPLES):
-            samples = table.samples[start:start + CHUNK_SAMPLES]
-            prefix = np.array([row.prefix(table.file, s) for s in samples], dtype=object)
-            rows = np.add(prefix[:, None], fragments[table.index[start:start + CHUNK_SAMPLES]])
-            if rows.size:
-                out.write(("" if first else separator) + separator.join(rows.ravel().tolist()))
-                first = False
-    out.write(tail(first))
-
-
-class _Row:
-    """How one call row is made: a prefix per sample and the rendering of each call."""
-
-    def __init__(self, prefix: Callable[[str, str], str], call: Callable[[GeneCall], str]):
-        self.prefix, self.call = prefix, call
-
-
-def _plain(call: GeneCall) -> dict[str, Any]:
-    return {f: getattr(call, f) for f in CALL_FIELDS}  # tuples are written as JSON lists
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, tuple):
-        return ";".join(value)
-    return " ".join(str(value).split())  # no tabs or newlines inside a cell
-
-
-def _tsv(notices: list[str]) -> tuple[str, _Row, str, Callable[[bool], str]]:
-    head = "".join(f"# {n}\n" for n in notices) + "\t".join(COLUMNS) + "\n"
-    row = _Row(lambda file, sample: f"{_cell(file)}\t{_cell(sample)}\t",
-               lambda call: "\t".join(_cell(getattr(call, f)) for f in CALL_FIELDS) + "\n")
-    return head, row, "", lambda empty: ""
-
-
-def _jsonl(notices: list[str]) -> tuple[str, _Row, str, Callable[[bool], str]]:
-    head = json.dumps({"notices": notices}) + "\n" if notices else ""
-    row = _Row(lambda file, sample: f'{{"file": {json.dumps(file)}, '
-                                    f'"sample": {json.dumps(sample)}, ',
-               lambda call: json.dumps(_plain(call))[1:] + "\n")
-    return head, row, "", lambda empty: ""
-
-
-def _json(notices: list[str]) -> tuple[str, _Row, str, Callable[[bool], str]]:
-    """``json.dumps({"notices": ..., "calls": [...]}, indent=2)``, written piece by piece."""
-    head = "{\n"
-    if notices:
-        head += "\n".join(json.dumps({"notices": notices}, indent=2).splitlines()[1:-1]) + ",\n"
-    head += '  "calls": ['
-
-    def call(c: GeneCall) -> str:
-        lines = json.dumps(_plain(c), indent=2).splitlines()[1:-1]
-        return "\n".join("    " + line for line in lines) + "\n    }"
-
-    row = _Row(lambda file, sample: f'\n    {{\n      "file": {json.dumps(file)},\n'
-                                    f'      "sample": {json.dumps(sample)},\n', call)
-    return head, row, ",", lambda empty: "]\n}\n" if empty else "\n  ]\n}\n"
-
-
-_SHAPES = {"tsv": _tsv, "jsonl": _jsonl, "json": _json}
 
 
 def render_pharmcat(kb: KnowledgeBase, frame: pd.DataFrame) -> str:
     """The calls of one sample (a frame of :meth:`CallTable.frame` rows) as PharmCAT's
     outside-call TSV."""
+    from advisor.report.pharmcat import Result, outside_calls
+
     pairs = frame[["file", "sample"]].drop_duplicates()
     if len(pairs) != 1:
         raise InputError("--format", "pharmcat", f"an outside-call file holds one sample; "
