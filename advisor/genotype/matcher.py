@@ -108,8 +108,11 @@ class StarMatcher:
         top = np.broadcast_to(np.asarray(top_only, bool), (len(first),))
         low, high = np.minimum(first, second), np.maximum(first, second)
         missing_site = (low == MISSING) & (high <= 0)
-        unseen = (self.variant_sites.any(axis=1)
-                  & ~(self.variant_sites & ~missing_site[:, None, :]).any(axis=2))
+        # alleles whose every variant site is missing: the variant sites left, per allele
+        gone, gone_site = np.nonzero(missing_site)
+        variant_at = self.variant_sites.T.astype(np.int32)  # (site, allele)
+        left = _segment_sums(variant_at.sum(axis=0), gone, len(first), -variant_at[gone_site])
+        unseen = self.variant_sites.any(axis=1) & (left == 0)
         undocumented = low == UNDOCUMENTED
         partial = (low == MISSING) & (high > 0)
         ploidy = low <= HAPLOID
