@@ -44,12 +44,19 @@ def write_calls(kb: KnowledgeBase, tables: Iterable[CallTable], notices: list[st
     for table in tables:
         fragments = np.array([row.call(c) for c in table.calls] or [""], dtype=object)
         for start in range(0, len(table.samples), CHUNK_SAMPLES):
+            index = table.index[start:start + CHUNK_SAMPLES]
+            if not index.size:
+                continue
             samples = table.samples[start:start + CHUNK_SAMPLES]
-            prefix = np.array([row.prefix(table.file, s) for s in samples], dtype=object)
-            rows = np.add(prefix[:, None], fragments[table.index[start:start + CHUNK_SAMPLES]])
-            if rows.size:
-                out.write(("" if first else separator) + separator.join(rows.ravel().tolist()))
+            prefix = np.array([separator + row.prefix(table.file, s) for s in samples],
+                              dtype=object)
+            pieces = np.empty((*index.shape, 2), dtype=object)  # a row: prefix, then call
+            pieces[:, :, 0] = prefix[:, None]
+            pieces[:, :, 1] = fragments[index]
+            if first:  # no separator before the first row
+                pieces[0, 0, 0] = pieces[0, 0, 0][len(separator):]
                 first = False
+            out.write("".join(pieces.ravel().tolist()))
     out.write(tail(first))
 
 
