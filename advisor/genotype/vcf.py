@@ -41,7 +41,8 @@ def genotype_patterns(codes: np.ndarray, phased: np.ndarray, phase_set: np.ndarr
     first, second = codes[:, :, 0], codes[:, :, 1]
     n_sites = first.shape[1]
     low, high = np.minimum(first, second), np.maximum(first, second)
-    phased_het = phased & (first != second) & (first >= 0) & (second >= 0)
+    phased_het = (phased & (first != second) & (first >= 0) & (second >= 0) if phased.any()
+                  else np.zeros(phased.shape, bool))
     if not phased_het.any():  # nothing to arrange: one small code per site
         if high.max(initial=0) < _CODES:
             pair = (low + _OFFSET) * (_CODES + _OFFSET) + (high + _OFFSET)
