@@ -48,7 +48,9 @@ def write_calls(kb: KnowledgeBase, tables: Iterable[CallTable], notices: list[st
             if not index.size:
                 continue
             samples = table.samples[start:start + CHUNK_SAMPLES]
-            prefix = np.array([separator + row.prefix(table.file, s) for s in samples],
+            before, sample_text, after = row.prefix(table.file)
+            before = separator + before
+            prefix = np.array([f"{before}{sample_text(s)}{after}" for s in samples],
                               dtype=object)
             pieces = np.empty((*index.shape, 2), dtype=object)  # a row: prefix, then call
             pieces[:, :, 0] = prefix[:, None]
@@ -60,11 +62,18 @@ def write_calls(kb: KnowledgeBase, tables: Iterable[CallTable], notices: list[st
     out.write(tail(first))
 
 
-class _Row:
-    """How one call row is made: a prefix per sample and the rendering of each call."""
+Prefix = Callable[[str], tuple[str, Callable[[str], str], str]]
 
-    def __init__(self, prefix: Callable[[str, str], str], call: Callable[[GeneCall], str]):
+
+class _Row:
+    """How one call row is made: for a file, the text before a sample's id, how the id is
+    written and the text after it (the row's prefix), and the rendering of each call."""
+
+    def __init__(self, prefix: Prefix, call: Callable[[GeneCall], str]):
         self.prefix, self.call = prefix, call
+
+
+_string = json.encoder.encode_basestring_ascii  # what json.dumps writes for a str
 
 
 def _plain(call: GeneCall) -> dict[str, Any]:
@@ -81,15 +90,14 @@ def _cell(value: Any) -> str:
 
 def _tsv(notices: list[str]) -> tuple[str, _Row, str, Callable[[bool], str]]:
     head = "".join(f"# {n}\n" for n in notices) + "\t".join(COLUMNS) + "\n"
-    row = _Row(lambda file, sample: f"{_cell(file)}\t{_cell(sample)}\t",
+    row = _Row(lambda file: (f"{_cell(file)}\t", _cell, "\t"),
                lambda call: "\t".join(_cell(getattr(call, f)) for f in CALL_FIELDS) + "\n")
     return head, row, "", lambda empty: ""
 
 
 def _jsonl(notices: list[str]) -> tuple[str, _Row, str, Callable[[bool], str]]:
     head = json.dumps({"notices": notices}) + "\n" if notices else ""
-    row = _Row(lambda file, sample: f'{{"file": {json.dumps(file)}, '
-                                    f'"sample": {json.dumps(sample)}, ',
+    row = _Row(lambda file: (f'{{"file": {json.dumps(file)}, "sample": ', _string, ", "),
                lambda call: json.dumps(_plain(call))[1:] + "\n")
     return head, row, "", lambda empty: ""
 
@@ -105,8 +113,8 @@ def _json(notices: list[str]) -> tuple[str, _Row, str, Callable[[bool], str]]:
         lines = json.dumps(_plain(c), indent=2).splitlines()[1:-1]
         return "\n".join("    " + line for line in lines) + "\n    }"
 
-    row = _Row(lambda file, sample: f'\n    {{\n      "file": {json.dumps(file)},\n'
-                                    f'      "sample": {json.dumps(sample)},\n', call)
+    row = _Row(lambda file: (f'\n    {{\n      "file": {json.dumps(file)},\n      "sample": ',
+                             _string, ",\n"), call)
     return head, row, ",", lambda empty: "]\n}\n" if empty else "\n  ]\n}\n"
 
 
