@@ -16,7 +16,7 @@ from advisor.errors import InputError
 from advisor.genotype.vcf import VcfCaller
 from advisor.inputs.patient import validate_patient
 from advisor.inputs.pharmcat import cohort_from_pharmcat, read_pharmcat, sample_calls
-from advisor.report.calls import render_calls
+from advisor.report.calls import render_pharmcat
 from advisor.report.pharmcat import consult_outside_calls
 from tests.vcf_builder import VcfBuilder
 
@@ -77,7 +77,7 @@ def test_advisor_call_writes_only_lines_pharmcat_accepts(kb, tmp_path):
     b.diplotype("CYP2C9", "*2", "*3").diplotype("CYP3A5", "*3", "*3")
     b.genotype("CYP2C19", "rs3758581", "G", "G").missing("CYP2C19", "rs12248560")
     frame = VcfCaller(kb).call(b.write(tmp_path / "s.vcf"))
-    text = render_calls(kb, frame, "pharmcat")
+    text = render_pharmcat(kb, frame)
     rows = assert_pharmcat_accepts(text)
     assert ["CYP2C9", "*2/*3"] in rows and ["CYP3A5", "*3/*3"] in rows
     assert "# CYP2C19: ambiguous, *1/*1 or *1/*17 or *17/*17 (not passed to PharmCAT: an " \

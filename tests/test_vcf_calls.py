@@ -13,9 +13,9 @@ from advisor.cli.call import register
 from advisor.errors import InputError
 from advisor.genotype import translate
 from advisor.genotype.vcf import VcfCaller, genotypes_from_vcf
+from advisor.genotype.writers import COLUMNS
 from advisor.inputs.patient import validate_patient
 from advisor.knowledge import KnowledgeBase
-from advisor.report.calls import COLUMNS
 from tests.vcf_builder import VcfBuilder
 
 # Synthetic coordinates for tests only: the knowledge base lists no verified GRCh38 positions

@@ -79,3 +79,15 @@ def test_app_consult_with_vcf_upload(kb, tmp_path):
     genotypes = next(f for f in frames if "key" in f.columns and "source" in f.columns)
     row = genotypes.set_index("key").loc["CYP2C9"]
     assert (row["genotype"], row["source"]) == ("*1/*3", "vcf")
+
+
+def test_app_vcf_upload_without_gt_shows_the_error_box(kb, tmp_path):
+    vcf = (ROOT / "tests" / "hostile" / "vcf" / "no-gt.vcf").read_bytes()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.file_uploader(key="vcf_upload").set_value(("no-gt.vcf", vcf, "text/plain")).run()
+    at.multiselect(key="f_seizure_types").set_value(["focal"])
+    at.button(key="run_form").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "no GT (genotype) field in the record at chr10:" in errors[0]

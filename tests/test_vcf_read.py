@@ -10,6 +10,7 @@ import pytest
 
 from advisor.errors import InputError
 from advisor.genotype import vcf
+from advisor.genotype.sites import HAPLOID, POLYPLOID
 from advisor.genotype.vcf import VcfCaller, genotype_patterns
 from advisor.genotype.vcf_read import MISSING, UNDOCUMENTED, read_sites
 from tests.vcf_builder import VcfBuilder, sites_of
@@ -87,17 +88,10 @@ def test_patterns_are_shared_and_phase_sets_relabelled():
     assert (first[phased_pattern].tolist(), second[phased_pattern].tolist()) == ([0, 1], [1, 0])
 
 
-def test_pattern_hash_collisions_fall_back_to_exact_sorting(monkeypatch):
-    rows = np.array([[0, 1], [1, 0], [0, 1], [2, 2]], np.int16)
-    expected = vcf._unique_rows(rows)
-
-    class Zeros:  # all hash weights 1: rows with equal sums collide
-        def integers(self, low, high, size, dtype):
-            return np.zeros(size, dtype)
-
-    monkeypatch.setattr(vcf.np.random, "default_rng", lambda seed: Zeros())
+def test_unique_rows_are_exact():
+    rows = np.array([[0, 1], [1, 0], [0, 1], [2, 2], [-1, 0], [0, -1]], np.int16)
     unique, inverse = vcf._unique_rows(rows)
-    assert len(unique) == len(expected[0]) == 3
+    assert len(unique) == 5
     assert (unique[inverse] == rows).all()
     assert inverse[0] == inverse[2] != inverse[1]
 
@@ -228,3 +222,56 @@ def test_grch37_header_detected(kb, caller, tmp_path, line):
         tmp_path / "h.vcf")
     with pytest.raises(InputError, match="not GRCh38"):
         caller.call(path)
+
+
+def _gvcf(text: str, end_of: int) -> str:
+    """``text`` (one sample, CYP2C9's sites) with every record but the last ``end_of`` replaced
+    by one reference block over them."""
+    lines = text.splitlines()
+    head = [line for line in lines if line.startswith("#")]
+    body = [line.split("\t") for line in lines if not line.startswith("#")]
+    covered, kept = body[:-end_of], body[-end_of:]
+    head.insert(1, '##INFO=<ID=END,Number=1,Type=Integer,Description="End">')
+    block = [covered[0][0], str(int(covered[0][1])), ".", covered[0][3][0], "<NON_REF>", ".",
+             ".", f"END={int(covered[-1][1]) + len(covered[-1][3]) - 1}", "GT", "0/0"]
+    return "\n".join([*head, "\t".join(block), *("\t".join(r) for r in kept)]) + "\n"
+
+
+def test_gvcf_reference_blocks_are_reference_calls(kb, caller, tmp_path):
+    full = VcfBuilder(kb).reference("CYP2C9").diplotype("CYP2C9", "*1", "*1")
+    plain = caller.call(full.write(tmp_path / "full.vcf"))
+    gvcf = tmp_path / "g.vcf"
+    gvcf.write_text(_gvcf(full.text(), end_of=1))
+    blocks = caller.call(gvcf)
+    assert plain.drop(columns="file").equals(blocks.drop(columns="file"))
+    row = blocks.set_index("key").loc["CYP2C9"]
+    assert row["diplotypes"] == ("*1/*1",) and row["missing_positions"] == ()
+
+
+def test_haploid_and_triploid_calls_are_named(kb, tmp_path):
+    site = kb.genes["CYP3A5"].variants[0]
+    b = VcfBuilder(kb, samples=("H0", "H1", "T", "D")).reference("CYP3A5")
+    text = b.text().replace("\t0/0\t0/0\t0/0\t0/0\n", "\t0\t1\t0/0/1\t0/1\n", 1)
+    path = tmp_path / "p.vcf"
+    path.write_text(text)
+    sites = VcfCaller(kb).groups
+    data = read_sites(path, sites)
+    index = [s.key for group in sites for s in group].index(site.id)
+    assert data.codes[:, index].tolist() == [[0, HAPLOID], [1, HAPLOID],
+                                             [POLYPLOID, POLYPLOID], [0, 1]]
+    frame = VcfCaller(kb).call(path).set_index(["sample", "key"])
+    assert frame.loc[("H0", "CYP3A5"), "message"].startswith("haploid GT (one allele) at chr7:")
+    assert frame.loc[("T", "CYP3A5"), "message"].startswith("GT with more than two alleles")
+    assert frame.loc[("D", "CYP3A5"), "status"] == "called"
+
+
+@pytest.mark.parametrize("top", [5, 60])  # packed into one code per site, or not
+def test_unphased_patterns_sort_each_genotype(top):
+    rng = np.random.default_rng(top)
+    codes = rng.integers(-4, top, (2000, 7, 2)).astype(np.int16)
+    codes[rng.random(2000) < 0.5] = codes[0]  # many samples share a pattern
+    first, second, block, inverse = genotype_patterns(
+        codes, np.zeros((2000, 7), bool), np.full((2000, 7), 0, np.int64))
+    assert (first[inverse] == codes.min(axis=2)).all()
+    assert (second[inverse] == codes.max(axis=2)).all()
+    assert (block == -1).all() and len(np.unique(np.hstack([first, second]), axis=0)) == len(first)

@@ -1,22 +1,22 @@
 """``advisor call FILE [FILE ...]``: star-allele diplotypes and variant genotypes from GRCh38
-VCFs (or research-grade consumer array files), written as JSON, TSV or PharmCAT outside
-calls (:mod:`advisor.report.calls`)."""
+VCFs (or research-grade consumer array files), written as JSON, JSON Lines, TSV or PharmCAT
+outside calls (:mod:`advisor.genotype.writers`)."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
 
-from advisor.cli.consult import write
 from advisor.cli.options import add_kb
 
 
 def run(args: argparse.Namespace) -> int:
-    """Call every file and write the calls in the chosen format; a signal stops the run
-    with one line and nothing written (exit 130/143)."""
-    import sys
-    from pathlib import Path
-
+    """Call every file and write the calls in the chosen format (streamed); a signal stops
+    the run with one line and nothing written (exit 130/143)."""
     from advisor.outputs import Interrupted, check_outputs, interruptible
 
     if args.out and args.out != "-":
@@ -30,34 +30,49 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _call(args: argparse.Namespace) -> int:
-    import pandas as pd
-
     from advisor.errors import InputError
-    from advisor.genotype.arrays import call_array
+    from advisor.genotype.arrays import array_table
+    from advisor.genotype.writers import write_calls
     from advisor.inputs.sources import source_kind
     from advisor.knowledge import load_knowledgebase
-    from advisor.report.calls import render_calls
 
     kb = load_knowledgebase(args.kb)
     caller = None
-    frames, notices = [], []
+    tables, notices = [], []
     for path in args.vcf:
         kind = source_kind(path, args.input_format)
         if kind == "vcf":
             from advisor.genotype.vcf import VcfCaller  # needs the 'vcf' extra
 
             caller = caller or VcfCaller(kb)
-            frames.append(caller.call(path, args.sample))
+            tables.append(caller.call_table(path, args.sample))
+            notices += tables[-1].notices
+            for notice in tables[-1].notices:
+                print(f"warning: {notice}", file=sys.stderr)
         elif kind in ("23andme", "ancestry", "plink"):
-            frames.append(call_array(kb, path, kind, args.sample))
-            notices += [n for n in frames[-1].attrs["notices"] if n not in notices]
+            table, more = array_table(kb, path, kind, args.sample)
+            tables.append(table)
+            notices += [n for n in more if n not in notices]
         else:
             raise InputError("file", path, "not a VCF, 23andMe, AncestryDNA or PLINK file "
                              "(name the kind with --input-format)")
-    frame = pd.concat(frames, ignore_index=True)
-    frame.attrs["notices"] = notices
-    write(render_calls(kb, frame, args.format), args.out)
+    with output(args.out) as out:
+        write_calls(kb, tables, notices, args.format, out)
     return 0
+
+
+@contextmanager
+def output(path: str | None) -> Iterator[TextIO]:
+    """Standard output when ``path`` is absent or '-'; otherwise a temporary file beside
+    ``path`` that replaces it only once everything is written (never a partial file)."""
+    if not path or path == "-":
+        yield sys.stdout
+        return
+    from advisor.outputs import atomic_outputs
+
+    with atomic_outputs(Path(path)) as (temp,), open(temp, "w", encoding="utf-8",
+                                                    newline="") as out:
+        yield out
 
 
 def register(subparsers: Any) -> None:
@@ -76,9 +91,11 @@ def register(subparsers: Any) -> None:
                         help="kind of the input files (default: told from name and content), "
                         "e.g. --input-format 23andme")
     parser.add_argument("--sample", help="call only this sample, e.g. --sample NA12878")
-    parser.add_argument("--format", choices=["json", "tsv", "pharmcat"], default="json",
-                        help="json (default), tsv, or pharmcat (PharmCAT outside-call file "
-                        "for genes it does not call), e.g. --format tsv")
+    parser.add_argument("--format", choices=["json", "jsonl", "tsv", "pharmcat"],
+                        default="json",
+                        help="json (default), jsonl (JSON Lines: one call per line), tsv, or "
+                        "pharmcat (PharmCAT outside-call file for genes it does not call), "
+                        "e.g. --format jsonl")
     parser.add_argument("--out", help="write here instead of standard output ('-': standard "
                         "output), e.g. --out calls.json")
     add_kb(parser)

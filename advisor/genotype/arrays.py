@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +33,7 @@ from advisor.genotype.sites import MISSING, UNDOCUMENTED, Site
 from advisor.genotype.vcf_read import NO_PHASE_SET, SiteGenotypes
 
 if TYPE_CHECKING:
+    from advisor.genotype.vcf import CallTable
     from advisor.knowledge import KnowledgeBase
 
 RESEARCH_GRADE = "research-grade; confirm in a clinical laboratory"
@@ -300,18 +301,27 @@ def read_array(path: str | Path, kind: str, groups: Sequence[Sequence[Site]],
     return data, info
 
 
-def call_array(kb: KnowledgeBase, path: str | Path, kind: str, sample: str | None = None
-               ) -> pd.DataFrame:
-    """The calls of :meth:`VcfCaller.call` from a consumer or array file; the frame's
-    ``attrs["notices"]`` carry the research-grade label and what was read."""
+def array_table(kb: KnowledgeBase, path: str | Path, kind: str, sample: str | None = None
+                ) -> tuple[CallTable, list[str]]:
+    """The calls of a consumer or array file as a :class:`CallTable` (each call's message
+    carries the research-grade label), and the notices every output must carry."""
     from advisor.genotype.vcf import VcfCaller
 
     caller = VcfCaller(kb)
     data, info = read_array(path, kind, caller.groups, sample)
-    frame = caller.call_genotypes(data, path)
-    frame["message"] = [f"{m}; {RESEARCH_GRADE}" if m else RESEARCH_GRADE
-                        for m in frame["message"]]
-    frame.attrs["notices"] = info.notices()
+    table = caller.table(data, path)
+    calls = [replace(c, message=f"{c.message}; {RESEARCH_GRADE}" if c.message
+                     else RESEARCH_GRADE) for c in table.calls]
+    return replace(table, calls=calls), info.notices()
+
+
+def call_array(kb: KnowledgeBase, path: str | Path, kind: str, sample: str | None = None
+               ) -> pd.DataFrame:
+    """The calls of :meth:`VcfCaller.call` from a consumer or array file; the frame's
+    ``attrs["notices"]`` carry the research-grade label and what was read."""
+    table, notices = array_table(kb, path, kind, sample)
+    frame = table.frame()
+    frame.attrs["notices"] = notices
     return frame
 
 

@@ -7,6 +7,7 @@ kind's own translation; :class:`advisor.genotype.vcf.VcfCaller` feeds it the pat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Protocol
@@ -14,8 +15,8 @@ from typing import Protocol
 import numpy as np
 
 from advisor.genotype.call import Call, GenotypeError
-from advisor.genotype.matcher import StarMatcher
-from advisor.genotype.sites import MISSING, UNDOCUMENTED, Site
+from advisor.genotype.matcher import StarMatch, StarMatcher
+from advisor.genotype.sites import MISSING, UNDOCUMENTED, Site, ploidy_problem
 from advisor.schema.genes import (
     KnownVariant,
     SnpGene,
@@ -51,8 +52,9 @@ class PatternCaller(Protocol):
     sites: list[Site]
     keys: list[str]
 
-    def call(self, first: np.ndarray, second: np.ndarray, block: np.ndarray) -> list[GeneCall]:
-        """One GeneCall per key for a genotype pattern."""
+    def call_many(self, first: np.ndarray, second: np.ndarray, block: np.ndarray
+                  ) -> list[list[GeneCall]]:
+        """One GeneCall per key for each genotype pattern (arrays of (patterns, sites))."""
 
 
 def _no_call(gene: str, key: str, missing: tuple[str, ...], message: str) -> GeneCall:
@@ -68,17 +70,29 @@ class StarCaller:
 
     def __init__(self, gene: StarAlleleGene, phenotype: StarPhenotype):
         self.gene = gene
-        self.phenotype = phenotype
+        self.phenotype = functools.cache(phenotype)
         self.matcher = StarMatcher(gene)
+        self._descriptions: dict[tuple, tuple] = {}  # by diplotype list (see _described)
         self.sites = self.matcher.sites
         self.keys = [gene.symbol]
 
     def call(self, first: np.ndarray, second: np.ndarray, block: np.ndarray) -> list[GeneCall]:
-        m = self.matcher.match(first, second, block)
-        if m.missing and m.diplotypes:
-            # a missing position can hide any allele defined there: list every diplotype the
-            # data allow, best first (PharmCAT's all-matches mode), not only the top score
-            m = self.matcher.match(first, second, block, top_only=False)
+        return self.call_many(first[None], second[None], block[None])[0]
+
+    def call_many(self, first: np.ndarray, second: np.ndarray, block: np.ndarray
+                  ) -> list[list[GeneCall]]:
+        # a missing position can hide any allele defined there: with one missing, list every
+        # diplotype the data allow, best first (PharmCAT's all-matches mode), not only the top
+        low, high = np.minimum(first, second), np.maximum(first, second)
+        top_only = ~((low == MISSING) & (high <= 0)).any(axis=1)
+        matches = self.matcher.match_many(first, second, block, top_only)
+        made: dict[StarMatch, GeneCall] = {}  # each distinct match is described once
+        for m in matches:
+            if m not in made:
+                made[m] = self._gene_call(m)
+        return [[made[m]] for m in matches]
+
+    def _gene_call(self, m: StarMatch) -> GeneCall:
         symbol, notes = self.gene.symbol, []
         if m.missing and len(m.missing) < len(self.sites):
             notes.append(f"{len(m.missing)} of {len(self.sites)} positions missing")
@@ -86,19 +100,32 @@ class StarCaller:
                 more = f" and {len(gone) - 10} more" if len(gone) > 10 else ""
                 notes.append(f"not assessable: {', '.join(gone[:10])}{more}")
         if not m.diplotypes:
-            return [_no_call(symbol, symbol, m.missing, "; ".join([m.problem, *notes]))]
-        each = [self.phenotype(a, b) for a, b, _ in m.diplotypes]
+            return _no_call(symbol, symbol, m.missing, "; ".join([m.problem, *notes]))
+        if m.diplotypes not in self._descriptions:
+            self._descriptions[m.diplotypes] = self._described(m.diplotypes)
+        names, phenotypes, phenotype, score, differ = self._descriptions[m.diplotypes]
+        if differ:
+            notes.append(differ)
+        if len(names) > 1:
+            notes.insert(0, f"{len(names)} diplotypes are consistent with the data"
+                         if m.missing else f"{len(names)} diplotypes fit equally well")
+        return GeneCall(symbol, symbol, names, phenotype, score,
+                        "called" if len(names) == 1 else "ambiguous", m.missing,
+                        "; ".join(notes), phenotypes)
+
+    def _described(self, diplotypes: tuple[tuple[str, str, int], ...]
+                   ) -> tuple[tuple[str, ...], tuple[str, ...], str | None, float | None, str]:
+        """Names and phenotypes of a list of diplotypes, the phenotype and activity score they
+        share (None if they differ) and the note saying that they differ ('' if not)."""
+        each = [self.phenotype(a, b) for a, b, _ in diplotypes]
         distinct = list(dict.fromkeys(each))
         phenotype, score = distinct[0] if len(distinct) == 1 else (None, None)
+        differ = ""
         if len(distinct) > 1:
             span = list(dict.fromkeys(p for p, _ in distinct))
-            notes.append(f"the possible diplotypes differ in phenotype ({', '.join(span)})")
-        if len(m.diplotypes) > 1:
-            notes.insert(0, f"{len(m.diplotypes)} diplotypes are consistent with the data"
-                         if m.missing else f"{len(m.diplotypes)} diplotypes fit equally well")
-        return [GeneCall(symbol, symbol, tuple(f"{a}/{b}" for a, b, _ in m.diplotypes),
-                         phenotype, score, "called" if len(m.diplotypes) == 1 else "ambiguous",
-                         m.missing, "; ".join(notes), tuple(p for p, _ in each))]
+            differ = f"the possible diplotypes differ in phenotype ({', '.join(span)})"
+        return (tuple(f"{a}/{b}" for a, b, _ in diplotypes), tuple(p for p, _ in each),
+                phenotype, score, differ)
 
 
 class SnpCaller:
@@ -118,11 +145,17 @@ class SnpCaller:
             return mapped
         return allele.translate(_COMPLEMENT)[::-1] if self.gene.strand == "minus" else allele
 
+    def call_many(self, first: np.ndarray, second: np.ndarray, block: np.ndarray
+                  ) -> list[list[GeneCall]]:
+        return [self.call(*pattern) for pattern in zip(first, second, block, strict=True)]
+
     def call(self, first: np.ndarray, second: np.ndarray, block: np.ndarray) -> list[GeneCall]:
         out = []
         for p, (site, variant) in enumerate(zip(self.sites, self.variants, strict=True)):
             a, b = int(first[p]), int(second[p])
-            if min(a, b) == UNDOCUMENTED:
+            if odd := ploidy_problem(np.array([a, b]), _where(site), site.chrom):
+                out.append(_no_call(self.gene.symbol, site.key, (), odd))
+            elif min(a, b) == UNDOCUMENTED:
                 out.append(_no_call(self.gene.symbol, site.key, (),
                                     f"allele not in the knowledge base at {_where(site)}"))
             elif min(a, b) == MISSING:
@@ -186,6 +219,10 @@ class EffectCaller:
                         "; ".join([f"none of the {tested} known variants tested was found",
                                    *notes]))
 
+    def call_many(self, first: np.ndarray, second: np.ndarray, block: np.ndarray
+                  ) -> list[list[GeneCall]]:
+        return [self.call(*pattern) for pattern in zip(first, second, block, strict=True)]
+
     def call(self, first: np.ndarray, second: np.ndarray, block: np.ndarray) -> list[GeneCall]:
         symbol = self.gene.symbol
         effects: set[str] = set()
@@ -194,7 +231,10 @@ class EffectCaller:
         for p, (site, kv) in enumerate(zip(self.sites, self.variants, strict=True)):
             a, b = int(first[p]), int(second[p])
             copies = (a == 1) + (b == 1)
-            if copies:
+            if odd := ploidy_problem(np.array([a, b]), _where(site), site.chrom):
+                missing.append(site.key)
+                notes.append(odd)
+            elif copies:
                 found.append(f"{kv.variant} {'homozygous' if copies == 2 else 'heterozygous'}")
                 effects.add(self._two_copies(kv.effect) if copies == 2 else kv.effect)
                 if copies == 1 and self._two_copies(kv.effect) != kv.effect:

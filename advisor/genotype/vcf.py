@@ -13,6 +13,7 @@ are factorised, each distinct pattern is called once and the result broadcast ba
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import InputError
-from advisor.genotype.callers import CALL_FIELDS, PatternCaller
+from advisor.genotype.callers import CALL_FIELDS, GeneCall, PatternCaller
 from advisor.genotype.kinds import kind_of
-from advisor.genotype.vcf_read import SiteGenotypes, read_sites
+from advisor.genotype.vcf_read import NO_PHASE_SET, SiteGenotypes, read_sites
 
 if TYPE_CHECKING:
     from advisor.knowledge import KnowledgeBase
@@ -39,15 +40,21 @@ def genotype_patterns(codes: np.ndarray, phased: np.ndarray, phase_set: np.ndarr
     """
     first, second = codes[:, :, 0], codes[:, :, 1]
     n_sites = first.shape[1]
-    phased_het = phased & (first != second) & (first >= 0) & (second >= 0)
-    low = np.where(phased_het, first, np.minimum(first, second))
-    high = np.where(phased_het, second, np.maximum(first, second))
-    block = np.full(first.shape, -1, np.int16)
-    if phased_het.any():
-        for j in range(n_sites):  # vectorised over samples: label by the set's first site
-            same = (phased_het & phased_het[:, j:j + 1] & (phase_set == phase_set[:, j:j + 1])
-                    & (block < 0))
-            block[same] = j
+    low, high = np.minimum(first, second), np.maximum(first, second)
+    phased_het = (phased & (first != second) & (first >= 0) & (second >= 0) if phased.any()
+                  else np.zeros(phased.shape, bool))
+    if not phased_het.any():  # nothing to arrange: one small code per site
+        if high.max(initial=0) < _CODES:
+            pair = (low + _OFFSET) * (_CODES + _OFFSET) + (high + _OFFSET)
+            patterns, inverse = _unique_rows(pair.astype(np.int16))
+            low = patterns // (_CODES + _OFFSET) - _OFFSET
+            high = patterns % (_CODES + _OFFSET) - _OFFSET
+            return (low.astype(np.int16), high.astype(np.int16),
+                    np.full(low.shape, -1, np.int16), inverse)
+        block = np.full(first.shape, -1, np.int16)
+    else:
+        low, high = np.where(phased_het, first, low), np.where(phased_het, second, high)
+        block = _phase_blocks(phased_het, phase_set)
         anchor = np.maximum(block, 0)
         flip = phased_het & (np.take_along_axis(low, anchor, 1)
                              > np.take_along_axis(high, anchor, 1))
@@ -57,22 +64,57 @@ def genotype_patterns(codes: np.ndarray, phased: np.ndarray, phase_set: np.ndarr
             patterns[:, 2 * n_sites:], inverse)
 
 
+_OFFSET = 8  # allele codes are >= -_OFFSET (MISSING ... POLYPLOID)
+_CODES = 56  # and below this in the packed form: (low + 8) * 64 + (high + 8) fits int16
+
+
+def _phase_blocks(phased_het: np.ndarray, phase_set: np.ndarray) -> np.ndarray:
+    """Each phased heterozygous site's phase block, labelled by the block's first site (-1
+    elsewhere)."""
+    if (phase_set == NO_PHASE_SET).all():  # no PS: a sample's phased sites are one set
+        first = np.argmax(phased_het, axis=1)[:, None]
+        return np.where(phased_het, first, -1).astype(np.int16)
+    block = np.full(phased_het.shape, -1, np.int16)
+    for j in range(phased_het.shape[1]):  # vectorised over samples: label by the first site
+        same = (phased_het & phased_het[:, j:j + 1] & (phase_set == phase_set[:, j:j + 1])
+                & (block < 0))
+        block[same] = j
+    return block
+
+
 def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows and each row's index into them: rows are hashed to 64 bits and sorted
-    (much faster than sorting whole rows); a hash collision falls back to exact sorting."""
-    weights = np.random.default_rng(0).integers(1, 2**63, rows.shape[1], dtype=np.uint64)
-    hashes = (rows.astype(np.uint64) * (weights | 1)).sum(axis=1)  # wraps modulo 2**64
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    if (rows[first][inverse] == rows).all():
-        return rows[first], inverse.reshape(-1)
-    unique, inverse = np.unique(rows, axis=0, return_inverse=True)
-    return unique, inverse.reshape(-1)
+    """Distinct rows and each row's index into them (rows compared as raw bytes)."""
+    rows = np.ascontiguousarray(rows)
+    as_bytes = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
+    _, first, inverse = np.unique(as_bytes, return_index=True, return_inverse=True)
+    return rows[first], inverse.reshape(-1)
 
 
 def _objects(values: list[Any]) -> np.ndarray:
     out = np.empty(len(values), dtype=object)
     out[:] = values
     return out
+
+
+@dataclass(frozen=True)
+class CallTable:
+    """The calls of one file, compactly: each distinct :class:`GeneCall` once, and per sample
+    and call key the index of its call (results are a function of the genotype pattern)."""
+
+    file: str
+    samples: list[str]
+    calls: list[GeneCall]  # distinct calls
+    index: np.ndarray  # int32 (samples, keys): position in ``calls``
+    notices: tuple[str, ...] = ()  # what every output of these calls must say
+
+    def frame(self) -> pd.DataFrame:
+        """One row per sample and call key: ``file, sample`` then the GeneCall fields."""
+        flat = self.index.reshape(-1)
+        frame = {"file": self.file,
+                 "sample": np.repeat(_objects(self.samples), self.index.shape[1])}
+        frame.update({f: _objects([getattr(c, f) for c in self.calls])[flat]
+                      for f in CALL_FIELDS})
+        return pd.DataFrame(frame, dtype=object)
 
 
 class VcfCaller:
@@ -90,25 +132,35 @@ class VcfCaller:
     def call(self, path: str | Path, sample: str | None = None) -> pd.DataFrame:
         """One row per sample and call key: ``file, sample`` then the :class:`GeneCall`
         fields; samples in VCF order, keys in knowledge-base order."""
-        return self.call_genotypes(read_sites(path, self.groups, sample), path)
+        return self.call_table(path, sample).frame()
+
+    def call_table(self, path: str | Path, sample: str | None = None) -> CallTable:
+        """The calls of :meth:`call` as a :class:`CallTable`."""
+        return self.table(read_sites(path, self.groups, sample), path)
 
     def call_genotypes(self, data: SiteGenotypes, path: str | Path) -> pd.DataFrame:
         """The calls of :meth:`call` from genotypes already read (any reader)."""
-        columns: dict[str, list[np.ndarray]] = {f: [] for f in CALL_FIELDS}
+        return self.table(data, path).frame()
+
+    def table(self, data: SiteGenotypes, path: str | Path) -> CallTable:
+        """The :class:`CallTable` of genotypes already read: each caller calls every distinct
+        genotype pattern of its sites at once, and the calls are mapped back to samples."""
+        ids: dict[GeneCall, int] = {}
+        columns: list[np.ndarray] = []
         start = 0
         for caller in self.callers:
             part = slice(start, start + len(caller.sites))
             start = part.stop
             first, second, block, inverse = genotype_patterns(
                 data.codes[:, part], data.phased[:, part], data.phase_set[:, part])
-            results = [caller.call(first[u], second[u], block[u]) for u in range(len(first))]
+            results = caller.call_many(first, second, block)
             for k in range(len(caller.keys)):
-                for f in CALL_FIELDS:
-                    columns[f].append(_objects([getattr(r[k], f) for r in results])[inverse])
-        n_keys = len(columns["key"])
-        frame = {"file": str(path), "sample": np.repeat(_objects(data.samples), n_keys)}
-        frame.update({f: np.stack(cols, axis=1).reshape(-1) for f, cols in columns.items()})
-        return pd.DataFrame(frame, dtype=object)
+                per_pattern = np.array([ids.setdefault(r[k], len(ids)) for r in results],
+                                       np.int32)
+                columns.append(per_pattern[inverse])
+        index = (np.stack(columns, axis=1) if columns
+                 else np.zeros((len(data.samples), 0), np.int32))
+        return CallTable(str(path), list(data.samples), list(ids), index, data.notices)
 
 
 def genotypes_from_vcf(kb: KnowledgeBase, path: str | Path, sample: str | None

@@ -23,14 +23,13 @@ from advisor.knowledge import KnowledgeBase
 def cohort_genotypes(kb: KnowledgeBase, path: str | Path) -> pd.DataFrame:
     """One row per VCF sample: ``sample_id`` and each call key (empty where not uniquely
     called: ambiguous or no-call genes are left untested, never guessed)."""
-    calls = VcfCaller(kb).call(path)
-    unique = (calls["status"] == "called") & (calls["diplotypes"].str.len() == 1)
-    value = np.where(unique, calls["diplotypes"].str[0], None)
-    wide = (pd.DataFrame({"sample_id": calls["sample"], "key": calls["key"], "value": value})
-            .pivot(index="sample_id", columns="key", values="value"))
-    order = list(dict.fromkeys(calls["sample"]))
-    keys = list(dict.fromkeys(calls["key"]))
-    return wide.reindex(index=order, columns=keys).rename_axis(None, axis=1).reset_index()
+    table = VcfCaller(kb).call_table(path)
+    value = np.array([c.diplotypes[0] if c.status == "called" and len(c.diplotypes) == 1
+                      else None for c in table.calls] or [None], dtype=object)
+    keys = [table.calls[i].key for i in table.index[0]] if len(table.samples) else []
+    wide = {"sample_id": table.samples}
+    wide.update({key: value[table.index[:, k]] for k, key in enumerate(keys)})
+    return pd.DataFrame(wide)
 
 
 @contextmanager

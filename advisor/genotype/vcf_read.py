@@ -10,11 +10,14 @@ is an :class:`~advisor.errors.InputError`.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import functools
+import gzip
 import hashlib
 import re
 import warnings
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +26,7 @@ import numpy as np
 
 from advisor.errors import InputError
 from advisor.extras import missing_extra
-from advisor.genotype.sites import MISSING, UNDOCUMENTED, Site
+from advisor.genotype.sites import HAPLOID, MISSING, POLYPLOID, UNDOCUMENTED, Site
 
 try:
     import cyvcf2.cyvcf2
@@ -49,9 +52,10 @@ class SiteGenotypes:
     """Genotypes of every sample at every site (sites in the order they were asked for)."""
 
     samples: list[str]
-    codes: np.ndarray  # int16 (samples, sites, 2): allele codes, MISSING or UNDOCUMENTED
+    codes: np.ndarray  # int16 (samples, sites, 2): allele codes, MISSING, UNDOCUMENTED, ...
     phased: np.ndarray  # bool (samples, sites): GT written with '|'
     phase_set: np.ndarray  # int64 (samples, sites): PS, NO_PHASE_SET when absent
+    notices: tuple[str, ...] = ()  # what every output of these calls must say
 
 
 def bare_contig(name: str) -> str:
@@ -79,44 +83,128 @@ def read_sites(path: str | Path, groups: Sequence[Sequence[Site]],
     try:
         vcf = VCF(str(path), gts012=True, lazy=True)
     except Exception as exc:  # cyvcf2 raises OSError or a bare Exception
-        raise InputError("vcf", str(path), f"not a readable VCF ({_one_line(exc)})") from None
+        why = _header_problem(path) or _one_line(exc)
+        raise InputError("vcf", str(path), f"not a readable VCF ({why})") from None
     try:
-        _check_header(vcf, path)
-        samples = list(vcf.samples)
-        if not samples:
-            raise InputError("vcf", str(path), "no samples (a sites-only VCF)")
-        if sample is not None:
-            if sample not in samples:
-                listed = ", ".join(samples[:5]) + (", ..." if len(samples) > 5 else "")
-                raise InputError("sample", sample, f"not in {path.name} (samples: {listed})")
-            vcf.set_samples([sample])
-            samples = [sample]
-        shape = (len(samples), len(sites))
-        codes = np.full((*shape, 2), MISSING, np.int16)
-        phased = np.zeros(shape, bool)
-        phase_set = np.full(shape, NO_PHASE_SET, np.int64)
-        seen = np.zeros(len(sites), bool)
-        mismatches: list[str] = []
-        for index, record in _records(vcf, path, groups):
-            site = sites[index]
-            mapping = _allele_map(record, site)
-            if mapping is None:
-                mismatches.append(f"{site.chrom}:{site.pos} REF {record.REF} (GRCh38 "
-                                  f"{site.alleles[0]})")
-                continue
-            rec_codes, rec_phased, rec_ps = _genotypes(record, mapping)
-            if seen[index]:  # a split multi-allelic record: merge with what was read
-                rec_codes = _merge(codes[:, index], rec_codes)
-                rec_phased &= phased[:, index]
-                rec_ps = phase_set[:, index]
-            codes[:, index], phased[:, index], phase_set[:, index] = rec_codes, rec_phased, rec_ps
-            seen[index] = True
+        header = _check_header(vcf, path)
+        samples = _samples(vcf, path, sample)
+        found = _Found(path, sites, len(samples), "##FORMAT=<ID=PS," in header)
+        blocks = "##INFO=<ID=END," in header  # a gVCF's reference blocks
+        seqnames = _declare_contigs(vcf, sites)
+        for index, record, block in _records(vcf, path, groups, blocks, seqnames):
+            found.add(index, record, block)
     finally:
         vcf.close()
-    if mismatches:
-        raise InputError("vcf", str(path), f"REF differs from GRCh38 at {len(mismatches)} "
-                         f"defined position(s), e.g. {mismatches[0]}; is the file on GRCh37/hg19?")
-    return SiteGenotypes(samples, codes, phased, phase_set)
+    return found.genotypes(samples)
+
+
+def _header_problem(path: Path, limit: int = 1 << 24) -> str:
+    """What is wrong with the header of a file htslib refused, when it is one of: no #CHROM
+    line, a sample named twice ('' otherwise; reads at most ``limit`` bytes)."""
+    try:
+        with path.open("rb") as raw:
+            gzipped = raw.read(2) == b"\x1f\x8b"
+        with (gzip.open(path, "rb") if gzipped else path.open("rb")) as fh:
+            head = fh.read(limit)
+    except (OSError, EOFError, zlib.error):
+        return ""
+    for line in head.split(b"\n"):
+        if line.startswith(b"#CHROM"):
+            names = line.rstrip(b"\r").split(b"\t")[9:]
+            twice = next((n for n in names if names.count(n) > 1), None)
+            return (f"sample {twice.decode(errors='replace')[:80]!r} appears twice in the "
+                    "header") if twice else ""
+        if line and not line.startswith(b"#"):
+            return "no #CHROM header line before the first record"
+    return ""
+
+
+def _declare_contigs(vcf: VCF, sites: list[Site]) -> list[str]:
+    """The file's contig names; then the sites' contigs (``chr10`` and ``10``) are declared in
+    the header read, where the file does not: htslib passes on a record on an undeclared
+    contig even when the rest of its line is broken, and cyvcf2 then crashes reading it."""
+    try:
+        seqnames = list(vcf.seqnames)
+    except Exception:  # no contig lines and no index
+        seqnames = []
+    for contig in sorted({bare_contig(s.chrom) for s in sites}):
+        for name in (contig, f"chr{contig}"):
+            if name not in seqnames:
+                vcf.add_to_header(f"##contig=<ID={name}>")
+    return seqnames
+
+
+def _samples(vcf: VCF, path: Path, sample: str | None) -> list[str]:
+    """The samples to read (all, or ``sample``), checked."""
+    samples = list(vcf.samples)
+    if not samples:
+        raise InputError("vcf", str(path), "no samples (a sites-only VCF)")
+    if len(set(samples)) < len(samples):
+        twice = next(s for s in samples if samples.count(s) > 1)
+        raise InputError("vcf", str(path), f"sample {twice[:80]!r} appears twice in the header")
+    if sample is None:
+        return samples
+    if sample not in samples:
+        listed = ", ".join(samples[:5]) + (", ..." if len(samples) > 5 else "")
+        raise InputError("sample", sample, f"not in {path.name} (samples: {listed})")
+    vcf.set_samples([sample])
+    return [sample]
+
+
+class _Found:
+    """The genotypes read so far, record by record, and what the records said of the build."""
+
+    def __init__(self, path: Path, sites: list[Site], n_samples: int, has_ps: bool):
+        self.path, self.sites, self.has_ps = path, sites, has_ps
+        shape = (len(sites), n_samples)  # site-major while reading: one row per record
+        self.site_codes = np.full((*shape, 2), MISSING, np.int16)
+        self.site_phased = np.zeros(shape, bool)
+        self.site_phase_set = (np.full(shape, NO_PHASE_SET, np.int64) if has_ps
+                               else np.broadcast_to(np.int64(NO_PHASE_SET), shape))
+        self.seen = np.zeros(len(sites), bool)
+        self.matched = 0  # records at a site whose REF is GRCh38's
+        self.mismatches: list[str] = []
+
+    def add(self, index: int, record: Variant, block: bool) -> None:
+        """Take a record at site ``index`` (or a reference block covering it)."""
+        site = self.sites[index]
+        mapping = _block_map(record) if block else _allele_map(record, site)
+        if mapping is None:
+            self.mismatches.append(f"{site.chrom}:{site.pos} REF {record.REF[:20]} (GRCh38 "
+                                   f"{site.alleles[0]})")
+            return
+        self.matched += not block
+        rec_codes, rec_phased, rec_ps = _genotypes(record, mapping, self.path, self.has_ps)
+        if self.seen[index]:  # a split multi-allelic record: merge with what was read
+            rec_codes = _merge(self.site_codes[index], rec_codes)
+            rec_phased &= self.site_phased[index]
+        elif self.has_ps:
+            self.site_phase_set[index] = rec_ps
+        self.site_codes[index], self.site_phased[index] = rec_codes, rec_phased
+        self.seen[index] = True
+
+    def genotypes(self, samples: list[str]) -> SiteGenotypes:
+        """The genotypes read, sample-major."""
+        return SiteGenotypes(samples, np.ascontiguousarray(self.site_codes.transpose(1, 0, 2)),
+                             np.ascontiguousarray(self.site_phased.T), self.site_phase_set.T,
+                             self.notices())
+
+    def notices(self) -> tuple[str, ...]:
+        """Refuse a file on another build; say so when no record was at any site."""
+        path, bad = str(self.path), self.mismatches
+        if bad and not self.matched:
+            raise InputError("vcf", path, f"the file looks like another build: REF matches "
+                             f"GRCh38 at none of the {len(bad)} knowledge-base position(s) it "
+                             f"has records at (e.g. {bad[0]}); is it on GRCh37/hg19?")
+        if bad:
+            raise InputError("vcf", path, f"REF differs from GRCh38 at {len(bad)} defined "
+                             f"position(s), e.g. {bad[0]}; is the file on GRCh37/hg19?")
+        if self.seen.any():
+            return ()
+        return (f"{self.path.name}: no record at any of the {len(self.sites)} knowledge-base "
+                "positions, so every gene is a no-call (an absent position is never assumed "
+                "to be the reference). A VCF that lists only variant sites, or one on another "
+                "build (GRCh37/hg19) whose header does not say so, looks like this.",)
 
 
 def _check_file(path: Path) -> None:
@@ -131,9 +219,11 @@ def _check_file(path: Path) -> None:
                                  "is missing")
 
 
-def _check_header(vcf: VCF, path: Path) -> None:
-    """Refuse a VCF whose header names another genome build or non-GRCh38 contig lengths."""
-    for line in vcf.raw_header.splitlines():
+def _check_header(vcf: VCF, path: Path) -> str:
+    """The raw header; refuse a VCF whose header names another genome build or non-GRCh38
+    contig lengths."""
+    header = vcf.raw_header
+    for line in header.splitlines():
         low = line.lower()
         if low.startswith("##contig"):
             m = _CONTIG.match(line)
@@ -144,22 +234,54 @@ def _check_header(vcf: VCF, path: Path) -> None:
         if wrong or (low.startswith(("##reference", "##assembly", "##contig"))
                      and _OTHER_BUILD.search(line)):
             raise InputError("vcf", str(path), f"not GRCh38: header line {line.strip()[:100]!r}")
+    return header
 
 
-def _records(vcf: VCF, path: Path, groups: Sequence[Sequence[Site]]
-             ) -> Iterator[tuple[int, Variant]]:
-    """(site index, record) for every record at a site position."""
-    starts, index = 0, {}
-    for group in groups:
-        for k, site in enumerate(group):
-            index.setdefault((bare_contig(site.chrom), site.pos), []).append(starts + k)
-        starts += len(group)
+class _SiteIndex:
+    """Site indices by exact position, and the sites a reference block covers."""
+
+    def __init__(self, groups: Sequence[Sequence[Site]]):
+        self.exact: dict[tuple[str, int], list[int]] = {}
+        spans: dict[str, list[tuple[int, int, int]]] = {}
+        start = 0
+        for group in groups:
+            for k, site in enumerate(group):
+                contig = bare_contig(site.chrom)
+                self.exact.setdefault((contig, site.pos), []).append(start + k)
+                spans.setdefault(contig, []).append(
+                    (site.pos, site.pos + len(site.alleles[0]) - 1, start + k))
+            start += len(group)
+        self.spans = {c: sorted(v) for c, v in spans.items()}
+
+    def at(self, record: Variant, blocks: bool) -> Iterator[tuple[int, Variant, bool]]:
+        """(site index, record, is a covering reference block) for one record."""
+        contig = bare_contig(record.CHROM)
+        for i in self.exact.get((contig, record.POS), ()):
+            yield i, record, False
+        if blocks and record.end > record.start + len(record.REF) and _reference_block(record):
+            spans = self.spans.get(contig, [])
+            for pos, last, i in spans[bisect.bisect_right(spans, (record.POS, 2**62, 0)):]:
+                if pos > record.end:
+                    break
+                if last <= record.end:  # the whole site inside the block
+                    yield i, record, True
+
+
+def _reference_block(record: Variant) -> bool:
+    """A gVCF reference block: END beyond REF and only the symbolic non-reference ALT."""
+    return all(alt in ("<NON_REF>", "<*>") for alt in record.ALT)
+
+
+def _records(vcf: VCF, path: Path, groups: Sequence[Sequence[Site]], blocks: bool,
+             seqnames: list[str]) -> Iterator[tuple[int, Variant, bool]]:
+    """(site index, record, is a block) for every record at a site position and, in a gVCF,
+    every reference block covering a site."""
+    index = _SiteIndex(groups)
     if not any(Path(f"{path}{ext}").is_file() for ext in (".tbi", ".csi")):
         for record in _read(iter(vcf), path):
-            for i in index.get((bare_contig(record.CHROM), record.POS), ()):
-                yield i, record
+            yield from index.at(record, blocks)
         return
-    names = {bare_contig(n): n for n in vcf.seqnames}
+    names = {bare_contig(n): n for n in seqnames}
     for group in groups:
         if not group or bare_contig(group[0].chrom) not in names:
             continue
@@ -167,22 +289,37 @@ def _records(vcf: VCF, path: Path, groups: Sequence[Sequence[Site]]
                   f"{max(s.pos for s in group)}")
         with warnings.catch_warnings():  # cyvcf2 warns about empty regions
             warnings.simplefilter("ignore")
-            records = iter(vcf(region))
+            try:
+                records = iter(vcf(region))
+            except Exception as exc:  # a broken index
+                raise InputError("vcf", str(path), f"unreadable index ({_one_line(exc)})"
+                                 ) from None
         for record in _read(records, path):
-            for i in index.get((bare_contig(record.CHROM), record.POS), ()):
-                yield i, record
+            yield from index.at(record, blocks)
 
 
 def _read(records: Iterator[Variant], path: Path) -> Iterator[Variant]:
-    """Records, with cyvcf2's read errors (truncation, bad lines) as InputError."""
+    """Records, with cyvcf2's read errors (truncation, bad lines) as InputError naming the
+    last record read before the bad one."""
+    last = None
     while True:
         try:
             record = next(records)
         except StopIteration:
             return
         except Exception as exc:  # cyvcf2 raises a bare Exception on bad data
-            raise InputError("vcf", str(path), f"unreadable record ({_one_line(exc)})") from None
+            raise InputError("vcf", str(path), f"unreadable record{_after(last)} "
+                             f"({_one_line(exc)})") from None
+        if record.end <= record.start:  # htslib gave up on the line: its fields are unsafe
+            raise InputError("vcf", str(path), f"unreadable record{_after(last)} (no valid "
+                             "CHROM, POS and REF: a line cut short, or a header line among "
+                             "the records?)")
+        last = record
         yield record
+
+
+def _after(record: Variant | None) -> str:
+    return "" if record is None else f" after {record.CHROM[:40]}:{record.POS}"
 
 
 def _one_line(exc: Exception) -> str:
@@ -211,14 +348,36 @@ def _allele_map(record: Variant, site: Site) -> np.ndarray | None:
     return np.array([*out, MISSING], np.int16)  # last entry: a missing allele (-1)
 
 
-def _genotypes(record: Variant, mapping: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Site codes (samples, 2), phased flags and phase sets of one record."""
-    gt = record.genotype.array()
-    alleles = gt[:, :2] if gt.shape[1] > 2 else np.column_stack([gt[:, 0], np.full(len(gt), -1)])
-    # -1 (missing) and -2 (vector end: haploid) both pick the trailing MISSING entry
-    codes = mapping[np.clip(alleles, -1, len(mapping) - 2)]
-    phased = gt[:, -1].astype(bool) & (gt.shape[1] > 2)
-    return codes, phased, _phase_sets(record, len(gt))
+def _block_map(record: Variant) -> np.ndarray:
+    """Site codes of a reference block's alleles: REF is the reference, the symbolic ALT
+    (a genotype that uses it) an undocumented allele."""
+    return np.array([0, *[UNDOCUMENTED] * len(record.ALT), MISSING], np.int16)
+
+
+def _genotypes(record: Variant, mapping: np.ndarray, path: Path, has_ps: bool
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Site codes (samples, 2), phased flags and phase sets (if the header declares PS) of
+    one record."""
+    try:
+        genotype = record.genotype  # cyvcf2 raises a bare Exception when there is no GT
+    except Exception:
+        genotype = None
+    if genotype is None:
+        raise InputError("vcf", str(path), f"no GT (genotype) field in the record at "
+                         f"{record.CHROM}:{record.POS}")
+    gt = genotype.array()
+    n, width = gt.shape
+    alleles = gt[:, :2] if width > 2 else np.column_stack([gt[:, 0], np.full(n, -2, gt.dtype)])
+    # by allele + 2: -2 (vector end: fewer alleles than the widest call) and -1 (missing) are
+    # missing; an index beyond the record's alleles is undocumented
+    lookup = np.concatenate([[MISSING, MISSING], mapping[:-1], [UNDOCUMENTED]]).astype(np.int16)
+    codes = lookup[np.minimum(alleles + 2, len(lookup) - 1)]
+    haploid = (alleles[:, 1] == -2) & (alleles[:, 0] != -1)
+    codes[:, 1] = np.where(haploid, HAPLOID, codes[:, 1])
+    if width > 3:  # a third allele
+        codes[gt[:, 2] != -2] = POLYPLOID
+    phased = gt[:, -1].astype(bool) & (width > 2)
+    return codes, phased, _phase_sets(record, n) if has_ps else None
 
 
 def _phase_sets(record: Variant, n: int) -> np.ndarray:

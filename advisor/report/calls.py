@@ -1,59 +1,24 @@
-"""VCF calls (:meth:`advisor.genotype.vcf.VcfCaller.call`) as text.
-
-Formats: ``json`` (``{"calls": [...]}``, one object per file, sample and call key), ``tsv``
-(one row per call) and ``pharmcat`` (PharmCAT's outside-call TSV for one sample, see
-:mod:`advisor.report.pharmcat`, so that a lab can cross-check our calls with PharmCAT's).
-Notices about the input (``frame.attrs["notices"]``, e.g. that a consumer array is
-research-grade) head every format.
-"""
+"""VCF calls as PharmCAT's outside-call TSV for one sample (see
+:mod:`advisor.report.pharmcat`), so that a lab can cross-check our calls with PharmCAT's. The
+other formats of ``advisor call`` are written by :mod:`advisor.genotype.writers`."""
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from advisor.errors import InputError
-from advisor.genotype.callers import CALL_FIELDS
-from advisor.outputs import FORMULA_START
-from advisor.report.pharmcat import Result, outside_calls
 
 if TYPE_CHECKING:
     from advisor.knowledge import KnowledgeBase
 
-COLUMNS = ["file", "sample", *CALL_FIELDS]
 
+def render_pharmcat(kb: KnowledgeBase, frame: pd.DataFrame) -> str:
+    """The calls of one sample (a frame of :meth:`CallTable.frame` rows) as PharmCAT's
+    outside-call TSV."""
+    from advisor.report.pharmcat import Result, outside_calls
 
-def render_calls(kb: KnowledgeBase, frame: pd.DataFrame, fmt: str) -> str:
-    """The calls of :meth:`VcfCaller.call` (one or more files) as json, tsv or pharmcat text."""
-    notices = list(frame.attrs.get("notices", []))
-    if fmt == "json":
-        records = [{c: _plain(row[c]) for c in COLUMNS} for row in frame.to_dict("records")]
-        return json.dumps({**({"notices": notices} if notices else {}), "calls": records},
-                          indent=2) + "\n"
-    if fmt == "tsv":
-        lines = [f"# {n}" for n in notices] + ["\t".join(COLUMNS)]
-        for row in frame[COLUMNS].itertuples(index=False):
-            lines.append("\t".join(_cell(v) for v in row))
-        return "\n".join(lines) + "\n"
-    return _pharmcat(kb, frame)
-
-
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, tuple):
-        return ";".join(value)
-    text = " ".join(str(value).split())  # no tabs or newlines inside a cell
-    return "'" + text if text.startswith(FORMULA_START) else text  # not a spreadsheet formula
-
-
-def _pharmcat(kb: KnowledgeBase, frame: pd.DataFrame) -> str:
     pairs = frame[["file", "sample"]].drop_duplicates()
     if len(pairs) != 1:
         raise InputError("--format", "pharmcat", f"an outside-call file holds one sample; "

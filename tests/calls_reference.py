@@ -1,0 +1,63 @@
+"""VCF calls (:meth:`advisor.genotype.vcf.VcfCaller.call`) as text.
+
+Formats: ``json`` (``{"calls": [...]}``, one object per file, sample and call key), ``tsv``
+(one row per call) and ``pharmcat`` (PharmCAT's outside-call TSV for one sample, see
+:mod:`advisor.report.pharmcat`, so that a lab can cross-check our calls with PharmCAT's).
+Notices about the input (``frame.attrs["notices"]``, e.g. that a consumer array is
+research-grade) head every format.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from advisor.errors import InputError
+from advisor.genotype.callers import CALL_FIELDS
+from advisor.report.pharmcat import Result, outside_calls
+
+if TYPE_CHECKING:
+    from advisor.knowledge import KnowledgeBase
+
+COLUMNS = ["file", "sample", *CALL_FIELDS]
+
+
+def render_calls(kb: KnowledgeBase, frame: pd.DataFrame, fmt: str) -> str:
+    """The calls of :meth:`VcfCaller.call` (one or more files) as json, tsv or pharmcat text."""
+    notices = list(frame.attrs.get("notices", []))
+    if fmt == "json":
+        records = [{c: _plain(row[c]) for c in COLUMNS} for row in frame.to_dict("records")]
+        return json.dumps({**({"notices": notices} if notices else {}), "calls": records},
+                          indent=2) + "\n"
+    if fmt == "tsv":
+        lines = [f"# {n}" for n in notices] + ["\t".join(COLUMNS)]
+        for row in frame[COLUMNS].itertuples(index=False):
+            lines.append("\t".join(_cell(v) for v in row))
+        return "\n".join(lines) + "\n"
+    return _pharmcat(kb, frame)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return ";".join(value)
+    return " ".join(str(value).split())  # no tabs or newlines inside a cell
+
+
+def _pharmcat(kb: KnowledgeBase, frame: pd.DataFrame) -> str:
+    pairs = frame[["file", "sample"]].drop_duplicates()
+    if len(pairs) != 1:
+        raise InputError("--format", "pharmcat", f"an outside-call file holds one sample; "
+                         f"got {len(pairs)} (file, sample) pairs: choose one with --sample")
+    file, sample = pairs.iloc[0]
+    header = [f"advisor call: {file}, sample {sample}", *frame.attrs.get("notices", [])]
+    results = [Result(row["gene"], row["key"], row["status"], tuple(row["diplotypes"]),
+                      row["message"] or "") for row in frame.to_dict("records")]
+    return outside_calls(kb, results, header)
