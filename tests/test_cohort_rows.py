@@ -285,7 +285,7 @@ def test_a_signal_inside_the_parser_callbacks_still_ends_cleanly(tmp_path, monke
 
 
 def test_call_tsv_cells_are_not_formulas():
-    from advisor.report.calls import _cell
+    from advisor.genotype.writers import _cell
 
     assert [_cell(v) for v in ("=cmd|' /C calc'!A0", "@x", "NA12878", "*1/*3", 1.5)] == [
         "'=cmd|' /C calc'!A0", "'@x", "NA12878", "*1/*3", "1.5"]
