@@ -51,10 +51,11 @@ def temporary_beside(target: Path) -> Path:
     return target.with_name(f".{target.stem}.{secrets.token_hex(4)}.partial{target.suffix}")
 
 
-def _fsync(path: Path) -> None:
-    """Flush a file, or a folder and every file below it, to disk (a file system that
-    cannot flush a folder is left to flush it itself)."""
-    paths = [path, *path.rglob("*")] if path.is_dir() else [path]
+def _fsync(path: Path, *, below: bool = True) -> None:
+    """Flush a file, or a folder (with ``below``: and everything below it; only what this
+    command wrote is flushed that way) to disk. A file system that cannot flush a folder is
+    left to flush it itself."""
+    paths = [path, *path.rglob("*")] if below and path.is_dir() else [path]
     for item in paths:
         fd = os.open(item, os.O_RDONLY)
         try:
@@ -112,7 +113,7 @@ def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a held signal fires here
         for folder in {target.parent for _, target in moved}:
-            _fsync(folder)
+            _fsync(folder, below=False)  # the renames, not the folder's other contents
     except Interrupted as stop:
         stop.written = committed
         raise

@@ -306,3 +306,26 @@ def test_atomic_outputs_write_a_special_file_in_place(tmp_path):
     reader.join(timeout=10)
     assert got == [b"through"] and stat.S_ISFIFO(fifo.stat().st_mode)
     assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
+def test_outputs_flush_their_folder_but_not_its_other_files(tmp_path):
+    """Flushing the renames must not open the folder's other entries: a FIFO beside the
+    target would block such a run for ever (seen with --out /tmp/res)."""
+    import threading
+
+    os.mkfifo(tmp_path / "someone-elses.fifo")
+    (tmp_path / "big").mkdir()
+    (tmp_path / "big" / "other.txt").write_text("not ours")
+
+    def write() -> None:
+        with atomic_outputs(tmp_path / "store", tmp_path / "e.csv") as (store, errors):
+            store.mkdir()
+            (store / "part.parquet").write_bytes(b"data")
+            errors.write_text("row\n")
+
+    worker = threading.Thread(target=write, daemon=True)
+    worker.start()
+    worker.join(timeout=20)
+    assert not worker.is_alive()
+    assert (tmp_path / "store" / "part.parquet").read_bytes() == b"data"
+    assert (tmp_path / "e.csv").read_text() == "row\n"
