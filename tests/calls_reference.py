@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from advisor.errors import InputError
 from advisor.genotype.callers import CALL_FIELDS
-from advisor.report.pharmcat import Result, outside_calls
 
 if TYPE_CHECKING:
     from advisor.knowledge import KnowledgeBase
@@ -25,7 +23,8 @@ COLUMNS = ["file", "sample", *CALL_FIELDS]
 
 
 def render_calls(kb: KnowledgeBase, frame: pd.DataFrame, fmt: str) -> str:
-    """The calls of :meth:`VcfCaller.call` (one or more files) as json, tsv or pharmcat text."""
+    """The calls of :meth:`VcfCaller.call` (one or more files) as json or tsv text (the
+    PharmCAT format is rendered by :mod:`advisor.report.calls` alone)."""
     notices = list(frame.attrs.get("notices", []))
     if fmt == "json":
         records = [{c: _plain(row[c]) for c in COLUMNS} for row in frame.to_dict("records")]
@@ -36,7 +35,7 @@ def render_calls(kb: KnowledgeBase, frame: pd.DataFrame, fmt: str) -> str:
         for row in frame[COLUMNS].itertuples(index=False):
             lines.append("\t".join(_cell(v) for v in row))
         return "\n".join(lines) + "\n"
-    return _pharmcat(kb, frame)
+    raise ValueError(f"no reference rendering for {fmt!r}")
 
 
 def _plain(value: Any) -> Any:
@@ -49,15 +48,3 @@ def _cell(value: Any) -> str:
     if isinstance(value, tuple):
         return ";".join(value)
     return " ".join(str(value).split())  # no tabs or newlines inside a cell
-
-
-def _pharmcat(kb: KnowledgeBase, frame: pd.DataFrame) -> str:
-    pairs = frame[["file", "sample"]].drop_duplicates()
-    if len(pairs) != 1:
-        raise InputError("--format", "pharmcat", f"an outside-call file holds one sample; "
-                         f"got {len(pairs)} (file, sample) pairs: choose one with --sample")
-    file, sample = pairs.iloc[0]
-    header = [f"advisor call: {file}, sample {sample}", *frame.attrs.get("notices", [])]
-    results = [Result(row["gene"], row["key"], row["status"], tuple(row["diplotypes"]),
-                      row["message"] or "") for row in frame.to_dict("records")]
-    return outside_calls(kb, results, header)
