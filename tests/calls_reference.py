@@ -1,11 +1,6 @@
-"""VCF calls (:meth:`advisor.genotype.vcf.VcfCaller.call`) as text.
-
-Formats: ``json`` (``{"calls": [...]}``, one object per file, sample and call key), ``tsv``
-(one row per call) and ``pharmcat`` (PharmCAT's outside-call TSV for one sample, see
-:mod:`advisor.report.pharmcat`, so that a lab can cross-check our calls with PharmCAT's).
-Notices about the input (``frame.attrs["notices"]``, e.g. that a consumer array is
-research-grade) head every format.
-"""
+"""The former text rendering of VCF calls (:meth:`advisor.genotype.vcf.VcfCaller.call`)
+as json (``{"calls": [...]}``) and tsv, kept as the oracle that the streamed writers of
+:mod:`advisor.genotype.writers` must reproduce byte for byte."""
 
 from __future__ import annotations
 
