@@ -2,10 +2,12 @@
 
 Install with ``pip install .[dask]``. Without ``--scheduler`` a LocalCluster on this
 machine is used (``--workers`` processes, closed before judging); with it, an existing
-cluster. Each worker reads its partitions and reduces them to their distinct rows; here
-the distinct rows are deduplicated across the cohort and screened once with the pandas
-engine's chunk function, and the results are mapped back to every partition's rows.
-Results equal the pandas engine's.
+cluster (whose workers must see the cohort's path). Each worker reads its parts of the file
+with the pandas engine's tolerant reader (:mod:`advisor.inputs.table_parts`: a bad row costs
+only its row) and reduces them to their distinct rows; here repeated ``sample_id`` values
+are found across the whole cohort, the distinct rows are deduplicated across the cohort and
+screened once with the pandas engine's chunk function, and the results are mapped back to
+every part's rows. Results and errors equal the pandas engine's.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from advisor.cohort import (
     numbered,
     resolve_drugs,
     row_ids,
+    screen,
     screen_parts,
     spread_errors,
     write_results,
@@ -35,11 +38,15 @@ from advisor.errors import InputError
 from advisor.frame import sorted_errors
 from advisor.inputs.cohort import ID_COLUMN, check_columns
 from advisor.inputs.sources import source_kind
-from advisor.inputs.tables import csv_options, table_kind
+from advisor.inputs.table_parts import TablePart, read_part, table_parts
+from advisor.inputs.tables import RowChecker, read_chunks, table_kind
+from advisor.inputs.text_tables import ROW_ERROR
 from advisor.knowledge import KnowledgeBase
 
+Found = tuple[np.ndarray | None, np.ndarray, pd.DataFrame]
 
-def _distinct(part: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, pd.DataFrame]:
+
+def _distinct(part: pd.DataFrame) -> Found:
     """On a worker: a partition's sample ids, each row's code among its distinct rows
     (sample id aside), and those distinct rows."""
     part = part.reset_index(drop=True)
@@ -47,6 +54,43 @@ def _distinct(part: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray, pd.Dat
     codes, first, _ = row_codes([part[c].to_numpy(dtype=object) for c in cols])
     ids = part[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in part else None
     return ids, codes, part[cols].iloc[first].reset_index(drop=True)
+
+
+def _read_distinct(part: TablePart) -> Found:
+    """On a worker: one part of a table file, read and reduced to its distinct rows."""
+    return _distinct(read_part(part))
+
+
+def _repeated_ids(found: list[Found]) -> list[Found]:
+    """Each part with its rows that repeat an earlier ``sample_id`` (anywhere in the
+    cohort) made rows that cannot be used, as the pandas engine's reader makes them."""
+    checker = RowChecker()
+    out = []
+    for ids, part_codes, part_rows in found:
+        codes, rows = part_codes, part_rows
+        problems = rows[ROW_ERROR].to_numpy(dtype=object)[codes]
+        if ids is None:
+            out.append((ids, codes, rows))
+            continue
+        checked = checker.check(pd.DataFrame({ID_COLUMN: ids, ROW_ERROR: problems},
+                                             dtype=object))[ROW_ERROR].to_numpy(dtype=object)
+        repeated = np.flatnonzero(pd.notna(checked) & pd.isna(problems))
+        if len(repeated):
+            extra = pd.DataFrame({c: np.full(len(repeated), None, dtype=object)
+                                  for c in rows.columns})
+            extra[ROW_ERROR] = checked[repeated]
+            codes = codes.copy()
+            codes[repeated] = len(rows) + np.arange(len(repeated))
+            # distinct rows in order of first appearance again, none left unused
+            used, first = np.unique(codes, return_index=True)
+            order = used[np.argsort(first)]
+            renumber = np.empty(len(rows) + len(repeated), dtype=np.int64)
+            renumber[order] = np.arange(len(order))
+            rows = pd.concat([rows, extra], ignore_index=True).iloc[order].reset_index(
+                drop=True)
+            codes = renumber[codes]
+        out.append((ids, codes, rows))
+    return out
 
 
 def _judge_distinct(kb: KnowledgeBase, rows: pd.DataFrame, chunksize: int,
@@ -67,12 +111,14 @@ def _judge_distinct(kb: KnowledgeBase, rows: pd.DataFrame, chunksize: int,
     return combination, sorted_errors(errors), added
 
 
-def _samples(ids: np.ndarray | None, codes: np.ndarray, start: int, combination: np.ndarray,
-             errors: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+def _samples(ids: np.ndarray | None, problems: np.ndarray, codes: np.ndarray, start: int,
+             combination: np.ndarray, errors: pd.DataFrame
+             ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """A partition's processed samples, their combinations, and its errors (rows numbered
     after ``start`` rows), from the results of the cohort's distinct rows (``codes``: each
-    row's distinct row)."""
-    frame = pd.DataFrame({ID_COLUMN: ids} if ids is not None else {"_": codes})
+    row's distinct row; ``problems``: each row's reader error or None)."""
+    frame = pd.DataFrame({ID_COLUMN: ids, ROW_ERROR: problems} if ids is not None
+                         else {"_": codes})
     sample_ids, blank, own = row_ids(frame, start)
     cells = ids if ids is not None else sample_ids
     comb = combination[codes]
@@ -97,12 +143,12 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Any]:
         yield client
 
 
-def _blocksize(path: Path, chunksize: int) -> int:
-    """Bytes per partition for about ``chunksize`` rows (estimated from the first lines)."""
+def _part_bytes(path: Path, chunksize: int) -> int:
+    """Bytes per part for about ``chunksize`` rows (estimated from the first lines)."""
     with path.open("rb") as handle:
         head = handle.read(1 << 16)
     per_row = len(head) / max(1, head.count(b"\n"))
-    return max(1 << 18, int(per_row * chunksize))
+    return max(1 << 16, int(per_row * chunksize))
 
 
 def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
@@ -114,32 +160,33 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
     same outputs as :func:`advisor.cohort.screen`. The input is read once."""
     try:
         import dask
-        import dask.dataframe as dd
     except ImportError:
         raise InputError("--engine", "dask", "Dask is not installed: pip install '.[dask]'"
                          ) from None
     drugs = resolve_drugs(kb, drugs)
     kind = source_kind(cohort)
     kind = table_kind(cohort) if kind == "table" else kind  # csv, tsv or parquet
-    if kind not in ("csv", "tsv", "parquet"):  # genotype files: rows called here first
+    if kind in ("csv", "tsv", "parquet"):
+        first = next(read_chunks(cohort, str(cohort), 1), None)  # the header checked here
+        if first is None:  # no rows: nothing to spread over workers
+            return screen(kb, cohort, out, errors_out, chunksize=chunksize, drugs=drugs,
+                          long=long)
+        columns = [c for c in first.columns if c != ROW_ERROR]
+        jobs = [dask.delayed(_read_distinct)(part)
+                for part in table_parts(cohort, _part_bytes(cohort, chunksize))]
+    else:  # genotype files: rows called here first
         table = pd.concat(iter_cohort(kb, cohort, chunksize), ignore_index=True)
-        ddf = dd.from_pandas(table, chunksize=chunksize, sort=False)
-    elif kind == "parquet":
-        ddf = dd.read_parquet(cohort).astype(object)
-    else:
-        if not cohort.is_file():
-            raise InputError("cohort", str(cohort), "file not found")
-        ddf = dd.read_csv(cohort, **csv_options(kind),
-                          blocksize=None if cohort.suffix == ".gz" else _blocksize(
-                              cohort, chunksize))
-    keys = check_columns(kb, list(ddf.columns))
+        columns = list(table.columns)
+        jobs = [dask.delayed(_distinct)(table.iloc[i:i + chunksize])
+                for i in range(0, len(table), chunksize)]
+    keys = check_columns(kb, columns)
     with _client(scheduler, workers) as client:
-        futures = client.compute([dask.delayed(_distinct)(part)
-                                  for part in ddf.to_delayed()])
+        futures = client.compute(jobs)
         found = []
         for future in futures:
             found.append(future.result())
             future.release()
+    found = _repeated_ids(found)
     # the cohort's distinct rows, in order of first appearance, judged as the pandas engine
     # judges its chunks; then mapped back to every partition's rows
     table = pd.concat([rows for _, _, rows in found], ignore_index=True)
@@ -154,7 +201,10 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
         start, offset = 0, 0
         for i, (ids, local, rows) in enumerate(found):
             of_row = codes[offset:offset + len(rows)][local]
-            sample_ids, comb, part_errors = _samples(ids, of_row, start, combination, errors)
+            problems = rows[ROW_ERROR].to_numpy(dtype=object)[local] if ROW_ERROR in rows \
+                else np.full(len(local), None, dtype=object)
+            sample_ids, comb, part_errors = _samples(ids, problems, of_row, start,
+                                                     combination, errors)
             flags, messages = (new_flags, new_messages) if i == 0 else (
                 new_flags.iloc[:0], new_messages.iloc[:0])
             yield Screened(Added(sample_ids, comb, added[0].phenotypes.iloc[:0], flags,

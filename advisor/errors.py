@@ -74,6 +74,10 @@ class InputError(ValueError):
         super().__init__(f"{self.field}: {self.message} (value: {preview(value)})"
                          if field else self.message)
 
+    def __reduce__(self) -> tuple[type, tuple[str, object, str]]:
+        """Pickled whole, so that an error raised on a Dask worker reaches the CLI."""
+        return type(self), (self.field, self.value, self.message)
+
 
 class KnowledgeBaseInvalid(Exception):
     """The knowledge base has problems; ``problems`` lists each one

@@ -1,5 +1,6 @@
-"""The Dask engine gives the pandas engine's results (store and long table), reads the
-input once, and leaves no worker process behind."""
+"""The Dask engine gives the pandas engine's results (store and long table) and errors,
+unreadable rows and repeated ids included, reads the input once, and leaves no worker
+process behind."""
 
 from __future__ import annotations
 
@@ -67,10 +68,28 @@ def screen_dask_cli(path: Path, out: Path, errors: Path, chunksize: int, workers
     return proc.stdout
 
 
+def with_unreadable_rows(table: pd.DataFrame, path: Path) -> list[int]:
+    """Write ``table`` as CSV with some rows made unreadable (a field too many, Latin-1, a
+    NUL byte, ';' between fields, an id repeated from the first row) and blank lines put
+    in; the numbers of the rows made unreadable."""
+    lines = table.to_csv(index=False).encode().split(b"\n")  # lines[k]: data row k
+    n = len(table)
+    spoilt = {n // 9: lines[n // 9] + b",surplus", n // 3: b"S\xe9" + lines[n // 3],
+              n // 2: lines[n // 2].replace(b",", b"\0,", 1),
+              2 * n // 3: lines[2 * n // 3].replace(b",", b";"),
+              n - 2: lines[1].split(b",", 1)[0] + b"," + lines[n - 2].split(b",", 1)[1]}
+    for k, line in spoilt.items():
+        lines[k] = line
+    for k in (n // 4, n // 2 + 1):
+        lines[k] += b"\n" if k % 2 else b"\n\n"
+    path.write_bytes(b"\n".join(lines))
+    return sorted(spoilt)
+
+
 def engines_agree(kb, n: int, workers: int, tmp_path: Path) -> None:
     table, broken = synthetic_cohort(n, seed=5, malformed=0.01)
     path = tmp_path / "cohort.csv"
-    table.to_csv(path, index=False)
+    unreadable = with_unreadable_rows(table, path)
     summary = screen(kb, path, tmp_path / "pandas", tmp_path / "ep.csv",
                      chunksize=max(n // 7, 100))
     printed = screen_dask_cli(path, tmp_path / "dask", tmp_path / "ed.csv",
@@ -87,7 +106,7 @@ def engines_agree(kb, n: int, workers: int, tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(p_flags, _long_flags(tmp_path / "long.parquet"))
     errors = [(tmp_path / f"e{x}.csv").read_bytes() for x in "pdl"]
     assert errors[0] == errors[1] == errors[2]
-    assert set(broken) <= set(pd.read_csv(tmp_path / "ep.csv")["row"])
+    assert set(broken) | set(unreadable) <= set(pd.read_csv(tmp_path / "ep.csv")["row"])
 
 
 def test_dask_equals_pandas_and_leaves_no_worker_behind(kb, tmp_path):

@@ -329,3 +329,19 @@ def test_outputs_flush_their_folder_but_not_its_other_files(tmp_path):
     assert not worker.is_alive()
     assert (tmp_path / "store" / "part.parquet").read_bytes() == b"data"
     assert (tmp_path / "e.csv").read_text() == "row\n"
+
+
+@pytest.mark.parametrize("block", [4096, 1 << 22])
+def test_bad_rows_keep_their_numbers_across_parser_blocks(monkeypatch, block):
+    """The parser reads ahead: a bad row of a later block is reported while an earlier
+    block is handed on, and must still be placed at its own row number."""
+    monkeypatch.setattr("advisor.inputs.text_tables.BLOCK", block)
+    rng = np.random.default_rng(3)
+    rows = sorted(int(r) for r in rng.choice(np.arange(2, 3001), size=40, replace=False))
+    bad = {r: BAD_KINDS[i % 4][0].replace(b"S", f"S{r}".encode(), 1)
+           for i, r in enumerate(rows)}
+    table = pd.concat(list(read_chunks(_cohort(3000, bad), "c.csv", 500)), ignore_index=True)
+    problems = table[ROW_ERROR]
+    assert len(table) == 3000 and sorted(np.flatnonzero(problems.notna()) + 1) == rows
+    good = table[problems.isna()]
+    assert (good["sample_id"] == "S" + (good.index + 1).astype(str)).all()

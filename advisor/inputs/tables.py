@@ -58,7 +58,10 @@ def csv_options(kind: str) -> dict[str, Any]:
             "na_values": [""], "skipinitialspace": True}
 
 
-def _parquet_frames(handle: Any, name: str, batch_size: int) -> Iterator[pd.DataFrame]:
+def parquet_frames(handle: Any, name: str, batch_size: int,
+                   row_groups: list[int] | None = None) -> Iterator[pd.DataFrame]:
+    """Frames of text cells (and :data:`ROW_ERROR`) from a Parquet file (only the given
+    row groups, when given)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -74,7 +77,7 @@ def _parquet_frames(handle: Any, name: str, batch_size: int) -> Iterator[pd.Data
             if pa.types.is_nested(field.type):
                 raise InputError(f"column {field.name}", str(field.type),
                                  "a column of lists or records; expected text or numbers")
-        for batch in parquet.iter_batches(batch_size=batch_size):
+        for batch in parquet.iter_batches(batch_size=batch_size, row_groups=row_groups):
             cells = batch_cells(batch, names, ",")
             yield text_frame({**cells.columns, ROW_ERROR: cells.problems})
     except InputError:
@@ -84,12 +87,13 @@ def _parquet_frames(handle: Any, name: str, batch_size: int) -> Iterator[pd.Data
         raise InputError("cohort", name, f"not a readable Parquet file ({detail})") from None
 
 
-def _source_frames(source: Path | bytes, name: str, kind: str,
-                   batch_size: int) -> Iterator[pd.DataFrame]:
+def source_frames(source: Path | bytes, name: str, kind: str,
+                  batch_size: int) -> Iterator[pd.DataFrame]:
+    """Frames of text cells (and :data:`ROW_ERROR`) of a whole table, in order."""
     import pyarrow as pa
 
     if kind == "parquet":
-        yield from _parquet_frames(io.BytesIO(source) if isinstance(source, bytes) else source,
+        yield from parquet_frames(io.BytesIO(source) if isinstance(source, bytes) else source,
                                    name, batch_size)
         return
     compression = "gzip" if name.lower().endswith(".gz") else None
@@ -97,7 +101,9 @@ def _source_frames(source: Path | bytes, name: str, kind: str,
               if isinstance(source, bytes) else pa.input_stream(str(source),
                                                                 compression=compression))
     try:
-        yield from csv_frames(stream, SEPARATORS[kind], name)
+        packed = None if compression is None else (
+            len(source) if isinstance(source, bytes) else source.stat().st_size)
+        yield from csv_frames(stream, SEPARATORS[kind], name, packed)
     except OSError as exc:  # e.g. a .gz file that is not gzip
         raise InputError("cohort", name, f"not readable ({one_line(str(exc), 200)})"
                          ) from None
@@ -105,9 +111,10 @@ def _source_frames(source: Path | bytes, name: str, kind: str,
         stream.close()
 
 
-class _Rows:
-    """Repeated ``sample_id``s across the whole table: the first is kept, later ones are
-    row errors. Ids are compared by 64-bit hash, vectorised over each chunk."""
+class RowChecker:
+    """Repeated ``sample_id``s across the whole table (its chunks given in order): the
+    first is kept, later ones are row errors. Ids are compared by 64-bit hash, vectorised
+    over each chunk."""
 
     def __init__(self) -> None:
         self.seen = np.empty(0, dtype=np.uint64)  # sorted hashes of kept ids
@@ -124,20 +131,7 @@ class _Rows:
             ids = frame[ID_COLUMN].to_numpy(dtype=object)
             take = np.flatnonzero(pd.isna(problems) & pd.notna(ids))
             self._duplicates(ids[take], rows[take], take, problems)
-        bad = pd.notna(problems)
-        if not bad.any():
-            return frame
-        columns = {}
-        for name in frame.columns:
-            cells = frame[name].to_numpy(dtype=object, copy=True)
-            if name == ID_COLUMN:
-                keep = np.array([p[2].startswith("duplicate") for p in problems[bad]])
-                cells[np.flatnonzero(bad)[~keep]] = None
-            elif name != ROW_ERROR:
-                cells[bad] = None
-            columns[name] = cells
-        columns[ROW_ERROR] = problems
-        return text_frame(columns)
+        return without_bad_cells(frame, problems)
 
     def _duplicates(self, ids: np.ndarray, rows: np.ndarray, where: np.ndarray,
                     problems: np.ndarray) -> None:
@@ -164,6 +158,25 @@ class _Rows:
         self.first = np.insert(self.first, place, rows[keep])
 
 
+def without_bad_cells(frame: pd.DataFrame, problems: np.ndarray) -> pd.DataFrame:
+    """The frame with ``problems`` as its :data:`ROW_ERROR` and every cell of a row that
+    cannot be used emptied (a repeated id keeps its id)."""
+    bad = pd.notna(problems)
+    if not bad.any():
+        return frame
+    columns = {}
+    for name in frame.columns:
+        cells = frame[name].to_numpy(dtype=object, copy=True)
+        if name == ID_COLUMN:
+            keep = np.array([p[2].startswith("duplicate") for p in problems[bad]])
+            cells[np.flatnonzero(bad)[~keep]] = None
+        elif name != ROW_ERROR:
+            cells[bad] = None
+        columns[name] = cells
+    columns[ROW_ERROR] = problems
+    return text_frame(columns)
+
+
 def read_chunks(source: Path | bytes, name: str, chunksize: int) -> Iterator[pd.DataFrame]:
     """Chunks of at most ``chunksize`` rows of a table given as a path or as uploaded bytes
     (``name`` gives its type). Each chunk has the table's columns and :data:`ROW_ERROR`
@@ -175,10 +188,10 @@ def read_chunks(source: Path | bytes, name: str, chunksize: int) -> Iterator[pd.
         raise InputError("--chunksize", chunksize, "must be at least 1")
     if isinstance(source, Path) and not source.is_file():
         raise InputError("cohort", str(source), "file not found")
-    rows = _Rows()
+    rows = RowChecker()
     buffered: list[pd.DataFrame] = []
     size = 0
-    for frame in _source_frames(source, name, kind, min(chunksize, 65_536)):
+    for frame in source_frames(source, name, kind, min(chunksize, 65_536)):
         buffered.append(frame)
         size += len(frame)
         while size >= chunksize:

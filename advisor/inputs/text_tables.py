@@ -31,16 +31,20 @@ PREVIEW = 80
 BLOCK = 1 << 22  # bytes parsed at a time; a row may be at most this long
 MAX_HEADER = 1 << 20
 MAX_COLUMNS = 2_000  # far above the knowledge base's genotype keys and the context fields
+MAX_UNPACK_RATIO = 200  # a compressed table may unpack to this times its size (8 MB at least)
 BAD_TEXT = "\ufffd"
 ID_SEPARATORS = {";": "';'", "\t": "a tab", ",": "','", "|": "'|'"}
 
 
 class Utf8Stream(io.RawIOBase):
     """The bytes of ``raw`` as valid UTF-8: each byte that is not UTF-8 becomes U+FFFD
-    (ASCII blocks pass through untouched)."""
+    (ASCII blocks pass through untouched). More than ``max_bytes`` bytes (when given: a
+    bound on what a compressed file may unpack to) is an error naming ``name``."""
 
-    def __init__(self, raw: Any):
+    def __init__(self, raw: Any, name: str = "", max_bytes: int | None = None):
         self.raw = raw
+        self.name = name
+        self.left = max_bytes
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self.pending = b""
         self.at = 0  # read position in pending
@@ -55,6 +59,12 @@ class Utf8Stream(io.RawIOBase):
         while not self.done and len(self.pending) - self.at < size:
             block = self.raw.read(BLOCK)
             self.done = not block
+            if self.left is not None:
+                self.left -= len(block)
+                if self.left < 0:
+                    raise InputError("cohort", self.name, "unpacks to more than "
+                                     f"{MAX_UNPACK_RATIO} times its packed size (cohort tables "
+                                     "compress about 5 to 25 times): a decompression bomb?")
             if not (block.isascii() and not self.decoder.getstate()[0]):
                 block = self.decoder.decode(block, final=self.done).encode()
             self.pending = self.pending[self.at:] + block
@@ -243,12 +253,29 @@ def _with_bad_rows(cells: _Cells, names: list[str], bad: list[tuple[int, str, st
     return text_frame(data)
 
 
-def csv_frames(stream: Any, sep: str, name: str) -> Iterator[pd.DataFrame]:
-    """Frames of text cells (and :data:`ROW_ERROR`) from a CSV/TSV byte stream."""
+def _bad_rows_of_batch(bad: list[tuple[int, str, str]], start: int, good: int
+                       ) -> list[tuple[int, str, str]]:
+    """The bad rows that fall among a batch's rows (the batch starts at row ``start`` and
+    parsed ``good`` rows), taken off ``bad``; the parser reads ahead, so ``bad`` may hold
+    rows of later batches, which stay. A row without a number goes in the current batch."""
+    bad.sort()
+    taken = 0
+    while taken < len(bad) and bad[taken][0] < start + good + taken:
+        taken += 1
+    here = bad[:taken]
+    del bad[:taken]
+    return here
+
+
+def csv_frames(stream: Any, sep: str, name: str, packed_size: int | None = None
+               ) -> Iterator[pd.DataFrame]:
+    """Frames of text cells (and :data:`ROW_ERROR`) from a CSV/TSV byte stream (unpacked
+    from ``packed_size`` bytes, when given: see :data:`MAX_UNPACK_RATIO`)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    text = Utf8Stream(stream)
+    text = Utf8Stream(stream, name, None if packed_size is None else max(
+        MAX_UNPACK_RATIO * packed_size, 1 << 23))
     names = header_columns(text.header(name), sep, name)
     bad: list[tuple[int, str, str]] = []
 
@@ -278,8 +305,8 @@ def csv_frames(stream: Any, sep: str, name: str) -> Iterator[pd.DataFrame]:
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
         start = 1
         for batch in reader:
-            frame = _with_bad_rows(batch_cells(batch, names, sep), names, bad, start)
-            bad.clear()
+            here = _bad_rows_of_batch(bad, start, batch.num_rows)
+            frame = _with_bad_rows(batch_cells(batch, names, sep), names, here, start)
             start += len(frame)
             yield frame
         if bad:

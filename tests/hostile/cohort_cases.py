@@ -127,6 +127,8 @@ def file_cases() -> None:
     case("huge-row.csv.gz", gz(table(*ROWS, "S4," + "x" * 5_000_000 + ",,,,\n")), 2,
          "a row longer than 4 MB")
     case("not-gzip.csv.gz", table(*ROWS), 2, "not readable")
+    case("gzip-bomb-blank-lines.csv.gz", gz(table(*ROWS) + "\n" * 40_000_000), 2,
+         "unpacks to more than 200 times its packed size")
     case("bom-crlf.csv", "\ufeff" + table(*ROWS).replace("\n", "\r\n"), 0,
          "samples: 3 in, 3 processed, 0 with errors")
     case("bom.tsv", "\ufeff" + table(*ROWS).replace(",", "\t"), 0,
