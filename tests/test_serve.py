@@ -181,6 +181,24 @@ def test_hla_positive_carbamazepine_gets_a_critical_card_replacing_it(server):
     assert card["links"][0]["type"] == "absolute"
 
 
+def test_concurrent_calls_each_get_their_own_patients_cards(server):
+    """Engine calls wait their turn in a worker; answers still belong to their request."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies = [phenytoin_request(f"pm-{i}") if i % 2 else quiet_request(f"quiet-{i}")
+              for i in range(16)]
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda body: server.post(SELECT, body), bodies))
+    for i, answer in enumerate(answers):
+        assert answer.status_code == 200, answer.text[:300]
+        cards = answer.json()["cards"]
+        assert [c["indicator"] for c in cards] == (["warning"] if i % 2 else [])
+        for card in cards:
+            assert card["summary"].startswith("phenytoin 150–200 mg/day")
+            resource = card["suggestions"][0]["actions"][0]["resource"]
+            assert resource["subject"] == {"reference": f"Patient/pm-{i}"}
+
+
 def test_the_report_link_opens_the_full_consult_and_cannot_be_forged(server):
     card = cards_of(server.post(SELECT, example()))[0]
     url = card["links"][0]["url"]

@@ -140,6 +140,7 @@ class Runtime:
 def create_app(config: ServeConfig) -> Any:
     """The FastAPI app for ``config``; the knowledge base loads when the app starts."""
     require("fastapi", "serve", "the CDS Hooks service")
+    from anyio import CapacityLimiter, to_thread
     from fastapi import FastAPI, Request
     from fastapi.responses import HTMLResponse, JSONResponse
     from starlette.concurrency import run_in_threadpool
@@ -147,6 +148,12 @@ def create_app(config: ServeConfig) -> Any:
     from advisor.serve.logs import Guard, capture_warnings
 
     capture_warnings()
+    engine = CapacityLimiter(1)  # CPU-bound engine calls: one at a time in a worker process
+
+    async def run_engine(fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` off the event loop, one engine call at a time: threads running the
+        engine side by side contend for the GIL and serve less in total."""
+        return await to_thread.run_sync(fn, *args, limiter=engine)
 
     @asynccontextmanager
     async def lifespan(app: Any):  # type: ignore[no-untyped-def]
@@ -184,7 +191,7 @@ def create_app(config: ServeConfig) -> Any:
             raise NotFound(f"no CDS service {service_id!r}; see GET /cds-services")
         rt.authorize(request)
         body = await request.body()
-        answer = await run_in_threadpool(rt.hook, service, body, rt.base_url(request))
+        answer = await run_engine(rt.hook, service, body, rt.base_url(request))
         return JSONResponse(answer, headers=NO_STORE)
 
     @app.post("/consult", summary="The full consult (JSON) of a patient file given as JSON",
@@ -195,12 +202,12 @@ def create_app(config: ServeConfig) -> Any:
         rt = runtime(request)
         rt.authorize(request)
         data = parse_json(await request.body())
-        return JSONResponse(await run_in_threadpool(rt.consult_json, data), headers=NO_STORE)
+        return JSONResponse(await run_engine(rt.consult_json, data), headers=NO_STORE)
 
     @app.get("/report/{token}", response_class=HTMLResponse,
              summary="The full consult report a card links to (HTML)")
     async def report(token: str, request: Request) -> HTMLResponse:
-        html = await run_in_threadpool(runtime(request).report_html, token)
+        html = await run_engine(runtime(request).report_html, token)
         return HTMLResponse(html, headers=REPORT_HEADERS)
 
     @app.get("/healthz", summary="Liveness, with the knowledge base in use")
