@@ -201,11 +201,23 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
         t.rationale.append(f"{kb.positions.guideline}: {drug.name} is "
                            f"{position.replace('_', '-')} for {target}.")
         t.evidence += ev.sources
+    elif entry := _syndrome_entry(kb, patient):
+        t.score += w.not_named_for_syndrome
+        t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
+                          f"{kb.vocabulary.syndromes[entry.syndrome]}: the options it names "
+                          "rank first.")
+        t.evidence += entry.evidence.sources
     if drug.restricted_use:
         t.score += w.restricted_use
         t.warnings.append(f"{drug.name}: restricted use - {drug.restricted_use.note}")
         t.evidence += drug.restricted_use.evidence.sources
     return t
+
+
+def _syndrome_entry(kb: KnowledgeBase, patient: Patient) -> Any:
+    """The guideline entry for the patient's syndrome, or None."""
+    return next((p for p in kb.positions.positions
+                 if p.syndrome and p.syndrome == patient.syndrome), None)
 
 
 def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
@@ -374,8 +386,7 @@ def _syndrome_add_on_next(kb: KnowledgeBase, patient: Patient, usable: list[str]
                           ) -> str | None:
     """For a patient taking an ASM whose syndrome's guideline entry offers no usable first-
     or second-line drug, the guideline's next step is add-on treatment: say so (else None)."""
-    entry = next((p for p in kb.positions.positions
-                  if p.syndrome and p.syndrome == patient.syndrome), None)
+    entry = _syndrome_entry(kb, patient)
     if entry is None or not patient.current_medications or any(
             d in usable for d in (*entry.first_line, *entry.second_line)):
         return None

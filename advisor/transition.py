@@ -14,7 +14,7 @@ import pandas as pd
 
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import daily_mg, signed_percent, weeks
+from advisor.numbers import daily_mg, number, signed_percent, weeks
 from advisor.result import (
     AddStep,
     ContinueStep,
@@ -81,6 +81,16 @@ def _to_dose(step: AddStep, dose: Dose | None) -> None:
                           "dose row.")
         return
     step.target_daily_mg = list(rec)
+    start = dose.start_daily_mg
+    first = step.schedule[0].daily_mg if step.schedule else None
+    if start is not None and first is not None and first > start + 1e-9:
+        step.schedule = [ScheduleEntry(weeks="week 1", daily_mg=start)]
+        step.then = None
+        step.notes.append(f"The label's titration starts at {number(first)} mg/day, above "
+                          f"this patient's starting dose ({number(start)} mg/day; see the "
+                          f"{step.drug} dose row): start there and increase by response "
+                          "and tolerability up to the target.")
+        return
     kept = [s for s in step.schedule if s.daily_mg is None or s.daily_mg <= rec[1] + 1e-9]
     if len(kept) < len(step.schedule):
         step.schedule = kept

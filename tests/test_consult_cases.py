@@ -16,7 +16,8 @@ case, so that no expectation is silently ignored):
   / ``top_regimen_kind`` / ``regimen_kinds_exclude`` / ``regimen_warning`` /
   ``regimens_never_alone`` (drugs never suggested as a one-drug regimen) /
   ``regimens_only_with`` (``{drug: partner}``: every regimen with the drug has the partner) /
-  ``regimen_rationale_contains`` (in every regimen's reasoning);
+  ``regimen_rationale_contains`` (in every regimen's reasoning) / ``regimen_start_le``
+  (``{drug: mg}``: every regimen adding the drug starts at or below that daily dose);
 - ``advice`` / ``no_advice`` (advice ids); ``risk`` (``none``, or field bounds);
 - ``status_epilepticus`` (pathway checks; without it the pathway must be absent);
 - ``transition`` (checked by :func:`test_transition_case`).
@@ -129,6 +130,11 @@ def _check_regimens(regimens: list[dict], exp: dict) -> None:
     if "regimen_rationale_contains" in exp:
         assert regimens and all(any(exp["regimen_rationale_contains"] in why
                                     for why in r["rationale"]) for r in regimens)
+    for drug, most in exp.get("regimen_start_le", {}).items():
+        adds = [step for r in regimens for step in r["transition"]["steps"]
+                if step["action"] == "add" and step["drug"] == drug]
+        assert adds and all(step["schedule"] and step["schedule"][0]["daily_mg"] <= most
+                            for step in adds), adds
 
 
 def _check_risk(risk: dict | None, spec: Any) -> None:
@@ -147,7 +153,8 @@ def _check_risk(risk: dict | None, spec: Any) -> None:
 KNOWN = {"flags", "no_flags", "doses", "dre", "dre_next_steps", "dre_reason_contains",
          "regimens_include", "regimens_exclude", "regimens_min", "top_regimen_excludes",
          "top_regimen_kind", "regimen_kinds_exclude", "regimen_warning",
-         "regimens_never_alone", "regimens_only_with", "regimen_rationale_contains", "advice",
+         "regimens_never_alone", "regimens_only_with", "regimen_rationale_contains",
+         "regimen_start_le", "advice",
          "no_advice", "risk", "status_epilepticus", "transition"}
 
 

@@ -76,6 +76,7 @@ class RegimenWeights(Strict):
     previous_intolerance: float
     withdraw_current: float
     guideline_position: dict[Literal["first_line", "second_line", "adjunctive"], float]
+    not_named_for_syndrome: float  # a drug the syndrome's guideline entry does not name
     high_risk_polytherapy_note_threshold: float = Field(ge=0, le=1)
 
 
