@@ -177,6 +177,9 @@ def _suggest(word: str, options: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+SECTIONS = {"clinical": Clinical, "renal": Renal, "hepatic": Hepatic}  # nested field groups
+
+
 def _field_error(exc: ValidationError, data: Any) -> InputError:
     errs = exc.errors()
     err = next((e for e in errs if e["type"] == "extra_forbidden"), errs[0])
@@ -187,7 +190,10 @@ def _field_error(exc: ValidationError, data: Any) -> InputError:
             "clinical": Clinical, "medication_history": Trial, "renal": Renal,
             "hepatic": Hepatic, "adverse_reactions": Reaction}.get(loc[0])
         options = list(parent.model_fields) if parent else []
-        return InputError(path, err.get("input"),
+        home = next((section for section, model in SECTIONS.items()
+                     if len(loc) == 1 and loc[0] in model.model_fields), None)
+        return InputError(path, err.get("input"), f"unknown field here; it belongs under "
+                          f"'{home}:' ({home}: {{{loc[0]}: ...}})" if home else
                           "unknown field" + _suggest(loc[-1], options))
     if err["type"] == "missing":
         return InputError(path, None, "required field is missing")
@@ -236,9 +242,8 @@ def _check_terms(kb: KnowledgeBase, patient: Patient) -> None:
     vocab = kb.vocabulary
     for i, st in enumerate(patient.seizure_types):
         _known_term(f"seizure_types.{i}", st, vocab.seizure_types, "seizure type")
-    if patient.syndrome is not None and patient.syndrome not in vocab.syndromes:
-        raise InputError("syndrome", patient.syndrome, "unknown syndrome" + _suggest(
-            patient.syndrome, list(vocab.syndromes)))
+    if patient.syndrome is not None:
+        _known_term("syndrome", patient.syndrome, vocab.syndromes, "syndrome")
     for i, cond in enumerate(patient.conditions):
         _known_term(f"conditions.{i}", cond, vocab.conditions, "condition")
     for i, r in enumerate(patient.adverse_reactions):
