@@ -56,9 +56,13 @@ def _distinct(part: pd.DataFrame) -> Found:
     return ids, codes, part[cols].iloc[first].reset_index(drop=True)
 
 
-def _read_distinct(part: TablePart) -> Found:
-    """On a worker: one part of a table file, read and reduced to its distinct rows."""
-    return _distinct(read_part(part))
+def _read_distinct(part: TablePart) -> Found | InputError:
+    """On a worker: one part of a table file, read and reduced to its distinct rows; an
+    input error is returned, not raised (the worker would log it with a traceback)."""
+    try:
+        return _distinct(read_part(part))
+    except InputError as exc:
+        return exc
 
 
 def _repeated_ids(found: list[Found]) -> list[Found]:
@@ -184,8 +188,11 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
         futures = client.compute(jobs)
         found = []
         for future in futures:
-            found.append(future.result())
+            result = future.result()
             future.release()
+            if isinstance(result, InputError):
+                raise result
+            found.append(result)
     found = _repeated_ids(found)
     # the cohort's distinct rows, in order of first appearance, judged as the pandas engine
     # judges its chunks; then mapped back to every partition's rows

@@ -47,7 +47,8 @@ def check_columns(kb: KnowledgeBase, columns: list[str], *, require_id: bool = T
     """The genotype columns of a table; a missing id, a duplicate or an unknown column makes
     the input unusable (``allowed`` names further columns a caller reads itself)."""
     if require_id and ID_COLUMN not in columns:
-        raise InputError("columns", ",".join(columns[:8]), "a cohort table needs a sample_id "
+        named = [c for c in columns if c != ROW_ERROR]  # the reader's column is not the user's
+        raise InputError("columns", ",".join(named[:8]), "a cohort table needs a sample_id "
                          "column")
     dupes = sorted(c for c, n in Counter(columns).items() if n > 1)
     if dupes:

@@ -110,7 +110,8 @@ def file_cases() -> None:
     case("binary.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", 2,
          "the header is not UTF-8 text")
     case("utf16.csv", table(*ROWS).encode("utf-16"), 2, "the header is not UTF-8 text")
-    case("no-sample-id.csv", "id,CYP2C9\nA,*1/*1\n", 2, "needs a sample_id column")
+    case("no-sample-id.csv", "id,CYP2C9\nA,*1/*1\n", 2,
+         "needs a sample_id column (value: 'id,CYP2C9')")
     case("unknown-column.csv", "sample_id,CYP2C8\nA,*1/*1\n", 2,
          "column CYP2C8: unknown gene, genotype or context column")
     case("duplicate-column.csv", "sample_id,CYP2C9,CYP2C9\nA,*1/*1,*3/*3\n", 2,
