@@ -65,14 +65,15 @@ def one_line(text: str, limit: int) -> str:
 
 
 class InputError(ValueError):
-    """Bad user input (patient file, cohort, VCF); the CLI exits 2 with this message."""
+    """Bad user input (patient file, cohort, VCF); the CLI exits 2 with this message (the
+    value is shown unless it is None or empty)."""
 
     def __init__(self, field: str, value: object, message: str):
         self.field = one_line(str(field), FIELD_CHARS)
         self.value = value
         self.message = one_line(str(message), MESSAGE_CHARS)
-        super().__init__(f"{self.field}: {self.message} (value: {preview(value)})"
-                         if field else self.message)
+        shown = "" if value is None or value == "" else f" (value: {preview(value)})"
+        super().__init__(f"{self.field}: {self.message}{shown}" if field else self.message)
 
     def __reduce__(self) -> tuple[type, tuple[str, object, str]]:
         """Pickled whole, so that an error raised on a Dask worker reaches the CLI."""

@@ -107,3 +107,11 @@ def test_markdown_says_no_genotypes_only_when_there_are_none(tmp_path, capsys):
     path.write_text("seizure_types: [focal]\n")
     assert main(["consult", str(path)]) == 0
     assert "No genotypes given." in capsys.readouterr().out
+
+
+def test_an_error_without_a_value_does_not_print_none(tmp_path, capsys):
+    path = tmp_path / "p.yaml"
+    path.write_text("age_years: 30\n")
+    assert main(["consult", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: seizure_types: required field is missing"
