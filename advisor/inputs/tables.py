@@ -34,8 +34,8 @@ from advisor.inputs.text_tables import (
 
 SEPARATORS = {"csv": ",", "tsv": "\t"}
 KINDS = "expected .csv, .tsv, .txt, .parquet, .vcf or .vcf.gz"
-__all__ = ["KINDS", "ROW_ERROR", "SEPARATORS", "csv_options", "read_chunks", "read_table",
-           "table_kind"]
+__all__ = ["KINDS", "ROW_ERROR", "SEPARATORS", "RowChecker", "parquet_frames", "read_chunks",
+           "read_table", "source_frames", "table_kind", "without_bad_cells"]
 
 
 def table_kind(name: str | Path) -> str:
@@ -50,12 +50,6 @@ def table_kind(name: str | Path) -> str:
     if low.endswith((".tsv", ".tsv.gz", ".txt", ".txt.gz")):
         return "tsv"
     raise InputError("cohort", str(name), f"unknown file type ({KINDS})")
-
-
-def csv_options(kind: str) -> dict[str, Any]:
-    """``pandas.read_csv`` options for a text table: every cell text, empty = missing."""
-    return {"sep": SEPARATORS[kind], "dtype": object, "keep_default_na": False,
-            "na_values": [""], "skipinitialspace": True}
 
 
 def parquet_frames(handle: Any, name: str, batch_size: int,
