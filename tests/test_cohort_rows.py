@@ -284,6 +284,27 @@ def test_a_signal_inside_the_parser_callbacks_still_ends_cleanly(tmp_path, monke
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]
 
 
+def test_an_interrupt_raised_inside_the_bad_row_handler_is_not_dropped(tmp_path, capsys,
+                                                                        monkeypatch):
+    """pyarrow drops what its row handler raises; the reader keeps it and raises it (the
+    signal test above reaches the handler only when the signal lands inside it)."""
+    from advisor.inputs import text_tables
+    from advisor.outputs import Interrupted
+
+    cohort = tmp_path / "c.csv"
+    cohort.write_bytes(_cohort(20, {i: b"bad\n" for i in range(2, 20, 3)}))
+
+    class Raising(dict):
+        def items(self):
+            raise Interrupted(signal.SIGINT)
+
+    monkeypatch.setattr(text_tables, "ID_SEPARATORS", Raising(text_tables.ID_SEPARATORS))
+    code = main(["screen", str(cohort), "--out", str(tmp_path / "r.csv")])
+    assert code == 130
+    assert capsys.readouterr().err == "interrupted after 0 of 20 samples; nothing written\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]
+
+
 def test_call_tsv_cells_are_not_formulas():
     from advisor.genotype.writers import _cell
 

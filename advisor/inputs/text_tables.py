@@ -267,6 +267,35 @@ def _bad_rows_of_batch(bad: list[tuple[int, str, str]], start: int, good: int
     return here
 
 
+class _BadRows:
+    """pyarrow's handler of rows with a wrong number of fields: each is kept as (number,
+    text, reason). pyarrow calls it from C and drops what it raises, so an exception there
+    (a signal's :class:`~advisor.outputs.Interrupted`) is kept and raised by :meth:`reraise`."""
+
+    def __init__(self, sep: str):
+        self.sep = sep
+        self.rows: list[tuple[int, str, str]] = []
+        self.raised: list[BaseException] = []
+
+    def __call__(self, row: Any) -> str:
+        try:
+            fields = "1 field" if row.actual_columns == 1 else f"{row.actual_columns} fields"
+            message = f"{fields} where the header has {row.expected_columns}"
+            if row.actual_columns == 1:
+                for other, shown in ID_SEPARATORS.items():
+                    if other != self.sep and other in row.text:
+                        message += f" (is this row separated by {shown}?)"
+                        break
+            self.rows.append((int(row.number or 0), row.text, message))
+        except BaseException as exc:
+            self.raised.append(exc)
+        return "skip"
+
+    def reraise(self) -> None:
+        if self.raised:
+            raise self.raised[0]
+
+
 def csv_frames(stream: Any, sep: str, name: str, packed_size: int | None = None
                ) -> Iterator[pd.DataFrame]:
     """Frames of text cells (and :data:`ROW_ERROR`) from a CSV/TSV byte stream (unpacked
@@ -277,19 +306,8 @@ def csv_frames(stream: Any, sep: str, name: str, packed_size: int | None = None
     text = Utf8Stream(stream, name, None if packed_size is None else max(
         MAX_UNPACK_RATIO * packed_size, 1 << 23))
     names = header_columns(text.header(name), sep, name)
-    bad: list[tuple[int, str, str]] = []
-
-    def handler(row: Any) -> str:  # per bad row
-        fields = "1 field" if row.actual_columns == 1 else f"{row.actual_columns} fields"
-        message = f"{fields} where the header has {row.expected_columns}"
-        if row.actual_columns == 1:
-            for other, shown in ID_SEPARATORS.items():
-                if other != sep and other in row.text:
-                    message += f" (is this row separated by {shown}?)"
-                    break
-        bad.append((int(row.number or 0), row.text, message))
-        return "skip"
-
+    handler = _BadRows(sep)
+    bad = handler.rows
     dictionary = pa.dictionary(pa.int32(), pa.string())
     types = {f"c{i}": pa.string() if n == ID_COLUMN else dictionary
              for i, n in enumerate(names)}
@@ -305,13 +323,16 @@ def csv_frames(stream: Any, sep: str, name: str, packed_size: int | None = None
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
         start = 1
         for batch in reader:
+            handler.reraise()
             here = _bad_rows_of_batch(bad, start, batch.num_rows)
             frame = _with_bad_rows(batch_cells(batch, names, sep), names, here, start)
             start += len(frame)
             yield frame
+        handler.reraise()
         if bad:
             yield _with_bad_rows(_Cells(0), names, bad, start)
     except pa.ArrowInvalid as exc:
+        handler.reraise()
         first = str(exc).splitlines()[0]
         if "Empty CSV file" in first:  # a header and no rows
             return
