@@ -65,17 +65,26 @@ def _read_distinct(part: TablePart) -> Found | InputError:
         return exc
 
 
+def _problems(rows: pd.DataFrame, codes: np.ndarray) -> np.ndarray:
+    """Each row's reader error, or None (rows called from a genotype file have none)."""
+    if ROW_ERROR not in rows:
+        return np.full(len(codes), None, dtype=object)
+    return rows[ROW_ERROR].to_numpy(dtype=object)[codes]
+
+
 def _repeated_ids(found: list[Found]) -> list[Found]:
-    """Each part with its rows that repeat an earlier ``sample_id`` (anywhere in the
-    cohort) made rows that cannot be used, as the pandas engine's reader makes them."""
+    """Each part of a table with its rows that repeat an earlier ``sample_id`` (anywhere
+    in the cohort) made rows that cannot be used, as the pandas engine's reader makes them.
+    Rows called from a genotype file are left as they are, as the pandas engine leaves
+    them."""
     checker = RowChecker()
     out = []
     for ids, part_codes, part_rows in found:
         codes, rows = part_codes, part_rows
-        problems = rows[ROW_ERROR].to_numpy(dtype=object)[codes]
-        if ids is None:
+        if ids is None or ROW_ERROR not in rows:
             out.append((ids, codes, rows))
             continue
+        problems = _problems(rows, codes)
         checked = checker.check(pd.DataFrame({ID_COLUMN: ids, ROW_ERROR: problems},
                                              dtype=object))[ROW_ERROR].to_numpy(dtype=object)
         repeated = np.flatnonzero(pd.notna(checked) & pd.isna(problems))
@@ -208,10 +217,8 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
         start, offset = 0, 0
         for i, (ids, local, rows) in enumerate(found):
             of_row = codes[offset:offset + len(rows)][local]
-            problems = rows[ROW_ERROR].to_numpy(dtype=object)[local] if ROW_ERROR in rows \
-                else np.full(len(local), None, dtype=object)
-            sample_ids, comb, part_errors = _samples(ids, problems, of_row, start,
-                                                     combination, errors)
+            sample_ids, comb, part_errors = _samples(ids, _problems(rows, local), of_row,
+                                                     start, combination, errors)
             flags, messages = (new_flags, new_messages) if i == 0 else (
                 new_flags.iloc[:0], new_messages.iloc[:0])
             yield Screened(Added(sample_ids, comb, added[0].phenotypes.iloc[:0], flags,

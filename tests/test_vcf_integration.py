@@ -65,6 +65,17 @@ def test_vcf_cohort_screen_gives_the_same_calls_as_advisor_call(kb, tmp_path, ca
     assert got[("B", "CYP2C9")] == "*3/*3" and got[("C", "rs1045642")] == "C/T"
 
 
+def test_vcf_cohort_through_the_dask_engine_equals_the_pandas_engine(kb, tmp_path):
+    from advisor.cohort_dask import screen_dask
+
+    vcf = _cohort_vcf(kb, tmp_path / "cohort.vcf.gz")
+    screen(kb, vcf, tmp_path / "p.csv", tmp_path / "pe.csv")
+    summary = screen_dask(kb, vcf, tmp_path / "d.csv", tmp_path / "de.csv", workers=1)
+    assert (summary.input_samples, summary.processed) == (3, 3)
+    for name in ("p.csv", "pe.csv"):
+        assert (tmp_path / name).read_bytes() == (tmp_path / name.replace("p", "d")).read_bytes()
+
+
 def test_app_consult_with_vcf_upload(kb, tmp_path):
     vcf = VcfBuilder(kb).reference("CYP2C9").diplotype("CYP2C9", "*1", "*3").write(
         tmp_path / "one.vcf")
