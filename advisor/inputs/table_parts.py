@@ -28,7 +28,7 @@ from advisor.inputs.tables import (
     table_kind,
     without_bad_cells,
 )
-from advisor.inputs.text_tables import ROW_ERROR, csv_frames
+from advisor.inputs.text_tables import ROW_ERROR, csv_frames, line_break
 
 BATCH = 65_536  # rows per parsed batch inside a part
 
@@ -52,10 +52,8 @@ def _header_end(path: Path) -> int:
         data = b""
         while block := handle.read(1 << 16):
             data += block
-            ends = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
-            if ends:
-                end = min(ends)
-                return end + (2 if data[end:end + 2] == b"\r\n" else 1)
+            if found := line_break(data):
+                return found[1]
         return len(data)
 
 

@@ -117,14 +117,21 @@ class Utf8Stream(io.RawIOBase):
             self._fill(len(self.pending) + 1)
         if not self.pending:
             return None
-        ends = [i for i in (self.pending.find(b"\n"), self.pending.find(b"\r")) if i >= 0]
-        if not ends and len(self.pending) >= MAX_HEADER:
+        found = line_break(self.pending)
+        if found is None and len(self.pending) >= MAX_HEADER:
             raise InputError("cohort", name, "the header line is longer than 1 MB")
-        end = min(ends) if ends else len(self.pending)
-        line = self.pending[:end]
-        skip = 2 if self.pending[end:end + 2] == b"\r\n" else 1
-        self.at = end + skip
-        return line.decode().removeprefix("\ufeff")
+        end, self.at = found or (len(self.pending), len(self.pending) + 1)
+        return self.pending[:end].decode().removeprefix("\ufeff")
+
+
+def line_break(data: bytes) -> tuple[int, int] | None:
+    """Where the first line of ``data`` ends (LF, CRLF or a lone CR): the end of its text
+    and the start of the next line; None when ``data`` holds no line break."""
+    ends = [i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0]
+    if not ends:
+        return None
+    end = min(ends)
+    return end, end + (2 if data[end:end + 2] == b"\r\n" else 1)
 
 
 def header_columns(line: str | None, sep: str, name: str) -> list[str]:
