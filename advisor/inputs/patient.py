@@ -187,8 +187,7 @@ def _field_error(exc: ValidationError, data: Any) -> InputError:
     path = ".".join(loc)
     if err["type"] == "extra_forbidden":
         parent = Patient if len(loc) == 1 else {
-            "clinical": Clinical, "medication_history": Trial, "renal": Renal,
-            "hepatic": Hepatic, "adverse_reactions": Reaction}.get(loc[0])
+            **SECTIONS, "medication_history": Trial, "adverse_reactions": Reaction}.get(loc[0])
         options = list(parent.model_fields) if parent else []
         home = next((section for section, model in SECTIONS.items()
                      if len(loc) == 1 and loc[0] in model.model_fields), None)
