@@ -220,15 +220,19 @@ def _syndrome_entry(kb: KnowledgeBase, patient: Patient) -> Any:
                  if p.syndrome and p.syndrome == patient.syndrome), None)
 
 
+def _applicable_positions(kb: KnowledgeBase, patient: Patient) -> list[Any]:
+    """The guideline entries for the patient: the syndrome's, where the guideline gives one
+    (syndrome-specific advice replaces seizure-type advice), else its seizure types'."""
+    by_syndrome = [p for p in kb.positions.positions
+                   if p.syndrome and p.syndrome == patient.syndrome]
+    return by_syndrome or [p for p in kb.positions.positions
+                           if p.seizure_type in patient.seizure_types]
+
+
 def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
     """The drug's best guideline position for the patient's seizure types or syndrome."""
     best = None
-    # Syndrome-specific advice, where the guideline gives it, replaces seizure-type advice.
-    by_syndrome = [p for p in kb.positions.positions
-                   if p.syndrome and p.syndrome == patient.syndrome]
-    applicable = by_syndrome or [p for p in kb.positions.positions
-                                 if p.seizure_type in patient.seizure_types]
-    for pos in applicable:
+    for pos in _applicable_positions(kb, patient):
         for position in ("first_line", "second_line", "adjunctive"):
             if drug in getattr(pos, position):
                 rank = ("first_line", "second_line", "adjunctive").index(position)
@@ -279,11 +283,7 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
 def add_on_only(kb: KnowledgeBase, patient: Patient, drug: str) -> bool:
     """Whether the guideline names ``drug`` only as add-on treatment for this patient: in
     the syndrome's entry, or else in the entry of every seizure type that places it."""
-    by_syndrome = [p for p in kb.positions.positions
-                   if p.syndrome and p.syndrome == patient.syndrome]
-    applicable = by_syndrome or [p for p in kb.positions.positions
-                                 if p.seizure_type in patient.seizure_types]
-    placing = [p for p in applicable
+    placing = [p for p in _applicable_positions(kb, patient)
                if drug in (*p.first_line, *p.second_line, *p.adjunctive)]
     return bool(placing) and all(drug in p.add_on_only for p in placing)
 
