@@ -6,6 +6,8 @@ spreadsheet formulas.
   signal the temporary files are removed and existing outputs stay untouched.
 - :func:`interruptible`: SIGINT and SIGTERM become :class:`Interrupted`, so that the
   ``finally`` clauses above run; the command line turns it into one line and exit 130/143.
+- :func:`signals_held`: they wait until a block ends: for renames that must not be cut in
+  the middle, and for C libraries that drop what a Python callback raises (pyarrow).
 - :func:`check_outputs`: refuse an output that is an input, two outputs that are one file,
   and a folder that does not exist.
 - :func:`csv_safe`: text cells starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
@@ -19,6 +21,7 @@ import os
 import secrets
 import shutil
 import signal
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +35,7 @@ if TYPE_CHECKING:
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_HELD: list[list[int]] = []  # while :func:`signals_held` runs: the signals received
 
 
 class Interrupted(BaseException):
@@ -105,13 +109,10 @@ def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
         yield temps
         for temp, _ in moved:
             _fsync(temp)
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
-        try:
+        with signals_held():  # a held signal fires at the end, with everything moved
             for temp, target in moved:
                 _replace(temp, target)
             committed = True
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # a held signal fires here
         for folder in {target.parent for _, target in moved}:
             _fsync(folder, below=False)  # the renames, not the folder's other contents
     except Interrupted as stop:
@@ -126,7 +127,10 @@ def atomic_outputs(*targets: Path) -> Iterator[list[Path]]:
 def interruptible() -> Iterator[None]:
     """SIGINT and SIGTERM raise :class:`Interrupted` inside the block (main thread only)."""
     def stop(signum: int, frame: FrameType | None) -> None:
-        raise Interrupted(signum)
+        if _HELD:
+            _HELD[0].append(signum)
+        else:
+            raise Interrupted(signum)
 
     previous = {s: signal.signal(s, stop) for s in SIGNALS}
     try:
@@ -134,6 +138,30 @@ def interruptible() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends and then stop the command as usual.
+
+    They are blocked for this thread and, as the kernel may hand a signal to another
+    thread (pyarrow's), the handler of :func:`interruptible` also only records them
+    meanwhile. Main thread only (elsewhere, and when nested, the block runs unchanged);
+    the block must not yield."""
+    if _HELD or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _HELD.append([])
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)  # runs held handlers
+        finally:
+            held = _HELD.pop()
+        if held:
+            raise Interrupted(held[0])
 
 
 def _same(a: Path, b: Path) -> bool:

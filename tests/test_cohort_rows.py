@@ -305,6 +305,36 @@ def test_an_interrupt_raised_inside_the_bad_row_handler_is_not_dropped(tmp_path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]
 
 
+def test_a_signal_landing_in_pyarrow_before_the_bad_row_handler_stops_the_screen(
+        tmp_path, capsys, monkeypatch):
+    """pyarrow builds each bad row's record in Python before it calls the handler, on the
+    main thread for the later blocks of a file; a signal landing there (as on CI) was
+    dropped with the record, and the screen failed on a 'malformed table' instead of
+    stopping. Signals now wait while pyarrow parses."""
+    import threading
+
+    import pyarrow._csv
+
+    rows = 600_000  # the later blocks' bad rows reach the handler on the main thread
+    cohort = tmp_path / "c.csv"
+    cohort.write_bytes(_cohort(rows, {i: b"bad\n" for i in range(25_000, rows, 25_000)}))
+    record, sent = pyarrow._csv.InvalidRow, []
+
+    class Signalling(record):
+        def __new__(cls, *fields):
+            if not sent and threading.current_thread() is threading.main_thread():
+                sent.append(signal.SIGTERM)  # before: the signal may fire in the next line
+                os.kill(os.getpid(), signal.SIGTERM)
+            return record.__new__(cls, *fields)
+
+    monkeypatch.setattr(pyarrow._csv, "InvalidRow", Signalling)
+    code = main(["screen", str(cohort), "--out", str(tmp_path / "r.csv")])
+    err = capsys.readouterr().err
+    assert sent and code == 143, err
+    assert err.startswith("interrupted after ") and err.endswith("; nothing written\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv"]
+
+
 def test_call_tsv_cells_are_not_formulas():
     from advisor.genotype.writers import _cell
 
@@ -366,3 +396,18 @@ def test_bad_rows_keep_their_numbers_across_parser_blocks(monkeypatch, block):
     assert len(table) == 3000 and sorted(np.flatnonzero(problems.notna()) + 1) == rows
     good = table[problems.isna()]
     assert (good["sample_id"] == "S" + (good.index + 1).astype(str)).all()
+
+
+def test_signals_held_wait_for_the_end_of_the_block():
+    from advisor.outputs import Interrupted, interruptible, signals_held
+
+    steps = []
+    with pytest.raises(Interrupted) as stop, interruptible():
+        with signals_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            with signals_held():  # nested: the outer block decides
+                os.kill(os.getpid(), signal.SIGTERM)
+                steps.append("inner")
+            steps.append("outer")
+        steps.append("after")  # never: the first signal stops here
+    assert steps == ["inner", "outer"] and stop.value.code == 130

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import InputError, one_line
+from advisor.outputs import signals_held
 
 ROW_ERROR = "__row_error__"  # (field, value preview, message) of a row that cannot be used
 ID_COLUMN = "sample_id"
@@ -277,7 +278,7 @@ def _bad_rows_of_batch(bad: list[tuple[int, str, str]], start: int, good: int
 class _BadRows:
     """pyarrow's handler of rows with a wrong number of fields: each is kept as (number,
     text, reason). pyarrow calls it from C and drops what it raises, so an exception there
-    (a signal's :class:`~advisor.outputs.Interrupted`) is kept and raised by :meth:`reraise`."""
+    is kept and raised by :meth:`reraise` (and signals are held while pyarrow parses)."""
 
     def __init__(self, sep: str):
         self.sep = sep
@@ -319,17 +320,23 @@ def csv_frames(stream: Any, sep: str, name: str, packed_size: int | None = None
     types = {f"c{i}": pa.string() if n == ID_COLUMN else dictionary
              for i, n in enumerate(names)}
     try:
-        reader = pcsv.open_csv(
-            pa.PythonFile(text, mode="r"),
-            read_options=pcsv.ReadOptions(use_threads=False, block_size=BLOCK,
-                                          column_names=[f"c{i}" for i in range(len(names))]),
-            parse_options=pcsv.ParseOptions(delimiter=sep, invalid_row_handler=handler,
-                                            ignore_empty_lines=False),
-            convert_options=pcsv.ConvertOptions(
-                column_types=types,
-                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        with signals_held():
+            reader = pcsv.open_csv(
+                pa.PythonFile(text, mode="r"),
+                read_options=pcsv.ReadOptions(
+                    use_threads=False, block_size=BLOCK,
+                    column_names=[f"c{i}" for i in range(len(names))]),
+                parse_options=pcsv.ParseOptions(delimiter=sep, invalid_row_handler=handler,
+                                                ignore_empty_lines=False),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=types,
+                    strings_can_be_null=False, quoted_strings_can_be_null=False))
         start = 1
-        for batch in reader:
+        while True:
+            with signals_held():
+                batch = next(reader, None)
+            if batch is None:
+                break
             handler.reraise()
             here = _bad_rows_of_batch(bad, start, batch.num_rows)
             frame = _with_bad_rows(batch_cells(batch, names, sep), names, here, start)
