@@ -173,6 +173,7 @@ class _Builder:
         self.dose.status = status
         self.dose.recommended_daily_mg = None
         self.dose.adjustment_percent = None
+        self.dose.start_daily_mg = None  # the usual start is no start without a dose
         self.dose.basis.insert(0, why)
         if evidence is not None:
             self.cite(evidence)
@@ -281,6 +282,12 @@ class _Builder:
                 dose.basis.append(f"capped at {cap:g} mg/day ({why})")
             self.lo, self.hi = min(self.lo, cap), min(self.hi, cap)
         dose.recommended_daily_mg = [_r(self.lo), _r(self.hi)]
+        if dose.start_daily_mg is not None and dose.start_daily_mg > self.hi + 1e-9:
+            dose.basis.append(f"start lowered from {number(dose.start_daily_mg)} to "
+                              f"{number(_r(self.lo))} mg/day, the bottom of the recommended "
+                              "range: the usual start is above this patient's range, and the "
+                              "source gives no start of its own for it")
+            dose.start_daily_mg = _r(self.lo)
         if self.standard:  # ranges shown alike are no change (never a rounding artefact)
             lo, hi = self.standard
             change = ((self.lo + self.hi) / (lo + hi) - 1) * 100

@@ -207,6 +207,18 @@ def _check_pathway(se: dict, spec: dict) -> None:
     assert se["evidence_notes"]
 
 
+def test_no_dose_starts_above_its_range_and_no_number_has_a_start(results):
+    """A start above the patient's recommended range (a renal range below the usual start)
+    is lowered; a dose without a number shows no start either."""
+    for name, (_, res) in results.items():
+        for dose in res["doses"]:
+            rec, start = dose["recommended_daily_mg"], dose["start_daily_mg"]
+            if rec is None:
+                assert start is None, (name, dose["drug"], dose["status"], start)
+            elif start is not None:
+                assert start <= rec[1] + 1e-9, (name, dose["drug"], start, rec)
+
+
 def test_every_flag_and_regimen_explains_itself(results):
     for _, res in results.values():
         for flag in res["flags"]:
