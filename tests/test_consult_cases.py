@@ -271,3 +271,16 @@ def test_transition_case(kb, name):
         want = spec["change"]
         assert any(c["removed"] == want["removed"] and c["affected"] == want["affected"]
                    and want["contains"] in c["change"] for c in plan["interaction_changes"])
+
+
+@pytest.mark.parametrize("reaction", ["hypersensitivity_rash", "angioedema", "sjs_ten", "dress"])
+def test_a_drug_that_caused_a_hypersensitivity_reaction_is_never_offered_again(kb, reaction):
+    """Every ASM of the knowledge base, after a hypersensitivity reaction to it: an avoid
+    flag on that drug, and no regimen with it (the label contraindication)."""
+    for drug in kb.drugs:
+        patient = validate_patient(kb, {
+            "age_years": 40, "weight_kg": 70, "sex": "male", "seizure_types": ["focal"],
+            "adverse_reactions": [{"drug": drug, "reaction": reaction}]})
+        res = consult(kb, patient)
+        assert any(f.drug == drug and f.action == "avoid" for f in res.flags), (drug, reaction)
+        assert not [r.drugs for r in res.regimens if drug in r.drugs], (drug, reaction)
