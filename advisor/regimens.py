@@ -321,11 +321,14 @@ def _options(kept: list[str], usable: list[str], combination_due: bool, taking: 
 
 def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates: list[str],
             *, dose_status: dict[str, str], drug_resistant: bool,
-            polytherapy_note: str | None = None) -> list[Regimen]:
+            polytherapy_note: str | None = None,
+            seizure_free_months: float | None = None) -> list[Regimen]:
     """Ranked regimens for one patient, best first.
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
-    this patient are not used); ``drug_resistant`` is the ILAE classification.
+    this patient are not used); ``drug_resistant`` is the ILAE classification;
+    ``seizure_free_months``: sustained seizure freedom on the current treatment (ILAE), which
+    is then the one regimen, unless a current drug must be avoided.
     """
     avoided = set(flags.loc[flags["action"] == "avoid", "drug"])
     current = [d for d in patient.current_medications if d in kb.drugs]
@@ -347,6 +350,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     for flag in records(flags[keep]):
         by_drug.setdefault(flag["drug"], []).append(flag)
     childbearing = _childbearing(kb, patient)
+    if seizure_free_months is not None and current and kept == current:
+        return [_continue(kb, patient, kept, seizure_free_months, by_drug, childbearing)]
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in involved}
     per_pair = {pair: _pair_terms(kb, kb.drugs[pair[0]], kb.drugs[pair[1]], patient.syndrome)
@@ -380,6 +385,23 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
                 reg.evidence += [s for s in kb.regimens.early_polytherapy.sources
                                  if s not in reg.evidence]
     return top
+
+
+def _continue(kb: KnowledgeBase, patient: Patient, current: list[str], months: float,
+              by_drug: dict[str, list[dict[str, Any]]], childbearing: bool) -> Regimen:
+    """The current treatment, kept: the patient has sustained seizure freedom on it."""
+    per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
+                for d in current}
+    per_pair = {pair: _pair_terms(kb, kb.drugs[pair[0]], kb.drugs[pair[1]], patient.syndrome)
+                for pair in combinations(sorted(current), 2)}
+    reg = _regimen(kb, patient, current, "continue", per_drug, per_pair)
+    reg.rationale.insert(0, f"Seizure-free for {months:g} months on {', '.join(current)}: "
+                         "sustained seizure freedom (ILAE 2010). Continue the current "
+                         "treatment; no change is suggested, and no alternatives are ranked. "
+                         "A change needs its own reason (adverse effects, pregnancy "
+                         "planning, interactions): review it with the patient's specialist.")
+    reg.evidence = list(dict.fromkeys([*reg.evidence, *kb.dre.definition.evidence.sources]))
+    return reg
 
 
 def _syndrome_add_on_next(kb: KnowledgeBase, patient: Patient, usable: list[str]
