@@ -333,8 +333,10 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     avoided = set(flags.loc[flags["action"] == "avoid", "drug"])
     current = [d for d in patient.current_medications if d in kb.drugs]
     kept = [d for d in current if d not in avoided]
+    short_term = {d.drug for d in kb.regimens.short_term_only}
     usable = [d for d in candidates if d not in avoided and d not in current
-              and kb.drugs[d].dosing.maintenance and dose_status.get(d) not in NO_DOSE]
+              and d not in short_term and kb.drugs[d].dosing.maintenance
+              and dose_status.get(d) not in NO_DOSE]
     failures = {t.drug for t in patient.medication_history
                 if t.outcome in ("inefficacy", "relapse") and t.adequate}
     due = drug_resistant or len(failures) >= kb.dre.definition.min_failed_adequate_trials

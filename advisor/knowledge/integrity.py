@@ -387,6 +387,8 @@ def check_regimens(kb: KnowledgeBase) -> Iterator[Problem]:
         yield from _known("regimens.yaml", f"{loc}.drugs", list(combo.drugs), kb.drugs, "drug")
         yield from _known("regimens.yaml", f"{loc}.syndromes", combo.syndromes,
                           kb.vocabulary.syndromes, "syndrome")
+    yield from _known("regimens.yaml", "short_term_only",
+                      [d.drug for d in kb.regimens.short_term_only], kb.drugs, "drug")
     yield from _known("regimens.yaml", "shared_adverse_effect_tags",
                       kb.regimens.shared_adverse_effect_tags, kb.vocabulary.adverse_effects,
                       "adverse-effect tag")

@@ -42,6 +42,15 @@ class Synergy(Strict):
     evidence: Evidence
 
 
+class ShortTermOnly(Strict):
+    """A drug given only for a short time (a parenteral substitute, an acute treatment): it is
+    dosed and flagged, but never suggested as a long-term regimen."""
+
+    drug: str
+    note: str
+    evidence: Evidence
+
+
 class LicensedCombination(Strict):
     """Drugs a label indicates together for a syndrome: for that syndrome the pair is not
     penalised for sharing a target (e.g. stiripentol with clobazam in Dravet syndrome).
@@ -114,6 +123,7 @@ class RegimensFile(Strict):
     early_polytherapy: Evidence
     synergies: list[Synergy]
     licensed_combinations: list[LicensedCombination] = Field(default_factory=list)
+    short_term_only: list[ShortTermOnly] = Field(default_factory=list)
 
 
 # --- status epilepticus pathway --------------------------------------------------------
