@@ -268,6 +268,14 @@ class _Builder:
         if (cap := _cap(band, self.weight)) is not None:
             self.caps.append((cap, f"{organ} maximum"))
         self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
+        if band.scales_titration and band.percent is not None:
+            factor = (1 + (self.dose.titration_percent or 0) / 100) * (1 + band.percent / 100)
+            self.dose.titration_percent = _r((factor - 1) * 100)
+            self.dose.basis.append(f"{organ}: the starting and escalation doses are also "
+                                   f"{band.percent:+g}%")
+            if band.start_daily_mg is None and self.dose.start_daily_mg is not None:
+                self.dose.start_daily_mg = _r(self.dose.start_daily_mg
+                                              * (1 + band.percent / 100))
         if (start := _start(band, self.weight)) is not None:
             self.set_start(start)
             self.dose.basis.append(f"{organ}: start at {number(start)} mg/day")

@@ -112,7 +112,8 @@ class IfStarted(ResultModel):
 class Dose(ResultModel):
     """A dose recommendation; ``adjustment_percent`` is the net change of the midpoint.
     ``if_started``: for a drug already taken, the dose to move to when a candidate whose
-    interaction changes it is started."""
+    interaction changes it is started. ``titration_percent``: a kidney or liver statement
+    also lowers the starting and escalation doses by this much."""
 
     drug: str
     standard_daily_mg: list[float] | None
@@ -127,6 +128,7 @@ class Dose(ResultModel):
     status: str = "dosed"
     band: str | None = None  # who the labelled dose is for, in words
     if_started: list[IfStarted] = Field(default_factory=list)
+    titration_percent: float | None = None
 
 
 class NextStep(ResultModel):

@@ -47,16 +47,20 @@ def choose_titration(drug: Drug, co_medications: set[str], patient: Patient,
     return next((t for t in options if not t.when_taking), None)
 
 
-def _schedule(tit: Titration, weight: float | None) -> list[ScheduleEntry]:
+def _schedule(tit: Titration, weight: float | None, factor: float = 1.0
+              ) -> list[ScheduleEntry]:
+    """The titration's steps (``factor``: a kidney or liver statement that lowers the
+    starting and escalation doses)."""
     steps = []
     for st in tit.steps:
         weeks = (f"week {st.week_from}" if st.week_from == st.week_to
                  else f"weeks {st.week_from}-{st.week_to}")
         if st.daily_mg is not None:
-            steps.append(ScheduleEntry(weeks=weeks, daily_mg=st.daily_mg))
+            steps.append(ScheduleEntry(weeks=weeks, daily_mg=round(st.daily_mg * factor, 1)))
         else:
-            mg = round(st.daily_mg_per_kg * weight, 1) if weight else None
-            steps.append(ScheduleEntry(weeks=weeks, daily_mg_per_kg=st.daily_mg_per_kg,
+            per_kg = st.daily_mg_per_kg * factor
+            mg = round(per_kg * weight, 1) if weight else None
+            steps.append(ScheduleEntry(weeks=weeks, daily_mg_per_kg=round(per_kg, 3),
                                        daily_mg=mg))
     return steps
 
@@ -69,9 +73,10 @@ def flags_by_drug(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def _to_dose(step: AddStep, dose: Dose | None) -> None:
+def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -> None:
     """The target is the dose table's recommended range (it already holds the genotype,
-    interaction, kidney and liver changes); schedule steps above its top are left out."""
+    interaction, kidney and liver changes); schedule steps above its top are left out, and
+    so is a further increase (``increment``, mg/day) that would overshoot it."""
     if dose is None:
         return
     rec = dose.recommended_daily_mg
@@ -92,7 +97,10 @@ def _to_dose(step: AddStep, dose: Dose | None) -> None:
                           "and tolerability up to the target.")
         return
     kept = [s for s in step.schedule if s.daily_mg is None or s.daily_mg <= rec[1] + 1e-9]
-    if len(kept) < len(step.schedule):
+    last = kept[-1].daily_mg if kept else None
+    overshoot = (step.then is not None and increment is not None and last is not None
+                 and last + increment > rec[1] + 1e-9)
+    if len(kept) < len(step.schedule) or overshoot:
         step.schedule = kept
         step.then = None
         step.notes.append(f"The label's titration goes above this patient's dose "
@@ -103,16 +111,23 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
               flags: dict[str, list[dict[str, Any]]], dose: Dose | None = None) -> AddStep:
     tit = choose_titration(drug, co_meds, patient)
     step = AddStep(drug=drug.name)
+    increment = None
     if tit is None:
         step.notes.append("Age not given: titration schedules depend on age." if
                           patient.age_years is None else
                           "No sourced titration schedule for this age in the knowledge base: "
                           "follow the product label.")
     else:
-        step.schedule = _schedule(tit, patient.weight_kg)
+        percent = dose.titration_percent if dose is not None else None
+        factor = 1 + percent / 100 if percent else 1.0
+        step.schedule = _schedule(tit, patient.weight_kg, factor)
+        if percent:
+            step.notes.append(f"Starting and escalation doses {percent:+g}% (kidney or liver "
+                              f"function: see the {drug.name} dose row).")
         if tit.then_increase:
             inc = tit.then_increase
-            step.then = (f"increase by {_fmt(inc.daily_mg)} mg/day every "
+            increment = round(inc.daily_mg * factor, 1)
+            step.then = (f"increase by {_fmt(increment)} mg/day every "
                          f"{weeks([inc.every_weeks.lo, inc.every_weeks.hi])}")
         if tit.target_daily_mg:
             step.target_daily_mg = tit.target_daily_mg.as_list()
@@ -122,7 +137,7 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
         if tit.note:
             step.notes.append(tit.note)
         step.evidence = list(tit.evidence.sources)
-    _to_dose(step, dose)
+    _to_dose(step, dose, increment)
     slow = [f["message"] for f in flags.get(drug.name, [])
             if f["action"] in ("reduce_dose", "avoid", "use_with_caution")]
     for message in dict.fromkeys(slow):

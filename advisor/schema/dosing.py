@@ -138,6 +138,8 @@ class OrganBand(Strict):
     amount; ``no_labelled_dose``: the label gives no dose for this function (not studied, no
     guidance) where the usual dose is unsafe to assume. Neither gives an automatic number.
     ``weight_kg``, ``indication`` and ``when_taking`` narrow who the statement is for.
+    ``scales_titration``: the ``percent`` also applies to the starting and escalation doses
+    (labels that say "reduce the initial, escalation and maintenance doses").
     """
 
     age_years: Band
@@ -152,11 +154,14 @@ class OrganBand(Strict):
     max_daily_mg_per_kg: float | None = Field(default=None, gt=0)
     start_daily_mg: float | None = Field(default=None, gt=0)
     start_daily_mg_per_kg: float | None = Field(default=None, gt=0)
+    scales_titration: bool = False
     message: str
     evidence: Evidence
 
     @model_validator(mode="after")
     def _consistent(self) -> OrganBand:
+        if self.scales_titration and self.percent is None:
+            raise ValueError("scales_titration applies a percent: give percent")
         changes = [self.daily_mg, self.daily_mg_per_kg, self.percent, self.max_daily_mg,
                    self.max_daily_mg_per_kg, self.start_daily_mg, self.start_daily_mg_per_kg]
         if self.action == "reduce_dose" and all(c is None for c in changes):

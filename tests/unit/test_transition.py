@@ -13,7 +13,14 @@ from __future__ import annotations
 from advisor import transition
 from advisor.dosing import recommend_doses
 from advisor.frame import frame_from_patients
-from advisor.result import AddStep, ContinueStep, InteractionChange, ScheduleEntry, WithdrawStep
+from advisor.result import (
+    AddStep,
+    ContinueStep,
+    Dose,
+    InteractionChange,
+    ScheduleEntry,
+    WithdrawStep,
+)
 from advisor.rules import evaluate
 from tests.unit.helpers import ADULT, patient
 
@@ -165,3 +172,29 @@ def test_safety_notes_apply_by_sex_and_age(small_kb):
     note = transition.safety_notes(small_kb, woman, ["testdrug_d"])[0]
     assert (note.drug, note.topic, note.evidence, note.evidence_level) == (
         "testdrug_d", "pregnancy", ["TEST-LABEL"], "high")
+
+
+def _dose(recommended: list[float], **fields) -> Dose:
+    return Dose(drug="testdrug_a", standard_daily_mg=[200, 400],
+                recommended_daily_mg=recommended, adjustment_percent=None, **fields)
+
+
+def test_a_liver_or_kidney_cut_of_the_titration_scales_every_step(small_kb):
+    add = step(plan(small_kb, ["testdrug_a"], doses=[
+        _dose([50, 100], start_daily_mg=25, titration_percent=-75)]), "testdrug_a")
+    assert add.schedule == [ScheduleEntry(weeks="weeks 1-2", daily_mg=25),
+                            ScheduleEntry(weeks="weeks 3-4", daily_mg=50)]
+    assert add.then == "increase by 25 mg/day every 1–2 weeks"
+    assert add.target_daily_mg == [50, 100]
+    assert add.notes[0] == ("Starting and escalation doses -75% (kidney or liver function: "
+                            "see the testdrug_a dose row).")
+
+
+def test_no_further_increase_that_overshoots_the_target(small_kb):
+    add = step(plan(small_kb, ["testdrug_a"], doses=[_dose([200, 250])]), "testdrug_a")
+    assert [s.daily_mg for s in add.schedule] == [100, 200]  # 200 + 100 > 250
+    assert add.then is None
+    assert add.notes == ["The label's titration goes above this patient's dose "
+                         "(200–250 mg/day): titrate only up to it."]
+    roomy = step(plan(small_kb, ["testdrug_a"], doses=[_dose([200, 400])]), "testdrug_a")
+    assert roomy.then == "increase by 100 mg/day every 1–2 weeks"
