@@ -225,6 +225,21 @@ class _Builder:
         else:  # no stated maximum: an increase stops at the top of the labelled range
             self.caps.append((self.hi, "top of the labelled range"))
         self.dose.start_daily_mg = _start(chosen, self.weight)
+        tablets = self.drug.dosing.whole_tablets
+        start = self.dose.start_daily_mg
+        if tablets is not None and start is not None and chosen.start_daily_mg is None:
+            whole = tablets.round_down(start)
+            if whole != start:
+                self.dose.basis.append(
+                    f"weight-based start {number(start)} mg/day " + (
+                        f"rounded down to whole tablets: {number(whole)} mg/day"
+                        if whole is not None else
+                        f"is less than the smallest tablet "
+                        f"({number(min(tablets.strengths_mg))} mg): no automatic start; "
+                        "follow the product label's schedule for small children") + " "
+                    + _cite(tablets.evidence))
+                self.cite(tablets.evidence)
+            self.dose.start_daily_mg = whole
         return True
 
     def change(self, change: DoseChange, why: str, evidence: Evidence) -> None:

@@ -27,7 +27,7 @@ from advisor.result import (
     WithdrawStep,
 )
 from advisor.rules import records
-from advisor.schema import Drug, Interaction, Titration
+from advisor.schema import Drug, Interaction, Titration, WholeTablets
 
 
 def _fmt(x: float) -> str:
@@ -47,22 +47,35 @@ def choose_titration(drug: Drug, co_medications: set[str], patient: Patient,
     return next((t for t in options if not t.when_taking), None)
 
 
-def _schedule(tit: Titration, weight: float | None, factor: float = 1.0
-              ) -> list[ScheduleEntry]:
-    """The titration's steps (``factor``: a kidney or liver statement that lowers the
-    starting and escalation doses)."""
-    steps = []
+def _schedule(tit: Titration, weight: float | None, factor: float = 1.0,
+              tablets: WholeTablets | None = None) -> tuple[list[ScheduleEntry], list[str]]:
+    """The titration's steps and notes on them (``factor``: a kidney or liver statement that
+    lowers the starting and escalation doses; ``tablets``: weight-based amounts are rounded
+    down to whole tablets)."""
+    steps, notes = [], []
     for st in tit.steps:
         weeks = (f"week {st.week_from}" if st.week_from == st.week_to
                  else f"weeks {st.week_from}-{st.week_to}")
         if st.daily_mg is not None:
             steps.append(ScheduleEntry(weeks=weeks, daily_mg=round(st.daily_mg * factor, 1)))
-        else:
-            per_kg = st.daily_mg_per_kg * factor
-            mg = round(per_kg * weight, 1) if weight else None
-            steps.append(ScheduleEntry(weeks=weeks, daily_mg_per_kg=round(per_kg, 3),
-                                       daily_mg=mg))
-    return steps
+            continue
+        per_kg = st.daily_mg_per_kg * factor
+        mg = round(per_kg * weight, 1) if weight else None
+        if mg is not None and tablets is not None:
+            whole = tablets.round_down(mg)
+            if whole is None:
+                notes.append(f"{weeks}: {number(per_kg)} mg/kg/day is {number(mg)} mg/day, "
+                             "less than the smallest tablet "
+                             f"({number(min(tablets.strengths_mg))} mg): no automatic amount; "
+                             "follow the product label's schedule for small children with "
+                             "the specialist.")
+            elif whole < mg:
+                notes.append(f"{weeks}: {number(per_kg)} mg/kg/day is {number(mg)} mg/day, "
+                             f"rounded down to whole tablets: {number(whole)} mg/day.")
+            mg = whole
+        steps.append(ScheduleEntry(weeks=weeks, daily_mg_per_kg=round(per_kg, 3),
+                                   daily_mg=mg))
+    return steps, notes
 
 
 def flags_by_drug(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
@@ -120,7 +133,9 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
     else:
         percent = dose.titration_percent if dose is not None else None
         factor = 1 + percent / 100 if percent else 1.0
-        step.schedule = _schedule(tit, patient.weight_kg, factor)
+        step.schedule, notes = _schedule(tit, patient.weight_kg, factor,
+                                         drug.dosing.whole_tablets)
+        step.notes += notes
         if percent:
             step.notes.append(f"Starting and escalation doses {percent:+g}% (kidney or liver "
                               f"function: see the {drug.name} dose row).")

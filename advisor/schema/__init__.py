@@ -31,6 +31,7 @@ from advisor.schema.dosing import (
     SourcedRange,
     Titration,
     TitrationStep,
+    WholeTablets,
     Withdrawal,
 )
 from advisor.schema.drugs import (
@@ -85,5 +86,6 @@ __all__ = [
     "PriorReaction", "Range", "RegimensFile", "RenalBand", "Rule", "RulesFile", "SafetyNote",
     "SeizureScope", "Severity", "SnpGene", "Source", "SourcedRange", "SourcesFile",
     "StarAllele", "StarAlleleGene", "StatusEpilepticusFile", "Strict", "Titration",
-    "TitrationStep", "Variant", "VariantEffectGene", "Vocabulary", "Withdrawal",
+    "TitrationStep", "Variant", "VariantEffectGene", "Vocabulary", "WholeTablets",
+    "Withdrawal",
 ]

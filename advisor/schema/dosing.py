@@ -248,6 +248,25 @@ class SourcedRange(Strict):
     note: str | None = None
 
 
+class WholeTablets(Strict):
+    """Weight-based amounts are rounded down to whole tablets of these strengths (labels that
+    say so); below the smallest strength there is no automatic amount."""
+
+    strengths_mg: list[float] = Field(min_length=1)
+    evidence: Evidence
+
+    def round_down(self, mg: float) -> float | None:
+        """The largest daily amount of whole tablets at or below ``mg`` (None below the
+        smallest strength)."""
+        units = [round(s * 10) for s in self.strengths_mg]
+        limit = int(mg * 10 + 1e-6)
+        reach = [True] + [False] * limit
+        for amount in range(1, limit + 1):
+            reach[amount] = any(u <= amount and reach[amount - u] for u in units)
+        best = max(a for a in range(limit + 1) if reach[a])
+        return best / 10 if best else None
+
+
 class Dosing(Strict):
     maintenance: list[DoseBand] = Field(default_factory=list)
     no_dose: list[NoDose] = Field(default_factory=list)
@@ -257,4 +276,5 @@ class Dosing(Strict):
     therapeutic_range_mg_per_l: SourcedRange | None = None
     titration: list[Titration] = Field(default_factory=list)
     withdrawal: Withdrawal | None = None
+    whole_tablets: WholeTablets | None = None
     notes: str | None = None

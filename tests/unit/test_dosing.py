@@ -246,3 +246,11 @@ def test_the_therapeutic_range_is_shown_with_its_source(small_kb):
     assert dose.therapeutic_range_mg_per_l == [10, 20]
     assert "TEST-LABEL" in dose.evidence
     assert doses(small_kb, **ADULT)["testdrug_a"].therapeutic_range_mg_per_l is None
+
+
+def test_whole_tablets_round_down_to_what_the_strengths_make():
+    from advisor.schema import WholeTablets
+
+    tablets = WholeTablets(strengths_mg=[2, 5, 25], evidence={"sources": ["X"], "level": "high"})
+    assert [tablets.round_down(mg) for mg in (1.8, 2, 3, 6, 7.5, 12.5, 30.3)] == [
+        None, 2, 2, 6, 7, 12, 30]
