@@ -107,8 +107,8 @@ def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug, syndrome: str | None) -> _T
                            f"{b.name} ({b.primary_mechanism}).")
     shared = set(a.adverse_effects.tags) & set(b.adverse_effects.tags) & set(
         kb.regimens.shared_adverse_effect_tags)
-    if shared:
-        t.score += w.shared_adverse_effect * len(shared)
+    if shared:  # a licensed pair's overlap and interactions are part of its licensed use
+        t.score += 0 if licensed else w.shared_adverse_effect * len(shared)
         t.warnings.append(f"Overlapping adverse effects of {a.name} and {b.name}: "
                           f"{', '.join(sorted(shared))}.")
     for syn in kb.regimens.synergies:
@@ -118,7 +118,7 @@ def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug, syndrome: str | None) -> _T
             t.evidence += syn.evidence.sources
     for p, v in ((a.name, b.name), (b.name, a.name)):
         for inter in kb.interactions_between(p, v):
-            t.score += w.interaction[inter.action]
+            t.score += 0 if licensed else w.interaction[inter.action]
             t.warnings.append(f"Interaction {p} -> {v}: {inter.effect.strip()} "
                               f"Management: {inter.management.strip()}")
             t.evidence += inter.evidence.sources
@@ -173,7 +173,8 @@ def _history_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) -
     failed = _failed_targets(kb, patient)
     for target in targets(kb, drug)[0]:
         other = failed.get(target)
-        if other and other != drug.name:
+        if other and other != drug.name \
+                and not licensed_together(kb, drug.name, other, patient.syndrome):
             t.score += w.previous_target_inefficacy
             t.warnings.append(f"{drug.name} acts on the same target ({target}) as {other}, "
                               "which already failed an adequate trial for lack of efficacy.")
@@ -197,7 +198,10 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     best = _guideline_position(kb, patient, drug.name)
     if best:
         position, target, ev = best
-        t.score += w.guideline_position[position]
+        weights = w.guideline_position
+        if _syndrome_entry(kb, patient) is not None and w.syndrome_guideline_position:
+            weights = w.syndrome_guideline_position
+        t.score += weights[position]
         t.rationale.append(f"{kb.positions.guideline}: {drug.name} is "
                            f"{position.replace('_', '-')} for {target}.")
         t.evidence += ev.sources
@@ -412,12 +416,14 @@ def _syndrome_add_on_next(kb: KnowledgeBase, patient: Patient, usable: list[str]
     or second-line drug, the guideline's next step is add-on treatment: say so (else None)."""
     entry = _syndrome_entry(kb, patient)
     if entry is None or not patient.current_medications or any(
-            d in usable for d in (*entry.first_line, *entry.second_line)):
+            d in usable and d not in entry.add_on_only
+            for d in (*entry.first_line, *entry.second_line)):
         return None
     name = kb.vocabulary.syndromes[entry.syndrome]
-    return (f"{name}: the guideline's first- and second-line options are taken or not usable, "
-            f"so its next step is add-on treatment ({kb.positions.guideline}); substitution "
-            "is shown only with drugs it does not restrict to add-on use.")
+    return (f"{name}: the guideline's first- and second-line options that may be given alone "
+            f"are taken or not usable, so its next step is add-on treatment "
+            f"({kb.positions.guideline}); substitution is shown only with drugs it does not "
+            "restrict to add-on use.")
 
 
 def _stage_note(kb: KnowledgeBase, patient: Patient, current: list[str], failed: int,

@@ -85,6 +85,9 @@ class RegimenWeights(Strict):
     previous_intolerance: float
     withdraw_current: float
     guideline_position: dict[Literal["first_line", "second_line", "adjunctive"], float]
+    # the same for a syndrome's guideline entry (default: guideline_position)
+    syndrome_guideline_position: dict[Literal["first_line", "second_line", "adjunctive"],
+                                      float] | None = None
     not_named_for_syndrome: float  # a drug the syndrome's guideline entry does not name
     high_risk_polytherapy_note_threshold: float = Field(ge=0, le=1)
 
@@ -97,7 +100,7 @@ class GuidelinePosition(Strict):
     first_line: list[str] = Field(default_factory=list)
     second_line: list[str] = Field(default_factory=list)
     adjunctive: list[str] = Field(default_factory=list)
-    # the adjunctive drugs the guideline places as add-on only (never as monotherapy) here
+    # the drugs the guideline places as add-on only (never as monotherapy) here
     add_on_only: list[str] = Field(default_factory=list)
     note: str | None = None
     evidence: Evidence
