@@ -292,10 +292,11 @@ def add_on_only(kb: KnowledgeBase, patient: Patient, drug: str) -> bool:
     return bool(placing) and all(drug in p.add_on_only for p in placing)
 
 
-def _partners(kb: KnowledgeBase) -> dict[str, str]:
-    """Drugs licensed only together with another: drug -> the drug it needs."""
+def _partners(kb: KnowledgeBase, syndrome: str | None) -> dict[str, str]:
+    """Drugs licensed only together with another for this syndrome: drug -> the drug it
+    needs."""
     return {c.drugs[0]: c.drugs[1] for c in kb.regimens.licensed_combinations
-            if c.first_only_with_second}
+            if c.first_only_with_second and syndrome in c.syndromes}
 
 
 def _options(kept: list[str], usable: list[str], combination_due: bool, taking: bool,
@@ -344,7 +345,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     failures = {t.drug for t in patient.medication_history
                 if t.outcome in ("inefficacy", "relapse") and t.adequate}
     due = drug_resistant or len(failures) >= kb.dre.definition.min_failed_adequate_trials
-    partners = _partners(kb)
+    partners = _partners(kb, patient.syndrome)
     alone = {d for d in usable if d not in partners and not add_on_only(kb, patient, d)}
     options = _options(kept, usable, due, bool(current), alone, partners)
     involved = sorted({d for drugs, _ in options for d in drugs})

@@ -221,11 +221,15 @@ def test_a_drug_licensed_only_with_another_always_comes_with_it(tmp_path):
         if name == "regimens.yaml":
             data["licensed_combinations"][0]["first_only_with_second"] = True
     kb = _edited_kb(tmp_path, edit)
-    found = regimens(kb, drug_resistant=True, current_medications=["testdrug_b"])
+    found = regimens(kb, drug_resistant=True, current_medications=["testdrug_b"],
+                     syndrome="test_syndrome_l")
     with_a = [drugs for drugs in found if "testdrug_a" in drugs]
     assert with_a and all("testdrug_d" in drugs for drugs in with_a)
     assert ("testdrug_b", "testdrug_a", "testdrug_d") in found
     # without a labelled dose of the partner, the drug is not suggested at all
     no_d = regimens(kb, drug_resistant=True, current_medications=["testdrug_b"],
-                    dose_status={"testdrug_d": "no_labelled_dose"})
+                    syndrome="test_syndrome_l", dose_status={"testdrug_d": "no_labelled_dose"})
     assert not any("testdrug_a" in drugs for drugs in no_d)
+    # the licence binds the pair for its syndrome only
+    other = regimens(kb, drug_resistant=True, current_medications=["testdrug_b"])
+    assert ("testdrug_b", "testdrug_a") in other
