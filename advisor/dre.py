@@ -27,9 +27,15 @@ IGNORED_TYPES = {"unknown", "status_epilepticus"}
 def appropriate(kb: KnowledgeBase, patient: Patient, drug_name: str) -> tuple[bool | None, str]:
     """Whether a drug was an appropriate choice for the patient's epilepsy (ILAE 2010:
     'appropriately chosen'): its spectrum covers a seizure type or the syndrome, and the
-    knowledge base does not say it aggravates them. None when the seizure types are unknown."""
+    knowledge base does not say it aggravates them, or the guideline names it for the
+    patient's syndrome (NG217 names lamotrigine second-line for Lennox-Gastaut syndrome
+    although it may exacerbate it). None when the seizure types are unknown."""
     drug = kb.drugs[drug_name]
     types = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
+    entry = kb.positions.for_syndrome(patient.syndrome)
+    if entry is not None and drug_name in (*entry.first_line, *entry.second_line,
+                                           *entry.adjunctive):
+        return True, ""
     for agg in drug.aggravates:
         hits = [kb.vocabulary.seizure_types[t].lower() for t in agg.seizure_types
                 if t in patient.seizure_types]

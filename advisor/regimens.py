@@ -199,13 +199,13 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     if best:
         position, target, ev = best
         weights = w.guideline_position
-        if _syndrome_entry(kb, patient) is not None and w.syndrome_guideline_position:
+        if w.syndrome_guideline_position and kb.positions.for_syndrome(patient.syndrome):
             weights = w.syndrome_guideline_position
         t.score += weights[position]
         t.rationale.append(f"{kb.positions.guideline}: {drug.name} is "
                            f"{position.replace('_', '-')} for {target}.")
         t.evidence += ev.sources
-    elif entry := _syndrome_entry(kb, patient):
+    elif entry := kb.positions.for_syndrome(patient.syndrome):
         t.score += w.not_named_for_syndrome
         t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
                           f"{kb.vocabulary.syndromes[entry.syndrome]}: the options it names "
@@ -218,18 +218,11 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     return t
 
 
-def _syndrome_entry(kb: KnowledgeBase, patient: Patient) -> Any:
-    """The guideline entry for the patient's syndrome, or None."""
-    return next((p for p in kb.positions.positions
-                 if p.syndrome and p.syndrome == patient.syndrome), None)
-
-
 def _applicable_positions(kb: KnowledgeBase, patient: Patient) -> list[Any]:
     """The guideline entries for the patient: the syndrome's, where the guideline gives one
     (syndrome-specific advice replaces seizure-type advice), else its seizure types'."""
-    by_syndrome = [p for p in kb.positions.positions
-                   if p.syndrome and p.syndrome == patient.syndrome]
-    return by_syndrome or [p for p in kb.positions.positions
+    entry = kb.positions.for_syndrome(patient.syndrome)
+    return [entry] if entry else [p for p in kb.positions.positions
                            if p.seizure_type in patient.seizure_types]
 
 
@@ -415,7 +408,7 @@ def _syndrome_add_on_next(kb: KnowledgeBase, patient: Patient, usable: list[str]
                           ) -> str | None:
     """For a patient taking an ASM whose syndrome's guideline entry offers no usable first-
     or second-line drug, the guideline's next step is add-on treatment: say so (else None)."""
-    entry = _syndrome_entry(kb, patient)
+    entry = kb.positions.for_syndrome(patient.syndrome)
     if entry is None or not patient.current_medications or any(
             d in usable and d not in entry.add_on_only
             for d in (*entry.first_line, *entry.second_line)):

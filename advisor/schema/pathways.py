@@ -116,6 +116,11 @@ class PositionsFile(Strict):
     guideline: str
     positions: list[GuidelinePosition] = Field(min_length=1)
 
+    def for_syndrome(self, syndrome: str | None) -> GuidelinePosition | None:
+        """The guideline's entry for this syndrome, if it has one."""
+        return next((p for p in self.positions if p.syndrome and p.syndrome == syndrome),
+                    None)
+
 
 class RegimensFile(Strict):
     weights: RegimenWeights
