@@ -28,3 +28,14 @@ def test_no_reproductive_note_for_a_newborn_or_a_child(kb):
         assert not {t for _, t in _topics(kb, **fields)} & set(REPRODUCTIVE), fields
     woman = _topics(kb, age_years=30, weight_kg=60, sex="female")
     assert ("carbamazepine", "contraception") in woman and ("valproate", "pregnancy") in woman
+
+
+def test_the_carboxamides_carry_a_hyponatraemia_note_for_everyone(kb):
+    """Carbamazepine, oxcarbazepine and eslicarbazepine lower sodium (label warnings): the
+    note reaches an 82-year-old man, whom no reproductive note concerns."""
+    patient = validate_patient(kb, {"seizure_types": ["focal"], "age_years": 82,
+                                    "weight_kg": 58, "sex": "male"})
+    notes = transition.safety_notes(kb, patient, ["carbamazepine", "oxcarbazepine",
+                                                  "eslicarbazepine", "levetiracetam"])
+    about_sodium = {n.drug for n in notes if n.text.startswith("Hyponatraemia")}
+    assert about_sodium == {"carbamazepine", "oxcarbazepine", "eslicarbazepine"}
