@@ -182,6 +182,10 @@ def _removal_text(kb: KnowledgeBase, inter: Interaction, removed: str, victim: s
         return inter.on_withdrawal.format(removed=removed, affected=victim)
     drug = kb.drugs.get(removed)
     if inter.kind == "pharmacokinetic" and drug is not None and drug.induces:
+        if victim not in kb.drugs:  # a contraceptive or an anticoagulant has no ASM titration
+            return (f"{victim} exposure will rise as {removed} is withdrawn (its induction "
+                    f"wears off over weeks): review {victim} with its prescriber before "
+                    f"{removed} is stopped.")
         return (f"{victim} levels will rise as {removed} is withdrawn (its induction wears off "
                 f"over weeks): watch for toxicity and review the {victim} dose, guided by "
                 "levels or effect.")
