@@ -214,6 +214,10 @@ class _Builder:
         if rng is None:
             return False
         self.lo, self.hi = rng
+        if self.drug.dosing.unit != "mg":
+            self.dose.unit = self.drug.dosing.unit
+            self.dose.basis.append(f"amounts in {self.drug.dosing.unit} (phenytoin sodium "
+                                   "equivalents), as the label gives them")
         how = describe(chosen, self.kb)
         self.dose.band = how
         per_kg = (f" ({span(chosen.daily_mg_per_kg.lo, chosen.daily_mg_per_kg.hi)} mg/kg/day x "

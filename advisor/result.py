@@ -129,6 +129,7 @@ class Dose(ResultModel):
     band: str | None = None  # who the labelled dose is for, in words
     if_started: list[IfStarted] = Field(default_factory=list)
     titration_percent: float | None = None
+    unit: str = "mg"  # what the milligrams are of ("mg PE": phenytoin sodium equivalents)
 
 
 class NextStep(ResultModel):
@@ -259,9 +260,10 @@ class SafetyNote(ResultModel):
 
 
 class PathwayDose(ResultModel):
-    """One acute dose for this patient: milligrams, a mg/kg rule, or both."""
+    """One acute dose for this patient: milligrams (of ``unit``), a mg/kg rule, or both."""
 
     route: str
+    unit: str = "mg"
     dose_rule: OmitIfNone[str] = None
     dose_mg: OmitIfNone[float] = None
     weight_band: OmitIfNone[str] = None

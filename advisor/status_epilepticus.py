@@ -45,7 +45,8 @@ def _dose(dose: AcuteDose, weight: float | None) -> PathwayDose | None:
             (dose.min_weight_kg is not None and weight < dose.min_weight_kg)
             or (dose.max_weight_kg is not None and weight > dose.max_weight_kg)):
         return None
-    out = PathwayDose(route=dose.route, repeat=dose.repeat or None, note=dose.note or None)
+    out = PathwayDose(route=dose.route, unit=dose.unit, repeat=dose.repeat or None,
+                      note=dose.note or None)
     if dose.fixed_mg is not None:
         out.dose_mg = dose.fixed_mg
         if weight is None and (dose.min_weight_kg or dose.max_weight_kg):
@@ -53,8 +54,8 @@ def _dose(dose: AcuteDose, weight: float | None) -> PathwayDose | None:
                 dose.max_weight_kg) else f">{dose.min_weight_kg:g} kg"
             out.weight_band = band
     else:
-        text = f"{dose.mg_per_kg:g} mg/kg" + (f" (max {dose.max_mg:g} mg)" if dose.max_mg
-                                              else "")
+        text = f"{dose.mg_per_kg:g} {dose.unit}/kg" + (
+            f" (max {dose.max_mg:g} {dose.unit})" if dose.max_mg else "")
         out.dose_rule = text
         if weight is not None:
             mg = dose.mg_per_kg * weight

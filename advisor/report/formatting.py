@@ -104,7 +104,7 @@ def patient_line(p: SummaryPatient | None) -> str:
 
 def acute_dose(d: PathwayDose) -> str:
     """One status-epilepticus dose: route, amount (or mg/kg rule), band and repeat."""
-    amount = f"{number(d.dose_mg)} mg" if d.dose_mg is not None else (d.dose_rule or "")
+    amount = f"{number(d.dose_mg)} {d.unit}" if d.dose_mg is not None else (d.dose_rule or "")
     parts = [f"{d.route} {amount}"]
     if d.dose_rule and d.dose_mg is not None:
         parts.append(f"({d.dose_rule})")

@@ -268,6 +268,8 @@ class WholeTablets(Strict):
 
 
 class Dosing(Strict):
+    # what the milligrams are of: mg PE (phenytoin sodium equivalents) for fosphenytoin
+    unit: Literal["mg", "mg PE"] = "mg"
     maintenance: list[DoseBand] = Field(default_factory=list)
     no_dose: list[NoDose] = Field(default_factory=list)
     older_adults: OlderAdults | None = None

@@ -138,9 +138,11 @@ class RegimensFile(Strict):
 
 
 class AcuteDose(Strict):
-    """A weight-based or fixed acute dose."""
+    """A weight-based or fixed acute dose; ``unit``: what its milligrams are of (``mg PE``:
+    phenytoin sodium equivalents, as fosphenytoin is labelled)."""
 
     route: str
+    unit: Literal["mg", "mg PE"] = "mg"
     mg_per_kg: float | None = Field(default=None, gt=0)
     fixed_mg: float | None = Field(default=None, gt=0)
     max_mg: float | None = Field(default=None, gt=0)

@@ -272,7 +272,7 @@ def safety_tab(res: ConsultResult, cite: Citations) -> None:
             st.markdown(f"**{md(stage.name)}**: {md(stage.instruction)}")
             for opt in stage.options:
                 st.markdown(f"- {opt.drug}: " + md("; ".join(
-                    f"{d.route} {number(d.dose_mg)} mg" if d.dose_mg is not None else
+                    f"{d.route} {number(d.dose_mg)} {d.unit}" if d.dose_mg is not None else
                     f"{d.route} {d.dose_rule or ''}" for d in opt.doses))
                     + f" {cite(opt.evidence)}")
             for ex in stage.excluded:
