@@ -462,6 +462,12 @@ def check_effect_sizes(kb: KnowledgeBase) -> Iterator[Problem]:
     for sid in es.source_ids():
         if sid not in kb.sources:
             yield Problem(RISK_FILE, "evidence", f"unknown source {sid!r} (not in sources.yaml)")
+    yield from _known(RISK_FILE, "report.out_of_scope_seizure_types",
+                      es.report.out_of_scope_seizure_types, kb.vocabulary.seizure_types,
+                      "seizure type")
+    if es.report.out_of_scope_seizure_types and not es.report.out_of_scope_reason:
+        yield Problem(RISK_FILE, "report.out_of_scope_reason",
+                      "out-of-scope seizure types need the reason shown to users")
 
 
 def check_manifest(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -210,6 +210,9 @@ class ReportTexts(Strict):
 
     contribution_scale: str  # what a factor's contribution is measured against
     caveat: str  # the weakest evidence behind the model, in words
+    # seizure types outside the sources' populations: a patient with one gets no estimate
+    out_of_scope_seizure_types: list[str] = Field(default_factory=list)
+    out_of_scope_reason: str | None = None
 
 
 class EffectSizes(Strict):
