@@ -285,6 +285,12 @@ def add_on_only(kb: KnowledgeBase, patient: Patient, drug: str) -> bool:
     return bool(placing) and all(drug in p.add_on_only for p in placing)
 
 
+def _sole_agents(kb: KnowledgeBase, patient: Patient) -> list[Any]:
+    """The label's sole-agent statements for the patient's age."""
+    age = patient.age_years
+    return [s for s in kb.regimens.sole_agent if age is not None and s.age_years.contains(age)]
+
+
 def _partners(kb: KnowledgeBase, syndrome: str | None) -> dict[str, str]:
     """Drugs licensed only together with another for this syndrome: drug -> the drug it
     needs."""
@@ -358,6 +364,13 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
                 for pair in combinations(involved, 2)}
     regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
                 for drugs, kind in options]
+    for entry in _sole_agents(kb, patient):
+        for reg in regimens:
+            if entry.drug in reg.drugs and len(reg.drugs) > 1:
+                reg.score = round(reg.score + kb.regimens.weights.sole_agent_combination, 1)
+                reg.warnings.append(f"{entry.drug} with other ASMs: {entry.note} Only on a "
+                                    "specialist's benefit-risk judgement.")
+                reg.evidence = list(dict.fromkeys([*reg.evidence, *entry.evidence.sources]))
     syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
     if not due and not syndrome_add_on:
         for reg in regimens:

@@ -390,6 +390,8 @@ def check_regimens(kb: KnowledgeBase) -> Iterator[Problem]:
                           kb.vocabulary.syndromes, "syndrome")
     yield from _known("regimens.yaml", "short_term_only",
                       [d.drug for d in kb.regimens.short_term_only], kb.drugs, "drug")
+    yield from _known("regimens.yaml", "sole_agent",
+                      [d.drug for d in kb.regimens.sole_agent], kb.drugs, "drug")
     yield from _known("regimens.yaml", "shared_adverse_effect_tags",
                       kb.regimens.shared_adverse_effect_tags, kb.vocabulary.adverse_effects,
                       "adverse-effect tag")

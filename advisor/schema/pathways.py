@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from advisor.schema.common import Action, Evidence, Range, Strict
+from advisor.schema.dosing import Band
 from advisor.schema.rules import Condition
 
 
@@ -51,6 +52,16 @@ class ShortTermOnly(Strict):
     evidence: Evidence
 
 
+class SoleAgent(Strict):
+    """A drug the label wants given alone at these ages: a regimen combining it with another
+    ASM is marked down (weight ``sole_agent_combination``) and says why."""
+
+    drug: str
+    age_years: Band
+    note: str
+    evidence: Evidence
+
+
 class LicensedCombination(Strict):
     """Drugs a label indicates together for a syndrome: for that syndrome the pair is not
     penalised for sharing a target (e.g. stiripentol with clobazam in Dravet syndrome).
@@ -89,6 +100,7 @@ class RegimenWeights(Strict):
     syndrome_guideline_position: dict[Literal["first_line", "second_line", "adjunctive"],
                                       float] | None = None
     not_named_for_syndrome: float  # a drug the syndrome's guideline entry does not name
+    sole_agent_combination: float = 0  # a combination with a drug the label wants alone
     high_risk_polytherapy_note_threshold: float = Field(ge=0, le=1)
 
 
@@ -132,6 +144,7 @@ class RegimensFile(Strict):
     synergies: list[Synergy]
     licensed_combinations: list[LicensedCombination] = Field(default_factory=list)
     short_term_only: list[ShortTermOnly] = Field(default_factory=list)
+    sole_agent: list[SoleAgent] = Field(default_factory=list)
 
 
 # --- status epilepticus pathway --------------------------------------------------------
