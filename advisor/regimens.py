@@ -285,10 +285,20 @@ def add_on_only(kb: KnowledgeBase, patient: Patient, drug: str) -> bool:
     return bool(placing) and all(drug in p.add_on_only for p in placing)
 
 
-def _sole_agents(kb: KnowledgeBase, patient: Patient) -> list[Any]:
-    """The label's sole-agent statements for the patient's age."""
+def _mark_sole_agent_combinations(kb: KnowledgeBase, patient: Patient,
+                                  regimens: list[Regimen]) -> None:
+    """Mark down, with the reason, each combination holding a drug the label wants given
+    alone at the patient's age."""
     age = patient.age_years
-    return [s for s in kb.regimens.sole_agent if age is not None and s.age_years.contains(age)]
+    for entry in kb.regimens.sole_agent:
+        if age is None or not entry.age_years.contains(age):
+            continue
+        for reg in regimens:
+            if entry.drug in reg.drugs and len(reg.drugs) > 1:
+                reg.score = round(reg.score + kb.regimens.weights.sole_agent_combination, 1)
+                reg.warnings.append(f"{entry.drug} with other ASMs: {entry.note} Only on a "
+                                    "specialist's benefit-risk judgement.")
+                reg.evidence = list(dict.fromkeys([*reg.evidence, *entry.evidence.sources]))
 
 
 def _partners(kb: KnowledgeBase, syndrome: str | None) -> dict[str, str]:
@@ -364,13 +374,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
                 for pair in combinations(involved, 2)}
     regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
                 for drugs, kind in options]
-    for entry in _sole_agents(kb, patient):
-        for reg in regimens:
-            if entry.drug in reg.drugs and len(reg.drugs) > 1:
-                reg.score = round(reg.score + kb.regimens.weights.sole_agent_combination, 1)
-                reg.warnings.append(f"{entry.drug} with other ASMs: {entry.note} Only on a "
-                                    "specialist's benefit-risk judgement.")
-                reg.evidence = list(dict.fromkeys([*reg.evidence, *entry.evidence.sources]))
+    _mark_sole_agent_combinations(kb, patient, regimens)
     syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
     if not due and not syndrome_add_on:
         for reg in regimens:
