@@ -28,7 +28,7 @@ import pandas as pd
 
 from advisor.frame import PatientFrame
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import number, span
+from advisor.numbers import daily_mg, number, signed_percent, span
 from advisor.result import Dose, IfStarted
 from advisor.rules import covered, hepatic_match, records, renal_match
 from advisor.schema import Band, DoseBand, DoseChange, Drug, Evidence, NoDose, OrganBand
@@ -400,6 +400,7 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
                 dose.if_started = _if_started(kb, drug, patient, dose, mine, by_drug,
                                               [d for d in candidates if d not in taking],
                                               (rule_dose, inter_dose))
+                dose.basis += [_if_started_text(c) for c in dose.if_started]
         if drug.dosing.therapeutic_range_mg_per_l:
             tr = drug.dosing.therapeutic_range_mg_per_l
             dose.therapeutic_range_mg_per_l = tr.range.as_list()
@@ -423,6 +424,15 @@ def _older_adult(kb: KnowledgeBase, drug: Drug, build: _Builder) -> None:
                                 max_daily_mg=statement.max_daily_mg), why, statement.evidence)
     else:
         build.cite(statement.evidence)
+
+
+def _if_started_text(change: IfStarted) -> str:
+    """The dose row's line for a change that starting a candidate requires."""
+    to = daily_mg(change.recommended_daily_mg) if change.recommended_daily_mg else "a dose "\
+        "chosen with specialist advice"
+    pct = (f" ({signed_percent(change.adjustment_percent)})"
+           if change.adjustment_percent is not None else "")
+    return f"if {change.drug} is started: {to}{pct} - {change.why}"
 
 
 def _if_started(kb: KnowledgeBase, drug: Drug, patient: _Row, dose: Dose,
