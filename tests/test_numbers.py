@@ -60,3 +60,16 @@ def test_intervals_and_signed_changes():
 def test_model_input_values_read_as_people_write_them():
     assert [value_text(v) for v in (19.0, 2, 0.5, True, "not_known", "yes")] == [
         "19", "2", "0.5", "yes", "not known", "yes"]
+
+
+def test_a_newborns_age_is_in_days():
+    assert [age(d / 365.25) for d in (1, 7, 27)] == ["1 day", "7 days", "27 days"]
+    assert age(0.09) == "1 month"
+
+
+def test_seizure_names_that_say_what_they_are_get_no_second_seizures():
+    from advisor.report.formatting import seizure_words
+
+    assert seizure_words(["focal", "absence"]) == "focal, absence seizures"
+    assert seizure_words(["neonatal_seizures"]) == "neonatal seizures"
+    assert seizure_words(["epileptic_spasms", "tonic"]) == "tonic seizures; epileptic spasms"

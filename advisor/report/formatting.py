@@ -86,6 +86,15 @@ def risk_sentences(risk: Risk) -> list[str]:
     return [*out, *risk.notes]
 
 
+def seizure_words(types: list[str]) -> str:
+    """Seizure types in words: "focal, absence seizures; epileptic spasms" (no "seizures"
+    after a name that already says what it is)."""
+    names = [words(t) for t in types]
+    whole = [n for n in names if n.endswith(("seizures", "spasms", "epilepticus"))]
+    plain = [n for n in names if n not in whole]
+    return "; ".join([*([", ".join(plain) + " seizures"] if plain else []), *whole])
+
+
 def patient_line(p: SummaryPatient | None) -> str:
     """Who the consult is for: "female, 34 years, 62 kg; focal, ... seizures; taking ..."."""
     if p is None:
@@ -93,7 +102,7 @@ def patient_line(p: SummaryPatient | None) -> str:
     who = [p.sex or "sex not given", age(p.age_years) if p.age_years is not None
            else "age not given", f"{number(p.weight_kg)} kg" if p.weight_kg is not None
            else "weight not given"]
-    parts = [", ".join(who), words(", ".join(p.seizure_types)) + " seizures"]
+    parts = [", ".join(who), seizure_words(p.seizure_types)]
     if p.syndrome:
         parts.append(words(p.syndrome))
     parts.append("taking " + (words(", ".join(p.current_medications)) or "no medication"))
