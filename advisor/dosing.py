@@ -253,8 +253,12 @@ class _Builder:
             self.dose.basis.append(f"{why}: {change.percent:+g}% of maintenance "
                                    f"{_cite(evidence)}")
         if change.start_daily_mg is not None:
+            before = self.dose.start_daily_mg
             self.set_start(change.start_daily_mg)
-            self.dose.basis.append(f"{why}: start at {change.start_daily_mg:g} mg/day "
+            kept = (f"; the patient's own band starts lower ({number(before)} mg/day), and "
+                    "that start is kept" if before is not None
+                    and before < change.start_daily_mg else "")
+            self.dose.basis.append(f"{why}: start at {change.start_daily_mg:g} mg/day{kept} "
                                    f"{_cite(evidence)}")
         if change.max_daily_mg is not None:
             self.caps.append((change.max_daily_mg, why))
