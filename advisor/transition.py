@@ -266,6 +266,8 @@ def safety_notes(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[
             if note.age_years and patient.age_years is not None and not (
                     note.age_years.lo <= patient.age_years <= note.age_years.hi):
                 continue
+            if note.topic == "contraception" and patient.pregnancy == "pregnant":
+                continue  # the pregnancy notes apply; contraception is for after delivery
             out.append(SafetyNote(drug=name, topic=note.topic, text=note.text,
                                   evidence=list(note.evidence.sources),
                                   evidence_level=note.evidence.level))

@@ -39,3 +39,9 @@ def test_the_carboxamides_carry_a_hyponatraemia_note_for_everyone(kb):
                                                   "eslicarbazepine", "levetiracetam"])
     about_sodium = {n.drug for n in notes if n.text.startswith("Hyponatraemia")}
     assert about_sodium == {"carbamazepine", "oxcarbazepine", "eslicarbazepine"}
+
+
+def test_no_contraception_note_during_a_pregnancy(kb):
+    pregnant = _topics(kb, age_years=30, weight_kg=60, sex="female", pregnancy="pregnant")
+    assert ("carbamazepine", "pregnancy") in pregnant
+    assert not {t for _, t in pregnant} & {"contraception"}
