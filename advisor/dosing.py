@@ -312,13 +312,14 @@ class _Builder:
             if self.hi > cap + 1e-9:
                 dose.basis.append(f"capped at {cap:g} mg/day ({why})")
             self.lo, self.hi = min(self.lo, cap), min(self.hi, cap)
+            if dose.start_daily_mg is not None and dose.start_daily_mg > cap + 1e-9:
+                dose.basis.append(f"start lowered from {number(dose.start_daily_mg)} to "
+                                  f"{number(_r(self.lo))} mg/day, the bottom of the "
+                                  f"recommended range: the usual start is above this "
+                                  f"patient's maximum ({why}), and the source gives no start "
+                                  "of its own for it")
+                dose.start_daily_mg = _r(self.lo)
         dose.recommended_daily_mg = [_r(self.lo), _r(self.hi)]
-        if dose.start_daily_mg is not None and dose.start_daily_mg > self.hi + 1e-9:
-            dose.basis.append(f"start lowered from {number(dose.start_daily_mg)} to "
-                              f"{number(_r(self.lo))} mg/day, the bottom of the recommended "
-                              "range: the usual start is above this patient's range, and the "
-                              "source gives no start of its own for it")
-            dose.start_daily_mg = _r(self.lo)
         if self.standard:  # ranges shown alike are no change (never a rounding artefact)
             lo, hi = self.standard
             change = ((self.lo + self.hi) / (lo + hi) - 1) * 100

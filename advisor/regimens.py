@@ -195,27 +195,37 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     if drug.name in patient.current_medications:
         return t  # already taken: its history and restrictions are not news
     _history_terms(kb, patient, drug, t)
-    best = _guideline_position(kb, patient, drug.name)
-    if best:
-        position, target, ev = best
-        weights = w.guideline_position
-        if w.syndrome_guideline_position and kb.positions.for_syndrome(patient.syndrome):
-            weights = w.syndrome_guideline_position
-        t.score += weights[position]
-        t.rationale.append(f"{kb.positions.guideline}: {drug.name} is "
-                           f"{position.replace('_', '-')} for {target}.")
-        t.evidence += ev.sources
-    elif entry := kb.positions.for_syndrome(patient.syndrome):
-        t.score += w.not_named_for_syndrome
-        t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
-                          f"{kb.vocabulary.syndromes[entry.syndrome]}: the options it names "
-                          "rank first.")
-        t.evidence += entry.evidence.sources
+    if not any(trial.drug == drug.name and trial.adequate
+               and trial.outcome in ("inefficacy", "relapse")
+               for trial in patient.medication_history):
+        _position_terms(kb, patient, drug, t)  # a failed drug's step is behind the patient
     if drug.restricted_use:
         t.score += w.restricted_use
         t.warnings.append(f"{drug.name}: restricted use - {drug.restricted_use.note}")
         t.evidence += drug.restricted_use.evidence.sources
     return t
+
+
+def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) -> None:
+    """Where the guideline places the drug for this patient (a syndrome's entry weighs
+    more), or that the syndrome's entry does not name it."""
+    w = kb.regimens.weights
+    entry = kb.positions.for_syndrome(patient.syndrome)
+    best = _guideline_position(kb, patient, drug.name)
+    if best:
+        position, target, ev = best
+        weights = (w.syndrome_guideline_position if entry and w.syndrome_guideline_position
+                   else w.guideline_position)
+        t.score += weights[position]
+        t.rationale.append(f"{kb.positions.guideline}: {drug.name} is "
+                           f"{position.replace('_', '-')} for {target}.")
+        t.evidence += ev.sources
+    elif entry:
+        t.score += w.not_named_for_syndrome
+        t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
+                          f"{kb.vocabulary.syndromes[entry.syndrome]}: the options it names "
+                          "rank first.")
+        t.evidence += entry.evidence.sources
 
 
 def _applicable_positions(kb: KnowledgeBase, patient: Patient) -> list[Any]:
@@ -345,9 +355,9 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     is then the one regimen, unless a current drug must be avoided.
     """
     avoided = set(flags.loc[flags["action"] == "avoid", "drug"])
+    short_term = {d.drug for d in kb.regimens.short_term_only}
     current = [d for d in patient.current_medications if d in kb.drugs]
     kept = [d for d in current if d not in avoided]
-    short_term = {d.drug for d in kb.regimens.short_term_only}
     usable = [d for d in candidates if d not in avoided and d not in current
               and d not in short_term and kb.drugs[d].dosing.maintenance
               and dose_status.get(d) not in NO_DOSE]
@@ -366,7 +376,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     for flag in records(flags[keep]):
         by_drug.setdefault(flag["drug"], []).append(flag)
     childbearing = _childbearing(kb, patient)
-    if seizure_free_months is not None and current and kept == current:
+    if seizure_free_months is not None and kept == current and not short_term & set(current) \
+            and patient.medication_history and patient.medication_history[-1].drug in current:
         return [_continue(kb, patient, kept, seizure_free_months, by_drug, childbearing)]
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in involved}

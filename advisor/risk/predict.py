@@ -105,10 +105,11 @@ def shipped_models(models_dir: Path | None = None, *, trust: bool | None = None
 
 def missing_inputs(es: EffectSizes, patient: Patient) -> str | None:
     """Why the models cannot run for this patient, or None when they can."""
-    outside = [t for t in patient.seizure_types if t in es.report.out_of_scope_seizure_types]
+    outside = [t.replace("_", " ") for t in patient.seizure_types
+               if t in es.report.out_of_scope_seizure_types]
     if outside:
-        return (f"seizure_types: {', '.join(outside)} lies outside the populations the risk "
-                f"models were built from: {es.report.out_of_scope_reason}")
+        return (f"No risk estimate: {', '.join(outside)} lie outside the populations the risk "
+                f"models were built from; {es.report.out_of_scope_reason}")
     not_counted = {t for f in es.factors if f.input.seizure_type_count
                    for t in (*f.input.not_counted, *f.input.unknown_types)}
     if not set(patient.seizure_types) - not_counted:
