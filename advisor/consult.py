@@ -280,8 +280,9 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     regimens = suggest(kb, patient, flags, candidates,
                        dose_status={d.drug: d.status for d in doses},
                        drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
-                       seizure_free_months=dre.current_seizure_free_months
-                       if dre.status == "not_drug_resistant" else None)
+                       seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
+                       if dre.status == "not_drug_resistant" and dre.seizure_free_drug
+                       else None)
     involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
                                    *(d for r in regimens for d in r.drugs)]))
     by_drug = transition.flags_by_drug(flags)

@@ -87,6 +87,18 @@ def _count(kb: KnowledgeBase, patient: Patient, trial: Trial, required: float
     return False, f"{name}: outcome {trial.outcome.replace('_', ' ')}; not counted."
 
 
+def last_seizure_free(history: list[Trial]) -> Trial | None:
+    """The trial the patient is seizure-free on: the last one, or the last before trials
+    stopped only for intolerance (which say nothing about seizure control); None when a
+    later trial ended otherwise."""
+    for trial in reversed(history):
+        if trial.outcome == "seizure_free":
+            return trial
+        if trial.outcome != "intolerance":
+            return None
+    return None
+
+
 def classify(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = None,
              row: int = 0) -> DreResult:
     """Classify one patient against the ILAE definition, with one line per trial saying how
@@ -115,14 +127,13 @@ def classify(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = N
                        f" failed: {', '.join(failed)}.")
     if patient.medication_history and d.rationale:
         reasons.append(d.rationale)
-    last = patient.medication_history[-1] if patient.medication_history else None
-    free = last is not None and last.outcome == "seizure_free"
-    free_months = (last.seizure_free_months or 0.0) if free else 0.0
-    if free and free_months >= required:
+    last = last_seizure_free(patient.medication_history)
+    free_months = (last.seizure_free_months or 0.0) if last else 0.0
+    if last and free_months >= required:
         status: DreStatus = "not_drug_resistant"
         reasons.append(f"Seizure-free for {free_months:g} months on {last.drug} (at least "
                        f"{required:g} required): sustained seizure freedom.")
-    elif free:
+    elif last:
         status = "undetermined"
         reasons.append(f"Seizure-free for {free_months:g} months on {last.drug}, less than the "
                        f"{required:g} months required: outcome not yet determined.")
@@ -146,5 +157,6 @@ def classify(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = N
                                       evidence_level=step.evidence.level))
     return DreResult(status=status, failed_adequate_trials=len(failed),
                      required_seizure_free_months=required,
-                     current_seizure_free_months=free_months, reasons=reasons,
+                     current_seizure_free_months=free_months,
+                     seizure_free_drug=last.drug if last else None, reasons=reasons,
                      next_steps=steps, evidence=list(d.evidence.sources))

@@ -346,13 +346,14 @@ def _options(kept: list[str], usable: list[str], combination_due: bool, taking: 
 def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates: list[str],
             *, dose_status: dict[str, str], drug_resistant: bool,
             polytherapy_note: str | None = None,
-            seizure_free_months: float | None = None) -> list[Regimen]:
+            seizure_free: tuple[str, float] | None = None) -> list[Regimen]:
     """Ranked regimens for one patient, best first.
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
     this patient are not used); ``drug_resistant`` is the ILAE classification;
-    ``seizure_free_months``: sustained seizure freedom on the current treatment (ILAE), which
-    is then the one regimen, unless a current drug must be avoided.
+    ``seizure_free``: (drug, months) of sustained seizure freedom (ILAE); taken now, with no
+    current drug to avoid or for short-term use only, the current treatment is the one
+    regimen.
     """
     avoided = set(flags.loc[flags["action"] == "avoid", "drug"])
     short_term = {d.drug for d in kb.regimens.short_term_only}
@@ -376,9 +377,9 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     for flag in records(flags[keep]):
         by_drug.setdefault(flag["drug"], []).append(flag)
     childbearing = _childbearing(kb, patient)
-    if seizure_free_months is not None and kept == current and not short_term & set(current) \
-            and patient.medication_history and patient.medication_history[-1].drug in current:
-        return [_continue(kb, patient, kept, seizure_free_months, by_drug, childbearing)]
+    if seizure_free and seizure_free[0] in current and kept == current \
+            and not short_term & set(current):
+        return [_continue(kb, patient, kept, seizure_free[1], by_drug, childbearing)]
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in involved}
     per_pair = {pair: _pair_terms(kb, kb.drugs[pair[0]], kb.drugs[pair[1]], patient.syndrome)

@@ -146,6 +146,7 @@ class DreResult(ResultModel):
     failed_adequate_trials: int
     required_seizure_free_months: float
     current_seizure_free_months: float
+    seizure_free_drug: str | None = None  # the drug of the trial that freedom was reached on
     reasons: list[str] = Field(default_factory=list)
     next_steps: list[NextStep] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
