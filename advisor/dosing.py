@@ -352,7 +352,8 @@ def _organ_gaps(drug: Drug, patient: _Row, applied: set[str]) -> list[str]:
     if dialysis is not None and not any(dialysis in b.dialysis for b in drug.dosing.renal) \
             and any(b.crcl_ml_min is not None and b.action in LOWERING
                     for b in drug.dosing.renal):
-        gaps.append(f"on {dialysis}: the label lowers the dose by creatinine clearance and "
+        kind = dialysis if dialysis.endswith("dialysis") else f"{dialysis} dialysis"
+        gaps.append(f"on {kind}: the label lowers the dose by creatinine clearance and "
                     "gives no dialysis dose in the knowledge base: dose with specialist input "
                     "(and drug levels where available)")
     return gaps

@@ -45,3 +45,11 @@ def test_no_contraception_note_during_a_pregnancy(kb):
     pregnant = _topics(kb, age_years=30, weight_kg=60, sex="female", pregnancy="pregnant")
     assert ("carbamazepine", "pregnancy") in pregnant
     assert not {t for _, t in pregnant} & {"contraception"}
+
+
+def test_no_contraception_note_after_55(kb):
+    """FSRH (2017): contraception can stop at 55, so an 84-year-old woman gets none."""
+    assert not {t for _, t in _topics(kb, age_years=84, weight_kg=55, sex="female")} \
+        & {"contraception"}
+    assert ("carbamazepine", "contraception") in _topics(kb, age_years=52, weight_kg=60,
+                                                         sex="female")
