@@ -232,18 +232,10 @@ class _Builder:
         tablets = self.drug.dosing.whole_tablets
         start = self.dose.start_daily_mg
         if tablets is not None and start is not None and chosen.start_daily_mg is None:
-            whole = tablets.round_down(start)
-            if whole != start:
-                self.dose.basis.append(
-                    f"weight-based start {number(start)} mg/day " + (
-                        f"rounded down to whole tablets: {number(whole)} mg/day"
-                        if whole is not None else
-                        f"is less than the smallest tablet "
-                        f"({number(min(tablets.strengths_mg))} mg): no automatic start; "
-                        "follow the product label's schedule for small children") + " "
-                    + _cite(tablets.evidence))
+            if note := tablets.note(start):
+                self.dose.basis.append(f"weight-based start: {note} {_cite(tablets.evidence)}")
                 self.cite(tablets.evidence)
-            self.dose.start_daily_mg = whole
+            self.dose.start_daily_mg = tablets.round_down(start)
         return True
 
     def change(self, change: DoseChange, why: str, evidence: Evidence) -> None:

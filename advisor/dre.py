@@ -33,8 +33,7 @@ def appropriate(kb: KnowledgeBase, patient: Patient, drug_name: str) -> tuple[bo
     drug = kb.drugs[drug_name]
     types = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
     entry = kb.positions.for_syndrome(patient.syndrome)
-    if entry is not None and drug_name in (*entry.first_line, *entry.second_line,
-                                           *entry.adjunctive):
+    if entry is not None and drug_name in entry.named:
         return True, ""
     for agg in drug.aggravates:
         hits = [kb.vocabulary.seizure_types[t].lower() for t in agg.seizure_types

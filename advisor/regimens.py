@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from advisor.inputs.patient import Patient
+from advisor.inputs.patient import Patient, Trial
 from advisor.knowledge import KnowledgeBase
 from advisor.numbers import plural
 from advisor.rules import records
@@ -125,11 +125,16 @@ def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug, syndrome: str | None) -> _T
     return t
 
 
+def _failed(trial: Trial) -> bool:
+    """An adequate trial that failed for lack of efficacy (or relapse)."""
+    return bool(trial.adequate) and trial.outcome in ("inefficacy", "relapse")
+
+
 def _failed_targets(kb: KnowledgeBase, patient: Patient) -> dict[str, str]:
     """Primary target -> a drug acting on it that failed an adequate trial for inefficacy."""
     out: dict[str, str] = {}
     for trial in patient.medication_history:
-        if trial.outcome in ("inefficacy", "relapse") and trial.adequate:
+        if _failed(trial):
             for target in targets(kb, kb.drugs[trial.drug])[0]:
                 out.setdefault(target, trial.drug)
     return out
@@ -167,7 +172,7 @@ def _history_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) -
             t.score += w.previous_intolerance
             t.warnings.append(f"{trial.drug} was stopped for intolerance"
                               + (f" ({trial.note})" if trial.note else "") + ".")
-        elif trial.outcome in ("inefficacy", "relapse") and trial.adequate:
+        elif _failed(trial):
             t.score += w.previous_inefficacy
             t.warnings.append(f"{trial.drug} already failed an adequate trial.")
     failed = _failed_targets(kb, patient)
@@ -195,8 +200,7 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     if drug.name in patient.current_medications:
         return t  # already taken: its history and restrictions are not news
     _history_terms(kb, patient, drug, t)
-    if not any(trial.drug == drug.name and trial.adequate
-               and trial.outcome in ("inefficacy", "relapse")
+    if not any(trial.drug == drug.name and _failed(trial)
                for trial in patient.medication_history):
         _position_terms(kb, patient, drug, t)  # a failed drug's step is behind the patient
     if drug.restricted_use:
@@ -291,7 +295,7 @@ def add_on_only(kb: KnowledgeBase, patient: Patient, drug: str) -> bool:
     """Whether the guideline names ``drug`` only as add-on treatment for this patient: in
     the syndrome's entry, or else in the entry of every seizure type that places it."""
     placing = [p for p in _applicable_positions(kb, patient)
-               if drug in (*p.first_line, *p.second_line, *p.adjunctive)]
+               if drug in p.named]
     return bool(placing) and all(drug in p.add_on_only for p in placing)
 
 
@@ -362,8 +366,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     usable = [d for d in candidates if d not in avoided and d not in current
               and d not in short_term and kb.drugs[d].dosing.maintenance
               and dose_status.get(d) not in NO_DOSE]
-    failures = {t.drug for t in patient.medication_history
-                if t.outcome in ("inefficacy", "relapse") and t.adequate}
+    failures = {t.drug for t in patient.medication_history if _failed(t)}
     due = drug_resistant or len(failures) >= kb.dre.definition.min_failed_adequate_trials
     partners = _partners(kb, patient.syndrome)
     alone = {d for d in usable if d not in partners and not add_on_only(kb, patient, d)}

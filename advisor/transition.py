@@ -62,17 +62,9 @@ def _schedule(tit: Titration, weight: float | None, factor: float = 1.0,
         per_kg = st.daily_mg_per_kg * factor
         mg = round(per_kg * weight, 1) if weight else None
         if mg is not None and tablets is not None:
-            whole = tablets.round_down(mg)
-            if whole is None:
-                notes.append(f"{weeks}: {number(per_kg)} mg/kg/day is {number(mg)} mg/day, "
-                             "less than the smallest tablet "
-                             f"({number(min(tablets.strengths_mg))} mg): no automatic amount; "
-                             "follow the product label's schedule for small children with "
-                             "the specialist.")
-            elif whole < mg:
-                notes.append(f"{weeks}: {number(per_kg)} mg/kg/day is {number(mg)} mg/day, "
-                             f"rounded down to whole tablets: {number(whole)} mg/day.")
-            mg = whole
+            if note := tablets.note(mg):
+                notes.append(f"{weeks}: {number(per_kg)} mg/kg/day is {note}.")
+            mg = tablets.round_down(mg)
         steps.append(ScheduleEntry(weeks=weeks, daily_mg_per_kg=round(per_kg, 3),
                                    daily_mg=mg))
     return steps, notes

@@ -336,9 +336,8 @@ def check_positions(kb: KnowledgeBase) -> Iterator[Problem]:
             yield from _known(file, f"{loc}.syndrome", [pos.syndrome], v.syndromes, "syndrome")
         for key in ("first_line", "second_line", "adjunctive"):
             yield from _known(file, f"{loc}.{key}", getattr(pos, key), kb.drugs, "drug")
-        named = {*pos.first_line, *pos.second_line, *pos.adjunctive}
         yield from (Problem(file, f"{loc}.add_on_only", f"{drug!r} is not named in this entry")
-                    for drug in pos.add_on_only if drug not in named)
+                    for drug in pos.add_on_only if drug not in pos.named)
 
 
 def check_status_epilepticus(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -266,6 +266,17 @@ class WholeTablets(Strict):
         best = max(a for a in range(limit + 1) if reach[a])
         return best / 10 if best else None
 
+    def note(self, mg: float) -> str | None:
+        """What rounding ``mg`` (a weight-based daily amount) down did, in words; None when
+        it is already whole tablets."""
+        whole = self.round_down(mg)
+        if whole is None:
+            return (f"{mg:g} mg/day is less than the smallest tablet "
+                    f"({min(self.strengths_mg):g} mg): no automatic amount; follow the product "
+                    "label's schedule for small children")
+        return None if whole == mg else (f"{mg:g} mg/day, rounded down to whole tablets: "
+                                         f"{whole:g} mg/day")
+
 
 class Dosing(Strict):
     # what the milligrams are of: mg PE (phenytoin sodium equivalents) for fosphenytoin

@@ -117,6 +117,11 @@ class GuidelinePosition(Strict):
     note: str | None = None
     evidence: Evidence
 
+    @property
+    def named(self) -> list[str]:
+        """Every drug the entry names, first line first."""
+        return [*self.first_line, *self.second_line, *self.adjunctive]
+
     @model_validator(mode="after")
     def _one_target(self) -> GuidelinePosition:
         if (self.seizure_type is None) == (self.syndrome is None):
