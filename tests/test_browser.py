@@ -109,7 +109,11 @@ def app_url(browser) -> Iterator[str]:
 
 def _page(browser: Browser, viewport: str) -> Page:
     width, height = VIEWPORTS[viewport]
-    return browser.new_page(viewport={"width": width, "height": height})
+    page = browser.new_page(viewport={"width": width, "height": height})
+    # a shared CI machine can take longer than Playwright's 30 s to rerun the app after an
+    # upload (one lowest-versions run timed out waiting for the run button)
+    page.set_default_timeout(90_000)
+    return page
 
 
 def _shot(page: Page, name: str) -> None:
