@@ -42,6 +42,7 @@ NO_DOSE = ("no_labelled_dose", "no_maintenance", "not_recommended")
 class Regimen:
     drugs: list[str]
     mechanisms: list[str]
+    mechanism_labels: list[str]
     score: float
     rationale: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -50,6 +51,17 @@ class Regimen:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def phrase(label: str) -> str:
+    """A vocabulary label inside a sentence: 'Synaptic vesicle ...' -> 'synaptic vesicle ...';
+    an acronym ('GABA-A receptor ...', 'T-type ...') keeps its capitals."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def mechanism_label(kb: KnowledgeBase, drug: Drug) -> str:
+    """The drug's primary mechanism in words."""
+    return phrase(kb.vocabulary.mechanisms[drug.primary_mechanism])
 
 
 def targets(kb: KnowledgeBase, drug: Drug) -> tuple[set[str], set[str]]:
@@ -103,14 +115,14 @@ def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug, syndrome: str | None) -> _T
                           f"({', '.join(shared)}).")
     else:
         t.score += w.distinct_mechanism
-        t.rationale.append(f"Distinct mechanisms: {a.name} ({a.primary_mechanism}) + "
-                           f"{b.name} ({b.primary_mechanism}).")
+        t.rationale.append(f"Distinct mechanisms: {a.name} ({mechanism_label(kb, a)}) + "
+                           f"{b.name} ({mechanism_label(kb, b)}).")
     shared = set(a.adverse_effects.tags) & set(b.adverse_effects.tags) & set(
         kb.regimens.shared_adverse_effect_tags)
     if shared:  # a licensed pair's overlap and interactions are part of its licensed use
         t.score += 0 if licensed else w.shared_adverse_effect * len(shared)
-        t.warnings.append(f"Overlapping adverse effects of {a.name} and {b.name}: "
-                          f"{', '.join(sorted(shared))}.")
+        effects = "; ".join(phrase(kb.vocabulary.adverse_effects[e]) for e in sorted(shared))
+        t.warnings.append(f"Overlapping adverse effects of {a.name} and {b.name}: {effects}.")
     for syn in kb.regimens.synergies:
         if {a.name, b.name} == set(syn.drugs):
             t.score += w.synergy
@@ -259,7 +271,8 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
              per_drug: dict[str, _Terms], per_pair: dict[tuple[str, str], _Terms]) -> Regimen:
     w = kb.regimens.weights
     items = [kb.drugs[d] for d in drugs]
-    reg = Regimen(drugs=drugs, mechanisms=[d.primary_mechanism for d in items], score=w.base,
+    reg = Regimen(drugs=drugs, mechanisms=[d.primary_mechanism for d in items],
+                  mechanism_labels=[mechanism_label(kb, d) for d in items], score=w.base,
                   kind=kind)
     current = [d for d in patient.current_medications if d in kb.drugs]
     # Pairs of drugs the patient already takes together are not part of the decision.

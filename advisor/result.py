@@ -241,6 +241,7 @@ class TransitionPlan(ResultModel):
 class Regimen(ResultModel):
     drugs: list[str]
     mechanisms: list[str]
+    mechanism_labels: list[str]  # the primary mechanisms in words, in the same order
     score: float
     rationale: list[str]
     warnings: list[str]

@@ -25,6 +25,7 @@ case, so that no expectation is silently ignored):
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -227,6 +228,27 @@ def test_every_flag_and_regimen_explains_itself(results):
             assert set(flag["evidence"]) <= set(res["sources"])
         for reg in res["regimens"]:
             assert reg["rationale"] and len(reg["mechanisms"]) == len(reg["drugs"])
+
+
+def test_regimen_text_names_mechanisms_and_adverse_effects_in_words(kb, results):
+    """No mechanism or adverse-effect code ('gaba_a_pam_barbiturate', 'rash_sjs') in a
+    regimen's text: each is given by its vocabulary label, and each drug's mechanism label is
+    in the result beside its code."""
+    v = kb.vocabulary
+    codes = re.compile(r"\b(" + "|".join(sorted(
+        {c for c in [*v.mechanisms, *v.adverse_effects] if "_" in c}, key=len, reverse=True))
+        + r")\b")  # one-word codes ('sedation') are words already
+    checked = 0
+    for _, res in results.values():
+        for reg in res["regimens"]:
+            text = " ".join([*reg["rationale"], *reg["warnings"]])
+            assert not codes.search(text), codes.search(text).group(0)
+            assert reg["mechanism_labels"] == [
+                v.mechanisms[m][:1].lower() + v.mechanisms[m][1:]
+                if v.mechanisms[m][1:2].islower() else v.mechanisms[m]
+                for m in reg["mechanisms"]]
+            checked += "Distinct mechanisms" in text or "Overlapping adverse effects" in text
+    assert checked > 50
 
 
 def test_regimens_never_pair_one_primary_target_in_top(kb, results):

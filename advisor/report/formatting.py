@@ -19,6 +19,7 @@ from advisor.result import (
     ContinueStep,
     Dose,
     PathwayDose,
+    Regimen,
     Risk,
     ScheduleEntry,
     SummaryPatient,
@@ -35,6 +36,11 @@ def words(text: str) -> str:
     """Free text with its codes as words: "combined_oral_contraceptive" -> "combined oral
     contraceptive", "focal_to_bilateral_tonic_clonic" -> "focal to bilateral tonic clonic"."""
     return _CODE.sub(lambda m: m.group(0).replace("_", " "), text)
+
+
+def mechanisms(reg: Regimen) -> str:
+    """Each drug's primary mechanism: 'levetiracetam: synaptic vesicle protein 2A ligand; ...'."""
+    return "; ".join(f"{d}: {m}" for d, m in zip(reg.drugs, reg.mechanism_labels, strict=True))
 
 
 def value_text(value: str | float) -> str:

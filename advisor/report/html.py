@@ -10,6 +10,7 @@ from advisor.numbers import number, plural, span
 from advisor.report.formatting import (
     acute_dose,
     citation,
+    mechanisms,
     mg,
     minutes,
     patient_line,
@@ -47,6 +48,7 @@ def to_html(res: ConsultResult) -> str:
         in_play=set(summary.in_play), cite=Citations(res.sources), action_label=ACTION_LABEL,
         level_label=LEVEL_LABEL, status_label=STATUS_LABEL, mg=mg, pct=pct, number=number,
         span=span, plural=plural, words=words, minutes=minutes, link=link, citation=citation,
+        mechanisms=mechanisms,
         basis=lambda d: [without_citations(b) for b in d.basis],
         transition_lines=transition_lines, acute_dose=acute_dose,
         risk_sentences=risk_sentences, value_text=value_text)

@@ -21,6 +21,7 @@ from advisor.numbers import number, plural
 from advisor.report.formatting import (
     acute_dose,
     citation,
+    mechanisms,
     mg,
     minutes,
     patient_line,
@@ -265,7 +266,7 @@ def _regimens(doc: _Doc) -> None:
     doses = {d.drug: d for d in res.doses}
     for i, reg in enumerate(res.regimens, 1):
         doc.add(f"{i}. <b>{_e(' + '.join(reg.drugs))}</b> <font size='7'>({_e(reg.kind)}; "
-                f"score {number(reg.score)}; {_e(words(', '.join(reg.mechanisms)))})</font>"
+                f"score {number(reg.score)}; {_e(mechanisms(reg))})</font>"
                 f"{doc.refs(reg.evidence)}", "h3")
         for x in reg.rationale:
             doc.add("• " + _e(words(x)))

@@ -12,7 +12,13 @@ import streamlit as st
 
 from advisor.numbers import daily_mg, number, plural, signed_percent
 from advisor.report import render
-from advisor.report.formatting import probability, transition_lines, value_text, words
+from advisor.report.formatting import (
+    mechanisms,
+    probability,
+    transition_lines,
+    value_text,
+    words,
+)
 from advisor.report.layout import Block, Citations, DrugFlags, flag_groups, summary_blocks
 from advisor.resources import models_dir
 from advisor.result import ConsultResult, Flag
@@ -173,7 +179,7 @@ def regimens_tab(res: ConsultResult, cite: Citations) -> None:
     for i, reg in enumerate(res.regimens, 1):
         with st.expander(f"{i}. {' + '.join(reg.drugs)} ({reg.kind}, score "
                          f"{number(reg.score)})", expanded=i == 1):
-            st.markdown(f"Mechanisms: {md(words(', '.join(reg.mechanisms)))} "
+            st.markdown(f"Mechanisms: {md(mechanisms(reg))} "
                         f"{cite(reg.evidence)}")
             for r in reg.rationale:
                 st.markdown(f":green[why] {md(words(r))}")

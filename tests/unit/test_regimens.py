@@ -73,7 +73,7 @@ def test_drug_resistance_adds_combinations_of_distinct_targets(small_kb):
     bc = found[("testdrug_b", "testdrug_c")]
     assert bc.kind == "combination"
     assert bc.score == 76  # 50 - 10 + 8 + 10 (distinct) + 12 + 6
-    assert ("Distinct mechanisms: testdrug_b (test_mech_c) + testdrug_c (test_mech_d)."
+    assert ("Distinct mechanisms: testdrug_b (test mechanism C) + testdrug_c (test mechanism D)."
             in bc.rationale)
     assert bc.rationale[0].startswith("Drug-resistant epilepsy, or two or more adequate trials")
 
