@@ -269,7 +269,8 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         note = ("Drug-resistant epilepsy: consider early rational polytherapy (distinct "
                 "mechanisms) alongside referral to an epilepsy centre.")
     risk_data, risk_note = risk_block(kb, patient, frame,
-                                      drug_resistant=dre.status == "drug_resistant")
+                                      drug_resistant=dre.status == "drug_resistant",
+                                      seizure_free=dre.status == "not_drug_resistant")
     risk = Risk.model_validate(risk_data) if risk_data else None
     threshold = kb.regimens.weights.high_risk_polytherapy_note_threshold
     if note is None and risk and (risk.p_drug_resistance or 0) >= threshold:

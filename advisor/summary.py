@@ -161,8 +161,8 @@ def _monitor(flags: list[Flag], avoided: set[str], in_play: list[str]) -> list[S
 
 def _risk(res: ConsultResult) -> SummaryRisk | None:
     risk = res.risk
-    if risk is None:
-        return None
+    if risk is None or res.dre.status == "not_drug_resistant":
+        return None  # sustained seizure freedom: no estimate is the headline (see the risk notes)
     if risk.p_drug_resistance is not None:
         return SummaryRisk(outcome="drug_resistance", probability=risk.p_drug_resistance,
                            interval=risk.p_drug_resistance_interval)

@@ -128,12 +128,15 @@ def test_hla_markdown_report_is_at_most_80_lines_before_references(results):
 
 @pytest.mark.parametrize("path", _patients())
 def test_risk_fits_the_ilae_status(results, path):
-    """No probability of becoming drug-resistant next to an ILAE drug-resistant status: the
-    summary gives the estimate that fits the status."""
+    """No probability of becoming drug-resistant next to an ILAE status that already answers
+    it: drug-resistant (the summary gives the next-regimen estimate) or sustained seizure
+    freedom (the summary gives no estimate; the risk notes say why)."""
     res = results[path]
     resistant = res.dre.status == "drug_resistant"
-    if res.risk is None:
+    seizure_free = res.dre.status == "not_drug_resistant"
+    if res.risk is None or seizure_free:
         assert res.summary is not None and res.summary.risk is None
+        assert res.risk is None or res.risk.p_drug_resistance is None
         return
     assert (res.risk.p_drug_resistance is None) == resistant
     assert res.summary is not None and res.summary.risk is not None

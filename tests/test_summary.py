@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
-from advisor.consult import consult_file
+from advisor.consult import consult, consult_file
+from advisor.inputs.patient import validate_patient
 from advisor.report import render
 from advisor.result import ConsultResult
 from advisor.summary import first_sentence, summarize
@@ -92,3 +94,17 @@ def test_summary_reads_back_from_json(hla):
 ])
 def test_first_sentence(text, first):
     assert first_sentence(text) == first
+
+
+def test_a_seizure_free_patient_gets_no_risk_headline(kb):
+    """Sustained seizure freedom (ILAE): the summary shows no model estimate (a baseline 46%
+    probability of drug resistance stood beside 'not drug-resistant'), and the risk block says
+    why."""
+    case = yaml.safe_load((ROOT / "tests" / "cases" /
+                           "seizure-free-pregnant-lamotrigine-continue.yaml").read_text())
+    res = consult(kb, validate_patient(kb, case["patient"]))
+    assert res.dre.status == "not_drug_resistant"
+    assert res.summary is not None and res.summary.risk is None
+    assert res.risk is not None and res.risk.p_drug_resistance is None
+    assert any("sustained seizure freedom" in n for n in res.risk.notes)
+    assert "probability of drug-resistant" not in render(res, "markdown")

@@ -178,7 +178,7 @@ def _interval(model: ScoreTable, row: dict[str, Any]) -> list[float] | None:
 
 def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = None,
                row: int = 0, models_dir: Path | None = None, *, drug_resistant: bool = False,
-               trust_models: bool | None = None
+               seizure_free: bool = False, trust_models: bool | None = None
                ) -> tuple[dict[str, Any] | None, str | None]:
     """``(risk, None)`` for the consult result, or ``(None, reason)`` when it cannot run.
 
@@ -186,7 +186,9 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
     without one the patient is translated here. ``drug_resistant``: the patient already
     meets the ILAE definition of drug resistance (the consult's classification); the
     probability of drug resistance is then not estimated (null, with a note) and only the
-    next-regimen estimate is shown. ``trust_models``: use model files outside the manifest
+    next-regimen estimate is shown. ``seizure_free``: the patient has sustained seizure
+    freedom (ILAE); a baseline probability of drug resistance would contradict the observed
+    course, so it is not given either. ``trust_models``: use model files outside the manifest
     (default: :func:`models_trusted`).
     """
     es = kb.effect_sizes
@@ -207,17 +209,25 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
                           "retrain it with 'advisor model train'")
     k = int(frame.failed_regimens.iloc[row])
     try:
-        return _estimates(es, dre, sf, base, with_history, k, drug_resistant), None
+        return _estimates(es, dre, sf, base, with_history, k, drug_resistant,
+                          seizure_free), None
     except APPLY_ERRORS as exc:
         return None, (f"risk model not available: the model could not be applied to this "
                       f"patient ({type(exc).__name__}: {str(exc)[:200]})")
 
 
 def _estimates(es: EffectSizes, dre: ScoreTable, sf: ScoreTable, base: dict[str, Any],
-               with_history: dict[str, Any], k: int, drug_resistant: bool) -> dict[str, Any]:
+               with_history: dict[str, Any], k: int, drug_resistant: bool,
+               seizure_free: bool = False) -> dict[str, Any]:
     """The risk block from the two models' tables and the patient's feature rows."""
     notes = []
-    if drug_resistant:
+    if seizure_free:
+        notes.append("The patient has sustained seizure freedom (ILAE definition, see the "
+                     "ILAE status). The model estimates drug resistance "
+                     "from baseline factors only, which the observed course overrides, so no "
+                     "probability of drug resistance is given; the estimate for a next regimen "
+                     "applies only if the treatment must change.")
+    elif drug_resistant:
         notes.append("The patient already meets the ILAE definition of drug-resistant "
                      "epilepsy (see the ILAE status), so no probability of drug resistance is "
                      "given; only the estimate for the next regimen is shown.")
@@ -226,7 +236,7 @@ def _estimates(es: EffectSizes, dre: ScoreTable, sf: ScoreTable, base: dict[str,
                      "The probability of drug resistance is estimated from baseline factors only.")
     names = display_names(es)
     p_sf, sf_parts = sf.explain(with_history)
-    if drug_resistant:
+    if drug_resistant or seizure_free:
         p_dre, dre_interval, dre_factors = None, None, []
     else:
         p, dre_parts = dre.explain(base)
