@@ -203,7 +203,8 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     w = kb.regimens.weights
     t = _Terms()
     for flag in flags:
-        t.score += w.flag[flag["action"]]
+        if flag.get("interacting_drug") not in kb.short_course_comedications:
+            t.score += w.flag[flag["action"]]
         if flag["action"] != "info":
             t.warnings.append(f"{flag['drug']}: {flag['action'].replace('_', ' ')} "
                               f"({flag['category']}) - {flag['message']}")

@@ -37,6 +37,7 @@ from advisor import transition
 from advisor.consult import consult
 from advisor.frame import frame_from_patients
 from advisor.inputs.patient import validate_patient
+from advisor.knowledge.base import normalize_name
 from advisor.regimens import licensed_together, targets
 from advisor.rules import evaluate
 
@@ -307,3 +308,23 @@ def test_a_drug_that_caused_a_hypersensitivity_reaction_is_never_offered_again(k
         res = consult(kb, patient)
         assert any(f.drug == drug and f.action == "avoid" for f in res.flags), (drug, reaction)
         assert not [r.drugs for r in res.regimens if drug in r.drugs], (drug, reaction)
+
+
+@pytest.mark.parametrize("name", ["interaction-meropenem-valproate",
+                                  "interaction-clarithromycin-carbamazepine"])
+def test_a_course_of_antibiotics_does_not_change_the_long_term_regimens(kb, name):
+    """A short-course co-medication (comedications.yaml short_course) is flagged, and the
+    flag is a warning on every regimen with its victim, but the ranking is the one without it:
+    a meropenem course had made 'replace valproate' the top regimen."""
+    patient = _load(CASES[0].parent / f"{name}.yaml")["patient"]
+    without = {**patient, "current_medications": [
+        d for d in patient["current_medications"]
+        if kb.drug_aliases.get(normalize_name(d)) not in kb.short_course_comedications]}
+    assert without["current_medications"] != patient["current_medications"]
+    ranked = [(r.drugs, r.score) for r in consult(kb, validate_patient(kb, without)).regimens]
+    res = consult(kb, validate_patient(kb, patient))
+    assert [(r.drugs, r.score) for r in res.regimens] == ranked
+    victim = next(f for f in res.flags if f.rule.startswith("interaction:")
+                  and f.interacting_drug in kb.short_course_comedications)
+    assert all(any(w.startswith(f"{victim.drug}: ") for w in r.warnings)
+               for r in res.regimens if victim.drug in r.drugs)

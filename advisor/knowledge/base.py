@@ -87,6 +87,12 @@ class KnowledgeBase:
         return aliases
 
     @cached_property
+    def short_course_comedications(self) -> frozenset[str]:
+        """Co-medications taken for a course (antibiotics): their interactions are flagged
+        but do not steer the long-term regimen ranking."""
+        return frozenset(n for n, med in self.comedications.items() if med.short_course)
+
+    @cached_property
     def rule_drugs(self) -> dict[str, list[str]]:
         """Rule id -> the drugs its selector picks out."""
         out = {}

@@ -117,6 +117,9 @@ class Comedication(Strict):
     rxnorm: CodeSet | None = None
     atc: CodeSet | None = None
     metabolism: list[EnzymeRole] = Field(default_factory=list)
+    # A course of days to weeks (an antibiotic): its interactions are flagged, and their
+    # management is for the course, but they do not steer the long-term regimen ranking.
+    short_course: bool = False
     notes: str | None = None
 
 
