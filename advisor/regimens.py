@@ -30,7 +30,7 @@ import pandas as pd
 
 from advisor.inputs.patient import Patient, Trial
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import plural
+from advisor.numbers import number, plural
 from advisor.rules import records
 from advisor.schema import Drug
 
@@ -230,12 +230,16 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
     entry = kb.positions.for_syndrome(patient.syndrome)
     best = _guideline_position(kb, patient, drug.name)
     if best:
-        position, target, ev = best
+        position, target, ev, from_age = best
         weights = (w.syndrome_guideline_position if entry and w.syndrome_guideline_position
                    else w.guideline_position)
         t.score += weights[position]
         t.rationale.append(f"{kb.positions.guideline}: {drug.name} is "
-                           f"{position.replace('_', '-')} for {target}.")
+                           f"{position.replace('_', '-')} for {target}" + (
+                               "." if from_age is None else
+                               f" from {number(from_age)} years of age; this patient is "
+                               "younger, so the placement is extrapolated (check the product "
+                               "licence)."))
         t.evidence += ev.sources
     elif entry:
         t.score += w.not_named_for_syndrome
@@ -263,7 +267,8 @@ def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
                 if best is None or rank < best[0]:
                     target = (kb.vocabulary.syndromes[pos.syndrome] if pos.syndrome
                               else kb.vocabulary.seizure_types[pos.seizure_type].lower())
-                    best = (rank, position, target, pos.evidence)
+                    best = (rank, position, target, pos.evidence,
+                            pos.too_young(drug, patient.age_years))
                 break
     return best[1:] if best else None
 

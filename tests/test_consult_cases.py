@@ -328,3 +328,20 @@ def test_a_course_of_antibiotics_does_not_change_the_long_term_regimens(kb, name
                   and f.interacting_drug in kb.short_course_comedications)
     assert all(any(w.startswith(f"{victim.drug}: ") for w in r.warnings)
                for r in res.regimens if victim.drug in r.drugs)
+
+
+def test_a_guideline_placement_below_its_age_says_so(results):
+    """NG217 places cannabidiol for Dravet and Lennox-Gastaut syndromes from 2 years of age
+    (guideline_positions.yaml from_age_years). For an 18-month-old the rationale says the
+    placement is extrapolated; from 2 years it reads as the plain placement."""
+    said = {}
+    for case, res in results.values():
+        age = case["patient"].get("age_years")
+        for reg in res["regimens"]:
+            for why in reg["rationale"]:
+                if why.startswith("NICE-2022-NG217: cannabidiol is second-line for Dravet") \
+                        or why.startswith("NICE-2022-NG217: cannabidiol is adjunctive for "
+                                          "Lennox"):
+                    said.setdefault(age is not None and age < 2, set()).add(
+                        "extrapolated" in why)
+    assert said == {True: {True}, False: {False}}, said

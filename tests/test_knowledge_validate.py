@@ -216,3 +216,13 @@ def test_rule_message_with_unknown_placeholder_is_reported(kb_copy, capsys):
     out = capsys.readouterr().out
     assert "then.message: placeholder {allele} is never filled" in out
     assert "{activity_score}, {drug}, {gene}, {phenotype}, {value}" in out
+
+
+def test_an_age_for_a_drug_the_entry_does_not_name_is_reported(kb_copy, capsys):
+    path = kb_copy / "guideline_positions.yaml"
+    text = path.read_text()
+    old = "from_age_years: {cannabidiol: 2}"
+    assert old in text
+    path.write_text(text.replace(old, "from_age_years: {fenfluramine: 2}", 1))
+    assert main(["kb", "validate", str(kb_copy)]) == 1
+    assert "from_age_years: 'fenfluramine' is not named in this entry" in capsys.readouterr().out

@@ -336,8 +336,9 @@ def check_positions(kb: KnowledgeBase) -> Iterator[Problem]:
             yield from _known(file, f"{loc}.syndrome", [pos.syndrome], v.syndromes, "syndrome")
         for key in ("first_line", "second_line", "adjunctive"):
             yield from _known(file, f"{loc}.{key}", getattr(pos, key), kb.drugs, "drug")
-        yield from (Problem(file, f"{loc}.add_on_only", f"{drug!r} is not named in this entry")
-                    for drug in pos.add_on_only if drug not in pos.named)
+        for key in ("add_on_only", "from_age_years"):
+            yield from (Problem(file, f"{loc}.{key}", f"{drug!r} is not named in this entry")
+                        for drug in getattr(pos, key) if drug not in pos.named)
 
 
 def check_status_epilepticus(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -114,8 +114,15 @@ class GuidelinePosition(Strict):
     adjunctive: list[str] = Field(default_factory=list)
     # the drugs the guideline places as add-on only (never as monotherapy) here
     add_on_only: list[str] = Field(default_factory=list)
+    # drug -> the age (years) from which the guideline places it here ("over 2 years of age")
+    from_age_years: dict[str, float] = Field(default_factory=dict)
     note: str | None = None
     evidence: Evidence
+
+    def too_young(self, drug: str, age_years: float | None) -> float | None:
+        """The age from which the entry places ``drug``, if the patient is younger."""
+        lo = self.from_age_years.get(drug)
+        return lo if lo is not None and age_years is not None and age_years < lo else None
 
     @property
     def named(self) -> list[str]:
