@@ -398,7 +398,7 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
                 dose.if_started = _if_started(kb, drug, patient, dose, mine, by_drug,
                                               [d for d in candidates if d not in taking],
                                               (rule_dose, inter_dose))
-                dose.basis += [_if_started_text(c) for c in dose.if_started]
+                dose.basis += [_if_started_text(c, dose.unit) for c in dose.if_started]
         if drug.dosing.therapeutic_range_mg_per_l:
             tr = drug.dosing.therapeutic_range_mg_per_l
             dose.therapeutic_range_mg_per_l = tr.range.as_list()
@@ -424,9 +424,9 @@ def _older_adult(kb: KnowledgeBase, drug: Drug, build: _Builder) -> None:
         build.cite(statement.evidence)
 
 
-def _if_started_text(change: IfStarted) -> str:
+def _if_started_text(change: IfStarted, unit: str) -> str:
     """The dose row's line for a change that starting a candidate requires."""
-    to = daily_mg(change.recommended_daily_mg) if change.recommended_daily_mg else "a dose "\
+    to = daily_mg(change.recommended_daily_mg, unit) if change.recommended_daily_mg else "a dose "\
         "chosen with specialist advice"
     pct = (f" ({signed_percent(change.adjustment_percent)})"
            if change.adjustment_percent is not None else "")

@@ -26,9 +26,10 @@ def span(lo: float, hi: float, unit: str = "") -> str:
     return f"{text} {unit}".rstrip()
 
 
-def daily_mg(values: Sequence[float] | None) -> str:
-    """A daily dose range in mg ("—" when there is none)."""
-    return "—" if not values else span(values[0], values[-1], "mg/day")
+def daily_mg(values: Sequence[float] | None, unit: str = "mg") -> str:
+    """A daily dose range in mg, or in ``unit`` ("mg PE": phenytoin sodium equivalents);
+    "—" when there is none."""
+    return "—" if not values else span(values[0], values[-1], f"{unit}/day")
 
 
 def plural(n: float, word: str, many: str | None = None) -> str:

@@ -108,7 +108,8 @@ def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
         f.category == "organ_function" and f.action != "info")]
     if _changed(dose):
         std, rec = dose.standard_daily_mg, dose.recommended_daily_mg
-        change = f"{daily_mg(std)} → {daily_mg(rec)}" if std else daily_mg(rec)
+        change = (f"{daily_mg(std, dose.unit)} → {daily_mg(rec, dose.unit)}" if std
+                  else daily_mg(rec, dose.unit))
         if dose.adjustment_percent is not None:
             change += f" ({signed_percent(dose.adjustment_percent)})"
         reason = " ".join(_unique(first_sentence(f.message) for f in why)) or \

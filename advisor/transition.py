@@ -214,7 +214,8 @@ def _started_effects(step: AddStep, doses: list[Dose], keep: list[str]) -> None:
                 new = (f"no automatic dose for {dose.drug} (see its dose row); adjust it "
                        "with specialist input")
             else:
-                new = (f"change {dose.drug} to {daily_mg(change.recommended_daily_mg)} "
+                new = (f"change {dose.drug} to "
+                       f"{daily_mg(change.recommended_daily_mg, dose.unit)} "
                        f"({signed_percent(change.adjustment_percent)})")
             step.notes.append(f"Starting {step.drug}: {new} - {change.why}")
             step.evidence = list(dict.fromkeys([*step.evidence, *change.evidence]))

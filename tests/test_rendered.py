@@ -144,3 +144,25 @@ def test_risk_fits_the_ilae_status(results, path):
                                         else "drug_resistance")
     head = render(res, "markdown").partition("\n## Genotypes")[0]
     assert ("probability of drug-resistant epilepsy" in head) == (not resistant)
+
+
+def test_fosphenytoin_amounts_read_in_mg_pe_everywhere(kb):
+    """Fosphenytoin is dosed in mg PE (phenytoin sodium equivalents, 1.5 mg fosphenytoin
+    sodium each): its dose table, summary change and PDF/HTML rows say 'mg PE/day', never a
+    bare 'mg/day' that reads as milligrams of fosphenytoin."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 50, "weight_kg": 75, "seizure_types": ["focal"],
+        "current_medications": ["fosphenytoin"],
+        "genotypes": {"CYP2C9": "*3/*3", "HLA-B*15:02": "negative"}}))
+    dose = next(d for d in res.doses if d.drug == "fosphenytoin")
+    assert dose.unit == "mg PE" and dose.recommended_daily_mg
+    md = render(res, "markdown")
+    row = next(line for line in md.splitlines() if line.startswith("| fosphenytoin |"))
+    summary = next(line for line in md.splitlines() if line.startswith("  - **fosphenytoin**:"))
+    for line in (row, summary):
+        amounts = re.findall(r"\d mg(?: PE)?/day", line.lstrip(" -").partition(" - ")[0])
+        assert amounts and all(a.endswith("mg PE/day") for a in amounts), line
+    change = next(c for c in res.summary.dose_changes if c.drug == "fosphenytoin")
+    assert change.change.count("mg PE/day") == 2, change.change
+    html = _body(render(res, "html"))
+    assert re.search(r"fosphenytoin.{0,200}?\d mg PE/day", html, re.S)

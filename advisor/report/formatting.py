@@ -52,9 +52,9 @@ def value_text(value: str | float) -> str:
     return words(str(value))
 
 
-def mg(r: list[float] | None) -> str:
-    """A daily range in mg, or "—" when there is none."""
-    return daily_mg(r)
+def mg(r: list[float] | None, unit: str = "mg") -> str:
+    """A daily range in mg (or ``unit``), or "—" when there is none."""
+    return daily_mg(r, unit)
 
 
 def pct(p: float | None) -> str:

@@ -115,12 +115,13 @@ def _flags(res: ConsultResult, cite: Citations) -> list[str]:
 def _dose_row(d: Dose, cite: Citations) -> str:
     extra = []
     if d.start_daily_mg:
-        extra.append(f"start {number(d.start_daily_mg)} mg/day")
+        extra.append(f"start {number(d.start_daily_mg)} {d.unit}/day")
     if d.therapeutic_range_mg_per_l:
         lo, hi = d.therapeutic_range_mg_per_l
         extra.append(f"target level {number(lo)}–{number(hi)} mg/L")
     basis = words("; ".join([*(without_citations(b) for b in d.basis), *extra]))
-    return (f"| {d.drug} | {mg(d.standard_daily_mg)} | {mg(d.recommended_daily_mg)} | "
+    return (f"| {d.drug} | {mg(d.standard_daily_mg, d.unit)} | "
+            f"{mg(d.recommended_daily_mg, d.unit)} | "
             f"{pct(d.adjustment_percent)} | {_cell(basis)}{_refs(cite, d.evidence)} |")
 
 
@@ -134,7 +135,7 @@ def _doses(res: ConsultResult, cite: Citations) -> list[str]:
         out += ["| Drug | Standard | Recommended | Change | Basis |", "|---|---|---|---|---|"]
         out += [_dose_row(d, cite) for d in shown]
     if rest:
-        dosed = [f"{d.drug} {mg(d.recommended_daily_mg)}{_refs(cite, d.evidence)}"
+        dosed = [f"{d.drug} {mg(d.recommended_daily_mg, d.unit)}{_refs(cite, d.evidence)}"
                  for d in rest if d.status == "dosed"]
         other = [f"{d.drug} ({words(d.status)})" for d in rest if d.status != "dosed"]
         out += ["", "Other candidates at the labelled dose: " + ("; ".join(dosed) or "none")

@@ -226,11 +226,11 @@ def _doses(doc: _Doc, width: float) -> None:
     rows: list[list[Any]] = [["<b>Drug</b>", "<b>Standard</b>", "<b>Recommended</b>",
                               "<b>Change</b>", "<b>Basis</b>"]]
     for d in dose_order(doc.res):
-        start = f'<br/><font size="7">start {number(d.start_daily_mg)} mg/day</font>' \
+        start = f'<br/><font size="7">start {number(d.start_daily_mg)} {d.unit}/day</font>' \
             if d.start_daily_mg else ""
         basis = _e(words("; ".join(without_citations(b) for b in d.basis)))
-        rows.append([f"<b>{_e(d.drug)}</b>", mg(d.standard_daily_mg),
-                     mg(d.recommended_daily_mg) + start, pct(d.adjustment_percent),
+        rows.append([f"<b>{_e(d.drug)}</b>", mg(d.standard_daily_mg, d.unit),
+                     mg(d.recommended_daily_mg, d.unit) + start, pct(d.adjustment_percent),
                      basis + doc.refs(d.evidence)])
     doc.table(rows, widths=[0.15 * width, 0.13 * width, 0.14 * width, 0.08 * width,
                             0.5 * width])

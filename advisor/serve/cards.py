@@ -142,9 +142,9 @@ def _clause(message: str) -> str:
     return head if len(head) <= 90 else message[:90].rsplit(" ", 1)[0] + "…"
 
 
-def _mg(values: list[float]) -> str:
+def _mg(values: list[float], unit: str = "mg") -> str:
     lo, hi = values[0], values[-1]
-    return f"{lo:g} mg/day" if lo == hi else f"{lo:g}–{hi:g} mg/day"
+    return f"{lo:g} {unit}/day" if lo == hi else f"{lo:g}–{hi:g} {unit}/day"
 
 
 def _clip(text: str) -> str:
@@ -168,12 +168,13 @@ def summary(drug: str, flags: list[Flag], changed: Dose | None,
         dose_flag = next((f for f in flags if f.action in DOSE_ACTIONS), None)
         why = f": {_clause(dose_flag.message)}" if dose_flag else ""
         pct = f"{changed.adjustment_percent:+g}% of the standard dose"
-        return _clip(f"{drug} {_mg(changed.recommended_daily_mg or [])} ({pct}){why}")
+        return _clip(f"{drug} {_mg(changed.recommended_daily_mg or [], changed.unit)} "
+                     f"({pct}){why}")
     if others:
         other, change = others[0]
         if change.recommended_daily_mg:
             return _clip(f"Starting {drug}: change {other.drug} to "
-                         f"{_mg(change.recommended_daily_mg)}")
+                         f"{_mg(change.recommended_daily_mg, other.unit)}")
         return _clip(f"Starting {drug} changes the dose of {other.drug}")
     if lead is not None and lead.drug != drug:
         return _clip(f"{drug} with {lead.drug}: {reason}")
@@ -196,12 +197,13 @@ def detail(kb: KnowledgeBase, result: ConsultResult, drug: str, flags: list[Flag
                      f"{', contested' if f.contested else ''}): {md(f.message)} "
                      f"*Sources: {md(', '.join(f.evidence))}*")
     if dose is not None and dose.recommended_daily_mg and dose.standard_daily_mg:
-        lines.append(f"- **dose**: {md(_mg(dose.recommended_daily_mg))} recommended "
-                     f"(standard {md(_mg(dose.standard_daily_mg))}"
+        lines.append(f"- **dose**: {md(_mg(dose.recommended_daily_mg, dose.unit))} "
+                     f"recommended (standard {md(_mg(dose.standard_daily_mg, dose.unit))}"
                      f"{f', {dose.adjustment_percent:+g}%' if dose.adjustment_percent else ''}"
                      f"). {md('; '.join(dose.basis))}")
     for other, change in others:
-        target = (f"{md(_mg(change.recommended_daily_mg))} " if change.recommended_daily_mg
+        target = (f"{md(_mg(change.recommended_daily_mg, other.unit))} "
+                  if change.recommended_daily_mg
                   else "")
         lines.append(f"- **if started**: {md(other.drug)} (taken now) {target}"
                      f"({change.adjustment_percent:+g}%): {md(change.why)}")

@@ -152,11 +152,12 @@ def doses_tab(res: ConsultResult, cite: Citations) -> None:
     in_play = set(res.summary.in_play if res.summary else [])
     rows = [{"drug": d.drug + (" (in play)" if d.drug in in_play else ""),
              "status": STATUS.get(d.status, words(d.status)),
-             "standard": daily_mg(d.standard_daily_mg),
-             "recommended": daily_mg(d.recommended_daily_mg),
+             "standard": daily_mg(d.standard_daily_mg, d.unit),
+             "recommended": daily_mg(d.recommended_daily_mg, d.unit),
              "change": "—" if d.adjustment_percent is None else
              signed_percent(d.adjustment_percent),
-             "start": "—" if not d.start_daily_mg else f"{number(d.start_daily_mg)} mg/day",
+             "start": "—" if not d.start_daily_mg else
+             f"{number(d.start_daily_mg)} {d.unit}/day",
              "basis": words("; ".join(without_citations(b) for b in d.basis)),
              "sources": cite(d.evidence)}
             for d in sorted(res.doses, key=lambda d: d.drug not in in_play)]
