@@ -404,10 +404,11 @@ def test_signals_held_wait_for_the_end_of_the_block():
     steps = []
     with pytest.raises(Interrupted) as stop, interruptible():
         with signals_held():
-            os.kill(os.getpid(), signal.SIGINT)
             with signals_held():  # nested: the outer block decides
                 os.kill(os.getpid(), signal.SIGTERM)
                 steps.append("inner")
             steps.append("outer")
-        steps.append("after")  # never: the first signal stops here
-    assert steps == ["inner", "outer"] and stop.value.code == 130
+        steps.append("after")  # never: the held signal stops here
+    assert steps == ["inner", "outer"] and stop.value.code == 143
+    # (one signal only: of two sent at once, which is recorded first depends on the thread
+    # the kernel hands each to, once other threads exist; a CI run saw SIGTERM before SIGINT)
