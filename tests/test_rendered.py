@@ -166,3 +166,22 @@ def test_fosphenytoin_amounts_read_in_mg_pe_everywhere(kb):
     assert change.change.count("mg PE/day") == 2, change.change
     html = _body(render(res, "html"))
     assert re.search(r"fosphenytoin.{0,200}?\d mg PE/day", html, re.S)
+
+
+def test_a_taken_drugs_start_dose_reads_as_a_restart(kb):
+    """The label's starting dose of a drug the patient already takes is the dose to restart
+    it at ('if restarted: start 25 mg/day'); a candidate's reads 'start ...'. A woman
+    seizure-free on lamotrigine for 24 months read 'start 25 mg/day' beside her dose."""
+    case = yaml.safe_load((ROOT / "tests" / "cases" /
+                           "seizure-free-pregnant-lamotrigine-continue.yaml").read_text())
+    res = consult(kb, validate_patient(kb, case["patient"]))
+    md = render(res, "markdown")
+    row = next(line for line in md.splitlines() if line.startswith("| lamotrigine |"))
+    assert "if restarted: start 25 mg/day" in row
+    html = _body(render(res, "html"))
+    assert "if restarted: start 25 mg/day" in html
+    res = consult(kb, validate_patient(kb, {**case["patient"], "current_medications": [],
+                                            "candidate_drugs": ["lamotrigine"]}))
+    row = next(line for line in render(res, "markdown").splitlines()
+               if line.startswith("| lamotrigine |"))
+    assert "; start 25 mg/day" in row and "restarted" not in row

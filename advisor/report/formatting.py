@@ -16,6 +16,7 @@ from advisor.numbers import (
 )
 from advisor.result import (
     AddStep,
+    ConsultResult,
     ContinueStep,
     Dose,
     PathwayDose,
@@ -28,6 +29,7 @@ from advisor.result import (
     WithdrawStep,
 )
 from advisor.schema import Source
+from advisor.summary import summary_of
 
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
@@ -41,6 +43,16 @@ def words(text: str) -> str:
 def mechanisms(reg: Regimen) -> str:
     """Each drug's primary mechanism: 'levetiracetam: synaptic vesicle protein 2A ligand; ...'."""
     return "; ".join(f"{d}: {m}" for d, m in zip(reg.drugs, reg.mechanism_labels, strict=True))
+
+
+def start_text(d: Dose, res: ConsultResult) -> str:
+    """The label's starting dose, or "" without one; for a drug the patient already takes,
+    as the dose to restart it at (the label's re-titration after a break)."""
+    if not d.start_daily_mg:
+        return ""
+    text = f"start {number(d.start_daily_mg)} {d.unit}/day"
+    patient = summary_of(res).patient
+    return f"if restarted: {text}" if patient and d.drug in patient.current_medications else text
 
 
 def value_text(value: str | float) -> str:

@@ -16,6 +16,7 @@ from advisor.report.formatting import (
     patient_line,
     pct,
     risk_sentences,
+    start_text,
     transition_lines,
     value_text,
     words,
@@ -48,7 +49,7 @@ def to_html(res: ConsultResult) -> str:
         in_play=set(summary.in_play), cite=Citations(res.sources), action_label=ACTION_LABEL,
         level_label=LEVEL_LABEL, status_label=STATUS_LABEL, mg=mg, pct=pct, number=number,
         span=span, plural=plural, words=words, minutes=minutes, link=link, citation=citation,
-        mechanisms=mechanisms,
+        mechanisms=mechanisms, start_text=lambda d: start_text(d, res),
         basis=lambda d: [without_citations(b) for b in d.basis],
         transition_lines=transition_lines, acute_dose=acute_dose,
         risk_sentences=risk_sentences, value_text=value_text)

@@ -19,6 +19,7 @@ from advisor.report.formatting import (
     patient_line,
     pct,
     probability,
+    start_text,
     transition_lines,
     value_text,
     words,
@@ -112,10 +113,8 @@ def _flags(res: ConsultResult, cite: Citations) -> list[str]:
     return out
 
 
-def _dose_row(d: Dose, cite: Citations) -> str:
-    extra = []
-    if d.start_daily_mg:
-        extra.append(f"start {number(d.start_daily_mg)} {d.unit}/day")
+def _dose_row(d: Dose, res: ConsultResult, cite: Citations) -> str:
+    extra = [start_text(d, res)] if d.start_daily_mg else []
     if d.therapeutic_range_mg_per_l:
         lo, hi = d.therapeutic_range_mg_per_l
         extra.append(f"target level {number(lo)}–{number(hi)} mg/L")
@@ -133,7 +132,7 @@ def _doses(res: ConsultResult, cite: Citations) -> list[str]:
     out = ["", "## Doses"]
     if shown:
         out += ["| Drug | Standard | Recommended | Change | Basis |", "|---|---|---|---|---|"]
-        out += [_dose_row(d, cite) for d in shown]
+        out += [_dose_row(d, res, cite) for d in shown]
     if rest:
         dosed = [f"{d.drug} {mg(d.recommended_daily_mg, d.unit)}{_refs(cite, d.evidence)}"
                  for d in rest if d.status == "dosed"]

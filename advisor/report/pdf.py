@@ -27,6 +27,7 @@ from advisor.report.formatting import (
     patient_line,
     pct,
     risk_sentences,
+    start_text,
     transition_lines,
     words,
 )
@@ -226,7 +227,7 @@ def _doses(doc: _Doc, width: float) -> None:
     rows: list[list[Any]] = [["<b>Drug</b>", "<b>Standard</b>", "<b>Recommended</b>",
                               "<b>Change</b>", "<b>Basis</b>"]]
     for d in dose_order(doc.res):
-        start = f'<br/><font size="7">start {number(d.start_daily_mg)} {d.unit}/day</font>' \
+        start = f'<br/><font size="7">{start_text(d, doc.res)}</font>' \
             if d.start_daily_mg else ""
         basis = _e(words("; ".join(without_citations(b) for b in d.basis)))
         rows.append([f"<b>{_e(d.drug)}</b>", mg(d.standard_daily_mg, d.unit),

@@ -15,6 +15,7 @@ from advisor.report import render
 from advisor.report.formatting import (
     mechanisms,
     probability,
+    start_text,
     transition_lines,
     value_text,
     words,
@@ -156,8 +157,7 @@ def doses_tab(res: ConsultResult, cite: Citations) -> None:
              "recommended": daily_mg(d.recommended_daily_mg, d.unit),
              "change": "—" if d.adjustment_percent is None else
              signed_percent(d.adjustment_percent),
-             "start": "—" if not d.start_daily_mg else
-             f"{number(d.start_daily_mg)} {d.unit}/day",
+             "start": start_text(d, res).removeprefix("start ") or "—",
              "basis": words("; ".join(without_citations(b) for b in d.basis)),
              "sources": cite(d.evidence)}
             for d in sorted(res.doses, key=lambda d: d.drug not in in_play)]
