@@ -311,6 +311,17 @@ class _Builder:
                                   f"patient's maximum ({why}), and the source gives no start "
                                   "of its own for it")
                 dose.start_daily_mg = _r(self.lo)
+        if dose.start_daily_mg is not None and dose.start_daily_mg > self.hi + 1e-9:
+            if self.standard and self.hi < self.standard[1] - 1e-9:
+                dose.basis.append(f"start lowered from {number(dose.start_daily_mg)} to "
+                                  f"{number(_r(self.lo))} mg/day, the bottom of the "
+                                  "recommended range: the usual start is above this "
+                                  "patient's adjusted dose")
+                dose.start_daily_mg = _r(self.lo)
+            else:
+                dose.basis.append(f"the label's start ({number(dose.start_daily_mg)} mg/day) "
+                                  "is above this usual dose, which is not a maximum: increase "
+                                  "beyond the start only by response and tolerability")
         dose.recommended_daily_mg = [_r(self.lo), _r(self.hi)]
         if self.standard:  # ranges shown alike are no change (never a rounding artefact)
             lo, hi = self.standard

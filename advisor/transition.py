@@ -102,6 +102,16 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
                           "and tolerability up to the target.")
         return
     kept = [s for s in step.schedule if s.daily_mg is None or s.daily_mg <= rec[1] + 1e-9]
+    if not kept and step.schedule and start is not None and first is not None \
+            and abs(first - start) < 1e-9:
+        # the label's own first step is above a usual dose that is not a maximum (the dose
+        # table keeps starts within the patient's maximum): start there, no further steps
+        step.schedule = step.schedule[:1]
+        step.then = None
+        step.notes.append(f"The label's first step ({number(first)} mg/day) is already above "
+                          f"this patient's usual dose ({daily_mg(rec)}): start there and "
+                          "increase only by response and tolerability.")
+        return
     last = kept[-1].daily_mg if kept else None
     overshoot = (step.then is not None and increment is not None and last is not None
                  and last + increment > rec[1] + 1e-9)
