@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from advisor.frame import PatientFrame, member
+from advisor.frame import SMALL, PatientFrame, member
 from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
 from advisor.schema import (
@@ -145,8 +145,35 @@ def _text(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _same_na(value: object) -> object:
+    """``value``, with every missing value (None, NaN, pd.NA) as one key (as pd.factorize)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
+def _combine_few(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_combine_codes` for a few values, with dicts instead of hash tables and sorts
+    (the same codes: each part coded in order of first appearance, combinations in the
+    order of those codes)."""
+    coded = []
+    for part in parts:
+        seen: dict[object, int] = {}
+        coded.append([seen.setdefault(_same_na(v), len(seen)) for v in part])
+    keys = list(zip(*coded, strict=True))
+    first: dict[tuple[int, ...], int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    distinct = sorted(first)
+    position = {key: i for i, key in enumerate(distinct)}
+    return (np.array([position[k] for k in keys], dtype=np.intp),
+            np.array([first[k] for k in distinct], dtype=np.intp))
+
+
 def _combine_codes(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Codes of distinct value combinations across arrays, and a first index of each."""
+    if len(parts[0]) <= SMALL:
+        return _combine_few(parts)
     key = np.zeros(len(parts[0]), dtype=np.int64)
     for part in parts:
         codes, uniques = pd.factorize(part, use_na_sentinel=False)
@@ -363,11 +390,10 @@ def _join(kb: KnowledgeBase, rows: np.ndarray, codes: np.ndarray, on: str
           ) -> tuple[np.ndarray, np.ndarray]:
     """Every (row, interaction-pair index) where ``codes`` is the pair's ``on`` side
     (perpetrator or victim): a sorted-array join, as fast on one patient as on a cohort."""
-    table = kb.interaction_codes
-    key = table[on].to_numpy(dtype=np.int64)
-    order = np.argsort(key, kind="stable")
-    lo = np.searchsorted(key[order], codes, "left")
-    counts = np.searchsorted(key[order], codes, "right") - lo
+    table = kb.interaction_arrays
+    order, ordered = table[f"{on}_order"], table[f"{on}_sorted"]
+    lo = np.searchsorted(ordered, codes, "left")
+    counts = np.searchsorted(ordered, codes, "right") - lo
     total = int(counts.sum())
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     return np.repeat(rows, counts), order[np.repeat(lo, counts) + offsets]
@@ -389,10 +415,8 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
                                                       dtype=object))
         return pairs["row"].to_numpy(dtype=np.int64), codes.astype(np.int64)
 
-    table = kb.interaction_codes
-    perp_of = table["perpetrator"].to_numpy(dtype=np.int64)
-    victim_of = table["victim"].to_numpy(dtype=np.int64)
-    inter_of = table["inter"].to_numpy(dtype=np.int64)
+    table = kb.interaction_arrays
+    perp_of, victim_of, inter_of = table["perpetrator"], table["victim"], table["inter"]
     cur_rows, cur_codes = coded(frame.current)
     cand_rows, cand_codes = coded(frame.candidates)
     taken = cur_rows * n + cur_codes
@@ -408,7 +432,7 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     keep = (np.isin(perp_key, candidate) & ~np.isin(perp_key, taken)
             & (perp_of[pair_b] != victim_of[pair_b]))
     hits_b = _distinct(rows_b[keep], pair_b[keep])
-    names = kb.drug_index.to_numpy(dtype=object)
+    names = kb.drug_names
     for (rows_all, pairs_all), judged_is_victim in ((hits_a, True), (hits_b, False)):
         inter_idx = inter_of[pairs_all]
         order = np.argsort(inter_idx, kind="stable")
@@ -490,13 +514,15 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
                             else np.full(len(p.rows), None, dtype=object) for p in parts])
     data: dict[str, object] = {
         "row": rows[order],
-        "drug": pd.Categorical.from_codes(drug_codes[order], kb.drug_index),
-        "message": pd.Categorical.from_codes(message[order], pd.Index(msg_texts, dtype=object)),
+        "drug": pd.Categorical.from_codes(drug_codes[order], dtype=kb.drug_dtype,
+                                          validate=False),
+        "message": pd.Categorical.from_codes(message[order], pd.Index(msg_texts, dtype=object),
+                                             validate=False),
         "contested": np.array([p.evidence.contested for p in parts])[part_id][order],
         "interacting_drug": pd.Categorical.from_codes(kb.drug_index.get_indexer(
-            pd.Index(inter, dtype=object))[order], kb.drug_index)}
+            pd.Index(inter, dtype=object))[order], dtype=kb.drug_dtype, validate=False)}
     for name, values in per_part.items():
         codes, uniques = pd.factorize(np.array(values, dtype=object))
         data[name] = pd.Categorical.from_codes(codes[part_id][order],
-                                               pd.Index(uniques, dtype=object))
-    return pd.DataFrame(data)[FLAG_COLUMNS]
+                                               pd.Index(uniques, dtype=object), validate=False)
+    return pd.DataFrame({c: data[c] for c in FLAG_COLUMNS})

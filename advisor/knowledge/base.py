@@ -105,6 +105,16 @@ class KnowledgeBase:
         return pd.Index([*self.drugs, *self.comedications], dtype=object)
 
     @cached_property
+    def drug_dtype(self) -> pd.CategoricalDtype:
+        """The categorical dtype of drug columns (categories: :attr:`drug_index`)."""
+        return pd.CategoricalDtype(self.drug_index)
+
+    @cached_property
+    def drug_names(self) -> np.ndarray:
+        """:attr:`drug_index` as an object array (code -> name)."""
+        return self.drug_index.to_numpy(dtype=object)
+
+    @cached_property
     def rule_drug_codes(self) -> dict[str, np.ndarray]:
         """Rule id -> the drug_index codes of the drugs its selector picks out."""
         return {rid: self.drug_index.get_indexer(pd.Index(names, dtype=object))
@@ -117,6 +127,17 @@ class KnowledgeBase:
         rows = [(i, code(p), code(v)) for i, inter in enumerate(self.interactions)
                 for p in inter.perpetrators for v in inter.victims]
         return pd.DataFrame(rows, columns=["inter", "perpetrator", "victim"])
+
+    @cached_property
+    def interaction_arrays(self) -> dict[str, np.ndarray]:
+        """:attr:`interaction_codes` as int64 arrays by column, with each side's codes sorted
+        (``<side>_order``: the stable argsort, ``<side>_sorted``: the sorted codes)."""
+        table = self.interaction_codes
+        out = {c: table[c].to_numpy(dtype=np.int64) for c in table.columns}
+        for side in ("perpetrator", "victim"):
+            order = np.argsort(out[side], kind="stable")
+            out[f"{side}_order"], out[f"{side}_sorted"] = order, out[side][order]
+        return out
 
     @cached_property
     def _interactions_by_pair(self) -> dict[tuple[str, str], list[Interaction]]:
