@@ -110,6 +110,18 @@ class KnowledgeBase:
         return pd.CategoricalDtype(self.drug_index)
 
     @cached_property
+    def drug_code(self) -> dict[str, int]:
+        """Name -> position in :attr:`drug_index` (``get_indexer`` for a few names)."""
+        return {name: i for i, name in enumerate(self.drug_index)}
+
+    @cached_property
+    def spectrum_by_type(self) -> dict[str, np.ndarray]:
+        """Seizure type -> which ASMs (in :attr:`drugs` order) cover it outside a syndrome."""
+        return {t: np.array([t in d.spectrum.seizure_types and not d.spectrum.syndrome_only
+                             for d in self.drugs.values()], dtype=bool)
+                for t in self.vocabulary.seizure_types}
+
+    @cached_property
     def drug_names(self) -> np.ndarray:
         """:attr:`drug_index` as an object array (code -> name)."""
         return self.drug_index.to_numpy(dtype=object)
