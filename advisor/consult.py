@@ -79,7 +79,8 @@ def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str]) -> list
     """Flags as result models: the patient's current drugs first, then candidates, then the
     other drugs to avoid (their non-avoid flags are dropped)."""
     groups: dict[str, list[Flag]] = {"current": [], "candidate": [], "other": []}
-    for f in records(flags.drop(columns="row")):
+    for f in records(flags):
+        del f["row"]
         relevance = ("current" if f["drug"] in current else
                      "candidate" if f["drug"] in candidates else "other")
         if relevance == "other" and f["action"] != "avoid":
@@ -118,14 +119,19 @@ def _evidence_ids(obj: Any) -> Iterator[str]:
             value = getattr(obj, name)
             if name == "evidence" and isinstance(value, list):
                 yield from (x for x in value if isinstance(x, str))
-            else:
+            elif isinstance(value, _NESTED):
                 yield from _evidence_ids(value)
     elif isinstance(obj, dict):
         for value in obj.values():
-            yield from _evidence_ids(value)
+            if isinstance(value, _NESTED):
+                yield from _evidence_ids(value)
     elif isinstance(obj, list):
         for item in obj:
-            yield from _evidence_ids(item)
+            if isinstance(item, _NESTED):
+                yield from _evidence_ids(item)
+
+
+_NESTED = (BaseModel, dict, list)  # what can hold an evidence list (other values cannot)
 
 
 def _cited(kb: KnowledgeBase, result: ConsultResult) -> dict[str, Source]:

@@ -59,10 +59,13 @@ class _Row:
     row: int
     also_taken: tuple[str, ...] = ()  # candidates counted as taken (if they were started)
     _fits: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)
+    _rows: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def rows(self) -> np.ndarray:
-        return np.array([self.row])
+        if self._rows is None:
+            self._rows = np.array([self.row])
+        return self._rows
 
     def value(self, name: str) -> Any:
         v = self.frame.arrays.context[name][self.row]
@@ -72,7 +75,8 @@ class _Row:
 
     def fits(self, band: DoseBand | NoDose | OrganBand, *, comedication: bool = True) -> bool:
         """Whether the band is for this patient (asked once per band)."""
-        key = (id(band), comedication)
+        # without co-medication conditions the band fits the same either way
+        key = (id(band), comedication and _has_comedication(band))
         if key not in self._fits:
             self._fits[key] = self._covered(band, comedication)
         return self._fits[key]
@@ -87,6 +91,11 @@ class _Row:
                             when_also_taking=also if comedication else (),
                             when_not_taking=without if comedication else (),
                             also_taken=self.also_taken)[0])
+
+
+def _has_comedication(band: DoseBand | NoDose | OrganBand) -> bool:
+    return bool(getattr(band, "when_taking", None) or getattr(band, "when_also_taking", None)
+                or getattr(band, "when_not_taking", None))
 
 
 def _specificity(band: DoseBand) -> tuple[int, int]:

@@ -40,7 +40,7 @@ SMALL = 64  # up to this many values a set lookup beats np.isin
 def member(values: np.ndarray, allowed: Sequence[object]) -> np.ndarray:
     """``np.isin(values, allowed)``, fast also for the few values of a single patient."""
     if len(values) <= SMALL:
-        wanted = set(allowed)
+        wanted = set(allowed.tolist() if isinstance(allowed, np.ndarray) else allowed)
         return np.fromiter((v in wanted for v in values), dtype=bool, count=len(values))
     return np.isin(values, allowed)
 
@@ -92,7 +92,7 @@ class FrameArrays:
         taking = [self.taking[d] for d in drugs if d in self.taking]
         if not taking:
             return np.zeros(len(rows), dtype=bool)
-        return np.isin(rows, np.concatenate(taking))
+        return member(rows, np.concatenate(taking))
 
 
 @dataclass

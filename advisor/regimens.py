@@ -125,6 +125,20 @@ def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug, syndrome: str | None) -> _T
     return t
 
 
+class _PairTerms(dict):
+    """The terms of each pair of drugs (sorted names) a regimen has, made when first asked
+    for: most pairs of the drugs involved are in no regimen."""
+
+    def __init__(self, kb: KnowledgeBase, syndrome: str | None):
+        super().__init__()
+        self.kb, self.syndrome = kb, syndrome
+
+    def __missing__(self, pair: tuple[str, str]) -> _Terms:
+        terms = self[pair] = _pair_terms(self.kb, self.kb.drugs[pair[0]],
+                                         self.kb.drugs[pair[1]], self.syndrome)
+        return terms
+
+
 def _failed(trial: Trial) -> bool:
     """An adequate trial that failed for lack of efficacy (or relapse)."""
     return bool(trial.adequate) and trial.outcome in ("inefficacy", "relapse")
@@ -385,8 +399,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
         return [_continue(kb, patient, kept, seizure_free[1], by_drug, childbearing)]
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in involved}
-    per_pair = {pair: _pair_terms(kb, kb.drugs[pair[0]], kb.drugs[pair[1]], patient.syndrome)
-                for pair in combinations(involved, 2)}
+    per_pair = _PairTerms(kb, patient.syndrome)
     regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
                 for drugs, kind in options]
     _mark_sole_agent_combinations(kb, patient, regimens)
@@ -424,8 +437,7 @@ def _continue(kb: KnowledgeBase, patient: Patient, current: list[str], months: f
     """The current treatment, kept: the patient has sustained seizure freedom on it."""
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in current}
-    per_pair = {pair: _pair_terms(kb, kb.drugs[pair[0]], kb.drugs[pair[1]], patient.syndrome)
-                for pair in combinations(sorted(current), 2)}
+    per_pair = _PairTerms(kb, patient.syndrome)
     reg = _regimen(kb, patient, current, "continue", per_drug, per_pair)
     reg.rationale.insert(0, f"Seizure-free for {months:g} months on {', '.join(current)}: "
                          "sustained seizure freedom (ILAE 2010). Continue the current "

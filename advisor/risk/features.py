@@ -158,8 +158,9 @@ def _genotype(factor: Factor, frame: PatientFrame) -> np.ndarray:
 def _seizure_count(factor: Factor, frame: PatientFrame) -> np.ndarray:
     inp, types = factor.input, frame.seizure_types
     counted = [t for t in types.columns if t not in (*inp.not_counted, *inp.unknown_types)]
-    n = types[counted].to_numpy(dtype=bool).sum(axis=1)
-    unsure = types[[t for t in inp.unknown_types if t in types]].to_numpy(dtype=bool).any(axis=1)
+    matrix, position = types.to_numpy(dtype=bool), {t: i for i, t in enumerate(types.columns)}
+    n = matrix[:, [position[t] for t in counted]].sum(axis=1)
+    unsure = matrix[:, [position[t] for t in inp.unknown_types if t in position]].any(axis=1)
     return _level(factor, n >= 2, (n >= 2) | ((n == 1) & ~unsure))
 
 
