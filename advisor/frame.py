@@ -152,7 +152,12 @@ def _typed(pairs: pd.DataFrame) -> pd.DataFrame:
                          "drug": pd.Series(drugs.to_numpy(dtype=object), dtype=object)})
 
 
-def _pair_arrays(pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+Pairs = pd.DataFrame | tuple[np.ndarray, np.ndarray]  # a (row, drug) table, or its columns
+
+
+def _pair_arrays(pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(pairs, tuple):
+        return np.asarray(pairs[0], dtype=np.int64), np.asarray(pairs[1], dtype=object)
     return pairs["row"].to_numpy(dtype=np.int64), pairs["drug"].to_numpy(dtype=object)
 
 
@@ -247,14 +252,14 @@ def build_frame(
     seizure: pd.DataFrame,
     context: dict[str, pd.Series],
     current: pd.DataFrame,
-    extra_candidates: pd.DataFrame,
+    extra_candidates: Pairs,
     tolerated: pd.DataFrame,
     conditions: pd.DataFrame | None = None,
     reactions: pd.DataFrame | None = None,
     clinical: pd.DataFrame | None = None,
     failed_regimens: pd.Series | None = None,
     restrict_to: Sequence[str] | None = None,
-    history: pd.DataFrame | None = None,
+    history: Pairs | None = None,
     translated: tuple[pd.DataFrame, dict[str, dict[str, Call]]] | None = None,
 ) -> PatientFrame:
     """Assemble a frame; candidates = spectrum fits + current ASMs + extra candidates.
@@ -295,11 +300,11 @@ def build_frame(
         asm = (member(cur_drugs, list(kb.drugs)) if len(cur_drugs) <= SMALL
                else current["drug"].isin(list(kb.drugs)).to_numpy(dtype=bool))
         parts = [_spectrum_arrays(kb, seizure, ctx["syndrome"]), (cur_rows[asm], cur_drugs[asm]),
-                 _pair_arrays(_typed(extra_candidates))]
+                 _pair_arrays(extra_candidates)]
         cand_rows = np.concatenate([r for r, _ in parts])
         cand_drugs = np.concatenate([d for _, d in parts])
     taken = [(cur_rows, cur_drugs), _pair_arrays(tolerated),
-             *([] if history is None else [_pair_arrays(_typed(history))])]
+             *([] if history is None else [_pair_arrays(history)])]
     failed_regimens = _on_rows(failed_regimens, index)
     return PatientFrame(
         ids=pd.Series(list(ids), index=index, dtype=object), calls=calls,
@@ -332,6 +337,11 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
 
     def long(pairs: list[tuple[int, str]]) -> pd.DataFrame:
         return _pairs([r for r, _ in pairs], [d for _, d in pairs])
+
+    def arrays(pairs: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]:
+        drugs = np.empty(len(pairs), dtype=object)
+        drugs[:] = [d for _, d in pairs]
+        return np.array([r for r, _ in pairs], dtype=np.int64), drugs
 
     dumped = [p.clinical.model_dump() for p in patients]
     clinical = pd.DataFrame({name: pd.Series([d.get(name) for d in dumped], dtype=object)
@@ -369,8 +379,8 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
         reactions=pd.DataFrame({"row": np.array([r for r, _, _ in reactions], dtype=np.int64),
                                 "drug": column([d for _, d, _ in reactions]),
                                 "reaction": column([x for _, _, x in reactions])}),
-        current=long(current), extra_candidates=long(extra), tolerated=long(tolerated),
-        history=long(history), clinical=clinical,
+        current=long(current), extra_candidates=arrays(extra), tolerated=long(tolerated),
+        history=arrays(history), clinical=clinical,
         failed_regimens=pd.Series([failed_adequate_trials(p) for p in patients], dtype=float))
 
 

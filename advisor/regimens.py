@@ -373,7 +373,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     current drug to avoid or for short-term use only, the current treatment is the one
     regimen.
     """
-    avoided = set(flags.loc[flags["action"] == "avoid", "drug"])
+    flag_records = records(flags)
+    avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
     short_term = {d.drug for d in kb.regimens.short_term_only}
     current = [d for d in patient.current_medications if d in kb.drugs]
     kept = [d for d in current if d not in avoided]
@@ -388,11 +389,10 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     involved = sorted({d for drugs, _ in options for d in drugs})
     # Interactions inside a regimen are scored pairwise; flags with co-medications the
     # patient keeps taking (contraceptives, anticoagulants, ...) count per drug.
-    keep = (flags["category"] != "interaction") | ~flags["interacting_drug"].isin(
-        list(kb.drugs))
     by_drug: dict[str, list[dict[str, Any]]] = {}
-    for flag in records(flags[keep]):
-        by_drug.setdefault(flag["drug"], []).append(flag)
+    for flag in flag_records:
+        if flag["category"] != "interaction" or flag["interacting_drug"] not in kb.drugs:
+            by_drug.setdefault(flag["drug"], []).append(flag)
     childbearing = _childbearing(kb, patient)
     if seizure_free and seizure_free[0] in current and kept == current \
             and not short_term & set(current):

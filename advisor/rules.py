@@ -478,9 +478,9 @@ def _interaction_part(inter: Interaction, rows: np.ndarray, perp: np.ndarray,
 def records(flags: pd.DataFrame) -> list[dict[str, object]]:
     """The flags as one dict per flag (``DataFrame.to_dict("records")``, faster on the
     categorical columns :func:`evaluate` returns)."""
-    columns = {c: flags[c].to_numpy(dtype=object) for c in flags.columns}
+    columns = list(flags.columns)
     return [dict(zip(columns, values, strict=True))
-            for values in zip(*columns.values(), strict=True)]
+            for values in flags.to_numpy(dtype=object).tolist()]
 
 
 def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
