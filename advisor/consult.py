@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -254,11 +255,15 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     patient, vcf_calls = with_vcf_calls(kb, patient, vcf_calls, base_dir,
                                         pharmcat=pharmcat_calls, fhir=fhir_genotypes)
     frame = frame_from_patients(kb, [patient])
-    candidates = frame.candidates.loc[frame.candidates["row"] == 0, "drug"].tolist()
+    cand_rows, cand_drugs = (frame.candidates["row"].to_numpy(),
+                             frame.candidates["drug"].to_numpy(dtype=object))
+    candidates = cand_drugs[cand_rows == 0].tolist()
     # every ASM is judged, so that whatever the patient must avoid is reported pre-emptively
     everything = evaluate(kb, with_candidates(kb, frame, [*candidates, *(
         d for d in kb.drugs if d not in candidates)]))
-    flags = everything[everything["drug"].isin(candidates)]
+    chosen = set(candidates)  # (Series.isin, as a set for the flags of one patient)
+    flags = everything[np.fromiter((d in chosen for d in everything["drug"].to_numpy(
+        dtype=object)), dtype=bool, count=len(everything))]
     combos = _alternatives(vcf_calls, explicit)
     if combos:
         extra = _untested(kb, patient, everything, combos)

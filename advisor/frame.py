@@ -324,8 +324,8 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
     """A frame from validated patient files (the consult path); genotypes translated during
     validation are not translated again."""
     types = list(kb.vocabulary.seizure_types)
-    seizure = pd.DataFrame([[t in p.seizure_types for t in types] for p in patients],
-                           columns=types, dtype=bool)
+    seizure = pd.DataFrame(_bools([[t in p.seizure_types for t in types] for p in patients],
+                                  len(types)), columns=types)
     threshold = kb.dre.definition.tolerated_exposure_months
     current, extra, tolerated, history = [], [], [], []
     for row, p in enumerate(patients):
@@ -346,9 +346,9 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
     dumped = [p.clinical.model_dump() for p in patients]
     clinical = pd.DataFrame({name: pd.Series([d.get(name) for d in dumped], dtype=object)
                              for name in CLINICAL_FIELDS})
-    conditions = pd.DataFrame([[c in p.conditions for c in kb.vocabulary.conditions]
-                               for p in patients], columns=list(kb.vocabulary.conditions),
-                              dtype=bool)
+    conditions = pd.DataFrame(_bools([[c in p.conditions for c in kb.vocabulary.conditions]
+                                      for p in patients], len(kb.vocabulary.conditions)),
+                              columns=list(kb.vocabulary.conditions))
     reactions = [(row, r.drug, r.reaction) for row, p in enumerate(patients)
                  for r in p.adverse_reactions]
     renal = [p.renal for p in patients]
@@ -382,6 +382,11 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
         current=long(current), extra_candidates=arrays(extra), tolerated=long(tolerated),
         history=arrays(history), clinical=clinical,
         failed_regimens=pd.Series([failed_adequate_trials(p) for p in patients], dtype=float))
+
+
+def _bools(rows: list[list[bool]], width: int) -> np.ndarray:
+    """A boolean matrix of ``rows`` (faster to frame than nested lists)."""
+    return np.array(rows, dtype=bool).reshape(len(rows), width)
 
 
 def failed_adequate_trials(patient: Patient) -> int:

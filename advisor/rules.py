@@ -331,6 +331,9 @@ IMPAIRED_BELOW_ML_MIN = 90  # any clearance below normal may be a label's "mild"
 
 
 def _known(values: np.ndarray) -> np.ndarray:
+    if values.dtype == object and len(values) <= SMALL:  # pd.notna, without its overhead
+        return np.fromiter((_same_na(v) is not None and v is not pd.NaT for v in values),
+                           dtype=bool, count=len(values))
     return pd.notna(values).astype(bool)
 
 
