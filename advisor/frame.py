@@ -456,5 +456,7 @@ def frame_from_checked(kb: KnowledgeBase, checked: CheckedTable, *, judge_all: b
 def with_candidates(kb: KnowledgeBase, frame: PatientFrame, drugs: Sequence[str]) -> PatientFrame:
     """The same patients judged for ``drugs`` only (e.g. a treatment pathway's drugs)."""
     rows = np.repeat(np.arange(len(frame)), len(drugs))
-    return replace(frame, candidates=_unique_sorted(
+    judged = replace(frame, candidates=_unique_sorted(
         kb, rows, np.asarray(list(drugs) * len(frame), dtype=object)))
+    judged.__dict__["arrays"] = frame.arrays  # shared: they do not depend on the candidates
+    return judged

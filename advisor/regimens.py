@@ -79,8 +79,8 @@ class _Terms:
 
 def licensed_together(kb: KnowledgeBase, a: str, b: str, syndrome: str | None):
     """The licensed combination of ``a`` and ``b`` for this syndrome, if there is one."""
-    return next((c for c in kb.regimens.licensed_combinations
-                 if {a, b} == set(c.drugs) and syndrome in c.syndromes), None)
+    return next((c for c in kb.licensed_by_drugs.get(frozenset((a, b)), ())
+                 if syndrome in c.syndromes), None)
 
 
 def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug, syndrome: str | None) -> _Terms:

@@ -222,9 +222,11 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
                             frame.tolerated["drug"].to_numpy(dtype=object), kb)
     taken = _pair_codes(frame.taken["row"].to_numpy(),
                         frame.taken["drug"].to_numpy(dtype=object), kb)
+    judged = set(cand_codes.tolist())
     for category, rule in kb.rules:
         chosen_codes = kb.rule_drug_codes[rule.id]
-        if not member(cand_codes, chosen_codes).any() and not rule.drugs.reacted:
+        chosen_set = kb.rule_drug_code_sets[rule.id]
+        if judged.isdisjoint(chosen_set) and not rule.drugs.reacted:
             continue  # none of its drugs is judged for anyone
         mask = np.ones(frame.arrays.n, dtype=bool)
         for cond in rule.when:
@@ -234,7 +236,9 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
         if not mask.any():
             continue
         in_rows = np.flatnonzero(mask[cand_rows])
-        chosen = member(cand_codes[in_rows], chosen_codes)
+        chosen = (np.fromiter((c in chosen_set for c in cand_codes[in_rows].tolist()),
+                              dtype=bool, count=len(in_rows)) if len(in_rows) <= SMALL
+                  else np.isin(cand_codes[in_rows], chosen_codes))
         if rule.drugs.reacted:  # the drugs of the matching past reactions themselves
             found = [_reacted(frame, c.prior_reaction) for c in rule.when
                      if c.prior_reaction is not None]
@@ -372,9 +376,11 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
         for organ, i, band, match in organs:
             if band.action == "no_adjustment":
                 continue
-            hit = match(frame, rows, band) & covered(
-                frame, rows, age=band.age_years, weight=band.weight_kg,
-                indication=band.indication, when_taking=band.when_taking)
+            hit = match(frame, rows, band)
+            if not hit.any():
+                continue
+            hit &= covered(frame, rows, age=band.age_years, weight=band.weight_kg,
+                           indication=band.indication, when_taking=band.when_taking)
             if not hit.any():
                 continue
             action, severity = ORGAN_ACTION[band.action]

@@ -26,6 +26,7 @@ from advisor.schema import (
     StatusEpilepticusFile,
     Vocabulary,
 )
+from advisor.schema.pathways import LicensedCombination
 
 
 def normalize_name(name: str) -> str:
@@ -131,6 +132,19 @@ class KnowledgeBase:
         """Rule id -> the drug_index codes of the drugs its selector picks out."""
         return {rid: self.drug_index.get_indexer(pd.Index(names, dtype=object))
                 for rid, names in self.rule_drugs.items()}
+
+    @cached_property
+    def licensed_by_drugs(self) -> dict[frozenset[str], list[LicensedCombination]]:
+        """The regimens file's licensed combinations by their set of drugs (file order)."""
+        out: dict[frozenset[str], list[LicensedCombination]] = {}
+        for combo in self.regimens.licensed_combinations:
+            out.setdefault(frozenset(combo.drugs), []).append(combo)
+        return out
+
+    @cached_property
+    def rule_drug_code_sets(self) -> dict[str, frozenset[int]]:
+        """:attr:`rule_drug_codes` as sets."""
+        return {rid: frozenset(codes.tolist()) for rid, codes in self.rule_drug_codes.items()}
 
     @cached_property
     def interaction_codes(self) -> pd.DataFrame:
