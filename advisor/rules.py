@@ -135,7 +135,7 @@ def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
 def _pair_codes(rows: np.ndarray, drugs: np.ndarray, kb: KnowledgeBase) -> np.ndarray:
     """One integer per (row, drug) pair, for fast membership tests."""
     index = kb.drug_index
-    codes = index.get_indexer(pd.Index(drugs, dtype=object)).astype(np.int64)
+    codes = drug_codes(kb, drugs).astype(np.int64)
     return rows.astype(np.int64) * (len(index) + 1) + codes + 1
 
 
@@ -150,6 +150,28 @@ def _same_na(value: object) -> object:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     return value
+
+
+def drug_codes(kb: KnowledgeBase, names: np.ndarray) -> np.ndarray:
+    """Positions of drug names in ``kb.drug_index`` (-1: not there), as
+    ``kb.drug_index.get_indexer``; a dict lookup for a few names."""
+    if len(names) <= SMALL:
+        code = kb.drug_code
+        return np.fromiter((code.get(n, -1) for n in names), dtype=np.intp, count=len(names))
+    return kb.drug_index.get_indexer(pd.Index(names, dtype=object))
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values)`` (missing values coded -1, uniques in order of first
+    appearance); a dict for a few values."""
+    if len(values) > SMALL:
+        return pd.factorize(values)
+    seen: dict[object, int] = {}
+    codes = np.fromiter((-1 if _same_na(v) is None else seen.setdefault(v, len(seen))
+                         for v in values), dtype=np.intp, count=len(values))
+    uniques = np.empty(len(seen), dtype=object)
+    uniques[:] = list(seen)
+    return codes, uniques
 
 
 def _combine_few(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -217,7 +239,7 @@ class _Part:
 def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     cand_rows = frame.candidates["row"].to_numpy()
     cand_drugs = frame.candidates["drug"].to_numpy(dtype=object)
-    cand_codes = kb.drug_index.get_indexer(pd.Index(cand_drugs, dtype=object))
+    cand_codes = drug_codes(kb, cand_drugs)
     tolerated = _pair_codes(frame.tolerated["row"].to_numpy(),
                             frame.tolerated["drug"].to_numpy(dtype=object), kb)
     taken = _pair_codes(frame.taken["row"].to_numpy(),
@@ -267,8 +289,7 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
 def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """Paradoxical flags from each drug's ``aggravates`` entries (seizure type or syndrome)."""
     cand_rows = frame.candidates["row"].to_numpy()
-    cand_codes = kb.drug_index.get_indexer(
-        pd.Index(frame.candidates["drug"].to_numpy(dtype=object), dtype=object))
+    cand_codes = drug_codes(kb, frame.candidates["drug"].to_numpy(dtype=object))
     vocab = kb.vocabulary
     syndrome, seizure = frame.arrays.syndrome, frame.arrays.seizure
     # seizure types and syndromes someone in the frame has: other entries cannot hit
@@ -298,7 +319,7 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
                                    (by_syndrome[hit], syn_names)]:
                 sep = np.where(reason == "", "", ", ")
                 reason = np.where(present, reason + sep + label, reason)
-            codes, reasons = pd.factorize(reason)
+            codes, reasons = _factorize(reason)
             text = agg.message.format(drug=name)
             yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object), codes,
                         np.array([f"{text} (patient: {r})" for r in reasons],
@@ -362,8 +383,7 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     patient (age band, weight, indication, co-medication, and kidney or liver function).
     A statement of "no adjustment" raises no flag; the dose table says it."""
     cand_rows = frame.candidates["row"].to_numpy()
-    codes = kb.drug_index.get_indexer(pd.Index(frame.candidates["drug"].to_numpy(dtype=object),
-                                               dtype=object))
+    codes = drug_codes(kb, frame.candidates["drug"].to_numpy(dtype=object))
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(kb.drug_index) + 1))
     for name, drug in kb.drugs.items():
@@ -420,8 +440,7 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     n = len(kb.drug_index) + 1
 
     def coded(pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        codes = kb.drug_index.get_indexer(pd.Index(pairs["drug"].to_numpy(dtype=object),
-                                                      dtype=object))
+        codes = drug_codes(kb, pairs["drug"].to_numpy(dtype=object))
         return pairs["row"].to_numpy(dtype=np.int64), codes.astype(np.int64)
 
     table = kb.interaction_arrays
@@ -505,8 +524,7 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
     part_id = np.repeat(np.arange(len(parts)), [len(p.rows) for p in parts])
     rows = np.concatenate([p.rows for p in parts]).astype(np.int64)
-    drug_codes = kb.drug_index.get_indexer(pd.Index(np.concatenate([p.drugs for p in parts]),
-                                                    dtype=object))
+    codes_of_drugs = drug_codes(kb, np.concatenate([p.drugs for p in parts]))
     per_part = {
         "category": [p.category for p in parts], "gene": [p.gene for p in parts],
         "action": [p.action for p in parts], "severity": [p.severity for p in parts],
@@ -514,24 +532,24 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
         "evidence_level": [p.evidence.level for p in parts], "rule": [p.rule for p in parts]}
     rank = np.array([ACTION_ORDER[p.action] * 10 + SEVERITY_ORDER[p.severity] for p in parts])
     rule_rank = pd.factorize(np.array(per_part["rule"], dtype=object), sort=True)[0]
-    order = np.lexsort((rule_rank[part_id], rank[part_id], drug_codes, rows))
+    order = np.lexsort((rule_rank[part_id], rank[part_id], codes_of_drugs, rows))
     offsets = np.cumsum([0] + [len(p.messages) for p in parts[:-1]])
-    msg_codes, msg_texts = pd.factorize(np.concatenate([p.messages for p in parts]))
+    msg_codes, msg_texts = _factorize(np.concatenate([p.messages for p in parts]))
     message = msg_codes[np.concatenate([p.message_codes + off for p, off in
                                         zip(parts, offsets, strict=True)])]
     inter = np.concatenate([p.interacting if p.interacting is not None
                             else np.full(len(p.rows), None, dtype=object) for p in parts])
     data: dict[str, object] = {
         "row": rows[order],
-        "drug": pd.Categorical.from_codes(drug_codes[order], dtype=kb.drug_dtype,
+        "drug": pd.Categorical.from_codes(codes_of_drugs[order], dtype=kb.drug_dtype,
                                           validate=False),
         "message": pd.Categorical.from_codes(message[order], pd.Index(msg_texts, dtype=object),
                                              validate=False),
         "contested": np.array([p.evidence.contested for p in parts])[part_id][order],
-        "interacting_drug": pd.Categorical.from_codes(kb.drug_index.get_indexer(
-            pd.Index(inter, dtype=object))[order], dtype=kb.drug_dtype, validate=False)}
+        "interacting_drug": pd.Categorical.from_codes(drug_codes(kb, inter)[order],
+                                                      dtype=kb.drug_dtype, validate=False)}
     for name, values in per_part.items():
-        codes, uniques = pd.factorize(np.array(values, dtype=object))
+        codes, uniques = _factorize(np.array(values, dtype=object))
         data[name] = pd.Categorical.from_codes(codes[part_id][order],
                                                pd.Index(uniques, dtype=object), validate=False)
     return pd.DataFrame({c: data[c] for c in FLAG_COLUMNS})
