@@ -59,6 +59,9 @@ class FrameArrays:
         self.clearance = ctx["renal_clearance_ml_min"]
         self.syndrome, self.sex, self.pregnancy = ctx["syndrome"], ctx["sex"], ctx["pregnancy"]
         self.dialysis, self.child_pugh = ctx["dialysis"], ctx["child_pugh"]
+        # rows with any kidney or liver function given (no organ statement fits the others)
+        self.renal_known = ~np.isnan(self.clearance) | pd.notna(self.dialysis).astype(bool)
+        self.hepatic_known = pd.notna(self.child_pugh).astype(bool)
         self.seizure = frame.seizure_types.to_numpy(dtype=bool)
         self.seizure_index = {c: i for i, c in enumerate(frame.seizure_types.columns)}
         self.conditions = frame.conditions.to_numpy(dtype=bool)

@@ -366,6 +366,8 @@ def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.nd
     """Rows whose kidney function the band describes (clearance band, dialysis, or the
     label's category words for any reduced clearance)."""
     a = frame.arrays
+    if not a.renal_known[rows].any():  # no clearance and no dialysis: no band describes it
+        return np.zeros(len(rows), dtype=bool)
     clearance, dialysis = a.clearance[rows], a.dialysis[rows]
     if band.crcl_ml_min is not None:
         return _in_band(clearance, band.crcl_ml_min) & ~_known(dialysis)
@@ -375,6 +377,8 @@ def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.nd
 
 
 def hepatic_match(frame: PatientFrame, rows: np.ndarray, band: HepaticBand) -> np.ndarray:
+    if not frame.arrays.hepatic_known[rows].any():  # no Child-Pugh class given
+        return np.zeros(len(rows), dtype=bool)
     return member(frame.arrays.child_pugh[rows], band.child_pugh)
 
 
