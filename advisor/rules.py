@@ -342,6 +342,8 @@ def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,
         ok &= _in_band(a.age[rows], age)
     if weight is not None:
         ok &= _in_band(a.weight[rows], weight)
+    if (age is not None or weight is not None) and not ok.any():
+        return ok  # no row left for the other tests to keep
     if indication != "all":
         ok &= (a.any_of(a.seizure, a.seizure_index, indication.seizure_types, rows)
                | member(a.syndrome[rows], indication.syndromes))

@@ -124,9 +124,12 @@ def _level(factor: Factor, exposed: np.ndarray, known: np.ndarray) -> np.ndarray
                     ).astype(object)
 
 
-def _clinical(factor: Factor, frame: PatientFrame) -> np.ndarray:
+def _clinical(factor: Factor, frame: PatientFrame,
+              clinical: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """``clinical``: the frame's clinical columns as object arrays, when already taken."""
     inp = factor.input
-    values = frame.clinical[inp.clinical].to_numpy(dtype=object)
+    values = (clinical[inp.clinical] if clinical is not None
+              else frame.clinical[inp.clinical].to_numpy(dtype=object))
     if numeric(factor):
         out = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
         return np.log1p(out) if inp.transform == "log1p" else out
@@ -168,9 +171,11 @@ def feature_columns(es: EffectSizes, frame: PatientFrame, *, history: bool
                     ) -> dict[str, np.ndarray]:
     """The model's input columns (numpy arrays, model order) for every row of a frame."""
     out: dict[str, np.ndarray] = {}
+    table = frame.clinical  # its columns as object arrays, taken in one pass
+    clinical = dict(zip(table.columns, table.to_numpy(dtype=object).T, strict=True))
     for f in es.factors:
         if f.input.clinical is not None:
-            out[model_column(f)] = _clinical(f, frame)
+            out[model_column(f)] = _clinical(f, frame, clinical)
         elif f.input.genotype is not None:
             out[model_column(f)] = _genotype(f, frame)
         else:
