@@ -287,16 +287,17 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)} "
                 "(model, literature-calibrated): consider early referral and rational "
                 "polytherapy.")
-    doses = recommend_doses(kb, frame, flags, 0)
+    flag_records = records(flags)  # read by the doses, the regimens and the plans
+    doses = recommend_doses(kb, frame, flags, 0, flag_records=flag_records)
     regimens = suggest(kb, patient, flags, candidates,
                        dose_status={d.drug: d.status for d in doses},
                        drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
                        seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
                        if dre.status == "not_drug_resistant" and dre.seizure_free_drug
-                       else None)
+                       else None, flag_records=flag_records)
     involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
                                    *(d for r in regimens for d in r.drugs)]))
-    by_drug = transition.flags_by_drug(flags)
+    by_drug = transition.flags_by_drug(flags, flag_records)
     result = ConsultResult(
         patient_id=patient.id,
         phenotypes=_phenotype_entries(kb, frame, explicit, vcf_calls),

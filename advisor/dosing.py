@@ -377,14 +377,18 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
 
 
 def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
-                    row: int) -> list[Dose]:
-    """Doses for every candidate drug of one row of the frame."""
+                    row: int, *, flag_records: list[dict[str, Any]] | None = None
+                    ) -> list[Dose]:
+    """Doses for every candidate drug of one row of the frame (``flag_records``: the flags
+    as :func:`~advisor.rules.records`, when the caller has them already; read only)."""
     rule_dose = {rule.id: (rule.then.dose, rule.evidence) for _, rule in kb.rules
                  if rule.then.dose is not None}
     inter_dose = {f"interaction:{i.id}": i for i in kb.interactions if i.dose is not None}
     patient = _Row(frame, row)
     by_drug: dict[str, list[dict[str, Any]]] = {}
-    for flag in records(flags[flags["row"] == row]):
+    mine = ([f for f in flag_records if f["row"] == row] if flag_records is not None
+            else records(flags[flags["row"] == row]))
+    for flag in mine:
         by_drug.setdefault(flag["drug"], []).append(flag)
     taking = {d for d, rows in frame.arrays.taking.items() if row in rows}
     cand_rows = frame.candidates["row"].to_numpy()

@@ -364,16 +364,18 @@ def _options(kept: list[str], usable: list[str], combination_due: bool, taking: 
 def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates: list[str],
             *, dose_status: dict[str, str], drug_resistant: bool,
             polytherapy_note: str | None = None,
-            seizure_free: tuple[str, float] | None = None) -> list[Regimen]:
+            seizure_free: tuple[str, float] | None = None,
+            flag_records: list[dict[str, Any]] | None = None) -> list[Regimen]:
     """Ranked regimens for one patient, best first.
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
     this patient are not used); ``drug_resistant`` is the ILAE classification;
     ``seizure_free``: (drug, months) of sustained seizure freedom (ILAE); taken now, with no
     current drug to avoid or for short-term use only, the current treatment is the one
-    regimen.
+    regimen. ``flag_records``: the flags as :func:`~advisor.rules.records`, when the caller
+    has them already (read only).
     """
-    flag_records = records(flags)
+    flag_records = records(flags) if flag_records is None else flag_records
     avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
     short_term = {d.drug for d in kb.regimens.short_term_only}
     current = [d for d in patient.current_medications if d in kb.drugs]

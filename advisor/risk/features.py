@@ -182,7 +182,8 @@ def feature_columns(es: EffectSizes, frame: PatientFrame, *, history: bool
             out[model_column(f)] = _seizure_count(f, frame)
     if history:
         k = frame.failed_regimens.to_numpy(dtype=float)
-        out["failed_regimens"] = np.where(k >= 3, "3+", np.nan_to_num(k).astype(int).astype(str)
+        whole = k if np.isfinite(k).all() else np.nan_to_num(k)  # (nan_to_num is slow)
+        out["failed_regimens"] = np.where(k >= 3, "3+", whole.astype(int).astype(str)
                                           ).astype(object)
     return _with_stratum(out, clinical_block(es), history, list(model_columns(es, history)))
 
