@@ -298,7 +298,7 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     for name, drug in kb.drugs.items():
         if not drug.aggravates:
             continue
-        rows = cand_rows[cand_codes == kb.drug_index.get_loc(name)]
+        rows = cand_rows[cand_codes == kb.drug_code[name]]
         if not len(rows):
             continue
         for i, agg in enumerate(drug.aggravates):
@@ -393,7 +393,7 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(kb.drug_index) + 1))
     for name, drug in kb.drugs.items():
-        at = kb.drug_index.get_loc(name)
+        at = kb.drug_code[name]
         rows = cand_rows[order[bounds[at]:bounds[at + 1]]]
         if not len(rows):
             continue

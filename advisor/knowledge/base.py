@@ -113,7 +113,8 @@ class KnowledgeBase:
     @cached_property
     def drug_code(self) -> dict[str, int]:
         """Name -> position in :attr:`drug_index` (``get_indexer`` for a few names)."""
-        return {name: i for i, name in enumerate(self.drug_index)}
+        codes = self.drug_index.get_indexer(self.drug_index)  # raises for a repeated name
+        return dict(zip(self.drug_index, codes.tolist(), strict=True))
 
     @cached_property
     def spectrum_by_type(self) -> dict[str, np.ndarray]:
