@@ -51,9 +51,14 @@ class FrameArrays:
 
     def __init__(self, frame: PatientFrame):
         self.n = len(frame)
-        self.context = {name: frame.context[name].to_numpy(dtype=float if dtype is float
-                                                           else object)
-                        for name, dtype in CONTEXT.items()}
+        if self.n <= SMALL and list(frame.context.columns) == list(CONTEXT):
+            cells = frame.context.to_numpy(dtype=object)  # one pass for a few rows
+            self.context = {name: cells[:, j].astype(float) if dtype is float else cells[:, j]
+                            for j, (name, dtype) in enumerate(CONTEXT.items())}
+        else:
+            self.context = {name: frame.context[name].to_numpy(dtype=float if dtype is float
+                                                               else object)
+                            for name, dtype in CONTEXT.items()}
         ctx = self.context
         self.age, self.weight = ctx["age_years"], ctx["weight_kg"]
         self.clearance = ctx["renal_clearance_ml_min"]
