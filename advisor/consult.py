@@ -115,21 +115,27 @@ def _advice(kb: KnowledgeBase, frame: PatientFrame, row: int, in_play: set[str]
 
 def _evidence_ids(obj: Any) -> Iterator[str]:
     """Every source id under an ``evidence`` list, in the order of the result's JSON."""
+    found: list[str] = []
+    _collect_evidence(obj, found)
+    return iter(found)
+
+
+def _collect_evidence(obj: Any, found: list[str]) -> None:
     if isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
             value = getattr(obj, name)
             if name == "evidence" and isinstance(value, list):
-                yield from (x for x in value if isinstance(x, str))
+                found += [x for x in value if isinstance(x, str)]
             elif isinstance(value, _NESTED):
-                yield from _evidence_ids(value)
+                _collect_evidence(value, found)
     elif isinstance(obj, dict):
         for value in obj.values():
             if isinstance(value, _NESTED):
-                yield from _evidence_ids(value)
+                _collect_evidence(value, found)
     elif isinstance(obj, list):
         for item in obj:
             if isinstance(item, _NESTED):
-                yield from _evidence_ids(item)
+                _collect_evidence(item, found)
 
 
 _NESTED = (BaseModel, dict, list)  # what can hold an evidence list (other values cannot)
