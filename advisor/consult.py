@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -79,7 +80,8 @@ def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str]) -> list
     """Flags as result models: the patient's current drugs first, then candidates, then the
     other drugs to avoid (their non-avoid flags are dropped)."""
     groups: dict[str, list[Flag]] = {"current": [], "candidate": [], "other": []}
-    for f in records(flags.drop(columns="row")):
+    for f in records(flags):
+        del f["row"]
         relevance = ("current" if f["drug"] in current else
                      "candidate" if f["drug"] in candidates else "other")
         if relevance == "other" and f["action"] != "avoid":
@@ -113,19 +115,30 @@ def _advice(kb: KnowledgeBase, frame: PatientFrame, row: int, in_play: set[str]
 
 def _evidence_ids(obj: Any) -> Iterator[str]:
     """Every source id under an ``evidence`` list, in the order of the result's JSON."""
+    found: list[str] = []
+    _collect_evidence(obj, found)
+    return iter(found)
+
+
+def _collect_evidence(obj: Any, found: list[str]) -> None:
     if isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
             value = getattr(obj, name)
             if name == "evidence" and isinstance(value, list):
-                yield from (x for x in value if isinstance(x, str))
-            else:
-                yield from _evidence_ids(value)
+                found += [x for x in value if isinstance(x, str)]
+            elif isinstance(value, _NESTED):
+                _collect_evidence(value, found)
     elif isinstance(obj, dict):
         for value in obj.values():
-            yield from _evidence_ids(value)
+            if isinstance(value, _NESTED):
+                _collect_evidence(value, found)
     elif isinstance(obj, list):
         for item in obj:
-            yield from _evidence_ids(item)
+            if isinstance(item, _NESTED):
+                _collect_evidence(item, found)
+
+
+_NESTED = (BaseModel, dict, list)  # what can hold an evidence list (other values cannot)
 
 
 def _cited(kb: KnowledgeBase, result: ConsultResult) -> dict[str, Source]:
@@ -248,11 +261,15 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     patient, vcf_calls = with_vcf_calls(kb, patient, vcf_calls, base_dir,
                                         pharmcat=pharmcat_calls, fhir=fhir_genotypes)
     frame = frame_from_patients(kb, [patient])
-    candidates = frame.candidates.loc[frame.candidates["row"] == 0, "drug"].tolist()
+    cand_rows, cand_drugs = (frame.candidates["row"].to_numpy(),
+                             frame.candidates["drug"].to_numpy(dtype=object))
+    candidates = cand_drugs[cand_rows == 0].tolist()
     # every ASM is judged, so that whatever the patient must avoid is reported pre-emptively
     everything = evaluate(kb, with_candidates(kb, frame, [*candidates, *(
         d for d in kb.drugs if d not in candidates)]))
-    flags = everything[everything["drug"].isin(candidates)]
+    chosen = set(candidates)  # (Series.isin, as a set for the flags of one patient)
+    flags = everything[np.fromiter((d in chosen for d in everything["drug"].to_numpy(
+        dtype=object)), dtype=bool, count=len(everything))]
     combos = _alternatives(vcf_calls, explicit)
     if combos:
         extra = _untested(kb, patient, everything, combos)
@@ -277,16 +294,17 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)} "
                 "(model, literature-calibrated): consider early referral and rational "
                 "polytherapy.")
-    doses = recommend_doses(kb, frame, flags, 0)
+    flag_records = records(flags)  # read by the doses, the regimens and the plans
+    doses = recommend_doses(kb, frame, flags, 0, flag_records=flag_records)
     regimens = suggest(kb, patient, flags, candidates,
                        dose_status={d.drug: d.status for d in doses},
                        drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
                        seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
                        if dre.status == "not_drug_resistant" and dre.seizure_free_drug
-                       else None)
+                       else None, flag_records=flag_records)
     involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
                                    *(d for r in regimens for d in r.drugs)]))
-    by_drug = transition.flags_by_drug(flags)
+    by_drug = transition.flags_by_drug(flags, flag_records)
     result = ConsultResult(
         patient_id=patient.id,
         phenotypes=_phenotype_entries(kb, frame, explicit, vcf_calls),

@@ -59,10 +59,13 @@ class _Row:
     row: int
     also_taken: tuple[str, ...] = ()  # candidates counted as taken (if they were started)
     _fits: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)
+    _rows: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def rows(self) -> np.ndarray:
-        return np.array([self.row])
+        if self._rows is None:
+            self._rows = np.array([self.row])
+        return self._rows
 
     def value(self, name: str) -> Any:
         v = self.frame.arrays.context[name][self.row]
@@ -72,7 +75,8 @@ class _Row:
 
     def fits(self, band: DoseBand | NoDose | OrganBand, *, comedication: bool = True) -> bool:
         """Whether the band is for this patient (asked once per band)."""
-        key = (id(band), comedication)
+        # without co-medication conditions the band fits the same either way
+        key = (id(band), comedication and _has_comedication(band))
         if key not in self._fits:
             self._fits[key] = self._covered(band, comedication)
         return self._fits[key]
@@ -87,6 +91,11 @@ class _Row:
                             when_also_taking=also if comedication else (),
                             when_not_taking=without if comedication else (),
                             also_taken=self.also_taken)[0])
+
+
+def _has_comedication(band: DoseBand | NoDose | OrganBand) -> bool:
+    return bool(getattr(band, "when_taking", None) or getattr(band, "when_also_taking", None)
+                or getattr(band, "when_not_taking", None))
 
 
 def _specificity(band: DoseBand) -> tuple[int, int]:
@@ -379,14 +388,18 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
 
 
 def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
-                    row: int) -> list[Dose]:
-    """Doses for every candidate drug of one row of the frame."""
+                    row: int, *, flag_records: list[dict[str, Any]] | None = None
+                    ) -> list[Dose]:
+    """Doses for every candidate drug of one row of the frame (``flag_records``: the flags
+    as :func:`~advisor.rules.records`, when the caller has them already; read only)."""
     rule_dose = {rule.id: (rule.then.dose, rule.evidence) for _, rule in kb.rules
                  if rule.then.dose is not None}
     inter_dose = {f"interaction:{i.id}": i for i in kb.interactions if i.dose is not None}
     patient = _Row(frame, row)
     by_drug: dict[str, list[dict[str, Any]]] = {}
-    for flag in records(flags[flags["row"] == row]):
+    mine = ([f for f in flag_records if f["row"] == row] if flag_records is not None
+            else records(flags[flags["row"] == row]))
+    for flag in mine:
         by_drug.setdefault(flag["drug"], []).append(flag)
     taking = {d for d, rows in frame.arrays.taking.items() if row in rows}
     cand_rows = frame.candidates["row"].to_numpy()

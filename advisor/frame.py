@@ -40,7 +40,7 @@ SMALL = 64  # up to this many values a set lookup beats np.isin
 def member(values: np.ndarray, allowed: Sequence[object]) -> np.ndarray:
     """``np.isin(values, allowed)``, fast also for the few values of a single patient."""
     if len(values) <= SMALL:
-        wanted = set(allowed)
+        wanted = set(allowed.tolist() if isinstance(allowed, np.ndarray) else allowed)
         return np.fromiter((v in wanted for v in values), dtype=bool, count=len(values))
     return np.isin(values, allowed)
 
@@ -51,14 +51,22 @@ class FrameArrays:
 
     def __init__(self, frame: PatientFrame):
         self.n = len(frame)
-        self.context = {name: frame.context[name].to_numpy(dtype=float if dtype is float
-                                                           else object)
-                        for name, dtype in CONTEXT.items()}
+        if self.n <= SMALL and list(frame.context.columns) == list(CONTEXT):
+            cells = frame.context.to_numpy(dtype=object)  # one pass for a few rows
+            self.context = {name: cells[:, j].astype(float) if dtype is float else cells[:, j]
+                            for j, (name, dtype) in enumerate(CONTEXT.items())}
+        else:
+            self.context = {name: frame.context[name].to_numpy(dtype=float if dtype is float
+                                                               else object)
+                            for name, dtype in CONTEXT.items()}
         ctx = self.context
         self.age, self.weight = ctx["age_years"], ctx["weight_kg"]
         self.clearance = ctx["renal_clearance_ml_min"]
         self.syndrome, self.sex, self.pregnancy = ctx["syndrome"], ctx["sex"], ctx["pregnancy"]
         self.dialysis, self.child_pugh = ctx["dialysis"], ctx["child_pugh"]
+        # rows with any kidney or liver function given (no organ statement fits the others)
+        self.renal_known = ~np.isnan(self.clearance) | pd.notna(self.dialysis).astype(bool)
+        self.hepatic_known = pd.notna(self.child_pugh).astype(bool)
         self.seizure = frame.seizure_types.to_numpy(dtype=bool)
         self.seizure_index = {c: i for i, c in enumerate(frame.seizure_types.columns)}
         self.conditions = frame.conditions.to_numpy(dtype=bool)
@@ -92,7 +100,7 @@ class FrameArrays:
         taking = [self.taking[d] for d in drugs if d in self.taking]
         if not taking:
             return np.zeros(len(rows), dtype=bool)
-        return np.isin(rows, np.concatenate(taking))
+        return member(rows, np.concatenate(taking))
 
 
 @dataclass
@@ -142,28 +150,70 @@ def _pairs(rows: Sequence[int], drugs: Sequence[str]) -> pd.DataFrame:
 
 
 def _typed(pairs: pd.DataFrame) -> pd.DataFrame:
-    """A (row, drug) table with integer rows and object drug names."""
-    return pd.DataFrame({"row": pairs["row"].to_numpy(dtype=np.int64),
-                         "drug": pd.Series(pairs["drug"].to_numpy(dtype=object), dtype=object)})
+    """A (row, drug) table with integer rows and object drug names (the table itself when it
+    is one already: frames are copy-on-write)."""
+    rows, drugs = pairs["row"], pairs["drug"]
+    if rows.dtype == np.int64 and drugs.dtype == object and list(pairs.columns) == [
+            "row", "drug"] and pairs.index.equals(pd.RangeIndex(len(pairs))):
+        return pairs
+    return pd.DataFrame({"row": rows.to_numpy(dtype=np.int64),
+                         "drug": pd.Series(drugs.to_numpy(dtype=object), dtype=object)})
 
 
-def _unique_sorted(kb: KnowledgeBase, pairs: pd.DataFrame) -> pd.DataFrame:
+Pairs = pd.DataFrame | tuple[np.ndarray, np.ndarray]  # a (row, drug) table, or its columns
+
+
+def _pair_arrays(pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(pairs, tuple):
+        return np.asarray(pairs[0], dtype=np.int64), np.asarray(pairs[1], dtype=object)
+    return pairs["row"].to_numpy(dtype=np.int64), pairs["drug"].to_numpy(dtype=object)
+
+
+def _unique_sorted(kb: KnowledgeBase, rows: np.ndarray, drugs: np.ndarray) -> pd.DataFrame:
     """Distinct (row, drug) pairs ordered by row, then knowledge-base drug order."""
-    codes = kb.drug_index.get_indexer(pd.Index(pairs["drug"].to_numpy(dtype=object),
-                                                      dtype=object))
-    key = pairs["row"].to_numpy(dtype=np.int64) * (len(kb.drug_index) + 1) + codes
+    if len(drugs) <= SMALL:
+        code = kb.drug_code
+        codes = np.fromiter((code.get(d, -1) for d in drugs), dtype=np.intp, count=len(drugs))
+    else:
+        codes = kb.drug_index.get_indexer(pd.Index(drugs, dtype=object))
+    key = rows * (len(kb.drug_index) + 1) + codes
     _, first = np.unique(key, return_index=True)
-    return pairs.iloc[first].reset_index(drop=True)
+    return _pairs(rows[first], drugs[first])
+
+
+def _distinct_pairs(rows: np.ndarray, drugs: np.ndarray) -> pd.DataFrame:
+    """Distinct (row, drug) pairs in order of first appearance (``drop_duplicates``)."""
+    if len(rows) <= SMALL and all(isinstance(d, str) for d in drugs):
+        kept = list(dict.fromkeys(zip(rows.tolist(), drugs.tolist(), strict=True)))
+        return _pairs([r for r, _ in kept], [d for _, d in kept])
+    return _pairs(rows, drugs).drop_duplicates(ignore_index=True)
+
+
+def _on_rows(obj: pd.DataFrame | pd.Series, index: pd.RangeIndex) -> pd.DataFrame | pd.Series:
+    """``obj.set_axis(index)``, or ``obj`` itself when it has that index already."""
+    return obj if obj.index.equals(index) else obj.set_axis(index)
+
+
+def _all_bool(table: pd.DataFrame) -> pd.DataFrame:
+    """``table.astype(bool)``, or ``table`` itself when every column is boolean."""
+    return table if all(t == np.bool_ for t in table.dtypes.tolist()) else table.astype(bool)
 
 
 def spectrum_candidates(kb: KnowledgeBase, seizure: pd.DataFrame,
                         syndrome: pd.Series) -> pd.DataFrame:
     """Every ASM whose spectrum covers one of a row's seizure types or its syndrome."""
+    return _pairs(*_spectrum_arrays(kb, seizure, syndrome))
+
+
+def _spectrum_arrays(kb: KnowledgeBase, seizure: pd.DataFrame, syndrome: pd.Series
+                     ) -> tuple[np.ndarray, np.ndarray]:
     drugs = list(kb.drugs)
     types = list(seizure.columns)
-    by_type = np.array([[t in kb.drugs[d].spectrum.seizure_types
-                         and not kb.drugs[d].spectrum.syndrome_only for t in types]
-                        for d in drugs], dtype=bool)
+    known = kb.spectrum_by_type
+    by_type = np.array([known[t] if t in known else
+                        [t in kb.drugs[d].spectrum.seizure_types
+                         and not kb.drugs[d].spectrum.syndrome_only for d in drugs]
+                        for t in types], dtype=bool).reshape(len(types), len(drugs)).T
     fits = seizure.to_numpy(dtype=bool) @ by_type.T.astype(np.int64) > 0
     syn = syndrome.to_numpy(dtype=object)
     for j, d in enumerate(drugs):
@@ -171,7 +221,7 @@ def spectrum_candidates(kb: KnowledgeBase, seizure: pd.DataFrame,
         if listed:
             fits[:, j] |= np.isin(syn, listed)
     rows, cols = np.nonzero(fits)
-    return _pairs(rows, np.asarray(drugs, dtype=object)[cols])
+    return rows.astype(np.int64), np.asarray(drugs, dtype=object)[cols]
 
 
 def _context(n: int, given: dict[str, pd.Series]) -> pd.DataFrame:
@@ -182,6 +232,8 @@ def _context(n: int, given: dict[str, pd.Series]) -> pd.DataFrame:
         if column is None:
             out[name] = pd.Series(np.full(n, np.nan) if dtype is float else [None] * n,
                                   index=index, dtype=dtype)
+        elif column.dtype == dtype and column.index.equals(index):
+            out[name] = column  # already numeric (float) or object on the frame's rows
         elif dtype is float:
             out[name] = pd.to_numeric(column.set_axis(index), errors="coerce").astype(float)
         else:
@@ -208,14 +260,14 @@ def build_frame(
     seizure: pd.DataFrame,
     context: dict[str, pd.Series],
     current: pd.DataFrame,
-    extra_candidates: pd.DataFrame,
+    extra_candidates: Pairs,
     tolerated: pd.DataFrame,
     conditions: pd.DataFrame | None = None,
     reactions: pd.DataFrame | None = None,
     clinical: pd.DataFrame | None = None,
     failed_regimens: pd.Series | None = None,
     restrict_to: Sequence[str] | None = None,
-    history: pd.DataFrame | None = None,
+    history: Pairs | None = None,
     translated: tuple[pd.DataFrame, dict[str, dict[str, Call]]] | None = None,
 ) -> PatientFrame:
     """Assemble a frame; candidates = spectrum fits + current ASMs + extra candidates.
@@ -246,33 +298,42 @@ def build_frame(
     else:
         calls, errors, lookup = translate_table(kb, genotypes.set_axis(index))
     ctx = _context(n, context)
+    current = _typed(current)
+    tolerated = _typed(tolerated)
+    cur_rows, cur_drugs = _pair_arrays(current)
     if restrict_to is not None:
-        rows = np.repeat(np.arange(n), len(restrict_to))
-        candidates = _pairs(rows, list(restrict_to) * n)
+        cand_rows = np.repeat(np.arange(n), len(restrict_to))
+        cand_drugs = np.asarray(list(restrict_to) * n, dtype=object)
     else:
-        current_asms = current[current["drug"].isin(list(kb.drugs))]
-        candidates = pd.concat([spectrum_candidates(kb, seizure, ctx["syndrome"]),
-                                current_asms, extra_candidates], ignore_index=True)
-    candidates = _unique_sorted(kb, _typed(candidates))
+        asm = (member(cur_drugs, list(kb.drugs)) if len(cur_drugs) <= SMALL
+               else current["drug"].isin(list(kb.drugs)).to_numpy(dtype=bool))
+        parts = [_spectrum_arrays(kb, seizure, ctx["syndrome"]), (cur_rows[asm], cur_drugs[asm]),
+                 _pair_arrays(extra_candidates)]
+        cand_rows = np.concatenate([r for r, _ in parts])
+        cand_drugs = np.concatenate([d for _, d in parts])
+    taken = [(cur_rows, cur_drugs), _pair_arrays(tolerated),
+             *([] if history is None else [_pair_arrays(history)])]
+    failed_regimens = _on_rows(failed_regimens, index)
     return PatientFrame(
         ids=pd.Series(list(ids), index=index, dtype=object), calls=calls,
-        seizure_types=seizure.set_axis(index).astype(bool), context=ctx,
-        conditions=conditions.set_axis(index).astype(bool), reactions=reactions,
-        candidates=candidates, current=_typed(current),
-        tolerated=_typed(tolerated), lookup=lookup,
-        taken=_typed(pd.concat([current, tolerated, *([] if history is None else [history])],
-                               ignore_index=True)).drop_duplicates(ignore_index=True),
+        seizure_types=_all_bool(_on_rows(seizure, index)), context=ctx,
+        conditions=_all_bool(_on_rows(conditions, index)), reactions=reactions,
+        candidates=_unique_sorted(kb, cand_rows, cand_drugs), current=current,
+        tolerated=tolerated, lookup=lookup,
+        taken=_distinct_pairs(np.concatenate([r for r, _ in taken]),
+                              np.concatenate([d for _, d in taken])),
         genotype_errors=errors,
-        clinical=clinical.set_axis(index), failed_regimens=failed_regimens.set_axis(index)
-        .astype(float))
+        clinical=_on_rows(clinical, index),
+        failed_regimens=failed_regimens if failed_regimens.dtype == float
+        else failed_regimens.astype(float))
 
 
 def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> PatientFrame:
     """A frame from validated patient files (the consult path); genotypes translated during
     validation are not translated again."""
     types = list(kb.vocabulary.seizure_types)
-    seizure = pd.DataFrame([[t in p.seizure_types for t in types] for p in patients],
-                           columns=types, dtype=bool)
+    seizure = pd.DataFrame(_bools([[t in p.seizure_types for t in types] for p in patients],
+                                  len(types)), columns=types)
     threshold = kb.dre.definition.tolerated_exposure_months
     current, extra, tolerated, history = [], [], [], []
     for row, p in enumerate(patients):
@@ -285,12 +346,21 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
     def long(pairs: list[tuple[int, str]]) -> pd.DataFrame:
         return _pairs([r for r, _ in pairs], [d for _, d in pairs])
 
+    def arrays(pairs: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]:
+        drugs = np.empty(len(pairs), dtype=object)
+        drugs[:] = [d for _, d in pairs]
+        return np.array([r for r, _ in pairs], dtype=np.int64), drugs
+
     dumped = [p.clinical.model_dump() for p in patients]
-    clinical = pd.DataFrame({name: pd.Series([d.get(name) for d in dumped], dtype=object)
-                             for name in CLINICAL_FIELDS})
-    conditions = pd.DataFrame([[c in p.conditions for c in kb.vocabulary.conditions]
-                               for p in patients], columns=list(kb.vocabulary.conditions),
-                              dtype=bool)
+    cells = np.empty((len(patients), len(CLINICAL_FIELDS)), dtype=object)
+    for i, d in enumerate(dumped):
+        for j, name in enumerate(CLINICAL_FIELDS):
+            cells[i, j] = d.get(name)
+    # one object block (framing a dict of object Series costs ten times more)
+    clinical = pd.DataFrame(cells, columns=list(CLINICAL_FIELDS), dtype=object)
+    conditions = pd.DataFrame(_bools([[c in p.conditions for c in kb.vocabulary.conditions]
+                                      for p in patients], len(kb.vocabulary.conditions)),
+                              columns=list(kb.vocabulary.conditions))
     reactions = [(row, r.drug, r.reaction) for row, p in enumerate(patients)
                  for r in p.adverse_reactions]
     renal = [p.renal for p in patients]
@@ -321,9 +391,14 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
         reactions=pd.DataFrame({"row": np.array([r for r, _, _ in reactions], dtype=np.int64),
                                 "drug": column([d for _, d, _ in reactions]),
                                 "reaction": column([x for _, _, x in reactions])}),
-        current=long(current), extra_candidates=long(extra), tolerated=long(tolerated),
-        history=long(history), clinical=clinical,
+        current=long(current), extra_candidates=arrays(extra), tolerated=long(tolerated),
+        history=arrays(history), clinical=clinical,
         failed_regimens=pd.Series([failed_adequate_trials(p) for p in patients], dtype=float))
+
+
+def _bools(rows: list[list[bool]], width: int) -> np.ndarray:
+    """A boolean matrix of ``rows`` (faster to frame than nested lists)."""
+    return np.array(rows, dtype=bool).reshape(len(rows), width)
 
 
 def failed_adequate_trials(patient: Patient) -> int:
@@ -393,4 +468,7 @@ def frame_from_checked(kb: KnowledgeBase, checked: CheckedTable, *, judge_all: b
 def with_candidates(kb: KnowledgeBase, frame: PatientFrame, drugs: Sequence[str]) -> PatientFrame:
     """The same patients judged for ``drugs`` only (e.g. a treatment pathway's drugs)."""
     rows = np.repeat(np.arange(len(frame)), len(drugs))
-    return replace(frame, candidates=_unique_sorted(kb, _pairs(rows, list(drugs) * len(frame))))
+    judged = replace(frame, candidates=_unique_sorted(
+        kb, rows, np.asarray(list(drugs) * len(frame), dtype=object)))
+    judged.__dict__["arrays"] = frame.arrays  # shared: they do not depend on the candidates
+    return judged

@@ -91,8 +91,8 @@ class _Terms:
 
 def licensed_together(kb: KnowledgeBase, a: str, b: str, syndrome: str | None):
     """The licensed combination of ``a`` and ``b`` for this syndrome, if there is one."""
-    return next((c for c in kb.regimens.licensed_combinations
-                 if {a, b} == set(c.drugs) and syndrome in c.syndromes), None)
+    return next((c for c in kb.licensed_by_drugs.get(frozenset((a, b)), ())
+                 if syndrome in c.syndromes), None)
 
 
 def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug, syndrome: str | None) -> _Terms:
@@ -135,6 +135,20 @@ def _pair_terms(kb: KnowledgeBase, a: Drug, b: Drug, syndrome: str | None) -> _T
                               f"Management: {inter.management.strip()}")
             t.evidence += inter.evidence.sources
     return t
+
+
+class _PairTerms(dict):
+    """The terms of each pair of drugs (sorted names) a regimen has, made when first asked
+    for: most pairs of the drugs involved are in no regimen."""
+
+    def __init__(self, kb: KnowledgeBase, syndrome: str | None):
+        super().__init__()
+        self.kb, self.syndrome = kb, syndrome
+
+    def __missing__(self, pair: tuple[str, str]) -> _Terms:
+        terms = self[pair] = _pair_terms(self.kb, self.kb.drugs[pair[0]],
+                                         self.kb.drugs[pair[1]], self.syndrome)
+        return terms
 
 
 def _failed(trial: Trial) -> bool:
@@ -369,16 +383,19 @@ def _options(kept: list[str], usable: list[str], combination_due: bool, taking: 
 def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates: list[str],
             *, dose_status: dict[str, str], drug_resistant: bool,
             polytherapy_note: str | None = None,
-            seizure_free: tuple[str, float] | None = None) -> list[Regimen]:
+            seizure_free: tuple[str, float] | None = None,
+            flag_records: list[dict[str, Any]] | None = None) -> list[Regimen]:
     """Ranked regimens for one patient, best first.
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
     this patient are not used); ``drug_resistant`` is the ILAE classification;
     ``seizure_free``: (drug, months) of sustained seizure freedom (ILAE); taken now, with no
     current drug to avoid or for short-term use only, the current treatment is the one
-    regimen.
+    regimen. ``flag_records``: the flags as :func:`~advisor.rules.records`, when the caller
+    has them already (read only).
     """
-    avoided = set(flags.loc[flags["action"] == "avoid", "drug"])
+    flag_records = records(flags) if flag_records is None else flag_records
+    avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
     short_term = {d.drug for d in kb.regimens.short_term_only}
     current = [d for d in patient.current_medications if d in kb.drugs]
     kept = [d for d in current if d not in avoided]
@@ -393,19 +410,17 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     involved = sorted({d for drugs, _ in options for d in drugs})
     # Interactions inside a regimen are scored pairwise; flags with co-medications the
     # patient keeps taking (contraceptives, anticoagulants, ...) count per drug.
-    keep = (flags["category"] != "interaction") | ~flags["interacting_drug"].isin(
-        list(kb.drugs))
     by_drug: dict[str, list[dict[str, Any]]] = {}
-    for flag in records(flags[keep]):
-        by_drug.setdefault(flag["drug"], []).append(flag)
+    for flag in flag_records:
+        if flag["category"] != "interaction" or flag["interacting_drug"] not in kb.drugs:
+            by_drug.setdefault(flag["drug"], []).append(flag)
     childbearing = _childbearing(kb, patient)
     if seizure_free and seizure_free[0] in current and kept == current \
             and not short_term & set(current):
         return [_continue(kb, patient, kept, seizure_free[1], by_drug, childbearing)]
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in involved}
-    per_pair = {pair: _pair_terms(kb, kb.drugs[pair[0]], kb.drugs[pair[1]], patient.syndrome)
-                for pair in combinations(involved, 2)}
+    per_pair = _PairTerms(kb, patient.syndrome)
     regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
                 for drugs, kind in options]
     _mark_sole_agent_combinations(kb, patient, regimens)
@@ -443,8 +458,7 @@ def _continue(kb: KnowledgeBase, patient: Patient, current: list[str], months: f
     """The current treatment, kept: the patient has sustained seizure freedom on it."""
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in current}
-    per_pair = {pair: _pair_terms(kb, kb.drugs[pair[0]], kb.drugs[pair[1]], patient.syndrome)
-                for pair in combinations(sorted(current), 2)}
+    per_pair = _PairTerms(kb, patient.syndrome)
     reg = _regimen(kb, patient, current, "continue", per_drug, per_pair)
     reg.rationale.insert(0, f"Seizure-free for {months:g} months on {', '.join(current)}: "
                          "sustained seizure freedom (ILAE 2010). Continue the current "

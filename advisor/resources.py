@@ -10,6 +10,7 @@ elsewhere.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 from pathlib import Path
@@ -21,6 +22,7 @@ _PACKAGES = {"knowledgebase": "advisor_knowledgebase", "models": "advisor_models
 _SOURCE = Path(__file__).resolve().parents[1]  # a source checkout's top level
 
 
+@functools.cache  # where the installed data packages are does not change while running
 def bundled(name: str) -> Path:
     """The installed (or source-checkout) folder of ``knowledgebase``, ``models`` or
     ``examples`` (example patients and cohort)."""

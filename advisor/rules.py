@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from advisor.frame import PatientFrame, member
+from advisor.frame import SMALL, PatientFrame, member
 from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
 from advisor.schema import (
@@ -135,7 +135,7 @@ def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
 def _pair_codes(rows: np.ndarray, drugs: np.ndarray, kb: KnowledgeBase) -> np.ndarray:
     """One integer per (row, drug) pair, for fast membership tests."""
     index = kb.drug_index
-    codes = index.get_indexer(pd.Index(drugs, dtype=object)).astype(np.int64)
+    codes = drug_codes(kb, drugs).astype(np.int64)
     return rows.astype(np.int64) * (len(index) + 1) + codes + 1
 
 
@@ -145,8 +145,57 @@ def _text(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _same_na(value: object) -> object:
+    """``value``, with every missing value (None, NaN, pd.NA) as one key (as pd.factorize)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
+def drug_codes(kb: KnowledgeBase, names: np.ndarray) -> np.ndarray:
+    """Positions of drug names in ``kb.drug_index`` (-1: not there), as
+    ``kb.drug_index.get_indexer``; a dict lookup for a few names."""
+    if len(names) <= SMALL:
+        code = kb.drug_code
+        return np.fromiter((code.get(n, -1) for n in names), dtype=np.intp, count=len(names))
+    return kb.drug_index.get_indexer(pd.Index(names, dtype=object))
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values)`` (missing values coded -1, uniques in order of first
+    appearance); a dict for a few values."""
+    if len(values) > SMALL:
+        return pd.factorize(values)
+    seen: dict[object, int] = {}
+    codes = np.fromiter((-1 if _same_na(v) is None else seen.setdefault(v, len(seen))
+                         for v in values), dtype=np.intp, count=len(values))
+    uniques = np.empty(len(seen), dtype=object)
+    uniques[:] = list(seen)
+    return codes, uniques
+
+
+def _combine_few(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_combine_codes` for a few values, with dicts instead of hash tables and sorts
+    (the same codes: each part coded in order of first appearance, combinations in the
+    order of those codes)."""
+    coded = []
+    for part in parts:
+        seen: dict[object, int] = {}
+        coded.append([seen.setdefault(_same_na(v), len(seen)) for v in part])
+    keys = list(zip(*coded, strict=True))
+    first: dict[tuple[int, ...], int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    distinct = sorted(first)
+    position = {key: i for i, key in enumerate(distinct)}
+    return (np.array([position[k] for k in keys], dtype=np.intp),
+            np.array([first[k] for k in distinct], dtype=np.intp))
+
+
 def _combine_codes(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Codes of distinct value combinations across arrays, and a first index of each."""
+    if len(parts[0]) <= SMALL:
+        return _combine_few(parts)
     key = np.zeros(len(parts[0]), dtype=np.int64)
     for part in parts:
         codes, uniques = pd.factorize(part, use_na_sentinel=False)
@@ -190,14 +239,16 @@ class _Part:
 def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     cand_rows = frame.candidates["row"].to_numpy()
     cand_drugs = frame.candidates["drug"].to_numpy(dtype=object)
-    cand_codes = kb.drug_index.get_indexer(pd.Index(cand_drugs, dtype=object))
+    cand_codes = drug_codes(kb, cand_drugs)
     tolerated = _pair_codes(frame.tolerated["row"].to_numpy(),
                             frame.tolerated["drug"].to_numpy(dtype=object), kb)
     taken = _pair_codes(frame.taken["row"].to_numpy(),
                         frame.taken["drug"].to_numpy(dtype=object), kb)
+    judged = set(cand_codes.tolist())
     for category, rule in kb.rules:
         chosen_codes = kb.rule_drug_codes[rule.id]
-        if not member(cand_codes, chosen_codes).any() and not rule.drugs.reacted:
+        chosen_set = kb.rule_drug_code_sets[rule.id]
+        if judged.isdisjoint(chosen_set) and not rule.drugs.reacted:
             continue  # none of its drugs is judged for anyone
         mask = np.ones(frame.arrays.n, dtype=bool)
         for cond in rule.when:
@@ -207,7 +258,9 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
         if not mask.any():
             continue
         in_rows = np.flatnonzero(mask[cand_rows])
-        chosen = member(cand_codes[in_rows], chosen_codes)
+        chosen = (np.fromiter((c in chosen_set for c in cand_codes[in_rows].tolist()),
+                              dtype=bool, count=len(in_rows)) if len(in_rows) <= SMALL
+                  else np.isin(cand_codes[in_rows], chosen_codes))
         if rule.drugs.reacted:  # the drugs of the matching past reactions themselves
             found = [_reacted(frame, c.prior_reaction) for c in rule.when
                      if c.prior_reaction is not None]
@@ -236,8 +289,7 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
 def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """Paradoxical flags from each drug's ``aggravates`` entries (seizure type or syndrome)."""
     cand_rows = frame.candidates["row"].to_numpy()
-    cand_codes = kb.drug_index.get_indexer(
-        pd.Index(frame.candidates["drug"].to_numpy(dtype=object), dtype=object))
+    cand_codes = drug_codes(kb, frame.candidates["drug"].to_numpy(dtype=object))
     vocab = kb.vocabulary
     syndrome, seizure = frame.arrays.syndrome, frame.arrays.seizure
     # seizure types and syndromes someone in the frame has: other entries cannot hit
@@ -246,7 +298,7 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     for name, drug in kb.drugs.items():
         if not drug.aggravates:
             continue
-        rows = cand_rows[cand_codes == kb.drug_index.get_loc(name)]
+        rows = cand_rows[cand_codes == kb.drug_code[name]]
         if not len(rows):
             continue
         for i, agg in enumerate(drug.aggravates):
@@ -267,7 +319,7 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
                                    (by_syndrome[hit], syn_names)]:
                 sep = np.where(reason == "", "", ", ")
                 reason = np.where(present, reason + sep + label, reason)
-            codes, reasons = pd.factorize(reason)
+            codes, reasons = _factorize(reason)
             text = agg.message.format(drug=name)
             yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object), codes,
                         np.array([f"{text} (patient: {r})" for r in reasons],
@@ -290,6 +342,8 @@ def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,
         ok &= _in_band(a.age[rows], age)
     if weight is not None:
         ok &= _in_band(a.weight[rows], weight)
+    if (age is not None or weight is not None) and not ok.any():
+        return ok  # no row left for the other tests to keep
     if indication != "all":
         ok &= (a.any_of(a.seizure, a.seizure_index, indication.seizure_types, rows)
                | member(a.syndrome[rows], indication.syndromes))
@@ -304,6 +358,9 @@ IMPAIRED_BELOW_ML_MIN = 90  # any clearance below normal may be a label's "mild"
 
 
 def _known(values: np.ndarray) -> np.ndarray:
+    if values.dtype == object and len(values) <= SMALL:  # pd.notna, without its overhead
+        return np.fromiter((_same_na(v) is not None and v is not pd.NaT for v in values),
+                           dtype=bool, count=len(values))
     return pd.notna(values).astype(bool)
 
 
@@ -311,6 +368,8 @@ def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.nd
     """Rows whose kidney function the band describes (clearance band, dialysis, or the
     label's category words for any reduced clearance)."""
     a = frame.arrays
+    if not a.renal_known[rows].any():  # no clearance and no dialysis: no band describes it
+        return np.zeros(len(rows), dtype=bool)
     clearance, dialysis = a.clearance[rows], a.dialysis[rows]
     if band.crcl_ml_min is not None:
         return _in_band(clearance, band.crcl_ml_min) & ~_known(dialysis)
@@ -320,6 +379,8 @@ def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.nd
 
 
 def hepatic_match(frame: PatientFrame, rows: np.ndarray, band: HepaticBand) -> np.ndarray:
+    if not frame.arrays.hepatic_known[rows].any():  # no Child-Pugh class given
+        return np.zeros(len(rows), dtype=bool)
     return member(frame.arrays.child_pugh[rows], band.child_pugh)
 
 
@@ -328,12 +389,11 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     patient (age band, weight, indication, co-medication, and kidney or liver function).
     A statement of "no adjustment" raises no flag; the dose table says it."""
     cand_rows = frame.candidates["row"].to_numpy()
-    codes = kb.drug_index.get_indexer(pd.Index(frame.candidates["drug"].to_numpy(dtype=object),
-                                               dtype=object))
+    codes = drug_codes(kb, frame.candidates["drug"].to_numpy(dtype=object))
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(kb.drug_index) + 1))
     for name, drug in kb.drugs.items():
-        at = kb.drug_index.get_loc(name)
+        at = kb.drug_code[name]
         rows = cand_rows[order[bounds[at]:bounds[at + 1]]]
         if not len(rows):
             continue
@@ -342,9 +402,11 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
         for organ, i, band, match in organs:
             if band.action == "no_adjustment":
                 continue
-            hit = match(frame, rows, band) & covered(
-                frame, rows, age=band.age_years, weight=band.weight_kg,
-                indication=band.indication, when_taking=band.when_taking)
+            hit = match(frame, rows, band)
+            if not hit.any():
+                continue
+            hit &= covered(frame, rows, age=band.age_years, weight=band.weight_kg,
+                           indication=band.indication, when_taking=band.when_taking)
             if not hit.any():
                 continue
             action, severity = ORGAN_ACTION[band.action]
@@ -363,11 +425,10 @@ def _join(kb: KnowledgeBase, rows: np.ndarray, codes: np.ndarray, on: str
           ) -> tuple[np.ndarray, np.ndarray]:
     """Every (row, interaction-pair index) where ``codes`` is the pair's ``on`` side
     (perpetrator or victim): a sorted-array join, as fast on one patient as on a cohort."""
-    table = kb.interaction_codes
-    key = table[on].to_numpy(dtype=np.int64)
-    order = np.argsort(key, kind="stable")
-    lo = np.searchsorted(key[order], codes, "left")
-    counts = np.searchsorted(key[order], codes, "right") - lo
+    table = kb.interaction_arrays
+    order, ordered = table[f"{on}_order"], table[f"{on}_sorted"]
+    lo = np.searchsorted(ordered, codes, "left")
+    counts = np.searchsorted(ordered, codes, "right") - lo
     total = int(counts.sum())
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     return np.repeat(rows, counts), order[np.repeat(lo, counts) + offsets]
@@ -385,14 +446,11 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     n = len(kb.drug_index) + 1
 
     def coded(pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        codes = kb.drug_index.get_indexer(pd.Index(pairs["drug"].to_numpy(dtype=object),
-                                                      dtype=object))
+        codes = drug_codes(kb, pairs["drug"].to_numpy(dtype=object))
         return pairs["row"].to_numpy(dtype=np.int64), codes.astype(np.int64)
 
-    table = kb.interaction_codes
-    perp_of = table["perpetrator"].to_numpy(dtype=np.int64)
-    victim_of = table["victim"].to_numpy(dtype=np.int64)
-    inter_of = table["inter"].to_numpy(dtype=np.int64)
+    table = kb.interaction_arrays
+    perp_of, victim_of, inter_of = table["perpetrator"], table["victim"], table["inter"]
     cur_rows, cur_codes = coded(frame.current)
     cand_rows, cand_codes = coded(frame.candidates)
     taken = cur_rows * n + cur_codes
@@ -408,7 +466,7 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     keep = (np.isin(perp_key, candidate) & ~np.isin(perp_key, taken)
             & (perp_of[pair_b] != victim_of[pair_b]))
     hits_b = _distinct(rows_b[keep], pair_b[keep])
-    names = kb.drug_index.to_numpy(dtype=object)
+    names = kb.drug_names
     for (rows_all, pairs_all), judged_is_victim in ((hits_a, True), (hits_b, False)):
         inter_idx = inter_of[pairs_all]
         order = np.argsort(inter_idx, kind="stable")
@@ -454,9 +512,9 @@ def _interaction_part(inter: Interaction, rows: np.ndarray, perp: np.ndarray,
 def records(flags: pd.DataFrame) -> list[dict[str, object]]:
     """The flags as one dict per flag (``DataFrame.to_dict("records")``, faster on the
     categorical columns :func:`evaluate` returns)."""
-    columns = {c: flags[c].to_numpy(dtype=object) for c in flags.columns}
+    columns = list(flags.columns)
     return [dict(zip(columns, values, strict=True))
-            for values in zip(*columns.values(), strict=True)]
+            for values in flags.to_numpy(dtype=object).tolist()]
 
 
 def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
@@ -472,8 +530,7 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
     part_id = np.repeat(np.arange(len(parts)), [len(p.rows) for p in parts])
     rows = np.concatenate([p.rows for p in parts]).astype(np.int64)
-    drug_codes = kb.drug_index.get_indexer(pd.Index(np.concatenate([p.drugs for p in parts]),
-                                                    dtype=object))
+    codes_of_drugs = drug_codes(kb, np.concatenate([p.drugs for p in parts]))
     per_part = {
         "category": [p.category for p in parts], "gene": [p.gene for p in parts],
         "action": [p.action for p in parts], "severity": [p.severity for p in parts],
@@ -481,22 +538,24 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
         "evidence_level": [p.evidence.level for p in parts], "rule": [p.rule for p in parts]}
     rank = np.array([ACTION_ORDER[p.action] * 10 + SEVERITY_ORDER[p.severity] for p in parts])
     rule_rank = pd.factorize(np.array(per_part["rule"], dtype=object), sort=True)[0]
-    order = np.lexsort((rule_rank[part_id], rank[part_id], drug_codes, rows))
+    order = np.lexsort((rule_rank[part_id], rank[part_id], codes_of_drugs, rows))
     offsets = np.cumsum([0] + [len(p.messages) for p in parts[:-1]])
-    msg_codes, msg_texts = pd.factorize(np.concatenate([p.messages for p in parts]))
+    msg_codes, msg_texts = _factorize(np.concatenate([p.messages for p in parts]))
     message = msg_codes[np.concatenate([p.message_codes + off for p, off in
                                         zip(parts, offsets, strict=True)])]
     inter = np.concatenate([p.interacting if p.interacting is not None
                             else np.full(len(p.rows), None, dtype=object) for p in parts])
     data: dict[str, object] = {
         "row": rows[order],
-        "drug": pd.Categorical.from_codes(drug_codes[order], kb.drug_index),
-        "message": pd.Categorical.from_codes(message[order], pd.Index(msg_texts, dtype=object)),
+        "drug": pd.Categorical.from_codes(codes_of_drugs[order], dtype=kb.drug_dtype,
+                                          validate=False),
+        "message": pd.Categorical.from_codes(message[order], pd.Index(msg_texts, dtype=object),
+                                             validate=False),
         "contested": np.array([p.evidence.contested for p in parts])[part_id][order],
-        "interacting_drug": pd.Categorical.from_codes(kb.drug_index.get_indexer(
-            pd.Index(inter, dtype=object))[order], kb.drug_index)}
+        "interacting_drug": pd.Categorical.from_codes(drug_codes(kb, inter)[order],
+                                                      dtype=kb.drug_dtype, validate=False)}
     for name, values in per_part.items():
-        codes, uniques = pd.factorize(np.array(values, dtype=object))
+        codes, uniques = _factorize(np.array(values, dtype=object))
         data[name] = pd.Categorical.from_codes(codes[part_id][order],
-                                               pd.Index(uniques, dtype=object))
-    return pd.DataFrame(data)[FLAG_COLUMNS]
+                                               pd.Index(uniques, dtype=object), validate=False)
+    return pd.DataFrame({c: data[c] for c in FLAG_COLUMNS})

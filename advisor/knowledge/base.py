@@ -26,6 +26,7 @@ from advisor.schema import (
     StatusEpilepticusFile,
     Vocabulary,
 )
+from advisor.schema.pathways import LicensedCombination
 
 
 def normalize_name(name: str) -> str:
@@ -111,10 +112,46 @@ class KnowledgeBase:
         return pd.Index([*self.drugs, *self.comedications], dtype=object)
 
     @cached_property
+    def drug_dtype(self) -> pd.CategoricalDtype:
+        """The categorical dtype of drug columns (categories: :attr:`drug_index`)."""
+        return pd.CategoricalDtype(self.drug_index)
+
+    @cached_property
+    def drug_code(self) -> dict[str, int]:
+        """Name -> position in :attr:`drug_index` (``get_indexer`` for a few names)."""
+        codes = self.drug_index.get_indexer(self.drug_index)  # raises for a repeated name
+        return dict(zip(self.drug_index, codes.tolist(), strict=True))
+
+    @cached_property
+    def spectrum_by_type(self) -> dict[str, np.ndarray]:
+        """Seizure type -> which ASMs (in :attr:`drugs` order) cover it outside a syndrome."""
+        return {t: np.array([t in d.spectrum.seizure_types and not d.spectrum.syndrome_only
+                             for d in self.drugs.values()], dtype=bool)
+                for t in self.vocabulary.seizure_types}
+
+    @cached_property
+    def drug_names(self) -> np.ndarray:
+        """:attr:`drug_index` as an object array (code -> name)."""
+        return self.drug_index.to_numpy(dtype=object)
+
+    @cached_property
     def rule_drug_codes(self) -> dict[str, np.ndarray]:
         """Rule id -> the drug_index codes of the drugs its selector picks out."""
         return {rid: self.drug_index.get_indexer(pd.Index(names, dtype=object))
                 for rid, names in self.rule_drugs.items()}
+
+    @cached_property
+    def licensed_by_drugs(self) -> dict[frozenset[str], list[LicensedCombination]]:
+        """The regimens file's licensed combinations by their set of drugs (file order)."""
+        out: dict[frozenset[str], list[LicensedCombination]] = {}
+        for combo in self.regimens.licensed_combinations:
+            out.setdefault(frozenset(combo.drugs), []).append(combo)
+        return out
+
+    @cached_property
+    def rule_drug_code_sets(self) -> dict[str, frozenset[int]]:
+        """:attr:`rule_drug_codes` as sets."""
+        return {rid: frozenset(codes.tolist()) for rid, codes in self.rule_drug_codes.items()}
 
     @cached_property
     def interaction_codes(self) -> pd.DataFrame:
@@ -123,6 +160,17 @@ class KnowledgeBase:
         rows = [(i, code(p), code(v)) for i, inter in enumerate(self.interactions)
                 for p in inter.perpetrators for v in inter.victims]
         return pd.DataFrame(rows, columns=["inter", "perpetrator", "victim"])
+
+    @cached_property
+    def interaction_arrays(self) -> dict[str, np.ndarray]:
+        """:attr:`interaction_codes` as int64 arrays by column, with each side's codes sorted
+        (``<side>_order``: the stable argsort, ``<side>_sorted``: the sorted codes)."""
+        table = self.interaction_codes
+        out = {c: table[c].to_numpy(dtype=np.int64) for c in table.columns}
+        for side in ("perpetrator", "victim"):
+            order = np.argsort(out[side], kind="stable")
+            out[f"{side}_order"], out[f"{side}_sorted"] = order, out[side][order]
+        return out
 
     @cached_property
     def _interactions_by_pair(self) -> dict[tuple[str, str], list[Interaction]]:

@@ -124,9 +124,12 @@ def _level(factor: Factor, exposed: np.ndarray, known: np.ndarray) -> np.ndarray
                     ).astype(object)
 
 
-def _clinical(factor: Factor, frame: PatientFrame) -> np.ndarray:
+def _clinical(factor: Factor, frame: PatientFrame,
+              clinical: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """``clinical``: the frame's clinical columns as object arrays, when already taken."""
     inp = factor.input
-    values = frame.clinical[inp.clinical].to_numpy(dtype=object)
+    values = (clinical[inp.clinical] if clinical is not None
+              else frame.clinical[inp.clinical].to_numpy(dtype=object))
     if numeric(factor):
         out = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
         return np.log1p(out) if inp.transform == "log1p" else out
@@ -158,8 +161,9 @@ def _genotype(factor: Factor, frame: PatientFrame) -> np.ndarray:
 def _seizure_count(factor: Factor, frame: PatientFrame) -> np.ndarray:
     inp, types = factor.input, frame.seizure_types
     counted = [t for t in types.columns if t not in (*inp.not_counted, *inp.unknown_types)]
-    n = types[counted].to_numpy(dtype=bool).sum(axis=1)
-    unsure = types[[t for t in inp.unknown_types if t in types]].to_numpy(dtype=bool).any(axis=1)
+    matrix, position = types.to_numpy(dtype=bool), {t: i for i, t in enumerate(types.columns)}
+    n = matrix[:, [position[t] for t in counted]].sum(axis=1)
+    unsure = matrix[:, [position[t] for t in inp.unknown_types if t in position]].any(axis=1)
     return _level(factor, n >= 2, (n >= 2) | ((n == 1) & ~unsure))
 
 
@@ -167,16 +171,19 @@ def feature_columns(es: EffectSizes, frame: PatientFrame, *, history: bool
                     ) -> dict[str, np.ndarray]:
     """The model's input columns (numpy arrays, model order) for every row of a frame."""
     out: dict[str, np.ndarray] = {}
+    table = frame.clinical  # its columns as object arrays, taken in one pass
+    clinical = dict(zip(table.columns, table.to_numpy(dtype=object).T, strict=True))
     for f in es.factors:
         if f.input.clinical is not None:
-            out[model_column(f)] = _clinical(f, frame)
+            out[model_column(f)] = _clinical(f, frame, clinical)
         elif f.input.genotype is not None:
             out[model_column(f)] = _genotype(f, frame)
         else:
             out[model_column(f)] = _seizure_count(f, frame)
     if history:
         k = frame.failed_regimens.to_numpy(dtype=float)
-        out["failed_regimens"] = np.where(k >= 3, "3+", np.nan_to_num(k).astype(int).astype(str)
+        whole = k if np.isfinite(k).all() else np.nan_to_num(k)  # (nan_to_num is slow)
+        out["failed_regimens"] = np.where(k >= 3, "3+", whole.astype(int).astype(str)
                                           ).astype(object)
     return _with_stratum(out, clinical_block(es), history, list(model_columns(es, history)))
 

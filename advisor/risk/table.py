@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -202,8 +203,8 @@ class ScoreTable:
         ensemble = self.meta.get("ensemble")
         if not ensemble:
             return None
-        w = self._weights(row)
-        return [_sigmoid(b + sum(d * x for d, x in zip(deltas, w, strict=True)))
+        w = self._weights(row)  # as long as every member's deltas (checked on loading)
+        return [_sigmoid(b + sum(map(operator.mul, deltas, w)))
                 for b, deltas in zip(ensemble["base"], ensemble["deltas"], strict=True)]
 
     def interval(self, row: dict[str, Any], level: float = INTERVAL_LEVEL

@@ -13,6 +13,7 @@ models; requests then run the engine in the worker's thread pool.
 which name classes imported inside :func:`create_app`.)
 """
 
+import gc
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -158,8 +159,12 @@ def create_app(config: ServeConfig) -> Any:
     @asynccontextmanager
     async def lifespan(app: Any):  # type: ignore[no-untyped-def]
         app.state.runtime = await run_in_threadpool(Runtime, config)
+        # The knowledge base, models and imported modules live as long as the worker: kept
+        # out of the garbage collector's full passes, which would otherwise walk them all.
+        gc.freeze()
         yield
         app.state.runtime.close()
+        gc.unfreeze()
 
     app = FastAPI(title="DRE advisor: CDS Hooks service", version=__version__,
                   description=DESCRIPTION, lifespan=lifespan, redoc_url=None)
