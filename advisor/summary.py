@@ -204,9 +204,11 @@ def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
     if not res.regimens:
         return None
     reg = res.regimens[0]
-    adds = [s.drug for s in reg.transition.steps if isinstance(s, AddStep)]
+    adds = [s for s in reg.transition.steps if isinstance(s, AddStep)]
     doses = {d.drug: d for d in res.doses}
-    target = doses[adds[0]].recommended_daily_mg if adds and adds[0] in doses else None
+    # the plan's target (the dose table's range, or up to a label start above it)
+    target = (adds[0].target_daily_mg or doses[adds[0].drug].recommended_daily_mg
+              if adds and adds[0].drug in doses else None)
     return SummaryRegimen(drugs=reg.drugs, kind=reg.kind, first_step=_first_step(reg),
                           target_daily_mg=target, evidence=reg.evidence)
 

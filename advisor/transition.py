@@ -110,6 +110,7 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
         # table keeps starts within the patient's maximum): start there, no further steps
         step.schedule = step.schedule[:1]
         step.then = None
+        step.target_daily_mg = [rec[0], first]  # the usual dose up to the label's start
         step.notes.append(f"The label's first step ({number(first)} mg/day) is already above "
                           f"this patient's usual dose ({daily_mg(rec)}): start there and "
                           "increase only by response and tolerability.")

@@ -108,3 +108,15 @@ def test_a_seizure_free_patient_gets_no_risk_headline(kb):
     assert res.risk is not None and res.risk.p_drug_resistance is None
     assert any("sustained seizure freedom" in n for n in res.risk.notes)
     assert "probability of drug-resistant" not in render(res, "markdown")
+
+
+def test_the_top_regimens_target_reaches_a_label_start_above_the_usual_dose(kb):
+    """Ethosuximide for a 22 kg 7-year-old starts at the label's 500 mg/day, above the usual
+    20 mg/kg/day (440): the summary read 'add ethosuximide at 500 mg/day (week 1); target 440
+    mg/day'; the target now reaches the start."""
+    case = yaml.safe_load((ROOT / "tests" / "cases" /
+                           "dose-ethosuximide-child-start-above-usual.yaml").read_text())
+    s = consult(kb, validate_patient(kb, case["patient"])).summary
+    assert s is not None and s.top_regimen is not None
+    assert s.top_regimen.first_step == "add ethosuximide at 500 mg/day (week 1)"
+    assert s.top_regimen.target_daily_mg == [440.0, 500.0]

@@ -149,16 +149,15 @@ def _entry(x: ScheduleEntry) -> str:
 
 
 def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose]) -> str:
-    """One transition step; an added drug's target is the dose table's (one source of
-    truth), else the titration's."""
+    """One transition step; an added drug's target is the plan's (the dose table's range,
+    up to a label start above it), else the dose table's."""
     if isinstance(step, ContinueStep):
         return f"continue {step.drug}"
     if isinstance(step, AddStep):
         sched = ", ".join(_entry(x) for x in step.schedule)
         then = f"; then {step.then}" if step.then else ""
         dose = doses.get(step.drug)
-        target = dose.recommended_daily_mg if dose and dose.recommended_daily_mg else \
-            step.target_daily_mg
+        target = step.target_daily_mg or (dose.recommended_daily_mg if dose else None)
         goal = f"; target {daily_mg(target)}" if target else ""
         return f"add {step.drug}: {sched or 'see the label'}{then}{goal}"
     taper = (f"taper over {weeks(step.taper_weeks)}" if step.taper_weeks else
