@@ -92,8 +92,7 @@ def row_ids(chunk: pd.DataFrame, start_row: int) -> tuple[np.ndarray, np.ndarray
     if ID_COLUMN not in chunk:
         return rows.astype(str).astype(object), np.zeros(len(chunk), dtype=bool), []
     cells = chunk[ID_COLUMN].astype(object)
-    blank = (cells.isna() | (cells.astype(str).str.strip() == "")).to_numpy(dtype=bool)
-    ids = cells.where(~cells.isna(), "").astype(str).to_numpy(dtype=object)
+    ids, blank = _ids_blank(cells.to_numpy(dtype=object))
     # a row the reader could not use has its own error (check_table reports it)
     report = blank & ~(chunk[ROW_ERROR].notna().to_numpy(dtype=bool) if ROW_ERROR in chunk
                        else np.zeros(len(chunk), dtype=bool))
@@ -103,6 +102,31 @@ def row_ids(chunk: pd.DataFrame, start_row: int) -> tuple[np.ndarray, np.ndarray
                                       "sample_id": cells.to_numpy()[report],
                                       "field": ID_COLUMN, "value": "",
                                       "error": "missing sample_id"})]
+
+
+# what str.strip() removes: every code point whose str.isspace() is true
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004" \
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _ids_blank(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The id cells as text ('' where missing) and where they are missing or blank after
+    ``str.strip()``; pyarrow kernels when every cell is text (the reader's), else per cell."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = pa.array(cells, type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):  # not all text: as str() has them
+        series = pd.Series(cells, dtype=object)
+        blank = (series.isna() | (series.astype(str).str.strip() == "")).to_numpy(dtype=bool)
+        return series.where(~series.isna(), "").astype(str).to_numpy(dtype=object), blank
+    missing = text.is_null().to_numpy(zero_copy_only=False)
+    blank = pc.fill_null(pc.equal(pc.utf8_trim(text, WHITESPACE), ""), True).to_numpy(
+        zero_copy_only=False)
+    ids = cells.copy()
+    ids[missing] = ""
+    return ids, blank
 
 
 def spread_errors(errors: pd.DataFrame, codes: np.ndarray, cells: np.ndarray, start_row: int

@@ -243,6 +243,18 @@ def _arrow(frame: pd.DataFrame, plain: tuple[str, ...] = ()):
     return pa.Table.from_arrays(arrays, names=names)
 
 
+def _write(table, path: Path) -> None:
+    """A store table as Parquet: Parquet dictionaries only for the text columns (ids and
+    numbers are near-unique per chunk, so a dictionary attempt there is wasted work), and
+    column statistics only for ``combination`` (what a query filters or joins on)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    text = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+    pq.write_table(table, path, use_dictionary=text,
+                   write_statistics=[c for c in table.column_names if c == "combination"])
+
+
 class StoreWriter:
     """Writes the store folder: one Parquet file per chunk and table, then the manifest."""
 
@@ -275,8 +287,8 @@ class StoreWriter:
                 columns[col] = pa.array(combined.joined()[0][col].to_numpy(dtype=float)[comb],
                                         type=pa.float64(), from_pandas=True)
         name = f"part-{self.part:05d}.parquet"
-        pq.write_table(pa.table(columns), self.folder / "samples" / name)
-        pq.write_table(_arrow(added.flags), self.folder / "flags" / name)
+        _write(pa.table(columns), self.folder / "samples" / name)
+        _write(_arrow(added.flags), self.folder / "flags" / name)
         pq.write_table(_arrow(added.messages, plain=("message",)),
                        self.folder / "messages" / name)
         self.part += 1
