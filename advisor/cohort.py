@@ -55,7 +55,9 @@ class Part:
     sample_ids: np.ndarray  # processed samples, in input order
     combination: np.ndarray  # each processed sample's combination
     combinations: Combinations  # the chunk's distinct judged values (equal: equal results)
-    phenotypes: pd.DataFrame  # per combination: '<key>.genotype|phenotype|activity_score'
+    todo: np.ndarray  # the combinations judged here (not judged in an earlier chunk)
+    phenotypes: pd.DataFrame  # per combination of todo: '<key>.genotype|phenotype|...'
+    genotype_errors: pd.DataFrame  # of todo: 'combination', 'field', 'value', 'error'
     flags: pd.DataFrame  # 'combination' and FLAG_OUT, ordered by combination
     errors: pd.DataFrame  # ERROR_COLUMNS, rows numbered from the chunk's first row
 
@@ -92,8 +94,7 @@ def row_ids(chunk: pd.DataFrame, start_row: int) -> tuple[np.ndarray, np.ndarray
     if ID_COLUMN not in chunk:
         return rows.astype(str).astype(object), np.zeros(len(chunk), dtype=bool), []
     cells = chunk[ID_COLUMN].astype(object)
-    blank = (cells.isna() | (cells.astype(str).str.strip() == "")).to_numpy(dtype=bool)
-    ids = cells.where(~cells.isna(), "").astype(str).to_numpy(dtype=object)
+    ids, blank = _ids_blank(cells.to_numpy(dtype=object))
     # a row the reader could not use has its own error (check_table reports it)
     report = blank & ~(chunk[ROW_ERROR].notna().to_numpy(dtype=bool) if ROW_ERROR in chunk
                        else np.zeros(len(chunk), dtype=bool))
@@ -103,6 +104,31 @@ def row_ids(chunk: pd.DataFrame, start_row: int) -> tuple[np.ndarray, np.ndarray
                                       "sample_id": cells.to_numpy()[report],
                                       "field": ID_COLUMN, "value": "",
                                       "error": "missing sample_id"})]
+
+
+# what str.strip() removes: every code point whose str.isspace() is true
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004" \
+    "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _ids_blank(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The id cells as text ('' where missing) and where they are missing or blank after
+    ``str.strip()``; pyarrow kernels when every cell is text (the reader's), else per cell."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = pa.array(cells, type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):  # not all text: as str() has them
+        series = pd.Series(cells, dtype=object)
+        blank = (series.isna() | (series.astype(str).str.strip() == "")).to_numpy(dtype=bool)
+        return series.where(~series.isna(), "").astype(str).to_numpy(dtype=object), blank
+    missing = text.is_null().to_numpy(zero_copy_only=False)
+    blank = pc.fill_null(pc.equal(pc.utf8_trim(text, WHITESPACE), ""), True).to_numpy(
+        zero_copy_only=False)
+    ids = cells.copy()
+    ids[missing] = ""
+    return ids, blank
 
 
 def spread_errors(errors: pd.DataFrame, codes: np.ndarray, cells: np.ndarray, start_row: int
@@ -115,7 +141,10 @@ def spread_errors(errors: pd.DataFrame, codes: np.ndarray, cells: np.ndarray, st
                             for c in ("field", "value", "error")}})
 
 
-Judged = Callable[[Combinations], np.ndarray]
+# which of a chunk's combinations were judged before, and the genotype errors of those
+# ('combination': position in the chunk, 'field', 'value', 'error')
+Judged = Callable[[Combinations], tuple[np.ndarray, pd.DataFrame]]
+GENOTYPE_ERRORS = ["combination", "field", "value", "error"]
 
 
 def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
@@ -123,8 +152,9 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
                  judged: Judged | None = None) -> Part:
     """Screen one chunk: validate each distinct row once, judge each distinct combination of
     judged values once (the same translation and rules as a consult), and map the results
-    back to the rows. ``judged`` tells which combinations were judged before (their flags
-    are not repeated). Row numbers are 1-based data rows."""
+    back to the rows. ``judged`` tells which combinations were judged before (they are
+    neither translated nor judged again: their flags are not repeated, and their genotype
+    errors are the ones it gives). Row numbers are 1-based data rows."""
     chunk = chunk.reset_index(drop=True)
     ids, blank, errors = row_ids(chunk, start_row)
     raw, first, _ = row_codes([chunk[c].to_numpy(dtype=object) for c in chunk.columns
@@ -138,34 +168,42 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
         errors.append(spread_errors(err, raw, cells, start_row))
         bad[err["row"].to_numpy(dtype=np.int64) - 1] = True
     combos = combine(key_columns(kb, distinct, checked), np.flatnonzero(~bad))
-    frame = frame_from_checked(kb, take(checked, combos.first),
+    if judged is None:
+        todo, before = np.arange(len(combos.first)), pd.DataFrame(columns=GENOTYPE_ERRORS)
+    else:
+        seen, before = judged(combos)
+        todo = np.flatnonzero(~seen)
+    frame = frame_from_checked(kb, take(checked, combos.first[todo]),
                                judge_all="seizure_types" not in chunk, restrict_to=drugs)
     of_distinct = np.full(len(distinct), -1, dtype=np.int64)
     of_distinct[combos.first] = np.arange(len(combos.first))
     of_distinct[np.flatnonzero(~bad)] = combos.codes
     row_combo = of_distinct[raw]
-    geno = frame.genotype_errors
+    found = frame.genotype_errors
+    found = pd.DataFrame({"combination": todo[found["row"].to_numpy(dtype=np.int64)],
+                          **{c: found[c].to_numpy(dtype=object)
+                             for c in ("field", "value", "error")}})
+    geno = pd.concat([before, found], ignore_index=True) if len(before) else found
     if len(geno):  # a genotype error is shared by every sample of its combination
-        where, which = _members(row_combo, geno["row"].to_numpy(dtype=np.int64))
+        where, which = _members(row_combo, geno["combination"].to_numpy(dtype=np.int64))
         errors.append(pd.DataFrame({
             "row": where + start_row + 1, "sample_id": bounded(cells[where]),
             "field": geno["field"].to_numpy(dtype=object)[which],
             "value": bounded(geno["value"].to_numpy(dtype=object)[which]),
             "error": bounded(geno["error"].to_numpy(dtype=object)[which], MESSAGE_CHARS)}))
         failed = np.zeros(len(combos.first) + 1, dtype=bool)  # the last: rows with none
-        failed[geno["row"].to_numpy(dtype=np.int64)] = True
+        failed[geno["combination"].to_numpy(dtype=np.int64)] = True
         row_combo = np.where(failed[row_combo], -1, row_combo)
     row_combo[blank] = -1
-    todo = np.arange(len(combos.first)) if judged is None else np.flatnonzero(
-        ~judged(combos))
-    flags = judge(kb, take(frame, todo), drugs)
+    flags = judge(kb, frame, drugs)
     flag_table = pd.DataFrame({"combination": todo[flags["row"].to_numpy(dtype=np.int64)],
                                **{name: pd.Series(flags[name].to_numpy(dtype=object),
                                                   dtype=object) for name in FLAG_OUT}})
     good = np.flatnonzero(row_combo >= 0)
     return Part(n_input=len(chunk), start_row=start_row, sample_ids=ids[good],
-                combination=row_combo[good], combinations=combos,
-                phenotypes=_phenotypes(frame, genotype_keys), flags=flag_table,
+                combination=row_combo[good], combinations=combos, todo=todo,
+                phenotypes=_phenotypes(frame, genotype_keys), genotype_errors=found,
+                flags=flag_table,
                 errors=sorted_errors(errors))
 
 

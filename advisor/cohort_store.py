@@ -62,6 +62,10 @@ class Combined:
         self._flags: list[pd.DataFrame] = []
         self._joined: tuple[pd.DataFrame, pd.DataFrame, np.ndarray] | None = None
         self._coded: tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]] | None = None
+        # genotype errors of the combinations seen: combination, field, value, error
+        self._genotype_errors = pd.DataFrame({
+            "combination": np.array([], dtype=np.int64),
+            **{c: pd.Series([], dtype=object) for c in ("field", "value", "error")}})
 
     def add(self, part: Part) -> Added:
         before = len(self.ids)
@@ -69,7 +73,11 @@ class Combined:
         local = np.fromiter((ids.setdefault(k, len(ids)) for k in self._keys(part.combinations)),
                             dtype=np.int64, count=len(part.combinations.first))
         new = np.flatnonzero(local >= before)
-        phenotypes = part.phenotypes.iloc[new].reset_index(drop=True)
+        judged_at = np.full(len(local), -1, dtype=np.int64)  # position among part.todo
+        judged_at[part.todo] = np.arange(len(part.todo))
+        if (judged_at[new] < 0).any():
+            raise RuntimeError("a new combination was not judged")
+        phenotypes = part.phenotypes.iloc[judged_at[new]].reset_index(drop=True)
         phenotypes.insert(0, "combination", local[new])
         is_new = np.zeros(len(local), dtype=bool)
         is_new[new] = True
@@ -90,6 +98,12 @@ class Combined:
         messages = pd.DataFrame({"message_id": message_ids[fresh],
                                  "message": pd.Series(uniques[fresh], dtype=object)})
         self._actionable(flags)
+        found = part.genotype_errors
+        found = found[is_new[found["combination"].to_numpy(dtype=np.int64)]]
+        if len(found):
+            self._genotype_errors = pd.concat([self._genotype_errors, found.assign(
+                combination=local[found["combination"].to_numpy(dtype=np.int64)])],
+                ignore_index=True)
         if len(new):
             self._phenotypes.append(phenotypes)
             self._flags.append(flags)
@@ -110,11 +124,21 @@ class Combined:
                           axis=1)
         self._act.append(pairs)
 
-    def judged(self, combos: Combinations) -> np.ndarray:
-        """Which of a chunk's combinations were seen (and judged) in an earlier chunk."""
+    def judged(self, combos: Combinations) -> tuple[np.ndarray, pd.DataFrame]:
+        """Which of a chunk's combinations were seen (and judged) in an earlier chunk, and
+        the genotype errors of those ('combination': position among the chunk's)."""
         ids = self.ids
-        return np.fromiter((k in ids for k in self._keys(combos)), dtype=bool,
-                           count=len(combos.first))
+        found = np.fromiter((ids.get(k, -1) for k in self._keys(combos)), dtype=np.int64,
+                            count=len(combos.first))
+        seen = found >= 0
+        errors = self._genotype_errors
+        if not len(errors) or not seen.any():
+            return seen, errors.iloc[:0]
+        at = np.full(len(ids), -1, dtype=np.int64)
+        at[found[seen]] = np.flatnonzero(seen)
+        position = at[errors["combination"].to_numpy(dtype=np.int64)]
+        keep = position >= 0
+        return seen, errors[keep].assign(combination=position[keep]).reset_index(drop=True)
 
     def _keys(self, combos: Combinations) -> list[bytes]:
         """Each combination as bytes of cohort-wide value codes."""
@@ -243,6 +267,18 @@ def _arrow(frame: pd.DataFrame, plain: tuple[str, ...] = ()):
     return pa.Table.from_arrays(arrays, names=names)
 
 
+def _write(table, path: Path) -> None:
+    """A store table as Parquet: Parquet dictionaries only for the text columns (ids and
+    numbers are near-unique per chunk, so a dictionary attempt there is wasted work), and
+    column statistics only for ``combination`` (what a query filters or joins on)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    text = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+    pq.write_table(table, path, use_dictionary=text,
+                   write_statistics=[c for c in table.column_names if c == "combination"])
+
+
 class StoreWriter:
     """Writes the store folder: one Parquet file per chunk and table, then the manifest."""
 
@@ -275,8 +311,8 @@ class StoreWriter:
                 columns[col] = pa.array(combined.joined()[0][col].to_numpy(dtype=float)[comb],
                                         type=pa.float64(), from_pandas=True)
         name = f"part-{self.part:05d}.parquet"
-        pq.write_table(pa.table(columns), self.folder / "samples" / name)
-        pq.write_table(_arrow(added.flags), self.folder / "flags" / name)
+        _write(pa.table(columns), self.folder / "samples" / name)
+        _write(_arrow(added.flags), self.folder / "flags" / name)
         pq.write_table(_arrow(added.messages, plain=("message",)),
                        self.folder / "messages" / name)
         self.part += 1

@@ -241,6 +241,9 @@ def _with_bad_rows(cells: _Cells, names: list[str], bad: list[tuple[int, str, st
     """The batch's rows with the rows that could not be parsed put back at their numbers
     (``start`` is the number of the batch's first row)."""
     n_good = len(cells.problems)
+    if not bad:  # every row parsed: the batch's columns as they are (no copy)
+        return text_frame({**{name: cells.columns[name] for name in names},
+                           ROW_ERROR: cells.problems})
     total = n_good + len(bad)
     positions: list[int] = []
     for number, _, _ in sorted(bad):  # per bad row
