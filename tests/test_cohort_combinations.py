@@ -215,3 +215,19 @@ def test_cli_writes_the_store_by_default_and_the_long_table_on_request(cohort, t
     capsys.readouterr()
     assert main(["screen", str(path), "--out", str(tmp_path / "table"), "--long"]) == 2
     assert "needs a file name ending in .csv, .tsv or .parquet" in capsys.readouterr().err
+
+
+def test_a_genotype_error_recurring_in_later_chunks_is_reported_for_every_sample(kb):
+    """A combination judged in an earlier chunk is not translated again; its genotype error
+    still reaches each later sample that has it (the errors equal judging every row)."""
+    rows = [{"sample_id": f"S{i}", "age_years": 40, "seizure_types": "focal",
+             "CYP2C9": "*1/*99" if i % 2 else "*1/*1"} for i in range(1, 13)]
+    table = pd.DataFrame(rows)
+    _, _, expected = reference(kb, table)
+    assert len(expected) == 6
+    results, errors = [], []
+    screen_chunks(kb, [table.iloc[i:i + 4] for i in range(0, len(table), 4)],
+                  lambda r, e: (results.append(r), errors.append(e)))
+    got = pd.concat(errors, ignore_index=True)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True).astype(str),
+                                  expected.astype(str))
