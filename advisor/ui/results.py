@@ -149,6 +149,13 @@ def flags_tab(kb, res: ConsultResult, cite: Citations) -> None:
                 _flag(kb, f, cite, f"src_info_{i}")
 
 
+def _start_cell(text: str) -> str:
+    """A start dose in a narrow column: '25 mg/day', '25 mg/day (restart)', or '—'."""
+    if text.startswith("if restarted: start "):
+        return f"{text.removeprefix('if restarted: start ')} (restart)"
+    return text.removeprefix("start ") or "—"
+
+
 def doses_tab(res: ConsultResult, cite: Citations) -> None:
     in_play = set(res.summary.in_play if res.summary else [])
     rows = [{"drug": d.drug + (" (in play)" if d.drug in in_play else ""),
@@ -157,7 +164,7 @@ def doses_tab(res: ConsultResult, cite: Citations) -> None:
              "recommended": daily_mg(d.recommended_daily_mg, d.unit),
              "change": "—" if d.adjustment_percent is None else
              signed_percent(d.adjustment_percent),
-             "start": start_text(d, res).removeprefix("start ") or "—",
+             "start": _start_cell(start_text(d, res)),
              "basis": words("; ".join(without_citations(b) for b in d.basis)),
              "sources": cite(d.evidence)}
             for d in sorted(res.doses, key=lambda d: d.drug not in in_play)]
