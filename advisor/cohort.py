@@ -26,6 +26,7 @@ from advisor.combinations import Combinations, combine, key_columns, row_codes, 
 from advisor.errors import InputError
 from advisor.frame import PatientFrame, frame_from_checked, sorted_errors, with_candidates
 from advisor.genotype import column, kind_of
+from advisor.inputs import CHUNK_ROWS
 from advisor.inputs.cohort import (
     ERROR_COLUMNS,
     ID_COLUMN,
@@ -197,8 +198,7 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
     row_combo[blank] = -1
     flags = judge(kb, frame, drugs)
     flag_table = pd.DataFrame({"combination": todo[flags["row"].to_numpy(dtype=np.int64)],
-                               **{name: pd.Series(flags[name].to_numpy(dtype=object),
-                                                  dtype=object) for name in FLAG_OUT}})
+                               **{name: pd.Series(flags[name].array) for name in FLAG_OUT}})
     good = np.flatnonzero(row_combo >= 0)
     return Part(n_input=len(chunk), start_row=start_row, sample_ids=ids[good],
                 combination=row_combo[good], combinations=combos, todo=todo,
@@ -439,7 +439,7 @@ def write_results(kb: KnowledgeBase, items: Iterable[Screened], combined: Combin
 
 
 def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
-           chunksize: int = 100_000, drugs: list[str] | None = None,
+           chunksize: int = CHUNK_ROWS, drugs: list[str] | None = None,
            progress: bool = False, fmt: str = "auto", long: bool = False) -> Summary:
     """Screen a cohort file with the pandas engine; write results (the store folder, or the
     long table) and errors, all or nothing; return counts. Notices about the input (a

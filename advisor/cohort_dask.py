@@ -36,6 +36,7 @@ from advisor.cohort_store import Added, Combined
 from advisor.combinations import row_codes
 from advisor.errors import InputError
 from advisor.frame import sorted_errors
+from advisor.inputs import CHUNK_ROWS
 from advisor.inputs.cohort import ID_COLUMN, check_columns
 from advisor.inputs.sources import source_kind
 from advisor.inputs.table_parts import TablePart, read_part, table_parts
@@ -165,7 +166,7 @@ def _part_bytes(path: Path, chunksize: int) -> int:
 
 
 def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
-                chunksize: int = 100_000, drugs: list[str] | None = None,
+                chunksize: int = CHUNK_ROWS, drugs: list[str] | None = None,
                 scheduler: str | None = None, workers: int | None = None,
                 long: bool = False) -> Summary:
     """Screen with Dask: each partition is screened (and its combinations deduplicated) on a

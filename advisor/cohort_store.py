@@ -83,8 +83,7 @@ class Combined:
         is_new[new] = True
         flag_comb = part.flags["combination"].to_numpy(dtype=np.int64)
         flags = part.flags[is_new[flag_comb]]
-        texts = flags["message"].to_numpy(dtype=object)
-        codes, uniques = pd.factorize(texts)
+        codes, uniques = pd.factorize(flags["message"].array)
         m_before = len(self.message_ids)
         message_ids = np.fromiter((self.message_ids.setdefault(t, len(self.message_ids))
                                    for t in uniques), dtype=np.int64, count=len(uniques))
@@ -93,10 +92,10 @@ class Combined:
                                   dtype=np.int64)],
                               "message_id": message_ids[codes] if len(codes) else
                               np.array([], dtype=np.int64),
-                              **{c: pd.Series(flags[c].to_numpy(dtype=object), dtype=object)
-                                 for c in FLAG_TEXT}})
+                              **{c: pd.Series(flags[c].array) for c in FLAG_TEXT}})
         messages = pd.DataFrame({"message_id": message_ids[fresh],
-                                 "message": pd.Series(uniques[fresh], dtype=object)})
+                                 "message": pd.Series(np.asarray(uniques[fresh], dtype=object),
+                                                      dtype=object)})
         self._actionable(flags)
         found = part.genotype_errors
         found = found[is_new[found["combination"].to_numpy(dtype=np.int64)]]
@@ -114,15 +113,15 @@ class Combined:
         """Remember each new combination's distinct (drug, category, action) of flags that
         ask for an action (for the summary's sample counts)."""
         act = flags[flags["action"].to_numpy(dtype=object) != "info"]
-        columns = [act[c].to_numpy(dtype=object) for c in ("drug", "category", "action")]
+        columns = [act[c].array for c in ("drug", "category", "action")]
         codes, first, _ = row_codes(columns)
         known = self.triples
         ids = np.fromiter((known.setdefault((d, c, a), len(known)) for d, c, a in zip(
             *(col[first] for col in columns), strict=True)), dtype=np.int64, count=len(first))
-        pairs = np.unique(np.stack([act["combination"].to_numpy(dtype=np.int64),
-                                    ids[codes] if len(codes) else codes.astype(np.int64)]),
-                          axis=1)
-        self._act.append(pairs)
+        width = len(known) + 1
+        pair = np.unique(act["combination"].to_numpy(dtype=np.int64) * width
+                         + (ids[codes] if len(codes) else codes.astype(np.int64)))
+        self._act.append(np.stack([pair // width, pair % width]))
 
     def judged(self, combos: Combinations) -> tuple[np.ndarray, pd.DataFrame]:
         """Which of a chunk's combinations were seen (and judged) in an earlier chunk, and
@@ -258,6 +257,8 @@ def _arrow(frame: pd.DataFrame, plain: tuple[str, ...] = ()):
             arr = pa.array(values.to_numpy(dtype=np.int64), type=pa.int64())
         elif pd.api.types.is_float_dtype(values.dtype):
             arr = pa.array(values.to_numpy(dtype=float), type=pa.float64(), from_pandas=True)
+        elif isinstance(values.dtype, pd.CategoricalDtype) and name not in plain:
+            arr = _dictionary(values.array)
         else:
             arr = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
             if name not in plain:
@@ -265,6 +266,18 @@ def _arrow(frame: pd.DataFrame, plain: tuple[str, ...] = ()):
         arrays.append(arr)
         names.append(name)
     return pa.Table.from_arrays(arrays, names=names)
+
+
+def _dictionary(values: pd.Categorical):
+    """Text categories as pyarrow's ``dictionary_encode`` gives them: int32 indices, the
+    values in order of first appearance, missing as null."""
+    import pyarrow as pa
+
+    codes, uniques = pd.factorize(values)
+    index = codes.astype(np.int32)
+    return pa.DictionaryArray.from_arrays(
+        pa.array(index, type=pa.int32(), mask=index < 0),
+        pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
 
 
 def _write(table, path: Path) -> None:

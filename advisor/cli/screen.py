@@ -9,7 +9,7 @@ from typing import Any
 
 from advisor.cli.options import add_kb
 from advisor.extras import require
-from advisor.inputs import SOURCE_KINDS
+from advisor.inputs import CHUNK_ROWS, SOURCE_KINDS
 
 OUT_SUFFIXES = (".csv", ".tsv", ".parquet", ".pq")
 
@@ -123,8 +123,8 @@ def register(subparsers: Any) -> None:
                      "local cluster), e.g. --scheduler tcp://10.0.0.5:8786")
     scr.add_argument("--workers", type=int, help="worker processes of the local Dask "
                      "cluster (default: one per core), e.g. --workers 2")
-    scr.add_argument("--chunksize", type=int, default=100_000,
-                     help="rows per chunk (default 100000), e.g. --chunksize 50000")
+    scr.add_argument("--chunksize", type=int, default=CHUNK_ROWS,
+                     help=f"rows per chunk (default {CHUNK_ROWS}), e.g. --chunksize 50000")
     scr.add_argument("--drugs", help="comma-separated ASMs to judge (default: those fitting "
                      "each sample's seizure types, or all), e.g. --drugs carbamazepine,phenytoin")
     scr.add_argument("--report", help="also write an HTML summary report, e.g. --report "
