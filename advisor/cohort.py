@@ -296,9 +296,11 @@ class ResultWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            if self._pq is None:
-                self._pq = pq.ParquetWriter(self.path, pa.schema(
-                    [(c, _arrow_type(frame[c])) for c in self.columns]))
+            if self._pq is None:  # Parquet dictionaries for text columns only, no statistics
+                schema = pa.schema([(c, _arrow_type(frame[c])) for c in self.columns])
+                self._pq = pq.ParquetWriter(self.path, schema, use_dictionary=[
+                    f.name for f in schema if pa.types.is_dictionary(f.type)],
+                    write_statistics=False)
             arrays = [_arrow_array(frame[c], t) for c, t in
                       zip(self.columns, self._pq.schema.types, strict=True)]
             self._pq.write_table(pa.Table.from_arrays(arrays, schema=self._pq.schema))

@@ -221,28 +221,40 @@ class Combined:
                 source, categories = (flags["message_id"].to_numpy(dtype=np.int64),
                                       pd.Index(self.messages(), dtype=object))
             else:
-                source, categories = pd.factorize(flags[name].to_numpy(dtype=object))
-                categories = pd.Index(categories, dtype=object)
+                source, categories = pd.factorize(flags[name].array)
+                categories = pd.Index(np.asarray(categories, dtype=object), dtype=object)
             codes = np.full(n_p + n_f, -1, dtype=np.int64)
             codes[is_flag] = source[flag_idx]
             data[name] = pd.Categorical.from_codes(codes, categories)
+        coded = self.coded()
         for key in keys:  # phenotype row i is combination i
             for out in ("genotype", "phenotype", "activity_score"):
-                dtype = float if out == "activity_score" else object
                 column = f"{key}.{out}"  # absent while no combination has been judged
-                values = (phen[column].to_numpy(dtype=dtype) if column in phen
-                          else np.empty(0, dtype=dtype))[comb]
                 if out == "activity_score":
                     full = np.full(n_p + n_f, np.nan)
-                    full[pheno_pos] = values
-                    data[f"{key}.{out}"] = full
+                    if column in phen:
+                        full[pheno_pos] = phen[column].to_numpy(dtype=float)[comb]
+                    data[column] = full
                 else:
-                    codes, uniques = pd.factorize(values)
+                    codes, uniques = _seen(*(coded[column] if column in coded else
+                                             (np.empty(0, dtype=np.int64), np.empty(0))), comb)
                     full_codes = np.full(n_p + n_f, -1, dtype=np.int64)
                     full_codes[pheno_pos] = codes
-                    data[f"{key}.{out}"] = pd.Categorical.from_codes(
+                    data[column] = pd.Categorical.from_codes(
                         full_codes, pd.Index(uniques, dtype=object))
         return pd.DataFrame(data)
+
+
+def _seen(codes: np.ndarray, uniques: np.ndarray, comb: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """The values of combinations ``comb`` (``codes`` into ``uniques`` per combination, -1
+    missing) coded as ``pd.factorize`` codes the values themselves: in order of first
+    appearance, -1 for missing."""
+    order, first = pd.factorize(codes[comb])
+    known = first >= 0
+    renumber = np.full(len(first), -1, dtype=np.int64)
+    renumber[known] = np.arange(int(known.sum()))
+    return renumber[order], np.asarray(uniques, dtype=object)[first[known]]
 
 
 def _arrow(frame: pd.DataFrame, plain: tuple[str, ...] = ()):
