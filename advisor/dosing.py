@@ -60,6 +60,7 @@ class _Row:
     also_taken: tuple[str, ...] = ()  # candidates counted as taken (if they were started)
     _fits: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)
     _rows: np.ndarray | None = field(default=None, repr=False)
+    _sizes: tuple[float | None, float | None] | None = field(default=None, repr=False)
 
     @property
     def rows(self) -> np.ndarray:
@@ -81,7 +82,20 @@ class _Row:
             self._fits[key] = self._covered(band, comedication)
         return self._fits[key]
 
+    def _in_size_bands(self, band: DoseBand | NoDose | OrganBand) -> bool:
+        """The age and weight test of :func:`~advisor.rules.covered` for this row, read
+        from the band's bounds (most bands of a drug are for other ages: they are left out
+        here without the numpy tests; the bands kept are tested in full by ``covered``)."""
+        if self._sizes is None:
+            self._sizes = (self.value("age_years"), self.value("weight_kg"))
+        for size, value in zip((band.age_years, band.weight_kg), self._sizes, strict=True):
+            if size is not None and (value is None or not size.contains(value)):
+                return False  # an unknown age or weight never matches a band
+        return True
+
     def _covered(self, band: DoseBand | NoDose | OrganBand, comedication: bool) -> bool:
+        if not self._in_size_bands(band):
+            return False
         taking = getattr(band, "when_taking", [])
         also = getattr(band, "when_also_taking", [])
         without = getattr(band, "when_not_taking", [])
