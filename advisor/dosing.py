@@ -367,8 +367,8 @@ def _organ_gaps(drug: Drug, patient: _Row, applied: set[str]) -> list[str]:
     gaps = []
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):
-        here = [b for b in bands if match(patient.frame, patient.rows, b)[0]
-                and b.action in LOWERING]
+        here = [b for b in bands if b.action in LOWERING
+                and match(patient.frame, patient.rows, b)[0]]
         if here and not any(f"{organ}:{id(b)}" in applied for b in here):
             ages = "; ".join(_age_text(b.age_years) for b in here)
             gaps.append(f"the label's {organ} adjustment is for other ages ({ages}); no "

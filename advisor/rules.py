@@ -68,6 +68,8 @@ def _in_band(v: np.ndarray, band: Band) -> np.ndarray:
 def _reacted(frame: PatientFrame, cond: PriorReaction) -> tuple[np.ndarray, np.ndarray]:
     """The (rows, drugs) of the past reactions a prior_reaction condition matches."""
     a = frame.arrays
+    if not len(a.reaction_rows):  # no past reaction in the frame
+        return a.reaction_rows, a.reaction_drugs
     hit = member(a.reaction_kinds, cond.reactions)
     if cond.drugs:
         hit &= member(a.reaction_drugs, cond.drugs)
@@ -251,11 +253,13 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
         if judged.isdisjoint(chosen_set) and not rule.drugs.reacted:
             continue  # none of its drugs is judged for anyone
         mask = np.ones(frame.arrays.n, dtype=bool)
+        alive = frame.arrays.n > 0  # mask.any()
         for cond in rule.when:
             mask &= row_mask(frame, cond)
-            if not mask.any():
+            alive = bool(mask.any())
+            if not alive:
                 break
-        if not mask.any():
+        if not alive:
             continue
         in_rows = np.flatnonzero(mask[cand_rows])
         chosen = (np.fromiter((c in chosen_set for c in cand_codes[in_rows].tolist()),
@@ -392,13 +396,17 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     codes = drug_codes(kb, frame.candidates["drug"].to_numpy(dtype=object))
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(kb.drug_index) + 1))
+    a = frame.arrays
+    # without a kidney (liver) function given, no renal (hepatic) statement matches a row
+    renal_any, hepatic_any = bool(a.renal_known.any()), bool(a.hepatic_known.any())
     for name, drug in kb.drugs.items():
         at = kb.drug_code[name]
         rows = cand_rows[order[bounds[at]:bounds[at + 1]]]
         if not len(rows):
             continue
-        organs = [("renal", i, b, renal_match) for i, b in enumerate(drug.dosing.renal)] + [
-            ("hepatic", i, b, hepatic_match) for i, b in enumerate(drug.dosing.hepatic)]
+        organs = [("renal", i, b, renal_match) for i, b in enumerate(drug.dosing.renal)
+                  if renal_any] + [("hepatic", i, b, hepatic_match)
+                                   for i, b in enumerate(drug.dosing.hepatic) if hepatic_any]
         for organ, i, band, match in organs:
             if band.action == "no_adjustment":
                 continue
