@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from advisor.framed import columns_index, frame_of, object_array
 from advisor.genotype import Call, translate_table
 from advisor.genotype.table import calls_table
 from advisor.inputs.cohort import (
@@ -33,6 +34,9 @@ CONTEXT = {  # per-row scalars of a frame -> dtype
     "pregnancy": object, "renal_clearance_ml_min": float, "renal_measure": object,
     "dialysis": object, "child_pugh": object}
 
+
+CONTEXT_INDEX = columns_index(list(CONTEXT))
+REACTION_INDEX = columns_index(["row", "drug", "reaction"])
 
 SMALL = 64  # up to this many values a set lookup beats np.isin
 
@@ -144,9 +148,12 @@ class PatientFrame:
         return self.context["sex"]
 
 
+PAIR_INDEX = columns_index(["row", "drug"])
+
+
 def _pairs(rows: Sequence[int], drugs: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({"row": np.asarray(rows, dtype=np.int64),
-                         "drug": pd.Series(list(drugs), dtype=object)})
+    """A (row, drug) table: integer rows, object drug names."""
+    return frame_of(PAIR_INDEX, [np.array(rows, dtype=np.int64), object_array(drugs)])
 
 
 def _typed(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -238,7 +245,7 @@ def _context(n: int, given: dict[str, pd.Series]) -> pd.DataFrame:
             out[name] = pd.to_numeric(column.set_axis(index), errors="coerce").astype(float)
         else:
             out[name] = column.set_axis(index).astype(object)
-    return pd.DataFrame(out, index=index)
+    return frame_of(CONTEXT_INDEX, [out[name].to_numpy() for name in CONTEXT])
 
 
 def renal_clearance(egfr: pd.Series, crcl: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -388,9 +395,10 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
         kb, ids=[p.id or "" for p in patients], genotypes=None,
         translated=calls_table([genotype_calls(kb, p) for p in patients]), seizure=seizure,
         context=context, conditions=conditions,
-        reactions=pd.DataFrame({"row": np.array([r for r, _, _ in reactions], dtype=np.int64),
-                                "drug": column([d for _, d, _ in reactions]),
-                                "reaction": column([x for _, _, x in reactions])}),
+        reactions=frame_of(REACTION_INDEX, [
+            np.array([r for r, _, _ in reactions], dtype=np.int64),
+            object_array([d for _, d, _ in reactions]),
+            object_array([x for _, _, x in reactions])]),
         current=long(current), extra_candidates=arrays(extra), tolerated=long(tolerated),
         history=arrays(history), clinical=clinical,
         failed_regimens=pd.Series([failed_adequate_trials(p) for p in patients], dtype=float))
