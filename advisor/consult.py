@@ -76,11 +76,13 @@ def _phenotype_entries(kb: KnowledgeBase, frame: PatientFrame, explicit: set[str
             for key, entry in entries.items()}
 
 
-def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str]) -> list[Flag]:
+def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str],
+           flag_records: list[dict[str, Any]] | None = None) -> list[Flag]:
     """Flags as result models: the patient's current drugs first, then candidates, then the
-    other drugs to avoid (their non-avoid flags are dropped)."""
+    other drugs to avoid (their non-avoid flags are dropped). ``flag_records``: the records
+    of ``flags``, when the caller has them already (read only)."""
     groups: dict[str, list[Flag]] = {"current": [], "candidate": [], "other": []}
-    for f in records(flags):
+    for f in (records(flags) if flag_records is None else map(dict, flag_records)):
         del f["row"]
         relevance = ("current" if f["drug"] in current else
                      "candidate" if f["drug"] in candidates else "other")
@@ -270,11 +272,16 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     chosen = set(candidates)  # (Series.isin, as a set for the flags of one patient)
     flags = everything[np.fromiter((d in chosen for d in everything["drug"].to_numpy(
         dtype=object)), dtype=bool, count=len(everything))]
+    every_record: list[dict[str, Any]] | None = records(everything)
+    # records(flags), read by the doses, the regimens and the plans
+    flag_records = [f for f in every_record if f["drug"] in chosen]
     combos = _alternatives(vcf_calls, explicit)
     if combos:
         extra = _untested(kb, patient, everything, combos)
-        everything = pd.concat([everything.assign(depends_on_untested_position=None), extra],
-                               ignore_index=True) if len(extra) else everything
+        if len(extra):
+            everything = pd.concat([everything.assign(depends_on_untested_position=None),
+                                    extra], ignore_index=True)
+            every_record = None
     se = None
     if status_epilepticus.applies(patient, acute):
         se_drugs = status_epilepticus.pathway_drugs(kb)
@@ -294,7 +301,6 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)} "
                 "(model, literature-calibrated): consider early referral and rational "
                 "polytherapy.")
-    flag_records = records(flags)  # read by the doses, the regimens and the plans
     doses = recommend_doses(kb, frame, flags, 0, flag_records=flag_records)
     regimens = suggest(kb, patient, flags, candidates,
                        dose_status={d.drug: d.status for d in doses},
@@ -309,7 +315,8 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         patient_id=patient.id,
         phenotypes=_phenotype_entries(kb, frame, explicit, vcf_calls),
         vcf_calls={key: VcfCall(**details) for key, details in vcf_calls.items()},
-        flags=_flags(everything, set(patient.current_medications), set(candidates)),
+        flags=_flags(everything, set(patient.current_medications), set(candidates),
+                     every_record),
         doses=doses,
         dre=dre,
         risk=risk,

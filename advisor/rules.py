@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.frame import SMALL, PatientFrame, member
+from advisor.framed import columns_index, frame_of
 from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
 from advisor.schema import (
@@ -42,6 +43,7 @@ ORGAN_ACTION = {"reduce_dose": ("reduce_dose", "high"), "avoid": ("avoid", "high
 DOSE_ACTIONS = ("reduce_dose", "increase_dose")
 FLAG_COLUMNS = ["row", "category", "drug", "gene", "action", "severity", "message", "evidence",
                 "evidence_level", "contested", "rule", "interacting_drug"]
+FLAG_INDEX = columns_index(FLAG_COLUMNS)
 
 
 def _bounds(values: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
@@ -566,4 +568,4 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
         codes, uniques = _factorize(np.array(values, dtype=object))
         data[name] = pd.Categorical.from_codes(codes[part_id][order],
                                                pd.Index(uniques, dtype=object), validate=False)
-    return pd.DataFrame({c: data[c] for c in FLAG_COLUMNS})
+    return frame_of(FLAG_INDEX, [data[c] for c in FLAG_COLUMNS])
