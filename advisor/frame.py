@@ -226,26 +226,31 @@ def _spectrum_arrays(kb: KnowledgeBase, seizure: pd.DataFrame, syndrome: pd.Seri
     for j, d in enumerate(drugs):
         listed = kb.drugs[d].spectrum.syndromes
         if listed:
-            fits[:, j] |= np.isin(syn, listed)
+            fits[:, j] |= member(syn, listed)
     rows, cols = np.nonzero(fits)
     return rows.astype(np.int64), np.asarray(drugs, dtype=object)[cols]
 
 
-def _context(n: int, given: dict[str, pd.Series]) -> pd.DataFrame:
+def _context(n: int, given: dict[str, pd.Series | np.ndarray]) -> pd.DataFrame:
+    """The CONTEXT columns of ``n`` rows (a column may be given as an array of its dtype)."""
     index = pd.RangeIndex(n)
-    out = {}
+    out = []
     for name, dtype in CONTEXT.items():
         column = given.get(name)
         if column is None:
-            out[name] = pd.Series(np.full(n, np.nan) if dtype is float else [None] * n,
-                                  index=index, dtype=dtype)
+            out.append(np.full(n, np.nan) if dtype is float else object_array([None] * n))
+        elif isinstance(column, np.ndarray) and column.dtype == dtype and len(column) == n:
+            out.append(column)  # already numeric (float) or object, one value per row
+        elif isinstance(column, np.ndarray):
+            out.append(_context(n, {name: pd.Series(column)})[name].to_numpy())
         elif column.dtype == dtype and column.index.equals(index):
-            out[name] = column  # already numeric (float) or object on the frame's rows
+            out.append(column.to_numpy())  # already numeric (float) or object on the rows
         elif dtype is float:
-            out[name] = pd.to_numeric(column.set_axis(index), errors="coerce").astype(float)
+            out.append(pd.to_numeric(column.set_axis(index), errors="coerce").astype(float)
+                       .to_numpy())
         else:
-            out[name] = column.set_axis(index).astype(object)
-    return frame_of(CONTEXT_INDEX, [out[name].to_numpy() for name in CONTEXT])
+            out.append(column.set_axis(index).astype(object).to_numpy())
+    return frame_of(CONTEXT_INDEX, out)
 
 
 def renal_clearance(egfr: pd.Series, crcl: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -373,21 +378,21 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
     renal = [p.renal for p in patients]
     crcl = [r.creatinine_clearance_ml_min if r else None for r in renal]
     egfr = [r.egfr_ml_min if r else None for r in renal]
-    clearance = pd.Series([c if c is not None else e for c, e in zip(crcl, egfr, strict=True)],
-                          dtype=float)
-    measure = pd.Series(["crcl" if c is not None else "egfr" if e is not None else None
-                         for c, e in zip(crcl, egfr, strict=True)], dtype=object)
 
-    def column(values: list) -> pd.Series:
-        return pd.Series(values, dtype=object)
+    def numbers(values: list) -> np.ndarray:  # as pd.Series(values, dtype=float)
+        return np.array(values, dtype=float)
 
+    column = object_array  # as pd.Series(values, dtype=object)
     context = {
         "syndrome": column([p.syndrome for p in patients]),
-        "age_years": pd.Series([p.age_years for p in patients], dtype=float),
-        "weight_kg": pd.Series([p.weight_kg for p in patients], dtype=float),
+        "age_years": numbers([p.age_years for p in patients]),
+        "weight_kg": numbers([p.weight_kg for p in patients]),
         "sex": column([p.sex for p in patients]),
         "pregnancy": column([p.pregnancy for p in patients]),
-        "renal_clearance_ml_min": clearance, "renal_measure": measure,
+        "renal_clearance_ml_min": numbers([c if c is not None else e
+                                           for c, e in zip(crcl, egfr, strict=True)]),
+        "renal_measure": column(["crcl" if c is not None else "egfr" if e is not None else None
+                                 for c, e in zip(crcl, egfr, strict=True)]),
         "dialysis": column([r.dialysis if r else None for r in renal]),
         "child_pugh": column([p.hepatic.child_pugh if p.hepatic else None for p in patients]),
     }

@@ -18,7 +18,7 @@ import pandas as pd
 def columns_index(names: Sequence[str]) -> pd.Index:
     """The column index ``pd.DataFrame`` gives these names (make it once, pass it to
     :func:`frame_of`: an Index is immutable)."""
-    return pd.DataFrame({name: [] for name in names}).columns
+    return pd.Index(list(names))  # (pd.DataFrame's index of the keys of a dict)
 
 
 def object_array(values: Sequence[object]) -> np.ndarray:
