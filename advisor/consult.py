@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -269,11 +268,10 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     # every ASM is judged, so that whatever the patient must avoid is reported pre-emptively
     everything = evaluate(kb, with_candidates(kb, frame, [*candidates, *(
         d for d in kb.drugs if d not in candidates)]))
-    chosen = set(candidates)  # (Series.isin, as a set for the flags of one patient)
-    flags = everything[np.fromiter((d in chosen for d in everything["drug"].to_numpy(
-        dtype=object)), dtype=bool, count=len(everything))]
+    chosen = set(candidates)
     every_record: list[dict[str, Any]] | None = records(everything)
-    # records(flags), read by the doses, the regimens and the plans
+    # the candidates' flags (no table of them is made): read by the doses, the regimens and
+    # the plans
     flag_records = [f for f in every_record if f["drug"] in chosen]
     combos = _alternatives(vcf_calls, explicit)
     if combos:
@@ -301,8 +299,8 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)} "
                 "(model, literature-calibrated): consider early referral and rational "
                 "polytherapy.")
-    doses = recommend_doses(kb, frame, flags, 0, flag_records=flag_records)
-    regimens = suggest(kb, patient, flags, candidates,
+    doses = recommend_doses(kb, frame, None, 0, flag_records=flag_records)
+    regimens = suggest(kb, patient, None, candidates,
                        dose_status={d.drug: d.status for d in doses},
                        drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
                        seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
@@ -310,7 +308,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
                        else None, flag_records=flag_records)
     involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
                                    *(d for r in regimens for d in r.drugs)]))
-    by_drug = transition.flags_by_drug(flags, flag_records)
+    by_drug = transition.flags_by_drug(None, flag_records)
     result = ConsultResult(
         patient_id=patient.id,
         phenotypes=_phenotype_entries(kb, frame, explicit, vcf_calls),

@@ -401,11 +401,12 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
     return notes
 
 
-def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
+def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame | None,
                     row: int, *, flag_records: list[dict[str, Any]] | None = None
                     ) -> list[Dose]:
     """Doses for every candidate drug of one row of the frame (``flag_records``: the flags
-    as :func:`~advisor.rules.records`, when the caller has them already; read only)."""
+    as :func:`~advisor.rules.records`, when the caller has them already; read only, and
+    ``flags`` is then not read and may be None)."""
     rule_dose = {rule.id: (rule.then.dose, rule.evidence) for _, rule in kb.rules
                  if rule.then.dose is not None}
     inter_dose = {f"interaction:{i.id}": i for i in kb.interactions if i.dose is not None}
