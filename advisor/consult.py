@@ -262,8 +262,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     patient, vcf_calls = with_vcf_calls(kb, patient, vcf_calls, base_dir,
                                         pharmcat=pharmcat_calls, fhir=fhir_genotypes)
     frame = frame_from_patients(kb, [patient])
-    cand_rows, cand_drugs = (frame.candidates["row"].to_numpy(),
-                             frame.candidates["drug"].to_numpy(dtype=object))
+    cand_rows, cand_drugs = frame.candidate_pairs
     candidates = cand_drugs[cand_rows == 0].tolist()
     # every ASM is judged, so that whatever the patient must avoid is reported pre-emptively
     everything = evaluate(kb, with_candidates(kb, frame, [*candidates, *(

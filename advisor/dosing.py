@@ -417,8 +417,8 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
     for flag in mine:
         by_drug.setdefault(flag["drug"], []).append(flag)
     taking = {d for d, rows in frame.arrays.taking.items() if row in rows}
-    cand_rows = frame.candidates["row"].to_numpy()
-    candidates = list(frame.candidates["drug"].to_numpy(dtype=object)[cand_rows == row])
+    cand_rows, cand_drugs = frame.candidate_pairs
+    candidates = list(cand_drugs[cand_rows == row])
     doses = []
     for drug_name in candidates:
         drug = kb.drugs[drug_name]

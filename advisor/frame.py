@@ -75,8 +75,7 @@ class FrameArrays:
         self.seizure_index = {c: i for i, c in enumerate(frame.seizure_types.columns)}
         self.conditions = frame.conditions.to_numpy(dtype=bool)
         self.condition_index = {c: i for i, c in enumerate(frame.conditions.columns)}
-        rows = frame.current["row"].to_numpy(dtype=np.int64)
-        drugs = frame.current["drug"].to_numpy(dtype=object)
+        rows, drugs = frame.current_pairs
         self.taking = {d: np.unique(rows[drugs == d]) for d in dict.fromkeys(drugs)}
         r = frame.reactions  # past serious reactions: row, drug, reaction
         self.reaction_rows = r["row"].to_numpy(dtype=np.int64)
@@ -130,6 +129,24 @@ class PatientFrame:
     @cached_property
     def arrays(self) -> FrameArrays:
         return FrameArrays(self)
+
+    # The pair tables' rows (int64) and drugs (object) as arrays, made once per frame (the
+    # rules, doses and consult read them many times; a frame's tables are not replaced)
+    @cached_property
+    def candidate_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        return _pair_arrays(self.candidates)
+
+    @cached_property
+    def current_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        return _pair_arrays(self.current)
+
+    @cached_property
+    def tolerated_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        return _pair_arrays(self.tolerated)
+
+    @cached_property
+    def taken_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        return _pair_arrays(self.taken)
 
     @property
     def syndrome(self) -> pd.Series:
@@ -484,4 +501,7 @@ def with_candidates(kb: KnowledgeBase, frame: PatientFrame, drugs: Sequence[str]
     judged = replace(frame, candidates=_unique_sorted(
         kb, rows, np.asarray(list(drugs) * len(frame), dtype=object)))
     judged.__dict__["arrays"] = frame.arrays  # shared: they do not depend on the candidates
+    for same in ("current_pairs", "tolerated_pairs", "taken_pairs"):
+        if same in frame.__dict__:
+            judged.__dict__[same] = frame.__dict__[same]
     return judged

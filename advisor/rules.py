@@ -241,13 +241,10 @@ class _Part:
 
 
 def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
-    cand_rows = frame.candidates["row"].to_numpy()
-    cand_drugs = frame.candidates["drug"].to_numpy(dtype=object)
+    cand_rows, cand_drugs = frame.candidate_pairs
     cand_codes = drug_codes(kb, cand_drugs)
-    tolerated = _pair_codes(frame.tolerated["row"].to_numpy(),
-                            frame.tolerated["drug"].to_numpy(dtype=object), kb)
-    taken = _pair_codes(frame.taken["row"].to_numpy(),
-                        frame.taken["drug"].to_numpy(dtype=object), kb)
+    tolerated = _pair_codes(*frame.tolerated_pairs, kb)
+    taken = _pair_codes(*frame.taken_pairs, kb)
     judged = set(cand_codes.tolist())
     for category, rule in kb.rules:
         chosen_codes = kb.rule_drug_codes[rule.id]
@@ -294,8 +291,8 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
 
 def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """Paradoxical flags from each drug's ``aggravates`` entries (seizure type or syndrome)."""
-    cand_rows = frame.candidates["row"].to_numpy()
-    cand_codes = drug_codes(kb, frame.candidates["drug"].to_numpy(dtype=object))
+    cand_rows, cand_drugs = frame.candidate_pairs
+    cand_codes = drug_codes(kb, cand_drugs)
     vocab = kb.vocabulary
     syndrome, seizure = frame.arrays.syndrome, frame.arrays.seizure
     # seizure types and syndromes someone in the frame has: other entries cannot hit
@@ -394,8 +391,8 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """organ_function flags from each drug's renal and hepatic statements that fit the
     patient (age band, weight, indication, co-medication, and kidney or liver function).
     A statement of "no adjustment" raises no flag; the dose table says it."""
-    cand_rows = frame.candidates["row"].to_numpy()
-    codes = drug_codes(kb, frame.candidates["drug"].to_numpy(dtype=object))
+    cand_rows, cand_drugs = frame.candidate_pairs
+    codes = drug_codes(kb, cand_drugs)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(kb.drug_index) + 1))
     a = frame.arrays
@@ -455,14 +452,14 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
         return
     n = len(kb.drug_index) + 1
 
-    def coded(pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        codes = drug_codes(kb, pairs["drug"].to_numpy(dtype=object))
-        return pairs["row"].to_numpy(dtype=np.int64), codes.astype(np.int64)
+    def coded(pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        rows, drugs = pairs
+        return rows, drug_codes(kb, drugs).astype(np.int64)
 
     table = kb.interaction_arrays
     perp_of, victim_of, inter_of = table["perpetrator"], table["victim"], table["inter"]
-    cur_rows, cur_codes = coded(frame.current)
-    cand_rows, cand_codes = coded(frame.candidates)
+    cur_rows, cur_codes = coded(frame.current_pairs)
+    cand_rows, cand_codes = coded(frame.candidate_pairs)
     taken = cur_rows * n + cur_codes
     candidate = cand_rows * n + cand_codes
     # a: the perpetrator is taken; the victim is judged (a candidate or taken)
