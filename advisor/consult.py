@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 import pandas as pd
 from pydantic import BaseModel
@@ -123,9 +125,9 @@ def _evidence_ids(obj: Any) -> Iterator[str]:
 
 def _collect_evidence(obj: Any, found: list[str]) -> None:
     if isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
+        for name, is_evidence in _holders(type(obj)):
             value = getattr(obj, name)
-            if name == "evidence" and isinstance(value, list):
+            if is_evidence and isinstance(value, list):
                 found += [x for x in value if isinstance(x, str)]
             elif isinstance(value, _NESTED):
                 _collect_evidence(value, found)
@@ -140,6 +142,31 @@ def _collect_evidence(obj: Any, found: list[str]) -> None:
 
 
 _NESTED = (BaseModel, dict, list)  # what can hold an evidence list (other values cannot)
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _may_hold(annotation: Any) -> bool:
+    """Whether a field of this type can hold a model, dict or list with an evidence list
+    (texts, numbers, flags and literals cannot; anything not understood here may)."""
+    if annotation in _PLAIN:
+        return False
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return False
+    if origin in (Union, UnionType, list):
+        return any(_may_hold(arg) for arg in get_args(annotation))
+    if origin is dict:
+        args = get_args(annotation)
+        return len(args) != 2 or _may_hold(args[1])
+    return True
+
+
+@cache
+def _holders(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """The fields of a result model to look into for evidence, in order, and whether each is
+    an ``evidence`` field (once per model class: the others cannot hold one)."""
+    return tuple((name, name == "evidence") for name, info in model.model_fields.items()
+                 if name == "evidence" or _may_hold(info.annotation))
 
 
 def _cited(kb: KnowledgeBase, result: ConsultResult) -> dict[str, Source]:
