@@ -36,6 +36,8 @@ CONTEXT = {  # per-row scalars of a frame -> dtype
 
 
 CONTEXT_INDEX = columns_index(list(CONTEXT))
+GENOTYPE_ERROR_INDEX = columns_index(["row", "field", "value", "error"])  # none: translated
+CLINICAL_INDEX = columns_index(list(CLINICAL_FIELDS))
 REACTION_INDEX = columns_index(["row", "drug", "reaction"])
 
 SMALL = 64  # up to this many values a set lookup beats np.isin
@@ -322,8 +324,8 @@ def build_frame(
                                   "drug": pd.Series([], dtype=object),
                                   "reaction": pd.Series([], dtype=object)})
     if translated is not None:
-        (calls, lookup), errors = translated, pd.DataFrame(columns=["row", "field", "value",
-                                                                    "error"])
+        (calls, lookup), errors = translated, frame_of(GENOTYPE_ERROR_INDEX, [
+            np.empty(0, dtype=object) for _ in GENOTYPE_ERROR_INDEX])
     else:
         calls, errors, lookup = translate_table(kb, genotypes.set_axis(index))
     ctx = _context(n, context)
@@ -362,7 +364,7 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
     validation are not translated again."""
     types = list(kb.vocabulary.seizure_types)
     seizure = pd.DataFrame(_bools([[t in p.seizure_types for t in types] for p in patients],
-                                  len(types)), columns=types)
+                                  len(types)), columns=kb.seizure_type_columns)
     threshold = kb.dre.definition.tolerated_exposure_months
     current, extra, tolerated, history = [], [], [], []
     for row, p in enumerate(patients):
@@ -386,10 +388,10 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
         for j, name in enumerate(CLINICAL_FIELDS):
             cells[i, j] = d.get(name)
     # one object block (framing a dict of object Series costs ten times more)
-    clinical = pd.DataFrame(cells, columns=list(CLINICAL_FIELDS), dtype=object)
+    clinical = pd.DataFrame(cells, columns=CLINICAL_INDEX, dtype=object)
     conditions = pd.DataFrame(_bools([[c in p.conditions for c in kb.vocabulary.conditions]
                                       for p in patients], len(kb.vocabulary.conditions)),
-                              columns=list(kb.vocabulary.conditions))
+                              columns=kb.condition_columns)
     reactions = [(row, r.drug, r.reaction) for row, p in enumerate(patients)
                  for r in p.adverse_reactions]
     renal = [p.renal for p in patients]

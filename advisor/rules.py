@@ -296,18 +296,20 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     vocab = kb.vocabulary
     syndrome, seizure = frame.arrays.syndrome, frame.arrays.seizure
     # seizure types and syndromes someone in the frame has: other entries cannot hit
-    position = {t: i for t, i in frame.arrays.seizure_index.items() if seizure[:, i].any()}
+    present = seizure.any(axis=0)
+    position = {t: i for t, i in frame.arrays.seizure_index.items() if present[i]}
     syndromes = set(syndrome[[isinstance(s, str) for s in syndrome]])
     for name, drug in kb.drugs.items():
-        if not drug.aggravates:
+        # the entries naming a seizure type or syndrome someone has (the others cannot hit)
+        entries = [(i, agg, cols) for i, agg in enumerate(drug.aggravates)
+                   if (cols := [t for t in agg.seizure_types if t in position])
+                   or syndromes.intersection(agg.syndromes)]
+        if not entries:
             continue
         rows = cand_rows[cand_codes == kb.drug_code[name]]
         if not len(rows):
             continue
-        for i, agg in enumerate(drug.aggravates):
-            cols = [t for t in agg.seizure_types if t in position]
-            if not cols and not syndromes.intersection(agg.syndromes):
-                continue
+        for i, agg, cols in entries:
             which = seizure[np.ix_(rows, [position[c] for c in cols])]
             by_syndrome = member(syndrome[rows], agg.syndromes)
             hit = which.any(axis=1) | by_syndrome

@@ -130,6 +130,17 @@ class KnowledgeBase:
                 for t in self.vocabulary.seizure_types}
 
     @cached_property
+    def seizure_type_columns(self) -> pd.Index:
+        """The vocabulary's seizure types as a frame's column index (an Index is immutable:
+        made once, framing a consult's few rows costs a fifth without building it)."""
+        return pd.Index(list(self.vocabulary.seizure_types))
+
+    @cached_property
+    def condition_columns(self) -> pd.Index:
+        """The vocabulary's conditions as a frame's column index (see seizure_type_columns)."""
+        return pd.Index(list(self.vocabulary.conditions))
+
+    @cached_property
     def drug_names(self) -> np.ndarray:
         """:attr:`drug_index` as an object array (code -> name)."""
         return self.drug_index.to_numpy(dtype=object)
