@@ -407,9 +407,7 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
     """Doses for every candidate drug of one row of the frame (``flag_records``: the flags
     as :func:`~advisor.rules.records`, when the caller has them already; read only, and
     ``flags`` is then not read and may be None)."""
-    rule_dose = {rule.id: (rule.then.dose, rule.evidence) for _, rule in kb.rules
-                 if rule.then.dose is not None}
-    inter_dose = {f"interaction:{i.id}": i for i in kb.interactions if i.dose is not None}
+    rule_dose, inter_dose = kb.dose_changes
     patient = _Row(frame, row)
     by_drug: dict[str, list[dict[str, Any]]] = {}
     mine = ([f for f in flag_records if f["row"] == row] if flag_records is not None
@@ -519,10 +517,7 @@ def _percent_of(before: Dose, after: Dose) -> float | None:
 
 def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str, Any]],
               rule_dose: dict, inter_dose: dict) -> Dose:
-    organ_bands = {f"drug:{drug.name}:{organ}:{i}": (organ, b)
-                   for organ, bands in (("renal", drug.dosing.renal),
-                                        ("hepatic", drug.dosing.hepatic))
-                   for i, b in enumerate(bands)}
+    organ_bands = kb.organ_statements[drug.name]
     applied: set[str] = set()
     _older_adult(kb, drug, build)
     for flag in flags:
