@@ -175,9 +175,14 @@ def _pairs(rows: Sequence[int], drugs: Sequence[str]) -> pd.DataFrame:
     return frame_of(PAIR_INDEX, [np.array(rows, dtype=np.int64), object_array(drugs)])
 
 
-def _typed(pairs: pd.DataFrame) -> pd.DataFrame:
+Pairs = pd.DataFrame | tuple[np.ndarray, np.ndarray]  # a (row, drug) table, or its columns
+
+
+def _typed(pairs: Pairs) -> pd.DataFrame:
     """A (row, drug) table with integer rows and object drug names (the table itself when it
-    is one already: frames are copy-on-write)."""
+    is one already: frames are copy-on-write), also of the columns as arrays."""
+    if isinstance(pairs, tuple):
+        return _pairs(*_pair_arrays(pairs))
     rows, drugs = pairs["row"], pairs["drug"]
     if rows.dtype == np.int64 and drugs.dtype == object and list(pairs.columns) == [
             "row", "drug"] and pairs.index.equals(pd.RangeIndex(len(pairs))):
@@ -186,7 +191,6 @@ def _typed(pairs: pd.DataFrame) -> pd.DataFrame:
                          "drug": pd.Series(drugs.to_numpy(dtype=object), dtype=object)})
 
 
-Pairs = pd.DataFrame | tuple[np.ndarray, np.ndarray]  # a (row, drug) table, or its columns
 
 
 def _pair_arrays(pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
@@ -290,9 +294,9 @@ def build_frame(
     genotypes: pd.DataFrame | None,
     seizure: pd.DataFrame,
     context: dict[str, pd.Series],
-    current: pd.DataFrame,
+    current: Pairs,
     extra_candidates: Pairs,
-    tolerated: pd.DataFrame,
+    tolerated: Pairs,
     conditions: pd.DataFrame | None = None,
     reactions: pd.DataFrame | None = None,
     clinical: pd.DataFrame | None = None,
@@ -329,9 +333,10 @@ def build_frame(
     else:
         calls, errors, lookup = translate_table(kb, genotypes.set_axis(index))
     ctx = _context(n, context)
+    cur_rows, cur_drugs = _pair_arrays(current)
+    tol_rows, tol_drugs = _pair_arrays(tolerated)
     current = _typed(current)
     tolerated = _typed(tolerated)
-    cur_rows, cur_drugs = _pair_arrays(current)
     if restrict_to is not None:
         cand_rows = np.repeat(np.arange(n), len(restrict_to))
         cand_drugs = np.asarray(list(restrict_to) * n, dtype=object)
@@ -342,7 +347,7 @@ def build_frame(
                  _pair_arrays(extra_candidates)]
         cand_rows = np.concatenate([r for r, _ in parts])
         cand_drugs = np.concatenate([d for _, d in parts])
-    taken = [(cur_rows, cur_drugs), _pair_arrays(tolerated),
+    taken = [(cur_rows, cur_drugs), (tol_rows, tol_drugs),
              *([] if history is None else [_pair_arrays(history)])]
     failed_regimens = _on_rows(failed_regimens, index)
     return PatientFrame(
@@ -373,9 +378,6 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
         extra += [(row, d) for d in p.candidate_drugs]
         tolerated += [(row, t.drug) for t in p.medication_history
                       if t.outcome != "intolerance" and (t.duration_months or 0) >= threshold]
-
-    def long(pairs: list[tuple[int, str]]) -> pd.DataFrame:
-        return _pairs([r for r, _ in pairs], [d for _, d in pairs])
 
     def arrays(pairs: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]:
         drugs = np.empty(len(pairs), dtype=object)
@@ -423,7 +425,7 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
             np.array([r for r, _, _ in reactions], dtype=np.int64),
             object_array([d for _, d, _ in reactions]),
             object_array([x for _, _, x in reactions])]),
-        current=long(current), extra_candidates=arrays(extra), tolerated=long(tolerated),
+        current=arrays(current), extra_candidates=arrays(extra), tolerated=arrays(tolerated),
         history=arrays(history), clinical=clinical,
         failed_regimens=pd.Series([failed_adequate_trials(p) for p in patients], dtype=float))
 

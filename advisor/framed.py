@@ -14,11 +14,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+_TEXT = pd.Index(["text"]).dtype  # the dtype pandas infers for text labels
+
 
 def columns_index(names: Sequence[str]) -> pd.Index:
-    """The column index ``pd.DataFrame`` gives these names (make it once, pass it to
-    :func:`frame_of`: an Index is immutable)."""
-    return pd.Index(list(names))  # (pd.DataFrame's index of the keys of a dict)
+    """The column index ``pd.DataFrame`` gives these names (pass it to :func:`frame_of`; an
+    Index is immutable, so one made once may be passed every time)."""
+    names = list(names)
+    if names and all(isinstance(name, str) for name in names):
+        return pd.Index(names, dtype=_TEXT)  # (what pandas infers, without inferring it)
+    return pd.Index(names)
 
 
 def object_array(values: Sequence[object]) -> np.ndarray:
