@@ -61,6 +61,7 @@ class _Row:
     _fits: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)
     _rows: np.ndarray | None = field(default=None, repr=False)
     _sizes: tuple[float | None, float | None] | None = field(default=None, repr=False)
+    _values: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def rows(self) -> np.ndarray:
@@ -69,10 +70,17 @@ class _Row:
         return self._rows
 
     def value(self, name: str) -> Any:
-        v = self.frame.arrays.context[name][self.row]
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return None
-        return v.item() if isinstance(v, np.generic) else v
+        if name not in self._values:  # (read many times per patient)
+            v = self.frame.arrays.context[name][self.row]
+            self._values[name] = (None if v is None or (isinstance(v, float) and np.isnan(v))
+                                  else v.item() if isinstance(v, np.generic) else v)
+        return self._values[name]
+
+    def function_known(self, organ: str) -> bool:
+        """Whether the patient's kidney ("renal") or liver ("hepatic") function is given
+        (no statement for that organ matches a patient without it)."""
+        a = self.frame.arrays
+        return bool((a.renal_known if organ == "renal" else a.hepatic_known)[self.row])
 
     def fits(self, band: DoseBand | NoDose | OrganBand, *, comedication: bool = True) -> bool:
         """Whether the band is for this patient (asked once per band)."""
@@ -367,7 +375,8 @@ def _organ_gaps(drug: Drug, patient: _Row, applied: set[str]) -> list[str]:
     gaps = []
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):
-        here = [b for b in bands if b.action in LOWERING
+        known = patient.function_known(organ)
+        here = [b for b in bands if b.action in LOWERING and known
                 and match(patient.frame, patient.rows, b)[0]]
         if here and not any(f"{organ}:{id(b)}" in applied for b in here):
             ages = "; ".join(_age_text(b.age_years) for b in here)
@@ -539,9 +548,10 @@ def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[s
     patient = build.patient
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):
+        known = patient.function_known(organ)
         for band in bands:  # "no adjustment" statements raise no flag: note them here
-            if band.action == "no_adjustment" and match(patient.frame, patient.rows, band)[0] \
-                    and patient.fits(band):
+            if band.action == "no_adjustment" and known \
+                    and match(patient.frame, patient.rows, band)[0] and patient.fits(band):
                 build.dose.basis.append(f"{organ}: {band.message} {_cite(band.evidence)}")
                 build.cite(band.evidence)
                 applied.add(f"{organ}:{id(band)}")
