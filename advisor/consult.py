@@ -41,7 +41,7 @@ def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, An
     """Translated genotypes of one row, keyed by input key (gene, rsID or HLA allele)."""
     out: dict[str, Any] = {}
     for key, calls in frame.lookup.items():
-        display = frame.calls[column(key, "display")].iloc[row]
+        display = frame.arrays.call(column(key, "display"))[row]
         if display is None or pd.isna(display):
             continue
         call = calls[display]
