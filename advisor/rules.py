@@ -546,7 +546,10 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
         "evidence": [";".join(p.evidence.sources) for p in parts],
         "evidence_level": [p.evidence.level for p in parts], "rule": [p.rule for p in parts]}
     rank = np.array([ACTION_ORDER[p.action] * 10 + SEVERITY_ORDER[p.severity] for p in parts])
-    rule_rank = pd.factorize(np.array(per_part["rule"], dtype=object), sort=True)[0]
+    rule_ids = per_part["rule"]  # (the codes of pd.factorize(..., sort=True) of the ids)
+    position = {rid: i for i, rid in enumerate(sorted(set(rule_ids)))}
+    rule_rank = np.fromiter((position[rid] for rid in rule_ids), dtype=np.intp,
+                            count=len(rule_ids))
     order = np.lexsort((rule_rank[part_id], rank[part_id], codes_of_drugs, rows))
     offsets = np.cumsum([0] + [len(p.messages) for p in parts[:-1]])
     msg_codes, msg_texts = _factorize(np.concatenate([p.messages for p in parts]))
