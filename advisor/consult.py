@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -40,7 +41,7 @@ def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, An
     """Translated genotypes of one row, keyed by input key (gene, rsID or HLA allele)."""
     out: dict[str, Any] = {}
     for key, calls in frame.lookup.items():
-        display = frame.calls[column(key, "display")].iloc[row]
+        display = frame.arrays.call(column(key, "display"))[row]
         if display is None or pd.isna(display):
             continue
         call = calls[display]
@@ -76,11 +77,13 @@ def _phenotype_entries(kb: KnowledgeBase, frame: PatientFrame, explicit: set[str
             for key, entry in entries.items()}
 
 
-def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str]) -> list[Flag]:
+def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str],
+           flag_records: list[dict[str, Any]] | None = None) -> list[Flag]:
     """Flags as result models: the patient's current drugs first, then candidates, then the
-    other drugs to avoid (their non-avoid flags are dropped)."""
+    other drugs to avoid (their non-avoid flags are dropped). ``flag_records``: the records
+    of ``flags``, when the caller has them already (read only)."""
     groups: dict[str, list[Flag]] = {"current": [], "candidate": [], "other": []}
-    for f in records(flags):
+    for f in (records(flags) if flag_records is None else map(dict, flag_records)):
         del f["row"]
         relevance = ("current" if f["drug"] in current else
                      "candidate" if f["drug"] in candidates else "other")
@@ -122,9 +125,9 @@ def _evidence_ids(obj: Any) -> Iterator[str]:
 
 def _collect_evidence(obj: Any, found: list[str]) -> None:
     if isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
+        for name, is_evidence in _holders(type(obj)):
             value = getattr(obj, name)
-            if name == "evidence" and isinstance(value, list):
+            if is_evidence and isinstance(value, list):
                 found += [x for x in value if isinstance(x, str)]
             elif isinstance(value, _NESTED):
                 _collect_evidence(value, found)
@@ -139,6 +142,31 @@ def _collect_evidence(obj: Any, found: list[str]) -> None:
 
 
 _NESTED = (BaseModel, dict, list)  # what can hold an evidence list (other values cannot)
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _may_hold(annotation: Any) -> bool:
+    """Whether a field of this type can hold a model, dict or list with an evidence list
+    (texts, numbers, flags and literals cannot; anything not understood here may)."""
+    if annotation in _PLAIN:
+        return False
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return False
+    if origin in (Union, UnionType, list):
+        return any(_may_hold(arg) for arg in get_args(annotation))
+    if origin is dict:
+        args = get_args(annotation)
+        return len(args) != 2 or _may_hold(args[1])
+    return True
+
+
+@cache
+def _holders(model: type[BaseModel]) -> tuple[tuple[str, bool], ...]:
+    """The fields of a result model to look into for evidence, in order, and whether each is
+    an ``evidence`` field (once per model class: the others cannot hold one)."""
+    return tuple((name, name == "evidence") for name, info in model.model_fields.items()
+                 if name == "evidence" or _may_hold(info.annotation))
 
 
 def _cited(kb: KnowledgeBase, result: ConsultResult) -> dict[str, Source]:
@@ -261,20 +289,23 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     patient, vcf_calls = with_vcf_calls(kb, patient, vcf_calls, base_dir,
                                         pharmcat=pharmcat_calls, fhir=fhir_genotypes)
     frame = frame_from_patients(kb, [patient])
-    cand_rows, cand_drugs = (frame.candidates["row"].to_numpy(),
-                             frame.candidates["drug"].to_numpy(dtype=object))
+    cand_rows, cand_drugs = frame.candidate_pairs
     candidates = cand_drugs[cand_rows == 0].tolist()
     # every ASM is judged, so that whatever the patient must avoid is reported pre-emptively
     everything = evaluate(kb, with_candidates(kb, frame, [*candidates, *(
         d for d in kb.drugs if d not in candidates)]))
-    chosen = set(candidates)  # (Series.isin, as a set for the flags of one patient)
-    flags = everything[np.fromiter((d in chosen for d in everything["drug"].to_numpy(
-        dtype=object)), dtype=bool, count=len(everything))]
+    chosen = set(candidates)
+    every_record: list[dict[str, Any]] | None = records(everything)
+    # the candidates' flags (no table of them is made): read by the doses, the regimens and
+    # the plans
+    flag_records = [f for f in every_record if f["drug"] in chosen]
     combos = _alternatives(vcf_calls, explicit)
     if combos:
         extra = _untested(kb, patient, everything, combos)
-        everything = pd.concat([everything.assign(depends_on_untested_position=None), extra],
-                               ignore_index=True) if len(extra) else everything
+        if len(extra):
+            everything = pd.concat([everything.assign(depends_on_untested_position=None),
+                                    extra], ignore_index=True)
+            every_record = None
     se = None
     if status_epilepticus.applies(patient, acute):
         se_drugs = status_epilepticus.pathway_drugs(kb)
@@ -294,9 +325,8 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)} "
                 "(model, literature-calibrated): consider early referral and rational "
                 "polytherapy.")
-    flag_records = records(flags)  # read by the doses, the regimens and the plans
-    doses = recommend_doses(kb, frame, flags, 0, flag_records=flag_records)
-    regimens = suggest(kb, patient, flags, candidates,
+    doses = recommend_doses(kb, frame, None, 0, flag_records=flag_records)
+    regimens = suggest(kb, patient, None, candidates,
                        dose_status={d.drug: d.status for d in doses},
                        drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
                        seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
@@ -304,12 +334,13 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
                        else None, flag_records=flag_records)
     involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
                                    *(d for r in regimens for d in r.drugs)]))
-    by_drug = transition.flags_by_drug(flags, flag_records)
+    by_drug = transition.flags_by_drug(None, flag_records)
     result = ConsultResult(
         patient_id=patient.id,
         phenotypes=_phenotype_entries(kb, frame, explicit, vcf_calls),
         vcf_calls={key: VcfCall(**details) for key, details in vcf_calls.items()},
-        flags=_flags(everything, set(patient.current_medications), set(candidates)),
+        flags=_flags(everything, set(patient.current_medications), set(candidates),
+                     every_record),
         doses=doses,
         dre=dre,
         risk=risk,

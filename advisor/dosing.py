@@ -60,6 +60,8 @@ class _Row:
     also_taken: tuple[str, ...] = ()  # candidates counted as taken (if they were started)
     _fits: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)
     _rows: np.ndarray | None = field(default=None, repr=False)
+    _sizes: tuple[float | None, float | None] | None = field(default=None, repr=False)
+    _values: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def rows(self) -> np.ndarray:
@@ -68,10 +70,17 @@ class _Row:
         return self._rows
 
     def value(self, name: str) -> Any:
-        v = self.frame.arrays.context[name][self.row]
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return None
-        return v.item() if isinstance(v, np.generic) else v
+        if name not in self._values:  # (read many times per patient)
+            v = self.frame.arrays.context[name][self.row]
+            self._values[name] = (None if v is None or (isinstance(v, float) and np.isnan(v))
+                                  else v.item() if isinstance(v, np.generic) else v)
+        return self._values[name]
+
+    def function_known(self, organ: str) -> bool:
+        """Whether the patient's kidney ("renal") or liver ("hepatic") function is given
+        (no statement for that organ matches a patient without it)."""
+        a = self.frame.arrays
+        return bool((a.renal_known if organ == "renal" else a.hepatic_known)[self.row])
 
     def fits(self, band: DoseBand | NoDose | OrganBand, *, comedication: bool = True) -> bool:
         """Whether the band is for this patient (asked once per band)."""
@@ -81,7 +90,20 @@ class _Row:
             self._fits[key] = self._covered(band, comedication)
         return self._fits[key]
 
+    def _in_size_bands(self, band: DoseBand | NoDose | OrganBand) -> bool:
+        """The age and weight test of :func:`~advisor.rules.covered` for this row, read
+        from the band's bounds (most bands of a drug are for other ages: they are left out
+        here without the numpy tests; the bands kept are tested in full by ``covered``)."""
+        if self._sizes is None:
+            self._sizes = (self.value("age_years"), self.value("weight_kg"))
+        for size, value in zip((band.age_years, band.weight_kg), self._sizes, strict=True):
+            if size is not None and (value is None or not size.contains(value)):
+                return False  # an unknown age or weight never matches a band
+        return True
+
     def _covered(self, band: DoseBand | NoDose | OrganBand, comedication: bool) -> bool:
+        if not self._in_size_bands(band):
+            return False
         taking = getattr(band, "when_taking", [])
         also = getattr(band, "when_also_taking", [])
         without = getattr(band, "when_not_taking", [])
@@ -353,8 +375,9 @@ def _organ_gaps(drug: Drug, patient: _Row, applied: set[str]) -> list[str]:
     gaps = []
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):
-        here = [b for b in bands if match(patient.frame, patient.rows, b)[0]
-                and b.action in LOWERING]
+        known = patient.function_known(organ)
+        here = [b for b in bands if b.action in LOWERING and known
+                and match(patient.frame, patient.rows, b)[0]]
         if here and not any(f"{organ}:{id(b)}" in applied for b in here):
             ages = "; ".join(_age_text(b.age_years) for b in here)
             gaps.append(f"the label's {organ} adjustment is for other ages ({ages}); no "
@@ -387,14 +410,13 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
     return notes
 
 
-def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
+def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame | None,
                     row: int, *, flag_records: list[dict[str, Any]] | None = None
                     ) -> list[Dose]:
     """Doses for every candidate drug of one row of the frame (``flag_records``: the flags
-    as :func:`~advisor.rules.records`, when the caller has them already; read only)."""
-    rule_dose = {rule.id: (rule.then.dose, rule.evidence) for _, rule in kb.rules
-                 if rule.then.dose is not None}
-    inter_dose = {f"interaction:{i.id}": i for i in kb.interactions if i.dose is not None}
+    as :func:`~advisor.rules.records`, when the caller has them already; read only, and
+    ``flags`` is then not read and may be None)."""
+    rule_dose, inter_dose = kb.dose_changes
     patient = _Row(frame, row)
     by_drug: dict[str, list[dict[str, Any]]] = {}
     mine = ([f for f in flag_records if f["row"] == row] if flag_records is not None
@@ -402,8 +424,8 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame,
     for flag in mine:
         by_drug.setdefault(flag["drug"], []).append(flag)
     taking = {d for d, rows in frame.arrays.taking.items() if row in rows}
-    cand_rows = frame.candidates["row"].to_numpy()
-    candidates = list(frame.candidates["drug"].to_numpy(dtype=object)[cand_rows == row])
+    cand_rows, cand_drugs = frame.candidate_pairs
+    candidates = list(cand_drugs[cand_rows == row])
     doses = []
     for drug_name in candidates:
         drug = kb.drugs[drug_name]
@@ -504,10 +526,7 @@ def _percent_of(before: Dose, after: Dose) -> float | None:
 
 def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str, Any]],
               rule_dose: dict, inter_dose: dict) -> Dose:
-    organ_bands = {f"drug:{drug.name}:{organ}:{i}": (organ, b)
-                   for organ, bands in (("renal", drug.dosing.renal),
-                                        ("hepatic", drug.dosing.hepatic))
-                   for i, b in enumerate(bands)}
+    organ_bands = kb.organ_statements[drug.name]
     applied: set[str] = set()
     _older_adult(kb, drug, build)
     for flag in flags:
@@ -529,9 +548,10 @@ def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[s
     patient = build.patient
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):
+        known = patient.function_known(organ)
         for band in bands:  # "no adjustment" statements raise no flag: note them here
-            if band.action == "no_adjustment" and match(patient.frame, patient.rows, band)[0] \
-                    and patient.fits(band):
+            if band.action == "no_adjustment" and known \
+                    and match(patient.frame, patient.rows, band)[0] and patient.fits(band):
                 build.dose.basis.append(f"{organ}: {band.message} {_cite(band.evidence)}")
                 build.cite(band.evidence)
                 applied.add(f"{organ}:{id(band)}")

@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from advisor.framed import columns_index, frame_of, object_array
 from advisor.genotype import Call, translate_table
 from advisor.genotype.table import calls_table
 from advisor.inputs.cohort import (
@@ -33,6 +34,11 @@ CONTEXT = {  # per-row scalars of a frame -> dtype
     "pregnancy": object, "renal_clearance_ml_min": float, "renal_measure": object,
     "dialysis": object, "child_pugh": object}
 
+
+CONTEXT_INDEX = columns_index(list(CONTEXT))
+GENOTYPE_ERROR_INDEX = columns_index(["row", "field", "value", "error"])  # none: translated
+CLINICAL_INDEX = columns_index(list(CLINICAL_FIELDS))
+REACTION_INDEX = columns_index(["row", "drug", "reaction"])
 
 SMALL = 64  # up to this many values a set lookup beats np.isin
 
@@ -71,8 +77,7 @@ class FrameArrays:
         self.seizure_index = {c: i for i, c in enumerate(frame.seizure_types.columns)}
         self.conditions = frame.conditions.to_numpy(dtype=bool)
         self.condition_index = {c: i for i, c in enumerate(frame.conditions.columns)}
-        rows = frame.current["row"].to_numpy(dtype=np.int64)
-        drugs = frame.current["drug"].to_numpy(dtype=object)
+        rows, drugs = frame.current_pairs
         self.taking = {d: np.unique(rows[drugs == d]) for d in dict.fromkeys(drugs)}
         r = frame.reactions  # past serious reactions: row, drug, reaction
         self.reaction_rows = r["row"].to_numpy(dtype=np.int64)
@@ -127,6 +132,24 @@ class PatientFrame:
     def arrays(self) -> FrameArrays:
         return FrameArrays(self)
 
+    # The pair tables' rows (int64) and drugs (object) as arrays, made once per frame (the
+    # rules, doses and consult read them many times; a frame's tables are not replaced)
+    @cached_property
+    def candidate_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        return _pair_arrays(self.candidates)
+
+    @cached_property
+    def current_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        return _pair_arrays(self.current)
+
+    @cached_property
+    def tolerated_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        return _pair_arrays(self.tolerated)
+
+    @cached_property
+    def taken_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        return _pair_arrays(self.taken)
+
     @property
     def syndrome(self) -> pd.Series:
         return self.context["syndrome"]
@@ -144,14 +167,22 @@ class PatientFrame:
         return self.context["sex"]
 
 
+PAIR_INDEX = columns_index(["row", "drug"])
+
+
 def _pairs(rows: Sequence[int], drugs: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({"row": np.asarray(rows, dtype=np.int64),
-                         "drug": pd.Series(list(drugs), dtype=object)})
+    """A (row, drug) table: integer rows, object drug names."""
+    return frame_of(PAIR_INDEX, [np.array(rows, dtype=np.int64), object_array(drugs)])
 
 
-def _typed(pairs: pd.DataFrame) -> pd.DataFrame:
+Pairs = pd.DataFrame | tuple[np.ndarray, np.ndarray]  # a (row, drug) table, or its columns
+
+
+def _typed(pairs: Pairs) -> pd.DataFrame:
     """A (row, drug) table with integer rows and object drug names (the table itself when it
-    is one already: frames are copy-on-write)."""
+    is one already: frames are copy-on-write), also of the columns as arrays."""
+    if isinstance(pairs, tuple):
+        return _pairs(*_pair_arrays(pairs))
     rows, drugs = pairs["row"], pairs["drug"]
     if rows.dtype == np.int64 and drugs.dtype == object and list(pairs.columns) == [
             "row", "drug"] and pairs.index.equals(pd.RangeIndex(len(pairs))):
@@ -160,7 +191,6 @@ def _typed(pairs: pd.DataFrame) -> pd.DataFrame:
                          "drug": pd.Series(drugs.to_numpy(dtype=object), dtype=object)})
 
 
-Pairs = pd.DataFrame | tuple[np.ndarray, np.ndarray]  # a (row, drug) table, or its columns
 
 
 def _pair_arrays(pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
@@ -219,26 +249,31 @@ def _spectrum_arrays(kb: KnowledgeBase, seizure: pd.DataFrame, syndrome: pd.Seri
     for j, d in enumerate(drugs):
         listed = kb.drugs[d].spectrum.syndromes
         if listed:
-            fits[:, j] |= np.isin(syn, listed)
+            fits[:, j] |= member(syn, listed)
     rows, cols = np.nonzero(fits)
     return rows.astype(np.int64), np.asarray(drugs, dtype=object)[cols]
 
 
-def _context(n: int, given: dict[str, pd.Series]) -> pd.DataFrame:
+def _context(n: int, given: dict[str, pd.Series | np.ndarray]) -> pd.DataFrame:
+    """The CONTEXT columns of ``n`` rows (a column may be given as an array of its dtype)."""
     index = pd.RangeIndex(n)
-    out = {}
+    out = []
     for name, dtype in CONTEXT.items():
         column = given.get(name)
         if column is None:
-            out[name] = pd.Series(np.full(n, np.nan) if dtype is float else [None] * n,
-                                  index=index, dtype=dtype)
+            out.append(np.full(n, np.nan) if dtype is float else object_array([None] * n))
+        elif isinstance(column, np.ndarray) and column.dtype == dtype and len(column) == n:
+            out.append(column)  # already numeric (float) or object, one value per row
+        elif isinstance(column, np.ndarray):
+            out.append(_context(n, {name: pd.Series(column)})[name].to_numpy())
         elif column.dtype == dtype and column.index.equals(index):
-            out[name] = column  # already numeric (float) or object on the frame's rows
+            out.append(column.to_numpy())  # already numeric (float) or object on the rows
         elif dtype is float:
-            out[name] = pd.to_numeric(column.set_axis(index), errors="coerce").astype(float)
+            out.append(pd.to_numeric(column.set_axis(index), errors="coerce").astype(float)
+                       .to_numpy())
         else:
-            out[name] = column.set_axis(index).astype(object)
-    return pd.DataFrame(out, index=index)
+            out.append(column.set_axis(index).astype(object).to_numpy())
+    return frame_of(CONTEXT_INDEX, out)
 
 
 def renal_clearance(egfr: pd.Series, crcl: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -259,9 +294,9 @@ def build_frame(
     genotypes: pd.DataFrame | None,
     seizure: pd.DataFrame,
     context: dict[str, pd.Series],
-    current: pd.DataFrame,
+    current: Pairs,
     extra_candidates: Pairs,
-    tolerated: pd.DataFrame,
+    tolerated: Pairs,
     conditions: pd.DataFrame | None = None,
     reactions: pd.DataFrame | None = None,
     clinical: pd.DataFrame | None = None,
@@ -293,14 +328,15 @@ def build_frame(
                                   "drug": pd.Series([], dtype=object),
                                   "reaction": pd.Series([], dtype=object)})
     if translated is not None:
-        (calls, lookup), errors = translated, pd.DataFrame(columns=["row", "field", "value",
-                                                                    "error"])
+        (calls, lookup), errors = translated, frame_of(GENOTYPE_ERROR_INDEX, [
+            np.empty(0, dtype=object) for _ in GENOTYPE_ERROR_INDEX])
     else:
         calls, errors, lookup = translate_table(kb, genotypes.set_axis(index))
     ctx = _context(n, context)
+    cur_rows, cur_drugs = _pair_arrays(current)
+    tol_rows, tol_drugs = _pair_arrays(tolerated)
     current = _typed(current)
     tolerated = _typed(tolerated)
-    cur_rows, cur_drugs = _pair_arrays(current)
     if restrict_to is not None:
         cand_rows = np.repeat(np.arange(n), len(restrict_to))
         cand_drugs = np.asarray(list(restrict_to) * n, dtype=object)
@@ -311,7 +347,7 @@ def build_frame(
                  _pair_arrays(extra_candidates)]
         cand_rows = np.concatenate([r for r, _ in parts])
         cand_drugs = np.concatenate([d for _, d in parts])
-    taken = [(cur_rows, cur_drugs), _pair_arrays(tolerated),
+    taken = [(cur_rows, cur_drugs), (tol_rows, tol_drugs),
              *([] if history is None else [_pair_arrays(history)])]
     failed_regimens = _on_rows(failed_regimens, index)
     return PatientFrame(
@@ -333,7 +369,7 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
     validation are not translated again."""
     types = list(kb.vocabulary.seizure_types)
     seizure = pd.DataFrame(_bools([[t in p.seizure_types for t in types] for p in patients],
-                                  len(types)), columns=types)
+                                  len(types)), columns=kb.seizure_type_columns)
     threshold = kb.dre.definition.tolerated_exposure_months
     current, extra, tolerated, history = [], [], [], []
     for row, p in enumerate(patients):
@@ -342,9 +378,6 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
         extra += [(row, d) for d in p.candidate_drugs]
         tolerated += [(row, t.drug) for t in p.medication_history
                       if t.outcome != "intolerance" and (t.duration_months or 0) >= threshold]
-
-    def long(pairs: list[tuple[int, str]]) -> pd.DataFrame:
-        return _pairs([r for r, _ in pairs], [d for _, d in pairs])
 
     def arrays(pairs: list[tuple[int, str]]) -> tuple[np.ndarray, np.ndarray]:
         drugs = np.empty(len(pairs), dtype=object)
@@ -357,30 +390,30 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
         for j, name in enumerate(CLINICAL_FIELDS):
             cells[i, j] = d.get(name)
     # one object block (framing a dict of object Series costs ten times more)
-    clinical = pd.DataFrame(cells, columns=list(CLINICAL_FIELDS), dtype=object)
+    clinical = pd.DataFrame(cells, columns=CLINICAL_INDEX, dtype=object)
     conditions = pd.DataFrame(_bools([[c in p.conditions for c in kb.vocabulary.conditions]
                                       for p in patients], len(kb.vocabulary.conditions)),
-                              columns=list(kb.vocabulary.conditions))
+                              columns=kb.condition_columns)
     reactions = [(row, r.drug, r.reaction) for row, p in enumerate(patients)
                  for r in p.adverse_reactions]
     renal = [p.renal for p in patients]
     crcl = [r.creatinine_clearance_ml_min if r else None for r in renal]
     egfr = [r.egfr_ml_min if r else None for r in renal]
-    clearance = pd.Series([c if c is not None else e for c, e in zip(crcl, egfr, strict=True)],
-                          dtype=float)
-    measure = pd.Series(["crcl" if c is not None else "egfr" if e is not None else None
-                         for c, e in zip(crcl, egfr, strict=True)], dtype=object)
 
-    def column(values: list) -> pd.Series:
-        return pd.Series(values, dtype=object)
+    def numbers(values: list) -> np.ndarray:  # as pd.Series(values, dtype=float)
+        return np.array(values, dtype=float)
 
+    column = object_array  # as pd.Series(values, dtype=object)
     context = {
         "syndrome": column([p.syndrome for p in patients]),
-        "age_years": pd.Series([p.age_years for p in patients], dtype=float),
-        "weight_kg": pd.Series([p.weight_kg for p in patients], dtype=float),
+        "age_years": numbers([p.age_years for p in patients]),
+        "weight_kg": numbers([p.weight_kg for p in patients]),
         "sex": column([p.sex for p in patients]),
         "pregnancy": column([p.pregnancy for p in patients]),
-        "renal_clearance_ml_min": clearance, "renal_measure": measure,
+        "renal_clearance_ml_min": numbers([c if c is not None else e
+                                           for c, e in zip(crcl, egfr, strict=True)]),
+        "renal_measure": column(["crcl" if c is not None else "egfr" if e is not None else None
+                                 for c, e in zip(crcl, egfr, strict=True)]),
         "dialysis": column([r.dialysis if r else None for r in renal]),
         "child_pugh": column([p.hepatic.child_pugh if p.hepatic else None for p in patients]),
     }
@@ -388,10 +421,11 @@ def frame_from_patients(kb: KnowledgeBase, patients: Sequence[Patient]) -> Patie
         kb, ids=[p.id or "" for p in patients], genotypes=None,
         translated=calls_table([genotype_calls(kb, p) for p in patients]), seizure=seizure,
         context=context, conditions=conditions,
-        reactions=pd.DataFrame({"row": np.array([r for r, _, _ in reactions], dtype=np.int64),
-                                "drug": column([d for _, d, _ in reactions]),
-                                "reaction": column([x for _, _, x in reactions])}),
-        current=long(current), extra_candidates=arrays(extra), tolerated=long(tolerated),
+        reactions=frame_of(REACTION_INDEX, [
+            np.array([r for r, _, _ in reactions], dtype=np.int64),
+            object_array([d for _, d, _ in reactions]),
+            object_array([x for _, _, x in reactions])]),
+        current=arrays(current), extra_candidates=arrays(extra), tolerated=arrays(tolerated),
         history=arrays(history), clinical=clinical,
         failed_regimens=pd.Series([failed_adequate_trials(p) for p in patients], dtype=float))
 
@@ -471,4 +505,7 @@ def with_candidates(kb: KnowledgeBase, frame: PatientFrame, drugs: Sequence[str]
     judged = replace(frame, candidates=_unique_sorted(
         kb, rows, np.asarray(list(drugs) * len(frame), dtype=object)))
     judged.__dict__["arrays"] = frame.arrays  # shared: they do not depend on the candidates
+    for same in ("current_pairs", "tolerated_pairs", "taken_pairs"):
+        if same in frame.__dict__:
+            judged.__dict__[same] = frame.__dict__[same]
     return judged

@@ -380,7 +380,8 @@ def _options(kept: list[str], usable: list[str], combination_due: bool, taking: 
     return complete
 
 
-def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates: list[str],
+def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
+            candidates: list[str],
             *, dose_status: dict[str, str], drug_resistant: bool,
             polytherapy_note: str | None = None,
             seizure_free: tuple[str, float] | None = None,
@@ -392,7 +393,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame, candidates
     ``seizure_free``: (drug, months) of sustained seizure freedom (ILAE); taken now, with no
     current drug to avoid or for short-term use only, the current treatment is the one
     regimen. ``flag_records``: the flags as :func:`~advisor.rules.records`, when the caller
-    has them already (read only).
+    has them already (read only; ``flags`` is then not read and may be None).
     """
     flag_records = records(flags) if flag_records is None else flag_records
     avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}

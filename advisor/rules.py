@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.frame import SMALL, PatientFrame, member
+from advisor.framed import columns_index, frame_of
 from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
 from advisor.schema import (
@@ -42,6 +43,7 @@ ORGAN_ACTION = {"reduce_dose": ("reduce_dose", "high"), "avoid": ("avoid", "high
 DOSE_ACTIONS = ("reduce_dose", "increase_dose")
 FLAG_COLUMNS = ["row", "category", "drug", "gene", "action", "severity", "message", "evidence",
                 "evidence_level", "contested", "rule", "interacting_drug"]
+FLAG_INDEX = columns_index(FLAG_COLUMNS)
 
 
 def _bounds(values: np.ndarray, lo: float | None, hi: float | None) -> np.ndarray:
@@ -68,6 +70,8 @@ def _in_band(v: np.ndarray, band: Band) -> np.ndarray:
 def _reacted(frame: PatientFrame, cond: PriorReaction) -> tuple[np.ndarray, np.ndarray]:
     """The (rows, drugs) of the past reactions a prior_reaction condition matches."""
     a = frame.arrays
+    if not len(a.reaction_rows):  # no past reaction in the frame
+        return a.reaction_rows, a.reaction_drugs
     hit = member(a.reaction_kinds, cond.reactions)
     if cond.drugs:
         hit &= member(a.reaction_drugs, cond.drugs)
@@ -237,13 +241,10 @@ class _Part:
 
 
 def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
-    cand_rows = frame.candidates["row"].to_numpy()
-    cand_drugs = frame.candidates["drug"].to_numpy(dtype=object)
+    cand_rows, cand_drugs = frame.candidate_pairs
     cand_codes = drug_codes(kb, cand_drugs)
-    tolerated = _pair_codes(frame.tolerated["row"].to_numpy(),
-                            frame.tolerated["drug"].to_numpy(dtype=object), kb)
-    taken = _pair_codes(frame.taken["row"].to_numpy(),
-                        frame.taken["drug"].to_numpy(dtype=object), kb)
+    tolerated = _pair_codes(*frame.tolerated_pairs, kb)
+    taken = _pair_codes(*frame.taken_pairs, kb)
     judged = set(cand_codes.tolist())
     for category, rule in kb.rules:
         chosen_codes = kb.rule_drug_codes[rule.id]
@@ -251,11 +252,13 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
         if judged.isdisjoint(chosen_set) and not rule.drugs.reacted:
             continue  # none of its drugs is judged for anyone
         mask = np.ones(frame.arrays.n, dtype=bool)
+        alive = frame.arrays.n > 0  # mask.any()
         for cond in rule.when:
             mask &= row_mask(frame, cond)
-            if not mask.any():
+            alive = bool(mask.any())
+            if not alive:
                 break
-        if not mask.any():
+        if not alive:
             continue
         in_rows = np.flatnonzero(mask[cand_rows])
         chosen = (np.fromiter((c in chosen_set for c in cand_codes[in_rows].tolist()),
@@ -288,23 +291,25 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
 
 def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """Paradoxical flags from each drug's ``aggravates`` entries (seizure type or syndrome)."""
-    cand_rows = frame.candidates["row"].to_numpy()
-    cand_codes = drug_codes(kb, frame.candidates["drug"].to_numpy(dtype=object))
+    cand_rows, cand_drugs = frame.candidate_pairs
+    cand_codes = drug_codes(kb, cand_drugs)
     vocab = kb.vocabulary
     syndrome, seizure = frame.arrays.syndrome, frame.arrays.seizure
     # seizure types and syndromes someone in the frame has: other entries cannot hit
-    position = {t: i for t, i in frame.arrays.seizure_index.items() if seizure[:, i].any()}
+    present = seizure.any(axis=0)
+    position = {t: i for t, i in frame.arrays.seizure_index.items() if present[i]}
     syndromes = set(syndrome[[isinstance(s, str) for s in syndrome]])
     for name, drug in kb.drugs.items():
-        if not drug.aggravates:
+        # the entries naming a seizure type or syndrome someone has (the others cannot hit)
+        entries = [(i, agg, cols) for i, agg in enumerate(drug.aggravates)
+                   if (cols := [t for t in agg.seizure_types if t in position])
+                   or syndromes.intersection(agg.syndromes)]
+        if not entries:
             continue
         rows = cand_rows[cand_codes == kb.drug_code[name]]
         if not len(rows):
             continue
-        for i, agg in enumerate(drug.aggravates):
-            cols = [t for t in agg.seizure_types if t in position]
-            if not cols and not syndromes.intersection(agg.syndromes):
-                continue
+        for i, agg, cols in entries:
             which = seizure[np.ix_(rows, [position[c] for c in cols])]
             by_syndrome = member(syndrome[rows], agg.syndromes)
             hit = which.any(axis=1) | by_syndrome
@@ -388,17 +393,21 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """organ_function flags from each drug's renal and hepatic statements that fit the
     patient (age band, weight, indication, co-medication, and kidney or liver function).
     A statement of "no adjustment" raises no flag; the dose table says it."""
-    cand_rows = frame.candidates["row"].to_numpy()
-    codes = drug_codes(kb, frame.candidates["drug"].to_numpy(dtype=object))
+    cand_rows, cand_drugs = frame.candidate_pairs
+    codes = drug_codes(kb, cand_drugs)
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(kb.drug_index) + 1))
+    a = frame.arrays
+    # without a kidney (liver) function given, no renal (hepatic) statement matches a row
+    renal_any, hepatic_any = bool(a.renal_known.any()), bool(a.hepatic_known.any())
     for name, drug in kb.drugs.items():
         at = kb.drug_code[name]
         rows = cand_rows[order[bounds[at]:bounds[at + 1]]]
         if not len(rows):
             continue
-        organs = [("renal", i, b, renal_match) for i, b in enumerate(drug.dosing.renal)] + [
-            ("hepatic", i, b, hepatic_match) for i, b in enumerate(drug.dosing.hepatic)]
+        organs = [("renal", i, b, renal_match) for i, b in enumerate(drug.dosing.renal)
+                  if renal_any] + [("hepatic", i, b, hepatic_match)
+                                   for i, b in enumerate(drug.dosing.hepatic) if hepatic_any]
         for organ, i, band, match in organs:
             if band.action == "no_adjustment":
                 continue
@@ -445,14 +454,14 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
         return
     n = len(kb.drug_index) + 1
 
-    def coded(pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        codes = drug_codes(kb, pairs["drug"].to_numpy(dtype=object))
-        return pairs["row"].to_numpy(dtype=np.int64), codes.astype(np.int64)
+    def coded(pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        rows, drugs = pairs
+        return rows, drug_codes(kb, drugs).astype(np.int64)
 
     table = kb.interaction_arrays
     perp_of, victim_of, inter_of = table["perpetrator"], table["victim"], table["inter"]
-    cur_rows, cur_codes = coded(frame.current)
-    cand_rows, cand_codes = coded(frame.candidates)
+    cur_rows, cur_codes = coded(frame.current_pairs)
+    cand_rows, cand_codes = coded(frame.candidate_pairs)
     taken = cur_rows * n + cur_codes
     candidate = cand_rows * n + cand_codes
     # a: the perpetrator is taken; the victim is judged (a candidate or taken)
@@ -537,7 +546,10 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
         "evidence": [";".join(p.evidence.sources) for p in parts],
         "evidence_level": [p.evidence.level for p in parts], "rule": [p.rule for p in parts]}
     rank = np.array([ACTION_ORDER[p.action] * 10 + SEVERITY_ORDER[p.severity] for p in parts])
-    rule_rank = pd.factorize(np.array(per_part["rule"], dtype=object), sort=True)[0]
+    rule_ids = per_part["rule"]  # (the codes of pd.factorize(..., sort=True) of the ids)
+    position = {rid: i for i, rid in enumerate(sorted(set(rule_ids)))}
+    rule_rank = np.fromiter((position[rid] for rid in rule_ids), dtype=np.intp,
+                            count=len(rule_ids))
     order = np.lexsort((rule_rank[part_id], rank[part_id], codes_of_drugs, rows))
     offsets = np.cumsum([0] + [len(p.messages) for p in parts[:-1]])
     msg_codes, msg_texts = _factorize(np.concatenate([p.messages for p in parts]))
@@ -558,4 +570,4 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
         codes, uniques = _factorize(np.array(values, dtype=object))
         data[name] = pd.Categorical.from_codes(codes[part_id][order],
                                                pd.Index(uniques, dtype=object), validate=False)
-    return pd.DataFrame({c: data[c] for c in FLAG_COLUMNS})
+    return frame_of(FLAG_INDEX, [data[c] for c in FLAG_COLUMNS])

@@ -70,10 +70,12 @@ def _schedule(tit: Titration, weight: float | None, factor: float = 1.0,
     return steps, notes
 
 
-def flags_by_drug(flags: pd.DataFrame, flag_records: list[dict[str, Any]] | None = None
+def flags_by_drug(flags: pd.DataFrame | None,
+                  flag_records: list[dict[str, Any]] | None = None
                   ) -> dict[str, list[dict[str, Any]]]:
     """Flag records grouped by drug (computed once, used for every regimen's plan);
-    ``flag_records``: the records of ``flags``, when the caller has them already."""
+    ``flag_records``: the records of ``flags``, when the caller has them already (``flags``
+    is then not read and may be None)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for flag in records(flags) if flag_records is None else flag_records:
         out.setdefault(flag["drug"], []).append(flag)

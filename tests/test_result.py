@@ -37,3 +37,27 @@ def test_optional_keys_left_out_and_nullable_keys_kept(kb):
         assert None not in source.values()
     for dose in data["doses"]:
         assert {"start_daily_mg", "max_daily_mg", "therapeutic_range_mg_per_l"} <= set(dose)
+
+
+def _every_evidence_id(value, found):
+    """Every source id under an ``evidence`` list of the dumped result, in JSON order."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "evidence" and isinstance(item, list):
+                found += [x for x in item if isinstance(x, str)]
+            else:
+                _every_evidence_id(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _every_evidence_id(item, found)
+    return found
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_cited_sources_are_every_evidence_id_of_the_result(kb, path):
+    """The consult looks for evidence only in the fields of a result model that can hold
+    it (by their types): the same ids, in the same order, as a walk of the whole dump."""
+    res = consult_file(kb, path, acute=True)
+    dumped = res.model_dump(mode="python", exclude={"sources", "summary"})
+    ids = list(dict.fromkeys(_every_evidence_id(dumped, [])))
+    assert list(res.sources) == [sid for sid in ids if sid in kb.sources]

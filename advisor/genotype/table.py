@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from advisor.framed import columns_index, frame_of
 from advisor.genotype.call import Call, GenotypeError
 from advisor.genotype.kinds import translate
 
@@ -185,6 +186,7 @@ def calls_table(rows: Sequence[Mapping[str, Call]]
             values = [missing if c is None or getattr(c, field) is None else getattr(c, field)
                       for c in calls]
             out[column(key, field)] = np.array(values, dtype=float if numeric else object)
-    index = pd.RangeIndex(len(rows))
-    return pd.DataFrame({k: pd.Series(v, dtype=v.dtype, index=index)
-                         for k, v in out.items()}, index=index), lookup
+    if not out:
+        index = pd.RangeIndex(len(rows))
+        return pd.DataFrame({}, index=index), lookup
+    return frame_of(columns_index(list(out)), list(out.values())), lookup

@@ -43,8 +43,10 @@ def _component(obs: dict[str, Any], code: str) -> dict[str, Any] | None:
     return None
 
 
-def genotypes_from_data(kb: KnowledgeBase, data: Any, name: str) -> dict[str, Any]:
-    """Patient-file genotypes from a parsed bundle."""
+def genotypes_from_data(kb: KnowledgeBase, data: Any, name: str, *,
+                        validated: bool = False) -> dict[str, Any]:
+    """Patient-file genotypes from a parsed bundle (``validated``: the caller has validated
+    it, or a bundle it is a part of, as a FHIR R4 Bundle already)."""
     require("fhir.resources", "fhir", "reading FHIR bundles")
     from fhir.resources.R4B import get_fhir_model_class
     from pydantic import ValidationError
@@ -52,7 +54,8 @@ def genotypes_from_data(kb: KnowledgeBase, data: Any, name: str) -> dict[str, An
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         raise InputError("fhir", name, "not a FHIR Bundle (resourceType must be 'Bundle')")
     try:
-        get_fhir_model_class("Bundle").model_validate(data)
+        if not validated:
+            get_fhir_model_class("Bundle").model_validate(data)
     except (ValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
         first = " ".join(str(exc).split())[:160]
         raise InputError("fhir", name, f"not a valid FHIR R4 Bundle: {first}") from None

@@ -13,12 +13,15 @@ from advisor.genotype.kinds import kind_of
 from advisor.schema import (
     Advice,
     Comedication,
+    DoseChange,
     DreFile,
     Drug,
     EffectSizes,
+    Evidence,
     Gene,
     Interaction,
     Manifest,
+    OrganBand,
     PositionsFile,
     RegimensFile,
     Rule,
@@ -128,6 +131,37 @@ class KnowledgeBase:
         return {t: np.array([t in d.spectrum.seizure_types and not d.spectrum.syndrome_only
                              for d in self.drugs.values()], dtype=bool)
                 for t in self.vocabulary.seizure_types}
+
+    @cached_property
+    def dose_changes(self) -> tuple[dict[str, tuple[DoseChange, Evidence]],
+                                    dict[str, Interaction]]:
+        """The dose changes of flags, by the flag's rule: ``(rule id -> (then.dose, the rule's
+        evidence), "interaction:<id>" -> the interaction)`` for rules and interactions with a
+        dose block."""
+        return ({rule.id: (rule.then.dose, rule.evidence) for _, rule in self.rules
+                 if rule.then.dose is not None},
+                {f"interaction:{i.id}": i for i in self.interactions if i.dose is not None})
+
+    @cached_property
+    def organ_statements(self) -> dict[str, dict[str, tuple[str, OrganBand]]]:
+        """Drug -> its renal and hepatic statements by the rule id of their flags
+        (``drug:<name>:<organ>:<i>`` -> (organ, statement))."""
+        return {name: {f"drug:{name}:{organ}:{i}": (organ, b)
+                       for organ, bands in (("renal", drug.dosing.renal),
+                                            ("hepatic", drug.dosing.hepatic))
+                       for i, b in enumerate(bands)}
+                for name, drug in self.drugs.items()}
+
+    @cached_property
+    def seizure_type_columns(self) -> pd.Index:
+        """The vocabulary's seizure types as a frame's column index (an Index is immutable:
+        made once, framing a consult's few rows costs a fifth without building it)."""
+        return pd.Index(list(self.vocabulary.seizure_types))
+
+    @cached_property
+    def condition_columns(self) -> pd.Index:
+        """The vocabulary's conditions as a frame's column index (see seizure_type_columns)."""
+        return pd.Index(list(self.vocabulary.conditions))
 
     @cached_property
     def drug_names(self) -> np.ndarray:

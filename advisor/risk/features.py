@@ -131,7 +131,7 @@ def _clinical(factor: Factor, frame: PatientFrame,
     values = (clinical[inp.clinical] if clinical is not None
               else frame.clinical[inp.clinical].to_numpy(dtype=object))
     if numeric(factor):
-        out = pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float)
+        out = np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)  # (no Series)
         return np.log1p(out) if inp.transform == "log1p" else out
     if inp.exposed_values:
         exposed = np.isin(values, inp.exposed_values)

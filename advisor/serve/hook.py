@@ -319,7 +319,9 @@ def genotypes(kb: KnowledgeBase, value: Any, patient_id: str) -> dict[str, Any]:
             _check_subject(res, patient_id, "prefetch.genotypes")
         kept.append(entry)
     try:
-        return genotypes_from_data(kb, {**bundle, "entry": kept}, "prefetch.genotypes")
+        # the bundle was validated whole (fhir_valid); this is it without unused entries
+        return genotypes_from_data(kb, {**bundle, "entry": kept}, "prefetch.genotypes",
+                                   validated=True)
     except InputError as exc:
         raise BadRequest(str(exc)) from None
 
