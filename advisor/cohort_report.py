@@ -64,7 +64,7 @@ def samples_by_drug_and_action(results: pd.DataFrame) -> pd.DataFrame:
     worst = (flags.assign(rank=rank).sort_values("rank")
              .drop_duplicates(["sample_id", "drug"])[["sample_id", "drug", "action", "rank"]])
     worst = worst.astype({"drug": str, "action": str})
-    counts = (worst.groupby(["drug", "action", "rank"])["sample_id"].nunique()
+    counts = (worst.groupby(["drug", "action", "rank"], observed=True)["sample_id"].nunique()
               .rename("samples").reset_index())
     actionable = counts[counts["action"].isin(ACTIONABLE)].groupby("drug")["samples"].sum()
     total = counts.groupby("drug")["samples"].sum()
