@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.browser_support import upload_and_run
 from tests.conftest import ROOT
 
 CHROMIUM = Path(os.environ.get("ADVISOR_CHROMIUM", "/usr/bin/chromium"))
@@ -123,10 +124,7 @@ def _shot(page: Page, name: str) -> None:
 
 def _consult(page: Page, url: str, patient: str) -> None:
     page.goto(url)  # the consultation page is the default page
-    page.get_by_role("tab", name="Upload patient file").click()
-    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(
-        str(ROOT / "examples" / f"{patient}.yaml"))
-    page.get_by_role("button", name="Run consultation on the file").click()
+    upload_and_run(page, ROOT / "examples" / f"{patient}.yaml")
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from advisor.cli.app import command
+from tests.browser_support import upload_and_run
 from tests.conftest import ROOT
 from tests.test_browser import CHROMIUM, _free_port
 from tests.test_strict_load import bomb
@@ -72,10 +73,7 @@ def test_alias_bomb_upload_leaves_the_server_answering(served, browser_page, tmp
     path = tmp_path / "bomb.yaml"
     path.write_text(bomb(levels=12, width=9))
     page.goto(url)
-    page.get_by_role("tab", name="Upload patient file").click()
-    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(
-        str(path))
-    page.get_by_role("button", name="Run consultation on the file").click()
+    upload_and_run(page, path)
     assert _health_seconds(url) < HEALTH_SECONDS
     box = page.get_by_text("Cannot run the consultation", exact=False).first
     expect(box).to_be_visible(timeout=30_000)

@@ -1,0 +1,31 @@
+"""Browser-test steps shared by the Playwright tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+UPLOADS = 3  # tries; each waits up to WAIT_MS for the run button
+WAIT_MS = 30_000
+
+
+def upload_and_run(page: Page, path: Path) -> None:
+    """Upload a patient file on the consultation page and press its run button.
+
+    An upload made while the app's first run is still rendering can be lost (the run button
+    then never appears), so the file is uploaded again, up to :data:`UPLOADS` times, before
+    the step fails."""
+    button = page.get_by_role("button", name="Run consultation on the file")
+    for _ in range(UPLOADS):
+        page.get_by_role("tab", name="Upload patient file").click()
+        page.locator("[data-testid='stFileUploader'] input[type='file']").first \
+            .set_input_files(str(path))
+        try:
+            button.wait_for(state="visible", timeout=WAIT_MS)
+        except PlaywrightTimeout:
+            continue
+        button.click()
+        return
+    raise AssertionError(f"no run button after {UPLOADS} uploads of {path.name}")
