@@ -76,12 +76,6 @@ class _Row:
                                   else v.item() if isinstance(v, np.generic) else v)
         return self._values[name]
 
-    def function_known(self, organ: str) -> bool:
-        """Whether the patient's kidney ("renal") or liver ("hepatic") function is given
-        (no statement for that organ matches a patient without it)."""
-        a = self.frame.arrays
-        return bool((a.renal_known if organ == "renal" else a.hepatic_known)[self.row])
-
     def fits(self, band: DoseBand | NoDose | OrganBand, *, comedication: bool = True) -> bool:
         """Whether the band is for this patient (asked once per band)."""
         # without co-medication conditions the band fits the same either way
@@ -375,8 +369,7 @@ def _organ_gaps(drug: Drug, patient: _Row, applied: set[str]) -> list[str]:
     gaps = []
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):
-        known = patient.function_known(organ)
-        here = [b for b in bands if b.action in LOWERING and known
+        here = [b for b in bands if b.action in LOWERING
                 and match(patient.frame, patient.rows, b)[0]]
         if here and not any(f"{organ}:{id(b)}" in applied for b in here):
             ages = "; ".join(_age_text(b.age_years) for b in here)
@@ -548,10 +541,9 @@ def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[s
     patient = build.patient
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):
-        known = patient.function_known(organ)
         for band in bands:  # "no adjustment" statements raise no flag: note them here
-            if band.action == "no_adjustment" and known \
-                    and match(patient.frame, patient.rows, band)[0] and patient.fits(band):
+            if band.action == "no_adjustment" and match(patient.frame, patient.rows, band)[0] \
+                    and patient.fits(band):
                 build.dose.basis.append(f"{organ}: {band.message} {_cite(band.evidence)}")
                 build.cite(band.evidence)
                 applied.add(f"{organ}:{id(band)}")

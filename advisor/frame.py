@@ -260,12 +260,13 @@ def _context(n: int, given: dict[str, pd.Series | np.ndarray]) -> pd.DataFrame:
     out = []
     for name, dtype in CONTEXT.items():
         column = given.get(name)
+        if isinstance(column, np.ndarray):
+            if column.dtype == dtype and len(column) == n:
+                out.append(column)  # already numeric (float) or object, one value per row
+                continue
+            column = pd.Series(column)
         if column is None:
             out.append(np.full(n, np.nan) if dtype is float else object_array([None] * n))
-        elif isinstance(column, np.ndarray) and column.dtype == dtype and len(column) == n:
-            out.append(column)  # already numeric (float) or object, one value per row
-        elif isinstance(column, np.ndarray):
-            out.append(_context(n, {name: pd.Series(column)})[name].to_numpy())
         elif column.dtype == dtype and column.index.equals(index):
             out.append(column.to_numpy())  # already numeric (float) or object on the rows
         elif dtype is float:
