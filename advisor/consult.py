@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,8 @@ from advisor.regimens import suggest
 from advisor.result import (
     Advice,
     ConsultResult,
+    Dose,
+    DreResult,
     Flag,
     PhenotypeEntry,
     Provenance,
@@ -273,21 +276,33 @@ def _untested(kb: KnowledgeBase, patient: Patient, base: pd.DataFrame,
     return pd.DataFrame(rows, columns=[*base.columns, "depends_on_untested_position"])
 
 
-def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
-            base_dir: Path | None = None, vcf_calls: VcfCalls | None = None,
-            pharmcat_calls: VcfCalls | None = None,
-            fhir_genotypes: dict[str, str] | None = None) -> ConsultResult:
-    """The full consult result for one validated patient (``acute``: add the SE pathway).
+@dataclass
+class _Judged:
+    """The judging a consult and the CDS Hooks cards share: the patient with their VCF and
+    FHIR calls, the frame, the flags, the ILAE classification, the doses and the ranked
+    regimens with their transition plans."""
 
-    Genotypes may also come from the patient's VCF and PharmCAT output (paths in the file,
-    or ready-made calls) and from a FHIR bundle (``fhir_genotypes``). A call the data leave
-    ambiguous is judged under each diplotype it allows: flags that differ are marked as
-    depending on an untested position; the doses and regimens stay those of the untested
-    gene.
-    """
+    patient: Patient
+    explicit: set[str]  # genotype keys the patient file gave itself
+    call_details: dict[str, dict[str, Any]]  # per call key (see with_vcf_calls)
+    frame: PatientFrame
+    candidates: list[str]
+    flags: list[Flag]
+    dre: DreResult
+    risk: Risk | None
+    risk_note: str | None
+    doses: list[Dose]
+    regimens: list[Regimen]
+
+
+def _judge(kb: KnowledgeBase, patient: Patient, *, with_risk: bool, base_dir: Path | None,
+           vcf_calls: VcfCalls | None, pharmcat_calls: VcfCalls | None,
+           fhir_genotypes: dict[str, str] | None) -> _Judged:
+    """See :func:`consult`; ``with_risk``: estimate the risk of drug resistance (its note,
+    when high, heads the rationale of polytherapy regimens)."""
     explicit = set(patient.genotypes)
-    patient, vcf_calls = with_vcf_calls(kb, patient, vcf_calls, base_dir,
-                                        pharmcat=pharmcat_calls, fhir=fhir_genotypes)
+    patient, details = with_vcf_calls(kb, patient, vcf_calls, base_dir,
+                                      pharmcat=pharmcat_calls, fhir=fhir_genotypes)
     frame = frame_from_patients(kb, [patient])
     cand_rows, cand_drugs = frame.candidate_pairs
     candidates = cand_drugs[cand_rows == 0].tolist()
@@ -299,27 +314,24 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     # the candidates' flags (no table of them is made): read by the doses, the regimens and
     # the plans
     flag_records = [f for f in every_record if f["drug"] in chosen]
-    combos = _alternatives(vcf_calls, explicit)
+    combos = _alternatives(details, explicit)
     if combos:
         extra = _untested(kb, patient, everything, combos)
         if len(extra):
             everything = pd.concat([everything.assign(depends_on_untested_position=None),
                                     extra], ignore_index=True)
             every_record = None
-    se = None
-    if status_epilepticus.applies(patient, acute):
-        se_drugs = status_epilepticus.pathway_drugs(kb)
-        se_flags = evaluate(kb, with_candidates(kb, frame, se_drugs))
-        se = status_epilepticus.pathway(kb, patient, se_flags[se_flags["drug"].isin(se_drugs)])
     dre = classify(kb, patient, frame)
     note = None
     if dre.status == "drug_resistant":
         note = ("Drug-resistant epilepsy: consider early rational polytherapy (distinct "
                 "mechanisms) alongside referral to an epilepsy centre.")
-    risk_data, risk_note = risk_block(kb, patient, frame,
-                                      drug_resistant=dre.status == "drug_resistant",
-                                      seizure_free=dre.status == "not_drug_resistant")
-    risk = Risk.model_validate(risk_data) if risk_data else None
+    risk, risk_note = None, None
+    if with_risk:
+        risk_data, risk_note = risk_block(kb, patient, frame,
+                                          drug_resistant=dre.status == "drug_resistant",
+                                          seizure_free=dre.status == "not_drug_resistant")
+        risk = Risk.model_validate(risk_data) if risk_data else None
     threshold = kb.regimens.weights.high_risk_polytherapy_note_threshold
     if note is None and risk and (risk.p_drug_resistance or 0) >= threshold:
         note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)} "
@@ -332,39 +344,93 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
                        seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
                        if dre.status == "not_drug_resistant" and dre.seizure_free_drug
                        else None, flag_records=flag_records)
-    involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
-                                   *(d for r in regimens for d in r.drugs)]))
     by_drug = transition.flags_by_drug(None, flag_records)
-    result = ConsultResult(
-        patient_id=patient.id,
-        phenotypes=_phenotype_entries(kb, frame, explicit, vcf_calls),
-        vcf_calls={key: VcfCall(**details) for key, details in vcf_calls.items()},
-        flags=_flags(everything, set(patient.current_medications), set(candidates),
-                     every_record),
-        doses=doses,
-        dre=dre,
-        risk=risk,
-        risk_note=risk_note,
+    return _Judged(
+        patient=patient, explicit=explicit, call_details=details, frame=frame,
+        candidates=candidates,
+        flags=_flags(everything, set(patient.current_medications), chosen, every_record),
+        dre=dre, risk=risk, risk_note=risk_note, doses=doses,
         regimens=[Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs,
                                                                     by_drug, doses))
                   for r in regimens],
+    )
+
+
+def _provenance(kb: KnowledgeBase, risk: Risk | None) -> Provenance:
+    return Provenance(advisor_version=__version__, knowledgebase_version=kb.version,
+                      knowledgebase_sha256=kb.sha256,
+                      model_version=risk.model_version if risk else None,
+                      generated_at=datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
+            base_dir: Path | None = None, vcf_calls: VcfCalls | None = None,
+            pharmcat_calls: VcfCalls | None = None,
+            fhir_genotypes: dict[str, str] | None = None) -> ConsultResult:
+    """The full consult result for one validated patient (``acute``: add the SE pathway).
+
+    Genotypes may also come from the patient's VCF and PharmCAT output (paths in the file,
+    or ready-made calls) and from a FHIR bundle (``fhir_genotypes``). A call the data leave
+    ambiguous is judged under each diplotype it allows: flags that differ are marked as
+    depending on an untested position; the doses and regimens stay those of the untested
+    gene.
+    """
+    j = _judge(kb, patient, with_risk=True, base_dir=base_dir, vcf_calls=vcf_calls,
+               pharmcat_calls=pharmcat_calls, fhir_genotypes=fhir_genotypes)
+    patient, frame = j.patient, j.frame
+    se = None
+    if status_epilepticus.applies(patient, acute):
+        se_drugs = status_epilepticus.pathway_drugs(kb)
+        se_flags = evaluate(kb, with_candidates(kb, frame, se_drugs))
+        se = status_epilepticus.pathway(kb, patient, se_flags[se_flags["drug"].isin(se_drugs)])
+    involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
+                                   *(d for r in j.regimens for d in r.drugs)]))
+    result = ConsultResult(
+        patient_id=patient.id,
+        phenotypes=_phenotype_entries(kb, frame, j.explicit, j.call_details),
+        vcf_calls={key: VcfCall(**details) for key, details in j.call_details.items()},
+        flags=j.flags,
+        doses=j.doses,
+        dre=j.dre,
+        risk=j.risk,
+        risk_note=j.risk_note,
+        regimens=j.regimens,
         safety_notes=transition.safety_notes(kb, patient, involved),
         advice=_advice(kb, frame, 0, {*patient.candidate_drugs, *patient.current_medications,
-                                      *(d for r in regimens for d in r.drugs)}),
+                                      *(d for r in j.regimens for d in r.drugs)}),
         status_epilepticus=se,
-        candidate_drugs=candidates,
-        provenance=Provenance(
-            advisor_version=__version__,
-            knowledgebase_version=kb.version,
-            knowledgebase_sha256=kb.sha256,
-            model_version=risk.model_version if risk else None,
-            generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        ),
+        candidate_drugs=j.candidates,
+        provenance=_provenance(kb, j.risk),
         disclaimer=kb.manifest.disclaimer,
     )
     result.sources = _cited(kb, result)
     result.summary = summarize(result, patient)
     return result
+
+
+@dataclass
+class OrderFindings:
+    """What the CDS Hooks cards read of a consult: its flags, doses and ranked regimens
+    (with their transition plans), made by the same judging as :func:`consult`, without
+    the parts no card shows (the risk estimate, phenotypes, advice, safety notes, summary).
+    Without the risk estimate, a regimen's rationale lacks its note on a high estimated
+    risk; the full report a card links to is a full consult."""
+
+    flags: list[Flag]
+    doses: list[Dose]
+    regimens: list[Regimen]
+    provenance: Provenance
+    disclaimer: str
+
+
+def order_findings(kb: KnowledgeBase, patient: Patient,
+                   fhir_genotypes: dict[str, str] | None = None) -> OrderFindings:
+    """The consult's flags, doses and regimens for one validated patient (see
+    :class:`OrderFindings`)."""
+    j = _judge(kb, patient, with_risk=False, base_dir=None, vcf_calls=None,
+               pharmcat_calls=None, fhir_genotypes=fhir_genotypes)
+    return OrderFindings(j.flags, j.doses, j.regimens, _provenance(kb, None),
+                         kb.manifest.disclaimer)
 
 
 def consult_file(kb: KnowledgeBase, path: str | Path, *, acute: bool = False,

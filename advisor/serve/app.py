@@ -6,8 +6,10 @@ Endpoints: ``GET /cds-services`` (discovery), ``POST /cds-services/{id}`` (cards
 OpenAPI description (``/openapi.json``, ``/docs``). With an allow-list of issuers, the CDS
 endpoints and ``/consult`` need the CDS Hooks JWT.
 
-Each worker loads the knowledge base once at start and runs one consult to load the risk
-models; requests then run the engine in the worker's thread pool.
+Each worker loads the knowledge base once at start and runs one hook request and one consult
+(which loads the risk models, for the reports); requests then run the engine in the worker's
+thread pool. Cards are made from :func:`advisor.consult.order_findings`: the consult's
+judging without the parts no card shows.
 
 (No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations,
 which name classes imported inside :func:`create_app`.)
@@ -77,6 +79,7 @@ class Runtime:
                            "code": {"text": "body weight"},
                            "valueQuantity": {"value": 70, "unit": "kg"}}}}
         self.hook(SERVICES["asm-order-sign"], json.dumps(request).encode(), "http://warm-up")
+        self.consult({"id": "warm-up", "age_years": 44, "seizure_types": ["focal"]})  # reports
 
     def close(self) -> None:
         self.http.close()
@@ -105,6 +108,14 @@ class Runtime:
         return consult(self.kb, validate_patient(self.kb, patient_data),
                        fhir_genotypes=genotypes or None)
 
+    def findings(self, patient_data: dict[str, Any], genotypes: dict[str, Any]) -> Any:
+        """What the cards read: the consult's flags, doses and regimens."""
+        from advisor.consult import order_findings
+        from advisor.inputs.patient import validate_patient
+
+        return order_findings(self.kb, validate_patient(self.kb, patient_data),
+                              fhir_genotypes=genotypes or None)
+
     def consult_json(self, patient_data: Any) -> dict[str, Any]:
         if not isinstance(patient_data, dict):
             raise InputError("", type(patient_data).__name__, "a patient must be a JSON object")
@@ -120,7 +131,7 @@ class Runtime:
         from advisor.serve.hook import gather, parse_json
 
         inputs = gather(self.kb, self.codes, service, parse_json(body), self.reader)
-        result = self.consult(inputs.patient, inputs.genotypes)
+        result = self.findings(inputs.patient, inputs.genotypes)
         link = f"{base}/report/{self.links.token(inputs.patient, inputs.genotypes)}"
         ordered = [d for o in inputs.orders for d in o.match.drugs if d in self.kb.drugs]
         note = SEIZURE_NOTE.format(types=", ".join(t.replace("_", " ") for t in

@@ -1,4 +1,5 @@
-"""The consult result -> CDS Hooks 2.0 cards ("CDS Service Response", "Card Attributes").
+"""The consult's findings (:class:`~advisor.consult.OrderFindings`) -> CDS Hooks 2.0 cards
+("CDS Service Response", "Card Attributes").
 
 One card per ordered drug with something actionable, none otherwise (an order that is fine,
 or whose only findings are information, gives no card: alert fatigue is real):
@@ -29,8 +30,9 @@ from typing import TYPE_CHECKING, Any
 from advisor.report.fhir import medication_concept
 
 if TYPE_CHECKING:
+    from advisor.consult import OrderFindings
     from advisor.knowledge import KnowledgeBase
-    from advisor.result import ConsultResult, Dose, Flag, Regimen
+    from advisor.result import Dose, Flag, Regimen
     from advisor.serve.hook import Order
 
 MAX_SUMMARY = 139  # "<140-character summary"
@@ -49,7 +51,7 @@ MASS_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "mcg": 0.001}
 MARKDOWN_SPECIAL = "\\`*_[]<>#|~"
 
 
-def cards(kb: KnowledgeBase, result: ConsultResult, orders: list[Order], *,
+def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
           current_asms: list[str], taking: list[str], report_url: str,
           seizure_note: str | None = None) -> list[dict[str, Any]]:
     """The cards for the ordered drugs, most urgent first (``current_asms``: the ASMs the
@@ -69,7 +71,7 @@ def cards(kb: KnowledgeBase, result: ConsultResult, orders: list[Order], *,
     return sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])
 
 
-def findings(result: ConsultResult, drug: str) -> list[Flag]:
+def findings(result: OrderFindings, drug: str) -> list[Flag]:
     """Actionable flags about an ordered drug: its own, and those of the drugs the patient
     takes that it interacts with (not those of the other drugs judged only as candidates),
     most urgent first."""
@@ -87,7 +89,7 @@ def dose_change(dose: Dose | None) -> Dose | None:
     return dose
 
 
-def knock_on(result: ConsultResult, drug: str) -> list[tuple[Dose, Any]]:
+def knock_on(result: OrderFindings, drug: str) -> list[tuple[Dose, Any]]:
     """Doses of drugs the patient takes that change when ``drug`` is started."""
     return [(d, i) for d in result.doses for i in d.if_started
             if i.drug == drug and i.adjustment_percent]
@@ -101,7 +103,7 @@ def indicator(flags: list[Flag], changed: Dose | None, others: list) -> str:
     return "info"
 
 
-def drug_card(kb: KnowledgeBase, result: ConsultResult, order: Order, drug: str, *,
+def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str, *,
               current_asms: list[str], ongoing: bool, report_url: str,
               seizure_note: str | None = None) -> dict[str, Any] | None:
     """The card for one ordered drug (``ongoing``: the patient already takes it), or None
@@ -187,7 +189,7 @@ def md(text: str) -> str:
     return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in str(text))
 
 
-def detail(kb: KnowledgeBase, result: ConsultResult, drug: str, flags: list[Flag],
+def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag],
            dose: Dose | None, others: list[tuple[Dose, Any]], seizure_note: str | None
            ) -> str:
     lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
@@ -237,7 +239,7 @@ def source(kb: KnowledgeBase, flags: list[Flag], dose: Dose | None) -> dict[str,
 # --- suggestions -------------------------------------------------------------------------
 
 
-def alternatives(result: ConsultResult, drug: str, current: list[str]
+def alternatives(result: OrderFindings, drug: str, current: list[str]
                  ) -> list[tuple[str, Regimen]]:
     """Drugs to order instead, from the regimen ranking (best first): those the ranking
     adds to the drugs the patient keeps taking, else any one new drug a regimen holds."""
@@ -283,7 +285,7 @@ def _new_request(kb: KnowledgeBase, order: dict[str, Any], alt: str, text: str |
     return req
 
 
-def replacements(kb: KnowledgeBase, result: ConsultResult, order: Order, drug: str,
+def replacements(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
                  current: list[str]) -> list[dict[str, Any]]:
     """Replace the draft (delete it, create one for an alternative), best alternative first."""
     if order.reference is None or not isinstance(order.resource.get("subject"), dict):
