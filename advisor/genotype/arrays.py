@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from advisor.errors import InputError
 from advisor.genotype.sites import MISSING, UNDOCUMENTED, Site
 from advisor.genotype.vcf_read import NO_PHASE_SET, SiteGenotypes
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from advisor.genotype.vcf import CallTable
     from advisor.knowledge import KnowledgeBase
 
@@ -209,6 +210,8 @@ def read_consumer(path: str | Path, kind: str, groups: Sequence[Sequence[Site]]
 def _plink_tables(files: dict[str, Path], path: str | Path
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The .bim and .fam tables, six columns each."""
+    import pandas as pd
+
     try:
         bim = pd.read_csv(files["bim"], sep=r"\s+", header=None, dtype=str,
                           names=["chrom", "sid", "cm", "pos", "a1", "a2"])
@@ -329,6 +332,8 @@ def array_cohort(kb: KnowledgeBase, path: str | Path, kind: str
                  ) -> tuple[pd.DataFrame, list[str]]:
     """Cohort rows (``sample_id`` and the uniquely called keys) from a consumer or array
     file, and the notices every output must carry."""
+    import pandas as pd
+
     frame = call_array(kb, path, kind)
     unique = (frame["status"] == "called") & (frame["diplotypes"].str.len() == 1)
     value = np.where(unique, frame["diplotypes"].str[0], None)

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from advisor.errors import InputError
 from advisor.genotype.callers import CALL_FIELDS, GeneCall, PatternCaller
@@ -26,6 +25,8 @@ from advisor.genotype.kinds import kind_of
 from advisor.genotype.vcf_read import NO_PHASE_SET, SiteGenotypes, read_sites
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from advisor.knowledge import KnowledgeBase
 
 
@@ -109,6 +110,8 @@ class CallTable:
 
     def frame(self) -> pd.DataFrame:
         """One row per sample and call key: ``file, sample`` then the GeneCall fields."""
+        import pandas as pd
+
         flat = self.index.reshape(-1)
         frame = {"file": self.file,
                  "sample": np.repeat(_objects(self.samples), self.index.shape[1])}

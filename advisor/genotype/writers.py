@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
-import pandas as pd
 
 from advisor.genotype.callers import CALL_FIELDS, GeneCall
 from advisor.outputs import FORMULA_START
@@ -33,6 +32,8 @@ def write_calls(kb: KnowledgeBase, tables: Iterable[CallTable], notices: list[st
                 out: TextIO) -> None:
     """Write the calls of one or more files in ``fmt`` to ``out``."""
     if fmt == "pharmcat":
+        import pandas as pd
+
         frame = pd.concat([t.frame() for t in tables], ignore_index=True)
         frame.attrs["notices"] = notices
         from advisor.report.calls import render_pharmcat  # the report package: slow import

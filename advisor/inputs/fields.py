@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from advisor.inputs import growth
 from advisor.inputs.growth import weight_bounds
@@ -133,6 +132,8 @@ TRIAL_FIELDS: dict[str, Field] = {f.name: f for f in (
 
 def parse_bool(value: Any) -> bool | None:
     """True, False or None (unknown) from a bool, 0/1 or a text cell; ValueError otherwise."""
+    import pandas as pd  # (not at the top: the knowledge base loads without pandas)
+
     if value is None or (not isinstance(value, str | bool) and pd.isna(value)):
         return None
     if isinstance(value, bool | np.bool_):

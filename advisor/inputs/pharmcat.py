@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from advisor.errors import InputError
 from advisor.genotype import GenotypeError, translate
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from advisor.knowledge import KnowledgeBase
 
 VERIFIED = "PharmCAT 3.1.x (outputs of v3.1.0, data version 2025-11-05)"
@@ -254,6 +254,8 @@ def genotypes_from_pharmcat(kb: KnowledgeBase, path: str | Path, sample: str | N
 def cohort_from_pharmcat(kb: KnowledgeBase, path: str | Path) -> pd.DataFrame:
     """One row per sample: ``sample_id`` and each uniquely called key (ambiguous and failed
     calls are left untested, never guessed)."""
+    import pandas as pd
+
     samples = read_pharmcat(kb, path)
     rows = []
     for i, s in enumerate(samples, 1):

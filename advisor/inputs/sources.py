@@ -12,13 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from advisor.errors import InputError
 from advisor.inputs import SOURCE_KINDS
-from advisor.inputs.tables import table_kind
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from advisor.knowledge import KnowledgeBase
 
 KINDS = SOURCE_KINDS
@@ -31,12 +30,13 @@ def source_kind(path: str | Path, fmt: str = "auto") -> str:
         raise InputError("--input-format", fmt, f"expected one of {', '.join(KINDS)}")
     if fmt != "auto":
         return fmt
-    from advisor.genotype.arrays import array_kind
-    from advisor.inputs.pharmcat import looks_like_pharmcat
-
     p = Path(path)
     if p.name.lower().endswith((".vcf", ".vcf.gz", ".vcf.bgz")):
         return "vcf"
+    from advisor.genotype.arrays import array_kind
+    from advisor.inputs.pharmcat import looks_like_pharmcat
+    from advisor.inputs.tables import table_kind
+
     kind = array_kind(p)
     if kind is not None:
         return kind

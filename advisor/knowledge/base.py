@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from advisor.genotype.kinds import kind_of
 from advisor.schema import (
@@ -30,6 +30,9 @@ from advisor.schema import (
     Vocabulary,
 )
 from advisor.schema.pathways import LicensedCombination
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def normalize_name(name: str) -> str:
@@ -112,11 +115,15 @@ class KnowledgeBase:
     @cached_property
     def drug_index(self) -> pd.Index:
         """Every ASM and co-medication name, for integer codes in vectorised joins."""
+        import pandas as pd  # the knowledge base loads without pandas
+
         return pd.Index([*self.drugs, *self.comedications], dtype=object)
 
     @cached_property
     def drug_dtype(self) -> pd.CategoricalDtype:
         """The categorical dtype of drug columns (categories: :attr:`drug_index`)."""
+        import pandas as pd
+
         return pd.CategoricalDtype(self.drug_index)
 
     @cached_property
@@ -156,11 +163,15 @@ class KnowledgeBase:
     def seizure_type_columns(self) -> pd.Index:
         """The vocabulary's seizure types as a frame's column index (an Index is immutable:
         made once, framing a consult's few rows costs a fifth without building it)."""
+        import pandas as pd
+
         return pd.Index(list(self.vocabulary.seizure_types))
 
     @cached_property
     def condition_columns(self) -> pd.Index:
         """The vocabulary's conditions as a frame's column index (see seizure_type_columns)."""
+        import pandas as pd
+
         return pd.Index(list(self.vocabulary.conditions))
 
     @cached_property
@@ -171,6 +182,8 @@ class KnowledgeBase:
     @cached_property
     def rule_drug_codes(self) -> dict[str, np.ndarray]:
         """Rule id -> the drug_index codes of the drugs its selector picks out."""
+        import pandas as pd
+
         return {rid: self.drug_index.get_indexer(pd.Index(names, dtype=object))
                 for rid, names in self.rule_drugs.items()}
 
@@ -190,6 +203,8 @@ class KnowledgeBase:
     @cached_property
     def interaction_codes(self) -> pd.DataFrame:
         """One row per (interaction index, perpetrator code, victim code) (see drug_index)."""
+        import pandas as pd
+
         code = self.drug_index.get_loc
         rows = [(i, code(p), code(v)) for i, inter in enumerate(self.interactions)
                 for p in inter.perpetrators for v in inter.victims]
