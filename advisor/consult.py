@@ -278,14 +278,15 @@ def _untested(kb: KnowledgeBase, patient: Patient, base: pd.DataFrame,
 
 @dataclass
 class _Judged:
-    """The judging a consult and the CDS Hooks cards share: the patient with their VCF and
-    FHIR calls, the frame, the flags, the ILAE classification, the doses and the ranked
-    regimens with their transition plans."""
+    """The judging a consult and the CDS Hooks cards share, for one patient (``row`` of
+    ``frame``): the patient with their VCF and FHIR calls, the flags, the ILAE
+    classification, the doses and the ranked regimens with their transition plans."""
 
     patient: Patient
     explicit: set[str]  # genotype keys the patient file gave itself
     call_details: dict[str, dict[str, Any]]  # per call key (see with_vcf_calls)
     frame: PatientFrame
+    row: int
     candidates: list[str]
     flags: list[Flag]
     dre: DreResult
@@ -295,65 +296,85 @@ class _Judged:
     regimens: list[Regimen]
 
 
-def _judge(kb: KnowledgeBase, patient: Patient, *, with_risk: bool, base_dir: Path | None,
-           vcf_calls: VcfCalls | None, pharmcat_calls: VcfCalls | None,
-           fhir_genotypes: dict[str, str] | None) -> _Judged:
-    """See :func:`consult`; ``with_risk``: estimate the risk of drug resistance (its note,
-    when high, heads the rationale of polytherapy regimens)."""
+Prepared = tuple[Patient, set[str], dict[str, dict[str, Any]]]  # see prepare
+
+
+def prepare(kb: KnowledgeBase, patient: Patient, *, base_dir: Path | None = None,
+             vcf_calls: VcfCalls | None = None, pharmcat_calls: VcfCalls | None = None,
+             fhir_genotypes: dict[str, str] | None = None) -> Prepared:
+    """The patient with the genotypes of their files (see :func:`with_vcf_calls`), the keys
+    the patient file gave itself, and each call's details."""
     explicit = set(patient.genotypes)
     patient, details = with_vcf_calls(kb, patient, vcf_calls, base_dir,
                                       pharmcat=pharmcat_calls, fhir=fhir_genotypes)
-    frame = frame_from_patients(kb, [patient])
+    return patient, explicit, details
+
+
+def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool
+               ) -> list[_Judged]:
+    """Judge patients together, one row each (a consult is a cohort of one: the frame and
+    the rules run once for them all; what follows is per patient). ``with_risk``: estimate
+    the risk of drug resistance (its note, when high, heads the rationale of polytherapy
+    regimens)."""
+    patients = [p for p, _, _ in prepared]
+    frame = frame_from_patients(kb, patients)
     cand_rows, cand_drugs = frame.candidate_pairs
-    candidates = cand_drugs[cand_rows == 0].tolist()
     # every ASM is judged, so that whatever the patient must avoid is reported pre-emptively
-    everything = evaluate(kb, with_candidates(kb, frame, [*candidates, *(
-        d for d in kb.drugs if d not in candidates)]))
-    chosen = set(candidates)
-    every_record: list[dict[str, Any]] | None = records(everything)
-    # the candidates' flags (no table of them is made): read by the doses, the regimens and
-    # the plans
-    flag_records = [f for f in every_record if f["drug"] in chosen]
-    combos = _alternatives(details, explicit)
-    if combos:
-        extra = _untested(kb, patient, everything, combos)
-        if len(extra):
-            everything = pd.concat([everything.assign(depends_on_untested_position=None),
-                                    extra], ignore_index=True)
-            every_record = None
-    dre = classify(kb, patient, frame)
-    note = None
-    if dre.status == "drug_resistant":
-        note = ("Drug-resistant epilepsy: consider early rational polytherapy (distinct "
-                "mechanisms) alongside referral to an epilepsy centre.")
-    risk, risk_note = None, None
-    if with_risk:
-        risk_data, risk_note = risk_block(kb, patient, frame,
-                                          drug_resistant=dre.status == "drug_resistant",
-                                          seizure_free=dre.status == "not_drug_resistant")
-        risk = Risk.model_validate(risk_data) if risk_data else None
-    threshold = kb.regimens.weights.high_risk_polytherapy_note_threshold
-    if note is None and risk and (risk.p_drug_resistance or 0) >= threshold:
-        note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)} "
-                "(model, literature-calibrated): consider early referral and rational "
-                "polytherapy.")
-    doses = recommend_doses(kb, frame, None, 0, flag_records=flag_records)
-    regimens = suggest(kb, patient, None, candidates,
-                       dose_status={d.drug: d.status for d in doses},
-                       drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
-                       seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
-                       if dre.status == "not_drug_resistant" and dre.seizure_free_drug
-                       else None, flag_records=flag_records)
-    by_drug = transition.flags_by_drug(None, flag_records)
-    return _Judged(
-        patient=patient, explicit=explicit, call_details=details, frame=frame,
-        candidates=candidates,
-        flags=_flags(everything, set(patient.current_medications), chosen, every_record),
-        dre=dre, risk=risk, risk_note=risk_note, doses=doses,
-        regimens=[Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs,
-                                                                    by_drug, doses))
-                  for r in regimens],
-    )
+    judged = evaluate(kb, with_candidates(kb, frame, list(kb.drugs)))
+    by_row: list[list[dict[str, Any]]] = [[] for _ in patients]
+    for f in records(judged):
+        by_row[f["row"]].append(f)
+    out = []
+    for row, (patient, explicit, details) in enumerate(prepared):
+        candidates = cand_drugs[cand_rows == row].tolist()
+        chosen = set(candidates)
+        every_record: list[dict[str, Any]] | None = by_row[row]
+        # the candidates' flags (no table of them is made): read by the doses, the regimens
+        # and the plans
+        flag_records = [f for f in by_row[row] if f["drug"] in chosen]
+        everything = None
+        combos = _alternatives(details, explicit)
+        if combos:
+            everything = judged[judged["row"].to_numpy() == row].reset_index(drop=True)
+            extra = _untested(kb, patient, everything, combos)
+            if len(extra):
+                everything = pd.concat([everything.assign(depends_on_untested_position=None),
+                                        extra], ignore_index=True)
+                every_record = None
+        dre = classify(kb, patient, frame, row)
+        note = None
+        if dre.status == "drug_resistant":
+            note = ("Drug-resistant epilepsy: consider early rational polytherapy (distinct "
+                    "mechanisms) alongside referral to an epilepsy centre.")
+        risk, risk_note = None, None
+        if with_risk:
+            risk_data, risk_note = risk_block(kb, patient, frame, row,
+                                              drug_resistant=dre.status == "drug_resistant",
+                                              seizure_free=dre.status == "not_drug_resistant")
+            risk = Risk.model_validate(risk_data) if risk_data else None
+        threshold = kb.regimens.weights.high_risk_polytherapy_note_threshold
+        if note is None and risk and (risk.p_drug_resistance or 0) >= threshold:
+            note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)}"
+                    " (model, literature-calibrated): consider early referral and rational "
+                    "polytherapy.")
+        doses = recommend_doses(kb, frame, None, row, flag_records=flag_records)
+        regimens = suggest(kb, patient, None, candidates,
+                           dose_status={d.drug: d.status for d in doses},
+                           drug_resistant=dre.status == "drug_resistant",
+                           polytherapy_note=note,
+                           seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
+                           if dre.status == "not_drug_resistant" and dre.seizure_free_drug
+                           else None, flag_records=flag_records)
+        by_drug = transition.flags_by_drug(None, flag_records)
+        out.append(_Judged(
+            patient=patient, explicit=explicit, call_details=details, frame=frame, row=row,
+            candidates=candidates,
+            flags=_flags(everything, set(patient.current_medications), chosen, every_record),
+            dre=dre, risk=risk, risk_note=risk_note, doses=doses,
+            regimens=[Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs,
+                                                                        by_drug, doses))
+                      for r in regimens]))
+    return out
 
 
 def _provenance(kb: KnowledgeBase, risk: Risk | None) -> Provenance:
@@ -375,8 +396,9 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     depending on an untested position; the doses and regimens stay those of the untested
     gene.
     """
-    j = _judge(kb, patient, with_risk=True, base_dir=base_dir, vcf_calls=vcf_calls,
-               pharmcat_calls=pharmcat_calls, fhir_genotypes=fhir_genotypes)
+    j, = _judge_all(kb, [prepare(kb, patient, base_dir=base_dir, vcf_calls=vcf_calls,
+                                  pharmcat_calls=pharmcat_calls,
+                                  fhir_genotypes=fhir_genotypes)], with_risk=True)
     patient, frame = j.patient, j.frame
     se = None
     if status_epilepticus.applies(patient, acute):
@@ -427,10 +449,15 @@ def order_findings(kb: KnowledgeBase, patient: Patient,
                    fhir_genotypes: dict[str, str] | None = None) -> OrderFindings:
     """The consult's flags, doses and regimens for one validated patient (see
     :class:`OrderFindings`)."""
-    j = _judge(kb, patient, with_risk=False, base_dir=None, vcf_calls=None,
-               pharmcat_calls=None, fhir_genotypes=fhir_genotypes)
-    return OrderFindings(j.flags, j.doses, j.regimens, _provenance(kb, None),
-                         kb.manifest.disclaimer)
+    return order_findings_many(kb, [prepare(kb, patient, fhir_genotypes=fhir_genotypes)])[0]
+
+
+def order_findings_many(kb: KnowledgeBase, prepared: list[Prepared]) -> list[OrderFindings]:
+    """:func:`order_findings` of several patients (each from :func:`prepare`), judged
+    together: the same findings as one by one, in less time than that."""
+    provenance = _provenance(kb, None)
+    return [OrderFindings(j.flags, j.doses, j.regimens, provenance, kb.manifest.disclaimer)
+            for j in _judge_all(kb, prepared, with_risk=False)]
 
 
 def consult_file(kb: KnowledgeBase, path: str | Path, *, acute: bool = False,

@@ -20,6 +20,7 @@ of the range midpoint against the standard range.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,15 +60,8 @@ class _Row:
     row: int
     also_taken: tuple[str, ...] = ()  # candidates counted as taken (if they were started)
     _fits: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)
-    _rows: np.ndarray | None = field(default=None, repr=False)
     _sizes: tuple[float | None, float | None] | None = field(default=None, repr=False)
     _values: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def rows(self) -> np.ndarray:
-        if self._rows is None:
-            self._rows = np.array([self.row])
-        return self._rows
 
     def value(self, name: str) -> Any:
         if name not in self._values:  # (read many times per patient)
@@ -96,17 +90,34 @@ class _Row:
         return True
 
     def _covered(self, band: DoseBand | NoDose | OrganBand, comedication: bool) -> bool:
+        """:func:`~advisor.rules.covered` for this row, tested once per frame for all its
+        rows (patients judged together share the test)."""
         if not self._in_size_bands(band):
             return False
-        taking = getattr(band, "when_taking", [])
-        also = getattr(band, "when_also_taking", [])
-        without = getattr(band, "when_not_taking", [])
-        return bool(covered(self.frame, self.rows, age=band.age_years, weight=band.weight_kg,
-                            indication=band.indication,
-                            when_taking=taking if comedication else (),
-                            when_also_taking=also if comedication else (),
-                            when_not_taking=without if comedication else (),
-                            also_taken=self.also_taken)[0])
+        key = (id(band), comedication, self.also_taken)
+        mask = self.frame.band_masks.get(key)
+        if mask is None:
+            taking = getattr(band, "when_taking", [])
+            also = getattr(band, "when_also_taking", [])
+            without = getattr(band, "when_not_taking", [])
+            mask = covered(self.frame, np.arange(len(self.frame)), age=band.age_years,
+                           weight=band.weight_kg, indication=band.indication,
+                           when_taking=taking if comedication else (),
+                           when_also_taking=also if comedication else (),
+                           when_not_taking=without if comedication else (),
+                           also_taken=self.also_taken)
+            self.frame.band_masks[key] = mask
+        return bool(mask[self.row])
+
+    def organ_match(self, band: OrganBand, match: Callable[..., np.ndarray]) -> bool:
+        """``match`` (:func:`~advisor.rules.renal_match` or ``hepatic_match``) for this
+        row, tested once per frame for all its rows."""
+        key = (id(band), match.__name__)
+        mask = self.frame.band_masks.get(key)
+        if mask is None:
+            mask = match(self.frame, np.arange(len(self.frame)), band)
+            self.frame.band_masks[key] = mask
+        return bool(mask[self.row])
 
 
 def _has_comedication(band: DoseBand | NoDose | OrganBand) -> bool:
@@ -369,8 +380,7 @@ def _organ_gaps(drug: Drug, patient: _Row, applied: set[str]) -> list[str]:
     gaps = []
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):
-        here = [b for b in bands if b.action in LOWERING
-                and match(patient.frame, patient.rows, b)[0]]
+        here = [b for b in bands if b.action in LOWERING and patient.organ_match(b, match)]
         if here and not any(f"{organ}:{id(b)}" in applied for b in here):
             ages = "; ".join(_age_text(b.age_years) for b in here)
             gaps.append(f"the label's {organ} adjustment is for other ages ({ages}); no "
@@ -542,7 +552,7 @@ def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[s
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):
         for band in bands:  # "no adjustment" statements raise no flag: note them here
-            if band.action == "no_adjustment" and match(patient.frame, patient.rows, band)[0] \
+            if band.action == "no_adjustment" and patient.organ_match(band, match) \
                     and patient.fits(band):
                 build.dose.basis.append(f"{organ}: {band.message} {_cite(band.evidence)}")
                 build.cite(band.evidence)

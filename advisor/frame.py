@@ -132,6 +132,13 @@ class PatientFrame:
     def arrays(self) -> FrameArrays:
         return FrameArrays(self)
 
+    @cached_property
+    def band_masks(self) -> dict[tuple, np.ndarray]:
+        """Which rows each dose band or organ statement is for, filled by
+        :mod:`advisor.dosing` as they are asked for (keyed by the band's id and how it was
+        tested)."""
+        return {}
+
     # The pair tables' rows (int64) and drugs (object) as arrays, made once per frame (the
     # rules, doses and consult read them many times; a frame's tables are not replaced)
     @cached_property

@@ -199,6 +199,24 @@ def test_concurrent_calls_each_get_their_own_patients_cards(server):
             assert resource["subject"] == {"reference": f"Patient/pm-{i}"}
 
 
+def test_a_bad_request_among_concurrent_ones_is_its_own_400(server):
+    """Requests that wait for the engine are judged together; a malformed one is refused
+    alone and the others get their cards."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies: list[Any] = [phenytoin_request(f"pm-{i}") for i in range(12)]
+    bodies[5]["context"]["draftOrders"]["entry"][0]["resource"]["status"] = 7
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(lambda body: server.post(SELECT, body), bodies))
+    assert answers[5].status_code == 400
+    assert "entry.0.resource.status" in answers[5].json()["error"]
+    for i, answer in enumerate(answers):
+        if i != 5:
+            card, = cards_of(answer)
+            resource = card["suggestions"][0]["actions"][0]["resource"]
+            assert resource["subject"] == {"reference": f"Patient/pm-{i}"}
+
+
 def test_the_report_link_opens_the_full_consult_and_cannot_be_forged(server):
     card = cards_of(server.post(SELECT, example()))[0]
     url = card["links"][0]["url"]

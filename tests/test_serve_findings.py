@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from advisor.consult import consult, order_findings
+from advisor.consult import consult, order_findings, order_findings_many, prepare
 from advisor.inputs.patient import validate_patient
 from advisor.serve.cards import cards
 from advisor.serve.hook import Order
@@ -65,3 +65,15 @@ def test_the_findings_give_cards_where_the_consult_does(kb):
         patient = _patient(kb, path)
         with_cards += _cards(kb, order_findings(kb, patient), patient) != "[]"
     assert with_cards >= len(CASES) // 2
+
+
+def test_judged_together_as_one_by_one(kb):
+    """The service judges the requests that wait for the engine together: every vignette
+    in one batch gives the findings each gives alone (rows do not leak into each other)."""
+    patients = [_patient(kb, path) for path in CASES]
+    together = order_findings_many(kb, [prepare(kb, p) for p in patients])
+    assert len(together) == len(patients)
+    for patient, mine in zip(patients, together, strict=True):
+        alone = order_findings(kb, patient)
+        assert (mine.flags, mine.doses, mine.regimens) == (alone.flags, alone.doses,
+                                                           alone.regimens), patient.id

@@ -8,8 +8,10 @@ endpoints and ``/consult`` need the CDS Hooks JWT.
 
 Each worker loads the knowledge base once at start and runs one hook request and one consult
 (which loads the risk models, for the reports); requests then run the engine in the worker's
-thread pool. Cards are made from :func:`advisor.consult.order_findings`: the consult's
-judging without the parts no card shows.
+thread pool, one engine call at a time. Cards are made from
+:func:`advisor.consult.order_findings_many`, the consult's judging without the parts no card
+shows; the hook requests waiting for the engine are judged together
+(:mod:`advisor.serve.batching`).
 
 (No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations,
 which name classes imported inside :func:`create_app`.)
@@ -108,14 +110,6 @@ class Runtime:
         return consult(self.kb, validate_patient(self.kb, patient_data),
                        fhir_genotypes=genotypes or None)
 
-    def findings(self, patient_data: dict[str, Any], genotypes: dict[str, Any]) -> Any:
-        """What the cards read: the consult's flags, doses and regimens."""
-        from advisor.consult import order_findings
-        from advisor.inputs.patient import validate_patient
-
-        return order_findings(self.kb, validate_patient(self.kb, patient_data),
-                              fhir_genotypes=genotypes or None)
-
     def consult_json(self, patient_data: Any) -> dict[str, Any]:
         if not isinstance(patient_data, dict):
             raise InputError("", type(patient_data).__name__, "a patient must be a JSON object")
@@ -125,13 +119,27 @@ class Runtime:
                                  "give genotypes as values")
         return self.consult(patient_data).model_dump(mode="json")
 
-    def hook(self, service: Service, body: bytes, base: str) -> dict[str, Any]:
-        """The cards for one hook request."""
-        from advisor.serve.cards import cards
+    def hook_inputs(self, service: Service, body: bytes) -> tuple[Any, Any]:
+        """A hook request's inputs, and its patient validated and prepared for judging
+        (:func:`advisor.consult.prepare`); an error here is this request's alone."""
+        from advisor.consult import prepare
+        from advisor.inputs.patient import validate_patient
         from advisor.serve.hook import gather, parse_json
 
         inputs = gather(self.kb, self.codes, service, parse_json(body), self.reader)
-        result = self.findings(inputs.patient, inputs.genotypes)
+        patient = validate_patient(self.kb, inputs.patient)
+        return inputs, prepare(self.kb, patient, fhir_genotypes=inputs.genotypes or None)
+
+    def judge(self, prepared: list[Any]) -> list[Any]:
+        """The cards' findings of prepared patients, judged together."""
+        from advisor.consult import order_findings_many
+
+        return order_findings_many(self.kb, prepared)
+
+    def hook_cards(self, inputs: Any, findings: Any, base: str) -> dict[str, Any]:
+        """The answer to a hook request from its inputs and findings."""
+        from advisor.serve.cards import cards
+
         link = f"{base}/report/{self.links.token(inputs.patient, inputs.genotypes)}"
         ordered = [d for o in inputs.orders for d in o.match.drugs if d in self.kb.drugs]
         note = SEIZURE_NOTE.format(types=", ".join(t.replace("_", " ") for t in
@@ -139,8 +147,13 @@ class Runtime:
                                    drugs=" and ".join(dict.fromkeys(ordered))
                                    ) if inputs.inferred_seizure_types and ordered else None
         current = [d for d in inputs.patient["current_medications"] if d in self.kb.drugs]
-        return {"cards": cards(self.kb, result, inputs.orders, current_asms=current,
+        return {"cards": cards(self.kb, findings, inputs.orders, current_asms=current,
                                taking=inputs.active, report_url=link, seizure_note=note)}
+
+    def hook(self, service: Service, body: bytes, base: str) -> dict[str, Any]:
+        """The cards for one hook request, judged alone."""
+        inputs, prepared = self.hook_inputs(service, body)
+        return self.hook_cards(inputs, self.judge([prepared])[0], base)
 
     def report_html(self, token: str) -> str:
         from advisor.report import render
@@ -157,6 +170,7 @@ def create_app(config: ServeConfig) -> Any:
     from fastapi.responses import HTMLResponse, JSONResponse
     from starlette.concurrency import run_in_threadpool
 
+    from advisor.serve.batching import Batcher
     from advisor.serve.logs import Guard, capture_warnings
 
     capture_warnings()
@@ -170,6 +184,8 @@ def create_app(config: ServeConfig) -> Any:
     @asynccontextmanager
     async def lifespan(app: Any):  # type: ignore[no-untyped-def]
         app.state.runtime = await run_in_threadpool(Runtime, config)
+        app.state.batcher = Batcher(lambda prepared: run_engine(app.state.runtime.judge,
+                                                                prepared))
         # The knowledge base, models and imported modules live as long as the worker: kept
         # out of the garbage collector's full passes, which would otherwise walk them all.
         gc.freeze()
@@ -207,7 +223,9 @@ def create_app(config: ServeConfig) -> Any:
             raise NotFound(f"no CDS service {service_id!r}; see GET /cds-services")
         rt.authorize(request)
         body = await request.body()
-        answer = await run_engine(rt.hook, service, body, rt.base_url(request))
+        inputs, prepared = await run_engine(rt.hook_inputs, service, body)
+        findings = await request.app.state.batcher.submit(prepared)
+        answer = rt.hook_cards(inputs, findings, rt.base_url(request))
         return JSONResponse(answer, headers=NO_STORE)
 
     @app.post("/consult", summary="The full consult (JSON) of a patient file given as JSON",

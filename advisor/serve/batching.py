@@ -1,0 +1,60 @@
+"""The hook requests that wait for the engine, judged together.
+
+A worker runs one engine call at a time (threads side by side would contend for the GIL).
+Requests that arrive while it is busy wait here; when it is free, it judges all of them (up
+to :data:`MAX_BATCH`) in one call, :func:`advisor.consult.order_findings_many`: the frame
+and the rules, most of what one request costs, then run once for the batch, and the
+findings are those each request would get alone. If a batch fails, its requests are judged
+again one at a time, so that an error is the answer of its own request only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+MAX_BATCH = 32
+
+Judge = Callable[[list[Any]], Awaitable[list[Any]]]
+
+
+class Batcher:
+    """``await submit(item)`` -> the item's result from ``judge`` (an async call that judges
+    a list of items, in order), sharing the call with the items waiting beside it."""
+
+    def __init__(self, judge: Judge, max_batch: int = MAX_BATCH):
+        self.judge, self.max_batch = judge, max_batch
+        self.waiting: list[tuple[Any, asyncio.Future[Any]]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def submit(self, item: Any) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.waiting.append((item, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self.waiting:
+            batch = self.waiting[:self.max_batch]
+            del self.waiting[:self.max_batch]
+            try:
+                results = await self.judge([item for item, _ in batch])
+            except Exception:  # one request's error must not be the others' answer
+                await self._one_by_one(batch)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():  # (a request whose client left is cancelled)
+                    future.set_result(result)
+
+    async def _one_by_one(self, batch: list[tuple[Any, asyncio.Future[Any]]]) -> None:
+        for item, future in batch:
+            try:
+                result = (await self.judge([item]))[0]
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(exc)
+                continue
+            if not future.done():
+                future.set_result(result)

@@ -1,0 +1,88 @@
+"""The hook requests waiting for the engine are judged together (advisor.serve.batching):
+who waits is batched, each gets its own result, and one request's error stays its own."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from advisor.serve.batching import Batcher
+
+
+class Engine:
+    """A judge that takes a while, records each call's items and fails on 'bad' items."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    async def judge(self, items: list[str]) -> list[str]:
+        self.calls.append(list(items))
+        await asyncio.sleep(0.02)  # the engine is busy; others arrive meanwhile
+        if "bad" in items:
+            raise ValueError("a bad item")
+        return [item.upper() for item in items]
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def test_requests_that_wait_are_judged_together_and_get_their_own_results():
+    engine = Engine()
+
+    async def scenario():
+        batcher = Batcher(engine.judge)
+        first = asyncio.create_task(batcher.submit("a"))
+        await asyncio.sleep(0.005)  # "a" is being judged: these wait for the engine
+        rest = [asyncio.create_task(batcher.submit(x)) for x in "bcdefgh"]
+        return await first, await asyncio.gather(*rest)
+
+    first, rest = run(scenario())
+    assert first == "A" and rest == list("BCDEFGH")
+    assert engine.calls == [["a"], list("bcdefgh")]
+
+
+def test_batches_hold_at_most_max_batch_items():
+    engine = Engine()
+
+    async def scenario():
+        batcher = Batcher(engine.judge, max_batch=3)
+        return await asyncio.gather(*(batcher.submit(x) for x in "abcdefg"))
+
+    assert run(scenario()) == list("ABCDEFG")
+    assert engine.calls == [["a", "b", "c"], ["d", "e", "f"], ["g"]]
+
+
+def test_an_error_in_a_batch_is_the_answer_of_its_own_request_only():
+    engine = Engine()
+
+    async def scenario():
+        batcher = Batcher(engine.judge)
+        tasks = [asyncio.create_task(batcher.submit(x)) for x in ("a", "bad", "c")]
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    a, bad, c = run(scenario())
+    assert (a, c) == ("A", "C")
+    assert isinstance(bad, ValueError) and str(bad) == "a bad item"
+    # the batch failed, then each request was judged alone
+    assert engine.calls == [["a", "bad", "c"], ["a"], ["bad"], ["c"]]
+
+
+def test_a_request_whose_client_left_does_not_stop_the_others():
+    engine = Engine()
+
+    async def scenario():
+        batcher = Batcher(engine.judge)
+        first = asyncio.create_task(batcher.submit("a"))
+        await asyncio.sleep(0.005)
+        gone = asyncio.create_task(batcher.submit("b"))
+        kept = asyncio.create_task(batcher.submit("c"))
+        await asyncio.sleep(0)
+        gone.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+        return await first, await kept, await batcher.submit("d")
+
+    assert run(scenario()) == ("A", "C", "D")
+    assert engine.calls == [["a"], ["b", "c"], ["d"]]
