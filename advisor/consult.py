@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, cached_property, partial
 from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
@@ -293,7 +293,11 @@ class _Judged:
     risk: Risk | None
     risk_note: str | None
     doses: list[Dose]
-    regimens: list[Regimen]
+    rank: Callable[[], list[Regimen]]  # the ranked regimens (see regimens), when asked for
+
+    @cached_property
+    def regimens(self) -> list[Regimen]:
+        return self.rank()
 
 
 Prepared = tuple[Patient, set[str], dict[str, dict[str, Any]]]  # see prepare
@@ -358,23 +362,29 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool
                     " (model, literature-calibrated): consider early referral and rational "
                     "polytherapy.")
         doses = recommend_doses(kb, frame, None, row, flag_records=flag_records)
-        regimens = suggest(kb, patient, None, candidates,
-                           dose_status={d.drug: d.status for d in doses},
-                           drug_resistant=dre.status == "drug_resistant",
-                           polytherapy_note=note,
-                           seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
-                           if dre.status == "not_drug_resistant" and dre.seizure_free_drug
-                           else None, flag_records=flag_records)
-        by_drug = transition.flags_by_drug(None, flag_records)
         out.append(_Judged(
             patient=patient, explicit=explicit, call_details=details, frame=frame, row=row,
             candidates=candidates,
             flags=_flags(everything, set(patient.current_medications), chosen, every_record),
             dre=dre, risk=risk, risk_note=risk_note, doses=doses,
-            regimens=[Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs,
-                                                                        by_drug, doses))
-                      for r in regimens]))
+            rank=partial(_ranked, kb, patient, candidates, doses, dre, note, flag_records)))
     return out
+
+
+def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str], doses: list[Dose],
+            dre: DreResult, note: str | None, flag_records: list[dict[str, Any]]
+            ) -> list[Regimen]:
+    """The ranked regimens, each with its transition plan."""
+    regimens = suggest(kb, patient, None, candidates,
+                       dose_status={d.drug: d.status for d in doses},
+                       drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
+                       seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
+                       if dre.status == "not_drug_resistant" and dre.seizure_free_drug
+                       else None, flag_records=flag_records)
+    by_drug = transition.flags_by_drug(None, flag_records)
+    return [Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs, by_drug,
+                                                              doses))
+            for r in regimens]
 
 
 def _provenance(kb: KnowledgeBase, risk: Risk | None) -> Provenance:
@@ -435,14 +445,19 @@ class OrderFindings:
     """What the CDS Hooks cards read of a consult: its flags, doses and ranked regimens
     (with their transition plans), made by the same judging as :func:`consult`, without
     the parts no card shows (the risk estimate, phenotypes, advice, safety notes, summary).
-    Without the risk estimate, a regimen's rationale lacks its note on a high estimated
-    risk; the full report a card links to is a full consult."""
+    The regimens are ranked when first read (only a card that replaces an order reads
+    them). Without the risk estimate, a regimen's rationale lacks its note on a high
+    estimated risk; the full report a card links to is a full consult."""
 
     flags: list[Flag]
     doses: list[Dose]
-    regimens: list[Regimen]
+    rank: Callable[[], list[Regimen]]
     provenance: Provenance
     disclaimer: str
+
+    @cached_property
+    def regimens(self) -> list[Regimen]:
+        return self.rank()
 
 
 def order_findings(kb: KnowledgeBase, patient: Patient,
@@ -456,7 +471,7 @@ def order_findings_many(kb: KnowledgeBase, prepared: list[Prepared]) -> list[Ord
     """:func:`order_findings` of several patients (each from :func:`prepare`), judged
     together: the same findings as one by one, in less time than that."""
     provenance = _provenance(kb, None)
-    return [OrderFindings(j.flags, j.doses, j.regimens, provenance, kb.manifest.disclaimer)
+    return [OrderFindings(j.flags, j.doses, j.rank, provenance, kb.manifest.disclaimer)
             for j in _judge_all(kb, prepared, with_risk=False)]
 
 

@@ -21,7 +21,7 @@ class Engine:
         await asyncio.sleep(0.02)  # the engine is busy; others arrive meanwhile
         if "bad" in items:
             raise ValueError("a bad item")
-        return [item.upper() for item in items]
+        return [KeyError(item) if item.startswith("no-") else item.upper() for item in items]
 
 
 def run(coroutine):
@@ -67,6 +67,19 @@ def test_an_error_in_a_batch_is_the_answer_of_its_own_request_only():
     assert isinstance(bad, ValueError) and str(bad) == "a bad item"
     # the batch failed, then each request was judged alone
     assert engine.calls == [["a", "bad", "c"], ["a"], ["bad"], ["c"]]
+
+
+def test_an_item_answered_with_an_exception_raises_it_to_its_request_only():
+    engine = Engine()
+
+    async def scenario():
+        batcher = Batcher(engine.judge)
+        tasks = [asyncio.create_task(batcher.submit(x)) for x in ("a", "no-b", "c")]
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    a, b, c = run(scenario())
+    assert (a, c) == ("A", "C") and isinstance(b, KeyError) and b.args == ("no-b",)
+    assert engine.calls == [["a", "no-b", "c"]]  # one call: the others were not re-judged
 
 
 def test_a_request_whose_client_left_does_not_stop_the_others():

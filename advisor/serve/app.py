@@ -130,12 +130,6 @@ class Runtime:
         patient = validate_patient(self.kb, inputs.patient)
         return inputs, prepare(self.kb, patient, fhir_genotypes=inputs.genotypes or None)
 
-    def judge(self, prepared: list[Any]) -> list[Any]:
-        """The cards' findings of prepared patients, judged together."""
-        from advisor.consult import order_findings_many
-
-        return order_findings_many(self.kb, prepared)
-
     def hook_cards(self, inputs: Any, findings: Any, base: str) -> dict[str, Any]:
         """The answer to a hook request from its inputs and findings."""
         from advisor.serve.cards import cards
@@ -150,10 +144,33 @@ class Runtime:
         return {"cards": cards(self.kb, findings, inputs.orders, current_asms=current,
                                taking=inputs.active, report_url=link, seizure_note=note)}
 
+    def answers(self, requests: list[tuple[Service, bytes, str]]) -> list[Any]:
+        """The answers to hook requests (service, body, base URL), their patients judged
+        together (:func:`advisor.consult.order_findings_many`): each the request's cards, or
+        the error that makes it a bad request (that request's answer only)."""
+        from advisor.consult import order_findings_many
+
+        out: list[Any] = []
+        ready = []
+        for service, body, base in requests:
+            try:
+                inputs, prepared = self.hook_inputs(service, body)
+            except (ServiceError, InputError) as exc:
+                out.append(exc)
+                continue
+            ready.append((len(out), inputs, prepared, base))
+            out.append(None)
+        found = order_findings_many(self.kb, [prepared for _, _, prepared, _ in ready])
+        for (i, inputs, _, base), findings in zip(ready, found, strict=True):
+            out[i] = self.hook_cards(inputs, findings, base)
+        return out
+
     def hook(self, service: Service, body: bytes, base: str) -> dict[str, Any]:
         """The cards for one hook request, judged alone."""
-        inputs, prepared = self.hook_inputs(service, body)
-        return self.hook_cards(inputs, self.judge([prepared])[0], base)
+        answer = self.answers([(service, body, base)])[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
     def report_html(self, token: str) -> str:
         from advisor.report import render
@@ -184,8 +201,8 @@ def create_app(config: ServeConfig) -> Any:
     @asynccontextmanager
     async def lifespan(app: Any):  # type: ignore[no-untyped-def]
         app.state.runtime = await run_in_threadpool(Runtime, config)
-        app.state.batcher = Batcher(lambda prepared: run_engine(app.state.runtime.judge,
-                                                                prepared))
+        app.state.batcher = Batcher(lambda calls: run_engine(app.state.runtime.answers,
+                                                             calls))
         # The knowledge base, models and imported modules live as long as the worker: kept
         # out of the garbage collector's full passes, which would otherwise walk them all.
         gc.freeze()
@@ -223,9 +240,8 @@ def create_app(config: ServeConfig) -> Any:
             raise NotFound(f"no CDS service {service_id!r}; see GET /cds-services")
         rt.authorize(request)
         body = await request.body()
-        inputs, prepared = await run_engine(rt.hook_inputs, service, body)
-        findings = await request.app.state.batcher.submit(prepared)
-        answer = rt.hook_cards(inputs, findings, rt.base_url(request))
+        answer = await request.app.state.batcher.submit((service, body,
+                                                          rt.base_url(request)))
         return JSONResponse(answer, headers=NO_STORE)
 
     @app.post("/consult", summary="The full consult (JSON) of a patient file given as JSON",
