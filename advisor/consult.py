@@ -314,12 +314,14 @@ def prepare(kb: KnowledgeBase, patient: Patient, *, base_dir: Path | None = None
     return patient, explicit, details
 
 
-def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool
-               ) -> list[_Judged]:
+def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
+               dosed: list[set[str]] | None = None) -> list[_Judged]:
     """Judge patients together, one row each (a consult is a cohort of one: the frame and
     the rules run once for them all; what follows is per patient). ``with_risk``: estimate
     the risk of drug resistance (its note, when high, heads the rationale of polytherapy
-    regimens)."""
+    regimens). ``dosed``: per patient, the drugs whose doses are wanted (with the drugs the
+    patient takes); None: every candidate's. The regimens are ranked on every candidate's
+    dose either way."""
     patients = [p for p, _, _ in prepared]
     frame = frame_from_patients(kb, patients)
     cand_rows, cand_drugs = frame.candidate_pairs
@@ -361,20 +363,25 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool
             note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)}"
                     " (model, literature-calibrated): consider early referral and rational "
                     "polytherapy.")
-        doses = recommend_doses(kb, frame, None, row, flag_records=flag_records)
+        every_dose = partial(recommend_doses, kb, frame, None, row, flag_records=flag_records)
+        wanted = None if dosed is None else dosed[row] | set(patient.current_medications)
+        doses = every_dose(drugs=wanted)
         out.append(_Judged(
             patient=patient, explicit=explicit, call_details=details, frame=frame, row=row,
             candidates=candidates,
             flags=_flags(everything, set(patient.current_medications), chosen, every_record),
             dre=dre, risk=risk, risk_note=risk_note, doses=doses,
-            rank=partial(_ranked, kb, patient, candidates, doses, dre, note, flag_records)))
+            rank=partial(_ranked, kb, patient, candidates,
+                         (lambda d=doses: d) if wanted is None else every_dose, dre, note,
+                         flag_records)))
     return out
 
 
-def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str], doses: list[Dose],
-            dre: DreResult, note: str | None, flag_records: list[dict[str, Any]]
-            ) -> list[Regimen]:
+def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
+            every_dose: Callable[[], list[Dose]], dre: DreResult, note: str | None,
+            flag_records: list[dict[str, Any]]) -> list[Regimen]:
     """The ranked regimens, each with its transition plan."""
+    doses = every_dose()
     regimens = suggest(kb, patient, None, candidates,
                        dose_status={d.drug: d.status for d in doses},
                        drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
@@ -446,8 +453,9 @@ class OrderFindings:
     (with their transition plans), made by the same judging as :func:`consult`, without
     the parts no card shows (the risk estimate, phenotypes, advice, safety notes, summary).
     The regimens are ranked when first read (only a card that replaces an order reads
-    them). Without the risk estimate, a regimen's rationale lacks its note on a high
-    estimated risk; the full report a card links to is a full consult."""
+    them); the doses are those of the ordered drugs and of the drugs the patient takes
+    (the only doses a card shows). Without the risk estimate, a regimen's rationale lacks
+    its note on a high estimated risk; the full report a card links to is a full consult."""
 
     flags: list[Flag]
     doses: list[Dose]
@@ -460,19 +468,22 @@ class OrderFindings:
         return self.rank()
 
 
-def order_findings(kb: KnowledgeBase, patient: Patient,
+def order_findings(kb: KnowledgeBase, patient: Patient, ordered: list[str],
                    fhir_genotypes: dict[str, str] | None = None) -> OrderFindings:
-    """The consult's flags, doses and regimens for one validated patient (see
-    :class:`OrderFindings`)."""
-    return order_findings_many(kb, [prepare(kb, patient, fhir_genotypes=fhir_genotypes)])[0]
+    """The consult's flags, doses and regimens for one validated patient who is ordered
+    the drugs ``ordered`` (see :class:`OrderFindings`)."""
+    return order_findings_many(kb, [prepare(kb, patient, fhir_genotypes=fhir_genotypes)],
+                               [ordered])[0]
 
 
-def order_findings_many(kb: KnowledgeBase, prepared: list[Prepared]) -> list[OrderFindings]:
-    """:func:`order_findings` of several patients (each from :func:`prepare`), judged
-    together: the same findings as one by one, in less time than that."""
+def order_findings_many(kb: KnowledgeBase, prepared: list[Prepared],
+                        ordered: list[list[str]]) -> list[OrderFindings]:
+    """:func:`order_findings` of several patients (each from :func:`prepare`, with the drugs
+    each is ordered), judged together: the same findings as one by one, in less time."""
     provenance = _provenance(kb, None)
     return [OrderFindings(j.flags, j.doses, j.rank, provenance, kb.manifest.disclaimer)
-            for j in _judge_all(kb, prepared, with_risk=False)]
+            for j in _judge_all(kb, prepared, with_risk=False,
+                                dosed=[set(drugs) for drugs in ordered])]
 
 
 def consult_file(kb: KnowledgeBase, path: str | Path, *, acute: bool = False,

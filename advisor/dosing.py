@@ -20,7 +20,7 @@ of the range midpoint against the standard range.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -414,11 +414,12 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
 
 
 def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame | None,
-                    row: int, *, flag_records: list[dict[str, Any]] | None = None
-                    ) -> list[Dose]:
-    """Doses for every candidate drug of one row of the frame (``flag_records``: the flags
-    as :func:`~advisor.rules.records`, when the caller has them already; read only, and
-    ``flags`` is then not read and may be None)."""
+                    row: int, *, flag_records: list[dict[str, Any]] | None = None,
+                    drugs: Collection[str] | None = None) -> list[Dose]:
+    """Doses for every candidate drug of one row of the frame, or for those in ``drugs``
+    (each the same as among all: a drug taken still says how every other candidate would
+    change it). ``flag_records``: the flags as :func:`~advisor.rules.records`, when the
+    caller has them already (read only; ``flags`` is then not read and may be None)."""
     rule_dose, inter_dose = kb.dose_changes
     patient = _Row(frame, row)
     by_drug: dict[str, list[dict[str, Any]]] = {}
@@ -430,7 +431,7 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
     cand_rows, cand_drugs = frame.candidate_pairs
     candidates = list(cand_drugs[cand_rows == row])
     doses = []
-    for drug_name in candidates:
+    for drug_name in candidates if drugs is None else [d for d in candidates if d in drugs]:
         drug = kb.drugs[drug_name]
         build = _Builder(kb, drug, patient)
         mine = by_drug.get(drug_name, [])

@@ -160,7 +160,9 @@ class Runtime:
                 continue
             ready.append((len(out), inputs, prepared, base))
             out.append(None)
-        found = order_findings_many(self.kb, [prepared for _, _, prepared, _ in ready])
+        found = order_findings_many(self.kb, [prepared for _, _, prepared, _ in ready],
+                                    [[d for o in inputs.orders for d in o.match.drugs]
+                                     for _, inputs, _, _ in ready])
         for (i, inputs, _, base), findings in zip(ready, found, strict=True):
             out[i] = self.hook_cards(inputs, findings, base)
         return out
