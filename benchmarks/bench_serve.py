@@ -166,6 +166,15 @@ def start_server(workers: int) -> tuple[subprocess.Popen, str, Any]:
     raise SystemExit(f"advisor serve did not start; see {log.name}")
 
 
+def server_stack() -> str:
+    """The HTTP parser and event loop uvicorn picks in this Python (its "auto" choice)."""
+    from importlib.util import find_spec
+
+    http = "httptools" if find_spec("httptools") else "h11"
+    loop = "uvloop" if find_spec("uvloop") else "asyncio"
+    return f"HTTP parser {http}, event loop {loop}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -184,7 +193,8 @@ def main() -> None:
     try:
         bodies = requests(max(args.requests, args.sequential))
         drive(url, "POST", SELECT, bodies, 40, 4)  # warm-up
-        print(f"advisor serve: {'given server' if args.url else f'{args.workers} worker(s)'}; "
+        print(f"advisor serve: {'given server' if args.url else f'{args.workers} worker(s)'}"
+              f"{'' if args.url else '; ' + server_stack()}; "
               f"{os.cpu_count()} CPUs; load average before "
               f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         lat, err, wall = drive(url, "POST", SELECT, bodies, args.sequential, 1)
