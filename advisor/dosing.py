@@ -94,30 +94,31 @@ class _Row:
         rows (patients judged together share the test)."""
         if not self._in_size_bands(band):
             return False
-        key = (id(band), comedication, self.also_taken)
-        mask = self.frame.band_masks.get(key)
-        if mask is None:
-            taking = getattr(band, "when_taking", [])
-            also = getattr(band, "when_also_taking", [])
-            without = getattr(band, "when_not_taking", [])
-            mask = covered(self.frame, np.arange(len(self.frame)), age=band.age_years,
-                           weight=band.weight_kg, indication=band.indication,
-                           when_taking=taking if comedication else (),
-                           when_also_taking=also if comedication else (),
-                           when_not_taking=without if comedication else (),
+
+        def test(rows: np.ndarray) -> np.ndarray:
+            def given(name: str) -> Any:
+                return getattr(band, name, []) if comedication else ()
+
+            return covered(self.frame, rows, age=band.age_years, weight=band.weight_kg,
+                           indication=band.indication, when_taking=given("when_taking"),
+                           when_also_taking=given("when_also_taking"),
+                           when_not_taking=given("when_not_taking"),
                            also_taken=self.also_taken)
-            self.frame.band_masks[key] = mask
-        return bool(mask[self.row])
+
+        return self._in_frame((id(band), comedication, self.also_taken), test)
 
     def organ_match(self, band: OrganBand, match: Callable[..., np.ndarray]) -> bool:
         """``match`` (:func:`~advisor.rules.renal_match` or ``hepatic_match``) for this
         row, tested once per frame for all its rows."""
-        key = (id(band), match.__name__)
-        mask = self.frame.band_masks.get(key)
-        if mask is None:
-            mask = match(self.frame, np.arange(len(self.frame)), band)
-            self.frame.band_masks[key] = mask
-        return bool(mask[self.row])
+        return self._in_frame((id(band), match.__name__),
+                              lambda rows: match(self.frame, rows, band))
+
+    def _in_frame(self, key: tuple, test: Callable[[np.ndarray], np.ndarray]) -> bool:
+        """``test`` of all the frame's rows (made once per frame and ``key``), at this row."""
+        masks = self.frame.band_masks
+        if key not in masks:
+            masks[key] = test(np.arange(len(self.frame)))
+        return bool(masks[key][self.row])
 
 
 def _has_comedication(band: DoseBand | NoDose | OrganBand) -> bool:

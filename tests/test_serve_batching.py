@@ -4,6 +4,7 @@ who waits is batched, each gets its own result, and one request's error stays it
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 
@@ -54,15 +55,19 @@ def test_batches_hold_at_most_max_batch_items():
     assert engine.calls == [["a", "b", "c"], ["d", "e", "f"], ["g"]]
 
 
-def test_an_error_in_a_batch_is_the_answer_of_its_own_request_only():
-    engine = Engine()
-
+def submitted_together(engine: Engine, items: tuple[str, ...]) -> list[Any]:
+    """Each item's answer (or exception) when all are submitted at once."""
     async def scenario():
         batcher = Batcher(engine.judge)
-        tasks = [asyncio.create_task(batcher.submit(x)) for x in ("a", "bad", "c")]
+        tasks = [asyncio.create_task(batcher.submit(x)) for x in items]
         return await asyncio.gather(*tasks, return_exceptions=True)
 
-    a, bad, c = run(scenario())
+    return run(scenario())
+
+
+def test_an_error_in_a_batch_is_the_answer_of_its_own_request_only():
+    engine = Engine()
+    a, bad, c = submitted_together(engine, ("a", "bad", "c"))
     assert (a, c) == ("A", "C")
     assert isinstance(bad, ValueError) and str(bad) == "a bad item"
     # the batch failed, then each request was judged alone
@@ -71,13 +76,7 @@ def test_an_error_in_a_batch_is_the_answer_of_its_own_request_only():
 
 def test_an_item_answered_with_an_exception_raises_it_to_its_request_only():
     engine = Engine()
-
-    async def scenario():
-        batcher = Batcher(engine.judge)
-        tasks = [asyncio.create_task(batcher.submit(x)) for x in ("a", "no-b", "c")]
-        return await asyncio.gather(*tasks, return_exceptions=True)
-
-    a, b, c = run(scenario())
+    a, b, c = submitted_together(engine, ("a", "no-b", "c"))
     assert (a, c) == ("A", "C") and isinstance(b, KeyError) and b.args == ("no-b",)
     assert engine.calls == [["a", "no-b", "c"]]  # one call: the others were not re-judged
 

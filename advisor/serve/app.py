@@ -135,7 +135,7 @@ class Runtime:
         from advisor.serve.cards import cards
 
         link = f"{base}/report/{self.links.token(inputs.patient, inputs.genotypes)}"
-        ordered = [d for o in inputs.orders for d in o.match.drugs if d in self.kb.drugs]
+        ordered = [d for d in inputs.ordered if d in self.kb.drugs]
         note = SEIZURE_NOTE.format(types=", ".join(t.replace("_", " ") for t in
                                                    inputs.patient["seizure_types"]),
                                    drugs=" and ".join(dict.fromkeys(ordered))
@@ -161,8 +161,7 @@ class Runtime:
             ready.append((len(out), inputs, prepared, base))
             out.append(None)
         found = order_findings_many(self.kb, [prepared for _, _, prepared, _ in ready],
-                                    [[d for o in inputs.orders for d in o.match.drugs]
-                                     for _, inputs, _, _ in ready])
+                                    [inputs.ordered for _, inputs, _, _ in ready])
         for (i, inputs, _, base), findings in zip(ready, found, strict=True):
             out[i] = self.hook_cards(inputs, findings, base)
         return out

@@ -83,6 +83,11 @@ class HookInput:
     inferred_seizure_types: bool  # seizure types taken from the ordered drugs
     active: list[str] = field(default_factory=list)  # drugs of active MedicationRequests
 
+    @property
+    def ordered(self) -> list[str]:
+        """The drugs of the orders to judge (knowledge-base names and others)."""
+        return [d for o in self.orders for d in o.match.drugs]
+
 
 def parse_json(body: bytes, what: str = "request body") -> Any:
     """JSON or :class:`BadRequest` (also for NaN and Infinity, which JSON does not have)."""
