@@ -22,7 +22,14 @@ import numpy as np
 import pandas as pd
 
 from advisor.cohort_store import Added, Combined, StoreWriter
-from advisor.combinations import Combinations, combine, key_columns, row_codes, take
+from advisor.combinations import (
+    Combinations,
+    codable,
+    combine,
+    key_columns,
+    row_codes,
+    take,
+)
 from advisor.errors import InputError
 from advisor.frame import PatientFrame, frame_from_checked, sorted_errors, with_candidates
 from advisor.genotype import column, kind_of
@@ -37,7 +44,7 @@ from advisor.inputs.cohort import (
 )
 from advisor.inputs.sources import cohort_rows, source_kind
 from advisor.inputs.tables import read_chunks
-from advisor.inputs.text_tables import ROW_ERROR
+from advisor.inputs.text_tables import ROW_ERROR, text_cells, text_frame
 from advisor.knowledge import KnowledgeBase
 from advisor.outputs import Interrupted, atomic_outputs, csv_safe
 from advisor.rules import evaluate
@@ -158,10 +165,9 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
     errors are the ones it gives). Row numbers are 1-based data rows."""
     chunk = chunk.reset_index(drop=True)
     ids, blank, errors = row_ids(chunk, start_row)
-    raw, first, _ = row_codes([chunk[c].to_numpy(dtype=object) for c in chunk.columns
-                               if c != ID_COLUMN])
-    distinct = chunk.drop(columns=ID_COLUMN, errors="ignore").iloc[first].reset_index(
-        drop=True)
+    judged_columns = [c for c in chunk.columns if c != ID_COLUMN]
+    raw, first, _ = row_codes([codable(chunk[c]) for c in judged_columns])
+    distinct = text_frame({c: text_cells(chunk[c].array[first]) for c in judged_columns})
     checked = check_table(kb, distinct)
     cells = chunk[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in chunk else ids
     bad = np.zeros(len(distinct), dtype=bool)
@@ -482,7 +488,7 @@ def iter_cohort(kb: KnowledgeBase, path: Path, chunksize: int, fmt: str = "auto"
         for start in range(0, len(table), chunksize):
             yield table.iloc[start:start + chunksize].astype("string")
         return
-    yield from read_chunks(path, str(path), chunksize)
+    yield from read_chunks(path, str(path), chunksize, categorical=True)
 
 
 def star_keys(kb: KnowledgeBase) -> set[str]:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from advisor import __version__
-from advisor.combinations import row_codes
+from advisor.combinations import codable, row_codes
 
 if TYPE_CHECKING:
     from advisor.cohort import Part, Summary
@@ -83,7 +83,7 @@ class Combined:
         is_new[new] = True
         flag_comb = part.flags["combination"].to_numpy(dtype=np.int64)
         flags = part.flags[is_new[flag_comb]]
-        codes, uniques = pd.factorize(_codable(flags["message"]))
+        codes, uniques = pd.factorize(codable(flags["message"]))
         m_before = len(self.message_ids)
         message_ids = np.fromiter((self.message_ids.setdefault(t, len(self.message_ids))
                                    for t in uniques), dtype=np.int64, count=len(uniques))
@@ -113,7 +113,7 @@ class Combined:
         """Remember each new combination's distinct (drug, category, action) of flags that
         ask for an action (for the summary's sample counts)."""
         act = flags[flags["action"].to_numpy(dtype=object) != "info"]
-        columns = [_codable(act[c]) for c in ("drug", "category", "action")]
+        columns = [codable(act[c]) for c in ("drug", "category", "action")]
         codes, first, _ = row_codes(columns)
         known = self.triples
         ids = np.fromiter((known.setdefault((d, c, a), len(known)) for d, c, a in zip(
@@ -221,7 +221,7 @@ class Combined:
                 source, categories = (flags["message_id"].to_numpy(dtype=np.int64),
                                       pd.Index(self.messages(), dtype=object))
             else:
-                source, categories = pd.factorize(_codable(flags[name]))
+                source, categories = pd.factorize(codable(flags[name]))
                 categories = pd.Index(np.asarray(categories, dtype=object), dtype=object)
             codes = np.full(n_p + n_f, -1, dtype=np.int64)
             codes[is_flag] = source[flag_idx]
@@ -243,14 +243,6 @@ class Combined:
                     data[column] = pd.Categorical.from_codes(
                         full_codes, pd.Index(uniques, dtype=object))
         return pd.DataFrame(data)
-
-
-def _codable(column: pd.Series) -> pd.Categorical | np.ndarray:
-    """A text column as ``pd.factorize`` takes it in every supported pandas version: its
-    categorical values (coded by their codes, fast), else its objects."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.array
-    return column.to_numpy(dtype=object)
 
 
 def _seen(codes: np.ndarray, uniques: np.ndarray, comb: np.ndarray

@@ -508,10 +508,13 @@ def frame_from_checked(kb: KnowledgeBase, checked: CheckedTable, *, judge_all: b
 
 
 def with_candidates(kb: KnowledgeBase, frame: PatientFrame, drugs: Sequence[str]) -> PatientFrame:
-    """The same patients judged for ``drugs`` only (e.g. a treatment pathway's drugs)."""
-    rows = np.repeat(np.arange(len(frame)), len(drugs))
-    judged = replace(frame, candidates=_unique_sorted(
-        kb, rows, np.asarray(list(drugs) * len(frame), dtype=object)))
+    """The same patients judged for ``drugs`` only (e.g. a treatment pathway's drugs). Every
+    row gets the same drugs, so they are put in knowledge-base order (a name repeated, or
+    two unknown names, once) before they are repeated for the rows."""
+    one = _unique_sorted(kb, np.zeros(len(drugs), dtype=np.int64),
+                         object_array(list(drugs)))["drug"].to_numpy(dtype=object)
+    judged = replace(frame, candidates=_pairs(np.repeat(np.arange(len(frame)), len(one)),
+                                              np.tile(one, len(frame))))
     judged.__dict__["arrays"] = frame.arrays  # shared: they do not depend on the candidates
     for same in ("current_pairs", "tolerated_pairs", "taken_pairs"):
         if same in frame.__dict__:

@@ -15,6 +15,7 @@ import advisor.cohort
 from advisor.cli import main
 from advisor.errors import InputError
 from advisor.inputs.tables import ROW_ERROR, read_chunks, read_table
+from advisor.inputs.text_tables import text_cells
 from advisor.outputs import atomic_outputs, csv_safe
 
 HEADER = "sample_id,CYP2C9,seizure_types\n"
@@ -412,3 +413,31 @@ def test_signals_held_wait_for_the_end_of_the_block():
     assert steps == ["inner", "outer"] and stop.value.code == 143
     # (one signal only: of two sent at once, which is recorded first depends on the thread
     # the kernel hands each to, once other threads exist; a CI run saw SIGTERM before SIGINT)
+
+
+@pytest.mark.parametrize(("block", "chunksize"), [(4096, 700), (1 << 22, 3000)])
+def test_categorical_chunks_hold_the_cells_of_text_chunks(monkeypatch, block, chunksize):
+    """The screen reads its columns as Categoricals (the parser's dictionary codes kept):
+    cell for cell they are the text chunks, with texts equal after trimming in one category,
+    empty cells and the cells of bad rows None (not NaN), and categories joined across parser
+    blocks and chunks."""
+    monkeypatch.setattr("advisor.inputs.text_tables.BLOCK", block)
+    rng = np.random.default_rng(5)
+    rows = sorted(int(r) for r in rng.choice(np.arange(2, 3001), size=30, replace=False))
+    bad = {r: BAD_KINDS[i % len(BAD_KINDS)][0].replace(b"S", f"S{r}".encode(), 1)
+           for i, r in enumerate(rows)}
+    variants = {r: f"S{r},{g},{s}\n".encode() for r, (g, s) in zip(
+        range(1000, 1400, 10), [(" *1/*3", "focal"), ("*1/*3", ""), ("  ", "focal"),
+                                (" *3/*3 ", " focal")] * 10, strict=True)}
+    data = _cohort(3000, {**variants, **bad})
+    text = list(read_chunks(data, "c.csv", chunksize))
+    coded = list(read_chunks(data, "c.csv", chunksize, categorical=True))
+    assert [len(c) for c in coded] == [len(c) for c in text]
+    assert any(isinstance(c["CYP2C9"].dtype, pd.CategoricalDtype) for c in coded)
+    for plain, categorical in zip(text, coded, strict=True):
+        assert list(categorical.columns) == list(plain.columns)
+        for name in plain.columns:
+            assert text_cells(categorical[name]).tolist() == plain[name].tolist(), name
+    cells = np.concatenate([text_cells(c["CYP2C9"]) for c in coded])
+    assert cells[999] == "*1/*3" and cells[1019] is None and cells[1029] == "*3/*3 "
+    assert sorted(np.flatnonzero(pd.concat(coded)[ROW_ERROR].notna()) + 1) == rows

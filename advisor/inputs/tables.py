@@ -28,7 +28,10 @@ from advisor.inputs.text_tables import (
     MAX_COLUMNS,
     PREVIEW,
     ROW_ERROR,
+    concat_text,
     csv_frames,
+    placed,
+    text_cells,
     text_frame,
 )
 
@@ -53,9 +56,11 @@ def table_kind(name: str | Path) -> str:
 
 
 def parquet_frames(handle: Any, name: str, batch_size: int,
-                   row_groups: list[int] | None = None) -> Iterator[pd.DataFrame]:
+                   row_groups: list[int] | None = None, categorical: bool = False
+                   ) -> Iterator[pd.DataFrame]:
     """Frames of text cells (and :data:`ROW_ERROR`) from a Parquet file (only the given
-    row groups, when given)."""
+    row groups, when given; ``categorical``: the columns other than the ids as
+    Categoricals)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -72,7 +77,7 @@ def parquet_frames(handle: Any, name: str, batch_size: int,
                 raise InputError(f"column {field.name}", str(field.type),
                                  "a column of lists or records; expected text or numbers")
         for batch in parquet.iter_batches(batch_size=batch_size, row_groups=row_groups):
-            cells = batch_cells(batch, names, ",")
+            cells = batch_cells(batch, names, ",", categorical)
             yield text_frame({**cells.columns, ROW_ERROR: cells.problems})
     except InputError:
         raise
@@ -82,13 +87,14 @@ def parquet_frames(handle: Any, name: str, batch_size: int,
 
 
 def source_frames(source: Path | bytes, name: str, kind: str,
-                  batch_size: int) -> Iterator[pd.DataFrame]:
-    """Frames of text cells (and :data:`ROW_ERROR`) of a whole table, in order."""
+                  batch_size: int, categorical: bool = False) -> Iterator[pd.DataFrame]:
+    """Frames of text cells (and :data:`ROW_ERROR`) of a whole table, in order
+    (``categorical``: the columns other than the ids as Categoricals)."""
     import pyarrow as pa
 
     if kind == "parquet":
         yield from parquet_frames(io.BytesIO(source) if isinstance(source, bytes) else source,
-                                   name, batch_size)
+                                   name, batch_size, categorical=categorical)
         return
     compression = "gzip" if name.lower().endswith(".gz") else None
     stream = (pa.input_stream(pa.py_buffer(source), compression=compression)
@@ -97,7 +103,7 @@ def source_frames(source: Path | bytes, name: str, kind: str,
     try:
         packed = None if compression is None else (
             len(source) if isinstance(source, bytes) else source.stat().st_size)
-        yield from csv_frames(stream, SEPARATORS[kind], name, packed)
+        yield from csv_frames(stream, SEPARATORS[kind], name, packed, categorical)
     except OSError as exc:  # e.g. a .gz file that is not gzip
         raise InputError("cohort", name, f"not readable ({one_line(str(exc), 200)})"
                          ) from None
@@ -158,23 +164,26 @@ def without_bad_cells(frame: pd.DataFrame, problems: np.ndarray) -> pd.DataFrame
     bad = pd.notna(problems)
     if not bad.any():
         return frame
-    columns = {}
+    columns: dict[str, np.ndarray | pd.Categorical] = {}
     for name in frame.columns:
-        cells = frame[name].to_numpy(dtype=object, copy=True)
         if name == ID_COLUMN:
+            cells = text_cells(frame[name]).copy()
             keep = np.array([p[2].startswith("duplicate") for p in problems[bad]])
             cells[np.flatnonzero(bad)[~keep]] = None
+            columns[name] = cells
         elif name != ROW_ERROR:
-            cells[bad] = None
-        columns[name] = cells
+            columns[name] = placed(frame[name].array[~bad], ~bad)
     columns[ROW_ERROR] = problems
     return text_frame(columns)
 
 
-def read_chunks(source: Path | bytes, name: str, chunksize: int) -> Iterator[pd.DataFrame]:
+def read_chunks(source: Path | bytes, name: str, chunksize: int, *,
+                categorical: bool = False) -> Iterator[pd.DataFrame]:
     """Chunks of at most ``chunksize`` rows of a table given as a path or as uploaded bytes
     (``name`` gives its type). Each chunk has the table's columns and :data:`ROW_ERROR`
-    (None, or ``(field, value preview, message)`` for a row that cannot be used)."""
+    (None, or ``(field, value preview, message)`` for a row that cannot be used);
+    ``categorical``: the columns other than the ids as Categoricals (the reader's
+    dictionary codes kept) where every cell of the chunk is usable."""
     kind = table_kind(name)
     if kind == "vcf":
         raise InputError("cohort", name, "a VCF is not a table")
@@ -185,16 +194,16 @@ def read_chunks(source: Path | bytes, name: str, chunksize: int) -> Iterator[pd.
     rows = RowChecker()
     buffered: list[pd.DataFrame] = []
     size = 0
-    for frame in source_frames(source, name, kind, min(chunksize, 65_536)):
+    for frame in source_frames(source, name, kind, min(chunksize, 65_536), categorical):
         buffered.append(frame)
         size += len(frame)
         while size >= chunksize:
-            table = pd.concat(buffered, ignore_index=True) if len(buffered) > 1 else buffered[0]
+            table = concat_text(buffered)
             yield rows.check(table.iloc[:chunksize].reset_index(drop=True))
             rest = table.iloc[chunksize:].reset_index(drop=True)
             buffered, size = ([rest] if len(rest) else []), len(rest)
     if size:
-        yield rows.check(pd.concat(buffered, ignore_index=True))
+        yield rows.check(concat_text(buffered))
 
 
 def count_rows(path: Path) -> int | None:

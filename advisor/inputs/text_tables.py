@@ -167,10 +167,13 @@ def header_columns(line: str | None, sep: str, name: str) -> list[str]:
 
 
 class _Cells:
-    """One batch's columns as text cells (None = empty), and the rows that cannot be used."""
+    """One batch's columns as text cells (None = empty), and the rows that cannot be used;
+    ``categorical``: the columns other than the ids as ``pandas.Categorical`` (the reader's
+    dictionary codes kept), else as ``object`` arrays."""
 
-    def __init__(self, n: int):
-        self.columns: dict[str, np.ndarray] = {}
+    def __init__(self, n: int, categorical: bool = False):
+        self.categorical = categorical
+        self.columns: dict[str, np.ndarray | pd.Categorical] = {}
         self.problems = np.full(n, None, dtype=object)
         self.empty = np.ones(n, dtype=bool)  # no cell of the row holds text
 
@@ -202,7 +205,12 @@ def _column(cells: _Cells, name: str, array: Any, sep: str) -> None:
     distinct = np.append(text.to_numpy(zero_copy_only=False).astype(object), None)
     distinct[np.append(blank, True)] = None
     rows = (lambda mask: mask) if codes is None else (lambda mask: np.append(mask, False)[codes])
-    cells.columns[name] = distinct[:-1] if codes is None else distinct[codes]
+    if codes is None:
+        cells.columns[name] = distinct[:-1]
+    elif cells.categorical:
+        cells.columns[name] = _categories(distinct, codes)
+    else:
+        cells.columns[name] = distinct[codes]
     cells.empty &= blank if codes is None else np.append(blank, True)[codes]
     checks = [(BAD_TEXT, "not UTF-8 text (another encoding, such as Latin-1?)"),
               ("\0", "a NUL byte in the text")]
@@ -221,15 +229,73 @@ def _column(cells: _Cells, name: str, array: Any, sep: str) -> None:
                 name, one_line(str(raw_of[int(at[i])]), PREVIEW), what))
 
 
-def text_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
-    """A frame of ``object`` columns (text and None), whatever pandas would infer."""
-    return pd.DataFrame({name: pd.Series(values, dtype=object)
-                         for name, values in columns.items()})
+def _categories(distinct: np.ndarray, codes: np.ndarray) -> pd.Categorical:
+    """Cells ``distinct[codes]`` (the last of ``distinct`` is None, for code -1) as a
+    Categorical: equal texts (e.g. after trimming) share one category; None is missing."""
+    of_distinct, texts = pd.factorize(distinct, use_na_sentinel=True)
+    return pd.Categorical.from_codes(of_distinct[codes],
+                                     categories=pd.Index(texts, dtype=object))
 
 
-def batch_cells(batch: Any, names: list[str], sep: str) -> _Cells:
-    """Text cells and unusable rows of one record batch."""
-    cells = _Cells(batch.num_rows)
+def text_cells(values: Any) -> np.ndarray:
+    """Cells of a column (array, Series or Categorical) as an ``object`` array of text and
+    None (a Categorical's missing cells are None, not NaN)."""
+    if isinstance(values, pd.Series):
+        values = values.array
+    if isinstance(values, pd.Categorical):
+        texts = np.append(values.categories.to_numpy(dtype=object), None)
+        return texts[values.codes]
+    return np.asarray(values, dtype=object)
+
+
+def placed(values: Any, where: np.ndarray) -> np.ndarray | pd.Categorical:
+    """Cells ``values`` put where ``where`` is true, missing elsewhere (a Categorical stays
+    one, with the same categories)."""
+    if isinstance(values, pd.Categorical):
+        codes = np.full(len(where), -1, dtype=values.codes.dtype)
+        codes[where] = values.codes
+        return pd.Categorical.from_codes(codes, dtype=values.dtype)
+    cells = np.full(len(where), None, dtype=object)
+    cells[where] = text_cells(values)
+    return cells
+
+
+def concat_text(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of text cells one after the other; a column that is categorical in every
+    frame stays categorical (the categories' union), any other is text and None."""
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    columns: dict[str, Any] = {}
+    for name in frames[0].columns:
+        parts = [frame[name].array for frame in frames]
+        if all(isinstance(part, pd.Categorical) for part in parts):
+            columns[name] = _union(parts)
+        else:
+            columns[name] = np.concatenate([text_cells(part) for part in parts])
+    return text_frame(columns)
+
+
+def _union(parts: list[pd.Categorical]) -> pd.Categorical:
+    """Categoricals one after the other, over the union of their categories (as text
+    objects: pandas may hold one part's categories as ``str`` and another's as objects)."""
+    texts = [part.categories.to_numpy(dtype=object) for part in parts]
+    categories = pd.Index(np.concatenate(texts), dtype=object).unique()
+    codes = [np.append(categories.get_indexer(t), -1)[part.codes]
+             for t, part in zip(texts, parts, strict=True)]
+    return pd.Categorical.from_codes(np.concatenate(codes), categories=categories)
+
+
+def text_frame(columns: dict[str, np.ndarray | pd.Categorical]) -> pd.DataFrame:
+    """A frame of text columns (text and None), whatever pandas would infer: ``object``
+    columns, and categorical ones where given as Categoricals."""
+    return pd.DataFrame({name: pd.Series(values, dtype=None if isinstance(
+        values, pd.Categorical) else object) for name, values in columns.items()})
+
+
+def batch_cells(batch: Any, names: list[str], sep: str, categorical: bool = False) -> _Cells:
+    """Text cells and unusable rows of one record batch (``categorical``: see
+    :class:`_Cells`)."""
+    cells = _Cells(batch.num_rows, categorical)
     for i, name in enumerate(names):
         _column(cells, name, batch.column(i), sep)
     cells.flag(cells.empty, lambda i: ("row", "", "an empty row"))
@@ -251,11 +317,9 @@ def _with_bad_rows(cells: _Cells, names: list[str], bad: list[tuple[int, str, st
         positions.append(min(max(number - start, low), total - len(bad) + len(positions)))
     is_bad = np.zeros(total, dtype=bool)
     is_bad[positions] = True
-    data: dict[str, np.ndarray] = {}
-    for name in names:
-        column = np.full(total, None, dtype=object)
-        column[~is_bad] = cells.columns.get(name, np.empty(0, dtype=object))
-        data[name] = column
+    data: dict[str, np.ndarray | pd.Categorical] = {
+        name: placed(cells.columns.get(name, np.empty(0, dtype=object)), ~is_bad)
+        for name in names}
     problems = np.full(total, None, dtype=object)
     problems[~is_bad] = cells.problems
     for pos, (_, text, message) in zip(positions, sorted(bad), strict=True):
@@ -307,10 +371,11 @@ class _BadRows:
             raise self.raised[0]
 
 
-def csv_frames(stream: Any, sep: str, name: str, packed_size: int | None = None
-               ) -> Iterator[pd.DataFrame]:
+def csv_frames(stream: Any, sep: str, name: str, packed_size: int | None = None,
+               categorical: bool = False) -> Iterator[pd.DataFrame]:
     """Frames of text cells (and :data:`ROW_ERROR`) from a CSV/TSV byte stream (unpacked
-    from ``packed_size`` bytes, when given: see :data:`MAX_UNPACK_RATIO`)."""
+    from ``packed_size`` bytes, when given: see :data:`MAX_UNPACK_RATIO`; ``categorical``:
+    see :class:`_Cells`)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -342,7 +407,8 @@ def csv_frames(stream: Any, sep: str, name: str, packed_size: int | None = None
                 break
             handler.reraise()
             here = _bad_rows_of_batch(bad, start, batch.num_rows)
-            frame = _with_bad_rows(batch_cells(batch, names, sep), names, here, start)
+            frame = _with_bad_rows(batch_cells(batch, names, sep, categorical), names, here,
+                                   start)
             start += len(frame)
             yield frame
         handler.reraise()
