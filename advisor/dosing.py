@@ -115,7 +115,7 @@ class _Row:
 
     def _in_frame(self, key: tuple, test: Callable[[np.ndarray], np.ndarray]) -> bool:
         """``test`` of all the frame's rows (made once per frame and ``key``), at this row."""
-        masks = self.frame.band_masks
+        masks = self.frame.memo
         if key not in masks:
             masks[key] = test(np.arange(len(self.frame)))
         return bool(masks[key][self.row])

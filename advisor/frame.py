@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -133,10 +134,10 @@ class PatientFrame:
         return FrameArrays(self)
 
     @cached_property
-    def band_masks(self) -> dict[tuple, np.ndarray]:
-        """Which rows each dose band or organ statement is for, filled by
-        :mod:`advisor.dosing` as they are asked for (keyed by the band's id and how it was
-        tested)."""
+    def memo(self) -> dict[tuple, Any]:
+        """What is worked out from the frame once, as it is first asked for: which rows each
+        dose band or organ statement is for (:mod:`advisor.dosing`), the pair tables' drug
+        codes (:mod:`advisor.rules`)."""
         return {}
 
     # The pair tables' rows (int64) and drugs (object) as arrays, made once per frame (the

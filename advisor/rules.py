@@ -136,6 +136,17 @@ def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     return np.ones(frame.arrays.n, dtype=bool) if person is None else person
 
 
+def coded_pairs(kb: KnowledgeBase, frame: PatientFrame, table: str
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and drug codes (:func:`drug_codes`) of a frame's pair table ('candidate',
+    'current', 'tolerated' or 'taken'), made once per frame."""
+    key = (f"{table} codes", kb.sha256)
+    if key not in frame.memo:
+        rows, drugs = getattr(frame, f"{table}_pairs")
+        frame.memo[key] = (rows, drug_codes(kb, drugs).astype(np.int64))
+    return frame.memo[key]
+
+
 def _pair_codes(rows: np.ndarray, drugs: np.ndarray, kb: KnowledgeBase) -> np.ndarray:
     """One integer per (row, drug) pair, for fast membership tests."""
     index = kb.drug_index
@@ -242,7 +253,7 @@ class _Part:
 
 def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     cand_rows, cand_drugs = frame.candidate_pairs
-    cand_codes = drug_codes(kb, cand_drugs)
+    cand_codes = coded_pairs(kb, frame, "candidate")[1]
     tolerated = _pair_codes(*frame.tolerated_pairs, kb)
     taken = _pair_codes(*frame.taken_pairs, kb)
     judged = set(cand_codes.tolist())
@@ -291,8 +302,7 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
 
 def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """Paradoxical flags from each drug's ``aggravates`` entries (seizure type or syndrome)."""
-    cand_rows, cand_drugs = frame.candidate_pairs
-    cand_codes = drug_codes(kb, cand_drugs)
+    cand_rows, cand_codes = coded_pairs(kb, frame, "candidate")
     vocab = kb.vocabulary
     syndrome, seizure = frame.arrays.syndrome, frame.arrays.seizure
     # seizure types and syndromes someone in the frame has: other entries cannot hit
@@ -393,8 +403,7 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """organ_function flags from each drug's renal and hepatic statements that fit the
     patient (age band, weight, indication, co-medication, and kidney or liver function).
     A statement of "no adjustment" raises no flag; the dose table says it."""
-    cand_rows, cand_drugs = frame.candidate_pairs
-    codes = drug_codes(kb, cand_drugs)
+    cand_rows, codes = coded_pairs(kb, frame, "candidate")
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(kb.drug_index) + 1))
     a = frame.arrays
@@ -453,15 +462,10 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     if frame.current.empty:
         return
     n = len(kb.drug_index) + 1
-
-    def coded(pairs: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        rows, drugs = pairs
-        return rows, drug_codes(kb, drugs).astype(np.int64)
-
     table = kb.interaction_arrays
     perp_of, victim_of, inter_of = table["perpetrator"], table["victim"], table["inter"]
-    cur_rows, cur_codes = coded(frame.current_pairs)
-    cand_rows, cand_codes = coded(frame.candidate_pairs)
+    cur_rows, cur_codes = coded_pairs(kb, frame, "current")
+    cand_rows, cand_codes = coded_pairs(kb, frame, "candidate")
     taken = cur_rows * n + cur_codes
     candidate = cand_rows * n + cand_codes
     # a: the perpetrator is taken; the victim is judged (a candidate or taken)
