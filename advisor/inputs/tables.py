@@ -183,7 +183,7 @@ def read_chunks(source: Path | bytes, name: str, chunksize: int, *,
     (``name`` gives its type). Each chunk has the table's columns and :data:`ROW_ERROR`
     (None, or ``(field, value preview, message)`` for a row that cannot be used);
     ``categorical``: the columns other than the ids as Categoricals (the reader's
-    dictionary codes kept) where every cell of the chunk is usable."""
+    dictionary codes kept; the cells of an unusable row are missing there too)."""
     kind = table_kind(name)
     if kind == "vcf":
         raise InputError("cohort", name, "a VCF is not a table")

@@ -207,7 +207,7 @@ def _column(cells: _Cells, name: str, array: Any, sep: str) -> None:
     rows = (lambda mask: mask) if codes is None else (lambda mask: np.append(mask, False)[codes])
     if codes is None:
         cells.columns[name] = distinct[:-1]
-    elif cells.categorical:
+    elif cells.categorical and name != ID_COLUMN:  # ids stay text (e.g. numbers in Parquet)
         cells.columns[name] = _categories(distinct, codes)
     else:
         cells.columns[name] = distinct[codes]
