@@ -12,7 +12,9 @@ Which regimens are offered follows the treatment stage:
 - a current ASM the patient must avoid is replaced (substitution), never kept;
 - a drug the guideline names only as add-on for all the patient's seizure types (or the
   syndrome) is never suggested alone, and a drug licensed only with another (stiripentol
-  with clobazam) always comes with it.
+  with clobazam) always comes with it; where the labels disagree on that condition
+  (cannabidiol with clobazam: EU/UK and NICE, not the US), the drug comes with its partner
+  and, marked down and saying why, without it.
 
 Only drugs without an ``avoid`` flag and with a labelled maintenance dose for this patient are
 used. Two drugs are "distinct mechanisms" only when their primary mechanisms act on different
@@ -33,6 +35,7 @@ from advisor.knowledge import KnowledgeBase
 from advisor.numbers import number, plural
 from advisor.rules import records
 from advisor.schema import Drug
+from advisor.schema.pathways import LicensedCombination
 
 IGNORED_TYPES = {"unknown", "status_epilepticus"}
 NO_DOSE = ("no_labelled_dose", "no_maintenance", "not_recommended")
@@ -348,19 +351,24 @@ def _mark_sole_agent_combinations(kb: KnowledgeBase, patient: Patient,
                 reg.evidence = list(dict.fromkeys([*reg.evidence, *entry.evidence.sources]))
 
 
-def _partners(kb: KnowledgeBase, syndrome: str | None) -> dict[str, str]:
-    """Drugs licensed only together with another for this syndrome: drug -> the drug it
-    needs."""
-    return {c.drugs[0]: c.drugs[1] for c in kb.regimens.licensed_combinations
-            if c.first_only_with_second and syndrome in c.syndromes}
+def _partners(kb: KnowledgeBase, syndrome: str | None, required: bool | str
+              ) -> dict[str, LicensedCombination]:
+    """Drugs licensed together with another for this syndrome with this
+    ``first_only_with_second`` (True: only with it; "contested": labels disagree): drug ->
+    its licensed combination (the partner is ``drugs[1]``)."""
+    return {c.drugs[0]: c for c in kb.regimens.licensed_combinations
+            if c.first_only_with_second == required and syndrome in c.syndromes}
 
 
 def _options(kept: list[str], usable: list[str], combination_due: bool, taking: bool,
-             alone: set[str], partners: dict[str, str]) -> list[tuple[list[str], str]]:
+             alone: set[str], partners: dict[str, str], optional: dict[str, str]
+             ) -> list[tuple[list[str], str]]:
     """The regimens the treatment stage calls for (see the module docstring); ``kept``: the
     current ASMs that may stay, ``taking``: the patient takes an ASM (kept or not);
     ``alone``: the usable drugs that may be given alone; ``partners``: drug -> the drug it is
-    licensed only with (added to its regimen; without it usable, the regimen is dropped)."""
+    licensed only with (added to its regimen; without it usable, the regimen is dropped);
+    ``optional``: drug -> the partner some labels require (the regimen is kept, and offered
+    with the partner added too when it is usable)."""
     options: list[tuple[list[str], str]] = []
     single = "substitution" if taking else "monotherapy"
     options += [([d], single) for d in usable if d in alone]
@@ -374,10 +382,26 @@ def _options(kept: list[str], usable: list[str], combination_due: bool, taking: 
         if any(p not in usable for p in needed):
             continue
         full = [*drugs, *dict.fromkeys(needed)]
-        if frozenset(full) not in seen:
-            seen.add(frozenset(full))
-            complete.append((full, kind))
+        extra = [optional[d] for d in full if d in optional and optional[d] not in full
+                 and optional[d] in usable]
+        for regimen in (full, [*full, *dict.fromkeys(extra)]):
+            if frozenset(regimen) not in seen:
+                seen.add(frozenset(regimen))
+                complete.append((regimen, kind))
     return complete
+
+
+def _mark_without_partner(kb: KnowledgeBase, contested: dict[str, LicensedCombination],
+                          regimens: list[Regimen]) -> None:
+    """Mark down, with the reason, each regimen holding a drug some labels give only with a
+    partner that the regimen lacks."""
+    for reg in regimens:
+        for drug, combo in contested.items():
+            partner = combo.drugs[1]
+            if drug in reg.drugs and partner not in reg.drugs:
+                reg.score = round(reg.score + kb.regimens.weights.without_licensed_partner, 1)
+                reg.warnings.append(f"{drug} without {partner}: {combo.note}")
+                reg.evidence = list(dict.fromkeys([*reg.evidence, *combo.evidence.sources]))
 
 
 def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
@@ -405,9 +429,11 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
               and dose_status.get(d) not in NO_DOSE]
     failures = {t.drug for t in patient.medication_history if _failed(t)}
     due = drug_resistant or len(failures) >= kb.dre.definition.min_failed_adequate_trials
-    partners = _partners(kb, patient.syndrome)
+    partners = {d: c.drugs[1] for d, c in _partners(kb, patient.syndrome, True).items()}
+    contested = _partners(kb, patient.syndrome, "contested")
     alone = {d for d in usable if d not in partners and not add_on_only(kb, patient, d)}
-    options = _options(kept, usable, due, bool(current), alone, partners)
+    options = _options(kept, usable, due, bool(current), alone, partners,
+                       {d: c.drugs[1] for d, c in contested.items()})
     involved = sorted({d for drugs, _ in options for d in drugs})
     # Interactions inside a regimen are scored pairwise; flags with co-medications the
     # patient keeps taking (contraceptives, anticoagulants, ...) count per drug.
@@ -425,6 +451,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
                 for drugs, kind in options]
     _mark_sole_agent_combinations(kb, patient, regimens)
+    _mark_without_partner(kb, contested, regimens)
     syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
     if not due and not syndrome_add_on:
         for reg in regimens:

@@ -195,7 +195,8 @@ def _safety(res: ConsultResult, cite: Citations) -> list[str]:
     out += [f"- **{n.drug}** ({words(n.topic)}): {n.text}{_refs(cite, n.evidence)} "
             f"(evidence {LEVEL_LABEL[n.evidence_level]})" for n in res.safety_notes]
     out += [f"- **{words(a.topic)}**: {a.text}{_refs(cite, a.evidence)} "
-            f"(evidence {LEVEL_LABEL[a.evidence_level]})" for a in res.advice]
+            f"(evidence {LEVEL_LABEL[a.evidence_level]}{', contested' if a.contested else ''})"
+            for a in res.advice]
     return out
 
 

@@ -287,7 +287,8 @@ def _safety(doc: _Doc) -> None:
                 f"{LEVEL_LABEL[n.evidence_level]}</font>")
     for a in res.advice:
         doc.add(f"<b>{_e(words(a.topic))}</b>: {_e(a.text)}{doc.refs(a.evidence)} "
-                f"<font size='7'>evidence {LEVEL_LABEL[a.evidence_level]}</font>")
+                f"<font size='7'>evidence {LEVEL_LABEL[a.evidence_level]}"
+                f"{', contested' if a.contested else ''}</font>")
 
 
 def _pathway(doc: _Doc) -> None:

@@ -65,12 +65,15 @@ class SoleAgent(Strict):
 class LicensedCombination(Strict):
     """Drugs a label indicates together for a syndrome: for that syndrome the pair is not
     penalised for sharing a target (e.g. stiripentol with clobazam in Dravet syndrome).
-    ``first_only_with_second``: the first drug is licensed only with the second, so it is
-    never suggested without it (the second is added to its regimen)."""
+    ``first_only_with_second``: true, the first drug is licensed only with the second, so it
+    is never suggested without it (the second is added to its regimen); ``contested``, some
+    labels or guidelines give it only with the second and others do not: it is suggested
+    with the second added and, marked down (weight ``without_licensed_partner``) with the
+    note as a warning, without it."""
 
     drugs: tuple[str, str]
     syndromes: list[str] = Field(min_length=1)
-    first_only_with_second: bool = False
+    first_only_with_second: bool | Literal["contested"] = False
     note: str
     evidence: Evidence
 
@@ -101,6 +104,8 @@ class RegimenWeights(Strict):
                                       float] | None = None
     not_named_for_syndrome: float  # a drug the syndrome's guideline entry does not name
     sole_agent_combination: float = 0  # a combination with a drug the label wants alone
+    # a regimen with a drug some labels give only with a partner, without that partner
+    without_licensed_partner: float = 0
     high_risk_polytherapy_note_threshold: float = Field(ge=0, le=1)
 
 

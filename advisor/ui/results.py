@@ -277,7 +277,9 @@ def safety_tab(res: ConsultResult, cite: Citations) -> None:
         st.markdown(f"**{md(n.drug)}** ({md(words(n.topic))}): {md(n.text)} _(evidence "
                     f"{LEVEL_LABEL[n.evidence_level]})_ {cite(n.evidence)}")
     for a in res.advice:
-        st.markdown(f"**{md(words(a.topic))}**: {md(a.text)} {cite(a.evidence)}")
+        contested = " · :orange[contested: sources disagree]" if a.contested else ""
+        st.markdown(f"**{md(words(a.topic))}**: {md(a.text)} _(evidence "
+                    f"{LEVEL_LABEL[a.evidence_level]})_{contested} {cite(a.evidence)}")
     se = res.status_epilepticus
     if se:
         st.markdown("**Status epilepticus pathway**")

@@ -234,3 +234,32 @@ def test_a_drug_licensed_only_with_another_always_comes_with_it(tmp_path):
     # the licence binds the pair for its syndrome only
     other = regimens(kb, drug_resistant=True, current_medications=["testdrug_b"])
     assert ("testdrug_b", "testdrug_a") in other
+
+
+def test_a_drug_whose_labels_disagree_on_its_partner_comes_with_and_without_it(tmp_path):
+    def contested(weight):
+        def edit(name, data):
+            if name == "regimens.yaml":
+                data["licensed_combinations"][0]["first_only_with_second"] = "contested"
+                data["weights"]["without_licensed_partner"] = weight
+        return edit
+    kb = _edited_kb(tmp_path, contested(-10))
+    found = regimens(kb, drug_resistant=True, current_medications=["testdrug_b"],
+                     syndrome="test_syndrome_l")
+    alone = found[("testdrug_b", "testdrug_a")]
+    paired = found[("testdrug_b", "testdrug_a", "testdrug_d")]
+    assert alone.warnings[-1] == ("testdrug_a without testdrug_d: TEST: testdrug_a with "
+                                  "testdrug_d is licensed for test syndrome L.")
+    assert not any("without testdrug_d" in w for w in paired.warnings)
+    # scored again with the weight at zero: only the weight differs
+    unweighted = regimens(_edited_kb(tmp_path / "zero", contested(0)), drug_resistant=True,
+                          current_medications=["testdrug_b"], syndrome="test_syndrome_l")
+    assert alone.score == unweighted[("testdrug_b", "testdrug_a")].score - 10
+    # without a usable partner the drug still comes, marked down and saying why
+    no_d = regimens(kb, drug_resistant=True, current_medications=["testdrug_b"],
+                    syndrome="test_syndrome_l", dose_status={"testdrug_d": "no_labelled_dose"})
+    assert ("testdrug_b", "testdrug_a") in no_d
+    assert not any("testdrug_d" in drugs for drugs in no_d)
+    # outside the syndrome the condition does not apply
+    other = regimens(kb, drug_resistant=True, current_medications=["testdrug_b"])
+    assert not any("without testdrug_d" in w for r in other.values() for w in r.warnings)
