@@ -260,6 +260,8 @@ class _Builder:
         per_kg = (f" ({span(chosen.daily_mg_per_kg.lo, chosen.daily_mg_per_kg.hi)} mg/kg/day x "
                   f"{number(self.weight)} kg)" if chosen.daily_mg_per_kg is not None else "")
         self.dose.basis.append(f"labelled dose, {how}{per_kg} {_cite(chosen.evidence)}")
+        if chosen.note:  # how the label means this band (route, course, ceiling)
+            self.dose.basis.append(chosen.note.rstrip("."))
         self.cite(chosen.evidence)
         if (cap := _cap(chosen, self.weight)) is not None:
             self.caps.append((cap, "labelled maximum"))

@@ -233,7 +233,7 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     if not any(trial.drug == drug.name and _failed(trial)
                for trial in patient.medication_history):
         _position_terms(kb, patient, drug, t)  # a failed drug's step is behind the patient
-    if drug.restricted_use:
+    if _restricted(patient, drug):
         t.score += w.restricted_use
         t.warnings.append(f"{drug.name}: restricted use - {drug.restricted_use.note}")
         t.evidence += drug.restricted_use.evidence.sources
@@ -325,6 +325,17 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     reg.score = round(reg.score, 1)
     reg.evidence = list(dict.fromkeys(reg.evidence))
     return reg
+
+
+def _restricted(patient: Patient, drug: Drug) -> bool:
+    """Whether the label restricts ``drug`` to patients who failed alternatives, for this
+    patient (not when the patient has a seizure type or syndrome the restriction excepts)."""
+    rule = drug.restricted_use
+    if rule is None:
+        return False
+    spared = rule.except_for
+    return spared is None or not (set(spared.seizure_types) & set(patient.seizure_types)
+                                  or patient.syndrome in spared.syndromes)
 
 
 def add_on_only(kb: KnowledgeBase, patient: Patient, drug: str) -> bool:

@@ -38,7 +38,7 @@ from advisor.consult import consult
 from advisor.frame import frame_from_patients
 from advisor.inputs.patient import validate_patient
 from advisor.knowledge.base import normalize_name
-from advisor.regimens import licensed_together, targets
+from advisor.regimens import licensed_together, suggest, targets
 from advisor.rules import evaluate
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yaml"))
@@ -118,6 +118,11 @@ def _check_regimens(regimens: list[dict], exp: dict) -> None:
         with_drug = [r for r in regimens if spec["drug"] in r["drugs"]]
         assert with_drug and all(any(spec["contains"] in w for w in r["warnings"])
                                  for r in with_drug)
+    if "no_regimen_warning" in exp:
+        spec = exp["no_regimen_warning"]
+        with_drug = [r for r in regimens if spec["drug"] in r["drugs"]]
+        assert with_drug and not any(spec["contains"] in w for r in with_drug
+                                     for w in r["warnings"]), with_drug
     for drug in exp.get("top_regimen_excludes", []):
         assert regimens and drug not in regimens[0]["drugs"]
     if "top_regimen_kind" in exp:
@@ -154,7 +159,7 @@ def _check_risk(risk: dict | None, spec: Any) -> None:
 
 KNOWN = {"flags", "no_flags", "doses", "dre", "dre_next_steps", "dre_reason_contains",
          "regimens_include", "regimens_exclude", "regimens_min", "top_regimen_excludes",
-         "top_regimen_kind", "regimen_kinds_exclude", "regimen_warning",
+         "top_regimen_kind", "regimen_kinds_exclude", "regimen_warning", "no_regimen_warning",
          "regimens_never_alone", "regimens_only_with", "regimen_rationale_contains",
          "regimen_start_le", "advice",
          "no_advice", "risk", "status_epilepticus", "transition"}
@@ -345,3 +350,23 @@ def test_a_guideline_placement_below_its_age_says_so(results):
                     said.setdefault(age is not None and age < 2, set()).add(
                         "extrapolated" in why)
     assert said == {True: {True}, False: {False}}, said
+
+
+@pytest.mark.parametrize(("fields", "restricted"), [
+    ({"age_years": 10, "weight_kg": 30, "seizure_types": ["focal"],
+      "current_medications": ["levetiracetam"]}, True),  # NICE: add-on only for focal
+    ({"age_years": 1, "weight_kg": 10, "seizure_types": ["epileptic_spasms"]}, False),
+    ({"age_years": 1, "weight_kg": 10, "seizure_types": ["tonic"], "syndrome": "west"}, False),
+])
+def test_a_label_restriction_spares_what_it_excepts(kb, fields, restricted):
+    """Vigabatrin's labels restrict it to refractory focal seizures after several
+    alternatives failed, excepting infantile spasms: only the focal patient's regimen is
+    marked down and warned (drugs/vigabatrin.yaml restricted_use.except_for)."""
+    patient = validate_patient(kb, {"id": "R", **fields})
+    flags = evaluate(kb, frame_from_patients(kb, [patient]))
+    found = suggest(kb, patient, flags, ["vigabatrin"], dose_status={"vigabatrin": "dosed"},
+                    drug_resistant=True)
+    with_it = [r for r in found if "vigabatrin" in r.drugs]
+    assert with_it
+    assert all(any(w.startswith("vigabatrin: restricted use - Refractory focal seizures")
+                   for w in r.warnings) is restricted for r in with_it), with_it

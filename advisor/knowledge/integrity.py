@@ -111,6 +111,12 @@ def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
                               v.seizure_types, "seizure type")
             yield from _known(f, f"aggravates.{i}.syndromes", agg.syndromes, v.syndromes,
                               "syndrome")
+        spared = drug.restricted_use.except_for if drug.restricted_use else None
+        if spared is not None:
+            yield from _known(f, "restricted_use.except_for.seizure_types",
+                              spared.seizure_types, v.seizure_types, "seizure type")
+            yield from _known(f, "restricted_use.except_for.syndromes", spared.syndromes,
+                              v.syndromes, "syndrome")
         for key in ("metabolism", "induces", "inhibits"):
             yield from _known(f, key, [e.enzyme for e in getattr(drug, key)], v.enzymes,
                               "enzyme")

@@ -75,6 +75,7 @@ class DoseBand(Strict):
     ``when_taking`` / ``when_also_taking`` / ``when_not_taking`` tie a band to co-medication,
     as the labels' tables do (e.g. lamotrigine with valproate): the band applies only when the
     patient takes one of the first, also one of the second (if given) and none of the third.
+    ``note`` is shown with the dose: how the label means the band (route, course, ceiling).
     """
 
     age_years: Band

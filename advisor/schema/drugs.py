@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from advisor.schema.common import CodeSet, Evidence, Range, Severity, Strict
-from advisor.schema.dosing import Dosing
+from advisor.schema.dosing import Dosing, Indication
 
 PgpStatus = Literal["substrate", "likely_substrate", "conflicting", "not_substrate", "unknown"]
 
@@ -74,9 +74,12 @@ class AdverseEffects(Strict):
 
 
 class RestrictedUse(Strict):
-    """A label restriction to patients who failed alternatives (e.g. for a boxed harm)."""
+    """A label restriction to patients who failed alternatives (e.g. for a boxed harm);
+    ``except_for``: the seizure types or syndromes the restriction leaves out (a patient
+    with any of them is not restricted)."""
 
     note: str
+    except_for: Indication | None = None
     evidence: Evidence
 
 
