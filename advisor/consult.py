@@ -387,7 +387,8 @@ def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
                        drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
                        seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
                        if dre.status == "not_drug_resistant" and dre.seizure_free_drug
-                       else None, flag_records=flag_records)
+                       else None, flag_records=flag_records,
+                       counted_failures=dre.failed_adequate_trials)
     by_drug = transition.flags_by_drug(None, flag_records)
     return [Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs, by_drug,
                                                               doses))

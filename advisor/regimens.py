@@ -3,10 +3,11 @@
 Which regimens are offered follows the treatment stage:
 
 - no current ASM: **monotherapy** (first drug, or the next one after a failure);
-- current ASM(s) and fewer than two failed adequate trials: **substitution** (another
-  monotherapy replacing it) ranks first; an add-on is offered with the ``early_add_on``
-  penalty (monotherapy options are not yet exhausted);
-- drug-resistant epilepsy (ILAE) or two or more failed adequate trials: **add-on** to the
+- current ASM(s) and fewer than two failed adequate trials of appropriately chosen drugs
+  (the trials the ILAE classification counts): **substitution** (another monotherapy
+  replacing it) ranks first; an add-on is offered with the ``early_add_on`` penalty
+  (monotherapy options are not yet exhausted);
+- drug-resistant epilepsy (ILAE) or two or more such failed trials: **add-on** to the
   current ASMs, or substitution; without a current ASM that may stay, **combination** of two
   new drugs;
 - a current ASM the patient must avoid is replaced (substitution), never kept;
@@ -420,7 +421,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             *, dose_status: dict[str, str], drug_resistant: bool,
             polytherapy_note: str | None = None,
             seizure_free: tuple[str, float] | None = None,
-            flag_records: list[dict[str, Any]] | None = None) -> list[Regimen]:
+            flag_records: list[dict[str, Any]] | None = None,
+            counted_failures: int) -> list[Regimen]:
     """Ranked regimens for one patient, best first.
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
@@ -429,6 +431,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     current drug to avoid or for short-term use only, the current treatment is the one
     regimen. ``flag_records``: the flags as :func:`~advisor.rules.records`, when the caller
     has them already (read only; ``flags`` is then not read and may be None).
+    ``counted_failures``: the failed trials the ILAE classification counts (adequate trials
+    of appropriately chosen drugs; :func:`advisor.dre.classify`).
     """
     flag_records = records(flags) if flag_records is None else flag_records
     avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
@@ -438,8 +442,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     usable = [d for d in candidates if d not in avoided and d not in current
               and d not in short_term and kb.drugs[d].dosing.maintenance
               and dose_status.get(d) not in NO_DOSE]
-    failures = {t.drug for t in patient.medication_history if _failed(t)}
-    due = drug_resistant or len(failures) >= kb.dre.definition.min_failed_adequate_trials
+    failed = counted_failures
+    due = drug_resistant or failed >= kb.dre.definition.min_failed_adequate_trials
     partners = {d: c.drugs[1] for d, c in _partners(kb, patient.syndrome, True).items()}
     contested = _partners(kb, patient.syndrome, "contested")
     alone = {d for d in usable if d not in partners and not add_on_only(kb, patient, d)}
@@ -471,7 +475,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                 reg.warnings.append("Add-on before monotherapy options are exhausted: NICE "
                                     "prefers an alternative monotherapy first.")
     stage = (syndrome_add_on if syndrome_add_on and not due
-             else _stage_note(kb, patient, current, len(failures), due))
+             else _stage_note(kb, patient, current, failed, due))
     for reg in regimens:
         reg.rationale.insert(0, stage)
         reg.evidence = list(dict.fromkeys([*reg.evidence, kb.positions.guideline]))
@@ -531,9 +535,10 @@ def _stage_note(kb: KnowledgeBase, patient: Patient, current: list[str], failed:
         return ("Drug-naive: start with monotherapy (NICE); combinations are for epilepsy "
                 "that does not respond to monotherapy.")
     if not due:
-        done = ("No adequate trial has failed yet" if not failed
-                else f"{plural(failed, 'adequate trial')} failed")
+        done = ("No adequate trial of an appropriately chosen drug has failed yet" if not failed
+                else f"{plural(failed, 'adequate trial')} of an appropriately chosen drug failed")
         return (f"{done}: an alternative monotherapy (substitution) comes before add-on "
                 "therapy (NICE).")
-    return ("Drug-resistant epilepsy, or two or more adequate trials failed: rational "
+    return ("Drug-resistant epilepsy, or two or more adequate trials of appropriately chosen "
+            "drugs failed: rational "
             "combination therapy with distinct mechanisms may be tried alongside referral.")

@@ -232,8 +232,9 @@ def _estimates(es: EffectSizes, dre: ScoreTable, sf: ScoreTable, base: dict[str,
                      "epilepsy (see the ILAE status), so no probability of drug resistance is "
                      "given; only the estimate for the next regimen is shown.")
     elif k >= 2:
-        notes.append(f"{k} adequate regimens have already failed: see the ILAE status. "
-                     "The probability of drug resistance is estimated from baseline factors only.")
+        notes.append(f"{k} adequate regimens have already failed (the ILAE status counts only "
+                     "those of appropriately chosen drugs). The probability of drug resistance "
+                     "is estimated from baseline factors only.")
     names = display_names(es)
     p_sf, sf_parts = sf.explain(with_history)
     if drug_resistant or seizure_free:

@@ -17,6 +17,7 @@ import shutil
 
 import yaml
 
+from advisor.dre import classify
 from advisor.knowledge import load_knowledgebase
 from advisor.regimens import suggest
 from tests.unit.conftest import SMALL_KB_DIR
@@ -29,11 +30,13 @@ def regimens(kb, *, flags=None, dose_status=None, drug_resistant=False, note=Non
     """Regimens for one patient judged for all four drugs (every dose labelled unless
     ``dose_status`` says otherwise), by their drugs. ``drug_resistant`` is given as it is
     (the consult takes it from the ILAE classification), so that pairs can be scored without
-    the history terms of the failed trials."""
+    the history terms of the failed trials; the failed trials counted are those of the ILAE
+    classification, as in the consult."""
     p = patient(kb, **{**ADULT, **fields})
     status = {**dict.fromkeys(DRUGS, "dosed"), **(dose_status or {})}
     found = suggest(kb, p, no_flags() if flags is None else flags, DRUGS, dose_status=status,
-                    drug_resistant=drug_resistant, polytherapy_note=note)
+                    drug_resistant=drug_resistant, polytherapy_note=note,
+                    counted_failures=classify(kb, p).failed_adequate_trials)
     return {tuple(r.drugs): r for r in found}
 
 
@@ -43,7 +46,8 @@ def scores(found) -> dict[tuple[str, ...], float]:
 
 def test_a_drug_naive_patient_gets_monotherapy_ranked_by_score(small_kb):
     found = suggest(small_kb, patient(small_kb, **ADULT), no_flags(), DRUGS,
-                    dose_status=dict.fromkeys(DRUGS, "dosed"), drug_resistant=False)
+                    dose_status=dict.fromkeys(DRUGS, "dosed"), drug_resistant=False,
+                    counted_failures=0)
     assert [(r.drugs, r.kind, r.score) for r in found] == [
         (["testdrug_b"], "monotherapy", 65),  # 50 - 5 + 8 + 12 (first line)
         (["testdrug_a"], "monotherapy", 61),  # 50 - 5 + 8 + 8 (second line)
@@ -119,8 +123,8 @@ def test_a_previous_failure_penalises_the_drug_and_its_target(small_kb):
     assert ("testdrug_d acts on the same target (test target one) as testdrug_a, which already "
             "failed an adequate trial for lack of efficacy.") in found[("testdrug_d",)].warnings
     assert found[("testdrug_b",)].rationale[0] == (
-        "1 adequate trial failed: an alternative monotherapy (substitution) comes before "
-        "add-on therapy (NICE).")
+        "1 adequate trial of an appropriately chosen drug failed: an alternative monotherapy "
+        "(substitution) comes before add-on therapy (NICE).")
     # an inadequate trial is no evidence against the drug or its target
     inadequate = [{**history[0], "adequate": False}]
     assert scores(regimens(small_kb, medication_history=inadequate))[("testdrug_d",)] == 53
@@ -177,8 +181,9 @@ def test_a_patient_on_one_drug_gets_substitutions_before_add_ons(small_kb):
     assert add.score == 49
     assert ("Add-on before monotherapy options are exhausted: NICE prefers an alternative "
             "monotherapy first.") in add.warnings
-    assert add.rationale[0] == ("No adequate trial has failed yet: an alternative "
-                                "monotherapy (substitution) comes before add-on therapy (NICE).")
+    assert add.rationale[0] == ("No adequate trial of an appropriately chosen drug has failed "
+                                "yet: an alternative monotherapy (substitution) comes before "
+                                "add-on therapy (NICE).")
     # once drug resistance is established, an add-on is not penalised
     late = regimens(small_kb, current_medications=["testdrug_b"], drug_resistant=True)
     assert late[("testdrug_b", "testdrug_c")].score == 64

@@ -51,7 +51,8 @@ def test_a_patient_taking_an_asm_is_not_called_drug_naive(small_kb):
     avoid = flag_table({"drug": "testdrug_a", "category": "paradoxical", "action": "avoid",
                         "message": "TEST", "evidence": "TEST-STUDY"})
     found = suggest(small_kb, p, avoid, ["testdrug_a", "testdrug_b", "testdrug_d"],
-                    dose_status=dict.fromkeys(DRUGS, "dosed"), drug_resistant=False)
+                    dose_status=dict.fromkeys(DRUGS, "dosed"), drug_resistant=False,
+                    counted_failures=0)
     assert found
     for reg in found:
         assert not reg.rationale[0].startswith("Drug-naive"), reg.rationale[0]
