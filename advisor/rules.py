@@ -32,6 +32,7 @@ from advisor.schema import (
     PriorReaction,
     RenalBand,
 )
+from advisor.schema.rules import UNTESTED
 from advisor.vocabulary import ACTION_ORDER, SEVERITY_ORDER
 
 # What a renal or hepatic statement is flagged as: (action, severity).
@@ -81,10 +82,13 @@ def _reacted(frame: PatientFrame, cond: PriorReaction) -> tuple[np.ndarray, np.n
 def _gene_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     """Rows whose genotype value, phenotype or activity score meets a gene condition."""
     a = frame.arrays
-    if a.call(column(cond.gene, "value")) is None:
-        return np.zeros(frame.arrays.n, dtype=bool)
+    values = a.call(column(cond.gene, "value"))
+    untested = cond.value_in is not None and UNTESTED in cond.value_in
+    if values is None:  # no row has a result for the key
+        return np.full(frame.arrays.n, untested)
     if cond.value_in is not None:
-        return member(a.call(column(cond.gene, "value")), cond.value_in)
+        hit = member(values, cond.value_in)
+        return hit | ~_known(values) if untested else hit
     if cond.variant_in is not None:
         return member(a.call(column(cond.gene, "display")), cond.variant_in)
     if cond.phenotype_in is not None:

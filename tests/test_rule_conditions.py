@@ -1,6 +1,6 @@
 """Rule conditions evaluated on small hand-built patients: named variants, current
-medicines, any_of, an unknown pregnancy status; and a candidate's dose effect on a drug
-already taken, in its dose row and in the add step of a regimen."""
+medicines, any_of, an unknown pregnancy status, an untested gene; and a candidate's dose
+effect on a drug already taken, in its dose row and in the add step of a regimen."""
 
 from __future__ import annotations
 
@@ -53,6 +53,19 @@ def test_unknown_pregnancy_status_matches_only_when_named(kb):
         True, False, False]
     assert _mask(kb, {"pregnancy_in": ["not_pregnant", "unknown"]}, given, absent,
                  pregnant) == [True, True, False]
+
+
+def test_untested_matches_the_patients_without_a_result(kb):
+    negative = {"seizure_types": ["focal"], "genotypes": {"HLA-B*15:02": "negative"}}
+    positive = {"seizure_types": ["focal"], "genotypes": {"HLA-B*15:02": "positive"}}
+    absent = {"seizure_types": ["focal"]}
+    cond = {"gene": "HLA-B*15:02", "value_in": ["untested"]}
+    assert _mask(kb, cond, negative, absent, positive) == [False, True, False]
+    assert _mask(kb, cond, absent, absent) == [True, True]  # no row has the key
+    either = {"gene": "HLA-B*15:02", "value_in": ["positive", "untested"]}
+    assert _mask(kb, either, negative, absent, positive) == [False, True, True]
+    assert _mask(kb, {"gene": "HLA-B*15:02", "value_in": ["positive"]}, absent, absent) == [
+        False, False]
 
 
 def test_ever_taken_counts_current_medicines_and_history(kb):

@@ -21,6 +21,7 @@ from advisor.knowledge.base import normalize_name
 from advisor.knowledge.problems import Problem
 from advisor.schema import Condition, EffectSizes, Evidence, Factor, Rule
 from advisor.schema.common import CODE_FORMATS, CodeSet
+from advisor.schema.rules import UNTESTED
 
 if TYPE_CHECKING:
     from advisor.knowledge.base import KnowledgeBase
@@ -198,7 +199,7 @@ def _gene_condition_problems(kb: KnowledgeBase, f: str, cloc: str, cond: Conditi
     kind = kind_of(gene)
     allowed = kb.allowed_values(cond.gene)
     for val in cond.value_in or []:
-        if val not in allowed:
+        if val not in allowed and val != UNTESTED:
             yield Problem(f, f"{cloc}.value_in", f"{val!r} is not a value of "
                           f"{cond.gene} (expected one of {sorted(allowed)})")
     if cond.phenotype_in is not None and not kind.metabolizer:

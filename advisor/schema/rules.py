@@ -73,6 +73,7 @@ class PriorReaction(Strict):
 
 PregnancyTerm = Literal["pregnant", "planning", "breastfeeding", "not_pregnant", "unknown"]
 GENE_TESTS = ("value_in", "phenotype_in", "activity_score", "variant_in")
+UNTESTED = "untested"  # a value_in entry: the patient has no result for the key
 PAIR_TESTS = ("drug_naive", "ever_taken")  # judged per patient and drug
 ROW_TESTS = ("seizure_types_any", "syndromes_any", "conditions_any", "age_years", "weight_kg",
              "sex_in", "pregnancy_in", "prior_reaction", "taking_any", "not_taking_any",
@@ -82,7 +83,8 @@ ROW_TESTS = ("seizure_types_any", "syndromes_any", "conditions_any", "age_years"
 class Condition(Strict):
     """One test on the patient; a rule fires when all its conditions hold.
 
-    Gene tests: ``value_in`` (genotype, carrier status or effect class), ``phenotype_in``,
+    Gene tests: ``value_in`` (genotype, carrier status or effect class; ``untested``: no
+    result given for the key), ``phenotype_in``,
     ``activity_score``, ``variant_in`` (named variants of a variant-effect gene). Patient
     tests: seizure types, syndrome, comorbid conditions, age, weight, sex, pregnancy
     (``unknown``: not given), a past serious reaction, current medicines (``taking_any``,
