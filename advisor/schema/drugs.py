@@ -21,6 +21,11 @@ class SeizureScope(Strict):
     evidence: Evidence
 
     def covers(self, seizure_type: str, syndrome: str | None) -> bool:
+        """Whether the drug treats this seizure type in this syndrome. A drug listed for
+        syndromes only (no seizure types: e.g. ganaxolone, 'seizures associated with CDKL5
+        deficiency disorder') covers every seizure type of those syndromes."""
+        if not self.seizure_types:
+            return syndrome in self.syndromes
         in_scope = not self.syndrome_only or syndrome in self.syndromes
         return in_scope and seizure_type in self.seizure_types
 
