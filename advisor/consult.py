@@ -388,7 +388,8 @@ def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
                        seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
                        if dre.status == "not_drug_resistant" and dre.seizure_free_drug
                        else None, flag_records=flag_records,
-                       counted_failures=dre.failed_adequate_trials)
+                       counted_failures=dre.failed_adequate_trials,
+                       labelled_add_on=frozenset(d.drug for d in doses if d.adjunctive_only))
     by_drug = transition.flags_by_drug(None, flag_records)
     return [Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs, by_drug,
                                                               doses))

@@ -262,6 +262,10 @@ class _Builder:
         self.dose.basis.append(f"labelled dose, {how}{per_kg} {_cite(chosen.evidence)}")
         if chosen.note:  # how the label means this band (route, course, ceiling)
             self.dose.basis.append(chosen.note.rstrip("."))
+        if chosen.adjunctive_only:
+            self.dose.adjunctive_only = True
+            self.dose.basis.append("the label gives this dose for add-on (adjunctive) use only "
+                                   "at this age, not as monotherapy")
         self.cite(chosen.evidence)
         if (cap := _cap(chosen, self.weight)) is not None:
             self.caps.append((cap, "labelled maximum"))

@@ -12,7 +12,8 @@ Which regimens are offered follows the treatment stage:
   new drugs;
 - a current ASM the patient must avoid is replaced (substitution), never kept;
 - a drug the guideline names only as add-on for all the patient's seizure types (or the
-  syndrome) is never suggested alone, and a drug licensed only with another (stiripentol
+  syndrome), or whose labelled dose at the patient's age is for add-on use only, is never
+  suggested alone, and a drug licensed only with another (stiripentol
   with clobazam) always comes with it; where the labels disagree on that condition
   (cannabidiol with clobazam: EU/UK and NICE, not the US), the drug comes with its partner
   and, marked down and saying why, without it.
@@ -243,7 +244,8 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
 
 def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) -> None:
     """Where the guideline places the drug for this patient (a syndrome's entry weighs
-    more), or that the syndrome's entry does not name it."""
+    more), or that the syndrome's entry (scored) or the seizure types' entries (said only)
+    do not name it."""
     w = kb.regimens.weights
     entry = kb.positions.for_syndrome(patient.syndrome)
     best = _guideline_position(kb, patient, drug.name)
@@ -265,6 +267,11 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
                           f"{kb.vocabulary.syndromes[entry.syndrome]}: the options it names "
                           "rank first.")
         t.evidence += entry.evidence.sources
+    elif placing := _applicable_positions(kb, patient):  # seizure-type entries: said, not scored
+        types = ", ".join(kb.vocabulary.seizure_types[p.seizure_type].lower() for p in placing)
+        t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for {types}: "
+                          "it is an option outside the guideline's sequence.")
+        t.evidence += [s for p in placing for s in p.evidence.sources]
 
 
 def _applicable_positions(kb: KnowledgeBase, patient: Patient) -> list[Any]:
@@ -422,7 +429,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             polytherapy_note: str | None = None,
             seizure_free: tuple[str, float] | None = None,
             flag_records: list[dict[str, Any]] | None = None,
-            counted_failures: int) -> list[Regimen]:
+            counted_failures: int,
+            labelled_add_on: frozenset[str] = frozenset()) -> list[Regimen]:
     """Ranked regimens for one patient, best first.
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
@@ -432,7 +440,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     regimen. ``flag_records``: the flags as :func:`~advisor.rules.records`, when the caller
     has them already (read only; ``flags`` is then not read and may be None).
     ``counted_failures``: the failed trials the ILAE classification counts (adequate trials
-    of appropriately chosen drugs; :func:`advisor.dre.classify`).
+    of appropriately chosen drugs; :func:`advisor.dre.classify`). ``labelled_add_on``: the
+    drugs whose labelled dose for this patient is for add-on use only (never suggested alone).
     """
     flag_records = records(flags) if flag_records is None else flag_records
     avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
@@ -446,7 +455,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     due = drug_resistant or failed >= kb.dre.definition.min_failed_adequate_trials
     partners = {d: c.drugs[1] for d, c in _partners(kb, patient.syndrome, True).items()}
     contested = _partners(kb, patient.syndrome, "contested")
-    alone = {d for d in usable if d not in partners and not add_on_only(kb, patient, d)}
+    alone = {d for d in usable if d not in partners and d not in labelled_add_on
+             and not add_on_only(kb, patient, d)}
     options = _options(kept, usable, due, bool(current), alone, partners,
                        {d: c.drugs[1] for d, c in contested.items()})
     involved = sorted({d for drugs, _ in options for d in drugs})

@@ -113,7 +113,9 @@ class Dose(ResultModel):
     """A dose recommendation; ``adjustment_percent`` is the net change of the midpoint.
     ``if_started``: for a drug already taken, the dose to move to when a candidate whose
     interaction changes it is started. ``titration_percent``: a kidney or liver statement
-    also lowers the starting and escalation doses by this much."""
+    also lowers the starting and escalation doses by this much. ``adjunctive_only``: the
+    labelled dose is for add-on use only at the patient's age (left out of the JSON when not
+    so)."""
 
     drug: str
     standard_daily_mg: list[float] | None
@@ -130,6 +132,7 @@ class Dose(ResultModel):
     if_started: list[IfStarted] = Field(default_factory=list)
     titration_percent: float | None = None
     unit: str = "mg"  # what the milligrams are of ("mg PE": phenytoin sodium equivalents)
+    adjunctive_only: OmitIfNone[bool] = None  # True: the labelled band is for add-on use only
 
 
 class NextStep(ResultModel):

@@ -76,6 +76,8 @@ class DoseBand(Strict):
     as the labels' tables do (e.g. lamotrigine with valproate): the band applies only when the
     patient takes one of the first, also one of the second (if given) and none of the third.
     ``note`` is shown with the dose: how the label means the band (route, course, ceiling).
+    ``adjunctive_only``: the labels give this band for add-on use only (e.g. lamotrigine at
+    2-12 years), so the drug is never suggested alone to a patient in it.
     """
 
     age_years: Band
@@ -91,6 +93,7 @@ class DoseBand(Strict):
     start_daily_mg: float | None = Field(default=None, gt=0)
     start_daily_mg_per_kg: float | None = Field(default=None, gt=0)
     note: str | None = None
+    adjunctive_only: bool = False
     evidence: Evidence
 
     @model_validator(mode="after")
