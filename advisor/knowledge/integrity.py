@@ -133,6 +133,7 @@ def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
         for i, tit in enumerate(drug.dosing.titration):
             yield from _known(f, f"dosing.titration.{i}.when_taking", tit.when_taking,
                               drug_or_med, "drug")
+            yield from _indication_problems(kb, f, f"dosing.titration.{i}", tit)
             weeks = [(st.week_from, st.week_to) for st in tit.steps]
             if any(b[0] != a[1] + 1 for a, b in itertools.pairwise(weeks)):
                 yield Problem(f, f"dosing.titration.{i}.steps",
@@ -241,9 +242,10 @@ def _condition_problems(kb: KnowledgeBase, f: str, cloc: str, cond: Condition
 
 
 def _indication_problems(kb: KnowledgeBase, f: str, loc: str, band: Any) -> Iterator[Problem]:
-    """A dose band's or organ statement's indication and co-medication must exist."""
+    """A dose band's, organ statement's or titration's indication and co-medication must
+    exist."""
     ind = getattr(band, "indication", "all")
-    if ind != "all":
+    if ind not in ("all", None):
         yield from _known(f, f"{loc}.indication.seizure_types", ind.seizure_types,
                           kb.vocabulary.seizure_types, "seizure type")
         yield from _known(f, f"{loc}.indication.syndromes", ind.syndromes,

@@ -228,6 +228,9 @@ class Titration(Strict):
     """How to start a drug: fixed steps, then regular increases up to the target."""
 
     age_years: Band  # who the schedule is for
+    # for these seizure types or syndromes only (e.g. levetiracetam in juvenile myoclonic
+    # epilepsy from 12 years follows the adult schedule); None: any indication
+    indication: Indication | None = None
     when_taking: list[str] = Field(default_factory=list)  # schedule for these co-medications
     steps: list[TitrationStep] = Field(min_length=1)
     then_increase: Increase | None = None
