@@ -175,11 +175,13 @@ def transition_lines(tr: TransitionPlan, doses: dict[str, Dose] | None = None) -
 
 
 def citation(source: Source | None, sid: str) -> str:
-    """A reference-list entry: the citation, with its PMID or DOI."""
+    """A reference-list entry: the citation, with its PMID or DOI (unless the citation text
+    already gives it)."""
     if source is None:
         return sid
-    tail = [f"PMID {source.pmid}" if source.pmid else "", f"doi:{source.doi}" if source.doi
-            else ""]
+    tail = [f"PMID {source.pmid}" if source.pmid and source.pmid not in source.citation
+            else "",
+            f"doi:{source.doi}" if source.doi and source.doi not in source.citation else ""]
     return " ".join([source.citation, *(t for t in tail if t)])
 
 

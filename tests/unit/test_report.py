@@ -12,7 +12,14 @@ import pytest
 
 from advisor.consult import consult
 from advisor.report import to_html, to_json, to_markdown
-from advisor.report.formatting import acute_dose, mg, pct, probability, transition_lines
+from advisor.report.formatting import (
+    acute_dose,
+    citation,
+    mg,
+    pct,
+    probability,
+    transition_lines,
+)
 from advisor.result import (
     AddStep,
     ContinueStep,
@@ -22,6 +29,7 @@ from advisor.result import (
     TransitionPlan,
     WithdrawStep,
 )
+from advisor.schema import Source
 from tests.unit.helpers import ADULT, patient
 
 PATIENTS = {
@@ -125,8 +133,8 @@ def test_the_reports_cite_only_sources_of_the_knowledge_base(small_kb, results):
         references = to_markdown(res).split("## References", 1)[1]
         listed = re.findall(r"^\d+\. (.*) \(([A-Z][\w.-]*)\)$", references, flags=re.M)
         assert listed, references
-        for citation, sid in listed:
-            assert citation.startswith(small_kb.sources[sid].citation), sid
+        for entry, sid in listed:
+            assert entry.startswith(small_kb.sources[sid].citation), sid
 
 
 def test_the_json_is_the_models_dump(results):
@@ -188,3 +196,13 @@ def test_a_transition_plan_in_lines():
         "add testdrug_d: see the label",
         "withdraw testdrug_a: taper over 4–8 weeks; never stop abruptly; more",
         "TEST change."]
+
+
+def test_a_reference_gives_its_pmid_or_doi_once():
+    """The PMID and DOI follow the citation unless its text already holds them."""
+    plain = Source(citation="Author A. Title. J 2020.", kind="study", pmid="123", doi="10.1/x")
+    assert citation(plain, "S") == "Author A. Title. J 2020. PMID 123 doi:10.1/x"
+    inline = Source(citation="Author A. Title. J 2020. PMID 123.", kind="study", pmid="123",
+                    doi="10.1/x")
+    assert citation(inline, "S") == "Author A. Title. J 2020. PMID 123. doi:10.1/x"
+    assert citation(None, "S") == "S"
