@@ -495,7 +495,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         if needs:
             reg.warnings.append(f"Dose of {', '.join(needs)} not shown: give the patient's "
                                 "age and weight.")
-    regimens.sort(key=lambda r: (-r.score, r.drugs))
+    # equal scores: fewer high-severity flags on the drugs started come first
+    regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
     top = regimens[: kb.regimens.max_regimens]
     if polytherapy_note:
         for reg in top:
@@ -504,6 +505,15 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                 reg.evidence += [s for s in kb.regimens.early_polytherapy.sources
                                  if s not in reg.evidence]
     return top
+
+
+def _high_flags(reg: Regimen, current: list[str],
+                by_drug: dict[str, list[dict[str, Any]]]) -> int:
+    """How many high-severity flags (other than information) the regimen's new drugs carry:
+    the tie-break between regimens of equal score (e.g. an aromatic drug after a past
+    SJS/TEN with another, which its flag asks to avoid preferring)."""
+    return sum(1 for d in reg.drugs if d not in current for f in by_drug.get(d, [])
+               if f["action"] != "info" and f["severity"] == "high")
 
 
 def _continue(kb: KnowledgeBase, patient: Patient, current: list[str], months: float,
