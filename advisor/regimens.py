@@ -400,14 +400,25 @@ def _options(kept: list[str], usable: list[str], combination_due: bool, taking: 
         needed = [partners[d] for d in drugs if d in partners and partners[d] not in drugs]
         if any(p not in usable for p in needed):
             continue
-        full = [*drugs, *dict.fromkeys(needed)]
-        extra = [optional[d] for d in full if d in optional and optional[d] not in full
-                 and optional[d] in usable]
-        for regimen in (full, [*full, *dict.fromkeys(extra)]):
+        full = _with_partners(drugs, partners)
+        extra = {d: optional[d] for d in full if d in optional and optional[d] not in full
+                 and optional[d] in usable}
+        for regimen in (full, _with_partners(full, extra)):
             if frozenset(regimen) not in seen:
                 seen.add(frozenset(regimen))
                 complete.append((regimen, kind))
     return complete
+
+
+def _with_partners(drugs: list[str], partners: dict[str, str]) -> list[str]:
+    """``drugs`` with each drug's partner placed just before it (the partner is started
+    first: stiripentol's US indication is for patients taking clobazam)."""
+    out: list[str] = []
+    for d in drugs:
+        if d in partners and partners[d] not in drugs and partners[d] not in out:
+            out.append(partners[d])
+        out.append(d)
+    return out
 
 
 def _mark_without_partner(kb: KnowledgeBase, contested: dict[str, LicensedCombination],
