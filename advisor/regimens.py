@@ -342,8 +342,7 @@ def _restricted(patient: Patient, drug: Drug) -> bool:
     if rule is None:
         return False
     spared = rule.except_for
-    return spared is None or not (set(spared.seizure_types) & set(patient.seizure_types)
-                                  or patient.syndrome in spared.syndromes)
+    return spared is None or not spared.applies_to(patient.seizure_types, patient.syndrome)
 
 
 def add_on_only(kb: KnowledgeBase, patient: Patient, drug: str) -> bool:
@@ -462,8 +461,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     usable = [d for d in candidates if d not in avoided and d not in current
               and d not in short_term and kb.drugs[d].dosing.maintenance
               and dose_status.get(d) not in NO_DOSE]
-    failed = counted_failures
-    due = drug_resistant or failed >= kb.dre.definition.min_failed_adequate_trials
+    due = drug_resistant or counted_failures >= kb.dre.definition.min_failed_adequate_trials
     partners = {d: c.drugs[1] for d, c in _partners(kb, patient.syndrome, True).items()}
     contested = _partners(kb, patient.syndrome, "contested")
     alone = {d for d in usable if d not in partners and d not in labelled_add_on
@@ -496,7 +494,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                 reg.warnings.append("Add-on before monotherapy options are exhausted: NICE "
                                     "prefers an alternative monotherapy first.")
     stage = (syndrome_add_on if syndrome_add_on and not due
-             else _stage_note(kb, patient, current, failed, due))
+             else _stage_note(kb, patient, current, counted_failures, due))
     for reg in regimens:
         reg.rationale.insert(0, stage)
         reg.evidence = list(dict.fromkeys([*reg.evidence, kb.positions.guideline]))
@@ -571,5 +569,5 @@ def _stage_note(kb: KnowledgeBase, patient: Patient, current: list[str], failed:
         return (f"{done}: an alternative monotherapy (substitution) comes before add-on "
                 "therapy (NICE).")
     return ("Drug-resistant epilepsy, or two or more adequate trials of appropriately chosen "
-            "drugs failed: rational "
-            "combination therapy with distinct mechanisms may be tried alongside referral.")
+            "drugs failed: rational combination therapy with distinct mechanisms may be tried "
+            "alongside referral.")

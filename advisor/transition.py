@@ -27,7 +27,7 @@ from advisor.result import (
     WithdrawStep,
 )
 from advisor.rules import records
-from advisor.schema import Drug, Indication, Interaction, Titration, WholeTablets
+from advisor.schema import Drug, Interaction, Titration, WholeTablets
 
 
 def _fmt(x: float) -> str:
@@ -42,20 +42,14 @@ def choose_titration(drug: Drug, co_medications: set[str], patient: Patient,
     if patient.age_years is None:
         return None
     options = [t for t in drug.dosing.titration if t.age_years.contains(patient.age_years)
-               and (t.indication is None or _indicated(t.indication, patient))]
+               and (t.indication is None
+                    or t.indication.applies_to(patient.seizure_types, patient.syndrome))]
     for tit in options:
         if tit.when_taking and co_medications & set(tit.when_taking):
             return tit
     general = [t for t in options if not t.when_taking]
     return next((t for t in general if t.indication is not None), None) or next(
         iter(general), None)
-
-
-def _indicated(indication: Indication, patient: Patient) -> bool:
-    """The patient has one of the indication's seizure types or its syndrome (as for dose
-    bands)."""
-    return bool(set(indication.seizure_types) & set(patient.seizure_types)) or (
-        patient.syndrome in indication.syndromes)
 
 
 def _schedule(tit: Titration, weight: float | None, factor: float = 1.0,

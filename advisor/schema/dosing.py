@@ -68,6 +68,11 @@ class Indication(Strict):
             raise ValueError("an indication names seizure types or syndromes (or write 'all')")
         return self
 
+    def applies_to(self, seizure_types: list[str], syndrome: str | None) -> bool:
+        """One of these seizure types, or this syndrome, is named (as dose bands match)."""
+        return bool(set(self.seizure_types) & set(seizure_types)) or (
+            syndrome in self.syndromes)
+
 
 class DoseBand(Strict):
     """A labelled maintenance dose for one age band (and weight band) and one indication.
