@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.browser_support import upload_and_run
+from tests.browser_support import open_consultation, upload_and_run
 from tests.conftest import ROOT
 
 CHROMIUM = Path(os.environ.get("ADVISOR_CHROMIUM", "/usr/bin/chromium"))
@@ -123,7 +123,7 @@ def _shot(page: Page, name: str) -> None:
 
 
 def _consult(page: Page, url: str, patient: str) -> None:
-    page.goto(url)  # the consultation page is the default page
+    open_consultation(page, url)
     upload_and_run(page, ROOT / "examples" / f"{patient}.yaml")
 
 
