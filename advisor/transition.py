@@ -36,12 +36,14 @@ def _fmt(x: float) -> str:
 
 def choose_titration(drug: Drug, co_medications: set[str], patient: Patient,
                      ) -> Titration | None:
-    """The schedule for the patient's age, indication and co-medication: the first match for
-    the co-medication, else the first for the indication, else the general one; none when
-    the age is not known or no schedule covers it."""
+    """The schedule for the patient's age, weight, indication and co-medication: the first
+    match for the co-medication, else the first for the indication, else the general one;
+    none when the age (or a schedule's weight) is not known or no schedule covers it."""
     if patient.age_years is None:
         return None
+    weight = patient.weight_kg
     options = [t for t in drug.dosing.titration if t.age_years.contains(patient.age_years)
+               and (t.weight_kg is None or (weight is not None and t.weight_kg.contains(weight)))
                and (t.indication is None
                     or t.indication.applies_to(patient.seizure_types, patient.syndrome))]
     for tit in options:
@@ -140,8 +142,8 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
     if tit is None:
         step.notes.append("Age not given: titration schedules depend on age." if
                           patient.age_years is None else
-                          "No sourced titration schedule for this age in the knowledge base: "
-                          "follow the product label.")
+                          "No sourced titration schedule for this age and weight in the "
+                          "knowledge base: follow the product label.")
     else:
         percent = dose.titration_percent if dose is not None else None
         factor = 1 + percent / 100 if percent else 1.0
@@ -154,8 +156,9 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
         if tit.then_increase:
             inc = tit.then_increase
             increment = round(inc.daily_mg * factor, 1)
-            step.then = (f"increase by {_fmt(increment)} mg/day every "
-                         f"{weeks([inc.every_weeks.lo, inc.every_weeks.hi])}")
+            every = weeks([inc.every_weeks.lo, inc.every_weeks.hi])
+            step.then = (f"increase by {_fmt(increment)} mg/day "
+                         f"{'every week' if every == '1 week' else f'every {every}'}")
         if tit.target_daily_mg:
             step.target_daily_mg = tit.target_daily_mg.as_list()
         if tit.when_taking:

@@ -233,6 +233,7 @@ class Titration(Strict):
     """How to start a drug: fixed steps, then regular increases up to the target."""
 
     age_years: Band  # who the schedule is for
+    weight_kg: Band | None = None  # and, when given, for this body weight only
     # for these seizure types or syndromes only (e.g. levetiracetam in juvenile myoclonic
     # epilepsy from 12 years follows the adult schedule); None: any indication
     indication: Indication | None = None

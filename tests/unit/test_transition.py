@@ -44,8 +44,8 @@ def test_current_drugs_are_continued_or_withdrawn_and_new_ones_added(small_kb):
     assert result.sequence == ["Add and titrate the new drug(s) first; start tapering "
                                "testdrug_a once the new drug reaches a therapeutic dose."]
     assert step(result, "testdrug_c").notes == [
-        "No sourced titration schedule for this age in the knowledge base: follow the product "
-        "label."]
+        "No sourced titration schedule for this age and weight in the knowledge base: follow "
+        "the product label."]
 
 
 def test_an_added_drug_follows_the_schedule_for_the_patients_age(small_kb):
@@ -137,8 +137,8 @@ def test_an_add_step_says_how_a_kept_drug_changes_when_it_starts(small_kb):
                              transition.flags_by_drug(flags), doses)
     add = step(result, "testdrug_c")
     assert add.notes == [
-        "No sourced titration schedule for this age in the knowledge base: follow the product "
-        "label.",
+        "No sourced titration schedule for this age and weight in the knowledge base: follow "
+        "the product label.",
         "Starting testdrug_c: change testdrug_a to 150–300 mg/day (−25%) - interaction "
         "testdrug-c-raises-testdrug-a: TEST: lower testdrug_a by a quarter."]
     assert add.evidence == ["TEST-STUDY"]
