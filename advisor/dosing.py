@@ -200,6 +200,7 @@ class _Builder:
                          adjustment_percent=None)
         self.lo = self.hi = None
         self.standard: list[float] | None = None  # unrounded standard range
+        self.comparable = True  # the chosen band is in the standard band's terms
         self.caps: list[tuple[float, str]] = []
 
     def cite(self, evidence: Evidence) -> None:
@@ -266,6 +267,11 @@ class _Builder:
             self.dose.adjunctive_only = True
             self.dose.basis.append("the label gives this dose for add-on (adjunctive) use only "
                                    "at this age, not as monotherapy")
+        if not chosen.comparable and standard is not None and standard is not chosen:
+            self.comparable = False
+            self.dose.basis.append("no percentage change: this band and the usual one "
+                                   f"({describe(standard, self.kb)}) come from labels that "
+                                   "express the dose differently")
         self.cite(chosen.evidence)
         if (cap := _cap(chosen, self.weight)) is not None:
             self.caps.append((cap, "labelled maximum"))
@@ -366,7 +372,7 @@ class _Builder:
                                   "is above this usual dose, which is not a maximum: increase "
                                   "beyond the start only by response and tolerability")
         dose.recommended_daily_mg = [_r(self.lo), _r(self.hi)]
-        if self.standard:  # ranges shown alike are no change (never a rounding artefact)
+        if self.standard and self.comparable:  # ranges shown alike are no change
             lo, hi = self.standard
             change = ((self.lo + self.hi) / (lo + hi) - 1) * 100
             same = dose.recommended_daily_mg == dose.standard_daily_mg
@@ -522,7 +528,8 @@ def _if_started(kb: KnowledgeBase, drug: Drug, patient: _Row, dose: Dose,
             evidence += moved.evidence
         out.append(IfStarted(
             drug=other, recommended_daily_mg=moved.recommended_daily_mg,
-            adjustment_percent=_percent_of(dose, moved), why="; ".join(why),
+            adjustment_percent=_percent_of(dose, moved) if build.comparable else None,
+            why="; ".join(why),
             evidence=list(dict.fromkeys(evidence))))
     return out
 

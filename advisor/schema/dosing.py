@@ -83,6 +83,9 @@ class DoseBand(Strict):
     ``note`` is shown with the dose: how the label means the band (route, course, ceiling).
     ``adjunctive_only``: the labels give this band for add-on use only (e.g. lamotrigine at
     2-12 years), so the drug is never suggested alone to a patient in it.
+    ``comparable: false`` (co-medication bands): the band's numbers are not in the same terms
+    as the band without the co-medication (another label, another salt expression), so no
+    percentage change between the two is computed.
     """
 
     age_years: Band
@@ -99,6 +102,7 @@ class DoseBand(Strict):
     start_daily_mg_per_kg: float | None = Field(default=None, gt=0)
     note: str | None = None
     adjunctive_only: bool = False
+    comparable: bool = True
     evidence: Evidence
 
     @model_validator(mode="after")
