@@ -12,7 +12,9 @@ For one patient and one drug:
 3. **kidney and liver**: the label's statement for the patient's clearance or Child-Pugh
    class (raised as organ_function flags by :mod:`advisor.rules`): a replacement range, a
    percentage, a cap; a statement the label makes only for other ages gives no number;
-4. **caps**: the result never exceeds the band's or any statement's maximum.
+4. **caps**: the result never exceeds the band's or any statement's maximum; when
+   percentages have lowered the range, the band's maximum is lowered by the same factor
+   (a reduced dose keeps a reduced ceiling).
 
 Each step is listed in ``basis`` with its source; ``adjustment_percent`` is the net change
 of the range midpoint against the standard range.
@@ -202,6 +204,8 @@ class _Builder:
         self.standard: list[float] | None = None  # unrounded standard range
         self.comparable = True  # the chosen band is in the standard band's terms
         self.caps: list[tuple[float, str]] = []
+        self.band_cap: tuple[float, str] | None = None  # the band's maximum (or range top)
+        self.factor = 1.0  # the percentages applied to the current range, multiplied
 
     def cite(self, evidence: Evidence) -> None:
         self.dose.evidence += evidence.sources
@@ -274,9 +278,9 @@ class _Builder:
                                    "express the dose differently")
         self.cite(chosen.evidence)
         if (cap := _cap(chosen, self.weight)) is not None:
-            self.caps.append((cap, "labelled maximum"))
+            self.band_cap = (cap, "labelled maximum")
         else:  # no stated maximum: an increase stops at the top of the labelled range
-            self.caps.append((self.hi, "top of the labelled range"))
+            self.band_cap = (self.hi, "top of the labelled range")
         self.dose.start_daily_mg = _start(chosen, self.weight)
         tablets = self.drug.dosing.whole_tablets
         start = self.dose.start_daily_mg
@@ -291,6 +295,7 @@ class _Builder:
         self.cite(evidence)
         if change.percent is not None:
             self.lo, self.hi = (v * (1 + change.percent / 100) for v in (self.lo, self.hi))
+            self.factor *= 1 + change.percent / 100
             self.dose.basis.append(f"{why}: {change.percent:+g}% of maintenance "
                                    f"{_cite(evidence)}")
         if change.start_daily_mg is not None:
@@ -327,8 +332,10 @@ class _Builder:
         if rng is not None:
             self.lo, self.hi = rng
             self.caps.append((rng[1], f"{organ} range"))
+            self.factor = 1.0
         if band.percent is not None:
             self.lo, self.hi = (v * (1 + band.percent / 100) for v in (self.lo, self.hi))
+            self.factor *= 1 + band.percent / 100
         if (cap := _cap(band, self.weight)) is not None:
             self.caps.append((cap, f"{organ} maximum"))
         self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
@@ -347,6 +354,12 @@ class _Builder:
 
     def finish(self) -> Dose:
         dose = self.dose
+        if self.band_cap is not None:
+            cap, why = self.band_cap
+            if self.factor < 1 - 1e-9:
+                cap *= self.factor
+                why += f", {signed_percent(_r((self.factor - 1) * 100))} as the dose"
+            self.caps.append((cap, why))
         if self.caps:
             cap, why = min(self.caps)
             dose.max_daily_mg = _r(cap)

@@ -115,7 +115,9 @@ class Dose(ResultModel):
     interaction changes it is started. ``titration_percent``: a kidney or liver statement
     also lowers the starting and escalation doses by this much. ``adjunctive_only``: the
     labelled dose is for add-on use only at the patient's age (left out of the JSON when not
-    so)."""
+    so). ``max_daily_mg``: this patient's ceiling, the lowest of the band's maximum (or the top
+    of its range; lowered by the same percentage as the dose when percentages lowered it) and
+    any kidney, liver or interaction maximum."""
 
     drug: str
     standard_daily_mg: list[float] | None

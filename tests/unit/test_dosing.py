@@ -121,6 +121,17 @@ def test_genotype_rules_change_the_dose_by_their_percentage(small_kb):
     assert intermediate.adjustment_percent == -25
 
 
+def test_a_reduced_dose_keeps_a_reduced_ceiling(small_kb):
+    # the band's 500 mg maximum is lowered by the same -50% / -25% as the range
+    poor = doses(small_kb, **ADULT, genotypes={"TESTCYP": "*3/*3"})["testdrug_c"]
+    assert poor.max_daily_mg == 250
+    intermediate = doses(small_kb, **ADULT, genotypes={"TESTCYP": "*1/*3"})["testdrug_c"]
+    assert intermediate.max_daily_mg == 375
+    # an increase never raises it: the band's maximum stays the ceiling
+    induced = doses(small_kb, **ADULT, current_medications=["test_inducer"])["testdrug_c"]
+    assert induced.max_daily_mg == 500
+
+
 def test_an_interaction_changes_the_victims_dose(small_kb):
     dose = doses(small_kb, **ADULT, current_medications=["testdrug_c"])["testdrug_a"]
     assert dose.recommended_daily_mg == [150, 300]
