@@ -63,6 +63,27 @@ def _dose(dose: AcuteDose, weight: float | None) -> PathwayDose | None:
     return out
 
 
+def _band(dose: AcuteDose) -> str:
+    lo, hi = dose.min_weight_kg, dose.max_weight_kg
+    return (f"for {lo:g}-{hi:g} kg" if lo is not None and hi is not None else
+            f"above {lo:g} kg" if lo is not None else f"up to {hi:g} kg")
+
+
+def _no_dose(doses: list[AcuteDose], weight: float) -> list[PathwayDose]:
+    """What to show when no dose row covers the patient's weight: the routes, with the
+    weights the source's doses are for (never another weight's dose)."""
+    out = []
+    for route in dict.fromkeys(d.route for d in doses):
+        rows = sorted((d for d in doses if d.route == route),
+                      key=lambda d: d.min_weight_kg or 0)
+        given = [f"{d.fixed_mg:g} {d.unit} {_band(d)}" if d.fixed_mg is not None else
+                 f"{d.mg_per_kg:g} {d.unit}/kg {_band(d)}" for d in rows]
+        out.append(PathwayDose(route=route, dose_rule=(
+            f"(no dose in the sources for {weight:g} kg: they give {' and '.join(given)}; "
+            "use another option or a local protocol)")))
+    return out
+
+
 def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
             ) -> StatusEpilepticusPathway:
     """The pathway for this patient; ``flags`` must cover the pathway's drugs."""
@@ -78,9 +99,8 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
                     drug=opt.drug, reasons=avoid["message"].astype(str).tolist(),
                     evidence=sorted({s for e in avoid["evidence"] for s in str(e).split(";")})))
                 continue
-            doses = [d for d in (_dose(x, patient.weight_kg) for x in opt.doses) if d]
-            if not doses:
-                continue
+            doses = [d for d in (_dose(x, patient.weight_kg) for x in opt.doses) if d] \
+                or _no_dose(opt.doses, patient.weight_kg)
             caveats = [f"{f['action'].replace('_', ' ')}"
                        + (" (long-term use)" if f["category"] not in ACUTE_EXCLUSIONS else "")
                        + f": {f['message']}"

@@ -210,6 +210,10 @@ def _check_pathway(se: dict, spec: dict) -> None:
     if "dose" in spec:
         doses = [d.get("dose_mg") for d in options[spec["dose"]["drug"]]["doses"]]
         assert spec["dose"]["dose_mg"] in doses, doses
+    if "no_dose" in spec:  # offered with the weights its doses are for, but no amount
+        rows = options[spec["no_dose"]["drug"]]["doses"]
+        assert rows and all("dose_mg" not in d for d in rows), rows
+        assert any(spec["no_dose"]["contains"] in d.get("dose_rule", "") for d in rows), rows
     if "option_flag" in spec:
         flags = options[spec["option_flag"]["drug"]]["flags"]
         assert any(spec["option_flag"]["contains"] in f for f in flags), flags
