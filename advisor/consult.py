@@ -102,14 +102,17 @@ def _flags(flags: pd.DataFrame, current: set[str], candidates: set[str],
     return [*groups["current"], *groups["candidate"], *groups["other"]]
 
 
-def _advice(kb: KnowledgeBase, frame: PatientFrame, row: int, in_play: set[str]
-            ) -> list[Advice]:
+def _advice(kb: KnowledgeBase, frame: PatientFrame, row: int, in_play: set[str], *,
+            at_order: bool = False) -> list[Advice]:
     """The knowledge base's patient-level advice whose conditions hold for this row (and,
     for advice about drugs, one of whose drugs is in play: taken, asked about, or in a
-    suggested regimen)."""
+    suggested regimen). ``at_order``: only advice about the drugs in play (the ordered
+    ones) that a prescriber acts on, not the advisor's rationale."""
     out = []
     for item in kb.advice:
         if item.drugs and not in_play & set(item.drugs):
+            continue
+        if at_order and (not item.drugs or item.topic == "rationale"):
             continue
         if all(row_mask(frame, cond)[row] for cond in item.when):
             out.append(Advice(id=item.id, topic=item.topic, text=item.text,
@@ -452,8 +455,9 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
 @dataclass
 class OrderFindings:
     """What the CDS Hooks cards read of a consult: its flags, doses and ranked regimens
-    (with their transition plans), made by the same judging as :func:`consult`, without
-    the parts no card shows (the risk estimate, phenotypes, advice, safety notes, summary).
+    (with their transition plans) and its advice about the ordered drugs (e.g. an HLA test
+    before carbamazepine), made by the same judging as :func:`consult`, without the parts
+    no card shows (the risk estimate, phenotypes, other advice, safety notes, summary).
     The regimens are ranked when first read (only a card that replaces an order reads
     them); the doses are those of the ordered drugs and of the drugs the patient takes
     (the only doses a card shows). Without the risk estimate, a regimen's rationale lacks
@@ -464,6 +468,7 @@ class OrderFindings:
     rank: Callable[[], list[Regimen]]
     provenance: Provenance
     disclaimer: str
+    advice: list[Advice]
 
     @cached_property
     def regimens(self) -> list[Regimen]:
@@ -483,9 +488,10 @@ def order_findings_many(kb: KnowledgeBase, prepared: list[Prepared],
     """:func:`order_findings` of several patients (each from :func:`prepare`, with the drugs
     each is ordered), judged together: the same findings as one by one, in less time."""
     provenance = _provenance(kb, None)
-    return [OrderFindings(j.flags, j.doses, j.rank, provenance, kb.manifest.disclaimer)
-            for j in _judge_all(kb, prepared, with_risk=False,
-                                dosed=[set(drugs) for drugs in ordered])]
+    judged = _judge_all(kb, prepared, with_risk=False, dosed=[set(drugs) for drugs in ordered])
+    return [OrderFindings(j.flags, j.doses, j.rank, provenance, kb.manifest.disclaimer,
+                          _advice(kb, j.frame, j.row, set(drugs), at_order=True))
+            for j, drugs in zip(judged, ordered, strict=True)]
 
 
 def consult_file(kb: KnowledgeBase, path: str | Path, *, acute: bool = False,

@@ -271,6 +271,31 @@ def test_a_dose_inside_the_recommended_range_gets_no_dose_suggestion(server):
     assert card["indicator"] == "warning" and "suggestions" not in card
 
 
+def _carbamazepine_request(pid: str, genotypes: list[str], active: bool = False
+                           ) -> dict[str, Any]:
+    order = fb.medication_request(pid, "order-cbz", text="carbamazepine 200 MG Oral Tablet",
+                                  dose_mg=200, per_day=2)
+    taken = [fb.medication_request(pid, "cbz-now", text="carbamazepine 200 MG Oral Tablet",
+                                   status="active", dose_mg=200, per_day=2)] if active else []
+    return fb.order_select(pid, [order], prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "HLA-B", g) for g in genotypes], active=taken, kg=80,
+        gender="male"))
+
+
+def test_carbamazepine_without_an_hla_result_gets_the_test_advice(server):
+    (card,) = cards_of(server.post(SELECT, _carbamazepine_request("cbz-untested", [])))
+    assert card["indicator"] == "info"
+    assert card["summary"] == ("No HLA-B*15:02 result: test before starting carbamazepine in "
+                               "at-risk ancestry (SJS/TEN)")
+    assert "**before starting** (monitoring; evidence high)" in card["detail"]
+    assert card["source"]["label"] == "CPIC guideline 2017"  # a guideline before a label
+    # a negative result, or a drug the patient already takes: no such card
+    negative = _carbamazepine_request("cbz-negative", ["HLA-B*15:02 negative"])
+    assert cards_of(server.post(SELECT, negative)) == []
+    ongoing = _carbamazepine_request("cbz-ongoing", [], active=True)
+    assert not any("HLA-B" in c["summary"] for c in cards_of(server.post(SELECT, ongoing)))
+
+
 def test_nothing_actionable_gives_an_empty_card_list(server):
     assert cards_of(server.post(SELECT, quiet_request())) == []
 

@@ -219,7 +219,8 @@ class Advice(Strict):
     e.g. folic acid when a pregnancy is planned, the treat-or-not question of a self-limited
     syndrome. ``drugs``: shown only when one of them is in play (taken, a candidate or in a
     suggested regimen). Topic ``rationale``: why the advisor's position differs from a view
-    a user may expect."""
+    a user may expect. ``headline``: advice about drugs that is not a rationale is also shown
+    when one of its drugs is ordered (a CDS Hooks card), headed by this short line."""
 
     id: str
     topic: Literal["pregnancy", "contraception", "treatment_choice", "organ_function",
@@ -227,12 +228,16 @@ class Advice(Strict):
     when: list[Condition] = Field(default_factory=list)
     drugs: list[str] = Field(default_factory=list)
     text: str
+    headline: str | None = Field(default=None, max_length=110)
     evidence: Evidence
 
     @model_validator(mode="after")
     def _targeted(self) -> Advice:
         if not (self.when or self.drugs):
             raise ValueError("advice needs when conditions or drugs (who it is for)")
+        if self.drugs and self.topic != "rationale" and not self.headline:
+            raise ValueError("advice about drugs (not a rationale) is shown when they are "
+                             "ordered: give a headline (at most 110 characters)")
         return self
 
 

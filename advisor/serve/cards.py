@@ -8,7 +8,9 @@ or whose only findings are information, gives no card: alert fatigue is real):
   (of the drug, or of a drug the patient takes when this one is started) or a serious
   (high-severity) interaction; ``info`` for the rest (monitoring, cautions);
 - ``summary``: the most urgent finding in under 140 characters; ``detail``: every finding
-  with its evidence level and sources (Markdown);
+  with its evidence level and sources (Markdown), and the knowledge base's advice about
+  starting the drug (e.g. an HLA-B*15:02 test before carbamazepine); that advice alone, for
+  a drug the patient does not take yet, gives an ``info`` card;
 - ``source``: the finding's guideline, else its label, else its first source, with a link;
 - ``suggestions`` (``selectionBehavior`` ``at-most-one``): replace the order with an
   alternative from the regimen ranking (delete the draft, create a draft for the
@@ -32,7 +34,7 @@ from advisor.report.fhir import medication_concept
 if TYPE_CHECKING:
     from advisor.consult import OrderFindings
     from advisor.knowledge import KnowledgeBase
-    from advisor.result import Dose, Flag, Regimen
+    from advisor.result import Advice, Dose, Flag, Regimen
     from advisor.serve.hook import Order
 
 MAX_SUMMARY = 139  # "<140-character summary"
@@ -82,6 +84,15 @@ def findings(result: OrderFindings, drug: str) -> list[Flag]:
                                         SEVERITY_RANK.get(f.severity, 9)))
 
 
+def order_advice(kb: KnowledgeBase, result: OrderFindings, drug: str
+                 ) -> list[tuple[Advice, str]]:
+    """The result's advice about starting ``drug`` (advice tied to it that is not the
+    advisor's rationale), each with its headline."""
+    tied = {a.id: a.headline or "" for a in kb.advice
+            if drug in a.drugs and a.topic != "rationale"}
+    return [(a, tied[a.id]) for a in result.advice if a.id in tied]
+
+
 def dose_change(dose: Dose | None) -> Dose | None:
     """The dose when its recommendation differs from the standard dose."""
     if dose is None or dose.recommended_daily_mg is None or not dose.adjustment_percent:
@@ -112,15 +123,16 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     dose = next((d for d in result.doses if d.drug == drug), None)
     changed = dose_change(dose)
     others = knock_on(result, drug)
-    if not flags and not changed and not others:
+    advice = [] if ongoing else order_advice(kb, result, drug)
+    if not flags and not changed and not others and not advice:
         return None
     level = indicator(flags, changed, others)
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
-        "summary": summary(drug, flags, changed, others),
-        "detail": detail(kb, result, drug, flags, dose, others, seizure_note),
+        "summary": summary(drug, flags, changed, others, advice),
+        "detail": detail(kb, result, drug, flags, dose, others, seizure_note, advice),
         "indicator": level,
-        "source": source(kb, flags, dose),
+        "source": source(kb, flags, dose, advice),
     }
     suggestions: list[dict[str, Any]] = []
     if level == "critical":
@@ -158,8 +170,10 @@ def _serious(f: Flag) -> bool:
 
 
 def summary(drug: str, flags: list[Flag], changed: Dose | None,
-            others: list[tuple[Dose, Any]]) -> str:
+            others: list[tuple[Dose, Any]], advice: list[tuple[Advice, str]] = ()) -> str:
     """The finding that sets the card's indicator, in under 140 characters."""
+    if not flags and changed is None and not others and advice:
+        return _clip(advice[0][1])
     lead = next((f for f in flags if f.action == "avoid"), None)
     if lead is None and changed is None and not others:
         lead = next((f for f in flags if _serious(f)), flags[0] if flags else None)
@@ -190,8 +204,8 @@ def md(text: str) -> str:
 
 
 def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag],
-           dose: Dose | None, others: list[tuple[Dose, Any]], seizure_note: str | None
-           ) -> str:
+           dose: Dose | None, others: list[tuple[Dose, Any]], seizure_note: str | None,
+           advice: list[tuple[Advice, str]] = ()) -> str:
     lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
     for f in flags:
         lines.append(f"- **{md(f.action.replace('_', ' '))}** ({md(f.category)}, "
@@ -209,6 +223,10 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
                   else "")
         lines.append(f"- **if started**: {md(other.drug)} (taken now) {target}"
                      f"({change.adjustment_percent:+g}%): {md(change.why)}")
+    for a, _ in advice:
+        lines.append(f"- **before starting** ({md(a.topic.replace('_', ' '))}; evidence "
+                     f"{md(a.evidence_level)}{', contested' if a.contested else ''}): "
+                     f"{md(a.text)} *Sources: {md(', '.join(a.evidence))}*")
     if seizure_note:
         lines += ["", md(seizure_note)]
     prov = result.provenance
@@ -218,10 +236,12 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
     return "\n".join(lines)
 
 
-def source(kb: KnowledgeBase, flags: list[Flag], dose: Dose | None) -> dict[str, Any]:
+def source(kb: KnowledgeBase, flags: list[Flag], dose: Dose | None,
+           advice: list[tuple[Advice, str]] = ()) -> dict[str, Any]:
     """The primary source of the top finding: a guideline, else a label, else the first."""
-    ids = [s for s in (flags[0].evidence if flags else (dose.evidence if dose else []))
-           if s in kb.sources]
+    top = (flags[0].evidence if flags else dose.evidence if dose and dose_change(dose)
+           else advice[0][0].evidence if advice else dose.evidence if dose else [])
+    ids = [s for s in top if s in kb.sources]
     for kind in ("guideline", "label", None):
         sid = next((s for s in ids if kind is None or kb.sources[s].kind == kind), None)
         if sid is not None:
