@@ -455,7 +455,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
 @dataclass
 class OrderFindings:
     """What the CDS Hooks cards read of a consult: its flags, doses and ranked regimens
-    (with their transition plans) and its advice about the ordered drugs (e.g. an HLA test
+    (with their transition plans) and its advice about the ordered drugs (e.g. a genetic test
     before carbamazepine), made by the same judging as :func:`consult`, without the parts
     no card shows (the risk estimate, phenotypes, other advice, safety notes, summary).
     The regimens are ranked when first read (only a card that replaces an order reads

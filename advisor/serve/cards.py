@@ -9,7 +9,7 @@ or whose only findings are information, gives no card: alert fatigue is real):
   (high-severity) interaction; ``info`` for the rest (monitoring, cautions);
 - ``summary``: the most urgent finding in under 140 characters; ``detail``: every finding
   with its evidence level and sources (Markdown), and the knowledge base's advice about
-  starting the drug (e.g. an HLA-B*15:02 test before carbamazepine); that advice alone, for
+  starting the drug (e.g. a genetic test before starting it); that advice alone, for
   a drug the patient does not take yet, gives an ``info`` card;
 - ``source``: the finding's guideline, else its label, else its first source, with a link;
 - ``suggestions`` (``selectionBehavior`` ``at-most-one``): replace the order with an
