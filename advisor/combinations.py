@@ -25,7 +25,7 @@ from advisor.frame import CONTEXT, table_context
 from advisor.inputs.cohort import ID_COLUMN, CheckedTable
 from advisor.inputs.fields import CLINICAL_FIELDS, HEPATIC_FIELDS, PATIENT_FIELDS, RENAL_FIELDS
 from advisor.knowledge import KnowledgeBase
-from advisor.rules import IMPAIRED_BELOW_ML_MIN
+from advisor.rules import RENAL_STAGES_ML_MIN
 
 # knowledge-base field names whose numbers are cut points of a frame context column
 CUT_FIELDS = {"age_years": "age_years", "weight_kg": "weight_kg",
@@ -72,12 +72,13 @@ def _walk(value: Any, found: dict[str, set[float]]) -> None:
 def cut_points(kb: KnowledgeBase) -> dict[str, np.ndarray]:
     """Sorted cut points of each numeric context column: every age, weight and clearance
     bound in the knowledge base (rules, dose bands, organ statements, advice), and the
-    clearance below which kidney function counts as impaired."""
+    clearance bounds of the kidney-function stages a label's category words stand for."""
     if kb.sha256 not in _CUTS:
         found: dict[str, set[float]] = {col: set() for col in CUT_FIELDS.values()}
         for f in fields(kb):
             _walk(getattr(kb, f.name), found)
-        found["renal_clearance_ml_min"].add(float(IMPAIRED_BELOW_ML_MIN))
+        found["renal_clearance_ml_min"].update(
+            bound for stage in RENAL_STAGES_ML_MIN.values() for bound in stage)
         _CUTS[kb.sha256] = {col: np.array(sorted(v)) for col, v in found.items()}
     return _CUTS[kb.sha256]
 

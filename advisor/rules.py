@@ -373,7 +373,11 @@ def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,
     return ok
 
 
-IMPAIRED_BELOW_ML_MIN = 90  # any clearance below normal may be a label's "mild" impairment
+# A label's category words for kidney function, as KDOQI stages of CLcr or eGFR (mL/min):
+# mild 60-89, moderate 30-59, severe 15-29, end stage (kidney failure) below 15 or dialysis.
+# A statement for severe impairment also covers kidney failure (below 15, or dialysis).
+RENAL_STAGES_ML_MIN = {"mild": (60.0, 90.0), "moderate": (30.0, 60.0), "severe": (0.0, 30.0),
+                       "end_stage": (0.0, 15.0)}
 
 
 def _known(values: np.ndarray) -> np.ndarray:
@@ -383,9 +387,18 @@ def _known(values: np.ndarray) -> np.ndarray:
     return pd.notna(values).astype(bool)
 
 
+def _stages(stages: list[str]) -> str:
+    """The clearance range of KDOQI stages in words, e.g. 'CLcr or eGFR 30-59 mL/min'."""
+    lo = min(RENAL_STAGES_ML_MIN[s][0] for s in stages)
+    hi = max(RENAL_STAGES_ML_MIN[s][1] for s in stages)
+    limit = f"below {hi:g}" if lo == 0 else f"{lo:g}-{hi - 1:g}"
+    dialysis = " or dialysis" if {"severe", "end_stage"} & set(stages) else ""
+    return f"CLcr or eGFR {limit} mL/min{dialysis}"
+
+
 def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.ndarray:
     """Rows whose kidney function the band describes (clearance band, dialysis, or the
-    label's category words for any reduced clearance)."""
+    label's category words as KDOQI stages, see :data:`RENAL_STAGES_ML_MIN`)."""
     a = frame.arrays
     if not a.renal_known[rows].any():  # no clearance and no dialysis: no band describes it
         return np.zeros(len(rows), dtype=bool)
@@ -394,7 +407,14 @@ def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.nd
         return _in_band(clearance, band.crcl_ml_min) & ~_known(dialysis)
     if band.dialysis:
         return member(dialysis, band.dialysis)
-    return (clearance < IMPAIRED_BELOW_ML_MIN) | _known(dialysis)
+    clearance = np.asarray(clearance, dtype=float)
+    hit = np.zeros(len(rows), dtype=bool)
+    for stage in band.impairment:
+        lo, hi = RENAL_STAGES_ML_MIN[stage]
+        hit |= (clearance >= lo) & (clearance < hi)
+    if {"severe", "end_stage"} & set(band.impairment):
+        hit |= _known(dialysis)
+    return hit
 
 
 def hepatic_match(frame: PatientFrame, rows: np.ndarray, band: HepaticBand) -> np.ndarray:
@@ -435,8 +455,8 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
             text = band.message
             if organ == "renal" and band.impairment:
                 text = (f"Label statement for {' or '.join(band.impairment)} renal impairment "
-                        "(the label gives no clearance limits; judge whether it applies): "
-                        + text)
+                        "(the label gives no clearance limits; taken as the KDOQI stage, "
+                        f"{_stages(band.impairment)}: judge whether it applies): " + text)
             yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object),
                         np.zeros(int(hit.sum()), dtype=np.int64),
                         np.array([text], dtype=object), "organ_function", None, action,

@@ -192,8 +192,9 @@ class OrganBand(Strict):
 
 class RenalBand(OrganBand):
     """Creatinine clearance (mL/min, Cockcroft-Gault as the labels use it), dialysis, or the
-    label's own category words when it gives no clearance limits (then the advisor shows
-    the statement for any reduced clearance and says the limits were not given)."""
+    label's own category words when it gives no clearance limits (then the advisor takes
+    them as KDOQI stages: mild 60-89, moderate 30-59, severe below 30 or dialysis, end stage
+    below 15 or dialysis, and says the label gave no limits)."""
 
     crcl_ml_min: Band | None = None
     dialysis: list[Dialysis] = Field(default_factory=list)
