@@ -86,7 +86,14 @@ def _no_dose(doses: list[AcuteDose], weight: float) -> list[PathwayDose]:
 
 def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
             ) -> StatusEpilepticusPathway:
-    """The pathway for this patient; ``flags`` must cover the pathway's drugs."""
+    """The pathway for this patient; ``flags`` must cover the pathway's drugs. Below the
+    pathway's age scope (neonates) it holds no stages, only the note on what to follow."""
+    scope = kb.status_epilepticus.scope
+    if patient.age_years is not None and patient.age_years < scope.from_age_years:
+        return StatusEpilepticusPathway(stages=[], evidence_notes=[PathwayEvidenceNote(
+            id="outside_scope", text=scope.younger, evidence=list(scope.evidence.sources),
+            evidence_level=scope.evidence.level, contested=scope.evidence.contested)],
+            note="Evidence and doses for clinicians to weigh, not an order set.")
     stages = []
     for stage in kb.status_epilepticus.stages:
         options, excluded = [], []

@@ -207,6 +207,8 @@ def _check_pathway(se: dict, spec: dict) -> None:
         assert excluded[drug]["reasons"] and excluded[drug]["evidence"]
     for drug in spec.get("offered", []):
         assert drug in options, drug
+    if spec.get("no_stages"):  # outside the pathway's scope (a neonate)
+        assert se["stages"] == [], se["stages"]
     if "dose" in spec:
         doses = [d.get("dose_mg") for d in options[spec["dose"]["drug"]]["doses"]]
         assert spec["dose"]["dose_mg"] in doses, doses

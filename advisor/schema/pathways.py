@@ -209,7 +209,17 @@ class SeEvidenceNote(Strict):
     evidence: Evidence
 
 
+class SeScope(Strict):
+    """Who the pathway is for: below ``from_age_years`` its stages and doses are not shown,
+    and ``younger`` says why and what to follow instead."""
+
+    from_age_years: float = Field(gt=0)
+    younger: str
+    evidence: Evidence
+
+
 class StatusEpilepticusFile(Strict):
+    scope: SeScope
     stages: list[SeStage] = Field(min_length=1)
     evidence_notes: list[SeEvidenceNote] = Field(default_factory=list)
 
