@@ -450,17 +450,21 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     regimen. ``flag_records``: the flags as :func:`~advisor.rules.records`, when the caller
     has them already (read only; ``flags`` is then not read and may be None).
     ``counted_failures``: the failed trials the ILAE classification counts (adequate trials
-    of appropriately chosen drugs; :func:`advisor.dre.classify`). ``labelled_add_on``: the
-    drugs whose labelled dose for this patient is for add-on use only (never suggested alone).
+    of appropriately chosen drugs; :func:`advisor.dre.classify`); without one, a drug whose
+    label keeps it for patients whose alternatives failed (``restricted_use``) is not used.
+    ``labelled_add_on``: the drugs whose labelled dose for this patient is for add-on use
+    only (never suggested alone).
     """
     flag_records = records(flags) if flag_records is None else flag_records
     avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
     short_term = {d.drug for d in kb.regimens.short_term_only}
     current = [d for d in patient.current_medications if d in kb.drugs]
     kept = [d for d in current if d not in avoided]
+    # a drug the label keeps for patients whose alternatives failed waits for a failure
     usable = [d for d in candidates if d not in avoided and d not in current
               and d not in short_term and kb.drugs[d].dosing.maintenance
-              and dose_status.get(d) not in NO_DOSE]
+              and dose_status.get(d) not in NO_DOSE
+              and (counted_failures or not _restricted(patient, kb.drugs[d]))]
     due = drug_resistant or counted_failures >= kb.dre.definition.min_failed_adequate_trials
     partners = {d: c.drugs[1] for d, c in _partners(kb, patient.syndrome, True).items()}
     contested = _partners(kb, patient.syndrome, "contested")

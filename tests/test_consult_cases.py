@@ -372,12 +372,19 @@ def test_a_guideline_placement_below_its_age_says_so(results):
 def test_a_label_restriction_spares_what_it_excepts(kb, fields, restricted):
     """Vigabatrin's labels restrict it to refractory focal seizures after several
     alternatives failed, excepting infantile spasms: only the focal patient's regimen is
-    marked down and warned (drugs/vigabatrin.yaml restricted_use.except_for)."""
+    marked down and warned once trials have failed, and left out before any has failed
+    (drugs/vigabatrin.yaml restricted_use.except_for)."""
     patient = validate_patient(kb, {"id": "R", **fields})
     flags = evaluate(kb, frame_from_patients(kb, [patient]))
-    found = suggest(kb, patient, flags, ["vigabatrin"], dose_status={"vigabatrin": "dosed"},
-                    drug_resistant=True, counted_failures=0)
-    with_it = [r for r in found if "vigabatrin" in r.drugs]
+
+    def regimens_with_it(failures: int) -> list:
+        found = suggest(kb, patient, flags, ["vigabatrin"],
+                        dose_status={"vigabatrin": "dosed"}, drug_resistant=failures >= 2,
+                        counted_failures=failures)
+        return [r for r in found if "vigabatrin" in r.drugs]
+
+    with_it = regimens_with_it(2)
     assert with_it
     assert all(any(w.startswith("vigabatrin: restricted use - Refractory focal seizures")
                    for w in r.warnings) is restricted for r in with_it), with_it
+    assert bool(regimens_with_it(0)) is not restricted
