@@ -261,6 +261,13 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
                                "younger, so the placement is extrapolated (check the product "
                                "licence)."))
         t.evidence += ev.sources
+    elif held := _held_back(kb, patient, drug.name):
+        t.warnings.append(f"{kb.positions.guideline} does not place {drug.name} for women and "
+                          f"girls able to have children ({held}): only if other options are "
+                          "ineffective or not tolerated, with the risks discussed and "
+                          "pregnancy prevention in place.")
+        t.evidence += kb.positions.for_syndrome(patient.syndrome).evidence.sources if entry \
+            else [s for p in _applicable_positions(kb, patient) for s in p.evidence.sources]
     elif entry:
         t.score += w.not_named_for_syndrome
         t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
@@ -282,10 +289,26 @@ def _applicable_positions(kb: KnowledgeBase, patient: Patient) -> list[Any]:
                            if p.seizure_type in patient.seizure_types]
 
 
+def _held_back(kb: KnowledgeBase, patient: Patient, drug: str) -> str:
+    """The patient's seizure types or syndrome whose guideline entries name ``drug`` but do
+    not place it for women and girls able to have children, when the patient is one."""
+    if not _childbearing(kb, patient):
+        return ""
+    return ", ".join(kb.vocabulary.syndromes[p.syndrome] if p.syndrome else
+                     kb.vocabulary.seizure_types[p.seizure_type].lower()
+                     for p in _applicable_positions(kb, patient)
+                     if drug in p.not_in_childbearing_potential and drug in p.named)
+
+
 def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
-    """The drug's best guideline position for the patient's seizure types or syndrome."""
+    """The drug's best guideline position for the patient's seizure types or syndrome (none
+    from an entry that does not place it for women and girls able to have children, for
+    such a patient)."""
     best = None
+    childbearing = _childbearing(kb, patient)
     for pos in _applicable_positions(kb, patient):
+        if childbearing and drug in pos.not_in_childbearing_potential:
+            continue
         for position in ("first_line", "second_line", "adjunctive"):
             if drug in getattr(pos, position):
                 rank = ("first_line", "second_line", "adjunctive").index(position)

@@ -388,3 +388,23 @@ def test_a_label_restriction_spares_what_it_excepts(kb, fields, restricted):
     assert all(any(w.startswith("vigabatrin: restricted use - Refractory focal seizures")
                    for w in r.warnings) is restricted for r in with_it), with_it
     assert bool(regimens_with_it(0)) is not restricted
+
+
+@pytest.mark.parametrize(("sex", "placed"), [("female", False), ("male", True)])
+def test_valproate_is_not_placed_first_line_for_a_girl_able_to_have_children(kb, sex, placed):
+    """NG217: sodium valproate first-line for boys and men, not for women and girls able to
+    have children unless other options fail (guideline_positions.yaml
+    not_in_childbearing_potential): a 16-year-old girl with juvenile absence epilepsy gets
+    no first-line placement for it, and is told why; a boy of 16 gets it."""
+    patient = validate_patient(kb, {"id": "V", "age_years": 16, "weight_kg": 54, "sex": sex,
+                                    "seizure_types": ["absence"],
+                                    "syndrome": "juvenile_absence"})
+    flags = evaluate(kb, frame_from_patients(kb, [patient]))
+    (reg,) = suggest(kb, patient, flags, ["valproate"], dose_status={"valproate": "dosed"},
+                     drug_resistant=False, counted_failures=0)
+    said = any("valproate is first-line for Juvenile absence epilepsy" in r
+               for r in reg.rationale)
+    held = any(w.startswith("NICE-2022-NG217 does not place valproate for women and girls "
+                            "able to have children (Juvenile absence epilepsy)")
+               for w in reg.warnings)
+    assert (said, held) == (placed, not placed), (reg.rationale, reg.warnings)

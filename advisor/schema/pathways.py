@@ -121,6 +121,9 @@ class GuidelinePosition(Strict):
     add_on_only: list[str] = Field(default_factory=list)
     # drug -> the age (years) from which the guideline places it here ("over 2 years of age")
     from_age_years: dict[str, float] = Field(default_factory=dict)
+    # drugs the guideline does not place for women and girls able to have children (NG217:
+    # valproate only if other options are ineffective or not tolerated)
+    not_in_childbearing_potential: list[str] = Field(default_factory=list)
     note: str | None = None
     evidence: Evidence
 
