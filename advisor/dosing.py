@@ -31,7 +31,7 @@ import pandas as pd
 
 from advisor.frame import PatientFrame
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import daily_mg, number, signed_percent, span
+from advisor.numbers import age, daily_mg, number, signed_percent, span
 from advisor.result import Dose, IfStarted
 from advisor.rules import covered, hepatic_match, records, renal_match
 from advisor.schema import Band, DoseBand, DoseChange, Drug, Evidence, NoDose, OrganBand
@@ -46,6 +46,10 @@ def _cite(evidence: Evidence) -> str:
 
 
 def _age_text(band: Band) -> str:
+    if band.lo is not None and 0 < band.lo < 2 and (band.hi is None or band.hi > 2):
+        # from an age in months to one in years: "1 month to under 17 years"
+        return (f"from {age(band.lo)}" if band.hi is None
+                else f"{age(band.lo)} to under {age(band.hi)}")
     if (band.hi is not None and band.hi <= 2) or (band.lo is not None and 0 < band.lo < 2):
         months = Band.model_validate({"from": None if band.lo is None else round(band.lo * 12),
                                       "before": None if band.hi is None

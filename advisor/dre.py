@@ -114,7 +114,7 @@ def classify(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = N
         reasons.append(f"Sustained seizure freedom requires {required:g} months (the longer of "
                        f"{d.min_seizure_free_months:g} months and {d.interval_multiplier:g}x the "
                        f"longest pre-treatment interval of "
-                       f"{patient.longest_pretreatment_interval_days:g} days).")
+                       f"{plural(patient.longest_pretreatment_interval_days, 'day')}).")
     failed: list[str] = []
     for trial in patient.medication_history:
         counted, line = _count(kb, patient, trial, required)

@@ -49,7 +49,7 @@ def weeks(values: Sequence[float]) -> str:
 
 def age(years: float) -> str:
     """An age: "34 years", "1 year", "8 months" below two years, "9 days" below a month."""
-    if years * 12 < 1:
+    if years * 12 < 0.99:  # 1 month is stored as 0.0833 years
         return plural(round(years * 365.25), "day")
     if years < 2:
         return plural(round(years * 12), "month")

@@ -73,3 +73,26 @@ def test_seizure_names_that_say_what_they_are_get_no_second_seizures():
     assert seizure_words(["focal", "absence"]) == "focal, absence seizures"
     assert seizure_words(["neonatal_seizures"]) == "neonatal seizures"
     assert seizure_words(["epileptic_spasms", "tonic"]) == "tonic seizures; epileptic spasms"
+
+
+def test_band_words_say_inclusive_limits_and_mixed_months_and_years():
+    """A label's '28 kg or less' (written before: 28.01) reads as written, never 'under
+    28.01 kg'; an age band from 1 month to 17 years reads in months and years, never
+    '1 to under 204 months'; one month is never '30 days'."""
+    from advisor.dosing import _age_text
+    from advisor.numbers import age
+    from advisor.schema.dosing import Band
+
+    def text(lo, hi):
+        return Band.model_validate({"from": lo, "before": hi}).text("kg")
+
+    assert text(None, 28.01) == "28 kg or less"
+    assert text(28.01, None) == "more than 28 kg"
+    assert text(2, 28.01) == "2 to 28 kg"
+    assert text(28.01, 50) == "more than 28 kg and under 50 kg"
+    assert text(2, 13) == "2 to under 13 kg"
+    assert _age_text(Band.model_validate({"from": 0.0833, "before": 17})) == \
+        "1 month to under 17 years"
+    assert _age_text(Band.model_validate({"from": 0.0833, "before": 0.5})) == \
+        "1 to under 6 months"
+    assert age(0.0833) == "1 month"

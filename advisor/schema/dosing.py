@@ -42,12 +42,30 @@ class Band(Strict):
 
     def text(self, unit: str) -> str:
         """The band in words, e.g. '2 to under 13 years', 'from 16 years', 'under 1 month'
-        (``unit`` in the plural)."""
+        (``unit`` in the plural). A bound written as x.01 stands for a label's inclusive
+        limit ('28 kg or less' is before 28.01, 'more than 28 kg' from 28.01) and is said
+        so."""
+        lo_incl = self.lo is not None and _inclusive(self.lo)
+        hi_incl = self.hi is not None and _inclusive(self.hi)
         if self.lo is None:
-            return f"under {_count(self.hi, unit)}"
+            return (f"{_count(self.hi - 0.01, unit)} or less" if hi_incl
+                    else f"under {_count(self.hi, unit)}")
+        low = (f"more than {_count(self.lo - 0.01, unit)}" if lo_incl
+               else f"from {_count(self.lo, unit)}")
         if self.hi is None:
-            return f"from {_count(self.lo, unit)}"
+            return low
+        if lo_incl:
+            top = (f"{_count(self.hi - 0.01, unit)} or less" if hi_incl
+                   else f"under {_count(self.hi, unit)}")
+            return f"{low} and {top}"
+        if hi_incl:
+            return f"{number(self.lo)} to {_count(self.hi - 0.01, unit)}"
         return f"{number(self.lo)} to under {_count(self.hi, unit)}"
+
+
+def _inclusive(bound: float) -> bool:
+    """Whether a bound is written as x.01 for a label's inclusive limit at x."""
+    return abs(bound * 100 - round(bound * 100)) < 1e-6 and round(bound * 100) % 100 == 1
 
 
 def _count(value: float | None, unit: str) -> str:
