@@ -491,8 +491,10 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     due = drug_resistant or counted_failures >= kb.dre.definition.min_failed_adequate_trials
     partners = {d: c.drugs[1] for d, c in _partners(kb, patient.syndrome, True).items()}
     contested = _partners(kb, patient.syndrome, "contested")
+    # a drug whose adequate trial failed alone is not offered alone again (only in combination)
+    failed_alone = {t.drug for t in patient.medication_history if _failed(t)}
     alone = {d for d in usable if d not in partners and d not in labelled_add_on
-             and not add_on_only(kb, patient, d)}
+             and not add_on_only(kb, patient, d) and d not in failed_alone}
     options = _options(kept, usable, due, bool(current), alone, partners,
                        {d: c.drugs[1] for d, c in contested.items()})
     involved = sorted({d for drugs, _ in options for d in drugs})

@@ -73,7 +73,9 @@ def test_drug_resistance_adds_combinations_of_distinct_targets(small_kb):
     history = [{"drug": d, "outcome": "inefficacy", "adequate": True}
                for d in ("testdrug_a", "testdrug_d")]
     found = regimens(small_kb, drug_resistant=True, medication_history=history)
-    assert len(found) == 4 + 6  # every drug alone and every pair
+    # every pair, and alone every drug but the two whose adequate trials failed
+    assert len(found) == 2 + 6
+    assert ("testdrug_a",) not in found and ("testdrug_d",) not in found
     bc = found[("testdrug_b", "testdrug_c")]
     assert bc.kind == "combination"
     assert bc.score == 76  # 50 - 10 + 8 + 10 (distinct) + 12 + 6
@@ -114,12 +116,16 @@ def test_shared_adverse_effects_and_interactions_inside_a_regimen_cost(small_kb)
 def test_a_previous_failure_penalises_the_drug_and_its_target(small_kb):
     history = [{"drug": "testdrug_a", "outcome": "inefficacy", "adequate": True}]
     found = regimens(small_kb, medication_history=history)
+    # the failed drug is not offered alone again
     assert {k: r.kind for k, r in found.items()} == dict.fromkeys(
-        [("testdrug_b",), ("testdrug_a",), ("testdrug_c",), ("testdrug_d",)], "monotherapy")
-    # testdrug_a: 61 - 15, and its guideline bonus (8) is gone: its step is behind the patient
-    assert scores(found) == {("testdrug_b",): 65, ("testdrug_a",): 38,
-                             ("testdrug_c",): 59, ("testdrug_d",): 41}  # 53 - 12
-    assert "testdrug_a already failed an adequate trial." in found[("testdrug_a",)].warnings
+        [("testdrug_b",), ("testdrug_c",), ("testdrug_d",)], "monotherapy")
+    assert scores(found) == {("testdrug_b",): 65, ("testdrug_c",): 59,
+                             ("testdrug_d",): 41}  # 53 - 12
+    # in a combination: -15, and its guideline bonus is gone (its step is behind the patient)
+    both = regimens(small_kb, medication_history=history, drug_resistant=True)
+    assert ("testdrug_a",) not in both
+    assert "testdrug_a already failed an adequate trial." in both[
+        ("testdrug_a", "testdrug_b")].warnings
     assert ("testdrug_d acts on the same target (test target one) as testdrug_a, which already "
             "failed an adequate trial for lack of efficacy.") in found[("testdrug_d",)].warnings
     assert found[("testdrug_b",)].rationale[0] == (
