@@ -268,6 +268,12 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
                           "pregnancy prevention in place.")
         t.evidence += kb.positions.for_syndrome(patient.syndrome).evidence.sources if entry \
             else [s for p in _applicable_positions(kb, patient) for s in p.evidence.sources]
+    elif rejected := _rejected(kb, patient, drug.name):
+        t.score += w.not_recommended
+        t.warnings.append(f"{kb.positions.guideline} no longer recommends {drug.name} for "
+                          f"{rejected}.")
+        t.evidence += [s for p in _applicable_positions(kb, patient) for s in p.evidence.sources
+                       if drug.name in p.not_recommended]
     elif entry:
         t.score += w.not_named_for_syndrome
         t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
@@ -287,6 +293,14 @@ def _applicable_positions(kb: KnowledgeBase, patient: Patient) -> list[Any]:
     entry = kb.positions.for_syndrome(patient.syndrome)
     return [entry] if entry else [p for p in kb.positions.positions
                            if p.seizure_type in patient.seizure_types]
+
+
+def _rejected(kb: KnowledgeBase, patient: Patient, drug: str) -> str:
+    """The patient's seizure types or syndrome whose guideline entries say the guideline no
+    longer recommends ``drug`` (asked only when no entry places it)."""
+    return ", ".join(kb.vocabulary.syndromes[p.syndrome] if p.syndrome else
+                     kb.vocabulary.seizure_types[p.seizure_type].lower()
+                     for p in _applicable_positions(kb, patient) if drug in p.not_recommended)
 
 
 def _held_back(kb: KnowledgeBase, patient: Patient, drug: str) -> str:

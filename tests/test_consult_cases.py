@@ -408,3 +408,34 @@ def test_valproate_is_not_placed_first_line_for_a_girl_able_to_have_children(kb,
                             "able to have children (Juvenile absence epilepsy)")
                for w in reg.warnings)
     assert (said, held) == (placed, not placed), (reg.rationale, reg.warnings)
+
+
+def test_a_renal_start_is_the_regimens_first_step(kb):
+    """The renal-gabapentin vignette: its transition plan starts gabapentin at the bottom of
+    the renal range (200 mg/day), not at the usual 900 mg/day (NG217 no longer recommends
+    gabapentin for focal seizures, so it is no longer among the ranked regimens)."""
+    case = _load(Path(__file__).parent / "cases" / "renal-gabapentin-start-within-range.yaml")
+    patient = validate_patient(kb, case["patient"])
+    res = consult(kb, patient)
+    flags = evaluate(kb, frame_from_patients(kb, [patient]))
+    plan = transition.plan(kb, patient, ["levetiracetam", "gabapentin"],
+                           transition.flags_by_drug(flags), res.doses)
+    (add,) = [s for s in plan.steps if s.drug == "gabapentin"]
+    assert add.schedule and add.schedule[0].daily_mg == 200, add
+
+
+@pytest.mark.parametrize(("types", "rejected"), [(["focal"], True),
+                                                 (["generalized_tonic_clonic"], False)])
+def test_gabapentin_is_marked_down_where_the_guideline_no_longer_recommends_it(
+        kb, types, rejected):
+    """NG217 no longer recommends gabapentin for focal seizures (guideline_positions.yaml
+    not_recommended): its focal regimen says so and costs the not_recommended weight; for a
+    seizure type without that statement it is only 'not named'."""
+    patient = validate_patient(kb, {"id": "G", "age_years": 45, "weight_kg": 75,
+                                    "sex": "male", "seizure_types": types})
+    flags = evaluate(kb, frame_from_patients(kb, [patient]))
+    (reg,) = suggest(kb, patient, flags, ["gabapentin"], dose_status={"gabapentin": "dosed"},
+                     drug_resistant=False, counted_failures=0)
+    said = [w for w in reg.warnings if "no longer recommends gabapentin" in w]
+    assert said == (["NICE-2022-NG217 no longer recommends gabapentin for focal-onset "
+                     "seizures (with or without impaired awareness)."] if rejected else [])

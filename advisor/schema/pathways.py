@@ -103,6 +103,7 @@ class RegimenWeights(Strict):
     syndrome_guideline_position: dict[Literal["first_line", "second_line", "adjunctive"],
                                       float] | None = None
     not_named_for_syndrome: float  # a drug the syndrome's guideline entry does not name
+    not_recommended: float = 0  # a drug the guideline says it no longer recommends here
     sole_agent_combination: float = 0  # a combination with a drug the label wants alone
     # a regimen with a drug some labels give only with a partner, without that partner
     without_licensed_partner: float = 0
@@ -124,6 +125,9 @@ class GuidelinePosition(Strict):
     # drugs the guideline does not place for women and girls able to have children (NG217:
     # valproate only if other options are ineffective or not tolerated)
     not_in_childbearing_potential: list[str] = Field(default_factory=list)
+    # drugs the guideline says it no longer recommends here (NG217: gabapentin, clobazam
+    # for focal seizures)
+    not_recommended: list[str] = Field(default_factory=list)
     note: str | None = None
     evidence: Evidence
 
