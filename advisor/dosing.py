@@ -41,6 +41,11 @@ def _r(x: float) -> float:
     return float(round(x, 1))
 
 
+def _said(text: str) -> str:
+    """A statement to join with others in a dose's basis: without its closing full stop."""
+    return text.strip().rstrip(".")
+
+
 def _cite(evidence: Evidence) -> str:
     return f"[{', '.join(evidence.sources)}; evidence {evidence.level}]"
 
@@ -327,10 +332,10 @@ class _Builder:
         what = f"{organ} statement ({band.action.replace('_', ' ')})"
         if getattr(band, "impairment", None) and (
                 band.daily_mg or band.daily_mg_per_kg or band.percent or band.max_daily_mg):
-            self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
+            self.dose.basis.append(f"{what}: {_said(band.message)} {_cite(band.evidence)}")
             return False  # a category without clearance limits: no automatic number
         if band.action in NO_NUMBER:
-            self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
+            self.dose.basis.append(f"{what}: {_said(band.message)} {_cite(band.evidence)}")
             return False
         rng = _range(band, self.weight)
         if rng is not None:
@@ -342,7 +347,7 @@ class _Builder:
             self.factor *= 1 + band.percent / 100
         if (cap := _cap(band, self.weight)) is not None:
             self.caps.append((cap, f"{organ} maximum"))
-        self.dose.basis.append(f"{what}: {band.message} {_cite(band.evidence)}")
+        self.dose.basis.append(f"{what}: {_said(band.message)} {_cite(band.evidence)}")
         if band.scales_titration and band.percent is not None:
             factor = (1 + (self.dose.titration_percent or 0) / 100) * (1 + band.percent / 100)
             self.dose.titration_percent = _r((factor - 1) * 100)
@@ -377,8 +382,17 @@ class _Builder:
                                   f"patient's maximum ({why}), and the source gives no start "
                                   "of its own for it")
                 dose.start_daily_mg = _r(self.lo)
-        if dose.start_daily_mg is not None and dose.start_daily_mg > self.hi + 1e-9:
-            if self.standard and self.hi < self.standard[1] - 1e-9:
+        lowered = self.standard is not None and self.hi < self.standard[1] - 1e-9
+        if dose.start_daily_mg is not None and dose.start_daily_mg >= self.hi - 1e-9 \
+                and lowered and self.lo < self.hi - 1e-9:
+            # a reduced range is not entered at its top
+            dose.basis.append(f"start lowered from {number(dose.start_daily_mg)} to "
+                              f"{number(_r(self.lo))} mg/day, the bottom of the "
+                              "recommended range: the usual start is at or above the top of "
+                              "this patient's adjusted dose")
+            dose.start_daily_mg = _r(self.lo)
+        elif dose.start_daily_mg is not None and dose.start_daily_mg > self.hi + 1e-9:
+            if lowered:
                 dose.basis.append(f"start lowered from {number(dose.start_daily_mg)} to "
                                   f"{number(_r(self.lo))} mg/day, the bottom of the "
                                   "recommended range: the usual start is above this "
@@ -495,7 +509,7 @@ def _older_adult(kb: KnowledgeBase, drug: Drug, build: _Builder) -> None:
     if statement is None or age is None or age < convention.from_years:
         return
     why = f"older adults (from {convention.from_years:g} years)"
-    build.dose.basis.append(f"{why}: {statement.note} {_cite(statement.evidence)}")
+    build.dose.basis.append(f"{why}: {_said(statement.note)} {_cite(statement.evidence)}")
     if statement.start_daily_mg or statement.percent or statement.max_daily_mg:
         build.change(DoseChange(start_daily_mg=statement.start_daily_mg,
                                 percent=statement.percent,
@@ -586,7 +600,7 @@ def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[s
         for band in bands:  # "no adjustment" statements raise no flag: note them here
             if band.action == "no_adjustment" and patient.organ_match(band, match) \
                     and patient.fits(band):
-                build.dose.basis.append(f"{organ}: {band.message} {_cite(band.evidence)}")
+                build.dose.basis.append(f"{organ}: {_said(band.message)} {_cite(band.evidence)}")
                 build.cite(band.evidence)
                 applied.add(f"{organ}:{id(band)}")
     gaps = _organ_gaps(drug, patient, applied)

@@ -156,7 +156,7 @@ def test_a_renal_statement_with_a_range_replaces_the_range(small_kb):
     assert dose.recommended_daily_mg == [500, 1000]
     assert dose.max_daily_mg == 1000  # the statement's range is also a ceiling
     assert dose.adjustment_percent == -50
-    assert ("renal statement (reduce dose): TEST: CrCl 30-50 mL/min: 500-1000 mg/day. "
+    assert ("renal statement (reduce dose): TEST: CrCl 30-50 mL/min: 500-1000 mg/day "
             "[TEST-LABEL; evidence high]") in dose.basis
 
 
@@ -169,7 +169,7 @@ def test_a_renal_statement_with_a_percentage(small_kb):
 def test_a_renal_statement_of_no_adjustment_is_noted(small_kb):
     dose = doses(small_kb, **ADULT, renal={"creatinine_clearance_ml_min": 60})["testdrug_b"]
     assert dose.recommended_daily_mg == [1000, 2000]
-    assert "renal: TEST: CrCl 50-80 mL/min: no adjustment. [TEST-LABEL; evidence high]" in (
+    assert "renal: TEST: CrCl 50-80 mL/min: no adjustment [TEST-LABEL; evidence high]" in (
         dose.basis)
     assert not any(b.startswith("renal function not given") for b in dose.basis)
 
@@ -226,7 +226,7 @@ def test_older_adults_get_the_older_adult_start(small_kb):
     dose = doses(small_kb, **{**ADULT, "age_years": 70})["testdrug_a"]
     assert dose.recommended_daily_mg == [200, 400]
     assert dose.start_daily_mg == 50  # the band's 100, lowered to the statement's 50
-    assert ("older adults (from 65 years): TEST: start low in older adults. [TEST-LABEL; "
+    assert ("older adults (from 65 years): TEST: start low in older adults [TEST-LABEL; "
             "evidence moderate]") in dose.basis
     assert doses(small_kb, **{**ADULT, "age_years": 64})["testdrug_a"].start_daily_mg == 100
 
