@@ -112,7 +112,7 @@ def _advice(kb: KnowledgeBase, frame: PatientFrame, row: int, in_play: set[str],
     for item in kb.advice:
         if item.drugs and not in_play & set(item.drugs):
             continue
-        if at_order and (not item.drugs or item.topic == "rationale"):
+        if at_order and not item.at_order:
             continue
         if all(row_mask(frame, cond)[row] for cond in item.when):
             out.append(Advice(id=item.id, topic=item.topic, text=item.text,

@@ -382,26 +382,20 @@ class _Builder:
                                   f"patient's maximum ({why}), and the source gives no start "
                                   "of its own for it")
                 dose.start_daily_mg = _r(self.lo)
+        start = dose.start_daily_mg
+        above = start is not None and start > self.hi + 1e-9
+        at_top = start is not None and start >= self.hi - 1e-9 and self.lo < self.hi - 1e-9
         lowered = self.standard is not None and self.hi < self.standard[1] - 1e-9
-        if dose.start_daily_mg is not None and dose.start_daily_mg >= self.hi - 1e-9 \
-                and lowered and self.lo < self.hi - 1e-9:
-            # a reduced range is not entered at its top
-            dose.basis.append(f"start lowered from {number(dose.start_daily_mg)} to "
-                              f"{number(_r(self.lo))} mg/day, the bottom of the "
-                              "recommended range: the usual start is at or above the top of "
-                              "this patient's adjusted dose")
+        if lowered and (above or at_top):  # a reduced range is entered at its bottom
+            where = "above" if above and not at_top else "at or above the top of"
+            dose.basis.append(f"start lowered from {number(start)} to {number(_r(self.lo))} "
+                              "mg/day, the bottom of the recommended range: the usual start "
+                              f"is {where} this patient's adjusted dose")
             dose.start_daily_mg = _r(self.lo)
-        elif dose.start_daily_mg is not None and dose.start_daily_mg > self.hi + 1e-9:
-            if lowered:
-                dose.basis.append(f"start lowered from {number(dose.start_daily_mg)} to "
-                                  f"{number(_r(self.lo))} mg/day, the bottom of the "
-                                  "recommended range: the usual start is above this "
-                                  "patient's adjusted dose")
-                dose.start_daily_mg = _r(self.lo)
-            else:
-                dose.basis.append(f"the label's start ({number(dose.start_daily_mg)} mg/day) "
-                                  "is above this usual dose, which is not a maximum: increase "
-                                  "beyond the start only by response and tolerability")
+        elif above:
+            dose.basis.append(f"the label's start ({number(start)} mg/day) is above this usual "
+                              "dose, which is not a maximum: increase beyond the start only by "
+                              "response and tolerability")
         dose.recommended_daily_mg = [_r(self.lo), _r(self.hi)]
         if self.standard and self.comparable:  # ranges shown alike are no change
             lo, hi = self.standard

@@ -263,17 +263,16 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
         t.evidence += ev.sources
     elif held := _held_back(kb, patient, drug.name):
         t.warnings.append(f"{kb.positions.guideline} does not place {drug.name} for women and "
-                          f"girls able to have children ({held}): only if other options are "
-                          "ineffective or not tolerated, with the risks discussed and "
-                          "pregnancy prevention in place.")
-        t.evidence += kb.positions.for_syndrome(patient.syndrome).evidence.sources if entry \
-            else [s for p in _applicable_positions(kb, patient) for s in p.evidence.sources]
-    elif rejected := _rejected(kb, patient, drug.name):
+                          f"girls able to have children ({_names(kb, held)}): only if other "
+                          "options are ineffective or not tolerated, with the risks discussed "
+                          "and pregnancy prevention in place.")
+        t.evidence += [s for p in held for s in p.evidence.sources]
+    elif rejected := [p for p in _applicable_positions(kb, patient)
+                      if drug.name in p.not_recommended]:
         t.score += w.not_recommended
         t.warnings.append(f"{kb.positions.guideline} no longer recommends {drug.name} for "
-                          f"{rejected}.")
-        t.evidence += [s for p in _applicable_positions(kb, patient) for s in p.evidence.sources
-                       if drug.name in p.not_recommended]
+                          f"{_names(kb, rejected)}.")
+        t.evidence += [s for p in rejected for s in p.evidence.sources]
     elif entry:
         t.score += w.not_named_for_syndrome
         t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
@@ -281,8 +280,8 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
                           "rank first.")
         t.evidence += entry.evidence.sources
     elif placing := _applicable_positions(kb, patient):  # seizure-type entries: said, not scored
-        types = ", ".join(kb.vocabulary.seizure_types[p.seizure_type].lower() for p in placing)
-        t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for {types}: "
+        t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
+                          f"{_names(kb, placing)}: "
                           "it is an option outside the guideline's sequence.")
         t.evidence += [s for p in placing for s in p.evidence.sources]
 
@@ -295,23 +294,23 @@ def _applicable_positions(kb: KnowledgeBase, patient: Patient) -> list[Any]:
                            if p.seizure_type in patient.seizure_types]
 
 
-def _rejected(kb: KnowledgeBase, patient: Patient, drug: str) -> str:
-    """The patient's seizure types or syndrome whose guideline entries say the guideline no
-    longer recommends ``drug`` (asked only when no entry places it)."""
-    return ", ".join(kb.vocabulary.syndromes[p.syndrome] if p.syndrome else
-                     kb.vocabulary.seizure_types[p.seizure_type].lower()
-                     for p in _applicable_positions(kb, patient) if drug in p.not_recommended)
+def _name(kb: KnowledgeBase, pos: Any) -> str:
+    """What a guideline entry is for, in words: its syndrome, or its seizure type."""
+    return (kb.vocabulary.syndromes[pos.syndrome] if pos.syndrome
+            else kb.vocabulary.seizure_types[pos.seizure_type].lower())
 
 
-def _held_back(kb: KnowledgeBase, patient: Patient, drug: str) -> str:
-    """The patient's seizure types or syndrome whose guideline entries name ``drug`` but do
-    not place it for women and girls able to have children, when the patient is one."""
+def _names(kb: KnowledgeBase, positions: list[Any]) -> str:
+    return ", ".join(_name(kb, p) for p in positions)
+
+
+def _held_back(kb: KnowledgeBase, patient: Patient, drug: str) -> list[Any]:
+    """The patient's guideline entries that name ``drug`` but do not place it for women and
+    girls able to have children, when the patient is one."""
     if not _childbearing(kb, patient):
-        return ""
-    return ", ".join(kb.vocabulary.syndromes[p.syndrome] if p.syndrome else
-                     kb.vocabulary.seizure_types[p.seizure_type].lower()
-                     for p in _applicable_positions(kb, patient)
-                     if drug in p.not_in_childbearing_potential and drug in p.named)
+        return []
+    return [p for p in _applicable_positions(kb, patient)
+            if drug in p.not_in_childbearing_potential and drug in p.named]
 
 
 def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
@@ -327,9 +326,7 @@ def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
             if drug in getattr(pos, position):
                 rank = ("first_line", "second_line", "adjunctive").index(position)
                 if best is None or rank < best[0]:
-                    target = (kb.vocabulary.syndromes[pos.syndrome] if pos.syndrome
-                              else kb.vocabulary.seizure_types[pos.seizure_type].lower())
-                    best = (rank, position, target, pos.evidence,
+                    best = (rank, position, _name(kb, pos), pos.evidence,
                             pos.too_young(drug, patient.age_years))
                 break
     return best[1:] if best else None

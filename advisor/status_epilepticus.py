@@ -28,6 +28,7 @@ from advisor.schema import AcuteDose
 # liver or kidney function). Seizure-type aggravation, interactions and reproductive advice
 # concern long-term treatment: they are shown beside the option, not used to exclude it.
 ACUTE_EXCLUSIONS = ("hypersensitivity", "toxicity", "history", "organ_function")
+NOTE = "Evidence and doses for clinicians to weigh, not an order set."
 
 
 def pathway_drugs(kb: KnowledgeBase) -> list[str]:
@@ -50,9 +51,7 @@ def _dose(dose: AcuteDose, weight: float | None) -> PathwayDose | None:
     if dose.fixed_mg is not None:
         out.dose_mg = dose.fixed_mg
         if weight is None and (dose.min_weight_kg or dose.max_weight_kg):
-            band = f"{dose.min_weight_kg or 0:g}-{dose.max_weight_kg:g} kg" if (
-                dose.max_weight_kg) else f">{dose.min_weight_kg:g} kg"
-            out.weight_band = band
+            out.weight_band = _band(dose)
     else:
         text = f"{dose.mg_per_kg:g} {dose.unit}/kg" + (
             f" (max {dose.max_mg:g} {dose.unit})" if dose.max_mg else "")
@@ -64,9 +63,10 @@ def _dose(dose: AcuteDose, weight: float | None) -> PathwayDose | None:
 
 
 def _band(dose: AcuteDose) -> str:
+    """The weights a dose row is for: '13-40 kg', '>40 kg'."""
     lo, hi = dose.min_weight_kg, dose.max_weight_kg
-    return (f"for {lo:g}-{hi:g} kg" if lo is not None and hi is not None else
-            f"above {lo:g} kg" if lo is not None else f"up to {hi:g} kg")
+    return (f"{lo or 0:g}-{hi:g} kg" if hi is not None else f">{lo:g} kg" if lo is not None
+            else "any weight")
 
 
 def _no_dose(doses: list[AcuteDose], weight: float) -> list[PathwayDose]:
@@ -76,8 +76,8 @@ def _no_dose(doses: list[AcuteDose], weight: float) -> list[PathwayDose]:
     for route in dict.fromkeys(d.route for d in doses):
         rows = sorted((d for d in doses if d.route == route),
                       key=lambda d: d.min_weight_kg or 0)
-        given = [f"{d.fixed_mg:g} {d.unit} {_band(d)}" if d.fixed_mg is not None else
-                 f"{d.mg_per_kg:g} {d.unit}/kg {_band(d)}" for d in rows]
+        given = [f"{d.fixed_mg:g} {d.unit} for {_band(d)}" if d.fixed_mg is not None else
+                 f"{d.mg_per_kg:g} {d.unit}/kg for {_band(d)}" for d in rows]
         out.append(PathwayDose(route=route, dose_rule=(
             f"(no dose in the sources for {weight:g} kg: they give {' and '.join(given)}; "
             "use another option or a local protocol)")))
@@ -93,7 +93,7 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
         return StatusEpilepticusPathway(stages=[], evidence_notes=[PathwayEvidenceNote(
             id="outside_scope", text=scope.younger, evidence=list(scope.evidence.sources),
             evidence_level=scope.evidence.level, contested=scope.evidence.contested)],
-            note="Evidence and doses for clinicians to weigh, not an order set.")
+            note=NOTE)
     stages = []
     for stage in kb.status_epilepticus.stages:
         options, excluded = [], []
@@ -130,4 +130,4 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
             contested=False))
     return StatusEpilepticusPathway(
         stages=stages, evidence_notes=notes,
-        note="Evidence and doses for clinicians to weigh, not an order set.")
+        note=NOTE)

@@ -248,11 +248,16 @@ class Advice(Strict):
     headline: str | None = Field(default=None, max_length=110)
     evidence: Evidence
 
+    @property
+    def at_order(self) -> bool:
+        """Shown when one of its drugs is ordered: advice about drugs, not a rationale."""
+        return bool(self.drugs) and self.topic != "rationale"
+
     @model_validator(mode="after")
     def _targeted(self) -> Advice:
         if not (self.when or self.drugs):
             raise ValueError("advice needs when conditions or drugs (who it is for)")
-        if self.drugs and self.topic != "rationale" and not self.headline:
+        if self.at_order and not self.headline:
             raise ValueError("advice about drugs (not a rationale) is shown when they are "
                              "ordered: give a headline (at most 110 characters)")
         return self

@@ -88,8 +88,7 @@ def order_advice(kb: KnowledgeBase, result: OrderFindings, drug: str
                  ) -> list[tuple[Advice, str]]:
     """The result's advice about starting ``drug`` (advice tied to it that is not the
     advisor's rationale), each with its headline."""
-    tied = {a.id: a.headline or "" for a in kb.advice
-            if drug in a.drugs and a.topic != "rationale"}
+    tied = {a.id: a.headline or "" for a in kb.advice if a.at_order and drug in a.drugs}
     return [(a, tied[a.id]) for a in result.advice if a.id in tied]
 
 
