@@ -175,6 +175,36 @@ def _cap(band: DoseBand | OrganBand, weight: float | None) -> float | None:
     return min(caps) if caps else None
 
 
+@dataclass(frozen=True)
+class _AdultDose:
+    """The highest dose the drug's adult bands give: a stated maximum, or the top of a
+    usual range that the label does not call a maximum."""
+
+    mg: float
+    stated: bool
+    band: DoseBand
+
+
+def adult_dose(drug: Drug, band: DoseBand) -> _AdultDose | None:
+    """For a child's weight-based band (per kg, ending at an age), the highest dose of the
+    drug's bands without an upper age, with the same co-medication; None otherwise."""
+    if band.daily_mg_per_kg is None or band.age_years.hi is None:
+        return None
+    same = (set(band.when_taking), set(band.when_also_taking))
+    adult = [_AdultDose(b.max_daily_mg if b.max_daily_mg is not None else b.daily_mg.hi,
+                        b.max_daily_mg is not None, b)
+             for b in drug.dosing.maintenance
+             if b.age_years.hi is None and b.daily_mg is not None
+             and (set(b.when_taking), set(b.when_also_taking)) == same]
+    return max(adult, key=lambda a: (a.mg, a.stated)) if adult else None
+
+
+def _adult_cap(drug: Drug, band: DoseBand) -> float | None:
+    """The stated adult maximum that caps a child's weight-based band (BNFC)."""
+    adult = adult_dose(drug, band)
+    return adult.mg if adult is not None and adult.stated else None
+
+
 def _start(band: DoseBand | OrganBand, weight: float | None) -> float | None:
     if band.start_daily_mg is not None:
         return band.start_daily_mg
@@ -258,8 +288,9 @@ class _Builder:
         if chosen is None:
             return False
         if standard is not None and (rng := _range(standard, self.weight)):
-            cap = _cap(standard, self.weight)
-            self.standard = [min(v, cap) if cap else v for v in rng]
+            caps = [c for c in (_cap(standard, self.weight), _adult_cap(self.drug, standard))
+                    if c is not None]
+            self.standard = [min([v, *caps]) for v in rng]
             self.dose.standard_daily_mg = [_r(v) for v in self.standard]
         rng = _range(chosen, self.weight)
         if rng is None:
@@ -290,6 +321,7 @@ class _Builder:
             self.band_cap = (cap, "labelled maximum")
         else:  # no stated maximum: an increase stops at the top of the labelled range
             self.band_cap = (self.hi, "top of the labelled range")
+        self.adult(chosen)
         self.dose.start_daily_mg = _start(chosen, self.weight)
         tablets = self.drug.dosing.whole_tablets
         start = self.dose.start_daily_mg
@@ -299,6 +331,31 @@ class _Builder:
                 self.cite(tablets.evidence)
             self.dose.start_daily_mg = tablets.round_down(start)
         return True
+
+    def adult(self, chosen: DoseBand) -> None:
+        """A child's weight-based dose above the drug's adult dose: capped at a stated adult
+        maximum; above a usual adult range (no stated maximum), said, not capped."""
+        adult = adult_dose(self.drug, chosen)
+        if adult is None or min(self.hi, self.band_cap[0]) <= adult.mg + 1e-9:
+            return
+        convention = self.kb.manifest.adult_maximum_for_children.evidence
+        self.cite(convention)
+        self.cite(adult.band.evidence)
+        ours = span(self.lo, min(self.hi, self.band_cap[0]), "mg/day")
+        whose = f"{_age_text(adult.band.age_years)} {_cite(adult.band.evidence)}"
+        rule = (f"BNFC: for most drugs a child's dose should not exceed the adult maximum; "
+                f"for an overweight child, dose by the ideal weight for height and age "
+                f"{_cite(convention)}")
+        if adult.stated:
+            self.band_cap = min(self.band_cap, (adult.mg, "adult maximum"))
+            self.dose.basis.append(f"the weight-based dose ({ours}) is above the adult maximum "
+                                   f"({number(adult.mg)} mg/day, {whose}); {rule}")
+            return
+        usual = span(adult.band.daily_mg.lo, adult.band.daily_mg.hi, "mg/day")
+        self.dose.basis.append(
+            f"check this dose: the weight-based dose ({ours}) is above the adult dose ({usual}, "
+            f"{whose}), which the label does not call a maximum, and the label gives no "
+            f"mg/day cap for this age; {rule}; where levels are measured, use them")
 
     def change(self, change: DoseChange, why: str, evidence: Evidence) -> None:
         self.cite(evidence)

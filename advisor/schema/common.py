@@ -104,6 +104,12 @@ class AgeConvention(Strict):
     evidence: Evidence
 
 
+class Convention(Strict):
+    """A prescribing convention the engine applies, with its source."""
+
+    evidence: Evidence
+
+
 class Manifest(Strict):
     name: str
     version: str
@@ -112,6 +118,7 @@ class Manifest(Strict):
     genome_build: Literal["GRCh38"]
     disclaimer: str  # shown on every report and screen
     older_adults: AgeConvention  # when a drug's older-adult statement applies
+    adult_maximum_for_children: Convention  # a weight-based child dose vs the adult dose
 
 
 class Vocabulary(Strict):
