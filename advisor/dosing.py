@@ -245,6 +245,7 @@ class _Builder:
         self.caps: list[tuple[float, str]] = []
         self.band_cap: tuple[float, str] | None = None  # the band's maximum (or range top)
         self.factor = 1.0  # the percentages applied to the current range, multiplied
+        self.unbound: str | None = None  # the organ whose statement says: dose by free levels
 
     def cite(self, evidence: Evidence) -> None:
         self.dose.evidence += evidence.sources
@@ -386,6 +387,8 @@ class _Builder:
     def organ(self, band: OrganBand, organ: str) -> bool:
         """Apply a fitting renal or hepatic statement; False when it leaves no number."""
         self.cite(band.evidence)
+        if band.unbound_levels:
+            self.unbound = organ
         what = f"{organ} statement ({band.action.replace('_', ' ')})"
         if getattr(band, "impairment", None) and (
                 band.daily_mg or band.daily_mg_per_kg or band.percent or band.max_daily_mg):
@@ -546,7 +549,14 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
                 dose.basis += [_if_started_text(c, dose.unit) for c in dose.if_started]
         if drug.dosing.therapeutic_range_mg_per_l:
             tr = drug.dosing.therapeutic_range_mg_per_l
-            dose.therapeutic_range_mg_per_l = tr.range.as_list()
+            if build.unbound is None:
+                dose.therapeutic_range_mg_per_l = tr.range.as_list()
+            else:
+                usual = span(tr.range.lo, tr.range.hi, "mg/L")
+                dose.basis.append(f"no total target level: the usual {usual} is of total "
+                                  "concentrations, which mislead here (lower protein binding); "
+                                  f"dose by unbound (free) levels, as the {build.unbound} "
+                                  "statement says")
             dose.evidence = list(dict.fromkeys([*dose.evidence, *tr.evidence.sources]))
         doses.append(dose)
     return doses

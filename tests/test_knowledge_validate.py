@@ -226,3 +226,16 @@ def test_an_age_for_a_drug_the_entry_does_not_name_is_reported(kb_copy, capsys):
     path.write_text(text.replace(old, "from_age_years: {fenfluramine: 2}", 1))
     assert main(["kb", "validate", str(kb_copy)]) == 1
     assert "from_age_years: 'fenfluramine' is not named in this entry" in capsys.readouterr().out
+
+
+def test_unbound_levels_without_a_total_target_is_reported(kb_copy, capsys):
+    """A statement that hides the total-level target needs a drug that has one."""
+    path = kb_copy / "drugs" / "levetiracetam.yaml"
+    data = yaml.safe_load(path.read_text())
+    assert data["dosing"].get("therapeutic_range_mg_per_l") is None
+    data["dosing"]["renal"][0]["unbound_levels"] = True
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    assert main(["kb", "validate", str(kb_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "drugs/levetiracetam.yaml: dosing.renal.0.unbound_levels" in out
+    assert "no therapeutic_range_mg_per_l" in out

@@ -130,6 +130,10 @@ def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
         for key in ("maintenance", "no_dose", "renal", "hepatic"):
             for i, band in enumerate(getattr(drug.dosing, key)):
                 yield from _indication_problems(kb, f, f"dosing.{key}.{i}", band)
+                if getattr(band, "unbound_levels", False) and \
+                        drug.dosing.therapeutic_range_mg_per_l is None:
+                    yield Problem(f, f"dosing.{key}.{i}.unbound_levels", "the drug has no "
+                                  "therapeutic_range_mg_per_l whose total target it hides")
         for i, tit in enumerate(drug.dosing.titration):
             yield from _known(f, f"dosing.titration.{i}.when_taking", tit.when_taking,
                               drug_or_med, "drug")

@@ -171,6 +171,8 @@ class OrganBand(Strict):
     ``weight_kg``, ``indication`` and ``when_taking`` narrow who the statement is for.
     ``scales_titration``: the ``percent`` also applies to the starting and escalation doses
     (labels that say "reduce the initial, escalation and maintenance doses").
+    ``unbound_levels``: here protein binding is low, so the drug's total-level target
+    misleads: the dose row shows no total target and says to dose by unbound (free) levels.
     """
 
     age_years: Band
@@ -186,6 +188,7 @@ class OrganBand(Strict):
     start_daily_mg: float | None = Field(default=None, gt=0)
     start_daily_mg_per_kg: float | None = Field(default=None, gt=0)
     scales_titration: bool = False
+    unbound_levels: bool = False
     message: str
     evidence: Evidence
 
