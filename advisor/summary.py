@@ -123,9 +123,14 @@ def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
     asked = [f for f in why if f.action in DOSE_ACTIONS]
     if not asked:
         return None
-    # a flag asks for a dose change that the dose table does not show: say so, never hide it
-    table = ("the dose table shows no change" if dose.status == "dosed" else
-             "no dose could be computed for this patient")
+    # a flag asks for a dose change that leaves the maintenance range as it is (a start or
+    # titration change, a cap above the range, advice in words): say what stays, never hide it
+    table = "no dose could be computed for this patient"
+    if dose.status == "dosed":
+        start = (f", start {daily_mg([dose.start_daily_mg], dose.unit)}"
+                 if dose.start_daily_mg is not None else "")
+        table = (f"maintenance range unchanged at {daily_mg(dose.recommended_daily_mg, dose.unit)}"
+                 f"{start}: see the dose row")
     return SummaryDoseChange(
         drug=dose.drug, change=f"{ACTION_LABEL[asked[0].action].lower()} ({table})",
         reason=" ".join(_unique(first_sentence(f.message) for f in asked)), from_daily_mg=None,

@@ -65,6 +65,22 @@ def test_dose_change_reads_from_to_and_why(kb):
     assert s.in_play == ["valproate", "lamotrigine"]
 
 
+def test_a_flagged_change_that_leaves_the_range_says_what_stays(kb):
+    """Oxcarbazepine below CLcr 30: the label halves the start, not the maintenance range;
+    the summary says the range stays and names the start, never 'no change' beside 'reduce'."""
+    patient = validate_patient(kb, {"age_years": 70, "weight_kg": 70, "sex": "male",
+                                    "seizure_types": ["focal"], "current_medications": [],
+                                    "candidate_drugs": ["oxcarbazepine"],
+                                    "renal": {"creatinine_clearance_ml_min": 20}})
+    result = consult(kb, patient)
+    dose = next(d for d in result.doses if d.drug == "oxcarbazepine")
+    change = next(c for c in result.summary.dose_changes if c.drug == "oxcarbazepine")
+    assert dose.start_daily_mg == 300 and dose.recommended_daily_mg == [600, 1200]
+    assert change.change == ("reduce dose (maintenance range unchanged at 600–1200 mg/day, "
+                             "start 300 mg/day: see the dose row)")
+    assert change.reason.startswith("CLcr <30 mL/min: initiate at one-half")
+
+
 def test_current_drug_dose_change_comes_first_and_other_drugs_to_avoid_last(kb):
     s = consult_file(kb, DRAVET).summary
     assert s.dose_changes[0].drug == "clobazam" and "−50%" in s.dose_changes[0].change
