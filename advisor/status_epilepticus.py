@@ -40,6 +40,15 @@ def applies(patient: Patient, acute: bool) -> bool:
     return acute or "status_epilepticus" in patient.seizure_types
 
 
+def _long_term(kb: KnowledgeBase, flag: dict) -> bool:
+    """Whether a flag concerns long-term treatment only: not an acute exclusion, and not an
+    interaction with a drug taken as a short course (a carbapenem lowers valproate within a
+    day, so it bears on an IV valproate load)."""
+    return flag["category"] not in ACUTE_EXCLUSIONS and not (
+        flag["category"] == "interaction"
+        and flag.get("interacting_drug") in kb.short_course_comedications)
+
+
 def _dose(dose: AcuteDose, weight: float | None) -> PathwayDose | None:
     """This patient's dose, or None when the dose's weight band excludes the patient."""
     if weight is not None and (
@@ -109,9 +118,13 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
             doses = [d for d in (_dose(x, patient.weight_kg) for x in opt.doses) if d] \
                 or _no_dose(opt.doses, patient.weight_kg)
             caveats = [f"{f['action'].replace('_', ' ')}"
-                       + (" (long-term use)" if f["category"] not in ACUTE_EXCLUSIONS else "")
+                       + (" (long-term use)" if _long_term(kb, f) else "")
                        + f": {f['message']}"
                        for f in records(mine[mine["action"] != "info"])]
+            taken = [d for d in (opt.drug, *opt.counts_as) if d in patient.current_medications]
+            if taken:
+                caveats.insert(0, f"already taking {' and '.join(taken)}: "
+                               f"{kb.status_epilepticus.already_taking.text}")
             options.append(PathwayOption(drug=opt.drug, doses=doses, flags=caveats,
                                          evidence=list(opt.evidence.sources),
                                          evidence_level=opt.evidence.level))

@@ -360,6 +360,9 @@ def check_status_epilepticus(kb: KnowledgeBase) -> Iterator[Problem]:
     for i, stage in enumerate(se.stages):
         yield from _known("status_epilepticus.yaml", f"stages.{i}.options",
                           [o.drug for o in stage.options], kb.drugs, "drug")
+        for j, option in enumerate(stage.options):
+            yield from _known("status_epilepticus.yaml", f"stages.{i}.options.{j}.counts_as",
+                              option.counts_as, kb.drugs, "drug")
 
 
 def check_dre(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -196,8 +196,12 @@ class AcuteDose(Strict):
 
 
 class AcuteOption(Strict):
+    """A drug of a stage; ``counts_as``: other drugs whose level its load adds to (a
+    prodrug's parent), for the note on a patient already taking one of them."""
+
     drug: str
     doses: list[AcuteDose] = Field(min_length=1)
+    counts_as: list[str] = Field(default_factory=list)
     evidence: Evidence
 
 
@@ -225,8 +229,16 @@ class SeScope(Strict):
     evidence: Evidence
 
 
+class SeAlreadyTaking(Strict):
+    """Said beside an option the patient already takes (the sources' loads assume not)."""
+
+    text: str
+    evidence: Evidence
+
+
 class StatusEpilepticusFile(Strict):
     scope: SeScope
+    already_taking: SeAlreadyTaking
     stages: list[SeStage] = Field(min_length=1)
     evidence_notes: list[SeEvidenceNote] = Field(default_factory=list)
 
