@@ -296,6 +296,19 @@ def renal_clearance(egfr: pd.Series, crcl: pd.Series) -> tuple[pd.Series, pd.Ser
     return value, measure
 
 
+def _with_neonatal(kb: KnowledgeBase, seizure: pd.DataFrame, age: pd.Series
+                   ) -> pd.DataFrame:
+    """Rows in the neonatal period (manifest) have its seizure type, whatever else they name
+    (the same as :func:`advisor.inputs.patient.with_neonatal` for one patient)."""
+    period = kb.manifest.neonatal_period
+    young = (pd.to_numeric(age, errors="coerce") < period.before_years).to_numpy(dtype=bool)
+    if not young.any():
+        return seizure
+    seizure = seizure.copy()
+    seizure[period.seizure_type] = seizure[period.seizure_type].to_numpy(dtype=bool) | young
+    return seizure
+
+
 def build_frame(
     kb: KnowledgeBase,
     *,
@@ -342,6 +355,7 @@ def build_frame(
     else:
         calls, errors, lookup = translate_table(kb, genotypes.set_axis(index))
     ctx = _context(n, context)
+    seizure = _with_neonatal(kb, _on_rows(seizure, index), ctx["age_years"])
     cur_rows, cur_drugs = _pair_arrays(current)
     tol_rows, tol_drugs = _pair_arrays(tolerated)
     current = _typed(current)
@@ -361,7 +375,7 @@ def build_frame(
     failed_regimens = _on_rows(failed_regimens, index)
     return PatientFrame(
         ids=pd.Series(list(ids), index=index, dtype=object), calls=calls,
-        seizure_types=_all_bool(_on_rows(seizure, index)), context=ctx,
+        seizure_types=_all_bool(seizure), context=ctx,
         conditions=_all_bool(_on_rows(conditions, index)), reactions=reactions,
         candidates=_unique_sorted(kb, cand_rows, cand_drugs), current=current,
         tolerated=tolerated, lookup=lookup,

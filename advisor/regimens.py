@@ -247,14 +247,14 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
     more), or that the syndrome's entry (scored) or the seizure types' entries (said only)
     do not name it."""
     w = kb.regimens.weights
-    entry = kb.positions.for_syndrome(patient.syndrome)
+    entry = _governing(kb, patient)
     best = _guideline_position(kb, patient, drug.name)
     if best:
-        position, target, ev, from_age = best
+        position, target, ev, from_age, source = best
         weights = (w.syndrome_guideline_position if entry and w.syndrome_guideline_position
                    else w.guideline_position)
         t.score += weights[position]
-        t.rationale.append(f"{kb.positions.guideline}: {drug.name} is "
+        t.rationale.append(f"{source}: {drug.name} is "
                            f"{position.replace('_', '-')} for {target}" + (
                                "." if from_age is None else
                                f" from {number(from_age)} years of age; this patient is "
@@ -275,9 +275,8 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
         t.evidence += [s for p in rejected for s in p.evidence.sources]
     elif entry:
         t.score += w.not_named_for_syndrome
-        t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
-                          f"{kb.vocabulary.syndromes[entry.syndrome]}: the options it names "
-                          "rank first.")
+        t.warnings.append(f"{kb.positions.source(entry)} does not name {drug.name} for "
+                          f"{_name(kb, entry)}: the options it names rank first.")
         t.evidence += entry.evidence.sources
     elif placing := _applicable_positions(kb, patient):  # seizure-type entries: said, not scored
         t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
@@ -286,10 +285,16 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
         t.evidence += [s for p in placing for s in p.evidence.sources]
 
 
+def _governing(kb: KnowledgeBase, patient: Patient) -> Any:
+    """The entry that replaces the seizure types' entries (see PositionsFile.governing)."""
+    return kb.positions.governing(patient.syndrome, patient.seizure_types)
+
+
 def _applicable_positions(kb: KnowledgeBase, patient: Patient) -> list[Any]:
     """The guideline entries for the patient: the syndrome's, where the guideline gives one
-    (syndrome-specific advice replaces seizure-type advice), else its seizure types'."""
-    entry = kb.positions.for_syndrome(patient.syndrome)
+    (syndrome-specific advice replaces seizure-type advice), or a replacing seizure type's
+    (neonatal seizures), else its seizure types'."""
+    entry = _governing(kb, patient)
     return [entry] if entry else [p for p in kb.positions.positions
                            if p.seizure_type in patient.seizure_types]
 
@@ -327,7 +332,7 @@ def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
                 rank = ("first_line", "second_line", "adjunctive").index(position)
                 if best is None or rank < best[0]:
                     best = (rank, position, _name(kb, pos), pos.evidence,
-                            pos.too_young(drug, patient.age_years))
+                            pos.too_young(drug, patient.age_years), kb.positions.source(pos))
                 break
     return best[1:] if best else None
 
@@ -535,9 +540,12 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                     "prefers an alternative monotherapy first.")
     stage = (syndrome_add_on if syndrome_add_on and not due
              else _stage_note(kb, patient, current, counted_failures, due))
+    governing = _governing(kb, patient)
+    guidelines = [kb.positions.guideline, *([kb.positions.source(governing)] if governing
+                                             else [])]
     for reg in regimens:
         reg.rationale.insert(0, stage)
-        reg.evidence = list(dict.fromkeys([*reg.evidence, kb.positions.guideline]))
+        reg.evidence = list(dict.fromkeys([*reg.evidence, *guidelines]))
         reg.warnings += [f"{d} (current) is left out: it has an 'avoid' flag."
                          for d in current if d in avoided]
         needs = [d for d in reg.drugs if dose_status.get(d) == "needs_input"]

@@ -322,6 +322,7 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
         kb, f"adverse_reactions.{i}.drug", r.drug)})
         for i, r in enumerate(patient.adverse_reactions)]
     return patient.model_copy(update={
+        "seizure_types": with_neonatal(kb, patient.age_years, patient.seizure_types),
         "medication_history": _history(kb, patient),
         "adverse_reactions": reactions,
         "current_medications": _resolve(kb, "current_medications",
@@ -329,6 +330,15 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
         "candidate_drugs": _resolve(kb, "candidate_drugs", patient.candidate_drugs,
                                     asm_only=True),
     })
+
+
+def with_neonatal(kb: KnowledgeBase, age: float | None, seizure_types: list[str]
+                  ) -> list[str]:
+    """The seizure types with the neonatal one added in the neonatal period (manifest)."""
+    period = kb.manifest.neonatal_period
+    if age is None or age >= period.before_years or period.seizure_type in seizure_types:
+        return seizure_types
+    return [period.seizure_type, *seizure_types]
 
 
 def _as_key(value: Any) -> str:

@@ -342,6 +342,11 @@ def check_positions(kb: KnowledgeBase) -> Iterator[Problem]:
         yield Problem(file, "guideline", f"unknown source {kb.positions.guideline!r}")
     for i, pos in enumerate(kb.positions.positions):
         loc = f"positions.{i}"
+        if pos.guideline is not None and pos.guideline not in kb.sources:
+            yield Problem(file, f"{loc}.guideline", f"unknown source {pos.guideline!r}")
+        if pos.replaces_seizure_types and pos.seizure_type is None:
+            yield Problem(file, f"{loc}.replaces_seizure_types",
+                          "only a seizure-type entry can replace the other seizure types'")
         if pos.seizure_type is not None:
             yield from _known(file, f"{loc}.seizure_type", [pos.seizure_type], v.seizure_types,
                               "seizure type")
@@ -490,6 +495,9 @@ def check_effect_sizes(kb: KnowledgeBase) -> Iterator[Problem]:
 
 def check_manifest(kb: KnowledgeBase) -> Iterator[Problem]:
     yield from _sources(kb, "manifest.yaml", kb.manifest)
+    yield from _known("manifest.yaml", "neonatal_period.seizure_type",
+                      [kb.manifest.neonatal_period.seizure_type],
+                      kb.vocabulary.seizure_types, "seizure type")
 
 
 CHECKS: tuple[Check, ...] = (check_manifest, check_codes, check_vocabulary, check_genes,

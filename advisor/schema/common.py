@@ -110,6 +110,15 @@ class Convention(Strict):
     evidence: Evidence
 
 
+class NeonatalPeriod(Strict):
+    """The neonatal period: a patient younger than ``before_years`` has ``seizure_type``
+    (the vocabulary's term for seizures in that period) whatever else the file names."""
+
+    before_years: float = Field(gt=0)
+    seizure_type: str
+    evidence: Evidence
+
+
 class Manifest(Strict):
     name: str
     version: str
@@ -119,6 +128,7 @@ class Manifest(Strict):
     disclaimer: str  # shown on every report and screen
     older_adults: AgeConvention  # when a drug's older-adult statement applies
     adult_maximum_for_children: Convention  # a weight-based child dose vs the adult dose
+    neonatal_period: NeonatalPeriod  # seizures in the first 28 days are neonatal seizures
 
 
 class Vocabulary(Strict):

@@ -128,6 +128,11 @@ class GuidelinePosition(Strict):
     # drugs the guideline says it no longer recommends here (NG217: gabapentin, clobazam
     # for focal seizures)
     not_recommended: list[str] = Field(default_factory=list)
+    # the entry's own guideline, where it is not the file's (a source id)
+    guideline: str | None = None
+    # a seizure-type entry that, for a patient with the type, replaces the other seizure
+    # types' entries as a syndrome's entry does (neonatal seizures)
+    replaces_seizure_types: bool = False
     note: str | None = None
     evidence: Evidence
 
@@ -156,6 +161,18 @@ class PositionsFile(Strict):
         """The guideline's entry for this syndrome, if it has one."""
         return next((p for p in self.positions if p.syndrome and p.syndrome == syndrome),
                     None)
+
+    def governing(self, syndrome: str | None, seizure_types: list[str]
+                  ) -> GuidelinePosition | None:
+        """The one entry that replaces the seizure types' entries for a patient: the
+        syndrome's, else a replacing seizure-type entry the patient has."""
+        return self.for_syndrome(syndrome) or next(
+            (p for p in self.positions
+             if p.replaces_seizure_types and p.seizure_type in seizure_types), None)
+
+    def source(self, entry: GuidelinePosition) -> str:
+        """The guideline an entry is from."""
+        return entry.guideline or self.guideline
 
 
 class RegimensFile(Strict):
