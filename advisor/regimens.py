@@ -285,6 +285,21 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
         t.evidence += [s for p in placing for s in p.evidence.sources]
 
 
+def _without_unnamed_substitutions(kb: KnowledgeBase, patient: Patient, kept: list[str],
+                                   options: list[tuple[list[str], str]]
+                                   ) -> list[tuple[list[str], str]]:
+    """The options without substitutions that withdraw a drug the governing entry (a
+    syndrome's, or neonatal seizures') places first line, which has not failed nor been
+    stopped for intolerance, for drugs the entry does not name."""
+    entry = _governing(kb, patient)
+    stopped = {t.drug for t in patient.medication_history
+               if t.outcome in ("inefficacy", "relapse", "intolerance")}
+    if entry is None or not any(d in entry.first_line and d not in stopped for d in kept):
+        return options
+    return [(drugs, kind) for drugs, kind in options
+            if kind != "substitution" or set(drugs) & set(entry.named)]
+
+
 def _governing(kb: KnowledgeBase, patient: Patient) -> Any:
     """The entry that replaces the seizure types' entries (see PositionsFile.governing)."""
     return kb.positions.governing(patient.syndrome, patient.seizure_types)
@@ -390,6 +405,22 @@ def add_on_only(kb: KnowledgeBase, patient: Patient, drug: str) -> bool:
     placing = [p for p in _applicable_positions(kb, patient)
                if drug in p.named]
     return bool(placing) and all(drug in p.add_on_only for p in placing)
+
+
+def _mark_outside_governing(kb: KnowledgeBase, patient: Patient, current: list[str],
+                            regimens: list[Regimen]) -> None:
+    """When no regimen starts a drug the governing entry (a syndrome's, or neonatal
+    seizures') names, every regimen shown is outside its sequence: say so."""
+    entry = _governing(kb, patient)
+    offered = {d for reg in regimens for d in reg.drugs} - set(current)
+    if entry is None or not regimens or offered & set(entry.named):
+        return
+    for reg in regimens:
+        reg.warnings.append(f"None of the drugs {kb.positions.source(entry)} names for "
+                            f"{_name(kb, entry)} can be started for this patient (taken, "
+                            "ruled out, or without a labelled dose at this age and weight): "
+                            "this regimen is outside its sequence; seek specialist advice.")
+        reg.evidence = list(dict.fromkeys([*reg.evidence, *entry.evidence.sources]))
 
 
 def _mark_sole_agent_combinations(kb: KnowledgeBase, patient: Patient,
@@ -513,6 +544,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
              and not add_on_only(kb, patient, d) and d not in failed_alone}
     options = _options(kept, usable, due, bool(current), alone, partners,
                        {d: c.drugs[1] for d, c in contested.items()})
+    options = _without_unnamed_substitutions(kb, patient, kept, options)
     involved = sorted({d for drugs, _ in options for d in drugs})
     # Interactions inside a regimen are scored pairwise; flags with co-medications the
     # patient keeps taking (contraceptives, anticoagulants, ...) count per drug.
@@ -530,6 +562,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
                 for drugs, kind in options]
     _mark_sole_agent_combinations(kb, patient, regimens)
+    _mark_outside_governing(kb, patient, current, regimens)
     _mark_without_partner(kb, contested, regimens)
     syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
     if not due and not syndrome_add_on:
