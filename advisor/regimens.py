@@ -171,6 +171,28 @@ def _failed_targets(kb: KnowledgeBase, patient: Patient) -> dict[str, str]:
     return out
 
 
+def _pregnancy_switch(kb: KnowledgeBase, patient: Patient, withdrawn: list[str],
+                      reg: Regimen) -> None:
+    """A pregnant patient switching from a drug that has not failed, nor been stopped for
+    intolerance, and is not teratogenic: marked down, saying to adjust its dose first."""
+    if patient.pregnancy != "pregnant":
+        return
+    stopped = {t.drug for t in patient.medication_history
+               if t.outcome in ("inefficacy", "relapse", "intolerance")}
+    working = [d for d in withdrawn if d not in stopped
+               and "teratogenic" not in kb.drugs[d].adverse_effects.tags]
+    if not working:
+        return
+    policy = kb.regimens.pregnancy_switch
+    reg.score += kb.regimens.weights.switch_in_pregnancy * len(working)
+    reg.warnings.append(f"Switching from {', '.join(working)} during pregnancy, although it has "
+                        "not failed and is not a known teratogen: levels fall in pregnancy, so "
+                        "measure the level against her baseline and adjust the dose first; a "
+                        "switch also means two drugs during the cross-over (the advisor's "
+                        f"reading of its sources; evidence {policy.level}).")
+    reg.evidence = list(dict.fromkeys([*reg.evidence, *policy.sources]))
+
+
 def _teratogen_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, childbearing: bool,
                      t: _Terms) -> None:
     """A teratogenic drug for a pregnant patient, one planning pregnancy, or one who may be
@@ -368,6 +390,7 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
         reg.score += w.withdraw_current * len(withdrawn)
         reg.warnings.append(f"Requires withdrawing {', '.join(withdrawn)} (taper; see the "
                             "transition plan).")
+        _pregnancy_switch(kb, patient, withdrawn, reg)
     wanted = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
     covered = [t for t in wanted if any(d.spectrum.covers(t, patient.syndrome) for d in items)]
     uncovered = [t for t in wanted if t not in covered]

@@ -107,6 +107,8 @@ class RegimenWeights(Strict):
     sole_agent_combination: float = 0  # a combination with a drug the label wants alone
     # a regimen with a drug some labels give only with a partner, without that partner
     without_licensed_partner: float = 0
+    # per drug a pregnant patient would switch from that has not failed and is not teratogenic
+    switch_in_pregnancy: float = 0
     high_risk_polytherapy_note_threshold: float = Field(ge=0, le=1)
 
 
@@ -181,6 +183,7 @@ class RegimensFile(Strict):
     shared_adverse_effect_tags: list[str]
     childbearing_potential_age_years: Range
     teratogenic_policy: Evidence
+    pregnancy_switch: Evidence  # why a working, non-teratogenic drug is not switched lightly
     early_polytherapy: Evidence
     synergies: list[Synergy]
     licensed_combinations: list[LicensedCombination] = Field(default_factory=list)

@@ -1,0 +1,36 @@
+"""A pregnant patient whose non-teratogenic drug has not failed: every regimen that switches
+away from it is marked down and says to adjust its dose first; a failed drug, or a patient
+who is not pregnant, is not."""
+
+from __future__ import annotations
+
+from advisor.consult import consult
+from advisor.inputs.patient import validate_patient
+
+SWITCH = "Switching from lamotrigine during pregnancy"
+
+
+def _regimens(kb, **changes):
+    data = {"age_years": 31, "weight_kg": 70, "sex": "female", "seizure_types": ["focal"],
+            "pregnancy": "pregnant", "current_medications": ["lamotrigine"],
+            "medication_history": [{"drug": "lamotrigine", "outcome": "ongoing",
+                                    "adequate": True, "duration_months": 24}],
+            "candidate_drugs": ["levetiracetam", "zonisamide"], **changes}
+    return consult(kb, validate_patient(kb, data)).regimens
+
+
+def test_switches_are_marked_down_and_say_why(kb):
+    regimens = _regimens(kb)
+    switches = [r for r in regimens if "lamotrigine" not in r.drugs]
+    assert switches and all(any(SWITCH in w for w in r.warnings) for r in switches)
+    assert regimens[0].kind != "substitution"
+    assert not any(SWITCH in w for r in regimens if "lamotrigine" in r.drugs
+                   for w in r.warnings)
+
+
+def test_a_failed_drug_or_no_pregnancy_is_not_marked(kb):
+    failed = _regimens(kb, medication_history=[{"drug": "lamotrigine", "outcome": "inefficacy",
+                                                "adequate": True, "duration_months": 24}])
+    not_pregnant = _regimens(kb, pregnancy="not_pregnant")
+    for regimens in (failed, not_pregnant):
+        assert not any(SWITCH in w for r in regimens for w in r.warnings)
