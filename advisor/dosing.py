@@ -380,6 +380,18 @@ class _Builder:
         if change.note:
             self.dose.basis.append(change.note)
 
+    def lowered_start(self, start: float) -> None:
+        """A start a statement lowered by a percentage, in whole tablets where the label
+        doses by them."""
+        tablets = self.drug.dosing.whole_tablets
+        if tablets is not None and (note := tablets.note(round(start, 2))):
+            self.dose.basis.append(f"lowered start: {note} {_cite(tablets.evidence)}")
+            self.cite(tablets.evidence)
+            whole = tablets.round_down(start)
+            self.dose.start_daily_mg = None if whole is None else _r(whole)
+            return
+        self.dose.start_daily_mg = _r(start)
+
     def set_start(self, start: float) -> None:
         current = self.dose.start_daily_mg
         self.dose.start_daily_mg = start if current is None else min(current, start)
@@ -414,8 +426,7 @@ class _Builder:
             self.dose.basis.append(f"{organ}: the starting and escalation doses are also "
                                    f"{band.percent:+g}%")
             if band.start_daily_mg is None and self.dose.start_daily_mg is not None:
-                self.dose.start_daily_mg = _r(self.dose.start_daily_mg
-                                              * (1 + band.percent / 100))
+                self.lowered_start(self.dose.start_daily_mg * (1 + band.percent / 100))
         if (start := _start(band, self.weight)) is not None:
             self.set_start(start)
             self.dose.basis.append(f"{organ}: start at {number(start)} mg/day")

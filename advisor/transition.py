@@ -57,14 +57,20 @@ def choose_titration(drug: Drug, co_medications: set[str], patient: Patient,
 def _schedule(tit: Titration, weight: float | None, factor: float = 1.0,
               tablets: WholeTablets | None = None) -> tuple[list[ScheduleEntry], list[str]]:
     """The titration's steps and notes on them (``factor``: a kidney or liver statement that
-    lowers the starting and escalation doses; ``tablets``: weight-based amounts are rounded
-    down to whole tablets)."""
+    lowers the starting and escalation doses; ``tablets``: weight-based amounts, and amounts
+    a statement lowered, are rounded down to whole tablets)."""
     steps, notes = [], []
     for st in tit.steps:
         weeks = (f"week {st.week_from}" if st.week_from == st.week_to
                  else f"weeks {st.week_from}-{st.week_to}")
         if st.daily_mg is not None:
-            steps.append(ScheduleEntry(weeks=weeks, daily_mg=round(st.daily_mg * factor, 1)))
+            mg = round(st.daily_mg * factor, 2)
+            if tablets is not None and factor != 1.0:
+                if note := tablets.note(mg):
+                    notes.append(f"{weeks}: {note}.")
+                mg = tablets.round_down(mg)
+            steps.append(ScheduleEntry(weeks=weeks, daily_mg=None if mg is None
+                                       else round(mg, 1)))
             continue
         per_kg = st.daily_mg_per_kg * factor
         mg = round(per_kg * weight, 1) if weight else None
