@@ -365,6 +365,8 @@ class _Builder:
             self.factor *= 1 + change.percent / 100
             self.dose.basis.append(f"{why}: {change.percent:+g}% of maintenance "
                                    f"{_cite(evidence)}")
+            if change.scales_titration:
+                self.scale_titration(change.percent, why)
         if change.start_daily_mg is not None:
             before = self.dose.start_daily_mg
             self.set_start(change.start_daily_mg)
@@ -379,6 +381,13 @@ class _Builder:
                                    f"{_cite(evidence)}")
         if change.note:
             self.dose.basis.append(change.note)
+
+    def scale_titration(self, percent: float, why: str) -> None:
+        """The starting and escalation doses change by ``percent`` too."""
+        factor = (1 + (self.dose.titration_percent or 0) / 100) * (1 + percent / 100)
+        self.dose.titration_percent = _r((factor - 1) * 100)
+        self.dose.basis.append(f"{why}: the starting and escalation doses are also "
+                               f"{percent:+g}%")
 
     def lowered_start(self, start: float) -> None:
         """A start a statement lowered by a percentage, in whole tablets where the label
@@ -421,10 +430,7 @@ class _Builder:
             self.caps.append((cap, f"{organ} maximum"))
         self.dose.basis.append(f"{what}: {_said(band.message)} {_cite(band.evidence)}")
         if band.scales_titration and band.percent is not None:
-            factor = (1 + (self.dose.titration_percent or 0) / 100) * (1 + band.percent / 100)
-            self.dose.titration_percent = _r((factor - 1) * 100)
-            self.dose.basis.append(f"{organ}: the starting and escalation doses are also "
-                                   f"{band.percent:+g}%")
+            self.scale_titration(band.percent, organ)
             if band.start_daily_mg is None and self.dose.start_daily_mg is not None:
                 self.lowered_start(self.dose.start_daily_mg * (1 + band.percent / 100))
         if (start := _start(band, self.weight)) is not None:

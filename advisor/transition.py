@@ -157,8 +157,9 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
                                          drug.dosing.whole_tablets)
         step.notes += notes
         if percent:
-            step.notes.append(f"Starting and escalation doses {percent:+g}% (kidney or liver "
-                              f"function: see the {drug.name} dose row).")
+            step.notes.append(f"Starting and escalation doses {percent:+g}% (a kidney, liver "
+                              f"or genotype statement: see the {drug.name} dose row).")
+            _start_floor(step, dose)
         if tit.then_increase:
             inc = tit.then_increase
             increment = round(inc.daily_mg * factor, 1)
@@ -179,6 +180,20 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
     for message in dict.fromkeys(slow):
         step.notes.append(f"Titrate cautiously (flag): {message}")
     return step
+
+
+def _start_floor(step: AddStep, dose: Dose | None) -> None:
+    """Lowered steps below the patient's own start (a label's start for this patient, e.g.
+    5 mg/day of clobazam for a CYP2C19 poor metabolizer) are raised to it."""
+    start = dose.start_daily_mg if dose is not None else None
+    if start is None:
+        return
+    raised = [e for e in step.schedule if e.daily_mg is not None and e.daily_mg < start - 1e-9]
+    for entry in raised:
+        entry.daily_mg = start
+    if raised:
+        step.notes.append(f"Steps below this patient's start ({_fmt(start)} mg/day, see the "
+                          "dose row) are given at the start.")
 
 
 def _withdraw_step(drug: Drug) -> WithdrawStep:

@@ -20,6 +20,8 @@ class DoseChange(Strict):
     percent: float | None = Field(default=None, ge=-100, le=300)
     start_daily_mg: float | None = Field(default=None, gt=0)
     max_daily_mg: float | None = Field(default=None, gt=0)
+    # the percent also applies to the titration steps ("titrate to half the usual doses")
+    scales_titration: bool = False
     note: str | None = None
 
     @model_validator(mode="before")
@@ -35,6 +37,8 @@ class DoseChange(Strict):
     def _something(self) -> DoseChange:
         if self.percent is None and self.start_daily_mg is None and self.max_daily_mg is None:
             raise ValueError("a dose change needs percent, start_daily_mg or max_daily_mg")
+        if self.scales_titration and self.percent is None:
+            raise ValueError("scales_titration applies a percent: give percent")
         return self
 
 
