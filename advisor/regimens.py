@@ -171,14 +171,19 @@ def _failed_targets(kb: KnowledgeBase, patient: Patient) -> dict[str, str]:
     return out
 
 
+def _stopped(patient: Patient) -> set[str]:
+    """Drugs of the history that failed, relapsed or were not tolerated."""
+    return {t.drug for t in patient.medication_history
+            if t.outcome in ("inefficacy", "relapse", "intolerance")}
+
+
 def _pregnancy_switch(kb: KnowledgeBase, patient: Patient, withdrawn: list[str],
                       reg: Regimen) -> None:
     """A pregnant patient switching from a drug that has not failed, nor been stopped for
     intolerance, and is not teratogenic: marked down, saying to adjust its dose first."""
     if patient.pregnancy != "pregnant":
         return
-    stopped = {t.drug for t in patient.medication_history
-               if t.outcome in ("inefficacy", "relapse", "intolerance")}
+    stopped = _stopped(patient)
     working = [d for d in withdrawn if d not in stopped
                and "teratogenic" not in kb.drugs[d].adverse_effects.tags]
     if not working:
@@ -314,8 +319,7 @@ def _without_unnamed_substitutions(kb: KnowledgeBase, patient: Patient, kept: li
     syndrome's, or neonatal seizures') places first line, which has not failed nor been
     stopped for intolerance, for drugs the entry does not name."""
     entry = _governing(kb, patient)
-    stopped = {t.drug for t in patient.medication_history
-               if t.outcome in ("inefficacy", "relapse", "intolerance")}
+    stopped = _stopped(patient)
     if entry is None or not any(d in entry.first_line and d not in stopped for d in kept):
         return options
     return [(drugs, kind) for drugs, kind in options
