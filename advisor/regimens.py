@@ -443,7 +443,7 @@ def _mark_outside_governing(kb: KnowledgeBase, patient: Patient, current: list[s
     if entry is None or not regimens or offered & set(entry.named):
         return
     for reg in regimens:
-        reg.warnings.append(f"None of the drugs {kb.positions.source(entry)} names for "
+        reg.warnings.append(f"No drug that {kb.positions.source(entry)} names for "
                             f"{_name(kb, entry)} can be started for this patient (taken, "
                             "ruled out, or without a labelled dose at this age and weight): "
                             "this regimen is outside its sequence; seek specialist advice.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from advisor.numbers import (
     age,
@@ -29,7 +30,7 @@ from advisor.result import (
     WithdrawStep,
 )
 from advisor.schema import Source
-from advisor.summary import summary_of
+from advisor.summary import summary_of, without_citations
 
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
@@ -38,6 +39,17 @@ def words(text: str) -> str:
     """Free text with its codes as words: "combined_oral_contraceptive" -> "combined oral
     contraceptive", "focal_to_bilateral_tonic_clonic" -> "focal to bilateral tonic clonic"."""
     return _CODE.sub(lambda m: m.group(0).replace("_", " "), text)
+
+
+def statements(parts: Iterable[str]) -> str:
+    """Statements joined with '; ', each without its closing full stop ('... stage; reduce',
+    not '... stage.; reduce')."""
+    return "; ".join(text for p in parts if (text := p.strip().rstrip(".").rstrip()))
+
+
+def basis_text(d: Dose) -> str:
+    """A dose's basis in words, without its inline citations (the views cite by number)."""
+    return statements(without_citations(b) for b in d.basis)
 
 
 def mechanisms(reg: Regimen) -> str:

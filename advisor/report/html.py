@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from advisor.numbers import number, plural, span
 from advisor.report.formatting import (
     acute_dose,
+    basis_text,
     citation,
     mechanisms,
     mg,
@@ -17,13 +18,14 @@ from advisor.report.formatting import (
     pct,
     risk_sentences,
     start_text,
+    statements,
     transition_lines,
     value_text,
     words,
 )
 from advisor.report.layout import Citations, by_drug, flag_groups, link, summary_blocks
 from advisor.result import ConsultResult, Dose
-from advisor.summary import summary_of, without_citations
+from advisor.summary import summary_of
 from advisor.vocabulary import ACTION_LABEL, LEVEL_LABEL, STATUS_LABEL
 
 _ENV = Environment(loader=PackageLoader("advisor", "templates"),
@@ -50,6 +52,6 @@ def to_html(res: ConsultResult) -> str:
         level_label=LEVEL_LABEL, status_label=STATUS_LABEL, mg=mg, pct=pct, number=number,
         span=span, plural=plural, words=words, minutes=minutes, link=link, citation=citation,
         mechanisms=mechanisms, start_text=lambda d: start_text(d, res),
-        basis=lambda d: [without_citations(b) for b in d.basis],
+        basis=basis_text, statements=statements,
         transition_lines=transition_lines, acute_dose=acute_dose,
         risk_sentences=risk_sentences, value_text=value_text)

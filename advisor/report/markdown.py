@@ -20,6 +20,7 @@ from advisor.report.formatting import (
     pct,
     probability,
     start_text,
+    statements,
     transition_lines,
     value_text,
     words,
@@ -118,7 +119,7 @@ def _dose_row(d: Dose, res: ConsultResult, cite: Citations) -> str:
     if d.therapeutic_range_mg_per_l:
         lo, hi = d.therapeutic_range_mg_per_l
         extra.append(f"target level {number(lo)}–{number(hi)} mg/L")
-    basis = words("; ".join([*(without_citations(b) for b in d.basis), *extra]))
+    basis = words(statements([*(without_citations(b) for b in d.basis), *extra]))
     return (f"| {d.drug} | {mg(d.standard_daily_mg, d.unit)} | "
             f"{mg(d.recommended_daily_mg, d.unit)} | "
             f"{pct(d.adjustment_percent)} | {_cell(basis)}{_refs(cite, d.evidence)} |")

@@ -20,6 +20,7 @@ from advisor.extras import require
 from advisor.numbers import number, plural
 from advisor.report.formatting import (
     acute_dose,
+    basis_text,
     citation,
     mechanisms,
     mg,
@@ -41,7 +42,7 @@ from advisor.report.layout import (
     summary_blocks,
 )
 from advisor.result import ConsultResult, Flag
-from advisor.summary import summary_of, without_citations
+from advisor.summary import summary_of
 from advisor.vocabulary import ACTION_LABEL, LEVEL_LABEL, STATUS_LABEL
 
 COLOURS = {"avoid": ("#b3261e", "#fdf1f0"), "dose": ("#b35c00", "#fff6ea"),
@@ -229,7 +230,7 @@ def _doses(doc: _Doc, width: float) -> None:
     for d in dose_order(doc.res):
         start = f'<br/><font size="7">{start_text(d, doc.res)}</font>' \
             if d.start_daily_mg else ""
-        basis = _e(words("; ".join(without_citations(b) for b in d.basis)))
+        basis = _e(words(basis_text(d)))
         rows.append([f"<b>{_e(d.drug)}</b>", mg(d.standard_daily_mg, d.unit),
                      mg(d.recommended_daily_mg, d.unit) + start, pct(d.adjustment_percent),
                      basis + doc.refs(d.evidence)])

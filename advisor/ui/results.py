@@ -13,6 +13,7 @@ import streamlit as st
 from advisor.numbers import daily_mg, number, plural, signed_percent
 from advisor.report import render
 from advisor.report.formatting import (
+    basis_text,
     mechanisms,
     probability,
     start_text,
@@ -23,7 +24,6 @@ from advisor.report.formatting import (
 from advisor.report.layout import Block, Citations, DrugFlags, flag_groups, summary_blocks
 from advisor.resources import models_dir
 from advisor.result import ConsultResult, Flag
-from advisor.summary import without_citations
 from advisor.ui.common import badge, disclaimer, md, source_link, sources_popover
 from advisor.vocabulary import ACTION_LABEL, LEVEL_LABEL, STATUS_LABEL
 
@@ -165,7 +165,7 @@ def doses_tab(res: ConsultResult, cite: Citations) -> None:
              "change": "—" if d.adjustment_percent is None else
              signed_percent(d.adjustment_percent),
              "start": _start_cell(start_text(d, res)),
-             "basis": words("; ".join(without_citations(b) for b in d.basis)),
+             "basis": words(basis_text(d)),
              "sources": cite(d.evidence)}
             for d in sorted(res.doses, key=lambda d: d.drug not in in_play)]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
