@@ -184,7 +184,7 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
 
 def _start_floor(step: AddStep, dose: Dose | None) -> None:
     """Lowered steps below the patient's own start (a label's start for this patient, e.g.
-    5 mg/day of clobazam for a CYP2C19 poor metabolizer) are raised to it."""
+    a genotype rule's labelled start) are raised to it."""
     start = dose.start_daily_mg if dose is not None else None
     if start is None:
         return
