@@ -444,6 +444,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
                                       *(d for r in j.regimens for d in r.drugs)}),
         status_epilepticus=se,
         candidate_drugs=j.candidates,
+        unchecked_medications=list(patient.other_medications),
         provenance=_provenance(kb, j.risk),
         disclaimer=kb.manifest.disclaimer,
     )

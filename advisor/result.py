@@ -329,6 +329,7 @@ class SummaryPatient(ResultModel):
     syndrome: str | None
     current_medications: list[str]
     candidate_drugs: list[str]  # asked about by name (empty: judged by seizure type)
+    other_medications: list[str] = Field(default_factory=list)  # outside the knowledge base
 
 
 class SummaryAvoid(ResultModel):
@@ -404,6 +405,7 @@ class Summary(ResultModel):
     risk: SummaryRisk | None
     top_regimen: SummaryRegimen | None
     in_play: list[str]  # current drugs, drugs asked about and the top regimen's drugs
+    unchecked_medications: list[str] = Field(default_factory=list)  # outside the knowledge base
 
 
 # --- the whole -------------------------------------------------------------------------
@@ -434,6 +436,8 @@ class ConsultResult(ResultModel):
     advice: list[Advice] = Field(default_factory=list)
     status_epilepticus: StatusEpilepticusPathway | None
     candidate_drugs: list[str]
+    # the patient's drugs outside the knowledge base: no interaction with them was checked
+    unchecked_medications: list[str] = Field(default_factory=list)
     provenance: Provenance
     disclaimer: str
     sources: dict[str, Source] = Field(default_factory=dict)  # every cited source, by id

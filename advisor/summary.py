@@ -225,7 +225,8 @@ def _patient(patient: Patient | None) -> SummaryPatient | None:
                           sex=patient.sex, seizure_types=list(patient.seizure_types),
                           syndrome=patient.syndrome,
                           current_medications=list(patient.current_medications),
-                          candidate_drugs=list(patient.candidate_drugs))
+                          candidate_drugs=list(patient.candidate_drugs),
+                          other_medications=list(patient.other_medications))
 
 
 def drugs_in_play(res: ConsultResult, patient: Patient | None = None) -> list[str]:
@@ -250,7 +251,8 @@ def summarize(res: ConsultResult, patient: Patient | None = None) -> Summary:
         monitor=_monitor(res.flags, avoided, in_play), dre_status=res.dre.status,
         next_steps=[SummaryStep(text=first_sentence(s.text), evidence=s.evidence,
                                 evidence_level=s.evidence_level) for s in res.dre.next_steps],
-        risk=_risk(res), top_regimen=_top_regimen(res), in_play=in_play)
+        risk=_risk(res), top_regimen=_top_regimen(res), in_play=in_play,
+        unchecked_medications=list(res.unchecked_medications))
 
 
 def summary_of(res: ConsultResult) -> Summary:

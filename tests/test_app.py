@@ -83,6 +83,20 @@ def test_consult_form_with_history_and_risk_inputs_shows_summary_first():
     assert [d.label for d in at.get("download_button")] == DOWNLOADS
 
 
+def test_other_medications_are_shown_as_not_checked():
+    at = _app()
+    at.multiselect(key="f_seizure_types").set_value(["focal"])
+    at.multiselect(key="f_current").set_value(["carbamazepine"])
+    at.text_input(key="f_other").set_value("tacrolimus, Simvastatin,")
+    at.button(key="run_form").click().run()
+    assert not at.exception and not at.error
+    assert at.session_state["consult_result"].unchecked_medications == ["tacrolimus",
+                                                                        "Simvastatin"]
+    monitor = _cards(at)["Monitor"]
+    assert "not checked: tacrolimus, Simvastatin" in monitor
+    assert "no interaction with them was checked" in monitor
+
+
 def test_removing_a_trial_from_the_history():
     at = _app()
     _add_trial(at, "levetiracetam", "inefficacy", "yes", 6.0)

@@ -52,7 +52,7 @@ from advisor.inputs.fields import (
     implausible_trials,
     number_input,
 )
-from advisor.knowledge import KnowledgeBase
+from advisor.knowledge import KnowledgeBase, normalize_name
 from advisor.strict_load import Limits, StrictLoadError, decode, load_document
 
 Outcome = Literal[OUTCOMES]
@@ -62,6 +62,7 @@ Pregnancy = Literal[PREGNANCY]
 PATIENT_LIMITS = Limits(max_bytes=1_000_000, max_depth=20, max_values=50_000,
                         max_aliases=100, max_items=1_000, max_scalar_chars=10_000)
 MAX_FILE_BYTES = PATIENT_LIMITS.max_bytes
+MAX_OTHER_MEDICATIONS = 50
 TEXT_KEYS = ("id", "sample")  # kept exactly as written ("0123", "1.10")
 
 Number = Annotated[float, BeforeValidator(number_input)]
@@ -149,6 +150,9 @@ class Patient(_Strict):
     clinical: Clinical = Field(default_factory=Clinical)
     medication_history: list[Trial] = Field(default_factory=list, max_length=MAX_TRIALS)
     current_medications: list[str] = _listed("current_medications")
+    # drugs outside the knowledge base: listed in the report as not checked for interactions
+    other_medications: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=MAX_OTHER_MEDICATIONS)
     candidate_drugs: list[str] = _listed("candidate_drugs")
     longest_pretreatment_interval_days: Number | None = _bounded(
         PATIENT_FIELDS, "longest_pretreatment_interval_days")
@@ -207,8 +211,11 @@ def _resolve(kb: KnowledgeBase, field: str, names: list[str], *, asm_only: bool)
         if canonical is None or (asm_only and canonical not in kb.drugs):
             options = list(kb.drugs) + ([] if asm_only else list(kb.comedications))
             what = "antiseizure medication" if asm_only else "drug"
+            elsewhere = "" if asm_only else (
+                "; a drug outside the knowledge base goes under other_medications, which the "
+                "report lists as not checked for interactions")
             raise InputError(f"{field}.{i}", name, f"unknown {what}" + _suggest(
-                str(name).lower(), options))
+                str(name).lower(), options) + elsewhere)
         if canonical not in out:
             out.append(canonical)
     return out
@@ -227,6 +234,27 @@ def _reacted_drug(kb: KnowledgeBase, field: str, name: str) -> str:
                          "; a drug outside the knowledge base is accepted when it is not a "
                          "near-spelling of a known one)")
     return name.strip().lower()
+
+
+def _other_medications(kb: KnowledgeBase, names: list[str]) -> list[str]:
+    """Drugs outside the knowledge base, as written (trimmed, once each). A known drug or a
+    near-spelling of one is an error: its interactions would go unchecked."""
+    out: list[str] = []
+    for i, name in enumerate(names):
+        field, text = f"other_medications.{i}", " ".join(name.split())
+        known = kb.resolve_drug(text)
+        if known is not None:
+            raise InputError(field, name, f"{known} is in the knowledge base: list it under "
+                             "current_medications, where its interactions are checked")
+        close = difflib.get_close_matches(normalize_name(text), list(kb.drug_aliases), n=1,
+                                          cutoff=0.8)
+        if close:
+            raise InputError(field, name, f"looks like {kb.drug_aliases[close[0]]!r}, which "
+                             "is in the knowledge base: if it is, list it under "
+                             "current_medications")
+        if normalize_name(text) not in {normalize_name(o) for o in out}:
+            out.append(text)
+    return out
 
 
 def _known_term(field: str, value: str, known: Any, what: str) -> None:
@@ -327,6 +355,7 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
         "adverse_reactions": reactions,
         "current_medications": _resolve(kb, "current_medications",
                                         patient.current_medications, asm_only=False),
+        "other_medications": _other_medications(kb, patient.other_medications),
         "candidate_drugs": _resolve(kb, "candidate_drugs", patient.candidate_drugs,
                                     asm_only=True),
     })

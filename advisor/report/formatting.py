@@ -126,7 +126,8 @@ def seizure_words(types: list[str]) -> str:
 
 
 def patient_line(p: SummaryPatient | None) -> str:
-    """Who the consult is for: "female, 34 years, 62 kg; focal, ... seizures; taking ..."."""
+    """Who the consult is for: "Female, 34 years, 62 kg; focal, ... seizures; taking ..."
+    (first letter upper case; names written by the user are kept as written)."""
     if p is None:
         return ""
     who = [p.sex or "sex not given", age(p.age_years) if p.age_years is not None
@@ -135,10 +136,16 @@ def patient_line(p: SummaryPatient | None) -> str:
     parts = [", ".join(who), seizure_words(p.seizure_types)]
     if p.syndrome:
         parts.append(words(p.syndrome))
-    parts.append("taking " + (words(", ".join(p.current_medications)) or "no medication"))
+    taking = words(", ".join(p.current_medications))
+    if p.other_medications:
+        others = ", ".join(p.other_medications) + " (outside the knowledge base)"
+        parts.append(f"taking {taking}; also {others}" if taking else f"taking {others}")
+    else:
+        parts.append(f"taking {taking or 'no medication'}")
     if p.candidate_drugs:
         parts.append("considering " + ", ".join(p.candidate_drugs))
-    return "; ".join(parts)
+    line = "; ".join(parts)
+    return line[:1].upper() + line[1:]
 
 
 def acute_dose(d: PathwayDose) -> str:

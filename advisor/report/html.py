@@ -45,7 +45,7 @@ def to_html(res: ConsultResult) -> str:
     groups, collapsed = flag_groups(res)
     summary = summary_of(res)
     return _ENV.get_template("report.html.j2").render(
-        r=res, who=patient_line(summary.patient).capitalize(), blocks=summary_blocks(res),
+        r=res, who=patient_line(summary.patient), blocks=summary_blocks(res),
         groups=groups, collapsed=collapsed, collapsed_groups=by_drug(collapsed),
         doses=dose_order(res), dose_map={d.drug: d for d in res.doses},
         in_play=set(summary.in_play), cite=Citations(res.sources), action_label=ACTION_LABEL,

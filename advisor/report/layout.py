@@ -163,6 +163,12 @@ def _monitor(s: Summary) -> Block:
     head = (", ".join(dict.fromkeys(m.drug for m in s.monitor)) if lines else
             "nothing for the drugs in play" + (f" ({words(', '.join(s.in_play))})"
                                                if s.in_play else ""))
+    if s.unchecked_medications:
+        names = ", ".join(s.unchecked_medications)
+        head += f"; not checked: {names}"
+        lines.append(Line("Not checked", f"{names}: outside the knowledge base, so no "
+                          "interaction with them was checked; check them in a "
+                          "drug-interaction reference", []))
     return Block("monitor", "Monitor", head, lines)
 
 

@@ -237,7 +237,7 @@ def to_markdown(res: ConsultResult) -> str:
     cite = Citations(res.sources)
     who = patient_line(summary_of(res).patient)
     out = [f"# Antiseizure medication pharmacogenomic consult: {res.patient_id or '(no id)'}",
-           *([who.capitalize() + "."] if who else []), "", f"> {res.disclaimer}"]
+           *([who + "."] if who else []), "", f"> {res.disclaimer}"]
     for part in (_summary, _genotypes, _flags, _doses, _dre, _regimens, _safety):
         out += part(res, cite)
     out += _status_epilepticus(res.status_epilepticus, cite)

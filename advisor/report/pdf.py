@@ -157,7 +157,7 @@ def _summary(doc: _Doc, width: float) -> None:
             "title")
     who = patient_line(summary_of(res).patient)
     if who:
-        doc.add(_e(who.capitalize()))
+        doc.add(_e(who))
     prov = res.provenance
     doc.add(f"Generated {_e(prov.generated_at)} · advisor {_e(prov.advisor_version)} · "
             f"knowledge base {_e(prov.knowledgebase_version)}", "small")

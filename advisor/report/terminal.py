@@ -47,7 +47,7 @@ def print_summary(res: ConsultResult, console: Console, source: str = "PATIENT")
     summary = res.summary
     who = patient_line(summary.patient if summary else None)
     console.print(f"[bold]{escape(res.patient_id or '(no id)')}[/bold]"
-                  + (f"  {escape(who.capitalize())}" if who else ""))
+                  + (f"  {escape(who)}" if who else ""))
     for block in summary_blocks(res):
         console.print(f"[{STYLE[block.key]}]{block.title.upper()}[/] "
                       f"[bold]{escape(block.headline)}[/bold]")

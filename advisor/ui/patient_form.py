@@ -193,10 +193,14 @@ def _seizures_and_medicines(kb: KnowledgeBase) -> dict[str, Any]:
                              key="f_current", format_func=words)
     candidates = c2.multiselect("Drugs being considered (optional)", list(kb.drugs),
                                 key="f_candidates")
+    other = c1.text_input("Other medications, not in the list (comma-separated)",
+                          key="f_other", placeholder="e.g. tacrolimus, simvastatin",
+                          help="Listed in the report as not checked for interactions.")
     interval = st.number_input("Longest inter-seizure interval before treatment (days)",
                                min_value=0.0, value=None, key="f_interval")
     return {"seizure_types": types, "syndrome": None if syndrome == "none" else syndrome,
             "current_medications": current, "candidate_drugs": candidates,
+            "other_medications": [name.strip() for name in other.split(",") if name.strip()],
             "longest_pretreatment_interval_days": interval}
 
 

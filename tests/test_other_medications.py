@@ -1,0 +1,95 @@
+"""Drugs outside the knowledge base (other_medications): accepted as written, never mistaken
+for a known drug, and shown in every report as not checked for interactions, so that the
+absence of an interaction flag is never read as 'no interaction'."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from advisor.consult import consult
+from advisor.errors import InputError
+from advisor.inputs.patient import validate_patient
+from advisor.report import render
+from advisor.report.layout import summary_blocks
+
+BASE = {"id": "OM-1", "age_years": 58, "weight_kg": 70, "sex": "male",
+        "seizure_types": ["focal"], "current_medications": ["carbamazepine"]}
+
+
+def _result(kb, **fields):
+    return consult(kb, validate_patient(kb, {**BASE, **fields}))
+
+
+def test_kept_as_written_once_each(kb):
+    patient = validate_patient(kb, {**BASE, "other_medications": [
+        "tacrolimus", " Simvastatin ", "simvastatin", "HIV  pre-exposure prophylaxis"]})
+    assert patient.other_medications == ["tacrolimus", "Simvastatin",
+                                         "HIV pre-exposure prophylaxis"]
+    assert patient.current_medications == ["carbamazepine"]
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    ("Tegretol", "carbamazepine is in the knowledge base: list it under current_medications"),
+    ("warfarin", "warfarin is in the knowledge base: list it under current_medications"),
+    ("carbamazapine", "looks like 'carbamazepine', which is in the knowledge base"),
+])
+def test_a_known_drug_or_near_spelling_is_refused(kb, name, said):
+    with pytest.raises(InputError) as err:
+        validate_patient(kb, {**BASE, "other_medications": ["tacrolimus", name]})
+    assert err.value.field == "other_medications.1" and said in str(err.value)
+    assert repr(name) in str(err.value)
+
+
+def test_unknown_current_medication_points_to_other_medications(kb):
+    with pytest.raises(InputError) as err:
+        validate_patient(kb, {**BASE, "current_medications": ["carbamazepine", "tacrolimus"]})
+    assert err.value.field == "current_medications.1"
+    assert "goes under other_medications" in str(err.value)
+
+
+def test_empty_name_is_refused(kb):
+    with pytest.raises(InputError) as err:
+        validate_patient(kb, {**BASE, "other_medications": [""]})
+    assert err.value.field.startswith("other_medications.0")
+
+
+def test_result_and_summary_list_them(kb):
+    res = _result(kb, other_medications=["tacrolimus", "Simvastatin"])
+    assert res.unchecked_medications == ["tacrolimus", "Simvastatin"]
+    assert res.summary.patient.other_medications == ["tacrolimus", "Simvastatin"]
+    monitor = next(b for b in summary_blocks(res) if b.key == "monitor")
+    assert monitor.headline.endswith("; not checked: tacrolimus, Simvastatin")
+    line = monitor.lines[-1]
+    assert line.lead == "Not checked" and "no interaction with them was checked" in line.text
+    # the flags are those of the patient without them: nothing is inferred about them
+    assert res.flags == _result(kb).flags
+
+
+def test_no_other_medications_no_line(kb):
+    res = _result(kb)
+    assert res.unchecked_medications == []
+    assert "not checked" not in next(b for b in summary_blocks(res)
+                                     if b.key == "monitor").headline
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html", "json"])
+def test_every_format_says_not_checked(kb, fmt):
+    res = _result(kb, other_medications=["tacrolimus"])
+    text = render(res, fmt, kb)
+    if fmt == "json":
+        assert json.loads(text)["unchecked_medications"] == ["tacrolimus"]
+        return
+    assert "tacrolimus (outside the knowledge base)" in text
+    assert "tacrolimus: outside the knowledge base, so no interaction with them was checked" \
+        in text
+
+
+def test_patient_line_keeps_names_as_written(kb):
+    text = render(_result(kb, other_medications=["HIV PrEP"]), "markdown", kb)
+    assert "Male, 58 years, 70 kg; focal seizures; taking carbamazepine; also HIV PrEP " \
+        "(outside the knowledge base)." in text
+    alone = render(_result(kb, current_medications=[], other_medications=["HIV PrEP"]),
+                   "markdown", kb)
+    assert "taking HIV PrEP (outside the knowledge base)." in alone
