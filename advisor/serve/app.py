@@ -30,7 +30,7 @@ from advisor.serve.config import ServeConfig
 from advisor.serve.discovery import SERVICES, Service, discovery
 from advisor.serve.errors import NotFound, ServiceError
 
-SEIZURE_NOTE = ("Seizure types judged: {types}, those {drugs} is used for (the request gave "
+SEIZURE_NOTE = ("Seizure types judged: {types}, those {drugs} {verb} used for (the request gave "
                 "none; send the patient's own in the extension io.github.dre-advisor."
                 "seizure-types for alternatives ranked on them).")
 NO_STORE = {"Cache-Control": "no-store"}
@@ -119,30 +119,42 @@ class Runtime:
                                  "give genotypes as values")
         return self.consult(patient_data).model_dump(mode="json")
 
-    def hook_inputs(self, service: Service, body: bytes) -> tuple[Any, Any]:
-        """A hook request's inputs, and its patient validated and prepared for judging
-        (:func:`advisor.consult.prepare`); an error here is this request's alone."""
+    def hook_inputs(self, service: Service, body: bytes) -> tuple[Any, list[Any]]:
+        """A hook request's inputs, and the patients to judge for it (:func:`per_drug`),
+        each as (ordered drugs, patient data, patient validated and prepared for judging:
+        :func:`advisor.consult.prepare`); an error here is this request's alone."""
         from advisor.consult import prepare
         from advisor.inputs.patient import validate_patient
-        from advisor.serve.hook import gather, parse_json
+        from advisor.serve.hook import gather, parse_json, per_drug
 
         inputs = gather(self.kb, self.codes, service, parse_json(body), self.reader)
-        patient = validate_patient(self.kb, inputs.patient)
-        return inputs, prepare(self.kb, patient, fhir_genotypes=inputs.genotypes or None)
+        judged = []
+        for drugs, data in per_drug(self.kb, inputs):
+            patient = validate_patient(self.kb, data)
+            judged.append((drugs, data, prepare(self.kb, patient,
+                                                fhir_genotypes=inputs.genotypes or None)))
+        return inputs, judged
 
-    def hook_cards(self, inputs: Any, findings: Any, base: str) -> dict[str, Any]:
-        """The answer to a hook request from its inputs and findings."""
-        from advisor.serve.cards import cards
+    def hook_cards(self, inputs: Any, judged: list[tuple[list[str], dict[str, Any], Any]],
+                   base: str) -> dict[str, Any]:
+        """The answer to a hook request from its inputs and, per judged patient, its
+        ordered drugs, data and findings."""
+        from advisor.serve.cards import INDICATOR_RANK, cards
 
         link = f"{base}/report/{self.links.token(inputs.patient, inputs.genotypes)}"
-        ordered = [d for d in inputs.ordered if d in self.kb.drugs]
-        note = SEIZURE_NOTE.format(types=", ".join(t.replace("_", " ") for t in
-                                                   inputs.patient["seizure_types"]),
-                                   drugs=" and ".join(dict.fromkeys(ordered))
-                                   ) if inputs.inferred_seizure_types and ordered else None
-        current = [d for d in inputs.patient["current_medications"] if d in self.kb.drugs]
-        return {"cards": cards(self.kb, findings, inputs.orders, current_asms=current,
-                               taking=inputs.active, report_url=link, seizure_note=note)}
+        out = []
+        for drugs, data, findings in judged:
+            ordered = [d for d in drugs if d in self.kb.drugs]
+            note = SEIZURE_NOTE.format(
+                types=", ".join(t.replace("_", " ") for t in data["seizure_types"]),
+                drugs=" and ".join(dict.fromkeys(ordered)),
+                verb="are" if len(set(ordered)) > 1 else "is",
+            ) if inputs.inferred_seizure_types and ordered else None
+            current = [d for d in data["current_medications"] if d in self.kb.drugs]
+            out += cards(self.kb, findings, inputs.orders, current_asms=current,
+                         taking=inputs.active, report_url=link, seizure_note=note,
+                         only=set(drugs) if len(judged) > 1 else None)
+        return {"cards": sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])}
 
     def answers(self, requests: list[tuple[Service, bytes, str]]) -> list[Any]:
         """The answers to hook requests (service, body, base URL), their patients judged
@@ -154,16 +166,18 @@ class Runtime:
         ready = []
         for service, body, base in requests:
             try:
-                inputs, prepared = self.hook_inputs(service, body)
+                inputs, judged = self.hook_inputs(service, body)
             except (ServiceError, InputError) as exc:
                 out.append(exc)
                 continue
-            ready.append((len(out), inputs, prepared, base))
+            ready.append((len(out), inputs, judged, base))
             out.append(None)
-        found = order_findings_many(self.kb, [prepared for _, _, prepared, _ in ready],
-                                    [inputs.ordered for _, inputs, _, _ in ready])
-        for (i, inputs, _, base), findings in zip(ready, found, strict=True):
-            out[i] = self.hook_cards(inputs, findings, base)
+        found = iter(order_findings_many(
+            self.kb, [prepared for _, _, judged, _ in ready for _, _, prepared in judged],
+            [drugs for _, _, judged, _ in ready for drugs, _, _ in judged]))
+        for i, inputs, judged, base in ready:
+            out[i] = self.hook_cards(inputs, [(drugs, data, next(found))
+                                              for drugs, data, _ in judged], base)
         return out
 
     def hook(self, service: Service, body: bytes, base: str) -> dict[str, Any]:

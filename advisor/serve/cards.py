@@ -5,8 +5,9 @@ One card per ordered drug with something actionable, none otherwise (an order th
 or whose only findings are information, gives no card: alert fatigue is real):
 
 - ``indicator``: ``critical`` when the drug is to be avoided; ``warning`` for a dose change
-  (of the drug, or of a drug the patient takes when this one is started) or a serious
-  (high-severity) interaction; ``info`` for the rest (monitoring, cautions);
+  (of the drug, or of a drug the patient takes when this one is started) or any
+  high-severity finding (an interaction, a boxed hepatotoxicity or reproductive warning);
+  ``info`` for the rest (monitoring, cautions);
 - ``summary``: the most urgent finding in under 140 characters; ``detail``: every finding
   with its evidence level and sources (Markdown), and the knowledge base's advice about
   starting the drug (e.g. a genetic test before starting it); that advice alone, for
@@ -15,11 +16,13 @@ or whose only findings are information, gives no card: alert fatigue is real):
 - ``suggestions`` (``selectionBehavior`` ``at-most-one``): replace the order with an
   alternative from the regimen ranking (delete the draft, create a draft for the
   alternative) when the drug is to be avoided, or change the ordered dose (update the draft)
-  when the recommended daily dose differs from the standard one and the order's daily dose
-  is unknown or above the recommended range (or, for a drug the patient already takes,
-  outside it). A dose below the range of a drug being started may be a titration step and
-  is never raised; for a drug being started the suggestion gives the maintenance range in
-  words and as a daily maximum, without a per-administration amount;
+  when the recommended daily dose differs from the standard one and the order has no dose
+  or a daily dose above the recommended range (or, for a drug the patient already takes,
+  outside it); an order whose dose is not a daily dose (a load, a stat or as-needed dose)
+  or is in another unit (mg for a dose in mg PE) is left alone. A dose below the range of a
+  drug being started may be a titration step and is never raised; for a drug being started
+  the suggestion gives the maintenance range in words and as a daily maximum, without a
+  per-administration amount, in the dose's unit (mg PE for fosphenytoin);
 - ``links``: the full consult report.
 """
 
@@ -50,19 +53,24 @@ UCUM = "http://unitsofmeasure.org"
 PERIOD_DAYS = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.0,
                "a": 365.0}
 MASS_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "mcg": 0.001}
+# a dose in phenytoin sodium equivalents (fosphenytoin): read and written only as such
+UNIT_CODES = {"mg": {"mg": "mg"}, "mg PE": {"mg{PE}": "mg PE", "mg PE": "mg PE"}}
 MARKDOWN_SPECIAL = "\\`*_[]<>#|~"
+MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in MARKDOWN_SPECIAL})
 
 
 def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
           current_asms: list[str], taking: list[str], report_url: str,
-          seizure_note: str | None = None) -> list[dict[str, Any]]:
-    """The cards for the ordered drugs, most urgent first (``current_asms``: the ASMs the
-    patient takes or will take alongside; ``taking``: drugs of active prescriptions)."""
+          seizure_note: str | None = None, only: set[str] | None = None
+          ) -> list[dict[str, Any]]:
+    """The cards for the ordered drugs (``only``: for these of them), most urgent first
+    (``current_asms``: the ASMs the patient takes or will take alongside; ``taking``: drugs
+    of active prescriptions)."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str | None, str]] = set()
     for order in orders:
         for drug in order.match.drugs:
-            if (order.reference, drug) in seen:
+            if (order.reference, drug) in seen or (only is not None and drug not in only):
                 continue
             seen.add((order.reference, drug))
             card = drug_card(kb, result, order, drug, current_asms=current_asms,
@@ -165,7 +173,9 @@ def _clip(text: str) -> str:
 
 
 def _serious(f: Flag) -> bool:
-    return f.action in DOSE_ACTIONS or (f.category == "interaction" and f.severity == "high")
+    """A dose change, or a high-severity finding (an interaction, a boxed or reproductive
+    warning): at least a warning, never only information."""
+    return f.action in DOSE_ACTIONS or f.severity == "high"
 
 
 def summary(drug: str, flags: list[Flag], changed: Dose | None,
@@ -199,7 +209,7 @@ def summary(drug: str, flags: list[Flag], changed: Dose | None,
 
 def md(text: str) -> str:
     """Text as literal GitHub Flavored Markdown (backslash before special characters)."""
-    return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in str(text))
+    return str(text).translate(MARKDOWN_ESCAPES)
 
 
 def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag],
@@ -220,7 +230,7 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
         target = (f"{md(_mg(change.recommended_daily_mg, other.unit))} "
                   if change.recommended_daily_mg
                   else "")
-        lines.append(f"- **if started**: {md(other.drug)} (taken now) {target}"
+        lines.append(f"- **if started**: {md(other.drug)} (taken, or ordered with it) {target}"
                      f"({change.adjustment_percent:+g}%): {md(change.why)}")
     for a, _ in advice:
         lines.append(f"- **before starting** ({md(a.topic.replace('_', ' '))}; evidence "
@@ -333,27 +343,50 @@ def per_day(dosage: dict[str, Any]) -> float | None:
     return float(repeat.get("frequency") or 1) / (period * PERIOD_DAYS[unit])
 
 
-def ordered_daily_mg(order: dict[str, Any]) -> float | None:
-    """The order's daily dose in mg (one dosage instruction with a mass dose and a timing)."""
+def ordered_daily_mg(order: dict[str, Any], unit: str = "mg") -> float | None:
+    """The order's daily dose in ``unit`` (one dosage instruction with a dose in that unit,
+    or for mg in g, ug or mcg, and a timing with a period), else None. A dose in mg PE
+    (phenytoin sodium equivalents) is read only in mg PE."""
     dosages = order.get("dosageInstruction") or []
     if len(dosages) != 1:
         return None
     times = per_day(dosages[0])
     rates = dosages[0].get("doseAndRate") or [{}]
     quantity = rates[0].get("doseQuantity") or {}
-    unit = quantity.get("code") or quantity.get("unit")
-    if times is None or unit not in MASS_MG or not isinstance(quantity.get("value"), int | float):
+    given = quantity.get("code") or quantity.get("unit")
+    factor = MASS_MG.get(given) if unit == "mg" else 1.0 if given in UNIT_CODES.get(
+        unit, {}) else None
+    if times is None or factor is None or not isinstance(quantity.get("value"), int | float):
         return None
-    return float(quantity["value"]) * MASS_MG[unit] * times
+    return float(quantity["value"]) * factor * times
 
 
-def _quantity(mg: float) -> dict[str, Any]:
-    return {"value": round(mg, 1), "unit": "mg", "system": UCUM, "code": "mg"}
+def one_time(order: dict[str, Any]) -> bool:
+    """A dosage of one administration (a load or a stat dose: ``timing.repeat.count`` 1) or
+    as needed: no daily maintenance dose to change."""
+    for dosage in order.get("dosageInstruction") or []:
+        repeat = (dosage.get("timing") or {}).get("repeat") or {}
+        if repeat.get("count") == 1 or dosage.get("asNeededBoolean") or \
+                dosage.get("asNeededCodeableConcept"):
+            return True
+    return False
 
 
-def _needs_change(ordered: float | None, lo: float, hi: float, ongoing: bool) -> bool:
-    if ordered is None:
+def _quantity(mg: float, unit: str = "mg") -> dict[str, Any]:
+    code = next(iter(UNIT_CODES.get(unit, {"mg": "mg"})))
+    return {"value": round(mg, 1), "unit": unit, "system": UCUM, "code": code}
+
+
+def _needs_change(order: dict[str, Any], unit: str, lo: float, hi: float,
+                  ongoing: bool) -> bool:
+    """Whether to suggest the recommended range: an order without a dose, or whose daily
+    dose is above it (or, ongoing, outside it). An order whose dose cannot be read as a
+    daily dose (a load, a stat or as-needed dose, another unit) is left alone."""
+    if not order.get("dosageInstruction"):
         return True
+    ordered = ordered_daily_mg(order, unit)
+    if ordered is None or one_time(order):
+        return False
     return ordered > hi + 1e-6 or (ongoing and ordered < lo - 1e-6)
 
 
@@ -362,8 +395,8 @@ def dose_suggestion(order: Order, drug: str, dose: Dose, *, ongoing: bool
     """Change the draft's dose to the recommended daily range (see the module docstring for
     when), or nothing."""
     lo, hi = (dose.recommended_daily_mg or [0.0])[0], (dose.recommended_daily_mg or [0.0])[-1]
-    if order.reference is None or not _needs_change(ordered_daily_mg(order.resource), lo, hi,
-                                                    ongoing):
+    unit = dose.unit
+    if order.reference is None or not _needs_change(order.resource, unit, lo, hi, ongoing):
         return []
     updated = copy.deepcopy(order.resource)
     old = updated.get("dosageInstruction") or [{}]
@@ -371,22 +404,22 @@ def dose_suggestion(order: Order, drug: str, dose: Dose, *, ongoing: bool
     change = f"{dose.adjustment_percent:+g}% of the standard dose, DRE pharmacogenomic advisor"
     times = per_day(dosage)
     if ongoing:
-        dosage["text"] = f"{drug} {_mg([lo, hi])} ({change})"
+        dosage["text"] = f"{drug} {_mg([lo, hi], unit)} ({change})"
         if times:
-            dosage["doseAndRate"] = [{"doseRange": {"low": _quantity(lo / times),
-                                                    "high": _quantity(hi / times)}}]
+            dosage["doseAndRate"] = [{"doseRange": {"low": _quantity(lo / times, unit),
+                                                    "high": _quantity(hi / times, unit)}}]
         else:
             dosage.pop("doseAndRate", None)
     else:
-        dosage["text"] = (f"{drug}: maintenance {_mg([lo, hi])} ({change}); start and "
-                          "titrate as labelled")
+        dosage["text"] = (f"{drug}: maintenance {_mg([lo, hi], unit)} ({change}); start "
+                          "and titrate as labelled")
         dosage.pop("doseAndRate", None)
-    dosage["maxDosePerPeriod"] = {"numerator": _quantity(hi),
+    dosage["maxDosePerPeriod"] = {"numerator": _quantity(hi, unit),
                                   "denominator": {"value": 1, "unit": "day", "system": UCUM,
                                                   "code": "d"}}
     updated["dosageInstruction"] = [dosage]
-    label = (f"Change {drug} to {_mg([lo, hi])}" if ongoing else
-             f"Dose {drug} for a maintenance of {_mg([lo, hi])}")
+    label = (f"Change {drug} to {_mg([lo, hi], unit)}" if ongoing else
+             f"Dose {drug} for a maintenance of {_mg([lo, hi], unit)}")
     return [{"label": label, "uuid": str(uuid.uuid4()), "isRecommended": True,
              "actions": [{"type": "update", "description": f"Set the {drug} dose: "
                           f"{dosage['text']}", "resource": updated}]}]

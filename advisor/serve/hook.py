@@ -182,6 +182,26 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
                      current)
 
 
+def per_drug(kb: KnowledgeBase, inputs: HookInput) -> list[tuple[list[str], dict[str, Any]]]:
+    """The patients to judge, each with the ordered drugs it answers for: one for the whole
+    request; or, when two or more antiseizure medications are ordered together, one per
+    drug, with the other ordered ones among the drugs taken (so that their interactions and
+    co-medication dose bands apply, as when one is selected and the others are pending)
+    and, when the seizure types are inferred, that drug's own."""
+    asms = list(dict.fromkeys(d for d in inputs.ordered if d in kb.drugs))
+    if len(asms) < 2:
+        return [(inputs.ordered, inputs.patient)]
+    out = []
+    for drug in asms:
+        data = {**inputs.patient, "candidate_drugs": [drug], "current_medications": list(
+            dict.fromkeys([*inputs.patient["current_medications"],
+                           *(d for d in asms if d != drug)]))}
+        if inputs.inferred_seizure_types:
+            data["seizure_types"] = _seizure_types(kb, {}, [drug])[0]
+        out.append(([drug], data))
+    return out
+
+
 def _seizure_types(kb: KnowledgeBase, extension: dict[str, Any], candidates: list[str]
                    ) -> tuple[list[str], bool]:
     given = extension.get(EXT_SEIZURE_TYPES)

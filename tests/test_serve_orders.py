@@ -1,0 +1,129 @@
+"""What the CDS Hooks cards say about the orders themselves, judged in process by the
+service's runtime (the same code the HTTP server runs): antiseizure medications ordered
+together are judged with each other, a loading dose is never rewritten as a maintenance
+dose, a dose in mg PE stays in mg PE, and a high-severity warning is never only
+information."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from advisor.serve.app import Runtime
+from advisor.serve.config import ServeConfig
+from advisor.serve.discovery import SERVICES
+from tests import fhir_builder as fb
+
+pytest.importorskip("fastapi")
+
+
+@pytest.fixture(scope="module")
+def runtime():
+    from cryptography.fernet import Fernet
+
+    rt = Runtime(ServeConfig(report_key=Fernet.generate_key().decode()))
+    yield rt
+    rt.close()
+
+
+def _cards(rt, request, service="asm-order-select"):
+    return rt.hook(SERVICES[service], json.dumps(request).encode(), "http://advisor.test")["cards"]
+
+
+def _by_drug(cards, drug):
+    return [c for c in cards if drug in c["summary"]]
+
+
+def _vpa_ltg(pid, hook="order-select", selected=("d-vpa", "d-ltg")):
+    orders = [fb.medication_request(pid, "d-vpa", text="valproate", rxnorm="11118",
+                                    dose_mg=250, per_day=2),
+              fb.medication_request(pid, "d-ltg", text="lamotrigine", rxnorm="28439",
+                                    dose_mg=25, per_day=2)]
+    req = fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [], gender="male", birth_date="1985-02-01"),
+        selections=[f"MedicationRequest/{s}" for s in selected])
+    if hook == "order-sign":
+        req["hook"] = "order-sign"
+        del req["context"]["selections"]
+    return req
+
+
+@pytest.mark.parametrize("hook", ["order-select", "order-sign"])
+def test_valproate_and_lamotrigine_ordered_together_are_judged_together(runtime, hook):
+    service = "asm-order-sign" if hook == "order-sign" else "asm-order-select"
+    cards = _cards(runtime, _vpa_ltg("vl-1", hook), service)
+    lamotrigine = next(c for c in cards if c["summary"].startswith("lamotrigine"))
+    assert lamotrigine["indicator"] == "warning"
+    assert "100–200 mg/day" in lamotrigine["summary"]
+    assert "valproate + lamotrigine" in lamotrigine["summary"]
+    valproate = next(c for c in cards if c["summary"].startswith("Starting valproate"))
+    assert valproate["summary"] == "Starting valproate: change lamotrigine to 100–200 mg/day"
+    assert "(taken, or ordered with it)" in valproate["detail"]
+    # as when lamotrigine alone is selected and valproate is a pending draft
+    alone = _cards(runtime, _vpa_ltg("vl-2", selected=("d-ltg",)))
+    assert [c["summary"] for c in alone] == [lamotrigine["summary"]]
+
+
+def test_co_ordered_drugs_each_judged_on_their_own_seizure_types(runtime):
+    pid = "cbz-lev"
+    orders = [fb.medication_request(pid, "d-cbz", text="carbamazepine", rxnorm="2002"),
+              fb.medication_request(pid, "d-lev", text="levetiracetam")]
+    cards = _cards(runtime, fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 positive")])))
+    critical = next(c for c in cards if c["indicator"] == "critical")
+    assert critical["summary"].startswith("Avoid carbamazepine: HLA-B*15:02 positive")
+    assert "myoclonic" not in json.dumps(cards).lower()
+    created = [a["resource"]["medicationCodeableConcept"]["text"]
+               for s in critical["suggestions"] for a in s["actions"] if a["type"] == "create"]
+    assert created and "levetiracetam" not in created  # already ordered
+
+
+def _fosphenytoin(pid, dosage):
+    order = fb.medication_request(pid, "d-fos", text="fosphenytoin", rxnorm="72236")
+    if dosage is not None:
+        order["dosageInstruction"] = [dosage]
+    return fb.order_select(pid, [order], prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "CYP2C9", "*3/*3")], kg=80, gender="male"))
+
+
+def test_a_loading_dose_is_not_rewritten_as_a_maintenance_dose(runtime):
+    load = {"text": "1600 mg PE IV once (20 mg PE/kg)", "timing": {"repeat": {"count": 1}},
+            "doseAndRate": [{"doseQuantity": {"value": 1600, "unit": "mg PE",
+                                              "system": fb.UCUM, "code": "mg{PE}"}}]}
+    card, = _cards(runtime, _fosphenytoin("fos-load", load))
+    assert card["indicator"] == "warning" and "mg PE/day" in card["summary"]
+    assert "suggestions" not in card
+
+
+def test_a_dose_in_mg_pe_is_suggested_in_mg_pe(runtime):
+    card, = _cards(runtime, _fosphenytoin("fos-new", None))
+    suggestion, = card["suggestions"]
+    assert suggestion["label"] == "Dose fosphenytoin for a maintenance of 160–240 mg PE/day"
+    dosage, = suggestion["actions"][0]["resource"]["dosageInstruction"]
+    assert dosage["maxDosePerPeriod"]["numerator"] == {
+        "value": 240.0, "unit": "mg PE", "system": fb.UCUM, "code": "mg{PE}"}
+    assert "160–240 mg PE/day" in dosage["text"]
+
+
+def test_a_daily_mg_pe_order_above_the_range_is_changed(runtime):
+    daily = {"text": "300 mg PE daily", "timing": {"repeat": {"frequency": 1, "period": 1,
+                                                              "periodUnit": "d"}},
+             "doseAndRate": [{"doseQuantity": {"value": 300, "unit": "mg PE",
+                                               "system": fb.UCUM, "code": "mg{PE}"}}]}
+    card, = _cards(runtime, _fosphenytoin("fos-daily", daily))
+    assert card["suggestions"][0]["label"].endswith("160–240 mg PE/day")
+    in_mg = {**daily, "doseAndRate": [{"doseQuantity": {"value": 300, "unit": "mg",
+                                                        "system": fb.UCUM, "code": "mg"}}]}
+    card, = _cards(runtime, _fosphenytoin("fos-mg", in_mg))
+    assert "suggestions" not in card  # mg of what: fosphenytoin sodium or PE? left alone
+
+
+def test_valproate_for_a_woman_who_may_become_pregnant_is_a_warning(runtime):
+    pid = "vpa-woman"
+    orders = [fb.medication_request(pid, "d-vpa", text="valproate", rxnorm="11118")]
+    cards = _cards(runtime, fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [], gender="female", birth_date="1998-05-05")))
+    card, = cards
+    assert card["indicator"] == "warning"
+    assert "may become pregnant" in card["summary"]
