@@ -418,9 +418,14 @@ def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.nd
 
 
 def hepatic_match(frame: PatientFrame, rows: np.ndarray, band: HepaticBand) -> np.ndarray:
+    """Rows whose Child-Pugh class the band names (and whose kidney function is given or
+    not, when the band says)."""
     if not frame.arrays.hepatic_known[rows].any():  # no Child-Pugh class given
         return np.zeros(len(rows), dtype=bool)
-    return member(frame.arrays.child_pugh[rows], band.child_pugh)
+    hit = member(frame.arrays.child_pugh[rows], band.child_pugh)
+    if band.renal_function_given is not None:
+        hit &= frame.arrays.renal_known[rows] == band.renal_function_given
+    return hit
 
 
 def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:

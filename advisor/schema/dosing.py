@@ -230,9 +230,12 @@ class RenalBand(OrganBand):
 
 
 class HepaticBand(OrganBand):
-    """Child-Pugh classes."""
+    """Child-Pugh classes; ``renal_function_given``: only for patients whose kidney function
+    is given (true) or not given (false), for labels that dose liver disease by it ("assess
+    renal function before dose selection")."""
 
     child_pugh: list[ChildPugh] = Field(min_length=1)
+    renal_function_given: bool | None = None
 
 
 class TitrationStep(Strict):
