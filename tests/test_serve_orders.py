@@ -7,6 +7,7 @@ information."""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 
@@ -127,3 +128,43 @@ def test_valproate_for_a_woman_who_may_become_pregnant_is_a_warning(runtime):
     card, = cards
     assert card["indicator"] == "warning"
     assert "may become pregnant" in card["summary"]
+
+
+def _infant(pid, drug, rxnorm, dose_mg=None):
+    born = (date.today() - timedelta(days=275)).isoformat()  # 9 months
+    orders = [fb.medication_request(pid, "d1", text=drug, rxnorm=rxnorm, dose_mg=dose_mg)]
+    return fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [], kg=8.5, gender="male", birth_date=born))
+
+
+def test_an_order_above_the_patients_maximum_is_a_warning_with_a_lower_dose(runtime):
+    card, = _cards(runtime, _infant("vpa-infant", "valproate", "11118", dose_mg=250))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("valproate 500 mg/day ordered: above this patient's maximum of "
+                               "170 mg/day")
+    assert "- **ordered dose**: 500 mg/day is above this patient's maximum of 170 mg/day." \
+        in card["detail"]
+    suggestion, = card["suggestions"]
+    assert suggestion["label"] == "Dose valproate for a maintenance of 170 mg/day"
+    dosage, = suggestion["actions"][0]["resource"]["dosageInstruction"]
+    assert "the order is above this patient's maximum of 170 mg/day" in dosage["text"]
+    # within the maximum, the same order gives no such card
+    within = _cards(runtime, _infant("vpa-infant-2", "valproate", "11118", dose_mg=80))
+    assert not any("ordered:" in c["summary"] for c in within)
+
+
+def test_no_labelled_dose_for_the_patient_is_said_not_silent(runtime):
+    card, = _cards(runtime, _infant("ltg-infant", "lamotrigine", "28439"))
+    assert card["indicator"] == "info"
+    assert card["summary"] == "lamotrigine: dose not checked: no labelled dose for this patient"
+    assert "- **dose not checked**: no labelled dose for this patient: No US dose below 2 " \
+        "years" in card["detail"]
+
+
+def test_a_missing_weight_is_said_on_the_card(runtime):
+    pid = "vpa-teen"
+    orders = [fb.medication_request(pid, "d1", text="valproate", rxnorm="11118")]
+    card, = _cards(runtime, fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [], kg=None, gender="male", birth_date="2013-01-15")))
+    assert "- **dose not checked**: weight not given" in card["detail"]
+    assert ".;" not in card["detail"]

@@ -5,9 +5,11 @@ One card per ordered drug with something actionable, none otherwise (an order th
 or whose only findings are information, gives no card: alert fatigue is real):
 
 - ``indicator``: ``critical`` when the drug is to be avoided; ``warning`` for a dose change
-  (of the drug, or of a drug the patient takes when this one is started) or any
-  high-severity finding (an interaction, a boxed hepatotoxicity or reproductive warning);
-  ``info`` for the rest (monitoring, cautions);
+  (of the drug, or of a drug the patient takes when this one is started), an ordered daily
+  dose above this patient's maximum, or any high-severity finding (an interaction, a boxed
+  hepatotoxicity or reproductive warning); ``info`` for the rest (monitoring, cautions, and
+  a drug with no labelled dose for this patient or whose dose needs an input the record
+  lacks, such as the weight: the card says the dose was not checked);
 - ``summary``: the most urgent finding in under 140 characters; ``detail``: every finding
   with its evidence level and sources (Markdown), and the knowledge base's advice about
   starting the drug (e.g. a genetic test before starting it); that advice alone, for
@@ -16,7 +18,8 @@ or whose only findings are information, gives no card: alert fatigue is real):
 - ``suggestions`` (``selectionBehavior`` ``at-most-one``): replace the order with an
   alternative from the regimen ranking (delete the draft, create a draft for the
   alternative) when the drug is to be avoided, or change the ordered dose (update the draft)
-  when the recommended daily dose differs from the standard one and the order has no dose
+  when the order is above this patient's maximum, or when the recommended daily dose
+  differs from the standard one and the order has no dose
   or a daily dose above the recommended range (or, for a drug the patient already takes,
   outside it); an order whose dose is not a daily dose (a load, a stat or as-needed dose)
   or is in another unit (mg for a dose in mg PE) is left alone. A dose below the range of a
@@ -33,6 +36,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from advisor.report.fhir import medication_concept
+from advisor.report.formatting import statements
 
 if TYPE_CHECKING:
     from advisor.consult import OrderFindings
@@ -107,6 +111,27 @@ def dose_change(dose: Dose | None) -> Dose | None:
     return dose
 
 
+def over_maximum(order: Order, dose: Dose | None) -> tuple[float, float] | None:
+    """(ordered, ceiling): the order's daily dose and this patient's maximum (without one,
+    the top of the recommended range) when the order is above it, else None (also for a
+    load, a stat or as-needed dose, or a dose that cannot be read as daily)."""
+    if dose is None or dose.status != "dosed" or not dose.recommended_daily_mg:
+        return None
+    ceiling = dose.max_daily_mg or dose.recommended_daily_mg[-1]
+    ordered = ordered_daily_mg(order.resource, dose.unit)
+    if ordered is None or one_time(order.resource) or ordered <= ceiling + 1e-6:
+        return None
+    return ordered, ceiling
+
+
+def unchecked(dose: Dose | None) -> str | None:
+    """Why the ordered drug has no dose for this patient (no labelled dose at this age or
+    function, or an input such as the weight missing), else None."""
+    if dose is None or dose.status not in ("no_labelled_dose", "needs_input"):
+        return None
+    return dose.basis[0] if dose.basis else "no labelled dose for this patient"
+
+
 def knock_on(result: OrderFindings, drug: str) -> list[tuple[Dose, Any]]:
     """Doses of drugs the patient takes that change when ``drug`` is started."""
     return [(d, i) for d in result.doses for i in d.if_started
@@ -131,13 +156,24 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     changed = dose_change(dose)
     others = knock_on(result, drug)
     advice = [] if ongoing else order_advice(kb, result, drug)
-    if not flags and not changed and not others and not advice:
+    over, missing = over_maximum(order, dose), unchecked(dose)
+    if not flags and not changed and not others and not advice and not over and not missing:
         return None
     level = indicator(flags, changed, others)
+    if over and level == "info":
+        level = "warning"
+    head = summary(drug, flags, changed, others, advice)
+    if over and level != "critical":
+        unit = dose.unit if dose else "mg"
+        head = _clip(f"{drug} {over[0]:g} {unit}/day ordered: above this patient's maximum "
+                     f"of {over[1]:g} {unit}/day")
+    elif missing and not flags and changed is None and not others and not advice:
+        head = _clip(f"{drug}: dose not checked: {_clause(missing)}")
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
-        "summary": summary(drug, flags, changed, others, advice),
-        "detail": detail(kb, result, drug, flags, dose, others, seizure_note, advice),
+        "summary": head,
+        "detail": detail(kb, result, drug, flags, dose, others, seizure_note, advice,
+                         over=over, missing=missing),
         "indicator": level,
         "source": source(kb, flags, dose, advice),
     }
@@ -146,6 +182,9 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
         suggestions = replacements(kb, result, order, drug, current_asms)
     elif changed is not None:
         suggestions = dose_suggestion(order, drug, changed, ongoing=ongoing)
+    elif over and dose is not None:
+        suggestions = dose_suggestion(order, drug, dose, ongoing=ongoing, why=(
+            f"the order is above this patient's maximum of {over[1]:g} {dose.unit}/day"))
     if suggestions:
         card["suggestions"] = suggestions
         card["selectionBehavior"] = "at-most-one"
@@ -214,8 +253,14 @@ def md(text: str) -> str:
 
 def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag],
            dose: Dose | None, others: list[tuple[Dose, Any]], seizure_note: str | None,
-           advice: list[tuple[Advice, str]] = ()) -> str:
+           advice: list[tuple[Advice, str]] = (), *, over: tuple[float, float] | None = None,
+           missing: str | None = None) -> str:
     lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
+    if over is not None and dose is not None:
+        lines.append(f"- **ordered dose**: {md(f'{over[0]:g} {dose.unit}/day')} is above this "
+                     f"patient's maximum of {md(f'{over[1]:g} {dose.unit}/day')}.")
+    if missing is not None and dose is not None:
+        lines.append(f"- **dose not checked**: {md(statements(dose.basis))}")
     for f in flags:
         lines.append(f"- **{md(f.action.replace('_', ' '))}** ({md(f.category)}, "
                      f"{md(f.severity)}; evidence {md(f.evidence_level)}"
@@ -225,7 +270,7 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
         lines.append(f"- **dose**: {md(_mg(dose.recommended_daily_mg, dose.unit))} "
                      f"recommended (standard {md(_mg(dose.standard_daily_mg, dose.unit))}"
                      f"{f', {dose.adjustment_percent:+g}%' if dose.adjustment_percent else ''}"
-                     f"). {md('; '.join(dose.basis))}")
+                     f"). {md(statements(dose.basis))}.")
     for other, change in others:
         target = (f"{md(_mg(change.recommended_daily_mg, other.unit))} "
                   if change.recommended_daily_mg
@@ -390,10 +435,11 @@ def _needs_change(order: dict[str, Any], unit: str, lo: float, hi: float,
     return ordered > hi + 1e-6 or (ongoing and ordered < lo - 1e-6)
 
 
-def dose_suggestion(order: Order, drug: str, dose: Dose, *, ongoing: bool
-                    ) -> list[dict[str, Any]]:
+def dose_suggestion(order: Order, drug: str, dose: Dose, *, ongoing: bool,
+                    why: str | None = None) -> list[dict[str, Any]]:
     """Change the draft's dose to the recommended daily range (see the module docstring for
-    when), or nothing."""
+    when), or nothing; ``why``: the reason in the dose text (default: the change in percent
+    of the standard dose)."""
     lo, hi = (dose.recommended_daily_mg or [0.0])[0], (dose.recommended_daily_mg or [0.0])[-1]
     unit = dose.unit
     if order.reference is None or not _needs_change(order.resource, unit, lo, hi, ongoing):
@@ -401,7 +447,8 @@ def dose_suggestion(order: Order, drug: str, dose: Dose, *, ongoing: bool
     updated = copy.deepcopy(order.resource)
     old = updated.get("dosageInstruction") or [{}]
     dosage = dict(old[0]) if len(old) == 1 else {}
-    change = f"{dose.adjustment_percent:+g}% of the standard dose, DRE pharmacogenomic advisor"
+    change = (why or f"{dose.adjustment_percent:+g}% of the standard dose") + \
+        ", DRE pharmacogenomic advisor"
     times = per_day(dosage)
     if ongoing:
         dosage["text"] = f"{drug} {_mg([lo, hi], unit)} ({change})"
