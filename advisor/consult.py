@@ -297,6 +297,9 @@ class _Judged:
     risk_note: str | None
     doses: list[Dose]
     rank: Callable[[], list[Regimen]]  # the ranked regimens (see regimens), when asked for
+    # every ASM with an avoid or a high-severity finding for this patient (not only those
+    # shown): what a card must not offer as a replacement
+    serious: frozenset[str] = frozenset()
 
     @cached_property
     def regimens(self) -> list[Regimen]:
@@ -376,7 +379,9 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
             dre=dre, risk=risk, risk_note=risk_note, doses=doses,
             rank=partial(_ranked, kb, patient, candidates,
                          (lambda d=doses: d) if wanted is None else every_dose, dre, note,
-                         flag_records)))
+                         flag_records),
+            serious=frozenset(f["drug"] for f in by_row[row] if f["action"] == "avoid" or (
+                f["severity"] == "high" and f["action"] != "info"))))
     return out
 
 
@@ -470,6 +475,7 @@ class OrderFindings:
     provenance: Provenance
     disclaimer: str
     advice: list[Advice]
+    serious: frozenset[str] = frozenset()  # ASMs with an avoid or high-severity finding
 
     @cached_property
     def regimens(self) -> list[Regimen]:
@@ -491,7 +497,7 @@ def order_findings_many(kb: KnowledgeBase, prepared: list[Prepared],
     provenance = _provenance(kb, None)
     judged = _judge_all(kb, prepared, with_risk=False, dosed=[set(drugs) for drugs in ordered])
     return [OrderFindings(j.flags, j.doses, j.rank, provenance, kb.manifest.disclaimer,
-                          _advice(kb, j.frame, j.row, set(drugs), at_order=True))
+                          _advice(kb, j.frame, j.row, set(drugs), at_order=True), j.serious)
             for j, drugs in zip(judged, ordered, strict=True)]
 
 

@@ -168,3 +168,19 @@ def test_a_missing_weight_is_said_on_the_card(runtime):
         pid, [], kg=None, gender="male", birth_date="2013-01-15")))
     assert "- **dose not checked**: weight not given" in card["detail"]
     assert ".;" not in card["detail"]
+
+
+def test_a_replacement_never_carries_its_own_serious_finding(runtime):
+    pid = "hla-woman"
+    orders = [fb.medication_request(pid, "d-cbz", text="carbamazepine", rxnorm="2002")]
+    cards = _cards(runtime, fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 positive")], gender="female",
+        birth_date="1991-03-14"), extension={"io.github.dre-advisor.seizure-types":
+                                              ["focal"]}))
+    critical, = [c for c in cards if c["indicator"] == "critical"]
+    created = [a["resource"]["medicationCodeableConcept"]["text"]
+               for s in critical["suggestions"] for a in s["actions"] if a["type"] == "create"]
+    # aromatic ASMs (lamotrigine: DPWG, high-severity caution) and valproate (a woman who may
+    # become pregnant) are not offered in place of carbamazepine
+    assert created and not {"lamotrigine", "oxcarbazepine", "phenytoin", "valproate",
+                            "topiramate"} & set(created)

@@ -153,7 +153,8 @@ class Runtime:
             current = [d for d in data["current_medications"] if d in self.kb.drugs]
             out += cards(self.kb, findings, inputs.orders, current_asms=current,
                          taking=inputs.active, report_url=link, seizure_note=note,
-                         only=set(drugs) if len(judged) > 1 else None)
+                         only=set(drugs) if len(judged) > 1 else None,
+                         serious=findings.serious)
         return {"cards": sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])}
 
     def answers(self, requests: list[tuple[Service, bytes, str]]) -> list[Any]:

@@ -65,11 +65,12 @@ MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in MARKDOWN_SPECIAL})
 
 def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
           current_asms: list[str], taking: list[str], report_url: str,
-          seizure_note: str | None = None, only: set[str] | None = None
-          ) -> list[dict[str, Any]]:
+          seizure_note: str | None = None, only: set[str] | None = None,
+          serious: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """The cards for the ordered drugs (``only``: for these of them), most urgent first
     (``current_asms``: the ASMs the patient takes or will take alongside; ``taking``: drugs
-    of active prescriptions)."""
+    of active prescriptions; ``serious``: drugs never offered as a replacement, see
+    :func:`alternatives`)."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str | None, str]] = set()
     for order in orders:
@@ -79,7 +80,7 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
             seen.add((order.reference, drug))
             card = drug_card(kb, result, order, drug, current_asms=current_asms,
                              ongoing=drug in taking, report_url=report_url,
-                             seizure_note=seizure_note)
+                             seizure_note=seizure_note, serious=serious)
             if card is not None:
                 out.append(card)
     return sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])
@@ -148,7 +149,8 @@ def indicator(flags: list[Flag], changed: Dose | None, others: list) -> str:
 
 def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str, *,
               current_asms: list[str], ongoing: bool, report_url: str,
-              seizure_note: str | None = None) -> dict[str, Any] | None:
+              seizure_note: str | None = None, serious: frozenset[str] = frozenset()
+              ) -> dict[str, Any] | None:
     """The card for one ordered drug (``ongoing``: the patient already takes it), or None
     when nothing is actionable."""
     flags = findings(result, drug)
@@ -179,7 +181,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     }
     suggestions: list[dict[str, Any]] = []
     if level == "critical":
-        suggestions = replacements(kb, result, order, drug, current_asms)
+        suggestions = replacements(kb, result, order, drug, current_asms, serious)
     elif changed is not None:
         suggestions = dose_suggestion(order, drug, changed, ongoing=ongoing)
     elif over and dose is not None:
@@ -313,17 +315,20 @@ def source(kb: KnowledgeBase, flags: list[Flag], dose: Dose | None,
 # --- suggestions -------------------------------------------------------------------------
 
 
-def alternatives(result: OrderFindings, drug: str, current: list[str]
-                 ) -> list[tuple[str, Regimen]]:
+def alternatives(result: OrderFindings, drug: str, current: list[str],
+                 serious: frozenset[str] = frozenset()) -> list[tuple[str, Regimen]]:
     """Drugs to order instead, from the regimen ranking (best first): those the ranking
-    adds to the drugs the patient keeps taking, else any one new drug a regimen holds."""
+    adds to the drugs the patient keeps taking, else any one new drug a regimen holds;
+    never one of ``serious``, the drugs with an avoid or high-severity finding for this
+    patient (:attr:`advisor.consult.OrderFindings.serious`: for an HLA-B*15:02 carrier,
+    lamotrigine's SJS/TEN caution)."""
     kept = {d for d in current if d != drug}
     picked: dict[str, Regimen] = {}
     for strict in (True, False):
         for reg in result.regimens:
             new = [d for d in reg.drugs if d not in kept]
             fits = set(reg.drugs) - set(new) == kept if strict else True
-            if len(new) == 1 and new[0] != drug and fits:
+            if len(new) == 1 and new[0] != drug and new[0] not in serious and fits:
                 picked.setdefault(new[0], reg)
     return list(picked.items())[:MAX_ALTERNATIVES]
 
@@ -360,12 +365,13 @@ def _new_request(kb: KnowledgeBase, order: dict[str, Any], alt: str, text: str |
 
 
 def replacements(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
-                 current: list[str]) -> list[dict[str, Any]]:
+                 current: list[str], serious: frozenset[str] = frozenset()
+                 ) -> list[dict[str, Any]]:
     """Replace the draft (delete it, create one for an alternative), best alternative first."""
     if order.reference is None or not isinstance(order.resource.get("subject"), dict):
         return []
     out = []
-    for i, (alt, regimen) in enumerate(alternatives(result, drug, current)):
+    for i, (alt, regimen) in enumerate(alternatives(result, drug, current, serious)):
         text = _start_text(regimen, alt)
         out.append({
             "label": f"Replace {drug} with {alt}" + (f" ({text})" if text else ""),
