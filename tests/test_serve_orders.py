@@ -57,7 +57,7 @@ def test_valproate_and_lamotrigine_ordered_together_are_judged_together(runtime,
     lamotrigine = next(c for c in cards if c["summary"].startswith("lamotrigine"))
     assert lamotrigine["indicator"] == "warning"
     assert "100–200 mg/day" in lamotrigine["summary"]
-    assert "valproate + lamotrigine" in lamotrigine["summary"]
+    assert "Valproate inhibits lamotrigine glucuronidation" in lamotrigine["summary"]
     valproate = next(c for c in cards if c["summary"].startswith("Starting valproate"))
     assert valproate["summary"] == "Starting valproate: change lamotrigine to 100–200 mg/day"
     assert "(taken, or ordered with it)" in valproate["detail"]
@@ -184,3 +184,20 @@ def test_a_replacement_never_carries_its_own_serious_finding(runtime):
     # become pregnant) are not offered in place of carbamazepine
     assert created and not {"lamotrigine", "oxcarbazepine", "phenytoin", "valproate",
                             "topiramate"} & set(created)
+
+
+@pytest.mark.parametrize("product", [
+    "levonorgestrel 0.15 MG / ethinyl estradiol 0.03 MG Oral Tablet",
+    "norethindrone 1 MG / ethinyl estradiol 0.035 MG Oral Tablet",
+    "etonogestrel 0.12 MG/DAY / ethinyl estradiol 0.015 MG/DAY Vaginal Ring"])
+def test_a_combined_contraceptive_named_as_rxnorm_does_is_recognised(runtime, product):
+    pid = "coc"
+    active = [fb.medication_request(pid, "coc", text=product, status="active")]
+    orders = [fb.medication_request(pid, "d-cbz", text="carbamazepine", rxnorm="2002")]
+    cards = _cards(runtime, fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 negative")], active=active)))
+    card = next(c for c in cards if "contraceptive" in c["summary"])
+    assert card["summary"].startswith("Caution with carbamazepine + combined oral "
+                                      "contraceptive: Enzyme-inducing ASMs increase")
+    assert "combined\\_oral" not in card["detail"] and "combined oral contraceptive" in \
+        card["detail"]

@@ -36,7 +36,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from advisor.report.fhir import medication_concept
-from advisor.report.formatting import statements
+from advisor.report.formatting import statements, words
 
 if TYPE_CHECKING:
     from advisor.consult import OrderFindings
@@ -165,7 +165,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     if over and level == "info":
         level = "warning"
     head = summary(drug, flags, changed, others, advice)
-    if over and level != "critical":
+    if over and level != "critical" and changed is None:
         unit = dose.unit if dose else "mg"
         head = _clip(f"{drug} {over[0]:g} {unit}/day ordered: above this patient's maximum "
                      f"of {over[1]:g} {unit}/day")
@@ -199,9 +199,13 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
 
 
 def _clause(message: str) -> str:
-    """The reason at the head of a flag message ("<reason>: <advice>")."""
-    head = message.split(": ", 1)[0]
-    return head if len(head) <= 90 else message[:90].rsplit(" ", 1)[0] + "…"
+    """The reason at the head of a flag message ("<reason>: <advice>"); for an interaction
+    ("<drug> + <drug>: <effect>. Magnitude: ..."), the effect's first sentence, so that the
+    summary says what happens, not only which drugs meet."""
+    head, _, rest = message.partition(": ")
+    if " + " in head and rest:
+        head = rest.split(". ", 1)[0].rstrip(".")
+    return head if len(head) <= 90 else head[:90].rsplit(" ", 1)[0] + "…"
 
 
 def _mg(values: list[float], unit: str = "mg") -> str:
@@ -210,6 +214,8 @@ def _mg(values: list[float], unit: str = "mg") -> str:
 
 
 def _clip(text: str) -> str:
+    """A summary: codes as words, in under 140 characters."""
+    text = words(text)
     return text if len(text) <= MAX_SUMMARY else text[:MAX_SUMMARY - 1].rstrip() + "…"
 
 
@@ -229,7 +235,8 @@ def summary(drug: str, flags: list[Flag], changed: Dose | None,
         lead = next((f for f in flags if _serious(f)), flags[0] if flags else None)
     reason = _clause(lead.message) if lead else ""
     if lead is not None and lead.action == "avoid":
-        return _clip(f"Avoid {drug}: {reason}")
+        other = f" + {lead.interacting_drug}" if lead.interacting_drug else ""
+        return _clip(f"Avoid {drug}{other}: {reason}")
     if changed is not None:
         dose_flag = next((f for f in flags if f.action in DOSE_ACTIONS), None)
         why = f": {_clause(dose_flag.message)}" if dose_flag else ""
@@ -245,12 +252,14 @@ def summary(drug: str, flags: list[Flag], changed: Dose | None,
     if lead is not None and lead.drug != drug:
         return _clip(f"{drug} with {lead.drug}: {reason}")
     verb = VERBS.get(lead.action, "Note") if lead else "Note"
-    return _clip(f"{verb} {drug}: {reason}")
+    other = f" + {lead.interacting_drug}" if lead and lead.interacting_drug else ""
+    return _clip(f"{verb} {drug}{other}: {reason}")
 
 
 def md(text: str) -> str:
-    """Text as literal GitHub Flavored Markdown (backslash before special characters)."""
-    return str(text).translate(MARKDOWN_ESCAPES)
+    """Text as literal GitHub Flavored Markdown (backslash before special characters), its
+    codes as words ("combined oral contraceptive", not "combined_oral_contraceptive")."""
+    return words(str(text)).translate(MARKDOWN_ESCAPES)
 
 
 def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag],
