@@ -56,8 +56,11 @@ def test_valproate_and_lamotrigine_ordered_together_are_judged_together(runtime,
     cards = _cards(runtime, _vpa_ltg("vl-1", hook), service)
     lamotrigine = next(c for c in cards if c["summary"].startswith("lamotrigine"))
     assert lamotrigine["indicator"] == "warning"
-    assert "100–200 mg/day" in lamotrigine["summary"]
-    assert "Valproate inhibits lamotrigine glucuronidation" in lamotrigine["summary"]
+    # 25 mg twice daily is above the start with valproate (25 mg every other day)
+    assert lamotrigine["summary"] == ("lamotrigine 50 mg/day ordered: above the labelled start "
+                                      "of 12.5 mg/day for this patient")
+    assert "**dose**: 100–200 mg/day recommended" in lamotrigine["detail"]
+    assert "Valproate inhibits lamotrigine glucuronidation" in lamotrigine["detail"]
     valproate = next(c for c in cards if c["summary"].startswith("Starting valproate"))
     assert valproate["summary"] == "Starting valproate: change lamotrigine to 100–200 mg/day"
     assert "(taken, or ordered with it)" in valproate["detail"]
@@ -201,3 +204,23 @@ def test_a_combined_contraceptive_named_as_rxnorm_does_is_recognised(runtime, pr
                                       "contraceptive: Enzyme-inducing ASMs increase")
     assert "combined\\_oral" not in card["detail"] and "combined oral contraceptive" in \
         card["detail"]
+
+
+def test_lamotrigine_ordered_above_its_start_is_a_warning(runtime):
+    pid = "ltg-start"
+    active = [fb.medication_request(pid, "vpa", text="valproate", rxnorm="11118",
+                                    status="active", dose_mg=500)]
+    fast = [fb.medication_request(pid, "d-ltg", text="lamotrigine", rxnorm="28439",
+                                  dose_mg=25, per_day=2)]
+    card, = _cards(runtime, fb.order_select(pid, fast, prefetch=fb.full_prefetch(
+        pid, [], gender="male", active=active)))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("lamotrigine 50 mg/day ordered: above the labelled start of "
+                               "12.5 mg/day for this patient")
+    assert "Boxed warning: the risk of serious rash" in card["detail"]
+    # at the labelled start (25 mg every other day = 12.5 mg/day) no start warning
+    slow = [fb.medication_request(pid, "d-ltg", text="lamotrigine", rxnorm="28439",
+                                  dose_mg=12.5, per_day=1)]
+    card, = _cards(runtime, fb.order_select(pid, slow, prefetch=fb.full_prefetch(
+        pid, [], gender="male", active=active)))
+    assert "labelled start" not in card["summary"] and "start dose" not in card["detail"]

@@ -332,4 +332,7 @@ class Dosing(Strict):
     titration: list[Titration] = Field(default_factory=list)
     withdrawal: Withdrawal | None = None
     whole_tablets: WholeTablets | None = None
+    # the label warns against starting above its initial dose (lamotrigine: serious rash):
+    # an order above this patient's start is then a warning at the point of prescribing
+    start_is_a_limit: Statement | None = None
     notes: str | None = None

@@ -125,6 +125,19 @@ def over_maximum(order: Order, dose: Dose | None) -> tuple[float, float] | None:
     return ordered, ceiling
 
 
+def above_start(kb: KnowledgeBase, order: Order, dose: Dose | None, ongoing: bool
+                ) -> tuple[float, float, str] | None:
+    """(ordered, start, why): a new order above this patient's labelled start, for a drug
+    whose label makes the start a limit (``dosing.start_is_a_limit``), else None."""
+    limit = kb.drugs[dose.drug].dosing.start_is_a_limit if dose else None
+    if ongoing or limit is None or dose is None or dose.start_daily_mg is None:
+        return None
+    ordered = ordered_daily_mg(order.resource, dose.unit)
+    if ordered is None or one_time(order.resource) or ordered <= dose.start_daily_mg + 1e-6:
+        return None
+    return ordered, dose.start_daily_mg, limit.note
+
+
 def unchecked(dose: Dose | None) -> str | None:
     """Why the ordered drug has no dose for this patient (no labelled dose at this age or
     function, or an input such as the weight missing), else None."""
@@ -159,13 +172,17 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     others = knock_on(result, drug)
     advice = [] if ongoing else order_advice(kb, result, drug)
     over, missing = over_maximum(order, dose), unchecked(dose)
-    if not flags and not changed and not others and not advice and not over and not missing:
+    fast = above_start(kb, order, dose, ongoing)
+    if not (flags or changed or others or advice or over or missing or fast):
         return None
     level = indicator(flags, changed, others)
-    if over and level == "info":
+    if (over or fast) and level == "info":
         level = "warning"
     head = summary(drug, flags, changed, others, advice)
-    if over and level != "critical" and changed is None:
+    if fast and level != "critical":
+        head = _clip(f"{drug} {fast[0]:g} mg/day ordered: above the labelled start of "
+                     f"{fast[1]:g} mg/day for this patient")
+    elif over and level != "critical" and changed is None:
         unit = dose.unit if dose else "mg"
         head = _clip(f"{drug} {over[0]:g} {unit}/day ordered: above this patient's maximum "
                      f"of {over[1]:g} {unit}/day")
@@ -175,7 +192,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
         "uuid": str(uuid.uuid4()),
         "summary": head,
         "detail": detail(kb, result, drug, flags, dose, others, seizure_note, advice,
-                         over=over, missing=missing),
+                         over=over, missing=missing, fast=fast),
         "indicator": level,
         "source": source(kb, flags, dose, advice),
     }
@@ -265,8 +282,12 @@ def md(text: str) -> str:
 def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag],
            dose: Dose | None, others: list[tuple[Dose, Any]], seizure_note: str | None,
            advice: list[tuple[Advice, str]] = (), *, over: tuple[float, float] | None = None,
-           missing: str | None = None) -> str:
+           missing: str | None = None, fast: tuple[float, float, str] | None = None) -> str:
     lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
+    if fast is not None:
+        lines.append(f"- **start dose**: {md(f'{fast[0]:g} mg/day')} ordered is above the "
+                     f"labelled start of {md(f'{fast[1]:g} mg/day')} for this patient. "
+                     f"{md(fast[2])}")
     if over is not None and dose is not None:
         lines.append(f"- **ordered dose**: {md(f'{over[0]:g} {dose.unit}/day')} is above this "
                      f"patient's maximum of {md(f'{over[1]:g} {dose.unit}/day')}.")
