@@ -24,8 +24,8 @@ def _result(kb, **fields):
 
 def test_kept_as_written_once_each(kb):
     patient = validate_patient(kb, {**BASE, "other_medications": [
-        "tacrolimus", " Simvastatin ", "simvastatin", "HIV  pre-exposure prophylaxis"]})
-    assert patient.other_medications == ["tacrolimus", "Simvastatin",
+        "levothyroxine", " Atorvastatin ", "atorvastatin", "HIV  pre-exposure prophylaxis"]})
+    assert patient.other_medications == ["levothyroxine", "Atorvastatin",
                                          "HIV pre-exposure prophylaxis"]
     assert patient.current_medications == ["carbamazepine"]
 
@@ -37,14 +37,14 @@ def test_kept_as_written_once_each(kb):
 ])
 def test_a_known_drug_or_near_spelling_is_refused(kb, name, said):
     with pytest.raises(InputError) as err:
-        validate_patient(kb, {**BASE, "other_medications": ["tacrolimus", name]})
+        validate_patient(kb, {**BASE, "other_medications": ["levothyroxine", name]})
     assert err.value.field == "other_medications.1" and said in str(err.value)
     assert repr(name) in str(err.value)
 
 
 def test_unknown_current_medication_points_to_other_medications(kb):
     with pytest.raises(InputError) as err:
-        validate_patient(kb, {**BASE, "current_medications": ["carbamazepine", "tacrolimus"]})
+        validate_patient(kb, {**BASE, "current_medications": ["carbamazepine", "levothyroxine"]})
     assert err.value.field == "current_medications.1"
     assert "goes under other_medications" in str(err.value)
 
@@ -56,11 +56,11 @@ def test_empty_name_is_refused(kb):
 
 
 def test_result_and_summary_list_them(kb):
-    res = _result(kb, other_medications=["tacrolimus", "Simvastatin"])
-    assert res.unchecked_medications == ["tacrolimus", "Simvastatin"]
-    assert res.summary.patient.other_medications == ["tacrolimus", "Simvastatin"]
+    res = _result(kb, other_medications=["levothyroxine", "Atorvastatin"])
+    assert res.unchecked_medications == ["levothyroxine", "Atorvastatin"]
+    assert res.summary.patient.other_medications == ["levothyroxine", "Atorvastatin"]
     monitor = next(b for b in summary_blocks(res) if b.key == "monitor")
-    assert monitor.headline.endswith("; not checked: tacrolimus, Simvastatin")
+    assert monitor.headline.endswith("; not checked: levothyroxine, Atorvastatin")
     line = monitor.lines[-1]
     assert line.lead == "Not checked" and "no interaction with them was checked" in line.text
     # the flags are those of the patient without them: nothing is inferred about them
@@ -76,13 +76,13 @@ def test_no_other_medications_no_line(kb):
 
 @pytest.mark.parametrize("fmt", ["markdown", "html", "json"])
 def test_every_format_says_not_checked(kb, fmt):
-    res = _result(kb, other_medications=["tacrolimus"])
+    res = _result(kb, other_medications=["levothyroxine"])
     text = render(res, fmt, kb)
     if fmt == "json":
-        assert json.loads(text)["unchecked_medications"] == ["tacrolimus"]
+        assert json.loads(text)["unchecked_medications"] == ["levothyroxine"]
         return
-    assert "tacrolimus (outside the knowledge base)" in text
-    assert "tacrolimus: outside the knowledge base, so no interaction with them was checked" \
+    assert "levothyroxine (outside the knowledge base)" in text
+    assert "levothyroxine: outside the knowledge base, so no interaction with them was checked" \
         in text
 
 

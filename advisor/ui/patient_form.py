@@ -194,7 +194,7 @@ def _seizures_and_medicines(kb: KnowledgeBase) -> dict[str, Any]:
     candidates = c2.multiselect("Drugs being considered (optional)", list(kb.drugs),
                                 key="f_candidates")
     other = c1.text_input("Other medications, not in the list (comma-separated)",
-                          key="f_other", placeholder="e.g. tacrolimus, simvastatin",
+                          key="f_other", placeholder="e.g. levothyroxine, atorvastatin",
                           help="Listed in the report as not checked for interactions.")
     interval = st.number_input("Longest inter-seizure interval before treatment (days)",
                                min_value=0.0, value=None, key="f_interval")
