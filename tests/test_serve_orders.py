@@ -224,3 +224,18 @@ def test_lamotrigine_ordered_above_its_start_is_a_warning(runtime):
     card, = _cards(runtime, fb.order_select(pid, slow, prefetch=fb.full_prefetch(
         pid, [], gender="male", active=active)))
     assert "labelled start" not in card["summary"] and "start dose" not in card["detail"]
+
+
+def test_a_refill_of_a_drug_to_avoid_is_not_swapped_at_once(runtime):
+    pid = "hla-refill"
+    active = [fb.medication_request(pid, "cbz-active", text="carbamazepine", rxnorm="2002",
+                                    status="active", dose_mg=200)]
+    orders = [fb.medication_request(pid, "d-cbz", text="carbamazepine", rxnorm="2002",
+                                    dose_mg=200)]
+    cards = _cards(runtime, fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 positive")], active=active)))
+    critical, = [c for c in cards if c["indicator"] == "critical"]
+    assert "suggestions" not in critical
+    assert "already takes carbamazepine (an active prescription), so no replacement" in \
+        critical["detail"]
+    assert "planned cross-taper" in critical["detail"]

@@ -17,11 +17,12 @@ or whose only findings are information, gives no card: alert fatigue is real):
 - ``source``: the finding's guideline, else its label, else its first source, with a link;
 - ``suggestions`` (``selectionBehavior`` ``at-most-one``): replace the order with an
   alternative from the regimen ranking (delete the draft, create a draft for the
-  alternative) when the drug is to be avoided, or change the ordered dose (update the draft)
-  when the order is above this patient's maximum, or when the recommended daily dose
-  differs from the standard one and the order has no dose
-  or a daily dose above the recommended range (or, for a drug the patient already takes,
-  outside it); an order whose dose is not a daily dose (a load, a stat or as-needed dose)
+  alternative) when the drug is to be avoided and the patient does not take it already (a
+  drug taken now is not swapped at once: the card says so); or change the ordered dose
+  (update the draft) when the order is above this patient's maximum, or when the
+  recommended daily dose differs from the standard one and the order has no dose or a
+  daily dose above the recommended range (or, for a drug the patient already takes,
+  outside it). An order whose dose is not a daily dose (a load, a stat or as-needed dose)
   or is in another unit (mg for a dose in mg PE) is left alone. A dose below the range of a
   drug being started may be a titration step and is never raised; for a drug being started
   the suggestion gives the maintenance range in words and as a daily maximum, without a
@@ -54,6 +55,11 @@ INDICATOR_RANK = {"critical": 0, "warning": 1, "info": 2}
 VERBS = {"avoid": "Avoid", "reduce_dose": "Lower the dose of", "increase_dose":
          "Raise the dose of", "use_with_caution": "Caution with", "monitor": "Monitor"}
 UCUM = "http://unitsofmeasure.org"
+ONGOING_AVOID = ("The patient already takes {drug} (an active prescription), so no replacement "
+                 "is offered here: the findings above are about starting it; whether to "
+                 "continue depends on how long it has been taken without a reaction (the full "
+                 "report gives the patient's history), and an antiseizure medication is not "
+                 "stopped abruptly: change it by a planned cross-taper.")
 PERIOD_DAYS = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.0,
                "a": 365.0}
 MASS_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "mcg": 0.001}
@@ -197,7 +203,9 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
         "source": source(kb, flags, dose, advice),
     }
     suggestions: list[dict[str, Any]] = []
-    if level == "critical":
+    if level == "critical" and ongoing:
+        card["detail"] += "\n\n" + md(ONGOING_AVOID.format(drug=drug))
+    elif level == "critical":
         suggestions = replacements(kb, result, order, drug, current_asms, serious)
     elif changed is not None:
         suggestions = dose_suggestion(order, drug, changed, ongoing=ongoing)
