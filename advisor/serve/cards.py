@@ -358,8 +358,8 @@ def alternatives(result: OrderFindings, drug: str, current: list[str],
     """Drugs to order instead, from the regimen ranking (best first): those the ranking
     adds to the drugs the patient keeps taking, else any one new drug a regimen holds;
     never one of ``serious``, the drugs with an avoid or high-severity finding for this
-    patient (:attr:`advisor.consult.OrderFindings.serious`: for an HLA-B*15:02 carrier,
-    lamotrigine's SJS/TEN caution)."""
+    patient (:attr:`advisor.consult.OrderFindings.serious`: for a carrier of an HLA allele
+    that rules out carbamazepine, the other aromatic drugs' SJS/TEN cautions)."""
     kept = {d for d in current if d != drug}
     picked: dict[str, Regimen] = {}
     for strict in (True, False):
