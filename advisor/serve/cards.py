@@ -223,13 +223,16 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
 # --- text --------------------------------------------------------------------------------
 
 
-def _clause(message: str) -> str:
+def _clause(message: str, *, what: bool = False) -> str:
     """The reason at the head of a flag message ("<reason>: <advice>"); for an interaction
     ("<drug> + <drug>: <effect>. Magnitude: ..."), the effect's first sentence, so that the
-    summary says what happens, not only which drugs meet."""
+    summary says what happens, not only which drugs meet; ``what``: also the start of the
+    advice (a caution's head names only who it is for: "Child under 2 years")."""
     head, _, rest = message.partition(": ")
     if " + " in head and rest:
         head = rest.split(". ", 1)[0].rstrip(".")
+    elif what and rest:
+        head = f"{head}: {rest.split('. ', 1)[0].rstrip('.')}"
     return head if len(head) <= 90 else head[:90].rsplit(" ", 1)[0] + "…"
 
 
@@ -278,6 +281,8 @@ def summary(drug: str, flags: list[Flag], changed: Dose | None,
         return _clip(f"{drug} with {lead.drug}: {reason}")
     verb = VERBS.get(lead.action, "Note") if lead else "Note"
     other = f" + {lead.interacting_drug}" if lead and lead.interacting_drug else ""
+    if lead is not None and not other:
+        reason = _clause(lead.message, what=True)
     return _clip(f"{verb} {drug}{other}: {reason}")
 
 
