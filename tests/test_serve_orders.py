@@ -239,3 +239,12 @@ def test_a_refill_of_a_drug_to_avoid_is_not_swapped_at_once(runtime):
     assert "already takes carbamazepine (an active prescription), so no replacement" in \
         critical["detail"]
     assert "planned cross-taper" in critical["detail"]
+
+
+def test_a_shared_finding_cites_the_ordered_drugs_own_guideline(runtime):
+    pid = "hla-pht"
+    orders = [fb.medication_request(pid, "d-pht", text="phenytoin", rxnorm="8183")]
+    card, = _cards(runtime, fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 positive")], gender="male")))
+    assert card["indicator"] == "critical"
+    assert "phenytoin" in card["source"]["url"] and card["source"]["label"].endswith("2020")

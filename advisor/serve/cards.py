@@ -200,7 +200,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
         "detail": detail(kb, result, drug, flags, dose, others, seizure_note, advice,
                          over=over, missing=missing, fast=fast),
         "indicator": level,
-        "source": source(kb, flags, dose, advice),
+        "source": source(kb, flags, dose, advice, drug),
     }
     suggestions: list[dict[str, Any]] = []
     if level == "critical" and ongoing:
@@ -336,11 +336,14 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
 
 
 def source(kb: KnowledgeBase, flags: list[Flag], dose: Dose | None,
-           advice: list[tuple[Advice, str]] = ()) -> dict[str, Any]:
-    """The primary source of the top finding: a guideline, else a label, else the first."""
+           advice: list[tuple[Advice, str]] = (), drug: str | None = None) -> dict[str, Any]:
+    """The primary source of the top finding: a guideline, else a label, else the first;
+    of each kind, one whose id names the ordered ``drug`` first (a finding shared by several
+    drugs cites each drug's own guideline)."""
     top = (flags[0].evidence if flags else dose.evidence if dose and dose_change(dose)
            else advice[0][0].evidence if advice else dose.evidence if dose else [])
-    ids = [s for s in top if s in kb.sources]
+    ids = sorted((s for s in top if s in kb.sources),
+                 key=lambda s: not (drug and drug.lower() in s.lower()))
     for kind in ("guideline", "label", None):
         sid = next((s for s in ids if kind is None or kb.sources[s].kind == kind), None)
         if sid is not None:
