@@ -248,3 +248,18 @@ def test_a_shared_finding_cites_the_ordered_drugs_own_guideline(runtime):
         pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 positive")], gender="male")))
     assert card["indicator"] == "critical"
     assert "phenytoin" in card["source"]["url"] and card["source"]["label"].endswith("2020")
+
+
+def test_active_medications_outside_the_knowledge_base_are_named_as_not_checked(runtime):
+    pid = "unchecked"
+    active = [fb.medication_request(pid, "a1", text="levothyroxine 100 MCG Oral Tablet",
+                                    status="active"),
+              fb.medication_request(pid, "a2", text="warfarin sodium 5 MG Oral Tablet",
+                                    rxnorm="11289", status="active")]
+    orders = [fb.medication_request(pid, "d-cbz", text="carbamazepine", rxnorm="2002")]
+    cards = _cards(runtime, fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 negative")], active=active)))
+    assert cards and all(
+        "Not checked for interactions: levothyroxine 100 MCG Oral Tablet (active "
+        "prescriptions outside the knowledge base)" in c["detail"] for c in cards)
+    assert not any("Not checked for interactions: warfarin" in c["detail"] for c in cards)

@@ -55,6 +55,8 @@ INDICATOR_RANK = {"critical": 0, "warning": 1, "info": 2}
 VERBS = {"avoid": "Avoid", "reduce_dose": "Lower the dose of", "increase_dose":
          "Raise the dose of", "use_with_caution": "Caution with", "monitor": "Monitor"}
 UCUM = "http://unitsofmeasure.org"
+UNCHECKED = ("Not checked for interactions: {names} (active prescriptions outside the "
+             "knowledge base); check them in a drug-interaction reference.")
 ONGOING_AVOID = ("The patient already takes {drug} (an active prescription), so no replacement "
                  "is offered here: the findings above are about starting it; whether to "
                  "continue depends on how long it has been taken without a reaction (the full "
@@ -72,11 +74,13 @@ MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in MARKDOWN_SPECIAL})
 def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
           current_asms: list[str], taking: list[str], report_url: str,
           seizure_note: str | None = None, only: set[str] | None = None,
-          serious: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+          serious: frozenset[str] = frozenset(), unchecked: list[str] = ()
+          ) -> list[dict[str, Any]]:
     """The cards for the ordered drugs (``only``: for these of them), most urgent first
     (``current_asms``: the ASMs the patient takes or will take alongside; ``taking``: drugs
     of active prescriptions; ``serious``: drugs never offered as a replacement, see
-    :func:`alternatives`)."""
+    :func:`alternatives`; ``unchecked``: active medications outside the knowledge base,
+    named on every card as not checked for interactions)."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str | None, str]] = set()
     for order in orders:
@@ -88,6 +92,8 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
                              ongoing=drug in taking, report_url=report_url,
                              seizure_note=seizure_note, serious=serious)
             if card is not None:
+                if unchecked:
+                    card["detail"] += "\n\n" + md(UNCHECKED.format(names=", ".join(unchecked)))
                 out.append(card)
     return sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])
 

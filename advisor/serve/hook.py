@@ -82,6 +82,8 @@ class HookInput:
     orders: list[Order]  # the orders to judge
     inferred_seizure_types: bool  # seizure types taken from the ordered drugs
     active: list[str] = field(default_factory=list)  # drugs of active MedicationRequests
+    # active MedicationRequests of no knowledge-base drug: their interactions are not checked
+    unchecked: list[str] = field(default_factory=list)
 
     @property
     def ordered(self) -> list[str]:
@@ -161,7 +163,7 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
               if req.fhirServer and req.fhirAuthorization else None)
     res = resources(req, reader)
     drafts = {o.reference for o in [*orders, *pending] if o.reference}
-    current = active_medications(codes, res["medications"], patient_id, drafts)
+    current, unchecked = active_medications(codes, res["medications"], patient_id, drafts)
     ordered = [d for o in orders for d in o.match.drugs]
     candidates = [d for d in ordered if d in kb.drugs]
     planned = [d for o in pending for d in o.match.drugs] + [d for d in ordered
@@ -179,7 +181,7 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
     if syndrome is not None:
         patient["syndrome"] = syndrome
     return HookInput(patient, genotypes(kb, res["genotypes"], patient_id), orders, inferred,
-                     current)
+                     current, unchecked)
 
 
 def per_drug(kb: KnowledgeBase, inputs: HookInput) -> list[tuple[list[str], dict[str, Any]]]:
@@ -352,19 +354,38 @@ def genotypes(kb: KnowledgeBase, value: Any, patient_id: str) -> dict[str, Any]:
 
 
 def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
-                       drafts: set[str]) -> list[str]:
-    """Knowledge-base drugs of the active MedicationRequests (not those being re-ordered)."""
+                       drafts: set[str]) -> tuple[list[str], list[str]]:
+    """Knowledge-base drugs of the active MedicationRequests (not those being re-ordered),
+    and the names of those that are none (their interactions are not checked)."""
     if value is None:
-        return []
+        return [], []
     bundle = _as_bundle(value, "MedicationRequest", "prefetch.medications")
     media = bundle_medications(bundle)
     out: list[str] = []
+    unknown: list[str] = []
     for res in _resources_of(bundle, "MedicationRequest"):
         if res.get("status") != "active" or f"MedicationRequest/{res.get('id')}" in drafts:
             continue
         _check_subject(res, patient_id, "prefetch.medications")
-        out += codes.medication(res, media).drugs
-    return list(dict.fromkeys(out))
+        drugs = codes.medication(res, media).drugs
+        out += drugs
+        if not drugs:
+            unknown.append(_medication_name(res))
+    return list(dict.fromkeys(out)), list(dict.fromkeys(unknown))
+
+
+def _medication_name(request: dict[str, Any]) -> str:
+    """A MedicationRequest's medication as a prescriber reads it (text, else a coding's
+    display, else the reference's display)."""
+    concept = request.get("medicationCodeableConcept")
+    if isinstance(concept, dict):
+        names = [concept.get("text"), *(c.get("display") for c in concept.get("coding") or []
+                                        if isinstance(c, dict))]
+    else:
+        ref = request.get("medicationReference")
+        names = [ref.get("display")] if isinstance(ref, dict) else []
+    name = next((n for n in names if isinstance(n, str) and n.strip()), None)
+    return " ".join(name.split())[:100] if name else "a medication without a name"
 
 
 def body_weight(value: Any, patient_id: str) -> float | None:
