@@ -61,9 +61,12 @@ def test_valproate_and_lamotrigine_ordered_together_are_judged_together(runtime,
                                       "of 12.5 mg/day for this patient")
     assert "**dose**: 100–200 mg/day recommended" in lamotrigine["detail"]
     assert "Valproate inhibits lamotrigine glucuronidation" in lamotrigine["detail"]
-    valproate = next(c for c in cards if c["summary"].startswith("Starting valproate"))
-    assert valproate["summary"] == "Starting valproate: change lamotrigine to 100–200 mg/day"
-    assert "(taken, or ordered with it)" in valproate["detail"]
+    valproate = next(c for c in cards if c["summary"].startswith("Monitor valproate"))
+    assert valproate["indicator"] == "warning"
+    assert "valproate + lamotrigine" in valproate["summary"]
+    # lamotrigine is not taken yet: no "change lamotrigine to" its maintenance dose, which
+    # would be far above its labelled start
+    assert "change lamotrigine to" not in json.dumps(cards)
     # as when lamotrigine alone is selected and valproate is a pending draft
     alone = _cards(runtime, _vpa_ltg("vl-2", selected=("d-ltg",)))
     assert [c["summary"] for c in alone] == [lamotrigine["summary"]]

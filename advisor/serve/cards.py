@@ -89,7 +89,7 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
                 continue
             seen.add((order.reference, drug))
             card = drug_card(kb, result, order, drug, current_asms=current_asms,
-                             ongoing=drug in taking, report_url=report_url,
+                             ongoing=drug in taking, taking=taking, report_url=report_url,
                              seizure_note=seizure_note, serious=serious)
             if card is not None:
                 if unchecked:
@@ -158,10 +158,12 @@ def unchecked(dose: Dose | None) -> str | None:
     return dose.basis[0] if dose.basis else "no labelled dose for this patient"
 
 
-def knock_on(result: OrderFindings, drug: str) -> list[tuple[Dose, Any]]:
-    """Doses of drugs the patient takes that change when ``drug`` is started."""
+def knock_on(result: OrderFindings, drug: str, taking: list[str]) -> list[tuple[Dose, Any]]:
+    """Doses of drugs the patient takes (``taking``: active prescriptions) that change when
+    ``drug`` is started. A drug only ordered alongside is not taken yet: it starts at its own
+    labelled start, and its card gives its dose with ``drug``."""
     return [(d, i) for d in result.doses for i in d.if_started
-            if i.drug == drug and i.adjustment_percent]
+            if i.drug == drug and i.adjustment_percent and d.drug in taking]
 
 
 def indicator(flags: list[Flag], changed: Dose | None, others: list) -> str:
@@ -174,6 +176,7 @@ def indicator(flags: list[Flag], changed: Dose | None, others: list) -> str:
 
 def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str, *,
               current_asms: list[str], ongoing: bool, report_url: str,
+              taking: list[str] = (),
               seizure_note: str | None = None, serious: frozenset[str] = frozenset()
               ) -> dict[str, Any] | None:
     """The card for one ordered drug (``ongoing``: the patient already takes it), or None
@@ -181,7 +184,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     flags = findings(result, drug)
     dose = next((d for d in result.doses if d.drug == drug), None)
     changed = dose_change(dose)
-    others = knock_on(result, drug)
+    others = knock_on(result, drug, taking)
     advice = [] if ongoing else order_advice(kb, result, drug)
     over, missing = over_maximum(order, dose), unchecked(dose)
     fast = above_start(kb, order, dose, ongoing)
@@ -250,7 +253,9 @@ def _mg(values: list[float], unit: str = "mg") -> str:
 def _clip(text: str) -> str:
     """A summary: codes as words, in under 140 characters."""
     text = words(text)
-    return text if len(text) <= MAX_SUMMARY else text[:MAX_SUMMARY - 1].rstrip() + "…"
+    if len(text) <= MAX_SUMMARY:
+        return text
+    return text[:MAX_SUMMARY - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"  # at a word
 
 
 def _serious(f: Flag) -> bool:
@@ -326,7 +331,7 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
         target = (f"{md(_mg(change.recommended_daily_mg, other.unit))} "
                   if change.recommended_daily_mg
                   else "")
-        lines.append(f"- **if started**: {md(other.drug)} (taken, or ordered with it) {target}"
+        lines.append(f"- **if started**: {md(other.drug)} (taken now) {target}"
                      f"({change.adjustment_percent:+g}%): {md(change.why)}")
     for a, _ in advice:
         lines.append(f"- **before starting** ({md(a.topic.replace('_', ' '))}; evidence "
@@ -348,10 +353,12 @@ def source(kb: KnowledgeBase, flags: list[Flag], dose: Dose | None,
     drugs cites each drug's own guideline)."""
     top = (flags[0].evidence if flags else dose.evidence if dose and dose_change(dose)
            else advice[0][0].evidence if advice else dose.evidence if dose else [])
-    ids = sorted((s for s in top if s in kb.sources),
-                 key=lambda s: not (drug and drug.lower() in s.lower()))
+    ids = [s for s in top if s in kb.sources]
     for kind in ("guideline", "label", None):
-        sid = next((s for s in ids if kind is None or kb.sources[s].kind == kind), None)
+        of_kind = [s for s in ids if kind is None or kb.sources[s].kind == kind]
+        if kind == "guideline":  # a guideline whose id names the drug first
+            of_kind.sort(key=lambda s: not (drug and drug.lower() in s.lower()))
+        sid = next(iter(of_kind), None)
         if sid is not None:
             src = kb.sources[sid]
             label = " ".join(str(p) for p in (src.organisation or sid, src.kind, src.year) if p)
