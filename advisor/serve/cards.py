@@ -131,8 +131,8 @@ def over_maximum(order: Order, dose: Dose | None) -> tuple[float, float] | None:
     if dose is None or dose.status != "dosed" or not dose.recommended_daily_mg:
         return None
     ceiling = dose.max_daily_mg or dose.recommended_daily_mg[-1]
-    ordered = ordered_daily_mg(order.resource, dose.unit)
-    if ordered is None or one_time(order.resource) or ordered <= ceiling + 1e-6:
+    ordered = daily_dose(order.resource, dose.unit)
+    if ordered is None or ordered <= ceiling + 1e-6:
         return None
     return ordered, ceiling
 
@@ -144,13 +144,13 @@ def above_start(kb: KnowledgeBase, order: Order, dose: Dose | None, ongoing: boo
     limit = kb.drugs[dose.drug].dosing.start_is_a_limit if dose else None
     if ongoing or limit is None or dose is None or dose.start_daily_mg is None:
         return None
-    ordered = ordered_daily_mg(order.resource, dose.unit)
-    if ordered is None or one_time(order.resource) or ordered <= dose.start_daily_mg + 1e-6:
+    ordered = daily_dose(order.resource, dose.unit)
+    if ordered is None or ordered <= dose.start_daily_mg + 1e-6:
         return None
     return ordered, dose.start_daily_mg, limit.note
 
 
-def unchecked(dose: Dose | None) -> str | None:
+def dose_not_checked(dose: Dose | None) -> str | None:
     """Why the ordered drug has no dose for this patient (no labelled dose at this age or
     function, or an input such as the weight missing), else None."""
     if dose is None or dose.status not in ("no_labelled_dose", "needs_input"):
@@ -186,7 +186,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     changed = dose_change(dose)
     others = knock_on(result, drug, taking)
     advice = [] if ongoing else order_advice(kb, result, drug)
-    over, missing = over_maximum(order, dose), unchecked(dose)
+    over, missing = over_maximum(order, dose), dose_not_checked(dose)
     fast = above_start(kb, order, dose, ongoing)
     if not (flags or changed or others or advice or over or missing or fast):
         return None
@@ -195,8 +195,9 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
         level = "warning"
     head = summary(drug, flags, changed, others, advice)
     if fast and level != "critical":
-        head = _clip(f"{drug} {fast[0]:g} mg/day ordered: above the labelled start of "
-                     f"{fast[1]:g} mg/day for this patient")
+        unit = dose.unit if dose else "mg"
+        head = _clip(f"{drug} {fast[0]:g} {unit}/day ordered: above the labelled start of "
+                     f"{fast[1]:g} {unit}/day for this patient")
     elif over and level != "critical" and changed is None:
         unit = dose.unit if dose else "mg"
         head = _clip(f"{drug} {over[0]:g} {unit}/day ordered: above this patient's maximum "
@@ -308,10 +309,10 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
            advice: list[tuple[Advice, str]] = (), *, over: tuple[float, float] | None = None,
            missing: str | None = None, fast: tuple[float, float, str] | None = None) -> str:
     lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
-    if fast is not None:
-        lines.append(f"- **start dose**: {md(f'{fast[0]:g} mg/day')} ordered is above the "
-                     f"labelled start of {md(f'{fast[1]:g} mg/day')} for this patient. "
-                     f"{md(fast[2])}")
+    if fast is not None and dose is not None:
+        lines.append(f"- **start dose**: {md(f'{fast[0]:g} {dose.unit}/day')} ordered is above "
+                     f"the labelled start of {md(f'{fast[1]:g} {dose.unit}/day')} for this "
+                     f"patient. {md(fast[2])}")
     if over is not None and dose is not None:
         lines.append(f"- **ordered dose**: {md(f'{over[0]:g} {dose.unit}/day')} is above this "
                      f"patient's maximum of {md(f'{over[1]:g} {dose.unit}/day')}.")
@@ -482,6 +483,13 @@ def one_time(order: dict[str, Any]) -> bool:
     return False
 
 
+def daily_dose(order: dict[str, Any], unit: str) -> float | None:
+    """The order's daily maintenance dose in ``unit`` (:func:`ordered_daily_mg`), or None
+    for a load, a stat or as-needed dose (:func:`one_time`) or a dose not readable as
+    daily."""
+    return None if one_time(order) else ordered_daily_mg(order, unit)
+
+
 def _quantity(mg: float, unit: str = "mg") -> dict[str, Any]:
     code = next(iter(UNIT_CODES.get(unit, {"mg": "mg"})))
     return {"value": round(mg, 1), "unit": unit, "system": UCUM, "code": code}
@@ -494,8 +502,8 @@ def _needs_change(order: dict[str, Any], unit: str, lo: float, hi: float,
     daily dose (a load, a stat or as-needed dose, another unit) is left alone."""
     if not order.get("dosageInstruction"):
         return True
-    ordered = ordered_daily_mg(order, unit)
-    if ordered is None or one_time(order):
+    ordered = daily_dose(order, unit)
+    if ordered is None:
         return False
     return ordered > hi + 1e-6 or (ongoing and ordered < lo - 1e-6)
 
