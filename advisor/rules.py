@@ -103,6 +103,8 @@ def _person_mask(frame: PatientFrame, cond: Condition) -> np.ndarray | None:
     a = frame.arrays
     if cond.age_years is not None:
         return _in_band(a.age, cond.age_years)
+    if cond.age_given is not None:
+        return ~np.isnan(a.age) if cond.age_given else np.isnan(a.age)
     if cond.weight_kg is not None:
         return _in_band(a.weight, cond.weight_kg)
     if cond.sex_in is not None:

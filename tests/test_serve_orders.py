@@ -266,3 +266,20 @@ def test_active_medications_outside_the_knowledge_base_are_named_as_not_checked(
         "Not checked for interactions: levothyroxine 100 MCG Oral Tablet (active "
         "prescriptions outside the knowledge base)" in c["detail"] for c in cards)
     assert not any("Not checked for interactions: warfarin" in c["detail"] for c in cards)
+
+
+def test_valproate_for_a_woman_without_a_birth_date_gets_the_pregnancy_warning(runtime):
+    """No birthDate: the child-bearing-potential caution is not silenced by the missing age
+    (it was only 'dose not checked: age not given')."""
+    pid = "vpa-no-age"
+    prefetch = fb.full_prefetch(pid, [])
+    del prefetch["patient"]["birthDate"]
+    cards = _cards(runtime, fb.order_select(pid, [fb.medication_request(
+        pid, "d", text="valproate", rxnorm="11118", dose_mg=250, per_day=2)],
+        prefetch=prefetch))
+    [card] = cards
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("Caution with valproate: Female patient whose age is "
+                                      "not given")
+    assert "Pregnancy Prevention Programme" in card["detail"]
+    assert "**dose not checked**: age not given" in card["detail"]
