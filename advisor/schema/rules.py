@@ -80,8 +80,8 @@ GENE_TESTS = ("value_in", "phenotype_in", "activity_score", "variant_in")
 UNTESTED = "untested"  # a value_in entry: the patient has no result for the key
 PAIR_TESTS = ("drug_naive", "ever_taken")  # judged per patient and drug
 ROW_TESTS = ("seizure_types_any", "syndromes_any", "conditions_any", "age_years", "age_given",
-             "weight_kg", "sex_in", "pregnancy_in", "prior_reaction", "taking_any", "not_taking_any",
-             "any_of")
+             "weight_kg", "sex_in", "pregnancy_in", "prior_reaction", "taking_any",
+             "not_taking_any", "any_of")
 
 
 class Condition(Strict):
