@@ -283,3 +283,27 @@ def test_valproate_for_a_woman_without_a_birth_date_gets_the_pregnancy_warning(r
                                       "not given")
     assert "Pregnancy Prevention Programme" in card["detail"]
     assert "**dose not checked**: age not given" in card["detail"]
+
+
+def test_an_offered_alternative_carries_its_own_cautions(runtime):
+    """A man of 30, HLA-B*15:02 positive, ordered carbamazepine: valproate is offered as a
+    replacement, and the card shows the MHRA first-start rule for under-55s with it (the
+    one-click order would otherwise skip it); levetiracetam has nothing to show."""
+    pid = "m30-alt"
+    prefetch = fb.full_prefetch(pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 positive")],
+                                gender="male", birth_date=str(date.today().year - 30))
+    request = fb.order_select(pid, [fb.medication_request(
+        pid, "d", text="carbamazepine", rxnorm="2002", dose_mg=200, per_day=2)],
+        prefetch=prefetch)
+    request["extension"] = {"io.github.dre-advisor.seizure-types": ["generalized_tonic_clonic"]}
+    [card] = _cards(runtime, request)
+    assert card["indicator"] == "critical"
+    labels = {s["label"].split(" (")[0]: s["label"] for s in card["suggestions"]}
+    assert labels["Replace carbamazepine with valproate"].endswith(
+        " - read its cautions on the card")
+    assert not labels["Replace carbamazepine with levetiracetam"].endswith("on the card")
+    offered = card["detail"].split("**Alternatives offered**")[1]
+    assert "- **levetiracetam**: nothing found for this patient" in offered
+    valproate = offered.split("- **valproate**")[1]
+    assert "younger than 55 unless two specialists independently agree" in valproate
+    assert "*Sources: NICE-2022-NG217, MHRA-2024-valproate-under-55*" in valproate

@@ -98,6 +98,17 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
     return sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])
 
 
+def cautions(result: OrderFindings, alt: str) -> list[Flag]:
+    """What the patient's findings say about starting an alternative offered instead of an
+    order: its own flags other than low-severity information, and the interactions of the
+    drugs the patient takes with it, most urgent first."""
+    found = [f for f in result.flags if (f.drug == alt and not (
+        f.action == "info" and f.severity == "low")) or (
+        f.interacting_drug == alt and f.relevance == "current")]
+    return sorted(found, key=lambda f: (ACTION_RANK.get(f.action, 9),
+                                        SEVERITY_RANK.get(f.severity, 9)))
+
+
 def findings(result: OrderFindings, drug: str) -> list[Flag]:
     """Actionable flags about an ordered drug: its own, and those of the drugs the patient
     takes that it interacts with (not those of the other drugs judged only as candidates),
@@ -204,11 +215,14 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
                      f"of {over[1]:g} {unit}/day")
     elif missing and not flags and changed is None and not others and not advice:
         head = _clip(f"{drug}: dose not checked: {_clause(missing)}")
+    offered = (alternatives(result, drug, current_asms, serious)
+               if level == "critical" and not ongoing and replaceable(order) else [])
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": head,
         "detail": detail(kb, result, drug, flags, dose, others, seizure_note, advice,
-                         over=over, missing=missing, fast=fast),
+                         over=over, missing=missing, fast=fast,
+                         offered=[(alt, cautions(result, alt)) for alt, _ in offered]),
         "indicator": level,
         "source": source(kb, flags, dose, advice, drug),
     }
@@ -216,7 +230,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     if level == "critical" and ongoing:
         card["detail"] += "\n\n" + md(ONGOING_AVOID.format(drug=drug))
     elif level == "critical":
-        suggestions = replacements(kb, result, order, drug, current_asms, serious)
+        suggestions = replacements(kb, result, order, drug, offered)
     elif changed is not None:
         suggestions = dose_suggestion(order, drug, changed, ongoing=ongoing)
     elif over and dose is not None:
@@ -307,7 +321,10 @@ def md(text: str) -> str:
 def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag],
            dose: Dose | None, others: list[tuple[Dose, Any]], seizure_note: str | None,
            advice: list[tuple[Advice, str]] = (), *, over: tuple[float, float] | None = None,
-           missing: str | None = None, fast: tuple[float, float, str] | None = None) -> str:
+           missing: str | None = None, fast: tuple[float, float, str] | None = None,
+           offered: list[tuple[str, list[Flag]]] = ()) -> str:
+    """The card's Markdown detail (``offered``: the alternatives its suggestions order
+    instead, each with :func:`cautions`)."""
     lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
     if fast is not None and dose is not None:
         lines.append(f"- **start dose**: {md(f'{fast[0]:g} {dose.unit}/day')} ordered is above "
@@ -318,11 +335,7 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
                      f"patient's maximum of {md(f'{over[1]:g} {dose.unit}/day')}.")
     if missing is not None and dose is not None:
         lines.append(f"- **dose not checked**: {md(statements(dose.basis))}")
-    for f in flags:
-        lines.append(f"- **{md(f.action.replace('_', ' '))}** ({md(f.category)}, "
-                     f"{md(f.severity)}; evidence {md(f.evidence_level)}"
-                     f"{', contested' if f.contested else ''}): {md(f.message)} "
-                     f"*Sources: {md(', '.join(f.evidence))}*")
+    lines += [f"- {flag_line(f)}" for f in flags]
     if dose is not None and dose.recommended_daily_mg and dose.standard_daily_mg:
         lines.append(f"- **dose**: {md(_mg(dose.recommended_daily_mg, dose.unit))} "
                      f"recommended (standard {md(_mg(dose.standard_daily_mg, dose.unit))}"
@@ -338,6 +351,14 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
         lines.append(f"- **before starting** ({md(a.topic.replace('_', ' '))}; evidence "
                      f"{md(a.evidence_level)}{', contested' if a.contested else ''}): "
                      f"{md(a.text)} *Sources: {md(', '.join(a.evidence))}*")
+    if offered:
+        lines += ["", "**Alternatives offered** (best first, from the regimen ranking; each "
+                  "would be a new start: check what the advisor found for it before "
+                  "ordering):"]
+        for alt, found in offered:
+            lines.append(f"- **{md(alt)}**: " + ("nothing found for this patient" if not found
+                                                  else "what the advisor found for it:"))
+            lines += [f"  - {flag_line(f)}" for f in found]
     if seizure_note:
         lines += ["", md(seizure_note)]
     prov = result.provenance
@@ -345,6 +366,13 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
                      f"{prov.knowledgebase_version} (sha256 {prov.knowledgebase_sha256[:12]}). "
                      f"{result.disclaimer}")]
     return "\n".join(lines)
+
+
+def flag_line(f: Flag) -> str:
+    """A flag as one Markdown line: action, category, severity, evidence, message, sources."""
+    return (f"**{md(f.action.replace('_', ' '))}** ({md(f.category)}, {md(f.severity)}; "
+            f"evidence {md(f.evidence_level)}{', contested' if f.contested else ''}): "
+            f"{md(f.message)} *Sources: {md(', '.join(f.evidence))}*")
 
 
 def source(kb: KnowledgeBase, flags: list[Flag], dose: Dose | None,
@@ -424,17 +452,22 @@ def _new_request(kb: KnowledgeBase, order: dict[str, Any], alt: str, text: str |
     return req
 
 
+def replaceable(order: Order) -> bool:
+    """Whether a suggestion can delete the draft and create another for the same patient."""
+    return order.reference is not None and isinstance(order.resource.get("subject"), dict)
+
+
 def replacements(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
-                 current: list[str], serious: frozenset[str] = frozenset()
-                 ) -> list[dict[str, Any]]:
-    """Replace the draft (delete it, create one for an alternative), best alternative first."""
-    if order.reference is None or not isinstance(order.resource.get("subject"), dict):
-        return []
+                 offered: list[tuple[str, Regimen]]) -> list[dict[str, Any]]:
+    """Replace the draft (delete it, create one for an alternative of ``offered``: see
+    :func:`alternatives`), best alternative first; the label of one with findings for the
+    patient says to read them on the card."""
     out = []
-    for i, (alt, regimen) in enumerate(alternatives(result, drug, current, serious)):
+    for i, (alt, regimen) in enumerate(offered):
         text = _start_text(regimen, alt)
+        warn = " - read its cautions on the card" if cautions(result, alt) else ""
         out.append({
-            "label": f"Replace {drug} with {alt}" + (f" ({text})" if text else ""),
+            "label": f"Replace {drug} with {alt}" + (f" ({text})" if text else "") + warn,
             "uuid": str(uuid.uuid4()),
             "isRecommended": i == 0,
             "actions": [
