@@ -105,3 +105,25 @@ def test_parse_json_refuses_what_json_does_not_have():
     for body in (b"{", b'{"a": NaN}', b"\xff\xfe", b"[" * 100_000):
         with pytest.raises(BadRequest):
             parse_json(body)
+
+
+@pytest.mark.parametrize(("request_", "expected"), [
+    ({"medicationCodeableConcept": {"text": "tacrolimus 0.1 % Topical Ointment"}}, ()),
+    ({"medicationCodeableConcept": {"text": "Tacrolimus 1 MG Oral Capsule"}}, ("tacrolimus",)),
+    # the route says it, the name does not
+    ({"medicationCodeableConcept": {"text": "tacrolimus 0.03 %"},
+      "dosageInstruction": [{"route": {"coding": [{"system": "http://snomed.info/sct",
+                                                  "code": "6064005",
+                                                  "display": "Topical route"}]}}]}, ()),
+    ({"medicationReference": {"reference": "#m"}, "contained": [{
+        "resourceType": "Medication", "id": "m", "code": {"text": "ciclosporin 0.1%"},
+        "form": {"text": "eye drops, emulsion"}}]}, ()),
+    # systemic however given: a vaginal ring, a rectal gel
+    ({"medicationCodeableConcept": {"text": "ethinyl estradiol 0.015 MG/Day / etonogestrel "
+                                            "0.12 MG/Day Vaginal Ring"}},
+     ("combined_oral_contraceptive",)),
+    ({"medicationCodeableConcept": {"text": "diazepam 10 MG Rectal Gel"}}, ("diazepam",)),
+])
+def test_products_for_the_skin_eye_or_ear_are_not_judged(codes, request_, expected):
+    assert codes.medication({"resourceType": "MedicationRequest", **request_}, {}).drugs == \
+        expected

@@ -264,7 +264,8 @@ def test_active_medications_outside_the_knowledge_base_are_named_as_not_checked(
         pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 negative")], active=active)))
     assert cards and all(
         "Not checked for interactions: levothyroxine 100 MCG Oral Tablet (active "
-        "prescriptions outside the knowledge base)" in c["detail"] for c in cards)
+        "prescriptions the knowledge base does not judge: other drugs, and products for the "
+        "skin, eye or ear)" in c["detail"] for c in cards)
     assert not any("Not checked for interactions: warfarin" in c["detail"] for c in cards)
 
 
@@ -307,3 +308,21 @@ def test_an_offered_alternative_carries_its_own_cautions(runtime):
     valproate = offered.split("- **valproate**")[1]
     assert "younger than 55 unless two specialists independently agree" in valproate
     assert "*Sources: NICE-2022-NG217, MHRA-2024-valproate-under-55*" in valproate
+
+
+@pytest.mark.parametrize(("text", "interaction"), [
+    ("Tacrolimus 1 MG Oral Capsule", True),
+    ("tacrolimus 0.1 % Topical Ointment", False),
+])
+def test_tacrolimus_ointment_is_not_judged_as_systemic_tacrolimus(runtime, text, interaction):
+    """Carbamazepine lowers tacrolimus blood levels; an ointment is not about blood levels:
+    no interaction card, and the ointment is named as not checked."""
+    pid = "tac-" + str(interaction)
+    prefetch = fb.full_prefetch(pid, [], gender="male", birth_date="1980-01-01", active=[
+        fb.medication_request(pid, "a", text=text, status="active", dose_mg=1)])
+    cards = _cards(runtime, fb.order_select(pid, [fb.medication_request(
+        pid, "d", text="carbamazepine", rxnorm="2002", dose_mg=200, per_day=2)],
+        prefetch=prefetch))
+    text_of_cards = json.dumps(cards)
+    assert ("carbamazepine + tacrolimus" in text_of_cards) is interaction
+    assert (f"Not checked for interactions: {text}" in text_of_cards) is not interaction

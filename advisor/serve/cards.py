@@ -55,8 +55,9 @@ INDICATOR_RANK = {"critical": 0, "warning": 1, "info": 2}
 VERBS = {"avoid": "Avoid", "reduce_dose": "Lower the dose of", "increase_dose":
          "Raise the dose of", "use_with_caution": "Caution with", "monitor": "Monitor"}
 UCUM = "http://unitsofmeasure.org"
-UNCHECKED = ("Not checked for interactions: {names} (active prescriptions outside the "
-             "knowledge base); check them in a drug-interaction reference.")
+UNCHECKED = ("Not checked for interactions: {names} (active prescriptions the knowledge base "
+             "does not judge: other drugs, and products for the skin, eye or ear); check them "
+             "in a drug-interaction reference.")
 ONGOING_AVOID = ("The patient already takes {drug} (an active prescription), so no replacement "
                  "is offered here: the findings above are about starting it; whether to "
                  "continue depends on how long it has been taken without a reaction (the full "

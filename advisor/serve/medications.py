@@ -8,6 +8,13 @@ drug RxCUI that the knowledge base does not list falls through), then by name: t
 ``display`` and the concept's ``text``, as a whole and then as runs of words
 ("carbamazepine 200 MG Oral Tablet" -> carbamazepine), through the knowledge base's names,
 synonyms and brand names. A medication that matches nothing is not the advisor's to judge.
+
+A product for local use on the skin, eye or ear (its name or its route says topical,
+cutaneous, ointment, cream, lotion, shampoo, ophthalmic, eye, otic or ear) matches nothing
+either: the knowledge base's interactions are about the drug in the blood, and such a
+product puts little there (tacrolimus ointment: systemic exposure below 1 ng/mL, Protopic
+prescribing information, LEO Pharma, as read in a MIMS Philippines copy). A transdermal
+patch, vaginal ring or nasal spray is systemic and is matched.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ ATC = "http://www.whocc.no/atc"
 MAX_WORDS = 4  # the longest run of words tried as a name
 MIN_PART_CHARS = 4  # a name inside a longer text: at least this long (no 3-letter abbreviations)
 PUNCTUATION = "()[]{},;:\"'"
+LOCAL_USE = frozenset({"topical", "cutaneous", "ointment", "cream", "lotion", "shampoo",
+                       "ophthalmic", "eye", "otic", "ear"})  # words of a local product
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,9 @@ class MedicationCodes:
     def medication(self, request: dict[str, Any], bundle_media: dict[str, dict[str, Any]]
                    ) -> Match:
         """The drugs of a MedicationRequest (``bundle_media``: Medication resources of the
-        same Bundle by ``Medication/<id>``)."""
+        same Bundle by ``Medication/<id>``); none for a product for local use."""
+        if local_use(request, bundle_media):
+            return NO_MATCH
         if "medicationCodeableConcept" in request:
             return self.concept(request["medicationCodeableConcept"])
         ref = request.get("medicationReference")
@@ -101,6 +112,35 @@ class MedicationCodes:
                 return match
         display = ref.get("display")
         return self.named([display] if isinstance(display, str) else [])
+
+
+def _texts(concept: Any) -> list[str]:
+    """A CodeableConcept's text and its codings' displays."""
+    if not isinstance(concept, dict):
+        return []
+    return [t for t in [concept.get("text"), *(c.get("display") for c in concept.get("coding")
+                                               or [] if isinstance(c, dict))]
+            if isinstance(t, str)]
+
+
+def local_use(request: dict[str, Any], bundle_media: dict[str, dict[str, Any]]) -> bool:
+    """Whether a MedicationRequest is for a product used on the skin, eye or ear: a word of
+    :data:`LOCAL_USE` in its medication's name or form, or in a dosage instruction's route."""
+    texts = _texts(request.get("medicationCodeableConcept"))
+    ref = request.get("medicationReference")
+    if isinstance(ref, dict):
+        texts += [ref["display"]] if isinstance(ref.get("display"), str) else []
+        target = str(ref.get("reference") or "")
+        media = [c for c in request.get("contained") or [] if isinstance(c, dict)
+                 and target.startswith("#") and c.get("id") == target[1:]]
+        media += [bundle_media.get("/".join(target.split("/")[-2:]))] if target else []
+        for medication in (m for m in media if isinstance(m, dict)):
+            texts += _texts(medication.get("code")) + _texts(medication.get("form"))
+    for dosage in request.get("dosageInstruction") or []:
+        if isinstance(dosage, dict):
+            texts += _texts(dosage.get("route"))
+    return any(LOCAL_USE.intersection(normalize_name(t).replace("/", " ").split())
+               for t in texts)
 
 
 def names_in(kb: KnowledgeBase, text: str) -> tuple[str, ...]:
