@@ -588,6 +588,13 @@ def _older_adult(kb: KnowledgeBase, drug: Drug, build: _Builder) -> None:
         return
     why = f"older adults (from {convention.from_years:g} years)"
     build.dose.basis.append(f"{why}: {_said(statement.note)} {_cite(statement.evidence)}")
+    if statement.start_reduced:
+        usual = build.dose.start_daily_mg
+        build.dose.start_daily_mg, build.dose.start_reduced = None, True
+        build.dose.basis.append(
+            "start: lower than the usual adult start" + (
+                f" of {number(usual)} {build.dose.unit}/day" if usual else "")
+            + ", by how much the label does not say")
     if statement.start_daily_mg or statement.percent or statement.max_daily_mg:
         build.change(DoseChange(start_daily_mg=statement.start_daily_mg,
                                 percent=statement.percent,

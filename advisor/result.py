@@ -135,6 +135,9 @@ class Dose(ResultModel):
     titration_percent: float | None = None
     unit: str = "mg"  # what the milligrams are of ("mg PE": phenytoin sodium equivalents)
     adjunctive_only: OmitIfNone[bool] = None  # True: the labelled band is for add-on use only
+    # True: the label says to start this patient lower than usual and gives no number (so
+    # no start is given; an older adult on valproate)
+    start_reduced: OmitIfNone[bool] = None
 
 
 class NextStep(ResultModel):

@@ -110,6 +110,13 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
     step.target_daily_mg = list(rec)
     start = dose.start_daily_mg
     first = step.schedule[0].daily_mg if step.schedule else None
+    if dose.start_reduced and start is None:
+        step.schedule, step.then = [], None
+        step.notes.append("The label says to start this patient lower than usual"
+                          + (f" (its first step: {number(first)} mg/day)" if first else "")
+                          + " and gives no number: choose the start and steps by response and "
+                          "tolerability, up to the target (see the dose row).")
+        return
     if start is not None and first is not None and first > start + 1e-9:
         step.schedule = [ScheduleEntry(weeks="week 1", daily_mg=start)]
         step.then = None

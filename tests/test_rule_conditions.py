@@ -1,6 +1,7 @@
 """Rule conditions evaluated on small hand-built patients: named variants, current
-medicines, any_of, an unknown pregnancy status, an untested gene; and a candidate's dose
-effect on a drug already taken, in its dose row and in the add step of a regimen."""
+medicines, any_of, an unknown pregnancy status, a missing age, an untested gene; and a
+candidate's dose effect on a drug already taken, in its dose row and in the add step of a
+regimen."""
 
 from __future__ import annotations
 
@@ -31,6 +32,15 @@ def test_variant_in_matches_the_named_variant_only(kb):
         True, False, False, False]
     by_class = {"gene": "GABRG2", "value_in": ["loss_of_function"]}
     assert _mask(kb, by_class, named, effect, other) == [True, True, True]
+
+
+def test_age_given_tells_a_missing_age_from_any_age(kb):
+    """An unknown age matches no age band; ``age_given: false`` matches it alone."""
+    aged = [{"seizure_types": ["focal"], "age_years": a} for a in (0.5, 30, 90)]
+    unknown = {"seizure_types": ["focal"]}
+    assert _mask(kb, {"age_given": False}, *aged, unknown) == [False, False, False, True]
+    assert _mask(kb, {"age_given": True}, *aged, unknown) == [True, True, True, False]
+    assert _mask(kb, {"age_years": {"from": 0}}, *aged, unknown) == [True, True, True, False]
 
 
 def test_current_medicines_and_any_of(kb):

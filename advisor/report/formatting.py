@@ -178,6 +178,8 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
         dose = doses.get(step.drug)
         target = step.target_daily_mg or (dose.recommended_daily_mg if dose else None)
         goal = f"; target {daily_mg(target)}" if target else ""
+        if not sched and dose is not None and dose.start_reduced:
+            sched = "start lower than the label's usual start (it gives no number)"
         return f"add {step.drug}: {sched or 'see the label'}{then}{goal}"
     taper = (f"taper over {weeks(step.taper_weeks)}" if step.taper_weeks else
              "withdraw gradually (no sourced taper)")

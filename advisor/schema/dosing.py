@@ -152,11 +152,14 @@ class Statement(Strict):
 
 class OlderAdults(Statement):
     """What the label says for older adults (from the manifest's ``older_adults`` age): in
-    words, with a start dose, a percentage of the usual dose or a cap where it gives one."""
+    words, with a start dose, a percentage of the usual dose or a cap where it gives one, or
+    ``start_reduced`` where it says to start lower without a number."""
 
     start_daily_mg: float | None = Field(default=None, gt=0)
     percent: float | None = Field(default=None, ge=-100, lt=0)
     max_daily_mg: float | None = Field(default=None, gt=0)
+    # the label says to start lower than usual and gives no number: no start is shown
+    start_reduced: bool = False
 
 
 class OrganBand(Strict):
