@@ -98,3 +98,52 @@ def test_a_request_whose_client_left_does_not_stop_the_others():
 
     assert run(scenario()) == ("A", "C", "D")
     assert engine.calls == [["a"], ["b", "c"], ["d"]]
+
+
+class TimedEngine(Engine):
+    """An engine that also records when each call starts (event-loop time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.starts: list[float] = []
+
+    async def judge(self, items: list[str]) -> list[str]:
+        self.starts.append(asyncio.get_running_loop().time())
+        return await super().judge(items)
+
+
+def test_a_call_waits_for_as_many_requests_as_waited_lately():
+    """Four requests came together; then one arrives ahead of three others: it waits for
+    them (at most max_delay) instead of taking the engine alone and making them wait."""
+    engine = TimedEngine()
+
+    async def scenario():
+        batcher = Batcher(engine.judge, max_delay=0.5)
+        await asyncio.gather(*(batcher.submit(x) for x in "abcd"))
+        first = asyncio.create_task(batcher.submit("e"))
+        await asyncio.sleep(0.01)
+        rest = [asyncio.create_task(batcher.submit(x)) for x in "fgh"]
+        return await first, await asyncio.gather(*rest)
+
+    assert run(scenario()) == ("E", list("FGH"))
+    assert engine.calls == [list("abcd"), list("efgh")]
+
+
+def test_a_lone_client_does_not_wait_and_a_short_batch_waits_at_most_max_delay():
+    engine = TimedEngine()
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        batcher = Batcher(engine.judge, max_delay=0.2)
+        sent = loop.time()
+        await batcher.submit("a")  # nobody waited lately: judged at once
+        alone = engine.starts[0] - sent
+        await asyncio.gather(*(batcher.submit(x) for x in "bcd"))
+        sent = loop.time()
+        await batcher.submit("e")  # three waited lately: "e" waits for them, then goes
+        return alone, engine.starts[-1] - sent
+
+    alone, short = run(scenario())
+    assert alone < 0.1
+    assert 0.15 <= short < 1.0
+    assert engine.calls == [["a"], list("bcd"), ["e"]]
