@@ -246,6 +246,7 @@ class _Builder:
         self.band_cap: tuple[float, str] | None = None  # the band's maximum (or range top)
         self.factor = 1.0  # the percentages applied to the current range, multiplied
         self.unbound: str | None = None  # the organ whose statement says: dose by free levels
+        self.start_as_given: tuple[float, str] | None = None  # the band's start in words
 
     def cite(self, evidence: Evidence) -> None:
         self.dose.evidence += evidence.sources
@@ -324,6 +325,8 @@ class _Builder:
             self.band_cap = (self.hi, "top of the labelled range")
         self.adult(chosen)
         self.dose.start_daily_mg = _start(chosen, self.weight)
+        if chosen.start_as_given and chosen.start_daily_mg is not None:
+            self.start_as_given = (chosen.start_daily_mg, chosen.start_as_given)
         tablets = self.drug.dosing.whole_tablets
         start = self.dose.start_daily_mg
         if tablets is not None and start is not None and chosen.start_daily_mg is None:
@@ -474,6 +477,8 @@ class _Builder:
                               "dose, which is not a maximum: increase beyond the start only by "
                               "response and tolerability")
         dose.recommended_daily_mg = [_r(self.lo), _r(self.hi)]
+        if self.start_as_given and dose.start_daily_mg == self.start_as_given[0]:
+            dose.start_as_given = self.start_as_given[1]  # (not once a rule changed it)
         if self.standard and self.comparable:  # ranges shown alike are no change
             lo, hi = self.standard
             change = ((self.lo + self.hi) / (lo + hi) - 1) * 100

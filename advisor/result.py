@@ -138,6 +138,8 @@ class Dose(ResultModel):
     # True: the label says to start this patient lower than usual and gives no number (so
     # no start is given; an older adult on valproate)
     start_reduced: OmitIfNone[bool] = None
+    # the start in the label's words when it is not one amount a day ("25 mg every other day")
+    start_as_given: OmitIfNone[str] = None
 
 
 class NextStep(ResultModel):
@@ -198,6 +200,7 @@ class ScheduleEntry(ResultModel):
     weeks: str
     daily_mg_per_kg: OmitIfNone[float] = None
     daily_mg: float | None  # None for a mg/kg step when the weight is not known
+    as_given: OmitIfNone[str] = None  # the step in the label's words, when not daily
 
 
 class ContinueStep(ResultModel):

@@ -70,7 +70,8 @@ def _schedule(tit: Titration, weight: float | None, factor: float = 1.0,
                     notes.append(f"{weeks}: {note}.")
                 mg = tablets.round_down(mg)
             steps.append(ScheduleEntry(weeks=weeks, daily_mg=None if mg is None
-                                       else round(mg, 1)))
+                                       else round(mg, 1),
+                                       as_given=st.as_given if factor == 1.0 else None))
             continue
         per_kg = st.daily_mg_per_kg * factor
         mg = round(per_kg * weight, 1) if weight else None

@@ -58,7 +58,7 @@ def test_valproate_and_lamotrigine_ordered_together_are_judged_together(runtime,
     assert lamotrigine["indicator"] == "warning"
     # 25 mg twice daily is above the start with valproate (25 mg every other day)
     assert lamotrigine["summary"] == ("lamotrigine 50 mg/day ordered: above the labelled start "
-                                      "of 12.5 mg/day for this patient")
+                                      "of 12.5 mg/day (25 mg every other day) for this patient")
     assert "**dose**: 100–200 mg/day recommended" in lamotrigine["detail"]
     assert "Valproate inhibits lamotrigine glucuronidation" in lamotrigine["detail"]
     valproate = next(c for c in cards if c["summary"].startswith("Monitor valproate"))
@@ -219,7 +219,9 @@ def test_lamotrigine_ordered_above_its_start_is_a_warning(runtime):
         pid, [], gender="male", active=active)))
     assert card["indicator"] == "warning"
     assert card["summary"] == ("lamotrigine 50 mg/day ordered: above the labelled start of "
-                               "12.5 mg/day for this patient")
+                               "12.5 mg/day (25 mg every other day) for this patient")
+    assert ("is above the labelled start of 12.5 mg/day (25 mg every other day) for this "
+            "patient") in card["detail"]
     assert "Boxed warning: the risk of serious rash" in card["detail"]
     # at the labelled start (25 mg every other day = 12.5 mg/day) no start warning
     slow = [fb.medication_request(pid, "d-ltg", text="lamotrigine", rxnorm="28439",

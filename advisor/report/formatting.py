@@ -62,7 +62,8 @@ def start_text(d: Dose, res: ConsultResult) -> str:
     as the dose to restart it at (the label's re-titration after a break)."""
     if not d.start_daily_mg:
         return ""
-    text = f"start {number(d.start_daily_mg)} {d.unit}/day"
+    text = f"start {number(d.start_daily_mg)} {d.unit}/day" + (
+        f" ({d.start_as_given})" if d.start_as_given else "")
     patient = summary_of(res).patient
     return f"if restarted: {text}" if patient and d.drug in patient.current_medications else text
 
@@ -163,7 +164,8 @@ def acute_dose(d: PathwayDose) -> str:
 
 def _entry(x: ScheduleEntry) -> str:
     if x.daily_mg is not None:
-        return f"{x.weeks}: {number(x.daily_mg)} mg/day"
+        given = f" ({x.as_given})" if x.as_given else ""
+        return f"{x.weeks}: {number(x.daily_mg)} mg/day{given}"
     return f"{x.weeks}: {number(x.daily_mg_per_kg or 0)} mg/kg/day"
 
 

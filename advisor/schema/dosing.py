@@ -103,7 +103,8 @@ class DoseBand(Strict):
     2-12 years), so the drug is never suggested alone to a patient in it.
     ``comparable: false`` (co-medication bands): the band's numbers are not in the same terms
     as the band without the co-medication (another label, another salt expression), so no
-    percentage change between the two is computed.
+    percentage change between the two is computed. ``start_as_given``: the start in the
+    label's words when it is not one amount a day (its average is ``start_daily_mg``).
     """
 
     age_years: Band
@@ -118,6 +119,8 @@ class DoseBand(Strict):
     max_daily_mg_per_kg: float | None = Field(default=None, gt=0)
     start_daily_mg: float | None = Field(default=None, gt=0)
     start_daily_mg_per_kg: float | None = Field(default=None, gt=0)
+    # the start as the label gives it, when not a daily amount ("25 mg every other day")
+    start_as_given: str | None = None
     note: str | None = None
     adjunctive_only: bool = False
     comparable: bool = True
@@ -246,6 +249,7 @@ class TitrationStep(Strict):
     week_to: int = Field(ge=1)
     daily_mg: float | None = Field(default=None, gt=0)
     daily_mg_per_kg: float | None = Field(default=None, gt=0)
+    as_given: str | None = None  # the step in the label's words ("25 mg every other day")
 
     @model_validator(mode="after")
     def _one_dose(self) -> TitrationStep:

@@ -208,8 +208,9 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     head = summary(drug, flags, changed, others, advice)
     if fast and level != "critical":
         unit = dose.unit if dose else "mg"
+        given = f" ({dose.start_as_given})" if dose and dose.start_as_given else ""
         head = _clip(f"{drug} {fast[0]:g} {unit}/day ordered: above the labelled start of "
-                     f"{fast[1]:g} {unit}/day for this patient")
+                     f"{fast[1]:g} {unit}/day{given} for this patient")
     elif over and level != "critical" and changed is None:
         unit = dose.unit if dose else "mg"
         head = _clip(f"{drug} {over[0]:g} {unit}/day ordered: above this patient's maximum "
@@ -328,9 +329,10 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
     instead, each with :func:`cautions`)."""
     lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
     if fast is not None and dose is not None:
+        given = f" ({md(dose.start_as_given)})" if dose.start_as_given else ""
         lines.append(f"- **start dose**: {md(f'{fast[0]:g} {dose.unit}/day')} ordered is above "
-                     f"the labelled start of {md(f'{fast[1]:g} {dose.unit}/day')} for this "
-                     f"patient. {md(fast[2])}")
+                     f"the labelled start of {md(f'{fast[1]:g} {dose.unit}/day')}{given} for "
+                     f"this patient. {md(fast[2])}")
     if over is not None and dose is not None:
         lines.append(f"- **ordered dose**: {md(f'{over[0]:g} {dose.unit}/day')} is above this "
                      f"patient's maximum of {md(f'{over[1]:g} {dose.unit}/day')}.")
@@ -429,7 +431,9 @@ def _start_text(regimen: Regimen, alt: str) -> str | None:
         return None
     parts = []
     if step.schedule and step.schedule[0].daily_mg is not None:
-        parts.append(f"start {step.schedule[0].daily_mg:g} mg/day ({step.schedule[0].weeks})")
+        first = step.schedule[0]
+        given = f"{first.as_given}, " if first.as_given else ""
+        parts.append(f"start {first.daily_mg:g} mg/day ({given}{first.weeks})")
     if step.then:
         parts.append(f"then {step.then}")
     if step.target_daily_mg:
