@@ -127,3 +127,21 @@ def test_parse_json_refuses_what_json_does_not_have():
 def test_products_for_the_skin_eye_or_ear_are_not_judged(codes, request_, expected):
     assert codes.medication({"resourceType": "MedicationRequest", **request_}, {}).drugs == \
         expected
+
+
+@pytest.mark.parametrize("request_", [
+    {"medicationCodeableConcept": {"text": "ciclosporin 0.05% ophth emulsion"}},
+    {"medicationCodeableConcept": {"text": "ciclosporin 0.1%"},
+     "dosageInstruction": [{"route": {"text": "Ocular use"}}]},
+    {"medicationCodeableConcept": {"text": "tacrolimus 0.1%"},
+     "dosageInstruction": [{"route": {"coding": [{"display": "Dermal route"}]}}]},
+])
+def test_more_words_of_local_use(codes, request_):
+    assert codes.medication({"resourceType": "MedicationRequest", **request_}, {}).drugs == ()
+
+
+def test_a_transdermal_patch_is_systemic(codes):
+    patch = {"resourceType": "MedicationRequest", "medicationCodeableConcept": {
+        "text": "ethinyl estradiol 0.035 MG/Day / norelgestromin 0.15 MG/Day Transdermal "
+                "System"}}
+    assert codes.medication(patch, {}).drugs == ("combined_oral_contraceptive",)

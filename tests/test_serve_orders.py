@@ -328,3 +328,31 @@ def test_tacrolimus_ointment_is_not_judged_as_systemic_tacrolimus(runtime, text,
     text_of_cards = json.dumps(cards)
     assert ("carbamazepine + tacrolimus" in text_of_cards) is interaction
     assert (f"Not checked for interactions: {text}" in text_of_cards) is not interaction
+
+
+def _replacing_carbamazepine(runtime, pid, genotype, gender, birth_date, kg):
+    request = fb.order_select(pid, [fb.medication_request(
+        pid, "d", text="carbamazepine", rxnorm="2002", dose_mg=200, per_day=2)],
+        prefetch=fb.full_prefetch(pid, [fb.genotype(pid, *genotype)], gender=gender,
+                                  birth_date=birth_date, kg=kg))
+    request["extension"] = {"io.github.dre-advisor.seizure-types": ["focal"]}
+    [card] = _cards(runtime, request)
+    return {s["label"].split(" (")[0]: s for s in card["suggestions"]}
+
+
+def test_a_replacement_gives_every_labelled_step_and_never_a_bare_target(runtime):
+    """Lamotrigine's weeks 3-4 step is in the replacement (without it the text reads as 75
+    mg/day in week 3, a faster escalation than labelled); primidone, with no schedule for a
+    child of 6, says to start as labelled instead of giving only its target."""
+    girl = _replacing_carbamazepine(runtime, "g13", ("HLA-A", "HLA-A*31:01 positive"),
+                                    "female", str(date.today() - timedelta(days=4930)), 35)
+    lamotrigine = girl["Replace carbamazepine with lamotrigine"]
+    assert lamotrigine["label"].startswith(
+        "Replace carbamazepine with lamotrigine (start 25 mg/day (weeks 1-2), 50 mg/day "
+        "(weeks 3-4), then increase by 50 mg/day every 1–2 weeks, to ")
+    created = lamotrigine["actions"][1]["resource"]["dosageInstruction"][0]["text"]
+    assert "50 mg/day (weeks 3-4)" in created
+    boy = _replacing_carbamazepine(runtime, "b6", ("HLA-B", "HLA-B*15:02 positive"),
+                                   "male", str(date.today() - timedelta(days=2375)), 20)
+    primidone = boy["Replace carbamazepine with primidone"]
+    assert "(start: see the label, to " in primidone["label"]

@@ -425,18 +425,23 @@ def alternatives(result: OrderFindings, drug: str, current: list[str],
 
 
 def _start_text(regimen: Regimen, alt: str) -> str | None:
+    """How to start an alternative, from its regimen's plan: every labelled step (the
+    boxed warning of lamotrigine names a faster escalation as a rash risk), the further
+    increases and the target; without steps, "start: see the label" before the target."""
     step = next((s for s in regimen.transition.steps if s.drug == alt and s.action == "add"),
                 None)
     if step is None:
         return None
     parts = []
-    if step.schedule and step.schedule[0].daily_mg is not None:
-        first = step.schedule[0]
-        given = f"{first.as_given}, " if first.as_given else ""
-        parts.append(f"start {first.daily_mg:g} mg/day ({given}{first.weeks})")
+    for i, entry in enumerate(s for s in step.schedule if s.daily_mg is not None):
+        given = f"{entry.as_given}, " if entry.as_given else ""
+        parts.append(f"{'start ' if i == 0 else ''}{entry.daily_mg:g} mg/day "
+                     f"({given}{entry.weeks})")
     if step.then:
         parts.append(f"then {step.then}")
     if step.target_daily_mg:
+        if not parts:  # never a bare target, which reads as the dose to start at
+            parts.append("start: see the label")
         parts.append(f"to {_mg(step.target_daily_mg)}")
     return ", ".join(parts) if parts else None
 

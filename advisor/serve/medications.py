@@ -9,8 +9,8 @@ drug RxCUI that the knowledge base does not list falls through), then by name: t
 ("carbamazepine 200 MG Oral Tablet" -> carbamazepine), through the knowledge base's names,
 synonyms and brand names. A medication that matches nothing is not the advisor's to judge.
 
-A product for local use on the skin, eye or ear (its name or its route says topical,
-cutaneous, ointment, cream, lotion, shampoo, ophthalmic, eye, otic or ear) matches nothing
+A product for local use on the skin, eye or ear (a word of its name or route such as topical,
+cutaneous, dermal, ointment, cream, ophthalmic, ocular, eye, otic or ear) matches nothing
 either: the knowledge base's interactions are about the drug in the blood, and such a
 product puts little there (tacrolimus ointment: systemic exposure below 1 ng/mL, Protopic
 prescribing information, LEO Pharma, as read in a MIMS Philippines copy). A transdermal
@@ -33,8 +33,9 @@ ATC = "http://www.whocc.no/atc"
 MAX_WORDS = 4  # the longest run of words tried as a name
 MIN_PART_CHARS = 4  # a name inside a longer text: at least this long (no 3-letter abbreviations)
 PUNCTUATION = "()[]{},;:\"'"
-LOCAL_USE = frozenset({"topical", "cutaneous", "ointment", "cream", "lotion", "shampoo",
-                       "ophthalmic", "eye", "otic", "ear"})  # words of a local product
+LOCAL_USE = frozenset({"topical", "cutaneous", "dermal", "ointment", "cream", "lotion",
+                       "shampoo", "ophthalmic", "ophth", "ocular", "eye", "conjunctival",
+                       "intravitreal", "otic", "auricular", "ear"})  # words of a local product
 
 
 @dataclass(frozen=True)
