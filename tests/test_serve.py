@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from advisor.serve.observations import CLEARANCE_CODES, EGFR_CODES
 from tests import fhir_builder as fb
 from tests.conftest import ROOT
 from tests.serve_support import (
@@ -414,7 +415,9 @@ def test_without_prefetch_the_service_reads_the_fhir_server_with_its_token(serve
                                          "/fhir/MedicationRequest"}
     assert all(r["authorization"] == f"Bearer {FHIR_TOKEN}" for r in seen)
     codes = sorted(r["query"].get("code", "") for r in seen if r["path"] == "/fhir/Observation")
-    assert codes == ["http://loinc.org|29463-7", "http://loinc.org|84413-4"]
+    kidney = ",".join(f"http://loinc.org|{c}" for c in (*EGFR_CODES, *CLEARANCE_CODES))
+    assert codes == sorted(["http://loinc.org|29463-7", "http://loinc.org|84413-4",
+                            "http://loinc.org|82810-3", kidney])
     assert not elsewhere.store.requests
 
 
@@ -423,7 +426,7 @@ def test_partial_prefetch_reads_only_what_is_missing(server, fhir):
     _store_hla_patient(fhir, pid)
     req = _prefetchless(fhir, pid)
     req["prefetch"] = {"patient": fb.patient(pid), "medications": fb.bundle([]),
-                       "weight": None}
+                       "weight": None, "kidney": None, "pregnancy": None}
     before = len(fhir.store.requests)
     (card,) = cards_of(server.post(SELECT, req))
     assert card["indicator"] == "critical"

@@ -356,3 +356,61 @@ def test_a_replacement_gives_every_labelled_step_and_never_a_bare_target(runtime
                                    "male", str(date.today() - timedelta(days=2375)), 20)
     primidone = boy["Replace carbamazepine with primidone"]
     assert "(start: see the label, to " in primidone["label"]
+
+
+def _observation(pid, system, code, **value):
+    return {"resourceType": "Observation", "id": f"{code}-{pid}", "status": "final",
+            "code": {"coding": [{"system": system, "code": code}]},
+            "subject": {"reference": f"Patient/{pid}"},
+            "effectiveDateTime": "2026-11-30", **value}
+
+
+def _egfr(pid, value, comparator=None):
+    quantity = {"value": value, "unit": "mL/min/1.73m2", "system": "http://unitsofmeasure.org",
+                "code": "mL/min/{1.73_m2}", **({"comparator": comparator} if comparator else {})}
+    return _observation(pid, "http://loinc.org", "62238-1", valueQuantity=quantity)
+
+
+def _levetiracetam_for_an_82_year_old(runtime, pid, kidney):
+    prefetch = fb.full_prefetch(pid, [], gender="female", kg=60,
+                                birth_date=str(date.today() - timedelta(days=30000)))
+    prefetch["kidney"] = fb.bundle(kidney)
+    return _cards(runtime, fb.order_select(pid, [fb.medication_request(
+        pid, "d", text="levetiracetam 500 MG Oral Tablet", dose_mg=1500, per_day=2)],
+        prefetch=prefetch))
+
+
+def test_kidney_function_from_an_egfr_observation_sets_the_dose(runtime):
+    """82 years, eGFR 25: levetiracetam 3000 mg/day is far above the label's severe band
+    (250-500 mg every 12 h); without kidney function it was not seen."""
+    [card] = _levetiracetam_for_an_82_year_old(runtime, "ckd-25", [_egfr("ckd-25", 25)])
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("levetiracetam 500–1000 mg/day (-75% of the standard dose): "
+                               "Severe")
+    assert ("- **ordered dose**: 3000 mg/day is above this patient's maximum of 1000 mg/day"
+            in card["detail"])
+    assert "renal function not given" not in card["detail"]
+    # a bound (">60") is no value: the dose then assumes normal kidney function
+    assert _levetiracetam_for_an_82_year_old(
+        runtime, "ckd-60", [_egfr("ckd-60", 60, comparator=">")]) == []
+    assert _levetiracetam_for_an_82_year_old(runtime, "ckd-none", []) == []
+
+
+def test_a_pregnancy_status_observation_is_read(runtime):
+    """Pregnant (IPS pregnancy status): valproate is 'avoid' in pregnancy, not only the
+    caution for a woman who may become pregnant."""
+    def cards_for(pid, value):
+        prefetch = fb.full_prefetch(pid, [], gender="female", birth_date="1995-05-05")
+        prefetch["pregnancy"] = fb.bundle([_observation(
+            pid, "http://loinc.org", "82810-3", valueCodeableConcept={"coding": [
+                {"system": "http://snomed.info/sct", "code": value}]})])
+        return _cards(runtime, fb.order_select(pid, [fb.medication_request(
+            pid, "d", text="valproate", rxnorm="11118", dose_mg=500, per_day=2)],
+            prefetch=prefetch))
+
+    [pregnant] = cards_for("preg-1", "77386006")
+    assert pregnant["indicator"] == "critical"
+    assert pregnant["summary"].startswith("Avoid valproate: Pregnancy")
+    [not_pregnant] = cards_for("preg-2", "60001007")
+    assert not_pregnant["indicator"] == "warning"
+    assert "may become pregnant" in not_pregnant["summary"]

@@ -4,7 +4,9 @@
 Both services judge the medication orders of the hook's ``draftOrders``: ``asm-order-select``
 the newly selected ones (``context.selections``), ``asm-order-sign`` every one. The prefetch
 templates ask for the patient, the patient's genotype Observations (Genomics Reporting IG,
-LOINC 84413-4), active MedicationRequests and the latest body weight (LOINC 29463-7); they use
+LOINC 84413-4), active MedicationRequests, the latest body weight (LOINC 29463-7), the latest
+kidney function (eGFR or creatinine clearance) and pregnancy status (LOINC 82810-3,
+:mod:`advisor.serve.observations`); they use
 only the query features the specification recommends (type-level search, token equality,
 ``_sort`` and ``_count``). A client that does not prefetch may give ``fhirServer`` and
 ``fhirAuthorization`` instead, and the service reads the same queries there.
@@ -16,6 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.inputs.fhir import GENOTYPE_CODE
+from advisor.serve.observations import (
+    CLEARANCE_CODES,
+    EGFR_CODES,
+    PREGNANCY_STATUS_CODE,
+)
 
 LOINC = "http://loinc.org"
 BODY_WEIGHT_CODE = "29463-7"
@@ -27,6 +34,11 @@ PREFETCH: dict[str, str] = {
     "medications": f"MedicationRequest?patient={PATIENT_TOKEN}&status=active",
     "weight": f"Observation?patient={PATIENT_TOKEN}&code={LOINC}|{BODY_WEIGHT_CODE}"
               "&_sort=-date&_count=1",
+    "kidney": f"Observation?patient={PATIENT_TOKEN}&code="
+              + ",".join(f"{LOINC}|{c}" for c in (*EGFR_CODES, *CLEARANCE_CODES))
+              + "&_sort=-date&_count=1",
+    "pregnancy": f"Observation?patient={PATIENT_TOKEN}&code={LOINC}|{PREGNANCY_STATUS_CODE}"
+                 "&_sort=-date&_count=1",
 }
 REQUIRED = ("patient", "genotypes", "medications")  # without them: 412 Precondition Failed
 
@@ -34,7 +46,11 @@ USAGE = ("Judges the antiseizure medications (and the co-medications the knowled
          "of the draft MedicationRequests, coded with RxNorm or ATC or named in the coding's "
          "display or text. Needs the patient, the genotype Observations (LOINC 84413-4) and "
          "the active MedicationRequests, prefetched or readable with fhirServer and "
-         "fhirAuthorization; body weight is optional. Optional request extension "
+         "fhirAuthorization; body weight, kidney function (eGFR or creatinine clearance) and "
+         "pregnancy status (LOINC 82810-3) are optional: without them doses assume normal "
+         "kidney function and a pregnancy is not ruled out. Not read: allergy and "
+         "intolerance records; an ordered dose not given in mg (or g) with a timing is not "
+         "checked. Optional request extension "
          "'io.github.dre-advisor.seizure-types' (a list of the knowledge base's seizure types) "
          "and 'io.github.dre-advisor.syndrome'.")
 

@@ -31,6 +31,7 @@ from advisor.serve.discovery import PREFETCH, REQUIRED, Service
 from advisor.serve.errors import BadRequest, PreconditionFailed
 from advisor.serve.fhir_client import FhirReader
 from advisor.serve.medications import Match, MedicationCodes
+from advisor.serve.observations import kidney_function, pregnancy_status
 
 if TYPE_CHECKING:
     from advisor.knowledge import KnowledgeBase
@@ -177,6 +178,13 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
     weight = body_weight(res["weight"], patient_id)
     if weight is not None:
         patient["weight_kg"] = weight
+    renal = kidney_function(_observations(res["kidney"], patient_id, "prefetch.kidney"))
+    if renal is not None:
+        patient["renal"] = renal
+    pregnancy = pregnancy_status(_observations(res["pregnancy"], patient_id,
+                                               "prefetch.pregnancy"))
+    if pregnancy is not None:
+        patient["pregnancy"] = pregnancy
     syndrome = (req.extension or {}).get(EXT_SYNDROME)
     if syndrome is not None:
         patient["syndrome"] = syndrome
@@ -386,6 +394,16 @@ def _medication_name(request: dict[str, Any]) -> str:
         names = [ref.get("display")] if isinstance(ref, dict) else []
     name = next((n for n in names if isinstance(n, str) and n.strip()), None)
     return " ".join(name.split())[:100] if name else "a medication without a name"
+
+
+def _observations(value: Any, patient_id: str, where: str) -> list[dict[str, Any]]:
+    """The Observations of a prefetch key (validated; each of this patient)."""
+    if value is None:
+        return []
+    found = _resources_of(_as_bundle(value, "Observation", where), "Observation")
+    for res in found:
+        _check_subject(res, patient_id, where)
+    return found
 
 
 def body_weight(value: Any, patient_id: str) -> float | None:
