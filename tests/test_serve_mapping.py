@@ -8,10 +8,10 @@ from datetime import date
 
 import pytest
 
-from advisor.serve.cards import ordered_daily_mg, per_day
 from advisor.serve.errors import BadRequest
 from advisor.serve.hook import age_years, parse_json
 from advisor.serve.medications import ATC, RXNORM, MedicationCodes, names_in
+from advisor.serve.order_dose import ordered_daily_mg, per_day
 from tests import fhir_builder as fb
 
 
@@ -145,3 +145,17 @@ def test_a_transdermal_patch_is_systemic(codes):
         "text": "ethinyl estradiol 0.035 MG/Day / norelgestromin 0.15 MG/Day Transdermal "
                 "System"}}
     assert codes.medication(patch, {}).drugs == ("combined_oral_contraceptive",)
+
+
+def test_strengths_in_a_medication_name():
+    from advisor.serve.order_dose import mg_per_ml
+
+    def named(text):
+        return {"medicationCodeableConcept": {"text": text}}
+
+    assert mg_per_ml(named("levetiracetam 100 MG/ML Oral Solution")) == 100
+    assert mg_per_ml(named("valproic acid 250 MG/5ML Oral Solution")) == 50
+    assert mg_per_ml(named("phenytoin 125 mg/5 mL suspension")) == 25
+    assert mg_per_ml(named("levetiracetam 500 MG Oral Tablet")) is None
+    # two strengths (a combination product): no guess
+    assert mg_per_ml(named("drug A 10 MG/ML / drug B 5 MG/ML Oral Solution")) is None

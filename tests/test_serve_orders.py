@@ -414,3 +414,62 @@ def test_a_pregnancy_status_observation_is_read(runtime):
     [not_pregnant] = cards_for("preg-2", "60001007")
     assert not_pregnant["indicator"] == "warning"
     assert "may become pregnant" in not_pregnant["summary"]
+
+
+def _dosed(pid, text, dosage, rxnorm=None):
+    order = fb.medication_request(pid, "d", text=text, rxnorm=rxnorm)
+    order["dosageInstruction"] = dosage if isinstance(dosage, list) else [dosage]
+    return order
+
+
+def _bid(value, unit, **extra):
+    return {"timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [{"doseQuantity": {"value": value, "unit": unit}}], **extra}
+
+
+def _infant_cards(runtime, pid, order):
+    prefetch = fb.full_prefetch(pid, [], gender="male", kg=5,
+                                birth_date=str(date.today() - timedelta(days=100)))
+    return _cards(runtime, fb.order_select(pid, [order], prefetch=prefetch))
+
+
+def test_a_dose_in_ml_is_read_through_the_strength_in_the_name(runtime):
+    """5 mL twice daily of levetiracetam 100 mg/mL is 1000 mg/day for a 5 kg infant, far
+    above the maximum: the same card as the order in mg (before: no card at all)."""
+    in_ml = _infant_cards(runtime, "ml-1", _dosed(
+        "ml-1", "levetiracetam 100 MG/ML Oral Solution", _bid(5, "mL")))
+    in_mg = _infant_cards(runtime, "ml-2", _dosed(
+        "ml-2", "levetiracetam 100 MG/ML Oral Solution", _bid(500, "mg")))
+    assert [c["summary"] for c in in_ml] == [c["summary"] for c in in_mg]
+    assert in_ml[0]["indicator"] == "warning"
+    assert in_ml[0]["summary"].startswith("levetiracetam 1000 mg/day ordered: above this "
+                                          "patient's maximum")
+
+
+@pytest.mark.parametrize("dosage", [
+    # a dose range: its top
+    {"timing": {"repeat": {"frequency": 2, "period": 1, "periodUnit": "d"}},
+     "doseAndRate": [{"doseRange": {"low": {"value": 250, "unit": "mg"},
+                                    "high": {"value": 500, "unit": "mg"}}}]},
+    # a timing abbreviation without repeat
+    {"timing": {"code": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/"
+                                               "v3-GTSAbbreviation", "code": "BID"}]}},
+     "doseAndRate": [{"doseQuantity": {"value": 500, "unit": "mg"}}]},
+])
+def test_dose_ranges_and_timing_codes_are_read(runtime, dosage):
+    [card] = _infant_cards(runtime, "rng", _dosed("rng", "levetiracetam", dosage))
+    assert card["summary"].startswith("levetiracetam 1000 mg/day ordered: above this "
+                                      "patient's maximum")
+
+
+@pytest.mark.parametrize(("dosage", "why"), [
+    (_bid(100, "mg/kg"), "the dose is in mg/kg, not in mg"),
+    (_bid(5, "mL"), "the dose is in mL and the medication's name gives no single strength"),
+    ([_bid(250, "mg"), _bid(125, "mg")], "the order has several dosage instructions"),
+])
+def test_a_dose_that_cannot_be_read_is_said_to_be_unchecked(runtime, dosage, why):
+    [card] = _infant_cards(runtime, "unread", _dosed("unread", "levetiracetam", dosage))
+    assert card["indicator"] == "info"
+    assert card["summary"].startswith(f"levetiracetam: ordered dose not checked: {why}"[:60])
+    assert f"- **ordered dose not checked**: {why}" in card["detail"]
+    assert "This patient's dose: " in card["detail"]

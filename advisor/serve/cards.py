@@ -9,7 +9,8 @@ or whose only findings are information, gives no card: alert fatigue is real):
   dose above this patient's maximum, or any high-severity finding (an interaction, a boxed
   hepatotoxicity or reproductive warning); ``info`` for the rest (monitoring, cautions, and
   a drug with no labelled dose for this patient or whose dose needs an input the record
-  lacks, such as the weight: the card says the dose was not checked);
+  lacks, such as the weight, or an ordered dose that cannot be read as a daily amount
+  (:mod:`advisor.serve.order_dose`): the card says the dose was not checked);
 - ``summary``: the most urgent finding in under 140 characters; ``detail``: every finding
   with its evidence level and sources (Markdown), and the knowledge base's advice about
   starting the drug (e.g. a genetic test before starting it); that advice alone, for
@@ -38,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from advisor.report.fhir import medication_concept
 from advisor.report.formatting import statements, words
+from advisor.serve.order_dose import UNIT_CODES, daily_dose, per_day, unread_dose
 
 if TYPE_CHECKING:
     from advisor.consult import OrderFindings
@@ -63,11 +65,6 @@ ONGOING_AVOID = ("The patient already takes {drug} (an active prescription), so 
                  "continue depends on how long it has been taken without a reaction (the full "
                  "report gives the patient's history), and an antiseizure medication is not "
                  "stopped abruptly: change it by a planned cross-taper.")
-PERIOD_DAYS = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.0,
-               "a": 365.0}
-MASS_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "mcg": 0.001}
-# a dose in phenytoin sodium equivalents (fosphenytoin): read and written only as such
-UNIT_CODES = {"mg": {"mg": "mg"}, "mg PE": {"mg{PE}": "mg PE", "mg PE": "mg PE"}}
 MARKDOWN_SPECIAL = "\\`*_[]<>#|~"
 MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in MARKDOWN_SPECIAL})
 
@@ -200,7 +197,9 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     advice = [] if ongoing else order_advice(kb, result, drug)
     over, missing = over_maximum(order, dose), dose_not_checked(dose)
     fast = above_start(kb, order, dose, ongoing)
-    if not (flags or changed or others or advice or over or missing or fast):
+    unread = (unread_dose(order.resource, dose.unit)
+              if dose is not None and dose.status == "dosed" else None)
+    if not (flags or changed or others or advice or over or missing or fast or unread):
         return None
     level = indicator(flags, changed, others)
     if (over or fast) and level == "info":
@@ -217,13 +216,15 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
                      f"of {over[1]:g} {unit}/day")
     elif missing and not flags and changed is None and not others and not advice:
         head = _clip(f"{drug}: dose not checked: {_clause(missing)}")
+    elif unread and not flags and changed is None and not others and not advice:
+        head = _clip(f"{drug}: ordered dose not checked: {unread}")
     offered = (alternatives(result, drug, current_asms, serious)
                if level == "critical" and not ongoing and replaceable(order) else [])
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": head,
         "detail": detail(kb, result, drug, flags, dose, others, seizure_note, advice,
-                         over=over, missing=missing, fast=fast,
+                         over=over, missing=missing, fast=fast, unread=unread,
                          offered=[(alt, cautions(result, alt)) for alt, _ in offered]),
         "indicator": level,
         "source": source(kb, flags, dose, advice, drug),
@@ -324,9 +325,9 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
            dose: Dose | None, others: list[tuple[Dose, Any]], seizure_note: str | None,
            advice: list[tuple[Advice, str]] = (), *, over: tuple[float, float] | None = None,
            missing: str | None = None, fast: tuple[float, float, str] | None = None,
-           offered: list[tuple[str, list[Flag]]] = ()) -> str:
+           offered: list[tuple[str, list[Flag]]] = (), unread: str | None = None) -> str:
     """The card's Markdown detail (``offered``: the alternatives its suggestions order
-    instead, each with :func:`cautions`)."""
+    instead, each with :func:`cautions`; ``unread``: why the ordered dose was not read)."""
     lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
     if fast is not None and dose is not None:
         given = f" ({md(dose.start_as_given)})" if dose.start_as_given else ""
@@ -338,6 +339,11 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
                      f"patient's maximum of {md(f'{over[1]:g} {dose.unit}/day')}.")
     if missing is not None and dose is not None:
         lines.append(f"- **dose not checked**: {md(statements(dose.basis))}")
+    if unread is not None and dose is not None:
+        top = f", at most {md(f'{dose.max_daily_mg:g} {dose.unit}/day')}" \
+            if dose.max_daily_mg else ""
+        lines.append(f"- **ordered dose not checked**: {md(unread)}. This patient's dose: "
+                     f"{md(_mg(dose.recommended_daily_mg or [], dose.unit))}{top}.")
     lines += [f"- {flag_line(f)}" for f in flags]
     if dose is not None and dose.recommended_daily_mg and dose.standard_daily_mg:
         lines.append(f"- **dose**: {md(_mg(dose.recommended_daily_mg, dose.unit))} "
@@ -486,51 +492,6 @@ def replacements(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: s
                 {"type": "create", "description": f"Order {alt} instead",
                  "resource": _new_request(kb, order.resource, alt, text, drug)}]})
     return out
-
-
-def per_day(dosage: dict[str, Any]) -> float | None:
-    """Administrations per day of a FHIR Dosage, when its timing says."""
-    repeat = (dosage.get("timing") or {}).get("repeat") or {}
-    period, unit = repeat.get("period"), repeat.get("periodUnit")
-    if not isinstance(period, int | float) or period <= 0 or unit not in PERIOD_DAYS:
-        return None
-    return float(repeat.get("frequency") or 1) / (period * PERIOD_DAYS[unit])
-
-
-def ordered_daily_mg(order: dict[str, Any], unit: str = "mg") -> float | None:
-    """The order's daily dose in ``unit`` (one dosage instruction with a dose in that unit,
-    or for mg in g, ug or mcg, and a timing with a period), else None. A dose in mg PE
-    (phenytoin sodium equivalents) is read only in mg PE."""
-    dosages = order.get("dosageInstruction") or []
-    if len(dosages) != 1:
-        return None
-    times = per_day(dosages[0])
-    rates = dosages[0].get("doseAndRate") or [{}]
-    quantity = rates[0].get("doseQuantity") or {}
-    given = quantity.get("code") or quantity.get("unit")
-    factor = MASS_MG.get(given) if unit == "mg" else 1.0 if given in UNIT_CODES.get(
-        unit, {}) else None
-    if times is None or factor is None or not isinstance(quantity.get("value"), int | float):
-        return None
-    return float(quantity["value"]) * factor * times
-
-
-def one_time(order: dict[str, Any]) -> bool:
-    """A dosage of one administration (a load or a stat dose: ``timing.repeat.count`` 1) or
-    as needed: no daily maintenance dose to change."""
-    for dosage in order.get("dosageInstruction") or []:
-        repeat = (dosage.get("timing") or {}).get("repeat") or {}
-        if repeat.get("count") == 1 or dosage.get("asNeededBoolean") or \
-                dosage.get("asNeededCodeableConcept"):
-            return True
-    return False
-
-
-def daily_dose(order: dict[str, Any], unit: str) -> float | None:
-    """The order's daily maintenance dose in ``unit`` (:func:`ordered_daily_mg`), or None
-    for a load, a stat or as-needed dose (:func:`one_time`) or a dose not readable as
-    daily."""
-    return None if one_time(order) else ordered_daily_mg(order, unit)
 
 
 def _quantity(mg: float, unit: str = "mg") -> dict[str, Any]:
