@@ -79,11 +79,11 @@ def targets(kb: KnowledgeBase, drug: Drug) -> tuple[set[str], set[str]]:
 
 
 def _childbearing(kb: KnowledgeBase, patient: Patient) -> bool:
-    """A female patient who may be of child-bearing potential: in the knowledge base's age
-    band, or of an age not given (which may be in it)."""
+    """A patient who may be of child-bearing potential: female (or of sex recorded as other)
+    and in the knowledge base's age band, or of an age not given (which may be in it)."""
     band = kb.regimens.childbearing_potential_age_years
-    return patient.sex == "female" and (patient.age_years is None
-                                        or band.lo <= patient.age_years <= band.hi)
+    return patient.sex in ("female", "other") and (
+        patient.age_years is None or band.lo <= patient.age_years <= band.hi)
 
 
 @dataclass

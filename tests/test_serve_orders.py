@@ -282,8 +282,8 @@ def test_valproate_for_a_woman_without_a_birth_date_gets_the_pregnancy_warning(r
         prefetch=prefetch))
     [card] = cards
     assert card["indicator"] == "warning"
-    assert card["summary"].startswith("Caution with valproate: Female patient whose age is "
-                                      "not given")
+    assert card["summary"].startswith("Caution with valproate: Female patient (or sex recorded "
+                                      "as other) whose age is not given")
     assert "Pregnancy Prevention Programme" in card["detail"]
     assert "**dose not checked**: age not given" in card["detail"]
 
