@@ -473,3 +473,18 @@ def test_a_dose_that_cannot_be_read_is_said_to_be_unchecked(runtime, dosage, why
     assert card["summary"].startswith(f"levetiracetam: ordered dose not checked: {why}"[:60])
     assert f"- **ordered dose not checked**: {why}" in card["detail"]
     assert "This patient's dose: " in card["detail"]
+
+
+def test_valproate_ordered_for_an_older_adult_says_to_start_lower(runtime):
+    """US label 8.5: the starting dose should be reduced in the elderly (no number): a new
+    order for a man of 80 gets an info card saying so (before: no card)."""
+    pid = "vpa-80"
+    prefetch = fb.full_prefetch(pid, [], gender="male",
+                                birth_date=str(date.today() - timedelta(days=29300)))
+    [card] = _cards(runtime, fb.order_select(pid, [fb.medication_request(
+        pid, "d", text="valproate", rxnorm="11118", dose_mg=500, per_day=2)],
+        prefetch=prefetch))
+    assert card["indicator"] == "info"
+    assert card["summary"] == ("valproate: start lower than usual for this patient (the label "
+                               "gives no number)")
+    assert "lower than the usual adult start of 600 mg/day" in card["detail"]

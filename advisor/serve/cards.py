@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from advisor.report.fhir import medication_concept
@@ -183,6 +184,59 @@ def indicator(flags: list[Flag], changed: Dose | None, others: list) -> str:
     return "info"
 
 
+@dataclass(frozen=True)
+class DoseChecks:
+    """What an order's dose adds to its card: ordered above this patient's maximum
+    (ordered, ceiling); no labelled dose or a missing input (why); above a labelled start
+    that is a limit (ordered, start, why); a dose given in numbers that could not be read
+    (why); a start the label lowers without a number (an older adult on valproate)."""
+
+    over: tuple[float, float] | None = None
+    missing: str | None = None
+    fast: tuple[float, float, str] | None = None
+    unread: str | None = None
+    lower: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.over or self.missing or self.fast or self.unread or self.lower)
+
+
+def dose_checks(kb: KnowledgeBase, order: Order, dose: Dose | None, ongoing: bool
+                ) -> DoseChecks:
+    dosed = dose is not None and dose.status == "dosed"
+    return DoseChecks(
+        over=over_maximum(order, dose), missing=dose_not_checked(dose),
+        fast=above_start(kb, order, dose, ongoing),
+        unread=unread_dose(order.resource, dose.unit) if dose is not None and dosed else None,
+        lower=bool(dose is not None and dose.start_reduced and not ongoing))
+
+
+def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, changed: bool, *,
+              quiet: bool) -> str | None:
+    """The summary when a dose check leads: an order above the labelled start or above the
+    maximum (unless the drug is to be avoided, or, for the maximum, the dose changes); else,
+    on a card with no finding of its own (``quiet``), why the dose was not checked or that
+    the start is lower than usual."""
+    unit = dose.unit if dose else "mg"
+    if checks.fast and level != "critical":
+        given = f" ({dose.start_as_given})" if dose and dose.start_as_given else ""
+        return _clip(f"{drug} {checks.fast[0]:g} {unit}/day ordered: above the labelled start "
+                     f"of {checks.fast[1]:g} {unit}/day{given} for this patient")
+    if checks.over and level != "critical" and not changed:
+        return _clip(f"{drug} {checks.over[0]:g} {unit}/day ordered: above this patient's "
+                     f"maximum of {checks.over[1]:g} {unit}/day")
+    if not quiet:
+        return None
+    if checks.missing:
+        return _clip(f"{drug}: dose not checked: {_clause(checks.missing)}")
+    if checks.unread:
+        return _clip(f"{drug}: ordered dose not checked: {checks.unread}")
+    if checks.lower:
+        return _clip(f"{drug}: start lower than usual for this patient (the label gives no "
+                     "number)")
+    return None
+
+
 def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str, *,
               current_asms: list[str], ongoing: bool, report_url: str,
               taking: list[str] = (),
@@ -195,37 +249,21 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     changed = dose_change(dose)
     others = knock_on(result, drug, taking)
     advice = [] if ongoing else order_advice(kb, result, drug)
-    over, missing = over_maximum(order, dose), dose_not_checked(dose)
-    fast = above_start(kb, order, dose, ongoing)
-    unread = (unread_dose(order.resource, dose.unit)
-              if dose is not None and dose.status == "dosed" else None)
-    if not (flags or changed or others or advice or over or missing or fast or unread):
+    checks = dose_checks(kb, order, dose, ongoing)
+    if not (flags or changed or others or advice or checks):
         return None
     level = indicator(flags, changed, others)
-    if (over or fast) and level == "info":
+    if (checks.over or checks.fast) and level == "info":
         level = "warning"
-    head = summary(drug, flags, changed, others, advice)
-    if fast and level != "critical":
-        unit = dose.unit if dose else "mg"
-        given = f" ({dose.start_as_given})" if dose and dose.start_as_given else ""
-        head = _clip(f"{drug} {fast[0]:g} {unit}/day ordered: above the labelled start of "
-                     f"{fast[1]:g} {unit}/day{given} for this patient")
-    elif over and level != "critical" and changed is None:
-        unit = dose.unit if dose else "mg"
-        head = _clip(f"{drug} {over[0]:g} {unit}/day ordered: above this patient's maximum "
-                     f"of {over[1]:g} {unit}/day")
-    elif missing and not flags and changed is None and not others and not advice:
-        head = _clip(f"{drug}: dose not checked: {_clause(missing)}")
-    elif unread and not flags and changed is None and not others and not advice:
-        head = _clip(f"{drug}: ordered dose not checked: {unread}")
+    head = dose_head(drug, dose, checks, level, changed is not None, quiet=not (
+        flags or changed or others or advice)) or summary(drug, flags, changed, others, advice)
     offered = (alternatives(result, drug, current_asms, serious)
                if level == "critical" and not ongoing and replaceable(order) else [])
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": head,
         "detail": detail(kb, result, drug, flags, dose, others, seizure_note, advice,
-                         over=over, missing=missing, fast=fast, unread=unread,
-                         offered=[(alt, cautions(result, alt)) for alt, _ in offered]),
+                         checks, offered=[(alt, cautions(result, alt)) for alt, _ in offered]),
         "indicator": level,
         "source": source(kb, flags, dose, advice, drug),
     }
@@ -236,9 +274,10 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
         suggestions = replacements(kb, result, order, drug, offered)
     elif changed is not None:
         suggestions = dose_suggestion(order, drug, changed, ongoing=ongoing)
-    elif over and dose is not None:
+    elif checks.over and dose is not None:
         suggestions = dose_suggestion(order, drug, dose, ongoing=ongoing, why=(
-            f"the order is above this patient's maximum of {over[1]:g} {dose.unit}/day"))
+            f"the order is above this patient's maximum of {checks.over[1]:g} "
+            f"{dose.unit}/day"))
     if suggestions:
         card["suggestions"] = suggestions
         card["selectionBehavior"] = "at-most-one"
@@ -323,12 +362,12 @@ def md(text: str) -> str:
 
 def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag],
            dose: Dose | None, others: list[tuple[Dose, Any]], seizure_note: str | None,
-           advice: list[tuple[Advice, str]] = (), *, over: tuple[float, float] | None = None,
-           missing: str | None = None, fast: tuple[float, float, str] | None = None,
-           offered: list[tuple[str, list[Flag]]] = (), unread: str | None = None) -> str:
-    """The card's Markdown detail (``offered``: the alternatives its suggestions order
-    instead, each with :func:`cautions`; ``unread``: why the ordered dose was not read)."""
+           advice: list[tuple[Advice, str]] = (), checks: DoseChecks = DoseChecks(), *,
+           offered: list[tuple[str, list[Flag]]] = ()) -> str:
+    """The card's Markdown detail (``checks``: see :class:`DoseChecks`; ``offered``: the
+    alternatives its suggestions order instead, each with :func:`cautions`)."""
     lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
+    fast, over, missing, unread = checks.fast, checks.over, checks.missing, checks.unread
     if fast is not None and dose is not None:
         given = f" ({md(dose.start_as_given)})" if dose.start_as_given else ""
         lines.append(f"- **start dose**: {md(f'{fast[0]:g} {dose.unit}/day')} ordered is above "
@@ -339,6 +378,10 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
                      f"patient's maximum of {md(f'{over[1]:g} {dose.unit}/day')}.")
     if missing is not None and dose is not None:
         lines.append(f"- **dose not checked**: {md(statements(dose.basis))}")
+    if checks.lower and dose is not None:
+        said = next((b for b in dose.basis if b.startswith("start: lower than")), "")
+        lines.append(f"- **start dose**: the label says to start this patient lower than "
+                     f"usual and gives no number{f' ({md(said)})' if said else ''}.")
     if unread is not None and dose is not None:
         top = f", at most {md(f'{dose.max_daily_mg:g} {dose.unit}/day')}" \
             if dose.max_daily_mg else ""
