@@ -412,7 +412,7 @@ def test_without_prefetch_the_service_reads_the_fhir_server_with_its_token(serve
     assert card["indicator"] == "critical" and "suggestions" in card
     seen = fhir.store.requests[before:]
     assert {r["path"] for r in seen} == {f"/fhir/Patient/{pid}", "/fhir/Observation",
-                                         "/fhir/MedicationRequest"}
+                                         "/fhir/MedicationRequest", "/fhir/AllergyIntolerance"}
     assert all(r["authorization"] == f"Bearer {FHIR_TOKEN}" for r in seen)
     codes = sorted(r["query"].get("code", "") for r in seen if r["path"] == "/fhir/Observation")
     kidney = ",".join(f"http://loinc.org|{c}" for c in (*EGFR_CODES, *CLEARANCE_CODES))
@@ -426,7 +426,8 @@ def test_partial_prefetch_reads_only_what_is_missing(server, fhir):
     _store_hla_patient(fhir, pid)
     req = _prefetchless(fhir, pid)
     req["prefetch"] = {"patient": fb.patient(pid), "medications": fb.bundle([]),
-                       "weight": None, "kidney": None, "pregnancy": None}
+                       "weight": None, "kidney": None, "pregnancy": None,
+                       "allergies": None}
     before = len(fhir.store.requests)
     (card,) = cards_of(server.post(SELECT, req))
     assert card["indicator"] == "critical"

@@ -488,3 +488,61 @@ def test_valproate_ordered_for_an_older_adult_says_to_start_lower(runtime):
     assert card["summary"] == ("valproate: start lower than usual for this patient (the label "
                                "gives no number)")
     assert "lower than the usual adult start of 600 mg/day" in card["detail"]
+
+
+def _allergy(pid, drug_text, manifestation, **extra):
+    record = {"resourceType": "AllergyIntolerance", "id": f"ai-{pid}-{drug_text}",
+              "patient": {"reference": f"Patient/{pid}"}, "code": {"text": drug_text}, **extra}
+    if manifestation:
+        record["reaction"] = [{"manifestation": [{"coding": [
+            {"system": "http://snomed.info/sct", "display": manifestation}]}]}]
+    return record
+
+
+def _with_allergies(runtime, pid, ordered, allergies):
+    prefetch = fb.full_prefetch(pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 negative")],
+                                gender="male", birth_date="1980-01-01")
+    prefetch["allergies"] = fb.bundle(allergies)
+    return _cards(runtime, fb.order_select(pid, [fb.medication_request(
+        pid, "d", text=ordered, dose_mg=300, per_day=2)], prefetch=prefetch))
+
+
+def test_a_past_sjs_in_the_allergy_list_is_judged(runtime):
+    """SJS to carbamazepine recorded as an AllergyIntolerance: oxcarbazepine (a carboxamide
+    relative) is to be avoided, as in the consult with adverse_reactions (before: no card)."""
+    [card] = _with_allergies(runtime, "sjs-1", "oxcarbazepine",
+                             [_allergy("sjs-1", "carbamazepine", "Stevens-Johnson syndrome")])
+    assert card["indicator"] == "critical"
+    assert card["summary"].startswith("Avoid oxcarbazepine")
+    assert "carboxamide" in card["detail"]
+    # a refuted record, or one no longer active, is not a past reaction
+    refuted = _allergy("sjs-2", "carbamazepine", "Stevens-Johnson syndrome",
+                       verificationStatus={"coding": [{"code": "refuted"}]})
+    assert _with_allergies(runtime, "sjs-2", "oxcarbazepine", [refuted]) == []
+
+
+def test_an_allergy_record_whose_reaction_is_not_read_is_named(runtime):
+    """An allergy record of the ordered drug whose reaction is not one the advisor reads
+    gives an info card naming it; a record of another drug is named on the cards there
+    are; a drug outside the knowledge base is not the advisor's."""
+    records = [_allergy("ai-3", "oxcarbazepine", "Nausea"),
+               _allergy("ai-3", "penicillin", "Anaphylaxis")]
+    [card] = _with_allergies(runtime, "ai-3", "oxcarbazepine", records)
+    assert card["indicator"] == "info"
+    assert card["summary"] == ("oxcarbazepine: the patient's allergy record of it is not "
+                               "judged: check it")
+    assert ("Allergy records not judged (a reaction the advisor does not classify): "
+            "oxcarbazepine (Nausea)") in card["detail"]
+    assert "penicillin" not in json.dumps(card)
+    assert _with_allergies(runtime, "ai-4", "levetiracetam 500 MG Oral Tablet", [
+        _allergy("ai-4", "oxcarbazepine", "Nausea")]) == []
+
+
+def test_reaction_words():
+    from advisor.serve.allergies import reaction_of
+
+    assert reaction_of(["Toxic epidermal necrolysis"]) == "sjs_ten"
+    assert reaction_of(["Rash", "SJS"]) == "sjs_ten"  # the most serious
+    assert reaction_of(["Drug reaction with eosinophilia and systemic symptoms"]) == "dress"
+    assert reaction_of(["Maculopapular eruption"]) == "hypersensitivity_rash"
+    assert reaction_of(["Nausea"]) is None and reaction_of(["attention"]) is None

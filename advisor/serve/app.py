@@ -154,7 +154,8 @@ class Runtime:
             out += cards(self.kb, findings, inputs.orders, current_asms=current,
                          taking=inputs.active, report_url=link, seizure_note=note,
                          only=set(drugs) if len(judged) > 1 else None,
-                         serious=findings.serious, unchecked=inputs.unchecked)
+                         serious=findings.serious, unchecked=inputs.unchecked,
+                         unread_allergies=inputs.unread_allergies)
         return {"cards": sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])}
 
     def answers(self, requests: list[tuple[Service, bytes, str]]) -> list[Any]:

@@ -61,6 +61,8 @@ UCUM = "http://unitsofmeasure.org"
 UNCHECKED = ("Not checked for interactions: {names} (active prescriptions the knowledge base "
              "does not judge: other drugs, and products for the skin, eye or ear); check them "
              "in a drug-interaction reference.")
+UNREAD_ALLERGIES = ("Allergy records not judged (a reaction the advisor does not classify): "
+                    "{names}; check them before ordering.")
 ONGOING_AVOID = ("The patient already takes {drug} (an active prescription), so no replacement "
                  "is offered here: the findings above are about starting it; whether to "
                  "continue depends on how long it has been taken without a reaction (the full "
@@ -73,13 +75,14 @@ MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in MARKDOWN_SPECIAL})
 def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
           current_asms: list[str], taking: list[str], report_url: str,
           seizure_note: str | None = None, only: set[str] | None = None,
-          serious: frozenset[str] = frozenset(), unchecked: list[str] = ()
-          ) -> list[dict[str, Any]]:
+          serious: frozenset[str] = frozenset(), unchecked: list[str] = (),
+          unread_allergies: list[str] = ()) -> list[dict[str, Any]]:
     """The cards for the ordered drugs (``only``: for these of them), most urgent first
     (``current_asms``: the ASMs the patient takes or will take alongside; ``taking``: drugs
     of active prescriptions; ``serious``: drugs never offered as a replacement, see
     :func:`alternatives`; ``unchecked``: active medications outside the knowledge base,
-    named on every card as not checked for interactions)."""
+    named on every card as not checked for interactions; ``unread_allergies``: allergy
+    records whose reaction was not read, named on every card)."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str | None, str]] = set()
     for order in orders:
@@ -89,10 +92,14 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
             seen.add((order.reference, drug))
             card = drug_card(kb, result, order, drug, current_asms=current_asms,
                              ongoing=drug in taking, taking=taking, report_url=report_url,
-                             seizure_note=seizure_note, serious=serious)
+                             seizure_note=seizure_note, serious=serious, allergic=any(
+                                 a.startswith(f"{drug} (") for a in unread_allergies))
             if card is not None:
                 if unchecked:
                     card["detail"] += "\n\n" + md(UNCHECKED.format(names=", ".join(unchecked)))
+                if unread_allergies:
+                    card["detail"] += "\n\n" + md(UNREAD_ALLERGIES.format(
+                        names=", ".join(unread_allergies)))
                 out.append(card)
     return sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])
 
@@ -240,23 +247,26 @@ def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, chan
 def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str, *,
               current_asms: list[str], ongoing: bool, report_url: str,
               taking: list[str] = (),
-              seizure_note: str | None = None, serious: frozenset[str] = frozenset()
-              ) -> dict[str, Any] | None:
-    """The card for one ordered drug (``ongoing``: the patient already takes it), or None
-    when nothing is actionable."""
+              seizure_note: str | None = None, serious: frozenset[str] = frozenset(),
+              allergic: bool = False) -> dict[str, Any] | None:
+    """The card for one ordered drug (``ongoing``: the patient already takes it;
+    ``allergic``: an allergy record of it was not judged), or None when nothing is
+    actionable."""
     flags = findings(result, drug)
     dose = next((d for d in result.doses if d.drug == drug), None)
     changed = dose_change(dose)
     others = knock_on(result, drug, taking)
     advice = [] if ongoing else order_advice(kb, result, drug)
     checks = dose_checks(kb, order, dose, ongoing)
-    if not (flags or changed or others or advice or checks):
+    if not (flags or changed or others or advice or checks or allergic):
         return None
     level = indicator(flags, changed, others)
     if (checks.over or checks.fast) and level == "info":
         level = "warning"
-    head = dose_head(drug, dose, checks, level, changed is not None, quiet=not (
-        flags or changed or others or advice)) or summary(drug, flags, changed, others, advice)
+    quiet = not (flags or changed or others or advice)
+    head = dose_head(drug, dose, checks, level, changed is not None, quiet=quiet) or (
+        _clip(f"{drug}: the patient's allergy record of it is not judged: check it")
+        if quiet and allergic else summary(drug, flags, changed, others, advice))
     offered = (alternatives(result, drug, current_asms, serious)
                if level == "critical" and not ongoing and replaceable(order) else [])
     card: dict[str, Any] = {

@@ -6,7 +6,8 @@ the newly selected ones (``context.selections``), ``asm-order-sign`` every one. 
 templates ask for the patient, the patient's genotype Observations (Genomics Reporting IG,
 LOINC 84413-4), active MedicationRequests, the latest body weight (LOINC 29463-7), the latest
 kidney function (eGFR or creatinine clearance) and pregnancy status (LOINC 82810-3,
-:mod:`advisor.serve.observations`); they use
+:mod:`advisor.serve.observations`) and the AllergyIntolerance records
+(:mod:`advisor.serve.allergies`); they use
 only the query features the specification recommends (type-level search, token equality,
 ``_sort`` and ``_count``). A client that does not prefetch may give ``fhirServer`` and
 ``fhirAuthorization`` instead, and the service reads the same queries there.
@@ -39,6 +40,7 @@ PREFETCH: dict[str, str] = {
               + "&_sort=-date&_count=1",
     "pregnancy": f"Observation?patient={PATIENT_TOKEN}&code={LOINC}|{PREGNANCY_STATUS_CODE}"
                  "&_sort=-date&_count=1",
+    "allergies": f"AllergyIntolerance?patient={PATIENT_TOKEN}",
 }
 REQUIRED = ("patient", "genotypes", "medications")  # without them: 412 Precondition Failed
 
@@ -47,10 +49,10 @@ USAGE = ("Judges the antiseizure medications (and the co-medications the knowled
          "display or text. Needs the patient, the genotype Observations (LOINC 84413-4) and "
          "the active MedicationRequests, prefetched or readable with fhirServer and "
          "fhirAuthorization; body weight, kidney function (eGFR or creatinine clearance) and "
-         "pregnancy status (LOINC 82810-3) are optional: without them doses assume normal "
-         "kidney function and a pregnancy is not ruled out. Not read: allergy and "
-         "intolerance records; an ordered dose not given in mg (or g) with a timing is not "
-         "checked. Optional request extension "
+         "pregnancy status (LOINC 82810-3) and AllergyIntolerance records are optional: "
+         "without them doses assume normal kidney function, a pregnancy is not ruled out and "
+         "no past reaction is known. An ordered dose that cannot be read as a daily amount is "
+         "said to be unchecked. Optional request extension "
          "'io.github.dre-advisor.seizure-types' (a list of the knowledge base's seizure types) "
          "and 'io.github.dre-advisor.syndrome'.")
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from advisor.errors import InputError
+from advisor.serve.allergies import adverse_reactions
 from advisor.serve.discovery import PREFETCH, REQUIRED, Service
 from advisor.serve.errors import BadRequest, PreconditionFailed
 from advisor.serve.fhir_client import FhirReader
@@ -85,6 +86,8 @@ class HookInput:
     active: list[str] = field(default_factory=list)  # drugs of active MedicationRequests
     # active MedicationRequests of no knowledge-base drug: their interactions are not checked
     unchecked: list[str] = field(default_factory=list)
+    # allergy records of antiseizure medications whose reaction was not read
+    unread_allergies: list[str] = field(default_factory=list)
 
     @property
     def ordered(self) -> list[str]:
@@ -185,11 +188,15 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
                                                "prefetch.pregnancy"))
     if pregnancy is not None:
         patient["pregnancy"] = pregnancy
+    reactions, unread_allergies = adverse_reactions(codes, _records(
+        res["allergies"], "AllergyIntolerance", patient_id, "prefetch.allergies", "patient"))
+    if reactions:
+        patient["adverse_reactions"] = reactions
     syndrome = (req.extension or {}).get(EXT_SYNDROME)
     if syndrome is not None:
         patient["syndrome"] = syndrome
     return HookInput(patient, genotypes(kb, res["genotypes"], patient_id), orders, inferred,
-                     current, unchecked)
+                     current, unchecked, unread_allergies)
 
 
 def per_drug(kb: KnowledgeBase, inputs: HookInput) -> list[tuple[list[str], dict[str, Any]]]:
@@ -292,8 +299,9 @@ def _is_outcome(value: Any) -> bool:
     return isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"
 
 
-def _check_subject(resource: dict[str, Any], patient_id: str, where: str) -> None:
-    subject = resource.get("subject")
+def _check_subject(resource: dict[str, Any], patient_id: str, where: str,
+                   field: str = "subject") -> None:
+    subject = resource.get(field)
     ref = subject.get("reference") if isinstance(subject, dict) else None
     if isinstance(ref, str) and ref != f"Patient/{patient_id}" and \
             not ref.endswith(f"/Patient/{patient_id}"):
@@ -396,14 +404,20 @@ def _medication_name(request: dict[str, Any]) -> str:
     return " ".join(name.split())[:100] if name else "a medication without a name"
 
 
-def _observations(value: Any, patient_id: str, where: str) -> list[dict[str, Any]]:
-    """The Observations of a prefetch key (validated; each of this patient)."""
+def _records(value: Any, kind: str, patient_id: str, where: str, field: str = "subject"
+             ) -> list[dict[str, Any]]:
+    """The resources of ``kind`` of a prefetch key (validated; each of this patient, by its
+    ``field`` reference)."""
     if value is None:
         return []
-    found = _resources_of(_as_bundle(value, "Observation", where), "Observation")
+    found = _resources_of(_as_bundle(value, kind, where), kind)
     for res in found:
-        _check_subject(res, patient_id, where)
+        _check_subject(res, patient_id, where, field)
     return found
+
+
+def _observations(value: Any, patient_id: str, where: str) -> list[dict[str, Any]]:
+    return _records(value, "Observation", patient_id, where)
 
 
 def body_weight(value: Any, patient_id: str) -> float | None:
