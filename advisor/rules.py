@@ -306,6 +306,9 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
                     rule.then.severity, rule.evidence, rule.id)
 
 
+AGGRAVATES = ":aggravates:"  # in the rule id of a flag from a drug's aggravates entry
+
+
 def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
     """Paradoxical flags from each drug's ``aggravates`` entries (seizure type or syndrome)."""
     cand_rows, cand_codes = coded_pairs(kb, frame, "candidate")
@@ -345,7 +348,7 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
             yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object), codes,
                         np.array([f"{text} (patient: {r})" for r in reasons],
                                  dtype=object), "paradoxical", None, agg.action, agg.severity,
-                        agg.evidence, f"drug:{name}:aggravates:{i}")
+                        agg.evidence, f"drug:{name}{AGGRAVATES}{i}")
 
 
 def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,

@@ -546,3 +546,21 @@ def test_reaction_words():
     assert reaction_of(["Drug reaction with eosinophilia and systemic symptoms"]) == "dress"
     assert reaction_of(["Maculopapular eruption"]) == "hypersensitivity_rash"
     assert reaction_of(["Nausea"]) is None and reaction_of(["attention"]) is None
+
+
+@pytest.mark.parametrize(("extension", "aggravation"), [
+    ({}, False),  # seizure types inferred from phenobarbital's use: not the patient's
+    ({"io.github.dre-advisor.syndrome": "lennox_gastaut"}, True),
+    ({"io.github.dre-advisor.seizure-types": ["tonic"],
+      "io.github.dre-advisor.syndrome": "lennox_gastaut"}, True),
+])
+def test_aggravation_of_inferred_seizure_types_is_not_the_patients(runtime, extension,
+                                                                    aggravation):
+    pid = "pb-agg"
+    request = fb.order_select(pid, [fb.medication_request(
+        pid, "d", text="phenobarbital", dose_mg=30, per_day=2)],
+        prefetch=fb.full_prefetch(pid, [], gender="male", birth_date="2016-01-01", kg=30))
+    if extension:
+        request["extension"] = extension
+    text = json.dumps(_cards(runtime, request))
+    assert ("provoke tonic seizures in Lennox-Gastaut" in text) is aggravation

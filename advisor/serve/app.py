@@ -19,6 +19,7 @@ which name classes imported inside :func:`create_app`.)
 
 import gc
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from advisor import __version__
@@ -139,11 +140,18 @@ class Runtime:
                    base: str) -> dict[str, Any]:
         """The answer to a hook request from its inputs and, per judged patient, its
         ordered drugs, data and findings."""
+        from advisor.rules import AGGRAVATES
         from advisor.serve.cards import INDICATOR_RANK, cards
 
         link = f"{base}/report/{self.links.token(inputs.patient, inputs.genotypes)}"
         out = []
-        for drugs, data, findings in judged:
+        for drugs, data, judged_findings in judged:
+            findings = judged_findings
+            if inputs.inferred_seizure_types and "syndrome" not in data:
+                # seizure types taken from the ordered drug's use are not the patient's: a
+                # drug's aggravation of one of them says nothing about this patient
+                findings = replace(findings, flags=[f for f in findings.flags
+                                                    if AGGRAVATES not in (f.rule or "")])
             ordered = [d for d in drugs if d in self.kb.drugs]
             note = SEIZURE_NOTE.format(
                 types=", ".join(t.replace("_", " ") for t in data["seizure_types"]),
