@@ -564,3 +564,22 @@ def test_aggravation_of_inferred_seizure_types_is_not_the_patients(runtime, exte
         request["extension"] = extension
     text = json.dumps(_cards(runtime, request))
     assert ("provoke tonic seizures in Lennox-Gastaut" in text) is aggravation
+
+
+def test_two_orders_of_one_drug_are_added_up(runtime):
+    """Levetiracetam 1000 mg twice daily intravenously and by mouth, signed together: 4000
+    mg/day, above the maximum of 3000 mg/day, though each order alone is within it."""
+    pid = "lev-twice"
+    orders = [fb.medication_request(pid, route, text="levetiracetam", dose_mg=1000, per_day=2)
+              for route in ("iv", "po")]
+    request = fb.order_select(pid, orders, prefetch=fb.full_prefetch(pid, [], gender="male"))
+    request["hook"] = "order-sign"
+    del request["context"]["selections"]
+    cards = _cards(runtime, request, "asm-order-sign")
+    assert len(cards) == 2 and {c["indicator"] for c in cards} == {"warning"}
+    assert cards[0]["summary"] == ("levetiracetam: 2 orders together 4000 mg/day: above this "
+                                   "patient's maximum of 3000 mg/day")
+    assert "the 2 orders of levetiracetam in this request come to 4000 mg/day" in \
+        cards[0]["detail"]
+    one = fb.order_select(pid, orders[:1], prefetch=fb.full_prefetch(pid, [], gender="male"))
+    assert _cards(runtime, one) == []

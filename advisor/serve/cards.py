@@ -85,6 +85,8 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
     records whose reaction was not read, named on every card)."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str | None, str]] = set()
+    same = {drug: [o for o in orders if drug in o.match.drugs]
+            for order in orders for drug in order.match.drugs}
     for order in orders:
         for drug in order.match.drugs:
             if (order.reference, drug) in seen or (only is not None and drug not in only):
@@ -93,7 +95,8 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
             card = drug_card(kb, result, order, drug, current_asms=current_asms,
                              ongoing=drug in taking, taking=taking, report_url=report_url,
                              seizure_note=seizure_note, serious=serious, allergic=any(
-                                 a.startswith(f"{drug} (") for a in unread_allergies))
+                                 a.startswith(f"{drug} (") for a in unread_allergies),
+                             siblings=same[drug])
             if card is not None:
                 if unchecked:
                     card["detail"] += "\n\n" + md(UNCHECKED.format(names=", ".join(unchecked)))
@@ -196,26 +199,43 @@ class DoseChecks:
     """What an order's dose adds to its card: ordered above this patient's maximum
     (ordered, ceiling); no labelled dose or a missing input (why); above a labelled start
     that is a limit (ordered, start, why); a dose given in numbers that could not be read
-    (why); a start the label lowers without a number (an older adult on valproate)."""
+    (why); a start the label lowers without a number (an older adult on valproate); two or
+    more orders of the drug in one request that together are above the maximum (orders,
+    their daily sum, ceiling)."""
 
     over: tuple[float, float] | None = None
     missing: str | None = None
     fast: tuple[float, float, str] | None = None
     unread: str | None = None
     lower: bool = False
+    together: tuple[int, float, float] | None = None  # orders of the drug, their sum, ceiling
 
     def __bool__(self) -> bool:
-        return bool(self.over or self.missing or self.fast or self.unread or self.lower)
+        return bool(self.over or self.missing or self.fast or self.unread or self.lower
+                    or self.together)
 
 
-def dose_checks(kb: KnowledgeBase, order: Order, dose: Dose | None, ongoing: bool
-                ) -> DoseChecks:
+def dose_checks(kb: KnowledgeBase, order: Order, dose: Dose | None, ongoing: bool,
+                siblings: list[Order] = ()) -> DoseChecks:
     dosed = dose is not None and dose.status == "dosed"
     return DoseChecks(
         over=over_maximum(order, dose), missing=dose_not_checked(dose),
         fast=above_start(kb, order, dose, ongoing),
         unread=unread_dose(order.resource, dose.unit) if dose is not None and dosed else None,
-        lower=bool(dose is not None and dose.start_reduced and not ongoing))
+        lower=bool(dose is not None and dose.start_reduced and not ongoing),
+        together=orders_together(siblings, dose))
+
+
+def orders_together(siblings: list[Order], dose: Dose | None
+                    ) -> tuple[int, float, float] | None:
+    """(orders, daily sum, ceiling) when two or more orders of the drug in one request (an
+    intravenous and an oral order, say) together exceed this patient's maximum."""
+    if len(siblings) < 2 or dose is None or dose.status != "dosed" or \
+            not dose.recommended_daily_mg:
+        return None
+    ceiling = dose.max_daily_mg or dose.recommended_daily_mg[-1]
+    total = sum(d for o in siblings if (d := daily_dose(o.resource, dose.unit)) is not None)
+    return (len(siblings), total, ceiling) if total > ceiling + 1e-6 else None
 
 
 def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, changed: bool, *,
@@ -232,6 +252,10 @@ def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, chan
     if checks.over and level != "critical" and not changed:
         return _clip(f"{drug} {checks.over[0]:g} {unit}/day ordered: above this patient's "
                      f"maximum of {checks.over[1]:g} {unit}/day")
+    if checks.together and level != "critical":
+        n, total, ceiling = checks.together
+        return _clip(f"{drug}: {n} orders together {total:g} {unit}/day: above this "
+                     f"patient's maximum of {ceiling:g} {unit}/day")
     if not quiet:
         return None
     if checks.missing:
@@ -248,20 +272,21 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
               current_asms: list[str], ongoing: bool, report_url: str,
               taking: list[str] = (),
               seizure_note: str | None = None, serious: frozenset[str] = frozenset(),
-              allergic: bool = False) -> dict[str, Any] | None:
+              allergic: bool = False, siblings: list[Order] = ()
+              ) -> dict[str, Any] | None:
     """The card for one ordered drug (``ongoing``: the patient already takes it;
-    ``allergic``: an allergy record of it was not judged), or None when nothing is
-    actionable."""
+    ``allergic``: an allergy record of it was not judged; ``siblings``: the request's orders
+    of the drug, this one included), or None when nothing is actionable."""
     flags = findings(result, drug)
     dose = next((d for d in result.doses if d.drug == drug), None)
     changed = dose_change(dose)
     others = knock_on(result, drug, taking)
     advice = [] if ongoing else order_advice(kb, result, drug)
-    checks = dose_checks(kb, order, dose, ongoing)
+    checks = dose_checks(kb, order, dose, ongoing, siblings)
     if not (flags or changed or others or advice or checks or allergic):
         return None
     level = indicator(flags, changed, others)
-    if (checks.over or checks.fast) and level == "info":
+    if (checks.over or checks.fast or checks.together) and level == "info":
         level = "warning"
     quiet = not (flags or changed or others or advice)
     head = dose_head(drug, dose, checks, level, changed is not None, quiet=quiet) or (
@@ -370,6 +395,40 @@ def md(text: str) -> str:
     return words(str(text)).translate(MARKDOWN_ESCAPES)
 
 
+def check_lines(drug: str, dose: Dose | None, checks: DoseChecks) -> list[str]:
+    """The detail's lines of the dose checks (:class:`DoseChecks`)."""
+    if dose is None:
+        return []
+    out: list[str] = []
+    fast, over, missing, unread = checks.fast, checks.over, checks.missing, checks.unread
+    if fast is not None:
+        given = f" ({md(dose.start_as_given)})" if dose.start_as_given else ""
+        out.append(f"- **start dose**: {md(f'{fast[0]:g} {dose.unit}/day')} ordered is above "
+                   f"the labelled start of {md(f'{fast[1]:g} {dose.unit}/day')}{given} for "
+                   f"this patient. {md(fast[2])}")
+    if over is not None:
+        out.append(f"- **ordered dose**: {md(f'{over[0]:g} {dose.unit}/day')} is above this "
+                   f"patient's maximum of {md(f'{over[1]:g} {dose.unit}/day')}.")
+    if missing is not None:
+        out.append(f"- **dose not checked**: {md(statements(dose.basis))}")
+    if checks.together:
+        n, total, ceiling = checks.together
+        out.append(f"- **orders together**: the {n} orders of {md(drug)} in this request "
+                   f"come to {md(f'{total:g} {dose.unit}/day')}, above this patient's maximum "
+                   f"of {md(f'{ceiling:g} {dose.unit}/day')} (unless one replaces the other, "
+                   "as an oral order replacing an intravenous one).")
+    if checks.lower:
+        said = next((b for b in dose.basis if b.startswith("start: lower than")), "")
+        out.append(f"- **start dose**: the label says to start this patient lower than "
+                   f"usual and gives no number{f' ({md(said)})' if said else ''}.")
+    if unread is not None:
+        top = f", at most {md(f'{dose.max_daily_mg:g} {dose.unit}/day')}" \
+            if dose.max_daily_mg else ""
+        out.append(f"- **ordered dose not checked**: {md(unread)}. This patient's dose: "
+                   f"{md(_mg(dose.recommended_daily_mg or [], dose.unit))}{top}.")
+    return out
+
+
 def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag],
            dose: Dose | None, others: list[tuple[Dose, Any]], seizure_note: str | None,
            advice: list[tuple[Advice, str]] = (), checks: DoseChecks = DoseChecks(), *,
@@ -377,26 +436,7 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
     """The card's Markdown detail (``checks``: see :class:`DoseChecks`; ``offered``: the
     alternatives its suggestions order instead, each with :func:`cautions`)."""
     lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
-    fast, over, missing, unread = checks.fast, checks.over, checks.missing, checks.unread
-    if fast is not None and dose is not None:
-        given = f" ({md(dose.start_as_given)})" if dose.start_as_given else ""
-        lines.append(f"- **start dose**: {md(f'{fast[0]:g} {dose.unit}/day')} ordered is above "
-                     f"the labelled start of {md(f'{fast[1]:g} {dose.unit}/day')}{given} for "
-                     f"this patient. {md(fast[2])}")
-    if over is not None and dose is not None:
-        lines.append(f"- **ordered dose**: {md(f'{over[0]:g} {dose.unit}/day')} is above this "
-                     f"patient's maximum of {md(f'{over[1]:g} {dose.unit}/day')}.")
-    if missing is not None and dose is not None:
-        lines.append(f"- **dose not checked**: {md(statements(dose.basis))}")
-    if checks.lower and dose is not None:
-        said = next((b for b in dose.basis if b.startswith("start: lower than")), "")
-        lines.append(f"- **start dose**: the label says to start this patient lower than "
-                     f"usual and gives no number{f' ({md(said)})' if said else ''}.")
-    if unread is not None and dose is not None:
-        top = f", at most {md(f'{dose.max_daily_mg:g} {dose.unit}/day')}" \
-            if dose.max_daily_mg else ""
-        lines.append(f"- **ordered dose not checked**: {md(unread)}. This patient's dose: "
-                     f"{md(_mg(dose.recommended_daily_mg or [], dose.unit))}{top}.")
+    lines += check_lines(drug, dose, checks)
     lines += [f"- {flag_line(f)}" for f in flags]
     if dose is not None and dose.recommended_daily_mg and dose.standard_daily_mg:
         lines.append(f"- **dose**: {md(_mg(dose.recommended_daily_mg, dose.unit))} "
