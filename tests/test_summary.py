@@ -136,3 +136,16 @@ def test_the_top_regimens_target_reaches_a_label_start_above_the_usual_dose(kb):
     assert s is not None and s.top_regimen is not None
     assert s.top_regimen.first_step == "add ethosuximide at 500 mg/day (week 1)"
     assert s.top_regimen.target_daily_mg == [440.0, 500.0]
+
+
+def test_a_drug_to_avoid_is_not_listed_among_those_with_nothing_to_monitor(kb):
+    """HLA-A*31:01 positive, carbamazepine asked about: the Monitor line names the drugs in
+    play it watched, not carbamazepine, which the Avoid line names."""
+    res = consult(kb, validate_patient(kb, {
+        "id": "a31", "sex": "male", "age_years": 40, "weight_kg": 70,
+        "seizure_types": ["focal"], "genotypes": {"HLA-A*31:01": "positive"},
+        "candidate_drugs": ["carbamazepine"]}))
+    text = render(res, "markdown", kb)
+    assert "- **Avoid**: carbamazepine" in text
+    monitor = next(line for line in text.splitlines() if line.startswith("- **Monitor**"))
+    assert "nothing for the drugs in play" in monitor and "carbamazepine" not in monitor

@@ -160,9 +160,11 @@ def _monitor(s: Summary) -> Block:
     lines = [Line(m.drug, (f"{ACTION_LABEL[m.action].lower()}: " if m.action != "monitor"
                            else "") + words(m.reason), m.evidence, m.evidence_level)
              for m in s.monitor]
+    avoided = {a.drug for a in s.avoid}  # (the avoid line names them)
+    watched = [d for d in s.in_play if d not in avoided]
     head = (", ".join(dict.fromkeys(m.drug for m in s.monitor)) if lines else
-            "nothing for the drugs in play" + (f" ({words(', '.join(s.in_play))})"
-                                               if s.in_play else ""))
+            "nothing for the drugs in play" + (f" ({words(', '.join(watched))})"
+                                               if watched else ""))
     if s.unchecked_medications:
         names = ", ".join(s.unchecked_medications)
         head += f"; not checked: {names}"
