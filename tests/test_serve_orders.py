@@ -583,3 +583,17 @@ def test_two_orders_of_one_drug_are_added_up(runtime):
         cards[0]["detail"]
     one = fb.order_select(pid, orders[:1], prefetch=fb.full_prefetch(pid, [], gender="male"))
     assert _cards(runtime, one) == []
+
+
+def test_a_card_tells_no_dose_change_for_drugs_the_request_does_not_order(runtime):
+    """A valproate refill: the consult's 'if felbamate is started: 800-1600 mg/day' (every
+    candidate is judged there) is not on the card, whose request orders no felbamate."""
+    pid = "vpa-refill"
+    active = [fb.medication_request(pid, "a", text="valproate", rxnorm="11118",
+                                    status="active", dose_mg=500, per_day=2)]
+    [card] = _cards(runtime, fb.order_select(pid, [fb.medication_request(
+        pid, "d", text="valproate", rxnorm="11118", dose_mg=500, per_day=2)],
+        prefetch=fb.full_prefetch(pid, [], gender="female", birth_date="1996-01-01",
+                                  active=active)))
+    assert "- **dose**: 1000–2000 mg/day recommended" in card["detail"]
+    assert "is started" not in card["detail"]

@@ -96,7 +96,7 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
                              ongoing=drug in taking, taking=taking, report_url=report_url,
                              seizure_note=seizure_note, serious=serious, allergic=any(
                                  a.startswith(f"{drug} (") for a in unread_allergies),
-                             siblings=same[drug])
+                             siblings=same[drug], ordered=frozenset(same))
             if card is not None:
                 if unchecked:
                     card["detail"] += "\n\n" + md(UNCHECKED.format(names=", ".join(unchecked)))
@@ -215,6 +215,17 @@ class DoseChecks:
                     or self.together)
 
 
+def in_request(dose: Dose | None, ordered: frozenset[str]) -> Dose | None:
+    """The dose as a card tells it: without its lines on how starting a drug the request does
+    not order would change it (the consult judges every candidate; a card, its orders)."""
+    if dose is None or not dose.if_started:
+        return dose
+    others = {f"if {c.drug} is started: " for c in dose.if_started if c.drug not in ordered}
+    return dose.model_copy(update={
+        "if_started": [c for c in dose.if_started if c.drug in ordered],
+        "basis": [b for b in dose.basis if not any(b.startswith(o) for o in others)]})
+
+
 def dose_checks(kb: KnowledgeBase, order: Order, dose: Dose | None, ongoing: bool,
                 siblings: list[Order] = ()) -> DoseChecks:
     dosed = dose is not None and dose.status == "dosed"
@@ -272,13 +283,14 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
               current_asms: list[str], ongoing: bool, report_url: str,
               taking: list[str] = (),
               seizure_note: str | None = None, serious: frozenset[str] = frozenset(),
-              allergic: bool = False, siblings: list[Order] = ()
-              ) -> dict[str, Any] | None:
+              allergic: bool = False, siblings: list[Order] = (),
+              ordered: frozenset[str] = frozenset()) -> dict[str, Any] | None:
     """The card for one ordered drug (``ongoing``: the patient already takes it;
     ``allergic``: an allergy record of it was not judged; ``siblings``: the request's orders
-    of the drug, this one included), or None when nothing is actionable."""
+    of the drug, this one included; ``ordered``: the drugs the request orders), or None when
+    nothing is actionable."""
     flags = findings(result, drug)
-    dose = next((d for d in result.doses if d.drug == drug), None)
+    dose = in_request(next((d for d in result.doses if d.drug == drug), None), ordered)
     changed = dose_change(dose)
     others = knock_on(result, drug, taking)
     advice = [] if ongoing else order_advice(kb, result, drug)
