@@ -185,7 +185,8 @@ def _add_text(step: AddStep) -> str:
         amount = f"{number(first.daily_mg)} mg/day"
     else:
         amount = f"{number(first.daily_mg_per_kg or 0)} mg/kg/day"
-    return f"add {step.drug} at {amount} ({first.weeks})"
+    given = f"{first.as_given}, " if first.as_given else ""
+    return f"add {step.drug} at {amount} ({given}{first.weeks})"
 
 
 def _first_step(reg: Regimen) -> str:

@@ -31,6 +31,7 @@ def test_lamotrigine_with_valproate_starts_25_mg_every_other_day(kb):
     text = render(res, "markdown", kb)
     assert "start 12.5 mg/day (25 mg every other day)" in text
     assert "weeks 1-2: 12.5 mg/day (25 mg every other day), weeks 3-4: 25 mg/day" in text
+    assert "add lamotrigine at 12.5 mg/day (25 mg every other day, weeks 1-2)" in text
 
 
 def test_a_lowered_start_loses_the_labels_words(kb):
