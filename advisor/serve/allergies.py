@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from advisor.serve.medications import MedicationCodes
+from advisor.serve.medications import MedicationCodes, concept_texts
 
 REACTION_WORDS = (
     ("sjs_ten", ("stevens-johnson", "stevens johnson", "toxic epidermal necrolysis", "lyell",
@@ -30,14 +30,6 @@ REACTION_WORDS = (
 )
 INACTIVE = {"inactive", "resolved"}
 UNVERIFIED = {"refuted", "entered-in-error"}
-
-
-def _texts(concept: Any) -> list[str]:
-    if not isinstance(concept, dict):
-        return []
-    return [t for t in [concept.get("text"), *(c.get("display") for c in concept.get("coding")
-                                               or [] if isinstance(c, dict))]
-            if isinstance(t, str)]
 
 
 def _status(concept: Any) -> set[str]:
@@ -67,7 +59,7 @@ def adverse_reactions(codes: MedicationCodes, records: list[dict[str, Any]]
             continue
         drugs = [d for d in codes.concept(record.get("code")).drugs if d in codes.kb.drugs]
         words = [t for r in record.get("reaction") or [] if isinstance(r, dict)
-                 for m in r.get("manifestation") or [] for t in _texts(m)]
+                 for m in r.get("manifestation") or [] for t in concept_texts(m)]
         reaction = reaction_of(words)
         for drug in drugs:
             if reaction is None:

@@ -115,7 +115,7 @@ class MedicationCodes:
         return self.named([display] if isinstance(display, str) else [])
 
 
-def _texts(concept: Any) -> list[str]:
+def concept_texts(concept: Any) -> list[str]:
     """A CodeableConcept's text and its codings' displays."""
     if not isinstance(concept, dict):
         return []
@@ -127,7 +127,7 @@ def _texts(concept: Any) -> list[str]:
 def local_use(request: dict[str, Any], bundle_media: dict[str, dict[str, Any]]) -> bool:
     """Whether a MedicationRequest is for a product used on the skin, eye or ear: a word of
     :data:`LOCAL_USE` in its medication's name or form, or in a dosage instruction's route."""
-    texts = _texts(request.get("medicationCodeableConcept"))
+    texts = concept_texts(request.get("medicationCodeableConcept"))
     ref = request.get("medicationReference")
     if isinstance(ref, dict):
         texts += [ref["display"]] if isinstance(ref.get("display"), str) else []
@@ -136,10 +136,11 @@ def local_use(request: dict[str, Any], bundle_media: dict[str, dict[str, Any]]) 
                  and target.startswith("#") and c.get("id") == target[1:]]
         media += [bundle_media.get("/".join(target.split("/")[-2:]))] if target else []
         for medication in (m for m in media if isinstance(m, dict)):
-            texts += _texts(medication.get("code")) + _texts(medication.get("form"))
+            texts += [*concept_texts(medication.get("code")),
+                      *concept_texts(medication.get("form"))]
     for dosage in request.get("dosageInstruction") or []:
         if isinstance(dosage, dict):
-            texts += _texts(dosage.get("route"))
+            texts += concept_texts(dosage.get("route"))
     return any(LOCAL_USE.intersection(normalize_name(t).replace("/", " ").split())
                for t in texts)
 

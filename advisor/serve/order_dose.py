@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from advisor.serve.medications import concept_texts
+
 PERIOD_DAYS = {"s": 1 / 86400, "min": 1 / 1440, "h": 1 / 24, "d": 1.0, "wk": 7.0, "mo": 30.0,
                "a": 365.0}
 MASS_MG = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "mcg": 0.001}
@@ -42,9 +44,7 @@ def per_day(dosage: dict[str, Any]) -> float | None:
 
 def mg_per_ml(order: dict[str, Any]) -> float | None:
     """The strength in mg per mL the order's medication name gives (one strength only)."""
-    concept = order.get("medicationCodeableConcept") or {}
-    texts = [concept.get("text"), *(c.get("display") for c in concept.get("coding") or []
-                                    if isinstance(c, dict)),
+    texts = [*concept_texts(order.get("medicationCodeableConcept")),
              (order.get("medicationReference") or {}).get("display")]
     found = {float(m[0]) * MASS_MG[m[1].lower()] / float(m[2] or 1)
              for t in texts if isinstance(t, str) for m in STRENGTH.findall(t)}
