@@ -568,7 +568,7 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
                 dose.if_started = _if_started(kb, drug, patient, dose, mine, by_drug,
                                               [d for d in candidates if d not in taking],
                                               (rule_dose, inter_dose))
-                dose.basis += [_if_started_text(c, dose.unit) for c in dose.if_started]
+                dose.basis += [if_started_text(c, dose.unit) for c in dose.if_started]
         if drug.dosing.therapeutic_range_mg_per_l:
             tr = drug.dosing.therapeutic_range_mg_per_l
             if build.unbound is None:
@@ -608,7 +608,7 @@ def _older_adult(kb: KnowledgeBase, drug: Drug, build: _Builder) -> None:
         build.cite(statement.evidence)
 
 
-def _if_started_text(change: IfStarted, unit: str) -> str:
+def if_started_text(change: IfStarted, unit: str) -> str:
     """The dose row's line for a change that starting a candidate requires."""
     to = daily_mg(change.recommended_daily_mg, unit) if change.recommended_daily_mg else "a dose "\
         "chosen with specialist advice"

@@ -47,12 +47,12 @@ def reaction_of(texts: list[str]) -> str | None:
 
 
 def adverse_reactions(codes: MedicationCodes, records: list[dict[str, Any]]
-                      ) -> tuple[list[dict[str, str]], list[str]]:
+                      ) -> tuple[list[dict[str, str]], list[tuple[str, str]]]:
     """The patient file's ``adverse_reactions`` from AllergyIntolerance records, and the
-    records of antiseizure medications whose reaction is not read ("carbamazepine
-    (nausea)")."""
+    records of antiseizure medications whose reaction is not read, as (drug, what the record
+    says: "nausea")."""
     found: list[dict[str, str]] = []
-    unread: list[str] = []
+    unread: list[tuple[str, str]] = []
     for record in records:
         if _status(record.get("clinicalStatus")) & INACTIVE or \
                 _status(record.get("verificationStatus")) & UNVERIFIED:
@@ -64,7 +64,7 @@ def adverse_reactions(codes: MedicationCodes, records: list[dict[str, Any]]
         for drug in drugs:
             if reaction is None:
                 said = ", ".join(dict.fromkeys(words))[:80] or "reaction not given"
-                unread.append(f"{drug} ({said})")
+                unread.append((drug, said))
             else:
                 found.append({"drug": drug, "reaction": reaction,
                               "note": "from the record's allergy and intolerance list"})

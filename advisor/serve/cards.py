@@ -38,6 +38,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from advisor.dosing import if_started_text
 from advisor.report.fhir import medication_concept
 from advisor.report.formatting import statements, words
 from advisor.serve.order_dose import UNIT_CODES, daily_dose, per_day, unread_dose
@@ -76,13 +77,14 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
           current_asms: list[str], taking: list[str], report_url: str,
           seizure_note: str | None = None, only: set[str] | None = None,
           serious: frozenset[str] = frozenset(), unchecked: list[str] = (),
-          unread_allergies: list[str] = ()) -> list[dict[str, Any]]:
+          unread_allergies: list[tuple[str, str]] = ()) -> list[dict[str, Any]]:
     """The cards for the ordered drugs (``only``: for these of them), most urgent first
     (``current_asms``: the ASMs the patient takes or will take alongside; ``taking``: drugs
     of active prescriptions; ``serious``: drugs never offered as a replacement, see
     :func:`alternatives`; ``unchecked``: active medications outside the knowledge base,
     named on every card as not checked for interactions; ``unread_allergies``: allergy
-    records whose reaction was not read, named on every card)."""
+    records whose reaction was not read, as (drug, what the record says), named on every
+    card)."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str | None, str]] = set()
     same = {drug: [o for o in orders if drug in o.match.drugs]
@@ -94,15 +96,15 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
             seen.add((order.reference, drug))
             card = drug_card(kb, result, order, drug, current_asms=current_asms,
                              ongoing=drug in taking, taking=taking, report_url=report_url,
-                             seizure_note=seizure_note, serious=serious, allergic=any(
-                                 a.startswith(f"{drug} (") for a in unread_allergies),
+                             seizure_note=seizure_note, serious=serious,
+                             allergic=any(d == drug for d, _ in unread_allergies),
                              siblings=same[drug], ordered=frozenset(same))
             if card is not None:
                 if unchecked:
                     card["detail"] += "\n\n" + md(UNCHECKED.format(names=", ".join(unchecked)))
                 if unread_allergies:
                     card["detail"] += "\n\n" + md(UNREAD_ALLERGIES.format(
-                        names=", ".join(unread_allergies)))
+                        names=", ".join(f"{d} ({said})" for d, said in unread_allergies)))
                 out.append(card)
     return sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])
 
@@ -220,10 +222,10 @@ def in_request(dose: Dose | None, ordered: frozenset[str]) -> Dose | None:
     not order would change it (the consult judges every candidate; a card, its orders)."""
     if dose is None or not dose.if_started:
         return dose
-    others = {f"if {c.drug} is started: " for c in dose.if_started if c.drug not in ordered}
+    others = {if_started_text(c, dose.unit) for c in dose.if_started if c.drug not in ordered}
     return dose.model_copy(update={
         "if_started": [c for c in dose.if_started if c.drug in ordered],
-        "basis": [b for b in dose.basis if not any(b.startswith(o) for o in others)]})
+        "basis": [b for b in dose.basis if b not in others]})
 
 
 def dose_checks(kb: KnowledgeBase, order: Order, dose: Dose | None, ongoing: bool,

@@ -32,14 +32,13 @@ from advisor.serve.discovery import PREFETCH, REQUIRED, Service
 from advisor.serve.errors import BadRequest, PreconditionFailed
 from advisor.serve.fhir_client import FhirReader
 from advisor.serve.medications import Match, MedicationCodes
-from advisor.serve.observations import kidney_function, pregnancy_status
+from advisor.serve.observations import UNUSED_STATUS, kidney_function, pregnancy_status
 
 if TYPE_CHECKING:
     from advisor.knowledge import KnowledgeBase
 
 EXT_SEIZURE_TYPES = "io.github.dre-advisor.seizure-types"
 EXT_SYNDROME = "io.github.dre-advisor.syndrome"
-UNUSED_STATUS = {"entered-in-error", "cancelled"}  # Observations never used
 POUND_KG = 0.45359237
 WEIGHT_UNITS = {"kg": 1.0, "g": 0.001, "[lb_av]": POUND_KG, "lb": POUND_KG, "lbs": POUND_KG}
 NOT_INFERRED = {"status_epilepticus"}  # acute use, not a seizure type of the patient's epilepsy
@@ -86,8 +85,8 @@ class HookInput:
     active: list[str] = field(default_factory=list)  # drugs of active MedicationRequests
     # active MedicationRequests of no knowledge-base drug: their interactions are not checked
     unchecked: list[str] = field(default_factory=list)
-    # allergy records of antiseizure medications whose reaction was not read
-    unread_allergies: list[str] = field(default_factory=list)
+    # allergy records of antiseizure medications whose reaction was not read: (drug, said)
+    unread_allergies: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ordered(self) -> list[str]:
@@ -181,11 +180,12 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
     weight = body_weight(res["weight"], patient_id)
     if weight is not None:
         patient["weight_kg"] = weight
-    renal = kidney_function(_observations(res["kidney"], patient_id, "prefetch.kidney"))
+    renal = kidney_function(_records(res["kidney"], "Observation", patient_id,
+                                     "prefetch.kidney"))
     if renal is not None:
         patient["renal"] = renal
-    pregnancy = pregnancy_status(_observations(res["pregnancy"], patient_id,
-                                               "prefetch.pregnancy"))
+    pregnancy = pregnancy_status(_records(res["pregnancy"], "Observation", patient_id,
+                                          "prefetch.pregnancy"))
     if pregnancy is not None:
         patient["pregnancy"] = pregnancy
     reactions, unread_allergies = adverse_reactions(codes, _records(
@@ -415,9 +415,6 @@ def _records(value: Any, kind: str, patient_id: str, where: str, field: str = "s
         _check_subject(res, patient_id, where, field)
     return found
 
-
-def _observations(value: Any, patient_id: str, where: str) -> list[dict[str, Any]]:
-    return _records(value, "Observation", patient_id, where)
 
 
 def body_weight(value: Any, patient_id: str) -> float | None:

@@ -23,7 +23,7 @@ CLEARANCE_CODES = ("2164-2",)
 PREGNANCY_STATUS_CODE = "82810-3"
 PREGNANCY_VALUES = {(SNOMED, "77386006"): "pregnant", (LOINC, "LA15173-0"): "pregnant",
                     (SNOMED, "60001007"): "not_pregnant", (LOINC, "LA26683-5"): "not_pregnant"}
-UNUSED_STATUS = {"entered-in-error", "cancelled"}
+UNUSED_STATUS = {"entered-in-error", "cancelled"}  # Observations never used
 
 
 def _codes(concept: Any) -> set[tuple[Any, Any]]:
