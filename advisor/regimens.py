@@ -79,11 +79,26 @@ def targets(kb: KnowledgeBase, drug: Drug) -> tuple[set[str], set[str]]:
 
 
 def _childbearing(kb: KnowledgeBase, patient: Patient) -> bool:
-    """A patient who may be of child-bearing potential: female (or of sex recorded as other)
-    and in the knowledge base's age band, or of an age not given (which may be in it)."""
+    """A patient who may be of child-bearing potential: female (or of sex recorded as other,
+    or not given) and in the knowledge base's age band, or of an age not given (which may be
+    in it)."""
     band = kb.regimens.childbearing_potential_age_years
-    return patient.sex in ("female", "other") and (
+    return patient.sex in ("female", "other", None) and (
         patient.age_years is None or band.lo <= patient.age_years <= band.hi)
+
+
+def _young_girl(kb: KnowledgeBase, patient: Patient) -> bool:
+    """A girl (or a child of sex recorded as other) below the child-bearing age band, whom
+    the guideline counts as able to have children when she is likely to need treatment by
+    then (guideline_positions.yaml young_girls)."""
+    band = kb.regimens.childbearing_potential_age_years
+    return (kb.positions.young_girls is not None and patient.sex in ("female", "other")
+            and patient.age_years is not None and patient.age_years < band.lo)
+
+
+def _guideline_childbearing(kb: KnowledgeBase, patient: Patient) -> bool:
+    """Whether the guideline's placements for women and girls able to have children apply."""
+    return _childbearing(kb, patient) or _young_girl(kb, patient)
 
 
 @dataclass
@@ -294,7 +309,8 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
         t.warnings.append(f"{kb.positions.guideline} does not place {drug.name} for women and "
                           f"girls able to have children ({_names(kb, held)}): only if other "
                           "options are ineffective or not tolerated, with the risks discussed "
-                          "and pregnancy prevention in place.")
+                          "and pregnancy prevention in place."
+                          + _young_girl_text(kb, patient, drug.name))
         t.evidence += [s for p in held for s in p.evidence.sources]
     elif rejected := [p for p in _applicable_positions(kb, patient)
                       if drug.name in p.not_recommended]:
@@ -355,10 +371,24 @@ def _names(kb: KnowledgeBase, positions: list[Any]) -> str:
 def _held_back(kb: KnowledgeBase, patient: Patient, drug: str) -> list[Any]:
     """The patient's guideline entries that name ``drug`` but do not place it for women and
     girls able to have children, when the patient is one."""
-    if not _childbearing(kb, patient):
+    if not _guideline_childbearing(kb, patient):
         return []
     return [p for p in _applicable_positions(kb, patient)
             if drug in p.not_in_childbearing_potential and drug in p.named]
+
+
+def _young_girl_text(kb: KnowledgeBase, patient: Patient, drug: str) -> str:
+    """Why a young girl is counted as able to have children, and the exception."""
+    young = kb.positions.young_girls
+    if young is None or not _young_girl(kb, patient):
+        return ""
+    text = (" The guideline counts young girls likely to need treatment when they are old "
+            "enough to have children among them")
+    if patient.age_years is not None and patient.age_years < young.exception_under_age_years:
+        return (f"{text}; it offers {drug} first-line to a girl under "
+                f"{number(young.exception_under_age_years)} only if she is unlikely to need "
+                "treatment by then (the prescriber's judgement).")
+    return f"{text}."
 
 
 def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
@@ -366,7 +396,7 @@ def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
     from an entry that does not place it for women and girls able to have children, for
     such a patient)."""
     best = None
-    childbearing = _childbearing(kb, patient)
+    childbearing = _guideline_childbearing(kb, patient)
     for pos in _applicable_positions(kb, patient):
         if childbearing and drug in pos.not_in_childbearing_potential:
             continue

@@ -410,6 +410,38 @@ def test_valproate_is_not_placed_first_line_for_a_girl_able_to_have_children(kb,
     assert (said, held) == (placed, not placed), (reg.rationale, reg.warnings)
 
 
+@pytest.mark.parametrize(("sex", "age", "placed", "exception"), [
+    ("female", 9, False, True), ("female", 11, False, False), ("other", 4, False, True),
+    ("male", 9, True, False)])
+def test_valproate_is_not_placed_first_line_for_a_young_girl(kb, sex, age, placed, exception):
+    """NG217 counts young girls likely to need treatment when old enough to have children
+    with those able to have children (guideline_positions.yaml young_girls): a girl of 9 or
+    11 with generalised tonic-clonic seizures gets no first-line placement for valproate and
+    is told why, with the guideline's under-10 exception only where it could apply; a boy of
+    9 gets the placement."""
+    patient = validate_patient(kb, {"id": "Y", "age_years": age, "weight_kg": 30, "sex": sex,
+                                    "seizure_types": ["generalized_tonic_clonic"]})
+    flags = evaluate(kb, frame_from_patients(kb, [patient]))
+    (reg,) = suggest(kb, patient, flags, ["valproate"], dose_status={"valproate": "dosed"},
+                     drug_resistant=False, counted_failures=0)
+    said = any("valproate is first-line for generalized tonic-clonic" in r
+               for r in reg.rationale)
+    (held,) = [w for w in reg.warnings if w.startswith("NICE-2022-NG217 does not place")] or [""]
+    assert (said, bool(held)) == (placed, not placed), (reg.rationale, reg.warnings)
+    assert ("offers valproate first-line to a girl under 10 only if she is unlikely to need "
+            "treatment by then" in held) is exception, held
+
+
+def test_a_dravet_girl_keeps_valproate_first(kb):
+    """NG217 keeps valproate first-line in Dravet syndrome for everyone (6.1.2-6.1.3): the
+    young-girls reading does not move it for a girl of 5."""
+    patient = validate_patient(kb, {"id": "D", "age_years": 5, "weight_kg": 19,
+                                    "sex": "female", "syndrome": "dravet",
+                                    "seizure_types": ["generalized_tonic_clonic", "myoclonic"]})
+    res = consult(kb, patient)
+    assert res.regimens[0].drugs == ["valproate"], [r.drugs for r in res.regimens[:3]]
+
+
 def test_a_renal_start_is_the_regimens_first_step(kb):
     """The renal-gabapentin vignette: its transition plan starts gabapentin at the bottom of
     the renal range (200 mg/day), not at the usual 900 mg/day (NG217 no longer recommends

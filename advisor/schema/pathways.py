@@ -155,8 +155,18 @@ class GuidelinePosition(Strict):
         return self
 
 
+class YoungGirls(Strict):
+    """Who among girls below the child-bearing age band the guideline counts with women and
+    girls able to have children: those likely to need treatment when old enough to have
+    children; the exception is for girls under ``exception_under_age_years`` unlikely to."""
+
+    exception_under_age_years: float = Field(gt=0)
+    evidence: Evidence
+
+
 class PositionsFile(Strict):
     guideline: str
+    young_girls: YoungGirls | None = None
     positions: list[GuidelinePosition] = Field(min_length=1)
 
     def for_syndrome(self, syndrome: str | None) -> GuidelinePosition | None:
