@@ -109,6 +109,8 @@ def _person_mask(frame: PatientFrame, cond: Condition) -> np.ndarray | None:
         return _in_band(a.weight, cond.weight_kg)
     if cond.sex_in is not None:
         return member(a.sex, cond.sex_in)
+    if cond.sex_given is not None:
+        return _known(a.sex) == cond.sex_given
     if cond.pregnancy_in is not None:
         given = member(a.pregnancy, cond.pregnancy_in)
         return given | ~_known(a.pregnancy) if "unknown" in cond.pregnancy_in else given

@@ -43,6 +43,39 @@ def test_age_given_tells_a_missing_age_from_any_age(kb):
     assert _mask(kb, {"age_years": {"from": 0}}, *aged, unknown) == [True, True, True, False]
 
 
+def test_sex_given_tells_a_missing_sex_from_any_sex(kb):
+    """An unknown sex matches no ``sex_in`` list; ``sex_given: false`` matches it alone."""
+    sexed = [{"seizure_types": ["focal"], "sex": s} for s in ("female", "male", "other")]
+    unknown = {"seizure_types": ["focal"]}
+    assert _mask(kb, {"sex_given": False}, *sexed, unknown) == [False, False, False, True]
+    assert _mask(kb, {"sex_given": True}, *sexed, unknown) == [True, True, True, False]
+    assert _mask(kb, {"sex_in": ["female", "male", "other"]}, *sexed, unknown) == [
+        True, True, True, False]
+
+
+def test_a_missing_sex_does_not_silence_pregnancy_prevention(kb):
+    """Valproate, topiramate and zonisamide for a patient of 30 (or of no age) whose sex is
+    not given get the pregnancy-prevention caution with its own message; a man of 30 does
+    not, and the ranking does not put valproate first for the patient of unknown sex."""
+    def fired(patient: dict) -> set[tuple[str, str]]:
+        flags = evaluate(kb, _frame(kb, patient))
+        return {(f["drug"], f["rule"]) for f in flags.to_dict("records")
+                if str(f["rule"]).endswith("-sex-not-given")}
+
+    base = {"id": "S", "seizure_types": ["focal", "generalized_tonic_clonic"],
+            "current_medications": ["valproate"], "weight_kg": 70}
+    expected = {(d, f"{d}-sex-not-given") for d in ("valproate", "topiramate", "zonisamide")}
+    assert fired({**base, "age_years": 30}) == expected
+    assert fired(base) == expected
+    assert fired({**base, "age_years": 60}) == set()
+    assert fired({**base, "age_years": 30, "sex": "male"}) == set()
+    res = consult(kb, validate_patient(kb, {**base, "age_years": 30}))
+    assert res.regimens[0].drugs != ["valproate"], [r.drugs for r in res.regimens[:3]]
+    man = consult(kb, validate_patient(kb, {**base, "age_years": 30, "sex": "male"}))
+    assert "valproate" in man.regimens[0].drugs or any(
+        "valproate" in r.drugs for r in man.regimens[:3])
+
+
 def test_current_medicines_and_any_of(kb):
     on_vpa = {"seizure_types": ["focal"], "current_medications": ["valproate"]}
     on_cbz = {"seizure_types": ["focal"], "current_medications": ["carbamazepine"]}
