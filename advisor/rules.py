@@ -13,8 +13,10 @@ Nothing here knows a gene or a drug by name.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -227,18 +229,31 @@ def _combine_codes(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return inverse.ravel(), firsts
 
 
+_CALL_FIELDS = {"value": "display", "phenotype": "phenotype",
+                "activity_score": "activity_score"}  # message placeholder -> call column
+
+
+@cache
+def _placeholders(template: str) -> tuple[str, ...]:
+    """The call placeholders a message uses (``{value}``, ``{phenotype}``, ...)."""
+    used = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return tuple(name for name in _CALL_FIELDS if name in used)
+
+
 def _fill(template: str, frame: PatientFrame, rows: np.ndarray, drugs: np.ndarray,
           gene: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Message codes per hit and the distinct texts (formatted once per combination)."""
+    """Message codes per hit and the distinct texts (formatted once per combination of the
+    values the message uses)."""
+    names = _placeholders(template)
     parts = [drugs]
-    for field in ("display", "phenotype", "activity_score"):
-        values = frame.arrays.call(column(gene, field)) if gene else None
+    for name in names:
+        values = frame.arrays.call(column(gene, _CALL_FIELDS[name])) if gene else None
         parts.append(values[rows].astype(object) if values is not None
                      else np.full(len(rows), None, dtype=object))
     codes, firsts = _combine_codes(parts)
-    texts = [template.format(drug=_text(d), value=_text(v), phenotype=_text(p),
-                             activity_score=_text(a), gene=gene or "")
-             for d, v, p, a in zip(*(part[firsts] for part in parts), strict=True)]
+    texts = [template.format(drug=_text(d), gene=gene or "",
+                             **{name: _text(v) for name, v in zip(names, rest, strict=True)})
+             for d, *rest in zip(*(part[firsts] for part in parts), strict=True)]
     return codes, np.asarray(texts, dtype=object)
 
 
