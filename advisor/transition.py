@@ -111,6 +111,12 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
     step.target_daily_mg = list(rec)
     start = dose.start_daily_mg
     first = step.schedule[0].daily_mg if step.schedule else None
+    if not step.schedule and start is not None:
+        step.schedule = [ScheduleEntry(weeks="start", daily_mg=start)]
+        step.notes.append(f"Start at {number(start)} mg/day (the {step.drug} dose row's "
+                          "labelled start) and increase by response and tolerability up to "
+                          "the target, as the product label directs.")
+        return
     if dose.start_reduced and start is None:
         step.schedule, step.then = [], None
         step.notes.append("The label says to start this patient lower than usual"

@@ -343,7 +343,7 @@ def _replacing_carbamazepine(runtime, pid, genotype, gender, birth_date, kg):
 def test_a_replacement_gives_every_labelled_step_and_never_a_bare_target(runtime):
     """Lamotrigine's weeks 3-4 step is in the replacement (without it the text reads as 75
     mg/day in week 3, a faster escalation than labelled); primidone, with no schedule for a
-    child of 6, says to start as labelled instead of giving only its target."""
+    child of 6, gives its labelled start before its target, never the target alone."""
     girl = _replacing_carbamazepine(runtime, "g13", ("HLA-A", "HLA-A*31:01 positive"),
                                     "female", str(date.today() - timedelta(days=4930)), 35)
     lamotrigine = girl["Replace carbamazepine with lamotrigine"]
@@ -355,7 +355,7 @@ def test_a_replacement_gives_every_labelled_step_and_never_a_bare_target(runtime
     boy = _replacing_carbamazepine(runtime, "b6", ("HLA-B", "HLA-B*15:02 positive"),
                                    "male", str(date.today() - timedelta(days=2375)), 20)
     primidone = boy["Replace carbamazepine with primidone"]
-    assert "(start: see the label, to " in primidone["label"]
+    assert "(start 125 mg/day, to 750–1000 mg/day)" in primidone["label"], primidone["label"]
 
 
 def _observation(pid, system, code, **value):

@@ -540,7 +540,8 @@ def alternatives(result: OrderFindings, drug: str, current: list[str],
 def _start_text(regimen: Regimen, alt: str) -> str | None:
     """How to start an alternative, from its regimen's plan: every labelled step (the
     boxed warning of lamotrigine names a faster escalation as a rash risk), the further
-    increases and the target; without steps, "start: see the label" before the target."""
+    increases and the target; without steps (or a labelled start), "start: see the label"
+    before the target."""
     step = next((s for s in regimen.transition.steps if s.drug == alt and s.action == "add"),
                 None)
     if step is None:
@@ -548,8 +549,9 @@ def _start_text(regimen: Regimen, alt: str) -> str | None:
     parts = []
     for i, entry in enumerate(s for s in step.schedule if s.daily_mg is not None):
         given = f"{entry.as_given}, " if entry.as_given else ""
-        parts.append(f"{'start ' if i == 0 else ''}{entry.daily_mg:g} mg/day "
-                     f"({given}{entry.weeks})")
+        when = f" ({given}{entry.weeks})" if entry.weeks != "start" else (
+            f" ({entry.as_given})" if entry.as_given else "")
+        parts.append(f"{'start ' if i == 0 else ''}{entry.daily_mg:g} mg/day{when}")
     if step.then:
         parts.append(f"then {step.then}")
     if step.target_daily_mg:

@@ -1,0 +1,56 @@
+"""Starting steps in the regimens' plans: the clobazam schedule of the patient's weight
+band, clobazam never offered alone, and a labelled start shown where no schedule is
+sourced (never a target alone)."""
+
+from __future__ import annotations
+
+from advisor.consult import consult
+from advisor.inputs.patient import validate_patient
+
+
+def _add_step(res, drug: str):
+    for reg in res.regimens:
+        for step in reg.transition.steps:
+            if step.drug == drug and step.action == "add":
+                return step
+    return None
+
+
+def _lgs(kg: float) -> dict:
+    return {"id": "L", "age_years": 12, "weight_kg": kg, "sex": "male",
+            "syndrome": "lennox_gastaut", "seizure_types": ["tonic", "atonic"],
+            "current_medications": ["valproate", "lamotrigine"],
+            "candidate_drugs": ["clobazam"]}
+
+
+def test_clobazam_titrates_by_the_patients_weight_band(kb):
+    """Onfi label Table 1: 30 kg or less 5, 10, 20 mg/day; above 30 kg 10, 20, 40 mg/day."""
+    light = _add_step(consult(kb, validate_patient(kb, _lgs(25))), "clobazam")
+    heavy = _add_step(consult(kb, validate_patient(kb, _lgs(40))), "clobazam")
+    assert [e.daily_mg for e in light.schedule] == [5, 10, 20]
+    assert [e.daily_mg for e in heavy.schedule] == [10, 20, 40]
+
+
+def test_clobazam_is_never_offered_alone(kb):
+    """Every clobazam label band is adjunctive: a drug-naive child with absence epilepsy is
+    not offered clobazam monotherapy."""
+    patient = validate_patient(kb, {"id": "A", "age_years": 7, "weight_kg": 22, "sex": "female",
+                                    "seizure_types": ["absence"],
+                                    "syndrome": "childhood_absence"})
+    alone = [r.drugs for r in consult(kb, patient).regimens if r.drugs == ["clobazam"]]
+    assert alone == []
+
+
+def test_a_labelled_start_is_shown_where_no_schedule_is_sourced(kb):
+    """Clobazam for a girl of 15 with juvenile myoclonic epilepsy (UK band: start 5 mg/day,
+    no schedule in the sources): the plan starts at 5 mg/day, not 'see the label'."""
+    patient = validate_patient(kb, {"id": "J", "age_years": 15, "weight_kg": 48,
+                                    "sex": "female", "syndrome": "juvenile_myoclonic",
+                                    "seizure_types": ["myoclonic", "generalized_tonic_clonic"],
+                                    "current_medications": ["levetiracetam"],
+                                    "candidate_drugs": ["clobazam"]})
+    step = _add_step(consult(kb, patient), "clobazam")
+    assert step is not None
+    assert [(e.weeks, e.daily_mg) for e in step.schedule] == [("start", 5)]
+    assert any(n.startswith("Start at 5 mg/day (the clobazam dose row's labelled start)")
+               for n in step.notes), step.notes
