@@ -331,14 +331,16 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
 
 
 def _without_unnamed_substitutions(kb: KnowledgeBase, patient: Patient, kept: list[str],
-                                   options: list[tuple[list[str], str]]
-                                   ) -> list[tuple[list[str], str]]:
-    """The options without substitutions that withdraw a drug the governing entry (a
-    syndrome's, or neonatal seizures') places first line, which has not failed nor been
-    stopped for intolerance, for drugs the entry does not name."""
+                                   options: list[tuple[list[str], str]], *,
+                                   add_on_next: bool = False) -> list[tuple[list[str], str]]:
+    """The options without substitutions, for drugs the governing entry (a syndrome's, or
+    neonatal seizures') does not name, that withdraw a drug it places first line which has
+    not failed nor been stopped for intolerance, or (``add_on_next``: the syndrome's next
+    step is add-on treatment, e.g. Dravet syndrome after valproate) any current drug."""
     entry = _governing(kb, patient)
     stopped = _stopped(patient)
-    if entry is None or not any(d in entry.first_line and d not in stopped for d in kept):
+    if entry is None or not (add_on_next or any(d in entry.first_line and d not in stopped
+                                                for d in kept)):
         return options
     return [(drugs, kind) for drugs, kind in options
             if kind != "substitution" or set(drugs) & set(entry.named)]
@@ -603,7 +605,9 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
              and not add_on_only(kb, patient, d) and d not in failed_alone}
     options = _options(kept, usable, due, bool(current), alone, partners,
                        {d: c.drugs[1] for d, c in contested.items()})
-    options = _without_unnamed_substitutions(kb, patient, kept, options)
+    syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
+    options = _without_unnamed_substitutions(kb, patient, kept, options,
+                                             add_on_next=syndrome_add_on is not None)
     involved = sorted({d for drugs, _ in options for d in drugs})
     # Interactions inside a regimen are scored pairwise; flags with co-medications the
     # patient keeps taking (contraceptives, anticoagulants, ...) count per drug.
@@ -623,7 +627,6 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     _mark_sole_agent_combinations(kb, patient, regimens)
     _mark_outside_governing(kb, patient, current, regimens)
     _mark_without_partner(kb, contested, regimens)
-    syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
     if not due and not syndrome_add_on:
         for reg in regimens:
             if reg.kind == "add-on":
@@ -646,7 +649,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                 "age and weight.")
     # equal scores: fewer high-severity flags on the drugs started come first
     regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
-    top = regimens[: kb.regimens.max_regimens]
+    top = _above_zero(regimens)[: kb.regimens.max_regimens]
     if polytherapy_note:
         for reg in top:
             if len(reg.drugs) > 1:
@@ -654,6 +657,21 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                 reg.evidence += [s for s in kb.regimens.early_polytherapy.sources
                                  if s not in reg.evidence]
     return top
+
+
+def _above_zero(regimens: list[Regimen]) -> list[Regimen]:
+    """The regimens whose support outweighs their warnings (score above zero); when none
+    does, the best one alone, saying so (an empty list would leave the prescriber with no
+    reasoning at all)."""
+    positive = [r for r in regimens if r.score > 0]
+    if positive or not regimens:
+        return positive
+    best = regimens[0]
+    best.warnings.append("Every regimen the advisor could form scored at or below zero (its "
+                         "warnings outweigh its support): this is the least unfavourable, "
+                         "shown for its reasoning, not as a recommendation; decide with an "
+                         "epilepsy specialist.")
+    return [best]
 
 
 def _high_flags(reg: Regimen, current: list[str],
@@ -693,8 +711,8 @@ def _syndrome_add_on_next(kb: KnowledgeBase, patient: Patient, usable: list[str]
     name = kb.vocabulary.syndromes[entry.syndrome]
     return (f"{name}: the guideline's first- and second-line options that may be given alone "
             f"are taken or not usable, so its next step is add-on treatment "
-            f"({kb.positions.guideline}); substitution is shown only with drugs it does not "
-            "restrict to add-on use.")
+            f"({kb.positions.guideline}); substitution is shown only with drugs it names and "
+            "does not restrict to add-on use.")
 
 
 def _stage_note(kb: KnowledgeBase, patient: Patient, current: list[str], failed: int,

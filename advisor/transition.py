@@ -291,6 +291,7 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     others = set(patient.current_medications) | set(regimen)
     steps: list[TransitionStep] = [ContinueStep(drug=d) for d in keep]
     by_dose = {d.drug: d for d in doses or []}
+    add, one_by_one = _start_order(kb, patient, add)
     added = [_add_step(kb, patient, kb.drugs[d], others - {d}, flags, by_dose.get(d))
              for d in add]
     for step in added:
@@ -299,11 +300,37 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     steps += [_withdraw_step(kb.drugs[d]) for d in withdraw]
     comedications = [m for m in patient.current_medications if m not in kb.drugs]
     changes = [c for d in withdraw for c in _removal_effects(kb, d, [*regimen, *comedications])]
-    order = []
+    order = [one_by_one] if one_by_one else []
     if add and withdraw:
         order.append("Add and titrate the new drug(s) first; start tapering "
                      f"{', '.join(withdraw)} once the new drug reaches a therapeutic dose.")
     return TransitionPlan(steps=steps, interaction_changes=changes, sequence=order)
+
+
+def _start_order(kb: KnowledgeBase, patient: Patient, add: list[str]
+                 ) -> tuple[list[str], str | None]:
+    """The new drugs in the order to start them, and, for two or more, the plan's line
+    saying to start them one at a time: a drug licensed only in conjunction with a partner
+    (licensed_combinations) comes after the partner."""
+    if len(add) < 2:
+        return add, None
+    order = list(add)
+    licensed = []
+    for c in kb.regimens.licensed_combinations:
+        first, second = c.drugs
+        if (c.first_only_with_second and patient.syndrome in c.syndromes
+                and first in order and second in order):
+            order.remove(second)
+            order.insert(order.index(first), second)
+            licensed.append(f"{first} is licensed in conjunction with {second}"
+                            + (" in some labels" if c.first_only_with_second == "contested"
+                               else ""))
+    why = f" ({'; '.join(licensed)})" if licensed else ""
+    return order, (f"Start one new drug at a time, in this order: {', then '.join(order)}"
+                   f"{why}. Start each once the one before is at a stable, tolerated dose, "
+                   "so that effects, adverse effects and the interactions between them can "
+                   "be told apart; each schedule counts its weeks from its own start (the "
+                   "advisor's practice reading: no guideline sentence on it was read).")
 
 
 def safety_notes(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[SafetyNote]:

@@ -54,3 +54,20 @@ def test_a_labelled_start_is_shown_where_no_schedule_is_sourced(kb):
     assert [(e.weeks, e.daily_mg) for e in step.schedule] == [("start", 5)]
     assert any(n.startswith("Start at 5 mg/day (the clobazam dose row's labelled start)")
                for n in step.notes), step.notes
+
+
+def test_two_new_drugs_start_one_at_a_time_partner_first(kb):
+    """A regimen adding clobazam and cannabidiol (licensed in conjunction with clobazam in
+    the EU/UK) starts clobazam first, and its plan says to start one new drug at a time."""
+    patient = validate_patient(kb, {**_lgs(30), "age_years": 10,
+                                    "candidate_drugs": ["clobazam", "cannabidiol"]})
+    both = [r for r in consult(kb, patient).regimens
+            if {"clobazam", "cannabidiol"} <= set(r.drugs)]
+    assert both, "no regimen adds clobazam and cannabidiol"
+    for reg in both:
+        adds = [s.drug for s in reg.transition.steps if s.action == "add"]
+        assert adds.index("clobazam") < adds.index("cannabidiol"), adds
+        assert any(line.startswith("Start one new drug at a time, in this order: clobazam, "
+                                   "then cannabidiol (cannabidiol is licensed in conjunction "
+                                   "with clobazam in some labels)")
+                   for line in reg.transition.sequence), reg.transition.sequence

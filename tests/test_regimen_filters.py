@@ -1,0 +1,40 @@
+"""Which regimens are shown: none scored at or below zero (unless nothing scores above it,
+then the least unfavourable alone, saying so), and no substitution with a drug the
+syndrome's guideline entry does not name when its next step is add-on treatment."""
+
+from __future__ import annotations
+
+from advisor.consult import consult
+from advisor.inputs.patient import validate_patient
+
+
+def _dravet(age: float, kg: float, current: list[str], history: list[dict]) -> dict:
+    return {"id": "D", "age_years": age, "weight_kg": kg, "sex": "female",
+            "syndrome": "dravet",
+            "seizure_types": ["generalized_tonic_clonic", "myoclonic", "status_epilepticus"],
+            "current_medications": current, "medication_history": history,
+            "candidate_drugs": ["fenfluramine", "cannabidiol", "topiramate", "levetiracetam"]}
+
+
+def test_no_regimen_scored_at_or_below_zero_is_shown(kb):
+    """A child of 20 months with Dravet syndrome on valproate, clobazam and stiripentol: the
+    substitutions that would withdraw all three (scored below zero) are not shown."""
+    patient = validate_patient(kb, _dravet(1.67, 11, ["valproate", "clobazam", "stiripentol"], [
+        {"drug": "valproate", "outcome": "inefficacy", "adequate": True, "duration_months": 6},
+        {"drug": "clobazam", "outcome": "ongoing", "adequate": True, "duration_months": 4},
+        {"drug": "stiripentol", "outcome": "ongoing", "adequate": True,
+         "duration_months": 3}]))
+    regimens = consult(kb, patient).regimens
+    assert regimens and all(r.score > 0 for r in regimens), [(r.drugs, r.score)
+                                                              for r in regimens]
+
+
+def test_dravet_after_valproate_goes_on_by_add_on_not_by_an_unnamed_substitute(kb):
+    """NG217 6.1.4: after valproate, add-on treatment (stiripentol with clobazam, ...). A
+    child of 14 months whose valproate failed is not offered phenobarbital or primidone in
+    its place (NG217 does not name them for Dravet syndrome)."""
+    patient = validate_patient(kb, _dravet(1.2, 10, ["valproate"], [
+        {"drug": "valproate", "outcome": "inefficacy", "adequate": True, "duration_months": 4}]))
+    regimens = consult(kb, patient).regimens
+    assert regimens
+    assert all("valproate" in r.drugs for r in regimens), [r.drugs for r in regimens]
