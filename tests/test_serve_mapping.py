@@ -32,6 +32,11 @@ def codes(kb):
     ("CBZ 200 mg", ()),
     ("amoxicillin 500 MG Oral Capsule", ()),
     ("", ()),
+    # an ingredient of a combination found in the same text is not taken alone
+    ("nirmatrelvir 150 MG / ritonavir 100 MG Oral Tablet", ("nirmatrelvir_ritonavir",)),
+    ("lopinavir 200 MG / ritonavir 50 MG Oral Tablet", ("ritonavir",)),
+    ("darunavir 800 MG / cobicistat 150 MG Oral Tablet", ("cobicistat",)),
+    ("carbamazepine 200 MG and ritonavir 100 MG", ("carbamazepine", "ritonavir")),
 ])
 def test_names_in_order_texts(kb, text, expected):
     assert names_in(kb, text) == expected

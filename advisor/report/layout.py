@@ -139,30 +139,31 @@ def _avoid(s: Summary) -> Block:
         if a.relevance == "other":
             continue
         more = f" (+{plural(len(a.reasons) - 1, 'more reason')})" if len(a.reasons) > 1 else ""
-        lines.append(Line(a.drug, words(a.reasons[0]) + more, a.evidence, a.evidence_level))
+        lines.append(Line(words(a.drug), words(a.reasons[0]) + more, a.evidence,
+                          a.evidence_level))
     others = [a for a in s.avoid if a.relevance == "other"]
     if others:
-        lines.append(Line("Also avoid", ", ".join(a.drug for a in others) + " (not candidates "
-                          "for this patient; reasons under Flags)",
+        lines.append(Line("Also avoid", words(", ".join(a.drug for a in others))
+                          + " (not candidates for this patient; reasons under Flags)",
                           [sid for a in others for sid in a.evidence]))
-    head = ", ".join(a.drug for a in s.avoid) if s.avoid else "no drug to avoid"
+    head = words(", ".join(a.drug for a in s.avoid)) if s.avoid else "no drug to avoid"
     return Block("avoid", "Avoid", head, lines)
 
 
 def _doses(s: Summary) -> Block:
-    lines = [Line(c.drug, f"{c.change}: {words(c.reason)}", c.evidence, c.evidence_level)
-             for c in s.dose_changes]
-    head = ", ".join(c.drug for c in s.dose_changes) if lines else "no dose change"
+    lines = [Line(words(c.drug), f"{c.change}: {words(c.reason)}", c.evidence,
+                  c.evidence_level) for c in s.dose_changes]
+    head = words(", ".join(c.drug for c in s.dose_changes)) if lines else "no dose change"
     return Block("dose", "Change dose", head, lines)
 
 
 def _monitor(s: Summary) -> Block:
-    lines = [Line(m.drug, (f"{ACTION_LABEL[m.action].lower()}: " if m.action != "monitor"
+    lines = [Line(words(m.drug), (f"{ACTION_LABEL[m.action].lower()}: " if m.action != "monitor"
                            else "") + words(m.reason), m.evidence, m.evidence_level)
              for m in s.monitor]
     avoided = {a.drug for a in s.avoid}  # (the avoid line names them)
     watched = [d for d in s.in_play if d not in avoided]
-    head = (", ".join(dict.fromkeys(m.drug for m in s.monitor)) if lines else
+    head = (words(", ".join(dict.fromkeys(m.drug for m in s.monitor))) if lines else
             "nothing for the drugs in play" + (f" ({words(', '.join(watched))})"
                                                if watched else ""))
     if s.unchecked_medications:

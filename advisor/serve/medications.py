@@ -7,7 +7,9 @@ the knowledge base carries for the drug (ingredient RxCUIs; an order coded with 
 drug RxCUI that the knowledge base does not list falls through), then by name: the coding's
 ``display`` and the concept's ``text``, as a whole and then as runs of words
 ("carbamazepine 200 MG Oral Tablet" -> carbamazepine), through the knowledge base's names,
-synonyms and brand names. A medication that matches nothing is not the advisor's to judge.
+synonyms and brand names; a name that is one ingredient of another name found (ritonavir in
+"nirmatrelvir 150 MG / ritonavir 100 MG", named nirmatrelvir/ritonavir) is not taken alone.
+A medication that matches nothing is not the advisor's to judge.
 
 A product for local use on the skin, eye or ear (a word of its name or route such as topical,
 cutaneous, dermal, ointment, cream, ophthalmic, ocular, eye, otic or ear) matches nothing
@@ -165,4 +167,21 @@ def names_in(kb: KnowledgeBase, text: str) -> tuple[str, ...]:
                 step = n
                 break
         i += step
-    return tuple(dict.fromkeys(found))
+    return _without_ingredients(kb, tuple(dict.fromkeys(found)))
+
+
+def _without_ingredients(kb: KnowledgeBase, found: tuple[str, ...]) -> tuple[str, ...]:
+    """The drugs found, less any named as one ingredient of another's combination name
+    ('nirmatrelvir 150 MG / ritonavir 100 MG': the nirmatrelvir/ritonavir course, not also
+    long-term ritonavir)."""
+    if len(found) < 2:
+        return found
+    names: dict[str, set[str]] = {d: set() for d in found}
+    parts: dict[str, set[str]] = {d: set() for d in found}
+    for alias, drug in kb.drug_aliases.items():
+        if drug in names:
+            names[drug].add(alias)
+            if "/" in alias:
+                parts[drug].update(p.strip() for p in alias.split("/"))
+    return tuple(d for d in found
+                 if not any(other != d and names[d] & parts[other] for other in found))
