@@ -125,7 +125,9 @@ def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
         return None
     # a flag asks for a dose change that leaves the maintenance range as it is (a start or
     # titration change, a cap above the range, advice in words): say what stays, never hide it
-    table = "no dose could be computed for this patient"
+    table = {"no_labelled_dose": "no labelled dose for this patient: see the dose row",
+             "needs_input": "no dose without the patient's age and weight: see the dose row",
+             }.get(dose.status, "no dose could be computed for this patient")
     if dose.status == "dosed":
         start = (f", start {daily_mg([dose.start_daily_mg], dose.unit)}"
                  if dose.start_daily_mg is not None else "")

@@ -81,6 +81,23 @@ def test_a_flagged_change_that_leaves_the_range_says_what_stays(kb):
     assert change.reason.startswith("CLcr <30 mL/min: initiate at one-half")
 
 
+def test_a_flagged_change_of_a_drug_without_a_labelled_dose_says_so(kb):
+    """Fenfluramine for a child of 20 months on stiripentol: the interaction asks for a lower
+    dose, but the label gives none under 2 years; the summary says that, not that the dose
+    'could not be computed'."""
+    patient = validate_patient(kb, {"age_years": 1.67, "weight_kg": 11, "sex": "female",
+                                    "syndrome": "dravet", "seizure_types": ["myoclonic"],
+                                    "current_medications": ["valproate", "clobazam",
+                                                            "stiripentol"],
+                                    "candidate_drugs": ["fenfluramine"]})
+    result = consult(kb, patient)
+    dose = next(d for d in result.doses if d.drug == "fenfluramine")
+    change = next(c for c in result.summary.dose_changes if c.drug == "fenfluramine")
+    assert dose.status == "no_labelled_dose"
+    assert change.change == ("reduce dose (no labelled dose for this patient: see the dose "
+                             "row)")
+
+
 def test_current_drug_dose_change_comes_first_and_other_drugs_to_avoid_last(kb):
     s = consult_file(kb, DRAVET).summary
     assert s.dose_changes[0].drug == "clobazam" and "−50%" in s.dose_changes[0].change
