@@ -247,6 +247,7 @@ class _Builder:
         self.factor = 1.0  # the percentages applied to the current range, multiplied
         self.unbound: str | None = None  # the organ whose statement says: dose by free levels
         self.start_as_given: tuple[float, str] | None = None  # the band's start in words
+        self.low_is_start = False  # the band's lower end is its start (DoseBand)
 
     def cite(self, evidence: Evidence) -> None:
         self.dose.evidence += evidence.sources
@@ -324,6 +325,7 @@ class _Builder:
         else:  # no stated maximum: an increase stops at the top of the labelled range
             self.band_cap = (self.hi, "top of the labelled range")
         self.adult(chosen)
+        self.low_is_start = chosen.low_is_start
         self.dose.start_daily_mg = _start(chosen, self.weight)
         if chosen.start_as_given and chosen.start_daily_mg is not None:
             self.start_as_given = (chosen.start_daily_mg, chosen.start_as_given)
@@ -463,6 +465,12 @@ class _Builder:
                                   "of its own for it")
                 dose.start_daily_mg = _r(self.lo)
         start = dose.start_daily_mg
+        if self.low_is_start and start is not None and start < self.lo - 1e-9:
+            dose.basis.append(f"the range's lower end is the label's usual start, not a "
+                              f"maintenance minimum: lowered with the start to "
+                              f"{number(start)} mg/day (no percentage change: the two "
+                              "ranges' lower ends mean different things)")
+            self.lo, self.comparable = start, False
         above = start is not None and start > self.hi + 1e-9
         at_top = start is not None and start >= self.hi - 1e-9 and self.lo < self.hi - 1e-9
         lowered = self.standard is not None and self.hi < self.standard[1] - 1e-9

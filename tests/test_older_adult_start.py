@@ -39,3 +39,21 @@ def test_a_40_year_old_keeps_the_labelled_start(kb):
     assert dose.start_daily_mg == 600 and dose.start_reduced is None
     assert step.schedule and step.schedule[0].daily_mg is not None
     assert "start_reduced" not in dose.model_dump(mode="json")
+
+
+def test_a_start_below_a_range_that_begins_at_the_start_lowers_the_range(kb):
+    """Clobazam's UK adult band has no maintenance range: 20 mg/day is its start. An older
+    adult starts at 5 mg/day (US label), so the range runs from 5, not from the younger
+    adult's start, and no percentage is computed between the two; a man of 40 keeps
+    20-60 mg/day."""
+    def clobazam(age):
+        res = consult(kb, validate_patient(kb, {
+            "id": f"clb-{age}", "sex": "male", "age_years": age, "weight_kg": 70,
+            "seizure_types": ["focal"], "current_medications": ["levetiracetam"],
+            "candidate_drugs": ["clobazam"]}))
+        return next(d for d in res.doses if d.drug == "clobazam")
+
+    old, young = clobazam(70), clobazam(40)
+    assert (old.start_daily_mg, old.recommended_daily_mg) == (5, [5, 40])
+    assert old.adjustment_percent is None
+    assert (young.start_daily_mg, young.recommended_daily_mg) == (20, [20, 60])

@@ -105,6 +105,8 @@ class DoseBand(Strict):
     as the band without the co-medication (another label, another salt expression), so no
     percentage change between the two is computed. ``start_as_given``: the start in the
     label's words when it is not one amount a day (its average is ``start_daily_mg``).
+    ``low_is_start``: the label gives a start and a maximum but no maintenance range, so the
+    range's lower end is the start: a rule that lowers the start lowers it too.
     """
 
     age_years: Band
@@ -124,6 +126,7 @@ class DoseBand(Strict):
     note: str | None = None
     adjunctive_only: bool = False
     comparable: bool = True
+    low_is_start: bool = False
     evidence: Evidence
 
     @model_validator(mode="after")
