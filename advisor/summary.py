@@ -185,6 +185,8 @@ def _add_text(step: AddStep) -> str:
     first = step.schedule[0]
     if first.daily_mg is not None:
         amount = f"{number(first.daily_mg)} mg/day"
+    elif first.as_given:  # under one tablet a day
+        return f"add {step.drug}: {first.weeks} {first.as_given}"
     else:
         amount = f"{number(first.daily_mg_per_kg or 0)} mg/kg/day"
     given = f"{first.as_given}, " if first.as_given else ""

@@ -75,12 +75,15 @@ def _schedule(tit: Titration, weight: float | None, factor: float = 1.0,
             continue
         per_kg = st.daily_mg_per_kg * factor
         mg = round(per_kg * weight, 1) if weight else None
+        below = None
         if mg is not None and tablets is not None:
             if note := tablets.note(mg):
-                notes.append(f"{weeks}: {number(per_kg)} mg/kg/day is {note}.")
-            mg = tablets.round_down(mg)
+                notes.append(f"{weeks}: {number(per_kg)} mg/kg/day = {note}.")
+            if (mg := tablets.round_down(mg)) is None:
+                below = (f"under one {number(min(tablets.strengths_mg))} mg tablet a day: "
+                         "the label's schedule for small children")
         steps.append(ScheduleEntry(weeks=weeks, daily_mg_per_kg=round(per_kg, 3),
-                                   daily_mg=mg))
+                                   daily_mg=mg, as_given=below))
     return steps, notes
 
 

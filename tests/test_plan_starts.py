@@ -71,3 +71,25 @@ def test_two_new_drugs_start_one_at_a_time_partner_first(kb):
                                    "then cannabidiol (cannabidiol is licensed in conjunction "
                                    "with clobazam in some labels)")
                    for line in reg.transition.sequence), reg.transition.sequence
+
+
+def test_a_weight_based_step_under_one_tablet_says_so(kb):
+    """Lamotrigine with valproate for a child of 12 kg: 0.15 mg/kg/day is 1.8 mg/day, less
+    than the 2 mg tablet; the step says so instead of showing a bare per-kg figure beside
+    the amounts of the other steps."""
+    from advisor.report.formatting import step_line
+
+    patient = validate_patient(kb, {"id": "T", "age_years": 2.5, "weight_kg": 12,
+                                    "sex": "male", "syndrome": "lennox_gastaut",
+                                    "seizure_types": ["tonic", "atonic"],
+                                    "current_medications": ["valproate"],
+                                    "candidate_drugs": ["lamotrigine"]})
+    res = consult(kb, patient)
+    step = _add_step(res, "lamotrigine")
+    assert step is not None
+    first = step.schedule[0]
+    assert (first.daily_mg, first.daily_mg_per_kg) == (None, 0.15)
+    assert first.as_given == ("under one 2 mg tablet a day: the label's schedule for small "
+                              "children")
+    line = step_line(step, {d.drug: d for d in res.doses})
+    assert line.startswith("add lamotrigine: weeks 1-2: 0.15 mg/kg/day (under one 2 mg tablet")

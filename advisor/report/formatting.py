@@ -166,7 +166,8 @@ def _entry(x: ScheduleEntry) -> str:
     if x.daily_mg is not None:
         given = f" ({x.as_given})" if x.as_given else ""
         return f"{x.weeks}: {number(x.daily_mg)} mg/day{given}"
-    return f"{x.weeks}: {number(x.daily_mg_per_kg or 0)} mg/kg/day"
+    given = f" ({x.as_given})" if x.as_given else ""
+    return f"{x.weeks}: {number(x.daily_mg_per_kg or 0)} mg/kg/day{given}"
 
 
 def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose]) -> str:

@@ -547,7 +547,11 @@ def _start_text(regimen: Regimen, alt: str) -> str | None:
     if step is None:
         return None
     parts = []
-    for i, entry in enumerate(s for s in step.schedule if s.daily_mg is not None):
+    for i, entry in enumerate(s for s in step.schedule if s.daily_mg is not None
+                              or s.as_given):
+        if entry.daily_mg is None:  # under one tablet a day
+            parts.append(f"{'start ' if i == 0 else ''}{entry.weeks}: {entry.as_given}")
+            continue
         given = f"{entry.as_given}, " if entry.as_given else ""
         when = f" ({given}{entry.weeks})" if entry.weeks != "start" else (
             f" ({entry.as_given})" if entry.as_given else "")
