@@ -649,7 +649,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                 "age and weight.")
     # equal scores: fewer high-severity flags on the drugs started come first
     regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
-    top = _above_zero(regimens)[: kb.regimens.max_regimens]
+    top = _shown(regimens, kb.regimens.shown_above_score)[: kb.regimens.max_regimens]
     if polytherapy_note:
         for reg in top:
             if len(reg.drugs) > 1:
@@ -659,18 +659,18 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     return top
 
 
-def _above_zero(regimens: list[Regimen]) -> list[Regimen]:
-    """The regimens whose support outweighs their warnings (score above zero); when none
-    does, the best one alone, saying so (an empty list would leave the prescriber with no
-    reasoning at all)."""
-    positive = [r for r in regimens if r.score > 0]
-    if positive or not regimens:
-        return positive
+def _shown(regimens: list[Regimen], above: float) -> list[Regimen]:
+    """The regimens (best first) whose support outweighs their warnings (score above
+    ``above``); when none does, the best one alone, saying so (an empty list would leave
+    the prescriber with no reasoning at all)."""
+    kept = [r for r in regimens if r.score > above]
+    if kept or not regimens:
+        return kept
     best = regimens[0]
-    best.warnings.append("Every regimen the advisor could form scored at or below zero (its "
-                         "warnings outweigh its support): this is the least unfavourable, "
-                         "shown for its reasoning, not as a recommendation; decide with an "
-                         "epilepsy specialist.")
+    best.warnings.append(f"Every regimen the advisor could form scored {number(above)} or "
+                         "less (its warnings outweigh its support): this is the least "
+                         "unfavourable, shown for its reasoning, not as a recommendation; "
+                         "decide with an epilepsy specialist.")
     return [best]
 
 

@@ -190,6 +190,9 @@ class PositionsFile(Strict):
 class RegimensFile(Strict):
     weights: RegimenWeights
     max_regimens: int = Field(gt=0)
+    # regimens scoring at or below this are not suggested (their warnings outweigh their
+    # support); when none scores above it, the best one alone is shown, saying so
+    shown_above_score: float = 0
     shared_adverse_effect_tags: list[str]
     childbearing_potential_age_years: Range
     teratogenic_policy: Evidence

@@ -139,8 +139,11 @@ def test_an_add_step_says_how_a_kept_drug_changes_when_it_starts(small_kb):
     assert add.notes == [
         "No sourced titration schedule for this age and weight in the knowledge base: follow "
         "the product label.",
+        "Start at 100 mg/day (the testdrug_c dose row's labelled start) and increase by "
+        "response and tolerability up to the target, as the product label directs.",
         "Starting testdrug_c: change testdrug_a to 150–300 mg/day (−25%) - interaction "
         "testdrug-c-raises-testdrug-a: TEST: lower testdrug_a by a quarter."]
+    assert [(e.weeks, e.daily_mg) for e in add.schedule] == [("start", 100)]
     assert add.evidence == ["TEST-STUDY"]
     assert step(result, "testdrug_a") == ContinueStep(drug="testdrug_a")
 
