@@ -274,3 +274,22 @@ def test_a_drug_whose_labels_disagree_on_its_partner_comes_with_and_without_it(t
     # outside the syndrome the condition does not apply
     other = regimens(kb, drug_resistant=True, current_medications=["testdrug_b"])
     assert not any("without testdrug_d" in w for r in other.values() for w in r.warnings)
+
+
+def test_only_regimens_above_the_shown_score_are_suggested(small_kb, monkeypatch):
+    """Above ``shown_above_score`` only; when none is above it, the best one alone, with a
+    warning that it is shown for its reasoning, not as a recommendation."""
+    every = scores(regimens(small_kb, drug_resistant=True))
+    middle = sorted(every.values())[len(every) // 2]
+    def shown_above(score: float) -> None:
+        monkeypatch.setattr(small_kb, "regimens", small_kb.regimens.model_copy(
+            update={"shown_above_score": score}))
+
+    shown_above(middle)
+    assert scores(regimens(small_kb, drug_resistant=True)) == {
+        d: s for d, s in every.items() if s > middle}
+    shown_above(max(every.values()))
+    (best,) = regimens(small_kb, drug_resistant=True).values()
+    assert best.score == max(every.values())
+    assert best.warnings[-1].startswith("Every regimen the advisor could form scored "
+                                        f"{max(every.values()):g} or less")
