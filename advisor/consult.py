@@ -344,6 +344,10 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
         # the candidates' flags (no table of them is made): read by the doses, the regimens
         # and the plans
         flag_records = [f for f in by_row[row] if f["drug"] in chosen]
+        # and, for the ranking, a co-medication's flags from an ASM it may be given with
+        # (phenytoin lowers a boosted antiretroviral: the flag falls on the antiretroviral)
+        comedication_records = [f for f in by_row[row] if f["drug"] not in kb.drugs
+                                and f["interacting_drug"] in chosen]
         everything = None
         combos = _alternatives(details, explicit)
         if combos:
@@ -379,7 +383,7 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
             dre=dre, risk=risk, risk_note=risk_note, doses=doses,
             rank=partial(_ranked, kb, patient, candidates,
                          (lambda d=doses: d) if wanted is None else every_dose, dre, note,
-                         flag_records),
+                         flag_records, comedication_records),
             serious=frozenset(f["drug"] for f in by_row[row] if f["action"] == "avoid" or (
                 f["severity"] == "high" and f["action"] != "info"))))
     return out
@@ -387,15 +391,17 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
 
 def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
             every_dose: Callable[[], list[Dose]], dre: DreResult, note: str | None,
-            flag_records: list[dict[str, Any]]) -> list[Regimen]:
-    """The ranked regimens, each with its transition plan."""
+            flag_records: list[dict[str, Any]],
+            comedication_records: list[dict[str, Any]]) -> list[Regimen]:
+    """The ranked regimens, each with its transition plan (``comedication_records``: the
+    co-medications' flags from the candidates, which count in the ranking only)."""
     doses = every_dose()
     regimens = suggest(kb, patient, None, candidates,
                        dose_status={d.drug: d.status for d in doses},
                        drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
                        seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
                        if dre.status == "not_drug_resistant" and dre.seizure_free_drug
-                       else None, flag_records=flag_records,
+                       else None, flag_records=[*flag_records, *comedication_records],
                        counted_failures=dre.failed_adequate_trials,
                        labelled_add_on=frozenset(d.drug for d in doses if d.adjunctive_only))
     by_drug = transition.flags_by_drug(None, flag_records)

@@ -88,11 +88,12 @@ def _childbearing(kb: KnowledgeBase, patient: Patient) -> bool:
 
 
 def _young_girl(kb: KnowledgeBase, patient: Patient) -> bool:
-    """A girl (or a child of sex recorded as other) below the child-bearing age band, whom
-    the guideline counts as able to have children when she is likely to need treatment by
-    then (guideline_positions.yaml young_girls)."""
+    """A girl (or a child of sex recorded as other, or not given) below the child-bearing
+    age band, whom the guideline counts as able to have children when she is likely to need
+    treatment by then (guideline_positions.yaml young_girls)."""
     band = kb.regimens.childbearing_potential_age_years
-    return (kb.positions.young_girls is not None and patient.sex in ("female", "other")
+    return (kb.positions.young_girls is not None
+            and patient.sex in ("female", "other", None)
             and patient.age_years is not None and patient.age_years < band.lo)
 
 
@@ -227,6 +228,12 @@ def _teratogen_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, childbeari
         state = "pregnant" if patient.pregnancy == "pregnant" else "planning a pregnancy"
         t.warnings.append(f"{drug.name} is teratogenic and the patient is {state}: prefer an "
                           "alternative; discuss with the patient.")
+    elif childbearing and _young_girl(kb, patient):
+        t.score += w.teratogenic_in_childbearing_potential
+        t.warnings.append(f"{drug.name} is teratogenic, and she may need treatment when she "
+                          "is old enough to have children: prefer alternatives that do not "
+                          "carry this risk, or plan counselling and contraception with her "
+                          "and her carers.")
     elif childbearing:
         t.score += w.teratogenic_in_childbearing_potential
         t.warnings.append(f"{drug.name} is teratogenic; the patient may be of child-bearing "
@@ -609,13 +616,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     options = _without_unnamed_substitutions(kb, patient, kept, options,
                                              add_on_next=syndrome_add_on is not None)
     involved = sorted({d for drugs, _ in options for d in drugs})
-    # Interactions inside a regimen are scored pairwise; flags with co-medications the
-    # patient keeps taking (contraceptives, anticoagulants, ...) count per drug.
-    by_drug: dict[str, list[dict[str, Any]]] = {}
-    for flag in flag_records:
-        if flag["category"] != "interaction" or flag["interacting_drug"] not in kb.drugs:
-            by_drug.setdefault(flag["drug"], []).append(flag)
-    childbearing = _childbearing(kb, patient)
+    by_drug = _flags_per_drug(kb, flag_records)
+    childbearing = _guideline_childbearing(kb, patient)
     if seizure_free and seizure_free[0] in current and kept == current \
             and not short_term & set(current):
         return [_continue(kb, patient, kept, seizure_free[1], by_drug, childbearing)]
@@ -657,6 +659,22 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                 reg.evidence += [s for s in kb.regimens.early_polytherapy.sources
                                  if s not in reg.evidence]
     return top
+
+
+def _flags_per_drug(kb: KnowledgeBase, flag_records: list[dict[str, Any]]
+                    ) -> dict[str, list[dict[str, Any]]]:
+    """The flags that count for each drug on its own. Interactions inside a regimen are
+    scored pairwise, so an interaction between two ASMs is not among them; one with a
+    long-term co-medication the patient keeps taking (contraceptives, anticoagulants, ...)
+    counts for the ASM, also when the flag falls on the co-medication (phenytoin lowers a
+    boosted antiretroviral); a short course's does not (it is no reason to change an ASM)."""
+    by_drug: dict[str, list[dict[str, Any]]] = {}
+    for flag in flag_records:
+        if flag["category"] != "interaction" or flag["interacting_drug"] not in kb.drugs:
+            by_drug.setdefault(flag["drug"], []).append(flag)
+        elif flag["drug"] not in kb.drugs and flag["drug"] not in kb.short_course_comedications:
+            by_drug.setdefault(flag["interacting_drug"], []).append(flag)
+    return by_drug
 
 
 def _shown(regimens: list[Regimen], above: float) -> list[Regimen]:

@@ -148,7 +148,9 @@ def _dose_changes(res: ConsultResult, avoided: set[str], in_play: list[str]
     for f in sorted(res.flags, key=flag_order):
         if not f.depends_on_untested_position:
             flags.setdefault(f.drug, []).append(f)
+    # a drug not in play that cannot be dosed for this patient has no dose to change
     items = [change for d in res.doses if d.drug not in avoided
+             and (d.status == "dosed" or d.drug in in_play)
              if (change := _dose_change(d, flags.get(d.drug, []))) is not None]
     return sorted(items, key=lambda c: (c.drug not in in_play, c.drug))
 

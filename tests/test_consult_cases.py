@@ -432,6 +432,21 @@ def test_valproate_is_not_placed_first_line_for_a_young_girl(kb, sex, age, place
             "treatment by then" in held) is exception, held
 
 
+def test_other_teratogens_carry_the_young_girl_warning(kb):
+    """With valproate held back for a girl of 9, carbamazepine (also teratogenic) does not
+    move above it unmarked: it carries the teratogen term and says why, as at 12."""
+    patient = validate_patient(kb, {"id": "Y", "age_years": 9, "weight_kg": 28,
+                                    "sex": "female",
+                                    "seizure_types": ["generalized_tonic_clonic"]})
+    flags = evaluate(kb, frame_from_patients(kb, [patient]))
+    (reg,) = suggest(kb, patient, flags, ["carbamazepine"],
+                     dose_status={"carbamazepine": "dosed"}, drug_resistant=False,
+                     counted_failures=0)
+    assert any(w.startswith("carbamazepine is teratogenic, and she may need treatment when "
+                            "she is old enough to have children") for w in reg.warnings), (
+        reg.warnings)
+
+
 def test_a_dravet_girl_keeps_valproate_first(kb):
     """NG217 keeps valproate first-line in Dravet syndrome for everyone (6.1.2-6.1.3): the
     young-girls reading does not move it for a girl of 5."""

@@ -38,3 +38,20 @@ def test_dravet_after_valproate_goes_on_by_add_on_not_by_an_unnamed_substitute(k
     regimens = consult(kb, patient).regimens
     assert regimens
     assert all("valproate" in r.drugs for r in regimens), [r.drugs for r in regimens]
+
+
+def test_an_asm_contraindicated_with_a_long_term_comedication_is_not_kept(kb):
+    """Phenytoin with elvitegravir/cobicistat (Genvoya): the labels contraindicate the pair,
+    and the flag falls on the antiretroviral; it counts for phenytoin in the ranking, so no
+    regimen keeps phenytoin. A 5-day Paxlovid course does not move the ranking so."""
+    def regimens(comedication: str) -> list[list[str]]:
+        patient = validate_patient(kb, {
+            "id": "H", "age_years": 50, "weight_kg": 80, "sex": "male",
+            "seizure_types": ["focal"], "genotypes": {"CYP2C9": "*1/*1"},
+            "current_medications": ["phenytoin", comedication],
+            "medication_history": [{"drug": "lamotrigine", "outcome": "inefficacy",
+                                    "adequate": True, "duration_months": 12}]})
+        return [r.drugs for r in consult(kb, patient).regimens]
+
+    assert not any("phenytoin" in drugs for drugs in regimens("Genvoya")), regimens("Genvoya")
+    assert any("phenytoin" in drugs for drugs in regimens("Paxlovid"))

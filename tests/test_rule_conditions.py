@@ -68,6 +68,8 @@ def test_a_missing_sex_does_not_silence_pregnancy_prevention(kb):
     assert fired({**base, "age_years": 30}) == expected
     assert fired(base) == expected
     assert fired({**base, "age_years": 60}) == set()
+    assert fired({**base, "age_years": 9, "weight_kg": 28}) == {
+        ("valproate", "valproate-young-child-sex-not-given")}
     assert fired({**base, "age_years": 30, "sex": "male"}) == set()
     res = consult(kb, validate_patient(kb, {**base, "age_years": 30}))
     assert res.regimens[0].drugs != ["valproate"], [r.drugs for r in res.regimens[:3]]

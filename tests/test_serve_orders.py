@@ -597,3 +597,22 @@ def test_a_card_tells_no_dose_change_for_drugs_the_request_does_not_order(runtim
                                   active=active)))
     assert "- **dose**: 1000–2000 mg/day recommended" in card["detail"]
     assert "is started" not in card["detail"]
+
+
+def test_a_card_names_the_other_drug_when_the_flag_falls_on_it(runtime):
+    """Carbamazepine renewed while a Paxlovid course is active: the contraindication falls on
+    the Paxlovid (carbamazepine lowers it); the card names it, never 'carbamazepine +
+    carbamazepine'."""
+    pid = "pax-cbz"
+    prefetch = fb.full_prefetch(pid, [], gender="male", birth_date="1960-01-01", active=[
+        fb.medication_request(pid, "a1", text="nirmatrelvir 150 MG / ritonavir 100 MG Oral "
+                              "Tablet", status="active", dose_mg=300),
+        fb.medication_request(pid, "a2", text="carbamazepine 200 MG Oral Tablet",
+                              rxnorm="2002", status="active", dose_mg=200, per_day=2)])
+    cards = _cards(runtime, fb.order_select(pid, [fb.medication_request(
+        pid, "o1", text="carbamazepine 200 MG Oral Tablet", rxnorm="2002", dose_mg=200,
+        per_day=2)], prefetch=prefetch))
+    summaries = [c["summary"] for c in cards]
+    assert any(s.startswith("Avoid carbamazepine + nirmatrelvir ritonavir: ")
+               for s in summaries), summaries
+    assert not any("carbamazepine + carbamazepine" in s for s in summaries)

@@ -98,6 +98,19 @@ def test_a_flagged_change_of_a_drug_without_a_labelled_dose_says_so(kb):
                              "row)")
 
 
+def test_a_drug_not_in_play_without_a_dose_is_not_a_dose_change(kb):
+    """A boy of 9 on carbamazepine: carbamazepine changes tiagabine's dose, but tiagabine is
+    neither taken nor asked about and has no labelled dose at 9, so 'Change dose' does not
+    list it."""
+    patient = validate_patient(kb, {"age_years": 9, "weight_kg": 30, "sex": "male",
+                                    "seizure_types": ["focal"],
+                                    "current_medications": ["carbamazepine"]})
+    result = consult(kb, patient)
+    dose = next(d for d in result.doses if d.drug == "tiagabine")
+    assert dose.status == "no_labelled_dose"
+    assert "tiagabine" not in [c.drug for c in result.summary.dose_changes]
+
+
 def test_current_drug_dose_change_comes_first_and_other_drugs_to_avoid_last(kb):
     s = consult_file(kb, DRAVET).summary
     assert s.dose_changes[0].drug == "clobazam" and "−50%" in s.dose_changes[0].change

@@ -370,6 +370,14 @@ def _serious(f: Flag) -> bool:
     return f.action in DOSE_ACTIONS or f.severity == "high"
 
 
+def _other_party(flag: Flag, drug: str) -> str | None:
+    """The other drug of an interaction flag about ``drug``: the flag's drug when the flag
+    falls on a drug the patient takes (Paxlovid lowered by an ordered carbamazepine), else
+    the interacting drug; in words."""
+    other = flag.drug if flag.drug != drug else flag.interacting_drug
+    return other.replace("_", " ") if other else None
+
+
 def summary(drug: str, flags: list[Flag], changed: Dose | None,
             others: list[tuple[Dose, Any]], advice: list[tuple[Advice, str]] = ()) -> str:
     """The finding that sets the card's indicator, in under 140 characters."""
@@ -380,8 +388,8 @@ def summary(drug: str, flags: list[Flag], changed: Dose | None,
         lead = next((f for f in flags if _serious(f)), flags[0] if flags else None)
     reason = _clause(lead.message) if lead else ""
     if lead is not None and lead.action == "avoid":
-        other = f" + {lead.interacting_drug}" if lead.interacting_drug else ""
-        return _clip(f"Avoid {drug}{other}: {reason}")
+        party = _other_party(lead, drug)
+        return _clip(f"Avoid {drug}{f' + {party}' if party else ''}: {reason}")
     if changed is not None:
         dose_flag = next((f for f in flags if f.action in DOSE_ACTIONS), None)
         why = f": {_clause(dose_flag.message)}" if dose_flag else ""
@@ -397,7 +405,8 @@ def summary(drug: str, flags: list[Flag], changed: Dose | None,
     if lead is not None and lead.drug != drug:
         return _clip(f"{drug} with {lead.drug}: {reason}")
     verb = VERBS.get(lead.action, "Note") if lead else "Note"
-    other = f" + {lead.interacting_drug}" if lead and lead.interacting_drug else ""
+    party = _other_party(lead, drug) if lead else None
+    other = f" + {party}" if party else ""
     if lead is not None and not other:
         reason = _clause(lead.message, what=True)
     return _clip(f"{verb} {drug}{other}: {reason}")
