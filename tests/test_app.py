@@ -72,7 +72,7 @@ def test_consult_form_with_history_and_risk_inputs_shows_summary_first():
     assert "eeg_abnormal" not in res.risk.unknown_inputs
     cards = _cards(at)
     assert list(cards)[:1] == ["Avoid"] and "carbamazepine" in cards["Avoid"]
-    assert {"Avoid", "Change dose", "Monitor", "ILAE status", "Top regimen"} <= set(cards)
+    assert {"Avoid", "Change dose", "Caution and monitoring", "ILAE status", "Top regimen"} <= set(cards)
     assert "Drug-resistant (ILAE 2010)" in cards["ILAE status"]
     labels = [e.label for e in at.expander]
     assert labels[0].startswith("Patient") and "run again" in labels[0]
@@ -92,7 +92,7 @@ def test_other_medications_are_shown_as_not_checked():
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.session_state["consult_result"].unchecked_medications == ["levothyroxine",
                                                                         "Atorvastatin"]
-    monitor = _cards(at)["Monitor"]
+    monitor = _cards(at)["Caution and monitoring"]
     assert "not checked: levothyroxine, Atorvastatin" in monitor
     assert "no interaction with them was checked" in monitor
 

@@ -177,5 +177,6 @@ def test_a_drug_to_avoid_is_not_listed_among_those_with_nothing_to_monitor(kb):
         "candidate_drugs": ["carbamazepine"]}))
     text = render(res, "markdown", kb)
     assert "- **Avoid**: carbamazepine" in text
-    monitor = next(line for line in text.splitlines() if line.startswith("- **Monitor**"))
+    monitor = next(line for line in text.splitlines()
+                   if line.startswith("- **Caution and monitoring**"))
     assert "nothing for the drugs in play" in monitor and "carbamazepine" not in monitor

@@ -172,7 +172,7 @@ def _monitor(s: Summary) -> Block:
         lines.append(Line("Not checked", f"{names}: outside the knowledge base, so no "
                           "interaction with them was checked; check them in a "
                           "drug-interaction reference", []))
-    return Block("monitor", "Monitor", head, lines)
+    return Block("monitor", "Caution and monitoring", head, lines)
 
 
 def _dre(res: ConsultResult, s: Summary) -> Block:
