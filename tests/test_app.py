@@ -72,7 +72,8 @@ def test_consult_form_with_history_and_risk_inputs_shows_summary_first():
     assert "eeg_abnormal" not in res.risk.unknown_inputs
     cards = _cards(at)
     assert list(cards)[:1] == ["Avoid"] and "carbamazepine" in cards["Avoid"]
-    assert {"Avoid", "Change dose", "Caution and monitoring", "ILAE status", "Top regimen"} <= set(cards)
+    assert {"Avoid", "Change dose", "Caution and monitoring", "ILAE status",
+            "Top regimen"} <= set(cards)
     assert "Drug-resistant (ILAE 2010)" in cards["ILAE status"]
     labels = [e.label for e in at.expander]
     assert labels[0].startswith("Patient") and "run again" in labels[0]

@@ -180,3 +180,18 @@ def test_a_drug_to_avoid_is_not_listed_among_those_with_nothing_to_monitor(kb):
     monitor = next(line for line in text.splitlines()
                    if line.startswith("- **Caution and monitoring**"))
     assert "nothing for the drugs in play" in monitor and "carbamazepine" not in monitor
+
+
+def test_drugs_to_avoid_outside_play_are_named_once(kb):
+    """A child with Lennox-Gastaut syndrome on valproate and lamotrigine: the drugs to avoid
+    are none of the drugs in play, so the Avoid headline says so and names them once, under
+    'Also avoid', not twice."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 8, "weight_kg": 25, "sex": "male", "syndrome": "lennox_gastaut",
+        "seizure_types": ["tonic", "atonic"],
+        "current_medications": ["valproate", "lamotrigine"]}))
+    text = render(res, "markdown", kb)
+    head = next(line for line in text.splitlines() if line.startswith("- **Avoid**"))
+    also = next(line for line in text.splitlines() if "**Also avoid**" in line)
+    assert head == "- **Avoid**: no drug in play to avoid"
+    assert "carbamazepine" in also

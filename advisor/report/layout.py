@@ -146,7 +146,9 @@ def _avoid(s: Summary) -> Block:
         lines.append(Line("Also avoid", words(", ".join(a.drug for a in others))
                           + " (not candidates for this patient; reasons under Flags)",
                           [sid for a in others for sid in a.evidence]))
-    head = words(", ".join(a.drug for a in s.avoid)) if s.avoid else "no drug to avoid"
+    named = [a.drug for a in s.avoid if a.relevance != "other"]  # the others: "Also avoid"
+    head = (words(", ".join(named)) if named else
+            "no drug in play to avoid" if s.avoid else "no drug to avoid")
     return Block("avoid", "Avoid", head, lines)
 
 
