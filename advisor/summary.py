@@ -163,10 +163,14 @@ def _watch(f: Flag) -> bool:
 
 
 def _monitor(flags: list[Flag], avoided: set[str], in_play: list[str]) -> list[SummaryMonitor]:
-    return [SummaryMonitor(drug=f.drug, action=f.action, reason=first_sentence(f.message),
-                           evidence=f.evidence, evidence_level=f.evidence_level, rule=f.rule)
-            for f in sorted(flags, key=lambda f: (RELEVANCE_ORDER[f.relevance], flag_order(f)))
-            if _watch(f) and f.drug in in_play and f.drug not in avoided]
+    """The cautions and monitoring of the drugs in play, most pressing first, each drug's
+    lines together (in the order of its most pressing one)."""
+    items = [SummaryMonitor(drug=f.drug, action=f.action, reason=first_sentence(f.message),
+                            evidence=f.evidence, evidence_level=f.evidence_level, rule=f.rule)
+             for f in sorted(flags, key=lambda f: (RELEVANCE_ORDER[f.relevance], flag_order(f)))
+             if _watch(f) and f.drug in in_play and f.drug not in avoided]
+    first = {drug: i for i, drug in reversed(list(enumerate(m.drug for m in items)))}
+    return sorted(items, key=lambda m: first[m.drug])
 
 
 def _risk(res: ConsultResult) -> SummaryRisk | None:

@@ -195,3 +195,17 @@ def test_drugs_to_avoid_outside_play_are_named_once(kb):
     also = next(line for line in text.splitlines() if "**Also avoid**" in line)
     assert head == "- **Avoid**: no drug in play to avoid"
     assert "carbamazepine" in also
+
+
+def test_each_drugs_cautions_stand_together(kb):
+    """A patient of unknown sex on valproate with topiramate and zonisamide asked about:
+    topiramate's two lines (its pregnancy caution and the valproate interaction) stand
+    together under Caution and monitoring, not apart."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 30, "weight_kg": 70, "seizure_types": ["focal"],
+        "current_medications": ["valproate"],
+        "candidate_drugs": ["topiramate", "zonisamide", "lamotrigine"]}))
+    drugs = [m.drug for m in res.summary.monitor]
+    assert drugs.count("topiramate") >= 2, drugs
+    runs = [d for i, d in enumerate(drugs) if i == 0 or drugs[i - 1] != d]
+    assert len(runs) == len(set(runs)), drugs
