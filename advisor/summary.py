@@ -196,6 +196,9 @@ def _add_text(step: AddStep) -> str:
     else:
         amount = f"{number(first.daily_mg_per_kg or 0)} mg/kg/day"
     given = f"{first.as_given}, " if first.as_given else ""
+    if first.weeks == "start":  # a labelled start without a schedule
+        return f"add {step.drug} at {amount}" + (f" ({first.as_given})" if first.as_given
+                                                 else "")
     return f"add {step.drug} at {amount} ({given}{first.weeks})"
 
 

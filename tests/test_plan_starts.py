@@ -93,3 +93,18 @@ def test_a_weight_based_step_under_one_tablet_says_so(kb):
                               "children")
     line = step_line(step, {d.drug: d for d in res.doses})
     assert line.startswith("add lamotrigine: weeks 1-2: 0.15 mg/kg/day (under one 2 mg tablet")
+
+
+def test_a_start_that_is_the_target_reads_as_one_dose(kb):
+    """Valproate for a child of 13 kg: the under-20 kg band is 20 mg/kg/day, start and dose
+    alike (260 mg/day); the plan says so once, not 'start: 260 mg/day; target 260 mg/day'."""
+    from advisor.report.formatting import step_line
+
+    patient = validate_patient(kb, {"id": "V", "age_years": 3, "weight_kg": 13,
+                                    "sex": "male", "seizure_types": ["myoclonic"],
+                                    "syndrome": "dravet", "candidate_drugs": ["valproate"]})
+    res = consult(kb, patient)
+    step = _add_step(res, "valproate")
+    assert step is not None
+    line = step_line(step, {d.drug: d for d in res.doses})
+    assert line == "add valproate: 260 mg/day from the start (the labelled dose)", line

@@ -183,6 +183,11 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
         goal = f"; target {daily_mg(target)}" if target else ""
         if not sched and dose is not None and dose.start_reduced:
             sched = "start lower than the label's usual start (it gives no number)"
+        only = step.schedule[0] if len(step.schedule) == 1 else None
+        if (only is not None and only.weeks == "start" and only.daily_mg is not None
+                and target and max(target) - min(target) < 1e-9
+                and abs(only.daily_mg - target[0]) < 1e-9):
+            return f"add {step.drug}: {daily_mg(target)} from the start (the labelled dose)"
         return f"add {step.drug}: {sched or 'see the label'}{then}{goal}"
     taper = (f"taper over {weeks(step.taper_weeks)}" if step.taper_weeks else
              "withdraw gradually (no sourced taper)")
