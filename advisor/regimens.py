@@ -596,7 +596,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     flag_records = records(flags) if flag_records is None else flag_records
     avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
     short_term = {d.drug for d in kb.regimens.short_term_only}
-    current = [d for d in patient.current_medications if d in kb.drugs]
+    current = [d for d in patient.current_medications
+               if d in kb.drugs and d not in kb.rescue_only]
     kept = [d for d in current if d not in avoided]
     # a drug the label keeps for patients whose alternatives failed waits for a failure
     usable = [d for d in candidates if d not in avoided and d not in current

@@ -55,3 +55,20 @@ def test_an_asm_contraindicated_with_a_long_term_comedication_is_not_kept(kb):
 
     assert not any("phenytoin" in drugs for drugs in regimens("Genvoya")), regimens("Genvoya")
     assert any("phenytoin" in drugs for drugs in regimens("Paxlovid"))
+
+
+def test_rescue_medication_is_neither_kept_nor_withdrawn(kb):
+    """Buccal midazolam (no maintenance dose at any age) beside levetiracetam: no regimen
+    counts it as a maintenance drug, no plan withdraws it, and the plan says it stays."""
+    patient = validate_patient(kb, {
+        "id": "R", "age_years": 30, "weight_kg": 70, "sex": "male",
+        "seizure_types": ["focal"], "current_medications": ["levetiracetam", "midazolam"],
+        "medication_history": [{"drug": "levetiracetam", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 12}]})
+    regimens = consult(kb, patient).regimens
+    assert regimens
+    for reg in regimens:
+        assert "midazolam" not in reg.drugs
+        assert not any(s.drug == "midazolam" for s in reg.transition.steps)
+        assert ("Rescue treatment (midazolam) stays as prescribed: it is not part of the "
+                "maintenance regimen.") in reg.transition.sequence

@@ -100,6 +100,12 @@ class KnowledgeBase:
         return frozenset(n for n, med in self.comedications.items() if med.short_course)
 
     @cached_property
+    def rescue_only(self) -> frozenset[str]:
+        """ASMs with no maintenance dose at any age (midazolam, lorazepam, ketamine): rescue
+        or acute treatment, never part of a maintenance regimen, kept or withdrawn."""
+        return frozenset(n for n, d in self.drugs.items() if not d.dosing.maintenance)
+
+    @cached_property
     def rule_drugs(self) -> dict[str, list[str]]:
         """Rule id -> the drugs its selector picks out."""
         out = {}
