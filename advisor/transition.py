@@ -114,8 +114,10 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
     step.target_daily_mg = list(rec)
     start = dose.start_daily_mg
     first = step.schedule[0].daily_mg if step.schedule else None
+    by_response = "increase by response and tolerability"
     if not step.schedule and start is not None:
         step.schedule = [ScheduleEntry(weeks="start", daily_mg=start)]
+        step.then = by_response if rec[1] > start + 1e-9 else None
         step.notes.append(f"Start at {number(start)} mg/day (the {step.drug} dose row's "
                           "labelled start) and increase by response and tolerability up to "
                           "the target, as the product label directs.")
@@ -129,7 +131,7 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
         return
     if start is not None and first is not None and first > start + 1e-9:
         step.schedule = [ScheduleEntry(weeks="week 1", daily_mg=start)]
-        step.then = None
+        step.then = by_response if rec[1] > start + 1e-9 else None
         step.notes.append(f"The label's titration starts at {number(first)} mg/day, above "
                           f"this patient's starting dose ({number(start)} mg/day; see the "
                           f"{step.drug} dose row): start there and increase by response "
@@ -155,6 +157,9 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
         step.then = None
         step.notes.append(f"The label's titration goes above this patient's dose "
                           f"({daily_mg(rec)}): titrate only up to it.")
+    elif step.then is None and last is not None and last < rec[0] - 1e-9:
+        # the steps stop below the target and the schedule gives no further increase
+        step.then = "increase to the target as the label directs"
 
 
 def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str],
@@ -183,6 +188,7 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
             every = weeks([inc.every_weeks.lo, inc.every_weeks.hi])
             step.then = (f"increase by {_fmt(increment)} mg/day "
                          f"{'every week' if every == '1 week' else f'every {every}'}")
+
         if tit.target_daily_mg:
             step.target_daily_mg = tit.target_daily_mg.as_list()
         if tit.when_taking:
