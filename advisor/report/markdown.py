@@ -105,10 +105,10 @@ def _flags(res: ConsultResult, cite: Citations) -> list[str]:
         return [*out, "No flags."]
     for group in groups:
         out += [f"| {group.title} | Flags, most pressing first |", "|---|---|"]
-        out += [f"| **{d.drug}** | {'<br>'.join(_flag_text(f, cite) for f in d.flags)} |"
+        out += [f"| **{words(d.drug)}** | {'<br>'.join(_flag_text(f, cite) for f in d.flags)} |"
                 for d in group.drugs]
     if collapsed:
-        items = "<br>".join(f"{f.drug}: {_flag_text(f, cite)}" for f in collapsed)
+        items = "<br>".join(f"{words(f.drug)}: {_flag_text(f, cite)}" for f in collapsed)
         out += [f"<details><summary>{plural(len(collapsed), 'information-only flag')} "
                 f"about drugs not in play</summary>{items}</details>"]
     return out

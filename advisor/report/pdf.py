@@ -195,7 +195,7 @@ def _flag_rows(doc: _Doc, drugs: list[DrugFlags]) -> tuple[list[list[Any]], list
         style += [("SPAN", (0, len(rows)), (-1, len(rows))),
                   ("BACKGROUND", (0, len(rows)), (-1, len(rows)), "#e8eaee"),
                   ("NOSPLIT", (0, len(rows)), (-1, len(rows) + 1))]  # a drug with its flag
-        rows.append([f"<b>{_e(d.drug)}</b>", "", ""])
+        rows.append([f"<b>{_e(words(d.drug))}</b>", "", ""])
         rows += [_flag_row(doc, f) for f in d.flags]
     return rows, style
 

@@ -125,7 +125,7 @@ def _flag(kb, f: Flag, cite: Citations, key: str) -> None:
 
 def _drug(kb, d: DrugFlags, cite: Citations, open_: bool, key: str) -> None:
     worst = d.worst
-    label = (f"{d.drug}: {ACTION_LABEL[worst.action]} "
+    label = (f"{words(d.drug)}: {ACTION_LABEL[worst.action]} "
              f"({plural(len(d.flags), 'flag')})")
     with st.expander(label, expanded=open_, icon=ICON[worst.action]):
         for i, f in enumerate(d.flags):
@@ -145,7 +145,7 @@ def flags_tab(kb, res: ConsultResult, cite: Citations) -> None:
         with st.expander(f"{plural(len(collapsed), 'information-only flag')} about drugs "
                          "not in play", icon=ICON["info"]):
             for i, f in enumerate(collapsed):
-                st.markdown(f"**{f.drug}**")
+                st.markdown(f"**{words(f.drug)}**")
                 _flag(kb, f, cite, f"src_info_{i}")
 
 
