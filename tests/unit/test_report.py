@@ -111,7 +111,8 @@ def test_the_markdown_shows_every_flag_dose_and_regimen(results, name):
     res = results[name]
     text = to_markdown(res).replace("\\*", "*")
     for flag in res.flags:  # the report writes names with spaces ("testdrug a")
-        assert flag.drug in text and flag.message[:60].replace("_", " ") in text, flag
+        assert flag.drug.replace("_", " ") in text, flag
+        assert flag.message[:60].replace("_", " ") in text, flag
     for dose in res.doses:
         assert dose.drug in text.split("## Doses", 1)[1], dose.drug
     numbered = re.findall(r"^\| (\d+) \| \*\*(.+?)\*\* \((.+?), score", text, flags=re.M)
