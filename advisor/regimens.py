@@ -247,7 +247,14 @@ def _teratogen_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, childbeari
 def _history_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) -> None:
     """Earlier trials of this drug, and failed trials of drugs on its primary target."""
     w = kb.regimens.weights
+    made_into = drug.converted_to.drugs if drug.converted_to else []
     for trial in patient.medication_history:
+        if trial.drug in made_into and _failed(trial):
+            t.score += w.previous_inefficacy
+            t.warnings.append(f"{drug.name} is converted to {trial.drug}, which already failed "
+                              "an adequate trial.")
+            t.evidence += drug.converted_to.evidence.sources
+            continue
         if trial.drug != drug.name:
             continue
         if trial.outcome == "intolerance":
@@ -609,6 +616,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     contested = _partners(kb, patient.syndrome, "contested")
     # a drug whose adequate trial failed alone is not offered alone again (only in combination)
     failed_alone = {t.drug for t in patient.medication_history if _failed(t)}
+    failed_alone |= {n for n, d in kb.drugs.items()
+                     if d.converted_to and failed_alone & set(d.converted_to.drugs)}
     alone = {d for d in usable if d not in partners and d not in labelled_add_on
              and not add_on_only(kb, patient, d) and d not in failed_alone}
     options = _options(kept, usable, due, bool(current), alone, partners,

@@ -239,3 +239,12 @@ def test_unbound_levels_without_a_total_target_is_reported(kb_copy, capsys):
     out = capsys.readouterr().out
     assert "drugs/levetiracetam.yaml: dosing.renal.0.unbound_levels" in out
     assert "no therapeutic_range_mg_per_l" in out
+
+
+def test_a_drug_converted_to_an_unknown_drug_is_reported(kb_copy, capsys):
+    path = kb_copy / "drugs" / "primidone.yaml"
+    path.write_text(path.read_text().replace("  drugs: [phenobarbital]",
+                                             "  drugs: [phenobarbitone]"))
+    assert main(["kb", "validate", str(kb_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "converted_to.drugs.0" in out and "unknown drug 'phenobarbitone'" in out

@@ -72,3 +72,21 @@ def test_rescue_medication_is_neither_kept_nor_withdrawn(kb):
         assert not any(s.drug == "midazolam" for s in reg.transition.steps)
         assert ("Rescue treatment (midazolam) stays as prescribed: it is not part of the "
                 "maintenance regimen.") in reg.transition.sequence
+
+
+def test_primidone_is_not_offered_in_place_of_a_failed_phenobarbital(kb):
+    """Primidone is converted to phenobarbital (Mysoline label): after an adequate trial of
+    phenobarbital failed, primidone is not offered alone, and any regimen with it says why."""
+    patient = validate_patient(kb, {
+        "id": "P", "age_years": 40, "weight_kg": 70, "sex": "male",
+        "seizure_types": ["focal"], "current_medications": ["phenobarbital"],
+        "medication_history": [{"drug": "phenobarbital", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 6}],
+        "candidate_drugs": ["primidone", "levetiracetam"]})
+    regimens = consult(kb, patient).regimens
+    assert regimens
+    assert ["primidone"] not in [r.drugs for r in regimens]
+    for reg in regimens:
+        if "primidone" in reg.drugs:
+            assert ("primidone is converted to phenobarbital, which already failed an "
+                    "adequate trial.") in reg.warnings

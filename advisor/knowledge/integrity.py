@@ -19,7 +19,7 @@ from advisor.genotype.kinds import kind_of
 from advisor.inputs.fields import CLINICAL_FIELDS
 from advisor.knowledge.base import normalize_name
 from advisor.knowledge.problems import Problem
-from advisor.schema import Condition, EffectSizes, Evidence, Factor, Rule
+from advisor.schema import Condition, Drug, EffectSizes, Evidence, Factor, Rule
 from advisor.schema.common import CODE_FORMATS, CodeSet
 from advisor.schema.rules import UNTESTED
 
@@ -95,6 +95,21 @@ def check_genes(kb: KnowledgeBase) -> Iterator[Problem]:
             yield Problem(file, path, message)
 
 
+def _restriction_and_conversion(kb: KnowledgeBase, f: str, drug: Drug) -> Iterator[Problem]:
+    """The seizure types and syndromes a use restriction spares, and the drugs the drug is
+    converted to, are known ones."""
+    v = kb.vocabulary
+    spared = drug.restricted_use.except_for if drug.restricted_use else None
+    if spared is not None:
+        yield from _known(f, "restricted_use.except_for.seizure_types",
+                          spared.seizure_types, v.seizure_types, "seizure type")
+        yield from _known(f, "restricted_use.except_for.syndromes", spared.syndromes,
+                          v.syndromes, "syndrome")
+    if drug.converted_to is not None:
+        yield from _known(f, "converted_to.drugs", drug.converted_to.drugs, set(kb.drugs),
+                          "drug")
+
+
 def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
     v = kb.vocabulary
     aliases: dict[str, str] = {}
@@ -112,12 +127,7 @@ def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
                               v.seizure_types, "seizure type")
             yield from _known(f, f"aggravates.{i}.syndromes", agg.syndromes, v.syndromes,
                               "syndrome")
-        spared = drug.restricted_use.except_for if drug.restricted_use else None
-        if spared is not None:
-            yield from _known(f, "restricted_use.except_for.seizure_types",
-                              spared.seizure_types, v.seizure_types, "seizure type")
-            yield from _known(f, "restricted_use.except_for.syndromes", spared.syndromes,
-                              v.syndromes, "syndrome")
+        yield from _restriction_and_conversion(kb, f, drug)
         for key in ("metabolism", "induces", "inhibits"):
             yield from _known(f, key, [e.enzyme for e in getattr(drug, key)], v.enzymes,
                               "enzyme")

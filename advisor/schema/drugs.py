@@ -88,6 +88,14 @@ class RestrictedUse(Strict):
     evidence: Evidence
 
 
+class ConvertedTo(Strict):
+    """ASMs the body makes of this drug (primidone -> phenobarbital): a failed adequate trial
+    of one of them is a failed trial of much of this drug's effect."""
+
+    drugs: list[str] = Field(min_length=1)
+    evidence: Evidence
+
+
 class Drug(Strict):
     name: str
     synonyms: list[str] = Field(default_factory=list)
@@ -107,6 +115,7 @@ class Drug(Strict):
     dosing: Dosing
     adverse_effects: AdverseEffects
     restricted_use: RestrictedUse | None = None
+    converted_to: ConvertedTo | None = None
     safety_notes: list[SafetyNote] = Field(default_factory=list)
     notes: str | None = None
 
