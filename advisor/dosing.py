@@ -465,9 +465,10 @@ class _Builder:
                                   "of its own for it")
                 dose.start_daily_mg = _r(self.lo)
         start = dose.start_daily_mg
-        if self.low_is_start and start is not None and start < self.lo - 1e-9:
+        if self.low_is_start and start is not None and abs(start - self.lo) > 1e-9 \
+                and start <= self.hi + 1e-9:
             dose.basis.append(f"the range's lower end is the label's usual start, not a "
-                              f"maintenance minimum: lowered with the start to "
+                              f"maintenance minimum: it moves with this patient's start to "
                               f"{number(start)} mg/day (no percentage change: the two "
                               "ranges' lower ends mean different things)")
             self.lo, self.comparable = start, False
