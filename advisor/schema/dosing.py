@@ -105,8 +105,9 @@ class DoseBand(Strict):
     as the band without the co-medication (another label, another salt expression), so no
     percentage change between the two is computed. ``start_as_given``: the start in the
     label's words when it is not one amount a day (its average is ``start_daily_mg``).
-    ``low_is_start``: the label gives a start and a maximum but no maintenance range, so the
-    range's lower end is the start: a rule that lowers the start lowers it too.
+    ``low_is_start``: the range's lower end is the label's start, not a maintenance minimum
+    (a start and a maximum, or a start titrated to a maximum): it moves with the patient's
+    start (a rule that changes the start).
     """
 
     age_years: Band
