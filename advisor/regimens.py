@@ -78,12 +78,15 @@ def targets(kb: KnowledgeBase, drug: Drug) -> tuple[set[str], set[str]]:
     return primary, every
 
 
+MAY_BECOME_PREGNANT = ("female", "other", None)  # None: sex not given
+
+
 def _childbearing(kb: KnowledgeBase, patient: Patient) -> bool:
     """A patient who may be of child-bearing potential: female (or of sex recorded as other,
     or not given) and in the knowledge base's age band, or of an age not given (which may be
     in it)."""
     band = kb.regimens.childbearing_potential_age_years
-    return patient.sex in ("female", "other", None) and (
+    return patient.sex in MAY_BECOME_PREGNANT and (
         patient.age_years is None or band.lo <= patient.age_years <= band.hi)
 
 
@@ -93,7 +96,7 @@ def _young_girl(kb: KnowledgeBase, patient: Patient) -> bool:
     treatment by then (guideline_positions.yaml young_girls)."""
     band = kb.regimens.childbearing_potential_age_years
     return (kb.positions.young_girls is not None
-            and patient.sex in ("female", "other", None)
+            and patient.sex in MAY_BECOME_PREGNANT
             and patient.age_years is not None and patient.age_years < band.lo)
 
 

@@ -375,7 +375,7 @@ def _other_party(flag: Flag, drug: str) -> str | None:
     falls on a drug the patient takes (Paxlovid lowered by an ordered carbamazepine), else
     the interacting drug; in words."""
     other = flag.drug if flag.drug != drug else flag.interacting_drug
-    return other.replace("_", " ") if other else None
+    return words(other) if other else None
 
 
 def summary(drug: str, flags: list[Flag], changed: Dose | None,
