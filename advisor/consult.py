@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache, cached_property, partial
 from pathlib import Path
@@ -465,27 +465,59 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
 
 
 @dataclass
+class Ranking:
+    """The ranked regimens of one judged patient, made by ``make`` when first asked for and
+    then kept (copies of the findings share them); ``make`` is let go once they are made."""
+
+    make: Callable[[], list[Regimen]] | None
+    regimens: list[Regimen] | None = None
+
+    def __call__(self) -> list[Regimen]:
+        if self.regimens is None:
+            if self.make is None:
+                raise RuntimeError("a ranking without regimens or a way to make them")
+            self.regimens, self.make = self.make(), None
+        return self.regimens
+
+
+@dataclass
 class OrderFindings:
     """What the CDS Hooks cards read of a consult: its flags, doses and ranked regimens
     (with their transition plans) and its advice about the ordered drugs (e.g. a genetic test
     before carbamazepine), made by the same judging as :func:`consult`, without the parts
     no card shows (the risk estimate, phenotypes, other advice, safety notes, summary).
     The regimens are ranked when first read (only a card that replaces an order reads
-    them); the doses are those of the ordered drugs and of the drugs the patient takes
-    (the only doses a card shows). Without the risk estimate, a regimen's rationale lacks
-    its note on a high estimated risk; the full report a card links to is a full consult."""
+    them), once for the findings and their copies; the doses are those of the ordered drugs
+    and of the drugs the patient takes (the only doses a card shows). Without the risk
+    estimate, a regimen's rationale lacks its note on a high estimated risk; the full
+    report a card links to is a full consult."""
 
     flags: list[Flag]
     doses: list[Dose]
-    rank: Callable[[], list[Regimen]]
+    rank: Ranking
     provenance: Provenance
     disclaimer: str
     advice: list[Advice]
     serious: frozenset[str] = frozenset()  # ASMs with an avoid or high-severity finding
 
-    @cached_property
+    @property
     def regimens(self) -> list[Regimen]:
         return self.rank()
+
+    def detached(self, kb: KnowledgeBase, prepared: Prepared, ordered: list[str]
+                 ) -> OrderFindings:
+        """These findings without the judging they came from (which holds the frame of all
+        the patients judged with them), to be kept: the regimens as ranked, or, if they were
+        not, ranked when first read by judging the patient (``prepared``, ordered
+        ``ordered``) again alone, which gives the same ranking."""
+        if self.rank.regimens is not None:
+            return replace(self, rank=Ranking(None, self.rank.regimens))
+        return replace(self, rank=Ranking(partial(_regimens_alone, kb, prepared, ordered)))
+
+
+def _regimens_alone(kb: KnowledgeBase, prepared: Prepared, ordered: list[str]
+                    ) -> list[Regimen]:
+    return order_findings_many(kb, [prepared], [ordered])[0].regimens
 
 
 def order_findings(kb: KnowledgeBase, patient: Patient, ordered: list[str],
@@ -502,7 +534,7 @@ def order_findings_many(kb: KnowledgeBase, prepared: list[Prepared],
     each is ordered), judged together: the same findings as one by one, in less time."""
     provenance = _provenance(kb, None)
     judged = _judge_all(kb, prepared, with_risk=False, dosed=[set(drugs) for drugs in ordered])
-    return [OrderFindings(j.flags, j.doses, j.rank, provenance, kb.manifest.disclaimer,
+    return [OrderFindings(j.flags, j.doses, Ranking(j.rank), provenance, kb.manifest.disclaimer,
                           _advice(kb, j.frame, j.row, set(drugs), at_order=True), j.serious)
             for j, drugs in zip(judged, ordered, strict=True)]
 

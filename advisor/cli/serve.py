@@ -11,6 +11,7 @@ from typing import Any
 
 from advisor.cli.options import add_kb
 from advisor.extras import require
+from advisor.serve.findings_cache import DEFAULT_SIZE
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,13 +33,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--workers" if args.workers < 1 else "--max-body-bytes",
                          args.workers if args.workers < 1 else args.max_body_bytes,
                          "too small")
+    if args.cache_size < 0:
+        raise InputError("--cache-size", args.cache_size, "must be 0 (keep none) or more")
     issuers = load_issuers(args.issuers) if args.issuers else {}
     if not issuers and not is_loopback(args.host):
         print(f"warning: serving on {args.host} without --issuers: any caller that reaches "
               "this port can use the service", file=sys.stderr)
     config = ServeConfig(kb=str(kb) if args.kb else None, base_url=args.base_url,
                          max_body_bytes=args.max_body_bytes, issuers=issuers,
-                         report_key=new_key())
+                         report_key=new_key(), cache_size=args.cache_size)
     os.environ[ENV] = config.to_env()  # each worker reads its settings from here
     uvicorn.run("advisor.serve.app:app_from_env", factory=True, host=args.host,
                 port=args.port, workers=args.workers, log_config=log_config(args.log_level),
@@ -73,6 +76,10 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--max-body-bytes", type=int, default=2_000_000,
                        help="largest request body accepted (default 2000000; larger: 413), "
                        "e.g. --max-body-bytes 5000000")
+    serve.add_argument("--cache-size", type=int, default=DEFAULT_SIZE,
+                       help="findings of recently judged patients kept per worker, in memory "
+                       "and without identifiers, for the repeated calls of one order (default "
+                       f"{DEFAULT_SIZE}; 0 keeps none), e.g. --cache-size 0")
     serve.add_argument("--log-level", default="info",
                        choices=("debug", "info", "warning", "error"),
                        help="log level of the JSON logs on standard error (default info), "

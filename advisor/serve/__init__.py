@@ -11,6 +11,8 @@ record, behind the ``[serve]`` extra (FastAPI, uvicorn, PyJWT, httpx).
 - :mod:`~advisor.serve.auth`: the CDS Hooks JWT of the allowed issuers;
 - :mod:`~advisor.serve.links`: stateless, encrypted and expiring links to the full report;
 - :mod:`~advisor.serve.logs`: JSON logs without patient data, request size limits;
+- :mod:`~advisor.serve.batching`: the requests waiting for the engine, judged together;
+- :mod:`~advisor.serve.findings_cache`: the findings of recent requests, by what was judged;
 - :mod:`~advisor.serve.app`: the ASGI app, one knowledge base per worker.
 
 Each card comes from :func:`advisor.consult.consult`, the engine every other entry uses.

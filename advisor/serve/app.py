@@ -11,7 +11,8 @@ Each worker loads the knowledge base once at start and runs one hook request and
 thread pool, one engine call at a time. Cards are made from
 :func:`advisor.consult.order_findings_many`, the consult's judging without the parts no card
 shows; the hook requests waiting for the engine are judged together
-(:mod:`advisor.serve.batching`).
+(:mod:`advisor.serve.batching`), and a patient judged like one of a recent request takes its
+findings (:mod:`advisor.serve.findings_cache`).
 
 (No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations,
 which name classes imported inside :func:`create_app`.)
@@ -19,7 +20,7 @@ which name classes imported inside :func:`create_app`.)
 
 import gc
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from advisor import __version__
@@ -30,6 +31,7 @@ from advisor.resources import bundled
 from advisor.serve.config import ServeConfig
 from advisor.serve.discovery import SERVICES, Service, discovery
 from advisor.serve.errors import NotFound, ServiceError
+from advisor.serve.findings_cache import FindingsCache, judged_key
 
 SEIZURE_NOTE = ("Seizure types judged: {types}, those {drugs} {verb} used for (the request gave "
                 "none; send the patient's own in the extension io.github.dre-advisor."
@@ -39,6 +41,19 @@ FILE_FIELDS = ("vcf", "pharmcat", "sample")  # patient-file fields that name fil
 REPORT_HEADERS = {**NO_STORE, "Referrer-Policy": "no-referrer", "X-Content-Type-Options":
                   "nosniff", "Content-Security-Policy": "default-src 'none'; style-src "
                   "'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"}
+
+
+@dataclass
+class Judging:
+    """One patient to judge for a hook request: the drugs it answers for, the patient data,
+    what is judged (:func:`~advisor.serve.findings_cache.judged_key`), and the findings
+    (known, or to be judged from ``prepared``)."""
+
+    drugs: list[str]
+    data: dict[str, Any]
+    key: str
+    findings: Any  # OrderFindings, None until judged
+    prepared: Any  # advisor.consult.Prepared, None when the findings were known
 
 
 class Runtime:
@@ -56,6 +71,7 @@ class Runtime:
         self.config = config
         self.kb = load_knowledgebase(config.kb)
         self.codes = MedicationCodes(self.kb)
+        self.findings = FindingsCache(config.cache_size)
         self.jwt = JwtCheck(config.issuers) if config.issuers else None
         self.links = ReportLinks(config.report_key)
         self.http = httpx.Client(timeout=httpx.Timeout(READ_SECONDS, connect=CONNECT_SECONDS),
@@ -120,10 +136,11 @@ class Runtime:
                                  "give genotypes as values")
         return self.consult(patient_data).model_dump(mode="json")
 
-    def hook_inputs(self, service: Service, body: bytes) -> tuple[Any, list[Any]]:
+    def hook_inputs(self, service: Service, body: bytes) -> tuple[Any, list[Judging]]:
         """A hook request's inputs, and the patients to judge for it (:func:`per_drug`),
-        each as (ordered drugs, patient data, patient validated and prepared for judging:
-        :func:`advisor.consult.prepare`); an error here is this request's alone."""
+        each validated, with the findings of a recent request judged alike or else prepared
+        for judging (:func:`advisor.consult.prepare`); an error here is this request's
+        alone."""
         from advisor.consult import prepare
         from advisor.inputs.patient import validate_patient
         from advisor.serve.hook import gather, parse_json, per_drug
@@ -132,21 +149,22 @@ class Runtime:
         judged = []
         for drugs, data in per_drug(self.kb, inputs):
             patient = validate_patient(self.kb, data)
-            judged.append((drugs, data, prepare(self.kb, patient,
-                                                fhir_genotypes=inputs.genotypes or None)))
+            key = judged_key(patient, inputs.genotypes, drugs)
+            found = self.findings.get(key)
+            judged.append(Judging(drugs, data, key, found, None if found is not None else
+                                  prepare(self.kb, patient,
+                                          fhir_genotypes=inputs.genotypes or None)))
         return inputs, judged
 
-    def hook_cards(self, inputs: Any, judged: list[tuple[list[str], dict[str, Any], Any]],
-                   base: str) -> dict[str, Any]:
-        """The answer to a hook request from its inputs and, per judged patient, its
-        ordered drugs, data and findings."""
+    def hook_cards(self, inputs: Any, judged: list[Judging], base: str) -> dict[str, Any]:
+        """The answer to a hook request from its inputs and its judged patients."""
         from advisor.rules import AGGRAVATES
         from advisor.serve.cards import INDICATOR_RANK, cards
 
         link = f"{base}/report/{self.links.token(inputs.patient, inputs.genotypes)}"
         out = []
-        for drugs, data, judged_findings in judged:
-            findings = judged_findings
+        for judging in judged:
+            drugs, data, findings = judging.drugs, judging.data, judging.findings
             if inputs.inferred_seizure_types and "syndrome" not in data:
                 # seizure types taken from the ordered drug's use are not the patient's: a
                 # drug's aggravation of one of them says nothing about this patient
@@ -167,9 +185,11 @@ class Runtime:
         return {"cards": sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])}
 
     def answers(self, requests: list[tuple[Service, bytes, str]]) -> list[Any]:
-        """The answers to hook requests (service, body, base URL), their patients judged
-        together (:func:`advisor.consult.order_findings_many`): each the request's cards, or
-        the error that makes it a bad request (that request's answer only)."""
+        """The answers to hook requests (service, body, base URL): each the request's cards,
+        or the error that makes it a bad request (that request's answer only). Patients
+        judged like a recent one take its findings (:mod:`advisor.serve.findings_cache`);
+        the others are judged together (:func:`advisor.consult.order_findings_many`), each
+        distinct one once."""
         from advisor.consult import order_findings_many
 
         out: list[Any] = []
@@ -182,12 +202,21 @@ class Runtime:
                 continue
             ready.append((len(out), inputs, judged, base))
             out.append(None)
-        found = iter(order_findings_many(
-            self.kb, [prepared for _, _, judged, _ in ready for _, _, prepared in judged],
-            [drugs for _, _, judged, _ in ready for drugs, _, _ in judged]))
+        new: dict[str, list[Judging]] = {}
+        for _, _, judged, _ in ready:
+            for judging in judged:
+                if judging.findings is None:
+                    new.setdefault(judging.key, []).append(judging)
+        found = order_findings_many(self.kb, [same[0].prepared for same in new.values()],
+                                    [same[0].drugs for same in new.values()]) if new else []
+        for same, findings in zip(new.values(), found, strict=True):
+            for judging in same:
+                judging.findings = findings
         for i, inputs, judged, base in ready:
-            out[i] = self.hook_cards(inputs, [(drugs, data, next(found))
-                                              for drugs, data, _ in judged], base)
+            out[i] = self.hook_cards(inputs, judged, base)
+        for key, (first, *_) in new.items():  # kept with the regimens the cards ranked
+            self.findings.put(key, first.findings.detached(self.kb, first.prepared,
+                                                           first.drugs))
         return out
 
     def hook(self, service: Service, body: bytes, base: str) -> dict[str, Any]:

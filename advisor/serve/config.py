@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from advisor.errors import InputError
+from advisor.serve.findings_cache import DEFAULT_SIZE
 
 ENV = "ADVISOR_SERVE_CONFIG"
 DEFAULT_MAX_BODY_BYTES = 2_000_000
@@ -35,6 +36,7 @@ class ServeConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     issuers: dict[str, dict[str, Any]] = field(default_factory=dict)  # iss -> JWK Set
     report_key: str = ""  # key of the report links
+    cache_size: int = DEFAULT_SIZE  # findings kept per worker (advisor.serve.findings_cache)
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
