@@ -541,7 +541,8 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
             keep = ~frame.arrays.takes_any(inter.unless_taking, rows)
             if keep.any():
                 perp, vict = names[perp_of[pairs[keep]]], names[victim_of[pairs[keep]]]
-                yield _interaction_part(inter, rows[keep], perp, vict, judged_is_victim)
+                yield _interaction_part(inter, rows[keep], perp, vict, judged_is_victim,
+                                        kb.shown_names)
 
 
 def _distinct(rows: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -553,15 +554,16 @@ def _distinct(rows: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _interaction_part(inter: Interaction, rows: np.ndarray, perp: np.ndarray,
-                      vict: np.ndarray, judged_is_victim: bool) -> _Part:
+                      vict: np.ndarray, judged_is_victim: bool, shown: dict[str, str]) -> _Part:
     """The flags of one interaction: on the victim (perpetrator taken) or on the candidate
     perpetrator (victim taken), whose own dose does not change: 'monitor', pointing to the
-    victim's dose row."""
+    victim's dose row. The message names co-medications by their ``shown`` names."""
     text = " ".join([inter.effect.strip(), f"Magnitude: {inter.magnitude.strip().rstrip('.')}.",
                      f"Management: {inter.management.strip()}"])
     codes, firsts = _combine_codes([perp, vict])
     action = inter.action
-    pairs = zip(perp[firsts], vict[firsts], strict=True)
+    pairs = [(shown.get(p, p), shown.get(v, v)) for p, v in zip(perp[firsts], vict[firsts],
+                                                                 strict=True)]
     if not judged_is_victim and action in DOSE_ACTIONS:
         action = "monitor"
         texts = [f"Starting {p} changes the dose of {v} (see the {v} dose): {p} + {v}: {text}"

@@ -614,6 +614,6 @@ def test_a_card_names_the_other_drug_when_the_flag_falls_on_it(runtime):
         pid, "o1", text="carbamazepine 200 MG Oral Tablet", rxnorm="2002", dose_mg=200,
         per_day=2)], prefetch=prefetch))
     summaries = [c["summary"] for c in cards]
-    assert any(s.startswith("Avoid carbamazepine + nirmatrelvir ritonavir: ")
+    assert any(s.startswith("Avoid carbamazepine + nirmatrelvir/ritonavir (Paxlovid): ")
                for s in summaries), summaries
     assert not any("carbamazepine + carbamazepine" in s for s in summaries)

@@ -100,6 +100,16 @@ class KnowledgeBase:
         return frozenset(n for n, med in self.comedications.items() if med.short_course)
 
     @cached_property
+    def shown_names(self) -> dict[str, str]:
+        """The names shown for co-medications whose id in words reads wrongly
+        (``nirmatrelvir_ritonavir`` -> "nirmatrelvir/ritonavir (Paxlovid)")."""
+        return {n: med.display for n, med in self.comedications.items() if med.display}
+
+    def shown(self, name: str) -> str:
+        """A drug as people read it: its shown name, else its id in words."""
+        return self.shown_names.get(name) or name.replace("_", " ")
+
+    @cached_property
     def rescue_only(self) -> frozenset[str]:
         """ASMs with no maintenance dose at any age (midazolam, lorazepam, ketamine): rescue
         or acute treatment, never part of a maintenance regimen, kept or withdrawn."""

@@ -137,6 +137,8 @@ class Comedication(Strict):
     # A course of days to weeks (an antibiotic): its interactions are flagged, and their
     # management is for the course, but they do not steer the long-term regimen ranking.
     short_course: bool = False
+    # how people read it, when the name in words would read wrongly ("st johns wort")
+    display: str | None = None
     notes: str | None = None
 
 

@@ -305,7 +305,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     quiet = not (flags or changed or others or advice)
     head = dose_head(drug, dose, checks, level, changed is not None, quiet=quiet) or (
         _clip(f"{drug}: the patient's allergy record of it is not judged: check it")
-        if quiet and allergic else summary(drug, flags, changed, others, advice))
+        if quiet and allergic else summary(kb, drug, flags, changed, others, advice))
     offered = (alternatives(result, drug, current_asms, serious)
                if level == "critical" and not ongoing and replaceable(order) else [])
     card: dict[str, Any] = {
@@ -370,15 +370,15 @@ def _serious(f: Flag) -> bool:
     return f.action in DOSE_ACTIONS or f.severity == "high"
 
 
-def _other_party(flag: Flag, drug: str) -> str | None:
+def _other_party(kb: KnowledgeBase, flag: Flag, drug: str) -> str | None:
     """The other drug of an interaction flag about ``drug``: the flag's drug when the flag
     falls on a drug the patient takes (Paxlovid lowered by an ordered carbamazepine), else
-    the interacting drug; in words."""
+    the interacting drug; as people read it."""
     other = flag.drug if flag.drug != drug else flag.interacting_drug
-    return words(other) if other else None
+    return kb.shown(other) if other else None
 
 
-def summary(drug: str, flags: list[Flag], changed: Dose | None,
+def summary(kb: KnowledgeBase, drug: str, flags: list[Flag], changed: Dose | None,
             others: list[tuple[Dose, Any]], advice: list[tuple[Advice, str]] = ()) -> str:
     """The finding that sets the card's indicator, in under 140 characters."""
     if not flags and changed is None and not others and advice:
@@ -388,7 +388,7 @@ def summary(drug: str, flags: list[Flag], changed: Dose | None,
         lead = next((f for f in flags if _serious(f)), flags[0] if flags else None)
     reason = _clause(lead.message) if lead else ""
     if lead is not None and lead.action == "avoid":
-        party = _other_party(lead, drug)
+        party = _other_party(kb, lead, drug)
         return _clip(f"Avoid {drug}{f' + {party}' if party else ''}: {reason}")
     if changed is not None:
         dose_flag = next((f for f in flags if f.action in DOSE_ACTIONS), None)
@@ -403,9 +403,9 @@ def summary(drug: str, flags: list[Flag], changed: Dose | None,
                          f"{_mg(change.recommended_daily_mg, other.unit)}")
         return _clip(f"Starting {drug} changes the dose of {other.drug}")
     if lead is not None and lead.drug != drug:
-        return _clip(f"{drug} with {lead.drug}: {reason}")
+        return _clip(f"{drug} with {kb.shown(lead.drug)}: {reason}")
     verb = VERBS.get(lead.action, "Note") if lead else "Note"
-    party = _other_party(lead, drug) if lead else None
+    party = _other_party(kb, lead, drug) if lead else None
     other = f" + {party}" if party else ""
     if lead is not None and not other:
         reason = _clause(lead.message, what=True)
