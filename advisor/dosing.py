@@ -223,11 +223,11 @@ def describe(band: DoseBand, kb: KnowledgeBase) -> str:
             kb.vocabulary.seizure_types[t].lower() for t in band.indication.seizure_types]
         parts.append("for " + ", ".join(names))
     if band.when_taking:
-        parts.append("with " + " or ".join(band.when_taking))
+        parts.append("with " + " or ".join(map(kb.shown, band.when_taking)))
     if band.when_also_taking:
-        parts.append("and " + " or ".join(band.when_also_taking))
+        parts.append("and " + " or ".join(map(kb.shown, band.when_also_taking)))
     if band.when_not_taking:
-        parts.append("without " + ", ".join(band.when_not_taking))
+        parts.append("without " + ", ".join(map(kb.shown, band.when_not_taking)))
     return ", ".join(parts)
 
 

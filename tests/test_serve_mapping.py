@@ -34,7 +34,8 @@ def codes(kb):
     ("", ()),
     # an ingredient of a combination found in the same text is not taken alone
     ("nirmatrelvir 150 MG / ritonavir 100 MG Oral Tablet", ("nirmatrelvir_ritonavir",)),
-    ("lopinavir 200 MG / ritonavir 50 MG Oral Tablet", ("ritonavir",)),
+    ("lopinavir 200 MG / ritonavir 50 MG Oral Tablet", ("lopinavir_ritonavir",)),
+    ("darunavir 600 MG and ritonavir 100 MG", ("ritonavir",)),
     ("darunavir 800 MG / cobicistat 150 MG Oral Tablet", ("cobicistat",)),
     ("carbamazepine 200 MG and ritonavir 100 MG", ("carbamazepine", "ritonavir")),
 ])
