@@ -144,24 +144,26 @@ def _infant(pid, drug, rxnorm, dose_mg=None):
 
 
 def test_an_order_above_the_patients_maximum_is_a_warning_with_a_lower_dose(runtime):
-    card, = _cards(runtime, _infant("vpa-infant", "valproate", "11118", dose_mg=250))
+    """Valproate under 20 kg: 20 mg/kg/day is the usual dose (UK SmPC), not a ceiling; the
+    maximum is the US label's 60 mg/kg/day (510 mg/day at 8.5 kg)."""
+    card, = _cards(runtime, _infant("vpa-infant", "valproate", "11118", dose_mg=300))
     assert card["indicator"] == "warning"
-    assert card["summary"] == ("valproate 500 mg/day ordered: above this patient's maximum of "
-                               "170 mg/day")
-    assert "- **ordered dose**: 500 mg/day is above this patient's maximum of 170 mg/day." \
+    assert card["summary"] == ("valproate 600 mg/day ordered: above this patient's maximum of "
+                               "510 mg/day")
+    assert "- **ordered dose**: 600 mg/day is above this patient's maximum of 510 mg/day." \
         in card["detail"]
     suggestion, = card["suggestions"]
     assert suggestion["label"] == "Dose valproate for a maintenance of 170 mg/day"
     dosage, = suggestion["actions"][0]["resource"]["dosageInstruction"]
-    assert "the order is above this patient's maximum of 170 mg/day" in dosage["text"]
-    # within the maximum, the same order gives no such card
-    within = _cards(runtime, _infant("vpa-infant-2", "valproate", "11118", dose_mg=80))
+    assert "the order is above this patient's maximum of 510 mg/day" in dosage["text"]
+    # within the maximum (here 30 mg/kg/day, above the usual 20), no such card
+    within = _cards(runtime, _infant("vpa-infant-2", "valproate", "11118", dose_mg=127.5))
     assert not any("ordered:" in c["summary"] for c in within)
 
 
 def test_no_labelled_dose_for_the_patient_is_said_not_silent(runtime):
     card, = _cards(runtime, _infant("ltg-infant", "lamotrigine", "28439"))
-    assert card["indicator"] == "info"
+    assert card["indicator"] == "warning"  # a new order, off-label at this age
     assert card["summary"] == "lamotrigine: dose not checked: no labelled dose for this patient"
     assert "- **dose not checked**: no labelled dose for this patient: No US dose below 2 " \
         "years" in card["detail"]
@@ -617,3 +619,75 @@ def test_a_card_names_the_other_drug_when_the_flag_falls_on_it(runtime):
     assert any(s.startswith("Avoid carbamazepine + nirmatrelvir/ritonavir (Paxlovid): ")
                for s in summaries), summaries
     assert not any("carbamazepine + carbamazepine" in s for s in summaries)
+
+
+def _infant_order(pid, text, rxnorm, mg, active=()):
+    birth = (date.today() - timedelta(days=122)).isoformat()  # 4 months
+    prefetch = fb.full_prefetch(pid, [], kg=6, gender="male", birth_date=birth,
+                                active=list(active))
+    return fb.order_select(pid, [fb.medication_request(pid, "o", text=text, rxnorm=rxnorm,
+                                                       dose_mg=mg, per_day=2)],
+                           prefetch=prefetch)
+
+
+@pytest.mark.parametrize(("text", "rxnorm", "drug"), [
+    ("lamotrigine 100 MG Oral Tablet", "28439", "lamotrigine"),
+    ("topiramate 100 MG Oral Tablet", "38404", "topiramate")])
+def test_a_new_order_without_a_labelled_dose_for_an_infant_is_a_warning(runtime, text,
+                                                                         rxnorm, drug):
+    """A 4-month-old ordered 100 mg twice daily: no label doses the drug under 2 years, so
+    the order is off-label at any dose and cannot be checked: a warning that says so and
+    names the daily dose ordered, not an information card."""
+    cards = _cards(runtime, _infant_order(f"inf-{drug}", text, rxnorm, 100))
+    assert [c["indicator"] for c in cards] == ["warning"]
+    assert cards[0]["summary"].startswith(
+        f"{drug} 200 mg/day ordered, not checked: no labelled dose for this patient: "
+        "No US dose below 2 years")
+
+
+def test_an_infant_already_taking_the_drug_gets_information_only(runtime):
+    pid = "inf-ongoing"
+    taken = fb.medication_request(pid, "a", text="lamotrigine 100 MG Oral Tablet",
+                                  status="active", dose_mg=100, per_day=2)
+    cards = _cards(runtime, _infant_order(pid, "lamotrigine 100 MG Oral Tablet", "28439", 100,
+                                          active=[taken]))
+    assert [c["indicator"] for c in cards] == ["info"]
+    assert cards[0]["summary"] == "lamotrigine: dose not checked: no labelled dose for this patient"
+
+
+def test_a_drug_for_acute_use_only_says_why_no_seizure_type_was_judged(runtime):
+    """Diazepam ordered for a patient on lopinavir/ritonavir, no seizure types sent: the
+    card says the drug is for acute use only, never 'seizure types judged: unknown'."""
+    pid = "dzp-kaletra"
+    prefetch = fb.full_prefetch(pid, [], gender="male", birth_date="1980-05-05", active=[
+        fb.medication_request(pid, "a", text="Kaletra", status="active")])
+    cards = _cards(runtime, fb.order_select(pid, [fb.medication_request(
+        pid, "o", text="diazepam 10 MG Rectal Gel")], prefetch=prefetch))
+    card = next(c for c in cards if "diazepam" in c["summary"])
+    assert card["indicator"] == "critical"
+    assert "diazepam is not used for a seizure type of an epilepsy (acute use only)" in \
+        card["detail"]
+    assert "unknown" not in card["detail"]
+
+
+def _dravet_girl(pid, order_text, rxnorm):
+    order = fb.medication_request(pid, "o", text=order_text, rxnorm=rxnorm, dose_mg=100,
+                                  per_day=2)
+    return fb.order_select(pid, [order], prefetch=fb.full_prefetch(
+        pid, [], kg=16, gender="female",
+        birth_date=(date.today() - timedelta(days=4 * 365 + 30)).isoformat()),
+        extension={"io.github.dre-advisor.syndrome": "dravet"})
+
+
+def test_replacements_in_a_syndrome_are_the_guidelines_drugs_for_it(runtime):
+    """A girl of 4 with Dravet syndrome ordered carbamazepine: the card replaces it with
+    valproate, NICE's first-line drug for Dravet syndrome, showing its caution for a girl,
+    and with no drug the guideline does not place for the syndrome (before: perampanel,
+    brivaracetam and fenfluramine, ranked on the seizure types carbamazepine is used for)."""
+    card = _cards(runtime, _dravet_girl("dravet-cbz", "carbamazepine 100 MG Oral Tablet",
+                                        "2002"))[0]
+    assert card["indicator"] == "critical"
+    labels = [s["label"] for s in card["suggestions"]]
+    assert labels == ["Replace carbamazepine with valproate (320 mg/day from the start, the "
+                      "labelled dose) - read its cautions on the card"]
+    assert "Girl who may need valproate when she is old enough" in card["detail"]

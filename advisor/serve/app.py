@@ -36,6 +36,10 @@ from advisor.serve.findings_cache import FindingsCache, judged_key
 SEIZURE_NOTE = ("Seizure types judged: {types}, those {drugs} {verb} used for (the request gave "
                 "none; send the patient's own in the extension io.github.dre-advisor."
                 "seizure-types for alternatives ranked on them).")
+NO_SEIZURE_TYPES = ("Seizure types: the request gave none, and {drugs} {verb} not used for a "
+                    "seizure type of an epilepsy (acute use only): send the patient's own in the "
+                    "extension io.github.dre-advisor.seizure-types for alternatives ranked on "
+                    "them.")
 NO_STORE = {"Cache-Control": "no-store"}
 FILE_FIELDS = ("vcf", "pharmcat", "sample")  # patient-file fields that name files
 REPORT_HEADERS = {**NO_STORE, "Referrer-Policy": "no-referrer", "X-Content-Type-Options":
@@ -171,17 +175,18 @@ class Runtime:
                 findings = replace(findings, flags=[f for f in findings.flags
                                                     if AGGRAVATES not in (f.rule or "")])
             ordered = [d for d in drugs if d in self.kb.drugs]
-            note = SEIZURE_NOTE.format(
-                types=", ".join(t.replace("_", " ") for t in data["seizure_types"]),
-                drugs=" and ".join(dict.fromkeys(ordered)),
-                verb="are" if len(set(ordered)) > 1 else "is",
-            ) if inputs.inferred_seizure_types and ordered else None
+            note = (NO_SEIZURE_TYPES if data["seizure_types"] == ["unknown"] else SEIZURE_NOTE
+                    ).format(types=", ".join(t.replace("_", " ") for t in data["seizure_types"]),
+                             drugs=" and ".join(dict.fromkeys(ordered)),
+                             verb="are" if len(set(ordered)) > 1 else "is",
+                             ) if inputs.inferred_seizure_types and ordered else None
             current = [d for d in data["current_medications"] if d in self.kb.drugs]
             out += cards(self.kb, findings, inputs.orders, current_asms=current,
                          taking=inputs.active, report_url=link, seizure_note=note,
                          only=set(drugs) if len(judged) > 1 else None,
                          serious=findings.serious, unchecked=inputs.unchecked,
-                         unread_allergies=inputs.unread_allergies)
+                         unread_allergies=inputs.unread_allergies,
+                         syndrome=self.kb.positions.for_syndrome(data.get("syndrome")))
         return {"cards": sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])}
 
     def answers(self, requests: list[tuple[Service, bytes, str]]) -> list[Any]:

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from advisor.consult import OrderFindings
     from advisor.knowledge import KnowledgeBase
     from advisor.result import Advice, Dose, Flag, Regimen
+    from advisor.schema.pathways import GuidelinePosition
     from advisor.serve.hook import Order
 
 MAX_SUMMARY = 139  # "<140-character summary"
@@ -77,11 +78,13 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
           current_asms: list[str], taking: list[str], report_url: str,
           seizure_note: str | None = None, only: set[str] | None = None,
           serious: frozenset[str] = frozenset(), unchecked: list[str] = (),
-          unread_allergies: list[tuple[str, str]] = ()) -> list[dict[str, Any]]:
+          unread_allergies: list[tuple[str, str]] = (),
+          syndrome: GuidelinePosition | None = None) -> list[dict[str, Any]]:
     """The cards for the ordered drugs (``only``: for these of them), most urgent first
     (``current_asms``: the ASMs the patient takes or will take alongside; ``taking``: drugs
-    of active prescriptions; ``serious``: drugs never offered as a replacement, see
-    :func:`alternatives`; ``unchecked``: active medications outside the knowledge base,
+    of active prescriptions; ``serious`` and ``syndrome`` (the guideline's entry for the
+    patient's syndrome): see :func:`alternatives`; ``unchecked``: active medications outside
+    the knowledge base,
     named on every card as not checked for interactions; ``unread_allergies``: allergy
     records whose reaction was not read, as (drug, what the record says), named on every
     card)."""
@@ -96,7 +99,7 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
             seen.add((order.reference, drug))
             card = drug_card(kb, result, order, drug, current_asms=current_asms,
                              ongoing=drug in taking, taking=taking, report_url=report_url,
-                             seizure_note=seizure_note, serious=serious,
+                             seizure_note=seizure_note, serious=serious, syndrome=syndrome,
                              allergic=any(d == drug for d, _ in unread_allergies),
                              siblings=same[drug], ordered=frozenset(same))
             if card is not None:
@@ -252,11 +255,11 @@ def orders_together(siblings: list[Order], dose: Dose | None
 
 
 def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, changed: bool, *,
-              quiet: bool) -> str | None:
+              quiet: bool, ordered: float | None = None) -> str | None:
     """The summary when a dose check leads: an order above the labelled start or above the
     maximum (unless the drug is to be avoided, or, for the maximum, the dose changes); else,
-    on a card with no finding of its own (``quiet``), why the dose was not checked or that
-    the start is lower than usual."""
+    on a card with no finding of its own (``quiet``), why the dose was not checked (with the
+    ``ordered`` daily dose, when given) or that the start is lower than usual."""
     unit = dose.unit if dose else "mg"
     if checks.fast and level != "critical":
         given = f" ({dose.start_as_given})" if dose and dose.start_as_given else ""
@@ -271,6 +274,9 @@ def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, chan
                      f"patient's maximum of {ceiling:g} {unit}/day")
     if not quiet:
         return None
+    if checks.missing and ordered is not None:
+        return _clip(f"{drug} {ordered:g} {unit}/day ordered, not checked: "
+                     f"{_clause(checks.missing, what=True)}")
     if checks.missing:
         return _clip(f"{drug}: dose not checked: {_clause(checks.missing)}")
     if checks.unread:
@@ -285,6 +291,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
               current_asms: list[str], ongoing: bool, report_url: str,
               taking: list[str] = (),
               seizure_note: str | None = None, serious: frozenset[str] = frozenset(),
+              syndrome: GuidelinePosition | None = None,
               allergic: bool = False, siblings: list[Order] = (),
               ordered: frozenset[str] = frozenset()) -> dict[str, Any] | None:
     """The card for one ordered drug (``ongoing``: the patient already takes it;
@@ -300,13 +307,19 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     if not (flags or changed or others or advice or checks or allergic):
         return None
     level = indicator(flags, changed, others)
-    if (checks.over or checks.fast or checks.together) and level == "info":
+    # a new order of a drug with no labelled dose for this patient (an infant, say) is
+    # off-label at any dose: a warning, led by that
+    unlabelled = level == "info" and not ongoing and dose is not None and \
+        dose.status == "no_labelled_dose"
+    if (checks.over or checks.fast or checks.together or unlabelled) and level == "info":
         level = "warning"
-    quiet = not (flags or changed or others or advice)
-    head = dose_head(drug, dose, checks, level, changed is not None, quiet=quiet) or (
+    quiet = not (flags or changed or others or advice) or unlabelled
+    head = dose_head(drug, dose, checks, level, changed is not None, quiet=quiet,
+                     ordered=daily_dose(order.resource, dose.unit) if unlabelled and dose
+                     else None) or (
         _clip(f"{drug}: the patient's allergy record of it is not judged: check it")
         if quiet and allergic else summary(kb, drug, flags, changed, others, advice))
-    offered = (alternatives(result, drug, current_asms, serious)
+    offered = (alternatives(result, drug, current_asms, serious, syndrome)
                if level == "critical" and not ongoing and replaceable(order) else [])
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
@@ -387,9 +400,10 @@ def summary(kb: KnowledgeBase, drug: str, flags: list[Flag], changed: Dose | Non
     if lead is None and changed is None and not others:
         lead = next((f for f in flags if _serious(f)), flags[0] if flags else None)
     reason = _clause(lead.message) if lead else ""
+    name = kb.shown(drug)
     if lead is not None and lead.action == "avoid":
         party = _other_party(kb, lead, drug)
-        return _clip(f"Avoid {drug}{f' + {party}' if party else ''}: {reason}")
+        return _clip(f"Avoid {name}{f' + {party}' if party else ''}: {reason}")
     if changed is not None:
         dose_flag = next((f for f in flags if f.action in DOSE_ACTIONS), None)
         why = f": {_clause(dose_flag.message)}" if dose_flag else ""
@@ -403,13 +417,13 @@ def summary(kb: KnowledgeBase, drug: str, flags: list[Flag], changed: Dose | Non
                          f"{_mg(change.recommended_daily_mg, other.unit)}")
         return _clip(f"Starting {drug} changes the dose of {other.drug}")
     if lead is not None and lead.drug != drug:
-        return _clip(f"{drug} with {kb.shown(lead.drug)}: {reason}")
+        return _clip(f"{name} with {kb.shown(lead.drug)}: {reason}")
     verb = VERBS.get(lead.action, "Note") if lead else "Note"
     party = _other_party(kb, lead, drug) if lead else None
     other = f" + {party}" if party else ""
     if lead is not None and not other:
         reason = _clause(lead.message, what=True)
-    return _clip(f"{verb} {drug}{other}: {reason}")
+    return _clip(f"{verb} {name}{other}: {reason}")
 
 
 def md(text: str) -> str:
@@ -458,7 +472,7 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
            offered: list[tuple[str, list[Flag]]] = ()) -> str:
     """The card's Markdown detail (``checks``: see :class:`DoseChecks`; ``offered``: the
     alternatives its suggestions order instead, each with :func:`cautions`)."""
-    lines = [f"**{md(drug)}**: what the advisor found for this order", ""]
+    lines = [f"**{md(kb.shown(drug))}**: what the advisor found for this order", ""]
     lines += check_lines(drug, dose, checks)
     lines += [f"- {flag_line(f)}" for f in flags]
     if dose is not None and dose.recommended_daily_mg and dose.standard_daily_mg:
@@ -529,19 +543,30 @@ def source(kb: KnowledgeBase, flags: list[Flag], dose: Dose | None,
 
 
 def alternatives(result: OrderFindings, drug: str, current: list[str],
-                 serious: frozenset[str] = frozenset()) -> list[tuple[str, Regimen]]:
+                 serious: frozenset[str] = frozenset(),
+                 syndrome: GuidelinePosition | None = None) -> list[tuple[str, Regimen]]:
     """Drugs to order instead, from the regimen ranking (best first): those the ranking
     adds to the drugs the patient keeps taking, else any one new drug a regimen holds;
     never one of ``serious``, the drugs with an avoid or high-severity finding for this
     patient (:attr:`advisor.consult.OrderFindings.serious`: for a carrier of an HLA allele
-    that rules out carbamazepine, the other aromatic drugs' SJS/TEN cautions)."""
+    that rules out carbamazepine, the other aromatic drugs' SJS/TEN cautions). For a
+    patient with a syndrome the guideline has an entry for (``syndrome``), only the drugs
+    it places there, not as add-on only: one of these with a caution (valproate first-line
+    in Dravet syndrome, for a girl) is offered with the caution shown, never one to avoid."""
     kept = {d for d in current if d != drug}
+    avoided = {f.drug for f in result.flags if f.action == "avoid"}
+
+    def allowed(new: str) -> bool:
+        if syndrome is None:
+            return new not in serious
+        return new in syndrome.named and new not in syndrome.add_on_only and \
+            new not in avoided
     picked: dict[str, Regimen] = {}
     for strict in (True, False):
         for reg in result.regimens:
             new = [d for d in reg.drugs if d not in kept]
             fits = set(reg.drugs) - set(new) == kept if strict else True
-            if len(new) == 1 and new[0] != drug and new[0] not in serious and fits:
+            if len(new) == 1 and new[0] != drug and allowed(new[0]) and fits:
                 picked.setdefault(new[0], reg)
     return list(picked.items())[:MAX_ALTERNATIVES]
 
@@ -565,6 +590,11 @@ def _start_text(regimen: Regimen, alt: str) -> str | None:
         when = f" ({given}{entry.weeks})" if entry.weeks != "start" else (
             f" ({entry.as_given})" if entry.as_given else "")
         parts.append(f"{'start ' if i == 0 else ''}{entry.daily_mg:g} mg/day{when}")
+    target = step.target_daily_mg
+    entries = [s for s in step.schedule if s.daily_mg is not None]
+    if target and not step.then and len(parts) == 1 and len(entries) == 1 and \
+            [entries[0].daily_mg] == sorted(set(target)):
+        return f"{_mg(target)} from the start, the labelled dose"
     if step.then:
         parts.append(f"then {step.then}")
     if step.target_daily_mg:
