@@ -393,10 +393,13 @@ def test_kidney_function_from_an_egfr_observation_sets_the_dose(runtime):
     assert ("- **ordered dose**: 3000 mg/day is above this patient's maximum of 1000 mg/day"
             in card["detail"])
     assert "renal function not given" not in card["detail"]
-    # a bound (">60") is no value: the dose then assumes normal kidney function
-    assert _levetiracetam_for_an_82_year_old(
-        runtime, "ckd-60", [_egfr("ckd-60", 60, comparator=">")]) == []
-    assert _levetiracetam_for_an_82_year_old(runtime, "ckd-none", []) == []
+    # a bound (">60") is no value: the dose then assumes normal kidney function, and the
+    # only finding left is a new start above the label's (1000 mg/day)
+    for pid, kidney in (("ckd-60", [_egfr("ckd-60", 60, comparator=">")]), ("ckd-none", [])):
+        [card] = _levetiracetam_for_an_82_year_old(runtime, pid, kidney)
+        assert (card["indicator"], card["summary"]) == ("info", (
+            "levetiracetam 3000 mg/day ordered: above the labelled start of 1000 mg/day for "
+            "this patient"))
 
 
 def test_a_pregnancy_status_observation_is_read(runtime):
@@ -585,7 +588,10 @@ def test_two_orders_of_one_drug_are_added_up(runtime):
     assert "the 2 orders of levetiracetam in this request come to 4000 mg/day" in \
         cards[0]["detail"]
     one = fb.order_select(pid, orders[:1], prefetch=fb.full_prefetch(pid, [], gender="male"))
-    assert _cards(runtime, one) == []
+    # one order alone is within the maximum: only its start above the label's is said
+    assert [(c["indicator"], c["summary"]) for c in _cards(runtime, one)] == [(
+        "info", "levetiracetam 2000 mg/day ordered: above the labelled start of 1000 mg/day "
+        "for this patient")]
 
 
 def test_a_card_tells_no_dose_change_for_drugs_the_request_does_not_order(runtime):
@@ -691,3 +697,27 @@ def test_replacements_in_a_syndrome_are_the_guidelines_drugs_for_it(runtime):
     assert labels == ["Replace carbamazepine with valproate (320 mg/day from the start, the "
                       "labelled dose) - read its cautions on the card"]
     assert "Girl who may need valproate when she is old enough" in card["detail"]
+
+
+@pytest.mark.parametrize(("text", "rxnorm", "mg", "start"), [
+    ("topiramate 100 MG Oral Tablet", "38404", 100, "25 mg/day"),
+    ("carbamazepine 400 MG Oral Tablet", "2002", 400, "400 mg/day")])
+def test_a_new_start_above_the_labelled_start_is_said(runtime, text, rxnorm, mg, start):
+    """A 13-year-old started on topiramate 200 mg/day or carbamazepine 800 mg/day: an
+    information card says the label starts lower (before: no card, or only the HLA-B*15:02
+    test advice); the same dose already taken gets no such line."""
+    pid = f"teen-{rxnorm}"
+    birth = (date.today() - timedelta(days=13 * 365 + 60)).isoformat()
+    order = fb.medication_request(pid, "o", text=text, rxnorm=rxnorm, dose_mg=mg, per_day=2)
+    cards = _cards(runtime, fb.order_select(pid, [order], prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 negative")], kg=45, gender="male",
+        birth_date=birth)))
+    assert [c["indicator"] for c in cards] == ["info"]
+    assert f"ordered is above the labelled start of {start} for this patient" in \
+        cards[0]["detail"]
+    taken = fb.medication_request(pid, "a", text=text, rxnorm=rxnorm, dose_mg=mg, per_day=2,
+                                  status="active")
+    again = _cards(runtime, fb.order_select(pid, [order], prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 negative")], kg=45, gender="male",
+        birth_date=birth, active=[taken])))
+    assert not any("labelled start" in c["detail"] for c in again)

@@ -163,16 +163,21 @@ def over_maximum(order: Order, dose: Dose | None) -> tuple[float, float] | None:
 
 
 def above_start(kb: KnowledgeBase, order: Order, dose: Dose | None, ongoing: bool
-                ) -> tuple[float, float, str] | None:
-    """(ordered, start, why): a new order above this patient's labelled start, for a drug
-    whose label makes the start a limit (``dosing.start_is_a_limit``), else None."""
-    limit = kb.drugs[dose.drug].dosing.start_is_a_limit if dose else None
-    if ongoing or limit is None or dose is None or dose.start_daily_mg is None:
+                ) -> tuple[float, float, str, bool] | None:
+    """(ordered, start, why, limit): a new order above this patient's labelled start, else
+    None; ``limit``: the label makes the start a limit (``dosing.start_is_a_limit``: the
+    lamotrigine boxed warning), and ``why`` is its statement; otherwise ``why`` says that
+    the label titrates up from the start."""
+    if ongoing or dose is None or dose.status != "dosed" or dose.start_daily_mg is None:
         return None
     ordered = daily_dose(order.resource, dose.unit)
     if ordered is None or ordered <= dose.start_daily_mg + 1e-6:
         return None
-    return ordered, dose.start_daily_mg, limit.note
+    limit = kb.drugs[dose.drug].dosing.start_is_a_limit if dose.drug in kb.drugs else None
+    if limit is not None:
+        return ordered, dose.start_daily_mg, limit.note, True
+    return (ordered, dose.start_daily_mg, "The label starts this patient lower and raises the "
+            "dose step by step to the maintenance dose.", False)
 
 
 def dose_not_checked(dose: Dose | None) -> str | None:
@@ -210,7 +215,7 @@ class DoseChecks:
 
     over: tuple[float, float] | None = None
     missing: str | None = None
-    fast: tuple[float, float, str] | None = None
+    fast: tuple[float, float, str, bool] | None = None  # see above_start
     unread: str | None = None
     lower: bool = False
     together: tuple[int, float, float] | None = None  # orders of the drug, their sum, ceiling
@@ -261,10 +266,12 @@ def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, chan
     on a card with no finding of its own (``quiet``), why the dose was not checked (with the
     ``ordered`` daily dose, when given) or that the start is lower than usual."""
     unit = dose.unit if dose else "mg"
-    if checks.fast and level != "critical":
-        given = f" ({dose.start_as_given})" if dose and dose.start_as_given else ""
-        return _clip(f"{drug} {checks.fast[0]:g} {unit}/day ordered: above the labelled start "
-                     f"of {checks.fast[1]:g} {unit}/day{given} for this patient")
+    given = f" ({dose.start_as_given})" if dose and dose.start_as_given else ""
+    start = checks.fast and _clip(
+        f"{drug} {checks.fast[0]:g} {unit}/day ordered: above the labelled start of "
+        f"{checks.fast[1]:g} {unit}/day{given} for this patient")
+    if checks.fast and checks.fast[3] and level != "critical":
+        return start
     if checks.over and level != "critical" and not changed:
         return _clip(f"{drug} {checks.over[0]:g} {unit}/day ordered: above this patient's "
                      f"maximum of {checks.over[1]:g} {unit}/day")
@@ -274,6 +281,8 @@ def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, chan
                      f"patient's maximum of {ceiling:g} {unit}/day")
     if not quiet:
         return None
+    if checks.fast and level != "critical":
+        return start
     if checks.missing and ordered is not None:
         return _clip(f"{drug} {ordered:g} {unit}/day ordered, not checked: "
                      f"{_clause(checks.missing, what=True)}")
@@ -311,7 +320,8 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     # off-label at any dose: a warning, led by that
     unlabelled = level == "info" and not ongoing and dose is not None and \
         dose.status == "no_labelled_dose"
-    if (checks.over or checks.fast or checks.together or unlabelled) and level == "info":
+    limit = checks.fast is not None and checks.fast[3]
+    if (checks.over or limit or checks.together or unlabelled) and level == "info":
         level = "warning"
     quiet = not (flags or changed or others or advice) or unlabelled
     head = dose_head(drug, dose, checks, level, changed is not None, quiet=quiet,
