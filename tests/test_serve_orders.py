@@ -374,13 +374,31 @@ def _egfr(pid, value, comparator=None):
     return _observation(pid, "http://loinc.org", "62238-1", valueQuantity=quantity)
 
 
-def _levetiracetam_for_an_82_year_old(runtime, pid, kidney):
-    prefetch = fb.full_prefetch(pid, [], gender="female", kg=60,
+def _levetiracetam_for_an_82_year_old(runtime, pid, kidney, dose_mg=1500, active=()):
+    prefetch = fb.full_prefetch(pid, [], gender="female", kg=60, active=list(active),
                                 birth_date=str(date.today() - timedelta(days=30000)))
     prefetch["kidney"] = fb.bundle(kidney)
     return _cards(runtime, fb.order_select(pid, [fb.medication_request(
-        pid, "d", text="levetiracetam 500 MG Oral Tablet", dose_mg=1500, per_day=2)],
+        pid, "d", text="levetiracetam 500 MG Oral Tablet", dose_mg=dose_mg, per_day=2)],
         prefetch=prefetch))
+
+
+def test_an_order_already_within_the_adjusted_dose_gets_no_dose_card(runtime):
+    """82 years, eGFR 25, already taking levetiracetam: a refill at 250 mg twice daily is
+    within the label's severe band (500-1000 mg/day): information that it is (before: the
+    same warning to lower the dose as for 3000 mg/day); 1500 mg twice daily still gets it."""
+    pid = "ckd-refill"
+    taken = [fb.medication_request(pid, "a", text="levetiracetam 250 MG Oral Tablet",
+                                   status="active", dose_mg=250, per_day=2)]
+    [within] = _levetiracetam_for_an_82_year_old(runtime, pid, [_egfr(pid, 25)], dose_mg=250,
+                                                 active=taken)
+    assert (within["indicator"], within["summary"]) == ("info", (
+        "levetiracetam 500 mg/day ordered: within this patient's adjusted dose of 500–1000 "
+        "mg/day"))
+    assert "suggestions" not in within
+    [card] = _levetiracetam_for_an_82_year_old(runtime, pid, [_egfr(pid, 25)], active=taken)
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("levetiracetam 500–1000 mg/day (-75% of the standard")
 
 
 def test_kidney_function_from_an_egfr_observation_sets_the_dose(runtime):

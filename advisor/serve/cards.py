@@ -142,11 +142,33 @@ def order_advice(kb: KnowledgeBase, result: OrderFindings, drug: str
     return [(a, tied[a.id]) for a in result.advice if a.id in tied]
 
 
-def dose_change(dose: Dose | None) -> Dose | None:
-    """The dose when its recommendation differs from the standard dose."""
+def dose_change(dose: Dose | None, order: Order | None = None) -> Dose | None:
+    """The dose when its recommendation differs from the standard dose, and (given the
+    ``order``) the order's daily dose is not already within it."""
     if dose is None or dose.recommended_daily_mg is None or not dose.adjustment_percent:
         return None
+    ordered = daily_dose(order.resource, dose.unit) if order is not None else None
+    lo, hi = dose.recommended_daily_mg[0], dose.recommended_daily_mg[-1]
+    if ordered is not None and lo - 1e-6 <= ordered <= hi + 1e-6:
+        return None
     return dose
+
+
+def within_adjusted(drug: str, order: Order, dose: Dose | None, changed: Dose | None,
+                    flags: list[Flag], others: list) -> str | None:
+    """The summary of a card whose order is already within this patient's adjusted dose
+    (kidneys, genotype or an interaction) and whose only pressing findings are the dose
+    changes it follows: information, not a warning to lower a dose already lowered."""
+    adjusted = dose_change(dose)
+    if changed is not None or others or adjusted is None or any(
+            _serious(f) and f.action not in DOSE_ACTIONS for f in flags):
+        return None
+    ordered = daily_dose(order.resource, adjusted.unit)
+    if ordered is None or not adjusted.recommended_daily_mg:
+        return None
+    dose = adjusted
+    return _clip(f"{drug} {ordered:g} {dose.unit}/day ordered: within this patient's adjusted "
+                 f"dose of {_mg(dose.recommended_daily_mg, dose.unit)}")
 
 
 def over_maximum(order: Order, dose: Dose | None) -> tuple[float, float] | None:
@@ -309,13 +331,16 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     nothing is actionable."""
     flags = findings(result, drug)
     dose = in_request(next((d for d in result.doses if d.drug == drug), None), ordered)
-    changed = dose_change(dose)
+    changed = dose_change(dose, order)
     others = knock_on(result, drug, taking)
     advice = [] if ongoing else order_advice(kb, result, drug)
     checks = dose_checks(kb, order, dose, ongoing, siblings)
     if not (flags or changed or others or advice or checks or allergic):
         return None
     level = indicator(flags, changed, others)
+    fitted = None if checks else within_adjusted(drug, order, dose, changed, flags, others)
+    if fitted:
+        level = "info"
     # a new order of a drug with no labelled dose for this patient (an infant, say) is
     # off-label at any dose: a warning, led by that
     unlabelled = level == "info" and not ongoing and dose is not None and \
@@ -324,7 +349,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     if (checks.over or limit or checks.together or unlabelled) and level == "info":
         level = "warning"
     quiet = not (flags or changed or others or advice) or unlabelled
-    head = dose_head(drug, dose, checks, level, changed is not None, quiet=quiet,
+    head = fitted or dose_head(drug, dose, checks, level, changed is not None, quiet=quiet,
                      ordered=daily_dose(order.resource, dose.unit) if unlabelled and dose
                      else None) or (
         _clip(f"{drug}: the patient's allergy record of it is not judged: check it")
