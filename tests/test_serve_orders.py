@@ -148,8 +148,10 @@ def test_an_order_above_the_patients_maximum_is_a_warning_with_a_lower_dose(runt
     maximum is the US label's 60 mg/kg/day (510 mg/day at 8.5 kg)."""
     card, = _cards(runtime, _infant("vpa-infant", "valproate", "11118", dose_mg=300))
     assert card["indicator"] == "warning"
+    # the boxed hepatotoxicity warning under 2 years shares the summary with the dose
     assert card["summary"] == ("valproate 600 mg/day ordered: above this patient's maximum of "
-                               "510 mg/day")
+                               "510 mg/day; Child under 2 years: considerably increased risk "
+                               "of fatal…")
     assert "- **ordered dose**: 600 mg/day is above this patient's maximum of 510 mg/day." \
         in card["detail"]
     suggestion, = card["suggestions"]

@@ -154,6 +154,15 @@ def dose_change(dose: Dose | None, order: Order | None = None) -> Dose | None:
     return dose
 
 
+def with_boxed(head: str, flags: list[Flag]) -> str:
+    """A dose check's summary, with the head of a high-severity finding that is not about
+    the dose (valproate's boxed hepatotoxicity warning under 2 years), so that neither
+    hides the other."""
+    grave = next((f for f in flags if f.severity == "high" and f.action != "info"
+                  and f.action not in DOSE_ACTIONS), None)
+    return _clip(f"{head}; {_clause(grave.message, what=True)}") if grave else head
+
+
 def within_adjusted(drug: str, order: Order, dose: Dose | None, changed: Dose | None,
                     flags: list[Flag], others: list) -> str | None:
     """The summary of a card whose order is already within this patient's adjusted dose
@@ -349,9 +358,10 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     if (checks.over or limit or checks.together or unlabelled) and level == "info":
         level = "warning"
     quiet = not (flags or changed or others or advice) or unlabelled
-    head = fitted or dose_head(drug, dose, checks, level, changed is not None, quiet=quiet,
-                     ordered=daily_dose(order.resource, dose.unit) if unlabelled and dose
-                     else None) or (
+    led = dose_head(drug, dose, checks, level, changed is not None, quiet=quiet,
+                    ordered=daily_dose(order.resource, dose.unit) if unlabelled and dose
+                    else None)
+    head = fitted or (led and with_boxed(led, flags)) or (
         _clip(f"{drug}: the patient's allergy record of it is not judged: check it")
         if quiet and allergic else summary(kb, drug, flags, changed, others, advice))
     offered = (alternatives(result, drug, current_asms, serious, syndrome)
