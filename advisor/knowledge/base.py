@@ -106,8 +106,9 @@ class KnowledgeBase:
         return {n: med.display for n, med in self.comedications.items() if med.display}
 
     def shown(self, name: str) -> str:
-        """A drug as people read it: its shown name, else its id in words."""
-        return self.shown_names.get(name) or name.replace("_", " ")
+        """A drug as people read it: its shown name, else its id (which the views put in
+        words)."""
+        return self.shown_names.get(name) or name
 
     @cached_property
     def rescue_only(self) -> frozenset[str]:
