@@ -400,7 +400,8 @@ def test_an_order_already_within_the_adjusted_dose_gets_no_dose_card(runtime):
     assert "suggestions" not in within
     [card] = _levetiracetam_for_an_82_year_old(runtime, pid, [_egfr(pid, 25)], active=taken)
     assert card["indicator"] == "warning"
-    assert card["summary"].startswith("levetiracetam 500–1000 mg/day (-75% of the standard")
+    assert card["summary"].startswith("levetiracetam 3000 mg/day ordered: above this "
+                                      "patient's maximum of 1000 mg/day (Severe")
 
 
 def test_kidney_function_from_an_egfr_observation_sets_the_dose(runtime):
@@ -408,8 +409,9 @@ def test_kidney_function_from_an_egfr_observation_sets_the_dose(runtime):
     (250-500 mg every 12 h); without kidney function it was not seen."""
     [card] = _levetiracetam_for_an_82_year_old(runtime, "ckd-25", [_egfr("ckd-25", 25)])
     assert card["indicator"] == "warning"
-    assert card["summary"] == ("levetiracetam 500–1000 mg/day (-75% of the standard dose): "
-                               "Severe")
+    assert card["summary"] == ("levetiracetam 3000 mg/day ordered: above this patient's "
+                               "maximum of 1000 mg/day (Severe: CLcr <30 mL/min/1.73 m2: 250 "
+                               "to 500 mg every 12 h)")
     assert ("- **ordered dose**: 3000 mg/day is above this patient's maximum of 1000 mg/day"
             in card["detail"])
     assert "renal function not given" not in card["detail"]

@@ -290,12 +290,13 @@ def orders_together(siblings: list[Order], dose: Dose | None
     return (len(siblings), total, ceiling) if total > ceiling + 1e-6 else None
 
 
-def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, changed: bool, *,
-              quiet: bool, ordered: float | None = None) -> str | None:
+def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, *, quiet: bool,
+              ordered: float | None = None, why: str = "") -> str | None:
     """The summary when a dose check leads: an order above the labelled start or above the
-    maximum (unless the drug is to be avoided, or, for the maximum, the dose changes); else,
-    on a card with no finding of its own (``quiet``), why the dose was not checked (with the
-    ``ordered`` daily dose, when given) or that the start is lower than usual."""
+    maximum (``why``: the reason this patient's dose is changed), unless the drug is to be
+    avoided; else, on a card with no finding of its own (``quiet``), why the dose was not
+    checked (with the ``ordered`` daily dose, when given) or that the start is lower than
+    usual."""
     unit = dose.unit if dose else "mg"
     given = f" ({dose.start_as_given})" if dose and dose.start_as_given else ""
     start = checks.fast and _clip(
@@ -303,9 +304,9 @@ def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, chan
         f"{checks.fast[1]:g} {unit}/day{given} for this patient")
     if checks.fast and checks.fast[3] and level != "critical":
         return start
-    if checks.over and level != "critical" and not changed:
+    if checks.over and level != "critical":
         return _clip(f"{drug} {checks.over[0]:g} {unit}/day ordered: above this patient's "
-                     f"maximum of {checks.over[1]:g} {unit}/day")
+                     f"maximum of {checks.over[1]:g} {unit}/day{why}")
     if checks.together and level != "critical":
         n, total, ceiling = checks.together
         return _clip(f"{drug}: {n} orders together {total:g} {unit}/day: above this "
@@ -358,9 +359,11 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     if (checks.over or limit or checks.together or unlabelled) and level == "info":
         level = "warning"
     quiet = not (flags or changed or others or advice) or unlabelled
-    led = dose_head(drug, dose, checks, level, changed is not None, quiet=quiet,
+    dose_flag = next((f for f in flags if f.action in DOSE_ACTIONS), None) if changed else None
+    led = dose_head(drug, dose, checks, level, quiet=quiet,
                     ordered=daily_dose(order.resource, dose.unit) if unlabelled and dose
-                    else None)
+                    else None,
+                    why=f" ({_clause(dose_flag.message, what=True)})" if dose_flag else "")
     head = fitted or (led and with_boxed(led, flags)) or (
         _clip(f"{drug}: the patient's allergy record of it is not judged: check it")
         if quiet and allergic else summary(kb, drug, flags, changed, others, advice))
