@@ -219,7 +219,8 @@ class Runtime:
                 judging.findings = findings
         for i, inputs, judged, base in ready:
             out[i] = self.hook_cards(inputs, judged, base)
-        for key, (first, *_) in new.items():  # kept with the regimens the cards ranked
+        for key, (first, *_) in new.items() if self.findings.size else ():
+            # kept with the regimens the cards ranked
             self.findings.put(key, first.findings.detached(self.kb, first.prepared,
                                                            first.drugs))
         return out

@@ -172,12 +172,9 @@ def within_adjusted(drug: str, order: Order, dose: Dose | None, changed: Dose | 
     if changed is not None or others or adjusted is None or any(
             _serious(f) and f.action not in DOSE_ACTIONS for f in flags):
         return None
-    ordered = daily_dose(order.resource, adjusted.unit)
-    if ordered is None or not adjusted.recommended_daily_mg:
-        return None
-    dose = adjusted
-    return _clip(f"{drug} {ordered:g} {dose.unit}/day ordered: within this patient's adjusted "
-                 f"dose of {_mg(dose.recommended_daily_mg, dose.unit)}")
+    ordered = daily_dose(order.resource, adjusted.unit)  # within the range (changed is None)
+    return _clip(f"{drug} {ordered:g} {adjusted.unit}/day ordered: within this patient's "
+                 f"adjusted dose of {_mg(adjusted.recommended_daily_mg or [], adjusted.unit)}")
 
 
 def over_maximum(order: Order, dose: Dose | None) -> tuple[float, float] | None:
@@ -204,7 +201,7 @@ def above_start(kb: KnowledgeBase, order: Order, dose: Dose | None, ongoing: boo
     ordered = daily_dose(order.resource, dose.unit)
     if ordered is None or ordered <= dose.start_daily_mg + 1e-6:
         return None
-    limit = kb.drugs[dose.drug].dosing.start_is_a_limit if dose.drug in kb.drugs else None
+    limit = kb.drugs[dose.drug].dosing.start_is_a_limit
     if limit is not None:
         return ordered, dose.start_daily_mg, limit.note, True
     return (ordered, dose.start_daily_mg, "The label starts this patient lower and raises the "
@@ -359,7 +356,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     if (checks.over or limit or checks.together or unlabelled) and level == "info":
         level = "warning"
     quiet = not (flags or changed or others or advice) or unlabelled
-    dose_flag = next((f for f in flags if f.action in DOSE_ACTIONS), None) if changed else None
+    dose_flag = _dose_flag(flags) if changed else None
     led = dose_head(drug, dose, checks, level, quiet=quiet,
                     ordered=daily_dose(order.resource, dose.unit) if unlabelled and dose
                     else None,
@@ -431,6 +428,11 @@ def _serious(f: Flag) -> bool:
     return f.action in DOSE_ACTIONS or f.severity == "high"
 
 
+def _dose_flag(flags: list[Flag]) -> Flag | None:
+    """The first finding that changes the dose."""
+    return next((f for f in flags if f.action in DOSE_ACTIONS), None)
+
+
 def _other_party(kb: KnowledgeBase, flag: Flag, drug: str) -> str | None:
     """The other drug of an interaction flag about ``drug``: the flag's drug when the flag
     falls on a drug the patient takes (Paxlovid lowered by an ordered carbamazepine), else
@@ -453,7 +455,7 @@ def summary(kb: KnowledgeBase, drug: str, flags: list[Flag], changed: Dose | Non
         party = _other_party(kb, lead, drug)
         return _clip(f"Avoid {name}{f' + {party}' if party else ''}: {reason}")
     if changed is not None:
-        dose_flag = next((f for f in flags if f.action in DOSE_ACTIONS), None)
+        dose_flag = _dose_flag(flags)
         why = f": {_clause(dose_flag.message)}" if dose_flag else ""
         pct = f"{changed.adjustment_percent:+g}% of the standard dose"
         return _clip(f"{drug} {_mg(changed.recommended_daily_mg or [], changed.unit)} "
