@@ -31,7 +31,7 @@ import pandas as pd
 
 from advisor.frame import PatientFrame
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import age, daily_mg, number, signed_percent, span
+from advisor.numbers import age, daily_mg, higher_lower, number, signed_percent, span
 from advisor.result import Dose, IfStarted
 from advisor.rules import covered, hepatic_match, records, renal_match
 from advisor.schema import Band, DoseBand, DoseChange, Drug, Evidence, NoDose, OrganBand
@@ -368,7 +368,7 @@ class _Builder:
         if change.percent is not None:
             self.lo, self.hi = (v * (1 + change.percent / 100) for v in (self.lo, self.hi))
             self.factor *= 1 + change.percent / 100
-            self.dose.basis.append(f"{why}: {change.percent:+g}% of maintenance "
+            self.dose.basis.append(f"{why}: maintenance dose {higher_lower(change.percent)} "
                                    f"{_cite(evidence)}")
             if change.scales_titration:
                 self.scale_titration(change.percent, why)
@@ -392,7 +392,7 @@ class _Builder:
         factor = (1 + (self.dose.titration_percent or 0) / 100) * (1 + percent / 100)
         self.dose.titration_percent = _r((factor - 1) * 100)
         self.dose.basis.append(f"{why}: the starting and escalation doses are also "
-                               f"{percent:+g}%")
+                               f"{higher_lower(percent)}")
 
     def lowered_start(self, start: float) -> None:
         """A start a statement lowered by a percentage, in whole tablets where the label

@@ -63,6 +63,18 @@ def signed_percent(x: float) -> str:
     return f"{'+' if x > 0 else '−'}{number(round(abs(x), 1))}%"
 
 
+def higher_lower(x: float) -> str:
+    """A change in percent in words: "50% lower", "25% higher", "unchanged"."""
+    if abs(x) < 0.05:
+        return "unchanged"
+    return f"{number(round(abs(x), 1))}% {'higher' if x > 0 else 'lower'}"
+
+
+def change_words(x: float) -> str:
+    """A net change of the standard dose in words: "50% lower than the standard dose"."""
+    return "the standard dose" if abs(x) < 0.05 else f"{higher_lower(x)} than the standard dose"
+
+
 def percent(p: float) -> str:
     """A probability as a percentage: whole numbers from 10%, one decimal from 1%, and
     "< 1%" below (never "0%")."""

@@ -14,7 +14,7 @@ import pandas as pd
 
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import daily_mg, number, signed_percent, weeks
+from advisor.numbers import daily_mg, higher_lower, number, signed_percent, weeks
 from advisor.result import (
     AddStep,
     ContinueStep,
@@ -179,8 +179,8 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
                                          drug.dosing.whole_tablets)
         step.notes += notes
         if percent:
-            step.notes.append(f"Starting and escalation doses {percent:+g}% (a kidney, liver "
-                              f"or genotype statement: see the {drug.name} dose row).")
+            step.notes.append(f"Starting and escalation doses {higher_lower(percent)} (a kidney, "
+                              f"liver or genotype statement: see the {drug.name} dose row).")
             _start_floor(step, dose)
         if tit.then_increase:
             inc = tit.then_increase

@@ -7,7 +7,9 @@ import pytest
 
 from advisor.numbers import (
     age,
+    change_words,
     daily_mg,
+    higher_lower,
     number,
     percent,
     percent_interval,
@@ -55,6 +57,15 @@ def test_intervals_and_signed_changes():
     assert percent_interval(0.0075, 0.036) == "< 1% to 3.6%"
     assert signed_percent(-50.0) == "−50%" and signed_percent(25) == "+25%"
     assert signed_percent(0.0) == "0%"
+
+
+def test_dose_changes_in_words_never_read_as_a_share_of_the_dose():
+    # "-76.7% of the standard dose" reads as a share; a change says which way it goes
+    assert change_words(-76.66) == "76.7% lower than the standard dose"
+    assert change_words(25) == "25% higher than the standard dose"
+    assert change_words(0.01) == "the standard dose"
+    assert higher_lower(-50) == "50% lower"
+    assert higher_lower(0) == "unchanged"
 
 
 def test_model_input_values_read_as_people_write_them():

@@ -239,7 +239,7 @@ def test_cyp2c9_poor_metabolizer_ordering_phenytoin_gets_a_dose_card(server):
     cards = cards_of(server.post(SELECT, phenytoin_request()))
     assert [c["indicator"] for c in cards] == ["warning"]
     card = cards[0]
-    assert card["summary"].startswith("phenytoin 150–200 mg/day (-50% of the standard dose)")
+    assert card["summary"].startswith("phenytoin 150–200 mg/day (50% lower than the standard dose)")
     assert "CPIC" in card["source"]["label"]
     (suggestion,) = card["suggestions"]
     (action,) = suggestion["actions"]

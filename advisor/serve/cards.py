@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from advisor.dosing import if_started_text
+from advisor.numbers import change_words, signed_percent
 from advisor.report.fhir import medication_concept
 from advisor.report.formatting import statements, words
 from advisor.serve.order_dose import UNIT_CODES, daily_dose, per_day, unread_dose
@@ -457,7 +458,7 @@ def summary(kb: KnowledgeBase, drug: str, flags: list[Flag], changed: Dose | Non
     if changed is not None:
         dose_flag = _dose_flag(flags)
         why = f": {_clause(dose_flag.message)}" if dose_flag else ""
-        pct = f"{changed.adjustment_percent:+g}% of the standard dose"
+        pct = change_words(changed.adjustment_percent or 0.0)
         return _clip(f"{drug} {_mg(changed.recommended_daily_mg or [], changed.unit)} "
                      f"({pct}){why}")
     if others:
@@ -526,16 +527,17 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
     lines += check_lines(drug, dose, checks)
     lines += [f"- {flag_line(f)}" for f in flags]
     if dose is not None and dose.recommended_daily_mg and dose.standard_daily_mg:
+        pct = dose.adjustment_percent
         lines.append(f"- **dose**: {md(_mg(dose.recommended_daily_mg, dose.unit))} "
                      f"recommended (standard {md(_mg(dose.standard_daily_mg, dose.unit))}"
-                     f"{f', {dose.adjustment_percent:+g}%' if dose.adjustment_percent else ''}"
+                     f"{f', {signed_percent(pct)}' if pct else ''}"
                      f"). {md(statements(dose.basis))}.")
     for other, change in others:
         target = (f"{md(_mg(change.recommended_daily_mg, other.unit))} "
                   if change.recommended_daily_mg
                   else "")
         lines.append(f"- **if started**: {md(other.drug)} (taken now) {target}"
-                     f"({change.adjustment_percent:+g}%): {md(change.why)}")
+                     f"({signed_percent(change.adjustment_percent or 0.0)}): {md(change.why)}")
     for a, _ in advice:
         lines.append(f"- **before starting** ({md(a.topic.replace('_', ' '))}; evidence "
                      f"{md(a.evidence_level)}{', contested' if a.contested else ''}): "
@@ -726,7 +728,7 @@ def dose_suggestion(order: Order, drug: str, dose: Dose, *, ongoing: bool,
     updated = copy.deepcopy(order.resource)
     old = updated.get("dosageInstruction") or [{}]
     dosage = dict(old[0]) if len(old) == 1 else {}
-    change = (why or f"{dose.adjustment_percent:+g}% of the standard dose") + \
+    change = (why or change_words(dose.adjustment_percent or 0.0)) + \
         ", DRE pharmacogenomic advisor"
     times = per_day(dosage)
     if ongoing:

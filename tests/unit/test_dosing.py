@@ -54,7 +54,7 @@ def test_an_increase_stops_at_the_maximum(small_kb):
     assert dose.recommended_daily_mg == [300, 500]
     assert dose.max_daily_mg == 500
     assert dose.adjustment_percent == 33.3  # (300 + 500) / (200 + 400) - 1
-    assert "with test_inducer: +50% of maintenance [TEST-STUDY; evidence low]" in dose.basis
+    assert "with test_inducer: maintenance dose 50% higher [TEST-STUDY; evidence low]" in dose.basis
     assert "capped at 500 mg/day (labelled maximum)" in dose.basis
 
 
@@ -114,8 +114,8 @@ def test_genotype_rules_change_the_dose_by_their_percentage(small_kb):
     poor = doses(small_kb, **ADULT, genotypes={"TESTCYP": "*3/*3"})["testdrug_c"]
     assert poor.recommended_daily_mg == [100, 200]
     assert poor.adjustment_percent == -50
-    assert ("rule test-testcyp-poor-testdrug-c: -50% of maintenance [TEST-GUIDELINE; evidence "
-            "high]") in poor.basis
+    assert ("rule test-testcyp-poor-testdrug-c: maintenance dose 50% lower [TEST-GUIDELINE; "
+            "evidence high]") in poor.basis
     intermediate = doses(small_kb, **ADULT, genotypes={"TESTCYP": "*1/*3"})["testdrug_c"]
     assert intermediate.recommended_daily_mg == [150, 300]
     assert intermediate.adjustment_percent == -25
@@ -136,7 +136,8 @@ def test_an_interaction_changes_the_victims_dose(small_kb):
     dose = doses(small_kb, **ADULT, current_medications=["testdrug_c"])["testdrug_a"]
     assert dose.recommended_daily_mg == [150, 300]
     assert dose.adjustment_percent == -25
-    assert "with testdrug_c: -25% of maintenance [TEST-STUDY; evidence moderate]" in dose.basis
+    assert ("with testdrug_c: maintenance dose 25% lower [TEST-STUDY; evidence moderate]"
+            in dose.basis)
     # not while the exception (testdrug_d) is also taken
     dose = doses(small_kb, **ADULT, current_medications=["testdrug_c", "testdrug_d"])
     assert dose["testdrug_a"].recommended_daily_mg == [200, 400]

@@ -189,7 +189,7 @@ def test_a_liver_or_kidney_cut_of_the_titration_scales_every_step(small_kb):
                             ScheduleEntry(weeks="weeks 3-4", daily_mg=50)]
     assert add.then == "increase by 25 mg/day every 1–2 weeks"
     assert add.target_daily_mg == [50, 100]
-    assert add.notes[0] == ("Starting and escalation doses -75% (a kidney, liver or genotype "
+    assert add.notes[0] == ("Starting and escalation doses 75% lower (a kidney, liver or genotype "
                             "statement: see the testdrug_a dose row).")
 
 
