@@ -672,11 +672,10 @@ def _percent_of(before: Dose, after: Dose) -> float | None:
     return round((new - old) / old * 100, 1) if old else None
 
 
-def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str, Any]],
-              rule_dose: dict, inter_dose: dict) -> Dose:
-    organ_bands = kb.organ_statements[drug.name]
-    applied: set[str] = set()
-    _older_adult(kb, drug, build)
+def _flag_changes(kb: KnowledgeBase, drug: Drug, build: _Builder,
+                  flags: list[dict[str, Any]], rule_dose: dict, inter_dose: dict) -> None:
+    """The dose changes of the drug's rule and interaction flags; a pharmacokinetic
+    interaction without a dose change in its sources is named, as not in the number."""
     for flag in flags:
         rule, other = flag["rule"], flag["interacting_drug"]
         if rule in rule_dose:
@@ -685,7 +684,21 @@ def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[s
         elif rule in inter_dose:
             inter = inter_dose[rule]
             if drug.name in inter.victims and other in inter.perpetrators:
-                build.change(inter.dose, f"with {other}", inter.evidence)
+                build.change(inter.dose, f"with {kb.shown(other)}", inter.evidence)
+        elif (inter := kb.interaction_rules.get(rule)) is not None and flag["action"] != "info" \
+                and inter.kind == "pharmacokinetic" and drug.name in inter.victims \
+                and other in inter.perpetrators:
+            build.dose.basis.append(f"with {kb.shown(other)}: levels change, but the interaction's "
+                                    "sources give no dose change, so this number does not "
+                                    f"include it (see the flag {inter.id})")
+
+
+def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str, Any]],
+              rule_dose: dict, inter_dose: dict) -> Dose:
+    organ_bands = kb.organ_statements[drug.name]
+    applied: set[str] = set()
+    _older_adult(kb, drug, build)
+    _flag_changes(kb, drug, build, flags, rule_dose, inter_dose)
     for flag in flags:
         if flag["rule"] in organ_bands:
             organ, band = organ_bands[flag["rule"]]

@@ -157,6 +157,11 @@ class KnowledgeBase:
                 for t in self.vocabulary.seizure_types}
 
     @cached_property
+    def interaction_rules(self) -> dict[str, Interaction]:
+        """Every interaction by the rule id of its flags (``interaction:<id>``)."""
+        return {f"interaction:{i.id}": i for i in self.interactions}
+
+    @cached_property
     def dose_changes(self) -> tuple[dict[str, tuple[DoseChange, Evidence]],
                                     dict[str, Interaction]]:
         """The dose changes of flags, by the flag's rule: ``(rule id -> (then.dose, the rule's
@@ -164,7 +169,7 @@ class KnowledgeBase:
         dose block."""
         return ({rule.id: (rule.then.dose, rule.evidence) for _, rule in self.rules
                  if rule.then.dose is not None},
-                {f"interaction:{i.id}": i for i in self.interactions if i.dose is not None})
+                {r: i for r, i in self.interaction_rules.items() if i.dose is not None})
 
     @cached_property
     def organ_statements(self) -> dict[str, dict[str, tuple[str, OrganBand]]]:
