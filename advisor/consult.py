@@ -460,7 +460,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         disclaimer=kb.manifest.disclaimer,
     )
     result.sources = _cited(kb, result)
-    result.summary = summarize(result, patient)
+    result.summary = summarize(result, patient, kb.shown_names)
     return result
 
 

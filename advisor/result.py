@@ -412,6 +412,9 @@ class Summary(ResultModel):
     top_regimen: SummaryRegimen | None
     in_play: list[str]  # current drugs, drugs asked about and the top regimen's drugs
     unchecked_medications: list[str] = Field(default_factory=list)  # outside the knowledge base
+    # the names people know the co-medications named here by, where the id reads wrongly
+    # (lopinavir_ritonavir -> "lopinavir/ritonavir (Kaletra)")
+    shown: OmitIfNone[dict[str, str]] = None
 
 
 # --- the whole -------------------------------------------------------------------------

@@ -232,13 +232,15 @@ def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
                           target_daily_mg=target, evidence=reg.evidence)
 
 
-def _patient(patient: Patient | None) -> SummaryPatient | None:
+def _patient(patient: Patient | None, shown: dict[str, str]) -> SummaryPatient | None:
+    """The patient as the first line shows them (co-medications by their ``shown`` names)."""
     if patient is None:
         return None
     return SummaryPatient(age_years=patient.age_years, weight_kg=patient.weight_kg,
                           sex=patient.sex, seizure_types=list(patient.seizure_types),
                           syndrome=patient.syndrome,
-                          current_medications=list(patient.current_medications),
+                          current_medications=[shown.get(d, d)
+                                               for d in patient.current_medications],
                           candidate_drugs=list(patient.candidate_drugs),
                           other_medications=list(patient.other_medications))
 
@@ -254,19 +256,24 @@ def drugs_in_play(res: ConsultResult, patient: Patient | None = None) -> list[st
     return _unique([*current, *(res.regimens[0].drugs if res.regimens else [])])
 
 
-def summarize(res: ConsultResult, patient: Patient | None = None) -> Summary:
-    """The summary of a finished consult (``patient``: who it is for, when known)."""
+def summarize(res: ConsultResult, patient: Patient | None = None,
+              shown: dict[str, str] | None = None) -> Summary:
+    """The summary of a finished consult (``patient``: who it is for, when known;
+    ``shown``: the names people know co-medications by, where the id reads wrongly)."""
     in_play = drugs_in_play(res, patient)
     avoid = _avoid(res.flags)
     avoided = {a.drug for a in avoid}
+    monitor = _monitor(res.flags, avoided, in_play)
+    named = {d: (shown or {})[d] for d in [*in_play, *(m.drug for m in monitor)]
+             if d in (shown or {})}
     return Summary(
-        patient=_patient(patient), avoid=avoid,
+        patient=_patient(patient, shown or {}), avoid=avoid,
         dose_changes=_dose_changes(res, avoided, in_play),
-        monitor=_monitor(res.flags, avoided, in_play), dre_status=res.dre.status,
+        monitor=monitor, dre_status=res.dre.status,
         next_steps=[SummaryStep(text=first_sentence(s.text), evidence=s.evidence,
                                 evidence_level=s.evidence_level) for s in res.dre.next_steps],
         risk=_risk(res), top_regimen=_top_regimen(res), in_play=in_play,
-        unchecked_medications=list(res.unchecked_medications))
+        unchecked_medications=list(res.unchecked_medications), shown=named or None)
 
 
 def summary_of(res: ConsultResult) -> Summary:

@@ -209,3 +209,17 @@ def test_each_drugs_cautions_stand_together(kb):
     assert drugs.count("topiramate") >= 2, drugs
     runs = [d for i, d in enumerate(drugs) if i == 0 or drugs[i - 1] != d]
     assert len(runs) == len(set(runs)), drugs
+
+
+def test_the_patient_line_names_co_medications_as_people_know_them(kb):
+    """'taking lamotrigine, lopinavir/ritonavir (Kaletra)', not the id in words ('lopinavir
+    ritonavir'); a drug without a shown name is as before."""
+    res = consult(kb, validate_patient(kb, {
+        "id": "S-K", "age_years": 38, "weight_kg": 72, "sex": "male",
+        "seizure_types": ["focal"], "current_medications": ["lamotrigine", "Kaletra"]}))
+    assert res.summary.patient.current_medications == ["lamotrigine",
+                                                       "lopinavir/ritonavir (Kaletra)"]
+    for fmt in ("markdown", "html"):
+        text = render(res, fmt)
+        assert "taking lamotrigine, lopinavir/ritonavir (Kaletra)" in text, fmt
+        assert "lopinavir ritonavir" not in text, fmt

@@ -160,12 +160,15 @@ def _doses(s: Summary) -> Block:
 
 
 def _monitor(s: Summary) -> Block:
-    lines = [Line(words(m.drug), (f"{ACTION_LABEL[m.action].lower()}: " if m.action != "monitor"
-                           else "") + words(m.reason), m.evidence, m.evidence_level)
+    shown = s.shown or {}
+    lines = [Line(words(shown.get(m.drug, m.drug)), (f"{ACTION_LABEL[m.action].lower()}: "
+                                                     if m.action != "monitor" else "")
+                  + words(m.reason), m.evidence, m.evidence_level)
              for m in s.monitor]
     avoided = {a.drug for a in s.avoid}  # (the avoid line names them)
-    watched = [d for d in s.in_play if d not in avoided]
-    head = (words(", ".join(dict.fromkeys(m.drug for m in s.monitor))) if lines else
+    watched = [shown.get(d, d) for d in s.in_play if d not in avoided]
+    head = (words(", ".join(dict.fromkeys(shown.get(m.drug, m.drug) for m in s.monitor)))
+            if lines else
             "nothing for the drugs in play" + (f" ({words(', '.join(watched))})"
                                                if watched else ""))
     if s.unchecked_medications:
