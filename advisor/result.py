@@ -218,6 +218,8 @@ class AddStep(ResultModel):
     evidence: list[str] = Field(default_factory=list)
     then: OmitIfNone[str] = None
     target_daily_mg: OmitIfNone[list[float]] = None
+    # the target is the labelled dose while these drugs (being withdrawn) are taken
+    target_while: OmitIfNone[list[str]] = None
 
 
 class WithdrawStep(ResultModel):
@@ -397,6 +399,7 @@ class SummaryRegimen(ResultModel):
     first_step: str
     target_daily_mg: list[float] | None  # of the first added drug, from the dose table
     evidence: list[str]
+    target_while: OmitIfNone[list[str]] = None  # see AddStep
 
 
 class Summary(ResultModel):

@@ -229,7 +229,8 @@ def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
     target = (adds[0].target_daily_mg or doses[adds[0].drug].recommended_daily_mg
               if adds and adds[0].drug in doses else None)
     return SummaryRegimen(drugs=reg.drugs, kind=reg.kind, first_step=_first_step(reg),
-                          target_daily_mg=target, evidence=reg.evidence)
+                          target_daily_mg=target, evidence=reg.evidence,
+                          target_while=adds[0].target_while if adds else None)
 
 
 def _patient(patient: Patient | None, shown: dict[str, str]) -> SummaryPatient | None:

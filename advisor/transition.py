@@ -288,6 +288,16 @@ def _started_effects(step: AddStep, doses: list[Dose], keep: list[str]) -> None:
             step.evidence = list(dict.fromkeys([*step.evidence, *change.evidence]))
 
 
+def _target_with(kb: KnowledgeBase, step: AddStep, withdraw: list[str]) -> None:
+    """An added drug whose labelled dose depends on a drug being withdrawn (lamotrigine's
+    valproate and inducer bands): its target holds only while that drug is taken."""
+    if step.target_daily_mg is None:
+        return
+    named = {d for band in kb.drugs[step.drug].dosing.maintenance
+             for d in (*band.when_taking, *band.when_also_taking, *band.when_not_taking)}
+    step.target_while = [d for d in withdraw if d in named] or None
+
+
 def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
          flags: dict[str, list[dict[str, Any]]], doses: list[Dose] | None = None
          ) -> TransitionPlan:
@@ -306,6 +316,7 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
              for d in add]
     for step in added:
         _started_effects(step, doses or [], keep)
+        _target_with(kb, step, withdraw)
     steps += added
     steps += [_withdraw_step(kb.drugs[d]) for d in withdraw]
     comedications = [m for m in patient.current_medications if m not in kb.drugs]

@@ -127,3 +127,31 @@ def test_steps_that_stop_below_the_target_say_how_to_go_on(kb):
                      "the label directs; target 1200 mg/day"), child
     adult = line({"age_years": 40, "weight_kg": 70, "sex": "male"}, "zonisamide")
     assert "as the label directs" not in adult, adult
+
+
+def test_a_target_set_by_a_drug_being_withdrawn_says_it_holds_only_while_it_is_taken(kb):
+    """Valproate replaced by lamotrigine: the plan titrates lamotrigine on the valproate
+    schedule to 100-200 mg/day, the dose with valproate; that target is marked as holding
+    while valproate is taken, in the JSON and in the report, and valproate's withdrawal step
+    gives the label's conversion (lamotrigine raised to 500 mg/day once valproate stops,
+    because lamotrigine levels fall), not 'lamotrigine rises as valproate falls'. Kept
+    beside valproate (add-on), the same target has no such mark."""
+    from advisor.report import render
+
+    res = consult(kb, validate_patient(kb, {
+        "id": "VL", "age_years": 35, "weight_kg": 70, "sex": "male",
+        "seizure_types": ["focal", "focal_to_bilateral_tonic_clonic"],
+        "current_medications": ["valproate"], "candidate_drugs": ["lamotrigine"]}))
+    by_drugs = {tuple(r.drugs): r for r in res.regimens}
+    alone = by_drugs[("lamotrigine",)].transition.steps
+    add = next(s for s in alone if s.action == "add")
+    assert (add.target_daily_mg, add.target_while) == ([100, 200], ["valproate"])
+    withdraw = " ".join(next(s for s in alone if s.action == "withdraw").notes)
+    assert "raises lamotrigine by 100 mg/day each week to 500 mg/day" in withdraw
+    assert "lamotrigine rises as valproate falls" not in withdraw
+    kept = next(s for s in by_drugs[("valproate", "lamotrigine")].transition.steps
+                if s.action == "add")
+    assert (kept.target_daily_mg, kept.target_while) == ([100, 200], None)
+    assert ("target 100–200 mg/day while valproate is taken (once valproate is stopped, the "
+            "labelled dose without it applies: see the withdrawal step)"
+            in render(res, "markdown"))

@@ -170,6 +170,18 @@ def _entry(x: ScheduleEntry) -> str:
     return f"{x.weeks}: {number(x.daily_mg_per_kg or 0)} mg/kg/day{given}"
 
 
+def target_text(target: list[float], while_taking: list[str] | None, unit: str = "mg") -> str:
+    """A regimen's target dose, and, when it is the labelled dose only while drugs being
+    withdrawn are taken, that it changes once they are stopped."""
+    text = daily_mg(target, unit)
+    if not while_taking:
+        return text
+    names = " and ".join(while_taking)
+    verb, them = ("are", "them") if len(while_taking) > 1 else ("is", "it")
+    return (f"{text} while {names} {verb} taken (once {names} {verb} stopped, the labelled "
+            f"dose without {them} applies: see the withdrawal step)")
+
+
 def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose]) -> str:
     """One transition step; an added drug's target is the plan's (the dose table's range,
     up to a label start above it), else the dose table's."""
@@ -180,7 +192,7 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
         then = f"; then {step.then}" if step.then else ""
         dose = doses.get(step.drug)
         target = step.target_daily_mg or (dose.recommended_daily_mg if dose else None)
-        goal = f"; target {daily_mg(target)}" if target else ""
+        goal = f"; target {target_text(target, step.target_while)}" if target else ""
         if not sched and dose is not None and dose.start_reduced:
             sched = "start lower than the label's usual start (it gives no number)"
         only = step.schedule[0] if len(step.schedule) == 1 else None

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from advisor.numbers import DASH, daily_mg, plural
-from advisor.report.formatting import risk_line, words
+from advisor.numbers import DASH, plural
+from advisor.report.formatting import risk_line, target_text, words
 from advisor.result import ConsultResult, Flag, Summary
 from advisor.schema import Source
 from advisor.summary import flag_order, summary_of
@@ -194,7 +194,8 @@ def _regimen(s: Summary) -> Block:
     top = s.top_regimen
     if top is None:
         return Block("regimen", "Top regimen", "no regimen could be suggested", [])
-    target = f"; target {daily_mg(top.target_daily_mg)}" if top.target_daily_mg else ""
+    target = (f"; target {target_text(top.target_daily_mg, top.target_while)}"
+              if top.target_daily_mg else "")
     line = Line(" + ".join(top.drugs), f"{top.kind}: {top.first_step}{target}", top.evidence)
     return Block("regimen", "Top regimen", " + ".join(top.drugs), [line])
 

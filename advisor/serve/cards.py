@@ -652,7 +652,8 @@ def _start_text(regimen: Regimen, alt: str) -> str | None:
     if step.target_daily_mg:
         if not parts:  # never a bare target, which reads as the dose to start at
             parts.append("start: see the label")
-        parts.append(f"to {_mg(step.target_daily_mg)}")
+        parts.append(f"to {_mg(step.target_daily_mg)}" + (
+            f" while {' and '.join(step.target_while)} is taken" if step.target_while else ""))
     return ", ".join(parts) if parts else None
 
 
