@@ -21,6 +21,7 @@ from advisor.result import (
     Dose,
     Flag,
     Regimen,
+    SafetyNote,
     Summary,
     SummaryAvoid,
     SummaryDoseChange,
@@ -162,13 +163,20 @@ def _watch(f: Flag) -> bool:
         f.action in DOSE_ACTIONS and f.depends_on_untested_position)
 
 
-def _monitor(flags: list[Flag], avoided: set[str], in_play: list[str]) -> list[SummaryMonitor]:
+def _monitor(flags: list[Flag], avoided: set[str], in_play: list[str],
+             notes: list[SafetyNote] = ()) -> list[SummaryMonitor]:
     """The cautions and monitoring of the drugs in play, most pressing first, each drug's
-    lines together (in the order of its most pressing one)."""
+    lines together (in the order of its most pressing one), with the boxed warnings of its
+    label (``notes``: the result's safety notes) after its flags."""
     items = [SummaryMonitor(drug=f.drug, action=f.action, reason=first_sentence(f.message),
                             evidence=f.evidence, evidence_level=f.evidence_level, rule=f.rule)
              for f in sorted(flags, key=lambda f: (RELEVANCE_ORDER[f.relevance], flag_order(f)))
              if _watch(f) and f.drug in in_play and f.drug not in avoided]
+    items += [SummaryMonitor(drug=n.drug, action="monitor", reason=first_sentence(n.text),
+                             evidence=n.evidence, evidence_level=n.evidence_level,
+                             rule=f"boxed_warning:{n.drug}")
+              for n in notes if n.topic == "boxed_warning" and n.drug in in_play
+              and n.drug not in avoided]
     first = {drug: i for i, drug in reversed(list(enumerate(m.drug for m in items)))}
     return sorted(items, key=lambda m: first[m.drug])
 
@@ -264,7 +272,7 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
     in_play = drugs_in_play(res, patient)
     avoid = _avoid(res.flags)
     avoided = {a.drug for a in avoid}
-    monitor = _monitor(res.flags, avoided, in_play)
+    monitor = _monitor(res.flags, avoided, in_play, res.safety_notes)
     named = {d: (shown or {})[d] for d in [*in_play, *(m.drug for m in monitor)]
              if d in (shown or {})}
     return Summary(

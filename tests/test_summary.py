@@ -61,7 +61,10 @@ def test_dose_change_reads_from_to_and_why(kb):
     assert change.change == "225–375 mg/day → 100–200 mg/day (−50%)"
     assert change.reason.startswith("valproate + lamotrigine: Valproate inhibits")
     assert change.rules == ["interaction:valproate-raises-lamotrigine"]
-    assert [m.drug for m in s.monitor] == ["lamotrigine"]  # in play: asked about by name
+    # in play (asked about by name): its flag, then its label's boxed warning (serious rash)
+    assert [(m.drug, m.rule) for m in s.monitor][-1] == ("lamotrigine",
+                                                         "boxed_warning:lamotrigine")
+    assert {m.drug for m in s.monitor} == {"lamotrigine"}
     assert s.in_play == ["valproate", "lamotrigine"]
 
 
@@ -170,7 +173,8 @@ def test_the_top_regimens_target_reaches_a_label_start_above_the_usual_dose(kb):
 
 def test_a_drug_to_avoid_is_not_listed_among_those_with_nothing_to_monitor(kb):
     """HLA-A*31:01 positive, carbamazepine asked about: the Monitor line names the drugs in
-    play it watched, not carbamazepine, which the Avoid line names."""
+    play it watches (lamotrigine, the top regimen, for its boxed warning), not carbamazepine,
+    which the Avoid line names."""
     res = consult(kb, validate_patient(kb, {
         "id": "a31", "sex": "male", "age_years": 40, "weight_kg": 70,
         "seizure_types": ["focal"], "genotypes": {"HLA-A*31:01": "positive"},
@@ -179,7 +183,9 @@ def test_a_drug_to_avoid_is_not_listed_among_those_with_nothing_to_monitor(kb):
     assert "- **Avoid**: carbamazepine" in text
     monitor = next(line for line in text.splitlines()
                    if line.startswith("- **Caution and monitoring**"))
-    assert "nothing for the drugs in play" in monitor and "carbamazepine" not in monitor
+    assert "carbamazepine" not in monitor  # not even its boxed warning: it is avoided
+    # the top regimen's drug is watched: its label's boxed warning
+    assert "**lamotrigine**: Boxed warning for serious skin rashes" in monitor
 
 
 def test_drugs_to_avoid_outside_play_are_named_once(kb):
@@ -223,3 +229,27 @@ def test_the_patient_line_names_co_medications_as_people_know_them(kb):
         text = render(res, fmt)
         assert "taking lamotrigine, lopinavir/ritonavir (Kaletra)" in text, fmt
         assert "lopinavir ritonavir" not in text, fmt
+
+
+@pytest.mark.parametrize(("drug", "words"), [
+    ("lamotrigine", "Boxed warning for serious skin rashes"),
+    ("perampanel", "Boxed warning for serious psychiatric and behavioural reactions"),
+    ("carbamazepine", "Boxed warnings: serious dermatologic reactions"),
+    ("clobazam", "Boxed warnings (benzodiazepine class, FDA 2020)"),
+])
+def test_a_drug_in_play_brings_its_boxed_warning_to_the_summary(kb, drug, words):
+    """A boxed warning is shown where the pharmacist acts (Caution and monitoring), not only
+    in the safety section: before, 'nothing for the drugs in play (lamotrigine)' was shown
+    for a girl starting lamotrigine (pharmacist review)."""
+    res = consult(kb, validate_patient(kb, {
+        "id": "BW", "sex": "male", "age_years": 16, "weight_kg": 60,
+        "seizure_types": ["focal"], "genotypes": {"HLA-B*15:02": "negative",
+                                                  "HLA-A*31:01": "negative"},
+        "candidate_drugs": [drug]}))
+    assert any(n.drug == drug and n.topic == "boxed_warning" and n.text.startswith(words)
+               for n in res.safety_notes)
+    watched = [m for m in res.summary.monitor if m.rule == f"boxed_warning:{drug}"]
+    assert len(watched) == 1 and watched[0].reason.startswith(words)
+    monitor = next(line for line in render(res, "markdown").splitlines()
+                   if line.startswith("- **Caution and monitoring**"))
+    assert "nothing for the drugs in play" not in monitor

@@ -66,7 +66,8 @@ class PgpSubstrate(Strict):
 class SafetyNote(Strict):
     """A reproductive or long-term safety point shown where it applies to the patient."""
 
-    topic: Literal["pregnancy", "contraception", "bone_health", "long_term", "other"]
+    topic: Literal["boxed_warning", "pregnancy", "contraception", "bone_health", "long_term",
+                   "other"]
     sex: Literal["female", "male"] | None = None
     age_years: Range | None = None
     text: str
