@@ -111,10 +111,10 @@ def test_a_start_that_is_the_target_reads_as_one_dose(kb):
 
 
 def test_steps_that_stop_below_the_target_say_how_to_go_on(kb):
-    """Oxcarbazepine for a girl of 11 (38 kg): the label's one weight-based step (8 mg/kg/day)
-    stops far below her target (1200 mg/day); the plan says to go on to the target as the
-    label directs, instead of jumping from week 1 to the target. Zonisamide for an adult,
-    whose steps reach the target range, gets no such line."""
+    """Oxcarbazepine added for a girl of 11 (38 kg) on levetiracetam: the label's one
+    weight-based step (8 mg/kg/day) stops far below her add-on target (1200 mg/day); the plan
+    says to go on to the target as the label directs, instead of jumping from week 1 to the
+    target. Zonisamide for an adult, whose steps reach the target range, gets no such line."""
     from advisor.report.formatting import step_line
 
     def line(patient: dict, drug: str) -> str:
@@ -122,7 +122,10 @@ def test_steps_that_stop_below_the_target_say_how_to_go_on(kb):
                                                 "candidate_drugs": [drug], **patient}))
         return step_line(_add_step(res, drug), {d.drug: d for d in res.doses})
 
-    child = line({"age_years": 11, "weight_kg": 38, "sex": "female"}, "oxcarbazepine")
+    child = line({"age_years": 11, "weight_kg": 38, "sex": "female",
+                  "current_medications": ["levetiracetam"], "medication_history": [
+                      {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+                       "duration_months": 6}]}, "oxcarbazepine")
     assert child == ("add oxcarbazepine: week 1: 304 mg/day; then increase to the target as "
                      "the label directs; target 1200 mg/day"), child
     adult = line({"age_years": 40, "weight_kg": 70, "sex": "male"}, "zonisamide")
