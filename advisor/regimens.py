@@ -311,7 +311,7 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
     entry = _governing(kb, patient)
     best = _guideline_position(kb, patient, drug.name)
     if best:
-        position, target, ev, from_age, source = best
+        position, target, sources, from_age, source = best
         weights = (w.syndrome_guideline_position if entry and w.syndrome_guideline_position
                    else w.guideline_position)
         t.score += weights[position]
@@ -321,7 +321,7 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
                                f" from {number(from_age)} years of age; this patient is "
                                "younger, so the placement is extrapolated (check the product "
                                "licence)."))
-        t.evidence += ev.sources
+        t.evidence += sources
     elif held := _held_back(kb, patient, drug.name):
         t.warnings.append(f"{kb.positions.guideline} does not place {drug.name} for women and "
                           f"girls able to have children ({_names(kb, held)}): only if other "
@@ -419,12 +419,15 @@ def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
     for pos in _applicable_positions(kb, patient):
         if childbearing and drug in pos.not_in_childbearing_potential:
             continue
+        appraisal = pos.appraised.get(drug)
         for position in ("first_line", "second_line", "adjunctive"):
-            if drug in getattr(pos, position):
+            if drug in getattr(pos, position) or (appraisal and position == "adjunctive"):
                 rank = ("first_line", "second_line", "adjunctive").index(position)
                 if best is None or rank < best[0]:
-                    best = (rank, position, _name(kb, pos), pos.evidence,
-                            pos.too_young(drug, patient.age_years), kb.positions.source(pos))
+                    best = (rank, position, _name(kb, pos),
+                            [appraisal] if appraisal else pos.evidence.sources,
+                            pos.too_young(drug, patient.age_years),
+                            appraisal or kb.positions.source(pos))
                 break
     return best[1:] if best else None
 

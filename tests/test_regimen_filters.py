@@ -90,3 +90,20 @@ def test_primidone_is_not_offered_in_place_of_a_failed_phenobarbital(kb):
         if "primidone" in reg.drugs:
             assert ("primidone is converted to phenobarbital, which already failed an "
                     "adequate trial.") in reg.warnings
+
+
+def test_fenfluramine_is_placed_from_nices_appraisal_not_called_unnamed(kb):
+    """Dravet syndrome at 7 on valproate and clobazam (both failed): fenfluramine's place is
+    NICE's technology appraisal (TA808: add-on from 2 years), said as such, never 'NICE
+    does not name fenfluramine for Dravet syndrome' (NG217 leaves it to the appraisal); it is
+    offered as add-on only."""
+    patient = validate_patient(kb, _dravet(7, 23, ["valproate", "clobazam"], [
+        {"drug": "valproate", "outcome": "inefficacy", "adequate": True, "duration_months": 12},
+        {"drug": "clobazam", "outcome": "inefficacy", "adequate": True, "duration_months": 6}]))
+    regimens = consult(kb, patient).regimens
+    with_it = [r for r in regimens if "fenfluramine" in r.drugs]
+    assert with_it and all(len(r.drugs) > 1 for r in with_it)
+    texts = [line for r in with_it for line in [*r.rationale, *r.warnings]]
+    assert "NICE-2022-TA808: fenfluramine is adjunctive for Dravet syndrome." in texts
+    assert not any("does not name fenfluramine" in line for line in texts), texts
+    assert all("NICE-2022-TA808" in r.evidence for r in with_it)

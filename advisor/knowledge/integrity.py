@@ -362,8 +362,11 @@ def check_positions(kb: KnowledgeBase) -> Iterator[Problem]:
                               "seizure type")
         if pos.syndrome is not None:
             yield from _known(file, f"{loc}.syndrome", [pos.syndrome], v.syndromes, "syndrome")
-        for key in ("first_line", "second_line", "adjunctive"):
-            yield from _known(file, f"{loc}.{key}", getattr(pos, key), kb.drugs, "drug")
+        for key in ("first_line", "second_line", "adjunctive", "appraised"):
+            yield from _known(file, f"{loc}.{key}", list(getattr(pos, key)), kb.drugs, "drug")
+        for drug, source in pos.appraised.items():
+            if source not in kb.sources:
+                yield Problem(file, f"{loc}.appraised.{drug}", f"unknown source {source!r}")
         for key in ("add_on_only", "from_age_years"):
             yield from (Problem(file, f"{loc}.{key}", f"{drug!r} is not named in this entry")
                         for drug in getattr(pos, key) if drug not in pos.named)

@@ -132,6 +132,10 @@ class GuidelinePosition(Strict):
     not_recommended: list[str] = Field(default_factory=list)
     # the entry's own guideline, where it is not the file's (a source id)
     guideline: str | None = None
+    # drug -> the technology appraisal (a source id) of the same body that recommends it as
+    # add-on treatment here, outside the guideline's sequence (NICE TA808: fenfluramine for
+    # Dravet syndrome); placed as adjunctive, from that source
+    appraised: dict[str, str] = Field(default_factory=dict)
     # a seizure-type entry that, for a patient with the type, replaces the other seizure
     # types' entries as a syndrome's entry does (neonatal seizures)
     replaces_seizure_types: bool = False
@@ -145,8 +149,8 @@ class GuidelinePosition(Strict):
 
     @property
     def named(self) -> list[str]:
-        """Every drug the entry names, first line first."""
-        return [*self.first_line, *self.second_line, *self.adjunctive]
+        """Every drug the entry names (with its appraised ones), first line first."""
+        return [*self.first_line, *self.second_line, *self.adjunctive, *self.appraised]
 
     @model_validator(mode="after")
     def _one_target(self) -> GuidelinePosition:
