@@ -219,6 +219,26 @@ def _pregnancy_switch(kb: KnowledgeBase, patient: Patient, withdrawn: list[str],
     reg.evidence = list(dict.fromkeys([*reg.evidence, *policy.sources]))
 
 
+def _pregnancy_add_on(kb: KnowledgeBase, patient: Patient, kept: list[str],
+                      reg: Regimen) -> None:
+    """A pregnant patient adding a drug to one that has not failed, nor been stopped for
+    intolerance, and is not teratogenic: says to adjust its dose first (as for a switch)."""
+    if patient.pregnancy != "pregnant" or reg.kind != "add-on":
+        return
+    stopped = _stopped(patient)
+    working = [d for d in kept if d not in stopped
+               and "teratogenic" not in kb.drugs[d].adverse_effects.tags]
+    if not working:
+        return
+    policy = kb.regimens.pregnancy_switch
+    reg.warnings.append(f"Adding a drug during pregnancy, although {', '.join(working)} has not "
+                        "failed: levels fall in pregnancy, so measure the level against her "
+                        "baseline and adjust the dose first; a second drug adds exposure to "
+                        "the baby (the advisor's reading of its sources; evidence "
+                        f"{policy.level}).")
+    reg.evidence = list(dict.fromkeys([*reg.evidence, *policy.sources]))
+
+
 def _teratogen_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, childbearing: bool,
                      t: _Terms) -> None:
     """A teratogenic drug for a pregnant patient, one planning pregnancy, or one who may be
@@ -449,6 +469,7 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
         reg.warnings.append(f"Requires withdrawing {', '.join(withdrawn)} (taper; see the "
                             "transition plan).")
         _pregnancy_switch(kb, patient, withdrawn, reg)
+    _pregnancy_add_on(kb, patient, [d for d in current if d in drugs], reg)
     wanted = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
     covered = [t for t in wanted if any(d.spectrum.covers(t, patient.syndrome) for d in items)]
     uncovered = [t for t in wanted if t not in covered]

@@ -1,6 +1,6 @@
 """A pregnant patient whose non-teratogenic drug has not failed: every regimen that switches
-away from it is marked down and says to adjust its dose first; a failed drug, or a patient
-who is not pregnant, is not."""
+away from it is marked down and says to adjust its dose first, and every regimen that adds a
+drug to it says so too; a failed drug, or a patient who is not pregnant, is not."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from advisor.consult import consult
 from advisor.inputs.patient import validate_patient
 
 SWITCH = "Switching from lamotrigine during pregnancy"
+ADD = "Adding a drug during pregnancy, although lamotrigine has not failed"
 
 
 def _regimens(kb, **changes):
@@ -34,3 +35,15 @@ def test_a_failed_drug_or_no_pregnancy_is_not_marked(kb):
     not_pregnant = _regimens(kb, pregnancy="not_pregnant")
     for regimens in (failed, not_pregnant):
         assert not any(SWITCH in w for r in regimens for w in r.warnings)
+
+
+def test_add_ons_say_to_adjust_the_working_drug_first(kb):
+    """Before, the add-ons that rank first (switches being marked down) said only that NICE
+    prefers monotherapy: now each says to adjust lamotrigine by its level first."""
+    regimens = _regimens(kb)
+    add_ons = [r for r in regimens if r.kind == "add-on"]
+    assert add_ons and all(any(ADD in w for w in r.warnings) for r in add_ons)
+    for regimens in (_regimens(kb, pregnancy="not_pregnant"), _regimens(
+            kb, medication_history=[{"drug": "lamotrigine", "outcome": "inefficacy",
+                                     "adequate": True, "duration_months": 24}])):
+        assert not any(ADD in w for r in regimens for w in r.warnings)
