@@ -248,6 +248,7 @@ class _Builder:
         self.unbound: str | None = None  # the organ whose statement says: dose by free levels
         self.start_as_given: tuple[float, str] | None = None  # the band's start in words
         self.low_is_start = False  # the band's lower end is its start (DoseBand)
+        self.banded: frozenset[str] = frozenset()  # co-medications the chosen band names
 
     def cite(self, evidence: Evidence) -> None:
         self.dose.evidence += evidence.sources
@@ -303,6 +304,8 @@ class _Builder:
             self.dose.unit = self.drug.dosing.unit
             self.dose.basis.append(f"amounts in {self.drug.dosing.unit} (phenytoin sodium "
                                    "equivalents), as the label gives them")
+        self.banded = frozenset([*chosen.when_taking, *chosen.when_also_taking,
+                                 *chosen.when_not_taking])
         how = describe(chosen, self.kb)
         self.dose.band = how
         per_kg = (f" ({span(chosen.daily_mg_per_kg.lo, chosen.daily_mg_per_kg.hi)} mg/kg/day x "
@@ -675,7 +678,8 @@ def _percent_of(before: Dose, after: Dose) -> float | None:
 def _flag_changes(kb: KnowledgeBase, drug: Drug, build: _Builder,
                   flags: list[dict[str, Any]], rule_dose: dict, inter_dose: dict) -> None:
     """The dose changes of the drug's rule and interaction flags; a pharmacokinetic
-    interaction without a dose change in its sources is named, as not in the number."""
+    interaction without a dose change in its sources is named, as not in the number (unless
+    the chosen band is the label's dose with that co-medication)."""
     for flag in flags:
         rule, other = flag["rule"], flag["interacting_drug"]
         if rule in rule_dose:
@@ -687,7 +691,7 @@ def _flag_changes(kb: KnowledgeBase, drug: Drug, build: _Builder,
                 build.change(inter.dose, f"with {kb.shown(other)}", inter.evidence)
         elif (inter := kb.interaction_rules.get(rule)) is not None and flag["action"] != "info" \
                 and inter.kind == "pharmacokinetic" and drug.name in inter.victims \
-                and other in inter.perpetrators:
+                and other in inter.perpetrators and other not in build.banded:
             build.dose.basis.append(f"with {kb.shown(other)}: levels change, but the interaction's "
                                     "sources give no dose change, so this number does not "
                                     f"include it (see the flag {inter.id})")

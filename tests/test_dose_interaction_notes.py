@@ -1,0 +1,45 @@
+"""A dose row beside an interaction that changes levels: when the sources give no dose
+change and no band of the label is for that co-medication, the row says its number does not
+include the interaction; when the chosen band is the label's dose with it (lamotrigine or
+rufinamide with valproate), the number does, and nothing is said."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.consult import consult
+from advisor.inputs.patient import validate_patient
+
+NOT_IN = "levels change, but the interaction's sources give no dose change"
+
+
+def _dose(kb, drug: str, **fields):
+    data = {"id": "DI", "age_years": 40, "weight_kg": 70, "sex": "male",
+            "seizure_types": ["focal"], "candidate_drugs": [drug], **fields}
+    return next(d for d in consult(kb, validate_patient(kb, data)).doses if d.drug == drug)
+
+
+def test_an_unquantified_interaction_is_named_as_not_in_the_number(kb):
+    dose = _dose(kb, "clonazepam", current_medications=["ritonavir"])
+    assert any(b.startswith(f"with ritonavir: {NOT_IN}") for b in dose.basis), dose.basis
+
+
+@pytest.mark.parametrize(("drug", "fields"), [
+    ("lamotrigine", {"current_medications": ["valproate"]}),
+    ("rufinamide", {"current_medications": ["valproate"], "syndrome": "lennox_gastaut",
+                    "seizure_types": ["tonic", "atonic"], "weight_kg": 60}),
+])
+def test_a_band_for_the_co_medication_already_holds_it(kb, drug, fields):
+    dose = _dose(kb, drug, **fields)
+    assert dose.band and "with valproate" in dose.band
+    assert not any(NOT_IN in b for b in dose.basis), dose.basis
+
+
+def test_the_uk_valproate_band_of_rufinamide_is_not_a_percentage_of_the_us_target(kb):
+    """Rufinamide with valproate at 60 kg: the UK start-to-maximum range (400-1600 mg/day)
+    beside the US 3200 mg/day target is no '-68.8%' (pharmacist review)."""
+    dose = _dose(kb, "rufinamide", current_medications=["valproate"], syndrome="lennox_gastaut",
+                 seizure_types=["tonic", "atonic"], weight_kg=60)
+    assert dose.recommended_daily_mg == [400, 1600]
+    assert dose.adjustment_percent is None
+    assert any("come from labels that express the dose differently" in b for b in dose.basis)
