@@ -47,6 +47,7 @@ from advisor.inputs.tables import read_chunks
 from advisor.inputs.text_tables import ROW_ERROR, text_cells, text_frame
 from advisor.knowledge import KnowledgeBase
 from advisor.outputs import Interrupted, atomic_outputs, csv_safe
+from advisor.prefetch import prefetched
 from advisor.rules import evaluate
 
 FLAG_OUT = ["drug", "category", "action", "severity", "gene", "message", "rule", "evidence",
@@ -462,8 +463,9 @@ def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
 
     bar = _progress(progress)
     combined = Combined()
-    parts = screen_parts(kb, iter_cohort(kb, cohort, chunksize, fmt, notices), drugs=drugs,
-                         judged=combined.judged)
+    # the next chunk is read (without the GIL) while this one is screened
+    chunks = prefetched(iter_cohort(kb, cohort, chunksize, fmt, notices))
+    parts = screen_parts(kb, chunks, drugs=drugs, judged=combined.judged)
     try:
         return write_results(kb, numbered(parts, combined), combined, out, errors_out,
                              long=long, notices=notices, progress=counted)
@@ -471,6 +473,7 @@ def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
         stop.done = done[0]
         raise
     finally:
+        chunks.close()  # stops the reading thread when the run ends early
         bar(None)
 
 

@@ -1,0 +1,70 @@
+"""Reading ahead in a thread (advisor.prefetch): the same items in the same order, a
+source's error raised after the items before it, and a consumer that stops early stops the
+thread and closes the source."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from advisor.prefetch import prefetched
+
+
+def test_items_arrive_in_order():
+    assert list(prefetched(iter(range(50)), depth=2)) == list(range(50))
+    assert list(prefetched(iter([]))) == []
+
+
+def test_a_source_error_is_raised_after_the_items_before_it():
+    def source():
+        yield 1
+        yield 2
+        raise ValueError("row 3: bad")
+
+    got = []
+    with pytest.raises(ValueError, match="row 3: bad"):
+        for item in prefetched(source()):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_stopping_early_stops_the_thread_and_closes_the_source():
+    closed = threading.Event()
+
+    def source():
+        try:
+            for i in range(10_000):
+                yield i
+        finally:
+            closed.set()
+
+    items = prefetched(source(), depth=1)
+    assert next(items) == 0
+    before = {t.name for t in threading.enumerate()}
+    assert "advisor-prefetch" in before
+    items.close()
+    assert closed.wait(5)
+    deadline = time.monotonic() + 5
+    while any(t.name == "advisor-prefetch" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "the reading thread did not stop"
+        time.sleep(0.01)
+
+
+def test_the_reading_runs_ahead_of_the_consumer():
+    """While the consumer works on item 0, the reader has item 1 ready (depth 1)."""
+    read = []
+
+    def source():
+        for i in range(3):
+            read.append(i)
+            yield i
+
+    items = prefetched(source(), depth=1)
+    assert next(items) == 0
+    deadline = time.monotonic() + 5
+    while len(read) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert list(items) == [1, 2]
