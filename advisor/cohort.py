@@ -437,7 +437,12 @@ def write_results(kb: KnowledgeBase, items: Iterable[Screened], combined: Combin
             def sink(added: Added, combined: Combined, keys: list[str]) -> None:
                 store.write(added, combined)
 
-        summary = collect(kb, items, combined, [sink], errors_w.write, progress=progress)
+        try:
+            summary = collect(kb, items, combined, [sink], errors_w.write, progress=progress)
+        except BaseException:
+            if not long:
+                store.abort()  # its writes end before the temporary outputs are removed
+            raise
         summary.notices = notices
         if long:
             results_w.close(pd.DataFrame(columns=["sample_id", "record", *FLAG_OUT]))

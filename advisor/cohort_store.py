@@ -305,11 +305,18 @@ def _write(table, path: Path) -> None:
 
 
 class StoreWriter:
-    """Writes the store folder: one Parquet file per chunk and table, then the manifest."""
+    """Writes the store folder: one Parquet file per chunk and table, then the manifest.
+    The Parquet files are written in order by one background thread (pyarrow writes without
+    the GIL, so the next chunk is screened meanwhile); a failed write is raised by the next
+    :meth:`write` or by :meth:`close`; :meth:`abort` waits for the writes of a failed run."""
 
     def __init__(self, folder: Path):
+        from concurrent.futures import ThreadPoolExecutor
+
         self.folder = folder
         self.part = 0
+        self._writes = ThreadPoolExecutor(1, thread_name_prefix="advisor-store")
+        self._pending: list = []  # futures of the submitted writes
         for name in STORE_PARTS:
             (folder / name).mkdir(parents=True, exist_ok=True)
             for old in (folder / name).glob("part-*.parquet"):  # an earlier run's parts
@@ -336,13 +343,29 @@ class StoreWriter:
                 columns[col] = pa.array(combined.joined()[0][col].to_numpy(dtype=float)[comb],
                                         type=pa.float64(), from_pandas=True)
         name = f"part-{self.part:05d}.parquet"
-        _write(pa.table(columns), self.folder / "samples" / name)
-        _write(_arrow(added.flags), self.folder / "flags" / name)
-        pq.write_table(_arrow(added.messages, plain=("message",)),
-                       self.folder / "messages" / name)
+        self._raise_failed()
+        self._pending += [
+            self._writes.submit(_write, pa.table(columns), self.folder / "samples" / name),
+            self._writes.submit(_write, _arrow(added.flags), self.folder / "flags" / name),
+            self._writes.submit(pq.write_table, _arrow(added.messages, plain=("message",)),
+                                self.folder / "messages" / name)]
         self.part += 1
 
+    def _raise_failed(self, wait: bool = False) -> None:
+        """Raise the error of a finished write (of any, once all are done, when ``wait``)."""
+        for future in self._pending if wait else [f for f in self._pending if f.done()]:
+            future.result()
+        self._pending = [f for f in self._pending if not f.done()]
+
+    def abort(self) -> None:
+        """Wait for the submitted writes of a run that failed (their errors are dropped)."""
+        self._writes.shutdown(wait=True, cancel_futures=True)
+
     def close(self, kb: KnowledgeBase, summary: Summary, combinations: int) -> None:
+        try:
+            self._raise_failed(wait=True)
+        finally:
+            self._writes.shutdown(wait=True)
         manifest = {"advisor_version": __version__, "knowledgebase_version": kb.version,
                     "knowledgebase_sha256": kb.sha256, "input_samples": summary.input_samples,
                     "processed": summary.processed, "error_rows": summary.error_rows,

@@ -231,3 +231,27 @@ def test_a_genotype_error_recurring_in_later_chunks_is_reported_for_every_sample
     got = pd.concat(errors, ignore_index=True)
     pd.testing.assert_frame_equal(got.reset_index(drop=True).astype(str),
                                   expected.astype(str))
+
+
+def test_a_failed_store_write_fails_the_run_and_leaves_nothing(kb, cohort, tmp_path,
+                                                               monkeypatch):
+    """The store's Parquet files are written by a background thread: a write that fails
+    (here the third chunk's flags) fails the screen with its own error, and, as for any
+    failed run, neither the store nor the errors file is left behind."""
+    import advisor.cohort_store as store_module
+
+    table, _ = cohort
+    path = tmp_path / "cohort.csv"
+    table.to_csv(path, index=False)
+    write, calls = store_module._write, []
+
+    def failing(arrow_table, target):
+        calls.append(target)
+        if len(calls) == 6:
+            raise OSError("disk full")
+        write(arrow_table, target)
+
+    monkeypatch.setattr(store_module, "_write", failing)
+    with pytest.raises(OSError, match="disk full"):
+        screen(kb, path, tmp_path / "store", tmp_path / "errors.csv", chunksize=800)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv"]

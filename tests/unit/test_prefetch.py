@@ -35,8 +35,7 @@ def test_stopping_early_stops_the_thread_and_closes_the_source():
 
     def source():
         try:
-            for i in range(10_000):
-                yield i
+            yield from range(10_000)
         finally:
             closed.set()
 
