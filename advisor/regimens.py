@@ -198,15 +198,21 @@ def _stopped(patient: Patient) -> set[str]:
             if t.outcome in ("inefficacy", "relapse", "intolerance")}
 
 
+def _working_in_pregnancy(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[str]:
+    """For a pregnant patient, the ``drugs`` that have not failed, nor been stopped for
+    intolerance, and are not teratogenic (their dose is adjusted before any change)."""
+    if patient.pregnancy != "pregnant":
+        return []
+    stopped = _stopped(patient)
+    return [d for d in drugs if d not in stopped
+            and "teratogenic" not in kb.drugs[d].adverse_effects.tags]
+
+
 def _pregnancy_switch(kb: KnowledgeBase, patient: Patient, withdrawn: list[str],
                       reg: Regimen) -> None:
-    """A pregnant patient switching from a drug that has not failed, nor been stopped for
-    intolerance, and is not teratogenic: marked down, saying to adjust its dose first."""
-    if patient.pregnancy != "pregnant":
-        return
-    stopped = _stopped(patient)
-    working = [d for d in withdrawn if d not in stopped
-               and "teratogenic" not in kb.drugs[d].adverse_effects.tags]
+    """A pregnant patient switching from a working drug (see _working_in_pregnancy): marked
+    down, saying to adjust its dose first."""
+    working = _working_in_pregnancy(kb, patient, withdrawn)
     if not working:
         return
     policy = kb.regimens.pregnancy_switch
@@ -221,13 +227,8 @@ def _pregnancy_switch(kb: KnowledgeBase, patient: Patient, withdrawn: list[str],
 
 def _pregnancy_add_on(kb: KnowledgeBase, patient: Patient, kept: list[str],
                       reg: Regimen) -> None:
-    """A pregnant patient adding a drug to one that has not failed, nor been stopped for
-    intolerance, and is not teratogenic: says to adjust its dose first (as for a switch)."""
-    if patient.pregnancy != "pregnant" or reg.kind != "add-on":
-        return
-    stopped = _stopped(patient)
-    working = [d for d in kept if d not in stopped
-               and "teratogenic" not in kb.drugs[d].adverse_effects.tags]
+    """A pregnant patient adding a drug to a working one: says to adjust its dose first."""
+    working = _working_in_pregnancy(kb, patient, kept) if reg.kind == "add-on" else []
     if not working:
         return
     policy = kb.regimens.pregnancy_switch
