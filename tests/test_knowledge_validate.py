@@ -221,11 +221,25 @@ def test_rule_message_with_unknown_placeholder_is_reported(kb_copy, capsys):
 def test_an_age_for_a_drug_the_entry_does_not_name_is_reported(kb_copy, capsys):
     path = kb_copy / "guideline_positions.yaml"
     text = path.read_text()
-    old = "from_age_years: {cannabidiol: 2}"
+    old = "from_age_years: {cannabidiol: 2, fenfluramine: 2}"
     assert old in text
-    path.write_text(text.replace(old, "from_age_years: {fenfluramine: 2}", 1))
+    path.write_text(text.replace(old, "from_age_years: {cannabidiol: 2, phenytoin: 2}", 1))
     assert main(["kb", "validate", str(kb_copy)]) == 1
-    assert "from_age_years: 'fenfluramine' is not named in this entry" in capsys.readouterr().out
+    assert "from_age_years: 'phenytoin' is not named in this entry" in capsys.readouterr().out
+
+
+def test_an_appraisal_with_an_unknown_source_or_drug_is_reported(kb_copy, capsys):
+    """guideline_positions.yaml ``appraised``: drug -> a technology appraisal's source id."""
+    path = kb_copy / "guideline_positions.yaml"
+    text = path.read_text()
+    old = "appraised: {fenfluramine: NICE-2022-TA808}"
+    assert old in text
+    path.write_text(text.replace(old, "appraised: {fenfluramine: NICE-2099-TA1, fenflur: "
+                                      "NICE-2022-TA808}", 1))
+    assert main(["kb", "validate", str(kb_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "appraised.fenfluramine: unknown source 'NICE-2099-TA1'" in out
+    assert "fenflur" in out and "unknown drug" in out
 
 
 def test_unbound_levels_without_a_total_target_is_reported(kb_copy, capsys):
