@@ -304,8 +304,7 @@ class _Builder:
             self.dose.unit = self.drug.dosing.unit
             self.dose.basis.append(f"amounts in {self.drug.dosing.unit} (phenytoin sodium "
                                    "equivalents), as the label gives them")
-        self.banded = frozenset([*chosen.when_taking, *chosen.when_also_taking,
-                                 *chosen.when_not_taking])
+        self.banded = chosen.comedications
         how = describe(chosen, self.kb)
         self.dose.band = how
         per_kg = (f" ({span(chosen.daily_mg_per_kg.lo, chosen.daily_mg_per_kg.hi)} mg/kg/day x "
@@ -636,8 +635,7 @@ def _if_started(kb: KnowledgeBase, drug: Drug, patient: _Row, dose: Dose,
     that changes it (the candidate's interaction dose block, or a dose band of this drug for
     use with the candidate)."""
     rule_dose, inter_dose = tables
-    banded = {d for band in drug.dosing.maintenance
-              for d in (*band.when_taking, *band.when_also_taking, *band.when_not_taking)}
+    banded = drug.dosing.banded
     out = []
     for other in starts:
         extra = [{**f, "drug": drug.name, "interacting_drug": other}

@@ -208,35 +208,28 @@ def _working_in_pregnancy(kb: KnowledgeBase, patient: Patient, drugs: list[str])
             and "teratogenic" not in kb.drugs[d].adverse_effects.tags]
 
 
-def _pregnancy_switch(kb: KnowledgeBase, patient: Patient, withdrawn: list[str],
-                      reg: Regimen) -> None:
-    """A pregnant patient switching from a working drug (see _working_in_pregnancy): marked
-    down, saying to adjust its dose first."""
-    working = _working_in_pregnancy(kb, patient, withdrawn)
-    if not working:
+def _pregnancy_change(kb: KnowledgeBase, patient: Patient, reg: Regimen,
+                      withdrawn: list[str], kept: list[str]) -> None:
+    """A pregnant patient switching from a working drug (see _working_in_pregnancy), marked
+    down, or adding a drug to one: says to adjust its dose first."""
+    switched = _working_in_pregnancy(kb, patient, withdrawn)
+    added_to = _working_in_pregnancy(kb, patient, kept) if reg.kind == "add-on" else []
+    if not switched and not added_to:
         return
     policy = kb.regimens.pregnancy_switch
-    reg.score += kb.regimens.weights.switch_in_pregnancy * len(working)
-    reg.warnings.append(f"Switching from {', '.join(working)} during pregnancy, although it has "
-                        "not failed and is not a known teratogen: levels fall in pregnancy, so "
-                        "measure the level against her baseline and adjust the dose first; a "
-                        "switch also means two drugs during the cross-over (the advisor's "
-                        f"reading of its sources; evidence {policy.level}).")
-    reg.evidence = list(dict.fromkeys([*reg.evidence, *policy.sources]))
-
-
-def _pregnancy_add_on(kb: KnowledgeBase, patient: Patient, kept: list[str],
-                      reg: Regimen) -> None:
-    """A pregnant patient adding a drug to a working one: says to adjust its dose first."""
-    working = _working_in_pregnancy(kb, patient, kept) if reg.kind == "add-on" else []
-    if not working:
-        return
-    policy = kb.regimens.pregnancy_switch
-    reg.warnings.append(f"Adding a drug during pregnancy, although {', '.join(working)} has not "
-                        "failed: levels fall in pregnancy, so measure the level against her "
-                        "baseline and adjust the dose first; a second drug adds exposure to "
-                        "the baby (the advisor's reading of its sources; evidence "
-                        f"{policy.level}).")
+    reading = f"(the advisor's reading of its sources; evidence {policy.level})."
+    if switched:
+        reg.score += kb.regimens.weights.switch_in_pregnancy * len(switched)
+        reg.warnings.append(f"Switching from {', '.join(switched)} during pregnancy, although it "
+                            "has not failed and is not a known teratogen: levels fall in "
+                            "pregnancy, so measure the level against her baseline and adjust the "
+                            "dose first; a switch also means two drugs during the cross-over "
+                            + reading)
+    if added_to:
+        reg.warnings.append(f"Adding a drug during pregnancy, although {', '.join(added_to)} has "
+                            "not failed: levels fall in pregnancy, so measure the level against "
+                            "her baseline and adjust the dose first; a second drug adds exposure "
+                            "to the baby " + reading)
     reg.evidence = list(dict.fromkeys([*reg.evidence, *policy.sources]))
 
 
@@ -469,8 +462,7 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
         reg.score += w.withdraw_current * len(withdrawn)
         reg.warnings.append(f"Requires withdrawing {', '.join(withdrawn)} (taper; see the "
                             "transition plan).")
-        _pregnancy_switch(kb, patient, withdrawn, reg)
-    _pregnancy_add_on(kb, patient, [d for d in current if d in drugs], reg)
+    _pregnancy_change(kb, patient, reg, withdrawn, [d for d in current if d in drugs])
     wanted = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
     covered = [t for t in wanted if any(d.spectrum.covers(t, patient.syndrome) for d in items)]
     uncovered = [t for t in wanted if t not in covered]

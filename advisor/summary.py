@@ -269,14 +269,14 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
               shown: dict[str, str] | None = None) -> Summary:
     """The summary of a finished consult (``patient``: who it is for, when known;
     ``shown``: the names people know co-medications by, where the id reads wrongly)."""
+    shown = shown or {}
     in_play = drugs_in_play(res, patient)
     avoid = _avoid(res.flags)
     avoided = {a.drug for a in avoid}
     monitor = _monitor(res.flags, avoided, in_play, res.safety_notes)
-    named = {d: (shown or {})[d] for d in [*in_play, *(m.drug for m in monitor)]
-             if d in (shown or {})}
+    named = {d: shown[d] for d in [*in_play, *(m.drug for m in monitor)] if d in shown}
     return Summary(
-        patient=_patient(patient, shown or {}), avoid=avoid,
+        patient=_patient(patient, shown), avoid=avoid,
         dose_changes=_dose_changes(res, avoided, in_play),
         monitor=monitor, dre_status=res.dre.status,
         next_steps=[SummaryStep(text=first_sentence(s.text), evidence=s.evidence,

@@ -293,9 +293,8 @@ def _target_with(kb: KnowledgeBase, step: AddStep, withdraw: list[str]) -> None:
     valproate and inducer bands): its target holds only while that drug is taken."""
     if step.target_daily_mg is None:
         return
-    named = {d for band in kb.drugs[step.drug].dosing.maintenance
-             for d in (*band.when_taking, *band.when_also_taking, *band.when_not_taking)}
-    step.target_while = [d for d in withdraw if d in named] or None
+    banded = kb.drugs[step.drug].dosing.banded
+    step.target_while = [d for d in withdraw if d in banded] or None
 
 
 def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],

@@ -130,6 +130,11 @@ class DoseBand(Strict):
     low_is_start: bool = False
     evidence: Evidence
 
+    @property
+    def comedications(self) -> frozenset[str]:
+        """The co-medications the band names (taken, also taken or not taken)."""
+        return frozenset([*self.when_taking, *self.when_also_taking, *self.when_not_taking])
+
     @model_validator(mode="after")
     def _one_range(self) -> DoseBand:
         if (self.daily_mg is None) == (self.daily_mg_per_kg is None):
@@ -343,6 +348,12 @@ class Dosing(Strict):
     titration: list[Titration] = Field(default_factory=list)
     withdrawal: Withdrawal | None = None
     whole_tablets: WholeTablets | None = None
+
+    @property
+    def banded(self) -> frozenset[str]:
+        """The co-medications some maintenance band names: the drugs that change which
+        labelled dose applies."""
+        return frozenset(d for band in self.maintenance for d in band.comedications)
     # the label warns against starting above its initial dose (lamotrigine: serious rash):
     # an order above this patient's start is then a warning at the point of prescribing
     start_is_a_limit: Statement | None = None
