@@ -399,9 +399,10 @@ def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
     regimens = suggest(kb, patient, None, candidates,
                        dose_status={d.drug: d.status for d in doses},
                        drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
-                       seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months)
-                       if dre.status == "not_drug_resistant" and dre.seizure_free_drug
-                       else None, flag_records=[*flag_records, *comedication_records],
+                       seizure_free=(dre.seizure_free_drug, dre.current_seizure_free_months,
+                                     dre.required_seizure_free_months)
+                       if dre.seizure_free_drug else None,
+                       flag_records=[*flag_records, *comedication_records],
                        counted_failures=dre.failed_adequate_trials,
                        labelled_add_on=frozenset(d.drug for d in doses if d.adjunctive_only))
     by_drug = transition.flags_by_drug(None, flag_records)

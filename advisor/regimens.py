@@ -602,7 +602,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             candidates: list[str],
             *, dose_status: dict[str, str], drug_resistant: bool,
             polytherapy_note: str | None = None,
-            seizure_free: tuple[str, float] | None = None,
+            seizure_free: tuple[str, float, float] | None = None,
             flag_records: list[dict[str, Any]] | None = None,
             counted_failures: int,
             labelled_add_on: frozenset[str] = frozenset()) -> list[Regimen]:
@@ -610,10 +610,12 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
     this patient are not used); ``drug_resistant`` is the ILAE classification;
-    ``seizure_free``: (drug, months) of sustained seizure freedom (ILAE); taken now, with no
-    current drug to avoid or for short-term use only, the current treatment is the one
-    regimen. ``flag_records``: the flags as :func:`~advisor.rules.records`, when the caller
-    has them already (read only; ``flags`` is then not read and may be None).
+    ``seizure_free``: (drug, months, months required) of the seizure freedom the patient has
+    now (ILAE: sustained once the months reach those required; before, not yet determined,
+    and not a failure); on a drug taken now, with no current drug to avoid or for
+    short-term use only, the current treatment is the one regimen. ``flag_records``: the
+    flags as :func:`~advisor.rules.records`, when the caller has them already (read only;
+    ``flags`` is then not read and may be None).
     ``counted_failures``: the failed trials the ILAE classification counts (adequate trials
     of appropriately chosen drugs; :func:`advisor.dre.classify`); without one, a drug whose
     label keeps it for patients whose alternatives failed (``restricted_use``) is not used.
@@ -650,7 +652,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     childbearing = _guideline_childbearing(kb, patient)
     if seizure_free and seizure_free[0] in current and kept == current \
             and not short_term & set(current):
-        return [_continue(kb, patient, kept, seizure_free[1], by_drug, childbearing)]
+        return [_continue(kb, patient, kept, seizure_free[1:], by_drug, childbearing)]
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in involved}
     per_pair = _PairTerms(kb, patient.syndrome)
@@ -731,18 +733,28 @@ def _high_flags(reg: Regimen, current: list[str],
                if f["action"] != "info" and f["severity"] == "high")
 
 
-def _continue(kb: KnowledgeBase, patient: Patient, current: list[str], months: float,
-              by_drug: dict[str, list[dict[str, Any]]], childbearing: bool) -> Regimen:
-    """The current treatment, kept: the patient has sustained seizure freedom on it."""
+def _continue(kb: KnowledgeBase, patient: Patient, current: list[str],
+              months: tuple[float, float], by_drug: dict[str, list[dict[str, Any]]],
+              childbearing: bool) -> Regimen:
+    """The current treatment, kept: the patient is seizure-free on it (``months``: for how
+    long, and how long sustained seizure freedom requires)."""
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in current}
     per_pair = _PairTerms(kb, patient.syndrome)
     reg = _regimen(kb, patient, current, "continue", per_drug, per_pair)
-    reg.rationale.insert(0, f"Seizure-free for {months:g} months on {', '.join(current)}: "
-                         "sustained seizure freedom (ILAE 2010). Continue the current "
-                         "treatment; no change is suggested, and no alternatives are ranked. "
-                         "A change needs its own reason (adverse effects, pregnancy "
-                         "planning, interactions): review it with the patient's specialist.")
+    free, required = months
+    drugs = ", ".join(current)
+    if free >= required:
+        how = f"Seizure-free for {free:g} months on {drugs}: sustained seizure freedom (ILAE 2010)."
+    else:
+        how = (f"Seizure-free for {free:g} months on {drugs}, less than the {required:g} months "
+               "sustained seizure freedom requires (ILAE 2010): the outcome is not yet "
+               f"determined, and it is not a failure. Reassess at {required:g} months, or if "
+               "seizures recur.")
+    reg.rationale.insert(0, f"{how} Continue the current treatment; no change is suggested, "
+                         "and no alternatives are ranked. A change needs its own reason "
+                         "(adverse effects, pregnancy planning, interactions): review it with "
+                         "the patient's specialist.")
     reg.evidence = list(dict.fromkeys([*reg.evidence, *kb.dre.definition.evidence.sources]))
     return reg
 
