@@ -20,7 +20,7 @@ from advisor.result import (
     PathwayStage,
     StatusEpilepticusPathway,
 )
-from advisor.rules import records
+from advisor.rules import DOSE_ACTIONS, records
 from advisor.schema import AcuteDose
 
 # Flag categories whose 'avoid' also rules a drug out for an acute seizure emergency
@@ -47,6 +47,16 @@ def _long_term(kb: KnowledgeBase, flag: dict) -> bool:
     return flag["category"] not in ACUTE_EXCLUSIONS and not (
         flag["category"] == "interaction"
         and flag.get("interacting_drug") in kb.short_course_comedications)
+
+
+def _caveat(kb: KnowledgeBase, flag: dict) -> str:
+    """A flag shown beside an option, with what it is about: long-term treatment, or (a
+    kidney or liver statement that changes the dose) the label's maintenance dosing, which
+    a pharmacist checking an emergency dose must not read as a cut of that dose."""
+    when = (" (long-term use)" if _long_term(kb, flag) else
+            " (maintenance dosing, not this emergency dose)"
+            if flag["category"] == "organ_function" and flag["action"] in DOSE_ACTIONS else "")
+    return f"{flag['action'].replace('_', ' ')}{when}: {flag['message']}"
 
 
 def _dose(dose: AcuteDose, weight: float | None) -> PathwayDose | None:
@@ -117,10 +127,7 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
                 continue
             doses = [d for d in (_dose(x, patient.weight_kg) for x in opt.doses) if d] \
                 or _no_dose(opt.doses, patient.weight_kg)
-            caveats = [f"{f['action'].replace('_', ' ')}"
-                       + (" (long-term use)" if _long_term(kb, f) else "")
-                       + f": {f['message']}"
-                       for f in records(mine[mine["action"] != "info"])]
+            caveats = [_caveat(kb, f) for f in records(mine[mine["action"] != "info"])]
             taken = [d for d in (opt.drug, *opt.counts_as) if d in patient.current_medications]
             if taken:
                 caveats.insert(0, f"already taking {' and '.join(taken)}: "
