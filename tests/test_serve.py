@@ -245,8 +245,11 @@ def test_cyp2c9_poor_metabolizer_ordering_phenytoin_gets_a_dose_card(server):
     (action,) = suggestion["actions"]
     assert action["type"] == "update" and action["resource"]["id"] == "order-pht-1"
     dosage = action["resource"]["dosageInstruction"][0]
-    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 200
+    # the daily maximum is this patient's (the label's 600 mg/day, 50% lower), not the top of
+    # the recommended range, and the text says so
+    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 300
     assert "150–200 mg/day" in dosage["text"] and "doseAndRate" not in dosage  # a new start
+    assert dosage["text"].endswith("; at most 300 mg/day")
 
 
 def test_dose_change_of_a_drug_already_taken_keeps_the_timing(server):

@@ -158,9 +158,33 @@ def test_an_order_above_the_patients_maximum_is_a_warning_with_a_lower_dose(runt
     assert suggestion["label"] == "Dose valproate for a maintenance of 170 mg/day"
     dosage, = suggestion["actions"][0]["resource"]["dosageInstruction"]
     assert "the order is above this patient's maximum of 510 mg/day" in dosage["text"]
+    # the order's daily maximum is that maximum, not the usual 20 mg/kg/day (titration to
+    # response stays open)
+    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == 510
+    assert dosage["text"].endswith("; at most 510 mg/day")
     # within the maximum (here 30 mg/kg/day, above the usual 20), no such card
     within = _cards(runtime, _infant("vpa-infant-2", "valproate", "11118", dose_mg=127.5))
     assert not any("ordered:" in c["summary"] for c in within)
+
+
+@pytest.mark.parametrize(("kg", "dose_mg", "maximum"), [(30, 1000, 1800), (30, 1500, 1800),
+                                                      (16, 500, 960)])
+def test_a_childs_levetiracetam_above_60_mg_per_kg_is_above_the_maximum(runtime, kg, dose_mg,
+                                                                      maximum):
+    """4 to under 16 years, under 40 kg: the label titrates to 60 mg/kg/day (EU: at most 30
+    mg/kg twice daily); 3000 mg/day is the cap of heavier children. Before, a 30 kg child
+    ordered 100 mg/kg/day got only 'above the labelled start'."""
+    born = (date.today() - timedelta(days=365 * 10 + 100)).isoformat()
+    pid = f"lev-child-{kg}-{dose_mg}"
+    orders = [fb.medication_request(pid, "d1", text="levetiracetam 500 mg tablet",
+                                    rxnorm="114477", dose_mg=dose_mg)]
+    card, = _cards(runtime, fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [], kg=kg, gender="male", birth_date=born)))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == (f"levetiracetam {2 * dose_mg:g} mg/day ordered: above this "
+                               f"patient's maximum of {maximum} mg/day")
+    dosage, = card["suggestions"][0]["actions"][0]["resource"]["dosageInstruction"]
+    assert dosage["maxDosePerPeriod"]["numerator"]["value"] == maximum
 
 
 def test_no_labelled_dose_for_the_patient_is_said_not_silent(runtime):

@@ -26,8 +26,9 @@ or whose only findings are information, gives no card: alert fatigue is real):
   outside it). An order whose dose is not a daily dose (a load, a stat or as-needed dose)
   or is in another unit (mg for a dose in mg PE) is left alone. A dose below the range of a
   drug being started may be a titration step and is never raised; for a drug being started
-  the suggestion gives the maintenance range in words and as a daily maximum, without a
-  per-administration amount, in the dose's unit (mg PE for fosphenytoin);
+  the suggestion gives the maintenance range in words, and this patient's maximum as the
+  daily maximum, without a per-administration amount, in the dose's unit (mg PE for
+  fosphenytoin);
 - ``links``: the full consult report.
 """
 
@@ -743,7 +744,12 @@ def dose_suggestion(order: Order, drug: str, dose: Dose, *, ongoing: bool,
         dosage["text"] = (f"{drug}: maintenance {_mg([lo, hi], unit)} ({change}); start "
                           "and titrate as labelled")
         dosage.pop("doseAndRate", None)
-    dosage["maxDosePerPeriod"] = {"numerator": _quantity(hi, unit),
+    # the ceiling is this patient's maximum, not the top of the usual range (a child's
+    # valproate: usually 20 mg/kg/day, at most 60): titration above the range stays open
+    ceiling = max(hi, dose.max_daily_mg or hi)
+    if ceiling > hi + 1e-6:
+        dosage["text"] += f"; at most {_mg([ceiling], unit)}"
+    dosage["maxDosePerPeriod"] = {"numerator": _quantity(ceiling, unit),
                                   "denominator": {"value": 1, "unit": "day", "system": UCUM,
                                                   "code": "d"}}
     updated["dosageInstruction"] = [dosage]
