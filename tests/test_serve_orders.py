@@ -99,7 +99,13 @@ def test_a_loading_dose_is_not_rewritten_as_a_maintenance_dose(runtime):
             "doseAndRate": [{"doseQuantity": {"value": 1600, "unit": "mg PE",
                                               "system": fb.UCUM, "code": "mg{PE}"}}]}
     card, = _cards(runtime, _fosphenytoin("fos-load", load))
-    assert card["indicator"] == "warning" and "mg PE/day" in card["summary"]
+    # the maintenance change (CYP2C9 poor metabolizer) is not about the load: information,
+    # not a warning whose summary is a halved daily dose (a pharmacist review read it so)
+    assert card["indicator"] == "info"
+    assert card["summary"] == ("fosphenytoin one-time dose: the change is to the maintenance "
+                               "after it, 160–240 mg PE/day: CYP2C9 activity score 0 (Poor "
+                               "Metabolizer)")
+    assert "the loading or first dose is unchanged" in card["detail"]
     assert "suggestions" not in card
 
 

@@ -43,7 +43,7 @@ from advisor.dosing import if_started_text
 from advisor.numbers import change_words, signed_percent
 from advisor.report.fhir import medication_concept
 from advisor.report.formatting import statements, words
-from advisor.serve.order_dose import UNIT_CODES, daily_dose, per_day, unread_dose
+from advisor.serve.order_dose import UNIT_CODES, daily_dose, one_time, per_day, unread_dose
 
 if TYPE_CHECKING:
     from advisor.consult import OrderFindings
@@ -346,7 +346,11 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     checks = dose_checks(kb, order, dose, ongoing, siblings)
     if not (flags or changed or others or advice or checks or allergic):
         return None
-    level = indicator(flags, changed, others)
+    # a load, a stat or an as-needed dose: a change of the maintenance dose is not about it
+    # (a CYP2C9 poor metabolizer's phenytoin load is the usual one)
+    once = changed is not None and one_time(order.resource)
+    level = indicator([f for f in flags if not (once and f.action in DOSE_ACTIONS)],
+                      None if once else changed, others)
     fitted = None if checks else within_adjusted(drug, order, dose, changed, flags, others)
     if fitted:
         level = "info"
@@ -365,7 +369,8 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
                     why=f" ({_clause(dose_flag.message, what=True)})" if dose_flag else "")
     head = fitted or (led and with_boxed(led, flags)) or (
         _clip(f"{drug}: the patient's allergy record of it is not judged: check it")
-        if quiet and allergic else summary(kb, drug, flags, changed, others, advice))
+        if quiet and allergic else one_time_head(drug, changed, flags) if once and
+        level == "info" else summary(kb, drug, flags, changed, others, advice))
     offered = (alternatives(result, drug, current_asms, serious, syndrome)
                if level == "critical" and not ongoing and replaceable(order) else [])
     card: dict[str, Any] = {
@@ -441,6 +446,15 @@ def _other_party(kb: KnowledgeBase, flag: Flag, drug: str) -> str | None:
     the interacting drug; as people read it."""
     other = flag.drug if flag.drug != drug else flag.interacting_drug
     return kb.shown(other) if other else None
+
+
+def one_time_head(drug: str, changed: Dose, flags: list[Flag]) -> str:
+    """The summary of a one-time order (a load, a stat or as-needed dose) of a drug whose
+    maintenance dose this patient needs changed: the order stands, the change comes after."""
+    dose_flag = _dose_flag(flags)
+    why = f": {_clause(dose_flag.message)}" if dose_flag else ""
+    return _clip(f"{drug} one-time dose: the change is to the maintenance after "
+                 f"it, {_mg(changed.recommended_daily_mg or [], changed.unit)}{why}")
 
 
 def summary(kb: KnowledgeBase, drug: str, flags: list[Flag], changed: Dose | None,
