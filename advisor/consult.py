@@ -438,7 +438,8 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     if status_epilepticus.applies(patient, acute):
         se_drugs = status_epilepticus.pathway_drugs(kb)
         se_flags = evaluate(kb, with_candidates(kb, frame, se_drugs))
-        se = status_epilepticus.pathway(kb, patient, se_flags[se_flags["drug"].isin(se_drugs)])
+        se = status_epilepticus.pathway(kb, patient, se_flags[se_flags["drug"].isin(se_drugs)],
+                                        frame, 0)
     involved = list(dict.fromkeys([*(d for d in patient.current_medications if d in kb.drugs),
                                    *(d for d in patient.candidate_drugs if d in kb.drugs),
                                    *(d for r in j.regimens for d in r.drugs)]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from advisor.frame import PatientFrame, frame_from_patients
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
 from advisor.result import (
@@ -20,8 +21,8 @@ from advisor.result import (
     PathwayStage,
     StatusEpilepticusPathway,
 )
-from advisor.rules import DOSE_ACTIONS, records
-from advisor.schema import AcuteDose
+from advisor.rules import DOSE_ACTIONS, records, row_mask
+from advisor.schema import AcuteDose, SeEvidenceNote
 
 # Flag categories whose 'avoid' also rules a drug out for an acute seizure emergency
 # (hypersensitivity, mitochondrial or other toxicity, a past serious reaction, a contraindicated
@@ -103,16 +104,27 @@ def _no_dose(doses: list[AcuteDose], weight: float) -> list[PathwayDose]:
     return out
 
 
+def _applying_notes(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None,
+                    row: int) -> list[SeEvidenceNote]:
+    """The pathway's notes for this patient (those whose ``when`` conditions all hold)."""
+    notes = kb.status_epilepticus.evidence_notes
+    if frame is None and any(n.when for n in notes):
+        frame, row = frame_from_patients(kb, [patient]), 0
+    return [n for n in notes if all(row_mask(frame, cond)[row] for cond in n.when)]
+
+
 def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
-            ) -> StatusEpilepticusPathway:
-    """The pathway for this patient; ``flags`` must cover the pathway's drugs. Below the
-    pathway's age scope (neonates) it holds no stages, only the note on what to follow."""
+            frame: PatientFrame | None = None, row: int = 0) -> StatusEpilepticusPathway:
+    """The pathway for this patient (row ``row`` of ``frame``, made when not given);
+    ``flags`` must cover the pathway's drugs. Below the pathway's age scope (neonates) it
+    holds no stages, only the note on what to follow."""
     scope = kb.status_epilepticus.scope
     if patient.age_years is not None and patient.age_years < scope.from_age_years:
         return StatusEpilepticusPathway(stages=[], evidence_notes=[PathwayEvidenceNote(
             id="outside_scope", text=scope.younger, evidence=list(scope.evidence.sources),
             evidence_level=scope.evidence.level, contested=scope.evidence.contested)],
             note=NOTE)
+    applying = _applying_notes(kb, patient, frame, row)
     stages = []
     for stage in kb.status_epilepticus.stages:
         options, excluded = [], []
@@ -135,14 +147,16 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
             options.append(PathwayOption(drug=opt.drug, doses=doses, flags=caveats,
                                          evidence=list(opt.evidence.sources),
                                          evidence_level=opt.evidence.level))
-        stages.append(PathwayStage(id=stage.id, name=stage.name,
-                                   minutes=stage.minutes.as_list(),
-                                   instruction=stage.instruction, options=options,
-                                   excluded=excluded, evidence=list(stage.evidence.sources)))
+        steps = [n for n in applying if n.stage == stage.id]  # this patient's own steps
+        stages.append(PathwayStage(
+            id=stage.id, name=stage.name, minutes=stage.minutes.as_list(),
+            instruction=" ".join([stage.instruction, *(n.text for n in steps)]),
+            options=options, excluded=excluded, evidence=list(dict.fromkeys(
+                [*stage.evidence.sources, *(s for n in steps for s in n.evidence.sources)]))))
     notes = [PathwayEvidenceNote(id=n.id, text=n.text, evidence=list(n.evidence.sources),
                                  evidence_level=n.evidence.level,
                                  contested=n.evidence.contested)
-             for n in kb.status_epilepticus.evidence_notes]
+             for n in applying if n.stage is None]
     if patient.weight_kg is None:
         notes.insert(0, PathwayEvidenceNote(
             id="weight_missing", text="Body weight not given: weight-based doses are shown as "

@@ -19,7 +19,8 @@ case, so that no expectation is silently ignored):
   ``regimen_rationale_contains`` (in every regimen's reasoning) / ``regimen_start_le``
   (``{drug: mg}``: every regimen adding the drug starts at or below that daily dose);
 - ``advice`` / ``no_advice`` (advice ids); ``risk`` (``none``, or field bounds);
-- ``status_epilepticus`` (pathway checks; without it the pathway must be absent);
+- ``status_epilepticus`` (pathway checks, e.g. ``stage_contains``/``stage_lacks``: text in a
+  stage's instruction; without it the pathway must be absent);
 - ``transition`` (checked by :func:`test_transition_case`).
 """
 
@@ -222,6 +223,12 @@ def _check_pathway(se: dict, spec: dict) -> None:
     for text in spec.get("note_contains", []):
         notes = [n["text"] for n in se["evidence_notes"]]
         assert any(text in n for n in notes), (text, notes)
+    for stage_id, text in spec.get("stage_contains", {}).items():  # a step of this patient's
+        stage = next(st for st in se["stages"] if st["id"] == stage_id)
+        assert text in stage["instruction"], (stage_id, text, stage["instruction"])
+    for stage_id, text in spec.get("stage_lacks", {}).items():
+        stage = next(st for st in se["stages"] if st["id"] == stage_id)
+        assert text not in stage["instruction"], (stage_id, text)
     assert se["evidence_notes"]
 
 

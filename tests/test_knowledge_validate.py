@@ -262,3 +262,13 @@ def test_a_drug_converted_to_an_unknown_drug_is_reported(kb_copy, capsys):
     assert main(["kb", "validate", str(kb_copy)]) == 1
     out = capsys.readouterr().out
     assert "converted_to.drugs.0" in out and "unknown drug 'phenobarbitone'" in out
+
+
+def test_a_pathway_note_for_an_unknown_stage_is_reported(kb_copy, capsys):
+    """A status-epilepticus note shown as a step of a stage names a stage of the pathway."""
+    path = kb_copy / "status_epilepticus.yaml"
+    path.write_text(path.read_text().replace("    stage: stabilization",
+                                             "    stage: stabilisation"))
+    assert main(["kb", "validate", str(kb_copy)]) == 1
+    out = capsys.readouterr().out
+    assert "status_epilepticus.yaml" in out and "unknown stage 'stabilisation'" in out

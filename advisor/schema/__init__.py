@@ -63,6 +63,7 @@ from advisor.schema.pathways import (
     GuidelinePosition,
     PositionsFile,
     RegimensFile,
+    SeEvidenceNote,
     StatusEpilepticusFile,
 )
 from advisor.schema.rules import (
@@ -84,8 +85,8 @@ __all__ = [
     "GuidelinePosition", "HepaticBand", "HlaGene", "Indication", "Interaction",
     "InteractionsFile", "KnownVariant", "Manifest", "NoDose", "OrganBand", "PositionsFile",
     "PriorReaction", "Range", "RegimensFile", "RenalBand", "Rule", "RulesFile", "SafetyNote",
-    "SeizureScope", "Severity", "SnpGene", "Source", "SourcedRange", "SourcesFile",
-    "StarAllele", "StarAlleleGene", "StatusEpilepticusFile", "Strict", "Titration",
-    "TitrationStep", "Variant", "VariantEffectGene", "Vocabulary", "WholeTablets",
+    "SeEvidenceNote", "SeizureScope", "Severity", "SnpGene", "Source", "SourcedRange",
+    "SourcesFile", "StarAllele", "StarAlleleGene", "StatusEpilepticusFile", "Strict",
+    "Titration", "TitrationStep", "Variant", "VariantEffectGene", "Vocabulary", "WholeTablets",
     "Withdrawal",
 ]

@@ -252,7 +252,13 @@ class SeStage(Strict):
 
 
 class SeEvidenceNote(Strict):
+    """A note shown with the pathway; with ``when``, only for patients all its conditions
+    hold for; with ``stage``, as a step of that stage, after its instruction (eclampsia,
+    for a pregnant woman, in the stabilization phase)."""
+
     id: str
+    when: list[Condition] = Field(default_factory=list)
+    stage: str | None = None
     text: str
     evidence: Evidence
 
@@ -278,6 +284,15 @@ class StatusEpilepticusFile(Strict):
     already_taking: SeAlreadyTaking
     stages: list[SeStage] = Field(min_length=1)
     evidence_notes: list[SeEvidenceNote] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _known_stages(self) -> StatusEpilepticusFile:
+        ids = {stage.id for stage in self.stages}
+        for note in self.evidence_notes:
+            if note.stage is not None and note.stage not in ids:
+                raise ValueError(f"evidence note {note.id}: unknown stage {note.stage!r} "
+                                 f"(stages: {', '.join(sorted(ids))})")
+        return self
 
 
 class Advice(Strict):
