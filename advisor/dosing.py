@@ -501,6 +501,8 @@ class _Builder:
 
 
 NO_NUMBER = ("avoid", "reduce_unquantified", "no_labelled_dose")  # no automatic number
+# why a dose has no number when a kidney or liver statement gives none (its first basis line)
+NO_ORGAN_NUMBER = "no automatic {organ} dose: see the {organ} statement above"
 LOWERING = ("reduce_dose", *NO_NUMBER)  # statements that lower, stop or withhold a dose
 
 
@@ -706,8 +708,7 @@ def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[s
             organ, band = organ_bands[flag["rule"]]
             applied.add(f"{organ}:{id(band)}")
             if not build.organ(band, organ):
-                return build.stop("no_labelled_dose", f"no automatic {organ} dose: see the "
-                                  f"{organ} statement above")
+                return build.stop("no_labelled_dose", NO_ORGAN_NUMBER.format(organ=organ))
     patient = build.patient
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):

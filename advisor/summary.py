@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from advisor.dosing import NO_ORGAN_NUMBER
 from advisor.numbers import daily_mg, number, signed_percent, weeks
 from advisor.result import (
     AddStep,
@@ -104,6 +105,12 @@ def _basis_reason(dose: Dose) -> str:
     return "; ".join(steps) or "see the dose table"
 
 
+def _organ_unquantified(dose: Dose) -> bool:
+    """A dose left without a number by a kidney or liver statement that lowers it."""
+    return dose.status == "no_labelled_dose" and bool(dose.basis) and dose.basis[0] in {
+        NO_ORGAN_NUMBER.format(organ=organ) for organ in ("renal", "hepatic")}
+
+
 def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
     why = [f for f in flags if f.action in DOSE_ACTIONS or (
         f.category == "organ_function" and f.action != "info")]
@@ -129,6 +136,9 @@ def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
     table = {"no_labelled_dose": "no labelled dose for this patient: see the dose row",
              "needs_input": "no dose without the patient's age and weight: see the dose row",
              }.get(dose.status, "no dose could be computed for this patient")
+    if _organ_unquantified(dose):
+        organ = "renal" if dose.basis[0] == NO_ORGAN_NUMBER.format(organ="renal") else "hepatic"
+        table = f"the {organ} statement lowers it, without a number: see the dose row"
     if dose.status == "dosed":
         start = (f", start {daily_mg([dose.start_daily_mg], dose.unit)}"
                  if dose.start_daily_mg is not None else "")
@@ -149,9 +159,10 @@ def _dose_changes(res: ConsultResult, avoided: set[str], in_play: list[str]
     for f in sorted(res.flags, key=flag_order):
         if not f.depends_on_untested_position:
             flags.setdefault(f.drug, []).append(f)
-    # a drug not in play that cannot be dosed for this patient has no dose to change
+    # a drug not in play that cannot be dosed for this patient has no dose to change, unless
+    # a kidney or liver statement lowers it without a number (phenytoin in liver disease)
     items = [change for d in res.doses if d.drug not in avoided
-             and (d.status == "dosed" or d.drug in in_play)
+             and (d.status == "dosed" or d.drug in in_play or _organ_unquantified(d))
              if (change := _dose_change(d, flags.get(d.drug, []))) is not None]
     return sorted(items, key=lambda c: (c.drug not in in_play, c.drug))
 

@@ -253,3 +253,18 @@ def test_a_drug_in_play_brings_its_boxed_warning_to_the_summary(kb, drug, words)
     monitor = next(line for line in render(res, "markdown").splitlines()
                    if line.startswith("- **Caution and monitoring**"))
     assert "nothing for the drugs in play" not in monitor
+
+
+def test_a_dose_lowered_without_a_number_is_a_dose_change_in_play_or_not(kb):
+    """Child-Pugh C with eGFR 20: phenytoin (liver) and vigabatrin (kidney) are lowered by
+    statements that give no number; neither is taken or asked about, yet 'Change dose'
+    lists them, saying so (a pharmacist review found the summary silent where the body
+    said 'Reduce dose', high severity)."""
+    patient = validate_patient(kb, {"age_years": 58, "weight_kg": 72, "sex": "male",
+                                    "seizure_types": ["focal"], "renal": {"egfr_ml_min": 20},
+                                    "hepatic": {"child_pugh": "C"},
+                                    "current_medications": ["levetiracetam"]})
+    changes = {c.drug: c for c in consult(kb, patient).summary.dose_changes}
+    assert changes["phenytoin"].change == ("reduce dose (the hepatic statement lowers it, "
+                                           "without a number: see the dose row)")
+    assert changes["vigabatrin"].change.startswith("reduce dose (the renal statement lowers")
