@@ -773,3 +773,43 @@ def test_a_new_start_above_the_labelled_start_is_said(runtime, text, rxnorm, mg,
         pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 negative")], kg=45, gender="male",
         birth_date=birth, active=[taken])))
     assert not any("labelled start" in c["detail"] for c in again)
+
+
+def _carbamazepine_with_lamotrigine(pid, ltg_mg, selected):
+    orders = [fb.medication_request(pid, "d-cbz", text="carbamazepine", rxnorm="2002",
+                                    dose_mg=200, per_day=2),
+              fb.medication_request(pid, "d-ltg", text="lamotrigine", rxnorm="28439",
+                                    dose_mg=ltg_mg, per_day=1)]
+    return fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "HLA-A", "HLA-A*31:01 positive")], gender="male",
+        birth_date="1985-02-01"), selections=[f"MedicationRequest/{s}" for s in selected])
+
+
+@pytest.mark.parametrize("selected", [("d-cbz", "d-ltg"), ("d-ltg",)])
+def test_a_drug_ordered_alongside_that_must_be_avoided_is_not_counted_as_taken(runtime,
+                                                                               selected):
+    """HLA-A*31:01 positive, carbamazepine and lamotrigine ordered together (or carbamazepine
+    a pending draft): the carbamazepine card says to avoid it and offers replacements, so
+    lamotrigine is judged without it: its labelled start without an inducer (25 mg/day),
+    not the inducer schedule (a pharmacist review found 'lamotrigine 300-500 mg/day' built
+    on the carbamazepine order the card beside it said to replace)."""
+    cards = _cards(runtime, _carbamazepine_with_lamotrigine(f"cbz-ltg-{len(selected)}", 50,
+                                                            selected))
+    lamotrigine, = _by_drug(cards, "lamotrigine 50 mg/day")
+    assert lamotrigine["summary"] == ("lamotrigine 50 mg/day ordered: above the labelled start "
+                                      "of 25 mg/day for this patient")
+    assert ("carbamazepine, ordered with lamotrigine, is not counted as taken: the advisor "
+            "finds this patient must avoid it. If it is given anyway, its interactions with "
+            "lamotrigine apply, and the doses here change.") in lamotrigine["detail"]
+    assert "300–500" not in lamotrigine["detail"]
+    if "d-cbz" in selected:
+        carbamazepine, = [c for c in cards if c["indicator"] == "critical"]
+        assert carbamazepine["summary"] == "Avoid carbamazepine: HLA-A*31:01 positive"
+
+
+def test_lamotrigine_at_its_start_beside_an_avoided_inducer_gets_no_card(runtime):
+    """The same with lamotrigine at 25 mg/day: only the carbamazepine card (nothing to say
+    about lamotrigine once carbamazepine is not counted)."""
+    cards = _cards(runtime, _carbamazepine_with_lamotrigine("cbz-ltg-25", 25,
+                                                            ("d-cbz", "d-ltg")))
+    assert [c["indicator"] for c in cards] == ["critical"]

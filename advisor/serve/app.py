@@ -58,6 +58,7 @@ class Judging:
     key: str
     findings: Any  # OrderFindings, None until judged
     prepared: Any  # advisor.consult.Prepared, None when the findings were known
+    note: str | None = None  # said on its cards: drugs ordered with it not counted as taken
 
 
 class Runtime:
@@ -145,20 +146,45 @@ class Runtime:
         each validated, with the findings of a recent request judged alike or else prepared
         for judging (:func:`advisor.consult.prepare`); an error here is this request's
         alone."""
-        from advisor.consult import prepare
-        from advisor.inputs.patient import validate_patient
         from advisor.serve.hook import gather, parse_json, per_drug
 
         inputs = gather(self.kb, self.codes, service, parse_json(body), self.reader)
-        judged = []
-        for drugs, data in per_drug(self.kb, inputs):
-            patient = validate_patient(self.kb, data)
-            key = judged_key(patient, inputs.genotypes, drugs)
-            found = self.findings.get(key)
-            judged.append(Judging(drugs, data, key, found, None if found is not None else
-                                  prepare(self.kb, patient,
-                                          fhir_genotypes=inputs.genotypes or None)))
-        return inputs, judged
+        return inputs, [self.judging(inputs, drugs, data)
+                        for drugs, data in per_drug(self.kb, inputs)]
+
+    def judging(self, inputs: Any, drugs: list[str], data: dict[str, Any],
+                note: str | None = None) -> Judging:
+        """One patient of a hook request, validated, with the findings of a recent request
+        judged alike, or else prepared for judging (:func:`advisor.consult.prepare`)."""
+        from advisor.consult import prepare
+        from advisor.inputs.patient import validate_patient
+
+        patient = validate_patient(self.kb, data)
+        key = judged_key(patient, inputs.genotypes, drugs)
+        found = self.findings.get(key)
+        return Judging(drugs, data, key, found, None if found is not None else
+                       prepare(self.kb, patient, fhir_genotypes=inputs.genotypes or None),
+                       note)
+
+    def without_avoided(self, inputs: Any, judged: list[Judging]) -> list[int]:
+        """A drug ordered alongside (another order of the request, selected or pending) is
+        judged as taken; but one this patient must avoid (its own card says so, and offers a
+        replacement) is not counted as taken for the others: their patients are judged
+        again without it (the indices of ``judged`` replaced, each with a note). An avoided
+        drug the patient takes already stays taken."""
+        redone = []
+        for i, judging in enumerate(judged):
+            avoid = {f.drug for f in judging.findings.flags if f.action == "avoid"}
+            dropped = [d for d in judging.data["current_medications"] if d in avoid
+                       and d not in inputs.active and d not in judging.drugs]
+            if not dropped:
+                continue
+            data = {**judging.data, "current_medications": [
+                d for d in judging.data["current_medications"] if d not in dropped]}
+            judged[i] = self.judging(inputs, judging.drugs, data,
+                                     _not_counted(dropped, " and ".join(judging.drugs)))
+            redone.append(i)
+        return redone
 
     def hook_cards(self, inputs: Any, judged: list[Judging], base: str) -> dict[str, Any]:
         """The answer to a hook request from its inputs and its judged patients."""
@@ -181,6 +207,7 @@ class Runtime:
                              verb="are" if len(set(ordered)) > 1 else "is",
                              ) if inputs.inferred_seizure_types and ordered else None
             current = [d for d in data["current_medications"] if d in self.kb.drugs]
+            note = " ".join(n for n in (note, judging.note) if n) or None
             out += cards(self.kb, findings, inputs.orders, current_asms=current,
                          taking=inputs.active, report_url=link, seizure_note=note,
                          only=set(drugs) if len(judged) > 1 else None,
@@ -195,8 +222,6 @@ class Runtime:
         judged like a recent one take its findings (:mod:`advisor.serve.findings_cache`);
         the others are judged together (:func:`advisor.consult.order_findings_many`), each
         distinct one once."""
-        from advisor.consult import order_findings_many
-
         out: list[Any] = []
         ready = []
         for service, body, base in requests:
@@ -207,16 +232,10 @@ class Runtime:
                 continue
             ready.append((len(out), inputs, judged, base))
             out.append(None)
-        new: dict[str, list[Judging]] = {}
-        for _, _, judged, _ in ready:
-            for judging in judged:
-                if judging.findings is None:
-                    new.setdefault(judging.key, []).append(judging)
-        found = order_findings_many(self.kb, [same[0].prepared for same in new.values()],
-                                    [same[0].drugs for same in new.values()]) if new else []
-        for same, findings in zip(new.values(), found, strict=True):
-            for judging in same:
-                judging.findings = findings
+        new = self.judge([j for _, _, judged, _ in ready for j in judged])
+        again = [j for _, inputs, judged, _ in ready
+                 for j in (judged[i] for i in self.without_avoided(inputs, judged))]
+        new.update(self.judge(again))
         for i, inputs, judged, base in ready:
             out[i] = self.hook_cards(inputs, judged, base)
         for key, (first, *_) in new.items() if self.findings.size else ():
@@ -224,6 +243,23 @@ class Runtime:
             self.findings.put(key, first.findings.detached(self.kb, first.prepared,
                                                            first.drugs))
         return out
+
+    def judge(self, judged: list[Judging]) -> dict[str, list[Judging]]:
+        """Judge together the patients not judged yet (each distinct one once; see
+        :func:`advisor.consult.order_findings_many`): by key, the judgings that took the
+        findings."""
+        from advisor.consult import order_findings_many
+
+        new: dict[str, list[Judging]] = {}
+        for judging in judged:
+            if judging.findings is None:
+                new.setdefault(judging.key, []).append(judging)
+        found = order_findings_many(self.kb, [same[0].prepared for same in new.values()],
+                                    [same[0].drugs for same in new.values()]) if new else []
+        for same, findings in zip(new.values(), found, strict=True):
+            for judging in same:
+                judging.findings = findings
+        return new
 
     def hook(self, service: Service, body: bytes, base: str) -> dict[str, Any]:
         """The cards for one hook request, judged alone."""
@@ -237,6 +273,17 @@ class Runtime:
 
         patient, genotypes = self.links.read(token)
         return render(self.consult(patient, genotypes), "html", self.kb)
+
+
+def _not_counted(dropped: list[str], ordered: str) -> str:
+    """The note on the cards of ``ordered`` judged without the drugs ordered with it that
+    this patient must avoid."""
+    names, one = " and ".join(dropped), len(dropped) == 1
+    it, its = ("it", "its") if one else ("them", "their")
+    return (f"{names}, ordered with {ordered}, {'is' if one else 'are'} not counted as taken: "
+            f"the advisor finds this patient must avoid {it}. If "
+            f"{'it is' if one else 'they are'} given anyway, {its} interactions with {ordered} "
+            "apply, and the doses here change.")
 
 
 def create_app(config: ServeConfig) -> Any:
