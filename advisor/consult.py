@@ -37,7 +37,7 @@ from advisor.result import (
 from advisor.risk.predict import risk_block
 from advisor.rules import evaluate, records, row_mask
 from advisor.schema import Source
-from advisor.summary import summarize
+from advisor.summary import partly_checked, summarize
 
 
 def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, Any]:
@@ -463,6 +463,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         disclaimer=kb.manifest.disclaimer,
     )
     result.sources = _cited(kb, result)
+    result.partly_checked_medications = partly_checked(kb, result, patient)
     result.summary = summarize(result, patient, kb.shown_names)
     return result
 

@@ -415,6 +415,9 @@ class Summary(ResultModel):
     top_regimen: SummaryRegimen | None
     in_play: list[str]  # current drugs, drugs asked about and the top regimen's drugs
     unchecked_medications: list[str] = Field(default_factory=list)  # outside the knowledge base
+    # co-medications of the knowledge base with no recorded interaction with a drug in play
+    # -> the antiseizure medications it has recorded interactions with
+    partly_checked_medications: dict[str, list[str]] = Field(default_factory=dict)
     # the names people know the co-medications named here by, where the id reads wrongly
     # (lopinavir_ritonavir -> "lopinavir/ritonavir (Kaletra)")
     shown: OmitIfNone[dict[str, str]] = None
@@ -450,6 +453,10 @@ class ConsultResult(ResultModel):
     candidate_drugs: list[str]
     # the patient's drugs outside the knowledge base: no interaction with them was checked
     unchecked_medications: list[str] = Field(default_factory=list)
+    # the patient's co-medications of the knowledge base without a recorded interaction with
+    # any drug in play (see advisor.summary.partly_checked), with the antiseizure medications
+    # their recorded interactions are with: checked only for those
+    partly_checked_medications: dict[str, list[str]] = Field(default_factory=dict)
     provenance: Provenance
     disclaimer: str
     sources: dict[str, Source] = Field(default_factory=dict)  # every cited source, by id

@@ -45,6 +45,7 @@ from advisor.vocabulary import (
 
 if TYPE_CHECKING:
     from advisor.inputs.patient import Patient
+    from advisor.knowledge import KnowledgeBase
 
 _SENTENCE_END = re.compile(r"(?<=[\w)\]%])\.\s+(?=[A-Z(])")
 _ABBREVIATIONS = ("e.g", "i.e", "vs", "cf", "approx", "St")
@@ -276,6 +277,22 @@ def drugs_in_play(res: ConsultResult, patient: Patient | None = None) -> list[st
     return _unique([*current, *(res.regimens[0].drugs if res.regimens else [])])
 
 
+def partly_checked(kb: KnowledgeBase, res: ConsultResult, patient: Patient
+                   ) -> dict[str, list[str]]:
+    """The patient's co-medications of the knowledge base that have no recorded interaction
+    with any drug in play (:func:`drugs_in_play`), each with the antiseizure medications it
+    has recorded interactions with: a known name is checked only for those, and silence
+    about it is no proof that it does not interact (fluvoxamine, known for fenfluramine
+    only, beside a benzodiazepine)."""
+    in_play = set(drugs_in_play(res, patient))
+    out = {}
+    for drug in patient.current_medications:
+        partners = kb.interaction_partners.get(drug, frozenset())
+        if drug in kb.comedications and not partners & in_play:
+            out[drug] = sorted(partners & set(kb.drugs))
+    return out
+
+
 def summarize(res: ConsultResult, patient: Patient | None = None,
               shown: dict[str, str] | None = None) -> Summary:
     """The summary of a finished consult (``patient``: who it is for, when known;
@@ -293,7 +310,8 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
         next_steps=[SummaryStep(text=first_sentence(s.text), evidence=s.evidence,
                                 evidence_level=s.evidence_level) for s in res.dre.next_steps],
         risk=_risk(res), top_regimen=_top_regimen(res), in_play=in_play,
-        unchecked_medications=list(res.unchecked_medications), shown=named or None)
+        unchecked_medications=list(res.unchecked_medications),
+        partly_checked_medications=dict(res.partly_checked_medications), shown=named or None)
 
 
 def summary_of(res: ConsultResult) -> Summary:

@@ -93,3 +93,28 @@ def test_patient_line_keeps_names_as_written(kb):
     alone = render(_result(kb, current_medications=[], other_medications=["HIV PrEP"]),
                    "markdown", kb)
     assert "taking HIV PrEP (outside the knowledge base)." in alone
+
+
+def test_a_known_co_medication_without_an_interaction_in_play_is_checked_in_part(kb):
+    """Fluvoxamine is in the knowledge base for its interaction with fenfluramine only:
+    beside lamotrigine, nothing is flagged, and the summary says it was checked only for
+    fenfluramine (a pharmacist review read the silence as 'screened')."""
+    res = _result(kb, current_medications=["lamotrigine", "fluvoxamine"],
+                  candidate_drugs=["lamotrigine"])
+    assert res.partly_checked_medications == {"fluvoxamine": ["fenfluramine"]}
+    assert res.summary.partly_checked_medications == {"fluvoxamine": ["fenfluramine"]}
+    monitor = next(b for b in summary_blocks(res) if b.key == "monitor")
+    assert "checked in part: fluvoxamine" in monitor.headline
+    line = next(x for x in monitor.lines if x.lead == "Checked in part")
+    assert "(fluvoxamine with fenfluramine only)" in line.text
+    assert "no proof that there is none" in line.text
+    assert json.loads(render(res, "json", kb))["partly_checked_medications"] == {
+        "fluvoxamine": ["fenfluramine"]}
+
+
+def test_a_co_medication_with_an_interaction_in_play_is_not_checked_in_part(kb):
+    """Warfarin beside carbamazepine: their interaction is recorded (and flagged)."""
+    res = _result(kb, current_medications=["carbamazepine", "warfarin"])
+    assert "warfarin" not in res.partly_checked_medications
+    assert any({f.drug, f.interacting_drug} == {"carbamazepine", "warfarin"}
+               for f in res.flags)

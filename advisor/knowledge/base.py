@@ -252,6 +252,16 @@ class KnowledgeBase:
                     out.setdefault((p, v), []).append(inter)
         return out
 
+    @cached_property
+    def interaction_partners(self) -> dict[str, frozenset[str]]:
+        """Each drug or co-medication -> those it has a recorded interaction with (either
+        way)."""
+        out: dict[str, set[str]] = {}
+        for perpetrator, victim in self._interactions_by_pair:
+            out.setdefault(perpetrator, set()).add(victim)
+            out.setdefault(victim, set()).add(perpetrator)
+        return {name: frozenset(partners) for name, partners in out.items()}
+
     def interactions_between(self, perpetrator: str, victim: str) -> list[Interaction]:
         """Interactions in which ``perpetrator`` affects ``victim``."""
         return self._interactions_by_pair.get((perpetrator, victim), [])

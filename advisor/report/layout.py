@@ -177,6 +177,15 @@ def _monitor(s: Summary) -> Block:
         lines.append(Line("Not checked", f"{names}: outside the knowledge base, so no "
                           "interaction with them was checked; check them in a "
                           "drug-interaction reference", []))
+    if s.partly_checked_medications:
+        part = s.partly_checked_medications
+        head += f"; checked in part: {words(', '.join(shown.get(d, d) for d in part))}"
+        known = "; ".join(f"{shown.get(d, d)} with {', '.join(asms)} only" if asms else
+                          f"{shown.get(d, d)} with none" for d, asms in part.items())
+        lines.append(Line("Checked in part", words(
+            f"the knowledge base records no interaction of these with the drugs in play "
+            f"({known}), which is no proof that there is none: check them in a "
+            "drug-interaction reference"), []))
     return Block("monitor", "Caution and monitoring", head, lines)
 
 
