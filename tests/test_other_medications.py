@@ -96,20 +96,27 @@ def test_patient_line_keeps_names_as_written(kb):
 
 
 def test_a_known_co_medication_without_an_interaction_in_play_is_checked_in_part(kb):
-    """Fluvoxamine is in the knowledge base for its interaction with fenfluramine only:
-    beside lamotrigine, nothing is flagged, and the summary says it was checked only for
-    fenfluramine (a pharmacist review read the silence as 'screened')."""
+    """Fluvoxamine is in the knowledge base for its interactions with fenfluramine and some
+    benzodiazepines only: beside lamotrigine, nothing is flagged, and the summary says it
+    was checked only for those (a pharmacist review read the silence as 'screened')."""
+    known = ["clobazam", "clonazepam", "diazepam", "fenfluramine", "midazolam"]
     res = _result(kb, current_medications=["lamotrigine", "fluvoxamine"],
                   candidate_drugs=["lamotrigine"])
-    assert res.partly_checked_medications == {"fluvoxamine": ["fenfluramine"]}
-    assert res.summary.partly_checked_medications == {"fluvoxamine": ["fenfluramine"]}
+    assert res.partly_checked_medications == {"fluvoxamine": known}
+    assert res.summary.partly_checked_medications == {"fluvoxamine": known}
     monitor = next(b for b in summary_blocks(res) if b.key == "monitor")
     assert "checked in part: fluvoxamine" in monitor.headline
     line = next(x for x in monitor.lines if x.lead == "Checked in part")
-    assert "(fluvoxamine with fenfluramine only)" in line.text
+    assert f"(fluvoxamine with {', '.join(known)} only)" in line.text
     assert "no proof that there is none" in line.text
     assert json.loads(render(res, "json", kb))["partly_checked_medications"] == {
-        "fluvoxamine": ["fenfluramine"]}
+        "fluvoxamine": known}
+    # with one of them in play (clobazam asked about), the interaction is flagged instead
+    asked = _result(kb, current_medications=["lamotrigine", "fluvoxamine"],
+                    candidate_drugs=["clobazam"])
+    assert asked.partly_checked_medications == {}
+    assert any(f.drug == "clobazam" and f.interacting_drug == "fluvoxamine"
+               for f in asked.flags)
 
 
 def test_a_co_medication_with_an_interaction_in_play_is_not_checked_in_part(kb):
