@@ -692,9 +692,9 @@ def _flag_changes(kb: KnowledgeBase, drug: Drug, build: _Builder,
         elif (inter := kb.interaction_rules.get(rule)) is not None and flag["action"] != "info" \
                 and inter.kind == "pharmacokinetic" and drug.name in inter.victims \
                 and other in inter.perpetrators and other not in build.banded:
-            build.dose.basis.append(f"with {kb.shown(other)}: levels change, but the interaction's "
-                                    "sources give no dose change, so this number does not "
-                                    f"include it (see the flag {inter.id})")
+            build.dose.basis.append(f"with {kb.shown(other)}: levels change; this number does "
+                                    "not include it, as the interaction gives no automatic "
+                                    f"change: see the flag {inter.id} for what to do")
 
 
 def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str, Any]],
