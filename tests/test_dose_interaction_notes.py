@@ -10,7 +10,8 @@ import pytest
 from advisor.consult import consult
 from advisor.inputs.patient import validate_patient
 
-NOT_IN = "levels change; this number does not include it, as the interaction gives no automatic change"
+NOT_IN = ("levels change; this number does not include it, as the interaction gives no "
+          "automatic change")
 
 
 def _dose(kb, drug: str, **fields):

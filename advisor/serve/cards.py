@@ -347,7 +347,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     if not (flags or changed or others or advice or checks or allergic):
         return None
     # a load, a stat or an as-needed dose: a change of the maintenance dose is not about it
-    # (a CYP2C9 poor metabolizer's phenytoin load is the usual one)
+    # (a genotype that lowers the maintenance dose leaves the usual load, CPIC)
     once = changed is not None and one_time(order.resource)
     level = indicator([f for f in flags if not (once and f.action in DOSE_ACTIONS)],
                       None if once else changed, others)
