@@ -530,6 +530,22 @@ def _organ_gaps(drug: Drug, patient: _Row, applied: set[str]) -> list[str]:
     return gaps
 
 
+def _genotype_unknown(kb: KnowledgeBase, drug: Drug, patient: _Row) -> list[str]:
+    """Genes whose phenotype the drug's dose rules test, given but indeterminate for this
+    patient (an allele of unknown function): no genotype-guided change could be made, which
+    the dose row must say (an unchanged dose reads as a normal result otherwise)."""
+    notes = []
+    for gene in kb.dose_genes.get(drug.name, []):
+        calls = patient.frame.arrays.call(f"{gene}.phenotype")
+        if calls is not None and calls[patient.row] == kb.genes[gene].indeterminate_phenotype:
+            display = patient.frame.arrays.call(f"{gene}.display")
+            given = f" ({display[patient.row]})" if display is not None else ""
+            notes.append(f"{gene}{given}: phenotype indeterminate, so no genotype-guided "
+                         "change was made: dose as for an untested patient, with levels where "
+                         "available")
+    return notes
+
+
 def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
     notes = []
     if patient.value("renal_clearance_ml_min") is None and patient.value("dialysis") is None \
@@ -721,5 +737,5 @@ def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[s
     gaps = _organ_gaps(drug, patient, applied)
     if gaps:
         return build.stop("no_labelled_dose", "; ".join(gaps))
-    build.dose.basis += _function_unknown(drug, patient)
+    build.dose.basis += _function_unknown(drug, patient) + _genotype_unknown(kb, drug, patient)
     return build.finish()

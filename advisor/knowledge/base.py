@@ -253,6 +253,21 @@ class KnowledgeBase:
         return out
 
     @cached_property
+    def dose_genes(self) -> dict[str, list[str]]:
+        """Drug -> the star-allele genes whose phenotypes its dose rules (rules with a dose
+        change) test, in file order."""
+        out: dict[str, list[str]] = {}
+        for _, rule in self.rules:
+            if rule.then.dose is None:
+                continue
+            genes = [c.gene for c in rule.when if c.gene is not None and
+                     getattr(self.genes.get(c.gene), "kind", None) == "star_allele"]
+            for drug in self.rule_drugs[rule.id]:
+                out.setdefault(drug, [])
+                out[drug] += [g for g in genes if g not in out[drug]]
+        return out
+
+    @cached_property
     def interaction_partners(self) -> dict[str, frozenset[str]]:
         """Each drug or co-medication -> those it has a recorded interaction with (either
         way)."""
