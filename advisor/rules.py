@@ -480,10 +480,12 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
                 continue
             action, severity = ORGAN_ACTION[band.action]
             text = band.message
-            if organ == "renal" and band.impairment:
-                text = (f"Label statement for {' or '.join(band.impairment)} renal impairment "
-                        "(the label gives no clearance limits; taken as the KDOQI stage, "
-                        f"{_stages(band.impairment)}: judge whether it applies): " + text)
+            if organ == "renal" and band.impairment:  # the statement first, then its scope
+                scope = ("any" if set(band.impairment) == set(RENAL_STAGES_ML_MIN)
+                         else " or ".join(s.replace("_", " ") for s in band.impairment))
+                text = (f"{text.rstrip()} (Label statement for {scope} renal impairment, "
+                        "without clearance limits; taken as the KDOQI stage, "
+                        f"{_stages(band.impairment)}: judge whether it applies.)")
             yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object),
                         np.zeros(int(hit.sum()), dtype=np.int64),
                         np.array([text], dtype=object), "organ_function", None, action,
