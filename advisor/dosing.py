@@ -22,7 +22,7 @@ of the range midpoint against the standard range.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +81,17 @@ class _Row:
                                   else v.item() if isinstance(v, np.generic) else v)
         return self._values[name]
 
+    def seizure_types_among(self, types: list[str], named: frozenset[str]) -> tuple[int, int]:
+        """(how many of ``types`` this patient has, how many of ``named`` they have)."""
+        a = self.frame.arrays
+        mine = a.seizure[self.row]
+
+        def has(kinds: Iterable[str]) -> int:
+            return int(sum(bool(mine[a.seizure_index[t]]) for t in kinds
+                           if t in a.seizure_index))
+
+        return has(types), has(named)
+
     def fits(self, band: DoseBand | NoDose | OrganBand, *, comedication: bool = True) -> bool:
         """Whether the band is for this patient (asked once per band)."""
         # without co-medication conditions the band fits the same either way
@@ -137,12 +148,21 @@ def _has_comedication(band: DoseBand | NoDose | OrganBand) -> bool:
                 or getattr(band, "when_not_taking", None))
 
 
-def _specificity(band: DoseBand) -> tuple[int, int]:
-    """Co-medication bands first, then syndrome, seizure-type and general indications."""
+def _specificity(band: DoseBand, patient: _Row, named: frozenset[str]
+                 ) -> tuple[int, int, int]:
+    """Co-medication bands first; then a band for the patient's own syndrome; then one for
+    all their seizure types (of ``named``, those some band of the drug names); then a
+    general one; then one for some of them (the more, the better). A band that names a
+    syndrome but fits through a seizure type only is a seizure-type band: so the juvenile
+    myoclonic epilepsy band does not set the dose of an adult with focal and myoclonic
+    seizures, nor of one whose seizure types a CDS Hooks request infers from the drug."""
     comed = 0 if band.when_taking or band.when_also_taking else 1
     if band.indication == "all":
-        return comed, 2
-    return comed, 0 if band.indication.syndromes else 1
+        return comed, 2, 0
+    if patient.value("syndrome") in band.indication.syndromes:
+        return comed, 0, 0
+    covered, count = patient.seizure_types_among(band.indication.seizure_types, named)
+    return (comed, 1, 0) if covered == count else (comed, 3, -covered)
 
 
 def select_band(drug: Drug, patient: _Row, *, comedication: bool) -> DoseBand | None:
@@ -150,7 +170,11 @@ def select_band(drug: Drug, patient: _Row, *, comedication: bool) -> DoseBand | 
     bands = [b for b in drug.dosing.maintenance
              if (comedication or not (b.when_taking or b.when_also_taking))
              and patient.fits(b, comedication=comedication)]
-    return min(bands, key=_specificity) if bands else None
+    if len(bands) < 2:
+        return bands[0] if bands else None
+    named = frozenset(t for b in drug.dosing.maintenance if b.indication != "all"
+                      for t in b.indication.seizure_types)
+    return min(bands, key=lambda band: _specificity(band, patient, named))
 
 
 def _needs_weight(drug: Drug, patient: _Row) -> bool:

@@ -813,3 +813,19 @@ def test_lamotrigine_at_its_start_beside_an_avoided_inducer_gets_no_card(runtime
     cards = _cards(runtime, _carbamazepine_with_lamotrigine("cbz-ltg-25", 25,
                                                             ("d-cbz", "d-ltg")))
     assert [c["indicator"] for c in cards] == ["critical"]
+
+
+def test_seizure_types_inferred_from_the_drug_do_not_pick_a_syndrome_dose(runtime):
+    """An adult's levetiracetam order without seizure types: they are inferred from the drug
+    (focal, generalized tonic-clonic, myoclonic), and the dose is the general adult one,
+    not that of juvenile myoclonic epilepsy (3000 mg/day) or of primary generalized
+    tonic-clonic seizures; at eGFR 25 the change is counted from 1000-3000 mg/day."""
+    pid = "lev-inferred"
+    orders = [fb.medication_request(pid, "d1", text="levetiracetam 500 mg tablet",
+                                    rxnorm="114477", dose_mg=1500)]
+    prefetch = fb.full_prefetch(pid, [], gender="male", birth_date="1945-02-01")
+    prefetch["kidney"] = fb.bundle([_egfr(pid, 25)])
+    card, = _cards(runtime, fb.order_select(pid, orders, prefetch=prefetch))
+    assert ("**dose**: 500–1000 mg/day recommended (standard 1000–3000 mg/day, −62.5%). "
+            "labelled dose, from 16 years") in card["detail"]
+    assert "Juvenile myoclonic" not in card["detail"]
