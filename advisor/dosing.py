@@ -172,8 +172,7 @@ def select_band(drug: Drug, patient: _Row, *, comedication: bool) -> DoseBand | 
              and patient.fits(b, comedication=comedication)]
     if len(bands) < 2:
         return bands[0] if bands else None
-    named = frozenset(t for b in drug.dosing.maintenance if b.indication != "all"
-                      for t in b.indication.seizure_types)
+    named = drug.dosing.banded_seizure_types
     return min(bands, key=lambda band: _specificity(band, patient, named))
 
 

@@ -106,10 +106,13 @@ def _basis_reason(dose: Dose) -> str:
     return "; ".join(steps) or "see the dose table"
 
 
-def _organ_unquantified(dose: Dose) -> bool:
-    """A dose left without a number by a kidney or liver statement that lowers it."""
-    return dose.status == "no_labelled_dose" and bool(dose.basis) and dose.basis[0] in {
-        NO_ORGAN_NUMBER.format(organ=organ) for organ in ("renal", "hepatic")}
+def _organ_unquantified(dose: Dose) -> str | None:
+    """The organ ("renal", "hepatic") whose statement lowers this dose without a number,
+    leaving it none; else None."""
+    if dose.status != "no_labelled_dose" or not dose.basis:
+        return None
+    return next((organ for organ in ("renal", "hepatic")
+                 if dose.basis[0] == NO_ORGAN_NUMBER.format(organ=organ)), None)
 
 
 def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
@@ -137,8 +140,7 @@ def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
     table = {"no_labelled_dose": "no labelled dose for this patient: see the dose row",
              "needs_input": "no dose without the patient's age and weight: see the dose row",
              }.get(dose.status, "no dose could be computed for this patient")
-    if _organ_unquantified(dose):
-        organ = "renal" if dose.basis[0] == NO_ORGAN_NUMBER.format(organ="renal") else "hepatic"
+    if organ := _organ_unquantified(dose):
         table = f"the {organ} statement lowers it, without a number: see the dose row"
     if dose.status == "dosed":
         start = (f", start {daily_mg([dose.start_daily_mg], dose.unit)}"

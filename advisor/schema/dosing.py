@@ -348,13 +348,19 @@ class Dosing(Strict):
     titration: list[Titration] = Field(default_factory=list)
     withdrawal: Withdrawal | None = None
     whole_tablets: WholeTablets | None = None
+    # the label warns against starting above its initial dose (lamotrigine: serious rash):
+    # an order above this patient's start is then a warning at the point of prescribing
+    start_is_a_limit: Statement | None = None
+    notes: str | None = None
 
     @property
     def banded(self) -> frozenset[str]:
         """The co-medications some maintenance band names: the drugs that change which
         labelled dose applies."""
         return frozenset(d for band in self.maintenance for d in band.comedications)
-    # the label warns against starting above its initial dose (lamotrigine: serious rash):
-    # an order above this patient's start is then a warning at the point of prescribing
-    start_is_a_limit: Statement | None = None
-    notes: str | None = None
+
+    @property
+    def banded_seizure_types(self) -> frozenset[str]:
+        """The seizure types some maintenance band names."""
+        return frozenset(t for band in self.maintenance if band.indication != "all"
+                         for t in band.indication.seizure_types)
