@@ -160,8 +160,13 @@ def test_an_order_above_the_patients_maximum_is_a_warning_with_a_lower_dose(runt
                                "of fatal…")
     assert "- **ordered dose**: 600 mg/day is above this patient's maximum of 510 mg/day." \
         in card["detail"]
-    suggestion, = card["suggestions"]
+    suggestion, *replace = card["suggestions"]
     assert suggestion["label"] == "Dose valproate for a maintenance of 170 mg/day"
+    # the boxed warning advises weighing another drug: offered, not recommended, with an
+    # infant's dose (levetiracetam is labelled from 1 month)
+    assert replace[0]["label"].startswith("Replace valproate with levetiracetam (start 170 "
+                                          "mg/day")
+    assert not any(r["isRecommended"] for r in replace)
     dosage, = suggestion["actions"][0]["resource"]["dosageInstruction"]
     assert "the order is above this patient's maximum of 510 mg/day" in dosage["text"]
     # the order's daily maximum is that maximum, not the usual 20 mg/kg/day (titration to
@@ -577,6 +582,31 @@ def test_a_past_sjs_in_the_allergy_list_is_judged(runtime):
     refuted = _allergy("sjs-2", "carbamazepine", "Stevens-Johnson syndrome",
                        verificationStatus={"coding": [{"code": "refuted"}]})
     assert _with_allergies(runtime, "sjs-2", "oxcarbazepine", [refuted]) == []
+
+
+def test_a_caution_that_advises_another_drug_offers_replacements(runtime):
+    """TEN with carbamazepine, lamotrigine ordered: a high-severity caution ("prefer a
+    non-aromatic alternative") is a warning whose suggestions replace the order, none of
+    them recommended (the order may stand), never by another aromatic drug (pharmacist
+    review: the card advised an alternative and offered none)."""
+    [card] = _with_allergies(runtime, "ten-1", "lamotrigine",
+                             [_allergy("ten-1", "carbamazepine", "toxic epidermal necrolysis")])
+    assert card["indicator"] == "warning"
+    assert "Prefer a non-aromatic alternative" in card["detail"]
+    # 600 mg/day ordered: the dose suggestion first, then the replacements
+    dose, *replace = card["suggestions"]
+    assert dose["label"] == "Dose lamotrigine for a maintenance of 225–375 mg/day"
+    labels = [s["label"] for s in replace]
+    assert labels and all(lab.startswith("Replace lamotrigine with ") for lab in labels)
+    assert not any(s["isRecommended"] for s in replace)
+    offered = {lab.split()[3] for lab in labels}
+    assert not offered & {"carbamazepine", "oxcarbazepine", "eslicarbazepine", "phenytoin",
+                          "fosphenytoin", "phenobarbital", "primidone", "lamotrigine"}
+    assert "**Alternatives offered**" in card["detail"]
+    # an allergy record the advisor does not read (nausea) offers none: only the dose
+    [plain] = _with_allergies(runtime, "ten-2", "lamotrigine",
+                              [_allergy("ten-2", "oxcarbazepine", "Nausea")])
+    assert [s["label"] for s in plain["suggestions"]] == [dose["label"]]
 
 
 def test_an_allergy_record_whose_reaction_is_not_read_is_named(runtime):

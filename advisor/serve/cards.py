@@ -19,7 +19,9 @@ or whose only findings are information, gives no card: alert fatigue is real):
 - ``suggestions`` (``selectionBehavior`` ``at-most-one``): replace the order with an
   alternative from the regimen ranking (delete the draft, create a draft for the
   alternative) when the drug is to be avoided and the patient does not take it already (a
-  drug taken now is not swapped at once: the card says so); or change the ordered dose
+  drug taken now is not swapped at once: the card says so), and, none of them recommended,
+  when a high-severity finding short of avoid advises another drug (:func:`replace_advised`);
+  or change the ordered dose
   (update the draft) when the order is above this patient's maximum, or when the
   recommended daily dose differs from the standard one and the order has no dose or a
   daily dose above the recommended range (or, for a drug the patient already takes,
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
 MAX_SUMMARY = 139  # "<140-character summary"
 MAX_ALTERNATIVES = 3
 DOSE_ACTIONS = ("reduce_dose", "increase_dose")
+REPLACE_CATEGORIES = ("history", "hypersensitivity", "reproductive", "toxicity")
 ACTION_RANK = {"avoid": 0, "reduce_dose": 1, "increase_dose": 1, "use_with_caution": 2,
                "monitor": 3, "info": 4}
 SEVERITY_RANK = {"high": 0, "moderate": 1, "low": 2}
@@ -372,7 +375,8 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
         if quiet and allergic else one_time_head(drug, changed, flags) if once and
         level == "info" else summary(kb, drug, flags, changed, others, advice))
     offered = (alternatives(result, drug, current_asms, serious, syndrome)
-               if level == "critical" and not ongoing and replaceable(order) else [])
+               if (level == "critical" or replace_advised(flags)) and not ongoing
+               and replaceable(order) else [])
     card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": head,
@@ -386,12 +390,14 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
         card["detail"] += "\n\n" + md(ONGOING_AVOID.format(drug=drug))
     elif level == "critical":
         suggestions = replacements(kb, result, order, drug, offered)
-    elif changed is not None:
-        suggestions = dose_suggestion(order, drug, changed, ongoing=ongoing)
-    elif checks.over and dose is not None:
-        suggestions = dose_suggestion(order, drug, dose, ongoing=ongoing, why=(
-            f"the order is above this patient's maximum of {checks.over[1]:g} "
-            f"{dose.unit}/day"))
+    else:
+        if changed is not None:
+            suggestions = dose_suggestion(order, drug, changed, ongoing=ongoing)
+        elif checks.over and dose is not None:
+            suggestions = dose_suggestion(order, drug, dose, ongoing=ongoing, why=(
+                f"the order is above this patient's maximum of {checks.over[1]:g} "
+                f"{dose.unit}/day"))
+        suggestions += replacements(kb, result, order, drug, offered, recommended=False)
     if suggestions:
         card["suggestions"] = suggestions
         card["selectionBehavior"] = "at-most-one"
@@ -693,11 +699,22 @@ def replaceable(order: Order) -> bool:
     return order.reference is not None and isinstance(order.resource.get("subject"), dict)
 
 
+def replace_advised(flags: list[Flag]) -> bool:
+    """Whether a finding short of avoid still advises another drug: a high-severity
+    finding of a kind the order itself causes (:data:`REPLACE_CATEGORIES`: a past severe
+    reaction to a related drug, a boxed reproductive or hepatotoxicity warning), as opposed
+    to a dose change or an interaction, whose remedy may lie with the other drug."""
+    return any(f.severity == "high" and f.category in REPLACE_CATEGORIES
+               and f.action not in DOSE_ACTIONS for f in flags)
+
+
 def replacements(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
-                 offered: list[tuple[str, Regimen]]) -> list[dict[str, Any]]:
+                 offered: list[tuple[str, Regimen]], *, recommended: bool = True
+                 ) -> list[dict[str, Any]]:
     """Replace the draft (delete it, create one for an alternative of ``offered``: see
-    :func:`alternatives`), best alternative first; the label of one with findings for the
-    patient says to read them on the card."""
+    :func:`alternatives`), best alternative first, and marked recommended unless
+    ``recommended`` is false (a warning, where the order may stand); the label of one with
+    findings for the patient says to read them on the card."""
     out = []
     for i, (alt, regimen) in enumerate(offered):
         text = _start_text(regimen, alt)
@@ -705,7 +722,7 @@ def replacements(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: s
         out.append({
             "label": f"Replace {drug} with {alt}" + (f" ({text})" if text else "") + warn,
             "uuid": str(uuid.uuid4()),
-            "isRecommended": i == 0,
+            "isRecommended": recommended and i == 0,
             "actions": [
                 {"type": "delete", "description": f"Remove the draft order for {drug}",
                  "resourceId": order.reference},
