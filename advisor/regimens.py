@@ -299,6 +299,9 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     for flag in flags:
         if flag.get("interacting_drug") not in kb.short_course_comedications:
             t.score += w.flag[flag["action"]]
+            if flag["action"] == "use_with_caution" and flag["severity"] == "high" \
+                    and drug.name not in patient.current_medications:  # weighed at its start
+                t.score += w.high_severity_caution
         if flag["action"] != "info":
             t.warnings.append(f"{flag['drug']}: {flag['action'].replace('_', ' ')} "
                               f"({flag['category']}) - {flag['message']}")

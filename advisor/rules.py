@@ -483,8 +483,8 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
             if organ == "renal" and band.impairment:  # the statement first, then its scope
                 scope = ("any" if set(band.impairment) == set(RENAL_STAGES_ML_MIN)
                          else " or ".join(s.replace("_", " ") for s in band.impairment))
-                text = (f"{text.rstrip()} (Label statement for {scope} renal impairment, "
-                        "without clearance limits; taken as the KDOQI stage, "
+                text = (f"{text.rstrip()} (A label statement without clearance limits, "
+                        f"applied here to {scope} renal impairment as KDOQI stages, "
                         f"{_stages(band.impairment)}: judge whether it applies.)")
             yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object),
                         np.zeros(int(hit.sum()), dtype=np.int64),

@@ -91,6 +91,8 @@ class RegimenWeights(Strict):
     shared_adverse_effect: float
     interaction: dict[Action, float]
     flag: dict[Action, float]
+    # a use-with-caution flag of high severity on a drug to be started, on top of flag
+    high_severity_caution: float = 0
     teratogenic_in_childbearing_potential: float
     teratogenic_in_pregnancy: float
     restricted_use: float
