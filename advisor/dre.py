@@ -128,34 +128,49 @@ def classify(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = N
         reasons.append(d.rationale)
     last = last_seizure_free(patient.medication_history)
     free_months = (last.seizure_free_months or 0.0) if last else 0.0
-    if last and free_months >= required:
-        status: DreStatus = "not_drug_resistant"
-        reasons.append(f"Seizure-free for {free_months:g} months on {last.drug} (at least "
-                       f"{required:g} required): sustained seizure freedom.")
-    elif last:
-        status = "undetermined"
-        reasons.append(f"Seizure-free for {free_months:g} months on {last.drug}, less than the "
-                       f"{required:g} months required: outcome not yet determined.")
-    elif len(failed) >= d.min_failed_adequate_trials:
-        status = "drug_resistant"
-        reasons.append(f"At least {d.min_failed_adequate_trials} adequate, tolerated, "
-                       "appropriately chosen ASM schedules failed to achieve sustained seizure "
-                       "freedom (ILAE 2010).")
-    else:
-        status = "undetermined"
-        reasons.append(f"Fewer than {d.min_failed_adequate_trials} adequate, tolerated, "
-                       "appropriately chosen trials have failed: not drug-resistant by the "
-                       "ILAE definition so far.")
+    status, reason = _status(kb, last, free_months, required, len(failed))
+    reasons.append(reason)
     steps = []
     if status == "drug_resistant":
         frame = frame if frame is not None else frame_from_patients(kb, [patient])
-        for step in kb.dre.next_steps:
-            if all(row_mask(frame, cond)[row] for cond in step.when):
-                steps.append(NextStep(id=step.id, text=step.text,
-                                      evidence=list(step.evidence.sources),
-                                      evidence_level=step.evidence.level))
+        steps = _next_steps(kb, frame, row, seizure_free=last is not None)
     return DreResult(status=status, failed_adequate_trials=len(failed),
                      required_seizure_free_months=required,
                      current_seizure_free_months=free_months,
                      seizure_free_drug=last.drug if last else None, reasons=reasons,
                      next_steps=steps, evidence=list(d.evidence.sources))
+
+
+def _status(kb: KnowledgeBase, last: Trial | None, free_months: float, required: float,
+            failed: int) -> tuple[DreStatus, str]:
+    """The ILAE status and the line saying why, from the trial the patient is seizure-free
+    on (``last``, for ``free_months``) and the number of failed adequate trials."""
+    d = kb.dre.definition
+    resistant = (f"At least {d.min_failed_adequate_trials} adequate, tolerated, appropriately "
+                 "chosen ASM schedules failed to achieve sustained seizure freedom (ILAE 2010).")
+    if last and free_months >= required:
+        return "not_drug_resistant", (f"Seizure-free for {free_months:g} months on {last.drug} "
+                                      f"(at least {required:g} required): sustained seizure "
+                                      "freedom.")
+    short = (f"Seizure-free for {free_months:g} months on {last.drug}, less than the "
+             f"{required:g} months required: ") if last else ""
+    if failed >= d.min_failed_adequate_trials:
+        return "drug_resistant", resistant + (
+            f" {short}not yet sustained; if it reaches that, the patient is drug responsive "
+            "(the classification follows the course of treatment)." if last else "")
+    if last:
+        return "undetermined", f"{short}outcome not yet determined."
+    return "undetermined", (f"Fewer than {d.min_failed_adequate_trials} adequate, tolerated, "
+                            "appropriately chosen trials have failed: not drug-resistant by "
+                            "the ILAE definition so far.")
+
+
+def _next_steps(kb: KnowledgeBase, frame: PatientFrame, row: int, *, seizure_free: bool
+                ) -> list[NextStep]:
+    """The knowledge base's steps after drug resistance whose conditions hold for the row;
+    while seizure freedom not yet sustained (``seizure_free``), only those marked for it."""
+    return [NextStep(id=step.id, text=step.text, evidence=list(step.evidence.sources),
+                     evidence_level=step.evidence.level)
+            for step in kb.dre.next_steps
+            if (step.while_seizure_free or not seizure_free)
+            and all(row_mask(frame, cond)[row] for cond in step.when)]

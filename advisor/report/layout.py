@@ -194,6 +194,12 @@ def _dre(res: ConsultResult, s: Summary) -> Block:
              for step in s.next_steps]
     head = f"{STATUS_LABEL[s.dre_status]}: " + \
         plural(res.dre.failed_adequate_trials, "failed adequate trial")
+    dre = res.dre
+    if dre.seizure_free_drug and \
+            dre.current_seizure_free_months < dre.required_seizure_free_months:
+        head += (f"; seizure-free {dre.current_seizure_free_months:g} of the "
+                 f"{dre.required_seizure_free_months:g} months required on "
+                 f"{dre.seizure_free_drug}")
     if s.risk:
         head += f"; {risk_line(s.risk)[0].lower()}{risk_line(s.risk)[1:]}"
     return Block("dre", "ILAE status", head, lines)

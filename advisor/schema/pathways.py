@@ -14,11 +14,13 @@ from advisor.schema.rules import Condition
 
 class NextStep(Strict):
     """A step after drug resistance is established; shown when all ``when`` conditions hold
-    (an empty list: always)."""
+    (an empty list: always), and, while the current drug has brought seizure freedom that is
+    not yet sustained, only if ``while_seizure_free``."""
 
     id: str
     text: str
     when: list[Condition] = Field(default_factory=list)
+    while_seizure_free: bool = False
     evidence: Evidence
 
 
