@@ -400,6 +400,8 @@ class SummaryRegimen(ResultModel):
     target_daily_mg: list[float] | None  # of the first added drug, from the dose table
     evidence: list[str]
     target_while: OmitIfNone[list[str]] = None  # see AddStep
+    # an add-on to some current drugs that withdraws others: the drugs it withdraws
+    replacing: OmitIfNone[list[str]] = None
 
 
 class Summary(ResultModel):

@@ -268,3 +268,33 @@ def test_a_dose_lowered_without_a_number_is_a_dose_change_in_play_or_not(kb):
     assert changes["phenytoin"].change == ("reduce dose (the hepatic statement lowers it, "
                                            "without a number: see the dose row)")
     assert changes["vigabatrin"].change.startswith("reduce dose (the renal statement lowers")
+
+
+def test_an_add_on_that_withdraws_a_drug_says_what_it_replaces(kb):
+    """Child-Pugh C on levetiracetam and lacosamide (to avoid there): the top regimen keeps
+    levetiracetam and adds a drug in lacosamide's place; the summary called it a plain
+    'add-on' (pharmacist review D M6: a reader may keep lacosamide)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 58, "weight_kg": 72, "sex": "male", "seizure_types": ["focal"],
+        "renal": {"egfr_ml_min": 20}, "hepatic": {"child_pugh": "C"},
+        "medication_history": [
+            {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 8},
+            {"drug": "lacosamide", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 6}],
+        "current_medications": ["levetiracetam", "lacosamide"]}))
+    top = res.summary.top_regimen
+    assert top.kind == "add-on" and "levetiracetam" in top.drugs
+    assert "lacosamide" not in top.drugs and top.replacing == ["lacosamide"]
+    assert f"**{' + '.join(top.drugs)}**: add-on in place of lacosamide: add " \
+        in render(res, "markdown")
+    # an add-on that withdraws nothing names nothing
+    kept = consult(kb, validate_patient(kb, {
+        "age_years": 40, "weight_kg": 70, "sex": "male", "seizure_types": ["focal"],
+        "medication_history": [
+            {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 8},
+            {"drug": "lamotrigine", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 6}],
+        "current_medications": ["levetiracetam", "lamotrigine"]})).summary.top_regimen
+    assert kept.kind == "add-on" and kept.replacing is None

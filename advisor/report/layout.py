@@ -211,7 +211,8 @@ def _regimen(s: Summary) -> Block:
         return Block("regimen", "Top regimen", "no regimen could be suggested", [])
     target = (f"; target {target_text(top.target_daily_mg, top.target_while)}"
               if top.target_daily_mg else "")
-    line = Line(" + ".join(top.drugs), f"{top.kind}: {top.first_step}{target}", top.evidence)
+    kind = top.kind + (f" in place of {', '.join(top.replacing)}" if top.replacing else "")
+    line = Line(" + ".join(top.drugs), f"{kind}: {top.first_step}{target}", top.evidence)
     return Block("regimen", "Top regimen", " + ".join(top.drugs), [line])
 
 
