@@ -95,3 +95,26 @@ def test_judged_together_as_one_by_one(kb):
         alone = order_findings(kb, patient, drugs)
         assert (mine.flags, mine.doses, mine.regimens) == (alone.flags, alone.doses,
                                                            alone.regimens), patient.id
+
+
+@pytest.mark.parametrize(("text", "limit", "keep", "cut"), [
+    # a clause boundary late enough: the phrase before it, whole
+    ("Ethinylestradiol induces lamotrigine glucuronidation; levels fall on active pills and "
+     "rise in the pill-free week", 91, 0.5,
+     "Ethinylestradiol induces lamotrigine glucuronidation…"),
+    # never inside brackets: the boundary before the bracket
+    ("Combined P-gp and strong CYP3A4 induction lowers apixaban exposure (risk of stroke, "
+     "embolism and thrombosis in the patient)", 91, 0.5,
+     "Combined P-gp and strong CYP3A4 induction lowers apixaban exposure…"),
+    # no boundary late enough: at a word
+    ("Previous SJS/TEN or DRESS with carbamazepine: lamotrigine is another aromatic "
+     "antiseizure medication with documented cross-sensitivity", 91, 0.5,
+     "Previous SJS/TEN or DRESS with carbamazepine: lamotrigine is another aromatic "
+     "antiseizure…"),
+    ("short enough", 91, 0.5, "short enough"),
+])
+def test_a_summary_is_cut_at_a_clause_where_one_is_late_enough(text, limit, keep, cut):
+    from advisor.serve.cards import _cut
+
+    assert _cut(text, limit, keep=keep) == cut
+    assert len(cut) <= limit

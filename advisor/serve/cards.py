@@ -75,6 +75,7 @@ ONGOING_AVOID = ("The patient already takes {drug} (an active prescription), so 
                  "continue depends on how long it has been taken without a reaction (the full "
                  "report gives the patient's history), and an antiseizure medication is not "
                  "stopped abruptly: change it by a planned cross-taper.")
+CLAUSE_ENDS = ("; ", " (", ", ", " - ")  # where a summary may be cut
 MARKDOWN_SPECIAL = "\\`*_[]<>#|~"
 MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in MARKDOWN_SPECIAL})
 
@@ -419,7 +420,7 @@ def _clause(message: str, *, what: bool = False) -> str:
         head = rest.split(". ", 1)[0].rstrip(".")
     elif what and rest:
         head = f"{head}: {rest.split('. ', 1)[0].rstrip('.')}"
-    return head if len(head) <= 90 else head[:90].rsplit(" ", 1)[0] + "…"
+    return _cut(head, 91, keep=0.5)
 
 
 def _mg(values: list[float], unit: str = "mg") -> str:
@@ -429,10 +430,20 @@ def _mg(values: list[float], unit: str = "mg") -> str:
 
 def _clip(text: str) -> str:
     """A summary: codes as words, in under 140 characters."""
-    text = words(text)
-    if len(text) <= MAX_SUMMARY:
+    return _cut(words(text), MAX_SUMMARY, keep=0.6)
+
+
+def _cut(text: str, limit: int, *, keep: float) -> str:
+    """``text`` in at most ``limit`` characters: whole, or cut with "…" at the last clause
+    boundary (:data:`CLAUSE_ENDS`) outside brackets that keeps at least the share ``keep``
+    of it, else at a word (a phrase cut mid-way hides the point)."""
+    if len(text) <= limit:
         return text
-    return text[:MAX_SUMMARY - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"  # at a word
+    window = text[:limit - 1]
+    cuts = [i for sep in CLAUSE_ENDS for i in [window.rfind(sep)]
+            if i >= keep * limit and window.count("(", 0, i) == window.count(")", 0, i)]
+    head = window[:max(cuts)] if cuts else window.rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:-") + "…"
 
 
 def _serious(f: Flag) -> bool:
