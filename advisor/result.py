@@ -220,6 +220,8 @@ class AddStep(ResultModel):
     target_daily_mg: OmitIfNone[list[float]] = None
     # the target is the labelled dose while these drugs (being withdrawn) are taken
     target_while: OmitIfNone[list[str]] = None
+    # the label starts this patient lower than usual without a number (no schedule then)
+    start_lower: OmitIfNone[bool] = None
 
 
 class WithdrawStep(ResultModel):

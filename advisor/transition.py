@@ -123,7 +123,7 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
                           "the target, as the product label directs.")
         return
     if dose.start_reduced and start is None:
-        step.schedule, step.then = [], None
+        step.schedule, step.then, step.start_lower = [], None, True
         step.notes.append("The label says to start this patient lower than usual"
                           + (f" (its first step: {number(first)} mg/day)" if first else "")
                           + " and gives no number: choose the start and steps by response and "

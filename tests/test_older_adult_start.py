@@ -27,8 +27,14 @@ def test_an_82_year_old_gets_no_adult_start_for_valproate(kb):
     assert dose.recommended_daily_mg == [1000, 2000]
     assert ("start: lower than the usual adult start of 600 mg/day, by how much the label "
             "does not say") in dose.basis
-    assert step.schedule == [] and step.then is None
+    assert step.schedule == [] and step.then is None and step.start_lower is True
     assert step.notes[-1].startswith("The label says to start this patient lower than usual")
+    # a CDS card offering it in place of an order says the same, not "start: see the label"
+    from advisor.serve.cards import _start_text
+
+    regimen = next(r for r in _consult(kb, 82).regimens if r.drugs == ["valproate"])
+    assert _start_text(regimen, "valproate") == (
+        "start lower than the label's usual start (it gives no number), to 1000–2000 mg/day")
     assert step_line(step, {"valproate": dose}) == (
         "add valproate: start lower than the label's usual start (it gives no number); "
         "target 1000–2000 mg/day")
@@ -37,7 +43,7 @@ def test_an_82_year_old_gets_no_adult_start_for_valproate(kb):
 def test_a_40_year_old_keeps_the_labelled_start(kb):
     dose, step = _valproate(_consult(kb, 40))
     assert dose.start_daily_mg == 600 and dose.start_reduced is None
-    assert step.schedule and step.schedule[0].daily_mg is not None
+    assert step.schedule and step.schedule[0].daily_mg is not None and step.start_lower is None
     assert "start_reduced" not in dose.model_dump(mode="json")
 
 

@@ -96,6 +96,8 @@ def probability(p: float | None, interval: list[float] | None) -> str:
     return f"{percent(p)} (95% interval {percent_interval(*interval)})"
 
 
+# a plan step whose label starts this patient lower than usual without a number
+START_LOWER = "start lower than the label's usual start (it gives no number)"
 RISK_LABEL = {"drug_resistance": "Probability of drug-resistant epilepsy",
               "seizure_freedom_next_regimen": "Probability of seizure freedom on the next "
                                               "regimen"}
@@ -193,8 +195,8 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
         dose = doses.get(step.drug)
         target = step.target_daily_mg or (dose.recommended_daily_mg if dose else None)
         goal = f"; target {target_text(target, step.target_while)}" if target else ""
-        if not sched and dose is not None and dose.start_reduced:
-            sched = "start lower than the label's usual start (it gives no number)"
+        if not sched and step.start_lower:
+            sched = START_LOWER
         only = step.schedule[0] if len(step.schedule) == 1 else None
         if (only is not None and only.weeks == "start" and only.daily_mg is not None
                 and target and max(target) - min(target) < 1e-9

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 from advisor.dosing import if_started_text
 from advisor.numbers import change_words, signed_percent
 from advisor.report.fhir import medication_concept
-from advisor.report.formatting import statements, words
+from advisor.report.formatting import START_LOWER, statements, words
 from advisor.serve.order_dose import UNIT_CODES, daily_dose, one_time, per_day, unread_dose
 
 if TYPE_CHECKING:
@@ -683,7 +683,7 @@ def _start_text(regimen: Regimen, alt: str) -> str | None:
         parts.append(f"then {step.then}")
     if step.target_daily_mg:
         if not parts:  # never a bare target, which reads as the dose to start at
-            parts.append("start: see the label")
+            parts.append(START_LOWER if step.start_lower else "start: see the label")
         parts.append(f"to {_mg(step.target_daily_mg)}" + (
             f" while {' and '.join(step.target_while)} is taken" if step.target_while else ""))
     return ", ".join(parts) if parts else None
