@@ -36,6 +36,8 @@ from advisor.result import Dose, IfStarted
 from advisor.rules import covered, hepatic_match, records, renal_match
 from advisor.schema import Band, DoseBand, DoseChange, Drug, Evidence, NoDose, OrganBand
 
+MAX_INDICATIONS = 4  # a band naming more: its dose row names the patient's among them
+
 
 def _r(x: float) -> float:
     return float(round(x, 1))
@@ -91,6 +93,13 @@ class _Row:
                            if t in a.seizure_index))
 
         return has(types), has(named)
+
+    def has_indication(self, kind: str) -> bool:
+        """Whether ``kind`` (a seizure type or a syndrome) is this patient's."""
+        a = self.frame.arrays
+        if kind in a.seizure_index:
+            return bool(a.seizure[self.row][a.seizure_index[kind]])
+        return self.value("syndrome") == kind
 
     def fits(self, band: DoseBand | NoDose | OrganBand, *, comedication: bool = True) -> bool:
         """Whether the band is for this patient (asked once per band)."""
@@ -236,15 +245,28 @@ def _start(band: DoseBand | OrganBand, weight: float | None) -> float | None:
     return None
 
 
-def describe(band: DoseBand, kb: KnowledgeBase) -> str:
-    """Who a band is for, in words."""
+def describe(band: DoseBand, kb: KnowledgeBase, mine: Callable[[str], bool] | None = None
+             ) -> str:
+    """Who a band is for, in words; a band for more than :data:`MAX_INDICATIONS`
+    syndromes and seizure types names those of the patient (``mine``) that it covers."""
     parts = [_age_text(band.age_years)]
     if band.weight_kg is not None:
         parts.append(band.weight_kg.text("kg"))
     if band.indication != "all":
-        names = [kb.vocabulary.syndromes[s] for s in band.indication.syndromes] + [
-            kb.vocabulary.seizure_types[t].lower() for t in band.indication.seizure_types]
-        parts.append("for " + ", ".join(names))
+        kinds = [*band.indication.syndromes, *band.indication.seizure_types]
+        name = {**{s: kb.vocabulary.syndromes[s] for s in band.indication.syndromes},
+                **{t: kb.vocabulary.seizure_types[t].lower()
+                   for t in band.indication.seizure_types}}
+        own = [k for k in kinds if mine(k)] if mine is not None else []
+        if len(kinds) <= MAX_INDICATIONS or not own:
+            parts.append("for " + ", ".join(name[k] for k in kinds))
+        else:
+            named = [name[k] for k in own]
+            listed = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
+            parts.append(f"for this patient's {listed}: {len(own)} of the band's {len(kinds)} "
+                         "indications" if len(own) <= MAX_INDICATIONS else
+                         f"for {len(own)} of the band's {len(kinds)} indications, those "
+                         "judged for this patient")
     if band.when_taking:
         parts.append("with " + " or ".join(map(kb.shown, band.when_taking)))
     if band.when_also_taking:
@@ -328,7 +350,7 @@ class _Builder:
             self.dose.basis.append(f"amounts in {self.drug.dosing.unit} (phenytoin sodium "
                                    "equivalents), as the label gives them")
         self.banded = chosen.comedications
-        how = describe(chosen, self.kb)
+        how = describe(chosen, self.kb, self.patient.has_indication)
         self.dose.band = how
         per_kg = (f" ({span(chosen.daily_mg_per_kg.lo, chosen.daily_mg_per_kg.hi)} mg/kg/day x "
                   f"{number(self.weight)} kg)" if chosen.daily_mg_per_kg is not None else "")
