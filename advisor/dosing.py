@@ -52,7 +52,9 @@ def _cite(evidence: Evidence) -> str:
     return f"[{', '.join(evidence.sources)}; evidence {evidence.level}]"
 
 
-def _age_text(band: Band) -> str:
+def age_text(band: Band) -> str:
+    if band.lo == 1 and (band.hi is None or band.hi > 2):  # a whole year: "1 to under 5 years"
+        return band.text("years")
     if band.lo is not None and 0 < band.lo < 2 and (band.hi is None or band.hi > 2):
         # from an age in months to one in years: "1 month to under 17 years"
         return (f"from {age(band.lo)}" if band.hi is None
@@ -249,7 +251,7 @@ def describe(band: DoseBand, kb: KnowledgeBase, mine: Callable[[str], bool] | No
              ) -> str:
     """Who a band is for, in words; a band for more than :data:`MAX_INDICATIONS`
     syndromes and seizure types names those of the patient (``mine``) that it covers."""
-    parts = [_age_text(band.age_years)]
+    parts = [age_text(band.age_years)]
     if band.weight_kg is not None:
         parts.append(band.weight_kg.text("kg"))
     if band.indication != "all":
@@ -395,7 +397,7 @@ class _Builder:
         self.cite(convention)
         self.cite(adult.band.evidence)
         ours = span(self.lo, min(self.hi, self.band_cap[0]), "mg/day")
-        whose = f"{_age_text(adult.band.age_years)} {_cite(adult.band.evidence)}"
+        whose = f"{age_text(adult.band.age_years)} {_cite(adult.band.evidence)}"
         rule = (f"BNFC: for most drugs a child's dose should not exceed the adult maximum; "
                 f"for an overweight child, dose by the ideal weight for height and age "
                 f"{_cite(convention)}")
@@ -560,7 +562,7 @@ def _organ_gaps(drug: Drug, patient: _Row, applied: set[str]) -> list[str]:
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):
         here = [b for b in bands if b.action in LOWERING and patient.organ_match(b, match)]
         if here and not any(f"{organ}:{id(b)}" in applied for b in here):
-            ages = "; ".join(_age_text(b.age_years) for b in here)
+            ages = "; ".join(age_text(b.age_years) for b in here)
             gaps.append(f"the label's {organ} adjustment is for other ages ({ages}); no "
                         "sourced adjustment for this patient's age: dose with specialist "
                         "input and drug levels")

@@ -284,6 +284,7 @@ class PathwayDose(ResultModel):
     dose_rule: OmitIfNone[str] = None
     dose_mg: OmitIfNone[float] = None
     weight_band: OmitIfNone[str] = None
+    age_band: OmitIfNone[str] = None  # the label's age band the dose is for
     repeat: OmitIfNone[str] = None
     note: OmitIfNone[str] = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from advisor.dosing import age_text
 from advisor.frame import PatientFrame, frame_from_patients
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
@@ -60,6 +61,11 @@ def _caveat(kb: KnowledgeBase, flag: dict) -> str:
     return f"{flag['action'].replace('_', ' ')}{when}: {flag['message']}"
 
 
+def _fits_age(dose: AcuteDose, age_years: float | None) -> bool:
+    """Whether the dose's age band (if any) may be this patient's (an unknown age: yes)."""
+    return dose.age_years is None or age_years is None or dose.age_years.contains(age_years)
+
+
 def _dose(dose: AcuteDose, weight: float | None) -> PathwayDose | None:
     """This patient's dose, or None when the dose's weight band excludes the patient."""
     if weight is not None and (
@@ -67,7 +73,8 @@ def _dose(dose: AcuteDose, weight: float | None) -> PathwayDose | None:
             or (dose.max_weight_kg is not None and weight > dose.max_weight_kg)):
         return None
     out = PathwayDose(route=dose.route, unit=dose.unit, repeat=dose.repeat or None,
-                      note=dose.note or None)
+                      note=dose.note or None,
+                      age_band=age_text(dose.age_years) if dose.age_years else None)
     if dose.fixed_mg is not None:
         out.dose_mg = dose.fixed_mg
         if weight is None and (dose.min_weight_kg or dose.max_weight_kg):
@@ -104,6 +111,19 @@ def _no_dose(doses: list[AcuteDose], weight: float) -> list[PathwayDose]:
     return out
 
 
+def _option_doses(doses: list[AcuteDose], age: float | None, weight: float | None
+                  ) -> list[PathwayDose]:
+    """An option's doses for this patient, route by route: the rows of the patient's age
+    and weight; a route with rows for the age but none for the weight says so (never
+    another weight's dose); a route whose age bands leave the patient out is not shown."""
+    out: list[PathwayDose] = []
+    for route in dict.fromkeys(d.route for d in doses):
+        aged = [d for d in doses if d.route == route and _fits_age(d, age)]
+        fitting = [x for x in (_dose(d, weight) for d in aged) if x]
+        out += fitting or (_no_dose(aged, weight) if aged else [])
+    return out
+
+
 def _applying_notes(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None,
                     row: int) -> list[SeEvidenceNote]:
     """The pathway's notes for this patient (those whose ``when`` conditions all hold)."""
@@ -137,8 +157,7 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
                     drug=opt.drug, reasons=avoid["message"].astype(str).tolist(),
                     evidence=sorted({s for e in avoid["evidence"] for s in str(e).split(";")})))
                 continue
-            doses = [d for d in (_dose(x, patient.weight_kg) for x in opt.doses) if d] \
-                or _no_dose(opt.doses, patient.weight_kg)
+            doses = _option_doses(opt.doses, patient.age_years, patient.weight_kg)
             caveats = [_caveat(kb, f) for f in records(mine[mine["action"] != "info"])]
             taken = [d for d in (opt.drug, *opt.counts_as) if d in patient.current_medications]
             if taken:

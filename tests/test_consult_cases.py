@@ -20,7 +20,9 @@ case, so that no expectation is silently ignored):
   (``{drug: mg}``: every regimen adding the drug starts at or below that daily dose);
 - ``advice`` / ``no_advice`` (advice ids); ``risk`` (``none``, or field bounds);
 - ``status_epilepticus`` (pathway checks, e.g. ``stage_contains``/``stage_lacks``: text in a
-  stage's instruction; without it the pathway must be absent);
+  stage's instruction; ``dose``/``doses``: ``{drug, dose_mg, route, age_band}`` a dose row must
+  match; ``no_dose`` (``route`` optional); ``no_route``: ``{drug: route}`` not shown; without
+  it the pathway must be absent);
 - ``transition`` (checked by :func:`test_transition_case`).
 """
 
@@ -210,11 +212,16 @@ def _check_pathway(se: dict, spec: dict) -> None:
         assert drug in options, drug
     if spec.get("no_stages"):  # outside the pathway's scope (a neonate)
         assert se["stages"] == [], se["stages"]
-    if "dose" in spec:
-        doses = [d.get("dose_mg") for d in options[spec["dose"]["drug"]]["doses"]]
-        assert spec["dose"]["dose_mg"] in doses, doses
+    for want in spec.get("doses", [spec["dose"]] if "dose" in spec else []):
+        doses = [(d["route"], d.get("dose_mg"), d.get("age_band"))
+                 for d in options[want["drug"]]["doses"]]
+        assert any(d[1] == want["dose_mg"] and d[0] == want.get("route", d[0])
+                   and d[2] == want.get("age_band", d[2]) for d in doses), (want, doses)
+    for drug, route in spec.get("no_route", {}).items():  # a route no band of the age has
+        assert route not in {d["route"] for d in options[drug]["doses"]}, (drug, route)
     if "no_dose" in spec:  # offered with the weights its doses are for, but no amount
-        rows = options[spec["no_dose"]["drug"]]["doses"]
+        rows = [d for d in options[spec["no_dose"]["drug"]]["doses"]
+                if d["route"] == spec["no_dose"].get("route", d["route"])]
         assert rows and all("dose_mg" not in d for d in rows), rows
         assert any(spec["no_dose"]["contains"] in d.get("dose_rule", "") for d in rows), rows
     if "option_flag" in spec:

@@ -159,6 +159,8 @@ def acute_dose(d: PathwayDose) -> str:
         parts.append(f"({d.dose_rule})")
     if d.weight_band:
         parts.append(f"for {d.weight_band}")
+    if d.age_band:
+        parts.append(d.age_band if d.age_band.startswith("from ") else f"for {d.age_band}")
     if d.repeat:
         parts.append(f"- {d.repeat}")
     return " ".join(parts)

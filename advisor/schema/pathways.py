@@ -226,6 +226,7 @@ class AcuteDose(Strict):
     max_mg: float | None = Field(default=None, gt=0)
     min_weight_kg: float | None = Field(default=None, ge=0)
     max_weight_kg: float | None = None
+    age_years: Band | None = None  # the ages the dose is for (a label's age bands)
     repeat: str | None = None
     note: str | None = None
 
