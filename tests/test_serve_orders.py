@@ -394,7 +394,8 @@ def test_a_replacement_gives_every_labelled_step_and_never_a_bare_target(runtime
     boy = _replacing_carbamazepine(runtime, "b6", ("HLA-B", "HLA-B*15:02 positive"),
                                    "male", str(date.today() - timedelta(days=2375)), 20)
     primidone = boy["Replace carbamazepine with primidone"]
-    assert ("(start 125 mg/day, then increase by response and tolerability, to 750–1000 "
+    # under 8 years: the US start (50 mg/day) and ceiling (25 mg/kg/day, 500 mg/day at 20 kg)
+    assert ("(start 50 mg/day, then increase by response and tolerability, to 500 "
             "mg/day)") in primidone["label"], primidone["label"]
 
 
