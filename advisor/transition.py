@@ -83,7 +83,8 @@ def _schedule(tit: Titration, weight: float | None, factor: float = 1.0,
                 below = (f"under one {number(min(tablets.strengths_mg))} mg tablet a day: "
                          "the label's schedule for small children")
         steps.append(ScheduleEntry(weeks=weeks, daily_mg_per_kg=round(per_kg, 3),
-                                   daily_mg=mg, as_given=below))
+                                   daily_mg=mg, as_given=below or (
+                                       st.as_given if factor == 1.0 else None)))
     return steps, notes
 
 

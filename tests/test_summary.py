@@ -298,3 +298,14 @@ def test_an_add_on_that_withdraws_a_drug_says_what_it_replaces(kb):
              "duration_months": 6}],
         "current_medications": ["levetiracetam", "lamotrigine"]})).summary.top_regimen
     assert kept.kind == "add-on" and kept.replacing is None
+
+
+def test_a_neonates_phenobarbital_plan_leads_with_the_load(kb):
+    """SEZABY: maintenance starts 8-12 h after a 20 mg/kg IV load; the summary showed only
+    the 15.3 mg/day maintenance of a 3.4 kg neonate (paediatric pharmacist review E H5)."""
+    case = yaml.safe_load((ROOT / "tests" / "cases" /
+                           "dose-phenobarbital-neonate-load-in-plan.yaml").read_text())
+    top = consult(kb, validate_patient(kb, case["patient"])).summary.top_regimen
+    assert top.drugs == ["phenobarbital"]
+    assert top.first_step.startswith("add phenobarbital at 15.3 mg/day (IV, 8-12 h after a "
+                                     "loading dose of 20 mg/kg IV; a second load")
