@@ -369,7 +369,10 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
                                               seizure_free=dre.status == "not_drug_resistant")
             risk = Risk.model_validate(risk_data) if risk_data else None
         threshold = kb.regimens.weights.high_risk_polytherapy_note_threshold
-        if note is None and risk and (risk.p_drug_resistance or 0) >= threshold:
+        # the model's estimate never brings polytherapy forward before any adequate trial has
+        # failed (NICE: monotherapy first; a first status epilepticus makes the estimate high)
+        if note is None and risk and (risk.p_drug_resistance or 0) >= threshold \
+                and dre.failed_adequate_trials >= 1:
             note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)}"
                     " (model, literature-calibrated): consider early referral and rational "
                     "polytherapy.")

@@ -107,3 +107,28 @@ def test_fenfluramine_is_placed_from_nices_appraisal_not_called_unnamed(kb):
     assert "NICE-2022-TA808: fenfluramine is adjunctive for Dravet syndrome." in texts
     assert not any("does not name fenfluramine" in line for line in texts), texts
     assert all("NICE-2022-TA808" in r.evidence for r in with_it)
+
+
+def test_a_high_risk_estimate_brings_no_polytherapy_before_a_failed_trial(kb):
+    """A 6-month-old with status epilepticus on phenobarbital for 3 months, nothing failed:
+    the model's high estimate (status epilepticus weighs heavily) does not mark the add-on
+    regimens 'consider early referral and rational polytherapy' (NICE: monotherapy first;
+    paediatric pharmacist review E M5). After a failed adequate trial it does."""
+    infant = {"id": "SE-6mo", "age_years": 0.5, "weight_kg": 7.5, "sex": "female",
+              "seizure_types": ["focal_to_bilateral_tonic_clonic", "status_epilepticus"],
+              "current_medications": ["phenobarbital"],
+              "medication_history": [{"drug": "phenobarbital", "outcome": "ongoing",
+                                      "adequate": True, "duration_months": 3}]}
+    res = consult(kb, validate_patient(kb, infant))
+    assert res.risk is not None and res.risk.p_drug_resistance >= 0.5
+    assert not any("rational polytherapy" in line for r in res.regimens
+                   for line in r.rationale)
+    failed = {**infant, "age_years": 30, "weight_kg": 70, "current_medications": ["lamotrigine"],
+              "medication_history": [
+                  {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+                   "duration_months": 6},
+                  {"drug": "lamotrigine", "outcome": "ongoing", "adequate": True,
+                   "duration_months": 3}]}
+    res = consult(kb, validate_patient(kb, failed))
+    assert res.dre.failed_adequate_trials == 1 and res.risk.p_drug_resistance >= 0.5
+    assert any("rational polytherapy" in line for r in res.regimens for line in r.rationale)
