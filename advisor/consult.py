@@ -467,7 +467,9 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     )
     result.sources = _cited(kb, result)
     result.partly_checked_medications = partly_checked(kb, result, patient)
-    result.summary = summarize(result, patient, kb.shown_names)
+    syndrome = ({patient.syndrome: kb.vocabulary.syndromes[patient.syndrome]}
+                if patient.syndrome in kb.vocabulary.syndromes else {})
+    result.summary = summarize(result, patient, {**kb.shown_names, **syndrome})
     return result
 
 

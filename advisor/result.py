@@ -340,6 +340,7 @@ class SummaryPatient(ResultModel):
     syndrome: str | None
     current_medications: list[str]
     candidate_drugs: list[str]  # asked about by name (empty: judged by seizure type)
+    syndrome_name: OmitIfNone[str] = None  # the syndrome as the vocabulary names it
     other_medications: list[str] = Field(default_factory=list)  # outside the knowledge base
 
 

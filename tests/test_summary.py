@@ -231,6 +231,20 @@ def test_the_patient_line_names_co_medications_as_people_know_them(kb):
         assert "lopinavir ritonavir" not in text, fmt
 
 
+def test_the_patient_line_names_the_syndrome_as_the_vocabulary_does(kb):
+    """'Lennox-Gastaut syndrome', not the code in words ('lennox gastaut'; paediatric
+    pharmacist review E C2); the JSON keeps the code beside the name."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 9, "weight_kg": 28, "sex": "male", "syndrome": "lennox_gastaut",
+        "seizure_types": ["tonic", "atonic"], "current_medications": ["valproate"]}))
+    assert res.summary.patient.syndrome == "lennox_gastaut"
+    assert res.summary.patient.syndrome_name == "Lennox-Gastaut syndrome"
+    for fmt in ("markdown", "html"):
+        text = render(res, fmt)
+        assert "; Lennox-Gastaut syndrome; taking valproate" in text, fmt
+        assert "lennox gastaut" not in text, fmt
+
+
 @pytest.mark.parametrize(("drug", "words"), [
     ("lamotrigine", "Boxed warning for serious skin rashes"),
     ("perampanel", "Boxed warning for serious psychiatric and behavioural reactions"),

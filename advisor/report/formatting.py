@@ -138,7 +138,7 @@ def patient_line(p: SummaryPatient | None) -> str:
            else "weight not given"]
     parts = [", ".join(who), seizure_words(p.seizure_types)]
     if p.syndrome:
-        parts.append(words(p.syndrome))
+        parts.append(p.syndrome_name or words(p.syndrome))
     taking = words(", ".join(p.current_medications))
     if p.other_medications:
         others = ", ".join(p.other_medications) + " (outside the knowledge base)"
