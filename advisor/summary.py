@@ -208,8 +208,11 @@ def _risk(res: ConsultResult) -> SummaryRisk | None:
 
 
 def _add_text(step: AddStep) -> str:
-    if not step.schedule:
-        return f"add {step.drug} ({step.notes[0] if step.notes else 'see the label'})"
+    if not step.schedule:  # the plan's first note, as a clause inside brackets
+        note = step.notes[0].rstrip(".") if step.notes else "see the label"
+        if note[1:2].islower():
+            note = note[0].lower() + note[1:]
+        return f"add {step.drug} ({note})"
     first = step.schedule[0]
     if first.daily_mg is not None:
         amount = f"{number(first.daily_mg)} mg/day"

@@ -323,3 +323,17 @@ def test_a_neonates_phenobarbital_plan_leads_with_the_load(kb):
     assert top.drugs == ["phenobarbital"]
     assert top.first_step.startswith("add phenobarbital at 15.3 mg/day (IV, 8-12 h after a "
                                      "loading dose of 20 mg/kg IV; a second load")
+
+
+def test_a_plan_without_a_schedule_reads_as_a_clause(kb):
+    """An 82-year-old and valproate (the label starts lower without a number): the
+    regimen's first step reads 'add valproate (the label says ...)', not a capitalised
+    sentence with its full stop inside the brackets (paediatric pharmacist review E C3)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 82, "weight_kg": 70, "sex": "male",
+        "seizure_types": ["generalized_tonic_clonic"], "candidate_drugs": ["valproate"]}))
+    from advisor.summary import _first_step
+
+    step = _first_step(next(r for r in res.regimens if r.drugs == ["valproate"]))
+    assert step.startswith("add valproate (the label says to start this patient lower"), step
+    assert not step.endswith(".)"), step
