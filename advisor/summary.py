@@ -41,6 +41,7 @@ from advisor.vocabulary import (
     LEVEL_ORDER,
     RELEVANCE_ORDER,
     SEVERITY_ORDER,
+    START_LOWER,
 )
 
 if TYPE_CHECKING:
@@ -208,6 +209,8 @@ def _risk(res: ConsultResult) -> SummaryRisk | None:
 
 
 def _add_text(step: AddStep) -> str:
+    if not step.schedule and step.start_lower:
+        return f"add {step.drug} ({START_LOWER})"
     if not step.schedule:  # the plan's first note, as a clause inside brackets
         note = step.notes[0].rstrip(".") if step.notes else "see the label"
         if note[1:2].islower():

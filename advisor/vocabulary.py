@@ -25,3 +25,6 @@ STATUS_LABEL = {"drug_resistant": "Drug-resistant (ILAE 2010)",
                 "not_drug_resistant": "Not drug-resistant (sustained seizure freedom)",
                 "undetermined": "Undetermined (ILAE 2010)"}
 SEVERITY_COLOUR = {"high": "red", "moderate": "orange", "low": "blue"}  # Streamlit badges
+
+# a plan step whose label starts this patient lower than usual without a number
+START_LOWER = "start below the label's usual start, by an amount the label does not give"

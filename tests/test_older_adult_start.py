@@ -34,10 +34,11 @@ def test_an_82_year_old_gets_no_adult_start_for_valproate(kb):
 
     regimen = next(r for r in _consult(kb, 82).regimens if r.drugs == ["valproate"])
     assert _start_text(regimen, "valproate") == (
-        "start lower than the label's usual start (it gives no number), to 1000–2000 mg/day")
+        "start below the label's usual start, by an amount the label does not give, to "
+        "1000–2000 mg/day")
     assert step_line(step, {"valproate": dose}) == (
-        "add valproate: start lower than the label's usual start (it gives no number); "
-        "target 1000–2000 mg/day")
+        "add valproate: start below the label's usual start, by an amount the label does not "
+        "give; target 1000–2000 mg/day")
 
 
 def test_a_40_year_old_keeps_the_labelled_start(kb):

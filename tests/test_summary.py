@@ -327,13 +327,23 @@ def test_a_neonates_phenobarbital_plan_leads_with_the_load(kb):
 
 def test_a_plan_without_a_schedule_reads_as_a_clause(kb):
     """An 82-year-old and valproate (the label starts lower without a number): the
-    regimen's first step reads 'add valproate (the label says ...)', not a capitalised
-    sentence with its full stop inside the brackets (paediatric pharmacist review E C3)."""
+    regimen's first step says so, not the titration's long note; a step without any
+    schedule shows its note as a clause, not a capitalised sentence with its full stop
+    inside the brackets (paediatric pharmacist review E C3)."""
     res = consult(kb, validate_patient(kb, {
         "age_years": 82, "weight_kg": 70, "sex": "male",
         "seizure_types": ["generalized_tonic_clonic"], "candidate_drugs": ["valproate"]}))
     from advisor.summary import _first_step
 
     step = _first_step(next(r for r in res.regimens if r.drugs == ["valproate"]))
-    assert step.startswith("add valproate (the label says to start this patient lower"), step
-    assert not step.endswith(".)"), step
+    assert step == ("add valproate (start below the label's usual start, by an amount the "
+                    "label does not give)"), step
+    # a drug without a schedule for the patient: the plan's note, as a clause
+    from advisor.result import AddStep
+
+    bare = AddStep(drug="x", notes=["No sourced titration schedule for this age and weight "
+                                    "in the knowledge base: follow the product label."])
+    from advisor.summary import _add_text
+
+    assert _add_text(bare) == ("add x (no sourced titration schedule for this age and weight "
+                               "in the knowledge base: follow the product label)")

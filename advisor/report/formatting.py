@@ -31,6 +31,7 @@ from advisor.result import (
 )
 from advisor.schema import Source
 from advisor.summary import summary_of, without_citations
+from advisor.vocabulary import START_LOWER
 
 _CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
@@ -96,8 +97,6 @@ def probability(p: float | None, interval: list[float] | None) -> str:
     return f"{percent(p)} (95% interval {percent_interval(*interval)})"
 
 
-# a plan step whose label starts this patient lower than usual without a number
-START_LOWER = "start lower than the label's usual start (it gives no number)"
 RISK_LABEL = {"drug_resistance": "Probability of drug-resistant epilepsy",
               "seizure_freedom_next_regimen": "Probability of seizure freedom on the next "
                                               "regimen"}

@@ -44,8 +44,9 @@ from typing import TYPE_CHECKING, Any
 from advisor.dosing import if_started_text
 from advisor.numbers import change_words, signed_percent
 from advisor.report.fhir import medication_concept
-from advisor.report.formatting import START_LOWER, statements, words
+from advisor.report.formatting import statements, words
 from advisor.serve.order_dose import UNIT_CODES, daily_dose, one_time, per_day, unread_dose
+from advisor.vocabulary import START_LOWER
 
 if TYPE_CHECKING:
     from advisor.consult import OrderFindings
