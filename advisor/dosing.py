@@ -710,6 +710,8 @@ def _if_started(kb: KnowledgeBase, drug: Drug, patient: _Row, dose: Dose,
                  and other in inter_dose[f["rule"]].perpetrators]
         if not extra and other not in banded:
             continue
+        if select_band(kb.drugs[other], patient, comedication=False) is None:
+            continue  # no labelled dose of it for this patient: not one to start
         moved_row = _Row(patient.frame, patient.row, (*patient.also_taken, other))
         build = _Builder(kb, drug, moved_row)
         moved = _adjusted(kb, drug, build, [*mine, *extra], rule_dose, inter_dose) \

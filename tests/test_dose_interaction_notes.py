@@ -44,3 +44,19 @@ def test_the_uk_valproate_band_of_rufinamide_is_not_a_percentage_of_the_us_targe
     assert dose.recommended_daily_mg == [400, 1600]
     assert dose.adjustment_percent is None
     assert any("come from labels that express the dose differently" in b for b in dose.basis)
+
+
+def test_a_drug_with_no_dose_for_the_patient_is_not_one_to_start(kb):
+    """A 6-month-old on phenobarbital: felbamate, which has no labelled dose at this age, is
+    not shown as 'if felbamate is started' in the phenobarbital row (paediatric pharmacist
+    review E C4); an adult on phenobarbital, for whom felbamate has a dose, keeps it."""
+    def taken(age: float, kg: float):
+        data = {"age_years": age, "weight_kg": kg, "sex": "female",
+                "seizure_types": ["focal_to_bilateral_tonic_clonic"],
+                "current_medications": ["phenobarbital"],
+                "candidate_drugs": ["felbamate", "levetiracetam"]}
+        res = consult(kb, validate_patient(kb, data))
+        return next(d for d in res.doses if d.drug == "phenobarbital")
+
+    assert [c.drug for c in taken(0.5, 7.5).if_started] == []
+    assert "felbamate" in [c.drug for c in taken(40, 70).if_started]
