@@ -362,6 +362,11 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
                           f"{_names(kb, placing)}: "
                           "it is an option outside the guideline's sequence.")
         t.evidence += [s for p in placing for s in p.evidence.sources]
+        if worse := [p for p in placing if drug.name in p.may_exacerbate]:
+            t.score += w.may_exacerbate
+            t.warnings.append(f"{kb.positions.guideline} warns that {drug.name} may exacerbate "
+                              "absence or myoclonic seizures, which can go with "
+                              f"{_names(kb, worse)}.")
 
 
 def _without_unnamed_substitutions(kb: KnowledgeBase, patient: Patient, kept: list[str],

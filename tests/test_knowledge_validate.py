@@ -228,6 +228,24 @@ def test_an_age_for_a_drug_the_entry_does_not_name_is_reported(kb_copy, capsys):
     assert "from_age_years: 'phenytoin' is not named in this entry" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize(("old", "new"), [
+    ("may_exacerbate: [carbamazepine,", "may_exacerbate: [carbamazepin,"),
+    ("not_in_childbearing_potential: [valproate]  # NG217: only if other options fail\n"
+     "    first_line: [valproate, lamotrigine, levetiracetam]",
+     "not_in_childbearing_potential: [valproat]  # NG217: only if other options fail\n"
+     "    first_line: [valproate, lamotrigine, levetiracetam]"),
+])
+def test_an_unknown_drug_in_a_guideline_entrys_lists_is_reported(kb_copy, capsys, old, new):
+    """Every drug list of a guideline entry names known drugs (may_exacerbate and
+    not_in_childbearing_potential were not checked before)."""
+    path = kb_copy / "guideline_positions.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    assert main(["kb", "validate", str(kb_copy)]) == 1
+    assert "unknown drug" in capsys.readouterr().out
+
+
 def test_an_appraisal_with_an_unknown_source_or_drug_is_reported(kb_copy, capsys):
     """guideline_positions.yaml ``appraised``: drug -> a technology appraisal's source id."""
     path = kb_copy / "guideline_positions.yaml"

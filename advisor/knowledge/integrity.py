@@ -362,7 +362,8 @@ def check_positions(kb: KnowledgeBase) -> Iterator[Problem]:
                               "seizure type")
         if pos.syndrome is not None:
             yield from _known(file, f"{loc}.syndrome", [pos.syndrome], v.syndromes, "syndrome")
-        for key in ("first_line", "second_line", "adjunctive", "appraised"):
+        for key in ("first_line", "second_line", "adjunctive", "appraised", "not_recommended",
+                    "not_in_childbearing_potential", "may_exacerbate"):
             yield from _known(file, f"{loc}.{key}", list(getattr(pos, key)), kb.drugs, "drug")
         for drug, source in pos.appraised.items():
             if source not in kb.sources:

@@ -113,6 +113,9 @@ class RegimenWeights(Strict):
     without_licensed_partner: float = 0
     # per drug a pregnant patient would switch from that has not failed and is not teratogenic
     switch_in_pregnancy: float = 0
+    # per drug started that the guideline does not place for the patient's seizure types and
+    # warns may exacerbate seizures that go with them (GuidelinePosition.may_exacerbate)
+    may_exacerbate: float = 0
     high_risk_polytherapy_note_threshold: float = Field(ge=0, le=1)
 
 
@@ -134,6 +137,10 @@ class GuidelinePosition(Strict):
     # drugs the guideline says it no longer recommends here (NG217: gabapentin, clobazam
     # for focal seizures)
     not_recommended: list[str] = Field(default_factory=list)
+    # drugs the guideline warns may exacerbate seizures that go with this type (NG217 5.1.8:
+    # absence or myoclonic seizures beside generalized tonic-clonic ones); weighed when the
+    # guideline places the drug for none of the patient's seizure types
+    may_exacerbate: list[str] = Field(default_factory=list)
     # the entry's own guideline, where it is not the file's (a source id)
     guideline: str | None = None
     # drug -> the technology appraisal (a source id) of the same body that recommends it as
