@@ -90,7 +90,7 @@ def test_band_words_say_inclusive_limits_and_mixed_months_and_years():
     """A label's '28 kg or less' (written before: 28.01) reads as written, never 'under
     28.01 kg'; an age band from 1 month to 17 years reads in months and years, never
     '1 to under 204 months'; one month is never '30 days'."""
-    from advisor.dosing import _age_text
+    from advisor.dosing import age_text
     from advisor.numbers import age
     from advisor.schema.dosing import Band
 
@@ -102,8 +102,11 @@ def test_band_words_say_inclusive_limits_and_mixed_months_and_years():
     assert text(2, 28.01) == "2 to 28 kg"
     assert text(28.01, 50) == "more than 28 kg and under 50 kg"
     assert text(2, 13) == "2 to under 13 kg"
-    assert _age_text(Band.model_validate({"from": 0.0833, "before": 17})) == \
+    assert age_text(Band.model_validate({"from": 0.0833, "before": 17})) == \
         "1 month to under 17 years"
-    assert _age_text(Band.model_validate({"from": 0.0833, "before": 0.5})) == \
+    assert age_text(Band.model_validate({"from": 0.0833, "before": 0.5})) == \
         "1 to under 6 months"
+    # from one year: in years ('1 to under 5 years', not '12 months to under 5 years')
+    assert age_text(Band.model_validate({"from": 1, "before": 5})) == "1 to under 5 years"
+    assert age_text(Band.model_validate({"from": 0.5, "before": 1})) == "6 to under 12 months"
     assert age(0.0833) == "1 month"
