@@ -53,6 +53,9 @@ class Regimen:
     warnings: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
     kind: str = "monotherapy"
+    # warnings the summary shows with the regimen (a drug without the partner some labels
+    # require); None: none
+    caveats: list[str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -603,6 +606,7 @@ def _mark_without_partner(kb: KnowledgeBase, contested: dict[str, LicensedCombin
             if drug in reg.drugs and partner not in reg.drugs:
                 reg.score = round(reg.score + kb.regimens.weights.without_licensed_partner, 1)
                 reg.warnings.append(f"{drug} without {partner}: {combo.note}")
+                reg.caveats = [*(reg.caveats or []), reg.warnings[-1]]
                 reg.evidence = list(dict.fromkeys([*reg.evidence, *combo.evidence.sources]))
 
 

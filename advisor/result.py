@@ -263,6 +263,7 @@ class Regimen(ResultModel):
     evidence: list[str]
     kind: str
     transition: TransitionPlan
+    caveats: OmitIfNone[list[str]] = None  # warnings the summary shows with the regimen
 
 
 class SafetyNote(ResultModel):
@@ -406,6 +407,7 @@ class SummaryRegimen(ResultModel):
     target_while: OmitIfNone[list[str]] = None  # see AddStep
     # an add-on to some current drugs that withdraws others: the drugs it withdraws
     replacing: OmitIfNone[list[str]] = None
+    caveats: OmitIfNone[list[str]] = None  # the regimen's (Regimen.caveats)
 
 
 class Summary(ResultModel):

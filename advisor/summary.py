@@ -260,7 +260,8 @@ def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
     return SummaryRegimen(drugs=reg.drugs, kind=reg.kind, first_step=_first_step(reg),
                           target_daily_mg=target, evidence=reg.evidence,
                           target_while=adds[0].target_while if adds else None,
-                          replacing=stops if stops and reg.kind == "add-on" else None)
+                          replacing=stops if stops and reg.kind == "add-on" else None,
+                          caveats=reg.caveats)
 
 
 def _patient(patient: Patient | None, shown: dict[str, str]) -> SummaryPatient | None:

@@ -347,3 +347,24 @@ def test_a_plan_without_a_schedule_reads_as_a_clause(kb):
 
     assert _add_text(bare) == ("add x (no sourced titration schedule for this age and weight "
                                "in the knowledge base: follow the product label)")
+
+
+def test_a_top_regimen_without_a_labelled_partner_carries_the_caveat(kb):
+    """Dravet syndrome at 3 years on valproate, clobazam without a labelled dose: the top
+    regimen is valproate + cannabidiol, and the summary says under it that the EU/UK label
+    and NICE give cannabidiol only with clobazam (paediatric pharmacist review E M3: the
+    caveat stood only in the regimen table)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 3, "weight_kg": 14, "sex": "male", "syndrome": "dravet",
+        "seizure_types": ["generalized_tonic_clonic", "myoclonic"],
+        "current_medications": ["valproate"],
+        "medication_history": [{"drug": "valproate", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 6}]}))
+    top = res.summary.top_regimen
+    assert top.drugs == ["valproate", "cannabidiol"]
+    assert top.caveats and top.caveats[0].startswith("cannabidiol without clobazam: ")
+    assert "- **Caution**: cannabidiol without clobazam: " in render(res, "markdown")
+    # a regimen with no such warning carries none
+    assert all(r.caveats is None for r in res.regimens
+               if not ("cannabidiol" in r.drugs and "clobazam" not in r.drugs))
+    assert any(r.caveats for r in res.regimens)

@@ -213,7 +213,8 @@ def _regimen(s: Summary) -> Block:
               if top.target_daily_mg else "")
     kind = top.kind + (f" in place of {', '.join(top.replacing)}" if top.replacing else "")
     line = Line(" + ".join(top.drugs), f"{kind}: {top.first_step}{target}", top.evidence)
-    return Block("regimen", "Top regimen", " + ".join(top.drugs), [line])
+    cautions = [Line("Caution", words(c), []) for c in top.caveats or []]
+    return Block("regimen", "Top regimen", " + ".join(top.drugs), [line, *cautions])
 
 
 def summary_blocks(res: ConsultResult) -> list[Block]:
