@@ -87,12 +87,10 @@ class _Row:
 
     def seizure_types_among(self, types: list[str], named: frozenset[str]) -> tuple[int, int]:
         """(how many of ``types`` this patient has, how many of ``named`` they have)."""
-        a = self.frame.arrays
-        mine = a.seizure[self.row]
+        index = self.frame.arrays.seizure_index
 
         def has(kinds: Iterable[str]) -> int:
-            return int(sum(bool(mine[a.seizure_index[t]]) for t in kinds
-                           if t in a.seizure_index))
+            return sum(self.has_indication(t) for t in kinds if t in index)
 
         return has(types), has(named)
 

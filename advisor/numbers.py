@@ -1,4 +1,5 @@
-"""Numbers as people read them, shared by the engine's messages, the reports and the app.
+"""Numbers (and labels inside sentences) as people read them, shared by the engine's
+messages, the reports and the app.
 
 Whole numbers without decimals ("100 mg/day", not "100.0 mg/day"), a range only when its ends
 differ ("1050 mg/day", not "1050-1050 mg/day"), units in the singular for one ("1 week"),
@@ -90,3 +91,9 @@ def percent_interval(lo: float, hi: float) -> str:
     if low.startswith("<") or high.startswith("<"):
         return low if low == high else f"{low} to {high}"
     return f"{low[:-1]}{DASH}{high}"
+
+
+def phrase(label: str) -> str:
+    """A label or sentence inside another sentence: 'Synaptic vesicle ...' -> 'synaptic
+    vesicle ...'; an acronym ('GABA-A receptor ...', 'T-type ...') keeps its capitals."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label

@@ -34,7 +34,7 @@ import pandas as pd
 
 from advisor.inputs.patient import Patient, Trial
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import number, plural
+from advisor.numbers import number, phrase, plural
 from advisor.rules import records
 from advisor.schema import Drug
 from advisor.schema.pathways import LicensedCombination
@@ -59,12 +59,6 @@ class Regimen:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def phrase(label: str) -> str:
-    """A vocabulary label inside a sentence: 'Synaptic vesicle ...' -> 'synaptic vesicle ...';
-    an acronym ('GABA-A receptor ...', 'T-type ...') keeps its capitals."""
-    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def mechanism_label(kb: KnowledgeBase, drug: Drug) -> str:
@@ -365,11 +359,12 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
                           f"{_names(kb, placing)}: "
                           "it is an option outside the guideline's sequence.")
         t.evidence += [s for p in placing for s in p.evidence.sources]
-        if worse := [p for p in placing if drug.name in p.may_exacerbate]:
-            t.score += w.may_exacerbate
-            t.warnings.append(f"{kb.positions.guideline} warns that {drug.name} may exacerbate "
-                              "absence or myoclonic seizures, which can go with "
-                              f"{_names(kb, worse)}.")
+        for p in placing:
+            if p.may_exacerbate and drug.name in p.may_exacerbate.drugs:
+                t.score += w.may_exacerbate
+                t.warnings.append(f"{kb.positions.guideline} warns that {drug.name} may "
+                                  f"exacerbate {p.may_exacerbate.seizures}, which can go with "
+                                  f"{_name(kb, p)}.")
 
 
 def _without_unnamed_substitutions(kb: KnowledgeBase, patient: Patient, kept: list[str],

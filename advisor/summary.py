@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from advisor.dosing import NO_ORGAN_NUMBER
-from advisor.numbers import daily_mg, number, signed_percent, weeks
+from advisor.numbers import daily_mg, number, phrase, signed_percent, weeks
 from advisor.result import (
     AddStep,
     ConsultResult,
@@ -212,9 +212,7 @@ def _add_text(step: AddStep) -> str:
     if not step.schedule and step.start_lower:
         return f"add {step.drug} ({START_LOWER})"
     if not step.schedule:  # the plan's first note, as a clause inside brackets
-        note = step.notes[0].rstrip(".") if step.notes else "see the label"
-        if note[1:2].islower():
-            note = note[0].lower() + note[1:]
+        note = phrase(step.notes[0].rstrip(".")) if step.notes else "see the label"
         return f"add {step.drug} ({note})"
     first = step.schedule[0]
     if first.daily_mg is not None:

@@ -229,7 +229,8 @@ def test_an_age_for_a_drug_the_entry_does_not_name_is_reported(kb_copy, capsys):
 
 
 @pytest.mark.parametrize(("old", "new"), [
-    ("may_exacerbate: [carbamazepine,", "may_exacerbate: [carbamazepin,"),
+    ("drugs: [carbamazepine, gabapentin, oxcarbazepine,",
+     "drugs: [carbamazepin, gabapentin, oxcarbazepine,"),
     ("not_in_childbearing_potential: [valproate]  # NG217: only if other options fail\n"
      "    first_line: [valproate, lamotrigine, levetiracetam]",
      "not_in_childbearing_potential: [valproat]  # NG217: only if other options fail\n"

@@ -363,8 +363,11 @@ def check_positions(kb: KnowledgeBase) -> Iterator[Problem]:
         if pos.syndrome is not None:
             yield from _known(file, f"{loc}.syndrome", [pos.syndrome], v.syndromes, "syndrome")
         for key in ("first_line", "second_line", "adjunctive", "appraised", "not_recommended",
-                    "not_in_childbearing_potential", "may_exacerbate"):
+                    "not_in_childbearing_potential"):
             yield from _known(file, f"{loc}.{key}", list(getattr(pos, key)), kb.drugs, "drug")
+        if pos.may_exacerbate is not None:
+            yield from _known(file, f"{loc}.may_exacerbate.drugs", pos.may_exacerbate.drugs,
+                              kb.drugs, "drug")
         for drug, source in pos.appraised.items():
             if source not in kb.sources:
                 yield Problem(file, f"{loc}.appraised.{drug}", f"unknown source {source!r}")

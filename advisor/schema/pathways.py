@@ -119,6 +119,13 @@ class RegimenWeights(Strict):
     high_risk_polytherapy_note_threshold: float = Field(ge=0, le=1)
 
 
+class Exacerbation(Strict):
+    """Drugs a guideline entry warns may exacerbate seizures that go with its type."""
+
+    drugs: list[str] = Field(min_length=1)
+    seizures: str  # which, in words: "absence or myoclonic seizures"
+
+
 class GuidelinePosition(Strict):
     """Where a guideline places drugs for one seizure type or syndrome."""
 
@@ -140,7 +147,7 @@ class GuidelinePosition(Strict):
     # drugs the guideline warns may exacerbate seizures that go with this type (NG217 5.1.8:
     # absence or myoclonic seizures beside generalized tonic-clonic ones); weighed when the
     # guideline places the drug for none of the patient's seizure types
-    may_exacerbate: list[str] = Field(default_factory=list)
+    may_exacerbate: Exacerbation | None = None
     # the entry's own guideline, where it is not the file's (a source id)
     guideline: str | None = None
     # drug -> the technology appraisal (a source id) of the same body that recommends it as
