@@ -285,6 +285,68 @@ def test_a_refill_of_a_drug_to_avoid_is_not_swapped_at_once(runtime):
     assert "planned cross-taper" in critical["detail"]
 
 
+def _hla_refill(pid, authored):
+    active = fb.medication_request(pid, "cbz-active", text="carbamazepine", rxnorm="2002",
+                                   status="active", dose_mg=200)
+    if authored is not None:
+        active["authoredOn"] = authored
+    orders = [fb.medication_request(pid, "d-cbz", text="carbamazepine", rxnorm="2002",
+                                    dose_mg=200)]
+    return fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [fb.genotype(pid, "HLA-B", "HLA-B*15:02 positive")], active=[active],
+        gender="male", birth_date="1980-05-02"))
+
+
+def test_a_refill_after_more_than_3_months_of_prescriptions_is_a_caution_not_avoid(runtime):
+    """CPIC: an HLA-B*15:02 carrier who has taken carbamazepine for more than 3 months
+    without a reaction may cautiously continue it; the time is read from the active
+    prescription's authoredOn, and the card says so and asks to confirm it."""
+    written = date.today() - timedelta(days=200)
+    card, = _cards(runtime, _hla_refill("hla-refill-200", written.isoformat()))
+    assert card["indicator"] == "info"
+    assert card["summary"].startswith("Caution with carbamazepine: HLA-B*15:02 positive but "
+                                      "carbamazepine taken for more than 3 months")
+    assert "do not start" not in card["detail"] and "suggestions" not in card
+    assert f"carbamazepine 6.5 months, counted from its active prescription, written on " \
+        f"{written.isoformat()}" in card["detail"]
+    assert "confirm with the patient how long it has been taken, without a break and " \
+        "without a reaction" in card["detail"]
+
+
+@pytest.mark.parametrize("authored", [None, "days:40", "2099", "1970-01-01"])
+def test_a_refill_without_3_months_of_prescriptions_stays_critical(runtime, authored):
+    """No authoredOn, one under 3 months old, one in the future or one before the patient's
+    birth: the time taken is not known to be over 3 months, so the avoid stands."""
+    recent = authored is not None and authored.startswith("days:")
+    if recent:
+        authored = (date.today() - timedelta(days=int(authored[5:]))).isoformat()
+    card, = _cards(runtime, _hla_refill(f"hla-refill-{authored}", authored))
+    assert card["indicator"] == "critical"
+    assert "already takes carbamazepine (an active prescription)" in card["detail"]
+    # the time is said only where it is known (40 days: 1.3 months)
+    assert ("Time taken: carbamazepine 1.3 months, counted from its active prescription"
+            in card["detail"]) == recent
+    assert ("Time taken" in card["detail"]) == recent
+
+
+def test_time_taken_counts_whole_days_from_the_last_day_a_partial_date_allows():
+    from advisor.knowledge import load_knowledgebase
+    from advisor.serve.hook import latest_day, taken_since
+
+    assert latest_day("2024-02") == date(2024, 2, 29)
+    assert latest_day("2025") == date(2025, 12, 31)
+    assert latest_day("2025-06-01T09:30:00Z") == date(2025, 6, 1)
+    kb = load_knowledgebase()
+    today = date(2026, 12, 5)
+    trials = taken_since(kb, {"carbamazepine": date(2026, 9, 5), "aspirin": date(2020, 1, 1),
+                              "phenytoin": date(2027, 1, 1)}, today, 46.0)
+    assert trials == [{"drug": "carbamazepine", "outcome": "ongoing", "duration_months": 2.9,
+                       "note": "counted from its active prescription, written on 2026-09-05"}]
+    # 91 days: 2.9 months (not yet the 3 months of the tolerance rule); longer than the
+    # life of a patient aged 0.2 years: not counted
+    assert taken_since(kb, {"carbamazepine": date(2026, 9, 5)}, today, 0.2) == []
+
+
 def test_a_shared_finding_cites_the_ordered_drugs_own_guideline(runtime):
     pid = "hla-pht"
     orders = [fb.medication_request(pid, "d-pht", text="phenytoin", rxnorm="8183")]

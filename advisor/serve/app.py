@@ -77,6 +77,9 @@ class Runtime:
         self.kb = load_knowledgebase(config.kb)
         self.codes = MedicationCodes(self.kb)
         self.findings = FindingsCache(config.cache_size)
+        # the rules that depend on how long a drug has been taken (drug_naive conditions)
+        self.exposure_rules = frozenset(rule.id for _, rule in self.kb.rules
+                                        if any(c.drug_naive is not None for c in rule.when))
         self.jwt = JwtCheck(config.issuers) if config.issuers else None
         self.links = ReportLinks(config.report_key)
         self.http = httpx.Client(timeout=httpx.Timeout(READ_SECONDS, connect=CONNECT_SECONDS),
@@ -207,7 +210,9 @@ class Runtime:
                              verb="are" if len(set(ordered)) > 1 else "is",
                              ) if inputs.inferred_seizure_types and ordered else None
             current = [d for d in data["current_medications"] if d in self.kb.drugs]
-            note = " ".join(n for n in (note, judging.note) if n) or None
+            note = "\n\n".join(n for n in (" ".join(n for n in (note, judging.note) if n),
+                                          self.exposure_note(inputs, drugs, findings)) if n
+                                 ) or None
             out += cards(self.kb, findings, inputs.orders, current_asms=current,
                          taking=inputs.active, report_url=link, seizure_note=note,
                          only=set(drugs) if len(judged) > 1 else None,
@@ -215,6 +220,19 @@ class Runtime:
                          unread_allergies=inputs.unread_allergies,
                          syndrome=self.kb.positions.for_syndrome(data.get("syndrome")))
         return {"cards": sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])}
+
+    def exposure_note(self, inputs: Any, drugs: list[str], findings: Any) -> str | None:
+        """What the cards of ``drugs`` say about a drug counted as taken since its active
+        prescription was written, when a finding about it depends on how long it was taken."""
+        timed = {f.drug for f in findings.flags if f.rule in self.exposure_rules}
+        notes = [f"{t['drug']} {t['duration_months']:g} months, {t['note']}"
+                 for t in inputs.taken if t["drug"] in timed and t["drug"] in drugs]
+        if not notes:
+            return None
+        return (f"Time taken: {'; '.join(notes)} (a renewed prescription counts from its own "
+                "date, so the time may be longer). The findings that depend on how long a "
+                "drug has been taken use this time: confirm with the patient how long it has "
+                "been taken, without a break and without a reaction.")
 
     def answers(self, requests: list[tuple[Service, bytes, str]]) -> list[Any]:
         """The answers to hook requests (service, body, base URL): each the request's cards,

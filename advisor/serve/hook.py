@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import calendar
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -41,6 +42,7 @@ EXT_SEIZURE_TYPES = "io.github.dre-advisor.seizure-types"
 EXT_SYNDROME = "io.github.dre-advisor.syndrome"
 POUND_KG = 0.45359237
 WEIGHT_UNITS = {"kg": 1.0, "g": 0.001, "[lb_av]": POUND_KG, "lb": POUND_KG, "lbs": POUND_KG}
+DAYS_PER_MONTH = 30.4375  # 365.25 / 12
 NOT_INFERRED = {"status_epilepticus"}  # acute use, not a seizure type of the patient's epilepsy
 
 ReaderFor = Callable[[str, str], FhirReader]
@@ -87,6 +89,8 @@ class HookInput:
     unchecked: list[str] = field(default_factory=list)
     # allergy records of antiseizure medications whose reaction was not read: (drug, said)
     unread_allergies: list[tuple[str, str]] = field(default_factory=list)
+    # the ASMs counted as taken since their active prescriptions were written (taken_since)
+    taken: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ordered(self) -> list[str]:
@@ -200,7 +204,8 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
               if req.fhirServer and req.fhirAuthorization else None)
     res = resources(req, reader)
     drafts = {o.reference for o in [*orders, *pending] if o.reference}
-    current, unchecked = active_medications(codes, res["medications"], patient_id, drafts)
+    current, unchecked, since = active_medications(codes, res["medications"], patient_id,
+                                                   drafts)
     ordered = [d for o in orders for d in o.match.drugs]
     candidates = [d for d in ordered if d in kb.drugs]
     planned = [d for o in pending for d in o.match.drugs] + [d for d in ordered
@@ -211,6 +216,9 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
         "seizure_types": seizure_types,
         "current_medications": list(dict.fromkeys([*current, *planned])),
         "candidate_drugs": list(dict.fromkeys(candidates))}
+    history = taken_since(kb, since, datetime.now(UTC).date(), patient.get("age_years"))
+    if history:
+        patient["medication_history"] = history
     weight = body_weight(res["weight"], patient_id)
     if weight is not None:
         patient["weight_kg"] = weight
@@ -230,7 +238,7 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
     if syndrome is not None:
         patient["syndrome"] = syndrome
     return HookInput(patient, genotypes(kb, res["genotypes"], patient_id), orders, inferred,
-                     current, unchecked, unread_allergies)
+                     current, unchecked, unread_allergies, history)
 
 
 def per_drug(kb: KnowledgeBase, inputs: HookInput) -> list[tuple[list[str], dict[str, Any]]]:
@@ -372,11 +380,7 @@ def demographics(patient: Any, patient_id: str) -> dict[str, Any]:
 def age_years(birth_date: str, today: date) -> float:
     """Age in years (two decimals) from a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD); a partial
     date counts from its last day."""
-    parts = [int(p) for p in birth_date[:10].split("-")]
-    year = parts[0]
-    month = parts[1] if len(parts) > 1 else 12
-    day = parts[2] if len(parts) > 2 else calendar.monthrange(year, month)[1]
-    return round((today - date(year, month, day)).days / 365.25, 2)
+    return round((today - latest_day(birth_date)).days / 365.25, 2)
 
 
 def genotypes(kb: KnowledgeBase, value: Any, patient_id: str) -> dict[str, Any]:
@@ -403,16 +407,26 @@ def genotypes(kb: KnowledgeBase, value: Any, patient_id: str) -> dict[str, Any]:
         raise BadRequest(str(exc)) from None
 
 
+class Active(NamedTuple):
+    """The active MedicationRequests (not those being re-ordered): their knowledge-base
+    drugs, the names of those that are none (their interactions are not checked), and for
+    each drug the earliest date an active request of it was written (``authoredOn``)."""
+
+    drugs: list[str]
+    unknown: list[str]
+    since: dict[str, date]
+
+
 def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
-                       drafts: set[str]) -> tuple[list[str], list[str]]:
-    """Knowledge-base drugs of the active MedicationRequests (not those being re-ordered),
-    and the names of those that are none (their interactions are not checked)."""
+                       drafts: set[str]) -> Active:
+    """The drugs of the active MedicationRequests of a prefetch key (see :class:`Active`)."""
     if value is None:
-        return [], []
+        return Active([], [], {})
     bundle = _as_bundle(value, "MedicationRequest", "prefetch.medications")
     media = bundle_medications(bundle)
     out: list[str] = []
     unknown: list[str] = []
+    since: dict[str, date] = {}
     for res in _resources_of(bundle, "MedicationRequest"):
         if res.get("status") != "active" or f"MedicationRequest/{res.get('id')}" in drafts:
             continue
@@ -421,7 +435,42 @@ def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
         out += drugs
         if not drugs:
             unknown.append(_medication_name(res))
-    return list(dict.fromkeys(out)), list(dict.fromkeys(unknown))
+        written = res.get("authoredOn")
+        if isinstance(written, str):
+            try:
+                day = latest_day(written)
+            except ValueError:
+                raise BadRequest("prefetch.medications: authoredOn is not a date") from None
+            for drug in drugs:
+                since[drug] = min(since.get(drug, day), day)
+    return Active(list(dict.fromkeys(out)), list(dict.fromkeys(unknown)), since)
+
+
+def latest_day(when: str) -> date:
+    """The last day a FHIR date or dateTime (YYYY, YYYY-MM, YYYY-MM-DD...) allows."""
+    parts = [int(p) for p in when[:10].split("-")]
+    year = parts[0]
+    month = parts[1] if len(parts) > 1 else 12
+    day = parts[2] if len(parts) > 2 else calendar.monthrange(year, month)[1]
+    return date(year, month, day)
+
+
+def taken_since(kb: KnowledgeBase, since: dict[str, date], today: date,
+                age_years: float | None) -> list[dict[str, Any]]:
+    """The antiseizure medications of active prescriptions as ongoing trials of the
+    patient's medication history, each as long as its earliest active prescription is old
+    (whole days in months of 30.4375 days, rounded down to a tenth): a prescription renewed
+    since it was first written counts from the renewal, so the time is never longer than
+    the prescriptions show. None for a date in the future, or before the patient's birth."""
+    out = []
+    for drug, day in since.items():
+        months = math.floor((today - day).days / DAYS_PER_MONTH * 10) / 10
+        if drug not in kb.drugs or months < 0 or (
+                age_years is not None and months > age_years * 12):
+            continue
+        out.append({"drug": drug, "outcome": "ongoing", "duration_months": months,
+                    "note": f"counted from its active prescription, written on {day.isoformat()}"})
+    return out
 
 
 def _medication_name(request: dict[str, Any]) -> str:
