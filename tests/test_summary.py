@@ -368,3 +368,35 @@ def test_a_top_regimen_without_a_labelled_partner_carries_the_caveat(kb):
     assert all(r.caveats is None for r in res.regimens
                if not ("cannabidiol" in r.drugs and "clobazam" not in r.drugs))
     assert any(r.caveats for r in res.regimens)
+
+
+@pytest.mark.parametrize(("age", "syndrome", "types", "urgent"), [
+    (0.6, "west", ["epileptic_spasms"], True),  # infantile spasms: refer within 24 hours
+    (1.5, None, ["epileptic_spasms"], True),
+    (4, None, ["epileptic_spasms"], False),  # later spasms are not NG217 6.3's subject
+    (0.6, None, ["focal"], False),
+])
+def test_an_urgent_referral_leads_the_top_regimen(kb, age, syndrome, types, urgent):
+    """Infantile spasms: the summary says first, above the regimen, to refer within 24 hours
+    and that first-line treatment includes prednisolone (not in the drug list), which stood
+    only in the advice section before; in every format and in the JSON."""
+    data = {"age_years": age, "weight_kg": 8 if age < 2 else 16, "sex": "male",
+            "seizure_types": types}
+    if syndrome:
+        data["syndrome"] = syndrome
+    res = consult(kb, validate_patient(kb, data))
+    said = [u.text for u in res.summary.urgent]
+    assert bool(said) == urgent
+    if not urgent:
+        assert "**First**" not in render(res, "markdown")
+        return
+    assert said == ["Refer urgently, within 24 hours, to tertiary paediatric neurology (NICE "
+                    "NG217 6.3.1). First-line: high-dose oral prednisolone plus vigabatrin; "
+                    "vigabatrin alone if due to tuberous sclerosis (6.3.4, 6.3.6)."]
+    assert res.summary.urgent[0].evidence == ["NICE-2022-NG217"]
+    markdown = render(res, "markdown")
+    first = markdown.index("- **First**: Refer urgently, within 24 hours")
+    assert first < markdown.index("monotherapy: add vigabatrin") < markdown.index(
+        "## Genotypes")
+    assert "Refer urgently, within 24 hours" in render(res, "html")
+    assert json.loads(render(res, "json"))["summary"]["urgent"][0]["text"] == said[0]
