@@ -118,7 +118,7 @@ def _advice(kb: KnowledgeBase, frame: PatientFrame, row: int, in_play: set[str],
             out.append(Advice(id=item.id, topic=item.topic, text=item.text,
                               evidence=list(item.evidence.sources),
                               evidence_level=item.evidence.level,
-                              contested=item.evidence.contested, urgent=item.urgent))
+                              contested=item.evidence.contested, first=item.first))
     return out
 
 

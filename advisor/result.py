@@ -96,7 +96,7 @@ class Advice(ResultModel):
     evidence: list[str]
     evidence_level: EvidenceLevel
     contested: bool = False
-    urgent: OmitIfNone[str] = None  # what must happen before any regimen (the summary's)
+    first: OmitIfNone[str] = None  # what must happen before any regimen (the summary's)
 
 
 class IfStarted(ResultModel):
@@ -423,7 +423,7 @@ class Summary(ResultModel):
     risk: SummaryRisk | None
     top_regimen: SummaryRegimen | None
     # what must happen before any regimen (an urgent referral), said with the top regimen
-    urgent: list[SummaryStep] = Field(default_factory=list)
+    first: list[SummaryStep] = Field(default_factory=list)
     in_play: list[str]  # current drugs, drugs asked about and the top regimen's drugs
     unchecked_medications: list[str] = Field(default_factory=list)  # outside the knowledge base
     # co-medications of the knowledge base with no recorded interaction with a drug in play

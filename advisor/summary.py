@@ -321,8 +321,8 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
         next_steps=[SummaryStep(text=first_sentence(s.text), evidence=s.evidence,
                                 evidence_level=s.evidence_level) for s in res.dre.next_steps],
         risk=_risk(res), top_regimen=_top_regimen(res),
-        urgent=[SummaryStep(text=a.urgent, evidence=a.evidence, evidence_level=a.evidence_level)
-                for a in res.advice if a.urgent], in_play=in_play,
+        first=[SummaryStep(text=a.first, evidence=a.evidence, evidence_level=a.evidence_level)
+               for a in res.advice if a.first], in_play=in_play,
         unchecked_medications=list(res.unchecked_medications),
         partly_checked_medications=dict(res.partly_checked_medications), shown=named or None)
 

@@ -385,7 +385,7 @@ def test_an_urgent_referral_leads_the_top_regimen(kb, age, syndrome, types, urge
     if syndrome:
         data["syndrome"] = syndrome
     res = consult(kb, validate_patient(kb, data))
-    said = [u.text for u in res.summary.urgent]
+    said = [f.text for f in res.summary.first]
     assert bool(said) == urgent
     if not urgent:
         assert "**First**" not in render(res, "markdown")
@@ -393,10 +393,30 @@ def test_an_urgent_referral_leads_the_top_regimen(kb, age, syndrome, types, urge
     assert said == ["Refer urgently, within 24 hours, to tertiary paediatric neurology (NICE "
                     "NG217 6.3.1). First-line: high-dose oral prednisolone plus vigabatrin; "
                     "vigabatrin alone if due to tuberous sclerosis (6.3.4, 6.3.6)."]
-    assert res.summary.urgent[0].evidence == ["NICE-2022-NG217"]
+    assert res.summary.first[0].evidence == ["NICE-2022-NG217"]
     markdown = render(res, "markdown")
     first = markdown.index("- **First**: Refer urgently, within 24 hours")
     assert first < markdown.index("monotherapy: add vigabatrin") < markdown.index(
         "## Genotypes")
     assert "Refer urgently, within 24 hours" in render(res, "html")
-    assert json.loads(render(res, "json"))["summary"]["urgent"][0]["text"] == said[0]
+    assert json.loads(render(res, "json"))["summary"]["first"][0]["text"] == said[0]
+
+
+@pytest.mark.parametrize(("pregnancy", "said"), [("pregnant", True), ("planning", False)])
+def test_a_pregnant_womans_drug_level_comes_before_a_change_of_drug(kb, pregnancy, said):
+    """Pregnant on lamotrigine after a relapse: the top regimen changes drug, and the summary
+    says first to measure the level against her baseline and adjust the dose, which stood
+    only in the advice section. Planning a pregnancy: levels have not fallen yet, nothing
+    is said first."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 30, "weight_kg": 70, "sex": "female", "pregnancy": pregnancy,
+        "seizure_types": ["focal"], "current_medications": ["lamotrigine"],
+        "medication_history": [{"drug": "lamotrigine", "outcome": "relapse", "adequate": True,
+                                "duration_months": 24, "seizure_free_months": 4}]}))
+    first = [f.text for f in res.summary.first]
+    assert bool(first) == said, first
+    if said:
+        assert first[0].startswith("Pregnancy: before changing drug for breakthrough seizures, "
+                                   "measure the lamotrigine, levetiracetam or oxcarbazepine "
+                                   "level against her pre-pregnancy baseline")
+        assert res.summary.top_regimen is not None

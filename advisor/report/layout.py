@@ -207,15 +207,15 @@ def _dre(res: ConsultResult, s: Summary) -> Block:
 
 def _regimen(s: Summary) -> Block:
     top = s.top_regimen
-    urgent = [Line("First", words(u.text), u.evidence, u.evidence_level) for u in s.urgent]
+    first = [Line("First", words(f.text), f.evidence, f.evidence_level) for f in s.first]
     if top is None:
-        return Block("regimen", "Top regimen", "no regimen could be suggested", urgent)
+        return Block("regimen", "Top regimen", "no regimen could be suggested", first)
     target = (f"; target {target_text(top.target_daily_mg, top.target_while)}"
               if top.target_daily_mg else "")
     kind = top.kind + (f" in place of {', '.join(top.replacing)}" if top.replacing else "")
     line = Line(" + ".join(top.drugs), f"{kind}: {top.first_step}{target}", top.evidence)
     cautions = [Line("Caution", words(c), []) for c in top.caveats or []]
-    return Block("regimen", "Top regimen", " + ".join(top.drugs), [*urgent, line, *cautions])
+    return Block("regimen", "Top regimen", " + ".join(top.drugs), [*first, line, *cautions])
 
 
 def summary_blocks(res: ConsultResult) -> list[Block]:

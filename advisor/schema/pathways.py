@@ -329,9 +329,9 @@ class Advice(Strict):
     drugs: list[str] = Field(default_factory=list)
     text: str
     headline: str | None = Field(default=None, max_length=110)
-    # what must happen before any regimen (an urgent referral): said first under the
-    # summary's top regimen
-    urgent: str | None = Field(default=None, max_length=220)
+    # what must happen before any regimen (an urgent referral, a drug level): said first
+    # under the summary's top regimen
+    first: str | None = Field(default=None, max_length=220)
     evidence: Evidence
 
     @property
