@@ -244,10 +244,15 @@ def _teratogen_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, childbeari
                           "alternative; discuss with the patient.")
     elif childbearing and _young_girl(kb, patient):
         t.score += w.teratogenic_in_childbearing_potential
-        t.warnings.append(f"{drug.name} is teratogenic, and she may need treatment when she "
-                          "is old enough to have children: prefer alternatives that do not "
-                          "carry this risk, or plan counselling and contraception with her "
-                          "and her carers.")
+        who = {"female": "she may need treatment when she is old enough to have children",
+               None: "the child's sex is not given (confirm it): a girl may need treatment "
+                     "when she is old enough to have children",
+               }.get(patient.sex, "the child may need treatment when old enough to have "
+                                  "children")
+        with_whom = "her and her carers" if patient.sex == "female" else "the child and carers"
+        t.warnings.append(f"{drug.name} is teratogenic, and {who}: prefer alternatives that "
+                          "do not carry this risk, or plan counselling and contraception with "
+                          f"{with_whom}.")
     elif childbearing:
         t.score += w.teratogenic_in_childbearing_potential
         t.warnings.append(f"{drug.name} is teratogenic; the patient may be of child-bearing "
