@@ -565,12 +565,17 @@ def _organ_gaps(drug: Drug, patient: _Row, applied: set[str]) -> list[str]:
                         "sourced adjustment for this patient's age: dose with specialist "
                         "input and drug levels")
     dialysis = patient.value("dialysis")
-    if dialysis is not None and not any(dialysis in b.dialysis for b in drug.dosing.renal) \
-            and any(b.crcl_ml_min is not None and b.action in LOWERING
-                    for b in drug.dosing.renal):
-        kind = dialysis if dialysis.endswith("dialysis") else f"{dialysis} dialysis"
+    if dialysis is None or any(dialysis in b.dialysis for b in drug.dosing.renal):
+        return gaps
+    kind = dialysis if dialysis.endswith("dialysis") else f"{dialysis} dialysis"
+    other = sorted({d for b in drug.dosing.renal if b.action in LOWERING for d in b.dialysis})
+    if any(b.crcl_ml_min is not None and b.action in LOWERING for b in drug.dosing.renal):
         gaps.append(f"on {kind}: the label lowers the dose by creatinine clearance and "
                     "gives no dialysis dose in the knowledge base: dose with specialist input "
+                    "(and drug levels where available)")
+    elif other:  # a statement for another kind of dialysis only
+        gaps.append(f"on {kind}: the knowledge base has the label's statement for "
+                    f"{' and '.join(other)} only, none for {kind}: dose with specialist input "
                     "(and drug levels where available)")
     return gaps
 
