@@ -355,6 +355,9 @@ class SummaryAvoid(ResultModel):
     evidence: list[str]
     evidence_level: EvidenceLevel  # the strongest among its 'avoid' flags
     rules: list[str]
+    # when every reason is an interaction: the drugs it must not be combined with (the
+    # combination is to avoid, not the drug: "apixaban with carbamazepine")
+    with_drugs: OmitIfNone[list[str]] = None
 
 
 class SummaryDoseChange(ResultModel):

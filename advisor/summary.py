@@ -79,7 +79,10 @@ def _avoid(flags: list[Flag]) -> list[SummaryAvoid]:
         drug=drug, reasons=_unique(first_sentence(f.message) for f in fs),
         relevance=fs[0].relevance, evidence=_unique(s for f in fs for s in f.evidence),
         evidence_level=min((f.evidence_level for f in fs), key=LEVEL_ORDER.__getitem__),
-        rules=[f.rule for f in fs]) for drug, fs in by_drug.items()]
+        rules=[f.rule for f in fs],
+        with_drugs=_unique(f.interacting_drug for f in fs) if all(
+            f.category == "interaction" and f.interacting_drug for f in fs) else None)
+        for drug, fs in by_drug.items()]
     return sorted(items, key=lambda a: (RELEVANCE_ORDER[a.relevance],
                                         LEVEL_ORDER[a.evidence_level], a.drug))
 

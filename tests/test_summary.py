@@ -420,3 +420,21 @@ def test_a_pregnant_womans_drug_level_comes_before_a_change_of_drug(kb, pregnanc
                                    "measure the lamotrigine, levetiracetam or oxcarbazepine "
                                    "level against her pre-pregnancy baseline")
         assert res.summary.top_regimen is not None
+
+
+def test_an_interaction_to_avoid_names_the_combination_not_the_co_medication(kb):
+    """On carbamazepine and apixaban: the summary said 'Avoid: apixaban', which reads as 'stop
+    the anticoagulant' (review F M10); it names the combination to avoid."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 67, "weight_kg": 70, "sex": "female", "seizure_types": ["focal"],
+        "current_medications": ["carbamazepine", "apixaban"],
+        "candidate_drugs": ["levetiracetam"]}))
+    apixaban = next(a for a in res.summary.avoid if a.drug == "apixaban")
+    assert apixaban.with_drugs == ["carbamazepine"]
+    markdown = render(res, "markdown")
+    assert "- **Avoid**: apixaban with carbamazepine" in markdown
+    assert "  - **apixaban with carbamazepine**: carbamazepine + apixaban: " in markdown
+    assert json.loads(render(res, "json"))["summary"]["avoid"][0]["with_drugs"] == [
+        "carbamazepine"]
+    # a reason other than an interaction names the drug alone
+    assert all(a.with_drugs is None for a in consult_file(kb, HLA).summary.avoid)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from advisor.numbers import DASH, plural
 from advisor.report.formatting import risk_line, target_text, words
-from advisor.result import ConsultResult, Flag, Summary
+from advisor.result import ConsultResult, Flag, Summary, SummaryAvoid
 from advisor.schema import Source
 from advisor.summary import flag_order, summary_of
 from advisor.vocabulary import ACTION_LABEL, RELEVANCE_LABEL, RELEVANCE_ORDER, STATUS_LABEL
@@ -133,21 +133,27 @@ class Block:
     lines: list[Line]
 
 
+def avoided(a: SummaryAvoid) -> str:
+    """What to avoid: the drug, or, when every reason is an interaction, the drug with the
+    drugs it must not be combined with ("apixaban with carbamazepine": not "stop apixaban")."""
+    return words(a.drug + (f" with {' and '.join(a.with_drugs)}" if a.with_drugs else ""))
+
+
 def _avoid(s: Summary) -> Block:
     lines = []
     for a in s.avoid:
         if a.relevance == "other":
             continue
         more = f" (+{plural(len(a.reasons) - 1, 'more reason')})" if len(a.reasons) > 1 else ""
-        lines.append(Line(words(a.drug), words(a.reasons[0]) + more, a.evidence,
+        lines.append(Line(avoided(a), words(a.reasons[0]) + more, a.evidence,
                           a.evidence_level))
     others = [a for a in s.avoid if a.relevance == "other"]
     if others:
         lines.append(Line("Also avoid", words(", ".join(a.drug for a in others))
                           + " (not candidates for this patient; reasons under Flags)",
                           [sid for a in others for sid in a.evidence]))
-    named = [a.drug for a in s.avoid if a.relevance != "other"]  # the others: "Also avoid"
-    head = (words(", ".join(named)) if named else
+    named = [avoided(a) for a in s.avoid if a.relevance != "other"]  # others: "Also avoid"
+    head = (", ".join(named) if named else
             "no drug in play to avoid" if s.avoid else "no drug to avoid")
     return Block("avoid", "Avoid", head, lines)
 
