@@ -470,25 +470,46 @@ class _Builder:
         if band.action in NO_NUMBER:
             self.dose.basis.append(f"{what}: {_said(band.message)} {_cite(band.evidence)}")
             return False
+        share = self._clearance_share(band)
+        if share <= 0:  # no clearance: nothing in proportion to it
+            self.dose.basis.append(f"{what}: {_said(band.message)} {_cite(band.evidence)}; "
+                                   "at a clearance of 0 no dose follows in proportion: dose "
+                                   "with specialist input")
+            return False
         rng = _range(band, self.weight)
         if rng is not None:
-            self.lo, self.hi = rng
-            self.caps.append((rng[1], f"{organ} range"))
+            self.lo, self.hi = (v * share for v in rng)
+            self.caps.append((self.hi, f"{organ} range"))
             self.factor = 1.0
         if band.percent is not None:
             self.lo, self.hi = (v * (1 + band.percent / 100) for v in (self.lo, self.hi))
             self.factor *= 1 + band.percent / 100
         if (cap := _cap(band, self.weight)) is not None:
-            self.caps.append((cap, f"{organ} maximum"))
+            self.caps.append((cap * share, f"{organ} maximum"))
         self.dose.basis.append(f"{what}: {_said(band.message)} {_cite(band.evidence)}")
+        if share < 1:
+            clearance = self.patient.value("renal_clearance_ml_min")
+            self.dose.basis.append(
+                f"in proportion to the clearance, as the label says: {number(clearance)} of "
+                f"{number(band.in_proportion_below_ml_min)} mL/min ({number(_r(share * 100))}% "
+                "of the doses above)")
         if band.scales_titration and band.percent is not None:
             self.scale_titration(band.percent, organ)
             if band.start_daily_mg is None and self.dose.start_daily_mg is not None:
                 self.lowered_start(self.dose.start_daily_mg * (1 + band.percent / 100))
         if (start := _start(band, self.weight)) is not None:
-            self.set_start(start)
-            self.dose.basis.append(f"{organ}: start at {number(start)} mg/day")
+            self.set_start(start * share)
+            self.dose.basis.append(f"{organ}: start at {number(_r(start * share))} mg/day")
         return True
+
+    def _clearance_share(self, band: OrganBand) -> float:
+        """The clearance as a share of the band's proportional limit (1 when the band has
+        none or the clearance is at or above it)."""
+        below = getattr(band, "in_proportion_below_ml_min", None)
+        clearance = self.patient.value("renal_clearance_ml_min")
+        if below is None or clearance is None or clearance >= below:
+            return 1.0
+        return max(float(clearance), 0.0) / below
 
     def finish(self) -> Dose:
         dose = self.dose

@@ -236,11 +236,16 @@ class RenalBand(OrganBand):
     dialysis: list[Dialysis] = Field(default_factory=list)
     impairment: list[Literal["mild", "moderate", "severe", "end_stage"]] = Field(
         default_factory=list)
+    # below this clearance the range, maximum and start fall in proportion to the clearance
+    # (labels: "reduce the daily dose in proportion to creatinine clearance")
+    in_proportion_below_ml_min: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _one_criterion(self) -> RenalBand:
         if sum(bool(x) for x in (self.crcl_ml_min, self.dialysis, self.impairment)) != 1:
             raise ValueError("give exactly one of crcl_ml_min, dialysis or impairment")
+        if self.in_proportion_below_ml_min is not None and self.crcl_ml_min is None:
+            raise ValueError("in_proportion_below_ml_min needs a crcl_ml_min band")
         return self
 
 
