@@ -629,7 +629,9 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
                      "(the label lowers it in hepatic impairment)")
     if patient.value("renal_measure") == "egfr":
         notes.append("eGFR used in place of creatinine clearance (labels use Cockcroft-Gault "
-                     "clearance)")
+                     "clearance); an eGFR per 1.73 m2 overstates the clearance of a patient "
+                     "smaller than that, often an older adult: near a band's limit, calculate "
+                     "Cockcroft-Gault from serum creatinine, age and weight")
     return notes
 
 
