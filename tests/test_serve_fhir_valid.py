@@ -1,4 +1,4 @@
-"""The CDS Hooks service's FHIR R4 validation (advisor.serve.hook.fhir_valid): a Bundle's
+"""The CDS Hooks service's FHIR R4 validation (advisor.serve.fhir_valid): a Bundle's
 entries are validated each by the model of its resourceType, and every error names where
 it is, as the request gives it."""
 
@@ -9,7 +9,7 @@ import copy
 import pytest
 
 from advisor.serve.errors import BadRequest
-from advisor.serve.hook import fhir_valid
+from advisor.serve.fhir_valid import fhir_valid
 
 OBSERVATION = {"resourceType": "Observation", "id": "w1", "status": "final",
                "code": {"text": "body weight"}, "subject": {"reference": "Patient/p1"},
@@ -65,3 +65,50 @@ def test_a_null_anywhere_is_named_by_its_path():
 
 def test_another_resource_type_than_asked_for_is_refused():
     assert "resourceType must be 'Bundle'" in error(OBSERVATION)
+
+
+def _copy(**changes) -> dict:
+    return {**copy.deepcopy(OBSERVATION), **changes}
+
+
+def test_a_resource_like_a_valid_one_with_another_id_and_patient_is_not_validated_again(
+        monkeypatch):
+    """The same Observation of another patient (its id and subject reference differ) is
+    valid without the model; any other difference is validated by the model."""
+    from fhir.resources.R4B import observation
+
+    fhir_valid("Observation", OBSERVATION, "prefetch.x")  # remembered
+    calls = []
+    real = observation.Observation.model_validate
+    monkeypatch.setattr(observation.Observation, "model_validate",
+                        classmethod(lambda cls, data: calls.append(data) or real(data)))
+    fhir_valid("Observation", _copy(id="w2", subject={"reference": "Patient/p2"}), "prefetch.x")
+    assert calls == []
+    fhir_valid("Observation", _copy(valueQuantity={"value": 63, "unit": "kg"}), "prefetch.x")
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"id": "w 2"}, "prefetch.x: not a valid FHIR R4 Observation: id: String should match "
+                    "pattern"),
+    ({"id": 7}, "prefetch.x: not a valid FHIR R4 Observation: id: Input should be a valid "
+                "string"),
+    ({"subject": {"reference": ""}}, "prefetch.x: not a valid FHIR R4 Observation: "
+                                     "subject.reference: String should match pattern"),
+])
+def test_the_id_and_patient_reference_of_a_remembered_resource_are_still_checked(
+        changes, message):
+    fhir_valid("Observation", OBSERVATION, "prefetch.x")  # remembered
+    said = error(_copy(**changes), "Observation")
+    assert said.startswith(message), said
+    # the same error as the model gives for a resource not remembered
+    fresh = error(_copy(**changes, code={"text": "weight"}), "Observation")
+    assert fresh.startswith(message), fresh
+
+
+def test_a_remembered_entry_error_still_names_the_entry():
+    fhir_valid("Bundle", BUNDLE, "prefetch.x")
+    bad = copy.deepcopy(BUNDLE)
+    bad["entry"][0]["resource"]["id"] = "w 1"
+    assert error(bad).startswith("prefetch.x: not a valid FHIR R4 Bundle: "
+                                 "entry.0.resource.id: String should match pattern")

@@ -32,6 +32,7 @@ from advisor.serve.allergies import adverse_reactions
 from advisor.serve.discovery import PREFETCH, REQUIRED, Service
 from advisor.serve.errors import BadRequest, PreconditionFailed
 from advisor.serve.fhir_client import FhirReader
+from advisor.serve.fhir_valid import fhir_valid, first_error
 from advisor.serve.medications import Match, MedicationCodes
 from advisor.serve.observations import UNUSED_STATUS, kidney_function, pregnancy_status
 
@@ -110,80 +111,13 @@ def parse_json(body: bytes, what: str = "request body") -> Any:
                          f"{' '.join(str(exc).split())[:120]})") from None
 
 
-def _no_null_properties(data: Any, where: str) -> None:
-    """FHIR JSON has no null properties (a null only pads an array of primitives to line up
-    with its ``_`` extensions); the models would let them through. (The walk keeps no path;
-    the path of a null found is looked up again.)"""
-    stack = [data]
-    while stack:
-        node = stack.pop()
-        values = node.values() if isinstance(node, dict) else node
-        for value in values:
-            if value is None:
-                raise BadRequest(f"{_null_path(data, where)}: null is not allowed in FHIR JSON")
-            if isinstance(value, dict | list):
-                stack.append(value)
-
-
-def _null_path(data: Any, where: str) -> str:
-    """The path of the first null under ``data`` (depth first)."""
-    items = data.items() if isinstance(data, dict) else enumerate(data)
-    for key, value in items:
-        if value is None:
-            return f"{where}.{key}"
-        if isinstance(value, dict | list) and (found := _null_path(value, f"{where}.{key}")):
-            return found
-    return ""
-
-
-def fhir_valid(kind: str, data: Any, where: str) -> None:
-    """Validate a FHIR R4 resource (R4B models: the same for the resources read here). A
-    Bundle's entries' resources are validated each by the model of its resourceType, as the
-    Bundle model does (and the Bundle without them by the Bundle model), which costs less
-    than the Bundle model's own look-up of each entry's model."""
-    if not isinstance(data, dict) or data.get("resourceType") != kind:
-        raise BadRequest(f"{where}: not a FHIR {kind} (resourceType must be {kind!r})")
-    _no_null_properties(data, where)
-    entries = data.get("entry") if kind == "Bundle" else None
-    if not isinstance(entries, list) or not all(
-            isinstance(e, dict) and isinstance(e.get("resource"), dict) for e in entries):
-        _validate(kind, data, where, kind)
-        return
-    _validate(kind, {**data, "entry": [{k: v for k, v in e.items() if k != "resource"}
-                                       for e in entries]}, where, kind)
-    for i, entry in enumerate(entries):
-        resource = entry["resource"]
-        _validate(resource.get("resourceType"), resource, where, kind, f"entry.{i}.resource.")
-
-
-def _validate(kind: Any, data: dict[str, Any], where: str, what: str, inside: str = ""
-              ) -> None:
-    """Validate ``data`` by the model of ``kind``: an error names the place in ``what`` (the
-    resource at ``where``) where it is (``inside`` it: the path of ``data`` there)."""
-    from fhir.resources.R4B import get_fhir_model_class
-
-    try:
-        get_fhir_model_class(kind).model_validate(data)
-    except Exception as exc:  # the models also fail with KeyError on some malformed input
-        raise BadRequest(f"{where}: not a valid FHIR R4 {what}: "
-                         f"{_first_error(exc, inside)}") from None
-
-
-def _first_error(exc: Exception, inside: str = "") -> str:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        return f"{inside}{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
-    text = " ".join(f"{type(exc).__name__} {exc}".split())[:160]
-    return f"{inside.rstrip('.')}: {text}" if inside else text
-
-
 def read_request(service: Service, data: Any) -> HookRequest:
     if not isinstance(data, dict):
         raise BadRequest("request body: not a JSON object")
     try:
         req = HookRequest.model_validate(data)
     except ValidationError as exc:
-        raise BadRequest(f"CDS Hooks request: {_first_error(exc)}") from None
+        raise BadRequest(f"CDS Hooks request: {first_error(exc)}") from None
     if req.hook != service.hook:
         raise BadRequest(f"hook: service {service.id} answers the {service.hook!r} hook, "
                          f"not {req.hook!r}")
