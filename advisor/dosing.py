@@ -22,6 +22,7 @@ of the range midpoint against the standard range.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,12 @@ MAX_INDICATIONS = 4  # a band naming more: its dose row names the patient's amon
 
 def _r(x: float) -> float:
     return float(round(x, 1))
+
+
+def _share(mg: float, share: float) -> float:
+    """A labelled amount in proportion to the clearance: whole mg, rounded down (a clearance
+    is an estimate: no false precision, and never above the proportion)."""
+    return mg if share >= 1 else float(math.floor(mg * share))
 
 
 def _said(text: str) -> str:
@@ -478,14 +485,14 @@ class _Builder:
             return False
         rng = _range(band, self.weight)
         if rng is not None:
-            self.lo, self.hi = (v * share for v in rng)
+            self.lo, self.hi = (_share(v, share) for v in rng)
             self.caps.append((self.hi, f"{organ} range"))
             self.factor = 1.0
         if band.percent is not None:
             self.lo, self.hi = (v * (1 + band.percent / 100) for v in (self.lo, self.hi))
             self.factor *= 1 + band.percent / 100
         if (cap := _cap(band, self.weight)) is not None:
-            self.caps.append((cap * share, f"{organ} maximum"))
+            self.caps.append((_share(cap, share), f"{organ} maximum"))
         self.dose.basis.append(f"{what}: {_said(band.message)} {_cite(band.evidence)}")
         if share < 1:
             clearance = self.patient.value("renal_clearance_ml_min")
@@ -498,8 +505,8 @@ class _Builder:
             if band.start_daily_mg is None and self.dose.start_daily_mg is not None:
                 self.lowered_start(self.dose.start_daily_mg * (1 + band.percent / 100))
         if (start := _start(band, self.weight)) is not None:
-            self.set_start(start * share)
-            self.dose.basis.append(f"{organ}: start at {number(_r(start * share))} mg/day")
+            self.set_start(_share(start, share))
+            self.dose.basis.append(f"{organ}: start at {number(_share(start, share))} mg/day")
         return True
 
     def _clearance_share(self, band: OrganBand) -> float:
@@ -630,8 +637,9 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
     if patient.value("renal_measure") == "egfr":
         notes.append("eGFR used in place of creatinine clearance (labels use Cockcroft-Gault "
                      "clearance); an eGFR per 1.73 m2 overstates the clearance of a patient "
-                     "smaller than that, often an older adult: near a band's limit, calculate "
-                     "Cockcroft-Gault from serum creatinine, age and weight")
+                     "whose body surface area is below 1.73 m2, often an older adult: near a "
+                     "band's limit, calculate Cockcroft-Gault from serum creatinine, age and "
+                     "weight")
     return notes
 
 

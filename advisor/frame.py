@@ -186,6 +186,19 @@ def _pairs(rows: Sequence[int], drugs: Sequence[str]) -> pd.DataFrame:
 Pairs = pd.DataFrame | tuple[np.ndarray, np.ndarray]  # a (row, drug) table, or its columns
 
 
+def _without_reactions(pairs: pd.DataFrame, reactions: pd.DataFrame) -> pd.DataFrame:
+    """The tolerated (row, drug) pairs without those whose drug caused a recorded reaction
+    in that row: the exposure that counts is one without a reaction (CPIC: taken for more
+    than 3 months without a cutaneous reaction), and a recorded reaction of any kind ends it
+    here."""
+    if not len(pairs) or not len(reactions):
+        return pairs
+    keys = pd.MultiIndex.from_arrays([pairs["row"].to_numpy(), pairs["drug"].to_numpy()])
+    reacted = pd.MultiIndex.from_arrays([reactions["row"].to_numpy(dtype=np.int64),
+                                         reactions["drug"].to_numpy(dtype=object)])
+    return pairs[~keys.isin(reacted)].reset_index(drop=True)
+
+
 def _typed(pairs: Pairs) -> pd.DataFrame:
     """A (row, drug) table with integer rows and object drug names (the table itself when it
     is one already: frames are copy-on-write), also of the columns as arrays."""
@@ -372,6 +385,7 @@ def build_frame(
         cand_drugs = np.concatenate([d for _, d in parts])
     taken = [(cur_rows, cur_drugs), (tol_rows, tol_drugs),
              *([] if history is None else [_pair_arrays(history)])]
+    tolerated = _without_reactions(tolerated, reactions)
     failed_regimens = _on_rows(failed_regimens, index)
     return PatientFrame(
         ids=pd.Series(list(ids), index=index, dtype=object), calls=calls,

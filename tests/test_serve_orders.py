@@ -303,9 +303,11 @@ def test_a_refill_after_more_than_3_months_of_prescriptions_is_a_caution_not_avo
     prescription's authoredOn, and the card says so and asks to confirm it."""
     written = date.today() - timedelta(days=200)
     card, = _cards(runtime, _hla_refill("hla-refill-200", written.isoformat()))
-    assert card["indicator"] == "info"
-    assert card["summary"].startswith("Caution with carbamazepine: HLA-B*15:02 positive but "
-                                      "carbamazepine taken for more than 3 months")
+    # the time rests on prescription dates: a warning, never only information
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("Caution with carbamazepine: HLA-B*15:02 positive, "
+                                      "carbamazepine taken for more than 3 months: if it "
+                                      "caused no skin")
     assert "do not start" not in card["detail"] and "suggestions" not in card
     assert f"carbamazepine 6.5 months, counted from its active prescription, written on " \
         f"{written.isoformat()}" in card["detail"]
@@ -922,3 +924,23 @@ def test_seizure_types_inferred_from_the_drug_do_not_pick_a_syndrome_dose(runtim
     assert ("**dose**: 500–1000 mg/day recommended (standard 1000–3000 mg/day, −62.5%). "
             "labelled dose, from 16 years") in card["detail"]
     assert "Juvenile myoclonic" not in card["detail"]
+
+
+def test_a_refill_with_a_recorded_rash_stays_critical_and_says_nothing_of_tolerance(runtime):
+    """An allergy record of a rash to carbamazepine ends the tolerance its prescription
+    dates would show: the card avoids it and never says it may be continued (review G 1)."""
+    pid = "hla-refill-rash"
+    written = date.today() - timedelta(days=200)
+    request = _hla_refill(pid, written.isoformat())
+    request["prefetch"]["allergies"] = fb.bundle([{
+        "resourceType": "AllergyIntolerance", "id": "al-1",
+        "clinicalStatus": {"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+            "code": "active"}]},
+        "code": {"text": "carbamazepine", "coding": [{"system": fb.RXNORM, "code": "2002"}]},
+        "patient": {"reference": f"Patient/{pid}"},
+        "reaction": [{"manifestation": [{"text": "Stevens-Johnson syndrome"}]}]}])
+    card, = _cards(runtime, request)
+    assert card["indicator"] == "critical"
+    assert "cautiously considered" not in card["detail"]
+    assert "HLA-B\\*15:02 positive: do not start carbamazepine" in card["detail"]

@@ -210,29 +210,24 @@ class Runtime:
                              verb="are" if len(set(ordered)) > 1 else "is",
                              ) if inputs.inferred_seizure_types and ordered else None
             current = [d for d in data["current_medications"] if d in self.kb.drugs]
+            timed = self.timed(inputs, drugs, findings)
             note = "\n\n".join(n for n in (" ".join(n for n in (note, judging.note) if n),
-                                          self.exposure_note(inputs, drugs, findings)) if n
-                                 ) or None
+                                          _exposure_note(inputs.taken, timed)) if n) or None
             out += cards(self.kb, findings, inputs.orders, current_asms=current,
                          taking=inputs.active, report_url=link, seizure_note=note,
                          only=set(drugs) if len(judged) > 1 else None,
                          serious=findings.serious, unchecked=inputs.unchecked,
                          unread_allergies=inputs.unread_allergies,
-                         syndrome=self.kb.positions.for_syndrome(data.get("syndrome")))
+                         syndrome=self.kb.positions.for_syndrome(data.get("syndrome")),
+                         timed=timed)
         return {"cards": sorted(out, key=lambda c: INDICATOR_RANK[c["indicator"]])}
 
-    def exposure_note(self, inputs: Any, drugs: list[str], findings: Any) -> str | None:
-        """What the cards of ``drugs`` say about a drug counted as taken since its active
-        prescription was written, when a finding about it depends on how long it was taken."""
-        timed = {f.drug for f in findings.flags if f.rule in self.exposure_rules}
-        notes = [f"{t['drug']} {t['duration_months']:g} months, {t['note']}"
-                 for t in inputs.taken if t["drug"] in timed and t["drug"] in drugs]
-        if not notes:
-            return None
-        return (f"Time taken: {'; '.join(notes)} (a renewed prescription counts from its own "
-                "date, so the time may be longer). The findings that depend on how long a "
-                "drug has been taken use this time: confirm with the patient how long it has "
-                "been taken, without a break and without a reaction.")
+    def timed(self, inputs: Any, drugs: list[str], findings: Any) -> frozenset[str]:
+        """The drugs of ``drugs`` counted as taken since their active prescriptions were
+        written that have a finding depending on how long they were taken."""
+        counted = {t["drug"] for t in inputs.taken}
+        return frozenset(f.drug for f in findings.flags if f.rule in self.exposure_rules
+                         and f.drug in counted and f.drug in drugs)
 
     def answers(self, requests: list[tuple[Service, bytes, str]]) -> list[Any]:
         """The answers to hook requests (service, body, base URL): each the request's cards,
@@ -291,6 +286,19 @@ class Runtime:
 
         patient, genotypes = self.links.read(token)
         return render(self.consult(patient, genotypes), "html", self.kb)
+
+
+def _exposure_note(taken: list[dict[str, Any]], timed: frozenset[str]) -> str | None:
+    """What a card says of a drug counted as taken since its active prescription was
+    written, when a finding about it depends on that time."""
+    notes = [f"{t['drug']} {t['duration_months']:g} months, {t['note']}"
+             for t in taken if t["drug"] in timed]
+    if not notes:
+        return None
+    return (f"Time taken: {'; '.join(notes)} (a renewed prescription counts from its own "
+            "date, so the time may be longer). The findings that depend on how long a drug "
+            "has been taken use this time: confirm with the patient how long it has been "
+            "taken, without a break and without a reaction.")
 
 
 def _not_counted(dropped: list[str], ordered: str) -> str:

@@ -86,7 +86,8 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
           seizure_note: str | None = None, only: set[str] | None = None,
           serious: frozenset[str] = frozenset(), unchecked: list[str] = (),
           unread_allergies: list[tuple[str, str]] = (),
-          syndrome: GuidelinePosition | None = None) -> list[dict[str, Any]]:
+          syndrome: GuidelinePosition | None = None,
+          timed: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """The cards for the ordered drugs (``only``: for these of them), most urgent first
     (``current_asms``: the ASMs the patient takes or will take alongside; ``taking``: drugs
     of active prescriptions; ``serious`` and ``syndrome`` (the guideline's entry for the
@@ -94,7 +95,8 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
     the knowledge base,
     named on every card as not checked for interactions; ``unread_allergies``: allergy
     records whose reaction was not read, as (drug, what the record says), named on every
-    card)."""
+    card; ``timed``: drugs with a finding that rests on a time taken read from prescription
+    dates, never only information: the prescriber is asked to confirm it)."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str | None, str]] = set()
     same = {drug: [o for o in orders if drug in o.match.drugs]
@@ -108,7 +110,8 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
                              ongoing=drug in taking, taking=taking, report_url=report_url,
                              seizure_note=seizure_note, serious=serious, syndrome=syndrome,
                              allergic=any(d == drug for d, _ in unread_allergies),
-                             siblings=same[drug], ordered=frozenset(same))
+                             siblings=same[drug], ordered=frozenset(same),
+                             timed=drug in timed)
             if card is not None:
                 if unchecked:
                     card["detail"] += "\n\n" + md(UNCHECKED.format(names=", ".join(unchecked)))
@@ -338,9 +341,11 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
               seizure_note: str | None = None, serious: frozenset[str] = frozenset(),
               syndrome: GuidelinePosition | None = None,
               allergic: bool = False, siblings: list[Order] = (),
-              ordered: frozenset[str] = frozenset()) -> dict[str, Any] | None:
+              ordered: frozenset[str] = frozenset(), timed: bool = False
+              ) -> dict[str, Any] | None:
     """The card for one ordered drug (``ongoing``: the patient already takes it;
-    ``allergic``: an allergy record of it was not judged; ``siblings``: the request's orders
+    ``allergic``: an allergy record of it was not judged; ``timed``: a finding about it
+    rests on a time taken read from prescription dates; ``siblings``: the request's orders
     of the drug, this one included; ``ordered``: the drugs the request orders), or None when
     nothing is actionable."""
     flags = findings(result, drug)
@@ -364,7 +369,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     unlabelled = level == "info" and not ongoing and dose is not None and \
         dose.status == "no_labelled_dose"
     limit = checks.fast is not None and checks.fast[3]
-    if (checks.over or limit or checks.together or unlabelled) and level == "info":
+    if (checks.over or limit or checks.together or unlabelled or timed) and level == "info":
         level = "warning"
     quiet = not (flags or changed or others or advice) or unlabelled
     dose_flag = _dose_flag(flags) if changed else None
