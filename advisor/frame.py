@@ -186,6 +186,23 @@ def _pairs(rows: Sequence[int], drugs: Sequence[str]) -> pd.DataFrame:
 Pairs = pd.DataFrame | tuple[np.ndarray, np.ndarray]  # a (row, drug) table, or its columns
 
 
+def _with_components(kb: KnowledgeBase, pairs: Pairs) -> Pairs:
+    """The (row, drug) pairs with the components of each combination product taken added
+    (Rifinah: rifampicin and isoniazid), each once: their interactions and the dose bands
+    that depend on them apply."""
+    if not kb.components:
+        return pairs
+    rows, drugs = _pair_arrays(pairs)
+    extra = [(rows[drugs == combo], part) for combo, parts in kb.components.items()
+             for part in parts]
+    extra = [(r, part) for r, part in extra if len(r)]
+    if not extra:
+        return pairs
+    return _distinct_pairs(np.concatenate([rows, *(r for r, _ in extra)]),
+                           np.concatenate([drugs, *(np.full(len(r), part, dtype=object)
+                                                    for r, part in extra)]))
+
+
 def _without_reactions(pairs: pd.DataFrame, reactions: pd.DataFrame) -> pd.DataFrame:
     """The tolerated (row, drug) pairs without those whose drug caused a recorded reaction
     in that row: the exposure that counts is one without a reaction (CPIC: taken for more
@@ -369,6 +386,7 @@ def build_frame(
         calls, errors, lookup = translate_table(kb, genotypes.set_axis(index))
     ctx = _context(n, context)
     seizure = _with_neonatal(kb, _on_rows(seizure, index), ctx["age_years"])
+    current = _with_components(kb, current)
     cur_rows, cur_drugs = _pair_arrays(current)
     tol_rows, tol_drugs = _pair_arrays(tolerated)
     current = _typed(current)

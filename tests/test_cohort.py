@@ -124,3 +124,26 @@ def test_unusable_input_exits_2(tmp_path, capsys, content, needle):
         path.write_text(content)
     assert main(["screen", str(path), "--out", str(tmp_path / "r.csv")]) == 2
     assert needle in capsys.readouterr().err
+
+
+def test_a_combination_product_is_judged_by_its_components_in_the_screen_as_in_the_consult(
+        kb, tmp_path):
+    """Rifinah (rifampicin + isoniazid) with carbamazepine: both components' interactions,
+    in the screen and the consult alike (it had been read as rifampicin alone, so isoniazid's
+    rise of carbamazepine went unsaid; review H H1)."""
+    table = pd.DataFrame({"sample_id": ["R1", "R2"], "seizure_types": ["focal", "focal"],
+                          "current_medications": ["carbamazepine;Rifinah",
+                                                  "carbamazepine;rifampicin"]})
+    path, out = tmp_path / "tb.csv", tmp_path / "tb.csv.out.csv"
+    table.to_csv(path, index=False)
+    screen(kb, path, out, tmp_path / "err.csv", long=True)
+    results = pd.read_csv(out, dtype=str)
+    flags = results[(results["record"] == "flag") & (results["drug"] == "carbamazepine")]
+    rules = {sid: set(flags.loc[flags["sample_id"] == sid, "rule"]) for sid in ("R1", "R2")}
+    assert {"interaction:isoniazid-raises-phenytoin-carbamazepine",
+            "interaction:rifampicin-lowers-carbamazepine"} <= rules["R1"]
+    assert "interaction:isoniazid-raises-phenytoin-carbamazepine" not in rules["R2"]
+    res = consult(kb, validate_patient(kb, {"seizure_types": ["focal"],
+                                            "current_medications": ["carbamazepine",
+                                                                    "Rifinah"]}))
+    assert rules["R1"] == {f.rule for f in res.flags if f.drug == "carbamazepine"}

@@ -275,7 +275,15 @@ class KnowledgeBase:
         for perpetrator, victim in self._interactions_by_pair:
             out.setdefault(perpetrator, set()).add(victim)
             out.setdefault(victim, set()).add(perpetrator)
+        for name, parts in self.components.items():  # a combination: its components'
+            out[name] = set().union(*(out.get(p, set()) for p in parts))
         return {name: frozenset(partners) for name, partners in out.items()}
+
+    @cached_property
+    def components(self) -> dict[str, tuple[str, ...]]:
+        """Each combination product -> the co-medications it contains (judged as taken)."""
+        return {name: tuple(med.components) for name, med in self.comedications.items()
+                if med.components}
 
     def interactions_between(self, perpetrator: str, victim: str) -> list[Interaction]:
         """Interactions in which ``perpetrator`` affects ``victim``."""

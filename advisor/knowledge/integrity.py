@@ -160,6 +160,11 @@ def check_comedications(kb: KnowledgeBase) -> Iterator[Problem]:
         if med.name in kb.drugs:
             yield Problem("comedications.yaml", f"comedications.{i}.name",
                           f"{med.name!r} is also an ASM")
+        for j, part in enumerate(med.components):
+            other = kb.comedications.get(part)
+            if other is None or other.components or part == med.name:
+                yield Problem("comedications.yaml", f"comedications.{i}.components.{j}",
+                              f"{part!r} is not a single co-medication of this file")
 
 
 def check_interactions(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -140,6 +140,8 @@ class Comedication(Strict):
     short_course: bool = False
     # how people read it, when the name in words would read wrongly ("st johns wort")
     display: str | None = None
+    # a combination product: the co-medications it contains, each judged as taken with it
+    components: list[str] = Field(default_factory=list)
     notes: str | None = None
 
 
