@@ -203,16 +203,17 @@ def _with_components(kb: KnowledgeBase, pairs: Pairs) -> Pairs:
                                                     for r, part in extra)]))
 
 
-def _without_reactions(pairs: pd.DataFrame, reactions: pd.DataFrame) -> pd.DataFrame:
+def _without_reactions(pairs: pd.DataFrame, reactions: pd.DataFrame,
+                       ending: Sequence[str]) -> pd.DataFrame:
     """The tolerated (row, drug) pairs without those whose drug caused a recorded reaction
-    in that row: the exposure that counts is one without a reaction (CPIC: taken for more
-    than 3 months without a cutaneous reaction), and a recorded reaction of any kind ends it
-    here."""
+    of the kinds in ``ending`` in that row: the exposure that counts is one without such a
+    reaction (CPIC: taken for more than 3 months without a cutaneous reaction)."""
     if not len(pairs) or not len(reactions):
         return pairs
+    kinds = reactions["reaction"].isin(list(ending)).to_numpy(dtype=bool)
     keys = pd.MultiIndex.from_arrays([pairs["row"].to_numpy(), pairs["drug"].to_numpy()])
-    reacted = pd.MultiIndex.from_arrays([reactions["row"].to_numpy(dtype=np.int64),
-                                         reactions["drug"].to_numpy(dtype=object)])
+    reacted = pd.MultiIndex.from_arrays([reactions["row"].to_numpy(dtype=np.int64)[kinds],
+                                         reactions["drug"].to_numpy(dtype=object)[kinds]])
     return pairs[~keys.isin(reacted)].reset_index(drop=True)
 
 
@@ -403,7 +404,8 @@ def build_frame(
         cand_drugs = np.concatenate([d for _, d in parts])
     taken = [(cur_rows, cur_drugs), (tol_rows, tol_drugs),
              *([] if history is None else [_pair_arrays(history)])]
-    tolerated = _without_reactions(tolerated, reactions)
+    tolerated = _without_reactions(tolerated, reactions,
+                                   kb.dre.definition.tolerance_ended_by)
     failed_regimens = _on_rows(failed_regimens, index)
     return PatientFrame(
         ids=pd.Series(list(ids), index=index, dtype=object), calls=calls,

@@ -394,6 +394,9 @@ def check_status_epilepticus(kb: KnowledgeBase) -> Iterator[Problem]:
 
 def check_dre(kb: KnowledgeBase) -> Iterator[Problem]:
     yield from _sources(kb, "dre.yaml", kb.dre)
+    yield from _known("dre.yaml", "definition.tolerance_ended_by",
+                      kb.dre.definition.tolerance_ended_by, set(kb.vocabulary.reactions),
+                      "reaction")
     for i, step in enumerate(kb.dre.next_steps):
         for j, cond in enumerate(step.when):
             yield from _condition_problems(kb, "dre.yaml", f"next_steps.{i}.when.{j}", cond)

@@ -29,6 +29,8 @@ class DreDefinition(Strict):
     min_seizure_free_months: float = Field(gt=0)
     interval_multiplier: float = Field(gt=0)
     tolerated_exposure_months: float = Field(gt=0)
+    # recorded reactions (vocabulary.reactions) to a drug that end its tolerated exposure
+    tolerance_ended_by: list[str] = Field(default_factory=list)
     evidence: Evidence
     # why this definition rather than an older one, shown once trials are counted
     rationale: str | None = None
