@@ -96,10 +96,12 @@ def test_patient_line_keeps_names_as_written(kb):
 
 
 def test_a_known_co_medication_without_an_interaction_in_play_is_checked_in_part(kb):
-    """Fluvoxamine is in the knowledge base for its interactions with fenfluramine and some
-    benzodiazepines only: beside lamotrigine, nothing is flagged, and the summary says it
-    was checked only for those (a pharmacist review read the silence as 'screened')."""
-    known = ["clobazam", "clonazepam", "diazepam", "fenfluramine", "midazolam"]
+    """Fluvoxamine is in the knowledge base for its interactions with carbamazepine,
+    phenytoin, fenfluramine and some benzodiazepines only: beside lamotrigine, nothing is
+    flagged, and the summary says it was checked only for those (a pharmacist review read
+    the silence as 'screened')."""
+    known = ["carbamazepine", "clobazam", "clonazepam", "diazepam", "fenfluramine",
+             "fosphenytoin", "midazolam", "phenytoin"]
     res = _result(kb, current_medications=["lamotrigine", "fluvoxamine"],
                   candidate_drugs=["lamotrigine"])
     assert res.partly_checked_medications == {"fluvoxamine": known}
