@@ -505,8 +505,9 @@ class _Builder:
             if band.start_daily_mg is None and self.dose.start_daily_mg is not None:
                 self.lowered_start(self.dose.start_daily_mg * (1 + band.percent / 100))
         if (start := _start(band, self.weight)) is not None:
-            self.set_start(_share(start, share))
-            self.dose.basis.append(f"{organ}: start at {number(_share(start, share))} mg/day")
+            start = _share(start, share)
+            self.set_start(start)
+            self.dose.basis.append(f"{organ}: start at {number(start)} mg/day")
         return True
 
     def _clearance_share(self, band: OrganBand) -> float:

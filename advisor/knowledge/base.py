@@ -280,6 +280,12 @@ class KnowledgeBase:
         return {name: frozenset(partners) for name, partners in out.items()}
 
     @cached_property
+    def exposure_rules(self) -> frozenset[str]:
+        """The rules that depend on how long the judged drug has been taken (drug_naive)."""
+        return frozenset(rule.id for _, rule in self.rules
+                         if any(c.drug_naive is not None for c in rule.when))
+
+    @cached_property
     def components(self) -> dict[str, tuple[str, ...]]:
         """Each combination product -> the co-medications it contains (judged as taken)."""
         return {name: tuple(med.components) for name, med in self.comedications.items()

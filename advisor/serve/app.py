@@ -77,9 +77,6 @@ class Runtime:
         self.kb = load_knowledgebase(config.kb)
         self.codes = MedicationCodes(self.kb)
         self.findings = FindingsCache(config.cache_size)
-        # the rules that depend on how long a drug has been taken (drug_naive conditions)
-        self.exposure_rules = frozenset(rule.id for _, rule in self.kb.rules
-                                        if any(c.drug_naive is not None for c in rule.when))
         self.jwt = JwtCheck(config.issuers) if config.issuers else None
         self.links = ReportLinks(config.report_key)
         self.http = httpx.Client(timeout=httpx.Timeout(READ_SECONDS, connect=CONNECT_SECONDS),
@@ -226,7 +223,7 @@ class Runtime:
         """The drugs of ``drugs`` counted as taken since their active prescriptions were
         written that have a finding depending on how long they were taken."""
         counted = {t["drug"] for t in inputs.taken}
-        return frozenset(f.drug for f in findings.flags if f.rule in self.exposure_rules
+        return frozenset(f.drug for f in findings.flags if f.rule in self.kb.exposure_rules
                          and f.drug in counted and f.drug in drugs)
 
     def answers(self, requests: list[tuple[Service, bytes, str]]) -> list[Any]:

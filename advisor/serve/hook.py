@@ -27,7 +27,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from advisor.dre import DAYS_PER_MONTH
 from advisor.errors import InputError
+from advisor.inputs.fields import DAYS_PER_YEAR
 from advisor.serve.allergies import adverse_reactions
 from advisor.serve.discovery import PREFETCH, REQUIRED, Service
 from advisor.serve.errors import BadRequest, PreconditionFailed
@@ -43,7 +45,6 @@ EXT_SEIZURE_TYPES = "io.github.dre-advisor.seizure-types"
 EXT_SYNDROME = "io.github.dre-advisor.syndrome"
 POUND_KG = 0.45359237
 WEIGHT_UNITS = {"kg": 1.0, "g": 0.001, "[lb_av]": POUND_KG, "lb": POUND_KG, "lbs": POUND_KG}
-DAYS_PER_MONTH = 30.4375  # 365.25 / 12
 NOT_INFERRED = {"status_epilepticus"}  # acute use, not a seizure type of the patient's epilepsy
 
 ReaderFor = Callable[[str, str], FhirReader]
@@ -314,7 +315,7 @@ def demographics(patient: Any, patient_id: str) -> dict[str, Any]:
 def age_years(birth_date: str, today: date) -> float:
     """Age in years (two decimals) from a FHIR date (YYYY, YYYY-MM or YYYY-MM-DD); a partial
     date counts from its last day."""
-    return round((today - latest_day(birth_date)).days / 365.25, 2)
+    return round((today - latest_day(birth_date)).days / DAYS_PER_YEAR, 2)
 
 
 def genotypes(kb: KnowledgeBase, value: Any, patient_id: str) -> dict[str, Any]:
@@ -393,7 +394,7 @@ def taken_since(kb: KnowledgeBase, since: dict[str, date], today: date,
                 age_years: float | None) -> list[dict[str, Any]]:
     """The antiseizure medications of active prescriptions as ongoing trials of the
     patient's medication history, each as long as its earliest active prescription is old
-    (whole days in months of 30.4375 days, rounded down to a tenth): a prescription renewed
+    (whole days in months of 365.25 / 12 days, rounded down to a tenth): a prescription renewed
     since it was first written counts from the renewal, so the time is never longer than
     the prescriptions show. None for a date in the future, or before the patient's birth."""
     out = []
