@@ -31,7 +31,7 @@ from advisor.combinations import (
     take,
 )
 from advisor.errors import InputError
-from advisor.frame import PatientFrame, frame_from_checked, sorted_errors, with_candidates
+from advisor.frame import PatientFrame, frame_from_checked, sorted_errors, with_other_drugs
 from advisor.genotype import column, kind_of
 from advisor.inputs import CHUNK_ROWS
 from advisor.inputs.cohort import (
@@ -76,14 +76,7 @@ def judge(kb: KnowledgeBase, frame: PatientFrame, drugs: list[str] | None) -> pd
     row's candidates and current medications) and any other ASM a row must avoid."""
     if drugs is not None:
         return evaluate(kb, frame)
-    flags = evaluate(kb, with_candidates(kb, frame, list(kb.drugs)))
-    n = len(kb.drug_index) + 1
-    pairs = pd.concat([frame.candidates, frame.current])
-    judged = pairs["row"].to_numpy(dtype=np.int64) * n + kb.drug_index.get_indexer(
-        pd.Index(pairs["drug"].to_numpy(dtype=object), dtype=object))
-    pair = flags["row"].to_numpy(dtype=np.int64) * n + kb.drug_index.get_indexer(
-        pd.Index(flags["drug"].to_numpy(dtype=object), dtype=object))  # none: not category
-    return flags[np.isin(pair, judged) | (flags["action"] == "avoid").to_numpy()]
+    return evaluate(kb, frame, avoid_only=with_other_drugs(kb, frame))
 
 
 def _members(codes: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -556,16 +556,33 @@ def frame_from_checked(kb: KnowledgeBase, checked: CheckedTable, *, judge_all: b
         clinical=checked.clinical, failed_regimens=failed_regimens, restrict_to=restrict_to)
 
 
+def with_other_drugs(kb: KnowledgeBase, frame: PatientFrame) -> PatientFrame:
+    """The same patients judged for every other ASM: each ASM that is neither a row's
+    candidate nor among its current medications, in knowledge-base order."""
+    asm = np.sort(kb.drug_index.get_indexer(pd.Index(list(kb.drugs), dtype=object)))
+    other = np.ones((len(frame), len(kb.drug_index)), dtype=bool)
+    for rows, drugs in (frame.candidate_pairs, frame.current_pairs):
+        codes = kb.drug_index.get_indexer(pd.Index(drugs, dtype=object))
+        other[rows[codes >= 0], codes[codes >= 0]] = False
+    rows, at = np.nonzero(other[:, asm])
+    return _judging(frame, _pairs(rows, kb.drug_names[asm[at]]))
+
+
+def _judging(frame: PatientFrame, candidates: pd.DataFrame) -> PatientFrame:
+    """The frame with other candidates; what does not depend on them is shared."""
+    judged = replace(frame, candidates=candidates)
+    judged.__dict__["arrays"] = frame.arrays
+    for same in ("current_pairs", "tolerated_pairs", "taken_pairs"):
+        if same in frame.__dict__:
+            judged.__dict__[same] = frame.__dict__[same]
+    return judged
+
+
 def with_candidates(kb: KnowledgeBase, frame: PatientFrame, drugs: Sequence[str]) -> PatientFrame:
     """The same patients judged for ``drugs`` only (e.g. a treatment pathway's drugs). Every
     row gets the same drugs, so they are put in knowledge-base order (a name repeated, or
     two unknown names, once) before they are repeated for the rows."""
     one = _unique_sorted(kb, np.zeros(len(drugs), dtype=np.int64),
                          object_array(list(drugs)))["drug"].to_numpy(dtype=object)
-    judged = replace(frame, candidates=_pairs(np.repeat(np.arange(len(frame)), len(one)),
-                                              np.tile(one, len(frame))))
-    judged.__dict__["arrays"] = frame.arrays  # shared: they do not depend on the candidates
-    for same in ("current_pairs", "tolerated_pairs", "taken_pairs"):
-        if same in frame.__dict__:
-            judged.__dict__[same] = frame.__dict__[same]
-    return judged
+    return _judging(frame, _pairs(np.repeat(np.arange(len(frame)), len(one)),
+                                  np.tile(one, len(frame))))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -44,6 +44,7 @@ ORGAN_ACTION = {"reduce_dose": ("reduce_dose", "high"), "avoid": ("avoid", "high
                 "use_with_caution": ("use_with_caution", "moderate"),
                 "monitor": ("monitor", "moderate"), "not_studied": ("use_with_caution", "low")}
 DOSE_ACTIONS = ("reduce_dose", "increase_dose")
+AVOID = frozenset({"avoid"})
 FLAG_COLUMNS = ["row", "category", "drug", "gene", "action", "severity", "message", "evidence",
                 "evidence_level", "contested", "rule", "interacting_drug"]
 FLAG_INDEX = columns_index(FLAG_COLUMNS)
@@ -274,14 +275,19 @@ class _Part:
     interacting: np.ndarray | None = None
 
 
-def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
+Actions = frozenset[str] | None  # the flag actions wanted (None: every action)
+
+
+def _rule_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
+                ) -> Iterator[_Part]:
     cand_rows, cand_drugs = frame.candidate_pairs
     cand_codes = coded_pairs(kb, frame, "candidate")[1]
     tolerated = _pair_codes(*frame.tolerated_pairs, kb)
     taken = _pair_codes(*frame.taken_pairs, kb)
     judged = set(cand_codes.tolist())
     for category, rule in kb.rules:
-        chosen_codes = kb.rule_drug_codes[rule.id]
+        if only is not None and rule.then.action not in only:
+            continue
         chosen_set = kb.rule_drug_code_sets[rule.id]
         if judged.isdisjoint(chosen_set) and not rule.drugs.reacted:
             continue  # none of its drugs is judged for anyone
@@ -295,9 +301,7 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
         if not alive:
             continue
         in_rows = np.flatnonzero(mask[cand_rows])
-        chosen = (np.fromiter((c in chosen_set for c in cand_codes[in_rows].tolist()),
-                              dtype=bool, count=len(in_rows)) if len(in_rows) <= SMALL
-                  else np.isin(cand_codes[in_rows], chosen_codes))
+        chosen = kb.rule_drug_masks[rule.id][cand_codes[in_rows]]
         if rule.drugs.reacted:  # the drugs of the matching past reactions themselves
             found = [_reacted(frame, c.prior_reaction) for c in rule.when
                      if c.prior_reaction is not None]
@@ -326,7 +330,8 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
 AGGRAVATES = ":aggravates:"  # in the rule id of a flag from a drug's aggravates entry
 
 
-def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
+def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
+                       ) -> Iterator[_Part]:
     """Paradoxical flags from each drug's ``aggravates`` entries (seizure type or syndrome)."""
     cand_rows, cand_codes = coded_pairs(kb, frame, "candidate")
     vocab = kb.vocabulary
@@ -338,8 +343,9 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
     for name, drug in kb.drugs.items():
         # the entries naming a seizure type or syndrome someone has (the others cannot hit)
         entries = [(i, agg, cols) for i, agg in enumerate(drug.aggravates)
-                   if (cols := [t for t in agg.seizure_types if t in position])
-                   or syndromes.intersection(agg.syndromes)]
+                   if (only is None or agg.action in only)
+                   and ((cols := [t for t in agg.seizure_types if t in position])
+                        or syndromes.intersection(agg.syndromes))]
         if not entries:
             continue
         rows = cand_rows[cand_codes == kb.drug_code[name]]
@@ -450,7 +456,8 @@ def hepatic_match(frame: PatientFrame, rows: np.ndarray, band: HepaticBand) -> n
     return hit
 
 
-def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
+def _organ_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
+                 ) -> Iterator[_Part]:
     """organ_function flags from each drug's renal and hepatic statements that fit the
     patient (age band, weight, indication, co-medication, and kidney or liver function).
     A statement of "no adjustment" raises no flag; the dose table says it."""
@@ -469,7 +476,8 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
                   if renal_any] + [("hepatic", i, b, hepatic_match)
                                    for i, b in enumerate(drug.dosing.hepatic) if hepatic_any]
         for organ, i, band, match in organs:
-            if band.action == "no_adjustment":
+            if band.action == "no_adjustment" or (
+                    only is not None and ORGAN_ACTION[band.action][0] not in only):
                 continue
             hit = match(frame, rows, band)
             if not hit.any():
@@ -505,7 +513,8 @@ def _join(kb: KnowledgeBase, rows: np.ndarray, codes: np.ndarray, on: str
     return np.repeat(rows, counts), order[np.repeat(lo, counts) + offsets]
 
 
-def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part]:
+def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
+                       ) -> Iterator[_Part]:
     """Interactions where at least one partner is a current medication.
 
     A flag is attached to the drug being judged: the victim when the perpetrator is
@@ -539,6 +548,8 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame) -> Iterator[_Part
         starts = np.flatnonzero(np.r_[True, np.diff(inter_idx[order]) != 0])
         for group in np.split(order, starts[1:]) if len(order) else []:
             inter = kb.interactions[int(inter_idx[group[0]])]
+            if only is not None and _judged_action(inter, judged_is_victim) not in only:
+                continue
             rows, pairs = rows_all[group], pairs_all[group]
             keep = ~frame.arrays.takes_any(inter.unless_taking, rows)
             if keep.any():
@@ -555,6 +566,14 @@ def _distinct(rows: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return rows[first], pairs[first]
 
 
+def _judged_action(inter: Interaction, judged_is_victim: bool) -> str:
+    """An interaction's action on the drug judged: a candidate perpetrator's own dose does
+    not change ('monitor', pointing to the victim's dose row)."""
+    if not judged_is_victim and inter.action in DOSE_ACTIONS:
+        return "monitor"
+    return inter.action
+
+
 def _interaction_part(inter: Interaction, rows: np.ndarray, perp: np.ndarray,
                       vict: np.ndarray, judged_is_victim: bool, shown: dict[str, str]) -> _Part:
     """The flags of one interaction: on the victim (perpetrator taken) or on the candidate
@@ -563,11 +582,10 @@ def _interaction_part(inter: Interaction, rows: np.ndarray, perp: np.ndarray,
     text = " ".join([inter.effect.strip(), f"Magnitude: {inter.magnitude.strip().rstrip('.')}.",
                      f"Management: {inter.management.strip()}"])
     codes, firsts = _combine_codes([perp, vict])
-    action = inter.action
+    action = _judged_action(inter, judged_is_victim)
     pairs = [(shown.get(p, p), shown.get(v, v)) for p, v in zip(perp[firsts], vict[firsts],
                                                                  strict=True)]
-    if not judged_is_victim and action in DOSE_ACTIONS:
-        action = "monitor"
+    if action != inter.action:
         texts = [f"Starting {p} changes the dose of {v} (see the {v} dose): {p} + {v}: {text}"
                  for p, v in pairs]
     else:
@@ -585,15 +603,44 @@ def records(flags: pd.DataFrame) -> list[dict[str, object]]:
             for values in flags.to_numpy(dtype=object).tolist()]
 
 
-def evaluate(kb: KnowledgeBase, frame: PatientFrame) -> pd.DataFrame:
+def _parts(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None) -> list[_Part]:
+    return [p for p in (*_rule_flags(kb, frame, only), *_aggravation_flags(kb, frame, only),
+                        *_organ_flags(kb, frame, only), *_interaction_flags(kb, frame, only))
+            if len(p.rows)]
+
+
+def _on_candidates(kb: KnowledgeBase, frame: PatientFrame, parts: list[_Part]
+                   ) -> list[_Part]:
+    """The parts' flags on the frame's candidate pairs only (an interaction also flags a
+    victim already taken)."""
+    judged = _pair_codes(*frame.candidate_pairs, kb)
+    out = []
+    for p in parts:
+        keep = np.isin(_pair_codes(p.rows, p.drugs, kb), judged)
+        if keep.all():
+            out.append(p)
+        elif keep.any():
+            out.append(replace(p, rows=p.rows[keep], drugs=p.drugs[keep],
+                               message_codes=p.message_codes[keep],
+                               interacting=None if p.interacting is None
+                               else p.interacting[keep]))
+    return out
+
+
+def evaluate(kb: KnowledgeBase, frame: PatientFrame, *,
+             avoid_only: PatientFrame | None = None) -> pd.DataFrame:
     """All flags for every row, sorted by row, drug, then seriousness.
+
+    ``avoid_only``: the same rows with other drugs as candidates, judged only for what the
+    rows must avoid (flags of action 'avoid' on those drugs), as if they had been judged
+    with the frame's candidates and only those flags kept, at a fraction of the cost.
 
     Text columns are categorical (few distinct values over many rows); ``evidence`` holds
     the source ids joined by ';'.
     """
-    parts = [p for p in (*_rule_flags(kb, frame), *_aggravation_flags(kb, frame),
-                         *_organ_flags(kb, frame), *_interaction_flags(kb, frame))
-             if len(p.rows)]
+    parts = _parts(kb, frame)
+    if avoid_only is not None:
+        parts += _on_candidates(kb, avoid_only, _parts(kb, avoid_only, AVOID))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
     part_id = np.repeat(np.arange(len(parts)), [len(p.rows) for p in parts])

@@ -14,11 +14,12 @@ import pytest
 
 from advisor.cli import main
 from advisor.cohort import judge, screen, screen_chunks
-from advisor.combinations import bins, cut_points
+from advisor.combinations import bins, cut_points, first_of_codes
 from advisor.consult import consult
-from advisor.frame import frame_from_table
+from advisor.frame import frame_from_table, with_candidates
 from advisor.genotype import column
 from advisor.inputs.patient import validate_patient
+from advisor.rules import evaluate
 from tests.cohort_builder import synthetic_cohort
 
 FLAG_FIELDS = ["drug", "category", "action", "severity", "gene", "message", "rule", "evidence",
@@ -255,3 +256,42 @@ def test_a_failed_store_write_fails_the_run_and_leaves_nothing(kb, cohort, tmp_p
     with pytest.raises(OSError, match="disk full"):
         screen(kb, path, tmp_path / "store", tmp_path / "errors.csv", chunksize=800)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cohort.csv"]
+
+
+def _every_asm_then_kept(kb, frame) -> pd.DataFrame:
+    """What the screen reports, by its definition: every ASM judged for every row; kept,
+    the flags on a row's candidates and current medications and every 'avoid' flag."""
+    flags = evaluate(kb, with_candidates(kb, frame, list(kb.drugs)))
+    pairs = pd.concat([frame.candidates, frame.current])
+    judged = pd.MultiIndex.from_arrays([pairs["row"].to_numpy(dtype=np.int64),
+                                        pairs["drug"].to_numpy(dtype=object)])
+    keys = pd.MultiIndex.from_arrays([flags["row"].to_numpy(dtype=np.int64),
+                                      flags["drug"].to_numpy(dtype=object)])
+    return flags[keys.isin(judged) | (flags["action"] == "avoid").to_numpy()]
+
+
+@pytest.mark.parametrize("drop", [(), ("seizure_types", "syndrome")])
+def test_other_asms_judged_for_avoid_only_equal_judging_every_asm(kb, cohort, drop):
+    table = cohort[0].drop(columns=list(drop))
+    frame, _ = frame_from_table(kb, table)
+    got = judge(kb, frame, None)
+    want = _every_asm_then_kept(kb, frame)
+    assert len(got) > len(frame) and (got["action"] == "avoid").any()
+    pd.testing.assert_frame_equal(got.astype(object).reset_index(drop=True),
+                                  want.astype(object).reset_index(drop=True))
+    if drop:  # without seizure types every ASM is a candidate
+        return
+    # flags on an ASM neither a candidate nor taken: only 'avoid' (the second pass)
+    pairs = set(zip(frame.candidates["row"], frame.candidates["drug"], strict=True)) | set(
+        zip(frame.current["row"], frame.current["drug"], strict=True))
+    others = [(r, d) for r, d in zip(got["row"], got["drug"], strict=True)
+              if (r, d) not in pairs]
+    assert others and set(got.set_index(["row", "drug"]).loc[others, "action"]) == {"avoid"}
+
+
+def test_first_of_codes_is_each_codes_first_position():
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 5, 10_000):
+        codes = pd.factorize(rng.integers(0, 50, n))[0].astype(np.int64)
+        np.testing.assert_array_equal(first_of_codes(codes),
+                                      np.unique(codes, return_index=True)[1])

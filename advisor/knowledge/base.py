@@ -210,6 +210,17 @@ class KnowledgeBase:
                 for rid, names in self.rule_drugs.items()}
 
     @cached_property
+    def rule_drug_masks(self) -> dict[str, np.ndarray]:
+        """Rule id -> whether each drug code is among its drugs (indexed by code; the last
+        entry, False, is code -1: a name not in :attr:`drug_index`)."""
+        out = {}
+        for rid, codes in self.rule_drug_codes.items():
+            mask = np.zeros(len(self.drug_index) + 1, dtype=bool)
+            mask[codes[codes >= 0]] = True
+            out[rid] = mask
+        return out
+
+    @cached_property
     def licensed_by_drugs(self) -> dict[frozenset[str], list[LicensedCombination]]:
         """The regimens file's licensed combinations by their set of drugs (file order)."""
         out: dict[frozenset[str], list[LicensedCombination]] = {}
