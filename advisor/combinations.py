@@ -149,9 +149,17 @@ def row_codes(columns: list[np.ndarray | pd.Categorical]
         key = key * (len(uniques) + 1) + codes
         if len(uniques) and key.max() > 1 << 40:
             key = pd.factorize(key)[0].astype(np.int64)
-    codes, _ = pd.factorize(key)
-    _, first = np.unique(codes, return_index=True)
-    return codes.astype(np.int64), first, parts
+    codes = pd.factorize(key)[0].astype(np.int64)
+    return codes, first_of_codes(codes), parts
+
+
+def first_of_codes(codes: np.ndarray) -> np.ndarray:
+    """The first position of each code, for codes numbered in order of first appearance
+    (as ``pd.factorize`` numbers them): where the running maximum rises."""
+    if not len(codes):
+        return np.empty(0, dtype=np.int64)
+    top = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.r_[True, top[1:] != top[:-1]])
 
 
 def combine(columns: dict[str, np.ndarray], rows: np.ndarray) -> Combinations:

@@ -96,6 +96,21 @@ def test_duplicate_ids_across_chunks_keep_the_first(tmp_path):
     assert (errors["error"] == "duplicate sample_id (first at row 7)").all()
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_repeated_ids_in_and_across_chunks_name_the_first_row(seed):
+    rng = np.random.default_rng(seed)
+    ids = rng.choice([f"P{i}" for i in range(300)], size=1000)  # about 700 repeats
+    data = ("sample_id,CYP2C9\n" + "".join(f"{i},*1/*1\n" for i in ids)).encode()
+    size = int(rng.integers(7, 400))
+    chunks = list(read_chunks(data, "c.csv", size))
+    problems = pd.concat(chunks, ignore_index=True)[ROW_ERROR].to_numpy(dtype=object)
+    first = pd.Series(np.arange(1, len(ids) + 1)).groupby(ids).transform("min").to_numpy()
+    repeated = pd.Series(ids).duplicated().to_numpy()
+    assert [p is not None for p in problems] == repeated.tolist()
+    assert [p[2] for p in problems[repeated]] == [
+        f"duplicate sample_id (first at row {f})" for f in first[repeated]]
+
+
 def test_a_semicolon_file_is_refused_with_a_hint(tmp_path, capsys):
     data = b"sample_id;CYP2C9\nS1;*1/*1\n"
     assert _screen(tmp_path, data)[0] == 2

@@ -136,15 +136,14 @@ class RowChecker:
     def _duplicates(self, ids: np.ndarray, rows: np.ndarray, where: np.ndarray,
                     problems: np.ndarray) -> None:
         hashes = pd.util.hash_array(ids, categorize=False)
-        order = np.argsort(hashes, kind="stable")
-        sorted_h = hashes[order]
-        later = np.zeros(len(ids), dtype=bool)  # repeats an id earlier in this chunk
-        later[order[1:]] = sorted_h[1:] == sorted_h[:-1]
-        at = np.empty(len(ids), dtype=np.int64)
-        at[order] = np.searchsorted(self.seen, sorted_h)
-        earlier = np.zeros(len(ids), dtype=bool)  # repeats an id of an earlier chunk
+        later = pd.Index(hashes).duplicated(keep="first")  # an id earlier in this chunk
+        order = np.argsort(hashes)  # the kept ids are looked up in hash order (fast)
+        earlier = np.zeros(len(ids), dtype=bool)  # an id of an earlier chunk
         if len(self.seen):
-            earlier = self.seen[np.minimum(at, len(self.seen) - 1)] == hashes
+            at = np.empty(len(ids), dtype=np.int64)
+            at[order] = np.minimum(np.searchsorted(self.seen, hashes[order]),
+                                   len(self.seen) - 1)
+            earlier = self.seen[at] == hashes
         repeated = earlier | later
         if repeated.any():
             group_first = pd.Series(rows).groupby(hashes).transform("min").to_numpy()
@@ -152,10 +151,10 @@ class RowChecker:
                 first = self.first[at[j]] if earlier[j] else group_first[j]
                 problems[where[j]] = (ID_COLUMN, one_line(str(ids[j]), PREVIEW),
                                       f"duplicate sample_id (first at row {first})")
-        keep = order[~repeated[order]]  # new ids in hash order
-        place = np.searchsorted(self.seen, hashes[keep])
-        self.seen = np.insert(self.seen, place, hashes[keep])
-        self.first = np.insert(self.first, place, rows[keep])
+        order = order[~repeated[order]]  # new ids in hash order
+        place = np.searchsorted(self.seen, hashes[order])
+        self.seen = np.insert(self.seen, place, hashes[order])
+        self.first = np.insert(self.first, place, rows[order])
 
 
 def without_bad_cells(frame: pd.DataFrame, problems: np.ndarray) -> pd.DataFrame:
