@@ -140,7 +140,13 @@ class Combined:
         return seen, errors[keep].assign(combination=position[keep]).reset_index(drop=True)
 
     def _keys(self, combos: Combinations) -> list[bytes]:
-        """Each combination as bytes of cohort-wide value codes."""
+        """Each combination as bytes of cohort-wide value codes (worked out once per
+        chunk: :meth:`judged` and :meth:`add` both ask)."""
+        if combos.keys is None:
+            combos.keys = self._coded_keys(combos)
+        return combos.keys
+
+    def _coded_keys(self, combos: Combinations) -> list[bytes]:
         matrix = np.empty(combos.matrix.shape, dtype=np.int64)
         for j, (name, uniques) in enumerate(zip(combos.names, combos.uniques, strict=True)):
             known = self.values.setdefault(name, {})

@@ -120,6 +120,7 @@ class Combinations:
     names: list[str]
     uniques: list[list[Any]]
     matrix: np.ndarray  # combinations x columns, int64
+    keys: list[bytes] | None = None  # cohort-wide keys, once numbered (cohort_store)
 
 
 def plain(values: np.ndarray) -> list[Any]:
