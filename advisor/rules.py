@@ -518,7 +518,8 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = N
     """Interactions where at least one partner is a current medication.
 
     A flag is attached to the drug being judged: the victim when the perpetrator is
-    already taken, or the candidate perpetrator when the victim is already taken.
+    already taken (the perpetrator instead where the interaction says ``flag_on:
+    perpetrator``), or the candidate perpetrator when the victim is already taken.
     Joins run on integer drug codes.
     """
     if frame.current.empty:
@@ -548,13 +549,14 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = N
         starts = np.flatnonzero(np.r_[True, np.diff(inter_idx[order]) != 0])
         for group in np.split(order, starts[1:]) if len(order) else []:
             inter = kb.interactions[int(inter_idx[group[0]])]
-            if only is not None and _judged_action(inter, judged_is_victim) not in only:
+            on_victim = judged_is_victim and inter.flag_on == "victim"
+            if only is not None and _judged_action(inter, on_victim) not in only:
                 continue
             rows, pairs = rows_all[group], pairs_all[group]
             keep = ~frame.arrays.takes_any(inter.unless_taking, rows)
             if keep.any():
                 perp, vict = names[perp_of[pairs[keep]]], names[victim_of[pairs[keep]]]
-                yield _interaction_part(inter, rows[keep], perp, vict, judged_is_victim,
+                yield _interaction_part(inter, rows[keep], perp, vict, on_victim,
                                         kb.shown_names)
 
 

@@ -291,3 +291,15 @@ def test_a_pathway_note_for_an_unknown_stage_is_reported(kb_copy, capsys):
     assert main(["kb", "validate", str(kb_copy)]) == 1
     out = capsys.readouterr().out
     assert "status_epilepticus.yaml" in out and "unknown stage 'stabilisation'" in out
+
+
+def test_a_dose_change_flagged_on_the_perpetrator_is_rejected(kb_copy):
+    path = kb_copy / "interactions.yaml"
+    data = yaml.safe_load(path.read_text())
+    entry = next(i for i in data["interactions"] if i["id"] == "inducers-with-bictegravir")
+    assert entry["flag_on"] == "perpetrator"
+    entry["action"] = "increase_dose"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    problems = [str(p) for p in validate_knowledgebase(kb_copy)]
+    assert any("flag_on: perpetrator is for interactions that change no dose" in p
+               for p in problems), problems

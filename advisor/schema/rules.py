@@ -61,7 +61,20 @@ class Interaction(Strict):
     # valproate, lamotrigine follows the valproate schedule whether or not an inducer is
     # also taken).
     unless_taking: list[str] = Field(default_factory=list)
+    # Which drug a flag falls on when the perpetrator is taken already: the victim, whose
+    # level changes (the default), or the perpetrator, when the management changes the ASM
+    # rather than the co-medication (a label advising another anticonvulsant with an
+    # antiretroviral). A candidate perpetrator is flagged either way.
+    flag_on: Literal["victim", "perpetrator"] = "victim"
     evidence: Evidence
+
+    @model_validator(mode="after")
+    def _no_dose_on_perpetrator(self) -> Interaction:
+        if self.flag_on == "perpetrator" and (self.dose is not None or self.action in (
+                "reduce_dose", "increase_dose")):
+            raise ValueError("flag_on: perpetrator is for interactions that change no dose "
+                             "(the victim's dose change belongs on the victim)")
+        return self
 
 
 class InteractionsFile(Strict):
