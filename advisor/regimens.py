@@ -464,7 +464,8 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     reg = Regimen(drugs=drugs, mechanisms=[d.primary_mechanism for d in items],
                   mechanism_labels=[mechanism_label(kb, d) for d in items], score=w.base,
                   kind=kind)
-    current = [d for d in patient.current_medications if d in kb.drugs]
+    current = [d for d in patient.current_medications
+               if d in kb.drugs and d not in kb.rescue_only]  # rescue stays as prescribed
     # Pairs of drugs the patient already takes together are not part of the decision.
     parts = [per_pair[tuple(sorted(pair))] for pair in combinations(drugs, 2)
              if not set(pair) <= set(current)]

@@ -185,11 +185,14 @@ def _monitor(flags: list[Flag], avoided: set[str], in_play: list[str],
              notes: list[SafetyNote] = ()) -> list[SummaryMonitor]:
     """The cautions and monitoring of the drugs in play, most pressing first, each drug's
     lines together (in the order of its most pressing one), with the boxed warnings of its
-    label (``notes``: the result's safety notes) after its flags."""
+    label (``notes``: the result's safety notes) after its flags. Of a drug to avoid, only
+    its high-severity interactions are kept: they still matter if the reason to avoid it
+    goes (another contraceptive) and the drug is started."""
     items = [SummaryMonitor(drug=f.drug, action=f.action, reason=first_sentence(f.message),
                             evidence=f.evidence, evidence_level=f.evidence_level, rule=f.rule)
              for f in sorted(flags, key=lambda f: (RELEVANCE_ORDER[f.relevance], flag_order(f)))
-             if _watch(f) and f.drug in in_play and f.drug not in avoided]
+             if _watch(f) and f.drug in in_play and (f.drug not in avoided or (
+                 f.category == "interaction" and f.severity == "high"))]
     items += [SummaryMonitor(drug=n.drug, action="monitor", reason=first_sentence(n.text),
                              evidence=n.evidence, evidence_level=n.evidence_level,
                              rule=f"boxed_warning:{n.drug}")

@@ -439,3 +439,36 @@ def test_an_interaction_to_avoid_names_the_combination_not_the_co_medication(kb)
         "carbamazepine"]
     # a reason other than an interaction names the drug alone
     assert all(a.with_drugs is None for a in consult_file(kb, HLA).summary.avoid)
+
+
+def test_a_drug_to_avoid_keeps_its_high_severity_interaction_under_caution(kb):
+    """On Sublocade and a progestogen-only pill, carbamazepine asked about: it is avoided for
+    the pill, and its buprenorphine interaction (withdrawal, then over-dosing when it stops)
+    stays in the summary, since a reader who changes the contraceptive may start it (review
+    I M1); its boxed warning, a lesser matter here, does not."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 27, "weight_kg": 64, "sex": "female", "pregnancy": "not_pregnant",
+        "seizure_types": ["focal"], "genotypes": {"HLA-B*15:02": "negative"},
+        "current_medications": ["levetiracetam", "Sublocade", "progestogen_only_contraceptive"],
+        "candidate_drugs": ["carbamazepine"]}))
+    s = res.summary
+    assert "carbamazepine" in {a.drug for a in s.avoid}
+    kept = [m for m in s.monitor if m.drug == "carbamazepine"]
+    assert [m.rule for m in kept] == ["interaction:enzyme-inducers-lower-buprenorphine"]
+    assert "carbamazepine + buprenorphine" in kept[0].reason
+
+
+def test_a_continued_regimen_reads_continue_once(kb):
+    """Seizure-free on carbamazepine: the top regimen line read 'continue: continue
+    carbamazepine' (review I C3)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 40, "weight_kg": 70, "sex": "male", "seizure_types": ["focal"],
+        "genotypes": {"HLA-B*15:02": "negative"},
+        "medication_history": [{"drug": "carbamazepine", "outcome": "seizure_free",
+                                "seizure_free_months": 14, "adequate": True,
+                                "duration_months": 30}],
+        "current_medications": ["carbamazepine"]}))
+    assert res.summary.top_regimen.kind == "continue"
+    markdown = render(res, "markdown")
+    assert "- **Top regimen**: **carbamazepine**: continue carbamazepine" in markdown
+    assert "continue: continue" not in markdown

@@ -219,7 +219,9 @@ def _regimen(s: Summary) -> Block:
     target = (f"; target {target_text(top.target_daily_mg, top.target_while)}"
               if top.target_daily_mg else "")
     kind = top.kind + (f" in place of {', '.join(top.replacing)}" if top.replacing else "")
-    line = Line(" + ".join(top.drugs), f"{kind}: {top.first_step}{target}", top.evidence)
+    step = (top.first_step if top.first_step.startswith(f"{kind} ")  # "continue lamotrigine"
+            else f"{kind}: {top.first_step}")
+    line = Line(" + ".join(top.drugs), f"{step}{target}", top.evidence)
     cautions = [Line("Caution", words(c), []) for c in top.caveats or []]
     return Block("regimen", "Top regimen", " + ".join(top.drugs), [*first, line, *cautions])
 
