@@ -666,7 +666,9 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
         drug = kb.drugs[drug_name]
         build = _Builder(kb, drug, patient)
         mine = by_drug.get(drug_name, [])
-        avoid = [f for f in mine if f["action"] == "avoid"]
+        # a current drug to replace for an interaction keeps its dose until its taper ends
+        avoid = [f for f in mine if f["action"] == "avoid" and not (
+            drug_name in taking and f["category"] == "interaction")]
         if not build.band():
             dose = build.no_band()
         elif avoid:

@@ -682,6 +682,12 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                     "prefers an alternative monotherapy first.")
     stage = (syndrome_add_on if syndrome_add_on and not due
              else _stage_note(kb, patient, current, counted_failures, due))
+    replaced = [d for d in current if d in avoided]
+    if seizure_free and seizure_free[0] in current and replaced:
+        stage = (f"Seizure-free for {seizure_free[1]:g} months on {seizure_free[0]}: a change is "
+                 f"suggested only because of the 'avoid' flag of {', '.join(replaced)} (see "
+                 "its flags). Decide with the prescriber of the interacting drug whether that "
+                 f"drug changes instead, and do not stop {', '.join(replaced)} abruptly.")
     governing = _governing(kb, patient)
     guidelines = [kb.positions.guideline, *([kb.positions.source(governing)] if governing
                                              else [])]

@@ -42,34 +42,27 @@ def applies(patient: Patient, acute: bool) -> bool:
     return acute or "status_epilepticus" in patient.seizure_types
 
 
-# beside a pharmacodynamic interaction (an opioid adding respiratory depression): unlike a
-# change of levels over weeks, it bears on the emergency dose itself
-ACUTE_EFFECT = " (this emergency dose too)"
-
-
 def _long_term(kb: KnowledgeBase, flag: dict) -> bool:
-    """Whether a flag concerns long-term treatment only: not an acute exclusion, not an
+    """Whether a flag concerns long-term treatment only: not an acute exclusion, and not an
     interaction with a drug taken as a short course (a carbapenem lowers valproate within a
-    day, so it bears on an IV valproate load), and not a pharmacodynamic interaction."""
+    day, so it bears on an IV valproate load)."""
     return flag["category"] not in ACUTE_EXCLUSIONS and not (
         flag["category"] == "interaction"
-        and (flag.get("interacting_drug") in kb.short_course_comedications
-             or _pharmacodynamic(kb, flag)))
-
-
-def _pharmacodynamic(kb: KnowledgeBase, flag: dict) -> bool:
-    inter = kb.interaction_rules.get(flag.get("rule") or "")
-    return inter is not None and inter.kind == "pharmacodynamic"
+        and flag.get("interacting_drug") in kb.short_course_comedications)
 
 
 def _caveat(kb: KnowledgeBase, flag: dict) -> str:
-    """A flag shown beside an option, with what it is about: long-term treatment, an effect
-    of the emergency dose itself (a pharmacodynamic interaction), or (a kidney or liver
-    statement that changes the dose) the label's maintenance dosing, which a pharmacist
-    checking an emergency dose must not read as a cut of that dose."""
+    """A flag shown beside an option, with what it is about: an interaction's own advice for
+    an emergency dose (``in_emergency``: an opioid adds respiratory depression, but the
+    benzodiazepine is not under-dosed), long-term treatment, or (a kidney or liver statement
+    that changes the dose) the label's maintenance dosing, which a pharmacist checking an
+    emergency dose must not read as a cut of that dose."""
+    inter = kb.interaction_rules.get(flag.get("rule") or "")
+    if inter is not None and inter.in_emergency:
+        return (f"{flag['action'].replace('_', ' ')} (this emergency dose): {flag['drug']} "
+                f"with {flag['interacting_drug']}: {inter.in_emergency}")
     when = (" (long-term use)" if _long_term(kb, flag) else
-            ACUTE_EFFECT if flag["category"] == "interaction" and _pharmacodynamic(kb, flag)
-            else " (maintenance dosing, not this emergency dose)"
+            " (maintenance dosing, not this emergency dose)"
             if flag["category"] == "organ_function" and flag["action"] in DOSE_ACTIONS else "")
     return f"{flag['action'].replace('_', ' ')}{when}: {flag['message']}"
 

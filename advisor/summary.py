@@ -317,7 +317,9 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
     shown = shown or {}
     in_play = drugs_in_play(res, patient)
     avoid = _avoid(res.flags)
-    avoided = {a.drug for a in avoid}
+    # a current drug to replace for an interaction is taken until its taper ends: its dose
+    # change and its monitoring stay
+    avoided = {a.drug for a in avoid if not (a.relevance == "current" and a.with_drugs)}
     monitor = _monitor(res.flags, avoided, in_play, res.safety_notes)
     named = {d: shown[d] for d in [*in_play, *(m.drug for m in monitor)] if d in shown}
     return Summary(

@@ -472,3 +472,16 @@ def test_a_continued_regimen_reads_continue_once(kb):
     markdown = render(res, "markdown")
     assert "- **Top regimen**: **carbamazepine**: continue carbamazepine" in markdown
     assert "continue: continue" not in markdown
+
+
+def test_a_current_drug_to_replace_for_an_interaction_keeps_its_dose_change(kb):
+    """CYP2C9 *3/*3 on phenytoin with dolutegravir: phenytoin is to be replaced (avoid), but
+    it is taken until its taper ends, so the summary keeps its halved dose (review J H1)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 52, "weight_kg": 75, "sex": "male", "seizure_types": ["focal"],
+        "genotypes": {"CYP2C9": "*3/*3", "HLA-B*15:02": "negative"},
+        "current_medications": ["phenytoin", "dolutegravir"]}))
+    s = res.summary
+    assert next(a for a in s.avoid if a.drug == "phenytoin").with_drugs == ["dolutegravir"]
+    change = next(c for c in s.dose_changes if c.drug == "phenytoin")
+    assert change.to_daily_mg == [150.0, 200.0]

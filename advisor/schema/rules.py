@@ -66,6 +66,10 @@ class Interaction(Strict):
     # rather than the co-medication (a label advising another anticonvulsant with an
     # antiretroviral). A candidate perpetrator is flagged either way.
     flag_on: Literal["victim", "perpetrator"] = "victim"
+    # What the status-epilepticus pathway shows beside an emergency dose instead of the
+    # long-term management (an opioid with a benzodiazepine: give the full dose, airway
+    # support ready); without it the flag is shown as one about long-term use.
+    in_emergency: str | None = None
     evidence: Evidence
 
     @model_validator(mode="after")
