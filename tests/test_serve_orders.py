@@ -944,3 +944,26 @@ def test_a_refill_with_a_recorded_rash_stays_critical_and_says_nothing_of_tolera
     assert card["indicator"] == "critical"
     assert "cautiously considered" not in card["detail"]
     assert "HLA-B\\*15:02 positive: do not start carbamazepine" in card["detail"]
+
+
+def test_a_refill_beside_an_antiretroviral_it_lowers_gives_the_interactions_reason(runtime):
+    """Phenytoin renewed for a man taking dolutegravir: the avoid falls on phenytoin; the card
+    says the interaction lasts while both are taken and to agree the change with the
+    dolutegravir prescriber, not that continuing depends on the time taken without a
+    reaction, which is the HLA reasoning (review J M5)."""
+    pid = "pht-dtg"
+    prefetch = fb.full_prefetch(pid, [], gender="male", birth_date="1972-01-01", active=[
+        fb.medication_request(pid, "a1", text="dolutegravir 50 MG Oral Tablet",
+                              status="active", dose_mg=50, per_day=1),
+        fb.medication_request(pid, "a2", text="phenytoin 100 MG Oral Capsule",
+                              rxnorm="8183", status="active", dose_mg=100, per_day=3)])
+    cards = _cards(runtime, fb.order_select(pid, [fb.medication_request(
+        pid, "o1", text="phenytoin 100 MG Oral Capsule", rxnorm="8183", dose_mg=100,
+        per_day=3)], prefetch=prefetch))
+    critical, = [c for c in cards if c["indicator"] == "critical"]
+    assert critical["summary"].startswith("Avoid phenytoin + dolutegravir"), critical["summary"]
+    assert "already takes phenytoin with dolutegravir (active prescriptions)" in \
+        critical["detail"]
+    assert "agree with the prescriber of dolutegravir" in critical["detail"]
+    assert "without a reaction" not in critical["detail"]
+    assert "suggestions" not in critical

@@ -76,9 +76,25 @@ ONGOING_AVOID = ("The patient already takes {drug} (an active prescription), so 
                  "continue depends on how long it has been taken without a reaction (the full "
                  "report gives the patient's history), and an antiseizure medication is not "
                  "stopped abruptly: change it by a planned cross-taper.")
+ONGOING_INTERACTION = ("The patient already takes {drug} with {others} (active prescriptions), so "
+                       "no replacement is offered here: the interaction applies for as long as "
+                       "both are taken, whatever the time taken; agree with the prescriber of "
+                       "{others} whether that drug changes or {drug} is replaced, and an "
+                       "antiseizure medication is not stopped abruptly: change it by a planned "
+                       "cross-taper.")
 CLAUSE_ENDS = ("; ", " (", ", ", " - ")  # where a summary may be cut
 MARKDOWN_SPECIAL = "\\`*_[]<>#|~"
 MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in MARKDOWN_SPECIAL})
+
+
+def _ongoing(drug: str, flags: list[Flag]) -> str:
+    """Why no replacement is offered for a drug taken already: an interaction lasts while
+    both drugs are taken; any other reason to avoid it depends on the time taken."""
+    avoid = [f for f in flags if f.action == "avoid"]
+    others = list(dict.fromkeys(f.interacting_drug for f in avoid if f.interacting_drug))
+    if avoid and others and all(f.category == "interaction" for f in avoid):
+        return ONGOING_INTERACTION.format(drug=drug, others=" and ".join(others))
+    return ONGOING_AVOID.format(drug=drug)
 
 
 def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
@@ -394,7 +410,7 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     }
     suggestions: list[dict[str, Any]] = []
     if level == "critical" and ongoing:
-        card["detail"] += "\n\n" + md(ONGOING_AVOID.format(drug=drug))
+        card["detail"] += "\n\n" + md(_ongoing(drug, flags))
     elif level == "critical":
         suggestions = replacements(kb, result, order, drug, offered)
     else:
