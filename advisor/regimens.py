@@ -464,8 +464,7 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     reg = Regimen(drugs=drugs, mechanisms=[d.primary_mechanism for d in items],
                   mechanism_labels=[mechanism_label(kb, d) for d in items], score=w.base,
                   kind=kind)
-    current = [d for d in patient.current_medications
-               if d in kb.drugs and d not in kb.rescue_only]  # rescue stays as prescribed
+    current = kb.maintenance_asms(patient.current_medications)
     # Pairs of drugs the patient already takes together are not part of the decision.
     parts = [per_pair[tuple(sorted(pair))] for pair in combinations(drugs, 2)
              if not set(pair) <= set(current)]
@@ -611,6 +610,21 @@ def _mark_without_partner(kb: KnowledgeBase, contested: dict[str, LicensedCombin
                 reg.evidence = list(dict.fromkeys([*reg.evidence, *combo.evidence.sources]))
 
 
+def _interaction_switch(flag_records: list[dict], current: list[str],
+                        seizure_free: tuple[str, float, float]) -> str | None:
+    """Why a seizure-free patient's current drugs are replaced when the only reason is an
+    'avoid' interaction with another drug taken (None otherwise)."""
+    avoid = [f for f in flag_records if f["action"] == "avoid" and f["drug"] in current]
+    if not avoid or any(f["category"] != "interaction" for f in avoid):
+        return None
+    replaced = ", ".join(dict.fromkeys(f["drug"] for f in avoid))
+    others = " and ".join(dict.fromkeys(str(f["interacting_drug"]) for f in avoid))
+    return (f"Seizure-free for {seizure_free[1]:g} months on {seizure_free[0]}: a change is "
+            f"suggested only because of the 'avoid' interaction of {replaced} with {others} "
+            f"(see its flags). Decide with the prescriber of {others} whether that drug "
+            f"changes instead, and do not stop {replaced} abruptly.")
+
+
 def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             candidates: list[str],
             *, dose_status: dict[str, str], drug_resistant: bool,
@@ -638,8 +652,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     flag_records = records(flags) if flag_records is None else flag_records
     avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
     short_term = {d.drug for d in kb.regimens.short_term_only}
-    current = [d for d in patient.current_medications
-               if d in kb.drugs and d not in kb.rescue_only]
+    current = kb.maintenance_asms(patient.current_medications)
     kept = [d for d in current if d not in avoided]
     # a drug the label keeps for patients whose alternatives failed waits for a failure
     usable = [d for d in candidates if d not in avoided and d not in current
@@ -682,12 +695,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                     "prefers an alternative monotherapy first.")
     stage = (syndrome_add_on if syndrome_add_on and not due
              else _stage_note(kb, patient, current, counted_failures, due))
-    replaced = [d for d in current if d in avoided]
-    if seizure_free and seizure_free[0] in current and replaced:
-        stage = (f"Seizure-free for {seizure_free[1]:g} months on {seizure_free[0]}: a change is "
-                 f"suggested only because of the 'avoid' flag of {', '.join(replaced)} (see "
-                 "its flags). Decide with the prescriber of the interacting drug whether that "
-                 f"drug changes instead, and do not stop {', '.join(replaced)} abruptly.")
+    if seizure_free and seizure_free[0] in current:
+        stage = _interaction_switch(flag_records, current, seizure_free) or stage
     governing = _governing(kb, patient)
     guidelines = [kb.positions.guideline, *([kb.positions.source(governing)] if governing
                                              else [])]

@@ -303,8 +303,7 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
          ) -> TransitionPlan:
     """The transition from the current ASMs to ``regimen`` (``flags``: see flags_by_drug;
     ``doses``: the consult's doses, whose ``if_started`` changes become add-step notes)."""
-    current = [d for d in patient.current_medications
-               if d in kb.drugs and d not in kb.rescue_only]
+    current = kb.maintenance_asms(patient.current_medications)
     keep = [d for d in current if d in regimen]
     add = [d for d in regimen if d not in current]
     withdraw = [d for d in current if d not in regimen]

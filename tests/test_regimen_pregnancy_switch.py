@@ -47,3 +47,16 @@ def test_add_ons_say_to_adjust_the_working_drug_first(kb):
             kb, medication_history=[{"drug": "lamotrigine", "outcome": "inefficacy",
                                      "adequate": True, "duration_months": 24}])):
         assert not any(ADD in w for r in regimens for w in r.warnings)
+
+
+def test_a_seizure_free_woman_on_valproate_is_not_sent_to_an_interacting_drugs_prescriber(kb):
+    """Pregnant and seizure-free on valproate: valproate is replaced for a reproductive
+    reason, not an interaction, so no regimen speaks of 'the prescriber of' another drug
+    (the note for an interaction-only switch must not reach her)."""
+    regimens = _regimens(kb, current_medications=["valproate"], candidate_drugs=[],
+                         seizure_types=["generalized_tonic_clonic"], medication_history=[
+                             {"drug": "valproate", "outcome": "seizure_free",
+                              "seizure_free_months": 24, "adequate": True,
+                              "duration_months": 36}])
+    assert regimens and all("valproate" not in r.drugs for r in regimens)
+    assert not any("prescriber of" in text for r in regimens for text in r.rationale)

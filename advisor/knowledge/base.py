@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -115,6 +116,11 @@ class KnowledgeBase:
         """ASMs with no maintenance dose at any age (midazolam, lorazepam, ketamine): rescue
         or acute treatment, never part of a maintenance regimen, kept or withdrawn."""
         return frozenset(n for n, d in self.drugs.items() if not d.dosing.maintenance)
+
+    def maintenance_asms(self, drugs: Iterable[str]) -> list[str]:
+        """The ASMs of ``drugs`` that a maintenance regimen keeps or withdraws (rescue-only
+        ones stay as prescribed)."""
+        return [d for d in drugs if d in self.drugs and d not in self.rescue_only]
 
     @cached_property
     def rule_drugs(self) -> dict[str, list[str]]:
