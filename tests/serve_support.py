@@ -3,6 +3,7 @@ own process), a small FHIR test server, JWTs, and the CDS Hooks 2.0 JSON Schema.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import socket
@@ -189,15 +190,28 @@ class FhirTestServer:
 # --- JWTs ----------------------------------------------------------------------------------
 
 
+def p384_jwk(public: ec.EllipticCurvePublicKey) -> dict[str, str]:
+    """The public JWK of a P-384 key as RFC 7518 6.2.1.2 writes it: each coordinate is the
+    full 48 bytes, leading zeros kept (PyJWT before 2.10 dropped them in ``to_jwk`` and then
+    refused its own key, about one key in 128)."""
+    numbers = public.public_numbers()
+
+    def b64(n: int) -> str:
+        return base64.urlsafe_b64encode(n.to_bytes(48, "big")).rstrip(b"=").decode()
+
+    return {"kty": "EC", "crv": "P-384", "x": b64(numbers.x), "y": b64(numbers.y)}
+
+
 class Issuer:
     """An EHR that signs CDS Hooks JWTs (ES384, as the specification recommends)."""
 
-    def __init__(self, iss: str, kid: str = "ehr-key-1"):
+    def __init__(self, iss: str, kid: str = "ehr-key-1",
+                 key: ec.EllipticCurvePrivateKey | None = None):
         self.iss = iss
         self.kid = kid
-        self.key = ec.generate_private_key(ec.SECP384R1())
-        public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.key.public_key()))
-        self.jwks = {"keys": [{**public, "kid": kid, "use": "sig", "alg": "ES384"}]}
+        self.key = key or ec.generate_private_key(ec.SECP384R1())
+        self.jwks = {"keys": [{**p384_jwk(self.key.public_key()), "kid": kid, "use": "sig",
+                               "alg": "ES384"}]}
 
     def token(self, aud: str, *, exp_in: int = 300, **claims: Any) -> str:
         now = int(time.time())

@@ -3,12 +3,14 @@ the allow-list file, the CDS Hooks JWT check, and the command line."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
 import time
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from advisor.errors import InputError
 from advisor.serve.auth import JwtCheck
@@ -63,6 +65,26 @@ def test_issuer_file_problems_name_the_field(tmp_path):
         with pytest.raises(InputError) as err:
             load_issuers(tmp_path / name)
         assert str(err.value).count("\n") == 0 and err.value.field
+
+
+def test_a_key_whose_coordinate_starts_with_a_zero_byte_is_accepted(tmp_path):
+    """About one P-384 key in 128 has a leading zero byte in x or y; the EHR's JWK Set then
+    carries it as 48 bytes (RFC 7518), and both the allow-list and the JWT check take it."""
+    key = next(k for k in iter(lambda: ec.generate_private_key(ec.SECP384R1()), None)
+               if k.public_key().public_numbers().x < 1 << 376)
+    issuer = Issuer("https://ehr.example.org", key=key)
+    (tmp_path / "jwks.json").write_text(json.dumps(issuer.jwks))
+    (tmp_path / "issuers.yaml").write_text(
+        "issuers:\n  https://ehr.example.org: {jwks: jwks.json}\n")
+    assert load_issuers(tmp_path / "issuers.yaml") == {issuer.iss: issuer.jwks}
+    aud = "https://cds.example.org/cds-services/asm-order-select"
+    assert JwtCheck({issuer.iss: issuer.jwks}).claims(
+        f"Bearer {issuer.token(aud, tenant='t-0')}", aud)["tenant"] == "t-0"
+    short = {"keys": [{**issuer.jwks["keys"][0], "x": base64.urlsafe_b64encode(
+        key.public_key().public_numbers().x.to_bytes(47, "big")).rstrip(b"=").decode()}]}
+    (tmp_path / "jwks.json").write_text(json.dumps(short))  # leading zero dropped: not RFC
+    with pytest.raises(InputError, match=r"key 1 \(ehr-key-1\): .*48 bytes"):
+        load_issuers(tmp_path / "issuers.yaml")
 
 
 def test_jwt_check(tmp_path):

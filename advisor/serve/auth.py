@@ -26,7 +26,8 @@ REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
 
 
 def key_set(jwks: dict[str, Any], issuer: str) -> Any:
-    """A JWK Set of public keys for one issuer (ValueError when it has none usable)."""
+    """A JWK Set of public keys for one issuer (ValueError naming any key that cannot be
+    used, so a wrong key is found at start, not at the first 401)."""
     import jwt
 
     keys = jwks.get("keys") if isinstance(jwks, dict) else None
@@ -35,10 +36,20 @@ def key_set(jwks: dict[str, Any], issuer: str) -> Any:
     if any(isinstance(k, dict) and (k.get("kty") == "oct" or "d" in k) for k in keys):
         raise ValueError(f"the JWK Set of {issuer} holds a secret or private key: give the "
                          "issuer's public keys only")
-    try:
-        return jwt.PyJWKSet.from_dict(jwks)
-    except jwt.PyJWTError as exc:
-        raise ValueError(f"the JWK Set of {issuer} cannot be used ({exc})") from None
+    problems = []
+    for number, key in enumerate(keys, 1):
+        if not isinstance(key, dict):
+            problems.append(f"key {number}: not a JSON object")
+            continue
+        try:
+            jwt.PyJWK(key)
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:
+            name = f" ({key['kid']})" if key.get("kid") else ""
+            problems.append(f"key {number}{name}: {exc}")
+    if problems:
+        raise ValueError(f"the JWK Set of {issuer} has keys that cannot be used: "
+                         + "; ".join(problems))
+    return jwt.PyJWKSet.from_dict(jwks)
 
 
 class JwtCheck:
