@@ -376,7 +376,8 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
             note = (f"Estimated risk of drug resistance {percent(risk.p_drug_resistance or 0)}"
                     " (model, literature-calibrated): consider early referral and rational "
                     "polytherapy.")
-        every_dose = partial(recommend_doses, kb, frame, None, row, flag_records=flag_records)
+        every_dose = partial(recommend_doses, kb, frame, None, row, flag_records=flag_records,
+                             rescue=patient.rescue_medications)
         wanted = None if dosed is None else dosed[row] | set(patient.current_medications)
         doses = every_dose(drugs=wanted)
         out.append(_Judged(

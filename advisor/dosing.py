@@ -317,6 +317,13 @@ class _Builder:
         self.dose.evidence = list(dict.fromkeys(self.dose.evidence))
         return self.dose
 
+    def rescue(self) -> Dose:
+        products = self.drug.rescue_products
+        return self.stop("rescue", "rescue treatment: one dose per seizure cluster or "
+                         "prolonged seizure, by age and weight as the product's label gives "
+                         "it, not a daily maintenance dose (kept as prescribed)",
+                         products.evidence if products else None)
+
     def no_band(self) -> Dose:
         p, drug = self.patient, self.drug
         if not drug.dosing.maintenance:
@@ -646,11 +653,13 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
 
 def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame | None,
                     row: int, *, flag_records: list[dict[str, Any]] | None = None,
-                    drugs: Collection[str] | None = None) -> list[Dose]:
+                    drugs: Collection[str] | None = None, rescue: Collection[str] = ()
+                    ) -> list[Dose]:
     """Doses for every candidate drug of one row of the frame, or for those in ``drugs``
     (each the same as among all: a drug taken still says how every other candidate would
     change it). ``flag_records``: the flags as :func:`~advisor.rules.records`, when the
-    caller has them already (read only; ``flags`` is then not read and may be None)."""
+    caller has them already (read only; ``flags`` is then not read and may be None);
+    ``rescue``: the patient's rescue treatment, dosed per episode, not daily."""
     rule_dose, inter_dose = kb.dose_changes
     patient = _Row(frame, row)
     by_drug: dict[str, list[dict[str, Any]]] = {}
@@ -669,7 +678,9 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
         # a current drug to replace for an interaction keeps its dose until its taper ends
         avoid = [f for f in mine if f["action"] == "avoid" and not (
             drug_name in taking and f["category"] == "interaction")]
-        if not build.band():
+        if drug_name in rescue:
+            dose = build.rescue()
+        elif not build.band():
             dose = build.no_band()
         elif avoid:
             dose = build.stop("not_recommended", "not recommended for this patient: 'avoid' "

@@ -40,7 +40,7 @@ from advisor.schema import Drug
 from advisor.schema.pathways import LicensedCombination
 
 IGNORED_TYPES = {"unknown", "status_epilepticus"}
-NO_DOSE = ("no_labelled_dose", "no_maintenance", "not_recommended")
+NO_DOSE = ("no_labelled_dose", "no_maintenance", "not_recommended", "rescue")
 
 
 @dataclass
@@ -464,7 +464,7 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     reg = Regimen(drugs=drugs, mechanisms=[d.primary_mechanism for d in items],
                   mechanism_labels=[mechanism_label(kb, d) for d in items], score=w.base,
                   kind=kind)
-    current = kb.maintenance_asms(patient.current_medications)
+    current = kb.maintenance_asms(patient.current_medications, patient.rescue_medications)
     # Pairs of drugs the patient already takes together are not part of the decision.
     parts = [per_pair[tuple(sorted(pair))] for pair in combinations(drugs, 2)
              if not set(pair) <= set(current)]
@@ -652,7 +652,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     flag_records = records(flags) if flag_records is None else flag_records
     avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
     short_term = {d.drug for d in kb.regimens.short_term_only}
-    current = kb.maintenance_asms(patient.current_medications)
+    current = kb.maintenance_asms(patient.current_medications, patient.rescue_medications)
     kept = [d for d in current if d not in avoided]
     # a drug the label keeps for patients whose alternatives failed waits for a failure
     usable = [d for d in candidates if d not in avoided and d not in current

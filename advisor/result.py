@@ -129,7 +129,7 @@ class Dose(ResultModel):
     start_daily_mg: float | None = None
     max_daily_mg: float | None = None
     therapeutic_range_mg_per_l: list[float] | None = None
-    # dosed | not_recommended | no_labelled_dose | needs_input | no_maintenance
+    # dosed | not_recommended | no_labelled_dose | needs_input | no_maintenance | rescue
     status: str = "dosed"
     band: str | None = None  # who the labelled dose is for, in words
     if_started: list[IfStarted] = Field(default_factory=list)
@@ -344,6 +344,7 @@ class SummaryPatient(ResultModel):
     candidate_drugs: list[str]  # asked about by name (empty: judged by seizure type)
     syndrome_name: OmitIfNone[str] = None  # the syndrome as the vocabulary names it
     other_medications: list[str] = Field(default_factory=list)  # outside the knowledge base
+    rescue_medications: list[str] = Field(default_factory=list)  # kept for emergencies only
 
 
 class SummaryAvoid(ResultModel):

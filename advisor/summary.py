@@ -280,7 +280,8 @@ def _patient(patient: Patient | None, shown: dict[str, str]) -> SummaryPatient |
                           current_medications=[shown.get(d, d)
                                                for d in patient.current_medications],
                           candidate_drugs=list(patient.candidate_drugs),
-                          other_medications=list(patient.other_medications))
+                          other_medications=list(patient.other_medications),
+                          rescue_medications=list(patient.rescue_medications))
 
 
 def drugs_in_play(res: ConsultResult, patient: Patient | None = None) -> list[str]:

@@ -303,7 +303,7 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
          ) -> TransitionPlan:
     """The transition from the current ASMs to ``regimen`` (``flags``: see flags_by_drug;
     ``doses``: the consult's doses, whose ``if_started`` changes become add-step notes)."""
-    current = kb.maintenance_asms(patient.current_medications)
+    current = kb.maintenance_asms(patient.current_medications, patient.rescue_medications)
     keep = [d for d in current if d in regimen]
     add = [d for d in regimen if d not in current]
     withdraw = [d for d in current if d not in regimen]
@@ -321,7 +321,8 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     comedications = [m for m in patient.current_medications if m not in kb.drugs]
     changes = [c for d in withdraw for c in _removal_effects(kb, d, [*regimen, *comedications])]
     order = [one_by_one] if one_by_one else []
-    rescue = [d for d in patient.current_medications if d in kb.rescue_only]
+    rescue = [d for d in patient.current_medications
+              if d in kb.rescue_only or d in patient.rescue_medications]
     if rescue:
         order.append(f"Rescue treatment ({', '.join(rescue)}) stays as prescribed: it is not "
                      "part of the maintenance regimen.")

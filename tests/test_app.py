@@ -98,6 +98,23 @@ def test_other_medications_are_shown_as_not_checked():
     assert "no interaction with them was checked" in monitor
 
 
+def test_rescue_medication_is_not_dosed_or_kept_by_a_regimen():
+    at = _app()
+    at.multiselect(key="f_seizure_types").set_value(["focal"])
+    at.multiselect(key="f_current").set_value(["lamotrigine"])
+    at.multiselect(key="f_rescue").set_value(["diazepam"])
+    at.button(key="run_form").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    res = at.session_state["consult_result"]
+    assert {d.drug: d.status for d in res.doses}["diazepam"] == "rescue"
+    assert res.regimens and all("diazepam" not in r.drugs for r in res.regimens)
+    at.multiselect(key="f_current").set_value(["lamotrigine", "diazepam"])
+    at.button(key="run_form").click().run()
+    said = [e.value.replace("\\_", "_") for e in at.error]  # markdown-escaped
+    assert any("rescue_medications.0" in e and "also under current_medications" in e
+               for e in said), said
+
+
 def test_removing_a_trial_from_the_history():
     at = _app()
     _add_trial(at, "levetiracetam", "inefficacy", "yes", 6.0)

@@ -303,3 +303,13 @@ def test_a_dose_change_flagged_on_the_perpetrator_is_rejected(kb_copy):
     problems = [str(p) for p in validate_knowledgebase(kb_copy)]
     assert any("flag_on: perpetrator is for interactions that change no dose" in p
                for p in problems), problems
+
+
+def test_a_rescue_product_that_is_also_a_brand_is_a_problem(kb_copy):
+    path = kb_copy / "drugs" / "diazepam.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["brand_names"].append("Valtoco")
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    problems = [str(p) for p in validate_knowledgebase(kb_copy)]
+    assert any("rescue_products.names.2" in p and "'Valtoco' is also a name or brand" in p
+               for p in problems), problems

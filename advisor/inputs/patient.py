@@ -150,6 +150,9 @@ class Patient(_Strict):
     clinical: Clinical = Field(default_factory=Clinical)
     medication_history: list[Trial] = Field(default_factory=list, max_length=MAX_TRIALS)
     current_medications: list[str] = _listed("current_medications")
+    # ASMs kept only for seizure emergencies (a Valtoco spray, rectal diazepam): their
+    # interactions are checked, but no regimen keeps, doses or withdraws them
+    rescue_medications: list[str] = _listed("current_medications")
     # drugs outside the knowledge base: listed in the report as not checked for interactions
     other_medications: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=MAX_OTHER_MEDICATIONS)
@@ -219,6 +222,25 @@ def _resolve(kb: KnowledgeBase, field: str, names: list[str], *, asm_only: bool)
         if canonical not in out:
             out.append(canonical)
     return out
+
+
+def _rescue(kb: KnowledgeBase, patient: Patient, current: list[str]) -> list[str]:
+    """The ASMs the patient keeps only for seizure emergencies: those listed under
+    rescue_medications and those named in current_medications only by a rescue product
+    (Valtoco). A drug also named otherwise in current_medications (Valium) is taken daily."""
+    listed = _resolve(kb, "rescue_medications", patient.rescue_medications, asm_only=True)
+    products = {d for name in patient.current_medications
+                if (d := kb.rescue_products.get(normalize_name(name)))}
+    daily = {kb.resolve_drug(name) for name in patient.current_medications
+             if normalize_name(name) not in kb.rescue_products}
+    for i, name in enumerate(patient.rescue_medications):
+        if (drug := kb.resolve_drug(name)) in daily:
+            raise InputError(f"rescue_medications.{i}", name,
+                             f"{drug} is also under current_medications: list a drug taken "
+                             "daily there (also when it is used for rescue too), and a drug "
+                             "kept only for seizure emergencies here")
+    return [d for d in dict.fromkeys([*listed, *(d for d in current if d in products)])
+            if d not in daily]
 
 
 def _reacted_drug(kb: KnowledgeBase, field: str, name: str) -> str:
@@ -349,12 +371,14 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
     reactions = [r.model_copy(update={"drug": _reacted_drug(
         kb, f"adverse_reactions.{i}.drug", r.drug)})
         for i, r in enumerate(patient.adverse_reactions)]
+    current = _resolve(kb, "current_medications", patient.current_medications, asm_only=False)
+    rescue = _rescue(kb, patient, current)
     return patient.model_copy(update={
         "seizure_types": with_neonatal(kb, patient.age_years, patient.seizure_types),
         "medication_history": _history(kb, patient),
         "adverse_reactions": reactions,
-        "current_medications": _resolve(kb, "current_medications",
-                                        patient.current_medications, asm_only=False),
+        "current_medications": list(dict.fromkeys([*current, *rescue])),
+        "rescue_medications": rescue,
         "other_medications": _other_medications(kb, patient.other_medications),
         "candidate_drugs": _resolve(kb, "candidate_drugs", patient.candidate_drugs,
                                     asm_only=True),

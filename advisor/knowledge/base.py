@@ -87,7 +87,7 @@ class KnowledgeBase:
         """Lower-cased names, synonyms and brand names -> canonical drug or co-medication."""
         aliases: dict[str, str] = {}
         for name, drug in self.drugs.items():
-            for alias in (name, *drug.synonyms, *drug.brand_names):
+            for alias in (name, *drug.synonyms, *drug.brand_names, *self._rescue_names(drug)):
                 aliases[normalize_name(alias)] = name
         for name, med in self.comedications.items():
             for alias in (name, *med.synonyms):
@@ -111,16 +111,29 @@ class KnowledgeBase:
         words)."""
         return self.shown_names.get(name) or name
 
+    @staticmethod
+    def _rescue_names(drug: Drug) -> list[str]:
+        return drug.rescue_products.names if drug.rescue_products else []
+
+    @cached_property
+    def rescue_products(self) -> dict[str, str]:
+        """Lower-cased names of rescue-only products (Valtoco) -> their drug."""
+        return {normalize_name(n): name for name, drug in self.drugs.items()
+                for n in self._rescue_names(drug)}
+
     @cached_property
     def rescue_only(self) -> frozenset[str]:
         """ASMs with no maintenance dose at any age (midazolam, lorazepam, ketamine): rescue
         or acute treatment, never part of a maintenance regimen, kept or withdrawn."""
         return frozenset(n for n, d in self.drugs.items() if not d.dosing.maintenance)
 
-    def maintenance_asms(self, drugs: Iterable[str]) -> list[str]:
-        """The ASMs of ``drugs`` that a maintenance regimen keeps or withdraws (rescue-only
-        ones stay as prescribed)."""
-        return [d for d in drugs if d in self.drugs and d not in self.rescue_only]
+    def maintenance_asms(self, drugs: Iterable[str], rescue: Iterable[str] = ()
+                         ) -> list[str]:
+        """The ASMs of ``drugs`` that a maintenance regimen keeps or withdraws: rescue-only
+        drugs and the patient's ``rescue`` treatment stay as prescribed."""
+        kept = set(rescue)
+        return [d for d in drugs if d in self.drugs and d not in self.rescue_only
+                and d not in kept]
 
     @cached_property
     def rule_drugs(self) -> dict[str, list[str]]:

@@ -110,6 +110,21 @@ def _restriction_and_conversion(kb: KnowledgeBase, f: str, drug: Drug) -> Iterat
                           "drug")
 
 
+def _alias_problems(f: str, drug: Drug, aliases: dict[str, str]) -> Iterator[Problem]:
+    """A name, synonym, brand or rescue product naming two drugs, or a rescue product that
+    is also the drug's own name or brand (``aliases``: names seen so far -> their drug)."""
+    rescue = drug.rescue_products.names if drug.rescue_products else []
+    for alias in (drug.name, *drug.synonyms, *drug.brand_names, *rescue):
+        other = aliases.setdefault(normalize_name(alias), drug.name)
+        if other != drug.name:
+            yield Problem(f, "synonyms", f"{alias!r} also names {other!r}")
+    own = {normalize_name(a) for a in (drug.name, *drug.synonyms, *drug.brand_names)}
+    for i, product in enumerate(rescue):
+        if normalize_name(product) in own:
+            yield Problem(f, f"rescue_products.names.{i}", f"{product!r} is also a name or "
+                          "brand of the drug: a rescue product is listed once, here")
+
+
 def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
     v = kb.vocabulary
     aliases: dict[str, str] = {}
@@ -133,10 +148,7 @@ def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
                               "enzyme")
         yield from _known(f, "adverse_effects.tags", drug.adverse_effects.tags,
                           v.adverse_effects, "adverse-effect tag")
-        for alias in (name, *drug.synonyms, *drug.brand_names):
-            other = aliases.setdefault(normalize_name(alias), name)
-            if other != name:
-                yield Problem(f, "synonyms", f"{alias!r} also names {other!r}")
+        yield from _alias_problems(f, drug, aliases)
         for key in ("maintenance", "no_dose", "renal", "hepatic"):
             for i, band in enumerate(getattr(drug.dosing, key)):
                 yield from _indication_problems(kb, f, f"dosing.{key}.{i}", band)

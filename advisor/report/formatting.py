@@ -138,7 +138,8 @@ def patient_line(p: SummaryPatient | None) -> str:
     parts = [", ".join(who), seizure_words(p.seizure_types)]
     if p.syndrome:
         parts.append(p.syndrome_name or words(p.syndrome))
-    taking = words(", ".join(p.current_medications))
+    taking = words(", ".join(f"{d} (rescue)" if d in p.rescue_medications else d
+                             for d in p.current_medications))
     if p.other_medications:
         others = ", ".join(p.other_medications) + " (outside the knowledge base)"
         parts.append(f"taking {taking}; also {others}" if taking else f"taking {others}")

@@ -89,6 +89,15 @@ class RestrictedUse(Strict):
     evidence: Evidence
 
 
+class RescueProducts(Strict):
+    """Products of the drug made only for seizure emergencies (clusters, prolonged
+    seizures): a patient who names one takes the drug as rescue treatment, not as part of
+    the maintenance regimen."""
+
+    names: list[str] = Field(min_length=1)
+    evidence: Evidence
+
+
 class ConvertedTo(Strict):
     """ASMs the body makes of this drug (primidone -> phenobarbital): a failed adequate trial
     of one of them is a failed trial of much of this drug's effect."""
@@ -101,6 +110,7 @@ class Drug(Strict):
     name: str
     synonyms: list[str] = Field(default_factory=list)
     brand_names: list[str] = Field(default_factory=list)
+    rescue_products: RescueProducts | None = None
     rxnorm: CodeSet | None = None  # RxNorm ingredient RxCUI
     atc: CodeSet | None = None  # WHO ATC code(s)
     primary_mechanism: str

@@ -193,6 +193,9 @@ def _seizures_and_medicines(kb: KnowledgeBase) -> dict[str, Any]:
                              key="f_current", format_func=words)
     candidates = c2.multiselect("Drugs being considered (optional)", list(kb.drugs),
                                 key="f_candidates")
+    rescue = c2.multiselect("Rescue medication, kept for seizure emergencies", list(kb.drugs),
+                            key="f_rescue", help="Checked for interactions; never dosed "
+                            "daily, kept or withdrawn by a maintenance regimen.")
     other = c1.text_input("Other medications, not in the list (comma-separated)",
                           key="f_other", placeholder="e.g. levothyroxine, atorvastatin",
                           help="Listed in the report as not checked for interactions.")
@@ -200,6 +203,7 @@ def _seizures_and_medicines(kb: KnowledgeBase) -> dict[str, Any]:
                                min_value=0.0, value=None, key="f_interval")
     return {"seizure_types": types, "syndrome": None if syndrome == "none" else syndrome,
             "current_medications": current, "candidate_drugs": candidates,
+            "rescue_medications": rescue,
             "other_medications": [name.strip() for name in other.split(",") if name.strip()],
             "longest_pretreatment_interval_days": interval}
 

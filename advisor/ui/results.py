@@ -42,7 +42,7 @@ ICON = {"avoid": ":material/block:", "reduce_dose": ":material/arrow_downward:",
         "monitor": ":material/visibility:", "info": ":material/info:"}
 STATUS = {"dosed": "dosed", "not_recommended": "not recommended (avoid)",
           "no_labelled_dose": "no labelled dose", "needs_input": "needs age or weight",
-          "no_maintenance": "acute use only"}
+          "no_maintenance": "acute use only", "rescue": "rescue use"}
 
 
 def _card(block: Block, cite: Citations) -> None:

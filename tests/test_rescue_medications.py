@@ -1,0 +1,71 @@
+"""Rescue treatment (a Valtoco spray, rectal diazepam): checked for interactions like any
+current drug, but never dosed daily, kept, added to or withdrawn by a maintenance regimen."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.consult import consult
+from advisor.errors import InputError
+from advisor.inputs.patient import validate_patient
+from advisor.report import render
+
+BASE = {"id": "RM-1", "age_years": 30, "weight_kg": 70, "sex": "male",
+        "seizure_types": ["focal"]}
+
+
+def _patient(kb, **fields):
+    return validate_patient(kb, {**BASE, **fields})
+
+
+@pytest.mark.parametrize("product", ["Valtoco", "diazepam nasal spray", "Diastat AcuDial",
+                                     "rectal diazepam", "Libervant"])
+def test_a_rescue_product_makes_the_drug_rescue_treatment(kb, product):
+    patient = _patient(kb, current_medications=["lamotrigine", product])
+    assert patient.current_medications == ["lamotrigine", "diazepam"]
+    assert patient.rescue_medications == ["diazepam"]
+
+
+def test_a_drug_also_named_otherwise_is_taken_daily(kb):
+    patient = _patient(kb, current_medications=["Valium", "Valtoco"])
+    assert patient.current_medications == ["diazepam"] and patient.rescue_medications == []
+    assert _patient(kb, current_medications=["diazepam"]).rescue_medications == []
+
+
+def test_listed_rescue_medications_are_checked_as_current_drugs(kb):
+    patient = _patient(kb, current_medications=["lamotrigine", "fluvoxamine"],
+                       rescue_medications=["Diastat"])
+    assert patient.current_medications == ["lamotrigine", "fluvoxamine", "diazepam"]
+    assert patient.rescue_medications == ["diazepam"]
+    res = consult(kb, patient)
+    assert any(f.drug == "diazepam" and f.category == "interaction" for f in res.flags)
+    assert {d.drug: d.status for d in res.doses}["diazepam"] == "rescue"
+
+
+@pytest.mark.parametrize(("fields", "field", "said"), [
+    ({"rescue_medications": ["diazepan"]}, "rescue_medications.0", "did you mean 'diazepam'"),
+    ({"rescue_medications": ["methadone"]}, "rescue_medications.0",
+     "unknown antiseizure medication"),
+    ({"current_medications": ["diazepam"], "rescue_medications": ["lamotrigine", "Valtoco"]},
+     "rescue_medications.1", "diazepam is also under current_medications"),
+])
+def test_bad_rescue_entries_name_the_field(kb, fields, field, said):
+    with pytest.raises(InputError) as err:
+        _patient(kb, **fields)
+    assert err.value.field == field and said in str(err.value)
+
+
+def test_the_report_marks_rescue_treatment_and_plans_keep_it(kb):
+    patient = _patient(kb, seizure_types=["focal", "focal_to_bilateral_tonic_clonic"],
+                       current_medications=["carbamazepine", "Valtoco"],
+                       medication_history=[{"drug": "levetiracetam", "outcome": "inefficacy",
+                                            "adequate": True, "duration_months": 9}])
+    res = consult(kb, patient)
+    text = render(res, "markdown")
+    assert "taking carbamazepine, diazepam (rescue)" in text
+    assert res.regimens and all("diazepam" not in r.drugs for r in res.regimens)
+    for reg in res.regimens:
+        assert all(s.drug != "diazepam" for s in reg.transition.steps)
+        assert any("Rescue treatment (diazepam) stays as prescribed" in line
+                   for line in reg.transition.sequence), reg.transition.sequence
+
