@@ -240,8 +240,10 @@ def _first_step(reg: Regimen) -> str:
     stops = [s for s in steps if isinstance(s, WithdrawStep)]
     if adds:
         text = _add_text(adds[0])
-        if stops:
-            text += (f"; once it works, taper {', '.join(s.drug for s in stops)}")
+        if stops:  # as the plan orders it: no 'once it works' for a seizure-free patient
+            new = adds[0].drug if len(adds) == 1 else "the new drugs"
+            text += (f"; taper {', '.join(s.drug for s in stops)} once {new} "
+                     f"{'reaches' if len(adds) == 1 else 'reach'} a therapeutic dose")
         return text
     if stops:
         s = stops[0]

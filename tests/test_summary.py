@@ -485,3 +485,24 @@ def test_a_current_drug_to_replace_for_an_interaction_keeps_its_dose_change(kb):
     assert next(a for a in s.avoid if a.drug == "phenytoin").with_drugs == ["dolutegravir"]
     change = next(c for c in s.dose_changes if c.drug == "phenytoin")
     assert change.to_daily_mg == [150.0, 200.0]
+
+
+def test_a_seizure_free_switch_tapers_once_the_new_drug_is_at_dose(kb):
+    """Seizure-free for 84 months on phenytoin, switched only for its interaction with
+    dolutegravir: the summary's first step tapers phenytoin once the new drug reaches a
+    therapeutic dose (the plan's order), not 'once it works', which a seizure-free patient
+    cannot show (review J H2)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 45, "weight_kg": 75, "sex": "male",
+        "seizure_types": ["focal", "focal_to_bilateral_tonic_clonic"],
+        "medication_history": [{"drug": "phenytoin", "outcome": "seizure_free",
+                                "adequate": True, "duration_months": 90,
+                                "seizure_free_months": 84}],
+        "current_medications": ["phenytoin", "Tivicay"]}))
+    top = res.summary.top_regimen
+    assert top is not None and top.drugs != ["phenytoin"]
+    new = next(d for d in top.drugs if d != "phenytoin")
+    assert f"taper phenytoin once {new} reaches a therapeutic dose" in top.first_step, top
+    assert "once it works" not in top.first_step
+    assert "Decide with the prescriber of dolutegravir" in res.regimens[0].rationale[0]
+
