@@ -415,6 +415,13 @@ def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
             for r in regimens]
 
 
+def _not_checked_together(kb: KnowledgeBase, patient: Patient) -> list[str]:
+    """The patient's co-medications of the knowledge base, when two or more (review I M7:
+    Biktarvy with rifampicin was silently unchecked)."""
+    comedications = [d for d in patient.current_medications if d in kb.comedications]
+    return comedications if len(comedications) > 1 else []
+
+
 def _provenance(kb: KnowledgeBase, risk: Risk | None) -> Provenance:
     return Provenance(advisor_version=__version__, knowledgebase_version=kb.version,
                       knowledgebase_sha256=kb.sha256,
@@ -463,6 +470,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         status_epilepticus=se,
         candidate_drugs=j.candidates,
         unchecked_medications=list(patient.other_medications),
+        co_medications_not_checked_together=_not_checked_together(kb, patient),
         provenance=_provenance(kb, j.risk),
         disclaimer=kb.manifest.disclaimer,
     )

@@ -433,6 +433,7 @@ class Summary(ResultModel):
     # co-medications of the knowledge base with no recorded interaction with a drug in play
     # -> the antiseizure medications it has recorded interactions with
     partly_checked_medications: dict[str, list[str]] = Field(default_factory=dict)
+    co_medications_not_checked_together: list[str] = Field(default_factory=list)  # as above
     # the names people know the co-medications named here by, where the id reads wrongly
     # (lopinavir_ritonavir -> "lopinavir/ritonavir (Kaletra)")
     shown: OmitIfNone[dict[str, str]] = None
@@ -472,6 +473,9 @@ class ConsultResult(ResultModel):
     # any drug in play (see advisor.summary.partly_checked), with the antiseizure medications
     # their recorded interactions are with: checked only for those
     partly_checked_medications: dict[str, list[str]] = Field(default_factory=dict)
+    # the patient's co-medications of the knowledge base, when two or more: the knowledge
+    # base records interactions with antiseizure medications only, so none among these
+    co_medications_not_checked_together: list[str] = Field(default_factory=list)
     provenance: Provenance
     disclaimer: str
     sources: dict[str, Source] = Field(default_factory=dict)  # every cited source, by id

@@ -324,7 +324,8 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
     # change and its monitoring stay
     avoided = {a.drug for a in avoid if not (a.relevance == "current" and a.with_drugs)}
     monitor = _monitor(res.flags, avoided, in_play, res.safety_notes)
-    named = {d: shown[d] for d in [*in_play, *(m.drug for m in monitor)] if d in shown}
+    named = {d: shown[d] for d in [*in_play, *(m.drug for m in monitor),
+                                   *res.co_medications_not_checked_together] if d in shown}
     return Summary(
         patient=_patient(patient, shown), avoid=avoid,
         dose_changes=_dose_changes(res, avoided, in_play),
@@ -335,7 +336,9 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
         first=[SummaryStep(text=a.first, evidence=a.evidence, evidence_level=a.evidence_level)
                for a in res.advice if a.first], in_play=in_play,
         unchecked_medications=list(res.unchecked_medications),
-        partly_checked_medications=dict(res.partly_checked_medications), shown=named or None)
+        partly_checked_medications=dict(res.partly_checked_medications),
+        co_medications_not_checked_together=list(res.co_medications_not_checked_together),
+        shown=named or None)
 
 
 def summary_of(res: ConsultResult) -> Summary:

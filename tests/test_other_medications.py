@@ -127,3 +127,20 @@ def test_a_co_medication_with_an_interaction_in_play_is_not_checked_in_part(kb):
     assert "warfarin" not in res.partly_checked_medications
     assert any({f.drug, f.interacting_drug} == {"carbamazepine", "warfarin"}
                for f in res.flags)
+
+
+def test_two_co_medications_are_said_not_to_be_checked_against_each_other(kb):
+    """Biktarvy with rifampicin: the knowledge base records interactions with antiseizure
+    medications only, so the pair is not checked, and every report says so (review I M7)."""
+    res = _result(kb, current_medications=["lamotrigine", "Biktarvy", "rifampicin"])
+    assert res.co_medications_not_checked_together == ["bictegravir", "rifampicin"]
+    assert "co-medications not checked against each other" in render(res, "markdown")
+    monitor = next(b for b in summary_blocks(res) if b.key == "monitor")
+    assert any(line.lead == "Not checked together" and line.text.startswith(
+        "bictegravir, rifampicin: the knowledge base records interactions with antiseizure "
+        "medications only") for line in monitor.lines), monitor.lines
+    assert json.loads(render(res, "json"))["co_medications_not_checked_together"] == [
+        "bictegravir", "rifampicin"]
+    one = _result(kb, current_medications=["lamotrigine", "rifampicin"])
+    assert one.co_medications_not_checked_together == []
+    assert "not checked against each other" not in render(one, "markdown")

@@ -192,6 +192,13 @@ def _monitor(s: Summary) -> Block:
             f"the knowledge base records no interaction of these with the drugs in play "
             f"({known}), which is no proof that there is none: check them in a "
             "drug-interaction reference"), []))
+    if s.co_medications_not_checked_together:
+        names = words(", ".join(shown.get(d, d) for d in s.co_medications_not_checked_together))
+        head += "; co-medications not checked against each other"
+        lines.append(Line("Not checked together", f"{names}: the knowledge base records "
+                          "interactions with antiseizure medications only, so none between "
+                          "these drugs was checked: check them in a drug-interaction "
+                          "reference", []))
     return Block("monitor", "Caution and monitoring", head, lines)
 
 
