@@ -303,8 +303,11 @@ def partly_checked(kb: KnowledgeBase, res: ConsultResult, patient: Patient
     with any drug in play (:func:`drugs_in_play`), each with the antiseizure medications it
     has recorded interactions with: a known name is checked only for those, and silence
     about it is no proof that it does not interact (fluvoxamine, known for fenfluramine
-    only, beside a benzodiazepine)."""
+    only, beside a benzodiazepine). In status epilepticus, the pathway's options are in
+    play too."""
     in_play = set(drugs_in_play(res, patient))
+    if res.status_epilepticus is not None:  # its options are given now (review J M4)
+        in_play |= {o.drug for st in res.status_epilepticus.stages for o in st.options}
     out = {}
     for drug in patient.current_medications:
         partners = kb.interaction_partners.get(drug, frozenset())

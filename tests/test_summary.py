@@ -506,3 +506,18 @@ def test_a_seizure_free_switch_tapers_once_the_new_drug_is_at_dose(kb):
     assert "once it works" not in top.first_step
     assert "Decide with the prescriber of dolutegravir" in res.regimens[0].rationale[0]
 
+
+
+def test_status_epilepticus_options_count_as_in_play_for_partly_checked(kb):
+    """In status epilepticus on methadone, the pathway flags the benzodiazepine and
+    fosphenytoin options with methadone: the summary does not also say that methadone has no
+    recorded interaction with the drugs in play (review J M4)."""
+    patient = validate_patient(kb, {
+        "age_years": 40, "weight_kg": 70, "sex": "male",
+        "seizure_types": ["status_epilepticus", "focal_to_bilateral_tonic_clonic"],
+        "medication_history": [{"drug": "levetiracetam", "outcome": "ongoing"}],
+        "current_medications": ["levetiracetam", "methadone"]})
+    acute = consult(kb, patient, acute=True)
+    assert acute.status_epilepticus is not None
+    assert "methadone" not in acute.partly_checked_medications
+    assert "checked in part" not in render(acute, "markdown")
