@@ -313,3 +313,16 @@ def test_a_rescue_product_that_is_also_a_brand_is_a_problem(kb_copy):
     problems = [str(p) for p in validate_knowledgebase(kb_copy)]
     assert any("rescue_products.names.2" in p and "'Valtoco' is also a name or brand" in p
                for p in problems), problems
+
+
+def test_an_interaction_id_in_report_text_is_a_problem(kb_copy):
+    """'see enzyme-inducers-lower-valproate' in an effect means nothing to a reader: the
+    validator asks for words (review I C1)."""
+    path = kb_copy / "interactions.yaml"
+    text = path.read_text()
+    old = "Valproate inhibits microsomal epoxide hydrolase"
+    assert old in text
+    path.write_text(text.replace(old, "See enzyme-inducers-lower-valproate. " + old, 1))
+    problems = [str(p) for p in validate_knowledgebase(kb_copy)]
+    assert any(".effect: names the interaction 'enzyme-inducers-lower-valproate' by its id"
+               in p for p in problems), problems

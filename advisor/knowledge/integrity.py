@@ -195,6 +195,22 @@ def check_interactions(kb: KnowledgeBase) -> Iterator[Problem]:
         yield from _known("interactions.yaml", f"{loc}.unless_taking", inter.unless_taking,
                           drug_or_med, "drug")
         yield from _dose_agrees(kb, inter, loc)
+    yield from _ids_in_prose(kb)
+
+
+def _ids_in_prose(kb: KnowledgeBase) -> Iterator[Problem]:
+    """The texts a report shows (effect, magnitude, management) name other interactions in
+    words, not by their ids ('see enzyme-inducers-lower-valproate' means nothing to a reader;
+    evidence notes, for reviewers, may)."""
+    ids = re.compile(r"\b(" + "|".join(sorted((re.escape(i.id) for i in kb.interactions),
+                                              key=len, reverse=True)) + r")\b")
+    for i, inter in enumerate(kb.interactions):
+        for name in ("effect", "magnitude", "management"):
+            found = ids.search(" ".join(str(getattr(inter, name) or "").split()))
+            if found:
+                yield Problem("interactions.yaml", f"interactions.{i}.{name}",
+                              f"names the interaction {found.group(0)!r} by its id: say it in "
+                              "words (e.g. 'a flag of its own')")
 
 
 def _dose_agrees(kb: KnowledgeBase, inter: Any, loc: str) -> Iterator[Problem]:
