@@ -224,6 +224,27 @@ def _resolve(kb: KnowledgeBase, field: str, names: list[str], *, asm_only: bool)
     return out
 
 
+def _reactions_in_notes(kb: KnowledgeBase, history: list[Trial],
+                        reactions: list[Reaction]) -> None:
+    """A history note that names a reaction (vocabulary reaction_terms) for a drug with no
+    adverse_reactions entry is an InputError: the reaction is judged, with the drugs that
+    cross-react, only when it is recorded there (review K H1: SJS/TEN written only in a note
+    left carbamazepine a candidate)."""
+    recorded = {r.drug for r in reactions}
+    for i, trial in enumerate(history):
+        named = kb.reaction_named(trial.note) if trial.note else None
+        if named is None or trial.drug in recorded:
+            continue
+        reaction, words = named
+        raise InputError(
+            f"medication_history.{i}.note", trial.note,
+            f"names a reaction ({words!r}: {kb.vocabulary.reactions[reaction]}) that "
+            f"adverse_reactions does not record for {trial.drug}: add {{drug: {trial.drug}, "
+            f"reaction: {reaction}}} (or the reaction it was) to adverse_reactions so that it "
+            "is judged, with the drugs that cross-react; if the note does not describe a "
+            "reaction to this drug, reword it")
+
+
 def _rescue(kb: KnowledgeBase, patient: Patient, current: list[str]) -> list[str]:
     """The ASMs the patient keeps only for seizure emergencies: those listed under
     rescue_medications and those named in current_medications only by a rescue product
@@ -371,11 +392,13 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
     reactions = [r.model_copy(update={"drug": _reacted_drug(
         kb, f"adverse_reactions.{i}.drug", r.drug)})
         for i, r in enumerate(patient.adverse_reactions)]
+    history = _history(kb, patient)
+    _reactions_in_notes(kb, history, reactions)
     current = _resolve(kb, "current_medications", patient.current_medications, asm_only=False)
     rescue = _rescue(kb, patient, current)
     return patient.model_copy(update={
         "seizure_types": with_neonatal(kb, patient.age_years, patient.seizure_types),
-        "medication_history": _history(kb, patient),
+        "medication_history": history,
         "adverse_reactions": reactions,
         "current_medications": list(dict.fromkeys([*current, *rescue])),
         "rescue_medications": rescue,

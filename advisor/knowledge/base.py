@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -110,6 +111,17 @@ class KnowledgeBase:
         """A drug as people read it: its shown name, else its id (which the views put in
         words)."""
         return self.shown_names.get(name) or name
+
+    def reaction_named(self, note: str) -> tuple[str, str] | None:
+        """The first reaction (vocabulary order) a free-text note names, with the words
+        found: ``("sjs_ten", "Stevens-Johnson")``; None when it names none."""
+        for reaction, terms in self.vocabulary.reaction_terms.items():
+            for term in terms:
+                found = re.search(r"(?<![a-z0-9])" + re.escape(term) + r"(?![a-z0-9])",
+                                  note, re.IGNORECASE)
+                if found:
+                    return reaction, found.group(0)
+        return None
 
     @staticmethod
     def _rescue_names(drug: Drug) -> list[str]:

@@ -450,6 +450,8 @@ def check_vocabulary(kb: KnowledgeBase) -> Iterator[Problem]:
                           f"mechanism {mech!r} has no target")
     yield from _known("vocabulary.yaml", "mechanism_targets", list(v.mechanism_targets),
                       v.mechanisms, "mechanism")
+    yield from _known("vocabulary.yaml", "reaction_terms", list(v.reaction_terms),
+                      v.reactions, "reaction")
 
 
 def check_regimens(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -138,6 +138,8 @@ class Vocabulary(Strict):
     mechanism_targets: dict[str, str]  # mechanism class -> the molecular target it acts on
     conditions: dict[str, str]  # comorbid conditions a rule may test (conditions_any)
     reactions: dict[str, str]  # serious past drug reactions (adverse_reactions)
+    # words that name a reaction in a medication-history note (reaction -> terms)
+    reaction_terms: dict[str, list[str]] = Field(default_factory=dict)
     adverse_effects: dict[str, str]
     enzymes: list[str]
     phenotypes: list[str]

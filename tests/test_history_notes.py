@@ -1,0 +1,53 @@
+"""A serious reaction written only in a medication-history note is never left unjudged: the
+note is refused, naming the field and the words found, until the reaction is recorded under
+adverse_reactions, where it is judged with the drugs that cross-react (review K H1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.consult import consult
+from advisor.errors import InputError
+from advisor.inputs.patient import validate_patient
+
+BASE = {"id": "HN-1", "age_years": 36, "weight_kg": 58, "sex": "female",
+        "seizure_types": ["focal"], "current_medications": ["levetiracetam"]}
+
+
+def _history(drug: str, note: str) -> list[dict]:
+    return [{"drug": drug, "outcome": "intolerance", "adequate": False,
+             "duration_months": 0.5, "note": note},
+            {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 9}]
+
+
+@pytest.mark.parametrize(("drug", "note", "words", "reaction"), [
+    ("carbamazepine", "Stevens-Johnson syndrome / TEN, ICU 2019", "Stevens-Johnson", "sjs_ten"),
+    ("Tegretol", "DRESS after 5 weeks", "DRESS", "dress"),
+    ("Lamictal", "rash", "rash", "hypersensitivity_rash"),
+    ("oxcarbazepine", "Hyponatremia 118 mmol/L", "Hyponatremia", "hyponatraemia"),
+])
+def test_a_reaction_only_in_the_note_is_refused(kb, drug, note, words, reaction):
+    with pytest.raises(InputError) as err:
+        validate_patient(kb, {**BASE, "medication_history": _history(drug, note)})
+    assert err.value.field == "medication_history.0.note" and err.value.value == note
+    canonical = kb.resolve_drug(drug)
+    assert f"names a reaction ({words!r}" in str(err.value)
+    assert f"add {{drug: {canonical}, reaction: {reaction}}}" in str(err.value)
+
+
+def test_recorded_under_adverse_reactions_it_is_judged(kb):
+    patient = validate_patient(kb, {
+        **BASE, "medication_history": _history("carbamazepine", "SJS/TEN, ICU 2019"),
+        "adverse_reactions": [{"drug": "carbamazepine", "reaction": "sjs_ten"}]})
+    res = consult(kb, patient)
+    avoid = {f.drug for f in res.flags if f.action == "avoid"}
+    assert {"carbamazepine", "oxcarbazepine"} <= avoid
+    assert not any("carbamazepine" in r.drugs for r in res.regimens)
+
+
+@pytest.mark.parametrize("note", ["irritability", "wound dressing problems", "tired",
+                                  "stopped after ten days"])
+def test_a_note_naming_no_reaction_is_kept(kb, note):
+    patient = validate_patient(kb, {**BASE, "medication_history": _history("topiramate", note)})
+    assert patient.medication_history[0].note == note
