@@ -529,20 +529,30 @@ def _mark_outside_governing(kb: KnowledgeBase, patient: Patient, current: list[s
         reg.evidence = list(dict.fromkeys([*reg.evidence, *entry.evidence.sources]))
 
 
-def _mark_sole_agent_combinations(kb: KnowledgeBase, patient: Patient,
-                                  regimens: list[Regimen]) -> None:
-    """Mark down, with the reason, each combination holding a drug the label wants given
-    alone at the patient's age."""
+def _sole_agent_combinations(kb: KnowledgeBase, patient: Patient, current: list[str],
+                             regimens: list[Regimen]) -> list[Regimen]:
+    """The regimens without those that start, beside other ASMs, a drug the label wants given
+    alone at the patient's age (valproate under 2 years; review K H2); a combination that
+    keeps it, already taken, is marked down with the reason. The drug's single-drug regimen
+    says why it is not offered with others."""
     age = patient.age_years
+    out = regimens
     for entry in kb.regimens.sole_agent:
         if age is None or not entry.age_years.contains(age):
             continue
-        for reg in regimens:
-            if entry.drug in reg.drugs and len(reg.drugs) > 1:
+        out = [r for r in out if not (entry.drug in r.drugs and len(r.drugs) > 1
+                                      and entry.drug not in current)]
+        for reg in out:
+            if entry.drug not in reg.drugs:
+                continue
+            reg.evidence = list(dict.fromkeys([*reg.evidence, *entry.evidence.sources]))
+            if len(reg.drugs) > 1:
                 reg.score = round(reg.score + kb.regimens.weights.sole_agent_combination, 1)
                 reg.warnings.append(f"{entry.drug} with other ASMs: {entry.note} Only on a "
                                     "specialist's benefit-risk judgement.")
-                reg.evidence = list(dict.fromkeys([*reg.evidence, *entry.evidence.sources]))
+            elif entry.drug not in current:
+                reg.rationale.append(f"{entry.drug} is offered alone only: {entry.note}")
+    return out
 
 
 def _partners(kb: KnowledgeBase, syndrome: str | None, required: bool | str
@@ -684,7 +694,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     per_pair = _PairTerms(kb, patient.syndrome)
     regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
                 for drugs, kind in options]
-    _mark_sole_agent_combinations(kb, patient, regimens)
+    regimens = _sole_agent_combinations(kb, patient, current, regimens)
     _mark_outside_governing(kb, patient, current, regimens)
     _mark_without_partner(kb, contested, regimens)
     if not due and not syndrome_add_on:

@@ -125,6 +125,9 @@ def _check_regimens(regimens: list[dict], exp: dict) -> None:
         assert all(r["kind"] != kind for r in regimens), kind
     for drug in exp.get("regimens_never_alone", []):
         assert all(r["drugs"] != [drug] for r in regimens), drug
+    for drug in exp.get("regimens_only_alone", []):
+        with_drug = [r for r in regimens if drug in r["drugs"]]
+        assert with_drug and all(r["drugs"] == [drug] for r in with_drug), with_drug
     for drug, partner in exp.get("regimens_only_with", {}).items():
         with_drug = [r for r in regimens if drug in r["drugs"]]
         assert with_drug and all(partner in r["drugs"] for r in with_drug), with_drug
@@ -168,7 +171,8 @@ def _check_risk(risk: dict | None, spec: Any) -> None:
 KNOWN = {"flags", "no_flags", "doses", "dre", "dre_next_steps", "dre_reason_contains",
          "regimens_include", "regimens_exclude", "regimens_min", "top_regimen_excludes",
          "top_regimen_kind", "regimen_kinds_exclude", "regimen_warning", "no_regimen_warning",
-         "regimens_never_alone", "regimens_only_with", "regimen_rationale_contains",
+         "regimens_never_alone", "regimens_only_alone", "regimens_only_with",
+         "regimen_rationale_contains",
          "regimen_start_le", "advice",
          "no_advice", "risk", "status_epilepticus", "transition"}
 
