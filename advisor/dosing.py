@@ -319,10 +319,15 @@ class _Builder:
 
     def rescue(self) -> Dose:
         products = self.drug.rescue_products
+        if products is None:  # clobazam kept for clusters: no rescue label (review K M12)
+            return self.stop("rescue", "rescue treatment, not a daily maintenance dose (kept "
+                             "as prescribed): the knowledge base has no rescue product of "
+                             "this drug, so no rescue dose is checked; follow the "
+                             "prescriber's written rescue plan")
         return self.stop("rescue", "rescue treatment: one dose per seizure cluster or "
                          "prolonged seizure, by age and weight as the product's label gives "
-                         "it, not a daily maintenance dose (kept as prescribed)",
-                         products.evidence if products else None)
+                         f"it ({', '.join(products.names[:3])}), not a daily maintenance dose "
+                         "(kept as prescribed)", products.evidence)
 
     def no_band(self) -> Dose:
         p, drug = self.patient, self.drug

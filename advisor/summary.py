@@ -242,7 +242,8 @@ def _first_step(reg: Regimen) -> str:
         text = _add_text(adds[0])
         if stops:  # as the plan orders it: no 'once it works' for a seizure-free patient
             new = adds[0].drug if len(adds) == 1 else "the new drugs"
-            text += (f"; taper {', '.join(s.drug for s in stops)} once {new} "
+            text += (f"; taper {', '.join(s.drug for s in stops)}"
+                     f"{' one at a time' if len(stops) > 1 else ''} once {new} "
                      f"{'reaches' if len(adds) == 1 else 'reach'} a therapeutic dose")
         return text
     if stops:

@@ -327,8 +327,17 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
         order.append(f"Rescue treatment ({', '.join(rescue)}) stays as prescribed: it is not "
                      "part of the maintenance regimen.")
     if add and withdraw:
-        order.append("Add and titrate the new drug(s) first; start tapering "
-                     f"{', '.join(withdraw)} once the new drug reaches a therapeutic dose.")
+        what = f"tapering {withdraw[0]}" if len(withdraw) == 1 else "the first taper"
+        order.append(f"Add and titrate the new drug(s) first; start {what} once the new drug "
+                     "reaches a therapeutic dose.")
+    if len(withdraw) > 1:  # review K H4: three drugs, a benzodiazepine among them, at once
+        staged = kb.regimens.several_withdrawals
+        order.append(staged.text.format(drugs=" and ".join(
+            [", ".join(withdraw[:-1]), withdraw[-1]])))
+        for step in steps:
+            if isinstance(step, WithdrawStep):
+                step.evidence = list(dict.fromkeys([*step.evidence,
+                                                    *staged.evidence.sources]))
     return TransitionPlan(steps=steps, interaction_changes=changes, sequence=order)
 
 

@@ -82,7 +82,7 @@ def _terminal(res: ConsultResult) -> str:
 def _clean(text: str, where: str) -> None:
     assert not PLACEHOLDER.findall(text), f"{where}: {PLACEHOLDER.findall(text)[:3]}"
     assert not MISSING.findall(text), f"{where}: {MISSING.findall(text)[:3]}"
-    assert "1 weeks" not in text and "1 months" not in text, where
+    assert not re.search(r"(?<![\d.])1 (weeks|months)\b", text), where  # '11 months' is fine
     assert not re.search(r"\d\.0 (mg|kg|min)", text), where
 
 

@@ -69,3 +69,14 @@ def test_the_report_marks_rescue_treatment_and_plans_keep_it(kb):
         assert any("Rescue treatment (diazepam) stays as prescribed" in line
                    for line in reg.transition.sequence), reg.transition.sequence
 
+
+
+def test_a_drug_without_a_rescue_product_claims_no_label_rescue_dose(kb):
+    """Clobazam kept for clusters: no label gives a rescue regimen, so the dose row says
+    none is checked and points to the prescriber's plan (review K M12)."""
+    res = consult(kb, _patient(kb, current_medications=["lamotrigine"],
+                               rescue_medications=["clobazam"]))
+    dose = {d.drug: d for d in res.doses}["clobazam"]
+    assert dose.status == "rescue" and dose.recommended_daily_mg is None
+    assert "no rescue product of this drug" in dose.basis[0]
+    assert "product's label" not in dose.basis[0]

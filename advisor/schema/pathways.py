@@ -211,6 +211,13 @@ class PositionsFile(Strict):
         return entry.guideline or self.guideline
 
 
+class StagedWithdrawal(Strict):
+    """What a plan that withdraws two or more ASMs says about their order."""
+
+    text: str
+    evidence: Evidence
+
+
 class RegimensFile(Strict):
     weights: RegimenWeights
     max_regimens: int = Field(gt=0)
@@ -222,6 +229,7 @@ class RegimensFile(Strict):
     teratogenic_policy: Evidence
     pregnancy_switch: Evidence  # why a working, non-teratogenic drug is not switched lightly
     early_polytherapy: Evidence
+    several_withdrawals: StagedWithdrawal
     synergies: list[Synergy]
     licensed_combinations: list[LicensedCombination] = Field(default_factory=list)
     short_term_only: list[ShortTermOnly] = Field(default_factory=list)

@@ -48,6 +48,18 @@ def test_current_drugs_are_continued_or_withdrawn_and_new_ones_added(small_kb):
         "the product label."]
 
 
+def test_two_drugs_to_withdraw_are_withdrawn_one_at_a_time(small_kb):
+    """A substitution for a patient on two ASMs tapers them one after the other, as the
+    knowledge base's several_withdrawals says, with its sources on each withdrawal (review K
+    H4: three drugs, a benzodiazepine among them, were tapered together)."""
+    result = plan(small_kb, ["testdrug_c"], current_medications=["testdrug_a", "testdrug_b"])
+    assert result.sequence == [
+        "Add and titrate the new drug(s) first; start the first taper once the new drug "
+        "reaches a therapeutic dose.",
+        "Withdraw testdrug_a and testdrug_b one at a time (test)."]
+    assert all("TEST-STUDY" in s.evidence for s in result.steps if isinstance(s, WithdrawStep))
+
+
 def test_an_added_drug_follows_the_schedule_for_the_patients_age(small_kb):
     add = step(plan(small_kb, ["testdrug_a"]), "testdrug_a")
     assert add == AddStep(
@@ -88,7 +100,8 @@ def test_a_withdrawn_drug_is_tapered_as_its_file_says(small_kb):
     assert step(result, "testdrug_a") == WithdrawStep(
         drug="testdrug_a", notes=["Taper over 4–8 weeks; never stop abruptly.",
                                   "TEST: lower by 100 mg/day each week."],
-        evidence=["TEST-LABEL"], taper_weeks=[4, 8], never_abrupt=True,
+        evidence=["TEST-LABEL", "TEST-STUDY"],  # its own taper, then several_withdrawals
+        taper_weeks=[4, 8], never_abrupt=True,
         reason="TEST: stopping at once may provoke seizures.")
     b = step(result, "testdrug_b")
     assert (b.notes, b.taper_weeks, b.never_abrupt) == (["Taper over 2 weeks."], [2, 2], False)
