@@ -237,21 +237,28 @@ def _withdraw_step(drug: Drug) -> WithdrawStep:
 
 def _removal_text(kb: KnowledgeBase, inter: Interaction, removed: str, victim: str) -> str:
     """What changes for ``victim`` as ``removed`` is withdrawn: the interaction's own
-    sourced statement, else the direction its perpetrator's induction or inhibition implies."""
+    sourced statement, else the opposite of its recorded direction (never a direction
+    guessed from the perpetrator's other effects: oxcarbazepine induces CYP3A4 but raises
+    phenytoin, review K H5)."""
     if inter.on_withdrawal:
         return inter.on_withdrawal.format(removed=removed, affected=victim)
+    asm = victim in kb.drugs  # a contraceptive or an anticoagulant has no ASM titration
     drug = kb.drugs.get(removed)
-    if inter.kind == "pharmacokinetic" and drug is not None and drug.induces:
-        if victim not in kb.drugs:  # a contraceptive or an anticoagulant has no ASM titration
-            return (f"{victim} exposure will rise as {removed} is withdrawn (its induction "
-                    f"wears off over weeks): review {victim} with its prescriber before "
-                    f"{removed} is stopped.")
-        return (f"{victim} levels will rise as {removed} is withdrawn (its induction wears off "
-                f"over weeks): watch for toxicity and review the {victim} dose, guided by "
-                "levels or effect.")
-    if inter.kind == "pharmacokinetic" and drug is not None and drug.inhibits:
-        return (f"{victim} levels will fall as {removed} is withdrawn: {victim} may need its "
-                "usual (higher) dose; check levels and effect.")
+    wears_off = " (its induction wears off over weeks)" if drug and drug.induces else ""
+    review = (f"review {victim} with its prescriber before {removed} is stopped" if not asm
+              else None)
+    if inter.direction == "lowers":
+        return (f"{victim} {'levels' if asm else 'exposure'} will rise as {removed} is "
+                f"withdrawn{wears_off}: " + (review or f"watch for toxicity and review the "
+                                             f"{victim} dose, guided by levels or effect")
+                + ".")
+    if inter.direction == "raises":
+        return (f"{victim} {'levels' if asm else 'exposure'} will fall as {removed} is "
+                "withdrawn: " + (review or f"{victim} may need a higher dose; check levels "
+                                 "and effect") + ".")
+    if inter.direction == "variable":
+        return (f"{victim} levels may change either way as {removed} is withdrawn: "
+                + (review or f"check {victim} levels and effect") + ".")
     return (f"The {removed}-{victim} interaction ends as {removed} is withdrawn: review "
             f"{victim}.")
 

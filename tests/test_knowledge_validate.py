@@ -326,3 +326,17 @@ def test_an_interaction_id_in_report_text_is_a_problem(kb_copy):
     problems = [str(p) for p in validate_knowledgebase(kb_copy)]
     assert any(".effect: names the interaction 'enzyme-inducers-lower-valproate' by its id"
                in p for p in problems), problems
+
+
+def test_a_pharmacokinetic_interaction_of_an_asm_needs_a_direction(kb_copy):
+    """A withdrawal step says what changes from the interaction's own direction, never from
+    the perpetrator's other effects (review K H5): the validator asks for one."""
+    path = kb_copy / "interactions.yaml"
+    text = path.read_text()
+    assert "    direction: raises\n" in text
+    path.write_text(text.replace("    direction: raises\n", "", 1))
+    problems = [str(p) for p in validate_knowledgebase(kb_copy)]
+    assert any(p.endswith(".direction: a pharmacokinetic interaction of an ASM needs a "
+                          "direction (raises, lowers, variable) or an on_withdrawal: a "
+                          "withdrawal step says what changes") for p in problems), problems
+

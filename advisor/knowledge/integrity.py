@@ -195,6 +195,11 @@ def check_interactions(kb: KnowledgeBase) -> Iterator[Problem]:
         yield from _known("interactions.yaml", f"{loc}.unless_taking", inter.unless_taking,
                           drug_or_med, "drug")
         yield from _dose_agrees(kb, inter, loc)
+        if inter.kind == "pharmacokinetic" and inter.direction is None \
+                and not inter.on_withdrawal and set(inter.perpetrators) & set(kb.drugs):
+            yield Problem("interactions.yaml", f"{loc}.direction", "a pharmacokinetic "
+                          "interaction of an ASM needs a direction (raises, lowers, variable) "
+                          "or an on_withdrawal: a withdrawal step says what changes")
     yield from _ids_in_prose(kb)
 
 

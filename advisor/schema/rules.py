@@ -53,9 +53,11 @@ class Interaction(Strict):
     action: Action
     severity: Severity
     dose: DoseChange | None = None
-    # What to do when the perpetrator is withdrawn ({removed}, {affected} are filled in);
-    # without it the advisor derives the direction from the perpetrator's induction or
-    # inhibition.
+    # What the perpetrator does to the victim's levels (pharmacokinetic): "raises",
+    # "lowers" or "variable"; a withdrawal step says the opposite happens as it is stopped.
+    direction: Literal["raises", "lowers", "variable"] | None = None
+    # What to do when the perpetrator is withdrawn ({removed}, {affected} are filled in), in
+    # place of the sentence the direction gives.
     on_withdrawal: str | None = None
     # The interaction does not apply while the patient also takes any of these (e.g. with
     # valproate, lamotrigine follows the valproate schedule whether or not an inducer is

@@ -127,11 +127,15 @@ def test_interactions_that_end_with_a_withdrawn_drug(small_kb):
                    "stopped.", evidence=["TEST-LABEL"])]
 
 
-def test_the_end_of_an_inhibition_is_derived_from_the_perpetrator(small_kb):
+def test_the_end_of_an_interaction_follows_its_recorded_direction(small_kb):
+    """The withdrawal sentence is the opposite of the interaction's own direction, never one
+    guessed from the perpetrator's other effects (review K H5: valproate, an inhibitor, was
+    said to leave warfarin needing a higher dose; oxcarbazepine, an inducer, to leave
+    phenytoin rising)."""
     result = plan(small_kb, ["testdrug_a"], current_medications=["testdrug_a", "testdrug_c"])
     assert [c.change for c in result.interaction_changes] == [
-        "testdrug_a levels will fall as testdrug_c is withdrawn: testdrug_a may need its usual "
-        "(higher) dose; check levels and effect."]
+        "testdrug_a levels will fall as testdrug_c is withdrawn: testdrug_a may need a higher "
+        "dose; check levels and effect."]
 
 
 def test_no_interaction_change_for_a_partner_that_is_withdrawn_too(small_kb):
