@@ -8,6 +8,8 @@ maintenance adjustment after a fosphenytoin load, long-term aggravation notes) a
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from advisor.dosing import age_text
@@ -91,6 +93,8 @@ def _dose(dose: AcuteDose, weight: float | None) -> PathwayDose | None:
         out.dose_rule = text
         if weight is not None:
             mg = dose.mg_per_kg * weight
+            if dose.round_up_mg:  # review K M4: 'rounded up' was said, not done
+                mg = math.ceil(round(mg / dose.round_up_mg, 6)) * dose.round_up_mg
             out.dose_mg = round(min(mg, dose.max_mg) if dose.max_mg else mg, 1)
     return out
 

@@ -248,6 +248,8 @@ class AcuteDose(Strict):
     mg_per_kg: float | None = Field(default=None, gt=0)
     fixed_mg: float | None = Field(default=None, gt=0)
     max_mg: float | None = Field(default=None, gt=0)
+    # a weight-based dose is rounded up to the next multiple of this (a product's strengths)
+    round_up_mg: float | None = Field(default=None, gt=0)
     min_weight_kg: float | None = Field(default=None, ge=0)
     max_weight_kg: float | None = None
     age_years: Band | None = None  # the ages the dose is for (a label's age bands)
