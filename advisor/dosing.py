@@ -485,6 +485,7 @@ class _Builder:
         if getattr(band, "impairment", None) and (
                 band.daily_mg or band.daily_mg_per_kg or band.percent or band.max_daily_mg):
             self.dose.basis.append(f"{what}: {_said(band.message)} {_cite(band.evidence)}")
+            self.dose.basis.append(CATEGORY_ONLY.format(organ=organ))
             return False  # a category without clearance limits: no automatic number
         if band.action in NO_NUMBER:
             self.dose.basis.append(f"{what}: {_said(band.message)} {_cite(band.evidence)}")
@@ -589,6 +590,10 @@ class _Builder:
 NO_NUMBER = ("avoid", "reduce_unquantified", "no_labelled_dose")  # no automatic number
 # why a dose has no number when a kidney or liver statement gives none (its first basis line)
 NO_ORGAN_NUMBER = "no automatic {organ} dose: see the {organ} statement above"
+# a statement with a number for impairment it names but does not define by clearance
+CATEGORY_ONLY = ("its change is for {organ} impairment the statement names without clearance "
+                 "limits, so it is not applied automatically: judge whether it fits this "
+                 "patient")
 LOWERING = ("reduce_dose", *NO_NUMBER)  # statements that lower, stop or withhold a dose
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from advisor.dosing import NO_ORGAN_NUMBER
+from advisor.dosing import CATEGORY_ONLY, NO_ORGAN_NUMBER
 from advisor.numbers import daily_mg, number, phrase, signed_percent, weeks
 from advisor.result import (
     AddStep,
@@ -145,7 +145,10 @@ def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
              "needs_input": "no dose without the patient's age and weight: see the dose row",
              }.get(dose.status, "no dose could be computed for this patient")
     if organ := _organ_unquantified(dose):
-        table = f"the {organ} statement lowers it, without a number: see the dose row"
+        table = (f"the {organ} statement's change is not applied automatically: it gives no "
+                 "clearance limits; see the dose row"
+                 if CATEGORY_ONLY.format(organ=organ) in dose.basis else
+                 f"the {organ} statement lowers it, without a number: see the dose row")
     if dose.status == "dosed":
         start = (f", start {daily_mg([dose.start_daily_mg], dose.unit)}"
                  if dose.start_daily_mg is not None else "")

@@ -521,3 +521,18 @@ def test_status_epilepticus_options_count_as_in_play_for_partly_checked(kb):
     assert acute.status_epilepticus is not None
     assert "methadone" not in acute.partly_checked_medications
     assert "checked in part" not in render(acute, "markdown")
+
+
+def test_a_renal_change_without_clearance_limits_is_said_not_applied(kb):
+    """Felbamate's label halves the dose in 'renal dysfunction' without clearance limits: the
+    summary says the change is not applied automatically, not that the statement has no
+    number (review K M8: it quoted 'by one-half' beside 'without a number')."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 82, "weight_kg": 60, "sex": "female", "seizure_types": ["focal"],
+        "renal": {"egfr_ml_min": 25}, "candidate_drugs": ["felbamate"]}))
+    change = next(c for c in res.summary.dose_changes if c.drug == "felbamate")
+    assert "change is not applied automatically: it gives no clearance limits" in change.change
+    assert "without a number" not in change.change
+    dose = {d.drug: d for d in res.doses}["felbamate"]
+    assert any("not applied automatically: judge whether it fits this patient" in b
+               for b in dose.basis)
