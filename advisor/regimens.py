@@ -722,6 +722,14 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     # equal scores: fewer high-severity flags on the drugs started come first
     regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
     top = _shown(regimens, kb.regimens.shown_above_score)[: kb.regimens.max_regimens]
+    if not due and not counted_failures and seizure_free is None \
+            and _none_ended(patient, current, kept):
+        per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),
+                                        childbearing) for d in kept if d not in per_drug})
+        first = _regimen(kb, patient, kept, "continue", per_drug, per_pair)
+        first.rationale.insert(0, _not_yet_failed(kept))
+        first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))
+        top = [first, *top][: kb.regimens.max_regimens]
     if polytherapy_note:
         for reg in top:
             if len(reg.drugs) > 1:
@@ -729,6 +737,24 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                 reg.evidence += [s for s in kb.regimens.early_polytherapy.sources
                                  if s not in reg.evidence]
     return top
+
+
+def _none_ended(patient: Patient, current: list[str], kept: list[str]) -> bool:
+    """The patient takes maintenance ASMs, keeps them all, and none has a trial recorded as
+    failed or stopped (its outcome is ongoing or not given)."""
+    ended = {t.drug for t in patient.medication_history
+             if _failed(t) or t.outcome == "intolerance"}
+    return bool(current) and kept == current and not ended & set(current)
+
+
+def _not_yet_failed(kept: list[str]) -> str:
+    """Why the current treatment comes first when none of it has failed (review K M6)."""
+    drugs = ", ".join(kept)
+    return (f"No trial of {drugs} is recorded as failed (its outcome is ongoing or not "
+            f"given): continue {drugs}, check adherence and that the dose is adequate, and "
+            "optimise it within the label's range before any change. Ranked first whatever "
+            "its score: the options below apply if seizures continue at an adequate dose "
+            "(NICE: another monotherapy when the first is unsuccessful).")
 
 
 def _flags_per_drug(kb: KnowledgeBase, flag_records: list[dict[str, Any]]

@@ -176,6 +176,7 @@ def test_drugs_to_avoid_or_without_a_labelled_dose_are_left_out(small_kb):
 def test_a_patient_on_one_drug_gets_substitutions_before_add_ons(small_kb):
     found = regimens(small_kb, current_medications=["testdrug_b"])
     assert {k: r.kind for k, r in found.items()} == {
+        ("testdrug_b",): "continue",  # nothing has failed: first, whatever its score
         ("testdrug_a",): "substitution", ("testdrug_c",): "substitution",
         ("testdrug_d",): "substitution", ("testdrug_b", "testdrug_a"): "add-on",
         ("testdrug_b", "testdrug_c"): "add-on", ("testdrug_b", "testdrug_d"): "add-on"}
@@ -293,3 +294,25 @@ def test_only_regimens_above_the_shown_score_are_suggested(small_kb, monkeypatch
     assert best.score == max(every.values())
     assert best.warnings[-1].startswith("Every regimen the advisor could form scored "
                                         f"{max(every.values()):g} or less")
+
+
+def test_nothing_failed_yet_puts_continuing_first(small_kb):
+    """A patient on a drug whose trial is ongoing (none failed or stopped) is first told to
+    continue and optimise it, whatever the score of a switch (review K M6: an ongoing
+    levetiracetam was replaced by lamotrigine at the top); a failed trial of the current drug
+    brings the switches back to the top."""
+    found = suggest_list(small_kb, current_medications=["testdrug_b"],
+                         medication_history=[{"drug": "testdrug_b", "outcome": "ongoing",
+                                              "adequate": True, "duration_months": 6}])
+    assert found[0].kind == "continue" and found[0].drugs == ["testdrug_b"]
+    assert found[0].rationale[0].startswith("No trial of testdrug_b is recorded as failed")
+    failed = suggest_list(small_kb, current_medications=["testdrug_b"],
+                          medication_history=[{"drug": "testdrug_b", "outcome": "inefficacy",
+                                               "adequate": True, "duration_months": 6}])
+    assert all(r.kind != "continue" for r in failed)
+
+
+def suggest_list(kb, **fields):
+    p = patient(kb, **{**ADULT, **fields})
+    return suggest(kb, p, no_flags(), DRUGS, dose_status=dict.fromkeys(DRUGS, "dosed"),
+                   drug_resistant=False, counted_failures=classify(kb, p).failed_adequate_trials)
