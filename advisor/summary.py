@@ -21,6 +21,7 @@ from advisor.result import (
     ContinueStep,
     Dose,
     Flag,
+    PathwayDose,
     Regimen,
     SafetyNote,
     Summary,
@@ -340,12 +341,39 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
         next_steps=[SummaryStep(text=first_sentence(s.text), evidence=s.evidence,
                                 evidence_level=s.evidence_level) for s in res.dre.next_steps],
         risk=_risk(res), top_regimen=_top_regimen(res),
-        first=[SummaryStep(text=a.first, evidence=a.evidence, evidence_level=a.evidence_level)
-               for a in res.advice if a.first], in_play=in_play,
+        first=[*_emergency(res), *(SummaryStep(text=a.first, evidence=a.evidence,
+                                               evidence_level=a.evidence_level)
+                                   for a in res.advice if a.first)], in_play=in_play,
         unchecked_medications=list(res.unchecked_medications),
         partly_checked_medications=dict(res.partly_checked_medications),
         co_medications_not_checked_together=list(res.co_medications_not_checked_together),
         shown=named or None)
+
+
+def _emergency(res: ConsultResult) -> list[SummaryStep]:
+    """In status epilepticus, the pathway's first step before anything else (review K M2:
+    the summary led with a long-term regimen and never named the emergency)."""
+    se = res.status_epilepticus
+    if se is None or not se.stages:
+        return []
+    stage = next((st for st in se.stages if any(o.doses for o in st.options)), se.stages[0])
+    before = f"{se.stages[0].name}, then " if stage is not se.stages[0] else ""
+    options = "; ".join(f"{o.drug} " + " or ".join(_acute(d) for d in o.doses)
+                        for o in stage.options if o.doses)
+    return [SummaryStep(
+        text=f"Status epilepticus: treat it now, by the emergency pathway that follows this "
+             f"summary (the regimens are for after the emergency). {before}{stage.name}: "
+             f"{options or first_sentence(stage.instruction)}.",
+        evidence=list(stage.evidence),
+        evidence_level=min((o.evidence_level for o in stage.options),
+                           key=LEVEL_ORDER.__getitem__, default=None))]
+
+
+def _acute(dose: PathwayDose) -> str:
+    """One acute dose in brief: 'IM 10 mg', 'IV 0.1 mg/kg (max 4 mg)'."""
+    amount = (f"{number(dose.dose_mg)} {dose.unit}" if dose.dose_mg is not None
+              else dose.dose_rule or "")
+    return " ".join(p for p in (dose.route, amount) if p)
 
 
 def summary_of(res: ConsultResult) -> Summary:

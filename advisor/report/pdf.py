@@ -336,6 +336,7 @@ def to_pdf(res: ConsultResult, paper: str = "A4") -> bytes:
     doc = _Doc(res)
     width = frame.width
     _summary(doc, width)
+    _pathway(doc)  # an emergency: next to the summary (it starts its own page)
     doc.page_break()
     _genotypes(doc, width)
     _flags(doc, width)
@@ -345,7 +346,6 @@ def to_pdf(res: ConsultResult, paper: str = "A4") -> bytes:
     doc.page_break()
     _regimens(doc)
     _safety(doc)
-    _pathway(doc)
     _references(doc)
 
     def footer(canvas: Any, template: Any) -> None:
