@@ -171,8 +171,8 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
             caveats = [_caveat(kb, f) for f in records(mine[mine["action"] != "info"])]
             taken = [d for d in (opt.drug, *opt.counts_as) if d in patient.current_medications]
             if taken:
-                caveats.insert(0, f"already taking {' and '.join(taken)}: "
-                               f"{kb.status_epilepticus.already_taking.text}")
+                said = stage.already_taking or kb.status_epilepticus.already_taking
+                caveats.insert(0, f"already taking {' and '.join(taken)}: {said.text}")
             options.append(PathwayOption(drug=opt.drug, doses=doses, flags=caveats,
                                          evidence=list(opt.evidence.sources),
                                          evidence_level=opt.evidence.level))

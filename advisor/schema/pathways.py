@@ -273,12 +273,22 @@ class AcuteOption(Strict):
     evidence: Evidence
 
 
+class SeAlreadyTaking(Strict):
+    """Said beside an option the patient already takes (the sources' loads assume not)."""
+
+    text: str
+    evidence: Evidence
+
+
 class SeStage(Strict):
     id: str
     name: str
     minutes: Range  # time since seizure onset
     instruction: str
     options: list[AcuteOption] = Field(default_factory=list)
+    # said beside an option of this stage the patient already takes, in place of the file's
+    # already_taking (a rescue benzodiazepine: a dose given for this episode counts)
+    already_taking: SeAlreadyTaking | None = None
     evidence: Evidence
 
 
@@ -300,13 +310,6 @@ class SeScope(Strict):
 
     from_age_years: float = Field(gt=0)
     younger: str
-    evidence: Evidence
-
-
-class SeAlreadyTaking(Strict):
-    """Said beside an option the patient already takes (the sources' loads assume not)."""
-
-    text: str
     evidence: Evidence
 
 
