@@ -635,6 +635,41 @@ def _interaction_switch(flag_records: list[dict], current: list[str],
             f"changes instead, and do not stop {replaced} abruptly.")
 
 
+def _pregnancy_switch(patient: Patient, flag_records: list[dict], current: list[str],
+                      seizure_free: tuple[str, float, float]) -> tuple[str, str] | None:
+    """Why a pregnant woman seizure-free on a drug to avoid in pregnancy is shown switches:
+    the change is a decision for urgent specialist review, not a routine substitution
+    (review K M7): the regimens' reason and the summary's caution; None otherwise."""
+    if patient.pregnancy != "pregnant":
+        return None
+    avoid = [f for f in flag_records if f["action"] == "avoid" and f["drug"] in current]
+    if not avoid or any(f["category"] != "reproductive" for f in avoid):
+        return None
+    drugs = ", ".join(dict.fromkeys(f["drug"] for f in avoid))
+    return (f"Seizure-free for {seizure_free[1]:g} months on {seizure_free[0]}, and pregnant: "
+            f"{drugs} is to be avoided in pregnancy (see its flag), but a change now is a "
+            "decision for urgent specialist review with her, weighing the risk of seizures "
+            f"during a switch against the drug's; do not stop {drugs} abruptly. This switch is "
+            "an option for that review, not a routine plan.",
+            f"Pregnant and seizure-free on {seizure_free[0]}: any change from {drugs} is for "
+            f"urgent specialist review; do not stop {drugs} abruptly.")
+
+
+def _why_now(patient: Patient, flag_records: list[dict],
+             current: list[str], seizure_free: tuple[str, float, float] | None,
+             stage: str) -> tuple[str, str | None]:
+    """The regimens' first reason (``stage``: the treatment stage's) and a caution for the
+    summary: a seizure-free patient's switch says why it is shown (an interaction, or a
+    pregnancy)."""
+    if not seizure_free or seizure_free[0] not in current:
+        return stage, None
+    switch = _interaction_switch(flag_records, current, seizure_free)
+    if switch:
+        return switch, None
+    pregnant = _pregnancy_switch(patient, flag_records, current, seizure_free)
+    return pregnant if pregnant else (stage, None)
+
+
 def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             candidates: list[str],
             *, dose_status: dict[str, str], drug_resistant: bool,
@@ -703,15 +738,16 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                 reg.score = round(reg.score + kb.regimens.weights.early_add_on, 1)
                 reg.warnings.append("Add-on before monotherapy options are exhausted: NICE "
                                     "prefers an alternative monotherapy first.")
-    stage = (syndrome_add_on if syndrome_add_on and not due
-             else _stage_note(kb, patient, current, counted_failures, due))
-    if seizure_free and seizure_free[0] in current:
-        stage = _interaction_switch(flag_records, current, seizure_free) or stage
+    stage, caveat = _why_now(patient, flag_records, current, seizure_free,
+                             syndrome_add_on if syndrome_add_on and not due else
+                             _stage_note(kb, patient, current, counted_failures, due))
     governing = _governing(kb, patient)
     guidelines = [kb.positions.guideline, *([kb.positions.source(governing)] if governing
                                              else [])]
     for reg in regimens:
         reg.rationale.insert(0, stage)
+        if caveat:  # the summary says it too
+            reg.caveats = [*(reg.caveats or []), caveat]
         reg.evidence = list(dict.fromkeys([*reg.evidence, *guidelines]))
         reg.warnings += [f"{d} (current) is left out: it has an 'avoid' flag."
                          for d in current if d in avoided]

@@ -558,3 +558,21 @@ def test_an_acute_consult_leads_with_the_emergency(kb):
     calm = consult(kb, patient.model_copy(update={"seizure_types": ["focal"]}))
     assert calm.status_epilepticus is None
     assert not any(s.text.startswith("Status epilepticus") for s in calm.summary.first)
+
+
+def test_a_pregnant_woman_seizure_free_on_valproate_sees_the_review_in_the_summary(kb):
+    """The top regimen's caution in the summary says the change is for urgent specialist
+    review and not to stop valproate abruptly (review K M7)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 27, "weight_kg": 68, "sex": "female", "pregnancy": "pregnant",
+        "seizure_types": ["generalized_tonic_clonic", "myoclonic"],
+        "syndrome": "juvenile_myoclonic",
+        "medication_history": [
+            {"drug": "lamotrigine", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 10},
+            {"drug": "valproate", "outcome": "seizure_free", "adequate": True,
+             "duration_months": 30, "seizure_free_months": 24}],
+        "current_medications": ["valproate"]}))
+    assert res.summary.top_regimen.caveats == [
+        "Pregnant and seizure-free on valproate: any change from valproate is for urgent "
+        "specialist review; do not stop valproate abruptly."]
