@@ -129,6 +129,16 @@ def classify(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = N
     last = last_seizure_free(patient.medication_history)
     free_months = (last.seizure_free_months or 0.0) if last else 0.0
     status, reason = _status(kb, last, free_months, required, len(failed))
+    evidence = list(d.evidence.sources)
+    not_classified = None
+    if kb.manifest.neonatal_period.seizure_type in patient.seizure_types:  # review K M11
+        not_classified = "neonatal seizures, not classified"
+        status, reason = "undetermined", (
+            "Neonatal seizures: drug resistance is not classified. The ILAE 2010 definition is "
+            "for epilepsy, and most neonatal seizures are acute provoked seizures, after which "
+            "the ILAE neonatal guideline (2023) advises stopping antiseizure medication before "
+            "discharge: the trials above are counted for information only.")
+        evidence.append("ILAE-2023-neonatal-seizures")
     reasons.append(reason)
     steps = []
     if status == "drug_resistant":
@@ -138,7 +148,7 @@ def classify(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = N
                      required_seizure_free_months=required,
                      current_seizure_free_months=free_months,
                      seizure_free_drug=last.drug if last else None, reasons=reasons,
-                     next_steps=steps, evidence=list(d.evidence.sources))
+                     next_steps=steps, evidence=evidence, not_classified=not_classified)
 
 
 def _status(kb: KnowledgeBase, last: Trial | None, free_months: float, required: float,

@@ -161,6 +161,8 @@ class DreResult(ResultModel):
     reasons: list[str] = Field(default_factory=list)
     next_steps: list[NextStep] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
+    # why the status is not classified at all (neonatal seizures), shown in its headline
+    not_classified: OmitIfNone[str] = None
 
 
 class RiskFactor(ResultModel):

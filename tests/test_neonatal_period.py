@@ -33,3 +33,25 @@ def test_the_cohort_frame_marks_the_same_rows(kb):
     assert errors.empty, errors
     assert frame.seizure_types["neonatal_seizures"].tolist() == [True, False, False]
     assert frame.seizure_types["focal"].tolist() == [True, True, True]
+
+
+def test_drug_resistance_is_not_classified_for_neonatal_seizures(kb):
+    """A 7-day-old whose phenobarbital failed: the ILAE 2010 definition is for epilepsy and
+    most neonatal seizures are acute provoked, so the status is not classified and the
+    summary says so; the empty regimen list says why (review K M11)."""
+    from advisor.consult import consult
+    from advisor.report import render
+
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 0.02, "weight_kg": 3.2, "sex": "male",
+        "seizure_types": ["neonatal_seizures"],
+        "medication_history": [{"drug": "phenobarbital", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 0.1}],
+        "current_medications": ["phenobarbital"]}))
+    assert res.dre.status == "undetermined"
+    assert res.dre.not_classified == "neonatal seizures, not classified"
+    assert res.dre.reasons[-1].startswith("Neonatal seizures: drug resistance is not classified")
+    assert "ILAE-2023-neonatal-seizures" in res.dre.evidence
+    text = render(res, "markdown")
+    assert "**ILAE status**: Undetermined (ILAE 2010): neonatal seizures, not classified" in text
+    assert "from the candidate drugs" not in text

@@ -23,7 +23,14 @@ from advisor.report.formatting import (
     value_text,
     words,
 )
-from advisor.report.layout import Citations, by_drug, flag_groups, link, summary_blocks
+from advisor.report.layout import (
+    NO_REGIMEN,
+    Citations,
+    by_drug,
+    flag_groups,
+    link,
+    summary_blocks,
+)
 from advisor.result import ConsultResult, Dose
 from advisor.summary import summary_of
 from advisor.vocabulary import ACTION_LABEL, LEVEL_LABEL, STATUS_LABEL
@@ -45,7 +52,7 @@ def to_html(res: ConsultResult) -> str:
     groups, collapsed = flag_groups(res)
     summary = summary_of(res)
     return _ENV.get_template("report.html.j2").render(
-        r=res, who=patient_line(summary.patient), blocks=summary_blocks(res),
+        r=res, who=patient_line(summary.patient), blocks=summary_blocks(res), no_regimen=NO_REGIMEN,
         groups=groups, collapsed=collapsed, collapsed_groups=by_drug(collapsed),
         doses=dose_order(res), dose_map={d.drug: d for d in res.doses},
         in_play=set(summary.in_play), cite=Citations(res.sources), action_label=ACTION_LABEL,

@@ -205,8 +205,9 @@ def _monitor(s: Summary) -> Block:
 def _dre(res: ConsultResult, s: Summary) -> Block:
     lines = [Line("Next", words(step.text), step.evidence, step.evidence_level)
              for step in s.next_steps]
-    head = f"{STATUS_LABEL[s.dre_status]}: " + \
-        plural(res.dre.failed_adequate_trials, "failed adequate trial")
+    head = f"{STATUS_LABEL[s.dre_status]}: " + (
+        res.dre.not_classified or plural(res.dre.failed_adequate_trials,
+                                         "failed adequate trial"))
     dre = res.dre
     if dre.seizure_free_drug and \
             dre.current_seizure_free_months < dre.required_seizure_free_months:
@@ -231,6 +232,12 @@ def _regimen(s: Summary) -> Block:
     line = Line(" + ".join(top.drugs), f"{step}{target}", top.evidence)
     cautions = [Line("Caution", words(c), []) for c in top.caveats or []]
     return Block("regimen", "Top regimen", " + ".join(top.drugs), [*first, line, *cautions])
+
+
+# said where no regimen could be formed (a neonate: no second-line drug has a labelled dose)
+NO_REGIMEN = ("No regimen could be suggested: no candidate drug is usable for this patient "
+              "(each lacks a labelled dose for this patient, has an 'avoid' flag or does not "
+              "fit the seizure types: see Doses and Flags, and the advice).")
 
 
 def summary_blocks(res: ConsultResult) -> list[Block]:

@@ -25,7 +25,7 @@ from advisor.report.formatting import (
     value_text,
     words,
 )
-from advisor.report.layout import Citations, Line, flag_groups, summary_blocks
+from advisor.report.layout import NO_REGIMEN, Citations, Line, flag_groups, summary_blocks
 from advisor.result import ConsultResult, Dose, Flag, StatusEpilepticusPathway
 from advisor.summary import summary_of, without_citations
 from advisor.vocabulary import ACTION_LABEL, LEVEL_LABEL, STATUS_LABEL
@@ -176,7 +176,7 @@ def _dre(res: ConsultResult, cite: Citations) -> list[str]:
 def _regimens(res: ConsultResult, cite: Citations) -> list[str]:
     out = ["", "## Suggested regimens"]
     if not res.regimens:
-        return [*out, "No regimen could be suggested from the candidate drugs."]
+        return [*out, NO_REGIMEN]
     doses = {d.drug: d for d in res.doses}
     out += ["| # | Regimen | Why | Warnings | Steps |", "|---|---|---|---|---|"]
     for i, reg in enumerate(res.regimens, 1):

@@ -34,6 +34,7 @@ from advisor.report.formatting import (
 )
 from advisor.report.html import dose_order
 from advisor.report.layout import (
+    NO_REGIMEN,
     Block,
     Citations,
     DrugFlags,
@@ -264,7 +265,7 @@ def _regimens(doc: _Doc) -> None:
     res = doc.res
     doc.add("Suggested regimens", "h2")
     if not res.regimens:
-        doc.add("No regimen could be suggested from the candidate drugs.")
+        doc.add(NO_REGIMEN)
     doses = {d.drug: d for d in res.doses}
     for i, reg in enumerate(res.regimens, 1):
         doc.add(f"{i}. <b>{_e(' + '.join(reg.drugs))}</b> <font size='7'>({_e(reg.kind)}; "

@@ -21,7 +21,14 @@ from advisor.report.formatting import (
     value_text,
     words,
 )
-from advisor.report.layout import Block, Citations, DrugFlags, flag_groups, summary_blocks
+from advisor.report.layout import (
+    NO_REGIMEN,
+    Block,
+    Citations,
+    DrugFlags,
+    flag_groups,
+    summary_blocks,
+)
 from advisor.resources import models_dir
 from advisor.result import ConsultResult, Flag
 from advisor.ui.common import badge, disclaimer, md, source_link, sources_popover
@@ -182,7 +189,7 @@ def doses_tab(res: ConsultResult, cite: Citations) -> None:
 
 def regimens_tab(res: ConsultResult, cite: Citations) -> None:
     if not res.regimens:
-        st.info("No regimen could be suggested from the candidate drugs.")
+        st.info(NO_REGIMEN)
     doses = {d.drug: d for d in res.doses}
     for i, reg in enumerate(res.regimens, 1):
         with st.expander(f"{i}. {' + '.join(reg.drugs)} ({reg.kind}, score "
