@@ -565,19 +565,24 @@ def _partners(kb: KnowledgeBase, syndrome: str | None, required: bool | str
 
 
 def _options(kept: list[str], usable: list[str], combination_due: bool, taking: bool,
-             alone: set[str], partners: dict[str, str], optional: dict[str, str]
-             ) -> list[tuple[list[str], str]]:
+             alone: set[str], partners: dict[str, str], optional: dict[str, str],
+             failed: list[str] = ()) -> list[tuple[list[str], str]]:
     """The regimens the treatment stage calls for (see the module docstring); ``kept``: the
     current ASMs that may stay, ``taking``: the patient takes an ASM (kept or not);
     ``alone``: the usable drugs that may be given alone; ``partners``: drug -> the drug it is
     licensed only with (added to its regimen; without it usable, the regimen is dropped);
     ``optional``: drug -> the partner some labels require (the regimen is kept, and offered
-    with the partner added too when it is usable)."""
+    with the partner added too when it is usable); ``failed``: drugs whose adequate trial
+    failed: on two or more current drugs, one that failed may be replaced while the others
+    stay (review K H4: only 'keep all and add' or 'replace all' were offered)."""
     options: list[tuple[list[str], str]] = []
     single = "substitution" if taking else "monotherapy"
     options += [([d], single) for d in usable if d in alone]
     if kept:
         options += [([*kept, d], "add-on") for d in usable]
+        others = [d for d in kept if d not in failed]
+        if len(others) < len(kept) and others:
+            options += [([*others, d], "add-on") for d in usable]
     elif combination_due:
         options += [(list(pair), "combination") for pair in combinations(usable, 2)]
     complete, seen = [], set()
@@ -714,7 +719,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     alone = {d for d in usable if d not in partners and d not in labelled_add_on
              and not add_on_only(kb, patient, d) and d not in failed_alone}
     options = _options(kept, usable, due, bool(current), alone, partners,
-                       {d: c.drugs[1] for d, c in contested.items()})
+                       {d: c.drugs[1] for d, c in contested.items()},
+                       failed=[t.drug for t in patient.medication_history if _failed(t)])
     syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
     options = _without_unnamed_substitutions(kb, patient, kept, options,
                                              add_on_next=syndrome_add_on is not None)

@@ -316,3 +316,17 @@ def suggest_list(kb, **fields):
     p = patient(kb, **{**ADULT, **fields})
     return suggest(kb, p, no_flags(), DRUGS, dose_status=dict.fromkeys(DRUGS, "dosed"),
                    drug_resistant=False, counted_failures=classify(kb, p).failed_adequate_trials)
+
+
+def test_on_two_drugs_the_failed_one_may_be_replaced_alone(small_kb):
+    """On testdrug_a (failed) and testdrug_b (ongoing), testdrug_b may stay while a new drug
+    replaces testdrug_a, beside keeping both and adding one (review K H4)."""
+    found = suggest_list(small_kb, current_medications=["testdrug_a", "testdrug_b"],
+                         medication_history=[
+                             {"drug": "testdrug_a", "outcome": "inefficacy", "adequate": True,
+                              "duration_months": 6},
+                             {"drug": "testdrug_b", "outcome": "ongoing", "adequate": True,
+                              "duration_months": 3}])
+    kinds = {tuple(r.drugs): r.kind for r in found}
+    assert kinds.get(("testdrug_b", "testdrug_c")) == "add-on", kinds
+    assert kinds.get(("testdrug_a", "testdrug_b", "testdrug_c")) == "add-on", kinds
