@@ -10,6 +10,11 @@ Which regimens are offered follows the treatment stage:
 - drug-resistant epilepsy (ILAE) or two or more such failed trials: **add-on** to the
   current ASMs, or substitution; without a current ASM that may stay, **combination** of two
   new drugs;
+- current ASM(s), none with a trial recorded as failed or stopped, and no failed adequate
+  trial at all: **continue** them (check adherence, optimise the dose) ranks first, whatever
+  its score; the other options follow for when seizures continue at an adequate dose;
+- on two or more current ASMs, one whose adequate trial failed may be replaced while the
+  others stay (an add-on in place of it);
 - a current ASM the patient must avoid is replaced (substitution), never kept;
 - a drug the guideline names only as add-on for all the patient's seizure types (or the
   syndrome), or whose labelled dose at the patient's age is for add-on use only, is never
