@@ -51,3 +51,21 @@ def test_recorded_under_adverse_reactions_it_is_judged(kb):
 def test_a_note_naming_no_reaction_is_kept(kb, note):
     patient = validate_patient(kb, {**BASE, "medication_history": _history("topiramate", note)})
     assert patient.medication_history[0].note == note
+
+
+def test_another_reaction_recorded_for_the_drug_does_not_hide_the_named_one(kb):
+    """An SJS note beside a recorded hyponatraemia is still refused: the reaction it names is
+    not recorded (review L H1)."""
+    with pytest.raises(InputError) as err:
+        validate_patient(kb, {**BASE, "medication_history": _history("carbamazepine", "SJS, ICU"),
+                              "adverse_reactions": [{"drug": "carbamazepine",
+                                                     "reaction": "hyponatraemia"}]})
+    assert "(it records only hyponatraemia)" in str(err.value)
+    assert "add {drug: carbamazepine, reaction: sjs_ten}" in str(err.value)
+
+
+@pytest.mark.parametrize("note", ["titrated slowly, no rash", "no history of SJS",
+                                  "without any rash", "chronic hepatitis B, LFTs normal"])
+def test_a_reaction_the_note_says_did_not_happen_is_not_one(kb, note):
+    patient = validate_patient(kb, {**BASE, "medication_history": _history("topiramate", note)})
+    assert patient.medication_history[0].note == note

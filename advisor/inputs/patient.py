@@ -230,19 +230,25 @@ def _reactions_in_notes(kb: KnowledgeBase, history: list[Trial],
     adverse_reactions entry is an InputError: the reaction is judged, with the drugs that
     cross-react, only when it is recorded there (review K H1: SJS/TEN written only in a note
     left carbamazepine a candidate)."""
-    recorded = {r.drug for r in reactions}
+    recorded: dict[str, set[str]] = {}
+    for r in reactions:
+        recorded.setdefault(r.drug, set()).add(r.reaction)
     for i, trial in enumerate(history):
         named = kb.reaction_named(trial.note) if trial.note else None
-        if named is None or trial.drug in recorded:
+        if named is None or named[0] in recorded.get(trial.drug, set()) \
+                or "other" in recorded.get(trial.drug, set()):
             continue
         reaction, words = named
+        has = recorded.get(trial.drug)
         raise InputError(
             f"medication_history.{i}.note", trial.note,
             f"names a reaction ({words!r}: {kb.vocabulary.reactions[reaction]}) that "
-            f"adverse_reactions does not record for {trial.drug}: add {{drug: {trial.drug}, "
+            f"adverse_reactions does not record for {trial.drug}"
+            + (f" (it records only {', '.join(sorted(has))})" if has else "")
+            + f": if the note records a reaction to {trial.drug}, add {{drug: {trial.drug}, "
             f"reaction: {reaction}}} (or the reaction it was) to adverse_reactions so that it "
-            "is judged, with the drugs that cross-react; if the note does not describe a "
-            "reaction to this drug, reword it")
+            "is judged, with the drugs that cross-react; if it does not (the reaction did not "
+            "happen, or was to another drug), reword the note")
 
 
 def _rescue(kb: KnowledgeBase, patient: Patient, current: list[str]) -> list[str]:

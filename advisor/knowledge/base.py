@@ -37,6 +37,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+# a note's words just before a reaction term that say it did not happen ('no rash',
+# 'without a rash', 'not SJS')
+NEGATED = re.compile(r"\b(?:no|not|without|never had|denies|denied|nor)\s+"
+                     r"(?:(?:a|an|any|history\s+of|signs\s+of|sign\s+of)\s+)*$", re.IGNORECASE)
+
+
 def normalize_name(name: str) -> str:
     """A drug name as compared: lower case, hyphens and underscores as spaces."""
     return " ".join(str(name).lower().replace("_", " ").replace("-", " ").split())
@@ -117,10 +123,10 @@ class KnowledgeBase:
         found: ``("sjs_ten", "Stevens-Johnson")``; None when it names none."""
         for reaction, terms in self.vocabulary.reaction_terms.items():
             for term in terms:
-                found = re.search(r"(?<![a-z0-9])" + re.escape(term) + r"(?![a-z0-9])",
-                                  note, re.IGNORECASE)
-                if found:
-                    return reaction, found.group(0)
+                for found in re.finditer(r"(?<![a-z0-9])" + re.escape(term) + r"(?![a-z0-9])",
+                                         note, re.IGNORECASE):
+                    if not NEGATED.search(note[:found.start()]):
+                        return reaction, found.group(0)
         return None
 
     @staticmethod
