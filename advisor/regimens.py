@@ -31,6 +31,7 @@ failed an adequate trial is penalised. Scores use the weights in ``knowledgebase
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -571,23 +572,26 @@ def _partners(kb: KnowledgeBase, syndrome: str | None, required: bool | str
 
 def _options(kept: list[str], usable: list[str], combination_due: bool, taking: bool,
              alone: set[str], partners: dict[str, str], optional: dict[str, str],
-             failed: list[str] = ()) -> list[tuple[list[str], str]]:
+             failed: list[str] = (), stands: Callable[[list[str]], bool] = bool
+             ) -> list[tuple[list[str], str]]:
     """The regimens the treatment stage calls for (see the module docstring); ``kept``: the
     current ASMs that may stay, ``taking``: the patient takes an ASM (kept or not);
     ``alone``: the usable drugs that may be given alone; ``partners``: drug -> the drug it is
     licensed only with (added to its regimen; without it usable, the regimen is dropped);
     ``optional``: drug -> the partner some labels require (the regimen is kept, and offered
     with the partner added too when it is usable); ``failed``: drugs whose adequate trial
-    failed: on two or more current drugs, one that failed may be replaced while the others
-    stay (review K H4: only 'keep all and add' or 'replace all' were offered)."""
+    failed: on two or more current drugs, one that failed may be withdrawn while the others
+    stay, alone (when ``stands`` says they may) or with a new drug (review K H4, L H4: only
+    'keep all and add' or 'replace all' were offered)."""
     options: list[tuple[list[str], str]] = []
     single = "substitution" if taking else "monotherapy"
     options += [([d], single) for d in usable if d in alone]
     if kept:
         options += [([*kept, d], "add-on") for d in usable]
-        others = [d for d in kept if d not in failed]
-        if len(others) < len(kept) and others:
-            options += [([*others, d], "add-on") for d in usable]
+        for gone in (d for d in kept if d in failed and len(kept) > 1):
+            rest = [d for d in kept if d != gone]
+            options += [*([(rest, "continue")] if stands(rest) else []),
+                        *(([*rest, d], "add-on") for d in usable)]
     elif combination_due:
         options += [(list(pair), "combination") for pair in combinations(usable, 2)]
     complete, seen = [], set()
@@ -725,7 +729,9 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
              and not add_on_only(kb, patient, d) and d not in failed_alone}
     options = _options(kept, usable, due, bool(current), alone, partners,
                        {d: c.drugs[1] for d, c in contested.items()},
-                       failed=[t.drug for t in patient.medication_history if _failed(t)])
+                       failed=[t.drug for t in patient.medication_history if _failed(t)],
+                       stands=lambda drugs: _may_stand(kb, patient, drugs, labelled_add_on,
+                                                       partners))
     syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
     options = _without_unnamed_substitutions(kb, patient, kept, options,
                                              add_on_next=syndrome_add_on is not None)
@@ -769,14 +775,18 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     # equal scores: fewer high-severity flags on the drugs started come first
     regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
     top = _shown(regimens, kb.regimens.shown_above_score)[: kb.regimens.max_regimens]
-    if not due and not counted_failures and seizure_free is None \
-            and _none_ended(patient, current, kept):
+    rest = _not_ended(patient, kept)
+    if not due and seizure_free is None and rest and kept == current \
+            and _may_stand(kb, patient, rest, labelled_add_on, partners) \
+            and not _reproductive_concern(rest, by_drug):
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),
-                                        childbearing) for d in kept if d not in per_drug})
-        first = _regimen(kb, patient, kept, "continue", per_drug, per_pair)
-        first.rationale.insert(0, _not_yet_failed(kept))
+                                        childbearing) for d in rest if d not in per_drug})
+        first = _regimen(kb, patient, rest, "continue", per_drug, per_pair)
+        first.rationale.insert(0, _not_yet_failed(rest, [d for d in kept if d not in rest]))
         first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))
-        top = [first, *top][: kb.regimens.max_regimens]
+        _sole_agent_combinations(kb, patient, current, [first])  # valproate under 2 (L H3)
+        top = [first, *(r for r in top if set(r.drugs) != set(rest))]
+        top = top[: kb.regimens.max_regimens]
     if polytherapy_note:
         for reg in top:
             if len(reg.drugs) > 1:
@@ -786,22 +796,45 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     return top
 
 
-def _none_ended(patient: Patient, current: list[str], kept: list[str]) -> bool:
-    """The patient takes maintenance ASMs, keeps them all, and none has a trial recorded as
-    failed or stopped (its outcome is ongoing or not given)."""
+def _not_ended(patient: Patient, kept: list[str]) -> list[str]:
+    """The kept ASMs with no trial recorded as failed (adequate, for inefficacy or relapse)
+    or stopped for intolerance."""
     ended = {t.drug for t in patient.medication_history
              if _failed(t) or t.outcome == "intolerance"}
-    return bool(current) and kept == current and not ended & set(current)
+    return [d for d in kept if d not in ended]
 
 
-def _not_yet_failed(kept: list[str]) -> str:
-    """Why the current treatment comes first when none of it has failed (review K M6)."""
-    drugs = ", ".join(kept)
-    return (f"No trial of {drugs} is recorded as failed (its outcome is ongoing or not "
-            f"given): continue {drugs}, check adherence and that the dose is adequate, and "
-            "optimise it within the label's range before any change. Ranked first whatever "
-            "its score: the options below apply if seizures continue at an adequate dose "
-            "(NICE: another monotherapy when the first is unsuccessful).")
+def _not_yet_failed(rest: list[str], ended: list[str]) -> str:
+    """Why continuing the current drugs that have not failed comes first (review K M6; L H4:
+    an infant's failed levetiracetam goes, her valproate stays alone)."""
+    drugs = ", ".join(rest)
+    withdraw = (f"Withdraw {', '.join(ended)} (its trial failed or it was not tolerated) and "
+                if ended else "")
+    return (f"{withdraw}{'c' if withdraw else 'C'}ontinue {drugs}: no adequate trial of "
+            f"{drugs} is recorded as failed, nor was it stopped for intolerance. Check "
+            "adherence, and complete or optimise the dose within the label's range before any "
+            "other change. Ranked first whatever its score: the other options apply if "
+            "seizures continue at an adequate dose (NICE: another monotherapy when the first "
+            "is unsuccessful).")
+
+
+def _may_stand(kb: KnowledgeBase, patient: Patient, drugs: list[str],
+               labelled_add_on: frozenset[str], partners: dict[str, str]) -> bool:
+    """Whether ``drugs`` may be a regimen of their own: a single drug that is given only as
+    add-on (clobazam in Dravet syndrome) may not, nor a drug without the partner it is
+    licensed with."""
+    if len(drugs) == 1 and (drugs[0] in labelled_add_on or add_on_only(kb, patient, drugs[0])):
+        return False
+    return all(partners[d] in drugs for d in drugs if d in partners)
+
+
+def _reproductive_concern(kept: list[str], by_drug: dict[str, list[dict[str, Any]]]) -> bool:
+    """A kept drug with a high-severity reproductive caution (valproate in a girl or woman
+    who may become pregnant): its label prefers alternatives, so continuing it is not put
+    first (review L H2)."""
+    return any(f["category"] == "reproductive" and f["severity"] == "high"
+               and f["action"] in ("avoid", "use_with_caution")
+               for d in kept for f in by_drug.get(d, []))
 
 
 def _flags_per_drug(kb: KnowledgeBase, flag_records: list[dict[str, Any]]

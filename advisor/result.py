@@ -430,6 +430,9 @@ class Summary(ResultModel):
     top_regimen: SummaryRegimen | None
     # what must happen before any regimen (an urgent referral), said with the top regimen
     first: list[SummaryStep] = Field(default_factory=list)
+    # status epilepticus: the pathway's first treatment for this patient, and what to weigh
+    # beside it (a rescue dose already given), shown before everything else
+    emergency: list[SummaryStep] = Field(default_factory=list)
     in_play: list[str]  # current drugs, drugs asked about and the top regimen's drugs
     unchecked_medications: list[str] = Field(default_factory=list)  # outside the knowledge base
     # co-medications of the knowledge base with no recorded interaction with a drug in play

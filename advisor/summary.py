@@ -341,9 +341,8 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
         next_steps=[SummaryStep(text=first_sentence(s.text), evidence=s.evidence,
                                 evidence_level=s.evidence_level) for s in res.dre.next_steps],
         risk=_risk(res), top_regimen=_top_regimen(res),
-        first=[*_emergency(res), *(SummaryStep(text=a.first, evidence=a.evidence,
-                                               evidence_level=a.evidence_level)
-                                   for a in res.advice if a.first)], in_play=in_play,
+        first=[SummaryStep(text=a.first, evidence=a.evidence, evidence_level=a.evidence_level)
+               for a in res.advice if a.first], emergency=_emergency(res), in_play=in_play,
         unchecked_medications=list(res.unchecked_medications),
         partly_checked_medications=dict(res.partly_checked_medications),
         co_medications_not_checked_together=list(res.co_medications_not_checked_together),
@@ -360,13 +359,18 @@ def _emergency(res: ConsultResult) -> list[SummaryStep]:
     before = f"{se.stages[0].name}, then " if stage is not se.stages[0] else ""
     options = "; ".join(f"{o.drug} " + " or ".join(_acute(d) for d in o.doses)
                         for o in stage.options if o.doses)
-    return [SummaryStep(
-        text=f"Status epilepticus: treat it now, by the emergency pathway that follows this "
-             f"summary (the regimens are for after the emergency). {before}{stage.name}: "
-             f"{options or first_sentence(stage.instruction)}.",
+    main = SummaryStep(
+        text=f"{before}{stage.name}: {options or first_sentence(stage.instruction)}. Treat it "
+             "now, by the emergency pathway that follows this summary; the regimens are for "
+             "after the emergency.",
         evidence=list(stage.evidence),
         evidence_level=min((o.evidence_level for o in stage.options),
-                           key=LEVEL_ORDER.__getitem__, default=None))]
+                           key=LEVEL_ORDER.__getitem__, default=None))
+    lead = "already taking "
+    taken = [SummaryStep(text=flag[len(lead):], evidence=list(o.evidence),
+                         evidence_level=o.evidence_level)
+             for o in stage.options for flag in o.flags if flag.startswith(lead)]
+    return [main, *taken]
 
 
 def _acute(dose: PathwayDose) -> str:

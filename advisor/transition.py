@@ -238,22 +238,24 @@ def _withdraw_step(drug: Drug) -> WithdrawStep:
 def _removal_text(kb: KnowledgeBase, inter: Interaction, removed: str, victim: str) -> str:
     """What changes for ``victim`` as ``removed`` is withdrawn: the interaction's own
     sourced statement, else the opposite of its recorded direction (never a direction
-    guessed from the perpetrator's other effects: oxcarbazepine induces CYP3A4 but raises
+    guessed from the perpetrator's other effects: oxcarbazepine, an inducer, raises
     phenytoin, review K H5)."""
     if inter.on_withdrawal:
         return inter.on_withdrawal.format(removed=removed, affected=victim)
     asm = victim in kb.drugs  # a contraceptive or an anticoagulant has no ASM titration
     drug = kb.drugs.get(removed)
+    # a theoretical or contested interaction is not stated as a fact (review L M8)
+    will = "may" if inter.evidence.contested or inter.evidence.level == "low" else "will"
     wears_off = " (its induction wears off over weeks)" if drug and drug.induces else ""
     review = (f"review {victim} with its prescriber before {removed} is stopped" if not asm
               else None)
     if inter.direction == "lowers":
-        return (f"{victim} {'levels' if asm else 'exposure'} will rise as {removed} is "
+        return (f"{victim} {'levels' if asm else 'exposure'} {will} rise as {removed} is "
                 f"withdrawn{wears_off}: " + (review or f"watch for toxicity and review the "
                                              f"{victim} dose, guided by levels or effect")
                 + ".")
     if inter.direction == "raises":
-        return (f"{victim} {'levels' if asm else 'exposure'} will fall as {removed} is "
+        return (f"{victim} {'levels' if asm else 'exposure'} {will} fall as {removed} is "
                 "withdrawn: " + (review or f"{victim} may need a higher dose; check levels "
                                  "and effect") + ".")
     if inter.direction == "variable":
@@ -326,7 +328,10 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     steps += added
     steps += [_withdraw_step(kb.drugs[d]) for d in withdraw]
     comedications = [m for m in patient.current_medications if m not in kb.drugs]
-    changes = [c for d in withdraw for c in _removal_effects(kb, d, [*regimen, *comedications])]
+    # a drug withdrawn first changes the ones still to be withdrawn, too (review L H5:
+    # carbamazepine's induction of valproate ends while valproate is still taken)
+    changes = [c for i, d in enumerate(withdraw)
+               for c in _removal_effects(kb, d, [*regimen, *comedications, *withdraw[i + 1:]])]
     order = [one_by_one] if one_by_one else []
     rescue = [d for d in patient.current_medications
               if d in kb.rescue_only or d in patient.rescue_medications]

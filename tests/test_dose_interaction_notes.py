@@ -22,7 +22,8 @@ def _dose(kb, drug: str, **fields):
 
 def test_an_unquantified_interaction_is_named_as_not_in_the_number(kb):
     dose = _dose(kb, "clonazepam", current_medications=["ritonavir"])
-    assert any(b.startswith(f"with ritonavir: {NOT_IN}") for b in dose.basis), dose.basis
+    assert any(b.startswith(f"with ritonavir (PI booster): {NOT_IN}")
+               for b in dose.basis), dose.basis
 
 
 @pytest.mark.parametrize(("drug", "fields"), [

@@ -541,23 +541,26 @@ def test_a_renal_change_without_clearance_limits_is_said_not_applied(kb):
 def test_an_acute_consult_leads_with_the_emergency(kb):
     """In status epilepticus the summary's first step is the pathway's first treatment with
     this patient's doses, and the pathway follows the summary in every long format (review K
-    M2: the summary led with a long-term regimen; the pathway came last)."""
+    M2, L M3: the summary led with a long-term regimen; the pathway came last)."""
     patient = validate_patient(kb, {
         "age_years": 30, "weight_kg": 95, "sex": "male",
         "seizure_types": ["focal_to_bilateral_tonic_clonic", "status_epilepticus"],
         "current_medications": ["phenytoin", "valproate"]})
     res = consult(kb, patient, acute=True)
-    first = res.summary.first[0].text
-    assert first.startswith("Status epilepticus: treat it now, by the emergency pathway")
+    first = res.summary.emergency[0].text
+    assert first.startswith("Stabilization phase, then Initial therapy phase")
     assert "midazolam IM 10 mg" in first and "lorazepam IV 4 mg" in first
+    assert "Treat it now, by the emergency pathway that follows this summary" in first
     markdown = render(res, "markdown")
+    assert markdown.index("- **Status epilepticus**: ") < markdown.index("- **Avoid**")
     assert markdown.index("## Status epilepticus pathway") < markdown.index("## Genotypes")
     html = render(res, "html")
     assert html.index("<h2>Status epilepticus pathway</h2>") < html.index(
         "<h2>Genotypes and phenotypes</h2>")
     calm = consult(kb, patient.model_copy(update={"seizure_types": ["focal"]}))
     assert calm.status_epilepticus is None
-    assert not any(s.text.startswith("Status epilepticus") for s in calm.summary.first)
+    assert calm.summary.emergency == []
+    assert "- **Status epilepticus**" not in render(calm, "markdown")
 
 
 def test_a_pregnant_woman_seizure_free_on_valproate_sees_the_review_in_the_summary(kb):

@@ -17,7 +17,7 @@ from advisor.numbers import DASH, plural
 from advisor.report.formatting import risk_line, target_text, words
 from advisor.result import ConsultResult, Flag, Summary, SummaryAvoid
 from advisor.schema import Source
-from advisor.summary import flag_order, summary_of
+from advisor.summary import first_sentence, flag_order, summary_of
 from advisor.vocabulary import ACTION_LABEL, RELEVANCE_LABEL, RELEVANCE_ORDER, STATUS_LABEL
 
 
@@ -240,7 +240,23 @@ NO_REGIMEN = ("No regimen could be suggested: no candidate drug is usable for th
               "fit the seizure types: see Doses and Flags, and the advice).")
 
 
+def _emergency(s: Summary) -> Block | None:
+    """Status epilepticus: the pathway's first treatment, before everything else."""
+    if not s.emergency:
+        return None
+    main, *rest = s.emergency
+    head = first_sentence(main.text)
+    lines = [Line("Treat now", words(main.text[len(head):].strip()), main.evidence,
+                  main.evidence_level),
+             *(Line("Already taking", words(step.text), step.evidence, step.evidence_level)
+               for step in rest)]
+    return Block("emergency", "Status epilepticus", words(head), lines)
+
+
 def summary_blocks(res: ConsultResult) -> list[Block]:
-    """The summary in its order: avoid, change dose, monitor, ILAE status, top regimen."""
+    """The summary in its order: in status epilepticus the emergency first, then avoid,
+    change dose, monitor, ILAE status, top regimen."""
     s = summary_of(res)
-    return [_avoid(s), _doses(s), _monitor(s), _dre(res, s), _regimen(s)]
+    first = _emergency(s)
+    return [*([first] if first else []), _avoid(s), _doses(s), _monitor(s), _dre(res, s),
+            _regimen(s)]

@@ -147,9 +147,11 @@ def _dre(res: ConsultResult, cite: Citations) -> list[str]:
     dre = res.dre
     out = ["", "## Drug resistance (ILAE 2010) and risk",
            f"**{STATUS_LABEL[dre.status]}**: "
-           f"{plural(dre.failed_adequate_trials, 'failed adequate trial')}; sustained seizure "
-           f"freedom requires {plural(dre.required_seizure_free_months, 'month')}"
-           f"{_refs(cite, dre.evidence)}. " + " ".join(words(r) for r in dre.reasons)]
+           + (f"{dre.not_classified}{_refs(cite, dre.evidence)}. " if dre.not_classified else
+              f"{plural(dre.failed_adequate_trials, 'failed adequate trial')}; sustained "
+              f"seizure freedom requires {plural(dre.required_seizure_free_months, 'month')}"
+              f"{_refs(cite, dre.evidence)}. ")
+           + " ".join(words(r) for r in dre.reasons)]
     if dre.next_steps:
         out += ["", "**Next steps**: " + " ".join(
             f"({i}) {words(s.text)} (evidence {LEVEL_LABEL[s.evidence_level]})"

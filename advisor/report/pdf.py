@@ -46,7 +46,8 @@ from advisor.result import ConsultResult, Flag
 from advisor.summary import summary_of
 from advisor.vocabulary import ACTION_LABEL, LEVEL_LABEL, STATUS_LABEL
 
-COLOURS = {"avoid": ("#b3261e", "#fdf1f0"), "dose": ("#b35c00", "#fff6ea"),
+COLOURS = {"emergency": ("#8b0000", "#fdecea"),
+           "avoid": ("#b3261e", "#fdf1f0"), "dose": ("#b35c00", "#fff6ea"),
            "monitor": ("#1f5fa8", "#eef4fb"), "dre": ("#5b3a8c", "#f6f3fa"),
            "regimen": ("#2e7d32", "#f1f8f1")}
 ACTION_COLOUR = {"avoid": "#b3261e", "reduce_dose": "#b35c00", "increase_dose": "#b35c00",
@@ -242,9 +243,9 @@ def _doses(doc: _Doc, width: float) -> None:
 def _dre(doc: _Doc) -> None:
     res, dre = doc.res, doc.res.dre
     doc.add("Drug resistance (ILAE 2010) and risk", "h2")
-    doc.add(f"<b>{STATUS_LABEL[dre.status]}</b>: "
-            f"{plural(dre.failed_adequate_trials, 'failed adequate, tolerated trial')}."
-            f"{doc.refs(dre.evidence)}")
+    counted = dre.not_classified or plural(dre.failed_adequate_trials,
+                                           "failed adequate, tolerated trial")
+    doc.add(f"<b>{STATUS_LABEL[dre.status]}</b>: {counted}.{doc.refs(dre.evidence)}")
     for reason in dre.reasons:
         doc.add("• " + _e(words(reason)))
     if dre.next_steps:

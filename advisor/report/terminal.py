@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 MAX_ITEMS = 4
-STYLE = {"avoid": "bold red", "dose": "bold yellow", "monitor": "bold blue",
+STYLE = {"emergency": "bold white on red", "avoid": "bold red", "dose": "bold yellow",
+         "monitor": "bold blue",
          "dre": "bold magenta", "regimen": "bold green"}
 
 

@@ -34,11 +34,13 @@ from advisor.result import ConsultResult, Flag
 from advisor.ui.common import badge, disclaimer, md, source_link, sources_popover
 from advisor.vocabulary import ACTION_LABEL, LEVEL_LABEL, STATUS_LABEL
 
-CARD: dict[str, Callable[..., object]] = {"avoid": st.error, "dose": st.warning,
-                                          "monitor": st.info, "regimen": st.success}
-COLOUR = {"avoid": "red", "dose": "orange", "monitor": "blue", "dre": "violet",
-          "regimen": "green"}
-ICON_OF = {"avoid": ":material/block:", "dose": ":material/tune:",
+CARD: dict[str, Callable[..., object]] = {"emergency": st.error, "avoid": st.error,
+                                          "dose": st.warning, "monitor": st.info,
+                                          "regimen": st.success}
+COLOUR = {"emergency": "red", "avoid": "red", "dose": "orange", "monitor": "blue",
+          "dre": "violet", "regimen": "green"}
+ICON_OF = {"emergency": ":material/emergency:", "avoid": ":material/block:",
+           "dose": ":material/tune:",
            "monitor": ":material/visibility:", "dre": ":material/insights:",
            "regimen": ":material/medication:"}
 SHOWN = 3  # items on a card (all for 'avoid'); the rest are one tab away
@@ -55,7 +57,8 @@ STATUS = {"dosed": "dosed", "not_recommended": "not recommended (avoid)",
 def _card(block: Block, cite: Citations) -> None:
     """A coloured card when the block holds actions; a plain one when it says 'none'."""
     show = CARD.get(block.key)
-    shown = block.lines if block.key == "avoid" else block.lines[:SHOWN]  # avoid: every drug
+    shown = (block.lines if block.key in ("avoid", "emergency")  # every drug, every step
+             else block.lines[:SHOWN])
     lines = [f"- **{md(line.lead)}**: {md(line.text)}"
              + (f" _(evidence {LEVEL_LABEL[line.level]})_" if line.level else "")
              + (f" {cite(line.refs)}" if line.refs else "") for line in shown]
@@ -74,6 +77,8 @@ def summary_cards(res: ConsultResult, cite: Citations) -> None:
     """Avoid, change dose, monitor, ILAE status and top regimen: on a narrow screen in that
     order, one under the other."""
     blocks = {b.key: b for b in summary_blocks(res)}
+    if "emergency" in blocks:  # status epilepticus: before everything else, full width
+        _card(blocks["emergency"], cite)
     left, right = st.columns([3, 2])
     with left:
         _card(blocks["avoid"], cite)

@@ -305,7 +305,8 @@ def test_nothing_failed_yet_puts_continuing_first(small_kb):
                          medication_history=[{"drug": "testdrug_b", "outcome": "ongoing",
                                               "adequate": True, "duration_months": 6}])
     assert found[0].kind == "continue" and found[0].drugs == ["testdrug_b"]
-    assert found[0].rationale[0].startswith("No trial of testdrug_b is recorded as failed")
+    assert found[0].rationale[0].startswith("Continue testdrug_b: no adequate trial of "
+                                            "testdrug_b is recorded as failed")
     failed = suggest_list(small_kb, current_medications=["testdrug_b"],
                           medication_history=[{"drug": "testdrug_b", "outcome": "inefficacy",
                                                "adequate": True, "duration_months": 6}])

@@ -117,7 +117,8 @@ def test_interactions_that_end_with_a_withdrawn_drug(small_kb):
         InteractionChange(
             removed="testdrug_a", affected="testdrug_b",
             interaction="testdrug-a-lowers-testdrug-b",
-            change="testdrug_b levels will rise as testdrug_a is withdrawn (its induction wears "
+            # 'may': the interaction's evidence is low (review L M8: not stated as a fact)
+            change="testdrug_b levels may rise as testdrug_a is withdrawn (its induction wears "
                    "off over weeks): watch for toxicity and review the testdrug_b dose, guided "
                    "by levels or effect.", evidence=["TEST-STUDY"]),
         InteractionChange(
