@@ -80,3 +80,13 @@ def test_a_drug_without_a_rescue_product_claims_no_label_rescue_dose(kb):
     assert dose.status == "rescue" and dose.recommended_daily_mg is None
     assert "no rescue product of this drug" in dose.basis[0]
     assert "product's label" not in dose.basis[0]
+
+
+@pytest.mark.parametrize("product", ["Buccolam", "Nayzilam", "buccal midazolam"])
+def test_a_midazolam_rescue_product_is_rescue_treatment_with_its_label(kb, product):
+    """Buccal or nasal midazolam named under current_medications is rescue treatment, and
+    its dose row names the rescue products (review L M9)."""
+    res = consult(kb, _patient(kb, current_medications=["lamotrigine", product]))
+    assert res.summary.patient.rescue_medications == ["midazolam"]
+    dose = {d.drug: d for d in res.doses}["midazolam"]
+    assert dose.status == "rescue" and "(Buccolam, Nayzilam, Epistatus)" in dose.basis[0]
