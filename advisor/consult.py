@@ -478,7 +478,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     result.partly_checked_medications = partly_checked(kb, result, patient)
     syndrome = ({patient.syndrome: kb.vocabulary.syndromes[patient.syndrome]}
                 if patient.syndrome in kb.vocabulary.syndromes else {})
-    result.summary = summarize(result, patient, {**kb.shown_names, **syndrome})
+    result.summary = summarize(result, patient, {**kb.shown_names, **syndrome}, acute=acute)
     return result
 
 

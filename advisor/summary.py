@@ -322,9 +322,11 @@ def partly_checked(kb: KnowledgeBase, res: ConsultResult, patient: Patient
 
 
 def summarize(res: ConsultResult, patient: Patient | None = None,
-              shown: dict[str, str] | None = None) -> Summary:
+              shown: dict[str, str] | None = None, *, acute: bool = False) -> Summary:
     """The summary of a finished consult (``patient``: who it is for, when known;
-    ``shown``: the names people know co-medications by, where the id reads wrongly)."""
+    ``shown``: the names people know co-medications by, where the id reads wrongly;
+    ``acute``: a consult during the emergency, which the summary then leads with; a patient
+    whose seizure types include status epilepticus has the pathway for reference only)."""
     shown = shown or {}
     in_play = drugs_in_play(res, patient)
     avoid = _avoid(res.flags)
@@ -342,7 +344,8 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
                                 evidence_level=s.evidence_level) for s in res.dre.next_steps],
         risk=_risk(res), top_regimen=_top_regimen(res),
         first=[SummaryStep(text=a.first, evidence=a.evidence, evidence_level=a.evidence_level)
-               for a in res.advice if a.first], emergency=_emergency(res), in_play=in_play,
+               for a in res.advice if a.first], emergency=_emergency(res) if acute else [],
+        in_play=in_play,
         unchecked_medications=list(res.unchecked_medications),
         partly_checked_medications=dict(res.partly_checked_medications),
         co_medications_not_checked_together=list(res.co_medications_not_checked_together),

@@ -557,10 +557,13 @@ def test_an_acute_consult_leads_with_the_emergency(kb):
     html = render(res, "html")
     assert html.index("<h2>Status epilepticus pathway</h2>") < html.index(
         "<h2>Genotypes and phenotypes</h2>")
-    calm = consult(kb, patient.model_copy(update={"seizure_types": ["focal"]}))
-    assert calm.status_epilepticus is None
-    assert calm.summary.emergency == []
-    assert "- **Status epilepticus**" not in render(calm, "markdown")
+    # status epilepticus among the seizure types, outside the emergency: the pathway is for
+    # reference, at the end, and the summary does not say 'treat it now'
+    calm = consult(kb, patient)
+    assert calm.status_epilepticus is not None and calm.summary.emergency == []
+    markdown = render(calm, "markdown")
+    assert "- **Status epilepticus**" not in markdown
+    assert markdown.index("## Safety and advice") < markdown.index("## Status epilepticus pathway")
 
 
 def test_a_pregnant_woman_seizure_free_on_valproate_sees_the_review_in_the_summary(kb):

@@ -53,6 +53,7 @@ def to_html(res: ConsultResult) -> str:
     summary = summary_of(res)
     return _ENV.get_template("report.html.j2").render(
         r=res, who=patient_line(summary.patient), blocks=summary_blocks(res), no_regimen=NO_REGIMEN,
+        acute=bool(summary.emergency),
         groups=groups, collapsed=collapsed, collapsed_groups=by_drug(collapsed),
         doses=dose_order(res), dose_map={d.drug: d for d in res.doses},
         in_play=set(summary.in_play), cite=Citations(res.sources), action_label=ACTION_LABEL,

@@ -240,10 +240,12 @@ def to_markdown(res: ConsultResult) -> str:
     who = patient_line(summary_of(res).patient)
     out = [f"# Antiseizure medication pharmacogenomic consult: {res.patient_id or '(no id)'}",
            *([who + "."] if who else []), "", f"> {res.disclaimer}"]
+    acute = bool(summary_of(res).emergency)  # the emergency: next to the summary
     out += _summary(res, cite)
-    out += _status_epilepticus(res.status_epilepticus, cite)  # an emergency: next to it
+    out += _status_epilepticus(res.status_epilepticus, cite) if acute else []
     for part in (_genotypes, _flags, _doses, _dre, _regimens, _safety):
         out += part(res, cite)
+    out += [] if acute else _status_epilepticus(res.status_epilepticus, cite)
     out += references(cite)
     out += _footer(res)
     return "\n".join(out)

@@ -337,8 +337,10 @@ def to_pdf(res: ConsultResult, paper: str = "A4") -> bytes:
                               "clinical judgment")
     doc = _Doc(res)
     width = frame.width
+    acute = bool(summary_of(res).emergency)
     _summary(doc, width)
-    _pathway(doc)  # an emergency: next to the summary (it starts its own page)
+    if acute:  # the emergency: next to the summary (it starts its own page)
+        _pathway(doc)
     doc.page_break()
     _genotypes(doc, width)
     _flags(doc, width)
@@ -348,6 +350,8 @@ def to_pdf(res: ConsultResult, paper: str = "A4") -> bytes:
     doc.page_break()
     _regimens(doc)
     _safety(doc)
+    if not acute:
+        _pathway(doc)
     _references(doc)
 
     def footer(canvas: Any, template: Any) -> None:
