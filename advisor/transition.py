@@ -338,6 +338,9 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     if rescue:
         order.append(f"Rescue treatment ({', '.join(rescue)}) stays as prescribed: it is not "
                      "part of the maintenance regimen.")
+    for drug in (d for d in withdraw if d in patient.rescue_too):
+        order.append(f"Only the daily {drug} is withdrawn: the rescue product "
+                     f"({', '.join(patient.rescue_too[drug])}) stays as prescribed.")
     if add and withdraw:
         what = f"tapering {withdraw[0]}" if len(withdraw) == 1 else "the first taper"
         order.append(f"Add and titrate the new drug(s) first; start {what} once the new drug "

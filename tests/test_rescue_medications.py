@@ -90,3 +90,18 @@ def test_a_midazolam_rescue_product_is_rescue_treatment_with_its_label(kb, produ
     assert res.summary.patient.rescue_medications == ["midazolam"]
     dose = {d.drug: d for d in res.doses}["midazolam"]
     assert dose.status == "rescue" and "(Buccolam, Nayzilam, Epistatus)" in dose.basis[0]
+
+
+def test_withdrawing_daily_diazepam_keeps_its_rescue_product(kb):
+    """Valium daily and a Valtoco spray: diazepam is maintenance, and a plan that withdraws
+    it says the rescue spray stays (review L M2: the spray disappeared)."""
+    from advisor import transition
+
+    patient = _patient(kb, current_medications=["Valium", "Valtoco"])
+    assert patient.rescue_medications == [] and patient.rescue_too == {"diazepam": ["Valtoco"]}
+    plan = transition.plan(kb, patient, ["lamotrigine"], {})
+    assert ("Only the daily diazepam is withdrawn: the rescue product (Valtoco) stays as "
+            "prescribed.") in plan.sequence
+    assert "rescue product" not in " ".join(
+        transition.plan(kb, _patient(kb, current_medications=["Valium"]), ["lamotrigine"],
+                        {}).sequence)

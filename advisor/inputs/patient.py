@@ -170,6 +170,14 @@ class Patient(_Strict):
     # Translations made by validate_patient, with the value each was made from (so a copy
     # with other genotypes is never read with stale calls): key -> (value, Call).
     _translated: dict[str, tuple[str, Call]] = PrivateAttr(default_factory=dict)
+    # Drugs taken daily that are also named by a rescue product (Valium and Valtoco): drug ->
+    # the rescue products named, set by validate_patient.
+    _rescue_too: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+
+    @property
+    def rescue_too(self) -> dict[str, list[str]]:
+        """Drugs taken daily that the patient also keeps as a rescue product."""
+        return self._rescue_too
 
     @model_validator(mode="before")
     @classmethod
@@ -402,7 +410,11 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
     _reactions_in_notes(kb, history, reactions)
     current = _resolve(kb, "current_medications", patient.current_medications, asm_only=False)
     rescue = _rescue(kb, patient, current)
-    return patient.model_copy(update={
+    products: dict[str, list[str]] = {}
+    for name in patient.current_medications:
+        if (drug := kb.rescue_products.get(normalize_name(name))) and drug not in rescue:
+            products.setdefault(drug, []).append(name)
+    checked = patient.model_copy(update={
         "seizure_types": with_neonatal(kb, patient.age_years, patient.seizure_types),
         "medication_history": history,
         "adverse_reactions": reactions,
@@ -412,6 +424,8 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
         "candidate_drugs": _resolve(kb, "candidate_drugs", patient.candidate_drugs,
                                     asm_only=True),
     })
+    checked._rescue_too = products  # review L M2: the rescue spray beside daily diazepam
+    return checked
 
 
 def with_neonatal(kb: KnowledgeBase, age: float | None, seizure_types: list[str]
