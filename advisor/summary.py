@@ -364,8 +364,8 @@ def _emergency(res: ConsultResult) -> list[SummaryStep]:
                         for o in stage.options if o.doses)
     main = SummaryStep(
         text=f"{before}{stage.name}: {options or first_sentence(stage.instruction)}. Treat it "
-             "now, by the emergency pathway that follows this summary; the regimens are for "
-             "after the emergency.",
+             "now, by the report's status epilepticus pathway (right after its summary); the "
+             "regimens are for after the emergency.",
         evidence=list(stage.evidence),
         evidence_level=min((o.evidence_level for o in stage.options),
                            key=LEVEL_ORDER.__getitem__, default=None))

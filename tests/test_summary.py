@@ -550,7 +550,7 @@ def test_an_acute_consult_leads_with_the_emergency(kb):
     first = res.summary.emergency[0].text
     assert first.startswith("Stabilization phase, then Initial therapy phase")
     assert "midazolam IM 10 mg" in first and "lorazepam IV 4 mg" in first
-    assert "Treat it now, by the emergency pathway that follows this summary" in first
+    assert "Treat it now, by the report's status epilepticus pathway" in first
     markdown = render(res, "markdown")
     assert markdown.index("- **Status epilepticus**: ") < markdown.index("- **Avoid**")
     assert markdown.index("## Status epilepticus pathway") < markdown.index("## Genotypes")
