@@ -324,10 +324,15 @@ class _Builder:
                              "as prescribed): the knowledge base has no rescue product of "
                              "this drug, so no rescue dose is checked; follow the "
                              "prescriber's written rescue plan")
+        brands: list[str] = []
+        for name in products.names:  # the products by brand, once each (not Diastat twice)
+            if self.drug.name not in name.lower() and not any(
+                    name.split()[0] == b.split()[0] for b in brands):
+                brands.append(name)
         return self.stop("rescue", "rescue treatment: one dose per seizure cluster or "
                          "prolonged seizure, by age and weight as the product's label gives "
-                         f"it ({', '.join(products.names[:3])}), not a daily maintenance dose "
-                         "(kept as prescribed)", products.evidence)
+                         f"it ({', '.join(brands)}), not a daily maintenance dose (kept as "
+                         "prescribed)", products.evidence)
 
     def no_band(self) -> Dose:
         p, drug = self.patient, self.drug

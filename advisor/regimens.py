@@ -807,15 +807,16 @@ def _not_ended(patient: Patient, kept: list[str]) -> list[str]:
 def _not_yet_failed(rest: list[str], ended: list[str]) -> str:
     """Why continuing the current drugs that have not failed comes first (review K M6; L H4:
     an infant's failed levetiracetam goes, her valproate stays alone)."""
-    drugs = ", ".join(rest)
-    withdraw = (f"Withdraw {', '.join(ended)} (its trial failed or it was not tolerated) and "
-                if ended else "")
+    drugs = " and ".join([", ".join(rest[:-1]), rest[-1]] if len(rest) > 1 else rest)
+    one = len(rest) == 1
+    withdraw = (f"Withdraw {' and '.join(ended)} (its trial failed or it was not tolerated) "
+                "and " if ended else "")
     return (f"{withdraw}{'c' if withdraw else 'C'}ontinue {drugs}: no adequate trial of "
-            f"{drugs} is recorded as failed, nor was it stopped for intolerance. Check "
-            "adherence, and complete or optimise the dose within the label's range before any "
-            "other change. Ranked first whatever its score: the other options apply if "
-            "seizures continue at an adequate dose (NICE: another monotherapy when the first "
-            "is unsuccessful).")
+            f"{drugs} is recorded as failed, nor {'was it' if one else 'were they'} stopped "
+            f"for intolerance. Check adherence, and complete or optimise the "
+            f"{'dose' if one else 'doses'} within the label's range before any other change. "
+            "Ranked first whatever its score: the other options apply if seizures continue at "
+            "an adequate dose (NICE: another monotherapy when the first is unsuccessful).")
 
 
 def _may_stand(kb: KnowledgeBase, patient: Patient, drugs: list[str],

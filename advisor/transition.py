@@ -342,13 +342,17 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
         order.append(f"Only the daily {drug} is withdrawn: the rescue product "
                      f"({', '.join(patient.rescue_too[drug])}) stays as prescribed.")
     if add and withdraw:
-        what = f"tapering {withdraw[0]}" if len(withdraw) == 1 else "the first taper"
+        what = f"tapering {withdraw[0]}" + (" (the first of them)" if len(withdraw) > 1 else "")
         order.append(f"Add and titrate the new drug(s) first; start {what} once the new drug "
                      "reaches a therapeutic dose.")
     if len(withdraw) > 1:  # review K H4: three drugs, a benzodiazepine among them, at once
         staged = kb.regimens.several_withdrawals
         order.append(staged.text.format(drugs=" and ".join(
             [", ".join(withdraw[:-1]), withdraw[-1]])))
+        slower = [d for d in withdraw
+                  if kb.drugs[d].primary_mechanism in staged.slower_mechanisms]
+        if slower:
+            order.append(staged.slower_text.format(drugs=" and ".join(slower)))
         for step in steps:
             if isinstance(step, WithdrawStep):
                 step.evidence = list(dict.fromkeys([*step.evidence,

@@ -582,3 +582,22 @@ def test_a_pregnant_woman_seizure_free_on_valproate_sees_the_review_in_the_summa
     assert res.summary.top_regimen.caveats == [
         "Pregnant and seizure-free on valproate: any change from valproate is for urgent "
         "specialist review; do not stop valproate abruptly."]
+
+
+def test_only_a_benzodiazepine_or_barbiturate_withdrawn_is_tapered_more_slowly(kb):
+    """The plan says 'more slowly' of the benzodiazepine or barbiturate it withdraws, and not
+    at all when none is withdrawn (review L: it was said for carbamazepine and valproate)."""
+    from advisor import transition
+
+    def plan(current):
+        patient = validate_patient(kb, {"age_years": 60, "weight_kg": 70, "sex": "male",
+                                        "seizure_types": ["focal"],
+                                        "current_medications": current})
+        return transition.plan(kb, patient, ["levetiracetam"], {}).sequence
+
+    with_clobazam = plan(["carbamazepine", "clobazam"])
+    assert ("Taper clobazam more slowly than the others (benzodiazepines and barbiturates)."
+            in with_clobazam)
+    assert any(s.startswith("Withdraw carbamazepine and clobazam one at a time, in that order")
+               for s in with_clobazam)
+    assert not any("more slowly" in s for s in plan(["carbamazepine", "valproate"]))

@@ -461,6 +461,9 @@ def check_vocabulary(kb: KnowledgeBase) -> Iterator[Problem]:
 
 def check_regimens(kb: KnowledgeBase) -> Iterator[Problem]:
     yield from _sources(kb, "regimens.yaml", kb.regimens)
+    yield from _known("regimens.yaml", "several_withdrawals.slower_mechanisms",
+                      kb.regimens.several_withdrawals.slower_mechanisms,
+                      kb.vocabulary.mechanisms, "mechanism")
     for i, syn in enumerate(kb.regimens.synergies):
         yield from _known("regimens.yaml", f"synergies.{i}.drugs", list(syn.drugs), kb.drugs,
                           "drug")

@@ -212,9 +212,12 @@ class PositionsFile(Strict):
 
 
 class StagedWithdrawal(Strict):
-    """What a plan that withdraws two or more ASMs says about their order."""
+    """What a plan that withdraws two or more ASMs says about their order, and, when one of
+    them acts by a ``slower_mechanisms`` mechanism, ``slower_text`` too."""
 
     text: str
+    slower_mechanisms: list[str] = Field(default_factory=list)
+    slower_text: str = ""
     evidence: Evidence
 
 

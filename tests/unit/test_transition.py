@@ -54,8 +54,8 @@ def test_two_drugs_to_withdraw_are_withdrawn_one_at_a_time(small_kb):
     H4: three drugs, a benzodiazepine among them, were tapered together)."""
     result = plan(small_kb, ["testdrug_c"], current_medications=["testdrug_a", "testdrug_b"])
     assert result.sequence == [
-        "Add and titrate the new drug(s) first; start the first taper once the new drug "
-        "reaches a therapeutic dose.",
+        "Add and titrate the new drug(s) first; start tapering testdrug_a (the first of them) "
+        "once the new drug reaches a therapeutic dose.",
         "Withdraw testdrug_a and testdrug_b one at a time (test)."]
     assert all("TEST-STUDY" in s.evidence for s in result.steps if isinstance(s, WithdrawStep))
 
