@@ -93,6 +93,11 @@ def percent_interval(lo: float, hi: float) -> str:
     return f"{low[:-1]}{DASH}{high}"
 
 
+def listing(items: Sequence[str]) -> str:
+    """Items in a sentence: 'a', 'a and b', 'a, b and c'."""
+    return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
+
+
 def phrase(label: str) -> str:
     """A label or sentence inside another sentence: 'Synaptic vesicle ...' -> 'synaptic
     vesicle ...'; an acronym ('GABA-A receptor ...', 'T-type ...') keeps its capitals."""

@@ -40,7 +40,7 @@ import pandas as pd
 
 from advisor.inputs.patient import Patient, Trial
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import number, phrase, plural
+from advisor.numbers import listing, number, phrase, plural
 from advisor.rules import records
 from advisor.schema import Drug
 from advisor.schema.pathways import LicensedCombination
@@ -634,12 +634,18 @@ def _mark_without_partner(kb: KnowledgeBase, contested: dict[str, LicensedCombin
                 reg.evidence = list(dict.fromkeys([*reg.evidence, *combo.evidence.sources]))
 
 
+def _only_avoids(flag_records: list[dict], current: list[str], category: str) -> list[dict]:
+    """The 'avoid' flags of the current drugs when all are of ``category`` (else none)."""
+    avoid = [f for f in flag_records if f["action"] == "avoid" and f["drug"] in current]
+    return avoid if all(f["category"] == category for f in avoid) else []
+
+
 def _interaction_switch(flag_records: list[dict], current: list[str],
                         seizure_free: tuple[str, float, float]) -> str | None:
     """Why a seizure-free patient's current drugs are replaced when the only reason is an
     'avoid' interaction with another drug taken (None otherwise)."""
-    avoid = [f for f in flag_records if f["action"] == "avoid" and f["drug"] in current]
-    if not avoid or any(f["category"] != "interaction" for f in avoid):
+    avoid = _only_avoids(flag_records, current, "interaction")
+    if not avoid:
         return None
     replaced = ", ".join(dict.fromkeys(f["drug"] for f in avoid))
     others = " and ".join(dict.fromkeys(str(f["interacting_drug"]) for f in avoid))
@@ -654,10 +660,8 @@ def _pregnancy_switch(patient: Patient, flag_records: list[dict], current: list[
     """Why a pregnant woman seizure-free on a drug to avoid in pregnancy is shown switches:
     the change is a decision for urgent specialist review, not a routine substitution
     (review K M7): the regimens' reason and the summary's caution; None otherwise."""
-    if patient.pregnancy != "pregnant":
-        return None
-    avoid = [f for f in flag_records if f["action"] == "avoid" and f["drug"] in current]
-    if not avoid or any(f["category"] != "reproductive" for f in avoid):
+    avoid = _only_avoids(flag_records, current, "reproductive")
+    if patient.pregnancy != "pregnant" or not avoid:
         return None
     drugs = ", ".join(dict.fromkeys(f["drug"] for f in avoid))
     return (f"Seizure-free for {seizure_free[1]:g} months on {seizure_free[0]}, and pregnant: "
@@ -807,9 +811,9 @@ def _not_ended(patient: Patient, kept: list[str]) -> list[str]:
 def _not_yet_failed(rest: list[str], ended: list[str]) -> str:
     """Why continuing the current drugs that have not failed comes first (review K M6; L H4:
     an infant's failed levetiracetam goes, her valproate stays alone)."""
-    drugs = " and ".join([", ".join(rest[:-1]), rest[-1]] if len(rest) > 1 else rest)
+    drugs = listing(rest)
     one = len(rest) == 1
-    withdraw = (f"Withdraw {' and '.join(ended)} (its trial failed or it was not tolerated) "
+    withdraw = (f"Withdraw {listing(ended)} (its trial failed or it was not tolerated) "
                 "and " if ended else "")
     return (f"{withdraw}{'c' if withdraw else 'C'}ontinue {drugs}: no adequate trial of "
             f"{drugs} is recorded as failed, nor {'was it' if one else 'were they'} stopped "

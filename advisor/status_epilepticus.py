@@ -26,6 +26,7 @@ from advisor.result import (
 )
 from advisor.rules import DOSE_ACTIONS, records, row_mask
 from advisor.schema import AcuteDose, SeEvidenceNote
+from advisor.vocabulary import ALREADY_TAKING
 
 # Flag categories whose 'avoid' also rules a drug out for an acute seizure emergency
 # (hypersensitivity, mitochondrial or other toxicity, a past serious reaction, a contraindicated
@@ -172,7 +173,7 @@ def pathway(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame,
             taken = [d for d in (opt.drug, *opt.counts_as) if d in patient.current_medications]
             if taken:
                 said = stage.already_taking or kb.status_epilepticus.already_taking
-                caveats.insert(0, f"already taking {' and '.join(taken)}: {said.text}")
+                caveats.insert(0, f"{ALREADY_TAKING}{' and '.join(taken)}: {said.text}")
             options.append(PathwayOption(drug=opt.drug, doses=doses, flags=caveats,
                                          evidence=list(opt.evidence.sources),
                                          evidence_level=opt.evidence.level))

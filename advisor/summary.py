@@ -37,6 +37,7 @@ from advisor.result import (
 from advisor.vocabulary import (
     ACTION_LABEL,
     ACTION_ORDER,
+    ALREADY_TAKING,
     CAUTION_ACTIONS,
     DOSE_ACTIONS,
     LEVEL_ORDER,
@@ -369,10 +370,9 @@ def _emergency(res: ConsultResult) -> list[SummaryStep]:
         evidence=list(stage.evidence),
         evidence_level=min((o.evidence_level for o in stage.options),
                            key=LEVEL_ORDER.__getitem__, default=None))
-    lead = "already taking "
-    taken = [SummaryStep(text=flag[len(lead):], evidence=list(o.evidence),
+    taken = [SummaryStep(text=flag[len(ALREADY_TAKING):], evidence=list(o.evidence),
                          evidence_level=o.evidence_level)
-             for o in stage.options for flag in o.flags if flag.startswith(lead)]
+             for o in stage.options for flag in o.flags if flag.startswith(ALREADY_TAKING)]
     return [main, *taken]
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import daily_mg, higher_lower, number, signed_percent, weeks
+from advisor.numbers import daily_mg, higher_lower, listing, number, signed_percent, weeks
 from advisor.result import (
     AddStep,
     ContinueStep,
@@ -333,8 +333,7 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     changes = [c for i, d in enumerate(withdraw)
                for c in _removal_effects(kb, d, [*regimen, *comedications, *withdraw[i + 1:]])]
     order = [one_by_one] if one_by_one else []
-    rescue = [d for d in patient.current_medications
-              if d in kb.rescue_only or d in patient.rescue_medications]
+    rescue = [d for d in patient.current_medications if d in kb.drugs and d not in current]
     if rescue:
         order.append(f"Rescue treatment ({', '.join(rescue)}) stays as prescribed: it is not "
                      "part of the maintenance regimen.")
@@ -347,12 +346,11 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
                      "reaches a therapeutic dose.")
     if len(withdraw) > 1:  # review K H4: three drugs, a benzodiazepine among them, at once
         staged = kb.regimens.several_withdrawals
-        order.append(staged.text.format(drugs=" and ".join(
-            [", ".join(withdraw[:-1]), withdraw[-1]])))
+        order.append(staged.text.format(drugs=listing(withdraw)))
         slower = [d for d in withdraw
                   if kb.drugs[d].primary_mechanism in staged.slower_mechanisms]
         if slower:
-            order.append(staged.slower_text.format(drugs=" and ".join(slower)))
+            order.append(staged.slower_text.format(drugs=listing(slower)))
         for step in steps:
             if isinstance(step, WithdrawStep):
                 step.evidence = list(dict.fromkeys([*step.evidence,

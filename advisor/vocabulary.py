@@ -26,5 +26,8 @@ STATUS_LABEL = {"drug_resistant": "Drug-resistant (ILAE 2010)",
                 "undetermined": "Undetermined (ILAE 2010)"}
 SEVERITY_COLOUR = {"high": "red", "moderate": "orange", "low": "blue"}  # Streamlit badges
 
+# the caution beside a status-epilepticus option the patient already takes starts so; the
+# summary finds it by this start
+ALREADY_TAKING = "already taking "
 # a plan step whose label starts this patient lower than usual without a number
 START_LOWER = "start below the label's usual start, by an amount the label does not give"

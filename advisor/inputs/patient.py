@@ -259,13 +259,17 @@ def _reactions_in_notes(kb: KnowledgeBase, history: list[Trial],
             "happen, or was to another drug), reword the note")
 
 
-def _rescue(kb: KnowledgeBase, patient: Patient, current: list[str]) -> list[str]:
+def _rescue(kb: KnowledgeBase, patient: Patient, current: list[str]
+            ) -> tuple[list[str], dict[str, list[str]]]:
     """The ASMs the patient keeps only for seizure emergencies: those listed under
     rescue_medications and those named in current_medications only by a rescue product
-    (Valtoco). A drug also named otherwise in current_medications (Valium) is taken daily."""
+    (Valtoco). A drug also named otherwise in current_medications (Valium) is taken daily;
+    the rescue products named for it come second (drug -> names)."""
     listed = _resolve(kb, "rescue_medications", patient.rescue_medications, asm_only=True)
-    products = {d for name in patient.current_medications
-                if (d := kb.rescue_products.get(normalize_name(name)))}
+    products: dict[str, list[str]] = {}
+    for name in patient.current_medications:
+        if drug := kb.rescue_products.get(normalize_name(name)):
+            products.setdefault(drug, []).append(name)
     daily = {kb.resolve_drug(name) for name in patient.current_medications
              if normalize_name(name) not in kb.rescue_products}
     for i, name in enumerate(patient.rescue_medications):
@@ -274,8 +278,9 @@ def _rescue(kb: KnowledgeBase, patient: Patient, current: list[str]) -> list[str
                              f"{drug} is also under current_medications: list a drug taken "
                              "daily there (also when it is used for rescue too), and a drug "
                              "kept only for seizure emergencies here")
-    return [d for d in dict.fromkeys([*listed, *(d for d in current if d in products)])
-            if d not in daily]
+    rescue = [d for d in dict.fromkeys([*listed, *(d for d in current if d in products)])
+              if d not in daily]
+    return rescue, {d: names for d, names in products.items() if d not in rescue}
 
 
 def _reacted_drug(kb: KnowledgeBase, field: str, name: str) -> str:
@@ -409,11 +414,7 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
     history = _history(kb, patient)
     _reactions_in_notes(kb, history, reactions)
     current = _resolve(kb, "current_medications", patient.current_medications, asm_only=False)
-    rescue = _rescue(kb, patient, current)
-    products: dict[str, list[str]] = {}
-    for name in patient.current_medications:
-        if (drug := kb.rescue_products.get(normalize_name(name))) and drug not in rescue:
-            products.setdefault(drug, []).append(name)
+    rescue, also_daily = _rescue(kb, patient, current)
     checked = patient.model_copy(update={
         "seizure_types": with_neonatal(kb, patient.age_years, patient.seizure_types),
         "medication_history": history,
@@ -424,7 +425,7 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
         "candidate_drugs": _resolve(kb, "candidate_drugs", patient.candidate_drugs,
                                     asm_only=True),
     })
-    checked._rescue_too = products  # review L M2: the rescue spray beside daily diazepam
+    checked._rescue_too = also_daily  # review L M2: the rescue spray beside daily diazepam
     return checked
 
 

@@ -94,7 +94,7 @@ class KnowledgeBase:
         """Lower-cased names, synonyms and brand names -> canonical drug or co-medication."""
         aliases: dict[str, str] = {}
         for name, drug in self.drugs.items():
-            for alias in (name, *drug.synonyms, *drug.brand_names, *self._rescue_names(drug)):
+            for alias in (*drug.own_names, *drug.rescue_names):
                 aliases[normalize_name(alias)] = name
         for name, med in self.comedications.items():
             for alias in (name, *med.synonyms):
@@ -129,15 +129,11 @@ class KnowledgeBase:
                         return reaction, found.group(0)
         return None
 
-    @staticmethod
-    def _rescue_names(drug: Drug) -> list[str]:
-        return drug.rescue_products.names if drug.rescue_products else []
-
     @cached_property
     def rescue_products(self) -> dict[str, str]:
         """Lower-cased names of rescue-only products (Valtoco) -> their drug."""
         return {normalize_name(n): name for name, drug in self.drugs.items()
-                for n in self._rescue_names(drug)}
+                for n in drug.rescue_names}
 
     @cached_property
     def rescue_only(self) -> frozenset[str]:

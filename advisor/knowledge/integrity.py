@@ -113,13 +113,12 @@ def _restriction_and_conversion(kb: KnowledgeBase, f: str, drug: Drug) -> Iterat
 def _alias_problems(f: str, drug: Drug, aliases: dict[str, str]) -> Iterator[Problem]:
     """A name, synonym, brand or rescue product naming two drugs, or a rescue product that
     is also the drug's own name or brand (``aliases``: names seen so far -> their drug)."""
-    rescue = drug.rescue_products.names if drug.rescue_products else []
-    for alias in (drug.name, *drug.synonyms, *drug.brand_names, *rescue):
+    for alias in (*drug.own_names, *drug.rescue_names):
         other = aliases.setdefault(normalize_name(alias), drug.name)
         if other != drug.name:
             yield Problem(f, "synonyms", f"{alias!r} also names {other!r}")
-    own = {normalize_name(a) for a in (drug.name, *drug.synonyms, *drug.brand_names)}
-    for i, product in enumerate(rescue):
+    own = {normalize_name(a) for a in drug.own_names}
+    for i, product in enumerate(drug.rescue_names):
         if normalize_name(product) in own:
             yield Problem(f, f"rescue_products.names.{i}", f"{product!r} is also a name or "
                           "brand of the drug: a rescue product is listed once, here")

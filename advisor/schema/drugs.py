@@ -130,6 +130,16 @@ class Drug(Strict):
     safety_notes: list[SafetyNote] = Field(default_factory=list)
     notes: str | None = None
 
+    @property
+    def rescue_names(self) -> list[str]:
+        """The names of its rescue-only products (none without ``rescue_products``)."""
+        return self.rescue_products.names if self.rescue_products else []
+
+    @property
+    def own_names(self) -> list[str]:
+        """Its name, synonyms and brand names."""
+        return [self.name, *self.synonyms, *self.brand_names]
+
     @model_validator(mode="after")
     def _primary_listed(self) -> Drug:
         if self.primary_mechanism not in self.mechanisms:
