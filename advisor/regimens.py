@@ -10,9 +10,13 @@ Which regimens are offered follows the treatment stage:
 - drug-resistant epilepsy (ILAE) or two or more such failed trials: **add-on** to the
   current ASMs, or substitution; without a current ASM that may stay, **combination** of two
   new drugs;
-- current ASM(s), none with a trial recorded as failed or stopped, and no failed adequate
-  trial at all: **continue** them (check adherence, optimise the dose) ranks first, whatever
-  its score; the other options follow for when seizures continue at an adequate dose;
+- fewer than two failed adequate trials, and current ASM(s) with no trial recorded as
+  failed or stopped for intolerance: **continue** those (check adherence, optimise the dose;
+  a current drug that failed is withdrawn) ranks first, whatever its score, when they cover
+  every seizure type of the patient; the other options follow for when seizures continue at
+  an adequate dose;
+- a regimen that withdraws a current drug which has not failed and covers a seizure type the
+  regimen leaves uncovered is marked down (``withdraws_coverage``), saying so;
 - on two or more current ASMs, one whose adequate trial failed may be replaced while the
   others stay (an add-on in place of it);
 - a current ASM the patient must avoid is replaced (substitution), never kept;
@@ -480,11 +484,10 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
         reg.warnings.append(f"Requires withdrawing {', '.join(withdrawn)} (taper; see the "
                             "transition plan).")
     _pregnancy_change(kb, patient, reg, withdrawn, [d for d in current if d in drugs])
-    wanted = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
-    covered = [t for t in wanted if any(d.spectrum.covers(t, patient.syndrome) for d in items)]
-    uncovered = [t for t in wanted if t not in covered]
+    covered, uncovered = _coverage(kb, patient, drugs)
     reg.score += w.per_covered_seizure_type * len(covered)
     reg.score += w.per_uncovered_seizure_type * len(uncovered)
+    _coverage_lost(kb, patient, reg, withdrawn, uncovered)
     reg.score += w.per_drug * len(drugs)
     for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.rationale += t.rationale
@@ -499,6 +502,32 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     reg.score = round(reg.score, 1)
     reg.evidence = list(dict.fromkeys(reg.evidence))
     return reg
+
+
+def _coverage(kb: KnowledgeBase, patient: Patient, drugs: list[str]
+              ) -> tuple[list[str], list[str]]:
+    """The patient's seizure types that ``drugs`` cover, and those they do not."""
+    wanted = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
+    covered = [t for t in wanted if any(kb.drugs[d].spectrum.covers(t, patient.syndrome)
+                                        for d in drugs)]
+    return covered, [t for t in wanted if t not in covered]
+
+
+def _coverage_lost(kb: KnowledgeBase, patient: Patient, reg: Regimen, withdrawn: list[str],
+                   uncovered: list[str]) -> None:
+    """Mark down and say so when the regimen leaves a seizure type uncovered that a current
+    drug it withdraws covers and has not failed (the patient would lose its treatment)."""
+    failed = {t.drug for t in patient.medication_history if _failed(t)}
+    for t in uncovered:
+        by = [d for d in withdrawn if d not in failed
+              and kb.drugs[d].spectrum.covers(t, patient.syndrome)]
+        if by:
+            reg.score += kb.regimens.weights.withdraws_coverage
+            reg.warnings.append(
+                f"Withdraws {listing(by)}, which {'covers' if len(by) == 1 else 'cover'} "
+                f"{phrase(kb.vocabulary.seizure_types[t].split(' (')[0])} and "
+                f"{'has' if len(by) == 1 else 'have'} not failed: this regimen leaves them "
+                "untreated.")
 
 
 def _restricted(patient: Patient, drug: Drug) -> bool:
@@ -782,7 +811,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     rest = _not_ended(patient, kept)
     if not due and seizure_free is None and rest and kept == current \
             and _may_stand(kb, patient, rest, labelled_add_on, partners) \
-            and not _reproductive_concern(rest, by_drug):
+            and not _coverage(kb, patient, rest)[1] and not _reproductive_concern(rest, by_drug):
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),
                                         childbearing) for d in rest if d not in per_drug})
         first = _regimen(kb, patient, rest, "continue", per_drug, per_pair)

@@ -117,10 +117,7 @@ def _check_regimens(regimens: list[dict], exp: dict) -> None:
     for combo in exp.get("regimens_include", []):
         assert any(set(combo) <= set(r["drugs"]) for r in regimens), combo
     _check_regimen_warnings(regimens, exp)
-    for drug in exp.get("top_regimen_excludes", []):
-        assert regimens and drug not in regimens[0]["drugs"]
-    if "top_regimen_kind" in exp:
-        assert regimens and regimens[0]["kind"] == exp["top_regimen_kind"], regimens[:1]
+    _check_top_regimen(regimens, exp)
     for kind in exp.get("regimen_kinds_exclude", []):
         assert all(r["kind"] != kind for r in regimens), kind
     for drug in exp.get("regimens_never_alone", []):
@@ -139,6 +136,15 @@ def _check_regimens(regimens: list[dict], exp: dict) -> None:
                 if step["action"] == "add" and step["drug"] == drug]
         assert adds and all(step["schedule"] and step["schedule"][0]["daily_mg"] <= most
                             for step in adds), adds
+
+
+def _check_top_regimen(regimens: list[dict], exp: dict) -> None:
+    for drug in exp.get("top_regimen_excludes", []):
+        assert regimens and drug not in regimens[0]["drugs"]
+    if "top_regimen_is_not" in exp:
+        assert regimens and sorted(regimens[0]["drugs"]) != sorted(exp["top_regimen_is_not"])
+    if "top_regimen_kind" in exp:
+        assert regimens and regimens[0]["kind"] == exp["top_regimen_kind"], regimens[:1]
 
 
 def _check_regimen_warnings(regimens: list[dict], exp: dict) -> None:
@@ -170,6 +176,7 @@ def _check_risk(risk: dict | None, spec: Any) -> None:
 
 KNOWN = {"flags", "no_flags", "doses", "dre", "dre_next_steps", "dre_reason_contains",
          "regimens_include", "regimens_exclude", "regimens_min", "top_regimen_excludes",
+         "top_regimen_is_not",
          "top_regimen_kind", "regimen_kinds_exclude", "regimen_warning", "no_regimen_warning",
          "regimens_never_alone", "regimens_only_alone", "regimens_only_with",
          "regimen_rationale_contains",

@@ -69,3 +69,22 @@ def test_another_reaction_recorded_for_the_drug_does_not_hide_the_named_one(kb):
 def test_a_reaction_the_note_says_did_not_happen_is_not_one(kb, note):
     patient = validate_patient(kb, {**BASE, "medication_history": _history("topiramate", note)})
     assert patient.medication_history[0].note == note
+
+
+def test_a_note_naming_another_drugs_recorded_reaction_is_accepted(kb):
+    """'started after the carbamazepine rash' on levetiracetam, with that rash recorded for
+    carbamazepine, is not a reaction to levetiracetam (review L M1); naming a reaction the
+    other drug does not have recorded (SJS) is still refused."""
+    history = [{"drug": "carbamazepine", "outcome": "intolerance", "adequate": False,
+                "duration_months": 1},
+               {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+                "duration_months": 10, "note": "started after the Tegretol rash"}]
+    rash = [{"drug": "carbamazepine", "reaction": "hypersensitivity_rash"}]
+    patient = validate_patient(kb, {**BASE, "medication_history": history,
+                                    "adverse_reactions": rash})
+    assert [r.drug for r in patient.adverse_reactions] == ["carbamazepine"]
+    history[1]["note"] = "started after the carbamazepine SJS"
+    with pytest.raises(InputError) as err:
+        validate_patient(kb, {**BASE, "medication_history": history,
+                              "adverse_reactions": rash})
+    assert err.value.field == "medication_history.1.note"

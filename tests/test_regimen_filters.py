@@ -132,3 +132,31 @@ def test_a_high_risk_estimate_brings_no_polytherapy_before_a_failed_trial(kb):
     res = consult(kb, validate_patient(kb, failed))
     assert res.dre.failed_adequate_trials == 1 and res.risk.p_drug_resistance >= 0.5
     assert any("rational polytherapy" in line for r in res.regimens for line in r.rationale)
+
+
+def test_a_regimen_that_takes_away_the_only_cover_of_a_seizure_type_says_so(kb):
+    """Clonazepam alone in place of valproate, for myoclonic and tonic-clonic seizures, loses
+    the tonic-clonic cover valproate gives: marked down, with the reason; a withdrawn drug
+    whose adequate trial failed (levetiracetam) loses nothing."""
+    from advisor.regimens import Regimen, _coverage_lost
+
+    patient = validate_patient(kb, {
+        "id": "C", "age_years": 30, "weight_kg": 70, "sex": "male",
+        "seizure_types": ["generalized_tonic_clonic", "myoclonic"],
+        "current_medications": ["valproate", "levetiracetam"],
+        "medication_history": [
+            {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 6}]})
+
+    def marked(withdrawn: list[str]) -> Regimen:
+        reg = Regimen(drugs=["clonazepam"], mechanisms=[], mechanism_labels=[], score=0)
+        _coverage_lost(kb, patient, reg, withdrawn, ["generalized_tonic_clonic"])
+        return reg
+
+    lost = marked(["valproate", "levetiracetam"])
+    assert lost.score == kb.regimens.weights.withdraws_coverage < 0
+    assert lost.warnings == ["Withdraws valproate, which covers generalized tonic-clonic "
+                             "seizures and has not failed: this regimen leaves them "
+                             "untreated."]
+    kept = marked(["levetiracetam"])
+    assert kept.score == 0 and not kept.warnings

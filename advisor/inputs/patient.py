@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -237,14 +238,16 @@ def _reactions_in_notes(kb: KnowledgeBase, history: list[Trial],
     """A history note that names a reaction (vocabulary reaction_terms) for a drug with no
     adverse_reactions entry is an InputError: the reaction is judged, with the drugs that
     cross-react, only when it is recorded there (review K H1: SJS/TEN written only in a note
-    left carbamazepine a candidate)."""
+    left carbamazepine a candidate). A note that names another drug with that reaction
+    recorded is about that drug, and passes."""
     recorded: dict[str, set[str]] = {}
     for r in reactions:
         recorded.setdefault(r.drug, set()).add(r.reaction)
     for i, trial in enumerate(history):
         named = kb.reaction_named(trial.note) if trial.note else None
         if named is None or named[0] in recorded.get(trial.drug, set()) \
-                or "other" in recorded.get(trial.drug, set()):
+                or "other" in recorded.get(trial.drug, set()) \
+                or _of_another_drug(kb, trial, named[0], recorded):
             continue
         reaction, words = named
         has = recorded.get(trial.drug)
@@ -257,6 +260,17 @@ def _reactions_in_notes(kb: KnowledgeBase, history: list[Trial],
             f"reaction: {reaction}}} (or the reaction it was) to adverse_reactions so that it "
             "is judged, with the drugs that cross-react; if it does not (the reaction did not "
             "happen, or was to another drug), reword the note")
+
+
+def _of_another_drug(kb: KnowledgeBase, trial: Trial, reaction: str,
+                     recorded: dict[str, set[str]]) -> bool:
+    """Whether the note names another drug for which adverse_reactions records this
+    reaction ('started after the carbamazepine rash', with that rash recorded)."""
+    return any(re.search(r"(?<![a-z0-9])" + re.escape(name) + r"(?![a-z0-9])", trial.note or "",
+                         re.IGNORECASE)
+               for drug, reactions in recorded.items()
+               if drug != trial.drug and reaction in reactions and drug in kb.drugs
+               for name in kb.drugs[drug].own_names)
 
 
 def _rescue(kb: KnowledgeBase, patient: Patient, current: list[str]
