@@ -146,6 +146,27 @@ def test_more_words_of_local_use(codes, request_):
     assert codes.medication({"resourceType": "MedicationRequest", **request_}, {}).drugs == ()
 
 
+@pytest.mark.parametrize(("request_", "product"), [
+    ({"medicationCodeableConcept": {"text": "Valtoco 10 MG Nasal Spray"}}, "Valtoco"),
+    ({"medicationCodeableConcept": {"text": "diazepam 10 MG Rectal Gel"}},
+     "diazepam rectal gel"),
+    ({"medicationCodeableConcept": {"text": "diazepam 10 MG"},
+      "dosageInstruction": [{"route": {"coding": [{"display": "Nasal route"}]}}]},
+     "diazepam nasal spray"),
+    ({"medicationCodeableConcept": {"text": "midazolam 10 mg/ml oromucosal solution"}},
+     "buccal midazolam"),
+    ({"medicationCodeableConcept": {"text": "diazepam 5 MG Oral Tablet"}}, None),
+    ({"medicationCodeableConcept": {"text": "diazepam 5 MG/ML Injectable Solution"}}, None),
+    ({"medicationCodeableConcept": {"text": "clobazam 10 MG Oral Tablet"}}, None),
+])
+def test_a_rescue_product_is_named_as_one(codes, request_, product):
+    """A rescue product (by name, or a nasal, rectal or buccal form of a drug that has
+    rescue products) is matched with its product's name, which the patient file lists as
+    rescue treatment; tablets and injections are not."""
+    match = codes.medication({"resourceType": "MedicationRequest", **request_}, {})
+    assert len(match.drugs) == 1 and match.rescue == product
+
+
 def test_a_transdermal_patch_is_systemic(codes):
     patch = {"resourceType": "MedicationRequest", "medicationCodeableConcept": {
         "text": "ethinyl estradiol 0.035 MG/Day / norelgestromin 0.15 MG/Day Transdermal "

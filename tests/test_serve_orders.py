@@ -967,3 +967,53 @@ def test_a_refill_beside_an_antiretroviral_it_lowers_gives_the_interactions_reas
     assert "agree with the prescriber of dolutegravir" in critical["detail"]
     assert "without a reaction" not in critical["detail"]
     assert "suggestions" not in critical
+
+
+def _rescue_request(pid, orders, active=(), birth_date="2017-02-01"):
+    return fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [], active=list(active), kg=30, birth_date=birth_date),
+        selections=[f"MedicationRequest/{o['id']}" for o in orders])
+
+
+def test_a_rescue_product_ordered_for_a_child_is_rescue_treatment_not_an_unlabelled_dose(
+        runtime):
+    """Valtoco for a 9-year-old was judged as daily diazepam: a warning that no labelled
+    dose exists for this patient. It is the patient's rescue treatment: its dose, one per
+    seizure cluster by the product's label, is said not to be checked, as information."""
+    card, = _cards(runtime, _rescue_request("rescue-1", [fb.medication_request(
+        "rescue-1", "d-v", text="Valtoco 10 MG Nasal Spray", dose_mg=10, per_day=1)]))
+    assert card["indicator"] == "info"
+    assert card["summary"] == "diazepam: dose not checked: rescue treatment"
+    assert "one dose per seizure cluster" in card["detail"]
+    assert "no labelled dose" not in card["detail"]
+
+
+def test_a_rescue_product_keeps_its_interactions(runtime):
+    """Rescue diazepam beside methadone still carries the benzodiazepine-opioid boxed
+    warning."""
+    pid = "rescue-2"
+    methadone = fb.medication_request(pid, "a-m", text="methadone 10 MG Oral Tablet",
+                                      status="active")
+    card, = _cards(runtime, _rescue_request(pid, [fb.medication_request(
+        pid, "d-v", text="Valtoco 10 MG Nasal Spray", dose_mg=10, per_day=1)], [methadone]))
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("Caution with diazepam + methadone")
+
+
+def test_an_active_rescue_product_is_not_a_daily_drug_nor_a_trial(runtime):
+    """An active Valtoco prescription is listed by its name (rescue treatment, not daily
+    diazepam) and counts as no maintenance trial; ordered with two ASMs, it is judged once."""
+    pid = "rescue-3"
+    valtoco = fb.medication_request(pid, "a-v", text="Valtoco 10 MG Nasal Spray",
+                                    status="active")
+    valtoco["authoredOn"] = "2025-01-01"
+    orders = [fb.medication_request(pid, "d-c", text="clobazam", dose_mg=5, per_day=2),
+              fb.medication_request(pid, "d-l", text="levetiracetam", dose_mg=250, per_day=2),
+              fb.medication_request(pid, "d-r", text="diazepam 10 MG Rectal Gel", dose_mg=10,
+                                    per_day=1)]
+    _, judged = runtime.hook_inputs(SERVICES["asm-order-select"], json.dumps(
+        _rescue_request(pid, orders, [valtoco])).encode())
+    assert [j.drugs for j in judged] == [["clobazam", "diazepam"], ["levetiracetam"]]
+    for j in judged:
+        assert j.data["current_medications"][:2] == ["Valtoco", "diazepam rectal gel"]
+        assert "medication_history" not in j.data

@@ -236,8 +236,9 @@ def above_start(kb: KnowledgeBase, order: Order, dose: Dose | None, ongoing: boo
 
 def dose_not_checked(dose: Dose | None) -> str | None:
     """Why the ordered drug has no dose for this patient (no labelled dose at this age or
-    function, or an input such as the weight missing), else None."""
-    if dose is None or dose.status not in ("no_labelled_dose", "needs_input"):
+    function, or an input such as the weight missing), or why its dose is not checked (a
+    rescue product: one dose per seizure emergency), else None."""
+    if dose is None or dose.status not in ("no_labelled_dose", "needs_input", "rescue"):
         return None
     return dose.basis[0] if dose.basis else "no labelled dose for this patient"
 

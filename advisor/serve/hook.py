@@ -139,17 +139,18 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
               if req.fhirServer and req.fhirAuthorization else None)
     res = resources(req, reader)
     drafts = {o.reference for o in [*orders, *pending] if o.reference}
-    current, unchecked, since = active_medications(codes, res["medications"], patient_id,
-                                                   drafts)
-    ordered = [d for o in orders for d in o.match.drugs]
-    candidates = [d for d in ordered if d in kb.drugs]
-    planned = [d for o in pending for d in o.match.drugs] + [d for d in ordered
-                                                             if d not in kb.drugs]
+    active = active_medications(codes, res["medications"], patient_id, drafts)
+    current, unchecked, since = active.drugs, active.unknown, active.since
+    # an ordered rescue product is the patient's rescue treatment, not a candidate
+    candidates = [d for o in orders if not o.match.rescue for d in o.match.drugs
+                  if d in kb.drugs]
+    planned = [n for o in pending for n in listed(o.match)] + [
+        n for o in orders for n in listed(o.match) if n not in candidates]
     seizure_types, inferred = _seizure_types(kb, req.extension or {}, candidates)
     patient: dict[str, Any] = {
         "id": patient_id, **demographics(res["patient"], patient_id),
         "seizure_types": seizure_types,
-        "current_medications": list(dict.fromkeys([*current, *planned])),
+        "current_medications": list(dict.fromkeys([*active.names, *planned])),
         "candidate_drugs": list(dict.fromkeys(candidates))}
     history = taken_since(kb, since, datetime.now(UTC).date(), patient.get("age_years"))
     if history:
@@ -182,9 +183,11 @@ def per_drug(kb: KnowledgeBase, inputs: HookInput) -> list[tuple[list[str], dict
     drug, with the other ordered ones among the drugs taken (so that their interactions and
     co-medication dose bands apply, as when one is selected and the others are pending)
     and, when the seizure types are inferred, that drug's own."""
-    asms = list(dict.fromkeys(d for d in inputs.ordered if d in kb.drugs))
+    asms = list(dict.fromkeys(d for o in inputs.orders if not o.match.rescue
+                              for d in o.match.drugs if d in kb.drugs))
     if len(asms) < 2:
         return [(inputs.ordered, inputs.patient)]
+    rescue = [d for o in inputs.orders if o.match.rescue for d in o.match.drugs]
     out = []
     for drug in asms:
         data = {**inputs.patient, "candidate_drugs": [drug], "current_medications": list(
@@ -192,7 +195,7 @@ def per_drug(kb: KnowledgeBase, inputs: HookInput) -> list[tuple[list[str], dict
                            *(d for d in asms if d != drug)]))}
         if inputs.inferred_seizure_types:
             data["seizure_types"] = _seizure_types(kb, {}, [drug])[0]
-        out.append(([drug], data))
+        out.append(([drug, *rescue] if not out else [drug], data))  # rescue: judged once
     return out
 
 
@@ -350,35 +353,47 @@ class Active(NamedTuple):
     drugs: list[str]
     unknown: list[str]
     since: dict[str, date]
+    # what the patient file lists: the drugs, and a rescue product by its name (Valtoco)
+    names: list[str]
 
 
 def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
                        drafts: set[str]) -> Active:
-    """The drugs of the active MedicationRequests of a prefetch key (see :class:`Active`)."""
+    """The drugs of the active MedicationRequests of a prefetch key (see :class:`Active`); a
+    rescue product is not a maintenance trial (no time taken is counted for it)."""
     if value is None:
-        return Active([], [], {})
+        return Active([], [], {}, [])
     bundle = _as_bundle(value, "MedicationRequest", "prefetch.medications")
     media = bundle_medications(bundle)
     out: list[str] = []
+    names: list[str] = []
     unknown: list[str] = []
     since: dict[str, date] = {}
     for res in _resources_of(bundle, "MedicationRequest"):
         if res.get("status") != "active" or f"MedicationRequest/{res.get('id')}" in drafts:
             continue
         _check_subject(res, patient_id, "prefetch.medications")
-        drugs = codes.medication(res, media).drugs
+        match = codes.medication(res, media)
+        drugs = match.drugs
         out += drugs
+        names += listed(match)
         if not drugs:
             unknown.append(_medication_name(res))
         written = res.get("authoredOn")
-        if isinstance(written, str):
+        if isinstance(written, str) and match.rescue is None:
             try:
                 day = latest_day(written)
             except ValueError:
                 raise BadRequest("prefetch.medications: authoredOn is not a date") from None
             for drug in drugs:
                 since[drug] = min(since.get(drug, day), day)
-    return Active(list(dict.fromkeys(out)), list(dict.fromkeys(unknown)), since)
+    return Active(list(dict.fromkeys(out)), list(dict.fromkeys(unknown)), since,
+                  list(dict.fromkeys(names)))
+
+
+def listed(match: Match) -> list[str]:
+    """A medication as the patient file lists it: its drugs, or its rescue product's name."""
+    return [match.rescue] if match.rescue else list(match.drugs)
 
 
 def latest_day(when: str) -> date:

@@ -17,10 +17,16 @@ either: the knowledge base's interactions are about the drug in the blood, and s
 product puts little there (tacrolimus ointment: systemic exposure below 1 ng/mL, Protopic
 prescribing information, LEO Pharma, as read in a MIMS Philippines copy). A transdermal
 patch, vaginal ring or nasal spray is systemic and is matched.
+
+A rescue product (Valtoco; a nasal, rectal or buccal form of a drug that has rescue products
+in the knowledge base) is matched with the product's name, which the patient file lists: the
+drug is then the patient's rescue treatment, one dose per seizure emergency, not a daily
+maintenance dose to check.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -38,6 +44,9 @@ PUNCTUATION = "()[]{},;:\"'"
 LOCAL_USE = frozenset({"topical", "cutaneous", "dermal", "ointment", "cream", "lotion",
                        "shampoo", "ophthalmic", "ophth", "ocular", "eye", "conjunctival",
                        "intravitreal", "otic", "auricular", "ear"})  # words of a local product
+# words of a route of rescue products -> the word their names use
+RESCUE_ROUTES = {"nasal": "nasal", "intranasal": "nasal", "rectal": "rectal",
+                 "buccal": "buccal", "oromucosal": "buccal"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,7 @@ class Match:
 
     drugs: tuple[str, ...]
     by: str | None  # "rxnorm" | "atc" | "name" | None (not recognised)
+    rescue: str | None = None  # the rescue product's name (Valtoco), for a rescue product
 
 
 NO_MATCH = Match((), None)
@@ -94,8 +104,18 @@ class MedicationCodes:
                    ) -> Match:
         """The drugs of a MedicationRequest (``bundle_media``: Medication resources of the
         same Bundle by ``Medication/<id>``); none for a product for local use."""
-        if local_use(request, bundle_media):
+        texts = medication_texts(request, bundle_media)
+        if LOCAL_USE.intersection(w for t in texts for w in _words(t)):
             return NO_MATCH
+        match = self._medication(request, bundle_media)
+        if len(match.drugs) == 1 and match.drugs[0] in self.kb.drugs:
+            product = rescue_product(self.kb, match.drugs[0], texts)
+            if product is not None:
+                return Match(match.drugs, match.by, product)
+        return match
+
+    def _medication(self, request: dict[str, Any], bundle_media: dict[str, dict[str, Any]]
+                    ) -> Match:
         if "medicationCodeableConcept" in request:
             return self.concept(request["medicationCodeableConcept"])
         ref = request.get("medicationReference")
@@ -126,9 +146,10 @@ def concept_texts(concept: Any) -> list[str]:
             if isinstance(t, str)]
 
 
-def local_use(request: dict[str, Any], bundle_media: dict[str, dict[str, Any]]) -> bool:
-    """Whether a MedicationRequest is for a product used on the skin, eye or ear: a word of
-    :data:`LOCAL_USE` in its medication's name or form, or in a dosage instruction's route."""
+def medication_texts(request: dict[str, Any], bundle_media: dict[str, dict[str, Any]]
+                     ) -> list[str]:
+    """A MedicationRequest's medication names and forms, and its dosage instructions'
+    routes."""
     texts = concept_texts(request.get("medicationCodeableConcept"))
     ref = request.get("medicationReference")
     if isinstance(ref, dict):
@@ -143,8 +164,25 @@ def local_use(request: dict[str, Any], bundle_media: dict[str, dict[str, Any]]) 
     for dosage in request.get("dosageInstruction") or []:
         if isinstance(dosage, dict):
             texts += concept_texts(dosage.get("route"))
-    return any(LOCAL_USE.intersection(normalize_name(t).replace("/", " ").split())
-               for t in texts)
+    return texts
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip(PUNCTUATION) for w in normalize_name(text).replace("/", " ").split()]
+
+
+def rescue_product(kb: KnowledgeBase, drug: str, texts: list[str]) -> str | None:
+    """The rescue product of ``drug`` a medication is: one its texts name (Valtoco), else the
+    first whose name has the route its texts give (nasal, rectal, buccal); None when it is
+    not one (or the drug has no rescue product)."""
+    names = kb.drugs[drug].rescue_names
+    for text in texts:
+        low = " ".join(_words(text))
+        for name in names:
+            if re.search(rf"(?<![a-z0-9]){re.escape(normalize_name(name))}(?![a-z0-9])", low):
+                return name
+    routes = {RESCUE_ROUTES[w] for t in texts for w in _words(t) if w in RESCUE_ROUTES}
+    return next((name for name in names if routes & set(_words(name))), None)
 
 
 def names_in(kb: KnowledgeBase, text: str) -> tuple[str, ...]:
