@@ -268,6 +268,19 @@ class Regimen(ResultModel):
     transition: TransitionPlan
     caveats: OmitIfNone[list[str]] = None  # warnings the summary shows with the regimen
 
+    @property
+    def replacing(self) -> list[str]:
+        """The current drugs an add-on regimen withdraws (an add-on in place of them)."""
+        return [s.drug for s in self.transition.steps if isinstance(s, WithdrawStep)] \
+            if self.kind == "add-on" else []
+
+    @property
+    def kind_text(self) -> str:
+        """The kind as a reader takes it: 'add-on in place of levetiracetam' for an add-on
+        that withdraws a current drug."""
+        return self.kind + (f" in place of {', '.join(self.replacing)}" if self.replacing
+                            else "")
+
 
 class SafetyNote(ResultModel):
     drug: str

@@ -268,11 +268,10 @@ def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
     # the plan's target (the dose table's range, or up to a label start above it)
     target = (adds[0].target_daily_mg or doses[adds[0].drug].recommended_daily_mg
               if adds and adds[0].drug in doses else None)
-    stops = [s.drug for s in reg.transition.steps if isinstance(s, WithdrawStep)]
     return SummaryRegimen(drugs=reg.drugs, kind=reg.kind, first_step=_first_step(reg),
                           target_daily_mg=target, evidence=reg.evidence,
                           target_while=adds[0].target_while if adds else None,
-                          replacing=stops if stops and reg.kind == "add-on" else None,
+                          replacing=reg.replacing or None,
                           caveats=reg.caveats)
 
 

@@ -302,6 +302,13 @@ def test_an_add_on_that_withdraws_a_drug_says_what_it_replaces(kb):
     assert "lacosamide" not in top.drugs and top.replacing == ["lacosamide"]
     assert f"**{' + '.join(top.drugs)}**: add-on in place of lacosamide: add " \
         in render(res, "markdown")
+    # the regimen table says it too, in every format; the JSON kind stays 'add-on' (review
+    # L M7: a replace-one regimen read as 'add-on' only)
+    row = f"{' + '.join(top.drugs)}** (add-on in place of lacosamide, score"
+    assert row in render(res, "markdown")
+    assert f"{' + '.join(top.drugs)}</strong> <span class=\"tag\">(add-on in place of " \
+        "lacosamide; score" in render(res, "html")
+    assert res.regimens[0].kind == "add-on" and res.regimens[0].replacing == ["lacosamide"]
     # an add-on that withdraws nothing names nothing
     kept = consult(kb, validate_patient(kb, {
         "age_years": 40, "weight_kg": 70, "sex": "male", "seizure_types": ["focal"],

@@ -197,7 +197,7 @@ def regimens_tab(res: ConsultResult, cite: Citations) -> None:
         st.info(NO_REGIMEN)
     doses = {d.drug: d for d in res.doses}
     for i, reg in enumerate(res.regimens, 1):
-        with st.expander(f"{i}. {' + '.join(reg.drugs)} ({reg.kind}, score "
+        with st.expander(f"{i}. {' + '.join(reg.drugs)} ({reg.kind_text}, score "
                          f"{number(reg.score)})", expanded=i == 1):
             st.markdown(f"Mechanisms: {md(mechanisms(reg))} "
                         f"{cite(reg.evidence)}")
