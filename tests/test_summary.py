@@ -608,3 +608,20 @@ def test_only_a_benzodiazepine_or_barbiturate_withdrawn_is_tapered_more_slowly(k
     assert any(s.startswith("Withdraw carbamazepine and clobazam one at a time, in that order")
                for s in with_clobazam)
     assert not any("more slowly" in s for s in plan(["carbamazepine", "valproate"]))
+
+
+def test_dose_changes_of_drugs_not_in_play_are_only_named(kb):
+    """A woman seizure-free for 4 years on carbamazepine (with warfarin): the summary listed
+    'Change dose: lamotrigine 225-375 -> 300-500 mg/day', which reads as a drug she takes
+    (review K M5). The drugs in play keep their lines; other candidates are only named."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 44, "weight_kg": 75, "sex": "female", "pregnancy": "not_pregnant",
+        "seizure_types": ["focal"], "longest_pretreatment_interval_days": 60,
+        "medication_history": [{"drug": "carbamazepine", "outcome": "seizure_free",
+                                "adequate": True, "duration_months": 60,
+                                "seizure_free_months": 48}],
+        "current_medications": ["carbamazepine", "warfarin"]}))
+    assert "lamotrigine" in [c.drug for c in res.summary.dose_changes]  # the data keep it
+    summary = render(res, "markdown").split("## Summary")[1].split("\n## ")[0]
+    assert "- **Change dose**: **Other candidates**: lamotrigine, " in summary
+    assert "**lamotrigine**:" not in summary

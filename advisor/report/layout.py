@@ -159,9 +159,18 @@ def _avoid(s: Summary) -> Block:
 
 
 def _doses(s: Summary) -> Block:
+    """The dose changes of the drugs in play, line by line; those of other candidates only
+    named (a reader took them for drugs the patient takes: review K M5)."""
+    shown = [c for c in s.dose_changes if c.drug in s.in_play]
+    others = [c for c in s.dose_changes if c.drug not in s.in_play]
     lines = [Line(words(c.drug), f"{c.change}: {words(c.reason)}", c.evidence,
-                  c.evidence_level) for c in s.dose_changes]
-    head = words(", ".join(c.drug for c in s.dose_changes)) if lines else "no dose change"
+                  c.evidence_level) for c in shown]
+    if others:
+        lines.append(Line("Other candidates", words(", ".join(c.drug for c in others))
+                          + " (not taken and not in the top regimen: their changed doses "
+                          "are in the Doses table)", []))
+    head = (words(", ".join(c.drug for c in shown)) if shown else
+            "no dose change for the drugs in play" if others else "no dose change")
     return Block("dose", "Change dose", head, lines)
 
 
