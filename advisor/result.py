@@ -141,6 +141,21 @@ class Dose(ResultModel):
     start_reduced: OmitIfNone[bool] = None
     # the start in the label's words when it is not one amount a day ("25 mg every other day")
     start_as_given: OmitIfNone[str] = None
+    # True (with no_labelled_dose): the knowledge base holds no dose for this patient, but not
+    # every label was read for this group (a label may dose it): not 'the label gives none'
+    kb_gap: OmitIfNone[bool] = None
+
+    @property
+    def status_text(self) -> str:
+        """The status in words."""
+        if self.kb_gap:
+            return "no dose in the knowledge base"
+        return STATUS_WORDS.get(self.status, self.status.replace("_", " "))
+
+
+STATUS_WORDS = {"dosed": "dosed", "not_recommended": "not recommended: avoid",
+                "no_labelled_dose": "no labelled dose", "needs_input": "needs age or weight",
+                "no_maintenance": "acute use only", "rescue": "rescue use"}
 
 
 class NextStep(ResultModel):

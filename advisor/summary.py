@@ -143,9 +143,11 @@ def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
         return None
     # a flag asks for a dose change that leaves the maintenance range as it is (a start or
     # titration change, a cap above the range, advice in words): say what stays, never hide it
-    table = {"no_labelled_dose": "no labelled dose for this patient: see the dose row",
-             "needs_input": "no dose without the patient's age and weight: see the dose row",
-             }.get(dose.status, "no dose could be computed for this patient")
+    table = ("no dose in the knowledge base for this patient: see the dose row"
+             if dose.kb_gap else
+             {"no_labelled_dose": "no labelled dose for this patient: see the dose row",
+              "needs_input": "no dose without the patient's age and weight: see the dose row",
+              }.get(dose.status, "no dose could be computed for this patient"))
     if organ := _organ_unquantified(dose):
         table = (f"the {organ} statement's change is not applied automatically: it gives no "
                  "clearance limits; see the dose row"

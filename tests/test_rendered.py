@@ -188,3 +188,25 @@ def test_a_taken_drugs_start_dose_reads_as_a_restart(kb):
     row = next(line for line in render(res, "markdown").splitlines()
                if line.startswith("| lamotrigine |"))
     assert "; start 25 mg/day" in row and "restarted" not in row
+
+
+def test_a_dose_the_knowledge_base_lacks_is_not_called_unlabelled(kb):
+    """A 7-month-old with focal seizures: lacosamide (the current US label doses from 1 month;
+    its rows for small children were not read) is 'no dose in the knowledge base', not 'no
+    labelled dose' (review K M13); eslicarbazepine, which no label read doses under 4 years,
+    stays 'no labelled dose'; acute-only drugs are not listed among maintenance candidates
+    (review K C3)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 0.6, "weight_kg": 7.6, "sex": "female", "seizure_types": ["focal"],
+        "medication_history": [{"drug": "levetiracetam", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 1}],
+        "current_medications": ["levetiracetam"]}))
+    doses = {d.drug: d for d in res.doses}
+    assert doses["lacosamide"].kb_gap and doses["lacosamide"].status == "no_labelled_dose"
+    assert doses["lacosamide"].basis[0].startswith("no dose in the knowledge base for this "
+                                                   "patient (not every label's dose")
+    assert not doses["eslicarbazepine"].kb_gap
+    listed = render(res, "markdown").split("Not dosed: ")[1].split("\n")[0]
+    assert "lacosamide (no dose in the knowledge base)" in listed
+    assert "eslicarbazepine (no labelled dose)" in listed
+    assert "lorazepam" not in listed and "ketamine" not in listed

@@ -137,7 +137,10 @@ def _doses(res: ConsultResult, cite: Citations) -> list[str]:
     if rest:
         dosed = [f"{d.drug} {mg(d.recommended_daily_mg, d.unit)}{_refs(cite, d.evidence)}"
                  for d in rest if d.status == "dosed"]
-        other = [f"{d.drug} ({words(d.status)})" for d in rest if d.status != "dosed"]
+        # acute-only drugs (ketamine, lorazepam) are the status-epilepticus pathway's, not
+        # candidates for a maintenance regimen
+        other = [f"{d.drug} ({d.status_text})" for d in rest
+                 if d.status not in ("dosed", "no_maintenance")]
         out += ["", "Other candidates at the labelled dose: " + ("; ".join(dosed) or "none")
                 + (". Not dosed: " + ", ".join(other) if other else "") + "."]
     return out

@@ -151,6 +151,9 @@ class NoDose(Strict):
     age_years: Band
     weight_kg: Band | None = None
     indication: Literal["all"] | Indication = "all"
+    # true: not every label's dose for this group was read (a label may dose it; the note
+    # says which was not read): the advisor says it holds no dose, not that no label gives one
+    label_not_read: bool = False
     note: str
     evidence: Evidence
 

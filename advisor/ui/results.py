@@ -49,9 +49,6 @@ TAB = {"dose": "Doses", "monitor": "Flags", "dre": "ILAE status and risk",
 ICON = {"avoid": ":material/block:", "reduce_dose": ":material/arrow_downward:",
         "increase_dose": ":material/arrow_upward:", "use_with_caution": ":material/warning:",
         "monitor": ":material/visibility:", "info": ":material/info:"}
-STATUS = {"dosed": "dosed", "not_recommended": "not recommended (avoid)",
-          "no_labelled_dose": "no labelled dose", "needs_input": "needs age or weight",
-          "no_maintenance": "acute use only", "rescue": "rescue use"}
 
 
 def _card(block: Block, cite: Citations) -> None:
@@ -171,7 +168,7 @@ def _start_cell(text: str) -> str:
 def doses_tab(res: ConsultResult, cite: Citations) -> None:
     in_play = set(res.summary.in_play if res.summary else [])
     rows = [{"drug": d.drug + (" (in play)" if d.drug in in_play else ""),
-             "status": STATUS.get(d.status, words(d.status)),
+             "status": d.status_text,
              "standard": daily_mg(d.standard_daily_mg, d.unit),
              "recommended": daily_mg(d.recommended_daily_mg, d.unit),
              "change": "—" if d.adjustment_percent is None else
