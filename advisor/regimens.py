@@ -966,4 +966,5 @@ def _stage_note(kb: KnowledgeBase, patient: Patient, current: list[str], failed:
                 "therapy (NICE).")
     return ("Drug-resistant epilepsy, or two or more adequate trials of appropriately chosen "
             "drugs failed: rational combination therapy with distinct mechanisms may be tried "
-            "alongside referral.")
+            "alongside referral; a single drug in place of the current ones is ranked with the "
+            "combinations.")
