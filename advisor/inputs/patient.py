@@ -238,39 +238,50 @@ def _reactions_in_notes(kb: KnowledgeBase, history: list[Trial],
     """A history note that names a reaction (vocabulary reaction_terms) for a drug with no
     adverse_reactions entry is an InputError: the reaction is judged, with the drugs that
     cross-react, only when it is recorded there (review K H1: SJS/TEN written only in a note
-    left carbamazepine a candidate). A note that names another drug with that reaction
-    recorded is about that drug, and passes."""
+    left carbamazepine a candidate). A mention tied to another drug with that reaction
+    recorded ('after the carbamazepine rash') is about that drug; every other mention in
+    the note still counts (review M H1: 'widespread rash, worse than her ethosuximide
+    rash')."""
     recorded: dict[str, set[str]] = {}
     for r in reactions:
         recorded.setdefault(r.drug, set()).add(r.reaction)
     for i, trial in enumerate(history):
-        named = kb.reaction_named(trial.note) if trial.note else None
-        if named is None or named[0] in recorded.get(trial.drug, set()) \
-                or "other" in recorded.get(trial.drug, set()) \
-                or _of_another_drug(kb, trial, named[0], recorded):
+        own = recorded.get(trial.drug, set())
+        if not trial.note or "other" in own:
             continue
-        reaction, words = named
-        has = recorded.get(trial.drug)
-        raise InputError(
-            f"medication_history.{i}.note", trial.note,
-            f"names a reaction ({words!r}: {kb.vocabulary.reactions[reaction]}) that "
-            f"adverse_reactions does not record for {trial.drug}"
-            + (f" (it records only {', '.join(sorted(has))})" if has else "")
-            + f": if the note records a reaction to {trial.drug}, add {{drug: {trial.drug}, "
-            f"reaction: {reaction}}} (or the reaction it was) to adverse_reactions so that it "
-            "is judged, with the drugs that cross-react; if it does not (the reaction did not "
-            "happen, or was to another drug), reword the note")
+        for reaction, found in kb.reactions_named(trial.note):
+            if reaction in own or _of_another_drug(kb, trial, reaction, found, recorded):
+                continue
+            raise InputError(
+                f"medication_history.{i}.note", trial.note,
+                f"names a reaction ({found.group(0)!r}: {kb.vocabulary.reactions[reaction]}) "
+                f"that adverse_reactions does not record for {trial.drug}"
+                + (f" (it records only {', '.join(sorted(own))})" if own else "")
+                + f": if the note records a reaction to {trial.drug}, add {{drug: "
+                f"{trial.drug}, reaction: {reaction}}} (or the reaction it was) to "
+                "adverse_reactions so that it is judged, with the drugs that cross-react; if it "
+                "does not (the reaction did not happen, or was to another drug), reword the note")
 
 
-def _of_another_drug(kb: KnowledgeBase, trial: Trial, reaction: str,
+LINK_BEFORE = r"(?:[- ](?:induced|related|associated))?\s+(?:[a-z]+\s+)?$"  # 'cbz-induced skin '
+LINK_AFTER = r"^\s+(?:to|on|from|with|after|due to|caused by)\s+(?:the\s+|her\s+|his\s+)?"
+
+
+def _of_another_drug(kb: KnowledgeBase, trial: Trial, reaction: str, found: re.Match[str],
                      recorded: dict[str, set[str]]) -> bool:
-    """Whether the note names another drug for which adverse_reactions records this
-    reaction ('started after the carbamazepine rash', with that rash recorded)."""
-    return any(re.search(r"(?<![a-z0-9])" + re.escape(name) + r"(?![a-z0-9])", trial.note or "",
-                         re.IGNORECASE)
-               for drug, reactions in recorded.items()
-               if drug != trial.drug and reaction in reactions and drug in kb.drugs
-               for name in kb.drugs[drug].own_names)
+    """Whether this mention of a reaction is tied to another drug for which
+    adverse_reactions records it: the drug named just before ('the carbamazepine rash') or
+    just after ('rash on carbamazepine')."""
+    note = (trial.note or "").lower()
+    before, after = note[:found.start()], note[found.end():]
+    for drug, reactions in recorded.items():
+        if drug == trial.drug or reaction not in reactions or drug not in kb.drugs:
+            continue
+        for name in (re.escape(n.lower()) for n in kb.drugs[drug].own_names):
+            if re.search(rf"(?<![a-z0-9]){name}{LINK_BEFORE}", before) or \
+                    re.search(rf"{LINK_AFTER}{name}(?![a-z0-9])", after):
+                return True
+    return False
 
 
 def _rescue(kb: KnowledgeBase, patient: Patient, current: list[str]

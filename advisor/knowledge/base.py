@@ -118,16 +118,14 @@ class KnowledgeBase:
         words)."""
         return self.shown_names.get(name) or name
 
-    def reaction_named(self, note: str) -> tuple[str, str] | None:
-        """The first reaction (vocabulary order) a free-text note names, with the words
-        found: ``("sjs_ten", "Stevens-Johnson")``; None when it names none."""
-        for reaction, terms in self.vocabulary.reaction_terms.items():
-            for term in terms:
+    def reactions_named(self, note: str) -> list[tuple[str, re.Match[str]]]:
+        """Each reaction a free-text note names and is not negated ('no rash'), with where:
+        ``("sjs_ten", <match of 'Stevens-Johnson'>)``, in vocabulary order."""
+        return [(reaction, found)
+                for reaction, terms in self.vocabulary.reaction_terms.items() for term in terms
                 for found in re.finditer(r"(?<![a-z0-9])" + re.escape(term) + r"(?![a-z0-9])",
-                                         note, re.IGNORECASE):
-                    if not NEGATED.search(note[:found.start()]):
-                        return reaction, found.group(0)
-        return None
+                                         note, re.IGNORECASE)
+                if not NEGATED.search(note[:found.start()])]
 
     @cached_property
     def rescue_products(self) -> dict[str, str]:
