@@ -377,7 +377,8 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
                     " (model, literature-calibrated): consider early referral and rational "
                     "polytherapy.")
         every_dose = partial(recommend_doses, kb, frame, None, row, flag_records=flag_records,
-                             rescue=patient.rescue_medications)
+                             rescue={d: patient.rescue_named.get(d, [])
+                                     for d in patient.rescue_medications})
         wanted = None if dosed is None else dosed[row] | set(patient.current_medications)
         doses = every_dose(drugs=wanted)
         out.append(_Judged(

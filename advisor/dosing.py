@@ -23,7 +23,7 @@ of the range midpoint against the standard range.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,15 @@ import pandas as pd
 
 from advisor.frame import PatientFrame
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import age, daily_mg, higher_lower, number, signed_percent, span
+from advisor.numbers import (
+    age,
+    daily_mg,
+    higher_lower,
+    listing,
+    number,
+    signed_percent,
+    span,
+)
 from advisor.result import Dose, IfStarted
 from advisor.rules import covered, hepatic_match, records, renal_match
 from advisor.schema import Band, DoseBand, DoseChange, Drug, Evidence, NoDose, OrganBand
@@ -283,6 +291,12 @@ def describe(band: DoseBand, kb: KnowledgeBase, mine: Callable[[str], bool] | No
     return ", ".join(parts)
 
 
+def _ages(band: Band) -> str:
+    """A labelled age band in words: 'from 3 months to under 18 years', 'from 12 years'."""
+    return " to ".join([*([f"from {age(band.lo)}"] if band.lo is not None else []),
+                        *([f"under {age(band.hi)}"] if band.hi is not None else [])])
+
+
 class _Builder:
     """One drug's dose for one patient, built step by step."""
 
@@ -317,7 +331,9 @@ class _Builder:
         self.dose.evidence = list(dict.fromkeys(self.dose.evidence))
         return self.dose
 
-    def rescue(self) -> Dose:
+    def rescue(self, named: list[str] = ()) -> Dose:
+        """The dose row of rescue treatment (``named``: the rescue products the patient
+        names): no daily dose; a named product outside its labelled ages is said first."""
         products = self.drug.rescue_products
         if products is None:  # clobazam kept for clusters: no rescue label (review K M12)
             return self.stop("rescue", "rescue treatment, not a daily maintenance dose (kept "
@@ -329,10 +345,24 @@ class _Builder:
             if self.drug.name not in name.lower() and not any(
                     name.split()[0] == b.split()[0] for b in brands):
                 brands.append(name)
-        return self.stop("rescue", "rescue treatment: one dose per seizure cluster or "
+        dose = self.stop("rescue", "rescue treatment: one dose per seizure cluster or "
                          "prolonged seizure, by age and weight as the product's label gives "
                          f"it ({', '.join(brands)}), not a daily maintenance dose (kept as "
                          "prescribed)", products.evidence)
+        years = self.patient.value("age_years")
+        aged = products.ages_of(list(named))
+        outside = [a for a in aged if years is not None and not a.age_years.contains(years)]
+        if outside:
+            dose.status = "rescue_outside_label"
+            dose.basis.insert(0, f"{listing([a.names[0] for a in outside])} "
+                              f"{'is' if len(outside) == 1 else 'are'} labelled "
+                              f"{listing([_ages(a.age_years) for a in outside])}, and "
+                              f"this patient is {age(years)}: outside the label; "
+                              f"{' '.join(a.note for a in outside)}")
+        elif aged and years is None:
+            dose.basis.insert(0, "age not given: the product's labelled ages are not checked ("
+                              + "; ".join(a.note for a in aged) + ")")
+        return dose
 
     def no_band(self) -> Dose:
         p, drug = self.patient, self.drug
@@ -675,13 +705,15 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
 
 def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame | None,
                     row: int, *, flag_records: list[dict[str, Any]] | None = None,
-                    drugs: Collection[str] | None = None, rescue: Collection[str] = ()
-                    ) -> list[Dose]:
+                    drugs: Collection[str] | None = None,
+                    rescue: Mapping[str, list[str]] | None = None) -> list[Dose]:
     """Doses for every candidate drug of one row of the frame, or for those in ``drugs``
     (each the same as among all: a drug taken still says how every other candidate would
     change it). ``flag_records``: the flags as :func:`~advisor.rules.records`, when the
     caller has them already (read only; ``flags`` is then not read and may be None);
-    ``rescue``: the patient's rescue treatment, dosed per episode, not daily."""
+    ``rescue``: the patient's rescue treatment, dosed per episode, not daily (drug -> the
+    rescue products named)."""
+    rescue = rescue or {}
     rule_dose, inter_dose = kb.dose_changes
     patient = _Row(frame, row)
     by_drug: dict[str, list[dict[str, Any]]] = {}
@@ -701,7 +733,7 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
         avoid = [f for f in mine if f["action"] == "avoid" and not (
             drug_name in taking and f["category"] == "interaction")]
         if drug_name in rescue:
-            dose = build.rescue()
+            dose = build.rescue(rescue[drug_name])
         elif not build.band():
             dose = build.no_band()
         elif avoid:

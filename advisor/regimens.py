@@ -50,7 +50,8 @@ from advisor.schema import Drug
 from advisor.schema.pathways import LicensedCombination
 
 IGNORED_TYPES = {"unknown", "status_epilepticus"}
-NO_DOSE = ("no_labelled_dose", "no_maintenance", "not_recommended", "rescue")
+NO_DOSE = ("no_labelled_dose", "no_maintenance", "not_recommended", "rescue",
+           "rescue_outside_label")
 
 
 @dataclass

@@ -129,7 +129,8 @@ class Dose(ResultModel):
     start_daily_mg: float | None = None
     max_daily_mg: float | None = None
     therapeutic_range_mg_per_l: list[float] | None = None
-    # dosed | not_recommended | no_labelled_dose | needs_input | no_maintenance | rescue
+    # dosed | not_recommended | no_labelled_dose | needs_input | no_maintenance | rescue |
+    # rescue_outside_label (a rescue product named for a patient outside its labelled ages)
     status: str = "dosed"
     band: str | None = None  # who the labelled dose is for, in words
     if_started: list[IfStarted] = Field(default_factory=list)
@@ -155,7 +156,8 @@ class Dose(ResultModel):
 
 STATUS_WORDS = {"dosed": "dosed", "not_recommended": "not recommended: avoid",
                 "no_labelled_dose": "no labelled dose", "needs_input": "needs age or weight",
-                "no_maintenance": "acute use only", "rescue": "rescue use"}
+                "no_maintenance": "acute use only", "rescue": "rescue use",
+                "rescue_outside_label": "rescue product outside its labelled ages"}
 
 
 class NextStep(ResultModel):

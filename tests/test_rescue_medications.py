@@ -89,7 +89,30 @@ def test_a_midazolam_rescue_product_is_rescue_treatment_with_its_label(kb, produ
     res = consult(kb, _patient(kb, current_medications=["lamotrigine", product]))
     assert res.summary.patient.rescue_medications == ["midazolam"]
     dose = {d.drug: d for d in res.doses}["midazolam"]
-    assert dose.status == "rescue" and "(Buccolam, Nayzilam, Epistatus)" in dose.basis[0]
+    assert "(Buccolam, Nayzilam, Epistatus)" in dose.basis[-1]
+    if product == "Buccolam":  # labelled from 3 months to under 18 years; he is 30
+        assert dose.status == "rescue_outside_label"
+        assert dose.basis[0].startswith("Buccolam is labelled from 3 months to under 18 "
+                                        "years, and this patient is 30 years: outside the label")
+    else:
+        assert dose.status == "rescue"
+
+
+@pytest.mark.parametrize(("product", "years", "outside"), [
+    ("Diastat", 0.8, True), ("Diastat", 3, False), ("Valtoco", 1.5, True),
+    ("Libervant", 7, True), ("Libervant", 4, False), ("Nayzilam", 5, True),
+    ("Nayzilam", 12, False), ("rectal diazepam", 0.8, False)])
+def test_a_named_rescue_product_is_checked_against_its_labelled_ages(kb, product, years,
+                                                                      outside):
+    """Diastat for a 10-month-old, Nayzilam for a 5-year-old: the dose row says the product
+    is outside its labelled ages (review M H3); a generic name without a label read ('rectal
+    diazepam') is not checked."""
+    res = consult(kb, validate_patient(kb, {
+        **BASE, "age_years": years, "weight_kg": 9 if years < 2 else 20 if years < 8 else 45,
+        "current_medications": ["levetiracetam", product]}))
+    dose = next(d for d in res.doses if d.drug in ("diazepam", "midazolam"))
+    assert dose.status == ("rescue_outside_label" if outside else "rescue"), dose.basis
+    assert (f"{product} is labelled " in dose.basis[0]) == outside
 
 
 def test_withdrawing_daily_diazepam_keeps_its_rescue_product(kb):

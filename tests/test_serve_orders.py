@@ -809,13 +809,13 @@ def test_an_infant_already_taking_the_drug_gets_information_only(runtime):
 
 
 def test_a_drug_for_acute_use_only_says_why_no_seizure_type_was_judged(runtime):
-    """Diazepam ordered for a patient on lopinavir/ritonavir, no seizure types sent: the
+    """Diazepam injection ordered for a patient on lopinavir/ritonavir, no seizure types sent: the
     card says the drug is for acute use only, never 'seizure types judged: unknown'."""
     pid = "dzp-kaletra"
     prefetch = fb.full_prefetch(pid, [], gender="male", birth_date="1980-05-05", active=[
         fb.medication_request(pid, "a", text="Kaletra", status="active")])
     cards = _cards(runtime, fb.order_select(pid, [fb.medication_request(
-        pid, "o", text="diazepam 10 MG Rectal Gel")], prefetch=prefetch))
+        pid, "o", text="diazepam 5 MG/ML Injectable Solution")], prefetch=prefetch))
     card = next(c for c in cards if "diazepam" in c["summary"])
     assert card["indicator"] == "critical"
     assert "diazepam is not used for a seizure type of an epilepsy (acute use only)" in \
@@ -969,9 +969,15 @@ def test_a_refill_beside_an_antiretroviral_it_lowers_gives_the_interactions_reas
     assert "suggestions" not in critical
 
 
-def _rescue_request(pid, orders, active=(), birth_date="2017-02-01"):
+def _as_needed(order):
+    """A rescue order as prescribed: as needed, not on a schedule."""
+    order["dosageInstruction"][0]["asNeededBoolean"] = True
+    return order
+
+
+def _rescue_request(pid, orders, active=(), birth_date="2017-02-01", kg=30):
     return fb.order_select(pid, orders, prefetch=fb.full_prefetch(
-        pid, [], active=list(active), kg=30, birth_date=birth_date),
+        pid, [], active=list(active), kg=kg, birth_date=birth_date),
         selections=[f"MedicationRequest/{o['id']}" for o in orders])
 
 
@@ -980,12 +986,42 @@ def test_a_rescue_product_ordered_for_a_child_is_rescue_treatment_not_an_unlabel
     """Valtoco for a 9-year-old was judged as daily diazepam: a warning that no labelled
     dose exists for this patient. It is the patient's rescue treatment: its dose, one per
     seizure cluster by the product's label, is said not to be checked, as information."""
-    card, = _cards(runtime, _rescue_request("rescue-1", [fb.medication_request(
-        "rescue-1", "d-v", text="Valtoco 10 MG Nasal Spray", dose_mg=10, per_day=1)]))
+    card, = _cards(runtime, _rescue_request("rescue-1", [_as_needed(fb.medication_request(
+        "rescue-1", "d-v", text="Valtoco 10 MG Nasal Spray", dose_mg=10, per_day=1))]))
     assert card["indicator"] == "info"
     assert card["summary"] == "diazepam: dose not checked: rescue treatment"
     assert "one dose per seizure cluster" in card["detail"]
     assert "no labelled dose" not in card["detail"]
+
+
+@pytest.mark.parametrize(("text", "days", "summary"), [
+    ("Diastat 2.5 MG Rectal Gel", 300,
+     "diazepam: dose not checked: Diastat is labelled from 2 years, and this patient is "
+     "10 months"),
+    ("Nayzilam 5 MG Nasal Spray", 2000,
+     "midazolam: dose not checked: Nayzilam is labelled from 12 years, and this patient is "
+     "5.5 years"),
+])
+def test_a_rescue_product_below_its_labelled_age_is_a_warning(runtime, text, days, summary):
+    """Diastat for an infant, Nayzilam for a 5-year-old: outside the product's labelled
+    ages, a warning that says so (review M H3: an information card said the dose follows the
+    label)."""
+    card, = _cards(runtime, _rescue_request("rescue-4", [_as_needed(fb.medication_request(
+        "rescue-4", "d-r", text=text, dose_mg=2.5, per_day=1))],
+        birth_date=(date.today() - timedelta(days=days)).isoformat(), kg=18 if days > 700
+        else 9))
+    assert card["indicator"] == "warning" and card["summary"].startswith(summary)
+
+
+def test_a_rescue_product_on_a_daily_schedule_is_a_warning(runtime):
+    """Valtoco ordered four times a day, not as needed (review M M5)."""
+    card, = _cards(runtime, _rescue_request("rescue-5", [fb.medication_request(
+        "rescue-5", "d-v", text="Valtoco 10 MG Nasal Spray", dose_mg=10, per_day=4)]))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("diazepam (Valtoco) ordered 4 times a day: a rescue product is "
+                               "given per seizure emergency (as needed), not on a daily "
+                               "schedule")
+    assert "- **schedule**: Valtoco is ordered 4 times a day" in card["detail"]
 
 
 def test_a_rescue_product_keeps_its_interactions(runtime):
@@ -994,8 +1030,8 @@ def test_a_rescue_product_keeps_its_interactions(runtime):
     pid = "rescue-2"
     methadone = fb.medication_request(pid, "a-m", text="methadone 10 MG Oral Tablet",
                                       status="active")
-    card, = _cards(runtime, _rescue_request(pid, [fb.medication_request(
-        pid, "d-v", text="Valtoco 10 MG Nasal Spray", dose_mg=10, per_day=1)], [methadone]))
+    card, = _cards(runtime, _rescue_request(pid, [_as_needed(fb.medication_request(
+        pid, "d-v", text="Valtoco 10 MG Nasal Spray", dose_mg=10, per_day=1))], [methadone]))
     assert card["indicator"] == "warning"
     assert card["summary"].startswith("Caution with diazepam + methadone")
 

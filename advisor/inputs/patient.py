@@ -171,14 +171,21 @@ class Patient(_Strict):
     # Translations made by validate_patient, with the value each was made from (so a copy
     # with other genotypes is never read with stale calls): key -> (value, Call).
     _translated: dict[str, tuple[str, Call]] = PrivateAttr(default_factory=dict)
-    # Drugs taken daily that are also named by a rescue product (Valium and Valtoco): drug ->
-    # the rescue products named, set by validate_patient.
-    _rescue_too: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+    # The rescue products named (Valtoco, under current_medications or rescue_medications):
+    # drug -> the names, set by validate_patient.
+    _rescue_named: dict[str, list[str]] = PrivateAttr(default_factory=dict)
+
+    @property
+    def rescue_named(self) -> dict[str, list[str]]:
+        """The rescue products the patient names, by drug."""
+        return self._rescue_named
 
     @property
     def rescue_too(self) -> dict[str, list[str]]:
-        """Drugs taken daily that the patient also keeps as a rescue product."""
-        return self._rescue_too
+        """Drugs taken daily that the patient also keeps as a rescue product (Valium and
+        Valtoco): drug -> the rescue products named."""
+        return {d: names for d, names in self._rescue_named.items()
+                if d not in self.rescue_medications}
 
     @model_validator(mode="before")
     @classmethod
@@ -288,11 +295,12 @@ def _rescue(kb: KnowledgeBase, patient: Patient, current: list[str]
             ) -> tuple[list[str], dict[str, list[str]]]:
     """The ASMs the patient keeps only for seizure emergencies: those listed under
     rescue_medications and those named in current_medications only by a rescue product
-    (Valtoco). A drug also named otherwise in current_medications (Valium) is taken daily;
-    the rescue products named for it come second (drug -> names)."""
+    (Valtoco). A drug also named otherwise in current_medications (Valium), or asked about
+    under candidate_drugs (to be started daily), is taken daily; the rescue products named
+    for it come second. Also every rescue product named, by drug."""
     listed = _resolve(kb, "rescue_medications", patient.rescue_medications, asm_only=True)
     products: dict[str, list[str]] = {}
-    for name in patient.current_medications:
+    for name in [*patient.current_medications, *patient.rescue_medications]:
         if drug := kb.rescue_products.get(normalize_name(name)):
             products.setdefault(drug, []).append(name)
     daily = {kb.resolve_drug(name) for name in patient.current_medications
@@ -303,9 +311,10 @@ def _rescue(kb: KnowledgeBase, patient: Patient, current: list[str]
                              f"{drug} is also under current_medications: list a drug taken "
                              "daily there (also when it is used for rescue too), and a drug "
                              "kept only for seizure emergencies here")
+    started = {kb.resolve_drug(name) for name in patient.candidate_drugs}
     rescue = [d for d in dict.fromkeys([*listed, *(d for d in current if d in products)])
-              if d not in daily]
-    return rescue, {d: names for d, names in products.items() if d not in rescue}
+              if d not in daily and (d in listed or d not in started)]
+    return rescue, products
 
 
 def _reacted_drug(kb: KnowledgeBase, field: str, name: str) -> str:
@@ -439,7 +448,7 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
     history = _history(kb, patient)
     _reactions_in_notes(kb, history, reactions)
     current = _resolve(kb, "current_medications", patient.current_medications, asm_only=False)
-    rescue, also_daily = _rescue(kb, patient, current)
+    rescue, products = _rescue(kb, patient, current)
     checked = patient.model_copy(update={
         "seizure_types": with_neonatal(kb, patient.age_years, patient.seizure_types),
         "medication_history": history,
@@ -450,7 +459,7 @@ def validate_patient(kb: KnowledgeBase, data: Any) -> Patient:
         "candidate_drugs": _resolve(kb, "candidate_drugs", patient.candidate_drugs,
                                     asm_only=True),
     })
-    checked._rescue_too = also_daily  # review L M2: the rescue spray beside daily diazepam
+    checked._rescue_named = products  # review L M2: the rescue spray beside daily diazepam
     return checked
 
 

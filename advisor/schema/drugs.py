@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from advisor.schema.common import CodeSet, Evidence, Range, Severity, Strict
-from advisor.schema.dosing import Dosing, Indication
+from advisor.schema.dosing import Band, Dosing, Indication
 
 PgpStatus = Literal["substrate", "likely_substrate", "conflicting", "not_substrate", "unknown"]
 
@@ -89,13 +89,36 @@ class RestrictedUse(Strict):
     evidence: Evidence
 
 
+class ProductAges(Strict):
+    """The ages one rescue product's label covers (its names: brand and the product form
+    only it has, such as 'diazepam nasal spray' for Valtoco), from the product's evidence."""
+
+    names: list[str] = Field(min_length=1)
+    age_years: Band
+    note: str
+
+
 class RescueProducts(Strict):
     """Products of the drug made only for seizure emergencies (clusters, prolonged
     seizures): a patient who names one takes the drug as rescue treatment, not as part of
     the maintenance regimen."""
 
     names: list[str] = Field(min_length=1)
+    # the ages a product's label covers (of the names above; a name not listed: none read)
+    labelled_ages: list[ProductAges] = Field(default_factory=list)
     evidence: Evidence
+
+    @model_validator(mode="after")
+    def _aged_names_listed(self) -> RescueProducts:
+        unknown = sorted({n for a in self.labelled_ages for n in a.names} - set(self.names))
+        if unknown:
+            raise ValueError(f"labelled_ages names products not under names: {unknown}")
+        return self
+
+    def ages_of(self, named: list[str]) -> list[ProductAges]:
+        """The labelled ages of the products named (compared without case)."""
+        low = {n.lower() for n in named}
+        return [a for a in self.labelled_ages if low & {n.lower() for n in a.names}]
 
 
 class ConvertedTo(Strict):

@@ -200,7 +200,8 @@ class Runtime:
                 # drug's aggravation of one of them says nothing about this patient
                 findings = replace(findings, flags=[f for f in findings.flags
                                                     if AGGRAVATES not in (f.rule or "")])
-            ordered = [d for d in drugs if d in self.kb.drugs]
+            rescue = {d for o in inputs.orders if o.match.rescue for d in o.match.drugs}
+            ordered = [d for d in drugs if d in self.kb.drugs and d not in rescue]
             note = (NO_SEIZURE_TYPES if data["seizure_types"] == ["unknown"] else SEIZURE_NOTE
                     ).format(types=", ".join(t.replace("_", " ") for t in data["seizure_types"]),
                              drugs=" and ".join(dict.fromkeys(ordered)),
@@ -211,7 +212,8 @@ class Runtime:
             note = "\n\n".join(n for n in (" ".join(n for n in (note, judging.note) if n),
                                           _exposure_note(inputs.taken, timed)) if n) or None
             out += cards(self.kb, findings, inputs.orders, current_asms=current,
-                         taking=inputs.active, report_url=link, seizure_note=note,
+                         taking=inputs.active, rescue_only=inputs.rescue_only,
+                         report_url=link, seizure_note=note,
                          only=set(drugs) if len(judged) > 1 else None,
                          serious=findings.serious, unchecked=inputs.unchecked,
                          unread_allergies=inputs.unread_allergies,

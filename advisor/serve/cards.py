@@ -103,7 +103,8 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
           serious: frozenset[str] = frozenset(), unchecked: list[str] = (),
           unread_allergies: list[tuple[str, str]] = (),
           syndrome: GuidelinePosition | None = None,
-          timed: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+          timed: frozenset[str] = frozenset(),
+          rescue_only: list[str] = ()) -> list[dict[str, Any]]:
     """The cards for the ordered drugs (``only``: for these of them), most urgent first
     (``current_asms``: the ASMs the patient takes or will take alongside; ``taking``: drugs
     of active prescriptions; ``serious`` and ``syndrome`` (the guideline's entry for the
@@ -112,7 +113,9 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
     named on every card as not checked for interactions; ``unread_allergies``: allergy
     records whose reaction was not read, as (drug, what the record says), named on every
     card; ``timed``: drugs with a finding that rests on a time taken read from prescription
-    dates, never only information: the prescriber is asked to confirm it)."""
+    dates, never only information: the prescriber is asked to confirm it; ``rescue_only``:
+    drugs of ``taking`` prescribed only as rescue products, whose daily order is a new
+    start)."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str | None, str]] = set()
     same = {drug: [o for o in orders if drug in o.match.drugs]
@@ -122,8 +125,9 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
             if (order.reference, drug) in seen or (only is not None and drug not in only):
                 continue
             seen.add((order.reference, drug))
+            ongoing = drug in taking and (bool(order.match.rescue) or drug not in rescue_only)
             card = drug_card(kb, result, order, drug, current_asms=current_asms,
-                             ongoing=drug in taking, taking=taking, report_url=report_url,
+                             ongoing=ongoing, taking=taking, report_url=report_url,
                              seizure_note=seizure_note, serious=serious, syndrome=syndrome,
                              allergic=any(d == drug for d, _ in unread_allergies),
                              siblings=same[drug], ordered=frozenset(same),
@@ -238,7 +242,8 @@ def dose_not_checked(dose: Dose | None) -> str | None:
     """Why the ordered drug has no dose for this patient (no labelled dose at this age or
     function, or an input such as the weight missing), or why its dose is not checked (a
     rescue product: one dose per seizure emergency), else None."""
-    if dose is None or dose.status not in ("no_labelled_dose", "needs_input", "rescue"):
+    if dose is None or dose.status not in ("no_labelled_dose", "needs_input", "rescue",
+                                           "rescue_outside_label"):
         return None
     return dose.basis[0] if dose.basis else "no labelled dose for this patient"
 
@@ -274,10 +279,12 @@ class DoseChecks:
     unread: str | None = None
     lower: bool = False
     together: tuple[int, float, float] | None = None  # orders of the drug, their sum, ceiling
+    scheduled: tuple[str, float] | None = None  # a rescue product on a daily schedule: (its
+    # name, administrations a day)
 
     def __bool__(self) -> bool:
         return bool(self.over or self.missing or self.fast or self.unread or self.lower
-                    or self.together)
+                    or self.together or self.scheduled)
 
 
 def in_request(dose: Dose | None, ordered: frozenset[str]) -> Dose | None:
@@ -299,7 +306,18 @@ def dose_checks(kb: KnowledgeBase, order: Order, dose: Dose | None, ongoing: boo
         fast=above_start(kb, order, dose, ongoing),
         unread=unread_dose(order.resource, dose.unit) if dose is not None and dosed else None,
         lower=bool(dose is not None and dose.start_reduced and not ongoing),
-        together=orders_together(siblings, dose))
+        together=orders_together(siblings, dose), scheduled=scheduled_rescue(order))
+
+
+def scheduled_rescue(order: Order) -> tuple[str, float] | None:
+    """(product, administrations a day) for a rescue product ordered on a repeating
+    schedule rather than as needed or once (Valtoco four times a day: its label gives one
+    dose per seizure cluster, a second at least 4 hours later)."""
+    if not order.match.rescue or one_time(order.resource):
+        return None
+    times = next((t for d in order.resource.get("dosageInstruction") or []
+                  if isinstance(d, dict) and (t := per_day(d)) is not None), None)
+    return (order.match.rescue, times) if times is not None else None
 
 
 def orders_together(siblings: list[Order], dose: Dose | None
@@ -331,6 +349,11 @@ def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, *, q
     if checks.over and level != "critical":
         return _clip(f"{drug} {checks.over[0]:g} {unit}/day ordered: above this patient's "
                      f"maximum of {checks.over[1]:g} {unit}/day{why}")
+    if checks.scheduled and level != "critical" and not (
+            dose and dose.status == "rescue_outside_label"):  # the age leads then
+        product, times = checks.scheduled
+        return _clip(f"{drug} ({product}) ordered {_times(times)} a day: a rescue product is "
+                     "given per seizure emergency (as needed), not on a daily schedule")
     if checks.together and level != "critical":
         n, total, ceiling = checks.together
         return _clip(f"{drug}: {n} orders together {total:g} {unit}/day: above this "
@@ -384,15 +407,16 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
     # a new order of a drug with no labelled dose for this patient (an infant, say) is
     # off-label at any dose: a warning, led by that
     unlabelled = level == "info" and not ongoing and dose is not None and \
-        dose.status == "no_labelled_dose"
+        dose.status in ("no_labelled_dose", "rescue_outside_label")
     limit = checks.fast is not None and checks.fast[3]
-    if (checks.over or limit or checks.together or unlabelled or timed) and level == "info":
+    if (checks.over or limit or checks.together or checks.scheduled or unlabelled or timed) \
+            and level == "info":
         level = "warning"
     quiet = not (flags or changed or others or advice) or unlabelled
     dose_flag = _dose_flag(flags) if changed else None
     led = dose_head(drug, dose, checks, level, quiet=quiet,
-                    ordered=daily_dose(order.resource, dose.unit) if unlabelled and dose
-                    else None,
+                    ordered=daily_dose(order.resource, dose.unit)
+                    if unlabelled and dose and not order.match.rescue else None,
                     why=f" ({_clause(dose_flag.message, what=True)})" if dose_flag else "")
     head = fitted or (led and with_boxed(led, flags)) or (
         _clip(f"{drug}: the patient's allergy record of it is not judged: check it")
@@ -431,6 +455,11 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
 
 
 # --- text --------------------------------------------------------------------------------
+
+
+def _times(n: float) -> str:
+    """'once', 'twice', '3 times'."""
+    return "once" if n == 1 else "twice" if n == 2 else f"{n:g} times"
 
 
 def _clause(message: str, *, what: bool = False) -> str:
@@ -552,6 +581,12 @@ def check_lines(drug: str, dose: Dose | None, checks: DoseChecks) -> list[str]:
     if over is not None:
         out.append(f"- **ordered dose**: {md(f'{over[0]:g} {dose.unit}/day')} is above this "
                    f"patient's maximum of {md(f'{over[1]:g} {dose.unit}/day')}.")
+    if checks.scheduled is not None:
+        product, times = checks.scheduled
+        out.append(f"- **schedule**: {md(product)} is ordered {_times(times)} a day, on a "
+                   "repeating schedule. A rescue product is given when a seizure emergency "
+                   "happens (as needed), within its label's limits per episode and per month; "
+                   "order it as needed.")
     if missing is not None:
         out.append(f"- **dose not checked**: {md(statements(dose.basis))}")
     if checks.together:

@@ -93,6 +93,9 @@ class HookInput:
     unread_allergies: list[tuple[str, str]] = field(default_factory=list)
     # the ASMs counted as taken since their active prescriptions were written (taken_since)
     taken: list[dict[str, Any]] = field(default_factory=list)
+    # drugs of active prescriptions that are all rescue products (Valtoco): an order of the
+    # drug to take daily is a new start
+    rescue_only: list[str] = field(default_factory=list)
 
     @property
     def ordered(self) -> list[str]:
@@ -174,7 +177,7 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
     if syndrome is not None:
         patient["syndrome"] = syndrome
     return HookInput(patient, genotypes(kb, res["genotypes"], patient_id), orders, inferred,
-                     current, unchecked, unread_allergies, history)
+                     current, unchecked, unread_allergies, history, active.rescue_only)
 
 
 def per_drug(kb: KnowledgeBase, inputs: HookInput) -> list[tuple[list[str], dict[str, Any]]]:
@@ -355,6 +358,7 @@ class Active(NamedTuple):
     since: dict[str, date]
     # what the patient file lists: the drugs, and a rescue product by its name (Valtoco)
     names: list[str]
+    rescue_only: list[str]  # drugs whose active prescriptions are all rescue products
 
 
 def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
@@ -362,11 +366,12 @@ def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
     """The drugs of the active MedicationRequests of a prefetch key (see :class:`Active`); a
     rescue product is not a maintenance trial (no time taken is counted for it)."""
     if value is None:
-        return Active([], [], {}, [])
+        return Active([], [], {}, [], [])
     bundle = _as_bundle(value, "MedicationRequest", "prefetch.medications")
     media = bundle_medications(bundle)
     out: list[str] = []
     names: list[str] = []
+    daily: set[str] = set()
     unknown: list[str] = []
     since: dict[str, date] = {}
     for res in _resources_of(bundle, "MedicationRequest"):
@@ -377,6 +382,7 @@ def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
         drugs = match.drugs
         out += drugs
         names += listed(match)
+        daily |= set() if match.rescue else set(drugs)
         if not drugs:
             unknown.append(_medication_name(res))
         written = res.get("authoredOn")
@@ -387,8 +393,9 @@ def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
                 raise BadRequest("prefetch.medications: authoredOn is not a date") from None
             for drug in drugs:
                 since[drug] = min(since.get(drug, day), day)
-    return Active(list(dict.fromkeys(out)), list(dict.fromkeys(unknown)), since,
-                  list(dict.fromkeys(names)))
+    out = list(dict.fromkeys(out))
+    return Active(out, list(dict.fromkeys(unknown)), since, list(dict.fromkeys(names)),
+                  [d for d in out if d not in daily])
 
 
 def listed(match: Match) -> list[str]:

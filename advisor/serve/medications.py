@@ -44,6 +44,7 @@ PUNCTUATION = "()[]{},;:\"'"
 LOCAL_USE = frozenset({"topical", "cutaneous", "dermal", "ointment", "cream", "lotion",
                        "shampoo", "ophthalmic", "ophth", "ocular", "eye", "conjunctival",
                        "intravitreal", "otic", "auricular", "ear"})  # words of a local product
+STRENGTH_UNITS = frozenset({"mg", "ml", "mcg", "g", "microgram", "micrograms"})
 # words of a route of rescue products -> the word their names use
 RESCUE_ROUTES = {"nasal": "nasal", "intranasal": "nasal", "rectal": "rectal",
                  "buccal": "buccal", "oromucosal": "buccal"}
@@ -172,17 +173,23 @@ def _words(text: str) -> list[str]:
 
 
 def rescue_product(kb: KnowledgeBase, drug: str, texts: list[str]) -> str | None:
-    """The rescue product of ``drug`` a medication is: one its texts name (Valtoco), else the
-    first whose name has the route its texts give (nasal, rectal, buccal); None when it is
-    not one (or the drug has no rescue product)."""
+    """The rescue product of ``drug`` a medication is: one its texts name (Valtoco), else
+    the route its texts give with the drug ('rectal diazepam', no one product's name, so no
+    product's labelled ages), else the first whose name has that route; None when it is not
+    one (or the drug has no rescue product)."""
     names = kb.drugs[drug].rescue_names
-    for text in texts:
-        low = " ".join(_words(text))
+    for text in texts:  # strengths left out: 'diazepam 10 MG Rectal Gel' is a rectal gel
+        low = " ".join(w for w in _words(text)
+                       if not any(c.isdigit() for c in w) and w not in STRENGTH_UNITS)
         for name in names:
             if re.search(rf"(?<![a-z0-9]){re.escape(normalize_name(name))}(?![a-z0-9])", low):
                 return name
-    routes = {RESCUE_ROUTES[w] for t in texts for w in _words(t) if w in RESCUE_ROUTES}
-    return next((name for name in names if routes & set(_words(name))), None)
+    routes = sorted({RESCUE_ROUTES[w] for t in texts for w in _words(t) if w in RESCUE_ROUTES})
+    generic = {normalize_name(n): n for n in names}  # 'rectal diazepam': no one product's
+    for route in routes:
+        if f"{route} {drug}" in generic:
+            return generic[f"{route} {drug}"]
+    return next((name for name in names if set(routes) & set(_words(name))), None)
 
 
 def names_in(kb: KnowledgeBase, text: str) -> tuple[str, ...]:
