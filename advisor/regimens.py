@@ -35,7 +35,8 @@ failed an adequate trial is penalised. Scores use the weights in ``knowledgebase
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -321,7 +322,17 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
             t.evidence += flag["evidence"].split(";")
     _teratogen_terms(kb, patient, drug, childbearing, t)
     if drug.name in patient.current_medications:
-        return t  # already taken: its history and restrictions are not news
+        # already taken: its history and restrictions are not news, except that a trial of
+        # it ended for intolerance (a regimen that keeps it keeps what was not tolerated)
+        for trial in patient.medication_history:
+            if trial.drug == drug.name and trial.outcome == "intolerance":
+                t.score += w.previous_intolerance
+                t.warnings.append(f"{drug.name} is listed as taken, but its trial is recorded "
+                                  "as stopped for intolerance"
+                                  + (f" ({trial.note})" if trial.note else "")
+                                  + ": a regimen that keeps it keeps what was not tolerated.")
+                break
+        return t
     _history_terms(kb, patient, drug, t)
     if not any(trial.drug == drug.name and _failed(trial)
                for trial in patient.medication_history):
@@ -469,7 +480,8 @@ def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
 
 
 def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
-             per_drug: dict[str, _Terms], per_pair: dict[tuple[str, str], _Terms]) -> Regimen:
+             per_drug: dict[str, _Terms], per_pair: dict[tuple[str, str], _Terms],
+             avoided: Collection[str] = ()) -> Regimen:
     w = kb.regimens.weights
     items = [kb.drugs[d] for d in drugs]
     reg = Regimen(drugs=drugs, mechanisms=[d.primary_mechanism for d in items],
@@ -488,7 +500,7 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     covered, uncovered = _coverage(kb, patient, drugs)
     reg.score += w.per_covered_seizure_type * len(covered)
     reg.score += w.per_uncovered_seizure_type * len(uncovered)
-    _coverage_lost(kb, patient, reg, withdrawn, uncovered)
+    _coverage_lost(kb, patient, reg, withdrawn, avoided)
     reg.score += w.per_drug * len(drugs)
     for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.rationale += t.rationale
@@ -514,21 +526,42 @@ def _coverage(kb: KnowledgeBase, patient: Patient, drugs: list[str]
     return covered, [t for t in wanted if t not in covered]
 
 
+def _covers(kb: KnowledgeBase, patient: Patient, drug: str, seizure_type: str) -> bool:
+    """Whether ``drug`` treats this seizure type of the patient: by its spectrum, or as a
+    drug the guideline's entry for the patient's syndrome names (it treats the syndrome's
+    seizures: levetiracetam in juvenile myoclonic epilepsy, with its absences)."""
+    entry = kb.positions.for_syndrome(patient.syndrome)
+    return kb.drugs[drug].spectrum.covers(seizure_type, patient.syndrome) or bool(
+        entry and drug in entry.named)
+
+
+def _uncovered(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[str]:
+    """The patient's seizure types none of ``drugs`` treats (:func:`_covers`)."""
+    return [t for t in patient.seizure_types if t not in IGNORED_TYPES
+            and not any(_covers(kb, patient, d, t) for d in drugs)]
+
+
 def _coverage_lost(kb: KnowledgeBase, patient: Patient, reg: Regimen, withdrawn: list[str],
-                   uncovered: list[str]) -> None:
-    """Mark down and say so when the regimen leaves a seizure type uncovered that a current
-    drug it withdraws covers and has not failed (the patient would lose its treatment)."""
-    failed = {t.drug for t in patient.medication_history if _failed(t)}
-    for t in uncovered:
-        by = [d for d in withdrawn if d not in failed
-              and kb.drugs[d].spectrum.covers(t, patient.syndrome)]
+                   avoided: Collection[str]) -> None:
+    """Mark down and say so when the regimen leaves a seizure type untreated that a current
+    drug it withdraws treats, which has not failed, was not stopped for intolerance and has
+    no 'avoid' flag (the patient would lose its treatment); one sentence per set of drugs."""
+    ended = {t.drug for t in patient.medication_history
+             if _failed(t) or t.outcome == "intolerance"}
+    lost: dict[tuple[str, ...], list[str]] = {}
+    for t in _uncovered(kb, patient, reg.drugs):
+        by = tuple(d for d in withdrawn if d not in ended and d not in avoided
+                   and _covers(kb, patient, d, t))
         if by:
-            reg.score += kb.regimens.weights.withdraws_coverage
-            reg.warnings.append(
-                f"Withdraws {listing(by)}, which {'covers' if len(by) == 1 else 'cover'} "
-                f"{phrase(kb.vocabulary.seizure_types[t].split(' (')[0])} and "
-                f"{'has' if len(by) == 1 else 'have'} not failed: this regimen leaves them "
-                "untreated.")
+            lost.setdefault(by, []).append(t)
+    for by, types in lost.items():
+        reg.score += kb.regimens.weights.withdraws_coverage * len(types)
+        names = [phrase(re.sub(r"\s*\([^)]*\)", "", kb.vocabulary.seizure_types[t]))
+                 for t in types]
+        reg.warnings.append(
+            f"Withdraws {listing(list(by))}, which {'treats' if len(by) == 1 else 'treat'} "
+            f"{listing(names)} and {'has' if len(by) == 1 else 'have'} not failed: this "
+            "regimen leaves them untreated.")
 
 
 def _restricted(patient: Patient, drug: Drug) -> bool:
@@ -778,7 +811,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in involved}
     per_pair = _PairTerms(kb, patient.syndrome)
-    regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair)
+    regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair, avoided)
                 for drugs, kind in options]
     regimens = _sole_agent_combinations(kb, patient, current, regimens)
     _mark_outside_governing(kb, patient, current, regimens)
@@ -812,10 +845,10 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     rest = _not_ended(patient, kept)
     if not due and seizure_free is None and rest and kept == current \
             and _may_stand(kb, patient, rest, labelled_add_on, partners) \
-            and not _coverage(kb, patient, rest)[1] and not _reproductive_concern(rest, by_drug):
+            and not _uncovered(kb, patient, rest) and not _reproductive_concern(rest, by_drug):
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),
                                         childbearing) for d in rest if d not in per_drug})
-        first = _regimen(kb, patient, rest, "continue", per_drug, per_pair)
+        first = _regimen(kb, patient, rest, "continue", per_drug, per_pair, avoided)
         first.rationale.insert(0, _not_yet_failed(rest, [d for d in kept if d not in rest]))
         first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))
         _sole_agent_combinations(kb, patient, current, [first])  # valproate under 2 (L H3)
