@@ -823,8 +823,10 @@ def _if_started(kb: KnowledgeBase, drug: Drug, patient: _Row, dose: Dose,
         why = [f"interaction {inter_dose[f['rule']].id}: "
                f"{inter_dose[f['rule']].management.strip()}" for f in extra]
         evidence = [s for f in extra for s in inter_dose[f["rule"]].evidence.sources]
-        if moved.band != dose.band:
-            why.append(f"labelled dose with {other}: {moved.band}")
+        if moved.band != dose.band:  # no band with it: why (never 'None')
+            why.append(f"labelled dose with {other}: " + (moved.band or (
+                f"none for this patient ({moved.basis[0]})" if moved.basis else
+                "none for this patient")))
             evidence += moved.evidence
         out.append(IfStarted(
             drug=other, recommended_daily_mg=moved.recommended_daily_mg,
