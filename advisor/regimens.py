@@ -505,9 +505,10 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.rationale += t.rationale
     if covered:
-        reg.rationale.append(f"Covers the patient's seizure types: {', '.join(covered)}.")
+        reg.rationale.append("Covers the patient's seizure types: "
+                             f"{', '.join(_type_name(kb, t) for t in covered)}.")
     if uncovered:
-        reg.warnings.append(f"Does not cover: {', '.join(uncovered)}.")
+        reg.warnings.append(f"Does not cover: {', '.join(_type_name(kb, t) for t in uncovered)}.")
     for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.score += t.score
         reg.warnings += t.warnings
@@ -535,6 +536,12 @@ def _covers(kb: KnowledgeBase, patient: Patient, drug: str, seizure_type: str) -
         entry and drug in entry.named)
 
 
+def _type_name(kb: KnowledgeBase, seizure_type: str) -> str:
+    """A seizure type in a sentence: 'generalized tonic-clonic seizures' (the vocabulary's
+    label without its parenthesis)."""
+    return phrase(re.sub(r"\s*\([^)]*\)", "", kb.vocabulary.seizure_types[seizure_type]))
+
+
 def _uncovered(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[str]:
     """The patient's seizure types none of ``drugs`` treats (:func:`_covers`)."""
     return [t for t in patient.seizure_types if t not in IGNORED_TYPES
@@ -556,8 +563,7 @@ def _coverage_lost(kb: KnowledgeBase, patient: Patient, reg: Regimen, withdrawn:
             lost.setdefault(by, []).append(t)
     for by, types in lost.items():
         reg.score += kb.regimens.weights.withdraws_coverage * len(types)
-        names = [phrase(re.sub(r"\s*\([^)]*\)", "", kb.vocabulary.seizure_types[t]))
-                 for t in types]
+        names = [_type_name(kb, t) for t in types]
         reg.warnings.append(
             f"Withdraws {listing(list(by))}, which {'treats' if len(by) == 1 else 'treat'} "
             f"{listing(names)} and {'has' if len(by) == 1 else 'have'} not failed: this "

@@ -56,7 +56,7 @@ def test_a_drug_naive_patient_gets_monotherapy_ranked_by_score(small_kb):
     assert all(r.rationale[0].startswith("Drug-naive: start with monotherapy") for r in found)
     assert found[0].rationale[1:] == [
         "TEST-GUIDELINE: testdrug_b is first-line for focal seizures.",
-        "Covers the patient's seizure types: focal."]
+        "Covers the patient's seizure types: focal seizures."]
     assert found[0].mechanisms == ["test_mech_c"]
     assert found[0].evidence == ["TEST-GUIDELINE"]
 
@@ -65,7 +65,7 @@ def test_an_uncovered_seizure_type_costs(small_kb):
     found = regimens(small_kb, seizure_types=["focal", "myoclonic"])
     # testdrug_b covers focal only: 65 - 15 for myoclonic seizures
     assert found[("testdrug_b",)].score == 50
-    assert "Does not cover: myoclonic." in found[("testdrug_b",)].warnings
+    assert "Does not cover: myoclonic seizures." in found[("testdrug_b",)].warnings
 
 
 def test_drug_resistance_adds_combinations_of_distinct_targets(small_kb):
