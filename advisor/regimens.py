@@ -322,16 +322,15 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
             t.evidence += flag["evidence"].split(";")
     _teratogen_terms(kb, patient, drug, childbearing, t)
     if drug.name in patient.current_medications:
-        # already taken: its history and restrictions are not news, except that a trial of
-        # it ended for intolerance (a regimen that keeps it keeps what was not tolerated)
-        for trial in patient.medication_history:
-            if trial.drug == drug.name and trial.outcome == "intolerance":
-                t.score += w.previous_intolerance
-                t.warnings.append(f"{drug.name} is listed as taken, but its trial is recorded "
-                                  "as stopped for intolerance"
-                                  + (f" ({trial.note})" if trial.note else "")
-                                  + ": a regimen that keeps it keeps what was not tolerated.")
-                break
+        # already taken: its history and restrictions are not news, except that its trials
+        # all ended for intolerance (a regimen that keeps it keeps what was not tolerated)
+        trials = [tr for tr in patient.medication_history if tr.drug == drug.name]
+        if trials and all(tr.outcome == "intolerance" for tr in trials):
+            t.score += w.previous_intolerance
+            t.warnings.append(f"{drug.name} is listed as taken, but its trial is recorded as "
+                              "stopped for intolerance"
+                              + (f" ({trials[-1].note})" if trials[-1].note else "")
+                              + ": a regimen that keeps it keeps what was not tolerated.")
         return t
     _history_terms(kb, patient, drug, t)
     if not any(trial.drug == drug.name and _failed(trial)
@@ -520,20 +519,25 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
 
 def _coverage(kb: KnowledgeBase, patient: Patient, drugs: list[str]
               ) -> tuple[list[str], list[str]]:
-    """The patient's seizure types that ``drugs`` cover, and those they do not."""
+    """The patient's seizure types that ``drugs`` treat (:func:`_covers`), and those they
+    do not."""
     wanted = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
-    covered = [t for t in wanted if any(kb.drugs[d].spectrum.covers(t, patient.syndrome)
-                                        for d in drugs)]
+    covered = [t for t in wanted if any(_covers(kb, patient, d, t) for d in drugs)]
     return covered, [t for t in wanted if t not in covered]
 
 
 def _covers(kb: KnowledgeBase, patient: Patient, drug: str, seizure_type: str) -> bool:
-    """Whether ``drug`` treats this seizure type of the patient: by its spectrum, or as a
-    drug the guideline's entry for the patient's syndrome names (it treats the syndrome's
-    seizures: levetiracetam in juvenile myoclonic epilepsy, with its absences)."""
+    """Whether ``drug`` treats this seizure type of the patient: by its spectrum; or, in the
+    patient's syndrome, as a drug labelled for the syndrome's seizures (its spectrum names
+    the syndrome: clobazam in Lennox-Gastaut syndrome) or one the guideline places first
+    line for it (levetiracetam in juvenile myoclonic epilepsy, with its absences). A drug the
+    guideline names only later or as add-on treats only its own seizure types
+    (levetiracetam does not treat infantile spasms in West syndrome)."""
+    spectrum = kb.drugs[drug].spectrum
+    if spectrum.covers(seizure_type, patient.syndrome):
+        return True
     entry = kb.positions.for_syndrome(patient.syndrome)
-    return kb.drugs[drug].spectrum.covers(seizure_type, patient.syndrome) or bool(
-        entry and drug in entry.named)
+    return patient.syndrome in spectrum.syndromes or bool(entry and drug in entry.first_line)
 
 
 def _type_name(kb: KnowledgeBase, seizure_type: str) -> str:
@@ -553,8 +557,7 @@ def _coverage_lost(kb: KnowledgeBase, patient: Patient, reg: Regimen, withdrawn:
     """Mark down and say so when the regimen leaves a seizure type untreated that a current
     drug it withdraws treats, which has not failed, was not stopped for intolerance and has
     no 'avoid' flag (the patient would lose its treatment); one sentence per set of drugs."""
-    ended = {t.drug for t in patient.medication_history
-             if _failed(t) or t.outcome == "intolerance"}
+    ended = _ended(patient)
     lost: dict[tuple[str, ...], list[str]] = {}
     for t in _uncovered(kb, patient, reg.drugs):
         by = tuple(d for d in withdrawn if d not in ended and d not in avoided
@@ -869,11 +872,19 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     return top
 
 
+def _ended(patient: Patient) -> set[str]:
+    """Drugs with a trial recorded as failed (adequate, for inefficacy or relapse), or whose
+    every trial was stopped for intolerance (a drug restarted and tolerated is not)."""
+    trials: dict[str, list[Trial]] = {}
+    for t in patient.medication_history:
+        trials.setdefault(t.drug, []).append(t)
+    return {d for d, ts in trials.items()
+            if any(_failed(t) for t in ts) or all(t.outcome == "intolerance" for t in ts)}
+
+
 def _not_ended(patient: Patient, kept: list[str]) -> list[str]:
-    """The kept ASMs with no trial recorded as failed (adequate, for inefficacy or relapse)
-    or stopped for intolerance."""
-    ended = {t.drug for t in patient.medication_history
-             if _failed(t) or t.outcome == "intolerance"}
+    """The kept ASMs that have not ended (:func:`_ended`)."""
+    ended = _ended(patient)
     return [d for d in kept if d not in ended]
 
 
@@ -905,10 +916,12 @@ def _may_stand(kb: KnowledgeBase, patient: Patient, drugs: list[str],
 def _reproductive_concern(kept: list[str], by_drug: dict[str, list[dict[str, Any]]]) -> bool:
     """A kept drug with a high-severity reproductive caution (valproate in a girl or woman
     who may become pregnant): its label prefers alternatives, so continuing it is not put
-    first (review L H2)."""
-    return any(f["category"] == "reproductive" and f["severity"] == "high"
-               and f["action"] in ("avoid", "use_with_caution")
-               for d in kept for f in by_drug.get(d, []))
+    first (review L H2); or one that may worsen a seizure type of the patient (a paradoxical
+    caution: lamotrigine with myoclonic seizures), so 'optimise the dose' is not the first
+    advice (review N M1)."""
+    return any(f["action"] in ("avoid", "use_with_caution") and (
+        (f["category"] == "reproductive" and f["severity"] == "high")
+        or f["category"] == "paradoxical") for d in kept for f in by_drug.get(d, []))
 
 
 def _flags_per_drug(kb: KnowledgeBase, flag_records: list[dict[str, Any]]

@@ -89,7 +89,11 @@ def test_a_note_naming_another_drugs_recorded_reaction_is_accepted(kb):
     # still refused (review M H1: the note also described a rash to the drug itself)
     for note in ["started after the carbamazepine SJS",
                  "widespread rash at week 3, worse than her carbamazepine rash",
-                 "rash again, as with the carbamazepine rash"]:
+                 "rash again, as with the carbamazepine rash",
+                 # review N H2: rewordings that still passed
+                 "maculopapular rash after carbamazepine was cross-tapered to levetiracetam",
+                 "carbamazepine like rash again at week 2, stopped",
+                 "identical to her carbamazepine rash, with fever"]:
         history[1]["note"] = note
         with pytest.raises(InputError) as err:
             validate_patient(kb, {**BASE, "medication_history": history,

@@ -270,8 +270,12 @@ def _reactions_in_notes(kb: KnowledgeBase, history: list[Trial],
                 "does not (the reaction did not happen, or was to another drug), reword the note")
 
 
-LINK_BEFORE = r"(?:[- ](?:induced|related|associated))?\s+(?:[a-z]+\s+)?$"  # 'cbz-induced skin '
-LINK_AFTER = r"^\s+(?:to|on|from|with|after|due to|caused by)\s+(?:the\s+|her\s+|his\s+)?"
+LINK_BEFORE = r"(?:[- ](?:induced|related|associated))?\s+$"  # 'the carbamazepine(-induced) '
+LINK_AFTER = r"^\s+(?:to|on|from|with|due to|caused by)\s+(?:the\s+|her\s+|his\s+)?"
+# a note that compares ('like', 'identical to', 'as with', 'again') says this drug had the
+# reaction too: a mention tied to another drug does not make it that drug's alone
+COMPARED = re.compile(r"\b(?:like|identical|same|similar|as with|as on|again|worse|milder|"
+                      r"than|resembl\w*|also|too|recurr\w*|another)\b", re.IGNORECASE)
 
 
 def _of_another_drug(kb: KnowledgeBase, trial: Trial, reaction: str, found: re.Match[str],
@@ -280,6 +284,8 @@ def _of_another_drug(kb: KnowledgeBase, trial: Trial, reaction: str, found: re.M
     adverse_reactions records it: the drug named just before ('the carbamazepine rash') or
     just after ('rash on carbamazepine')."""
     note = (trial.note or "").lower()
+    if COMPARED.search(note):
+        return False
     before, after = note[:found.start()], note[found.end():]
     for drug, reactions in recorded.items():
         if drug == trial.drug or reaction not in reactions or drug not in kb.drugs:
