@@ -291,6 +291,42 @@ def describe(band: DoseBand, kb: KnowledgeBase, mine: Callable[[str], bool] | No
     return ", ".join(parts)
 
 
+def rescue_dose(drug: Drug, years: float | None, named: Collection[str] = ()) -> Dose:
+    """The dose row of rescue treatment (``named``: the rescue products the patient names;
+    ``years``: the age): no daily dose; a named product outside its labelled ages is said
+    first (status ``rescue_outside_label``)."""
+    dose = Dose(drug=drug.name, standard_daily_mg=None, recommended_daily_mg=None,
+                adjustment_percent=None, status="rescue")
+    products = drug.rescue_products
+    if products is None:  # clobazam kept for clusters: no rescue label (review K M12)
+        dose.basis = ["rescue treatment, not a daily maintenance dose (kept as prescribed): "
+                      "the knowledge base has no rescue product of this drug, so no rescue "
+                      "dose is checked; follow the prescriber's written rescue plan"]
+        return dose
+    brands: list[str] = []
+    for name in products.names:  # the products by brand, once each (not Diastat twice)
+        if drug.name not in name.lower() and not any(name.split()[0] == b.split()[0]
+                                                     for b in brands):
+            brands.append(name)
+    dose.basis = ["rescue treatment: one dose per seizure cluster or prolonged seizure, by age "
+                  f"and weight as the product's label gives it ({', '.join(brands)}), not a "
+                  "daily maintenance dose (kept as prescribed)"]
+    dose.evidence = list(products.evidence.sources)
+    aged = products.ages_of(list(named))
+    outside = [a for a in aged if years is not None and not a.age_years.contains(years)]
+    notes = ". ".join(a.note.rstrip(".") for a in (outside or aged))
+    if outside:
+        dose.status = "rescue_outside_label"
+        dose.basis.insert(0, f"{listing([a.names[0] for a in outside])} "
+                          f"{'is' if len(outside) == 1 else 'are'} labelled "
+                          f"{listing([_ages(a.age_years) for a in outside])}, and this "
+                          f"patient is {age(years)}: outside the label ({notes})")
+    elif aged and years is None:
+        dose.basis.insert(0, f"age not given: the product's labelled ages are not checked "
+                          f"({notes})")
+    return dose
+
+
 def _ages(band: Band) -> str:
     """A labelled age band in words: 'from 3 months to under 18 years', 'from 12 years'."""
     return " to ".join([*([f"from {age(band.lo)}"] if band.lo is not None else []),
@@ -331,38 +367,9 @@ class _Builder:
         self.dose.evidence = list(dict.fromkeys(self.dose.evidence))
         return self.dose
 
-    def rescue(self, named: list[str] = ()) -> Dose:
-        """The dose row of rescue treatment (``named``: the rescue products the patient
-        names): no daily dose; a named product outside its labelled ages is said first."""
-        products = self.drug.rescue_products
-        if products is None:  # clobazam kept for clusters: no rescue label (review K M12)
-            return self.stop("rescue", "rescue treatment, not a daily maintenance dose (kept "
-                             "as prescribed): the knowledge base has no rescue product of "
-                             "this drug, so no rescue dose is checked; follow the "
-                             "prescriber's written rescue plan")
-        brands: list[str] = []
-        for name in products.names:  # the products by brand, once each (not Diastat twice)
-            if self.drug.name not in name.lower() and not any(
-                    name.split()[0] == b.split()[0] for b in brands):
-                brands.append(name)
-        dose = self.stop("rescue", "rescue treatment: one dose per seizure cluster or "
-                         "prolonged seizure, by age and weight as the product's label gives "
-                         f"it ({', '.join(brands)}), not a daily maintenance dose (kept as "
-                         "prescribed)", products.evidence)
-        years = self.patient.value("age_years")
-        aged = products.ages_of(list(named))
-        outside = [a for a in aged if years is not None and not a.age_years.contains(years)]
-        if outside:
-            dose.status = "rescue_outside_label"
-            dose.basis.insert(0, f"{listing([a.names[0] for a in outside])} "
-                              f"{'is' if len(outside) == 1 else 'are'} labelled "
-                              f"{listing([_ages(a.age_years) for a in outside])}, and "
-                              f"this patient is {age(years)}: outside the label; "
-                              f"{' '.join(a.note for a in outside)}")
-        elif aged and years is None:
-            dose.basis.insert(0, "age not given: the product's labelled ages are not checked ("
-                              + "; ".join(a.note for a in aged) + ")")
-        return dose
+    def rescue(self, named: Collection[str] = ()) -> Dose:
+        """The dose row of rescue treatment (see :func:`rescue_dose`)."""
+        return rescue_dose(self.drug, self.patient.value("age_years"), named)
 
     def no_band(self) -> Dose:
         p, drug = self.patient, self.drug
@@ -824,9 +831,10 @@ def _if_started(kb: KnowledgeBase, drug: Drug, patient: _Row, dose: Dose,
                f"{inter_dose[f['rule']].management.strip()}" for f in extra]
         evidence = [s for f in extra for s in inter_dose[f["rule"]].evidence.sources]
         if moved.band != dose.band:  # no band with it: why (never 'None')
-            why.append(f"labelled dose with {other}: " + (moved.band or (
-                f"none for this patient ({moved.basis[0]})" if moved.basis else
-                "none for this patient")))
+            why.append(f"labelled dose with {other}: {moved.band}" if moved.band else
+                       f"no dose with {other} in the knowledge base for this patient"
+                       if moved.kb_gap else f"labelled dose with {other}: none for this "
+                       "patient" + (f" ({moved.basis[0]})" if moved.basis else ""))
             evidence += moved.evidence
         out.append(IfStarted(
             drug=other, recommended_daily_mg=moved.recommended_daily_mg,

@@ -35,7 +35,6 @@ failed an adequate trial is penalised. Scores use the weights in ``knowledgebase
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -505,9 +504,10 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
         reg.rationale += t.rationale
     if covered:
         reg.rationale.append("Covers the patient's seizure types: "
-                             f"{', '.join(_type_name(kb, t) for t in covered)}.")
+                             f"{', '.join(kb.seizure_type_words(t) for t in covered)}.")
     if uncovered:
-        reg.warnings.append(f"Does not cover: {', '.join(_type_name(kb, t) for t in uncovered)}.")
+        reg.warnings.append("Does not cover: "
+                            f"{', '.join(kb.seizure_type_words(t) for t in uncovered)}.")
     for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.score += t.score
         reg.warnings += t.warnings
@@ -540,12 +540,6 @@ def _covers(kb: KnowledgeBase, patient: Patient, drug: str, seizure_type: str) -
     return patient.syndrome in spectrum.syndromes or bool(entry and drug in entry.first_line)
 
 
-def _type_name(kb: KnowledgeBase, seizure_type: str) -> str:
-    """A seizure type in a sentence: 'generalized tonic-clonic seizures' (the vocabulary's
-    label without its parenthesis)."""
-    return phrase(re.sub(r"\s*\([^)]*\)", "", kb.vocabulary.seizure_types[seizure_type]))
-
-
 def _uncovered(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[str]:
     """The patient's seizure types none of ``drugs`` treats (:func:`_covers`)."""
     return [t for t in patient.seizure_types if t not in IGNORED_TYPES
@@ -566,7 +560,7 @@ def _coverage_lost(kb: KnowledgeBase, patient: Patient, reg: Regimen, withdrawn:
             lost.setdefault(by, []).append(t)
     for by, types in lost.items():
         reg.score += kb.regimens.weights.withdraws_coverage * len(types)
-        names = [_type_name(kb, t) for t in types]
+        names = [kb.seizure_type_words(t) for t in types]
         reg.warnings.append(
             f"Withdraws {listing(list(by))}, which {'treats' if len(by) == 1 else 'treat'} "
             f"{listing(names)} and {'has' if len(by) == 1 else 'have'} not failed: this "
@@ -837,8 +831,11 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     governing = _governing(kb, patient)
     guidelines = [kb.positions.guideline, *([kb.positions.source(governing)] if governing
                                              else [])]
+    # a substitution among combinations says why it is there (review K C5, N C4)
+    among = {"substitution": ["A single drug in place of the current ones is ranked with the "
+                              "combinations."]} if due else {}
     for reg in regimens:
-        reg.rationale.insert(0, stage)
+        reg.rationale[:0] = [stage, *among.get(reg.kind, [])]
         if caveat:  # the summary says it too
             reg.caveats = [*(reg.caveats or []), caveat]
         reg.evidence = list(dict.fromkeys([*reg.evidence, *guidelines]))
@@ -1019,5 +1016,4 @@ def _stage_note(kb: KnowledgeBase, patient: Patient, current: list[str], failed:
                 "therapy (NICE).")
     return ("Drug-resistant epilepsy, or two or more adequate trials of appropriately chosen "
             "drugs failed: rational combination therapy with distinct mechanisms may be tried "
-            "alongside referral; a single drug in place of the current ones is ranked with the "
-            "combinations.")
+            "alongside referral.")

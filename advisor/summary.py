@@ -335,7 +335,12 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
     # a current drug to replace for an interaction is taken until its taper ends: its dose
     # change and its monitoring stay
     avoided = {a.drug for a in avoid if not (a.relevance == "current" and a.with_drugs)}
-    monitor = _monitor(res.flags, avoided, in_play, res.safety_notes)
+    # a rescue product outside its labelled ages leads its drug's lines (review N M8)
+    monitor = [SummaryMonitor(drug=d.drug, action="use_with_caution",
+                              reason=d.basis[0].split(" (")[0] + ".", evidence=d.evidence,
+                              evidence_level="high", rule=f"rescue_outside_label:{d.drug}")
+               for d in res.doses if d.status == "rescue_outside_label"]
+    monitor += _monitor(res.flags, avoided, in_play, res.safety_notes)
     named = {d: shown[d] for d in [*in_play, *(m.drug for m in monitor),
                                    *res.co_medications_not_checked_together] if d in shown}
     return Summary(

@@ -210,3 +210,15 @@ def test_a_dose_the_knowledge_base_lacks_is_not_called_unlabelled(kb):
     assert "lacosamide (no dose in the knowledge base)" in listed
     assert "eslicarbazepine (no labelled dose)" in listed
     assert "lorazepam" not in listed and "ketamine" not in listed
+
+
+@pytest.mark.parametrize(("years", "gap"), [(5, False), (9, True)])
+def test_perampanel_for_tonic_clonic_seizures_under_12_says_which_gap(kb, years, gap):
+    """No label read doses perampanel for tonic-clonic seizures under 7 years ('no labelled
+    dose'); from 7 an EU-type label does, unread ('no dose in the knowledge base'; review N
+    C3)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": years, "weight_kg": 19 if years < 7 else 28, "sex": "male",
+        "seizure_types": ["generalized_tonic_clonic"], "candidate_drugs": ["perampanel"]}))
+    dose = next(d for d in res.doses if d.drug == "perampanel")
+    assert dose.status == "no_labelled_dose" and bool(dose.kb_gap) == gap

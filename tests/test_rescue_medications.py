@@ -128,3 +128,15 @@ def test_withdrawing_daily_diazepam_keeps_its_rescue_product(kb):
     assert "rescue product" not in " ".join(
         transition.plan(kb, _patient(kb, current_medications=["Valium"]), ["lamotrigine"],
                         {}).sequence)
+
+
+def test_a_rescue_product_outside_its_labelled_ages_leads_the_summary_cautions(kb):
+    """Diastat for a 10-month-old: the summary says so first among the drug's cautions, not
+    only the dose table (review N M8)."""
+    res = consult(kb, validate_patient(kb, {
+        **BASE, "age_years": 0.8, "weight_kg": 9, "sex": "female",
+        "current_medications": ["levetiracetam", "Diastat"]}))
+    first = res.summary.monitor[0]
+    assert (first.drug, first.action) == ("diazepam", "use_with_caution")
+    assert first.reason == ("Diastat is labelled from 2 years, and this patient is 10 months: "
+                            "outside the label.")

@@ -159,6 +159,8 @@ def test_more_words_of_local_use(codes, request_):
      "diazepam rectal gel"),
     ({"medicationCodeableConcept": {"text": "midazolam 10 mg/ml oromucosal solution"}},
      "buccal midazolam"),
+    ({"medicationCodeableConcept": {"text": "midazolam 5 MG/ACTUAT Nasal Spray"}},
+     "midazolam nasal spray"),
     ({"medicationCodeableConcept": {"text": "diazepam 5 MG Oral Tablet"}}, None),
     ({"medicationCodeableConcept": {"text": "diazepam 5 MG/ML Injectable Solution"}}, None),
     ({"medicationCodeableConcept": {"text": "clobazam 10 MG Oral Tablet"}}, None),

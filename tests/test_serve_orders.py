@@ -1053,3 +1053,31 @@ def test_an_active_rescue_product_is_not_a_daily_drug_nor_a_trial(runtime):
     for j in judged:
         assert j.data["current_medications"][:2] == ["Valtoco", "diazepam rectal gel"]
         assert "medication_history" not in j.data
+
+
+def test_a_rescue_product_beside_the_daily_drug_keeps_its_own_checks(runtime):
+    """A 20-month-old on daily diazepam tablets is ordered Valtoco as needed: the card is the
+    rescue product's (below its labelled age: a warning), not the tablets' daily dose, and
+    the tablets make it no refill (review N M3)."""
+    pid = "rescue-6"
+    tablets = fb.medication_request(pid, "a-d", text="diazepam 2 MG Oral Tablet",
+                                    status="active", dose_mg=1, per_day=2)
+    card, = _cards(runtime, _rescue_request(pid, [_as_needed(fb.medication_request(
+        pid, "d-v", text="Valtoco 5 MG Nasal Spray", dose_mg=5, per_day=1))], [tablets],
+        birth_date=(date.today() - timedelta(days=610)).isoformat(), kg=11))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == ("diazepam: dose not checked: Valtoco is labelled from 2 years, "
+                               "and this patient is 20 months")
+
+
+def test_an_interaction_leads_a_scheduled_rescue_products_card(runtime):
+    """Valtoco ordered once a day beside methadone: the boxed-warning interaction heads the
+    card, the schedule is in its detail (review N M5: the schedule took the summary)."""
+    pid = "rescue-7"
+    methadone = fb.medication_request(pid, "a-m", text="methadone 10 MG Oral Tablet",
+                                      status="active")
+    card, = _cards(runtime, _rescue_request(pid, [fb.medication_request(
+        pid, "d-v", text="Valtoco 10 MG Nasal Spray", dose_mg=10, per_day=1)], [methadone]))
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("Caution with diazepam + methadone")
+    assert "- **schedule**: Valtoco is ordered once a day" in card["detail"]

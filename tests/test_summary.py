@@ -623,5 +623,6 @@ def test_dose_changes_of_drugs_not_in_play_are_only_named(kb):
         "current_medications": ["carbamazepine", "warfarin"]}))
     assert "lamotrigine" in [c.drug for c in res.summary.dose_changes]  # the data keep it
     summary = render(res, "markdown").split("## Summary")[1].split("\n## ")[0]
-    assert "- **Change dose**: **Other candidates**: lamotrigine, " in summary
+    assert "- **Change dose**: no dose change for the drugs in play; other candidates: " \
+        "lamotrigine, " in summary
     assert "**lamotrigine**:" not in summary

@@ -118,6 +118,12 @@ class KnowledgeBase:
         words)."""
         return self.shown_names.get(name) or name
 
+    def seizure_type_words(self, seizure_type: str) -> str:
+        """A seizure type inside a sentence: 'generalized tonic-clonic seizures' (the
+        vocabulary's label without its parenthesis, its first letter small)."""
+        label = re.sub(r"\s*\([^)]*\)", "", self.vocabulary.seizure_types[seizure_type])
+        return label[:1].lower() + label[1:]
+
     def reactions_named(self, note: str) -> list[tuple[str, re.Match[str]]]:
         """Each reaction a free-text note names and is not negated ('no rash'), with where:
         ``("sjs_ten", <match of 'Stevens-Johnson'>)``, in vocabulary order."""

@@ -165,12 +165,15 @@ def _doses(s: Summary) -> Block:
     others = [c for c in s.dose_changes if c.drug not in s.in_play]
     lines = [Line(words(c.drug), f"{c.change}: {words(c.reason)}", c.evidence,
                   c.evidence_level) for c in shown]
-    if others:
-        lines.append(Line("Other candidates", words(", ".join(c.drug for c in others))
-                          + " (not taken and not in the top regimen: their changed doses "
-                          "are in the Doses table)", []))
+    named = words(", ".join(c.drug for c in others)) + (
+        " (not taken and not in the top regimen: "
+        + ("its changed dose is" if len(others) == 1 else "their changed doses are")
+        + " in the Doses table)")
+    if others and shown:
+        lines.append(Line("Other candidates", named, []))
     head = (words(", ".join(c.drug for c in shown)) if shown else
-            "no dose change for the drugs in play" if others else "no dose change")
+            f"no dose change for the drugs in play; other candidates: {named}" if others
+            else "no dose change")
     return Block("dose", "Change dose", head, lines)
 
 

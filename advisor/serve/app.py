@@ -203,7 +203,8 @@ class Runtime:
             rescue = {d for o in inputs.orders if o.match.rescue for d in o.match.drugs}
             ordered = [d for d in drugs if d in self.kb.drugs and d not in rescue]
             note = (NO_SEIZURE_TYPES if data["seizure_types"] == ["unknown"] else SEIZURE_NOTE
-                    ).format(types=", ".join(t.replace("_", " ") for t in data["seizure_types"]),
+                    ).format(types=", ".join(self.kb.seizure_type_words(t)
+                                           for t in data["seizure_types"]),
                              drugs=" and ".join(dict.fromkeys(ordered)),
                              verb="are" if len(set(ordered)) > 1 else "is",
                              ) if inputs.inferred_seizure_types and ordered else None
@@ -212,7 +213,8 @@ class Runtime:
             note = "\n\n".join(n for n in (" ".join(n for n in (note, judging.note) if n),
                                           _exposure_note(inputs.taken, timed)) if n) or None
             out += cards(self.kb, findings, inputs.orders, current_asms=current,
-                         taking=inputs.active, rescue_only=inputs.rescue_only,
+                         taking=inputs.active, by_kind=(inputs.daily, inputs.rescue),
+                         age_years=data.get("age_years"),
                          report_url=link, seizure_note=note,
                          only=set(drugs) if len(judged) > 1 else None,
                          serious=findings.serious, unchecked=inputs.unchecked,

@@ -41,7 +41,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from advisor.dosing import if_started_text
+from advisor.dosing import if_started_text, rescue_dose
 from advisor.numbers import change_words, signed_percent
 from advisor.report.fhir import medication_concept
 from advisor.report.formatting import statements, words
@@ -104,7 +104,9 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
           unread_allergies: list[tuple[str, str]] = (),
           syndrome: GuidelinePosition | None = None,
           timed: frozenset[str] = frozenset(),
-          rescue_only: list[str] = ()) -> list[dict[str, Any]]:
+          by_kind: tuple[list[str], list[str]] | None = None,
+          age_years: float | None = None
+          ) -> list[dict[str, Any]]:
     """The cards for the ordered drugs (``only``: for these of them), most urgent first
     (``current_asms``: the ASMs the patient takes or will take alongside; ``taking``: drugs
     of active prescriptions; ``serious`` and ``syndrome`` (the guideline's entry for the
@@ -113,9 +115,11 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
     named on every card as not checked for interactions; ``unread_allergies``: allergy
     records whose reaction was not read, as (drug, what the record says), named on every
     card; ``timed``: drugs with a finding that rests on a time taken read from prescription
-    dates, never only information: the prescriber is asked to confirm it; ``rescue_only``:
-    drugs of ``taking`` prescribed only as rescue products, whose daily order is a new
-    start)."""
+    dates, never only information: the prescriber is asked to confirm it; ``by_kind``: the
+    drugs of ``taking`` prescribed daily, and as rescue products (an order of one kind is
+    ongoing only beside an active prescription of that kind: diazepam tablets beside Valtoco
+    are a new start); ``age_years``: the patient's age, for a rescue product's labelled
+    ages)."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[str | None, str]] = set()
     same = {drug: [o for o in orders if drug in o.match.drugs]
@@ -125,10 +129,14 @@ def cards(kb: KnowledgeBase, result: OrderFindings, orders: list[Order], *,
             if (order.reference, drug) in seen or (only is not None and drug not in only):
                 continue
             seen.add((order.reference, drug))
-            ongoing = drug in taking and (bool(order.match.rescue) or drug not in rescue_only)
+            ongoing = drug in (taking if by_kind is None else by_kind[bool(order.match.rescue)])
+            # a rescue product's row is its own, also beside a daily order of the drug
+            rescue = rescue_dose(kb.drugs[drug], age_years, [order.match.rescue]) \
+                if order.match.rescue and drug in kb.drugs else None
             card = drug_card(kb, result, order, drug, current_asms=current_asms,
                              ongoing=ongoing, taking=taking, report_url=report_url,
-                             seizure_note=seizure_note, serious=serious, syndrome=syndrome,
+                             seizure_note=None if rescue else seizure_note, serious=serious,
+                             syndrome=syndrome, rescue=rescue,
                              allergic=any(d == drug for d, _ in unread_allergies),
                              siblings=same[drug], ordered=frozenset(same),
                              timed=drug in timed)
@@ -349,17 +357,17 @@ def dose_head(drug: str, dose: Dose | None, checks: DoseChecks, level: str, *, q
     if checks.over and level != "critical":
         return _clip(f"{drug} {checks.over[0]:g} {unit}/day ordered: above this patient's "
                      f"maximum of {checks.over[1]:g} {unit}/day{why}")
-    if checks.scheduled and level != "critical" and not (
-            dose and dose.status == "rescue_outside_label"):  # the age leads then
-        product, times = checks.scheduled
-        return _clip(f"{drug} ({product}) ordered {_times(times)} a day: a rescue product is "
-                     "given per seizure emergency (as needed), not on a daily schedule")
     if checks.together and level != "critical":
         n, total, ceiling = checks.together
         return _clip(f"{drug}: {n} orders together {total:g} {unit}/day: above this "
                      f"patient's maximum of {ceiling:g} {unit}/day")
     if not quiet:
         return None
+    if checks.scheduled and level != "critical" and not (
+            dose and dose.status == "rescue_outside_label"):  # the age leads then
+        product, times = checks.scheduled
+        return _clip(f"{drug} ({product}) ordered {_times(times)} a day: a rescue product is "
+                     "given per seizure emergency (as needed), not on a daily schedule")
     if checks.fast and level != "critical":
         return start
     if checks.missing and ordered is not None:
@@ -381,15 +389,16 @@ def drug_card(kb: KnowledgeBase, result: OrderFindings, order: Order, drug: str,
               seizure_note: str | None = None, serious: frozenset[str] = frozenset(),
               syndrome: GuidelinePosition | None = None,
               allergic: bool = False, siblings: list[Order] = (),
-              ordered: frozenset[str] = frozenset(), timed: bool = False
-              ) -> dict[str, Any] | None:
+              ordered: frozenset[str] = frozenset(), timed: bool = False,
+              rescue: Dose | None = None) -> dict[str, Any] | None:
     """The card for one ordered drug (``ongoing``: the patient already takes it;
     ``allergic``: an allergy record of it was not judged; ``timed``: a finding about it
     rests on a time taken read from prescription dates; ``siblings``: the request's orders
-    of the drug, this one included; ``ordered``: the drugs the request orders), or None when
-    nothing is actionable."""
+    of the drug, this one included; ``ordered``: the drugs the request orders; ``rescue``:
+    the dose row of a rescue product ordered), or None when nothing is actionable."""
     flags = findings(result, drug)
-    dose = in_request(next((d for d in result.doses if d.drug == drug), None), ordered)
+    dose = rescue or in_request(next((d for d in result.doses if d.drug == drug), None),
+                                ordered)
     changed = dose_change(dose, order)
     others = knock_on(result, drug, taking)
     advice = [] if ongoing else order_advice(kb, result, drug)

@@ -93,9 +93,10 @@ class HookInput:
     unread_allergies: list[tuple[str, str]] = field(default_factory=list)
     # the ASMs counted as taken since their active prescriptions were written (taken_since)
     taken: list[dict[str, Any]] = field(default_factory=list)
-    # drugs of active prescriptions that are all rescue products (Valtoco): an order of the
-    # drug to take daily is a new start
-    rescue_only: list[str] = field(default_factory=list)
+    # drugs of active prescriptions, by kind: taken daily, and kept as a rescue product
+    # (Valtoco): an order of one kind is ongoing only beside an active one of that kind
+    daily: list[str] = field(default_factory=list)
+    rescue: list[str] = field(default_factory=list)
 
     @property
     def ordered(self) -> list[str]:
@@ -177,7 +178,8 @@ def gather(kb: KnowledgeBase, codes: MedicationCodes, service: Service, data: An
     if syndrome is not None:
         patient["syndrome"] = syndrome
     return HookInput(patient, genotypes(kb, res["genotypes"], patient_id), orders, inferred,
-                     current, unchecked, unread_allergies, history, active.rescue_only)
+                     current, unchecked, unread_allergies, history, active.daily,
+                     active.rescue)
 
 
 def per_drug(kb: KnowledgeBase, inputs: HookInput) -> list[tuple[list[str], dict[str, Any]]]:
@@ -358,7 +360,8 @@ class Active(NamedTuple):
     since: dict[str, date]
     # what the patient file lists: the drugs, and a rescue product by its name (Valtoco)
     names: list[str]
-    rescue_only: list[str]  # drugs whose active prescriptions are all rescue products
+    daily: list[str]  # drugs of active prescriptions that are not rescue products
+    rescue: list[str]  # drugs of active prescriptions that are rescue products
 
 
 def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
@@ -366,12 +369,12 @@ def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
     """The drugs of the active MedicationRequests of a prefetch key (see :class:`Active`); a
     rescue product is not a maintenance trial (no time taken is counted for it)."""
     if value is None:
-        return Active([], [], {}, [], [])
+        return Active([], [], {}, [], [], [])
     bundle = _as_bundle(value, "MedicationRequest", "prefetch.medications")
     media = bundle_medications(bundle)
     out: list[str] = []
     names: list[str] = []
-    daily: set[str] = set()
+    kinds: dict[bool, list[str]] = {False: [], True: []}  # rescue product or not
     unknown: list[str] = []
     since: dict[str, date] = {}
     for res in _resources_of(bundle, "MedicationRequest"):
@@ -382,7 +385,7 @@ def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
         drugs = match.drugs
         out += drugs
         names += listed(match)
-        daily |= set() if match.rescue else set(drugs)
+        kinds[bool(match.rescue)] += drugs
         if not drugs:
             unknown.append(_medication_name(res))
         written = res.get("authoredOn")
@@ -393,9 +396,9 @@ def active_medications(codes: MedicationCodes, value: Any, patient_id: str,
                 raise BadRequest("prefetch.medications: authoredOn is not a date") from None
             for drug in drugs:
                 since[drug] = min(since.get(drug, day), day)
-    out = list(dict.fromkeys(out))
-    return Active(out, list(dict.fromkeys(unknown)), since, list(dict.fromkeys(names)),
-                  [d for d in out if d not in daily])
+    return Active(list(dict.fromkeys(out)), list(dict.fromkeys(unknown)), since,
+                  list(dict.fromkeys(names)), list(dict.fromkeys(kinds[False])),
+                  list(dict.fromkeys(kinds[True])))
 
 
 def listed(match: Match) -> list[str]:

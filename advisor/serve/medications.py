@@ -44,7 +44,8 @@ PUNCTUATION = "()[]{},;:\"'"
 LOCAL_USE = frozenset({"topical", "cutaneous", "dermal", "ointment", "cream", "lotion",
                        "shampoo", "ophthalmic", "ophth", "ocular", "eye", "conjunctival",
                        "intravitreal", "otic", "auricular", "ear"})  # words of a local product
-STRENGTH_UNITS = frozenset({"mg", "ml", "mcg", "g", "microgram", "micrograms"})
+STRENGTH_UNITS = frozenset({"mg", "ml", "mcg", "g", "microgram", "micrograms", "actuat",
+                            "actuation", "actuations"})  # '5 MG/ACTUAT'
 # words of a route of rescue products -> the word their names use
 RESCUE_ROUTES = {"nasal": "nasal", "intranasal": "nasal", "rectal": "rectal",
                  "buccal": "buccal", "oromucosal": "buccal"}
