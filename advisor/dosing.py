@@ -38,6 +38,7 @@ from advisor.numbers import (
     higher_lower,
     listing,
     number,
+    plural,
     signed_percent,
     span,
 )
@@ -299,7 +300,7 @@ def rescue_dose(drug: Drug, years: float | None, named: Collection[str] = ()) ->
                 adjustment_percent=None, status="rescue")
     products = drug.rescue_products
     if products is None:  # clobazam kept for clusters: no rescue label (review K M12)
-        dose.basis = ["rescue treatment, not a daily maintenance dose (kept as prescribed): "
+        dose.basis = ["rescue treatment, not a daily maintenance dose: "
                       "the knowledge base has no rescue product of this drug, so no rescue "
                       "dose is checked; follow the prescriber's written rescue plan"]
         return dose
@@ -310,7 +311,7 @@ def rescue_dose(drug: Drug, years: float | None, named: Collection[str] = ()) ->
             brands.append(name)
     dose.basis = ["rescue treatment: one dose per seizure cluster or prolonged seizure, by age "
                   f"and weight as the product's label gives it ({', '.join(brands)}), not a "
-                  "daily maintenance dose (kept as prescribed)"]
+                  "daily maintenance dose"]
     dose.evidence = list(products.evidence.sources)
     aged = products.ages_of(list(named))
     outside = [a for a in aged if years is not None and not a.age_years.contains(years)]
@@ -320,11 +321,21 @@ def rescue_dose(drug: Drug, years: float | None, named: Collection[str] = ()) ->
         dose.basis.insert(0, f"{listing([a.names[0] for a in outside])} "
                           f"{'is' if len(outside) == 1 else 'are'} labelled "
                           f"{listing([_ages(a.age_years) for a in outside])}, and this "
-                          f"patient is {age(years)}: outside the label ({notes})")
+                          f"patient is {_age_within(years)}: outside the label ({notes})")
     elif aged and years is None:
         dose.basis.insert(0, f"age not given: the product's labelled ages are not checked "
                           f"({notes})")
     return dose
+
+
+def _age_within(years: float) -> str:
+    """An age said against a labelled band, rounded down so as never to cross it: 23 months
+    at 1.97 years (not '24 months', which reads as 2 years), 11.9 years at 11.97."""
+    if years < 1 / 12:
+        return age(years)
+    if years < 2:
+        return plural(int(years * 12), "month")
+    return plural(int(years * 10) / 10, "year")
 
 
 def _ages(band: Band) -> str:

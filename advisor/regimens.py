@@ -321,10 +321,10 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
             t.evidence += flag["evidence"].split(";")
     _teratogen_terms(kb, patient, drug, childbearing, t)
     if drug.name in patient.current_medications:
-        # already taken: its history and restrictions are not news, except that its trials
-        # all ended for intolerance (a regimen that keeps it keeps what was not tolerated)
+        # already taken: its history and restrictions are not news, except that its last
+        # trial ended for intolerance (a regimen that keeps it keeps what was not tolerated)
         trials = [tr for tr in patient.medication_history if tr.drug == drug.name]
-        if trials and all(tr.outcome == "intolerance" for tr in trials):
+        if trials and trials[-1].outcome == "intolerance":
             t.score += w.previous_intolerance
             t.warnings.append(f"{drug.name} is listed as taken, but its trial is recorded as "
                               "stopped for intolerance"
@@ -871,12 +871,11 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
 
 def _ended(patient: Patient) -> set[str]:
     """Drugs with a trial recorded as failed (adequate, for inefficacy or relapse), or whose
-    every trial was stopped for intolerance (a drug restarted and tolerated is not)."""
-    trials: dict[str, list[Trial]] = {}
-    for t in patient.medication_history:
-        trials.setdefault(t.drug, []).append(t)
-    return {d for d, ts in trials.items()
-            if any(_failed(t) for t in ts) or all(t.outcome == "intolerance" for t in ts)}
+    last trial listed was stopped for intolerance (a drug restarted and tolerated since is
+    not; review N M6, O H3)."""
+    last = {t.drug: t for t in patient.medication_history}
+    return {t.drug for t in patient.medication_history if _failed(t)} | {
+        d for d, t in last.items() if t.outcome == "intolerance"}
 
 
 def _not_ended(patient: Patient, kept: list[str]) -> list[str]:
@@ -913,12 +912,12 @@ def _may_stand(kb: KnowledgeBase, patient: Patient, drugs: list[str],
 def _reproductive_concern(kept: list[str], by_drug: dict[str, list[dict[str, Any]]]) -> bool:
     """A kept drug with a high-severity reproductive caution (valproate in a girl or woman
     who may become pregnant): its label prefers alternatives, so continuing it is not put
-    first (review L H2); or one that may worsen a seizure type of the patient (a paradoxical
-    caution: lamotrigine with myoclonic seizures), so 'optimise the dose' is not the first
-    advice (review N M1)."""
-    return any(f["action"] in ("avoid", "use_with_caution") and (
-        (f["category"] == "reproductive" and f["severity"] == "high")
-        or f["category"] == "paradoxical") for d in kept for f in by_drug.get(d, []))
+    first (review L H2). A caution that the drug may worsen a seizure type does not stop
+    'continue first': the guideline places such drugs first line with it (lamotrigine in
+    juvenile myoclonic epilepsy, vigabatrin in West syndrome; review O H1, H2)."""
+    return any(f["category"] == "reproductive" and f["severity"] == "high"
+               and f["action"] in ("avoid", "use_with_caution")
+               for d in kept for f in by_drug.get(d, []))
 
 
 def _flags_per_drug(kb: KnowledgeBase, flag_records: list[dict[str, Any]]

@@ -83,8 +83,17 @@ def test_a_note_naming_another_drugs_recorded_reaction_is_accepted(kb):
     patient = validate_patient(kb, {**BASE, "medication_history": history,
                                     "adverse_reactions": rash})
     assert [r.drug for r in patient.adverse_reactions] == ["carbamazepine"]
-    history[1]["note"] = "switched because of the rash on carbamazepine"
-    validate_patient(kb, {**BASE, "medication_history": history, "adverse_reactions": rash})
+    for note in ["switched because of the rash on carbamazepine",
+                 "started after the Tegretol rash; also helps her sleep"]:  # review O M1
+        history[1]["note"] = note
+        validate_patient(kb, {**BASE, "medication_history": history,
+                              "adverse_reactions": rash})
+    # a trial stopped for intolerance: the reaction its note names is likely why (review O H2)
+    stopped = [history[0], {**history[1], "outcome": "intolerance", "adequate": False,
+                            "note": "carbamazepine-induced rash during the cross-taper"}]
+    with pytest.raises(InputError):
+        validate_patient(kb, {**BASE, "medication_history": stopped,
+                              "adverse_reactions": rash})
     # a reaction the other drug does not have recorded, or a mention not tied to it, is
     # still refused (review M H1: the note also described a rash to the drug itself)
     for note in ["started after the carbamazepine SJS",

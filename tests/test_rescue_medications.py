@@ -138,5 +138,5 @@ def test_a_rescue_product_outside_its_labelled_ages_leads_the_summary_cautions(k
         "current_medications": ["levetiracetam", "Diastat"]}))
     first = res.summary.monitor[0]
     assert (first.drug, first.action) == ("diazepam", "use_with_caution")
-    assert first.reason == ("Diastat is labelled from 2 years, and this patient is 10 months: "
+    assert first.reason == ("Diastat is labelled from 2 years, and this patient is 9 months: "
                             "outside the label.")

@@ -997,10 +997,10 @@ def test_a_rescue_product_ordered_for_a_child_is_rescue_treatment_not_an_unlabel
 @pytest.mark.parametrize(("text", "days", "summary"), [
     ("Diastat 2.5 MG Rectal Gel", 300,
      "diazepam: dose not checked: Diastat is labelled from 2 years, and this patient is "
-     "10 months"),
+     "9 months"),
     ("Nayzilam 5 MG Nasal Spray", 2000,
      "midazolam: dose not checked: Nayzilam is labelled from 12 years, and this patient is "
-     "5.5 years"),
+     "5.4 years"),
 ])
 def test_a_rescue_product_below_its_labelled_age_is_a_warning(runtime, text, days, summary):
     """Diastat for an infant, Nayzilam for a 5-year-old: outside the product's labelled

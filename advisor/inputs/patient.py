@@ -274,17 +274,18 @@ LINK_BEFORE = r"(?:[- ](?:induced|related|associated))?\s+$"  # 'the carbamazepi
 LINK_AFTER = r"^\s+(?:to|on|from|with|due to|caused by)\s+(?:the\s+|her\s+|his\s+)?"
 # a note that compares ('like', 'identical to', 'as with', 'again') says this drug had the
 # reaction too: a mention tied to another drug does not make it that drug's alone
-COMPARED = re.compile(r"\b(?:like|identical|same|similar|as with|as on|again|worse|milder|"
-                      r"than|resembl\w*|also|too|recurr\w*|another)\b", re.IGNORECASE)
+COMPARED = re.compile(r"\b(?:like|identical|similar|same as|as with|as on|again|resembl\w*)"
+                      r"\b", re.IGNORECASE)
 
 
 def _of_another_drug(kb: KnowledgeBase, trial: Trial, reaction: str, found: re.Match[str],
                      recorded: dict[str, set[str]]) -> bool:
     """Whether this mention of a reaction is tied to another drug for which
     adverse_reactions records it: the drug named just before ('the carbamazepine rash') or
-    just after ('rash on carbamazepine')."""
+    just after ('rash on carbamazepine'); never in a note that compares, nor on a trial
+    stopped for intolerance (the reaction named is likely why: review O H2)."""
     note = (trial.note or "").lower()
-    if COMPARED.search(note):
+    if COMPARED.search(note) or trial.outcome == "intolerance":  # stopped for it: its own
         return False
     before, after = note[:found.start()], note[found.end():]
     for drug, reactions in recorded.items():
