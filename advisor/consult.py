@@ -14,7 +14,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from advisor import __version__, status_epilepticus, transition
-from advisor.dosing import recommend_doses
+from advisor.dosing import recommend_doses, rescue_dose
 from advisor.dre import classify
 from advisor.frame import PatientFrame, frame_from_patients, with_candidates
 from advisor.genotype import column
@@ -479,7 +479,12 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     result.partly_checked_medications = partly_checked(kb, result, patient)
     syndrome = ({patient.syndrome: kb.vocabulary.syndromes[patient.syndrome]}
                 if patient.syndrome in kb.vocabulary.syndromes else {})
-    result.summary = summarize(result, patient, {**kb.shown_names, **syndrome}, acute=acute)
+    # a rescue product beside the same drug taken daily (Valium and Valtoco) has no dose row
+    # of its own: its labelled ages are checked here for the summary
+    beside = [rescue_dose(kb.drugs[d], patient.age_years, names)
+              for d, names in patient.rescue_too.items() if d in kb.drugs]
+    result.summary = summarize(result, patient, {**kb.shown_names, **syndrome}, acute=acute,
+                               rescue=beside)
     return result
 
 

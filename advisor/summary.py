@@ -324,11 +324,14 @@ def partly_checked(kb: KnowledgeBase, res: ConsultResult, patient: Patient
 
 
 def summarize(res: ConsultResult, patient: Patient | None = None,
-              shown: dict[str, str] | None = None, *, acute: bool = False) -> Summary:
+              shown: dict[str, str] | None = None, *, acute: bool = False,
+              rescue: list[Dose] = ()) -> Summary:
     """The summary of a finished consult (``patient``: who it is for, when known;
     ``shown``: the names people know co-medications by, where the id reads wrongly;
     ``acute``: a consult during the emergency, which the summary then leads with; a patient
-    whose seizure types include status epilepticus has the pathway for reference only)."""
+    whose seizure types include status epilepticus has the pathway for reference only;
+    ``rescue``: the rows of rescue products beside the same drug taken daily, which the
+    doses do not hold)."""
     shown = shown or {}
     in_play = drugs_in_play(res, patient)
     avoid = _avoid(res.flags)
@@ -339,7 +342,7 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
     monitor = [SummaryMonitor(drug=d.drug, action="use_with_caution",
                               reason=d.basis[0].split(" (")[0] + ".", evidence=d.evidence,
                               evidence_level="high", rule=f"rescue_outside_label:{d.drug}")
-               for d in res.doses if d.status == "rescue_outside_label"]
+               for d in [*res.doses, *rescue] if d.status == "rescue_outside_label"]
     monitor += _monitor(res.flags, avoided, in_play, res.safety_notes)
     named = {d: shown[d] for d in [*in_play, *(m.drug for m in monitor),
                                    *res.co_medications_not_checked_together] if d in shown}

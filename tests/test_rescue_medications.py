@@ -140,3 +140,15 @@ def test_a_rescue_product_outside_its_labelled_ages_leads_the_summary_cautions(k
     assert (first.drug, first.action) == ("diazepam", "use_with_caution")
     assert first.reason == ("Diastat is labelled from 2 years, and this patient is 9 months: "
                             "outside the label.")
+
+
+def test_a_rescue_product_beside_the_daily_drug_is_checked_against_its_ages(kb):
+    """Daily diazepam and Valtoco for a child of 20 months: the dose row is the daily one,
+    and the summary still says Valtoco is below its labelled age (review O)."""
+    res = consult(kb, validate_patient(kb, {
+        **BASE, "age_years": 1.67, "weight_kg": 11, "sex": "female",
+        "current_medications": ["levetiracetam", "diazepam", "Valtoco"]}))
+    assert {d.drug: d for d in res.doses}["diazepam"].status != "rescue_outside_label"
+    first = res.summary.monitor[0]
+    assert first.reason == ("Valtoco is labelled from 2 years, and this patient is 20 months: "
+                            "outside the label.")
