@@ -528,16 +528,18 @@ def _coverage(kb: KnowledgeBase, patient: Patient, drugs: list[str]
 
 def _covers(kb: KnowledgeBase, patient: Patient, drug: str, seizure_type: str) -> bool:
     """Whether ``drug`` treats this seizure type of the patient: by its spectrum; or, in the
-    patient's syndrome, as a drug labelled for the syndrome's seizures (its spectrum names
-    the syndrome: clobazam in Lennox-Gastaut syndrome) or one the guideline places first
-    line for it (levetiracetam in juvenile myoclonic epilepsy, with its absences). A drug the
-    guideline names only later or as add-on treats only its own seizure types
-    (levetiracetam does not treat infantile spasms in West syndrome)."""
+    patient's syndrome, as a drug the guideline places first line for it (levetiracetam in
+    juvenile myoclonic epilepsy, with its absences) or names for it and whose label names
+    the syndrome (clobazam in Lennox-Gastaut syndrome). A drug the guideline does not name
+    for the syndrome (clonazepam in Lennox-Gastaut syndrome, review P), or names only later
+    without a label for it (levetiracetam for infantile spasms), treats only its own seizure
+    types."""
     spectrum = kb.drugs[drug].spectrum
     if spectrum.covers(seizure_type, patient.syndrome):
         return True
     entry = kb.positions.for_syndrome(patient.syndrome)
-    return patient.syndrome in spectrum.syndromes or bool(entry and drug in entry.first_line)
+    return bool(entry) and (drug in entry.first_line or (
+        drug in entry.named and patient.syndrome in spectrum.syndromes))
 
 
 def _uncovered(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[str]:
