@@ -394,15 +394,13 @@ class _Builder:
             return self.stop("needs_input", "weight not given: the labelled dose for this "
                              "age is by body weight; give weight_kg to see a dose")
         for group in drug.dosing.no_dose:
-            if p.fits(group) and group.label_not_read:
-                self.dose.kb_gap = True
-                return self.stop("no_labelled_dose", "no dose in the knowledge base for this "
-                                 "patient (not every label's dose for this group was read: "
-                                 "check the current product label): "
-                                 f"{group.note} {_cite(group.evidence)}", group.evidence)
             if p.fits(group):
-                return self.stop("no_labelled_dose", f"no labelled dose for this patient: "
-                                 f"{group.note} {_cite(group.evidence)}", group.evidence)
+                self.dose.kb_gap = group.label_not_read or None
+                lead = ("no dose in the knowledge base for this patient (not every label's "
+                        "dose for this group was read: check the current product label)"
+                        if group.label_not_read else "no labelled dose for this patient")
+                return self.stop("no_labelled_dose", f"{lead}: {group.note} "
+                                 f"{_cite(group.evidence)}", group.evidence)
         self.dose.kb_gap = True
         return self.stop("no_labelled_dose", "no labelled maintenance dose in the knowledge "
                          "base for this patient's age, weight and indication: do not "

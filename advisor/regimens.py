@@ -323,12 +323,12 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     if drug.name in patient.current_medications:
         # already taken: its history and restrictions are not news, except that its last
         # trial ended for intolerance (a regimen that keeps it keeps what was not tolerated)
-        trials = [tr for tr in patient.medication_history if tr.drug == drug.name]
-        if trials and trials[-1].outcome == "intolerance":
+        last = _last_trials(patient).get(drug.name)
+        if last is not None and last.outcome == "intolerance":
             t.score += w.previous_intolerance
             t.warnings.append(f"{drug.name} is listed as taken, but its trial is recorded as "
                               "stopped for intolerance"
-                              + (f" ({trials[-1].note})" if trials[-1].note else "")
+                              + (f" ({last.note})" if last.note else "")
                               + ": a regimen that keeps it keeps what was not tolerated.")
         return t
     _history_terms(kb, patient, drug, t)
@@ -498,7 +498,7 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     covered, uncovered = _coverage(kb, patient, drugs)
     reg.score += w.per_covered_seizure_type * len(covered)
     reg.score += w.per_uncovered_seizure_type * len(uncovered)
-    _coverage_lost(kb, patient, reg, withdrawn, avoided)
+    _coverage_lost(kb, patient, reg, withdrawn, uncovered, avoided)
     reg.score += w.per_drug * len(drugs)
     for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.rationale += t.rationale
@@ -542,20 +542,15 @@ def _covers(kb: KnowledgeBase, patient: Patient, drug: str, seizure_type: str) -
         drug in entry.named and patient.syndrome in spectrum.syndromes))
 
 
-def _uncovered(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[str]:
-    """The patient's seizure types none of ``drugs`` treats (:func:`_covers`)."""
-    return [t for t in patient.seizure_types if t not in IGNORED_TYPES
-            and not any(_covers(kb, patient, d, t) for d in drugs)]
-
-
 def _coverage_lost(kb: KnowledgeBase, patient: Patient, reg: Regimen, withdrawn: list[str],
-                   avoided: Collection[str]) -> None:
-    """Mark down and say so when the regimen leaves a seizure type untreated that a current
-    drug it withdraws treats, which has not failed, was not stopped for intolerance and has
-    no 'avoid' flag (the patient would lose its treatment); one sentence per set of drugs."""
+                   uncovered: list[str], avoided: Collection[str]) -> None:
+    """Mark down and say so when the regimen leaves a seizure type untreated
+    (``uncovered``) that a current drug it withdraws treats, which has not failed, was not
+    stopped for intolerance and has no 'avoid' flag (the patient would lose its treatment);
+    one sentence per set of drugs."""
     ended = _ended(patient)
     lost: dict[tuple[str, ...], list[str]] = {}
-    for t in _uncovered(kb, patient, reg.drugs):
+    for t in uncovered:
         by = tuple(d for d in withdrawn if d not in ended and d not in avoided
                    and _covers(kb, patient, d, t))
         if by:
@@ -853,7 +848,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     rest = _not_ended(patient, kept)
     if not due and seizure_free is None and rest and kept == current \
             and _may_stand(kb, patient, rest, labelled_add_on, partners) \
-            and not _uncovered(kb, patient, rest) and not _reproductive_concern(rest, by_drug):
+            and not _coverage(kb, patient, rest)[1] \
+            and not _reproductive_concern(rest, by_drug):
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),
                                         childbearing) for d in rest if d not in per_drug})
         first = _regimen(kb, patient, rest, "continue", per_drug, per_pair, avoided)
@@ -875,9 +871,13 @@ def _ended(patient: Patient) -> set[str]:
     """Drugs with a trial recorded as failed (adequate, for inefficacy or relapse), or whose
     last trial listed was stopped for intolerance (a drug restarted and tolerated since is
     not; review N M6, O H3)."""
-    last = {t.drug: t for t in patient.medication_history}
     return {t.drug for t in patient.medication_history if _failed(t)} | {
-        d for d, t in last.items() if t.outcome == "intolerance"}
+        d for d, t in _last_trials(patient).items() if t.outcome == "intolerance"}
+
+
+def _last_trials(patient: Patient) -> dict[str, Trial]:
+    """Each drug's last trial listed in the history."""
+    return {t.drug: t for t in patient.medication_history}
 
 
 def _not_ended(patient: Patient, kept: list[str]) -> list[str]:

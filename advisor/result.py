@@ -293,10 +293,8 @@ class Regimen(ResultModel):
 
     @property
     def kind_text(self) -> str:
-        """The kind as a reader takes it: 'add-on in place of levetiracetam' for an add-on
-        that withdraws a current drug."""
-        return self.kind + (f" in place of {', '.join(self.replacing)}" if self.replacing
-                            else "")
+        """The kind as a reader takes it (:func:`kind_text`)."""
+        return kind_text(self.kind, self.replacing)
 
 
 class SafetyNote(ResultModel):
@@ -431,6 +429,12 @@ class SummaryRisk(ResultModel):
     outcome: Literal["drug_resistance", "seizure_freedom_next_regimen"]
     probability: float
     interval: list[float] | None
+
+
+def kind_text(kind: str, replacing: list[str] | None) -> str:
+    """A regimen's kind as a reader takes it: 'add-on in place of levetiracetam' for an
+    add-on that withdraws a current drug."""
+    return kind + (f" in place of {', '.join(replacing)}" if replacing else "")
 
 
 class SummaryRegimen(ResultModel):

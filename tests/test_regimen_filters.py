@@ -150,7 +150,7 @@ def test_a_regimen_that_takes_away_the_only_cover_of_a_seizure_type_says_so(kb):
 
     def marked(withdrawn: list[str]) -> Regimen:
         reg = Regimen(drugs=["clonazepam"], mechanisms=[], mechanism_labels=[], score=0)
-        _coverage_lost(kb, patient, reg, withdrawn, ["generalized_tonic_clonic"])
+        _coverage_lost(kb, patient, reg, withdrawn, ["generalized_tonic_clonic"], ())
         return reg
 
     lost = marked(["valproate", "levetiracetam"])
@@ -162,7 +162,8 @@ def test_a_regimen_that_takes_away_the_only_cover_of_a_seizure_type_says_so(kb):
     assert kept.score == 0 and not kept.warnings
     # a drug with an 'avoid' flag is withdrawn whatever the regimen (review M M4)
     avoided = Regimen(drugs=["clonazepam"], mechanisms=[], mechanism_labels=[], score=0)
-    _coverage_lost(kb, patient, avoided, ["valproate"], {"valproate"})
+    _coverage_lost(kb, patient, avoided, ["valproate"], ["generalized_tonic_clonic"],
+                   {"valproate"})
     assert avoided.score == 0 and not avoided.warnings
 
 
@@ -171,14 +172,14 @@ def test_coverage_loss_counts_a_syndromes_drugs_and_not_a_drug_stopped_for_intol
     in juvenile myoclonic epilepsy, absences included: no 'continue' lost, H4), a drug
     stopped for intolerance is not 'not failed' (M3), and two seizure types lost to one
     drug make one sentence (C3), 'epileptic spasms' whole (C1)."""
-    from advisor.regimens import Regimen, _coverage_lost, _uncovered
+    from advisor.regimens import Regimen, _coverage, _coverage_lost
 
     jme = validate_patient(kb, {
         "id": "J", "age_years": 15, "weight_kg": 55, "sex": "female",
         "syndrome": "juvenile_myoclonic",
         "seizure_types": ["generalized_tonic_clonic", "myoclonic", "absence"]})
-    assert _uncovered(kb, jme, ["levetiracetam"]) == []
-    assert _uncovered(kb, jme.model_copy(update={"syndrome": None}), ["levetiracetam"]) == \
+    assert _coverage(kb, jme, ["levetiracetam"])[1] == []
+    assert _coverage(kb, jme.model_copy(update={"syndrome": None}), ["levetiracetam"])[1] == \
         ["absence"]
     tsc = validate_patient(kb, {
         "id": "T", "age_years": 2, "weight_kg": 12, "sex": "male",
@@ -186,13 +187,14 @@ def test_coverage_loss_counts_a_syndromes_drugs_and_not_a_drug_stopped_for_intol
         "medication_history": [{"drug": "levetiracetam", "outcome": "intolerance",
                                 "adequate": False, "duration_months": 1}]})
     reg = Regimen(drugs=["clobazam"], mechanisms=[], mechanism_labels=[], score=0)
-    _coverage_lost(kb, tsc, reg, ["vigabatrin", "levetiracetam"], ())
+    _coverage_lost(kb, tsc, reg, ["vigabatrin", "levetiracetam"],
+                   _coverage(kb, tsc, reg.drugs)[1], ())
     assert reg.warnings == ["Withdraws vigabatrin, which treats epileptic spasms and has not "
                             "failed: this regimen leaves them untreated."]
     both = validate_patient(kb, {"id": "B", "age_years": 30, "weight_kg": 70, "sex": "male",
                                  "seizure_types": ["focal", "generalized_tonic_clonic"]})
     reg = Regimen(drugs=["ethosuximide"], mechanisms=[], mechanism_labels=[], score=0)
-    _coverage_lost(kb, both, reg, ["lamotrigine"], ())
+    _coverage_lost(kb, both, reg, ["lamotrigine"], _coverage(kb, both, reg.drugs)[1], ())
     assert reg.warnings == ["Withdraws lamotrigine, which treats focal-onset seizures and "
                             "generalized tonic-clonic seizures and has not failed: this "
                             "regimen leaves them untreated."]

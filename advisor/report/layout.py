@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from advisor.numbers import DASH, plural
 from advisor.report.formatting import risk_line, target_text, words
-from advisor.result import ConsultResult, Flag, Summary, SummaryAvoid
+from advisor.result import ConsultResult, Flag, Summary, SummaryAvoid, kind_text
 from advisor.schema import Source
 from advisor.summary import first_sentence, flag_order, summary_of
 from advisor.vocabulary import ACTION_LABEL, RELEVANCE_LABEL, RELEVANCE_ORDER, STATUS_LABEL
@@ -238,7 +238,7 @@ def _regimen(s: Summary) -> Block:
         return Block("regimen", "Top regimen", "no regimen could be suggested", first)
     target = (f"; target {target_text(top.target_daily_mg, top.target_while)}"
               if top.target_daily_mg else "")
-    kind = top.kind + (f" in place of {', '.join(top.replacing)}" if top.replacing else "")
+    kind = kind_text(top.kind, top.replacing)
     step = (top.first_step if top.first_step.startswith(f"{kind} ")  # "continue lamotrigine"
             else f"{kind}: {top.first_step}")
     line = Line(" + ".join(top.drugs), f"{step}{target}", top.evidence)

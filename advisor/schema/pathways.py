@@ -118,8 +118,9 @@ class RegimenWeights(Strict):
     # per drug started that the guideline does not place for the patient's seizure types and
     # warns may exacerbate seizures that go with them (GuidelinePosition.may_exacerbate)
     may_exacerbate: float = 0
-    # per seizure type a regimen leaves uncovered that a current drug it withdraws covers
-    # (and whose trial has not failed), on top of per_uncovered_seizure_type
+    # per seizure type a regimen leaves untreated that a current drug it withdraws treats
+    # (one that has not failed, was not stopped for intolerance and is not to be avoided), on
+    # top of per_uncovered_seizure_type
     withdraws_coverage: float = 0
     high_risk_polytherapy_note_threshold: float = Field(ge=0, le=1)
 
