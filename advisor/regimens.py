@@ -6,7 +6,9 @@ Which regimens are offered follows the treatment stage:
 - current ASM(s) and fewer than two failed adequate trials of appropriately chosen drugs
   (the trials the ILAE classification counts): **substitution** (another monotherapy
   replacing it) ranks first; an add-on is offered with the ``early_add_on`` penalty
-  (monotherapy options are not yet exhausted);
+  (monotherapy options are not yet exhausted), and with ``previous_inefficacy`` for each
+  current drug it keeps whose adequate trial failed (unless the patient is seizure-free on
+  the current drugs);
 - drug-resistant epilepsy (ILAE) or two or more such failed trials: **add-on** to the
   current ASMs, or substitution; without a current ASM that may stay, **combination** of two
   new drugs;
@@ -817,11 +819,9 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     _mark_outside_governing(kb, patient, current, regimens)
     _mark_without_partner(kb, contested, regimens)
     if not due and not syndrome_add_on:
-        for reg in regimens:
-            if reg.kind == "add-on":
-                reg.score = round(reg.score + kb.regimens.weights.early_add_on, 1)
-                reg.warnings.append("Add-on before monotherapy options are exhausted: NICE "
-                                    "prefers an alternative monotherapy first.")
+        # seizure-free on the current drugs, a failed one among them is part of what works
+        works = bool(seizure_free) and seizure_free[0] in current
+        _early_add_ons(kb, patient, [] if works else current, regimens)
     stage, caveat = _why_now(patient, flag_records, current, seizure_free,
                              syndrome_add_on if syndrome_add_on and not due else
                              _stage_note(kb, patient, current, counted_failures, due))
@@ -865,6 +865,28 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                 reg.evidence += [s for s in kb.regimens.early_polytherapy.sources
                                  if s not in reg.evidence]
     return top
+
+
+def _early_add_ons(kb: KnowledgeBase, patient: Patient, current: list[str],
+                   regimens: list[Regimen]) -> None:
+    """Mark down the add-ons offered before monotherapy options are exhausted, and more
+    each one that keeps a drug of ``current`` whose adequate trial failed: in its place NICE
+    offers another monotherapy (review M M1: lamotrigine failed, and a third drug was added
+    to it)."""
+    w = kb.regimens.weights
+    failed = {t.drug for t in patient.medication_history if _failed(t)}
+    for reg in regimens:
+        if reg.kind != "add-on":
+            continue
+        reg.score += w.early_add_on
+        reg.warnings.append("Add-on before monotherapy options are exhausted: NICE prefers "
+                            "an alternative monotherapy first.")
+        for drug in (d for d in reg.drugs if d in failed and d in current):
+            reg.score += w.previous_inefficacy
+            reg.warnings.append(f"Keeps {drug}, which already failed an adequate trial: "
+                                "NICE offers an alternative monotherapy in its place before "
+                                "an add-on.")
+        reg.score = round(reg.score, 1)
 
 
 def _ended(patient: Patient) -> set[str]:
