@@ -849,7 +849,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     if not due and seizure_free is None and rest and kept == current \
             and _may_stand(kb, patient, rest, labelled_add_on, partners) \
             and not _coverage(kb, patient, rest)[1] \
-            and not _reproductive_concern(rest, by_drug):
+            and not _reproductive_concern(kb, patient, rest, by_drug):
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),
                                         childbearing) for d in rest if d not in per_drug})
         first = _regimen(kb, patient, rest, "continue", per_drug, per_pair, avoided)
@@ -933,14 +933,23 @@ def _may_stand(kb: KnowledgeBase, patient: Patient, drugs: list[str],
     return all(partners[d] in drugs for d in drugs if d in partners)
 
 
-def _reproductive_concern(kept: list[str], by_drug: dict[str, list[dict[str, Any]]]) -> bool:
-    """A kept drug with a high-severity reproductive caution (valproate in a girl or woman
-    who may become pregnant): its label prefers alternatives, so continuing it is not put
-    first (review L H2). A caution that the drug may worsen a seizure type does not stop
-    'continue first': the guideline places such drugs first line with it (lamotrigine in
-    juvenile myoclonic epilepsy, vigabatrin in West syndrome; review O H1, H2)."""
+def _reproductive_concern(kb: KnowledgeBase, patient: Patient, kept: list[str],
+                          by_drug: dict[str, list[dict[str, Any]]]) -> bool:
+    """A kept drug with a high-severity reproductive flag (valproate in a girl or woman who
+    may become pregnant): its label prefers alternatives, so continuing it is not put first
+    (review L H2). A caution (not an avoid) on a drug the guideline places first line for
+    this patient does not count: valproate in Dravet and Lennox-Gastaut syndromes, under the
+    same conditions (review O M1: a fourth drug was added first for a girl of 4 with Dravet
+    syndrome whose stiripentol was still being titrated). A caution that the drug may worsen
+    a seizure type does not stop 'continue first' either: the guideline places such drugs
+    first line with it (lamotrigine in juvenile myoclonic epilepsy, vigabatrin in West
+    syndrome; review O H1, H2)."""
+    def first_line(drug: str) -> bool:
+        return (_guideline_position(kb, patient, drug) or ("",))[0] == "first_line"
+
     return any(f["category"] == "reproductive" and f["severity"] == "high"
-               and f["action"] in ("avoid", "use_with_caution")
+               and (f["action"] == "avoid"
+                    or (f["action"] == "use_with_caution" and not first_line(d)))
                for d in kept for f in by_drug.get(d, []))
 
 
