@@ -8,6 +8,7 @@ and no probability shown as "0%".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 DASH = "–"  # en dash between the ends of a range
@@ -49,12 +50,15 @@ def weeks(values: Sequence[float]) -> str:
 
 
 def age(years: float) -> str:
-    """An age: "34 years", "1 year", "8 months" below two years, "9 days" below a month."""
+    """An age in completed units, as ages are told: "34 years", "11.9 years", "8 months"
+    below two years, "9 days" below a month (1.97 years is 23 months, not 24, beside a label
+    that starts at 2 years: review O M3). A hair's tolerance keeps stored fractions whole
+    (7 months stored as 0.5833 years is 7 months)."""
     if years * 12 < 0.99:  # 1 month is stored as 0.0833 years
-        return plural(round(years * 365.25), "day")
+        return plural(math.floor(years * 365.25 + 0.01), "day")
     if years < 2:
-        return plural(round(years * 12), "month")
-    return plural(round(years, 1), "year")
+        return plural(math.floor(years * 12 + 0.01), "month")
+    return plural(math.floor(years * 10 + 0.001) / 10, "year")
 
 
 def signed_percent(x: float) -> str:

@@ -73,6 +73,15 @@ def test_model_input_values_read_as_people_write_them():
         "19", "2", "0.5", "yes", "not known", "yes"]
 
 
+def test_an_age_is_told_in_completed_units():
+    """Just under a label's age limit reads under it (review O M3: 1.97 years read '24
+    months' beside 'labelled from 2 years'); stored fractions stay whole."""
+    assert [age(y) for y in (1.97, 1.999, 11.97, 16.99)] == [
+        "23 months", "23 months", "11.9 years", "16.9 years"]
+    assert [age(y) for y in (7 / 12, 0.5833, 0.0833, 0.25, 2.0, 12.0)] == [
+        "7 months", "7 months", "1 month", "3 months", "2 years", "12 years"]
+
+
 def test_a_newborns_age_is_in_days():
     assert [age(d / 365.25) for d in (1, 7, 27)] == ["1 day", "7 days", "27 days"]
     assert age(0.09) == "1 month"
@@ -110,3 +119,11 @@ def test_band_words_say_inclusive_limits_and_mixed_months_and_years():
     assert age_text(Band.model_validate({"from": 1, "before": 5})) == "1 to under 5 years"
     assert age_text(Band.model_validate({"from": 0.5, "before": 1})) == "6 to under 12 months"
     assert age(0.0833) == "1 month"
+
+
+def test_seizure_names_share_one_seizures():
+    from advisor.report.formatting import seizure_words
+
+    assert seizure_words(["generalized tonic-clonic seizures", "absence seizures",
+                          "seizure type not known"]) == (
+        "generalized tonic-clonic, absence seizures; seizure type not known")
