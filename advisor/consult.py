@@ -483,8 +483,9 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     # of its own: its labelled ages are checked here for the summary
     beside = [rescue_dose(kb.drugs[d], patient.age_years, names)
               for d, names in patient.rescue_too.items() if d in kb.drugs]
-    result.summary = summarize(result, patient, {**kb.shown_names, **syndrome}, acute=acute,
-                               rescue=beside)
+    seizures = {t: kb.seizure_type_words(t) for t in patient.seizure_types}
+    result.summary = summarize(result, patient, {**kb.shown_names, **syndrome, **seizures},
+                               acute=acute, rescue=beside)
     return result
 
 

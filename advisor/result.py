@@ -373,6 +373,7 @@ class SummaryPatient(ResultModel):
     current_medications: list[str]
     candidate_drugs: list[str]  # asked about by name (empty: judged by seizure type)
     syndrome_name: OmitIfNone[str] = None  # the syndrome as the vocabulary names it
+    seizure_type_names: OmitIfNone[list[str]] = None  # as the vocabulary names them
     other_medications: list[str] = Field(default_factory=list)  # outside the knowledge base
     rescue_medications: list[str] = Field(default_factory=list)  # kept for emergencies only
 

@@ -278,12 +278,14 @@ def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
 
 
 def _patient(patient: Patient | None, shown: dict[str, str]) -> SummaryPatient | None:
-    """The patient as the first line shows them (co-medications and the syndrome by their
-    ``shown`` names)."""
+    """The patient as the first line shows them (co-medications, seizure types and the
+    syndrome by their ``shown`` names)."""
     if patient is None:
         return None
     return SummaryPatient(age_years=patient.age_years, weight_kg=patient.weight_kg,
                           sex=patient.sex, seizure_types=list(patient.seizure_types),
+                          seizure_type_names=[shown[t] for t in patient.seizure_types
+                                              if t in shown] or None,
                           syndrome=patient.syndrome,
                           syndrome_name=shown.get(patient.syndrome or ""),
                           current_medications=[shown.get(d, d)

@@ -626,3 +626,17 @@ def test_dose_changes_of_drugs_not_in_play_are_only_named(kb):
     assert "- **Change dose**: no dose change for the drugs in play; other candidates: " \
         "lamotrigine, " in summary
     assert "**lamotrigine**:" not in summary
+
+
+def test_the_patient_line_names_seizure_types_as_the_vocabulary_does(kb):
+    """'generalized tonic-clonic', not the code's 'generalized tonic clonic' (review O C2),
+    in every long format."""
+    patient = validate_patient(kb, {
+        "age_years": 25, "weight_kg": 70, "sex": "male",
+        "seizure_types": ["generalized_tonic_clonic", "absence", "epileptic_spasms"]})
+    res = consult(kb, patient)
+    line = "Male, 25 years, 70 kg; generalized tonic-clonic, absence seizures; epileptic spasms"
+    assert line in render(res, "markdown")
+    assert line in render(res, "html")
+    assert res.summary.patient.seizure_types == [
+        "generalized_tonic_clonic", "absence", "epileptic_spasms"]

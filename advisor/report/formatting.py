@@ -119,10 +119,11 @@ def risk_sentences(risk: Risk) -> list[str]:
 
 
 def seizure_words(types: list[str]) -> str:
-    """Seizure types in words: "focal, absence seizures; epileptic spasms" (no "seizures"
-    after a name that already says what it is)."""
-    names = [words(t) for t in types]
-    whole = [n for n in names if n.endswith(("seizures", "spasms", "epilepticus"))]
+    """Seizure types (codes, or the vocabulary's names) in words: "focal, absence seizures;
+    epileptic spasms" (one "seizures" for the names that end in it; none after a name that
+    says what it is otherwise)."""
+    names = [words(t).removesuffix(" seizures") for t in types]
+    whole = [n for n in names if n.endswith(("seizures", "spasms", "epilepticus", "not known"))]
     plain = [n for n in names if n not in whole]
     return "; ".join([*([", ".join(plain) + " seizures"] if plain else []), *whole])
 
@@ -135,7 +136,7 @@ def patient_line(p: SummaryPatient | None) -> str:
     who = [p.sex or "sex not given", age(p.age_years) if p.age_years is not None
            else "age not given", f"{number(p.weight_kg)} kg" if p.weight_kg is not None
            else "weight not given"]
-    parts = [", ".join(who), seizure_words(p.seizure_types)]
+    parts = [", ".join(who), seizure_words(p.seizure_type_names or p.seizure_types)]
     if p.syndrome:
         parts.append(p.syndrome_name or words(p.syndrome))
     taking = words(", ".join(f"{d} (rescue)" if d in p.rescue_medications else d
