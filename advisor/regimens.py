@@ -44,6 +44,7 @@ from typing import Any
 
 import pandas as pd
 
+from advisor.dre import required_seizure_free_months
 from advisor.inputs.patient import Patient, Trial
 from advisor.knowledge import KnowledgeBase
 from advisor.numbers import listing, number, phrase, plural
@@ -187,25 +188,39 @@ class _PairTerms(dict):
         return terms
 
 
-def _failed(trial: Trial) -> bool:
-    """An adequate trial that failed for lack of efficacy (or relapse)."""
-    return bool(trial.adequate) and trial.outcome in ("inefficacy", "relapse")
+def _failed(kb: KnowledgeBase, patient: Patient, trial: Trial) -> bool:
+    """An adequate trial that failed for lack of efficacy, or whose seizures returned before
+    the seizure freedom the ILAE counts as sustained (a relapse after it is a success
+    followed by a new episode, as the classification says: review Q H1)."""
+    if not trial.adequate or trial.outcome not in ("inefficacy", "relapse"):
+        return False
+    return trial.outcome == "inefficacy" or not _sustained(kb, patient, trial)
+
+
+def _sustained(kb: KnowledgeBase, patient: Patient, trial: Trial) -> bool:
+    """Whether the trial gave the seizure freedom the ILAE counts as sustained (it may have
+    ended in a relapse since)."""
+    return trial.outcome in ("seizure_free", "relapse") and (
+        trial.seizure_free_months or 0) >= required_seizure_free_months(
+            kb, patient.longest_pretreatment_interval_days)
 
 
 def _failed_targets(kb: KnowledgeBase, patient: Patient) -> dict[str, str]:
     """Primary target -> a drug acting on it that failed an adequate trial for inefficacy."""
     out: dict[str, str] = {}
     for trial in patient.medication_history:
-        if _failed(trial):
+        if _failed(kb, patient, trial):
             for target in targets(kb, kb.drugs[trial.drug])[0]:
                 out.setdefault(target, trial.drug)
     return out
 
 
-def _stopped(patient: Patient) -> set[str]:
-    """Drugs of the history that failed, relapsed or were not tolerated."""
+def _stopped(kb: KnowledgeBase, patient: Patient) -> set[str]:
+    """Drugs of the history that failed, relapsed before sustained seizure freedom, or were
+    not tolerated."""
     return {t.drug for t in patient.medication_history
-            if t.outcome in ("inefficacy", "relapse", "intolerance")}
+            if t.outcome in ("inefficacy", "intolerance")
+            or (t.outcome == "relapse" and not _sustained(kb, patient, t))}
 
 
 def _working_in_pregnancy(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> list[str]:
@@ -213,7 +228,7 @@ def _working_in_pregnancy(kb: KnowledgeBase, patient: Patient, drugs: list[str])
     intolerance, and are not teratogenic (their dose is adjusted before any change)."""
     if patient.pregnancy != "pregnant":
         return []
-    stopped = _stopped(patient)
+    stopped = _stopped(kb, patient)
     return [d for d in drugs if d not in stopped
             and "teratogenic" not in kb.drugs[d].adverse_effects.tags]
 
@@ -281,7 +296,7 @@ def _history_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) -
     w = kb.regimens.weights
     made_into = drug.converted_to.drugs if drug.converted_to else []
     for trial in patient.medication_history:
-        if trial.drug in made_into and _failed(trial):
+        if trial.drug in made_into and _failed(kb, patient, trial):
             t.score += w.previous_inefficacy
             t.warnings.append(f"{drug.name} is converted to {trial.drug}, which already failed "
                               "an adequate trial.")
@@ -293,7 +308,7 @@ def _history_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) -
             t.score += w.previous_intolerance
             t.warnings.append(f"{trial.drug} was stopped for intolerance"
                               + (f" ({trial.note})" if trial.note else "") + ".")
-        elif _failed(trial):
+        elif _failed(kb, patient, trial):
             t.score += w.previous_inefficacy
             t.warnings.append(f"{trial.drug} already failed an adequate trial.")
     failed = _failed_targets(kb, patient)
@@ -334,7 +349,7 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
                               + ": a regimen that keeps it keeps what was not tolerated.")
         return t
     _history_terms(kb, patient, drug, t)
-    if not any(trial.drug == drug.name and _failed(trial)
+    if not any(trial.drug == drug.name and _failed(kb, patient, trial)
                for trial in patient.medication_history):
         _position_terms(kb, patient, drug, t)  # a failed drug's step is behind the patient
     if _restricted(patient, drug):
@@ -402,7 +417,7 @@ def _without_unnamed_substitutions(kb: KnowledgeBase, patient: Patient, kept: li
     not failed nor been stopped for intolerance, or (``add_on_next``: the syndrome's next
     step is add-on treatment, e.g. Dravet syndrome after valproate) any current drug."""
     entry = _governing(kb, patient)
-    stopped = _stopped(patient)
+    stopped = _stopped(kb, patient)
     if entry is None or not (add_on_next or any(d in entry.first_line and d not in stopped
                                                 for d in kept)):
         return options
@@ -550,7 +565,7 @@ def _coverage_lost(kb: KnowledgeBase, patient: Patient, reg: Regimen, withdrawn:
     (``uncovered``) that a current drug it withdraws treats, which has not failed, was not
     stopped for intolerance and has no 'avoid' flag (the patient would lose its treatment);
     one sentence per set of drugs."""
-    ended = _ended(patient)
+    ended = _ended(kb, patient)
     lost: dict[tuple[str, ...], list[str]] = {}
     for t in uncovered:
         by = tuple(d for d in withdrawn if d not in ended and d not in avoided
@@ -791,14 +806,15 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     partners = {d: c.drugs[1] for d, c in _partners(kb, patient.syndrome, True).items()}
     contested = _partners(kb, patient.syndrome, "contested")
     # a drug whose adequate trial failed alone is not offered alone again (only in combination)
-    failed_alone = {t.drug for t in patient.medication_history if _failed(t)}
+    failed = _failed_drugs(kb, patient)
+    failed_alone = set(failed)
     failed_alone |= {n for n, d in kb.drugs.items()
                      if d.converted_to and failed_alone & set(d.converted_to.drugs)}
     alone = {d for d in usable if d not in partners and d not in labelled_add_on
              and not add_on_only(kb, patient, d) and d not in failed_alone}
     options = _options(kept, usable, due, bool(current), alone, partners,
                        {d: c.drugs[1] for d, c in contested.items()},
-                       failed=[t.drug for t in patient.medication_history if _failed(t)],
+                       failed=[t.drug for t in patient.medication_history if t.drug in failed],
                        stands=lambda drugs: _may_stand(kb, patient, drugs, labelled_add_on,
                                                        partners))
     syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
@@ -845,9 +861,10 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     # equal scores: fewer high-severity flags on the drugs started come first
     regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
     top = _shown(regimens, kb.regimens.shown_above_score)[: kb.regimens.max_regimens]
-    rest = _not_ended(patient, kept)
+    rest = _not_ended(kb, patient, kept)
     if not due and seizure_free is None and rest and kept == current \
-            and _may_stand(kb, patient, rest, labelled_add_on, partners) \
+            and (_may_stand(kb, patient, rest, labelled_add_on, partners)
+                 or _proved_alone(kb, patient, rest)) \
             and not _coverage(kb, patient, rest)[1] \
             and not _reproductive_concern(kb, patient, rest, by_drug):
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),
@@ -856,6 +873,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         first.rationale.insert(0, _not_yet_failed(rest, [d for d in kept if d not in rest]))
         first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))
         _sole_agent_combinations(kb, patient, current, [first])  # valproate under 2 (L H3)
+        if not _may_stand(kb, patient, rest, labelled_add_on, partners):
+            first.warnings.append(_proved_text(kb, patient, rest[0]))
         top = [first, *(r for r in top if set(r.drugs) != set(rest))]
         top = top[: kb.regimens.max_regimens]
     if polytherapy_note:
@@ -874,7 +893,7 @@ def _early_add_ons(kb: KnowledgeBase, patient: Patient, current: list[str],
     offers another monotherapy (review M M1: lamotrigine failed, and a third drug was added
     to it)."""
     w = kb.regimens.weights
-    failed = {t.drug for t in patient.medication_history if _failed(t)}
+    failed = _failed_drugs(kb, patient)
     for reg in regimens:
         if reg.kind != "add-on":
             continue
@@ -889,11 +908,16 @@ def _early_add_ons(kb: KnowledgeBase, patient: Patient, current: list[str],
         reg.score = round(reg.score, 1)
 
 
-def _ended(patient: Patient) -> set[str]:
-    """Drugs with a trial recorded as failed (adequate, for inefficacy or relapse), or whose
-    last trial listed was stopped for intolerance (a drug restarted and tolerated since is
-    not; review N M6, O H3)."""
-    return {t.drug for t in patient.medication_history if _failed(t)} | {
+def _failed_drugs(kb: KnowledgeBase, patient: Patient) -> set[str]:
+    """Drugs with a trial that failed (:func:`_failed`)."""
+    return {t.drug for t in patient.medication_history if _failed(kb, patient, t)}
+
+
+def _ended(kb: KnowledgeBase, patient: Patient) -> set[str]:
+    """Drugs with a trial recorded as failed (:func:`_failed`), or whose last trial listed
+    was stopped for intolerance (a drug restarted and tolerated since is not; review N M6,
+    O H3)."""
+    return _failed_drugs(kb, patient) | {
         d for d, t in _last_trials(patient).items() if t.outcome == "intolerance"}
 
 
@@ -902,9 +926,9 @@ def _last_trials(patient: Patient) -> dict[str, Trial]:
     return {t.drug: t for t in patient.medication_history}
 
 
-def _not_ended(patient: Patient, kept: list[str]) -> list[str]:
+def _not_ended(kb: KnowledgeBase, patient: Patient, kept: list[str]) -> list[str]:
     """The kept ASMs that have not ended (:func:`_ended`)."""
-    ended = _ended(patient)
+    ended = _ended(kb, patient)
     return [d for d in kept if d not in ended]
 
 
@@ -931,6 +955,22 @@ def _may_stand(kb: KnowledgeBase, patient: Patient, drugs: list[str],
     if len(drugs) == 1 and (drugs[0] in labelled_add_on or add_on_only(kb, patient, drugs[0])):
         return False
     return all(partners[d] in drugs for d in drugs if d in partners)
+
+
+def _proved_alone(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> bool:
+    """One drug that once gave the patient sustained seizure freedom (review Q H1: a girl
+    seizure-free on lamotrigine for 24 months, restarted after a relapse, whose label gives
+    lamotrigine at her age only as add-on)."""
+    return len(drugs) == 1 and any(t.drug == drugs[0] and _sustained(kb, patient, t)
+                                   for t in patient.medication_history)
+
+
+def _proved_text(kb: KnowledgeBase, patient: Patient, drug: str) -> str:
+    months = max(t.seizure_free_months or 0 for t in patient.medication_history
+                 if t.drug == drug and _sustained(kb, patient, t))
+    return (f"At this age the label gives {drug} only as add-on; it is continued alone "
+            f"because the patient was seizure-free on it for {plural(months, 'month')} "
+            "before: aim for the dose that achieved it.")
 
 
 def _reproductive_concern(kb: KnowledgeBase, patient: Patient, kept: list[str],

@@ -13,7 +13,8 @@ case, so that no expectation is silently ignored):
   adjustment_percent}``: the dose of a drug already taken once that candidate is started);
 - ``dre`` (field values), ``dre_next_steps`` (ids, in order), ``dre_reason_contains``;
 - ``regimens_include`` / ``regimens_exclude`` / ``regimens_min`` / ``top_regimen_excludes``
-  / ``top_regimen_kind`` / ``regimen_kinds_exclude`` / ``regimen_warning`` /
+  / ``top_regimen_kind`` / ``regimen_kinds_exclude`` / ``regimen_warning`` (one spec or a
+  list) / ``top_regimen_warning`` (text in the first regimen's warnings) /
   ``regimens_never_alone`` (drugs never suggested as a one-drug regimen) /
   ``regimens_only_with`` (``{drug: partner}``: every regimen with the drug has the partner) /
   ``regimen_rationale_contains`` (in every regimen's reasoning) / ``regimen_start_le``
@@ -147,18 +148,24 @@ def _check_top_regimen(regimens: list[dict], exp: dict) -> None:
         assert regimens and regimens[0]["kind"] == exp["top_regimen_kind"], regimens[:1]
 
 
+def _specs(value: dict | list[dict] | None) -> list[dict]:
+    return [] if value is None else [value] if isinstance(value, dict) else value
+
+
 def _check_regimen_warnings(regimens: list[dict], exp: dict) -> None:
-    """Every regimen with the drug warns (``regimen_warning``), or none does."""
-    if "regimen_warning" in exp:
-        spec = exp["regimen_warning"]
+    """Every regimen with the drug warns (``regimen_warning``), or none does (one spec or a
+    list); ``top_regimen_warning``: the first regimen warns."""
+    for spec in _specs(exp.get("regimen_warning")):
         with_drug = [r for r in regimens if spec["drug"] in r["drugs"]]
         assert with_drug and all(any(spec["contains"] in w for w in r["warnings"])
                                  for r in with_drug)
-    if "no_regimen_warning" in exp:
-        spec = exp["no_regimen_warning"]
+    for spec in _specs(exp.get("no_regimen_warning")):
         with_drug = [r for r in regimens if spec["drug"] in r["drugs"]]
         assert with_drug and not any(spec["contains"] in w for r in with_drug
                                      for w in r["warnings"]), with_drug
+    if "top_regimen_warning" in exp:
+        assert regimens and any(exp["top_regimen_warning"] in w
+                                for w in regimens[0]["warnings"]), regimens[:1]
 
 
 def _check_risk(risk: dict | None, spec: Any) -> None:
@@ -176,7 +183,7 @@ def _check_risk(risk: dict | None, spec: Any) -> None:
 
 KNOWN = {"flags", "no_flags", "doses", "dre", "dre_next_steps", "dre_reason_contains",
          "regimens_include", "regimens_exclude", "regimens_min", "top_regimen_excludes",
-         "top_regimen_is_not",
+         "top_regimen_is_not", "top_regimen_warning",
          "top_regimen_kind", "regimen_kinds_exclude", "regimen_warning", "no_regimen_warning",
          "regimens_never_alone", "regimens_only_alone", "regimens_only_with",
          "regimen_rationale_contains",
