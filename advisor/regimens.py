@@ -837,7 +837,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     if not due and not syndrome_add_on:
         # seizure-free on the current drugs, a failed one among them is part of what works
         works = bool(seizure_free) and seizure_free[0] in current
-        _early_add_ons(kb, patient, [] if works else current, regimens)
+        _early_add_ons(kb, patient, [] if works else current, regimens,
+                       _alternatives(kb, patient, regimens, by_drug))
     stage, caveat = _why_now(patient, flag_records, current, seizure_free,
                              syndrome_add_on if syndrome_add_on and not due else
                              _stage_note(kb, patient, current, counted_failures, due))
@@ -887,13 +888,15 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
 
 
 def _early_add_ons(kb: KnowledgeBase, patient: Patient, current: list[str],
-                   regimens: list[Regimen]) -> None:
-    """Mark down the add-ons offered before monotherapy options are exhausted, and more
-    each one that keeps a drug of ``current`` whose adequate trial failed: in its place NICE
-    offers another monotherapy (review M M1: lamotrigine failed, and a third drug was added
-    to it)."""
+                   regimens: list[Regimen], alternatives: list[str]) -> None:
+    """Mark down the add-ons offered before monotherapy options are exhausted; while an
+    alternative monotherapy is on offer (``alternatives``), more each one that keeps a drug
+    of ``current`` whose adequate trial failed: NICE offers that monotherapy in its place
+    first (review M M1: lamotrigine failed, and a third drug was added to it). Without one
+    (review Q H2: a girl of 7 with absence and tonic-clonic seizures, ethosuximide failed,
+    whose one covering monotherapy is valproate), the add-on is not marked down more."""
     w = kb.regimens.weights
-    failed = _failed_drugs(kb, patient)
+    failed = _failed_drugs(kb, patient) if alternatives else set()
     for reg in regimens:
         if reg.kind != "add-on":
             continue
@@ -902,10 +905,23 @@ def _early_add_ons(kb: KnowledgeBase, patient: Patient, current: list[str],
                             "an alternative monotherapy first.")
         for drug in (d for d in reg.drugs if d in failed and d in current):
             reg.score += w.previous_inefficacy
-            reg.warnings.append(f"Keeps {drug}, which already failed an adequate trial: "
-                                "NICE offers an alternative monotherapy in its place before "
-                                "an add-on.")
+            reg.warnings.append(f"Keeps {drug}, which already failed an adequate trial, "
+                                "while an alternative monotherapy the guideline names covers "
+                                f"every seizure type ({listing(alternatives)}): NICE offers "
+                                "that first.")
         reg.score = round(reg.score, 1)
+
+
+def _alternatives(kb: KnowledgeBase, patient: Patient, regimens: list[Regimen],
+                  by_drug: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """The single drugs offered in place of the current ones that cover every seizure type,
+    that the guideline names for the patient, and that carry no high-severity reproductive
+    concern."""
+    return [r.drugs[0] for r in regimens
+            if r.kind == "substitution" and len(r.drugs) == 1
+            and not _coverage(kb, patient, r.drugs)[1]
+            and _guideline_position(kb, patient, r.drugs[0]) is not None
+            and not _reproductive_concern(kb, patient, r.drugs, by_drug)]
 
 
 def _failed_drugs(kb: KnowledgeBase, patient: Patient) -> set[str]:
