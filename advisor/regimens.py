@@ -800,7 +800,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     # a drug the label keeps for patients whose alternatives failed waits for a failure
     usable = [d for d in candidates if d not in avoided and d not in current
               and d not in short_term and kb.drugs[d].dosing.maintenance
-              and dose_status.get(d) not in NO_DOSE
+              and (dose_status.get(d) not in NO_DOSE
+                   or _named_unlabelled(kb, patient, d, dose_status.get(d)))
               and (counted_failures or not _restricted(patient, kb.drugs[d]))]
     due = drug_resistant or counted_failures >= kb.dre.definition.min_failed_adequate_trials
     partners = {d: c.drugs[1] for d, c in _partners(kb, patient.syndrome, True).items()}
@@ -811,7 +812,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     failed_alone |= {n for n, d in kb.drugs.items()
                      if d.converted_to and failed_alone & set(d.converted_to.drugs)}
     alone = {d for d in usable if d not in partners and d not in labelled_add_on
-             and not add_on_only(kb, patient, d) and d not in failed_alone}
+             and not add_on_only(kb, patient, d) and d not in failed_alone
+             and dose_status.get(d) not in NO_DOSE}
     options = _options(kept, usable, due, bool(current), alone, partners,
                        {d: c.drugs[1] for d, c in contested.items()},
                        failed=[t.drug for t in patient.medication_history if t.drug in failed],
@@ -855,6 +857,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         reg.evidence = list(dict.fromkeys([*reg.evidence, *guidelines]))
         reg.warnings += [f"{d} (current) is left out: it has an 'avoid' flag."
                          for d in current if d in avoided]
+        _unlabelled_terms(kb, patient, reg, current, dose_status)
         needs = [d for d in reg.drugs if dose_status.get(d) == "needs_input"]
         if needs:
             reg.warnings.append(f"Dose of {', '.join(needs)} not shown: give the patient's "
@@ -922,6 +925,30 @@ def _alternatives(kb: KnowledgeBase, patient: Patient, regimens: list[Regimen],
             and not _coverage(kb, patient, r.drugs)[1]
             and _guideline_position(kb, patient, r.drugs[0]) is not None
             and not _reproductive_concern(kb, patient, r.drugs, by_drug)]
+
+
+def _named_unlabelled(kb: KnowledgeBase, patient: Patient, drug: str,
+                      status: str | None) -> bool:
+    """A drug without a labelled dose for this patient that the guideline places first or
+    second line for the patient's syndrome, from the patient's age; it is offered only with
+    other drugs (review Q H3: without clobazam, which has no labelled dose for Dravet
+    syndrome, NICE's stiripentol with clobazam was never offered to a boy of 3)."""
+    entry = kb.positions.for_syndrome(patient.syndrome)
+    return status == "no_labelled_dose" and entry is not None \
+        and drug in (*entry.first_line, *entry.second_line) \
+        and entry.too_young(drug, patient.age_years) is None
+
+
+def _unlabelled_terms(kb: KnowledgeBase, patient: Patient, reg: Regimen, current: list[str],
+                      dose_status: dict[str, str]) -> None:
+    """Mark down a regimen per drug it starts without a labelled dose, and say so."""
+    for drug in (d for d in reg.drugs
+                 if d not in current and dose_status.get(d) == "no_labelled_dose"):
+        reg.score = round(reg.score + kb.regimens.weights.unlabelled_dose, 1)
+        reg.warnings.append(
+            f"No dose of {drug} for this patient in the knowledge base (see its dose row); "
+            f"the guideline names it for {kb.vocabulary.syndromes[patient.syndrome]}: choose "
+            "its dose with specialist advice and the current product label.")
 
 
 def _failed_drugs(kb: KnowledgeBase, patient: Patient) -> set[str]:

@@ -107,6 +107,12 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
     if dose is None:
         return
     rec = dose.recommended_daily_mg
+    if dose.status == "no_labelled_dose":  # no schedule of another group's numbers either
+        step.target_daily_mg, step.schedule, step.then = None, [], None
+        step.notes = [f"No dose for this patient in the knowledge base: choose the start, "
+                      f"steps and target with specialist advice and the current product label "
+                      f"(see the {step.drug} dose row)."]
+        return
     if dose.status != "dosed" or rec is None:
         step.target_daily_mg = None
         step.notes.append(f"No automatic target dose for this patient: see the {step.drug} "

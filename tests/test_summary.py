@@ -640,3 +640,24 @@ def test_the_patient_line_names_seizure_types_as_the_vocabulary_does(kb):
     assert line in render(res, "html")
     assert res.summary.patient.seizure_types == [
         "generalized_tonic_clonic", "absence", "epileptic_spasms"]
+
+
+def test_a_drug_without_a_dose_is_added_without_a_schedule(kb):
+    """Clobazam has no dose in the knowledge base for a 5-year-old with Dravet syndrome: the
+    regimens NICE names still hold it, and its step gives no start, steps or target (no
+    other group's numbers), in the plan and the summary (review Q H3)."""
+    patient = validate_patient(kb, {
+        "age_years": 5, "weight_kg": 19, "sex": "male", "syndrome": "dravet",
+        "seizure_types": ["generalized_tonic_clonic", "myoclonic"],
+        "medication_history": [{"drug": "valproate", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 9}],
+        "current_medications": ["valproate"]})
+    res = consult(kb, patient)
+    steps = [s for r in res.regimens for s in r.transition.steps
+             if getattr(s, "action", "") == "add" and s.drug == "clobazam"]
+    assert steps and all(s.schedule == [] and s.target_daily_mg is None for s in steps)
+    assert all(s.notes == ["No dose for this patient in the knowledge base: choose the start, "
+                           "steps and target with specialist advice and the current product "
+                           "label (see the clobazam dose row)."] for s in steps)
+    assert "clobazam" in res.summary.top_regimen.drugs
+    assert "add clobazam: see the label" in render(res, "markdown")

@@ -113,6 +113,9 @@ class RegimenWeights(Strict):
     sole_agent_combination: float = 0  # a combination with a drug the label wants alone
     # a regimen with a drug some labels give only with a partner, without that partner
     without_licensed_partner: float = 0
+    # per drug started that has no labelled dose for the patient but that the syndrome's
+    # guideline entry names (its regimens are kept, with the dose left to the specialist)
+    unlabelled_dose: float = 0
     # per drug a pregnant patient would switch from that has not failed and is not teratogenic
     switch_in_pregnancy: float = 0
     # per drug started that the guideline does not place for the patient's seizure types and
