@@ -918,10 +918,11 @@ def _early_add_ons(kb: KnowledgeBase, patient: Patient, current: list[str],
 def _alternatives(kb: KnowledgeBase, patient: Patient, regimens: list[Regimen],
                   by_drug: dict[str, list[dict[str, Any]]]) -> list[str]:
     """The single drugs offered in place of the current ones that cover every seizure type,
-    that the guideline names for the patient, and that carry no high-severity reproductive
-    concern."""
+    that the guideline names for the patient, that have not failed nor been stopped for
+    intolerance, and that carry no high-severity reproductive concern."""
+    ended = _ended(kb, patient)
     return [r.drugs[0] for r in regimens
-            if r.kind == "substitution" and len(r.drugs) == 1
+            if r.kind == "substitution" and len(r.drugs) == 1 and r.drugs[0] not in ended
             and not _coverage(kb, patient, r.drugs)[1]
             and _guideline_position(kb, patient, r.drugs[0]) is not None
             and not _reproductive_concern(kb, patient, r.drugs, by_drug)]
