@@ -371,8 +371,12 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
         weights = (w.syndrome_guideline_position if entry and w.syndrome_guideline_position
                    else w.guideline_position)
         t.score += weights[position]
-        t.rationale.append(f"{source}: {drug.name} is "
-                           f"{position.replace('_', '-')} for {target}" + (
+        tier = _add_on_tier(kb, patient, drug.name) if position == "adjunctive" else None
+        if tier:
+            t.score += w.later_add_on.get(tier, 0)
+        placed = (f"a {tier.replace('_', '-')} add-on" if tier
+                  else position.replace("_", "-"))
+        t.rationale.append(f"{source}: {drug.name} is {placed} for {target}" + (
                                "." if from_age is None else
                                f" from {number(from_age)} years of age; this patient is "
                                "younger, so the placement is extrapolated (check the product "
@@ -407,6 +411,17 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
                 t.warnings.append(f"{kb.positions.guideline} warns that {drug.name} may "
                                   f"exacerbate {p.may_exacerbate.seizures}, which can go with "
                                   f"{_name(kb, p)}.")
+
+
+def _add_on_tier(kb: KnowledgeBase, patient: Patient, drug: str) -> str | None:
+    """'first_line', 'second_line' or 'third_line': the earliest add-on tier of ``drug``
+    among the patient's entries that place it as an add-on, when all of them rank their
+    add-ons (later_add_on), else None."""
+    tiers = [p.add_on_tier(drug) or ("first_line" if p.later_add_on else None)
+             for p in _applicable_positions(kb, patient) if drug in p.adjunctive]
+    if not tiers or not all(tiers):
+        return None
+    return min(tiers, key=("first_line", "second_line", "third_line").index)
 
 
 def _without_unnamed_substitutions(kb: KnowledgeBase, patient: Patient, kept: list[str],

@@ -199,3 +199,27 @@ def test_coverage_loss_counts_a_syndromes_drugs_and_not_a_drug_stopped_for_intol
                             "generalized tonic-clonic seizures and has not failed: this "
                             "regimen leaves them untreated."]
     assert reg.score == 2 * kb.regimens.weights.withdraws_coverage
+
+
+def test_later_add_ons_rank_and_read_as_the_guideline_orders_them(kb):
+    """Focal seizures, two adequate trials failed (NG217 5.2.4-5.2.6): a first-line add-on
+    (lamotrigine) ranks above the second-line pregabalin that tied with it before, and each
+    regimen says which tier it is (review Q M6)."""
+    patient = validate_patient(kb, {
+        "age_years": 9, "weight_kg": 28, "sex": "male",
+        "seizure_types": ["focal", "focal_to_bilateral_tonic_clonic"],
+        "genotypes": {"CYP2C9": "*3/*3", "HLA-B*15:02": "negative", "CYP2C19": "*1/*1"},
+        "medication_history": [
+            {"drug": "oxcarbazepine", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 8},
+            {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 6}],
+        "current_medications": ["levetiracetam"]})
+    regimens = consult(kb, patient).regimens
+    assert regimens[0].drugs == ["levetiracetam", "lamotrigine"], [
+        (r.drugs, r.score) for r in regimens]
+    why = {tuple(r.drugs): " ".join(r.rationale) for r in regimens}
+    assert "lamotrigine is first-line for focal-onset seizures" in why[
+        ("levetiracetam", "lamotrigine")]
+    assert "pregabalin is a second-line add-on for focal-onset seizures" in why[
+        ("levetiracetam", "pregabalin")]

@@ -113,6 +113,9 @@ class RegimenWeights(Strict):
     sole_agent_combination: float = 0  # a combination with a drug the label wants alone
     # a regimen with a drug some labels give only with a partner, without that partner
     without_licensed_partner: float = 0
+    # a drug started that the guideline places only as a second- or third-line add-on
+    later_add_on: dict[Literal["second_line", "third_line"], float] = Field(
+        default_factory=dict)
     # per drug started that has no labelled dose for the patient but that the syndrome's
     # guideline entry names (its regimens are kept, with the dose left to the specialist)
     unlabelled_dose: float = 0
@@ -145,6 +148,10 @@ class GuidelinePosition(Strict):
     adjunctive: list[str] = Field(default_factory=list)
     # the drugs the guideline places as add-on only (never as monotherapy) here
     add_on_only: list[str] = Field(default_factory=list)
+    # adjunctive drugs the guideline places as second- or third-line add-ons (after its
+    # first-line add-ons: NG217 5.2.4-5.2.6 for focal seizures); weighed by later_add_on
+    later_add_on: dict[Literal["second_line", "third_line"], list[str]] = Field(
+        default_factory=dict)
     # drug -> the age (years) from which the guideline places it here ("over 2 years of age")
     from_age_years: dict[str, float] = Field(default_factory=dict)
     # drugs the guideline does not place for women and girls able to have children (NG217:
@@ -183,7 +190,15 @@ class GuidelinePosition(Strict):
     def _one_target(self) -> GuidelinePosition:
         if (self.seizure_type is None) == (self.syndrome is None):
             raise ValueError("give exactly one of seizure_type or syndrome")
+        stray = [d for drugs in self.later_add_on.values() for d in drugs
+                 if d not in self.adjunctive]
+        if stray:
+            raise ValueError(f"later_add_on names drugs not in adjunctive: {stray}")
         return self
+
+    def add_on_tier(self, drug: str) -> str | None:
+        """'second_line' or 'third_line' for a later add-on here, else None."""
+        return next((tier for tier, drugs in self.later_add_on.items() if drug in drugs), None)
 
 
 class YoungGirls(Strict):
