@@ -537,6 +537,7 @@ class _Builder:
     def organ(self, band: OrganBand, organ: str) -> bool:
         """Apply a fitting renal or hepatic statement; False when it leaves no number."""
         self.cite(band.evidence)
+        self.dose.organ_statements = [*(self.dose.organ_statements or []), organ]
         if band.unbound_levels:
             self.unbound = organ
         what = f"{organ} statement ({band.action.replace('_', ' ')})"

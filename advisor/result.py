@@ -145,6 +145,9 @@ class Dose(ResultModel):
     # True (with no_labelled_dose): the knowledge base holds no dose for this patient, but not
     # every label was read for this group (a label may dose it): not 'the label gives none'
     kb_gap: OmitIfNone[bool] = None
+    # the kidney or liver statements of the label that apply to this patient ('renal',
+    # 'hepatic'): the dose is read with them (a caution may give no number)
+    organ_statements: OmitIfNone[list[str]] = None
 
     @property
     def status_text(self) -> str:

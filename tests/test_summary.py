@@ -357,7 +357,7 @@ def test_a_plan_without_a_schedule_reads_as_a_clause(kb):
 
 
 def test_a_top_regimen_without_a_labelled_partner_carries_the_caveat(kb):
-    """Dravet syndrome at 3 years on valproate, clobazam without a labelled dose: the top
+    """Dravet syndrome at 3 years on valproate, clobazam stopped for intolerance: the top
     regimen is valproate + cannabidiol, and the summary says under it that the EU/UK label
     and NICE give cannabidiol only with clobazam (paediatric pharmacist review E M3: the
     caveat stood only in the regimen table)."""
@@ -366,7 +366,10 @@ def test_a_top_regimen_without_a_labelled_partner_carries_the_caveat(kb):
         "seizure_types": ["generalized_tonic_clonic", "myoclonic"],
         "current_medications": ["valproate"],
         "medication_history": [{"drug": "valproate", "outcome": "inefficacy",
-                                "adequate": True, "duration_months": 6}]}))
+                                "adequate": True, "duration_months": 6},
+                               {"drug": "clobazam", "outcome": "intolerance",
+                                "adequate": False, "duration_months": 1,
+                                "note": "drooling"}]}))
     top = res.summary.top_regimen
     assert top.drugs == ["valproate", "cannabidiol"]
     assert top.caveats and top.caveats[0].startswith("cannabidiol without clobazam: ")
@@ -661,3 +664,20 @@ def test_a_drug_without_a_dose_is_added_without_a_schedule(kb):
                            "label (see the clobazam dose row)."] for s in steps)
     assert "clobazam" in res.summary.top_regimen.drugs
     assert "add clobazam: see the label" in render(res, "markdown")
+
+
+def test_a_dose_read_with_a_liver_caution_keeps_its_row(kb):
+    """Child-Pugh B: carbamazepine's label gives no hepatic dose, only a caution; its dose
+    keeps a row of the Markdown dose table with that caution, not the one-line list of
+    candidates 'at the labelled dose' (review Q M5)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 81, "weight_kg": 60, "sex": "male", "seizure_types": ["focal"],
+        "renal": {"egfr_ml_min": 25}, "hepatic": {"child_pugh": "B"}}))
+    dose = next(d for d in res.doses if d.drug == "carbamazepine")
+    assert dose.organ_statements == ["hepatic", "renal"]
+    markdown = render(res, "markdown")
+    row = next(line for line in markdown.splitlines() if line.startswith("| carbamazepine |"))
+    assert "hepatic statement (use with caution)" in row
+    listed = next(line for line in markdown.splitlines()
+                  if line.startswith("Other candidates at the labelled dose"))
+    assert "carbamazepine" not in listed

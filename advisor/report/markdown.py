@@ -128,8 +128,10 @@ def _dose_row(d: Dose, res: ConsultResult, cite: Citations) -> str:
 def _doses(res: ConsultResult, cite: Citations) -> list[str]:
     summary = summary_of(res)
     first = set(summary.in_play) | {c.drug for c in summary.dose_changes}
-    shown = [d for d in res.doses if d.drug in first]
-    rest = [d for d in res.doses if d.drug not in first]
+    # a dose read with a kidney or liver statement keeps its row (its caution), also when
+    # the statement gives no number (review Q M5: carbamazepine in cirrhosis)
+    shown = [d for d in res.doses if d.drug in first or d.organ_statements]
+    rest = [d for d in res.doses if d not in shown]
     out = ["", "## Doses"]
     if shown:
         out += ["| Drug | Standard | Recommended | Change | Basis |", "|---|---|---|---|---|"]
