@@ -388,9 +388,11 @@ class _Builder:
             return self.stop("no_maintenance", "no maintenance dose in the knowledge base: "
                              "this drug is given for acute or rescue use only")
         if p.value("age_years") is None:
+            self.dose.needs = "age"
             return self.stop("needs_input", "age not given: labelled doses depend on age; "
                              "give age_years to see a dose")
         if self.weight is None and _needs_weight(drug, p):
+            self.dose.needs = "weight"
             return self.stop("needs_input", "weight not given: the labelled dose for this "
                              "age is by body weight; give weight_kg to see a dose")
         for group in drug.dosing.no_dose:
@@ -895,6 +897,10 @@ def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[s
             organ, band = organ_bands[flag["rule"]]
             applied.add(f"{organ}:{id(band)}")
             if not build.organ(band, organ):
+                if getattr(band, "renal_function_given", None) is False:  # it needs it
+                    build.dose.needs = "kidney function"
+                    return build.stop("needs_input", NO_ORGAN_NUMBER.format(organ=organ)
+                                      + "; give the kidney function to see a dose")
                 return build.stop("no_labelled_dose", NO_ORGAN_NUMBER.format(organ=organ))
     patient = build.patient
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),

@@ -875,8 +875,9 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         _unlabelled_terms(kb, patient, reg, current, dose_status)
         needs = [d for d in reg.drugs if dose_status.get(d) == "needs_input"]
         if needs:
-            reg.warnings.append(f"Dose of {', '.join(needs)} not shown: give the patient's "
-                                "age and weight.")
+            reg.warnings.append(f"Dose of {', '.join(needs)} not shown: it needs more about "
+                                "the patient (age, weight or kidney function: see the dose "
+                                "row).")
     # equal scores: fewer high-severity flags on the drugs started come first
     regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
     top = _shown(regimens, kb.regimens.shown_above_score)[: kb.regimens.max_regimens]

@@ -148,12 +148,16 @@ class Dose(ResultModel):
     # the kidney or liver statements of the label that apply to this patient ('renal',
     # 'hepatic'): the dose is read with them (a caution may give no number)
     organ_statements: OmitIfNone[list[str]] = None
+    # with needs_input: what the dose needs ('age', 'weight', 'kidney function')
+    needs: OmitIfNone[str] = None
 
     @property
     def status_text(self) -> str:
         """The status in words."""
         if self.kb_gap:
             return "no dose in the knowledge base"
+        if self.status == "needs_input" and self.needs:
+            return f"needs {self.needs}"
         return STATUS_WORDS.get(self.status, self.status.replace("_", " "))
 
 

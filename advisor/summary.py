@@ -146,7 +146,8 @@ def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
     table = ("no dose in the knowledge base for this patient: see the dose row"
              if dose.kb_gap else
              {"no_labelled_dose": "no labelled dose for this patient: see the dose row",
-              "needs_input": "no dose without the patient's age and weight: see the dose row",
+              "needs_input": f"no dose without the patient's {dose.needs or 'age and weight'}"
+                             ": see the dose row",
               }.get(dose.status, "no dose could be computed for this patient"))
     if organ := _organ_unquantified(dose):
         table = (f"the {organ} statement's change is not applied automatically: it gives no "
