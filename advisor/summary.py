@@ -153,6 +153,9 @@ def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
         table = (f"the {organ} statement's change is not applied automatically: it gives no "
                  "clearance limits; see the dose row"
                  if CATEGORY_ONLY.format(organ=organ) in dose.basis else
+                 f"the {organ} statement gives no dose for this patient: see the dose row"
+                 if any(b.startswith(f"{organ} statement (no labelled dose)")
+                        for b in dose.basis) else
                  f"the {organ} statement lowers it, without a number: see the dose row")
     if dose.status == "dosed":
         start = (f", start {daily_mg([dose.start_daily_mg], dose.unit)}"

@@ -681,3 +681,14 @@ def test_a_dose_read_with_a_liver_caution_keeps_its_row(kb):
     listed = next(line for line in markdown.splitlines()
                   if line.startswith("Other candidates at the labelled dose"))
     assert "carbamazepine" not in listed
+
+
+def test_a_statement_without_a_dose_is_not_said_to_lower_it(kb):
+    """On haemodialysis eslicarbazepine's renal statement gives no dose at all; the summary's
+    change line says so, not that the statement 'lowers it' (review Q C12)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 83, "weight_kg": 68, "sex": "male", "seizure_types": ["focal"],
+        "renal": {"dialysis": "haemodialysis"}, "current_medications": ["phenytoin"],
+        "candidate_drugs": ["eslicarbazepine"]}))
+    line = next(c for c in res.summary.dose_changes if c.drug == "eslicarbazepine")
+    assert "the renal statement gives no dose for this patient: see the dose row" in line.change
