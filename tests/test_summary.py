@@ -692,3 +692,18 @@ def test_a_statement_without_a_dose_is_not_said_to_lower_it(kb):
         "candidate_drugs": ["eslicarbazepine"]}))
     line = next(c for c in res.summary.dose_changes if c.drug == "eslicarbazepine")
     assert "the renal statement gives no dose for this patient: see the dose row" in line.change
+
+
+def test_a_continue_row_shows_no_score(kb):
+    """Seizure-free on carbamazepine and starting rivaroxaban: 'continue' is first by rule;
+    the anticoagulant's 'avoid' made its score -947, which no format shows (review Q C13)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 52, "weight_kg": 75, "sex": "female", "pregnancy": "not_pregnant",
+        "seizure_types": ["focal"], "current_medications": ["carbamazepine", "rivaroxaban"],
+        "medication_history": [{"drug": "carbamazepine", "outcome": "seizure_free",
+                                "adequate": True, "duration_months": 30,
+                                "seizure_free_months": 18}]}))
+    assert res.regimens[0].kind == "continue" and res.regimens[0].score < -900
+    assert "| 1 | **carbamazepine** (continue)<br>" in render(res, "markdown")
+    assert "(continue; carbamazepine: " in render(res, "html")
+    assert "score -9" not in render(res, "markdown") + render(res, "html")

@@ -53,6 +53,15 @@ def basis_text(d: Dose) -> str:
     return statements(without_citations(b) for b in d.basis)
 
 
+def regimen_tag(reg: Regimen, sep: str = ", ") -> str:
+    """The regimen's kind and score: "substitution, score 43". A 'continue' row is first by
+    rule, whatever its score (a long-term co-medication's 'avoid' can make it -947): no
+    score is shown for it."""
+    if reg.kind == "continue":
+        return reg.kind_text
+    return f"{reg.kind_text}{sep}score {number(reg.score)}"
+
+
 def mechanisms(reg: Regimen) -> str:
     """Each drug's primary mechanism: 'levetiracetam: synaptic vesicle protein 2A ligand; ...'."""
     return "; ".join(f"{d}: {m}" for d, m in zip(reg.drugs, reg.mechanism_labels, strict=True))

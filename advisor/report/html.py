@@ -16,6 +16,7 @@ from advisor.report.formatting import (
     minutes,
     patient_line,
     pct,
+    regimen_tag,
     risk_sentences,
     start_text,
     statements,
@@ -59,7 +60,7 @@ def to_html(res: ConsultResult) -> str:
         in_play=set(summary.in_play), cite=Citations(res.sources), action_label=ACTION_LABEL,
         level_label=LEVEL_LABEL, status_label=STATUS_LABEL, mg=mg, pct=pct, number=number,
         span=span, plural=plural, words=words, minutes=minutes, link=link, citation=citation,
-        mechanisms=mechanisms, start_text=lambda d: start_text(d, res),
+        mechanisms=mechanisms, regimen_tag=regimen_tag, start_text=lambda d: start_text(d, res),
         basis=basis_text, statements=statements,
         transition_lines=transition_lines, acute_dose=acute_dose,
         risk_sentences=risk_sentences, value_text=value_text)

@@ -19,6 +19,7 @@ from advisor.report.formatting import (
     patient_line,
     pct,
     probability,
+    regimen_tag,
     start_text,
     statements,
     transition_lines,
@@ -187,7 +188,7 @@ def _regimens(res: ConsultResult, cite: Citations) -> list[str]:
     doses = {d.drug: d for d in res.doses}
     out += ["| # | Regimen | Why | Warnings | Steps |", "|---|---|---|---|---|"]
     for i, reg in enumerate(res.regimens, 1):
-        name = (f"**{' + '.join(reg.drugs)}** ({reg.kind_text}, score {number(reg.score)})"
+        name = (f"**{' + '.join(reg.drugs)}** ({regimen_tag(reg)})"
                 f"<br>{_cell(mechanisms(reg))}")
         steps = "<br>".join(_cell(words(x)) for x in transition_lines(reg.transition, doses))
         out.append(f"| {i} | {name} | {_cell(words(' '.join(reg.rationale)))}"

@@ -27,6 +27,7 @@ from advisor.report.formatting import (
     minutes,
     patient_line,
     pct,
+    regimen_tag,
     risk_sentences,
     start_text,
     transition_lines,
@@ -269,8 +270,8 @@ def _regimens(doc: _Doc) -> None:
         doc.add(NO_REGIMEN)
     doses = {d.drug: d for d in res.doses}
     for i, reg in enumerate(res.regimens, 1):
-        doc.add(f"{i}. <b>{_e(' + '.join(reg.drugs))}</b> <font size='7'>({_e(reg.kind_text)}; "
-                f"score {number(reg.score)}; {_e(mechanisms(reg))})</font>"
+        doc.add(f"{i}. <b>{_e(' + '.join(reg.drugs))}</b> <font size='7'>"
+                f"({_e(regimen_tag(reg, '; '))}; {_e(mechanisms(reg))})</font>"
                 f"{doc.refs(reg.evidence)}", "h3")
         for x in reg.rationale:
             doc.add("• " + _e(words(x)))

@@ -16,6 +16,7 @@ from advisor.report.formatting import (
     basis_text,
     mechanisms,
     probability,
+    regimen_tag,
     start_text,
     transition_lines,
     value_text,
@@ -194,8 +195,8 @@ def regimens_tab(res: ConsultResult, cite: Citations) -> None:
         st.info(NO_REGIMEN)
     doses = {d.drug: d for d in res.doses}
     for i, reg in enumerate(res.regimens, 1):
-        with st.expander(f"{i}. {' + '.join(reg.drugs)} ({reg.kind_text}, score "
-                         f"{number(reg.score)})", expanded=i == 1):
+        with st.expander(f"{i}. {' + '.join(reg.drugs)} ({regimen_tag(reg)})",
+                         expanded=i == 1):
             st.markdown(f"Mechanisms: {md(mechanisms(reg))} "
                         f"{cite(reg.evidence)}")
             for r in reg.rationale:
