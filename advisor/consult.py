@@ -409,7 +409,10 @@ def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
                        if dre.seizure_free_drug else None,
                        flag_records=[*flag_records, *comedication_records],
                        counted_failures=dre.failed_adequate_trials,
-                       labelled_add_on=frozenset(d.drug for d in doses if d.adjunctive_only))
+                       labelled_add_on=frozenset(d.drug for d in doses if d.adjunctive_only
+                                                 and not d.monotherapy_not_encoded),
+                       alone_unencoded=frozenset(d.drug for d in doses
+                                                 if d.monotherapy_not_encoded))
     by_drug = transition.flags_by_drug(None, flag_records)
     return [Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs, by_drug,
                                                               doses))

@@ -409,6 +409,20 @@ class _Builder:
                          "extrapolate from another group; use specialist advice and the "
                          "current product label")
 
+    def add_on_band(self, chosen: DoseBand) -> None:
+        """A band the label gives for add-on use: only so at this age, or also alone by a
+        schedule the knowledge base does not hold."""
+        self.dose.adjunctive_only = True
+        if chosen.monotherapy_not_encoded:
+            self.dose.monotherapy_not_encoded = True
+            self.dose.basis.append("this is the label's add-on (adjunctive) dose; the label "
+                                   "also gives it alone at this age, by a schedule that is not "
+                                   "in the knowledge base: for monotherapy use the product "
+                                   "label")
+            return
+        self.dose.basis.append("the label gives this dose for add-on (adjunctive) use only at "
+                               "this age, not as monotherapy")
+
     def band(self) -> bool:
         """Set the standard and starting recommended range; False when there is none."""
         standard = select_band(self.drug, self.patient, comedication=False)
@@ -437,9 +451,7 @@ class _Builder:
         if chosen.note:  # how the label means this band (route, course, ceiling)
             self.dose.basis.append(chosen.note.rstrip("."))
         if chosen.adjunctive_only:
-            self.dose.adjunctive_only = True
-            self.dose.basis.append("the label gives this dose for add-on (adjunctive) use only "
-                                   "at this age, not as monotherapy")
+            self.add_on_band(chosen)
         if not chosen.comparable and standard is not None and standard is not chosen:
             self.comparable = False
             self.dose.basis.append("no percentage change: this band and the usual one "

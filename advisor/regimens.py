@@ -790,7 +790,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             seizure_free: tuple[str, float, float] | None = None,
             flag_records: list[dict[str, Any]] | None = None,
             counted_failures: int,
-            labelled_add_on: frozenset[str] = frozenset()) -> list[Regimen]:
+            labelled_add_on: frozenset[str] = frozenset(),
+            alone_unencoded: frozenset[str] = frozenset()) -> list[Regimen]:
     """Ranked regimens for one patient, best first.
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
@@ -805,7 +806,9 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     of appropriately chosen drugs; :func:`advisor.dre.classify`); without one, a drug whose
     label keeps it for patients whose alternatives failed (``restricted_use``) is not used.
     ``labelled_add_on``: the drugs whose labelled dose for this patient is for add-on use
-    only (never suggested alone).
+    only (never suggested alone). ``alone_unencoded``: the drugs whose label gives them alone
+    at this age by a schedule the knowledge base does not hold (suggested alone without a
+    dose, marked down and saying so).
     """
     flag_records = records(flags) if flag_records is None else flag_records
     avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
@@ -873,6 +876,13 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         reg.warnings += [f"{d} (current) is left out: it has an 'avoid' flag."
                          for d in current if d in avoided]
         _unlabelled_terms(kb, patient, reg, current, dose_status)
+        if len(reg.drugs) == 1 and reg.drugs[0] in alone_unencoded \
+                and reg.drugs[0] not in current:
+            reg.score = round(reg.score + kb.regimens.weights.unlabelled_dose, 1)
+            reg.warnings.append(f"The label gives {reg.drugs[0]} alone at this age by a "
+                                "schedule that is not in the knowledge base (the dose row is "
+                                "the add-on dose): choose the start, steps and target from "
+                                "the product label's monotherapy instructions.")
         needs = [d for d in reg.drugs if dose_status.get(d) == "needs_input"]
         if needs:
             reg.warnings.append(f"Dose of {', '.join(needs)} not shown: it needs more about "

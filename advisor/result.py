@@ -148,6 +148,9 @@ class Dose(ResultModel):
     # the kidney or liver statements of the label that apply to this patient ('renal',
     # 'hepatic'): the dose is read with them (a caution may give no number)
     organ_statements: OmitIfNone[list[str]] = None
+    # True (with adjunctive_only): the label also gives the drug alone at this age, by a
+    # schedule the knowledge base does not hold (no monotherapy dose is shown)
+    monotherapy_not_encoded: OmitIfNone[bool] = None
     # with needs_input: what the dose needs ('age', 'weight', 'kidney function')
     needs: OmitIfNone[str] = None
 
@@ -249,6 +252,9 @@ class AddStep(ResultModel):
     target_while: OmitIfNone[list[str]] = None
     # the label starts this patient lower than usual without a number (no schedule then)
     start_lower: OmitIfNone[bool] = None
+    # no dose for this use in the knowledge base: start, steps and target from the product
+    # label and specialist advice (no schedule or target is shown, nor the dose table's)
+    label_only: OmitIfNone[bool] = None
 
 
 class WithdrawStep(ResultModel):

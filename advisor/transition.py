@@ -109,6 +109,7 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
     rec = dose.recommended_daily_mg
     if dose.status == "no_labelled_dose":  # no schedule of another group's numbers either
         step.target_daily_mg, step.schedule, step.then = None, [], None
+        step.label_only = True
         step.notes = [f"No dose for this patient in the knowledge base: choose the start, "
                       f"steps and target with specialist advice and the current product label "
                       f"(see the {step.drug} dose row)."]
@@ -331,6 +332,14 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     for step in added:
         _started_effects(step, doses or [], keep)
         _target_with(kb, step, withdraw)
+        dose = by_dose.get(step.drug)
+        if len(regimen) == 1 and dose is not None and dose.monotherapy_not_encoded:
+            # the add-on schedule is not the monotherapy one: no other use's numbers
+            step.target_daily_mg, step.schedule, step.then = None, [], None
+            step.label_only = True
+            step.notes = ["Monotherapy: the label's own start, steps and target for this age "
+                          "are not in the knowledge base (the dose row is the add-on dose): "
+                          "follow the product label."]
     steps += added
     steps += [_withdraw_step(kb.drugs[d]) for d in withdraw]
     comedications = [m for m in patient.current_medications if m not in kb.drugs]

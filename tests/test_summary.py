@@ -663,7 +663,8 @@ def test_a_drug_without_a_dose_is_added_without_a_schedule(kb):
                            "steps and target with specialist advice and the current product "
                            "label (see the clobazam dose row)."] for s in steps)
     assert "clobazam" in res.summary.top_regimen.drugs
-    assert "add clobazam: see the label" in render(res, "markdown")
+    assert ("add clobazam: start, steps and target from the product label (no dose for this "
+            "use in the knowledge base)") in render(res, "markdown")
 
 
 def test_a_dose_read_with_a_liver_caution_keeps_its_row(kb):
@@ -707,3 +708,20 @@ def test_a_continue_row_shows_no_score(kb):
     assert "| 1 | **carbamazepine** (continue)<br>" in render(res, "markdown")
     assert "(continue; carbamazepine: " in render(res, "html")
     assert "score -9" not in render(res, "markdown") + render(res, "html")
+
+
+def test_a_monotherapy_without_its_schedule_shows_no_add_on_numbers(kb):
+    """A girl of 13 with focal epilepsy: oxcarbazepine alone is offered (its label gives it
+    alone from 4 years, by a weight table not in the knowledge base), with no schedule or
+    target; the add-on target of the dose row is not carried into it (review Q H4)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 13, "weight_kg": 45, "sex": "female", "seizure_types": ["focal"]}))
+    dose = next(d for d in res.doses if d.drug == "oxcarbazepine")
+    assert dose.adjunctive_only and dose.monotherapy_not_encoded
+    alone = next(r for r in res.regimens if r.drugs == ["oxcarbazepine"])
+    step = alone.transition.steps[0]
+    assert step.label_only and step.schedule == [] and step.target_daily_mg is None
+    markdown = render(res, "markdown")
+    assert ("add oxcarbazepine: start, steps and target from the product label (no dose for "
+            "this use in the knowledge base)") in markdown
+    assert "add oxcarbazepine: " + "1800" not in markdown

@@ -202,6 +202,9 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
     if isinstance(step, ContinueStep):
         return f"continue {step.drug}"
     if isinstance(step, AddStep):
+        if step.label_only:
+            return (f"add {step.drug}: start, steps and target from the product label "
+                    "(no dose for this use in the knowledge base)")
         sched = ", ".join(_entry(x) for x in step.schedule)
         then = f"; then {step.then}" if step.then else ""
         dose = doses.get(step.drug)

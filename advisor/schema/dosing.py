@@ -101,6 +101,10 @@ class DoseBand(Strict):
     ``note`` is shown with the dose: how the label means the band (route, course, ceiling).
     ``adjunctive_only``: the labels give this band for add-on use only (e.g. lamotrigine at
     2-12 years), so the drug is never suggested alone to a patient in it.
+    ``monotherapy_not_encoded`` (with ``adjunctive_only``): the band is the label's add-on
+    dose, and the label also gives the drug alone at this age by a schedule the knowledge base
+    does not hold (oxcarbazepine at 4-16 years): the drug may be suggested alone, with no
+    dose, saying so.
     ``comparable: false`` (co-medication bands): the band's numbers are not in the same terms
     as the band without the co-medication (another label, another salt expression), so no
     percentage change between the two is computed. ``start_as_given``: the start in the
@@ -126,6 +130,7 @@ class DoseBand(Strict):
     start_as_given: str | None = None
     note: str | None = None
     adjunctive_only: bool = False
+    monotherapy_not_encoded: bool = False
     comparable: bool = True
     low_is_start: bool = False
     evidence: Evidence
