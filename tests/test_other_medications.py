@@ -88,7 +88,7 @@ def test_every_format_says_not_checked(kb, fmt):
 
 def test_patient_line_keeps_names_as_written(kb):
     text = render(_result(kb, other_medications=["HIV PrEP"]), "markdown", kb)
-    assert "Male, 58 years, 70 kg; focal seizures; taking carbamazepine; also HIV PrEP " \
+    assert "Male, 58 years, 70 kg; focal-onset seizures; taking carbamazepine; also HIV PrEP " \
         "(outside the knowledge base)." in text
     alone = render(_result(kb, current_medications=[], other_medications=["HIV PrEP"]),
                    "markdown", kb)
