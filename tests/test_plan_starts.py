@@ -8,8 +8,10 @@ from advisor.consult import consult
 from advisor.inputs.patient import validate_patient
 
 
-def _add_step(res, drug: str):
+def _add_step(res, drug: str, kind: str | None = None):
     for reg in res.regimens:
+        if kind is not None and reg.kind != kind:
+            continue
         for step in reg.transition.steps:
             if step.drug == drug and step.action == "add":
                 return step
@@ -114,18 +116,19 @@ def test_steps_that_stop_below_the_target_say_how_to_go_on(kb):
     """Oxcarbazepine added for a girl of 11 (38 kg) on levetiracetam: the label's one
     weight-based step (8 mg/kg/day) stops far below her add-on target (1200 mg/day); the plan
     says to go on to the target as the label directs, instead of jumping from week 1 to the
-    target. Zonisamide for an adult, whose steps reach the target range, gets no such line."""
+    target (the add-on regimen: alone, oxcarbazepine has no schedule at her age). Zonisamide
+    for an adult, whose steps reach the target range, gets no such line."""
     from advisor.report.formatting import step_line
 
-    def line(patient: dict, drug: str) -> str:
+    def line(patient: dict, drug: str, kind: str | None = None) -> str:
         res = consult(kb, validate_patient(kb, {"id": "S", "seizure_types": ["focal"],
                                                 "candidate_drugs": [drug], **patient}))
-        return step_line(_add_step(res, drug), {d.drug: d for d in res.doses})
+        return step_line(_add_step(res, drug, kind), {d.drug: d for d in res.doses})
 
     child = line({"age_years": 11, "weight_kg": 38, "sex": "female",
                   "current_medications": ["levetiracetam"], "medication_history": [
                       {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
-                       "duration_months": 6}]}, "oxcarbazepine")
+                       "duration_months": 6}]}, "oxcarbazepine", "add-on")
     assert child == ("add oxcarbazepine: week 1: 304 mg/day; then increase to the target as "
                      "the label directs; target 1200 mg/day"), child
     adult = line({"age_years": 40, "weight_kg": 70, "sex": "male"}, "zonisamide")
