@@ -111,8 +111,8 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
         step.target_daily_mg, step.schedule, step.then = None, [], None
         step.label_only = True
         step.notes = [f"No dose for this patient in the knowledge base: choose the start, "
-                      f"steps and target with specialist advice and the current product label "
-                      f"(see the {step.drug} dose row)."]
+                      f"steps and target with specialist advice and the current product label; "
+                      f"see the {step.drug} dose row."]
         return
     if dose.status != "dosed" or rec is None:
         step.target_daily_mg = None
@@ -338,7 +338,7 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
             step.target_daily_mg, step.schedule, step.then = None, [], None
             step.label_only = True
             step.notes = ["Monotherapy: the label's own start, steps and target for this age "
-                          "are not in the knowledge base (the dose row is the add-on dose): "
+                          "are not in the knowledge base, and the dose row is the add-on dose: "
                           "follow the product label."]
     steps += added
     steps += [_withdraw_step(kb.drugs[d]) for d in withdraw]

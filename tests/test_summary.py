@@ -661,7 +661,7 @@ def test_a_drug_without_a_dose_is_added_without_a_schedule(kb):
     assert steps and all(s.schedule == [] and s.target_daily_mg is None for s in steps)
     assert all(s.notes == ["No dose for this patient in the knowledge base: choose the start, "
                            "steps and target with specialist advice and the current product "
-                           "label (see the clobazam dose row)."] for s in steps)
+                           "label; see the clobazam dose row."] for s in steps)
     assert "clobazam" in res.summary.top_regimen.drugs
     assert ("add clobazam: start, steps and target from the product label (no dose for this "
             "use in the knowledge base)") in render(res, "markdown")
@@ -725,3 +725,18 @@ def test_a_monotherapy_without_its_schedule_shows_no_add_on_numbers(kb):
     assert ("add oxcarbazepine: start, steps and target from the product label (no dose for "
             "this use in the knowledge base)") in markdown
     assert "add oxcarbazepine: " + "1800" not in markdown
+
+
+def test_a_top_regimen_the_label_alone_doses_gives_no_target(kb):
+    """A boy of 8 (25 kg, creatinine clearance 40 mL/min) with focal seizures: the top
+    regimen is oxcarbazepine alone, whose monotherapy schedule is not in the knowledge base;
+    the summary gives no target (not the dose row's add-on 900 mg/day) and says to follow
+    the product label."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 8, "weight_kg": 25, "seizure_types": ["focal"],
+        "renal": {"creatinine_clearance_ml_min": 40}}))
+    top = res.summary.top_regimen
+    assert top.drugs == ["oxcarbazepine"] and top.target_daily_mg is None
+    assert "follow the product label" in top.first_step
+    assert "900" not in next(line for line in render(res, "markdown").splitlines()
+                             if line.startswith("- **Top regimen**"))
