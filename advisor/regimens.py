@@ -943,12 +943,19 @@ def _early_add_ons(kb: KnowledgeBase, patient: Patient, current: list[str],
 
 def _alternatives(kb: KnowledgeBase, patient: Patient, regimens: list[Regimen],
                   by_drug: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """The single drugs offered in place of the current ones that cover every seizure type,
-    that the guideline names for the patient, that have not failed nor been stopped for
-    intolerance, and that carry no high-severity reproductive concern."""
+    """The single drug offered in place of the current ones that ranks first among those
+    offered, when it covers every seizure type, the guideline names it for the patient, it
+    has not failed nor been stopped for intolerance, and it carries no high-severity
+    reproductive concern (else none: marking add-ons down would put a drug that is not such
+    an alternative first; review R: phenobarbital alone, which leaves an infant's myoclonic
+    seizures untreated, ranked first)."""
+    singles = [r for r in regimens if r.kind == "substitution" and len(r.drugs) == 1]
+    if not singles:
+        return []
     ended = _ended(kb, patient)
-    return [r.drugs[0] for r in regimens
-            if r.kind == "substitution" and len(r.drugs) == 1 and r.drugs[0] not in ended
+    best = max(r.score for r in singles)
+    return [r.drugs[0] for r in singles
+            if r.score >= best and r.drugs[0] not in ended
             and not _coverage(kb, patient, r.drugs)[1]
             and _guideline_position(kb, patient, r.drugs[0]) is not None
             and not _reproductive_concern(kb, patient, r.drugs, by_drug)]
