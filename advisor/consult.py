@@ -412,7 +412,8 @@ def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
                        labelled_add_on=frozenset(d.drug for d in doses if d.adjunctive_only
                                                  and not d.monotherapy_not_encoded),
                        alone_unencoded=frozenset(d.drug for d in doses
-                                                 if d.monotherapy_not_encoded))
+                                                 if d.monotherapy_not_encoded),
+                       dose_needs={d.drug: d.needs for d in doses if d.needs})
     by_drug = transition.flags_by_drug(None, flag_records)
     return [Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs, by_drug,
                                                               doses))

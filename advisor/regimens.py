@@ -791,7 +791,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             flag_records: list[dict[str, Any]] | None = None,
             counted_failures: int,
             labelled_add_on: frozenset[str] = frozenset(),
-            alone_unencoded: frozenset[str] = frozenset()) -> list[Regimen]:
+            alone_unencoded: frozenset[str] = frozenset(),
+            dose_needs: dict[str, str] | None = None) -> list[Regimen]:
     """Ranked regimens for one patient, best first.
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
@@ -808,8 +809,10 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     ``labelled_add_on``: the drugs whose labelled dose for this patient is for add-on use
     only (never suggested alone). ``alone_unencoded``: the drugs whose label gives them alone
     at this age by a schedule the knowledge base does not hold (suggested alone without a
-    dose, marked down and saying so).
+    dose, marked down and saying so). ``dose_needs``: for a drug whose dose needs an input,
+    which one ('kidney function'; default: age and weight).
     """
+    dose_needs = dose_needs or {}
     flag_records = records(flags) if flag_records is None else flag_records
     avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
     short_term = {d.drug for d in kb.regimens.short_term_only}
@@ -883,11 +886,10 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                 "schedule that is not in the knowledge base (the dose row is "
                                 "the add-on dose): choose the start, steps and target from "
                                 "the product label's monotherapy instructions.")
-        needs = [d for d in reg.drugs if dose_status.get(d) == "needs_input"]
-        if needs:
-            reg.warnings.append(f"Dose of {', '.join(needs)} not shown: it needs more about "
-                                "the patient (age, weight or kidney function: see the dose "
-                                "row).")
+        reg.warnings += [f"Dose of {d} not shown: give the patient's "
+                         f"{dose_needs.get(d, 'age and weight')} (see the dose row)."
+                         for d in reg.drugs
+                         if dose_status.get(d) == "needs_input" and d not in current]
     # equal scores: fewer high-severity flags on the drugs started come first
     regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
     top = _shown(regimens, kb.regimens.shown_above_score)[: kb.regimens.max_regimens]

@@ -255,6 +255,8 @@ class AddStep(ResultModel):
     # no dose for this use in the knowledge base: start, steps and target from the product
     # label and specialist advice (no schedule or target is shown, nor the dose table's)
     label_only: OmitIfNone[bool] = None
+    # no dose until this patient detail is given ('kidney function'): no schedule either
+    needs: OmitIfNone[str] = None
 
 
 class WithdrawStep(ResultModel):

@@ -274,7 +274,8 @@ def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
     # the plan's target (the dose table's range, or up to a label start above it)
     # (none for a step the label alone doses: not the add-on dose of the table)
     target = (adds[0].target_daily_mg or doses[adds[0].drug].recommended_daily_mg
-              if adds and adds[0].drug in doses and not adds[0].label_only else None)
+              if adds and adds[0].drug in doses and not adds[0].label_only
+              and not adds[0].needs else None)
     return SummaryRegimen(drugs=reg.drugs, kind=reg.kind, first_step=_first_step(reg),
                           target_daily_mg=target, evidence=reg.evidence,
                           target_while=adds[0].target_while if adds else None,

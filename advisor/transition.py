@@ -107,6 +107,12 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
     if dose is None:
         return
     rec = dose.recommended_daily_mg
+    if dose.status == "needs_input":  # no dose yet, so no steps towards one either
+        step.target_daily_mg, step.schedule, step.then = None, [], None
+        step.needs = dose.needs or "age and weight"
+        step.notes = [f"No dose until the patient's {step.needs} is given: see the "
+                      f"{step.drug} dose row."]
+        return
     if dose.status == "no_labelled_dose":  # no schedule of another group's numbers either
         step.target_daily_mg, step.schedule, step.then = None, [], None
         step.label_only = True

@@ -740,3 +740,26 @@ def test_a_top_regimen_the_label_alone_doses_gives_no_target(kb):
     assert "follow the product label" in top.first_step
     assert "900" not in next(line for line in render(res, "markdown").splitlines()
                              if line.startswith("- **Top regimen**"))
+
+
+def test_a_dose_waiting_for_the_kidney_function_has_no_steps(kb):
+    """Child-Pugh C, kidney function not given, carbamazepine failed: levetiracetam's dose
+    waits for the kidney function, and so does its step: no start of 1000 mg/day and no
+    increases (review R: the plan titrated it with no target), in the plan, the summary and
+    the regimen's warning."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 50, "weight_kg": 60, "sex": "female", "pregnancy": "not_pregnant",
+        "seizure_types": ["focal"], "hepatic": {"child_pugh": "C"},
+        "current_medications": ["carbamazepine"],
+        "medication_history": [{"drug": "carbamazepine", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 6}]}))
+    with_lev = [r for r in res.regimens if "levetiracetam" in r.drugs]
+    steps = [s for r in with_lev for s in r.transition.steps
+             if getattr(s, "action", "") == "add" and s.drug == "levetiracetam"]
+    assert steps and all(s.needs == "kidney function" and s.schedule == [] and s.then is None
+                         and s.target_daily_mg is None for s in steps)
+    assert all("Dose of levetiracetam not shown: give the patient's kidney function (see the "
+               "dose row)." in r.warnings for r in with_lev)
+    markdown = render(res, "markdown")
+    assert "add levetiracetam: no dose until the patient's kidney function is given" in markdown
+    assert "add levetiracetam at 1000 mg/day" not in markdown

@@ -205,6 +205,8 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
         if step.label_only:
             return (f"add {step.drug}: start, steps and target from the product label "
                     "(no dose for this use in the knowledge base)")
+        if step.needs:
+            return f"add {step.drug}: no dose until the patient's {step.needs} is given"
         sched = ", ".join(_entry(x) for x in step.schedule)
         then = f"; then {step.then}" if step.then else ""
         dose = doses.get(step.drug)

@@ -169,8 +169,8 @@ def test_drugs_to_avoid_or_without_a_labelled_dose_are_left_out(small_kb):
     found = regimens(small_kb, dose_status={"testdrug_b": "no_labelled_dose",
                                             "testdrug_c": "needs_input"})
     assert list(found) == [("testdrug_a",), ("testdrug_c",), ("testdrug_d",)]
-    assert ("Dose of testdrug_c not shown: it needs more about the patient (age, weight or "
-            "kidney function: see the dose row)." in found[("testdrug_c",)].warnings)
+    assert ("Dose of testdrug_c not shown: give the patient's age and weight (see the dose "
+            "row)." in found[("testdrug_c",)].warnings)
 
 
 def test_a_patient_on_one_drug_gets_substitutions_before_add_ons(small_kb):
