@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from advisor.dosing import CATEGORY_ONLY, NO_ORGAN_NUMBER
-from advisor.numbers import daily_mg, number, phrase, signed_percent, weeks
+from advisor.numbers import daily_mg, listing, number, phrase, signed_percent, weeks
 from advisor.result import (
     AddStep,
     ConsultResult,
@@ -251,6 +251,8 @@ def _first_step(reg: Regimen) -> str:
     stops = [s for s in steps if isinstance(s, WithdrawStep)]
     if adds:
         text = _add_text(adds[0])
+        if len(adds) > 1:  # the plan starts them one at a time, in this order
+            text += f"; then add {listing([a.drug for a in adds[1:]])}"
         if stops:  # as the plan orders it: no 'once it works' for a seizure-free patient
             new = adds[0].drug if len(adds) == 1 else "the new drugs"
             text += (f"; taper {', '.join(s.drug for s in stops)}"

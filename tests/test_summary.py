@@ -663,6 +663,7 @@ def test_a_drug_without_a_dose_is_added_without_a_schedule(kb):
                            "steps and target with specialist advice and the current product "
                            "label; see the clobazam dose row."] for s in steps)
     assert "clobazam" in res.summary.top_regimen.drugs
+    assert res.summary.top_regimen.first_step.endswith("; then add cannabidiol")
     assert ("add clobazam: start, steps and target from the product label (no dose for this "
             "use in the knowledge base)") in render(res, "markdown")
 
