@@ -907,6 +907,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         _sole_agent_combinations(kb, patient, current, [first])  # valproate under 2 (L H3)
         if not _may_stand(kb, patient, rest, labelled_add_on, partners):
             first.warnings.append(_proved_text(kb, patient, rest[0]))
+        first.rationale += _first_line_despite(kb, patient, rest, by_drug)
         top = [first, *(r for r in top if set(r.drugs) != set(rest))]
         top = top[: kb.regimens.max_regimens]
     if polytherapy_note:
@@ -1050,6 +1051,24 @@ def _proved_text(kb: KnowledgeBase, patient: Patient, drug: str) -> str:
     return (f"At this age the label gives {drug} only as add-on; it is continued alone "
             f"because the patient was seizure-free on it for {plural(months, 'month')} "
             "before: aim for the dose that achieved it.")
+
+
+def _first_line_despite(kb: KnowledgeBase, patient: Patient, drugs: list[str],
+                        by_drug: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Why a continued drug with a high-severity reproductive caution comes first: the
+    guideline places it first line for this patient (review R: the caution's 'prefer
+    alternatives' stood unexplained beside 'continue valproate' for a woman with
+    Lennox-Gastaut syndrome)."""
+    out = []
+    for drug in drugs:
+        best = _guideline_position(kb, patient, drug)
+        if best and best[0] == "first_line" and any(
+                f["category"] == "reproductive" and f["severity"] == "high"
+                and f["action"] == "use_with_caution" for f in by_drug.get(drug, [])):
+            out.append(f"{best[4]} places {drug} first line for {best[1]} despite its "
+                       "reproductive risks: continue it only with the risks discussed and the "
+                       "pregnancy-prevention measures of its caution in place.")
+    return out
 
 
 def _reproductive_concern(kb: KnowledgeBase, patient: Patient, kept: list[str],

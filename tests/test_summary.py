@@ -764,3 +764,19 @@ def test_a_dose_waiting_for_the_kidney_function_has_no_steps(kb):
     markdown = render(res, "markdown")
     assert "add levetiracetam: no dose until the patient's kidney function is given" in markdown
     assert "add levetiracetam at 1000 mg/day" not in markdown
+
+
+def test_continuing_valproate_first_line_despite_its_caution_says_why(kb):
+    """A woman of 25 with Lennox-Gastaut syndrome on valproate: 'continue' comes first, as
+    NICE places valproate first line there; the row says so beside the caution's 'prefer
+    alternatives' (review R)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 25, "weight_kg": 60, "sex": "female", "pregnancy": "not_pregnant",
+        "syndrome": "lennox_gastaut", "seizure_types": ["tonic", "atonic", "absence"],
+        "current_medications": ["valproate"],
+        "medication_history": [{"drug": "valproate", "outcome": "ongoing", "adequate": True,
+                                "duration_months": 24}]}))
+    first = res.regimens[0]
+    assert first.kind == "continue" and first.drugs == ["valproate"]
+    assert ("NICE-2022-NG217 places valproate first line for Lennox-Gastaut syndrome despite "
+            "its reproductive risks") in " ".join(first.rationale)
