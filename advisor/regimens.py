@@ -569,6 +569,10 @@ def _covers(kb: KnowledgeBase, patient: Patient, drug: str, seizure_type: str) -
     spectrum = kb.drugs[drug].spectrum
     if spectrum.covers(seizure_type, patient.syndrome):
         return True
+    others = [t for t in patient.seizure_types if t != seizure_type and t not in IGNORED_TYPES]
+    if others and any(p.seizure_type == seizure_type and drug in p.treats_with_other_types
+                      for p in kb.positions.positions):
+        return True
     entry = kb.positions.for_syndrome(patient.syndrome)
     return bool(entry) and (drug in entry.first_line or (
         drug in entry.named and patient.syndrome in spectrum.syndromes))

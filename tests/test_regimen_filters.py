@@ -179,8 +179,11 @@ def test_coverage_loss_counts_a_syndromes_drugs_and_not_a_drug_stopped_for_intol
         "syndrome": "juvenile_myoclonic",
         "seizure_types": ["generalized_tonic_clonic", "myoclonic", "absence"]})
     assert _coverage(kb, jme, ["levetiracetam"])[1] == []
-    assert _coverage(kb, jme.model_copy(update={"syndrome": None}), ["levetiracetam"])[1] == \
-        ["absence"]
+    # without the syndrome: NICE places levetiracetam for absences with other seizure types
+    # (NG217 5.3.5-5.3.8), not for absences alone (review Q M7)
+    assert _coverage(kb, jme.model_copy(update={"syndrome": None}), ["levetiracetam"])[1] == []
+    alone = jme.model_copy(update={"syndrome": None, "seizure_types": ["absence"]})
+    assert _coverage(kb, alone, ["levetiracetam"])[1] == ["absence"]
     tsc = validate_patient(kb, {
         "id": "T", "age_years": 2, "weight_kg": 12, "sex": "male",
         "seizure_types": ["epileptic_spasms", "tonic"],

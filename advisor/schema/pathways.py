@@ -148,6 +148,10 @@ class GuidelinePosition(Strict):
     adjunctive: list[str] = Field(default_factory=list)
     # the drugs the guideline places as add-on only (never as monotherapy) here
     add_on_only: list[str] = Field(default_factory=list)
+    # drugs the guideline places for this seizure type when the patient has other seizure
+    # types too, although their labels do not name it (NG217 5.3.5-5.3.8: levetiracetam for
+    # absence seizures with other seizure types): they count as treating it then
+    treats_with_other_types: list[str] = Field(default_factory=list)
     # adjunctive drugs the guideline places as second- or third-line add-ons (after its
     # first-line add-ons: NG217 5.2.4-5.2.6 for focal seizures); weighed by later_add_on
     later_add_on: dict[Literal["second_line", "third_line"], list[str]] = Field(
