@@ -882,14 +882,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         reg.evidence = list(dict.fromkeys([*reg.evidence, *guidelines]))
         reg.warnings += [f"{d} (current) is left out: it has an 'avoid' flag."
                          for d in current if d in avoided]
-        _unlabelled_terms(kb, patient, reg, current, dose_status)
-        if len(reg.drugs) == 1 and reg.drugs[0] in alone_unencoded \
-                and reg.drugs[0] not in current:
-            reg.score = round(reg.score + kb.regimens.weights.unlabelled_dose, 1)
-            reg.warnings.append(f"The label gives {reg.drugs[0]} alone at this age by a "
-                                "schedule that is not in the knowledge base (the dose row is "
-                                "the add-on dose): choose the start, steps and target from "
-                                "the product label's monotherapy instructions.")
+        _unlabelled_terms(kb, patient, reg, current, dose_status, alone_unencoded)
         reg.warnings += [f"Dose of {d} not shown: give the patient's "
                          f"{dose_needs.get(d, 'age and weight')} (see the dose row)."
                          for d in reg.drugs
@@ -981,15 +974,23 @@ def _named_unlabelled(kb: KnowledgeBase, patient: Patient, drug: str,
 
 
 def _unlabelled_terms(kb: KnowledgeBase, patient: Patient, reg: Regimen, current: list[str],
-                      dose_status: dict[str, str]) -> None:
-    """Mark down a regimen per drug it starts without a labelled dose, and say so."""
-    for drug in (d for d in reg.drugs
-                 if d not in current and dose_status.get(d) == "no_labelled_dose"):
+                      dose_status: dict[str, str], alone_unencoded: frozenset[str]) -> None:
+    """Mark down a regimen per drug it starts without a dose for this use (none for the
+    patient; or alone, where the label's monotherapy schedule is not held), and say so."""
+    for drug in (d for d in reg.drugs if d not in current):
+        if dose_status.get(drug) == "no_labelled_dose":
+            why = (f"No dose of {drug} for this patient in the knowledge base (see its dose "
+                   f"row); the guideline names it for "
+                   f"{kb.vocabulary.syndromes[patient.syndrome]}: choose its dose with "
+                   "specialist advice and the current product label.")
+        elif reg.drugs == [drug] and drug in alone_unencoded:
+            why = (f"The label gives {drug} alone at this age by a schedule that is not in the "
+                   "knowledge base (the dose row is the add-on dose): choose the start, steps "
+                   "and target from the product label's monotherapy instructions.")
+        else:
+            continue
         reg.score = round(reg.score + kb.regimens.weights.unlabelled_dose, 1)
-        reg.warnings.append(
-            f"No dose of {drug} for this patient in the knowledge base (see its dose row); "
-            f"the guideline names it for {kb.vocabulary.syndromes[patient.syndrome]}: choose "
-            "its dose with specialist advice and the current product label.")
+        reg.warnings.append(why)
 
 
 def _failed_drugs(kb: KnowledgeBase, patient: Patient) -> set[str]:
@@ -1066,13 +1067,18 @@ def _first_line_despite(kb: KnowledgeBase, patient: Patient, drugs: list[str],
     out = []
     for drug in drugs:
         best = _guideline_position(kb, patient, drug)
-        if best and best[0] == "first_line" and any(
-                f["category"] == "reproductive" and f["severity"] == "high"
-                and f["action"] == "use_with_caution" for f in by_drug.get(drug, [])):
+        if best and best[0] == "first_line" \
+                and _high_reproductive(by_drug.get(drug, []), "use_with_caution"):
             out.append(f"{best[4]} places {drug} first line for {best[1]} despite its "
                        "reproductive risks: continue it only with the risks discussed and the "
                        "pregnancy-prevention measures of its caution in place.")
     return out
+
+
+def _high_reproductive(flags: list[dict[str, Any]], action: str) -> bool:
+    """Whether the flags hold a high-severity reproductive one with this action."""
+    return any(f["category"] == "reproductive" and f["severity"] == "high"
+               and f["action"] == action for f in flags)
 
 
 def _reproductive_concern(kb: KnowledgeBase, patient: Patient, kept: list[str],
@@ -1086,13 +1092,10 @@ def _reproductive_concern(kb: KnowledgeBase, patient: Patient, kept: list[str],
     a seizure type does not stop 'continue first' either: the guideline places such drugs
     first line with it (lamotrigine in juvenile myoclonic epilepsy, vigabatrin in West
     syndrome; review O H1, H2)."""
-    def first_line(drug: str) -> bool:
-        return (_guideline_position(kb, patient, drug) or ("",))[0] == "first_line"
-
-    return any(f["category"] == "reproductive" and f["severity"] == "high"
-               and (f["action"] == "avoid"
-                    or (f["action"] == "use_with_caution" and not first_line(d)))
-               for d in kept for f in by_drug.get(d, []))
+    return any(_high_reproductive(by_drug.get(d, []), "avoid")
+               or (_high_reproductive(by_drug.get(d, []), "use_with_caution")
+                   and (_guideline_position(kb, patient, d) or ("",))[0] != "first_line")
+               for d in kept)
 
 
 def _flags_per_drug(kb: KnowledgeBase, flag_records: list[dict[str, Any]]

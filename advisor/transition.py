@@ -100,6 +100,13 @@ def flags_by_drug(flags: pd.DataFrame | None,
     return out
 
 
+def _without_steps(step: AddStep, why: str) -> None:
+    """No start, steps or target for this step, only ``why`` (the schedule the titration
+    table gave is not this patient's, or there is no dose yet)."""
+    step.target_daily_mg, step.schedule, step.then = None, [], None
+    step.notes = [why]
+
+
 def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -> None:
     """The target is the dose table's recommended range (it already holds the genotype,
     interaction, kidney and liver changes); schedule steps above its top are left out, and
@@ -108,17 +115,15 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
         return
     rec = dose.recommended_daily_mg
     if dose.status == "needs_input":  # no dose yet, so no steps towards one either
-        step.target_daily_mg, step.schedule, step.then = None, [], None
         step.needs = dose.needs or "age and weight"
-        step.notes = [f"No dose until the patient's {step.needs} is given: see the "
-                      f"{step.drug} dose row."]
+        _without_steps(step, f"No dose until the patient's {step.needs} is given: see the "
+                       f"{step.drug} dose row.")
         return
     if dose.status == "no_labelled_dose":  # no schedule of another group's numbers either
-        step.target_daily_mg, step.schedule, step.then = None, [], None
         step.label_only = True
-        step.notes = [f"No dose for this patient in the knowledge base: choose the start, "
-                      f"steps and target with specialist advice and the current product label; "
-                      f"see the {step.drug} dose row."]
+        _without_steps(step, "No dose for this patient in the knowledge base: choose the "
+                       "start, steps and target with specialist advice and the current "
+                       f"product label; see the {step.drug} dose row.")
         return
     if dose.status != "dosed" or rec is None:
         step.target_daily_mg = None
@@ -341,11 +346,10 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
         dose = by_dose.get(step.drug)
         if len(regimen) == 1 and dose is not None and dose.monotherapy_not_encoded:
             # the add-on schedule is not the monotherapy one: no other use's numbers
-            step.target_daily_mg, step.schedule, step.then = None, [], None
             step.label_only = True
-            step.notes = ["Monotherapy: the label's own start, steps and target for this age "
-                          "are not in the knowledge base, and the dose row is the add-on dose: "
-                          "follow the product label."]
+            _without_steps(step, "Monotherapy: the label's own start, steps and target for "
+                           "this age are not in the knowledge base, and the dose row is the "
+                           "add-on dose: follow the product label.")
     steps += added
     steps += [_withdraw_step(kb.drugs[d]) for d in withdraw]
     comedications = [m for m in patient.current_medications if m not in kb.drugs]
