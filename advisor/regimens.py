@@ -400,10 +400,11 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) 
         t.warnings.append(f"{kb.positions.source(entry)} does not name {drug.name} for "
                           f"{_name(kb, entry)}: the options it names rank first.")
         t.evidence += entry.evidence.sources
-    elif placing := _applicable_positions(kb, patient):  # seizure-type entries: said, not scored
+    elif placing := _applicable_positions(kb, patient):  # seizure-type entries
+        t.score += w.not_named_for_seizure_types
         t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
-                          f"{_names(kb, placing)}: "
-                          "it is an option outside the guideline's sequence.")
+                          f"{_names(kb, placing)}: it is an option outside the guideline's "
+                          "sequence, ranked after the options it names.")
         t.evidence += [s for p in placing for s in p.evidence.sources]
         for p in placing:
             if p.may_exacerbate and drug.name in p.may_exacerbate.drugs:

@@ -109,6 +109,8 @@ class RegimenWeights(Strict):
     syndrome_guideline_position: dict[Literal["first_line", "second_line", "adjunctive"],
                                       float] | None = None
     not_named_for_syndrome: float  # a drug the syndrome's guideline entry does not name
+    # a drug that no guideline entry of the patient's seizure types names at all
+    not_named_for_seizure_types: float = 0
     not_recommended: float = 0  # a drug the guideline says it no longer recommends here
     sole_agent_combination: float = 0  # a combination with a drug the label wants alone
     # a regimen with a drug some labels give only with a partner, without that partner
