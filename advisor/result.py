@@ -238,6 +238,9 @@ class ContinueStep(ResultModel):
     action: Literal["continue"] = "continue"
     notes: list[str] = Field(default_factory=list)
     evidence: list[str] = Field(default_factory=list)
+    # the dose change a drug the plan adds requires ('change to 100-200 mg/day (-50%) when
+    # valproate is started'), or None
+    dose_change: OmitIfNone[str] = None
 
 
 class AddStep(ResultModel):

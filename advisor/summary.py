@@ -249,8 +249,12 @@ def _first_step(reg: Regimen) -> str:
     steps = reg.transition.steps
     adds = [s for s in steps if isinstance(s, AddStep)]
     stops = [s for s in steps if isinstance(s, WithdrawStep)]
+    changed = [f"{s.drug}: {s.dose_change}" for s in steps
+               if isinstance(s, ContinueStep) and s.dose_change]
     if adds:
         text = _add_text(adds[0])
+        if changed:  # a kept drug's dose changes with the first drug added
+            text += f"; {'; '.join(changed)}"
         if len(adds) > 1:  # the plan starts them one at a time, in this order
             text += f"; then add {listing([a.drug for a in adds[1:]])}"
         if stops:  # as the plan orders it: no 'once it works' for a seizure-free patient

@@ -297,23 +297,31 @@ def _removal_effects(kb: KnowledgeBase, removed: str, remaining: list[str],
     return out
 
 
-def _started_effects(step: AddStep, doses: list[Dose], keep: list[str]) -> None:
-    """Dose changes that starting the added drug requires in drugs the patient keeps."""
+def _started_effects(step: AddStep, doses: list[Dose], kept: list[ContinueStep]) -> None:
+    """Dose changes that starting the added drug requires in drugs the patient keeps: a
+    note of the add step and the kept drug's own step (review S H4: 'continue lamotrigine'
+    beside 'add valproate')."""
+    by_drug = {k.drug: k for k in kept}
     for dose in doses:
-        if dose.drug not in keep:
+        if dose.drug not in by_drug:
             continue
         for change in dose.if_started:
             if change.drug != step.drug:
                 continue
             if change.recommended_daily_mg is None or change.adjustment_percent is None:
-                new = (f"no automatic dose for {dose.drug} (see its dose row); adjust it "
-                       "with specialist input")
+                note = (f"no automatic dose for {dose.drug} (see its dose row); adjust it "
+                        "with specialist input")
+                kept_text = "no automatic dose (see its dose row): adjust it with specialist input"
             else:
-                new = (f"change {dose.drug} to "
-                       f"{daily_mg(change.recommended_daily_mg, dose.unit)} "
+                new = (f"{daily_mg(change.recommended_daily_mg, dose.unit)} "
                        f"({signed_percent(change.adjustment_percent)})")
-            step.notes.append(f"Starting {step.drug}: {new} - {change.why}")
+                note, kept_text = f"change {dose.drug} to {new}", f"change to {new}"
+            step.notes.append(f"Starting {step.drug}: {note} - {change.why}")
             step.evidence = list(dict.fromkeys([*step.evidence, *change.evidence]))
+            keep = by_drug[dose.drug]
+            keep.dose_change = "; ".join(filter(None, [
+                keep.dose_change, f"{kept_text} when {step.drug} is started"]))
+            keep.evidence = list(dict.fromkeys([*keep.evidence, *change.evidence]))
 
 
 def _target_with(kb: KnowledgeBase, step: AddStep, withdraw: list[str]) -> None:
@@ -335,13 +343,14 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     add = [d for d in regimen if d not in current]
     withdraw = [d for d in current if d not in regimen]
     others = set(patient.current_medications) | set(regimen)
-    steps: list[TransitionStep] = [ContinueStep(drug=d) for d in keep]
+    kept = [ContinueStep(drug=d) for d in keep]
+    steps: list[TransitionStep] = [*kept]
     by_dose = {d.drug: d for d in doses or []}
     add, one_by_one = _start_order(kb, patient, add)
     added = [_add_step(kb, patient, kb.drugs[d], others - {d}, flags, by_dose.get(d))
              for d in add]
     for step in added:
-        _started_effects(step, doses or [], keep)
+        _started_effects(step, doses or [], kept)
         _target_with(kb, step, withdraw)
         dose = by_dose.get(step.drug)
         if len(regimen) == 1 and dose is not None and dose.monotherapy_not_encoded:

@@ -200,7 +200,7 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
     """One transition step; an added drug's target is the plan's (the dose table's range,
     up to a label start above it), else the dose table's."""
     if isinstance(step, ContinueStep):
-        return f"continue {step.drug}"
+        return f"continue {step.drug}" + (f": {step.dose_change}" if step.dose_change else "")
     if isinstance(step, AddStep):
         if step.label_only:
             return (f"add {step.drug}: start, steps and target from the product label "

@@ -163,7 +163,9 @@ def test_an_add_step_says_how_a_kept_drug_changes_when_it_starts(small_kb):
         "testdrug-c-raises-testdrug-a: TEST: lower testdrug_a by a quarter."]
     assert [(e.weeks, e.daily_mg) for e in add.schedule] == [("start", 100)]
     assert add.evidence == ["TEST-STUDY"]
-    assert step(result, "testdrug_a") == ContinueStep(drug="testdrug_a")
+    assert step(result, "testdrug_a") == ContinueStep(
+        drug="testdrug_a", evidence=["TEST-STUDY"],
+        dose_change="change to 150–300 mg/day (−25%) when testdrug_c is started")
 
 
 def test_an_add_step_is_titrated_cautiously_under_a_dose_flag(small_kb):

@@ -1,0 +1,61 @@
+"""A drug the regimen keeps whose dose must change when another is added (valproate added to
+lamotrigine) says so in its own step, in every rendering and in the summary's first step: the
+plan said 'continue lamotrigine' beside 'add valproate' (review S H4)."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.consult import consult
+from advisor.inputs.patient import validate_patient
+from advisor.report import render
+from advisor.report.formatting import step_line
+from advisor.result import ContinueStep
+from advisor.summary import summarize
+
+BOY = {"id": "S13", "age_years": 13, "weight_kg": 38, "sex": "male",
+       "seizure_types": ["focal", "focal_to_bilateral_tonic_clonic"],
+       "medication_history": [
+           {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+            "duration_months": 9},
+           {"drug": "lamotrigine", "outcome": "inefficacy", "adequate": True,
+            "duration_months": 10}],
+       "current_medications": ["lamotrigine"]}
+
+
+@pytest.fixture(scope="module")
+def result(kb):
+    return consult(kb, validate_patient(kb, BOY))
+
+
+def _with_valproate(result):
+    return next(r for r in result.regimens if sorted(r.drugs) == ["lamotrigine", "valproate"])
+
+
+def test_the_kept_drug_step_gives_the_with_valproate_dose(result):
+    reg = _with_valproate(result)
+    kept = next(s for s in reg.transition.steps if isinstance(s, ContinueStep))
+    assert kept.drug == "lamotrigine"
+    assert kept.dose_change == "change to 100–200 mg/day (−50%) when valproate is started"
+    assert "FDA-label-lamictal" in kept.evidence
+    doses = {d.drug: d for d in result.doses}
+    assert step_line(kept, doses) == (
+        "continue lamotrigine: change to 100–200 mg/day (−50%) when valproate is started")
+    assert "continue lamotrigine: change to 100–200 mg/day" in render(result, "markdown")
+
+
+def test_a_kept_drug_without_a_change_is_only_continued(result):
+    reg = next(r for r in result.regimens if "lamotrigine" in r.drugs
+               and "valproate" not in r.drugs and r.kind == "add-on")
+    kept = next(s for s in reg.transition.steps if isinstance(s, ContinueStep))
+    assert kept.dose_change is None
+    assert step_line(kept, {}) == "continue lamotrigine"
+
+
+def test_the_summary_first_step_names_the_change(result, kb):
+    reg = _with_valproate(result)
+    top = result.model_copy(update={"regimens": [reg]})
+    first = summarize(top).top_regimen.first_step
+    assert first.startswith("add valproate at ")
+    assert first.endswith(
+        "; lamotrigine: change to 100–200 mg/day (−50%) when valproate is started")
