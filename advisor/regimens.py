@@ -233,10 +233,25 @@ def _working_in_pregnancy(kb: KnowledgeBase, patient: Patient, drugs: list[str])
             and "teratogenic" not in kb.drugs[d].adverse_effects.tags]
 
 
+def _teratogen_switch(kb: KnowledgeBase, patient: Patient, withdrawn: list[str]) -> str | None:
+    """For a pregnant patient, that a switch from a teratogenic drug she takes is her
+    specialist's decision (review S H1: valproate tapered over 3-6 weeks as a routine plan
+    for a woman 10 weeks pregnant), else None."""
+    teratogens = [d for d in withdrawn if patient.pregnancy == "pregnant"
+                  and "teratogenic" in kb.drugs[d].adverse_effects.tags]
+    if not teratogens:
+        return None
+    names = listing(teratogens)
+    return (f"Pregnant: a switch from {names} is her specialist's decision after urgent "
+            f"review, not a routine plan; never stop {names} abruptly (see its flag).")
+
+
 def _pregnancy_change(kb: KnowledgeBase, patient: Patient, reg: Regimen,
                       withdrawn: list[str], kept: list[str]) -> None:
     """A pregnant patient switching from a working drug (see _working_in_pregnancy), marked
     down, or adding a drug to one: says to adjust its dose first."""
+    if text := _teratogen_switch(kb, patient, withdrawn):
+        reg.warnings.append(text)
     switched = _working_in_pregnancy(kb, patient, withdrawn)
     added_to = _working_in_pregnancy(kb, patient, kept) if reg.kind == "add-on" else []
     if not switched and not added_to:
@@ -268,8 +283,10 @@ def _teratogen_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, childbeari
     if patient.pregnancy in ("pregnant", "planning"):
         t.score += w.teratogenic_in_pregnancy
         state = "pregnant" if patient.pregnancy == "pregnant" else "planning a pregnancy"
-        t.warnings.append(f"{drug.name} is teratogenic and the patient is {state}: prefer an "
-                          "alternative; discuss with the patient.")
+        taken = patient.pregnancy == "pregnant" and drug.name in patient.current_medications
+        t.warnings.append(f"{drug.name} is teratogenic and the patient is {state}: " + (
+            "whether to change it is her specialist's decision after urgent review."
+            if taken else "prefer an alternative; discuss with the patient."))
     elif childbearing and _young_girl(kb, patient):
         t.score += w.teratogenic_in_childbearing_potential
         who = {"female": "she may need treatment when she is old enough to have children",
@@ -740,6 +757,22 @@ def _only_avoids(flag_records: list[dict], current: list[str], category: str) ->
     return avoid if all(f["category"] == category for f in avoid) else []
 
 
+def _pregnancy_reasons(patient: Patient, flag_records: list[dict], current: list[str]
+                       ) -> list[dict]:
+    """For a pregnant patient, the high-severity reproductive flags of the current drugs
+    when they are their only 'avoid' or high-severity reproductive flags (valproate, which
+    she is not to stop abruptly: a caution, not an avoid, for a drug already taken)."""
+    if patient.pregnancy != "pregnant":
+        return []
+    avoid = _only_avoids(flag_records, current, "reproductive")
+    if any(f["action"] == "avoid" and f["drug"] in current for f in flag_records) \
+            and not avoid:
+        return []
+    return avoid + [f for f in flag_records if f["drug"] in current
+                    and f["category"] == "reproductive" and f["severity"] == "high"
+                    and f["action"] == "use_with_caution"]
+
+
 def _interaction_switch(flag_records: list[dict], current: list[str],
                         seizure_free: tuple[str, float, float]) -> str | None:
     """Why a seizure-free patient's current drugs are replaced when the only reason is an
@@ -760,12 +793,13 @@ def _pregnancy_switch(patient: Patient, flag_records: list[dict], current: list[
     """Why a pregnant woman seizure-free on a drug to avoid in pregnancy is shown switches:
     the change is a decision for urgent specialist review, not a routine substitution
     (review K M7): the regimens' reason and the summary's caution; None otherwise."""
-    avoid = _only_avoids(flag_records, current, "reproductive")
-    if patient.pregnancy != "pregnant" or not avoid:
+    reasons = _pregnancy_reasons(patient, flag_records, current)
+    if not reasons:
         return None
-    drugs = ", ".join(dict.fromkeys(f["drug"] for f in avoid))
+    drugs = ", ".join(dict.fromkeys(f["drug"] for f in reasons))
     return (f"Seizure-free for {seizure_free[1]:g} months on {seizure_free[0]}, and pregnant: "
-            f"{drugs} is to be avoided in pregnancy (see its flag), but a change now is a "
+            f"{drugs} is not to be used in pregnancy unless there is no other effective "
+            "treatment (see its flag), but a change now is a "
             "decision for urgent specialist review with her, weighing the risk of seizures "
             f"during a switch against the drug's; do not stop {drugs} abruptly. This switch is "
             "an option for that review, not a routine plan.",
@@ -852,7 +886,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     by_drug = _flags_per_drug(kb, flag_records)
     childbearing = _guideline_childbearing(kb, patient)
     if seizure_free and seizure_free[0] in current and kept == current \
-            and not short_term & set(current):
+            and not short_term & set(current) \
+            and not _pregnancy_reasons(patient, flag_records, current):
         return [_continue(kb, patient, kept, seizure_free[1:], by_drug, childbearing)]
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in involved}
@@ -878,8 +913,9 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                               "combinations."]} if due else {}
     for reg in regimens:
         reg.rationale[:0] = [stage, *among.get(reg.kind, [])]
-        if caveat:  # the summary says it too
-            reg.caveats = [*(reg.caveats or []), caveat]
+        withdrawn = [d for d in current if d not in reg.drugs]
+        if said := caveat or _teratogen_switch(kb, patient, withdrawn):  # the summary says it
+            reg.caveats = [*(reg.caveats or []), said]
         reg.evidence = list(dict.fromkeys([*reg.evidence, *guidelines]))
         reg.warnings += [f"{d} (current) is left out: it has an 'avoid' flag."
                          for d in current if d in avoided]
@@ -1071,8 +1107,12 @@ def _first_line_despite(kb: KnowledgeBase, patient: Patient, drugs: list[str],
         if best and best[0] == "first_line" \
                 and _high_reproductive(by_drug.get(drug, []), "use_with_caution"):
             out.append(f"{best[4]} places {drug} first line for {best[1]} despite its "
-                       "reproductive risks: continue it only with the risks discussed and the "
-                       "pregnancy-prevention measures of its caution in place.")
+                       "reproductive risks: " + (
+                           "she is pregnant, so it is continued until the urgent specialist "
+                           "review its caution asks for, which decides whether it changes."
+                           if patient.pregnancy == "pregnant" else
+                           "continue it only with the risks discussed and the "
+                           "pregnancy-prevention measures of its caution in place."))
     return out
 
 

@@ -60,3 +60,29 @@ def test_a_seizure_free_woman_on_valproate_is_not_sent_to_an_interacting_drugs_p
                               "duration_months": 36}])
     assert regimens and all("valproate" not in r.drugs for r in regimens)
     assert not any("prescriber of" in text for r in regimens for text in r.rationale)
+
+
+def test_valproate_first_line_for_her_syndrome_is_continued_until_the_specialist_review(kb):
+    """Pregnant, Dravet syndrome, on valproate and clobazam: the first regimen keeps them and
+    says that the urgent specialist review decides any change; a regimen that withdraws
+    valproate says a switch is the specialist's decision, not a routine plan (review S H1)."""
+    regimens = consult(kb, validate_patient(kb, {
+        "age_years": 22, "weight_kg": 54, "sex": "female", "pregnancy": "pregnant",
+        "seizure_types": ["generalized_tonic_clonic", "myoclonic"], "syndrome": "dravet",
+        "current_medications": ["valproate", "clobazam"],
+        "medication_history": [{"drug": "topiramate", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 12}]})).regimens
+    first = regimens[0]
+    assert first.kind == "continue" and set(first.drugs) == {"valproate", "clobazam"}
+    assert any("she is pregnant, so it is continued until the urgent specialist review its "
+               "caution asks for, which decides whether it changes" in why
+               for why in first.rationale)
+    assert not any("pregnancy-prevention measures" in why for why in first.rationale)
+    assert not any("Pregnant: a switch" in w for w in first.warnings)
+    switched = [r for r in consult(kb, validate_patient(kb, {
+        "age_years": 28, "weight_kg": 64, "sex": "female", "pregnancy": "pregnant",
+        "seizure_types": ["generalized_tonic_clonic"],
+        "current_medications": ["valproate"]})).regimens if "valproate" not in r.drugs]
+    assert switched and all("Pregnant: a switch from valproate is her specialist's decision after urgent "
+               "review, not a routine plan; never stop valproate abruptly (see its flag)."
+               in r.warnings for r in switched)
