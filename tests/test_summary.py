@@ -452,14 +452,15 @@ def test_an_interaction_to_avoid_names_the_combination_not_the_co_medication(kb)
 
 
 def test_a_drug_to_avoid_keeps_its_high_severity_interaction_under_caution(kb):
-    """On Sublocade and a progestogen-only pill, carbamazepine asked about: it is avoided for
-    the pill, and its buprenorphine interaction (withdrawal, then over-dosing when it stops)
-    stays in the summary, since a reader who changes the contraceptive may start it (review
-    I M1); its boxed warning, a lesser matter here, does not."""
+    """On Sublocade and rilpivirine, carbamazepine asked about: it is avoided for rilpivirine,
+    and its buprenorphine interaction (withdrawal, then over-dosing when it stops) stays in
+    the summary, since a reader whose HIV team changes the antiretroviral may start it (review
+    I M1, first with a progestogen-only pill, now a caution: review S M7); its boxed warning,
+    a lesser matter here, does not."""
     res = consult(kb, validate_patient(kb, {
         "age_years": 27, "weight_kg": 64, "sex": "female", "pregnancy": "not_pregnant",
         "seizure_types": ["focal"], "genotypes": {"HLA-B*15:02": "negative"},
-        "current_medications": ["levetiracetam", "Sublocade", "progestogen_only_contraceptive"],
+        "current_medications": ["levetiracetam", "Sublocade", "rilpivirine"],
         "candidate_drugs": ["carbamazepine"]}))
     s = res.summary
     assert "carbamazepine" in {a.drug for a in s.avoid}
