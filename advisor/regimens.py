@@ -339,8 +339,10 @@ def _history_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) -
 
 
 def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
-                flags: list[dict[str, Any]], childbearing: bool) -> _Terms:
-    """What one drug brings to any regimen for this patient (flags, history, restrictions)."""
+                flags: list[dict[str, Any]], childbearing: bool, alone: bool = False
+                ) -> _Terms:
+    """What one drug brings to any regimen for this patient (flags, history, restrictions);
+    ``alone``: to a regimen of this drug alone (its monotherapy place in the guideline)."""
     w = kb.regimens.weights
     t = _Terms()
     for flag in flags:
@@ -368,7 +370,7 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     _history_terms(kb, patient, drug, t)
     if not any(trial.drug == drug.name and _failed(kb, patient, trial)
                for trial in patient.medication_history):
-        _position_terms(kb, patient, drug, t)  # a failed drug's step is behind the patient
+        _position_terms(kb, patient, drug, t, alone)  # a failed drug's step is behind
     if _restricted(patient, drug):
         t.score += w.restricted_use
         t.warnings.append(f"{drug.name}: restricted use - {drug.restricted_use.note}")
@@ -376,22 +378,24 @@ def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
     return t
 
 
-def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) -> None:
+def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms,
+                    alone: bool = False) -> None:
     """Where the guideline places the drug for this patient (a syndrome's entry weighs
-    more), or that the syndrome's entry (scored) or the seizure types' entries (said only)
-    do not name it."""
+    more; ``alone``: as monotherapy), or that the syndrome's entry or the seizure types'
+    entries do not name it (scored)."""
     w = kb.regimens.weights
     entry = _governing(kb, patient)
-    best = _guideline_position(kb, patient, drug.name)
+    best = _guideline_position(kb, patient, drug.name, alone)
     if best:
         position, target, sources, from_age, source = best
         weights = (w.syndrome_guideline_position if entry and w.syndrome_guideline_position
                    else w.guideline_position)
-        t.score += weights[position]
+        t.score += weights.get(position, w.guideline_position.get(position, 0))
         tier = _add_on_tier(kb, patient, drug.name) if position == "adjunctive" else None
         if tier:
             t.score += w.later_add_on.get(tier, 0)
         placed = (f"a {tier.replace('_', '-')} add-on" if tier
+                  else "third-line monotherapy" if position == "third_line"
                   else position.replace("_", "-"))
         t.rationale.append(f"{source}: {drug.name} is {placed} for {target}" + (
                                "." if from_age is None else
@@ -505,19 +509,21 @@ def _young_girl_text(kb: KnowledgeBase, patient: Patient, drug: str) -> str:
     return f"{text}."
 
 
-def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
+def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str, alone: bool = False):
     """The drug's best guideline position for the patient's seizure types or syndrome (none
     from an entry that does not place it for women and girls able to have children, for
-    such a patient)."""
+    such a patient); ``alone``: a third-line monotherapy place counts before an add-on one
+    (review S M2: lacosamide alone was ranked as NICE's first-line add-on)."""
     best = None
     childbearing = _guideline_childbearing(kb, patient)
+    order = ("first_line", "second_line", *(("third_line",) if alone else ()), "adjunctive")
     for pos in _applicable_positions(kb, patient):
         if childbearing and drug in pos.not_in_childbearing_potential:
             continue
         appraisal = pos.appraised.get(drug)
-        for position in ("first_line", "second_line", "adjunctive"):
+        for position in order:
             if drug in getattr(pos, position) or (appraisal and position == "adjunctive"):
-                rank = ("first_line", "second_line", "adjunctive").index(position)
+                rank = order.index(position)
                 if best is None or rank < best[0]:
                     best = (rank, position, _name(kb, pos),
                             [appraisal] if appraisal else pos.evidence.sources,
@@ -529,8 +535,13 @@ def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str):
 
 def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
              per_drug: dict[str, _Terms], per_pair: dict[tuple[str, str], _Terms],
-             avoided: Collection[str] = ()) -> Regimen:
+             avoided: Collection[str] = (), per_alone: dict[str, _Terms] | None = None
+             ) -> Regimen:
+    """One regimen scored (``per_alone``: a drug's terms when it is given alone, where its
+    guideline place as monotherapy differs)."""
     w = kb.regimens.weights
+    if len(drugs) == 1 and per_alone and drugs[0] in per_alone:
+        per_drug = {**per_drug, drugs[0]: per_alone[drugs[0]]}
     items = [kb.drugs[d] for d in drugs]
     reg = Regimen(drugs=drugs, mechanisms=[d.primary_mechanism for d in items],
                   mechanism_labels=[mechanism_label(kb, d) for d in items], score=w.base,
@@ -891,8 +902,12 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         return [_continue(kb, patient, kept, seizure_free[1:], by_drug, childbearing)]
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in involved}
+    per_alone = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing,
+                                alone=True)
+                 for d in involved if any(d in p.third_line
+                                          for p in _applicable_positions(kb, patient))}
     per_pair = _PairTerms(kb, patient.syndrome)
-    regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair, avoided)
+    regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair, avoided, per_alone)
                 for drugs, kind in options]
     regimens = _sole_agent_combinations(kb, patient, current, regimens)
     _mark_outside_governing(kb, patient, current, regimens)

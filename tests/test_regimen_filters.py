@@ -226,3 +226,33 @@ def test_later_add_ons_rank_and_read_as_the_guideline_orders_them(kb):
         ("levetiracetam", "lamotrigine")]
     assert "pregabalin is a second-line add-on for focal-onset seizures" in why[
         ("levetiracetam", "pregabalin")]
+
+
+def test_lacosamide_alone_is_placed_third_line_and_added_as_a_first_line_add_on(kb):
+    """NG217 5.2.3 places lacosamide third line as monotherapy and 5.2.4 first line as an
+    add-on: alone it ranks below the first- and second-line monotherapies and says
+    'third-line monotherapy'; added to a drug it keeps its add-on place (review S M2: lacosamide
+    alone came first for a drug-naive man of 88, as 'a first-line add-on')."""
+    from advisor.consult import consult
+    from advisor.inputs.patient import validate_patient
+
+    naive = consult(kb, validate_patient(kb, {
+        "age_years": 60, "weight_kg": 75, "sex": "male", "seizure_types": ["focal"]}))
+    ranked = [r.drugs for r in naive.regimens]
+    alone = next(r for r in naive.regimens if r.drugs == ["lacosamide"])
+    assert any("lacosamide is third-line monotherapy for focal-onset seizures" in why
+               for why in alone.rationale)
+    assert not any("add-on" in why for why in alone.rationale if "lacosamide is" in why)
+    for first in ("levetiracetam", "lamotrigine"):
+        assert ranked.index([first]) < ranked.index(["lacosamide"])
+    added = consult(kb, validate_patient(kb, {
+        "age_years": 60, "weight_kg": 75, "sex": "male", "seizure_types": ["focal"],
+        "current_medications": ["levetiracetam"],
+        "medication_history": [
+            {"drug": "perampanel", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 9},
+            {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 9}]}))
+    pair = next(r for r in added.regimens if sorted(r.drugs) == ["lacosamide", "levetiracetam"])
+    assert any("lacosamide is a first-line add-on for focal-onset seizures" in why
+               for why in pair.rationale), pair.rationale

@@ -399,7 +399,8 @@ def check_positions(kb: KnowledgeBase) -> Iterator[Problem]:
                               "seizure type")
         if pos.syndrome is not None:
             yield from _known(file, f"{loc}.syndrome", [pos.syndrome], v.syndromes, "syndrome")
-        for key in ("first_line", "second_line", "adjunctive", "appraised", "not_recommended",
+        for key in ("first_line", "second_line", "third_line", "adjunctive", "appraised",
+                    "not_recommended",
                     "not_in_childbearing_potential"):
             yield from _known(file, f"{loc}.{key}", list(getattr(pos, key)), kb.drugs, "drug")
         if pos.may_exacerbate is not None:

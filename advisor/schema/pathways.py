@@ -104,7 +104,8 @@ class RegimenWeights(Strict):
     previous_target_inefficacy: float
     previous_intolerance: float
     withdraw_current: float
-    guideline_position: dict[Literal["first_line", "second_line", "adjunctive"], float]
+    guideline_position: dict[Literal["first_line", "second_line", "third_line",
+                                     "adjunctive"], float]
     # the same for a syndrome's guideline entry (default: guideline_position)
     syndrome_guideline_position: dict[Literal["first_line", "second_line", "adjunctive"],
                                       float] | None = None
@@ -147,6 +148,9 @@ class GuidelinePosition(Strict):
     syndrome: str | None = None
     first_line: list[str] = Field(default_factory=list)
     second_line: list[str] = Field(default_factory=list)
+    # drugs the guideline places third line as monotherapy (NG217 5.2.3: lacosamide for focal
+    # seizures); weighed when the drug is given alone, its adjunctive place otherwise
+    third_line: list[str] = Field(default_factory=list)
     adjunctive: list[str] = Field(default_factory=list)
     # the drugs the guideline places as add-on only (never as monotherapy) here
     add_on_only: list[str] = Field(default_factory=list)
@@ -190,7 +194,8 @@ class GuidelinePosition(Strict):
     @property
     def named(self) -> list[str]:
         """Every drug the entry names (with its appraised ones), first line first."""
-        return [*self.first_line, *self.second_line, *self.adjunctive, *self.appraised]
+        return [*self.first_line, *self.second_line, *self.third_line, *self.adjunctive,
+                *self.appraised]
 
     @model_validator(mode="after")
     def _one_target(self) -> GuidelinePosition:
