@@ -781,3 +781,18 @@ def test_continuing_valproate_first_line_despite_its_caution_says_why(kb):
     assert first.kind == "continue" and first.drugs == ["valproate"]
     assert ("NICE-2022-NG217 places valproate first line for Lennox-Gastaut syndrome despite "
             "its reproductive risks") in " ".join(first.rationale)
+
+
+def test_a_co_medication_that_lowers_the_seizure_threshold_is_said_first(kb):
+    """Bupropion and tramadol (review S H3): the summary says first, before the top regimen,
+    to review them with their prescribers, with their sources."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 52, "weight_kg": 88, "sex": "male", "seizure_types": ["focal"],
+        "current_medications": ["levetiracetam", "tramadol", "bupropion"]}))
+    first = {f.text: f.evidence for f in res.summary.first}
+    assert first["Bupropion is not to be taken with a seizure disorder (label): ask its "
+                 "prescriber to stop or replace it."] == ["UK-PIL-zyban",
+                                                          "FDA-label-wellbutrin-sr-older"]
+    assert any(t.startswith("Tramadol lowers the seizure threshold") for t in first)
+    assert "- **First**: Bupropion is not to be taken with a seizure disorder" in render(
+        res, "markdown")

@@ -375,7 +375,7 @@ class Advice(Strict):
 
     id: str
     topic: Literal["pregnancy", "contraception", "treatment_choice", "organ_function",
-                   "monitoring", "rationale", "other"]
+                   "monitoring", "seizure_threshold", "rationale", "other"]
     when: list[Condition] = Field(default_factory=list)
     drugs: list[str] = Field(default_factory=list)
     text: str
