@@ -83,6 +83,6 @@ def test_valproate_first_line_for_her_syndrome_is_continued_until_the_specialist
         "age_years": 28, "weight_kg": 64, "sex": "female", "pregnancy": "pregnant",
         "seizure_types": ["generalized_tonic_clonic"],
         "current_medications": ["valproate"]})).regimens if "valproate" not in r.drugs]
-    assert switched and all("Pregnant: a switch from valproate is her specialist's decision after urgent "
-               "review, not a routine plan; never stop valproate abruptly (see its flag)."
-               in r.warnings for r in switched)
+    said = ("Pregnant: a switch from valproate is her specialist's decision after urgent "
+            "review, not a routine plan; never stop valproate abruptly (see its flag).")
+    assert switched and all(said in r.warnings for r in switched)
