@@ -286,10 +286,14 @@ def _removal_text(kb: KnowledgeBase, inter: Interaction, removed: str, victim: s
 def _removal_effects(kb: KnowledgeBase, removed: str, remaining: list[str],
                      ) -> list[InteractionChange]:
     """Interactions that end as ``removed`` is withdrawn, for every drug that remains (the
-    regimen and the patient's other medicines: anticoagulants, contraceptives, ...)."""
+    regimen and the patient's other medicines: anticoagulants, contraceptives, ...); not one
+    that needs no action while taken (``info``) and says nothing of its end (review S M14:
+    'contraceptive exposure will rise as lamotrigine is withdrawn')."""
     out = []
     for victim in remaining:
         for inter in kb.interactions_between(removed, victim):
+            if inter.action == "info" and not inter.on_withdrawal:
+                continue
             change = _removal_text(kb, inter, removed, victim)
             out.append(InteractionChange(removed=removed, affected=victim,
                                          interaction=inter.id, change=change,

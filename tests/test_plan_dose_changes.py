@@ -1,6 +1,8 @@
-"""A drug the regimen keeps whose dose must change when another is added (valproate added to
-lamotrigine) says so in its own step, in every rendering and in the summary's first step: the
-plan said 'continue lamotrigine' beside 'add valproate' (review S H4)."""
+"""What a plan says about the doses of the drugs it keeps or leaves: a drug the regimen keeps
+whose dose must change when another is added (valproate added to lamotrigine) says so in its
+own step, in every rendering and in the summary's first step (the plan said 'continue
+lamotrigine' beside 'add valproate': review S H4); an interaction that needs no action says
+nothing when it ends (review S M14)."""
 
 from __future__ import annotations
 
@@ -59,3 +61,20 @@ def test_the_summary_first_step_names_the_change(result, kb):
     assert first.startswith("add valproate at ")
     assert first.endswith(
         "; lamotrigine: change to 100–200 mg/day (−50%) when valproate is started")
+
+
+def test_an_interaction_that_needs_no_action_says_nothing_when_it_ends(kb):
+    """Lamotrigine withdrawn from a woman on a combined pill: its modest, info-only effect on
+    levonorgestrel is not turned into 'exposure will rise as lamotrigine is withdrawn (its
+    induction wears off)' (review S M14); carbamazepine's induction of the pill, which needs
+    action, still is."""
+    from advisor import transition
+
+    patient = validate_patient(kb, {
+        "age_years": 30, "weight_kg": 60, "sex": "female", "pregnancy": "not_pregnant",
+        "seizure_types": ["focal"],
+        "current_medications": ["lamotrigine", "carbamazepine", "combined_oral_contraceptive"]})
+    plan = transition.plan(kb, patient, ["levetiracetam"], {})
+    ended = {(c.removed, c.affected) for c in plan.interaction_changes}
+    assert ("lamotrigine", "combined_oral_contraceptive") not in ended
+    assert ("carbamazepine", "combined_oral_contraceptive") in ended
