@@ -978,8 +978,18 @@ def _early_add_ons(kb: KnowledgeBase, patient: Patient, current: list[str],
     whose one covering monotherapy is valproate), the add-on is not marked down more."""
     w = kb.regimens.weights
     failed = _failed_drugs(kb, patient) if alternatives else set()
+    entry = _governing(kb, patient)
+    either = set(entry.alone_or_added) if entry else set()
     for reg in regimens:
         if reg.kind != "add-on":
+            continue
+        started = [d for d in reg.drugs if d not in current]
+        if started and set(started) <= either:  # review S M11: lamotrigine in LGS
+            line = "first" if set(started) <= set(entry.first_line) else "second"
+            reg.rationale.append(f"{kb.positions.source(entry)} places {listing(started)} "
+                                 f"{line} line for {_name(kb, entry)} without restricting it "
+                                 "to monotherapy: adding it is a step of the guideline's "
+                                 "sequence.")
             continue
         reg.score += w.early_add_on
         reg.warnings.append("Add-on before monotherapy options are exhausted: NICE prefers "

@@ -256,3 +256,25 @@ def test_lacosamide_alone_is_placed_third_line_and_added_as_a_first_line_add_on(
     pair = next(r for r in added.regimens if sorted(r.drugs) == ["lacosamide", "levetiracetam"])
     assert any("lacosamide is a first-line add-on for focal-onset seizures" in why
                for why in pair.rationale), pair.rationale
+
+
+def test_lgs_lamotrigine_added_to_valproate_is_a_step_of_the_sequence(kb):
+    """Lennox-Gastaut syndrome, valproate failed: valproate + lamotrigine ranks first, says
+    NG217 places lamotrigine second line without restricting it to monotherapy, and is not
+    marked as an early add-on; a third-line add-on still is (review S M11)."""
+    from advisor.consult import consult
+    from advisor.inputs.patient import validate_patient
+
+    regimens = consult(kb, validate_patient(kb, {
+        "age_years": 4, "weight_kg": 16, "sex": "male", "syndrome": "lennox_gastaut",
+        "seizure_types": ["tonic", "atonic", "absence"], "current_medications": ["valproate"],
+        "medication_history": [{"drug": "valproate", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 10}]})).regimens
+    first = regimens[0]
+    assert sorted(first.drugs) == ["lamotrigine", "valproate"]
+    assert ("NICE-2022-NG217 places lamotrigine second line for Lennox-Gastaut syndrome "
+            "without restricting it to monotherapy: adding it is a step of the guideline's "
+            "sequence.") in first.rationale
+    assert not any("NICE prefers an alternative monotherapy first" in w for w in first.warnings)
+    clobazam = next(r for r in regimens if sorted(r.drugs) == ["clobazam", "valproate"])
+    assert any("NICE prefers an alternative monotherapy first" in w for w in clobazam.warnings)

@@ -154,6 +154,10 @@ class GuidelinePosition(Strict):
     adjunctive: list[str] = Field(default_factory=list)
     # the drugs the guideline places as add-on only (never as monotherapy) here
     add_on_only: list[str] = Field(default_factory=list)
+    # first- or second-line drugs the guideline places at that line without restricting them
+    # to monotherapy (NG217 6.2.2 and 6.2.4: valproate 'first-line treatment', lamotrigine
+    # 'monotherapy or add-on' in Lennox-Gastaut syndrome): adding one is not an early add-on
+    alone_or_added: list[str] = Field(default_factory=list)
     # drugs the guideline places for this seizure type when the patient has other seizure
     # types too, although their labels do not name it (NG217 5.3.5-5.3.8: levetiracetam for
     # absence seizures with other seizure types): they count as treating it then
@@ -205,6 +209,10 @@ class GuidelinePosition(Strict):
                  if d not in self.adjunctive]
         if stray:
             raise ValueError(f"later_add_on names drugs not in adjunctive: {stray}")
+        either = [d for d in self.alone_or_added if d not in (*self.first_line,
+                                                                *self.second_line)]
+        if either:
+            raise ValueError(f"alone_or_added names drugs not first or second line: {either}")
         return self
 
     def add_on_tier(self, drug: str) -> str | None:
