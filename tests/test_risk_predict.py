@@ -128,3 +128,22 @@ def test_result_model_accepts_the_block(kb):
     risk, _ = risk_block(kb, _patient(kb))
     parsed = Risk.model_validate(risk)
     assert parsed.p_drug_resistance_interval == risk["p_drug_resistance_interval"]
+
+
+@pytest.mark.parametrize("syndrome", ["west", "dravet", "lennox_gastaut"])
+def test_no_estimate_for_a_developmental_and_epileptic_encephalopathy(kb, syndrome):
+    """The model card puts developmental and epileptic encephalopathies outside the models'
+    populations: no probability, and the reason names the syndrome (review S M12: 20% for a
+    3-month-old with infantile spasms)."""
+    from advisor.consult import consult
+
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 0.25 if syndrome == "west" else 6, "weight_kg": 6 if syndrome == "west"
+        else 20, "sex": "male", "syndrome": syndrome,
+        "seizure_types": ["epileptic_spasms"] if syndrome == "west" else ["tonic", "atonic"]}))
+    assert res.risk is None
+    name = kb.vocabulary.syndromes[syndrome]
+    assert res.risk_note.startswith(f"No risk estimate: {name} lies outside the populations")
+    focal = consult(kb, validate_patient(kb, {"age_years": 6, "weight_kg": 20, "sex": "male",
+                                              "seizure_types": ["focal"]}))
+    assert focal.risk is not None and focal.risk.p_drug_resistance is not None

@@ -554,6 +554,11 @@ def check_effect_sizes(kb: KnowledgeBase) -> Iterator[Problem]:
     if es.report.out_of_scope_seizure_types and not es.report.out_of_scope_reason:
         yield Problem(RISK_FILE, "report.out_of_scope_reason",
                       "out-of-scope seizure types need the reason shown to users")
+    yield from _known(RISK_FILE, "report.out_of_scope_syndromes",
+                      es.report.out_of_scope_syndromes, kb.vocabulary.syndromes, "syndrome")
+    if es.report.out_of_scope_syndromes and not es.report.out_of_scope_syndrome_reason:
+        yield Problem(RISK_FILE, "report.out_of_scope_syndrome_reason",
+                      "out-of-scope syndromes need the reason shown to users")
 
 
 def check_manifest(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -103,13 +103,20 @@ def shipped_models(models_dir: Path | None = None, *, trust: bool | None = None
             load_cached(folder / SPECS["seizure_freedom"].default_file, trust=trust))
 
 
-def missing_inputs(es: EffectSizes, patient: Patient) -> str | None:
-    """Why the models cannot run for this patient, or None when they can."""
+def missing_inputs(es: EffectSizes, patient: Patient, syndromes: dict[str, str] | None = None
+                   ) -> str | None:
+    """Why the models cannot run for this patient, or None when they can (``syndromes``: the
+    syndromes' names, from the vocabulary)."""
     outside = [t.replace("_", " ") for t in patient.seizure_types
                if t in es.report.out_of_scope_seizure_types]
     if outside:
         return (f"No risk estimate: {', '.join(outside)} lie outside the populations the risk "
                 f"models were built from; {es.report.out_of_scope_reason}")
+    if patient.syndrome in es.report.out_of_scope_syndromes:
+        name = (syndromes or {}).get(patient.syndrome, patient.syndrome.replace("_", " "))
+        return (f"No risk estimate: {name} lies outside the "
+                "populations the risk models were built from; "
+                f"{es.report.out_of_scope_syndrome_reason}")
     not_counted = {t for f in es.factors if f.input.seizure_type_count
                    for t in (*f.input.not_counted, *f.input.unknown_types)}
     if not set(patient.seizure_types) - not_counted:
@@ -192,7 +199,7 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
     (default: :func:`models_trusted`).
     """
     es = kb.effect_sizes
-    reason = missing_inputs(es, patient)
+    reason = missing_inputs(es, patient, kb.vocabulary.syndromes)
     if reason:
         return None, reason
     try:

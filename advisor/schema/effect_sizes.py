@@ -213,6 +213,9 @@ class ReportTexts(Strict):
     # seizure types outside the sources' populations: a patient with one gets no estimate
     out_of_scope_seizure_types: list[str] = Field(default_factory=list)
     out_of_scope_reason: str | None = None
+    # syndromes outside them (developmental and epileptic encephalopathies): likewise
+    out_of_scope_syndromes: list[str] = Field(default_factory=list)
+    out_of_scope_syndrome_reason: str | None = None
 
 
 class EffectSizes(Strict):
