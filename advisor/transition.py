@@ -8,6 +8,7 @@ change as a drug is removed.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import pandas as pd
@@ -238,7 +239,9 @@ def _start_floor(step: AddStep, dose: Dose | None) -> None:
                           "dose row) are given at the start.")
 
 
-def _withdraw_step(drug: Drug) -> WithdrawStep:
+def _withdraw_step(drug: Drug, added: Collection[str] = ()) -> WithdrawStep:
+    """The step that withdraws ``drug``; a schedule tied to a drug the plan starts
+    (``added``) is given only with it (review S C2)."""
     wd = drug.dosing.withdrawal
     if wd is None:
         return WithdrawStep(drug=drug.name, never_abrupt=True, notes=[
@@ -249,6 +252,7 @@ def _withdraw_step(drug: Drug) -> WithdrawStep:
                                                 else ".")]
     if wd.schedule:
         notes.append(wd.schedule)
+    notes += [text for other, text in wd.schedule_with.items() if other in added]
     return WithdrawStep(drug=drug.name, notes=notes, evidence=list(wd.evidence.sources),
                         taper_weeks=[lo, hi], never_abrupt=wd.never_abrupt, reason=wd.reason)
 
@@ -364,7 +368,7 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
                            "this age are not in the knowledge base, and the dose row is the "
                            "add-on dose: follow the product label.")
     steps += added
-    steps += [_withdraw_step(kb.drugs[d]) for d in withdraw]
+    steps += [_withdraw_step(kb.drugs[d], add) for d in withdraw]
     comedications = [m for m in patient.current_medications if m not in kb.drugs]
     # a drug withdrawn first changes the ones still to be withdrawn, too (review L H5:
     # carbamazepine's induction of valproate ends while valproate is still taken)

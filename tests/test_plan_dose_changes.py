@@ -2,7 +2,8 @@
 whose dose must change when another is added (valproate added to lamotrigine) says so in its
 own step, in every rendering and in the summary's first step (the plan said 'continue
 lamotrigine' beside 'add valproate': review S H4); an interaction that needs no action says
-nothing when it ends (review S M14)."""
+nothing when it ends (review S M14); a withdrawal schedule for one drug comes only with it
+(review S C2)."""
 
 from __future__ import annotations
 
@@ -78,3 +79,23 @@ def test_an_interaction_that_needs_no_action_says_nothing_when_it_ends(kb):
     ended = {(c.removed, c.affected) for c in plan.interaction_changes}
     assert ("lamotrigine", "combined_oral_contraceptive") not in ended
     assert ("carbamazepine", "combined_oral_contraceptive") in ended
+
+
+def test_a_withdrawal_schedule_for_one_drug_is_given_only_with_it(kb):
+    """Valproate withdrawn: the lamotrigine label's conversion schedule is given when the plan
+    starts lamotrigine, not when it starts levetiracetam (review S C2)."""
+    from advisor import transition
+
+    patient = validate_patient(kb, {
+        "age_years": 30, "weight_kg": 70, "sex": "male", "seizure_types": ["focal"],
+        "current_medications": ["valproate"]})
+
+    def notes(regimen):
+        plan = transition.plan(kb, patient, regimen, {})
+        return " ".join(n for s in plan.steps if s.drug == "valproate" for n in s.notes)
+
+    conversion = "The lamotrigine label's conversion from valproate"
+    assert conversion in notes(["lamotrigine"])
+    assert conversion not in notes(["levetiracetam"])
+    assert "labelled conversion regimens withdraw the old drug over 3-6 weeks" in notes(
+        ["levetiracetam"])

@@ -148,6 +148,9 @@ def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
         yield from _known(f, "adverse_effects.tags", drug.adverse_effects.tags,
                           v.adverse_effects, "adverse-effect tag")
         yield from _alias_problems(f, drug, aliases)
+        if drug.dosing.withdrawal is not None:
+            yield from _known(f, "dosing.withdrawal.schedule_with",
+                              list(drug.dosing.withdrawal.schedule_with), kb.drugs, "drug")
         for key in ("maintenance", "no_dose", "renal", "hepatic"):
             for i, band in enumerate(getattr(drug.dosing, key)):
                 yield from _indication_problems(kb, f, f"dosing.{key}.{i}", band)

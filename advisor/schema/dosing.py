@@ -310,6 +310,9 @@ class Withdrawal(Strict):
     never_abrupt: bool
     reason: str
     schedule: str | None = None
+    # drug -> a schedule that applies only when the plan starts that drug (the lamotrigine
+    # label's conversion from valproate), shown after ``schedule`` then
+    schedule_with: dict[str, str] = Field(default_factory=dict)
     evidence: Evidence
 
 
