@@ -796,3 +796,15 @@ def test_a_co_medication_that_lowers_the_seizure_threshold_is_said_first(kb):
     assert any(t.startswith("Tramadol lowers the seizure threshold") for t in first)
     assert "- **First**: Bupropion is not to be taken with a seizure disorder" in render(
         res, "markdown")
+
+
+def test_other_candidates_point_to_their_rows_not_to_changed_doses(kb):
+    """Candidates not in play whose labels change their dose, some without a number
+    (eslicarbazepine, vigabatrin at eGFR 18): the summary points to their rows, and does
+    not promise 'changed doses' there (review S C4)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 88, "weight_kg": 52, "sex": "female", "seizure_types": ["focal"],
+        "renal": {"egfr_ml_min": 18}}))
+    markdown = render(res, "markdown")
+    assert "(not taken and not in the top regimen: see their rows in the Doses table)" in markdown
+    assert "changed doses are" not in markdown

@@ -165,10 +165,10 @@ def _doses(s: Summary) -> Block:
     others = [c for c in s.dose_changes if c.drug not in s.in_play]
     lines = [Line(words(c.drug), f"{c.change}: {words(c.reason)}", c.evidence,
                   c.evidence_level) for c in shown]
+    # (a row may hold a dose, or only the statement that changes it: review S C4)
     named = words(", ".join(c.drug for c in others)) + (
-        " (not taken and not in the top regimen: "
-        + ("its changed dose is" if len(others) == 1 else "their changed doses are")
-        + " in the Doses table)")
+        " (not taken and not in the top regimen: see "
+        + ("its row" if len(others) == 1 else "their rows") + " in the Doses table)")
     if others and shown:
         lines.append(Line("Other candidates", named, []))
     head = (words(", ".join(c.drug for c in shown)) if shown else
