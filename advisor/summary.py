@@ -158,10 +158,12 @@ def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
                         for b in dose.basis) else
                  f"the {organ} statement lowers it, without a number: see the dose row")
     if dose.status == "dosed":
-        start = (f", start {daily_mg([dose.start_daily_mg], dose.unit)}"
+        # 'the usual one', not 'unchanged': the statement may simply give no maintenance
+        # number (oxcarbazepine below CLcr 30, exposure 2-2.5-fold; review S M8)
+        start = (f"start {daily_mg([dose.start_daily_mg], dose.unit)}; "
                  if dose.start_daily_mg is not None else "")
-        table = (f"maintenance range unchanged at {daily_mg(dose.recommended_daily_mg, dose.unit)}"
-                 f"{start}: see the dose row")
+        table = (f"{start}the maintenance range shown is the usual one, "
+                 f"{daily_mg(dose.recommended_daily_mg, dose.unit)}: see the dose row")
     return SummaryDoseChange(
         drug=dose.drug, change=f"{ACTION_LABEL[asked[0].action].lower()} ({table})",
         reason=" ".join(_unique(first_sentence(f.message) for f in asked)), from_daily_mg=None,

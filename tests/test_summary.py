@@ -69,8 +69,9 @@ def test_dose_change_reads_from_to_and_why(kb):
 
 
 def test_a_flagged_change_that_leaves_the_range_says_what_stays(kb):
-    """Oxcarbazepine below CLcr 30: the label halves the start, not the maintenance range;
-    the summary says the range stays and names the start, never 'no change' beside 'reduce'."""
+    """Oxcarbazepine below CLcr 30: the label halves the start and gives no maintenance
+    range; the summary names the start and that the range shown is the usual one (not
+    'unchanged': review S M8), never 'no change' beside 'reduce'."""
     patient = validate_patient(kb, {"age_years": 70, "weight_kg": 70, "sex": "male",
                                     "seizure_types": ["focal"], "current_medications": [],
                                     "candidate_drugs": ["oxcarbazepine"],
@@ -79,8 +80,8 @@ def test_a_flagged_change_that_leaves_the_range_says_what_stays(kb):
     dose = next(d for d in result.doses if d.drug == "oxcarbazepine")
     change = next(c for c in result.summary.dose_changes if c.drug == "oxcarbazepine")
     assert dose.start_daily_mg == 300 and dose.recommended_daily_mg == [600, 1200]
-    assert change.change == ("reduce dose (maintenance range unchanged at 600–1200 mg/day, "
-                             "start 300 mg/day: see the dose row)")
+    assert change.change == ("reduce dose (start 300 mg/day; the maintenance range shown is "
+                             "the usual one, 600–1200 mg/day: see the dose row)")
     assert change.reason.startswith("CLcr <30 mL/min: initiate at one-half")
 
 
