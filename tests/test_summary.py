@@ -809,3 +809,15 @@ def test_other_candidates_point_to_their_rows_not_to_changed_doses(kb):
     markdown = render(res, "markdown")
     assert "(not taken and not in the top regimen: see their rows in the Doses table)" in markdown
     assert "changed doses are" not in markdown
+
+
+def test_breastfeeding_advice_says_silence_is_not_safety(kb):
+    """Breastfeeding, brivaracetam and perampanel considered (no lactation flag in the
+    knowledge base): the advice says a missing flag is not evidence of safety (review S M10)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 29, "weight_kg": 62, "sex": "female", "pregnancy": "breastfeeding",
+        "seizure_types": ["focal"], "current_medications": ["lamotrigine"],
+        "candidate_drugs": ["brivaracetam", "perampanel"]}))
+    advice = next(a for a in res.advice if a.id == "breastfeeding-antiseizure-medication")
+    assert ("For a drug without a breastfeeding flag in this report, the knowledge base holds "
+            "no lactation statement: that is not evidence of safety") in advice.text
