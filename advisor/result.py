@@ -153,6 +153,9 @@ class Dose(ResultModel):
     monotherapy_not_encoded: OmitIfNone[bool] = None
     # with needs_input: what the dose needs ('age', 'weight', 'kidney function')
     needs: OmitIfNone[str] = None
+    # True: a short-term substitute, not a drug for long-term treatment (fosphenytoin for
+    # oral phenytoin; regimens.yaml short_term_only): never listed among maintenance options
+    short_term_only: OmitIfNone[bool] = None
 
     @property
     def status_text(self) -> str:

@@ -821,3 +821,17 @@ def test_breastfeeding_advice_says_silence_is_not_safety(kb):
     advice = next(a for a in res.advice if a.id == "breastfeeding-antiseizure-medication")
     assert ("For a drug without a breastfeeding flag in this report, the knowledge base holds "
             "no lactation statement: that is not evidence of safety") in advice.text
+
+
+def test_fosphenytoin_is_not_listed_as_a_maintenance_candidate(kb):
+    """A boy of 7 with focal seizures: fosphenytoin, a parenteral short-term substitute for
+    oral phenytoin, is not among the other candidates at the labelled dose (review S C3)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 7, "weight_kg": 24, "sex": "male", "seizure_types": ["focal"],
+        "current_medications": ["carbamazepine"]}))
+    line = next(x for x in render(res, "markdown").splitlines()
+                if x.startswith("Other candidates at the labelled dose"))
+    assert "fosphenytoin" not in line.split(". Short-term")[0]
+    assert line.endswith("Short-term substitutes only, not for long-term treatment: "
+                         "fosphenytoin.")
+    assert next(d for d in res.doses if d.drug == "fosphenytoin").short_term_only

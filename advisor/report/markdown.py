@@ -139,13 +139,16 @@ def _doses(res: ConsultResult, cite: Citations) -> list[str]:
         out += [_dose_row(d, res, cite) for d in shown]
     if rest:
         dosed = [f"{d.drug} {mg(d.recommended_daily_mg, d.unit)}{_refs(cite, d.evidence)}"
-                 for d in rest if d.status == "dosed"]
+                 for d in rest if d.status == "dosed" and not d.short_term_only]
         # acute-only drugs (ketamine, lorazepam) are the status-epilepticus pathway's, not
-        # candidates for a maintenance regimen
+        # candidates for a maintenance regimen; nor is a short-term substitute (review S C3)
         other = [f"{d.drug} ({d.status_text})" for d in rest
-                 if d.status not in ("dosed", "no_maintenance")]
+                 if d.status not in ("dosed", "no_maintenance") and not d.short_term_only]
+        brief = [d.drug for d in rest if d.short_term_only]
         out += ["", "Other candidates at the labelled dose: " + ("; ".join(dosed) or "none")
-                + (". Not dosed: " + ", ".join(other) if other else "") + "."]
+                + (". Not dosed: " + ", ".join(other) if other else "") + "."
+                + (f" Short-term substitutes only, not for long-term treatment: "
+                   f"{', '.join(brief)}." if brief else "")]
     return out
 
 
