@@ -771,6 +771,9 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
             dose = build.stop("not_recommended", "not recommended for this patient: 'avoid' "
                               "flag (" + ", ".join(sorted({f["category"] for f in avoid}))
                               + ")")
+        elif withheld := [f for f in mine if f["rule"] in kb.dose_withheld_rules]:
+            dose = build.stop("specialist_dose", "no dose from the advisor: "
+                              + " ".join(dict.fromkeys(f["message"] for f in withheld)))
         else:
             dose = _adjusted(kb, drug, build, mine, rule_dose, inter_dose)
             if drug_name in taking:

@@ -951,7 +951,9 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),
                                         childbearing) for d in rest if d not in per_drug})
         first = _regimen(kb, patient, rest, "continue", per_drug, per_pair, avoided)
-        first.rationale.insert(0, _not_yet_failed(rest, [d for d in kept if d not in rest]))
+        first.rationale.insert(0, _not_yet_failed(
+            rest, [d for d in kept if d not in rest],
+            [d for d in rest if dose_status.get(d) == "specialist_dose"]))
         first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))
         _sole_agent_combinations(kb, patient, current, [first])  # valproate under 2 (L H3)
         if not _may_stand(kb, patient, rest, labelled_add_on, partners):
@@ -1079,17 +1081,29 @@ def _not_ended(kb: KnowledgeBase, patient: Patient, kept: list[str]) -> list[str
     return [d for d in kept if d not in ended]
 
 
-def _not_yet_failed(rest: list[str], ended: list[str]) -> str:
+def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str] = ()
+                    ) -> str:
     """Why continuing the current drugs that have not failed comes first (review K M6; L H4:
-    an infant's failed levetiracetam goes, her valproate stays alone)."""
+    an infant's failed levetiracetam goes, her valproate stays alone); a drug whose dose a
+    flag withholds (``withheld``: valproate in pregnancy) is not to be optimised (review T
+    H1)."""
     drugs = listing(rest)
     one = len(rest) == 1
     withdraw = (f"Withdraw {listing(ended)} (its trial failed or it was not tolerated) "
                 "and " if ended else "")
+    free = [d for d in rest if d not in withheld]
+    held = [d for d in rest if d in withheld]
+    optimise = (f"complete or optimise the {'dose' if len(free) == 1 else 'doses'} of "
+                f"{listing(free)} within the label's range" if free and held else
+                f"complete or optimise the {'dose' if one else 'doses'} within the label's "
+                "range" if free else "")
+    check = "Check adherence" + (f", and {optimise}" if optimise else "") + (
+        " before any other change" + (
+            f"; do not raise the dose of {listing(held)}: it is the specialist's (see its "
+            "flag)" if held else ""))
     return (f"{withdraw}{'c' if withdraw else 'C'}ontinue {drugs}: no adequate trial of "
             f"{drugs} is recorded as failed, nor {'was it' if one else 'were they'} stopped "
-            f"for intolerance. Check adherence, and complete or optimise the "
-            f"{'dose' if one else 'doses'} within the label's range before any other change. "
+            f"for intolerance. {check}. "
             "Ranked first whatever its score: the other options apply if seizures continue at "
             "an adequate dose (NICE: another monotherapy when the first is unsuccessful).")
 

@@ -130,7 +130,8 @@ class Dose(ResultModel):
     max_daily_mg: float | None = None
     therapeutic_range_mg_per_l: list[float] | None = None
     # dosed | not_recommended | no_labelled_dose | needs_input | no_maintenance | rescue |
-    # rescue_outside_label (a rescue product named for a patient outside its labelled ages)
+    # rescue_outside_label (a rescue product named for a patient outside its labelled ages) |
+    # specialist_dose (a flag withholds the advisor's dose: valproate taken in pregnancy)
     status: str = "dosed"
     band: str | None = None  # who the labelled dose is for, in words
     if_started: list[IfStarted] = Field(default_factory=list)
@@ -168,6 +169,7 @@ class Dose(ResultModel):
 
 
 STATUS_WORDS = {"dosed": "dosed", "not_recommended": "not recommended: avoid",
+                "specialist_dose": "the specialist's dose",
                 "no_labelled_dose": "no labelled dose", "needs_input": "needs age or weight",
                 "no_maintenance": "acute use only", "rescue": "rescue use",
                 "rescue_outside_label": "rescue product outside its labelled ages"}

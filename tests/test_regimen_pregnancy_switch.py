@@ -86,3 +86,23 @@ def test_valproate_first_line_for_her_syndrome_is_continued_until_the_specialist
     said = ("Pregnant: a switch from valproate is her specialist's decision after urgent "
             "review, not a routine plan; never stop valproate abruptly (see its flag).")
     assert switched and all(said in r.warnings for r in switched)
+
+
+def test_valproate_taken_in_pregnancy_has_no_advisor_dose(kb):
+    """Pregnant and taking valproate: no dose, start or restart from the advisor, the dose row
+    says why, and the continue row does not ask to optimise its dose (review T H1: the full
+    1000-2000 mg/day and 'optimise the doses' were shown)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 22, "weight_kg": 54, "sex": "female", "pregnancy": "pregnant",
+        "seizure_types": ["generalized_tonic_clonic", "myoclonic"], "syndrome": "dravet",
+        "current_medications": ["valproate", "clobazam"]}))
+    dose = next(d for d in res.doses if d.drug == "valproate")
+    assert dose.status == "specialist_dose" and dose.recommended_daily_mg is None
+    assert dose.start_daily_mg is None
+    assert dose.basis[0].startswith("no dose from the advisor: Pregnant and taking valproate")
+    assert not any("if restarted" in b for b in dose.basis)
+    first = res.regimens[0]
+    assert first.kind == "continue"
+    assert any("do not raise the dose of valproate: it is the specialist's" in why
+               and "optimise the dose of clobazam" in why for why in first.rationale)
+    assert not any("optimise the doses" in why for why in first.rationale)

@@ -328,6 +328,11 @@ class KnowledgeBase:
         return {name: frozenset(partners) for name, partners in out.items()}
 
     @cached_property
+    def dose_withheld_rules(self) -> frozenset[str]:
+        """The rules whose flag withholds the advisor's dose (``then.dose_withheld``)."""
+        return frozenset(rule.id for _, rule in self.rules if rule.then.dose_withheld)
+
+    @cached_property
     def exposure_rules(self) -> frozenset[str]:
         """The rules that depend on how long the judged drug has been taken (drug_naive)."""
         return frozenset(rule.id for _, rule in self.rules

@@ -179,6 +179,9 @@ class RuleOutcome(Strict):
     severity: Severity
     message: str
     dose: DoseChange | None = None
+    # the advisor gives no dose for the drug while the rule applies: the dose row says why
+    # (valproate already taken in pregnancy: the lowest effective dose, her specialist's)
+    dose_withheld: bool = False
 
 
 class Rule(Strict):
