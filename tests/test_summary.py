@@ -835,3 +835,15 @@ def test_fosphenytoin_is_not_listed_as_a_maintenance_candidate(kb):
     assert line.endswith("Short-term substitutes only, not for long-term treatment: "
                          "fosphenytoin.")
     assert next(d for d in res.doses if d.drug == "fosphenytoin").short_term_only
+
+
+def test_a_hormonal_contraceptive_with_an_inducer_says_what_to_do_in_the_summary(kb):
+    """A woman on oxcarbazepine and a progestogen-only pill: the summary's caution says what to
+    do (an IUD or DMPA), not only that the pill becomes unreliable (review T M2)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 33, "weight_kg": 55, "sex": "female", "pregnancy": "not_pregnant",
+        "seizure_types": ["focal"],
+        "current_medications": ["oxcarbazepine", "progestogen_only_contraceptive"]}))
+    line = next(m for m in res.summary.monitor
+                if m.rule == "interaction:enzyme-inducers-reduce-progestogen-only")
+    assert "use a copper or levonorgestrel IUD or DMPA instead" in line.reason
