@@ -422,10 +422,16 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms,
                           f"{_name(kb, entry)}: the options it names rank first.")
         t.evidence += entry.evidence.sources
     elif placing := _applicable_positions(kb, patient):  # seizure-type entries
-        t.score += w.not_named_for_seizure_types
+        # a drug whose label names the patient's syndrome is not outside every sequence
+        # (ganaxolone in CDKL5 deficiency, cannabidiol in tuberous sclerosis: review T M5)
+        licensed = patient.syndrome is not None and patient.syndrome in drug.spectrum.syndromes
+        if not licensed:
+            t.score += w.not_named_for_seizure_types
         t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
                           f"{_names(kb, placing)}: it is an option outside the guideline's "
-                          "sequence, ranked after the options it names.")
+                          + (f"sequence, whose label names {_syndrome_words(kb, patient)}."
+                             if licensed else
+                             "sequence, marked down against the options it names."))
         t.evidence += [s for p in placing for s in p.evidence.sources]
         for p in placing:
             if p.may_exacerbate and drug.name in p.may_exacerbate.drugs:
@@ -433,6 +439,11 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms,
                 t.warnings.append(f"{kb.positions.guideline} warns that {drug.name} may "
                                   f"exacerbate {p.may_exacerbate.seizures}, which can go with "
                                   f"{_name(kb, p)}.")
+
+
+def _syndrome_words(kb: KnowledgeBase, patient: Patient) -> str:
+    """The patient's syndrome as the vocabulary names it."""
+    return kb.vocabulary.syndromes.get(patient.syndrome or "", patient.syndrome or "")
 
 
 def _add_on_tier(kb: KnowledgeBase, patient: Patient, drug: str) -> str | None:
