@@ -473,6 +473,9 @@ class SummaryRegimen(ResultModel):
     # an add-on to some current drugs that withdraws others: the drugs it withdraws
     replacing: OmitIfNone[list[str]] = None
     caveats: OmitIfNone[list[str]] = None  # the regimen's (Regimen.caveats)
+    # how a kept drug's dose changes as the first drug is added ('lamotrigine: change to
+    # 100-200 mg/day (-50%) when valproate is started'), said after the target
+    kept_changes: OmitIfNone[list[str]] = None
 
 
 class Summary(ResultModel):

@@ -251,12 +251,8 @@ def _first_step(reg: Regimen) -> str:
     steps = reg.transition.steps
     adds = [s for s in steps if isinstance(s, AddStep)]
     stops = [s for s in steps if isinstance(s, WithdrawStep)]
-    changed = [f"{s.drug}: {s.dose_change}" for s in steps
-               if isinstance(s, ContinueStep) and s.dose_change]
     if adds:
         text = _add_text(adds[0])
-        if changed:  # a kept drug's dose changes with the first drug added
-            text += f"; {'; '.join(changed)}"
         if len(adds) > 1:  # the plan starts them one at a time, in this order
             text += f"; then add {listing([a.drug for a in adds[1:]])}"
         if stops:  # as the plan orders it: no 'once it works' for a seizure-free patient
@@ -284,11 +280,13 @@ def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
     target = (adds[0].target_daily_mg or doses[adds[0].drug].recommended_daily_mg
               if adds and adds[0].drug in doses and not adds[0].label_only
               and not adds[0].needs else None)
+    changed = [f"{s.drug}: {s.dose_change}" for s in reg.transition.steps
+               if isinstance(s, ContinueStep) and s.dose_change]
     return SummaryRegimen(drugs=reg.drugs, kind=reg.kind, first_step=_first_step(reg),
                           target_daily_mg=target, evidence=reg.evidence,
                           target_while=adds[0].target_while if adds else None,
                           replacing=reg.replacing or None,
-                          caveats=reg.caveats)
+                          caveats=reg.caveats, kept_changes=changed or None)
 
 
 def _patient(patient: Patient | None, shown: dict[str, str]) -> SummaryPatient | None:

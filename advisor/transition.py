@@ -319,16 +319,21 @@ def _started_effects(step: AddStep, doses: list[Dose], kept: list[ContinueStep])
             if change.recommended_daily_mg is None or change.adjustment_percent is None:
                 note = (f"no automatic dose for {dose.drug} (see its dose row); adjust it "
                         "with specialist input")
-                kept_text = "no automatic dose (see its dose row): adjust it with specialist input"
+                kept_text = (f"its dose changes when {step.drug} is started, by no automatic "
+                             "amount (see its dose row); adjust it with specialist input")
             else:
                 new = (f"{daily_mg(change.recommended_daily_mg, dose.unit)} "
                        f"({signed_percent(change.adjustment_percent)})")
-                note, kept_text = f"change {dose.drug} to {new}", f"change to {new}"
+                note = f"change {dose.drug} to {new}"
+                # a rise for an inducer follows its induction, which builds over weeks
+                kept_text = (f"change to {new} when {step.drug} is started"
+                             if change.adjustment_percent <= 0 else
+                             f"raise it towards {new}, its labelled dose with {step.drug}, as "
+                             f"{step.drug}'s effect builds (guided by levels and response)")
             step.notes.append(f"Starting {step.drug}: {note} - {change.why}")
             step.evidence = list(dict.fromkeys([*step.evidence, *change.evidence]))
             keep = by_drug[dose.drug]
-            keep.dose_change = "; ".join(filter(None, [
-                keep.dose_change, f"{kept_text} when {step.drug} is started"]))
+            keep.dose_change = "; ".join(filter(None, [keep.dose_change, kept_text]))
             keep.evidence = list(dict.fromkeys([*keep.evidence, *change.evidence]))
 
 

@@ -58,10 +58,17 @@ def test_a_kept_drug_without_a_change_is_only_continued(result):
 def test_the_summary_first_step_names_the_change(result, kb):
     reg = _with_valproate(result)
     top = result.model_copy(update={"regimens": [reg]})
-    first = summarize(top).top_regimen.first_step
-    assert first.startswith("add valproate at ")
-    assert first.endswith(
-        "; lamotrigine: change to 100–200 mg/day (−50%) when valproate is started")
+    summary = summarize(top)
+    assert summary.top_regimen.first_step.startswith("add valproate at ")
+    assert summary.top_regimen.kept_changes == [
+        "lamotrigine: change to 100–200 mg/day (−50%) when valproate is started"]
+    from advisor.report.layout import summary_blocks
+
+    top = top.model_copy(update={"summary": summary})
+    line = next(x.text for b in summary_blocks(top) if b.key == "regimen" for x in b.lines
+                if x.lead == "lamotrigine + valproate")
+    # after valproate's target, so that the target does not read as lamotrigine's (T M7)
+    assert "; target 760–1140 mg/day; lamotrigine: change to 100–200 mg/day" in line
 
 
 def test_an_interaction_that_needs_no_action_says_nothing_when_it_ends(kb):
@@ -99,3 +106,17 @@ def test_a_withdrawal_schedule_for_one_drug_is_given_only_with_it(kb):
     assert conversion not in notes(["levetiracetam"])
     assert "labelled conversion regimens withdraw the old drug over 3-6 weeks" in notes(
         ["levetiracetam"])
+
+
+def test_a_rise_for_an_inducer_builds_with_it(kb, result):
+    """Phenobarbital added to lamotrigine: the kept drug is raised towards its labelled dose
+    with phenobarbital as the induction builds, not changed at once when it starts (review
+    T M7)."""
+    from advisor import transition
+
+    patient = validate_patient(kb, BOY)
+    plan = transition.plan(kb, patient, ["lamotrigine", "phenobarbital"], {}, result.doses)
+    kept = next(s for s in plan.steps if isinstance(s, ContinueStep))
+    assert kept.dose_change == (
+        "raise it towards 300–500 mg/day (+33.3%), its labelled dose with phenobarbital, as "
+        "phenobarbital's effect builds (guided by levels and response)")

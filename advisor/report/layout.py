@@ -241,7 +241,8 @@ def _regimen(s: Summary) -> Block:
     kind = kind_text(top.kind, top.replacing)
     step = (top.first_step if top.first_step.startswith(f"{kind} ")  # "continue lamotrigine"
             else f"{kind}: {top.first_step}")
-    line = Line(" + ".join(top.drugs), f"{step}{target}", top.evidence)
+    kept = "".join(f"; {c}" for c in top.kept_changes or [])  # after the target (review T M7)
+    line = Line(" + ".join(top.drugs), f"{step}{target}{kept}", top.evidence)
     cautions = [Line("Caution", words(c), []) for c in top.caveats or []]
     return Block("regimen", "Top regimen", " + ".join(top.drugs), [*first, line, *cautions])
 
