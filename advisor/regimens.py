@@ -252,6 +252,13 @@ def _pregnancy_change(kb: KnowledgeBase, patient: Patient, reg: Regimen,
     down, or adding a drug to one: says to adjust its dose first."""
     if text := _teratogen_switch(kb, patient, withdrawn):
         reg.warnings.append(text)
+    kept_teratogens = [d for d in kept if patient.pregnancy == "pregnant"
+                       and "teratogenic" in kb.drugs[d].adverse_effects.tags]
+    if reg.kind == "add-on" and kept_teratogens:  # review T M3: valproate + lamotrigine
+        names = listing(kept_teratogens)
+        reg.warnings.append(f"Pregnant: adding a drug to {names} exposes the baby to both; "
+                            f"whether {names} continues, and with what, is her specialist's "
+                            "decision after urgent review (see its flag).")
     switched = _working_in_pregnancy(kb, patient, withdrawn)
     added_to = _working_in_pregnancy(kb, patient, kept) if reg.kind == "add-on" else []
     if not switched and not added_to:

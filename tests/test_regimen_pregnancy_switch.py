@@ -106,3 +106,19 @@ def test_valproate_taken_in_pregnancy_has_no_advisor_dose(kb):
     assert any("do not raise the dose of valproate: it is the specialist's" in why
                and "optimise the dose of clobazam" in why for why in first.rationale)
     assert not any("optimise the doses" in why for why in first.rationale)
+
+
+def test_an_add_on_to_valproate_in_pregnancy_says_the_baby_is_exposed_to_both(kb):
+    """Pregnant and on valproate: every add-on that keeps valproate says that the baby is
+    exposed to both and that the specialist decides (review T M3: 'valproate + lamotrigine'
+    was offered without it)."""
+    regimens = consult(kb, validate_patient(kb, {
+        "age_years": 22, "weight_kg": 54, "sex": "female", "pregnancy": "pregnant",
+        "seizure_types": ["generalized_tonic_clonic", "myoclonic"], "syndrome": "dravet",
+        "current_medications": ["valproate", "clobazam"]})).regimens
+    add_ons = [r for r in regimens if r.kind == "add-on" and "valproate" in r.drugs]
+    said = ("Pregnant: adding a drug to valproate exposes the baby to both; whether valproate "
+            "continues, and with what, is her specialist's decision after urgent review (see "
+            "its flag).")
+    assert add_ons and all(said in r.warnings for r in add_ons)
+    assert not any(said in r.warnings for r in regimens if r.kind == "continue")
