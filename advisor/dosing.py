@@ -792,7 +792,7 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
                                   f"dose by unbound (free) levels, as the {build.unbound} "
                                   "statement says")
             dose.evidence = list(dict.fromkeys([*dose.evidence, *tr.evidence.sources]))
-        if drug_name in {t.drug for t in kb.regimens.short_term_only}:
+        if drug_name in kb.short_term_asms:
             dose.short_term_only = True
         doses.append(dose)
     return doses

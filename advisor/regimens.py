@@ -233,12 +233,18 @@ def _working_in_pregnancy(kb: KnowledgeBase, patient: Patient, drugs: list[str])
             and "teratogenic" not in kb.drugs[d].adverse_effects.tags]
 
 
+def _teratogens_in_pregnancy(kb: KnowledgeBase, patient: Patient, drugs: list[str]
+                             ) -> list[str]:
+    """The teratogenic drugs among ``drugs``, for a pregnant patient (else none)."""
+    return [d for d in drugs if patient.pregnancy == "pregnant"
+            and "teratogenic" in kb.drugs[d].adverse_effects.tags]
+
+
 def _teratogen_switch(kb: KnowledgeBase, patient: Patient, withdrawn: list[str]) -> str | None:
     """For a pregnant patient, that a switch from a teratogenic drug she takes is her
     specialist's decision (review S H1: valproate tapered over 3-6 weeks as a routine plan
     for a woman 10 weeks pregnant), else None."""
-    teratogens = [d for d in withdrawn if patient.pregnancy == "pregnant"
-                  and "teratogenic" in kb.drugs[d].adverse_effects.tags]
+    teratogens = _teratogens_in_pregnancy(kb, patient, withdrawn)
     if not teratogens:
         return None
     names = listing(teratogens)
@@ -252,8 +258,7 @@ def _pregnancy_change(kb: KnowledgeBase, patient: Patient, reg: Regimen,
     down, or adding a drug to one: says to adjust its dose first."""
     if text := _teratogen_switch(kb, patient, withdrawn):
         reg.warnings.append(text)
-    kept_teratogens = [d for d in kept if patient.pregnancy == "pregnant"
-                       and "teratogenic" in kb.drugs[d].adverse_effects.tags]
+    kept_teratogens = _teratogens_in_pregnancy(kb, patient, kept)
     if reg.kind == "add-on" and kept_teratogens:  # review T M3: valproate + lamotrigine
         names = listing(kept_teratogens)
         reg.warnings.append(f"Pregnant: adding a drug to {names} exposes the baby to both; "
@@ -436,7 +441,8 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms,
             t.score += w.not_named_for_seizure_types
         t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
                           f"{_names(kb, placing)}: it is an option outside the guideline's "
-                          + (f"sequence, whose label names {_syndrome_words(kb, patient)}."
+                          + (f"sequence, whose label names "
+                             f"{kb.vocabulary.syndromes[patient.syndrome]}."
                              if licensed else
                              "sequence, marked down against the options it names."))
         t.evidence += [s for p in placing for s in p.evidence.sources]
@@ -446,11 +452,6 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms,
                 t.warnings.append(f"{kb.positions.guideline} warns that {drug.name} may "
                                   f"exacerbate {p.may_exacerbate.seizures}, which can go with "
                                   f"{_name(kb, p)}.")
-
-
-def _syndrome_words(kb: KnowledgeBase, patient: Patient) -> str:
-    """The patient's syndrome as the vocabulary names it."""
-    return kb.vocabulary.syndromes.get(patient.syndrome or "", patient.syndrome or "")
 
 
 def _add_on_tier(kb: KnowledgeBase, patient: Patient, drug: str) -> str | None:
@@ -883,7 +884,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     dose_needs = dose_needs or {}
     flag_records = records(flags) if flag_records is None else flag_records
     avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
-    short_term = {d.drug for d in kb.regimens.short_term_only}
+    short_term = kb.short_term_asms
     current = kb.maintenance_asms(patient.current_medications, patient.rescue_medications)
     kept = [d for d in current if d not in avoided]
     # a drug the label keeps for patients whose alternatives failed waits for a failure
@@ -1111,14 +1112,12 @@ def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str]
                 "and " if ended else "")
     free = [d for d in rest if d not in withheld]
     held = [d for d in rest if d in withheld]
-    optimise = (f"complete or optimise the {'dose' if len(free) == 1 else 'doses'} of "
-                f"{listing(free)} within the label's range" if free and held else
-                f"complete or optimise the {'dose' if one else 'doses'} within the label's "
-                "range" if free else "")
-    check = "Check adherence" + (f", and {optimise}" if optimise else "") + (
-        " before any other change" + (
-            f"; do not raise the dose of {listing(held)}: it is the specialist's (see its "
-            "flag)" if held else ""))
+    optimise = (f", and complete or optimise the {'dose' if len(free) == 1 else 'doses'}"
+                + (f" of {listing(free)}" if held else "") + " within the label's range"
+                if free else "")
+    check = f"Check adherence{optimise} before any other change" + (
+        f"; do not raise the dose of {listing(held)}: it is the specialist's (see its flag)"
+        if held else "")
     return (f"{withdraw}{'c' if withdraw else 'C'}ontinue {drugs}: no adequate trial of "
             f"{drugs} is recorded as failed, nor {'was it' if one else 'were they'} stopped "
             f"for intolerance. {check}. "

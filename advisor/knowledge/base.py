@@ -108,6 +108,11 @@ class KnowledgeBase:
         return frozenset(n for n, med in self.comedications.items() if med.short_course)
 
     @cached_property
+    def short_term_asms(self) -> frozenset[str]:
+        """ASMs for short-term use only (regimens.yaml short_term_only: fosphenytoin)."""
+        return frozenset(t.drug for t in self.regimens.short_term_only)
+
+    @cached_property
     def shown_names(self) -> dict[str, str]:
         """The names shown for co-medications whose id in words reads wrongly
         (``nirmatrelvir_ritonavir`` -> "nirmatrelvir/ritonavir (Paxlovid)")."""

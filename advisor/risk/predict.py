@@ -103,8 +103,7 @@ def shipped_models(models_dir: Path | None = None, *, trust: bool | None = None
             load_cached(folder / SPECS["seizure_freedom"].default_file, trust=trust))
 
 
-def missing_inputs(es: EffectSizes, patient: Patient, syndromes: dict[str, str] | None = None
-                   ) -> str | None:
+def missing_inputs(es: EffectSizes, patient: Patient, syndromes: dict[str, str]) -> str | None:
     """Why the models cannot run for this patient, or None when they can (``syndromes``: the
     syndromes' names, from the vocabulary)."""
     outside = [t.replace("_", " ") for t in patient.seizure_types
@@ -113,8 +112,7 @@ def missing_inputs(es: EffectSizes, patient: Patient, syndromes: dict[str, str] 
         return (f"No risk estimate: {', '.join(outside)} lie outside the populations the risk "
                 f"models were built from; {es.report.out_of_scope_reason}")
     if patient.syndrome in es.report.out_of_scope_syndromes:
-        name = (syndromes or {}).get(patient.syndrome, patient.syndrome.replace("_", " "))
-        return (f"No risk estimate: {name} lies outside the "
+        return (f"No risk estimate: {syndromes[patient.syndrome]} lies outside the "
                 "populations the risk models were built from; "
                 f"{es.report.out_of_scope_syndrome_reason}")
     not_counted = {t for f in es.factors if f.input.seizure_type_count
