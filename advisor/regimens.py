@@ -580,6 +580,10 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     reg.score += w.per_uncovered_seizure_type * len(uncovered)
     _coverage_lost(kb, patient, reg, withdrawn, uncovered, avoided)
     reg.score += w.per_drug * len(drugs)
+    if extra := _beyond_two(kb, patient, drugs, current):
+        reg.score += w.beyond_two_drugs * extra
+        reg.warnings.append(kb.regimens.more_than_two_drugs.text)
+        reg.evidence += kb.regimens.more_than_two_drugs.evidence.sources
     for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.rationale += t.rationale
     if covered:
@@ -595,6 +599,18 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     reg.score = round(reg.score, 1)
     reg.evidence = list(dict.fromkeys(reg.evidence))
     return reg
+
+
+def _beyond_two(kb: KnowledgeBase, patient: Patient, drugs: list[str], current: list[str]
+                ) -> int:
+    """How many ASMs beyond two a regimen that starts a drug holds; none when the guideline
+    entry for the patient's syndrome names every drug it starts (its explicit add-on
+    sequence, as in Dravet or Lennox-Gastaut syndrome, outranks the one study)."""
+    started = set(drugs) - set(current)
+    entry = kb.positions.for_syndrome(patient.syndrome)
+    if not started or (entry and started <= set(entry.named)):
+        return 0
+    return max(0, len(drugs) - 2)
 
 
 def _coverage(kb: KnowledgeBase, patient: Patient, drugs: list[str]

@@ -104,6 +104,9 @@ class RegimenWeights(Strict):
     previous_target_inefficacy: float
     previous_intolerance: float
     withdraw_current: float
+    # per maintenance ASM beyond two in a regimen that starts a drug (RegimensFile
+    # more_than_two_drugs), unless the syndrome's guideline entry names every drug started
+    beyond_two_drugs: float = 0
     guideline_position: dict[Literal["first_line", "second_line", "third_line",
                                      "adjunctive"], float]
     # the same for a syndrome's guideline entry (default: guideline_position)
@@ -262,6 +265,13 @@ class StagedWithdrawal(Strict):
     evidence: Evidence
 
 
+class PolytherapyLimit(Strict):
+    """What a regimen of more than two ASMs that starts a drug says, and why."""
+
+    text: str
+    evidence: Evidence
+
+
 class RegimensFile(Strict):
     weights: RegimenWeights
     max_regimens: int = Field(gt=0)
@@ -274,6 +284,7 @@ class RegimensFile(Strict):
     pregnancy_switch: Evidence  # why a working, non-teratogenic drug is not switched lightly
     early_polytherapy: Evidence
     several_withdrawals: StagedWithdrawal
+    more_than_two_drugs: PolytherapyLimit
     synergies: list[Synergy]
     licensed_combinations: list[LicensedCombination] = Field(default_factory=list)
     short_term_only: list[ShortTermOnly] = Field(default_factory=list)
