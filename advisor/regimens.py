@@ -978,7 +978,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
     top = _shown(regimens, kb.regimens.shown_above_score)[: kb.regimens.max_regimens]
     rest = _not_ended(kb, patient, kept)
-    if not due and seizure_free is None and rest and kept == current \
+    if not due and seizure_free is None and rest \
             and (_may_stand(kb, patient, rest, labelled_add_on, partners)
                  or _proved_alone(kb, patient, rest)) \
             and not _coverage(kb, patient, rest)[1] \
@@ -988,7 +988,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         first = _regimen(kb, patient, rest, "continue", per_drug, per_pair, avoided)
         first.rationale.insert(0, _not_yet_failed(
             rest, [d for d in kept if d not in rest],
-            [d for d in rest if dose_status.get(d) == "specialist_dose"]))
+            [d for d in rest if dose_status.get(d) == "specialist_dose"],
+            [d for d in current if d not in kept]))
         first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))
         _sole_agent_combinations(kb, patient, current, [first])  # valproate under 2 (L H3)
         if not _may_stand(kb, patient, rest, labelled_add_on, partners):
@@ -1116,16 +1117,19 @@ def _not_ended(kb: KnowledgeBase, patient: Patient, kept: list[str]) -> list[str
     return [d for d in kept if d not in ended]
 
 
-def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str] = ()
-                    ) -> str:
+def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str] = (),
+                    avoided: Collection[str] = ()) -> str:
     """Why continuing the current drugs that have not failed comes first (review K M6; L H4:
-    an infant's failed levetiracetam goes, her valproate stays alone); a drug whose dose a
-    flag withholds (``withheld``: valproate in pregnancy) is not to be optimised (review T
-    H1)."""
+    an infant's failed levetiracetam goes, her valproate stays alone; U H1: an 82-year-old's
+    zonisamide, to be avoided at her kidney function, goes, her levetiracetam stays); a drug
+    whose dose a flag withholds (``withheld``: valproate in pregnancy) is not to be
+    optimised (review T H1)."""
     drugs = listing(rest)
     one = len(rest) == 1
-    withdraw = (f"Withdraw {listing(ended)} (its trial failed or it was not tolerated) "
-                "and " if ended else "")
+    why = [*([f"{listing(ended)} (its trial failed or it was not tolerated)"] if ended else []),
+           *([f"{listing(list(avoided))} (it has an 'avoid' flag: see its flag)"]
+             if avoided else [])]
+    withdraw = f"Withdraw {' and '.join(why)} and " if why else ""
     free = [d for d in rest if d not in withheld]
     held = [d for d in rest if d in withheld]
     optimise = (f", and complete or optimise the {'dose' if len(free) == 1 else 'doses'}"
