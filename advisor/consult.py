@@ -488,7 +488,10 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     beside = [rescue_dose(kb.drugs[d], patient.age_years, names)
               for d, names in patient.rescue_too.items() if d in kb.drugs]
     seizures = {t: kb.seizure_type_words(t) for t in patient.seizure_types}
-    result.summary = summarize(result, patient, {**kb.shown_names, **syndrome, **seizures},
+    reactions = {r.reaction: kb.vocabulary.reactions[r.reaction]
+                 for r in patient.adverse_reactions if r.reaction in kb.vocabulary.reactions}
+    result.summary = summarize(result, patient, {**kb.shown_names, **syndrome, **seizures,
+                                                 **reactions},
                                acute=acute, rescue=beside)
     return result
 

@@ -399,6 +399,9 @@ class SummaryPatient(ResultModel):
     seizure_type_names: OmitIfNone[list[str]] = None  # as the vocabulary names them
     other_medications: list[str] = Field(default_factory=list)  # outside the knowledge base
     rescue_medications: list[str] = Field(default_factory=list)  # kept for emergencies only
+    # what changes doses and choices, in words: pregnancy, kidney and liver function, past
+    # serious reactions ("pregnant", "eGFR 25 mL/min", "Child-Pugh B")
+    context: OmitIfNone[list[str]] = None
 
 
 class SummaryAvoid(ResultModel):

@@ -304,7 +304,33 @@ def _patient(patient: Patient | None, shown: dict[str, str]) -> SummaryPatient |
                                                for d in patient.current_medications],
                           candidate_drugs=list(patient.candidate_drugs),
                           other_medications=list(patient.other_medications),
-                          rescue_medications=list(patient.rescue_medications))
+                          rescue_medications=list(patient.rescue_medications),
+                          context=_context(patient, shown) or None)
+
+
+PREGNANCY_WORDS = {"pregnant": "pregnant", "planning": "planning a pregnancy",
+                   "breastfeeding": "breastfeeding"}
+
+
+def _context(patient: Patient, shown: dict[str, str]) -> list[str]:
+    """The patient's state that changes doses and choices, in words (review U M8: the
+    first line did not say that she was pregnant or what her kidney function was)."""
+    out = [PREGNANCY_WORDS[patient.pregnancy]] if patient.pregnancy in PREGNANCY_WORDS else []
+    renal = patient.renal
+    if renal is not None:
+        if renal.egfr_ml_min is not None:
+            out.append(f"eGFR {number(renal.egfr_ml_min)} mL/min/1.73 m2")
+        if renal.creatinine_clearance_ml_min is not None:
+            out.append(f"creatinine clearance {number(renal.creatinine_clearance_ml_min)} "
+                       "mL/min")
+        if renal.dialysis:
+            out.append(f"on {renal.dialysis} dialysis".replace("haemodialysis dialysis",
+                                                               "haemodialysis"))
+    if patient.hepatic is not None:
+        out.append(f"Child-Pugh {patient.hepatic.child_pugh}")
+    out += [f"past reaction to {r.drug}: {shown.get(r.reaction, r.reaction)}"
+            for r in patient.adverse_reactions]
+    return out
 
 
 def drugs_in_play(res: ConsultResult, patient: Patient | None = None) -> list[str]:

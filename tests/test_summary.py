@@ -246,6 +246,29 @@ def test_the_patient_line_names_the_syndrome_as_the_vocabulary_does(kb):
         assert "lennox gastaut" not in text, fmt
 
 
+def test_the_patient_line_says_pregnancy_kidney_liver_and_past_reactions(kb):
+    """What changes doses most is on the first line, where a pharmacist checks who the
+    consult is for (review U M8: pregnancy, eGFR and Child-Pugh class were not shown); a
+    patient without them has none of it."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 29, "weight_kg": 78, "sex": "female", "pregnancy": "pregnant",
+        "seizure_types": ["focal"], "current_medications": ["lamotrigine"],
+        "renal": {"egfr_ml_min": 25, "dialysis": "haemodialysis"},
+        "hepatic": {"child_pugh": "B"},
+        "adverse_reactions": [{"drug": "carbamazepine", "reaction": "dress"}]}))
+    assert res.summary.patient.context == [
+        "pregnant", "eGFR 25 mL/min/1.73 m2", "on haemodialysis", "Child-Pugh B",
+        "past reaction to carbamazepine: Drug reaction with eosinophilia and systemic symptoms (DRESS)"]
+    for fmt in ("markdown", "html"):
+        assert "taking lamotrigine; pregnant; eGFR 25 mL/min/1.73 m2; on haemodialysis; " \
+            "Child-Pugh B; past reaction to carbamazepine: Drug reaction" in render(res, fmt), fmt
+    plain = consult(kb, validate_patient(kb, {
+        "age_years": 29, "weight_kg": 78, "sex": "female", "pregnancy": "not_pregnant",
+        "seizure_types": ["focal"]}))
+    assert plain.summary.patient.context is None
+    assert "context" not in plain.summary.patient.model_dump(exclude_none=True)
+
+
 @pytest.mark.parametrize(("drug", "words"), [
     ("lamotrigine", "Boxed warning for serious skin rashes"),
     ("perampanel", "Boxed warning for serious psychiatric and behavioural reactions"),

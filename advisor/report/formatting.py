@@ -157,6 +157,7 @@ def patient_line(p: SummaryPatient | None) -> str:
         parts.append(f"taking {taking or 'no medication'}")
     if p.candidate_drugs:
         parts.append("considering " + ", ".join(p.candidate_drugs))
+    parts += p.context or []
     line = "; ".join(parts)
     return line[:1].upper() + line[1:]
 
