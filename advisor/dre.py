@@ -29,13 +29,20 @@ def appropriate(kb: KnowledgeBase, patient: Patient, drug_name: str) -> tuple[bo
     'appropriately chosen'): its spectrum covers a seizure type or the syndrome, and the
     knowledge base does not say it aggravates them, or the guideline names it for the
     patient's syndrome (NG217 names lamotrigine second-line for Lennox-Gastaut syndrome
-    although it may exacerbate it). None when the seizure types are unknown."""
+    although it may exacerbate it). A drug the guideline places first line for one of the
+    patient's seizure types is not disqualified by a caution that it may aggravate another
+    (review U M5: vigabatrin for a child's epileptic spasms, beside tonic seizures); a 'do not
+    use' still disqualifies it. None when the seizure types are unknown."""
     drug = kb.drugs[drug_name]
     types = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
     entry = kb.positions.for_syndrome(patient.syndrome)
     if entry is not None and drug_name in entry.named:
         return True, ""
+    first_line = any(p.seizure_type in types and drug_name in p.first_line
+                     for p in kb.positions.positions)
     for agg in drug.aggravates:
+        if first_line and agg.action != "avoid":
+            continue
         hits = [kb.vocabulary.seizure_types[t].lower() for t in agg.seizure_types
                 if t in patient.seizure_types]
         if patient.syndrome in agg.syndromes:
