@@ -989,7 +989,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         first.rationale.insert(0, _not_yet_failed(
             rest, [d for d in kept if d not in rest],
             [d for d in rest if dose_status.get(d) == "specialist_dose"],
-            [d for d in current if d not in kept]))
+            [d for d in current if d not in kept],
+            kb.regimens.levels_fall_in_pregnancy if patient.pregnancy == "pregnant" else ()))
         first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))
         _sole_agent_combinations(kb, patient, current, [first])  # valproate under 2 (L H3)
         if not _may_stand(kb, patient, rest, labelled_add_on, partners):
@@ -1118,7 +1119,7 @@ def _not_ended(kb: KnowledgeBase, patient: Patient, kept: list[str]) -> list[str
 
 
 def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str] = (),
-                    avoided: Collection[str] = ()) -> str:
+                    avoided: Collection[str] = (), by_level: Collection[str] = ()) -> str:
     """Why continuing the current drugs that have not failed comes first (review K M6; L H4:
     an infant's failed levetiracetam goes, her valproate stays alone; U H1: an 82-year-old's
     zonisamide, to be avoided at her kidney function, goes, her levetiracetam stays); a drug
@@ -1135,7 +1136,14 @@ def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str]
     optimise = (f", and complete or optimise the {'dose' if len(free) == 1 else 'doses'}"
                 + (f" of {listing(free)}" if held else "") + " within the label's range"
                 if free else "")
-    check = f"Check adherence{optimise} before any other change" + (
+    # pregnant: levels of these fall, so the label's usual range does not hold (review U M3)
+    levels = [d for d in free if d in by_level]
+    if levels:
+        optimise = optimise.replace(" within the label's range", "")
+    level = (f"; pregnant: adjust {listing(levels)} by the level against her pre-pregnancy "
+             f"baseline (levels fall in pregnancy; see {'its' if len(levels) == 1 else 'their'}"
+             " flag), not by the label's usual range" if levels else "")
+    check = f"Check adherence{optimise} before any other change{level}" + (
         f"; do not raise the dose of {listing(held)}: it is the specialist's (see its flag)"
         if held else "")
     return (f"{withdraw}{'c' if withdraw else 'C'}ontinue {drugs}: no adequate trial of "

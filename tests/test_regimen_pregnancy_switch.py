@@ -122,3 +122,23 @@ def test_an_add_on_to_valproate_in_pregnancy_says_the_baby_is_exposed_to_both(kb
             "its flag).")
     assert add_ons and all(said in r.warnings for r in add_ons)
     assert not any(said in r.warnings for r in regimens if r.kind == "continue")
+
+
+def test_continued_drugs_whose_levels_fall_are_dosed_by_level_not_by_the_label(kb):
+    """Pregnant on lamotrigine and clobazam, neither failed: the continue row says to adjust
+    lamotrigine by its level against her pre-pregnancy baseline, not by the label's range;
+    not pregnant, the label's range
+    (review U M3: 'optimise within the label's range' at 32 weeks on lamotrigine 400 mg)."""
+    history = [{"drug": d, "outcome": "ongoing", "adequate": True, "duration_months": 24}
+               for d in ("lamotrigine", "clobazam")]
+    pregnant = _regimens(kb, current_medications=["lamotrigine", "clobazam"],
+                         medication_history=history)
+    first = pregnant[0]
+    assert first.kind == "continue" and set(first.drugs) == {"lamotrigine", "clobazam"}
+    why = first.rationale[0]
+    assert "pregnant: adjust lamotrigine by the level against her pre-pregnancy baseline" in why
+    assert "optimise the doses before any other change" in why
+    not_pregnant = _regimens(kb, current_medications=["lamotrigine", "clobazam"],
+                             medication_history=history, pregnancy="not_pregnant")
+    assert "within the label's range" in not_pregnant[0].rationale[0]
+    assert "pre-pregnancy" not in not_pregnant[0].rationale[0]

@@ -479,6 +479,8 @@ def check_regimens(kb: KnowledgeBase) -> Iterator[Problem]:
                       [d.drug for d in kb.regimens.short_term_only], kb.drugs, "drug")
     yield from _known("regimens.yaml", "sole_agent",
                       [d.drug for d in kb.regimens.sole_agent], kb.drugs, "drug")
+    yield from _known("regimens.yaml", "levels_fall_in_pregnancy",
+                      kb.regimens.levels_fall_in_pregnancy, kb.drugs, "drug")
     yield from _known("regimens.yaml", "shared_adverse_effect_tags",
                       kb.regimens.shared_adverse_effect_tags, kb.vocabulary.adverse_effects,
                       "adverse-effect tag")

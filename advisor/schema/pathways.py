@@ -282,6 +282,9 @@ class RegimensFile(Strict):
     childbearing_potential_age_years: Range
     teratogenic_policy: Evidence
     pregnancy_switch: Evidence  # why a working, non-teratogenic drug is not switched lightly
+    # ASMs whose levels fall in pregnancy: their dose follows the level, not the label's range
+    # (evidence: pregnancy_switch)
+    levels_fall_in_pregnancy: list[str] = Field(default_factory=list)
     early_polytherapy: Evidence
     several_withdrawals: StagedWithdrawal
     more_than_two_drugs: PolytherapyLimit
