@@ -258,7 +258,8 @@ def test_the_patient_line_says_pregnancy_kidney_liver_and_past_reactions(kb):
         "adverse_reactions": [{"drug": "carbamazepine", "reaction": "dress"}]}))
     assert res.summary.patient.context == [
         "pregnant", "eGFR 25 mL/min/1.73 m2", "on haemodialysis", "Child-Pugh B",
-        "past reaction to carbamazepine: Drug reaction with eosinophilia and systemic symptoms (DRESS)"]
+        "past reaction to carbamazepine: Drug reaction with eosinophilia and systemic "
+        "symptoms (DRESS)"]
     for fmt in ("markdown", "html"):
         assert "taking lamotrigine; pregnant; eGFR 25 mL/min/1.73 m2; on haemodialysis; " \
             "Child-Pugh B; past reaction to carbamazepine: Drug reaction" in render(res, fmt), fmt
