@@ -366,7 +366,11 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
         if with_risk:
             risk_data, risk_note = risk_block(kb, patient, frame, row,
                                               drug_resistant=dre.status == "drug_resistant",
-                                              seizure_free=dre.status == "not_drug_resistant")
+                                              seizure_free=dre.status == "not_drug_resistant",
+                                              free_now=(dre.seizure_free_drug,
+                                                        dre.current_seizure_free_months)
+                                              if dre.seizure_free_drug
+                                              and dre.current_seizure_free_months else None)
             risk = Risk.model_validate(risk_data) if risk_data else None
         threshold = kb.regimens.weights.high_risk_polytherapy_note_threshold
         # the model's estimate never brings polytherapy forward before any adequate trial has

@@ -217,8 +217,11 @@ def _monitor(flags: list[Flag], avoided: set[str], in_play: list[str],
 
 def _risk(res: ConsultResult) -> SummaryRisk | None:
     risk = res.risk
-    if risk is None or res.dre.status == "not_drug_resistant":
-        return None  # sustained seizure freedom: no estimate is the headline (see the risk notes)
+    if risk is None or res.dre.status == "not_drug_resistant" or (
+            res.dre.current_seizure_free_months and res.dre.seizure_free_drug):
+        # seizure-free, sustained or not yet: the models do not use it, so no estimate is the
+        # headline (see the risk notes; review U M4)
+        return None
     if risk.p_drug_resistance is not None:
         return SummaryRisk(outcome="drug_resistance", probability=risk.p_drug_resistance,
                            interval=risk.p_drug_resistance_interval)

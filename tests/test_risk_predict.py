@@ -147,3 +147,33 @@ def test_no_estimate_for_a_developmental_and_epileptic_encephalopathy(kb, syndro
     focal = consult(kb, validate_patient(kb, {"age_years": 6, "weight_kg": 20, "sex": "male",
                                               "seizure_types": ["focal"]}))
     assert focal.risk is not None and focal.risk.p_drug_resistance is not None
+
+
+def test_seizure_free_not_yet_sustained_says_the_models_do_not_use_it(kb):
+    """A man seizure-free for 14 months on lacosamide, 24 required: the risk section says
+    that the models do not use the current course, and the summary does not headline the
+    baseline estimate (review U M4: 'probability of drug-resistant epilepsy: 96%' beside
+    'seizure-free 14 of the 23.7 months required')."""
+    from advisor.consult import consult
+
+    def run(seizure_free_months: float | None):
+        trial = {"drug": "lacosamide", "adequate": True, "duration_months": 16,
+                 **({"outcome": "seizure_free", "seizure_free_months": seizure_free_months}
+                    if seizure_free_months else {"outcome": "ongoing"})}
+        return consult(kb, validate_patient(kb, {
+            "age_years": 29, "weight_kg": 80, "sex": "male",
+            "seizure_types": ["focal"], "longest_pretreatment_interval_days": 240,
+            "clinical": {"status_epilepticus_history": True, "etiology": "structural"},
+            "medication_history": [
+                {"drug": "carbamazepine", "outcome": "inefficacy", "adequate": True,
+                 "duration_months": 12}, trial],
+            "current_medications": ["lacosamide"]}))
+
+    free = run(14)
+    assert free.dre.status == "undetermined" and free.risk is not None
+    assert free.risk.p_drug_resistance is not None
+    assert any("Seizure-free for 14 months on lacosamide so far" in n for n in free.risk.notes)
+    assert free.summary.risk is None
+    ongoing = run(None)
+    assert ongoing.summary.risk is not None
+    assert not any("so far" in n for n in ongoing.risk.notes)

@@ -39,6 +39,7 @@ from advisor import resources
 from advisor.frame import PatientFrame, frame_from_patients
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
+from advisor.numbers import plural
 from advisor.risk import manifest
 from advisor.risk.features import (
     RECORDED,
@@ -183,7 +184,8 @@ def _interval(model: ScoreTable, row: dict[str, Any]) -> list[float] | None:
 
 def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = None,
                row: int = 0, models_dir: Path | None = None, *, drug_resistant: bool = False,
-               seizure_free: bool = False, trust_models: bool | None = None
+               seizure_free: bool = False, free_now: tuple[str, float] | None = None,
+               trust_models: bool | None = None
                ) -> tuple[dict[str, Any] | None, str | None]:
     """``(risk, None)`` for the consult result, or ``(None, reason)`` when it cannot run.
 
@@ -193,8 +195,9 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
     probability of drug resistance is then not estimated (null, with a note) and only the
     next-regimen estimate is shown. ``seizure_free``: the patient has sustained seizure
     freedom (ILAE); a baseline probability of drug resistance would contradict the observed
-    course, so it is not given either. ``trust_models``: use model files outside the manifest
-    (default: :func:`models_trusted`).
+    course, so it is not given either. ``free_now``: (drug, months) of a seizure freedom not
+    yet sustained, which the models do not use (a note says so). ``trust_models``: use model
+    files outside the manifest (default: :func:`models_trusted`).
     """
     es = kb.effect_sizes
     reason = missing_inputs(es, patient, kb.vocabulary.syndromes)
@@ -215,7 +218,7 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
     k = int(frame.failed_regimens.iloc[row])
     try:
         return _estimates(es, dre, sf, base, with_history, k, drug_resistant,
-                          seizure_free), None
+                          seizure_free, free_now), None
     except APPLY_ERRORS as exc:
         return None, (f"risk model not available: the model could not be applied to this "
                       f"patient ({type(exc).__name__}: {str(exc)[:200]})")
@@ -223,9 +226,15 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
 
 def _estimates(es: EffectSizes, dre: ScoreTable, sf: ScoreTable, base: dict[str, Any],
                with_history: dict[str, Any], k: int, drug_resistant: bool,
-               seizure_free: bool = False) -> dict[str, Any]:
+               seizure_free: bool = False, free_now: tuple[str, float] | None = None
+               ) -> dict[str, Any]:
     """The risk block from the two models' tables and the patient's feature rows."""
     notes = []
+    if free_now and not (seizure_free or drug_resistant):  # review U M4
+        notes.append(f"Seizure-free for {plural(free_now[1], 'month')} on {free_now[0]} so far "
+                     "(not yet sustained freedom, see the ILAE status): the models do not use "
+                     "the current course, so their estimates reflect baseline factors only and "
+                     "can overstate the risk while the patient stays seizure-free.")
     if seizure_free:
         notes.append("The patient has sustained seizure freedom (ILAE definition, see the "
                      "ILAE status). The model estimates drug resistance "
