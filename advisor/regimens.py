@@ -899,7 +899,11 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     """
     dose_needs = dose_needs or {}
     flag_records = records(flags) if flag_records is None else flag_records
-    avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
+    # an ASM to avoid: by its own flag, or by one that falls on a long-term co-medication it
+    # lowers (carbamazepine taken with apixaban was continued first at a score of -947)
+    avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"} | {
+        d for d, found in _flags_per_drug(kb, flag_records).items()
+        if d in kb.drugs and any(f["action"] == "avoid" for f in found)}
     short_term = kb.short_term_asms
     current = kb.maintenance_asms(patient.current_medications, patient.rescue_medications)
     kept = [d for d in current if d not in avoided]
@@ -967,7 +971,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         if said := caveat or _teratogen_switch(kb, patient, withdrawn):  # the summary says it
             reg.caveats = [*(reg.caveats or []), said]
         reg.evidence = list(dict.fromkeys([*reg.evidence, *guidelines]))
-        reg.warnings += [f"{d} (current) is left out: it has an 'avoid' flag."
+        reg.warnings += [f"{d} (current) is left out: it is to be avoided (see the flags)."
                          for d in current if d in avoided]
         _unlabelled_terms(kb, patient, reg, current, dose_status, alone_unencoded)
         reg.warnings += [f"Dose of {d} not shown: give the patient's "
@@ -978,9 +982,10 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
     top = _shown(regimens, kb.regimens.shown_above_score)[: kb.regimens.max_regimens]
     rest = _not_ended(kb, patient, kept)
+    kept_add_on = _kept_add_on(kb, patient, rest, labelled_add_on, partners)
     if not due and seizure_free is None and rest \
             and (_may_stand(kb, patient, rest, labelled_add_on, partners)
-                 or _proved_alone(kb, patient, rest)) \
+                 or _proved_alone(kb, patient, rest) or kept_add_on) \
             and not _coverage(kb, patient, rest)[1] \
             and not _reproductive_concern(kb, patient, rest, by_drug):
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),
@@ -993,8 +998,14 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             kb.regimens.levels_fall_in_pregnancy if patient.pregnancy == "pregnant" else ()))
         first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))
         _sole_agent_combinations(kb, patient, current, [first])  # valproate under 2 (L H3)
-        if not _may_stand(kb, patient, rest, labelled_add_on, partners):
+        if _proved_alone(kb, patient, rest) and not kept_add_on \
+                and not _may_stand(kb, patient, rest, labelled_add_on, partners):
             first.warnings.append(_proved_text(kb, patient, rest[0]))
+        elif kept_add_on:
+            first.rationale.append(f"{kb.positions.guideline} names {rest[0]} only as add-on "
+                                   "treatment for the patient's seizure types; its label gives "
+                                   "it alone, and a patient taking it alone whose trial has not "
+                                   "failed continues it: a switch needs its own reason.")
         first.rationale += _first_line_despite(kb, patient, rest, by_drug)
         top = [first, *(r for r in top if set(r.drugs) != set(rest))]
         top = top[: kb.regimens.max_regimens]
@@ -1128,7 +1139,7 @@ def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str]
     drugs = listing(rest)
     one = len(rest) == 1
     why = [*([f"{listing(ended)} (its trial failed or it was not tolerated)"] if ended else []),
-           *([f"{listing(list(avoided))} (it has an 'avoid' flag: see its flag)"]
+           *([f"{listing(list(avoided))} (to be avoided: see the flags)"]
              if avoided else [])]
     withdraw = f"Withdraw {' and '.join(why)} and " if why else ""
     free = [d for d in rest if d not in withheld]
@@ -1161,6 +1172,15 @@ def _may_stand(kb: KnowledgeBase, patient: Patient, drugs: list[str],
     if len(drugs) == 1 and (drugs[0] in labelled_add_on or add_on_only(kb, patient, drugs[0])):
         return False
     return all(partners[d] in drugs for d in drugs if d in partners)
+
+
+def _kept_add_on(kb: KnowledgeBase, patient: Patient, drugs: list[str],
+                 labelled_add_on: frozenset[str], partners: dict[str, str]) -> bool:
+    """One drug, already taken alone, that the guideline names only as add-on treatment but
+    whose label gives it alone (phenytoin for focal seizures): continued, not switched for
+    that reason alone (review U M2)."""
+    return len(drugs) == 1 and drugs[0] not in labelled_add_on and drugs[0] not in partners \
+        and add_on_only(kb, patient, drugs[0])
 
 
 def _proved_alone(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> bool:
