@@ -618,6 +618,9 @@ class _Builder:
             dose.max_daily_mg = _r(cap)
             if self.hi > cap + 1e-9:
                 dose.basis.append(f"capped at {cap:g} mg/day ({why})")
+            elif abs(self.hi - self.lo) < 1e-9 and cap > self.hi + 1e-9:  # review U M10
+                dose.basis.append(f"{number(_r(self.hi))} mg/day is the label's usual dose, not "
+                                  f"a ceiling: at most {number(_r(cap))} mg/day ({why})")
             self.lo, self.hi = min(self.lo, cap), min(self.hi, cap)
             if dose.start_daily_mg is not None and dose.start_daily_mg > cap + 1e-9:
                 dose.basis.append(f"start lowered from {number(dose.start_daily_mg)} to "

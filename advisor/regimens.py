@@ -580,10 +580,11 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     reg.score += w.per_uncovered_seizure_type * len(uncovered)
     _coverage_lost(kb, patient, reg, withdrawn, uncovered, avoided)
     reg.score += w.per_drug * len(drugs)
-    if extra := _beyond_two(kb, patient, drugs, current):
+    limit = kb.regimens.more_than_two_drugs
+    if limit and (extra := _beyond_two(kb, patient, drugs, current)):
         reg.score += w.beyond_two_drugs * extra
-        reg.warnings.append(kb.regimens.more_than_two_drugs.text)
-        reg.evidence += kb.regimens.more_than_two_drugs.evidence.sources
+        reg.warnings.append(limit.text)
+        reg.evidence += limit.evidence.sources
     for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.rationale += t.rationale
     if covered:
@@ -899,11 +900,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     """
     dose_needs = dose_needs or {}
     flag_records = records(flags) if flag_records is None else flag_records
-    # an ASM to avoid: by its own flag, or by one that falls on a long-term co-medication it
-    # lowers (carbamazepine taken with apixaban was continued first at a score of -947)
-    avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"} | {
-        d for d, found in _flags_per_drug(kb, flag_records).items()
-        if d in kb.drugs and any(f["action"] == "avoid" for f in found)}
+    avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
     short_term = kb.short_term_asms
     current = kb.maintenance_asms(patient.current_medications, patient.rescue_medications)
     kept = [d for d in current if d not in avoided]
@@ -971,7 +968,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         if said := caveat or _teratogen_switch(kb, patient, withdrawn):  # the summary says it
             reg.caveats = [*(reg.caveats or []), said]
         reg.evidence = list(dict.fromkeys([*reg.evidence, *guidelines]))
-        reg.warnings += [f"{d} (current) is left out: it is to be avoided (see the flags)."
+        reg.warnings += [f"{d} (current) is left out: it has an 'avoid' flag."
                          for d in current if d in avoided]
         _unlabelled_terms(kb, patient, reg, current, dose_status, alone_unencoded)
         reg.warnings += [f"Dose of {d} not shown: give the patient's "
@@ -1139,7 +1136,7 @@ def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str]
     drugs = listing(rest)
     one = len(rest) == 1
     why = [*([f"{listing(ended)} (its trial failed or it was not tolerated)"] if ended else []),
-           *([f"{listing(list(avoided))} (to be avoided: see the flags)"]
+           *([f"{listing(list(avoided))} (it has an 'avoid' flag: see its flag)"]
              if avoided else [])]
     withdraw = f"Withdraw {' and '.join(why)} and " if why else ""
     free = [d for d in rest if d not in withheld]

@@ -99,7 +99,8 @@ def test_a_weight_based_step_under_one_tablet_says_so(kb):
 
 def test_a_start_that_is_the_target_reads_as_one_dose(kb):
     """Valproate for a child of 13 kg: the under-20 kg band is 20 mg/kg/day, start and dose
-    alike (260 mg/day); the plan says so once, not 'start: 260 mg/day; target 260 mg/day'."""
+    alike (260 mg/day); the plan says so once, not 'start: 260 mg/day; target 260 mg/day',
+    and says that the usual dose is not a ceiling (review U M10)."""
     from advisor.report.formatting import step_line
 
     patient = validate_patient(kb, {"id": "V", "age_years": 3, "weight_kg": 13,
@@ -109,7 +110,11 @@ def test_a_start_that_is_the_target_reads_as_one_dose(kb):
     step = _add_step(res, "valproate")
     assert step is not None
     line = step_line(step, {d.drug: d for d in res.doses})
-    assert line == "add valproate: 260 mg/day from the start (the labelled dose)", line
+    assert line == ("add valproate: 260 mg/day from the start (the labelled dose); raise it "
+                    "by response up to 780 mg/day (the dose row's maximum)"), line
+    dose = next(d for d in res.doses if d.drug == "valproate")
+    assert "260 mg/day is the label's usual dose, not a ceiling: at most 780 mg/day" \
+        in " ".join(dose.basis)
 
 
 def test_steps_that_stop_below_the_target_say_how_to_go_on(kb):

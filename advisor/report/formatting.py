@@ -219,7 +219,11 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
         if (only is not None and only.weeks == "start" and only.daily_mg is not None
                 and target and max(target) - min(target) < 1e-9
                 and abs(only.daily_mg - target[0]) < 1e-9):
-            return f"add {step.drug}: {daily_mg(target)} from the start (the labelled dose)"
+            ceiling = dose.max_daily_mg if dose else None
+            more = (f"; raise it by response up to {daily_mg([ceiling])} (the dose row's "
+                    "maximum)" if ceiling and ceiling > target[0] + 1e-9 else "")
+            return (f"add {step.drug}: {daily_mg(target)} from the start (the labelled "
+                    f"dose){more}")
         return f"add {step.drug}: {sched or 'see the label'}{then}{goal}"
     taper = (f"taper over {weeks(step.taper_weeks)}" if step.taper_weeks else
              "withdraw gradually (no sourced taper)")

@@ -287,7 +287,7 @@ class RegimensFile(Strict):
     levels_fall_in_pregnancy: list[str] = Field(default_factory=list)
     early_polytherapy: Evidence
     several_withdrawals: StagedWithdrawal
-    more_than_two_drugs: PolytherapyLimit
+    more_than_two_drugs: PolytherapyLimit | None = None  # None: not marked down
     synergies: list[Synergy]
     licensed_combinations: list[LicensedCombination] = Field(default_factory=list)
     short_term_only: list[ShortTermOnly] = Field(default_factory=list)
