@@ -718,22 +718,29 @@ def _genotype_unknown(kb: KnowledgeBase, drug: Drug, patient: _Row) -> list[str]
     return notes
 
 
+RENAL_NOT_GIVEN = ("renal function not given: this dose assumes normal kidney function (the "
+                   "label lowers it in renal impairment)")
+HEPATIC_NOT_GIVEN = ("liver function not given: this dose assumes normal liver function (the "
+                     "label lowers it in hepatic impairment)")
+EGFR_USED = ("eGFR used in place of creatinine clearance (labels use Cockcroft-Gault "
+             "clearance); an eGFR per 1.73 m2 overstates the clearance of a patient whose body "
+             "surface area is below 1.73 m2, often an older adult: near a band's limit, "
+             "calculate Cockcroft-Gault from serum creatinine, age and weight")
+# notes about the patient's inputs, the same in every dose row they bear on (the reports say
+# them once above the table)
+INPUT_NOTES = (RENAL_NOT_GIVEN, HEPATIC_NOT_GIVEN, EGFR_USED)
+
+
 def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
     notes = []
     if patient.value("renal_clearance_ml_min") is None and patient.value("dialysis") is None \
             and any(b.action in LOWERING for b in drug.dosing.renal):
-        notes.append("renal function not given: this dose assumes normal kidney function "
-                     "(the label lowers it in renal impairment)")
+        notes.append(RENAL_NOT_GIVEN)
     if patient.value("child_pugh") is None and any(
             b.action in LOWERING for b in drug.dosing.hepatic):
-        notes.append("liver function not given: this dose assumes normal liver function "
-                     "(the label lowers it in hepatic impairment)")
-    if patient.value("renal_measure") == "egfr":
-        notes.append("eGFR used in place of creatinine clearance (labels use Cockcroft-Gault "
-                     "clearance); an eGFR per 1.73 m2 overstates the clearance of a patient "
-                     "whose body surface area is below 1.73 m2, often an older adult: near a "
-                     "band's limit, calculate Cockcroft-Gault from serum creatinine, age and "
-                     "weight")
+        notes.append(HEPATIC_NOT_GIVEN)
+    if patient.value("renal_measure") == "egfr" and drug.dosing.renal:  # U C5: rows it bears on
+        notes.append(EGFR_USED)
     return notes
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
+from advisor.dosing import INPUT_NOTES
 from advisor.numbers import (
     age,
     daily_mg,
@@ -48,9 +49,28 @@ def statements(parts: Iterable[str]) -> str:
     return "; ".join(text for p in parts if (text := p.strip().rstrip(".").rstrip()))
 
 
-def basis_text(d: Dose) -> str:
-    """A dose's basis in words, without its inline citations (the views cite by number)."""
-    return statements(without_citations(b) for b in d.basis)
+def basis_text(d: Dose, said: Collection[str] = ()) -> str:
+    """A dose's basis in words, without its inline citations (the views cite by number),
+    and without the statements ``said`` once above the table."""
+    return statements(b for b in (without_citations(b) for b in d.basis) if b not in said)
+
+
+def shared_notes(doses: Iterable[Dose], least: int = 2) -> dict[str, list[str]]:
+    """The notes about the patient's inputs (:data:`advisor.dosing.INPUT_NOTES`: 'eGFR used
+    in place of creatinine clearance ...') that ``least`` or more dose rows carry, with the
+    drugs they are for: said once above the table, not in every row (review U C5: one
+    paragraph in 11 rows)."""
+    drugs: dict[str, list[str]] = {}
+    for d in doses:
+        for b in INPUT_NOTES:
+            if b in d.basis:
+                drugs.setdefault(b, []).append(d.drug)
+    return {b: found for b, found in drugs.items() if len(found) >= least}
+
+
+def shared_lines(notes: dict[str, list[str]]) -> list[str]:
+    """The shared statements as lines: 'For levetiracetam, lacosamide, ...: <statement>.'"""
+    return [f"For {', '.join(found)}: {words(b).rstrip('.')}." for b, found in notes.items()]
 
 
 def regimen_tag(reg: Regimen, sep: str = ", ") -> str:

@@ -7,6 +7,7 @@ regimens, safety, and the numbered references at the end.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from advisor.numbers import number, plural
@@ -20,6 +21,8 @@ from advisor.report.formatting import (
     pct,
     probability,
     regimen_tag,
+    shared_lines,
+    shared_notes,
     start_text,
     statements,
     transition_lines,
@@ -115,12 +118,13 @@ def _flags(res: ConsultResult, cite: Citations) -> list[str]:
     return out
 
 
-def _dose_row(d: Dose, res: ConsultResult, cite: Citations) -> str:
+def _dose_row(d: Dose, res: ConsultResult, cite: Citations, said: Collection[str] = ()) -> str:
     extra = [start_text(d, res)] if d.start_daily_mg else []
     if d.therapeutic_range_mg_per_l:
         lo, hi = d.therapeutic_range_mg_per_l
         extra.append(f"target level {number(lo)}–{number(hi)} mg/L")
-    basis = words(statements([*(without_citations(b) for b in d.basis), *extra]))
+    basis = words(statements([*(b for b in (without_citations(b) for b in d.basis)
+                                if b not in said), *extra]))
     return (f"| {d.drug} | {mg(d.standard_daily_mg, d.unit)} | "
             f"{mg(d.recommended_daily_mg, d.unit)} | "
             f"{pct(d.adjustment_percent)} | {_cell(basis)}{_refs(cite, d.evidence)} |")
@@ -135,8 +139,10 @@ def _doses(res: ConsultResult, cite: Citations) -> list[str]:
     rest = [d for d in res.doses if d not in shown]
     out = ["", "## Doses"]
     if shown:
-        out += ["| Drug | Standard | Recommended | Change | Basis |", "|---|---|---|---|---|"]
-        out += [_dose_row(d, res, cite) for d in shown]
+        said = shared_notes(shown)
+        out += ["", *shared_lines(said)] if said else []
+        out += ["", "| Drug | Standard | Recommended | Change | Basis |", "|---|---|---|---|---|"]
+        out += [_dose_row(d, res, cite, said) for d in shown]
     if rest:
         dosed = [f"{d.drug} {mg(d.recommended_daily_mg, d.unit)}{_refs(cite, d.evidence)}"
                  for d in rest if d.status == "dosed" and not d.short_term_only]

@@ -29,6 +29,8 @@ from advisor.report.formatting import (
     pct,
     regimen_tag,
     risk_sentences,
+    shared_lines,
+    shared_notes,
     start_text,
     transition_lines,
     words,
@@ -230,10 +232,13 @@ def _doses(doc: _Doc, width: float) -> None:
     doc.add("Doses", "h2")
     rows: list[list[Any]] = [["<b>Drug</b>", "<b>Standard</b>", "<b>Recommended</b>",
                               "<b>Change</b>", "<b>Basis</b>"]]
+    said = shared_notes(doc.res.doses)
+    for line in shared_lines(said):
+        doc.add(_e(line))
     for d in dose_order(doc.res):
         start = f'<br/><font size="7">{start_text(d, doc.res)}</font>' \
             if d.start_daily_mg else ""
-        basis = _e(words(basis_text(d)))
+        basis = _e(words(basis_text(d, said)))
         rows.append([f"<b>{_e(d.drug)}</b>", mg(d.standard_daily_mg, d.unit),
                      mg(d.recommended_daily_mg, d.unit) + start, pct(d.adjustment_percent),
                      basis + doc.refs(d.evidence)])

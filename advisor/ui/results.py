@@ -17,6 +17,8 @@ from advisor.report.formatting import (
     mechanisms,
     probability,
     regimen_tag,
+    shared_lines,
+    shared_notes,
     start_text,
     transition_lines,
     value_text,
@@ -168,6 +170,9 @@ def _start_cell(text: str) -> str:
 
 def doses_tab(res: ConsultResult, cite: Citations) -> None:
     in_play = set(res.summary.in_play if res.summary else [])
+    said = shared_notes(res.doses)
+    for line in shared_lines(said):
+        st.caption(line)
     rows = [{"drug": d.drug + (" (in play)" if d.drug in in_play else ""),
              "status": d.status_text,
              "standard": daily_mg(d.standard_daily_mg, d.unit),
@@ -175,7 +180,7 @@ def doses_tab(res: ConsultResult, cite: Citations) -> None:
              "change": "—" if d.adjustment_percent is None else
              signed_percent(d.adjustment_percent),
              "start": _start_cell(start_text(d, res)),
-             "basis": words(basis_text(d)),
+             "basis": words(basis_text(d, said)),
              "sources": cite(d.evidence)}
             for d in sorted(res.doses, key=lambda d: d.drug not in in_play)]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
