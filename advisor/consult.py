@@ -14,6 +14,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from advisor import __version__, status_epilepticus, transition
+from advisor import regimens as regimens_module
 from advisor.dosing import recommend_doses, rescue_dose
 from advisor.dre import classify
 from advisor.frame import PatientFrame, frame_from_patients, with_candidates
@@ -21,13 +22,14 @@ from advisor.genotype import column
 from advisor.inputs.patient import Patient, load_patient
 from advisor.knowledge import KnowledgeBase
 from advisor.numbers import percent
-from advisor.regimens import suggest
+from advisor.regimens import not_shown, suggest
 from advisor.result import (
     Advice,
     ConsultResult,
     Dose,
     DreResult,
     Flag,
+    NotShown,
     PhenotypeEntry,
     Provenance,
     Regimen,
@@ -297,6 +299,8 @@ class _Judged:
     risk_note: str | None
     doses: list[Dose]
     rank: Callable[[], list[Regimen]]  # the ranked regimens (see regimens), when asked for
+    # the drugs asked about that no regimen shown holds, and why (filled by ``rank``)
+    not_shown: list[NotShown]
     # every ASM with an avoid or a high-severity finding for this patient (not only those
     # shown): what a card must not offer as a replacement
     serious: frozenset[str] = frozenset()
@@ -385,6 +389,7 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
                                      for d in patient.rescue_medications})
         wanted = None if dosed is None else dosed[row] | set(patient.current_medications)
         doses = every_dose(drugs=wanted)
+        unshown: list[NotShown] = []  # filled when the regimens are ranked
         out.append(_Judged(
             patient=patient, explicit=explicit, call_details=details, frame=frame, row=row,
             candidates=candidates,
@@ -392,7 +397,8 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
             dre=dre, risk=risk, risk_note=risk_note, doses=doses,
             rank=partial(_ranked, kb, patient, candidates,
                          (lambda d=doses: d) if wanted is None else every_dose, dre, note,
-                         flag_records, comedication_records),
+                         flag_records, comedication_records, unshown),
+            not_shown=unshown,
             serious=frozenset(f["drug"] for f in by_row[row] if f["action"] == "avoid" or (
                 f["severity"] == "high" and f["action"] != "info"))))
     return out
@@ -401,10 +407,13 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
 def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
             every_dose: Callable[[], list[Dose]], dre: DreResult, note: str | None,
             flag_records: list[dict[str, Any]],
-            comedication_records: list[dict[str, Any]]) -> list[Regimen]:
+            comedication_records: list[dict[str, Any]],
+            unshown: list[NotShown] | None = None) -> list[Regimen]:
     """The ranked regimens, each with its transition plan (``comedication_records``: the
-    co-medications' flags from the candidates, which count in the ranking only)."""
+    co-medications' flags from the candidates, which count in the ranking only); ``unshown``
+    receives why each drug asked about is in none of them (:func:`~advisor.regimens.not_shown`)."""
     doses = every_dose()
+    considered: list[regimens_module.Regimen] = []
     regimens = suggest(kb, patient, None, candidates,
                        dose_status={d.drug: d.status for d in doses},
                        drug_resistant=dre.status == "drug_resistant", polytherapy_note=note,
@@ -417,7 +426,14 @@ def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
                                                  and not d.monotherapy_not_encoded),
                        alone_unencoded=frozenset(d.drug for d in doses
                                                  if d.monotherapy_not_encoded),
-                       dose_needs={d.drug: d.needs for d in doses if d.needs})
+                       dose_needs={d.drug: d.needs for d in doses if d.needs},
+                       considered=considered)
+    if unshown is not None:
+        unshown += [NotShown(drug=d, reason=why) for d, why in not_shown(
+            kb, patient, regimens, considered, [*flag_records, *comedication_records],
+            {d.drug: d.status for d in doses}, dre.failed_adequate_trials,
+            frozenset(d.drug for d in doses if d.adjunctive_only
+                      and not d.monotherapy_not_encoded))]
     by_drug = transition.flags_by_drug(None, flag_records)
     return [Regimen(**r.as_dict(), transition=transition.plan(kb, patient, r.drugs, by_drug,
                                                               doses))
@@ -473,6 +489,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         risk=j.risk,
         risk_note=j.risk_note,
         regimens=j.regimens,
+        not_shown=j.not_shown,
         safety_notes=transition.safety_notes(kb, patient, involved),
         advice=_advice(kb, frame, 0, {*patient.candidate_drugs, *patient.current_medications,
                                       *(d for r in j.regimens for d in r.drugs)}),

@@ -878,8 +878,10 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             counted_failures: int,
             labelled_add_on: frozenset[str] = frozenset(),
             alone_unencoded: frozenset[str] = frozenset(),
-            dose_needs: dict[str, str] | None = None) -> list[Regimen]:
-    """Ranked regimens for one patient, best first.
+            dose_needs: dict[str, str] | None = None,
+            considered: list[Regimen] | None = None) -> list[Regimen]:
+    """Ranked regimens for one patient, best first (``considered``, when given, receives
+    every regimen scored, shown or not: see :func:`not_shown`).
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
     this patient are not used); ``drug_resistant`` is the ILAE classification;
@@ -977,6 +979,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                          if dose_status.get(d) == "needs_input" and d not in current]
     # equal scores: fewer high-severity flags on the drugs started come first
     regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
+    if considered is not None:
+        considered += regimens
     top = _shown(regimens, kb.regimens.shown_above_score)[: kb.regimens.max_regimens]
     rest = _not_ended(kb, patient, kept)
     kept_add_on = _kept_add_on(kb, patient, rest, labelled_add_on, partners)
@@ -1254,6 +1258,65 @@ def _flags_per_drug(kb: KnowledgeBase, flag_records: list[dict[str, Any]]
         elif flag["drug"] not in kb.drugs and flag["drug"] not in kb.short_course_comedications:
             by_drug.setdefault(flag["interacting_drug"], []).append(flag)
     return by_drug
+
+
+def not_shown(kb: KnowledgeBase, patient: Patient, shown: list[Regimen],
+              considered: list[Regimen], flag_records: list[dict[str, Any]],
+              dose_status: dict[str, str], counted_failures: int,
+              labelled_add_on: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """Why each drug asked about by name is in none of the regimens shown, as (drug,
+    reason): a report must not pass over a drug the prescriber asked about (review U M1:
+    ganaxolone, the drug licensed for the girl's CDKL5 deficiency, was left out unsaid)."""
+    if not shown:
+        return []
+    in_shown = {d for r in shown for d in r.drugs}
+    avoided = {f["drug"] for f in flag_records if f["action"] == "avoid"}
+    only_continue = all(r.kind == "continue" for r in shown) and not considered
+    out = []
+    for drug in patient.candidate_drugs:
+        if drug not in kb.drugs or drug in in_shown:
+            continue
+        with_it = [r for r in considered if drug in r.drugs]
+        if drug in avoided:
+            why = "it has an 'avoid' flag (see Flags)"
+        elif dose_status.get(drug) in (*NO_DOSE, "needs_input") and not with_it:
+            why = "no dose for this patient (see its dose row)"
+        elif only_continue:
+            why = "no alternatives are ranked while the current treatment is continued"
+        elif not counted_failures and _restricted(patient, kb.drugs[drug]):
+            why = ("its label keeps it for patients whose alternatives have failed, and no "
+                   "adequate trial has failed yet")
+        elif not with_it:
+            why = _why_never_formed(kb, patient, drug, labelled_add_on)
+        else:
+            best = max(with_it, key=lambda r: r.score)
+            where = ("scored at or below zero" if best.score <= kb.regimens.shown_above_score
+                     else f"ranked below the {len(shown)} shown")
+            # the drug's own warnings, shared adverse effects (the mildest cost) last
+            said = " ".join(sorted((w for w in best.warnings if drug in w),
+                                   key=lambda w: w.startswith("Overlapping adverse"))[:3])
+            why = (f"its best regimen, {' + '.join(best.drugs)} ({best.kind}, score "
+                   f"{number(best.score)}), {where}" + (f": {said}" if said else ""))
+        out.append((drug, why))
+    return out
+
+
+def _why_never_formed(kb: KnowledgeBase, patient: Patient, drug: str,
+                      labelled_add_on: frozenset[str]) -> str:
+    """Why no regimen formed for the patient holds a drug asked about."""
+    current = kb.maintenance_asms(patient.current_medications, patient.rescue_medications)
+    if drug in kb.short_term_asms:
+        return "for short-term use only, not a long-term regimen"
+    if drug in _failed_drugs(kb, patient):
+        return "its adequate trial failed: it is not offered alone again"
+    by = ("its label gives it at this age only as add-on" if drug in labelled_add_on else
+          f"{kb.positions.guideline} names it for these seizure types only as add-on"
+          if add_on_only(kb, patient, drug) else None)
+    if by and not current:
+        return f"{by}, and the patient takes no antiseizure medication to add it to"
+    if by:
+        return f"{by}, and at this stage another monotherapy comes before add-on treatment"
+    return "no regimen formed for this patient at this stage holds it"
 
 
 def _shown(regimens: list[Regimen], above: float) -> list[Regimen]:

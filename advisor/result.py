@@ -519,6 +519,13 @@ class Provenance(ResultModel):
     generated_at: str
 
 
+class NotShown(ResultModel):
+    """A drug asked about by name that no regimen shown holds, and why."""
+
+    drug: str
+    reason: str
+
+
 class ConsultResult(ResultModel):
     """Everything one consult says about one patient, and what produced it."""
 
@@ -531,6 +538,8 @@ class ConsultResult(ResultModel):
     risk: Risk | None
     risk_note: str | None
     regimens: list[Regimen]
+    # the drugs asked about by name that no regimen shown holds, with the reason
+    not_shown: list[NotShown] = Field(default_factory=list)
     summary: Summary | None = None  # set by consult() once the rest is known
     safety_notes: list[SafetyNote]
     advice: list[Advice] = Field(default_factory=list)

@@ -28,6 +28,7 @@ from advisor.report.formatting import (
 )
 from advisor.report.layout import (
     NO_REGIMEN,
+    NOT_SHOWN,
     Citations,
     by_drug,
     flag_groups,
@@ -56,6 +57,7 @@ def to_html(res: ConsultResult) -> str:
     summary = summary_of(res)
     return _ENV.get_template("report.html.j2").render(
         r=res, who=patient_line(summary.patient), blocks=summary_blocks(res), no_regimen=NO_REGIMEN,
+        not_shown=NOT_SHOWN,
         acute=bool(summary.emergency),
         groups=groups, collapsed=collapsed, collapsed_groups=by_drug(collapsed),
         doses=dose_order(res), dose_map={d.drug: d for d in res.doses},

@@ -248,6 +248,8 @@ def _regimen(s: Summary) -> Block:
 
 
 # said where no regimen could be formed (a neonate: no second-line drug has a labelled dose)
+# the heading of the drugs asked about by name that no regimen shown holds
+NOT_SHOWN = "Asked about, not among these regimens"
 NO_REGIMEN = ("No regimen could be suggested: no candidate drug is usable for this patient "
               "(each lacks a labelled dose for this patient, has an 'avoid' flag or does not "
               "fit the seizure types: see Doses and Flags, and the advice).")

@@ -29,7 +29,14 @@ from advisor.report.formatting import (
     value_text,
     words,
 )
-from advisor.report.layout import NO_REGIMEN, Citations, Line, flag_groups, summary_blocks
+from advisor.report.layout import (
+    NO_REGIMEN,
+    NOT_SHOWN,
+    Citations,
+    Line,
+    flag_groups,
+    summary_blocks,
+)
 from advisor.result import ConsultResult, Dose, Flag, StatusEpilepticusPathway
 from advisor.summary import summary_of, without_citations
 from advisor.vocabulary import ACTION_LABEL, LEVEL_LABEL, STATUS_LABEL
@@ -203,6 +210,9 @@ def _regimens(res: ConsultResult, cite: Citations) -> list[str]:
         out.append(f"| {i} | {name} | {_cell(words(' '.join(reg.rationale)))}"
                    f"{_refs(cite, reg.evidence)} | {_cell(words(' '.join(reg.warnings)))} | "
                    f"{steps} |")
+    if res.not_shown:
+        out += ["", f"**{NOT_SHOWN}**:",
+                *(f"- **{n.drug}**: {words(n.reason)}" for n in res.not_shown)]
     return out
 
 

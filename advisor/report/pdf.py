@@ -38,6 +38,7 @@ from advisor.report.formatting import (
 from advisor.report.html import dose_order
 from advisor.report.layout import (
     NO_REGIMEN,
+    NOT_SHOWN,
     Block,
     Citations,
     DrugFlags,
@@ -284,6 +285,10 @@ def _regimens(doc: _Doc) -> None:
             doc.add(f'• <font color="#8a5a00">Warning: {_e(words(w))}</font>')
         for line in transition_lines(reg.transition, doses):
             doc.add("→ " + _e(words(line)))
+    if res.regimens and res.not_shown:
+        doc.add(f"<b>{NOT_SHOWN}</b>:")
+        for n in res.not_shown:
+            doc.add(f"• <b>{_e(n.drug)}</b>: {_e(words(n.reason))}")
 
 
 def _safety(doc: _Doc) -> None:

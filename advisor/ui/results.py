@@ -26,6 +26,7 @@ from advisor.report.formatting import (
 )
 from advisor.report.layout import (
     NO_REGIMEN,
+    NOT_SHOWN,
     Block,
     Citations,
     DrugFlags,
@@ -211,6 +212,9 @@ def regimens_tab(res: ConsultResult, cite: Citations) -> None:
             steps = transition_lines(reg.transition, doses)
             if steps:
                 st.markdown("**Steps**\n\n" + "\n".join(f"1. {md(words(s))}" for s in steps))
+    if res.regimens and res.not_shown:
+        st.markdown(f"**{NOT_SHOWN}**\n\n" + "\n".join(
+            f"- **{n.drug}**: {md(words(n.reason))}" for n in res.not_shown))
 
 
 def dre_tab(res: ConsultResult, cite: Citations) -> None:
