@@ -226,3 +226,19 @@ def test_perampanel_for_tonic_clonic_seizures_under_12_says_which_gap(kb, years,
         "seizure_types": ["generalized_tonic_clonic"], "candidate_drugs": ["perampanel"]}))
     dose = next(d for d in res.doses if d.drug == "perampanel")
     assert dose.status == "no_labelled_dose" and bool(dose.kb_gap) == gap
+
+
+def test_a_report_without_a_risk_model_says_so_in_words(kb):
+    """The footer of a consult whose risk model did not run says 'no risk model used', not
+    'model none' (read as a broken value); with a model, its version."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 4, "weight_kg": 16, "sex": "female", "syndrome": "cdkl5_deficiency",
+        "seizure_types": ["epileptic_spasms"]}))
+    assert res.provenance.model_version is None
+    for fmt in ("markdown", "html"):
+        text = render(res, fmt)
+        assert "no risk model used" in text and "model none" not in text, fmt
+    with_model = consult(kb, validate_patient(kb, {
+        "age_years": 40, "weight_kg": 70, "sex": "male", "seizure_types": ["focal"]}))
+    assert with_model.provenance.model_version
+    assert f"model {with_model.provenance.model_version}" in render(with_model, "markdown")

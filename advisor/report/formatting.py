@@ -22,6 +22,7 @@ from advisor.result import (
     ContinueStep,
     Dose,
     PathwayDose,
+    Provenance,
     Regimen,
     Risk,
     ScheduleEntry,
@@ -71,6 +72,12 @@ def shared_notes(doses: Iterable[Dose], least: int = 2) -> dict[str, list[str]]:
 def shared_lines(notes: dict[str, list[str]]) -> list[str]:
     """The shared statements as lines: 'For levetiracetam, lacosamide, ...: <statement>.'"""
     return [f"For {', '.join(found)}: {words(b).rstrip('.')}." for b, found in notes.items()]
+
+
+def model_text(prov: Provenance) -> str:
+    """The risk model's version for a report's footer, or that none was used (not 'model
+    none')."""
+    return f"model {prov.model_version}" if prov.model_version else "no risk model used"
 
 
 def regimen_tag(reg: Regimen, sep: str = ", ") -> str:

@@ -14,6 +14,7 @@ from advisor.report.formatting import (
     mechanisms,
     mg,
     minutes,
+    model_text,
     patient_line,
     pct,
     regimen_tag,
@@ -57,7 +58,7 @@ def to_html(res: ConsultResult) -> str:
     summary = summary_of(res)
     return _ENV.get_template("report.html.j2").render(
         r=res, who=patient_line(summary.patient), blocks=summary_blocks(res), no_regimen=NO_REGIMEN,
-        not_shown=NOT_SHOWN,
+        not_shown=NOT_SHOWN, model_text=model_text,
         acute=bool(summary.emergency),
         groups=groups, collapsed=collapsed, collapsed_groups=by_drug(collapsed),
         doses=dose_order(res), dose_map={d.drug: d for d in res.doses},

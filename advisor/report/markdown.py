@@ -17,6 +17,7 @@ from advisor.report.formatting import (
     mechanisms,
     mg,
     minutes,
+    model_text,
     patient_line,
     pct,
     probability,
@@ -256,7 +257,7 @@ def _footer(res: ConsultResult) -> list[str]:
     prov = res.provenance
     return ["", "---", f"advisor {prov.advisor_version}; knowledge base "
             f"{prov.knowledgebase_version} (sha256 {prov.knowledgebase_sha256[:16]}...); "
-            f"model {prov.model_version or 'none'}; generated {prov.generated_at}.", ""]
+            f"{model_text(prov)}; generated {prov.generated_at}.", ""]
 
 
 def to_markdown(res: ConsultResult) -> str:

@@ -15,6 +15,7 @@ from advisor.report import render
 from advisor.report.formatting import (
     basis_text,
     mechanisms,
+    model_text,
     probability,
     regimen_tag,
     shared_lines,
@@ -337,4 +338,4 @@ def show_results(kb, res: ConsultResult) -> None:
     prov = res.provenance
     st.caption(f"advisor {prov.advisor_version}, knowledge base "
                f"{prov.knowledgebase_version} (sha256 {prov.knowledgebase_sha256[:16]}...), "
-               f"model {prov.model_version or 'none'}; generated {prov.generated_at}")
+               f"{model_text(prov)}; generated {prov.generated_at}")
