@@ -1005,8 +1005,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         elif kept_add_on:
             first.rationale.append(f"{kb.positions.guideline} names {rest[0]} only as add-on "
                                    "treatment for the patient's seizure types; its label gives "
-                                   "it alone, and a patient taking it alone whose trial has not "
-                                   "failed continues it: a switch needs its own reason.")
+                                   "it alone, and it is continued because its trial has not "
+                                   "failed: a switch needs its own reason.")
         first.rationale += _first_line_despite(kb, patient, rest, by_drug)
         top = [first, *(r for r in top if set(r.drugs) != set(rest))]
         top = top[: kb.regimens.max_regimens]
