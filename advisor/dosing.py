@@ -216,6 +216,23 @@ def _range(band: DoseBand | OrganBand, weight: float | None) -> tuple[float, flo
     return None
 
 
+def _rises_to(band: DoseBand, weight: float | None) -> tuple[float, str] | None:
+    """The band's own maximum when it is above its dose in the same units (a per-kg
+    maximum over a per-kg dose, a mg/day maximum over a mg/day dose), with its per-kg words;
+    else None: an absolute cap over a per-kg dose only stops a heavy patient's dose."""
+    per_kg, most_per_kg = band.daily_mg_per_kg, band.max_daily_mg_per_kg
+    if per_kg is not None and most_per_kg is not None and weight is not None \
+            and most_per_kg > per_kg.hi + 1e-9:
+        mg = most_per_kg * weight
+        if band.max_daily_mg is not None:
+            mg = min(mg, band.max_daily_mg)
+        return mg, f" ({number(most_per_kg)} mg/kg/day)"
+    if band.daily_mg is not None and band.max_daily_mg is not None \
+            and band.max_daily_mg > band.daily_mg.hi + 1e-9:
+        return band.max_daily_mg, ""
+    return None
+
+
 def _cap(band: DoseBand | OrganBand, weight: float | None) -> float | None:
     caps = [band.max_daily_mg] if band.max_daily_mg is not None else []
     if band.max_daily_mg_per_kg is not None and weight is not None:
@@ -362,6 +379,8 @@ class _Builder:
         self.start_as_given: tuple[float, str] | None = None  # the band's start in words
         self.low_is_start = False  # the band's lower end is its start (DoseBand)
         self.banded: frozenset[str] = frozenset()  # co-medications the chosen band names
+        # the band's own maximum in its own units, when above its dose (mg/day, per-kg words)
+        self.rises_to: tuple[float, str] | None = None
 
     def cite(self, evidence: Evidence) -> None:
         self.dose.evidence += evidence.sources
@@ -458,6 +477,7 @@ class _Builder:
                                    f"({describe(standard, self.kb)}) come from labels that "
                                    "express the dose differently")
         self.cite(chosen.evidence)
+        self.rises_to = _rises_to(chosen, self.weight)
         if (cap := _cap(chosen, self.weight)) is not None:
             self.band_cap = (cap, "labelled maximum")
         else:  # no stated maximum: an increase stops at the top of the labelled range
@@ -618,9 +638,14 @@ class _Builder:
             dose.max_daily_mg = _r(cap)
             if self.hi > cap + 1e-9:
                 dose.basis.append(f"capped at {cap:g} mg/day ({why})")
-            elif abs(self.hi - self.lo) < 1e-9 and cap > self.hi + 1e-9:  # review U M10
+            elif abs(self.hi - self.lo) < 1e-9 and self.rises_to is not None \
+                    and abs(cap - self.rises_to[0]) < 1e-6 and cap > self.hi + 1e-9:
+                # review U M10; V H1: only where the band's own maximum, in its own units,
+                # is above its dose (not an absolute cap over a per-kg dose)
+                rise = f"{number(_r(cap))} mg/day{self.rises_to[1]}"
                 dose.basis.append(f"{number(_r(self.hi))} mg/day is the label's usual dose, not "
-                                  f"a ceiling: at most {number(_r(cap))} mg/day ({why})")
+                                  f"a ceiling: at most {rise} ({why})")
+                dose.may_rise_to = rise
             self.lo, self.hi = min(self.lo, cap), min(self.hi, cap)
             if dose.start_daily_mg is not None and dose.start_daily_mg > cap + 1e-9:
                 dose.basis.append(f"start lowered from {number(dose.start_daily_mg)} to "

@@ -143,6 +143,8 @@ class Dose(ResultModel):
     start_reduced: OmitIfNone[bool] = None
     # the start in the label's words when it is not one amount a day ("25 mg every other day")
     start_as_given: OmitIfNone[str] = None
+    # a single labelled dose that the same label lets rise: how far ("780 mg/day (60 mg/kg/day)")
+    may_rise_to: OmitIfNone[str] = None
     # True (with no_labelled_dose): the knowledge base holds no dose for this patient, but not
     # every label was read for this group (a label may dose it): not 'the label gives none'
     kb_gap: OmitIfNone[bool] = None

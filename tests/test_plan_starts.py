@@ -110,11 +110,34 @@ def test_a_start_that_is_the_target_reads_as_one_dose(kb):
     step = _add_step(res, "valproate")
     assert step is not None
     line = step_line(step, {d.drug: d for d in res.doses})
-    assert line == ("add valproate: 260 mg/day from the start (the labelled dose); raise it "
-                    "by response up to 780 mg/day (the dose row's maximum)"), line
+    assert line == ("add valproate: 260 mg/day from the start (the labelled dose); it may be "
+                    "raised, guided by response and levels, up to 780 mg/day (60 mg/kg/day) "
+                    "(see the dose row)"), line
     dose = next(d for d in res.doses if d.drug == "valproate")
-    assert "260 mg/day is the label's usual dose, not a ceiling: at most 780 mg/day" \
-        in " ".join(dose.basis)
+    assert "260 mg/day is the label's usual dose, not a ceiling: at most 780 mg/day " \
+        "(60 mg/kg/day)" in " ".join(dose.basis)
+
+
+def test_a_per_kg_dose_under_an_absolute_cap_is_not_called_no_ceiling(kb):
+    """Stiripentol 50 mg/kg/day for a girl of 19 kg with Dravet syndrome: the label's 3000
+    mg/day cap stops heavy children only; the row does not say that 950 mg/day may rise to
+    3000 (review V H1), nor does the plan."""
+    from advisor.report.formatting import step_line
+
+    res = consult(kb, validate_patient(kb, {
+        "id": "S", "age_years": 5, "weight_kg": 19, "sex": "female", "syndrome": "dravet",
+        "seizure_types": ["generalized_tonic_clonic", "myoclonic"],
+        "current_medications": ["valproate", "clobazam"],
+        "medication_history": [{"drug": "valproate", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 12}],
+        "candidate_drugs": ["stiripentol", "fenfluramine"]}))
+    for drug in ("stiripentol", "fenfluramine"):
+        dose = next(d for d in res.doses if d.drug == drug)
+        assert dose.may_rise_to is None, drug
+        assert not any("not a ceiling" in b for b in dose.basis), drug
+        step = _add_step(res, drug)
+        if step is not None:
+            assert "may be raised" not in step_line(step, {d.drug: d for d in res.doses})
 
 
 def test_steps_that_stop_below_the_target_say_how_to_go_on(kb):

@@ -246,9 +246,10 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
         if (only is not None and only.weeks == "start" and only.daily_mg is not None
                 and target and max(target) - min(target) < 1e-9
                 and abs(only.daily_mg - target[0]) < 1e-9):
-            ceiling = dose.max_daily_mg if dose else None
-            more = (f"; raise it by response up to {daily_mg([ceiling])} (the dose row's "
-                    "maximum)" if ceiling and ceiling > target[0] + 1e-9 else "")
+            rise = dose.may_rise_to if dose else None
+            levels = " and levels" if dose and dose.therapeutic_range_mg_per_l else ""
+            more = (f"; it may be raised, guided by response{levels}, up to {rise} (see the "
+                    "dose row)" if rise else "")
             return (f"add {step.drug}: {daily_mg(target)} from the start (the labelled "
                     f"dose){more}")
         return f"add {step.drug}: {sched or 'see the label'}{then}{goal}"
