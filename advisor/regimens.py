@@ -983,7 +983,11 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         considered += regimens
     top = _shown(regimens, kb.regimens.shown_above_score)[: kb.regimens.max_regimens]
     rest = _not_ended(kb, patient, kept)
-    kept_add_on = _kept_add_on(kb, patient, rest, labelled_add_on, partners)
+    # a kept drug to avoid with a long-term co-medication (the flag falls on the co-medication:
+    # carbamazepine with apixaban): continuing it needs the co-medication changed
+    clash = {f["drug"]: f["interacting_drug"] for d in rest for f in by_drug.get(d, [])
+             if f["action"] == "avoid" and f["drug"] != d}
+    kept_add_on = _kept_add_on(kb, patient, rest, labelled_add_on, partners) and not clash
     if not due and seizure_free is None and rest \
             and (_may_stand(kb, patient, rest, labelled_add_on, partners)
                  or _proved_alone(kb, patient, rest) or kept_add_on) \
@@ -1008,6 +1012,10 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                    "it alone, and it is continued because its trial has not "
                                    "failed: a switch needs its own reason.")
         first.rationale += _first_line_despite(kb, patient, rest, by_drug)
+        first.warnings += [f"{asm} is not to be taken with {other} (see the flag): continue "
+                           f"{asm} only if {other} is changed, as the flag advises; otherwise "
+                           f"an option below replaces {asm}."
+                           for other, asm in clash.items()]
         top = [first, *(r for r in top if set(r.drugs) != set(rest))]
         top = top[: kb.regimens.max_regimens]
     if polytherapy_note:

@@ -1,0 +1,34 @@
+"""The continue row: a drug kept while a long-term co-medication it must not be taken with
+is on the list (carbamazepine with apixaban) says that the co-medication must change for it
+to continue (review V H2); a drug taken alone that NICE names only as add-on is not
+continued first then (phenytoin with apixaban)."""
+
+from __future__ import annotations
+
+from advisor.consult import consult
+from advisor.inputs.patient import validate_patient
+
+
+def _regimens(kb, drug: str, *others: str):
+    return consult(kb, validate_patient(kb, {
+        "age_years": 70, "weight_kg": 70, "sex": "male", "seizure_types": ["focal"],
+        "current_medications": [drug, *others]})).regimens
+
+
+def test_a_continued_drug_to_avoid_with_a_co_medication_says_so(kb):
+    regimens = _regimens(kb, "carbamazepine", "apixaban")
+    first = regimens[0]
+    assert first.kind == "continue" and first.drugs == ["carbamazepine"]
+    assert any(w.startswith("carbamazepine is not to be taken with apixaban (see the flag): "
+                            "continue carbamazepine only if apixaban is changed") for w in
+               first.warnings), first.warnings
+    assert any(r.kind == "substitution" for r in regimens[1:])
+
+
+def test_an_add_on_only_drug_with_such_a_co_medication_is_not_continued_first(kb):
+    with_apixaban = _regimens(kb, "phenytoin", "apixaban")
+    assert with_apixaban[0].kind != "continue", [(r.drugs, r.kind) for r in with_apixaban]
+    assert not any(r.drugs == ["phenytoin"] for r in with_apixaban)
+    alone = _regimens(kb, "phenytoin")
+    assert alone[0].kind == "continue" and alone[0].drugs == ["phenytoin"]
+    assert not any("not to be taken with" in w for w in alone[0].warnings)
