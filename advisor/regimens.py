@@ -987,10 +987,15 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     # carbamazepine with apixaban): continuing it needs the co-medication changed
     clash = {f["drug"]: f["interacting_drug"] for d in rest for f in by_drug.get(d, [])
              if f["action"] == "avoid" and f["drug"] != d}
-    kept_add_on = _kept_add_on(kb, patient, rest, labelled_add_on, partners) and not clash
-    if not due and seizure_free is None and rest \
-            and (_may_stand(kb, patient, rest, labelled_add_on, partners)
-                 or _proved_alone(kb, patient, rest) or kept_add_on) \
+    # a high-severity caution with a long-term co-medication (efavirenz with phenytoin) is a
+    # reason to switch a drug the guideline would not start alone (review V H2); one managed
+    # by monitoring (warfarin, fluconazole) is not
+    serious = bool(clash) or any(f["category"] == "interaction" and f["severity"] == "high"
+                                 and f["action"] == "use_with_caution"
+                                 for d in rest for f in by_drug.get(d, []))
+    alone_ok, alone_why, alone_warn = _continued_alone(kb, patient, rest, labelled_add_on,
+                                                       partners, serious)
+    if not due and seizure_free is None and rest and alone_ok \
             and not _coverage(kb, patient, rest)[1] \
             and not _reproductive_concern(kb, patient, rest, by_drug):
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),
@@ -1003,14 +1008,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             kb.regimens.levels_fall_in_pregnancy if patient.pregnancy == "pregnant" else ()))
         first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))
         _sole_agent_combinations(kb, patient, current, [first])  # valproate under 2 (L H3)
-        if _proved_alone(kb, patient, rest) and not kept_add_on \
-                and not _may_stand(kb, patient, rest, labelled_add_on, partners):
-            first.warnings.append(_proved_text(kb, patient, rest[0]))
-        elif kept_add_on:
-            first.rationale.append(f"{kb.positions.guideline} names {rest[0]} only as add-on "
-                                   "treatment for the patient's seizure types; its label gives "
-                                   "it alone, and it is continued because its trial has not "
-                                   "failed: a switch needs its own reason.")
+        first.rationale += alone_why
+        first.warnings += alone_warn
         first.rationale += _first_line_despite(kb, patient, rest, by_drug)
         first.warnings += [f"{asm} is not to be taken with {other} (see the flag): continue "
                            f"{asm} only if {other} is changed, as the flag advises; otherwise "
@@ -1183,13 +1182,38 @@ def _may_stand(kb: KnowledgeBase, patient: Patient, drugs: list[str],
     return all(partners[d] in drugs for d in drugs if d in partners)
 
 
-def _kept_add_on(kb: KnowledgeBase, patient: Patient, drugs: list[str],
-                 labelled_add_on: frozenset[str], partners: dict[str, str]) -> bool:
-    """One drug, already taken alone, that the guideline names only as add-on treatment but
-    whose label gives it alone (phenytoin for focal seizures): continued, not switched for
-    that reason alone (review U M2)."""
-    return len(drugs) == 1 and drugs[0] not in labelled_add_on and drugs[0] not in partners \
-        and add_on_only(kb, patient, drugs[0])
+def _continued_alone(kb: KnowledgeBase, patient: Patient, rest: list[str],
+                     labelled_add_on: frozenset[str], partners: dict[str, str], clash: bool
+                     ) -> tuple[bool, list[str], list[str]]:
+    """Whether the current drugs that have not ended may be continued as they are, with the
+    reasons and warnings the row adds when one drug stands alone where a label or the
+    guideline gives it as add-on (``clash``: one of them is not to be taken with a long-term
+    co-medication, or is a high-severity caution with one). Continued: a drug the guideline
+    names only as add-on but whose label gives it alone (phenytoin for focal seizures; review
+    U M2), unless it clashes (review V H2); one that once gave sustained seizure freedom
+    (review Q H1); one the guideline places first line for another of the patient's seizure
+    types (vigabatrin for a child's spasms in tuberous sclerosis, beside focal seizures;
+    review V H4)."""
+    if _may_stand(kb, patient, rest, labelled_add_on, partners):
+        return True, [], []
+    if len(rest) != 1 or rest[0] in partners:
+        return False, [], []
+    drug = rest[0]
+    if drug not in labelled_add_on:  # the guideline's add-on-only place, not the label's
+        if clash and not _proved_alone(kb, patient, rest):
+            return False, [], []
+        return True, [f"{kb.positions.guideline} names {drug} only as add-on treatment for "
+                      "the patient's seizure types; its label gives it alone, and it is "
+                      "continued because its trial has not failed: a switch needs its own "
+                      "reason."], []
+    if _proved_alone(kb, patient, rest):
+        return True, [], [_proved_text(kb, patient, drug)]
+    best = _guideline_position(kb, patient, drug)
+    if best and best[0] == "first_line" and not clash:
+        return True, [f"{best[4]} places {drug} first line for {best[1]}; it is continued "
+                      "alone, although the label's dose for the patient's other seizure "
+                      "types is for add-on use only."], []
+    return False, [], []
 
 
 def _proved_alone(kb: KnowledgeBase, patient: Patient, drugs: list[str]) -> bool:

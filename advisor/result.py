@@ -540,9 +540,9 @@ class ConsultResult(ResultModel):
     risk: Risk | None
     risk_note: str | None
     regimens: list[Regimen]
+    summary: Summary | None = None  # set by consult() once the rest is known
     # the drugs asked about by name that no regimen shown holds, with the reason
     not_shown: list[NotShown] = Field(default_factory=list)
-    summary: Summary | None = None  # set by consult() once the rest is known
     safety_notes: list[SafetyNote]
     advice: list[Advice] = Field(default_factory=list)
     status_epilepticus: StatusEpilepticusPathway | None

@@ -32,3 +32,29 @@ def test_an_add_on_only_drug_with_such_a_co_medication_is_not_continued_first(kb
     alone = _regimens(kb, "phenytoin")
     assert alone[0].kind == "continue" and alone[0].drugs == ["phenytoin"]
     assert not any("not to be taken with" in w for w in alone[0].warnings)
+
+
+def test_a_high_severity_caution_with_a_co_medication_keeps_the_switch_first(kb):
+    """Phenytoin alone with efavirenz (a high-severity caution: virological failure): the
+    substitution stays first (review V H2); with warfarin (managed by monitoring) phenytoin
+    is continued first."""
+    with_efavirenz = _regimens(kb, "phenytoin", "efavirenz")
+    assert with_efavirenz[0].kind == "substitution", [(r.drugs, r.kind) for r in with_efavirenz]
+    with_warfarin = _regimens(kb, "phenytoin", "warfarin")
+    assert with_warfarin[0].kind == "continue" and with_warfarin[0].drugs == ["phenytoin"]
+
+
+def test_a_drug_the_guideline_places_first_line_here_is_continued_alone(kb):
+    """A boy of 3 with tuberous sclerosis, focal seizures and epileptic spasms, on vigabatrin
+    that has not failed: the label's focal dose is add-on only, but NICE places vigabatrin
+    first line for his spasms, so continuing it comes first and says why (review V H4)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 3, "weight_kg": 14, "sex": "male", "syndrome": "tuberous_sclerosis_complex",
+        "seizure_types": ["focal", "epileptic_spasms"],
+        "medication_history": [{"drug": "vigabatrin", "outcome": "ongoing", "adequate": True,
+                                "duration_months": 30}],
+        "current_medications": ["vigabatrin"]}))
+    first = res.regimens[0]
+    assert first.kind == "continue" and first.drugs == ["vigabatrin"]
+    assert any("places vigabatrin first line for epileptic (infantile) spasms" in r
+               for r in first.rationale), first.rationale
