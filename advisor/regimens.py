@@ -1003,7 +1003,10 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         first = _regimen(kb, patient, rest, "continue", per_drug, per_pair, avoided)
         first.rationale.insert(0, _not_yet_failed(
             rest, [d for d in kept if d not in rest],
-            [d for d in rest if dose_status.get(d) == "specialist_dose"],
+            # not to be raised: a dose the specialist holds (valproate in pregnancy), or a
+            # teratogen in pregnancy, whose malformation risk rises with the dose (V M8)
+            [d for d in rest if dose_status.get(d) == "specialist_dose"
+             or d in _teratogens_in_pregnancy(kb, patient, rest)],
             [d for d in current if d not in kept],
             kb.regimens.levels_fall_in_pregnancy if patient.pregnancy == "pregnant" else ()))
         first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))

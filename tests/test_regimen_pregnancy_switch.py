@@ -142,3 +142,17 @@ def test_continued_drugs_whose_levels_fall_are_dosed_by_level_not_by_the_label(k
                              medication_history=history, pregnancy="not_pregnant")
     assert "within the label's range" in not_pregnant[0].rationale[0]
     assert "pre-pregnancy" not in not_pregnant[0].rationale[0]
+
+
+def test_a_continued_teratogen_in_pregnancy_is_not_to_be_raised(kb):
+    """14 weeks pregnant on phenobarbital alone, not failed: the continue row does not ask to
+    optimise its dose within the label's range but says not to raise it without her
+    specialist, its malformation risk rising with the dose (review V M8)."""
+    regimens = _regimens(kb, current_medications=["phenobarbital"],
+                         medication_history=[{"drug": "phenobarbital", "outcome": "ongoing",
+                                              "adequate": True, "duration_months": 36}],
+                         candidate_drugs=["lamotrigine", "levetiracetam"])
+    first = regimens[0]
+    assert first.kind == "continue" and first.drugs == ["phenobarbital"]
+    assert "do not raise the dose of phenobarbital" in first.rationale[0]
+    assert "optimise" not in first.rationale[0]
