@@ -240,8 +240,9 @@ def _start_floor(step: AddStep, dose: Dose | None) -> None:
 
 
 def _withdraw_step(drug: Drug, added: Collection[str] = ()) -> WithdrawStep:
-    """The step that withdraws ``drug``; a schedule tied to a drug the plan starts
-    (``added``) is given only with it (review S C2)."""
+    """The step that withdraws ``drug``; a schedule tied to a drug the plan keeps or starts
+    (``added``: the regimen's drugs) is given only with it (review S C2; V H3: valproate
+    withdrawn from beside lamotrigine, which stays)."""
     wd = drug.dosing.withdrawal
     if wd is None:
         return WithdrawStep(drug=drug.name, never_abrupt=True, notes=[
@@ -373,7 +374,7 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
                            "this age are not in the knowledge base, and the dose row is the "
                            "add-on dose: follow the product label.")
     steps += added
-    steps += [_withdraw_step(kb.drugs[d], add) for d in withdraw]
+    steps += [_withdraw_step(kb.drugs[d], regimen) for d in withdraw]
     comedications = [m for m in patient.current_medications if m not in kb.drugs]
     # a drug withdrawn first changes the ones still to be withdrawn, too (review L H5:
     # carbamazepine's induction of valproate ends while valproate is still taken)

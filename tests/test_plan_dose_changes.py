@@ -120,3 +120,25 @@ def test_a_rise_for_an_inducer_builds_with_it(kb, result):
     assert kept.dose_change == (
         "raise it towards 300–500 mg/day (+33.3%), its labelled dose with phenobarbital, as "
         "phenobarbital's effect builds (guided by levels and response)")
+
+
+def test_valproate_withdrawn_from_beside_lamotrigine_gives_the_conversion_schedule(kb):
+    """A woman of 28 planning a pregnancy on valproate and lamotrigine: valproate is
+    withdrawn and lamotrigine continued; the withdrawal step gives the lamotrigine label's
+    conversion schedule, as it does when lamotrigine is started (review V H3), once, and
+    without a doubled full stop."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 28, "weight_kg": 66, "sex": "female", "pregnancy": "planning",
+        "seizure_types": ["generalized_tonic_clonic"],
+        "medication_history": [
+            {"drug": "valproate", "outcome": "ongoing", "adequate": True, "duration_months": 60},
+            {"drug": "lamotrigine", "outcome": "ongoing", "adequate": False,
+             "duration_months": 6}],
+        "current_medications": ["valproate", "lamotrigine"]}))
+    first = res.regimens[0]
+    assert first.kind == "continue" and first.drugs == ["lamotrigine"]
+    step = next(s for s in first.transition.steps
+                if s.action == "withdraw" and s.drug == "valproate")
+    line = step_line(step, {d.drug: d for d in res.doses})
+    assert line.count("The lamotrigine label's conversion from valproate") == 1, line
+    assert ".;" not in line

@@ -256,7 +256,7 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
     taper = (f"taper over {weeks(step.taper_weeks)}" if step.taper_weeks else
              "withdraw gradually (no sourced taper)")
     never = "; never stop abruptly" if step.never_abrupt else ""
-    extra = step.notes[1:] if step.taper_weeks else []
+    extra = [n.rstrip(".") for n in step.notes[1:]] if step.taper_weeks else []
     return "; ".join([f"withdraw {step.drug}: {taper}{never}", *extra])
 
 
