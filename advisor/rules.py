@@ -110,6 +110,8 @@ def _person_mask(frame: PatientFrame, cond: Condition) -> np.ndarray | None:
         return ~np.isnan(a.age) if cond.age_given else np.isnan(a.age)
     if cond.weight_kg is not None:
         return _in_band(a.weight, cond.weight_kg)
+    if cond.weight_given is not None:
+        return ~np.isnan(a.weight) if cond.weight_given else np.isnan(a.weight)
     if cond.sex_in is not None:
         return member(a.sex, cond.sex_in)
     if cond.sex_given is not None:

@@ -99,8 +99,8 @@ GENE_TESTS = ("value_in", "phenotype_in", "activity_score", "variant_in")
 UNTESTED = "untested"  # a value_in entry: the patient has no result for the key
 PAIR_TESTS = ("drug_naive", "ever_taken")  # judged per patient and drug
 ROW_TESTS = ("seizure_types_any", "syndromes_any", "conditions_any", "age_years", "age_given",
-             "weight_kg", "sex_in", "sex_given", "pregnancy_in", "prior_reaction", "taking_any",
-             "not_taking_any", "any_of")
+             "weight_kg", "weight_given", "sex_in", "sex_given", "pregnancy_in",
+             "prior_reaction", "taking_any", "not_taking_any", "any_of")
 
 
 class Condition(Strict):
@@ -110,7 +110,8 @@ class Condition(Strict):
     result given for the key), ``phenotype_in``,
     ``activity_score``, ``variant_in`` (named variants of a variant-effect gene). Patient
     tests: seizure types, syndrome, comorbid conditions, age (``age_given: false``: no age
-    given, for a safety rule that must not stay silent then), weight, sex (``sex_given:
+    given, for a safety rule that must not stay silent then), weight (``weight_given``
+    likewise), sex (``sex_given:
     false``: no sex given, likewise), pregnancy
     (``unknown``: not given), a past serious reaction, current medicines (``taking_any``,
     ``not_taking_any``), or ``any_of`` (at least one of several patient tests). Tests of the
@@ -129,6 +130,7 @@ class Condition(Strict):
     age_years: Band | None = None
     age_given: bool | None = None
     weight_kg: Band | None = None
+    weight_given: bool | None = None
     sex_in: list[Literal["female", "male", "other"]] | None = None
     sex_given: bool | None = None
     pregnancy_in: list[PregnancyTerm] | None = None
