@@ -604,12 +604,16 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
 
 def _beyond_two(kb: KnowledgeBase, patient: Patient, drugs: list[str], current: list[str]
                 ) -> int:
-    """How many ASMs beyond two a regimen that starts a drug holds; none when the guideline
-    entry for the patient's syndrome names every drug it starts (its explicit add-on
-    sequence, as in Dravet or Lennox-Gastaut syndrome, outranks the one study)."""
+    """How many ASMs beyond two a regimen that starts a drug holds; none when every drug it
+    starts is named for the patient's syndrome by the syndrome's guideline entry (its
+    explicit add-on sequence, as in Dravet or Lennox-Gastaut syndrome, outranks the one
+    study) or by its own label (cannabidiol in tuberous sclerosis; review V M2)."""
     started = set(drugs) - set(current)
     entry = kb.positions.for_syndrome(patient.syndrome)
-    if not started or (entry and started <= set(entry.named)):
+    named = set(entry.named) if entry else set()
+    if not started or (patient.syndrome is not None and all(
+            d in named or patient.syndrome in kb.drugs[d].spectrum.syndromes
+            for d in started)):
         return 0
     return max(0, len(drugs) - 2)
 

@@ -43,3 +43,20 @@ def test_the_syndrome_guidelines_add_ons_are_not_marked_down(kb):
     regimens = consult(kb, patient).regimens
     assert any(len(r.drugs) > 2 for r in regimens), [r.drugs for r in regimens]
     assert not any(SAYS in w for r in regimens for w in r.warnings)
+
+
+def test_a_drug_whose_label_names_the_syndrome_is_not_marked_down(kb):
+    """A boy of 6 with tuberous sclerosis on vigabatrin and valproate: cannabidiol, whose
+    label names tuberous sclerosis complex, makes a third drug without the mark; a drug
+    that neither the label nor the guideline names for it (lamotrigine) is marked (review V
+    M2)."""
+    patient = validate_patient(kb, {
+        "id": "T", "age_years": 6, "weight_kg": 21, "sex": "male",
+        "syndrome": "tuberous_sclerosis_complex", "seizure_types": ["focal"],
+        "current_medications": ["vigabatrin", "valproate"],
+        "candidate_drugs": ["cannabidiol", "lamotrigine"]})
+    regimens = consult(kb, patient).regimens
+    marked = {d for r in regimens if any(SAYS in w for w in r.warnings) for d in r.drugs}
+    with_cbd = [r for r in regimens if "cannabidiol" in r.drugs]
+    assert with_cbd and not any(SAYS in w for r in with_cbd for w in r.warnings)
+    assert "lamotrigine" in marked
