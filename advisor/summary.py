@@ -264,10 +264,10 @@ def _first_step(reg: Regimen) -> str:
                      f"{' one at a time' if len(stops) > 1 else ''} once {new} "
                      f"{'reaches' if len(adds) == 1 else 'reach'} a therapeutic dose")
         return text
-    if stops:
-        s = stops[0]
-        return f"withdraw {s.drug} " + (f"over {weeks(s.taper_weeks)}" if s.taper_weeks
-                                        else "gradually")
+    if stops:  # every drug withdrawn (review V C1: only the first was named)
+        return "; ".join(f"withdraw {s.drug} " + (f"over {weeks(s.taper_weeks)}"
+                                                  if s.taper_weeks else "gradually")
+                         for s in stops) + ("; one at a time" if len(stops) > 1 else "")
     kept = [s.drug for s in steps if isinstance(s, ContinueStep)]
     return f"continue {', '.join(kept or reg.drugs)}"
 

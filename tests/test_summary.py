@@ -871,3 +871,24 @@ def test_a_hormonal_contraceptive_with_an_inducer_says_what_to_do_in_the_summary
     line = next(m for m in res.summary.monitor
                 if m.rule == "interaction:enzyme-inducers-reduce-progestogen-only")
     assert "use a copper or levonorgestrel IUD or DMPA instead" in line.reason
+
+
+def test_a_continue_row_that_withdraws_two_drugs_names_both(kb):
+    """A woman of 72 at eGFR 35 on levetiracetam, zonisamide (to avoid at that kidney
+    function) and lamotrigine (failed): the top line names both withdrawals, one at a time
+    (review V C1: only zonisamide was named)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 72, "weight_kg": 60, "sex": "female", "seizure_types": ["focal"],
+        "renal": {"creatinine_clearance_ml_min": 35},
+        "medication_history": [
+            {"drug": "levetiracetam", "outcome": "ongoing", "adequate": True,
+             "duration_months": 24},
+            {"drug": "zonisamide", "outcome": "ongoing", "adequate": True,
+             "duration_months": 12},
+            {"drug": "lamotrigine", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 12}],
+        "current_medications": ["levetiracetam", "zonisamide", "lamotrigine"]}))
+    top = res.summary.top_regimen
+    assert top.kind == "continue" and top.drugs == ["levetiracetam"]
+    assert "withdraw zonisamide" in top.first_step and "withdraw lamotrigine" in top.first_step
+    assert top.first_step.endswith("; one at a time")
