@@ -38,6 +38,7 @@ from advisor.numbers import (
     higher_lower,
     listing,
     number,
+    phrase,
     plural,
     signed_percent,
     span,
@@ -214,6 +215,31 @@ def _range(band: DoseBand | OrganBand, weight: float | None) -> tuple[float, flo
     if band.daily_mg_per_kg is not None and weight is not None:
         return band.daily_mg_per_kg.lo * weight, band.daily_mg_per_kg.hi * weight
     return None
+
+
+def _not_for(kb: KnowledgeBase, drug: Drug, patient: _Row, chosen: DoseBand) -> list[str]:
+    """The patient's seizure types and syndromes that other bands of the label dose but
+    none that fits this patient does, and for whom those bands are: the dose shown is not
+    for them (review U M9: vigabatrin's spasms dose is for 1 month to 2 years; a child of 3
+    with spasms and focal seizures was shown the focal-seizure band only)."""
+    if chosen.indication == "all":
+        return []
+    dosed: dict[str, list[DoseBand]] = {}
+    for band in drug.dosing.maintenance:
+        if band.indication == "all":
+            return []  # a band for every indication doses them all
+        for kind in (*band.indication.seizure_types, *band.indication.syndromes):
+            if patient.has_indication(kind):
+                dosed.setdefault(kind, []).append(band)
+    out = []
+    for kind, bands in dosed.items():
+        if any(patient.fits(b) for b in bands):
+            continue
+        name = kb.vocabulary.syndromes.get(kind) or kb.seizure_type_words(kind)
+        ages = "; ".join(dict.fromkeys(age_text(b.age_years) for b in bands))
+        out.append(f"the label's dose for {phrase(name)} ({ages}) does not fit this "
+                   "patient, so the dose shown is not for them")
+    return out
 
 
 def _rises_to(band: DoseBand, weight: float | None) -> tuple[float, str] | None:
@@ -469,6 +495,7 @@ class _Builder:
         self.dose.basis.append(f"labelled dose, {how}{per_kg} {_cite(chosen.evidence)}")
         if chosen.note:  # how the label means this band (route, course, ceiling)
             self.dose.basis.append(chosen.note.rstrip("."))
+        self.dose.basis += _not_for(self.kb, self.drug, self.patient, chosen)
         if chosen.adjunctive_only:
             self.add_on_band(chosen)
         if not chosen.comparable and standard is not None and standard is not chosen:
