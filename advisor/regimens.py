@@ -999,7 +999,11 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                  for d in rest for f in by_drug.get(d, []))
     alone_ok, alone_why, alone_warn = _continued_alone(kb, patient, rest, labelled_add_on,
                                                        partners, serious)
+    # a serious reaction recorded to a drug taken now is a reason to change it (review W H2,
+    # H3: hyperammonaemia on valproate, hyponatraemia on oxcarbazepine were 'continued')
+    reacted = {kb.resolve_drug(r.drug) for r in patient.adverse_reactions}
     if not due and seizure_free is None and rest and alone_ok \
+            and not reacted & set(rest) \
             and not _coverage(kb, patient, rest)[1] \
             and not _reproductive_concern(kb, patient, rest, by_drug):
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),

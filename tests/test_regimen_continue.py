@@ -58,3 +58,21 @@ def test_a_drug_the_guideline_places_first_line_here_is_continued_alone(kb):
     assert first.kind == "continue" and first.drugs == ["vigabatrin"]
     assert any("places vigabatrin first line for epileptic (infantile) spasms" in r
                for r in first.rationale), first.rationale
+
+
+def test_a_drug_with_a_recorded_serious_reaction_is_not_continued_first(kb):
+    """A man of 78 on oxcarbazepine with symptomatic hyponatraemia recorded as a reaction to
+    it: a switch comes first, not 'continue oxcarbazepine ... optimise the dose' (review W
+    H3); without the reaction, continuing comes first."""
+    def regimens(reactions: list[dict]):
+        return consult(kb, validate_patient(kb, {
+            "age_years": 78, "weight_kg": 70, "sex": "male", "seizure_types": ["focal"],
+            "medication_history": [{"drug": "oxcarbazepine", "outcome": "ongoing",
+                                    "adequate": True, "duration_months": 36}],
+            "adverse_reactions": reactions,
+            "current_medications": ["oxcarbazepine"]})).regimens
+
+    reacted = regimens([{"drug": "oxcarbazepine", "reaction": "hyponatraemia"}])
+    assert reacted[0].kind != "continue", [(r.drugs, r.kind) for r in reacted]
+    assert not any(r.kind == "continue" for r in reacted)
+    assert regimens([])[0].kind == "continue"
