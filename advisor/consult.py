@@ -511,8 +511,12 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
     seizures = {t: kb.seizure_type_words(t) for t in patient.seizure_types}
     reactions = {r.reaction: kb.vocabulary.reactions[r.reaction]
                  for r in patient.adverse_reactions if r.reaction in kb.vocabulary.reactions}
+    conditions = {c: kb.vocabulary.conditions[c] for c in patient.conditions
+                  if c in kb.vocabulary.conditions}
     result.summary = summarize(result, patient, {**kb.shown_names, **syndrome, **seizures,
-                                                 **reactions},
+                                                 **reactions, **conditions},
+                               checked_for={c: sorted(kb.condition_drugs.get(c, ()))
+                                            for c in patient.conditions},
                                acute=acute, rescue=beside)
     return result
 

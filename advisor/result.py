@@ -505,6 +505,9 @@ class Summary(ResultModel):
     # -> the antiseizure medications it has recorded interactions with
     partly_checked_medications: dict[str, list[str]] = Field(default_factory=dict)
     co_medications_not_checked_together: list[str] = Field(default_factory=list)  # as above
+    # each comorbid condition recorded -> the drugs the knowledge base judges it for (empty:
+    # none): it is not checked for any other drug (review W H1, H5)
+    conditions_checked_for: dict[str, list[str]] = Field(default_factory=dict)
     # the names people know the co-medications named here by, where the id reads wrongly
     # (lopinavir_ritonavir -> "lopinavir/ritonavir (Kaletra)")
     shown: OmitIfNone[dict[str, str]] = None

@@ -333,6 +333,7 @@ def _context(patient: Patient, shown: dict[str, str]) -> list[str]:
         out.append(f"Child-Pugh {patient.hepatic.child_pugh}")
     out += [f"past reaction to {r.drug}: {shown.get(r.reaction, r.reaction)}"
             for r in patient.adverse_reactions]
+    out += [phrase(shown.get(c, c)) for c in patient.conditions]
     return out
 
 
@@ -368,13 +369,15 @@ def partly_checked(kb: KnowledgeBase, res: ConsultResult, patient: Patient
 
 def summarize(res: ConsultResult, patient: Patient | None = None,
               shown: dict[str, str] | None = None, *, acute: bool = False,
-              rescue: list[Dose] = ()) -> Summary:
+              rescue: list[Dose] = (),
+              checked_for: dict[str, list[str]] | None = None) -> Summary:
     """The summary of a finished consult (``patient``: who it is for, when known;
     ``shown``: the names people know co-medications by, where the id reads wrongly;
     ``acute``: a consult during the emergency, which the summary then leads with; a patient
     whose seizure types include status epilepticus has the pathway for reference only;
     ``rescue``: the rows of rescue products beside the same drug taken daily, which the
-    doses do not hold)."""
+    doses do not hold; ``checked_for``: each recorded comorbid condition and the drugs the
+    knowledge base judges it for)."""
     shown = shown or {}
     in_play = drugs_in_play(res, patient)
     avoid = _avoid(res.flags)
@@ -388,7 +391,8 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
                for d in [*res.doses, *rescue] if d.status == "rescue_outside_label"]
     monitor += _monitor(res.flags, avoided, in_play, res.safety_notes)
     named = {d: shown[d] for d in [*in_play, *(m.drug for m in monitor),
-                                   *res.co_medications_not_checked_together] if d in shown}
+                                   *res.co_medications_not_checked_together,
+                                   *(checked_for or {})] if d in shown}
     return Summary(
         patient=_patient(patient, shown), avoid=avoid,
         dose_changes=_dose_changes(res, avoided, in_play),
@@ -402,6 +406,7 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
         unchecked_medications=list(res.unchecked_medications),
         partly_checked_medications=dict(res.partly_checked_medications),
         co_medications_not_checked_together=list(res.co_medications_not_checked_together),
+        conditions_checked_for=checked_for or {},
         shown=named or None)
 
 

@@ -15,6 +15,7 @@ from advisor.genotype.kinds import kind_of
 from advisor.schema import (
     Advice,
     Comedication,
+    Condition,
     DoseChange,
     DreFile,
     Drug,
@@ -111,6 +112,25 @@ class KnowledgeBase:
     def short_term_asms(self) -> frozenset[str]:
         """ASMs for short-term use only (regimens.yaml short_term_only: fosphenytoin)."""
         return frozenset(t.drug for t in self.regimens.short_term_only)
+
+    @cached_property
+    def condition_drugs(self) -> dict[str, frozenset[str]]:
+        """Each comorbid condition (vocabulary.conditions) -> the drugs of the rules that
+        test it (``conditions_any``, also inside ``any_of``): a condition is judged for
+        those drugs only, and one no rule tests for none."""
+        out: dict[str, set[str]] = {c: set() for c in self.vocabulary.conditions}
+
+        def tested(conds: Iterable[Condition]) -> set[str]:
+            found: set[str] = set()
+            for cond in conds:
+                found.update(cond.conditions_any or ())
+                found |= tested(cond.any_of or ())
+            return found
+
+        for _, rule in self.rules:
+            for condition in tested(rule.when):
+                out.setdefault(condition, set()).update(self.rule_drugs[rule.id])
+        return {c: frozenset(d) for c, d in out.items()}
 
     @cached_property
     def shown_names(self) -> dict[str, str]:

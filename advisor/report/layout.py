@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from advisor.numbers import DASH, plural
+from advisor.numbers import DASH, listing, phrase, plural
 from advisor.report.formatting import risk_line, target_text, words
 from advisor.result import ConsultResult, Flag, Summary, SummaryAvoid, kind_text
 from advisor.schema import Source
@@ -204,6 +204,14 @@ def _monitor(s: Summary) -> Block:
             f"the knowledge base records no interaction of these with the drugs in play "
             f"({known}), which is no proof that there is none: check them in a "
             "drug-interaction reference"), []))
+    for condition, drugs in s.conditions_checked_for.items():
+        name = phrase(shown.get(condition, words(condition)))
+        head += f"; {name} checked for {listing(drugs) + ' only' if drugs else 'no drug'}"
+        lines.append(Line("Condition checked in part" if drugs else "Condition not checked",
+                          f"{name}: the knowledge base judges it "
+                          + (f"for {listing(drugs)} only" if drugs else "for no drug")
+                          + ", which is no proof that other drugs are safe with it: check "
+                          "every drug in play against it in its label", []))
     if s.co_medications_not_checked_together:
         names = words(", ".join(shown.get(d, d) for d in s.co_medications_not_checked_together))
         head += "; co-medications not checked against each other"

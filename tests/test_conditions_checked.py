@@ -1,0 +1,50 @@
+"""A comorbid condition is judged only by the rules that test it: the report says for which
+drugs, and that other drugs are not checked against it (review W H1: porphyria was accepted
+and judged by nothing; W H5: a cardiac conduction disorder likewise)."""
+
+from __future__ import annotations
+
+from advisor.consult import consult
+from advisor.inputs.patient import validate_patient
+from advisor.report import render
+
+
+def _consult(kb, condition: str, candidates: list[str]):
+    return consult(kb, validate_patient(kb, {
+        "age_years": 30, "weight_kg": 60, "sex": "female", "pregnancy": "not_pregnant",
+        "seizure_types": ["focal"], "conditions": [condition],
+        "candidate_drugs": candidates}))
+
+
+def test_porphyria_avoids_the_barbiturates_and_says_it_is_checked_in_part(kb):
+    res = _consult(kb, "porphyria", ["phenobarbital", "primidone", "carbamazepine"])
+    avoid = {(f.drug, f.rule) for f in res.flags if f.action == "avoid"}
+    assert ("phenobarbital", "barbiturates-porphyria") in avoid
+    assert ("primidone", "barbiturates-porphyria") in avoid
+    assert not any(f.rule == "barbiturates-porphyria" for f in res.flags
+                   if f.drug == "carbamazepine")
+    assert res.summary.conditions_checked_for == {"porphyria": ["phenobarbital", "primidone"]}
+    for fmt in ("markdown", "html"):
+        text = render(res, fmt)
+        assert "acute porphyria: the knowledge base judges it for phenobarbital and " \
+            "primidone only" in text, fmt
+    assert render(res, "markdown").split("\n")[1].endswith("; acute porphyria.")
+
+
+def test_familial_short_qt_and_conduction_disorder(kb):
+    short_qt = _consult(kb, "familial_short_qt", ["rufinamide", "lamotrigine"])
+    assert any(f.drug == "rufinamide" and f.action == "avoid"
+               and f.rule == "rufinamide-familial-short-qt" for f in short_qt.flags)
+    conduction = _consult(kb, "cardiac_conduction_disorder", ["lacosamide"])
+    assert any(f.drug == "lacosamide" and f.action == "use_with_caution"
+               and f.severity == "high" for f in conduction.flags
+               if f.rule == "lacosamide-cardiac-conduction-disorder")
+    assert conduction.summary.conditions_checked_for == {
+        "cardiac_conduction_disorder": ["lacosamide"]}
+
+
+def test_no_condition_recorded_no_line(kb):
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 30, "weight_kg": 60, "sex": "male", "seizure_types": ["focal"]}))
+    assert res.summary.conditions_checked_for == {}
+    assert "Condition checked" not in render(res, "markdown")
