@@ -277,6 +277,9 @@ class WithdrawStep(ResultModel):
     taper_weeks: OmitIfNone[list[float]] = None  # None: no sourced taper
     never_abrupt: bool
     reason: OmitIfNone[str] = None
+    # a hypersensitivity reaction to the drug is recorded: stop it promptly if it may be
+    # drug-related, not after the cross-taper (the step's instruction, said first)
+    stop_now: OmitIfNone[str] = None
 
 
 TransitionStep = Annotated[ContinueStep | AddStep | WithdrawStep, Field(discriminator="action")]

@@ -258,6 +258,11 @@ def _first_step(reg: Regimen) -> str:
         text = _add_text(adds[0])
         if len(adds) > 1:  # the plan starts them one at a time, in this order
             text += f"; then add {listing([a.drug for a in adds[1:]])}"
+        now = [s.drug for s in stops if s.stop_now]
+        if now:  # a recorded hypersensitivity reaction: not kept through the cross-taper
+            text += (f"; stop {listing(now)} now if the recorded hypersensitivity reaction may "
+                     "be drug-related (see the plan)")
+            stops = [s for s in stops if not s.stop_now]
         if stops:  # as the plan orders it: no 'once it works' for a seizure-free patient
             new = adds[0].drug if len(adds) == 1 else "the new drugs"
             text += (f"; taper {', '.join(s.drug for s in stops)}"

@@ -347,6 +347,33 @@ def _target_with(kb: KnowledgeBase, step: AddStep, withdraw: list[str]) -> None:
     step.target_while = [d for d in withdraw if d in banded] or None
 
 
+# reactions after which a drug is stopped, not kept through a cross-taper
+HYPERSENSITIVITY = frozenset({"sjs_ten", "dress", "hypersensitivity_rash", "angioedema"})
+
+
+def _stopped_now(kb: KnowledgeBase, patient: Patient, withdraw: list[str],
+                 steps: list[TransitionStep]) -> list[str]:
+    """The plan's first line when a hypersensitivity reaction to a drug being withdrawn is
+    recorded, whose step then says to stop it now (review W H4: a rash on carbamazepine at
+    week 5, 'taper once the new drug reaches a therapeutic dose'); none otherwise."""
+    reacted = [d for d in withdraw if any(
+        kb.resolve_drug(r.drug) == d and r.reaction in HYPERSENSITIVITY
+        for r in patient.adverse_reactions)]
+    if not reacted:
+        return []
+    names = listing(reacted)
+    for step in steps:
+        if isinstance(step, WithdrawStep) and step.drug in reacted:
+            step.stop_now = ("stop it now if the recorded hypersensitivity reaction may be "
+                             "drug-related and is recent (with the specialist, and seizure "
+                             "cover)")
+    return [f"A hypersensitivity reaction to {names} is recorded: do not keep {names} until "
+            "the new drug reaches a therapeutic dose. If the reaction may be drug-related and "
+            "is recent, stop it now and decide seizure cover while the new drug is titrated "
+            "with the specialist today (the lamotrigine label, for example: stop at the first "
+            "sign of rash unless the rash is clearly not drug-related)."]
+
+
 def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
          flags: dict[str, list[dict[str, Any]]], doses: list[Dose] | None = None
          ) -> TransitionPlan:
@@ -388,7 +415,9 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     for drug in (d for d in withdraw if d in patient.rescue_too):
         order.append(f"Only the daily {drug} is withdrawn: the rescue product "
                      f"({', '.join(patient.rescue_too[drug])}) stays as prescribed.")
-    if add and withdraw:
+    reacted = _stopped_now(kb, patient, withdraw, steps)
+    order += reacted
+    if add and withdraw and not reacted:
         what = f"tapering {withdraw[0]}" + (" (the first of them)" if len(withdraw) > 1 else "")
         order.append(f"Add and titrate the new drug(s) first; start {what} once the new drug "
                      "reaches a therapeutic dose.")

@@ -255,6 +255,8 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
         return f"add {step.drug}: {sched or 'see the label'}{then}{goal}"
     taper = (f"taper over {weeks(step.taper_weeks)}" if step.taper_weeks else
              "withdraw gradually (no sourced taper)")
+    if step.stop_now:
+        taper = f"{step.stop_now}; otherwise {taper}"
     never = "; never stop abruptly" if step.never_abrupt else ""
     extra = [n.rstrip(".") for n in step.notes[1:]] if step.taper_weeks else []
     return "; ".join([f"withdraw {step.drug}: {taper}{never}", *extra])
