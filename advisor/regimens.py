@@ -1335,9 +1335,11 @@ def not_shown(kb: KnowledgeBase, patient: Patient, shown: list[Regimen],
             best = max(with_it, key=lambda r: r.score)
             where = ("scored at or below zero" if best.score <= kb.regimens.shown_above_score
                      else f"ranked below the {len(shown)} shown")
-            # the drug's own warnings, shared adverse effects (the mildest cost) last
-            said = " ".join(sorted((w for w in best.warnings if drug in w),
-                                   key=lambda w: w.startswith("Overlapping adverse"))[:3])
+            # an 'avoid' in the regimen first (another drug's, with a co-medication: review W
+            # M1), then the drug's own warnings, shared adverse effects (the mildest) last
+            said = " ".join(sorted((w for w in best.warnings if ": avoid (" in w or drug in w),
+                                   key=lambda w: (": avoid (" not in w,
+                                                  w.startswith("Overlapping adverse")))[:3])
             why = (f"its best regimen, {' + '.join(best.drugs)} ({best.kind}, score "
                    f"{number(best.score)}), {where}" + (f": {said}" if said else ""))
         out.append((drug, why))
@@ -1352,7 +1354,7 @@ def _why_never_formed(kb: KnowledgeBase, patient: Patient, drug: str,
         return "for short-term use only, not a long-term regimen"
     if drug in _failed_drugs(kb, patient):
         return "its adequate trial failed: it is not offered alone again"
-    by = ("its label gives it at this age only as add-on" if drug in labelled_add_on else
+    by = ("its label gives it for this patient only as add-on" if drug in labelled_add_on else
           f"{kb.positions.guideline} names it for these seizure types only as add-on"
           if add_on_only(kb, patient, drug) else None)
     if by and not current:

@@ -48,9 +48,24 @@ def test_an_add_on_only_drug_without_a_drug_to_add_it_to(kb):
         "seizure_types": ["focal"],
         "candidate_drugs": ["pregabalin", "topiramate", "levetiracetam"]}))
     why = {n.drug: n.reason for n in res.not_shown}
-    assert why["pregabalin"] == ("its label gives it at this age only as add-on, and the "
+    assert why["pregabalin"] == ("its label gives it for this patient only as add-on, and the "
                                  "patient takes no antiseizure medication to add it to")
     assert why["topiramate"].endswith("names it for these seizure types only as add-on, and "
                                       "the patient takes no antiseizure medication to add it to")
     assert "levetiracetam" not in why
     assert any("levetiracetam" in r.drugs for r in res.regimens)
+
+
+def test_the_reason_leads_with_an_avoid_in_the_best_regimen(kb):
+    """A man of 83 on haemodialysis taking phenytoin and apixaban, pregabalin asked about: its
+    best regimen keeps phenytoin, which is not to be taken with apixaban; that, not
+    pregabalin's renal dose, is the reason given first (review W M1)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 83, "weight_kg": 60, "sex": "male", "seizure_types": ["focal"],
+        "renal": {"dialysis": "haemodialysis"},
+        "current_medications": ["phenytoin", "apixaban"],
+        "candidate_drugs": ["pregabalin", "lacosamide"]}))
+    why = {n.drug: n.reason for n in res.not_shown}
+    assert why["pregabalin"].startswith("its best regimen"), why
+    said = why["pregabalin"].split("scored at or below zero: ", 1)[1]
+    assert said.startswith("apixaban: avoid (interaction) - phenytoin + apixaban"), said
