@@ -839,6 +839,35 @@ def _interaction_switch(flag_records: list[dict], current: list[str],
             f"changes instead, and do not stop {replaced} abruptly.")
 
 
+def _kept_first(kb: KnowledgeBase, kept: Regimen | None, top: list[Regimen],
+                flag_records: list[dict], current: list[str]) -> list[Regimen]:
+    """The regimens shown with the kept treatment of a seizure-free patient first (None:
+    as they are), followed only by options without the drug under review (no add-on to
+    it)."""
+    if kept is None:
+        return top
+    review = {f["drug"] for f in flag_records if f["drug"] in current
+              and f["category"] == "reproductive" and f["severity"] == "high"}
+    return [kept, *(r for r in top if not review & set(r.drugs))][: kb.regimens.max_regimens]
+
+
+def _reproductive_review(flag_records: list[dict], current: list[str],
+                         seizure_free: tuple[str, float, float]) -> tuple[str, str]:
+    """Why a girl or woman seizure-free on a drug with high-severity reproductive cautions
+    (valproate) is shown options: for her specialist's review of its risks with her, not a
+    routine switch (review W M3: a girl of 15 seizure-free on valproate got 'no alternatives
+    are ranked'); the regimens' reason and the summary's caution."""
+    drugs = listing(list(dict.fromkeys(
+        f["drug"] for f in flag_records if f["drug"] in current
+        and f["category"] == "reproductive" and f["severity"] == "high")))
+    return (f"Seizure-free for {seizure_free[1]:g} months on {seizure_free[0]}: {drugs} carries "
+            "high-severity reproductive cautions for her (see its flags). A change is for her "
+            "specialist's review of them with her and her family, weighing the risk of "
+            f"seizures during and after a switch; never stop {drugs} abruptly.",
+            f"Seizure-free on {seizure_free[0]}: a switch for the reproductive risks of "
+            f"{drugs} is for her specialist's review with her; never stop {drugs} abruptly.")
+
+
 def _pregnancy_switch(patient: Patient, flag_records: list[dict], current: list[str],
                       seizure_free: tuple[str, float, float]) -> tuple[str, str] | None:
     """Why a pregnant woman seizure-free on a drug to avoid in pregnancy is shown switches:
@@ -860,12 +889,14 @@ def _pregnancy_switch(patient: Patient, flag_records: list[dict], current: list[
 
 def _why_now(patient: Patient, flag_records: list[dict],
              current: list[str], seizure_free: tuple[str, float, float] | None,
-             stage: str) -> tuple[str, str | None]:
+             stage: str, review: bool = False) -> tuple[str, str | None]:
     """The regimens' first reason (``stage``: the treatment stage's) and a caution for the
-    summary: a seizure-free patient's switch says why it is shown (an interaction, or a
-    pregnancy)."""
+    summary: a seizure-free patient's switch says why it is shown (an interaction, a
+    pregnancy, or the ``review`` of a drug's high reproductive risks)."""
     if not seizure_free or seizure_free[0] not in current:
         return stage, None
+    if review:
+        return _reproductive_review(flag_records, current, seizure_free)
     switch = _interaction_switch(flag_records, current, seizure_free)
     if switch:
         return switch, None
@@ -938,10 +969,17 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     involved = sorted({d for drugs, _ in options for d in drugs})
     by_drug = _flags_per_drug(kb, flag_records)
     childbearing = _guideline_childbearing(kb, patient)
+    # seizure-free: the current treatment kept, alone, or first with options for the review
+    # of a drug's high reproductive risks (review W M3)
+    kept_free, review = None, False
     if seizure_free and seizure_free[0] in current and kept == current \
             and not short_term & set(current) \
             and not _pregnancy_reasons(patient, flag_records, current):
-        return [_continue(kb, patient, kept, seizure_free[1:], by_drug, childbearing)]
+        review = _reproductive_concern(kb, patient, current, by_drug)
+        kept_free = _continue(kb, patient, kept, seizure_free[1:], by_drug, childbearing,
+                              review=review)
+    if kept_free is not None and not review:
+        return [kept_free]
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in involved}
     per_alone = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing,
@@ -961,7 +999,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                        _alternatives(kb, patient, regimens, by_drug))
     stage, caveat = _why_now(patient, flag_records, current, seizure_free,
                              syndrome_add_on if syndrome_add_on and not due else
-                             _stage_note(kb, patient, current, counted_failures, due))
+                             _stage_note(kb, patient, current, counted_failures, due),
+                             review=review)
     governing = _governing(kb, patient)
     guidelines = [kb.positions.guideline, *([kb.positions.source(governing)] if governing
                                              else [])]
@@ -1028,6 +1067,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                            for other, asm in clash.items()]
         top = [first, *(r for r in top if set(r.drugs) != set(rest))]
         top = top[: kb.regimens.max_regimens]
+    top = _kept_first(kb, kept_free, top, flag_records, current)
     if polytherapy_note:
         for reg in top:
             if len(reg.drugs) > 1:
@@ -1390,9 +1430,10 @@ def _high_flags(reg: Regimen, current: list[str],
 
 def _continue(kb: KnowledgeBase, patient: Patient, current: list[str],
               months: tuple[float, float], by_drug: dict[str, list[dict[str, Any]]],
-              childbearing: bool) -> Regimen:
+              childbearing: bool, review: bool = False) -> Regimen:
     """The current treatment, kept: the patient is seizure-free on it (``months``: for how
-    long, and how long sustained seizure freedom requires)."""
+    long, and how long sustained seizure freedom requires); ``review``: a drug of it has high
+    reproductive risks, and the options below are for the specialist's review of it."""
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in current}
     per_pair = _PairTerms(kb, patient.syndrome)
@@ -1406,10 +1447,13 @@ def _continue(kb: KnowledgeBase, patient: Patient, current: list[str],
                "sustained seizure freedom requires (ILAE 2010): the outcome is not yet "
                f"determined, and it is not a failure. Reassess at {required:g} months, or if "
                "seizures recur.")
-    reg.rationale.insert(0, f"{how} Continue the current treatment; no change is suggested, "
-                         "and no alternatives are ranked. A change needs its own reason "
-                         "(adverse effects, pregnancy planning, interactions): review it with "
-                         "the patient's specialist.")
+    reg.rationale.insert(0, f"{how} " + (
+        "Continue the current treatment while its reproductive risks are reviewed with her "
+        "specialist (see its flags); the options below are for that review, not a routine "
+        "change." if review else
+        "Continue the current treatment; no change is suggested, and no alternatives are "
+        "ranked. A change needs its own reason (adverse effects, pregnancy planning, "
+        "interactions): review it with the patient's specialist."))
     reg.evidence = list(dict.fromkeys([*reg.evidence, *kb.dre.definition.evidence.sources]))
     return reg
 

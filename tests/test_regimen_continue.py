@@ -76,3 +76,30 @@ def test_a_drug_with_a_recorded_serious_reaction_is_not_continued_first(kb):
     assert reacted[0].kind != "continue", [(r.drugs, r.kind) for r in reacted]
     assert not any(r.kind == "continue" for r in reacted)
     assert regimens([])[0].kind == "continue"
+
+
+def test_seizure_free_on_valproate_a_girl_gets_options_for_the_review(kb):
+    """A girl of 15 with JME, seizure-free 14 months on valproate: valproate is kept first
+    while its reproductive risks are reviewed, and the options after it withdraw valproate
+    (no add-on to it), each saying that a change is her specialist's review (review W M3:
+    'no alternatives are ranked'); a boy the same is only continued."""
+    def regimens(sex: str):
+        return consult(kb, validate_patient(kb, {
+            "age_years": 15, "weight_kg": 52, "sex": sex, "syndrome": "juvenile_myoclonic",
+            "seizure_types": ["myoclonic", "generalized_tonic_clonic"],
+            "medication_history": [{"drug": "valproate", "outcome": "seizure_free",
+                                    "adequate": True, "duration_months": 30,
+                                    "seizure_free_months": 14}],
+            "current_medications": ["valproate"]})).regimens
+
+    girl = regimens("female")
+    assert girl[0].kind == "continue" and girl[0].drugs == ["valproate"]
+    assert "while its reproductive risks are reviewed with her specialist" in \
+        girl[0].rationale[0]
+    options = girl[1:]
+    assert options and all("valproate" not in r.drugs for r in options)
+    assert all(r.rationale[0].startswith("Seizure-free for 14 months on valproate: valproate "
+                                         "carries high-severity reproductive cautions")
+               for r in options)
+    boy = regimens("male")
+    assert [r.kind for r in boy] == ["continue"]
