@@ -889,12 +889,21 @@ def _pregnancy_switch(patient: Patient, flag_records: list[dict], current: list[
 
 def _why_now(patient: Patient, flag_records: list[dict],
              current: list[str], seizure_free: tuple[str, float, float] | None,
-             stage: str, review: bool = False) -> tuple[str, str | None]:
+             stage: str, review: bool = False, reacted: Collection[str] = ()
+             ) -> tuple[str, str | None]:
     """The regimens' first reason (``stage``: the treatment stage's) and a caution for the
-    summary: a seizure-free patient's switch says why it is shown (an interaction, a
-    pregnancy, or the ``review`` of a drug's high reproductive risks)."""
+    summary: a seizure-free patient's switch says why it is shown (a serious reaction
+    recorded to a drug taken, an interaction, a pregnancy, or the ``review`` of a drug's high
+    reproductive risks)."""
     if not seizure_free or seizure_free[0] not in current:
         return stage, None
+    if reacted:
+        names = listing(list(reacted))
+        return (f"Seizure-free for {seizure_free[1]:g} months on {seizure_free[0]}: a change "
+                f"is shown because a serious reaction to {names} is recorded (see the patient "
+                "line and the flags); decide it with the specialist.",
+                f"Seizure-free on {seizure_free[0]}: a change is shown only because of the "
+                f"reaction recorded to {names}.")
     if review:
         return _reproductive_review(flag_records, current, seizure_free)
     switch = _interaction_switch(flag_records, current, seizure_free)
@@ -972,8 +981,12 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     # seizure-free: the current treatment kept, alone, or first with options for the review
     # of a drug's high reproductive risks (review W M3)
     kept_free, review = None, False
+    # a serious reaction recorded to a drug taken now is a reason to change it (review W H2,
+    # H3; X H1: hyponatraemia on carbamazepine, seizure-free: 'no change is suggested')
+    reacted = sorted({kb.resolve_drug(r.drug) for r in patient.adverse_reactions}
+                     & set(current))
     if seizure_free and seizure_free[0] in current and kept == current \
-            and not short_term & set(current) \
+            and not short_term & set(current) and not reacted \
             and not _pregnancy_reasons(patient, flag_records, current):
         review = _reproductive_concern(kb, patient, current, by_drug)
         kept_free = _continue(kb, patient, kept, seizure_free[1:], by_drug, childbearing,
@@ -1000,7 +1013,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     stage, caveat = _why_now(patient, flag_records, current, seizure_free,
                              syndrome_add_on if syndrome_add_on and not due else
                              _stage_note(kb, patient, current, counted_failures, due),
-                             review=review)
+                             review=review, reacted=reacted)
     governing = _governing(kb, patient)
     guidelines = [kb.positions.guideline, *([kb.positions.source(governing)] if governing
                                              else [])]
@@ -1038,11 +1051,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                  for d in rest for f in by_drug.get(d, []))
     alone_ok, alone_why, alone_warn = _continued_alone(kb, patient, rest, labelled_add_on,
                                                        partners, serious)
-    # a serious reaction recorded to a drug taken now is a reason to change it (review W H2,
-    # H3: hyperammonaemia on valproate, hyponatraemia on oxcarbazepine were 'continued')
-    reacted = {kb.resolve_drug(r.drug) for r in patient.adverse_reactions}
     if not due and seizure_free is None and rest and alone_ok \
-            and not reacted & set(rest) \
+            and not set(reacted) & set(rest) \
             and not _coverage(kb, patient, rest)[1] \
             and not _reproductive_concern(kb, patient, rest, by_drug):
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),

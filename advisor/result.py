@@ -267,6 +267,9 @@ class AddStep(ResultModel):
     label_only: OmitIfNone[bool] = None
     # no dose until this patient detail is given ('kidney function'): no schedule either
     needs: OmitIfNone[str] = None
+    # the dose table's range does not hold for the plan (it assumes a drug stopped now): the
+    # target in words, and the table's range is not shown as the target
+    target_text: OmitIfNone[str] = None
 
 
 class WithdrawStep(ResultModel):

@@ -261,7 +261,7 @@ def _first_step(reg: Regimen) -> str:
         now = [s.drug for s in stops if s.stop_now]
         if now:  # a recorded hypersensitivity reaction: not kept through the cross-taper
             text += (f"; stop {listing(now)} now if the recorded hypersensitivity reaction may "
-                     "be drug-related (see the plan)")
+                     "be drug-related and is recent (see the plan)")
             stops = [s for s in stops if not s.stop_now]
         if stops:  # as the plan orders it: no 'once it works' for a seizure-free patient
             new = adds[0].drug if len(adds) == 1 else "the new drugs"
@@ -287,7 +287,7 @@ def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
     # (none for a step the label alone doses: not the add-on dose of the table)
     target = (adds[0].target_daily_mg or doses[adds[0].drug].recommended_daily_mg
               if adds and adds[0].drug in doses and not adds[0].label_only
-              and not adds[0].needs else None)
+              and not adds[0].needs and not adds[0].target_text else None)
     changed = [f"{s.drug}: {s.dose_change}" for s in reg.transition.steps
                if isinstance(s, ContinueStep) and s.dose_change]
     return SummaryRegimen(drugs=reg.drugs, kind=reg.kind, first_step=_first_step(reg),

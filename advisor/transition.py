@@ -351,14 +351,19 @@ def _target_with(kb: KnowledgeBase, step: AddStep, withdraw: list[str]) -> None:
 HYPERSENSITIVITY = frozenset({"sjs_ten", "dress", "hypersensitivity_rash", "angioedema"})
 
 
+def _reacted(kb: KnowledgeBase, patient: Patient, withdraw: list[str]) -> set[str]:
+    """The drugs being withdrawn with a hypersensitivity reaction recorded to them."""
+    return {d for d in withdraw if any(
+        kb.resolve_drug(r.drug) == d and r.reaction in HYPERSENSITIVITY
+        for r in patient.adverse_reactions)}
+
+
 def _stopped_now(kb: KnowledgeBase, patient: Patient, withdraw: list[str],
                  steps: list[TransitionStep]) -> list[str]:
     """The plan's first line when a hypersensitivity reaction to a drug being withdrawn is
     recorded, whose step then says to stop it now (review W H4: a rash on carbamazepine at
     week 5, 'taper once the new drug reaches a therapeutic dose'); none otherwise."""
-    reacted = [d for d in withdraw if any(
-        kb.resolve_drug(r.drug) == d and r.reaction in HYPERSENSITIVITY
-        for r in patient.adverse_reactions)]
+    reacted = [d for d in withdraw if d in _reacted(kb, patient, withdraw)]
     if not reacted:
         return []
     names = listing(reacted)
@@ -388,11 +393,20 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     steps: list[TransitionStep] = [*kept]
     by_dose = {d.drug: d for d in doses or []}
     add, one_by_one = _start_order(kb, patient, add)
-    added = [_add_step(kb, patient, kb.drugs[d], others - {d}, flags, by_dose.get(d))
-             for d in add]
+    # drugs stopped now for a recorded hypersensitivity reaction: no new drug is dosed as if
+    # they were still taken (review X H3: lamotrigine on the inducer schedule after DRESS on
+    # phenytoin, the inducer stopped at once)
+    stopping = _reacted(kb, patient, withdraw)
+    added = [_add_step(kb, patient, kb.drugs[d], others - {d} - stopping, flags,
+                       by_dose.get(d)) for d in add]
     for step in added:
         _started_effects(step, doses or [], kept)
-        _target_with(kb, step, withdraw)
+        _target_with(kb, step, [d for d in withdraw if d not in stopping])
+        if stopping & set(kb.drugs[step.drug].dosing.banded):
+            gone = listing(sorted(stopping & set(kb.drugs[step.drug].dosing.banded)))
+            step.target_daily_mg = None
+            step.target_text = (f"the label's dose without {gone} (the dose row's range "
+                                f"assumes {gone}, which is stopped now)")
         dose = by_dose.get(step.drug)
         if len(regimen) == 1 and dose is not None and dose.monotherapy_not_encoded:
             # the add-on schedule is not the monotherapy one: no other use's numbers
@@ -405,8 +419,11 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     comedications = [m for m in patient.current_medications if m not in kb.drugs]
     # a drug withdrawn first changes the ones still to be withdrawn, too (review L H5:
     # carbamazepine's induction of valproate ends while valproate is still taken)
+    # a drug stopped now is no longer there for another withdrawal to change (review X H2)
     changes = [c for i, d in enumerate(withdraw)
-               for c in _removal_effects(kb, d, [*regimen, *comedications, *withdraw[i + 1:]])]
+               for c in _removal_effects(kb, d, [*regimen, *comedications,
+                                                 *(w for w in withdraw[i + 1:]
+                                                   if w not in stopping)])]
     order = [one_by_one] if one_by_one else []
     rescue = [d for d in patient.current_medications if d in kb.drugs and d not in current]
     if rescue:
@@ -415,16 +432,16 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     for drug in (d for d in withdraw if d in patient.rescue_too):
         order.append(f"Only the daily {drug} is withdrawn: the rescue product "
                      f"({', '.join(patient.rescue_too[drug])}) stays as prescribed.")
-    reacted = _stopped_now(kb, patient, withdraw, steps)
-    order += reacted
-    if add and withdraw and not reacted:
-        what = f"tapering {withdraw[0]}" + (" (the first of them)" if len(withdraw) > 1 else "")
+    order += _stopped_now(kb, patient, withdraw, steps)
+    tapered = [d for d in withdraw if d not in stopping]
+    if add and tapered:
+        what = f"tapering {tapered[0]}" + (" (the first of them)" if len(tapered) > 1 else "")
         order.append(f"Add and titrate the new drug(s) first; start {what} once the new drug "
                      "reaches a therapeutic dose.")
-    if len(withdraw) > 1:  # review K H4: three drugs, a benzodiazepine among them, at once
+    if len(tapered) > 1:  # review K H4: three drugs, a benzodiazepine among them, at once
         staged = kb.regimens.several_withdrawals
-        order.append(staged.text.format(drugs=listing(withdraw)))
-        slower = [d for d in withdraw
+        order.append(staged.text.format(drugs=listing(tapered)))
+        slower = [d for d in tapered
                   if kb.drugs[d].primary_mechanism in staged.slower_mechanisms]
         if slower:
             order.append(staged.slower_text.format(drugs=listing(slower)))

@@ -103,3 +103,19 @@ def test_seizure_free_on_valproate_a_girl_gets_options_for_the_review(kb):
                for r in options)
     boy = regimens("male")
     assert [r.kind for r in boy] == ["continue"]
+
+
+def test_seizure_free_with_a_serious_reaction_recorded_gets_options(kb):
+    """Seizure-free 18 months on carbamazepine, now sodium 121 with confusion, recorded as a
+    reaction: not 'no change is suggested' but options, saying why (review X H1)."""
+    regimens = consult(kb, validate_patient(kb, {
+        "age_years": 72, "weight_kg": 74, "sex": "male", "seizure_types": ["focal"],
+        "medication_history": [{"drug": "carbamazepine", "outcome": "seizure_free",
+                                "adequate": True, "duration_months": 24,
+                                "seizure_free_months": 18}],
+        "adverse_reactions": [{"drug": "carbamazepine", "reaction": "hyponatraemia"}],
+        "current_medications": ["carbamazepine"]})).regimens
+    assert regimens[0].kind == "substitution", [(r.drugs, r.kind) for r in regimens]
+    assert regimens[0].rationale[0].startswith(
+        "Seizure-free for 18 months on carbamazepine: a change is shown because a serious "
+        "reaction to carbamazepine is recorded")

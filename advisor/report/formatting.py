@@ -238,8 +238,10 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
         sched = ", ".join(_entry(x) for x in step.schedule)
         then = f"; then {step.then}" if step.then else ""
         dose = doses.get(step.drug)
-        target = step.target_daily_mg or (dose.recommended_daily_mg if dose else None)
-        goal = f"; target {target_text(target, step.target_while)}" if target else ""
+        target = step.target_daily_mg or (dose.recommended_daily_mg if dose
+                                          and not step.target_text else None)
+        goal = (f"; target {target_text(target, step.target_while)}" if target else
+                f"; target: {step.target_text}" if step.target_text else "")
         if not sched and step.start_lower:
             sched = START_LOWER
         only = step.schedule[0] if len(step.schedule) == 1 else None
@@ -255,9 +257,10 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
         return f"add {step.drug}: {sched or 'see the label'}{then}{goal}"
     taper = (f"taper over {weeks(step.taper_weeks)}" if step.taper_weeks else
              "withdraw gradually (no sourced taper)")
-    if step.stop_now:
-        taper = f"{step.stop_now}; otherwise {taper}"
     never = "; never stop abruptly" if step.never_abrupt else ""
+    if step.stop_now:  # the taper and 'never abruptly' are the otherwise-branch
+        taper = f"{step.stop_now}; otherwise {taper}"
+        never = ", not abruptly" if step.never_abrupt else ""
     extra = [n.rstrip(".") for n in step.notes[1:]] if step.taper_weeks else []
     return "; ".join([f"withdraw {step.drug}: {taper}{never}", *extra])
 
