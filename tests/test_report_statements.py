@@ -28,3 +28,18 @@ def test_rendered_dose_basis_and_pathway_flags_have_no_full_stop_before_a_separa
         pathway = text[text.index("tatus epilepticus"):]
         assert ".; " not in doses, fmt
         assert ".; " not in pathway.split("Sources")[0].split("References")[0], fmt
+
+
+def test_an_if_started_reason_has_no_full_stop_before_a_separator(kb):
+    """Perampanel taken, carbamazepine considered: its 'if carbamazepine is started' reason
+    joins the interaction's management (ending in a full stop) and the band with '; ', not
+    '.; '."""
+    from advisor.consult import consult
+    from advisor.inputs.patient import validate_patient
+
+    result = consult(kb, validate_patient(kb, {
+        "age_years": 28, "weight_kg": 75, "sex": "male", "seizure_types": ["focal"],
+        "current_medications": ["perampanel"], "candidate_drugs": ["carbamazepine"]}))
+    perampanel = next(d for d in result.doses if d.drug == "perampanel")
+    whys = [c.why for c in perampanel.if_started]
+    assert whys and not any(".;" in w for w in whys), whys
