@@ -336,8 +336,9 @@ def _context(patient: Patient, shown: dict[str, str]) -> list[str]:
                                                                "haemodialysis"))
     if patient.hepatic is not None:
         out.append(f"Child-Pugh {patient.hepatic.child_pugh}")
-    out += [f"past reaction to {r.drug}: {shown.get(r.reaction, r.reaction)}"
-            for r in patient.adverse_reactions]
+    taken = set(patient.current_medications)  # a reaction to a drug still taken is not past
+    out += [f"{'reaction' if r.drug in taken else 'past reaction'} to {r.drug}: "
+            f"{shown.get(r.reaction, r.reaction)}" for r in patient.adverse_reactions]
     out += [phrase(shown.get(c, c)) for c in patient.conditions]
     return out
 

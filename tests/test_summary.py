@@ -892,3 +892,16 @@ def test_a_continue_row_that_withdraws_two_drugs_names_both(kb):
     assert top.kind == "continue" and top.drugs == ["levetiracetam"]
     assert "withdraw zonisamide" in top.first_step and "withdraw lamotrigine" in top.first_step
     assert top.first_step.endswith("; one at a time")
+
+
+def test_a_reaction_to_a_drug_still_taken_is_not_called_past(kb):
+    """A rash on lamotrigine, still taken: the patient line says 'reaction to lamotrigine',
+    not 'past reaction' (review X C1); one to a drug no longer taken stays 'past'."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 22, "weight_kg": 72, "sex": "male", "seizure_types": ["focal"],
+        "current_medications": ["lamotrigine"],
+        "adverse_reactions": [{"drug": "lamotrigine", "reaction": "hypersensitivity_rash"},
+                              {"drug": "carbamazepine", "reaction": "sjs_ten"}]}))
+    context = res.summary.patient.context
+    assert any(c.startswith("reaction to lamotrigine: ") for c in context), context
+    assert any(c.startswith("past reaction to carbamazepine: ") for c in context), context
