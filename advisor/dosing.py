@@ -930,7 +930,7 @@ def _if_started(kb: KnowledgeBase, drug: Drug, patient: _Row, dose: Dose,
         out.append(IfStarted(
             drug=other, recommended_daily_mg=moved.recommended_daily_mg,
             adjustment_percent=_percent_of(dose, moved) if build.comparable else None,
-            why="; ".join(w.rstrip().rstrip(".") for w in why),
+            why="; ".join([*(w.rstrip().rstrip(".") for w in why[:-1]), *why[-1:]]),
             evidence=list(dict.fromkeys(evidence))))
     return out
 
