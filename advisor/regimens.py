@@ -846,9 +846,15 @@ def _kept_first(kb: KnowledgeBase, kept: Regimen | None, top: list[Regimen],
     it)."""
     if kept is None:
         return top
-    review = {f["drug"] for f in flag_records if f["drug"] in current
-              and f["category"] == "reproductive" and f["severity"] == "high"}
+    review = set(_high_reproductive_drugs(flag_records, current))
     return [kept, *(r for r in top if not review & set(r.drugs))][: kb.regimens.max_regimens]
+
+
+def _high_reproductive_drugs(flag_records: list[dict], current: list[str]) -> list[str]:
+    """The current drugs with a high-severity reproductive flag, in flag order."""
+    return list(dict.fromkeys(f["drug"] for f in flag_records if f["drug"] in current
+                              and f["category"] == "reproductive"
+                              and f["severity"] == "high"))
 
 
 def _reproductive_review(flag_records: list[dict], current: list[str],
@@ -857,9 +863,7 @@ def _reproductive_review(flag_records: list[dict], current: list[str],
     (valproate) is shown options: for her specialist's review of its risks with her, not a
     routine switch (review W M3: a girl of 15 seizure-free on valproate got 'no alternatives
     are ranked'); the regimens' reason and the summary's caution."""
-    drugs = listing(list(dict.fromkeys(
-        f["drug"] for f in flag_records if f["drug"] in current
-        and f["category"] == "reproductive" and f["severity"] == "high")))
+    drugs = listing(_high_reproductive_drugs(flag_records, current))
     return (f"Seizure-free for {seizure_free[1]:g} months on {seizure_free[0]}: {drugs} carries "
             "high-severity reproductive cautions for her (see its flags). A change is for her "
             "specialist's review of them with her and her family, weighing the risk of "

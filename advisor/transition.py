@@ -358,12 +358,13 @@ def _reacted(kb: KnowledgeBase, patient: Patient, withdraw: list[str]) -> set[st
         for r in patient.adverse_reactions)}
 
 
-def _stopped_now(kb: KnowledgeBase, patient: Patient, withdraw: list[str],
-                 steps: list[TransitionStep]) -> list[str]:
+def _stopped_now(withdraw: list[str], stopping: set[str], steps: list[TransitionStep]
+                 ) -> list[str]:
     """The plan's first line when a hypersensitivity reaction to a drug being withdrawn is
-    recorded, whose step then says to stop it now (review W H4: a rash on carbamazepine at
-    week 5, 'taper once the new drug reaches a therapeutic dose'); none otherwise."""
-    reacted = [d for d in withdraw if d in _reacted(kb, patient, withdraw)]
+    recorded (``stopping``: see :func:`_reacted`), whose step then says to stop it now
+    (review W H4: a rash on carbamazepine at week 5, 'taper once the new drug reaches a
+    therapeutic dose'); none otherwise."""
+    reacted = [d for d in withdraw if d in stopping]
     if not reacted:
         return []
     names = listing(reacted)
@@ -432,7 +433,7 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     for drug in (d for d in withdraw if d in patient.rescue_too):
         order.append(f"Only the daily {drug} is withdrawn: the rescue product "
                      f"({', '.join(patient.rescue_too[drug])}) stays as prescribed.")
-    order += _stopped_now(kb, patient, withdraw, steps)
+    order += _stopped_now(withdraw, stopping, steps)
     tapered = [d for d in withdraw if d not in stopping]
     if add and tapered:
         what = f"tapering {tapered[0]}" + (" (the first of them)" if len(tapered) > 1 else "")
