@@ -39,7 +39,7 @@ from advisor.result import (
 from advisor.risk.predict import risk_block
 from advisor.rules import evaluate, records, row_mask
 from advisor.schema import Source
-from advisor.summary import partly_checked, summarize
+from advisor.summary import partly_checked, summarize, unaffected
 
 
 def phenotypes(kb: KnowledgeBase, frame: PatientFrame, row: int) -> dict[str, Any]:
@@ -497,6 +497,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         candidate_drugs=j.candidates,
         unchecked_medications=list(patient.other_medications),
         co_medications_not_checked_together=_not_checked_together(kb, patient),
+        unaffected_medications=unaffected(kb, patient),
         provenance=_provenance(kb, j.risk),
         disclaimer=kb.manifest.disclaimer,
     )

@@ -511,6 +511,8 @@ class Summary(ResultModel):
     # -> the antiseizure medications it has recorded interactions with
     partly_checked_medications: dict[str, list[str]] = Field(default_factory=dict)
     co_medications_not_checked_together: list[str] = Field(default_factory=list)  # as above
+    # co-medications a source says no antiseizure medication affects, with what it says
+    unaffected_medications: dict[str, SummaryStep] = Field(default_factory=dict)
     # each comorbid condition recorded -> the drugs the knowledge base judges it for (empty:
     # none): it is not checked for any other drug (review W H1, H5)
     conditions_checked_for: dict[str, list[str]] = Field(default_factory=dict)
@@ -562,6 +564,9 @@ class ConsultResult(ResultModel):
     # any drug in play (see advisor.summary.partly_checked), with the antiseizure medications
     # their recorded interactions are with: checked only for those
     partly_checked_medications: dict[str, list[str]] = Field(default_factory=dict)
+    # the patient's co-medications that a source says no antiseizure medication affects
+    # (the levonorgestrel IUD), with what it says: checked, with nothing to flag
+    unaffected_medications: dict[str, SummaryStep] = Field(default_factory=dict)
     # the patient's co-medications of the knowledge base, when two or more: the knowledge
     # base records interactions with antiseizure medications only, so none among these
     co_medications_not_checked_together: list[str] = Field(default_factory=list)

@@ -368,8 +368,21 @@ def partly_checked(kb: KnowledgeBase, res: ConsultResult, patient: Patient
     out = {}
     for drug in patient.current_medications:
         partners = kb.interaction_partners.get(drug, frozenset())
-        if drug in kb.comedications and not partners & in_play:
+        med = kb.comedications.get(drug)
+        if med is not None and med.unaffected is None and not partners & in_play:
             out[drug] = sorted(partners & set(kb.drugs))
+    return out
+
+
+def unaffected(kb: KnowledgeBase, patient: Patient) -> dict[str, SummaryStep]:
+    """The patient's co-medications that a source says no antiseizure medication affects
+    (the levonorgestrel IUD), with what it says."""
+    out = {}
+    for drug in patient.current_medications:
+        said = getattr(kb.comedications.get(drug), "unaffected", None)
+        if said is not None:
+            out[drug] = SummaryStep(text=said.statement, evidence=said.evidence.sources,
+                                    evidence_level=said.evidence.level)
     return out
 
 
@@ -411,6 +424,7 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
         in_play=in_play,
         unchecked_medications=list(res.unchecked_medications),
         partly_checked_medications=dict(res.partly_checked_medications),
+        unaffected_medications=dict(res.unaffected_medications),
         co_medications_not_checked_together=list(res.co_medications_not_checked_together),
         conditions_checked_for=checked_for or {},
         shown=named or None)

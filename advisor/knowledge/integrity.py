@@ -179,6 +179,10 @@ def check_comedications(kb: KnowledgeBase) -> Iterator[Problem]:
             if other is None or other.components or part == med.name:
                 yield Problem("comedications.yaml", f"comedications.{i}.components.{j}",
                               f"{part!r} is not a single co-medication of this file")
+        if med.unaffected is not None and kb.interaction_partners.get(med.name):
+            yield Problem("comedications.yaml", f"comedications.{i}.unaffected",
+                          f"{med.name!r} is said to interact with no antiseizure medication, "
+                          "but interactions.yaml names it")
 
 
 def check_interactions(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -204,6 +204,12 @@ def _monitor(s: Summary) -> Block:
             f"the knowledge base records no interaction of these with the drugs in play "
             f"({known}), which is no proof that there is none: check them in a "
             "drug-interaction reference"), []))
+    for drug, said in s.unaffected_medications.items():
+        lines.append(Line(words(shown.get(drug, drug)), words(said.text), said.evidence,
+                          said.evidence_level))
+    if s.unaffected_medications:
+        names = words(", ".join(shown.get(d, d) for d in s.unaffected_medications))
+        head += f"; no interaction expected: {names}"
     for condition, drugs in s.conditions_checked_for.items():
         name = phrase(shown.get(condition, words(condition)))
         head += f"; {name} checked for {listing(drugs) + ' only' if drugs else 'no drug'}"

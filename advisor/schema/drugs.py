@@ -170,6 +170,13 @@ class Drug(Strict):
         return self
 
 
+class Unaffected(Strict):
+    """What a source says of a co-medication that antiseizure medications do not affect."""
+
+    statement: str
+    evidence: Evidence
+
+
 class Comedication(Strict):
     name: str
     synonyms: list[str] = Field(default_factory=list)
@@ -186,6 +193,9 @@ class Comedication(Strict):
     # a combination product: the co-medications it contains, each judged as taken with it
     components: list[str] = Field(default_factory=list)
     notes: str | None = None
+    # documented to interact with no antiseizure medication (the levonorgestrel IUD): not
+    # reported as checked in part, and said so with its source
+    unaffected: Unaffected | None = None
 
 
 class ComedicationsFile(Strict):
