@@ -1069,7 +1069,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             [d for d in rest if dose_status.get(d) == "specialist_dose"
              or d in _teratogens_in_pregnancy(kb, patient, rest)],
             [d for d in current if d not in kept],
-            kb.regimens.levels_fall_in_pregnancy if patient.pregnancy == "pregnant" else ()))
+            kb.regimens.levels_fall_in_pregnancy if patient.pregnancy == "pregnant" else (),
+            _levels_changed_by(kb, patient, rest, by_drug)))
         first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))
         _sole_agent_combinations(kb, patient, current, [first])  # valproate under 2 (L H3)
         first.rationale += alone_why
@@ -1202,13 +1203,31 @@ def _not_ended(kb: KnowledgeBase, patient: Patient, kept: list[str]) -> list[str
     return [d for d in kept if d not in ended]
 
 
+def _levels_changed_by(kb: KnowledgeBase, patient: Patient, rest: list[str],
+                       by_drug: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
+    """The drugs taken now whose pharmacokinetic interaction changes the level of a
+    continued drug (its flag falls on that drug), by continued drug."""
+    taken = set(patient.current_medications)
+    out: dict[str, list[str]] = {}
+    for d in rest:
+        for f in by_drug.get(d, []):
+            inter = kb.interaction_rules.get(f.get("rule") or "")
+            if (f["drug"] == d and f["interacting_drug"] in taken and inter is not None
+                    and inter.kind == "pharmacokinetic"
+                    and f["interacting_drug"] not in out.get(d, [])):
+                out.setdefault(d, []).append(f["interacting_drug"])
+    return out
+
+
 def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str] = (),
-                    avoided: Collection[str] = (), by_level: Collection[str] = ()) -> str:
+                    avoided: Collection[str] = (), by_level: Collection[str] = (),
+                    changed_by: dict[str, list[str]] | None = None) -> str:
     """Why continuing the current drugs that have not failed comes first (review K M6; L H4:
     an infant's failed levetiracetam goes, her valproate stays alone; U H1: an 82-year-old's
     zonisamide, to be avoided at her kidney function, goes, her levetiracetam stays); a drug
     whose dose a flag withholds (``withheld``: valproate in pregnancy) is not to be
-    optimised (review T H1)."""
+    optimised (review T H1); one whose levels a drug taken changes (``changed_by``:
+    amiodarone raising phenytoin) is optimised by levels and effect (review W M2)."""
     drugs = listing(rest)
     one = len(rest) == 1
     why = [*([f"{listing(ended)} (its trial failed or it was not tolerated)"] if ended else []),
@@ -1227,6 +1246,11 @@ def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str]
     level = (f"; pregnant: adjust {listing(levels)} by the level against her pre-pregnancy "
              f"baseline (levels fall in pregnancy; see {'its' if len(levels) == 1 else 'their'}"
              " flag), not by the label's usual range" if levels else "")
+    changed = {d: by for d, by in (changed_by or {}).items() if d in free and by}
+    level += "".join(
+        f"; {listing(by)} {'changes' if len(by) == 1 else 'change'} {d} levels (see the "
+        f"{'flag' if len(by) == 1 else 'flags'}): adjust {d} by its level and effect, not by "
+        "the label's range alone" for d, by in changed.items())
     check = f"Check adherence{optimise} before any other change{level}" + (
         f"; do not raise the dose of {listing(held)}: it is the specialist's (see its flag)"
         if held else "")

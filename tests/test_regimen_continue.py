@@ -119,3 +119,20 @@ def test_seizure_free_with_a_serious_reaction_recorded_gets_options(kb):
     assert regimens[0].rationale[0].startswith(
         "Seizure-free for 18 months on carbamazepine: a change is shown because a serious "
         "reaction to carbamazepine is recorded")
+
+
+def test_a_co_medication_that_changes_the_level_is_said_in_the_continue_row(kb):
+    """Phenytoin continued beside new amiodarone (which raises its level): the dose is
+    adjusted by level and effect, not raised within the label's range (review W M2); a
+    pharmacodynamic interaction (amiodarone with lacosamide: PR interval) is no such case."""
+    first = _regimens(kb, "phenytoin", "amiodarone", "warfarin")[0]
+    assert first.kind == "continue" and first.drugs == ["phenytoin"]
+    text = " ".join(first.rationale)
+    assert ("amiodarone changes phenytoin levels (see the flag): adjust phenytoin by its "
+            "level and effect, not by the label's range alone") in text, text
+    assert "warfarin changes" not in text  # that flag falls on warfarin, not on phenytoin
+    alone = " ".join(_regimens(kb, "phenytoin")[0].rationale)
+    assert "changes phenytoin levels" not in alone
+    lacosamide = _regimens(kb, "lacosamide", "amiodarone")[0]
+    assert lacosamide.kind == "continue"
+    assert "changes lacosamide levels" not in " ".join(lacosamide.rationale)
