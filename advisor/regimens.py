@@ -1206,7 +1206,8 @@ def _not_ended(kb: KnowledgeBase, patient: Patient, kept: list[str]) -> list[str
 def _levels_changed_by(kb: KnowledgeBase, patient: Patient, rest: list[str],
                        by_drug: dict[str, list[dict[str, Any]]]) -> dict[str, list[str]]:
     """The drugs taken now whose pharmacokinetic interaction changes the level of a
-    continued drug (its flag falls on that drug), by continued drug."""
+    continued drug (its flag falls on that drug), by continued drug, as people know them
+    ('lopinavir/ritonavir (Kaletra)')."""
     taken = set(patient.current_medications)
     out: dict[str, list[str]] = {}
     for d in rest:
@@ -1214,8 +1215,8 @@ def _levels_changed_by(kb: KnowledgeBase, patient: Patient, rest: list[str],
             inter = kb.interaction_rules.get(f.get("rule") or "")
             if (f["drug"] == d and f["interacting_drug"] in taken and inter is not None
                     and inter.kind == "pharmacokinetic"
-                    and f["interacting_drug"] not in out.get(d, [])):
-                out.setdefault(d, []).append(f["interacting_drug"])
+                    and kb.shown(f["interacting_drug"]) not in out.get(d, [])):
+                out.setdefault(d, []).append(kb.shown(f["interacting_drug"]))
     return out
 
 
