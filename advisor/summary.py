@@ -188,10 +188,12 @@ def _dose_changes(res: ConsultResult, avoided: set[str], in_play: list[str]
 
 
 def _watch(f: Flag) -> bool:
-    """A caution, or a dose change that depends on a position the data lack (the doses
-    shown do not include it)."""
+    """A caution, a dose change that depends on a position the data lack (the doses shown
+    do not include it), or advice of more than low severity (the MHRA's to men on
+    valproate: review X C2, the summary had said 'nothing for the drugs in play')."""
     return f.action in CAUTION_ACTIONS or bool(
-        f.action in DOSE_ACTIONS and f.depends_on_untested_position)
+        f.action in DOSE_ACTIONS and f.depends_on_untested_position) or (
+        f.action == "info" and f.severity != "low")
 
 
 def _monitor(flags: list[Flag], avoided: set[str], in_play: list[str],

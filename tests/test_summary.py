@@ -61,10 +61,13 @@ def test_dose_change_reads_from_to_and_why(kb):
     assert change.change == "225–375 mg/day → 100–200 mg/day (−50%)"
     assert change.reason.startswith("valproate + lamotrigine: Valproate inhibits")
     assert change.rules == ["interaction:valproate-raises-lamotrigine"]
-    # in play (asked about by name): its flag, then its label's boxed warning (serious rash)
+    # in play (asked about by name): its flag, then its label's boxed warning (serious rash);
+    # the man's valproate: the MHRA advice to men (review X C2)
     assert [(m.drug, m.rule) for m in s.monitor][-1] == ("lamotrigine",
                                                          "boxed_warning:lamotrigine")
-    assert {m.drug for m in s.monitor} == {"lamotrigine"}
+    assert {(m.drug, m.rule) for m in s.monitor if m.drug == "valproate"} == {
+        ("valproate", "valproate-men-and-boys")}
+    assert {m.drug for m in s.monitor} == {"valproate", "lamotrigine"}
     assert s.in_play == ["valproate", "lamotrigine"]
 
 
