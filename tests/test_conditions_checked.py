@@ -23,11 +23,16 @@ def test_porphyria_avoids_the_barbiturates_and_says_it_is_checked_in_part(kb):
     assert ("primidone", "barbiturates-porphyria") in avoid
     assert not any(f.rule == "barbiturates-porphyria" for f in res.flags
                    if f.drug == "carbamazepine")
-    assert res.summary.conditions_checked_for == {"porphyria": ["phenobarbital", "primidone"]}
+    # carbamazepine by its own rule (UK SmPC 4.3, hepatic porphyria; review X-H4)
+    assert ("carbamazepine", "carbamazepine-porphyria") in avoid
+    assert res.summary.conditions_checked_for == {"porphyria": [
+        "carbamazepine", "clonazepam", "ethosuximide", "fosphenytoin", "phenobarbital",
+        "phenytoin", "primidone", "valproate"]}
     for fmt in ("markdown", "html"):
         text = render(res, fmt)
-        assert "acute porphyria: the knowledge base judges it for phenobarbital and " \
-            "primidone only" in text, fmt
+        assert "acute porphyria: the knowledge base judges it for carbamazepine, clonazepam, " \
+            "ethosuximide, fosphenytoin, phenobarbital, phenytoin, primidone and valproate " \
+            "only" in text, fmt
     assert render(res, "markdown").split("\n")[1].endswith("; acute porphyria.")
 
 
