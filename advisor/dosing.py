@@ -407,6 +407,9 @@ class _Builder:
         self.banded: frozenset[str] = frozenset()  # co-medications the chosen band names
         # the band's own maximum in its own units, when above its dose (mg/day, per-kg words)
         self.rises_to: tuple[float, str] | None = None
+        # what a high-severity toxicity caution on the drug says first ('Child under 2
+        # years'): a dose that may rise says to weigh it first (review W M5)
+        self.before_rising: str | None = None
 
     def cite(self, evidence: Evidence) -> None:
         self.dose.evidence += evidence.sources
@@ -671,7 +674,10 @@ class _Builder:
                 # is above its dose (not an absolute cap over a per-kg dose)
                 rise = f"{number(_r(cap))} mg/day{self.rises_to[1]}"
                 dose.basis.append(f"{number(_r(self.hi))} mg/day is the label's usual dose, not "
-                                  f"a ceiling: at most {rise} ({why})")
+                                  f"a ceiling: at most {rise} ({why})" + (
+                                      f"; before raising it, weigh its high-severity caution "
+                                      f"({self.before_rising}: see the flag)"
+                                      if self.before_rising else ""))
                 dose.may_rise_to = rise
             self.lo, self.hi = min(self.lo, cap), min(self.hi, cap)
             if dose.start_daily_mg is not None and dose.start_daily_mg > cap + 1e-9:
@@ -965,12 +971,22 @@ def _flag_changes(kb: KnowledgeBase, drug: Drug, build: _Builder,
                                     f"change: see the flag {inter.id} for what to do")
 
 
+def _lead(message: str) -> str:
+    """A flag's message up to its first colon, as part of a sentence ('child under 2
+    years'; an acronym keeps its capitals)."""
+    lead = message.split(":")[0]
+    return lead[0].lower() + lead[1:] if lead[1:2].islower() else lead
+
+
 def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str, Any]],
               rule_dose: dict, inter_dose: dict) -> Dose:
     organ_bands = kb.organ_statements[drug.name]
     applied: set[str] = set()
     _older_adult(kb, drug, build)
     _flag_changes(kb, drug, build, flags, rule_dose, inter_dose)
+    build.before_rising = next((_lead(f["message"]) for f in flags
+                                if f["category"] == "toxicity" and f["severity"] == "high"
+                                and f["action"] == "use_with_caution"), None)
     for flag in flags:
         if flag["rule"] in organ_bands:
             organ, band = organ_bands[flag["rule"]]

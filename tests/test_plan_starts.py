@@ -189,3 +189,21 @@ def test_a_target_set_by_a_drug_being_withdrawn_says_it_holds_only_while_it_is_t
     assert ("target 100–200 mg/day while valproate is taken (once valproate is stopped, the "
             "labelled dose without it applies: see the withdrawal step)"
             in render(res, "markdown"))
+
+
+def test_a_dose_that_may_rise_under_2_years_says_to_weigh_the_hepatotoxicity_caution(kb):
+    """Valproate for a boy of 14 months (9.5 kg): 190 mg/day is not a ceiling, but the
+    under-2 hepatotoxicity caution comes before any rise (review W M5); at 3 years there is
+    no such caution."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 1.2, "weight_kg": 9.5, "sex": "male",
+        "seizure_types": ["generalized_tonic_clonic"], "candidate_drugs": ["valproate"]}))
+    basis = " ".join(next(d for d in res.doses if d.drug == "valproate").basis)
+    assert ("190 mg/day is the label's usual dose, not a ceiling: at most 570 mg/day "
+            "(60 mg/kg/day) (labelled maximum); before raising it, weigh its high-severity "
+            "caution (child under 2 years: see the flag)") in basis, basis
+    older = consult(kb, validate_patient(kb, {
+        "age_years": 3, "weight_kg": 13, "sex": "male",
+        "seizure_types": ["generalized_tonic_clonic"], "candidate_drugs": ["valproate"]}))
+    basis = " ".join(next(d for d in older.doses if d.drug == "valproate").basis)
+    assert "not a ceiling" in basis and "before raising it" not in basis
