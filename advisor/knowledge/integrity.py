@@ -151,6 +151,9 @@ def check_drugs(kb: KnowledgeBase) -> Iterator[Problem]:
         if drug.dosing.withdrawal is not None:
             yield from _known(f, "dosing.withdrawal.schedule_with",
                               list(drug.dosing.withdrawal.schedule_with), kb.drugs, "drug")
+            for i, stop in enumerate(drug.dosing.withdrawal.after_reaction):
+                yield from _known(f, f"dosing.withdrawal.after_reaction.{i}.reactions",
+                                  stop.reactions, v.reactions, "reaction")
         for key in ("maintenance", "no_dose", "renal", "hepatic"):
             for i, band in enumerate(getattr(drug.dosing, key)):
                 yield from _indication_problems(kb, f, f"dosing.{key}.{i}", band)

@@ -303,6 +303,16 @@ class Titration(Strict):
     evidence: Evidence
 
 
+class ReactionStop(Strict):
+    """What the drug's own label says about stopping it after one of ``reactions`` (names of
+    the vocabulary's reactions): the plan cites ``text``, in brackets, when it stops the drug
+    now for such a reaction recorded to it."""
+
+    reactions: list[str] = Field(min_length=1)
+    text: str  # "the carbamazepine label: '...'": the label's own words, quoted
+    evidence: Evidence
+
+
 class Withdrawal(Strict):
     """How to stop a drug: taper duration and why it must not be stopped at once."""
 
@@ -314,6 +324,12 @@ class Withdrawal(Strict):
     # label's conversion from valproate), shown after ``schedule`` then
     schedule_with: dict[str, str] = Field(default_factory=dict)
     evidence: Evidence
+    # the label's statements on stopping the drug after a hypersensitivity reaction
+    after_reaction: list[ReactionStop] = Field(default_factory=list)
+
+    def stop_statement(self, reaction: str) -> ReactionStop | None:
+        """The label's statement for ``reaction``, if the knowledge base quotes one."""
+        return next((s for s in self.after_reaction if reaction in s.reactions), None)
 
 
 class SourcedRange(Strict):
