@@ -51,6 +51,7 @@ from advisor.numbers import listing, number, phrase, plural
 from advisor.rules import records
 from advisor.schema import Drug
 from advisor.schema.pathways import LicensedCombination
+from advisor.transition import SEVERE, reacted
 
 IGNORED_TYPES = {"unknown", "status_epilepticus"}
 NO_DOSE = ("no_labelled_dose", "no_maintenance", "not_recommended", "rescue",
@@ -552,6 +553,20 @@ def _guideline_position(kb: KnowledgeBase, patient: Patient, drug: str, alone: b
     return best[1:] if best else None
 
 
+def _withdrawal_warnings(kb: KnowledgeBase, patient: Patient, withdrawn: list[str]
+                         ) -> list[str]:
+    """What a regimen that withdraws current drugs requires: a taper, or, after SJS/TEN or
+    DRESS recorded to the drug, stopping it now (the plan says so; review X M1)."""
+    severe = [d for d, r in reacted(kb, patient, withdrawn).items() if r in SEVERE]
+    tapered = [d for d in withdrawn if d not in severe]
+    out = [f"Requires withdrawing {', '.join(tapered)} (taper; see the transition plan)."
+           ] if tapered else []
+    if severe:
+        out.append(f"Requires stopping {', '.join(severe)} now, not tapered (see the "
+                   "transition plan).")
+    return out
+
+
 def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
              per_drug: dict[str, _Terms], per_pair: dict[tuple[str, str], _Terms],
              avoided: Collection[str] = (), per_alone: dict[str, _Terms] | None = None
@@ -572,8 +587,7 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     withdrawn = [d for d in current if d not in drugs]
     if withdrawn:
         reg.score += w.withdraw_current * len(withdrawn)
-        reg.warnings.append(f"Requires withdrawing {', '.join(withdrawn)} (taper; see the "
-                            "transition plan).")
+        reg.warnings += _withdrawal_warnings(kb, patient, withdrawn)
     _pregnancy_change(kb, patient, reg, withdrawn, [d for d in current if d in drugs])
     covered, uncovered = _coverage(kb, patient, drugs)
     reg.score += w.per_covered_seizure_type * len(covered)

@@ -283,6 +283,9 @@ class WithdrawStep(ResultModel):
     # a hypersensitivity reaction to the drug is recorded: stop it promptly if it may be
     # drug-related, not after the cross-taper (the step's instruction, said first)
     stop_now: OmitIfNone[str] = None
+    # SJS/TEN or DRESS recorded: stop_now is the whole instruction (stop now, do not
+    # restart), with no taper as the otherwise-branch
+    stop_now_only: OmitIfNone[bool] = None
 
 
 TransitionStep = Annotated[ContinueStep | AddStep | WithdrawStep, Field(discriminator="action")]

@@ -252,6 +252,34 @@ def _add_text(step: AddStep) -> str:
     return f"add {step.drug} at {amount} ({given}{first.weeks})"
 
 
+def _stop_now_text(stops: list[WithdrawStep]) -> str:
+    """The withdrawn drugs stopped now for a recorded hypersensitivity reaction (not kept
+    through the cross-taper): after SJS/TEN or DRESS plainly, else if the reaction may be
+    drug-related and is recent."""
+    text = ""
+    only = [s.drug for s in stops if s.stop_now and s.stop_now_only]
+    if only:
+        text += (f"; stop {listing(only)} now and do not restart "
+                 f"{'them' if len(only) > 1 else 'it'} (see the plan)")
+    maybe = [s.drug for s in stops if s.stop_now and not s.stop_now_only]
+    if maybe:
+        text += (f"; stop {listing(maybe)} now if the recorded hypersensitivity reaction may "
+                 "be drug-related and is recent (see the plan)")
+    return text
+
+
+def _withdraw_text(step: WithdrawStep) -> str:
+    """A drug withdrawn with no new drug started: over its taper, or stopped now for a
+    recorded hypersensitivity reaction (after SJS/TEN or DRESS plainly)."""
+    if step.stop_now_only:
+        return f"stop {step.drug} now and do not restart it (see the plan)"
+    taper = f"over {weeks(step.taper_weeks)}" if step.taper_weeks else "gradually"
+    if step.stop_now:
+        return (f"stop {step.drug} now if the recorded hypersensitivity reaction may be "
+                f"drug-related and is recent, otherwise withdraw it {taper} (see the plan)")
+    return f"withdraw {step.drug} {taper}"
+
+
 def _first_step(reg: Regimen) -> str:
     steps = reg.transition.steps
     adds = [s for s in steps if isinstance(s, AddStep)]
@@ -260,11 +288,8 @@ def _first_step(reg: Regimen) -> str:
         text = _add_text(adds[0])
         if len(adds) > 1:  # the plan starts them one at a time, in this order
             text += f"; then add {listing([a.drug for a in adds[1:]])}"
-        now = [s.drug for s in stops if s.stop_now]
-        if now:  # a recorded hypersensitivity reaction: not kept through the cross-taper
-            text += (f"; stop {listing(now)} now if the recorded hypersensitivity reaction may "
-                     "be drug-related and is recent (see the plan)")
-            stops = [s for s in stops if not s.stop_now]
+        text += _stop_now_text(stops)
+        stops = [s for s in stops if not s.stop_now]
         if stops:  # as the plan orders it: no 'once it works' for a seizure-free patient
             new = adds[0].drug if len(adds) == 1 else "the new drugs"
             text += (f"; taper {', '.join(s.drug for s in stops)}"
@@ -272,9 +297,8 @@ def _first_step(reg: Regimen) -> str:
                      f"{'reaches' if len(adds) == 1 else 'reach'} a therapeutic dose")
         return text
     if stops:  # every drug withdrawn (review V C1: only the first was named)
-        return "; ".join(f"withdraw {s.drug} " + (f"over {weeks(s.taper_weeks)}"
-                                                  if s.taper_weeks else "gradually")
-                         for s in stops) + ("; one at a time" if len(stops) > 1 else "")
+        return "; ".join(_withdraw_text(s) for s in stops) + (
+            "; one at a time" if len(stops) > 1 else "")
     kept = [s.drug for s in steps if isinstance(s, ContinueStep)]
     return f"continue {', '.join(kept or reg.drugs)}"
 

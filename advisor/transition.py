@@ -349,35 +349,82 @@ def _target_with(kb: KnowledgeBase, step: AddStep, withdraw: list[str]) -> None:
 
 # reactions after which a drug is stopped, not kept through a cross-taper
 HYPERSENSITIVITY = frozenset({"sjs_ten", "dress", "hypersensitivity_rash", "angioedema"})
+# of these, the severe cutaneous reactions: the drug is stopped now and not restarted, with no
+# taper as the otherwise-branch (carbamazepine label: after SJS/TEN 'use of this drug should
+# not be resumed'; cenobamate: DRESS, 'discontinued immediately and not restarted'); after a
+# rash or angioedema it is stopped now if the reaction may be drug-related and is recent (the
+# rash labels: 'at the first sign of rash, unless the rash is clearly not drug-related')
+SEVERE = frozenset({"sjs_ten", "dress"})
+# how a plan names a reaction, most severe first (a drug with two recorded: the first counts)
+REACTION_WORDS = {"sjs_ten": "SJS/TEN", "dress": "DRESS", "angioedema": "angioedema",
+                  "hypersensitivity_rash": "a hypersensitivity rash"}
 
 
-def _reacted(kb: KnowledgeBase, patient: Patient, withdraw: list[str]) -> set[str]:
-    """The drugs being withdrawn with a hypersensitivity reaction recorded to them."""
-    return {d for d in withdraw if any(
-        kb.resolve_drug(r.drug) == d and r.reaction in HYPERSENSITIVITY
-        for r in patient.adverse_reactions)}
+def reacted(kb: KnowledgeBase, patient: Patient, withdraw: Collection[str]
+            ) -> dict[str, str]:
+    """The drugs being withdrawn with a hypersensitivity reaction recorded to them, each with
+    the most severe one recorded (in :data:`REACTION_WORDS` order): stopped now, not
+    kept through a cross-taper."""
+    found: dict[str, list[str]] = {}
+    for r in patient.adverse_reactions:
+        drug = kb.resolve_drug(r.drug)
+        if drug in withdraw and r.reaction in HYPERSENSITIVITY:
+            found.setdefault(drug, []).append(r.reaction)
+    return {d: next(x for x in REACTION_WORDS if x in found[d]) for d in withdraw
+            if d in found}
 
 
-def _stopped_now(withdraw: list[str], stopping: set[str], steps: list[TransitionStep]
+def _bare(reaction: str) -> str:
+    """The reaction's name without its article ('hypersensitivity rash')."""
+    return REACTION_WORDS[reaction].removeprefix("a ")
+
+
+def _stop_line(drug: str, reaction: str, cited: str, new: bool) -> str:
+    """The plan's line for ``drug``, stopped now for ``reaction`` (``cited``: the drug's
+    label statement, in brackets, or nothing; ``new``: a drug is started)."""
+    words = REACTION_WORDS[reaction]
+    cover = ("decide seizure cover while the new drug is titrated, with the specialist today"
+             if new else "decide seizure cover with the specialist today")
+    if reaction in SEVERE:
+        return (f"{words} attributed to {drug} is recorded: stop {drug} now and do not "
+                f"restart it; {cover}{cited}.")
+    short = "rash" if reaction == "hypersensitivity_rash" else _bare(reaction)
+    recorded = f"{words[0].upper()}{words[1:]} with {drug} is recorded: "
+    if not new:
+        return (f"{recorded}if the {short} may be drug-related and is recent, stop {drug} now "
+                f"instead of tapering it; {cover}{cited}.")
+    return (f"{recorded}do not keep {drug} until the new drug reaches a therapeutic dose. If "
+            f"the {short} may be drug-related and is recent, stop it now and {cover}{cited}.")
+
+
+def _stopped_now(kb: KnowledgeBase, reacted: dict[str, str], steps: list[TransitionStep]
                  ) -> list[str]:
-    """The plan's first line when a hypersensitivity reaction to a drug being withdrawn is
-    recorded (``stopping``: see :func:`_reacted`), whose step then says to stop it now
-    (review W H4: a rash on carbamazepine at week 5, 'taper once the new drug reaches a
-    therapeutic dose'); none otherwise."""
-    reacted = [d for d in withdraw if d in stopping]
-    if not reacted:
-        return []
-    names = listing(reacted)
+    """The plan's first lines when a hypersensitivity reaction to a drug being withdrawn is
+    recorded (``reacted``: see :func:`reacted`), one a drug, whose step then says to stop it
+    now (review W H4: a rash on carbamazepine at week 5, 'taper once the new drug reaches a
+    therapeutic dose'): after SJS/TEN or DRESS plainly, with no taper (review X M1); each
+    cites the drug's own label statement where the knowledge base quotes one, else none
+    (review X C3); none without such a reaction."""
+    lines = []
+    new = any(isinstance(s, AddStep) for s in steps)
     for step in steps:
-        if isinstance(step, WithdrawStep) and step.drug in reacted:
-            step.stop_now = ("stop it now if the recorded hypersensitivity reaction may be "
+        if not isinstance(step, WithdrawStep) or step.drug not in reacted:
+            continue
+        reaction = reacted[step.drug]
+        wd = kb.drugs[step.drug].dosing.withdrawal
+        label = wd.stop_statement(reaction) if wd else None
+        if label:
+            step.evidence = list(dict.fromkeys([*step.evidence, *label.evidence.sources]))
+        if reaction in SEVERE:
+            step.stop_now = ("stop it now and do not restart it (with the specialist, and "
+                             "seizure cover)")
+            step.stop_now_only = True
+        else:
+            step.stop_now = (f"stop it now if the recorded {_bare(reaction)} may be "
                              "drug-related and is recent (with the specialist, and seizure "
                              "cover)")
-    return [f"A hypersensitivity reaction to {names} is recorded: do not keep {names} until "
-            "the new drug reaches a therapeutic dose. If the reaction may be drug-related and "
-            "is recent, stop it now and decide seizure cover while the new drug is titrated "
-            "with the specialist today (the lamotrigine label, for example: stop at the first "
-            "sign of rash unless the rash is clearly not drug-related)."]
+        lines.append(_stop_line(step.drug, reaction, f" ({label.text})" if label else "", new))
+    return lines
 
 
 def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
@@ -397,7 +444,8 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     # drugs stopped now for a recorded hypersensitivity reaction: no new drug is dosed as if
     # they were still taken (review X H3: lamotrigine on the inducer schedule after DRESS on
     # phenytoin, the inducer stopped at once)
-    stopping = _reacted(kb, patient, withdraw)
+    stopped = reacted(kb, patient, withdraw)
+    stopping = set(stopped)
     added = [_add_step(kb, patient, kb.drugs[d], others - {d} - stopping, flags,
                        by_dose.get(d)) for d in add]
     for step in added:
@@ -433,7 +481,7 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     for drug in (d for d in withdraw if d in patient.rescue_too):
         order.append(f"Only the daily {drug} is withdrawn: the rescue product "
                      f"({', '.join(patient.rescue_too[drug])}) stays as prescribed.")
-    order += _stopped_now(withdraw, stopping, steps)
+    order += _stopped_now(kb, stopped, steps)
     tapered = [d for d in withdraw if d not in stopping]
     if add and tapered:
         what = f"tapering {tapered[0]}" + (" (the first of them)" if len(tapered) > 1 else "")

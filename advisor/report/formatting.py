@@ -255,6 +255,8 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
             return (f"add {step.drug}: {daily_mg(target)} from the start (the labelled "
                     f"dose){more}")
         return f"add {step.drug}: {sched or 'see the label'}{then}{goal}"
+    if step.stop_now and step.stop_now_only:  # SJS/TEN or DRESS: no taper to follow
+        return f"withdraw {step.drug}: {step.stop_now}"
     taper = (f"taper over {weeks(step.taper_weeks)}" if step.taper_weeks else
              "withdraw gradually (no sourced taper)")
     never = "; never stop abruptly" if step.never_abrupt else ""
