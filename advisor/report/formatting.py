@@ -263,8 +263,9 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
     if step.stop_now:  # the taper and 'never abruptly' are the otherwise-branch
         taper = f"{step.stop_now}; otherwise {taper}"
         never = ", not abruptly" if step.never_abrupt else ""
+    # the notes are sentences of their own ('No duration on the label. ...')
     extra = [n.rstrip(".") for n in step.notes[1:]] if step.taper_weeks else []
-    return "; ".join([f"withdraw {step.drug}: {taper}{never}", *extra])
+    return ". ".join([f"withdraw {step.drug}: {taper}{never}", *extra])
 
 
 def transition_lines(tr: TransitionPlan, doses: dict[str, Dose] | None = None) -> list[str]:

@@ -183,7 +183,7 @@ def test_a_transition_plan_in_lines():
                        then="increase by 100 mg/day every 2 weeks",
                        target_daily_mg=[200, 400]),
                AddStep(drug="testdrug_d"),
-               WithdrawStep(drug="testdrug_a", notes=["Taper over 4–8 weeks.", "more"],
+               WithdrawStep(drug="testdrug_a", notes=["Taper over 4–8 weeks.", "More."],
                             taper_weeks=[4, 8], never_abrupt=True)],
         interaction_changes=[InteractionChange(removed="testdrug_a", affected="testdrug_b",
                                                interaction="x", change="TEST change.",
@@ -195,7 +195,8 @@ def test_a_transition_plan_in_lines():
         "add testdrug_c: weeks 1-2: 100 mg/day, week 3: 5 mg/kg/day; then increase by 100 "
         "mg/day every 2 weeks; target 200–400 mg/day",
         "add testdrug_d: see the label",
-        "withdraw testdrug_a: taper over 4–8 weeks; never stop abruptly; more",
+        # the notes are sentences: not joined by a semicolon before a capital
+        "withdraw testdrug_a: taper over 4–8 weeks; never stop abruptly. More",
         "TEST change."]
 
 
