@@ -482,6 +482,32 @@ def _without_unnamed_substitutions(kb: KnowledgeBase, patient: Patient, kept: li
             if kind != "substitution" or set(drugs) & set(entry.named)]
 
 
+def _keeping_the_base(kb: KnowledgeBase, patient: Patient, kept: list[str],
+                      options: list[tuple[list[str], str]]) -> list[tuple[list[str], str]]:
+    """The options that keep every current drug the syndrome's guideline adds to when it
+    fails (valproate in Dravet syndrome: NG217 6.1.4, 'add stiripentol and clobazam'), when
+    any option does: not 'clobazam + stiripentol in place of valproate' (review Y H1). A
+    drug with an 'avoid' flag is not kept, so a reason of its own still withdraws it."""
+    entry = kb.positions.for_syndrome(patient.syndrome)
+    base = set(entry.added_to_when_failed if entry else ()) & set(kept)
+    keeping = [(drugs, kind) for drugs, kind in options if base <= set(drugs)]
+    return keeping if base and keeping else options
+
+
+def _mark_kept_base(kb: KnowledgeBase, patient: Patient, failed: Collection[str],
+                    regimens: list[Regimen]) -> None:
+    """Say why a regimen keeps a failed drug the syndrome's guideline adds to (see
+    :func:`_keeping_the_base`)."""
+    entry = kb.positions.for_syndrome(patient.syndrome)
+    for base in (d for d in (entry.added_to_when_failed if entry else ()) if d in failed):
+        why = (f"{kb.positions.source(entry)}: in {_name(kb, entry)} the next drugs are added "
+               f"to {base} when it fails, not given in place of it, so {base} is kept.")
+        for reg in regimens:
+            if base in reg.drugs and reg.kind != "continue":
+                reg.rationale.append(why)
+                reg.evidence = list(dict.fromkeys([*reg.evidence, *entry.evidence.sources]))
+
+
 def _governing(kb: KnowledgeBase, patient: Patient) -> Any:
     """The entry that replaces the seizure types' entries (see PositionsFile.governing)."""
     return kb.positions.governing(patient.syndrome, patient.seizure_types)
@@ -993,6 +1019,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
     options = _without_unnamed_substitutions(kb, patient, kept, options,
                                              add_on_next=syndrome_add_on is not None)
+    options = _keeping_the_base(kb, patient, kept, options)
     involved = sorted({d for drugs, _ in options for d in drugs})
     by_drug = _flags_per_drug(kb, flag_records)
     childbearing = _guideline_childbearing(kb, patient)
@@ -1021,6 +1048,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     regimens = [_regimen(kb, patient, drugs, kind, per_drug, per_pair, avoided, per_alone)
                 for drugs, kind in options]
     regimens = _sole_agent_combinations(kb, patient, current, regimens)
+    _mark_kept_base(kb, patient, failed, regimens)
     _mark_outside_governing(kb, patient, current, regimens)
     _mark_without_partner(kb, contested, regimens)
     if not due and not syndrome_add_on:

@@ -174,6 +174,10 @@ class GuidelinePosition(Strict):
     # drugs the guideline does not place for women and girls able to have children (NG217:
     # valproate only if other options are ineffective or not tolerated)
     not_in_childbearing_potential: list[str] = Field(default_factory=list)
+    # drugs the guideline keeps when they fail, adding the next drugs to them (NG217 6.1.4:
+    # valproate in Dravet syndrome, 'add stiripentol and clobazam'): a regimen keeping one is
+    # the guideline's step, not a failed drug kept
+    added_to_when_failed: list[str] = Field(default_factory=list)
     # drugs the guideline says it no longer recommends here (NG217: gabapentin, clobazam
     # for focal seizures)
     not_recommended: list[str] = Field(default_factory=list)
