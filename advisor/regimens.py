@@ -1092,6 +1092,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     # a high-severity caution with a long-term co-medication (efavirenz with phenytoin) is a
     # reason to switch a drug the guideline would not start alone (review V H2); one managed
     # by monitoring (warfarin, fluconazole) is not
+    early = _cross_sensitive_early(kb, patient, rest, by_drug)
     serious = bool(clash) or any(f["category"] == "interaction" and f["severity"] == "high"
                                  and f["action"] == "use_with_caution"
                                  for d in rest for f in by_drug.get(d, []))
@@ -1100,7 +1101,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     if not due and seizure_free is None and rest and alone_ok \
             and not set(reacted) & set(rest) \
             and not _coverage(kb, patient, rest)[1] \
-            and not _reproductive_concern(kb, patient, rest, by_drug):
+            and not _reproductive_concern(kb, patient, rest, by_drug) and not early:
         per_drug.update({d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []),
                                         childbearing) for d in rest if d not in per_drug})
         first = _regimen(kb, patient, rest, "continue", per_drug, per_pair, avoided)
@@ -1125,6 +1126,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         top = [first, *(r for r in top if set(r.drugs) != set(rest))]
         top = top[: kb.regimens.max_regimens]
     top = _kept_first(kb, kept_free, top, flag_records, current)
+    _say_not_continued(kb, [] if seizure_free else early, top)
     if polytherapy_note:
         for reg in top:
             if len(reg.drugs) > 1:
@@ -1406,6 +1408,37 @@ def _reproductive_concern(kb: KnowledgeBase, patient: Patient, kept: list[str],
                or (_high_reproductive(by_drug.get(d, []), "use_with_caution")
                    and (_guideline_position(kb, patient, d) or ("",))[0] != "first_line")
                for d in kept)
+
+
+def _cross_sensitive_early(kb: KnowledgeBase, patient: Patient, kept: list[str],
+                           by_drug: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """A kept drug with a high-severity caution from the patient's past reactions (an
+    aromatic drug after SJS/TEN or DRESS with another) that is recorded as taken for less
+    than the tolerated exposure (dre.yaml: 3 months): still inside the window in which such
+    reactions start, so continuing it is not put first (review Y H2: phenytoin at week 6
+    after lamotrigine DRESS was kept alone and the non-aromatic levetiracetam withdrawn)."""
+    threshold = kb.dre.definition.tolerated_exposure_months
+    last = _last_trials(patient)
+    return [d for d in kept if any(
+        f["category"] == "history" and f["severity"] == "high"
+        and f["action"] == "use_with_caution" and f["drug"] == d
+        and d in last and last[d].outcome != "intolerance"
+        and last[d].duration_months is not None and last[d].duration_months < threshold
+        for f in by_drug.get(d, []))]
+
+
+def _say_not_continued(kb: KnowledgeBase, early: list[str], top: list[Regimen]) -> None:
+    """Each regimen says why the drugs of :func:`_cross_sensitive_early` are not continued
+    first."""
+    if not early:
+        return
+    note = (f"{listing(early)} {'is' if len(early) == 1 else 'are'} recorded as taken for less "
+            f"than {kb.dre.definition.tolerated_exposure_months:g} months with a high-severity "
+            "caution from a past reaction to another drug (cross-sensitivity: see the flag), "
+            "still within the weeks in which such reactions start, so continuing "
+            f"{'it' if len(early) == 1 else 'them'} is not put first.")
+    for reg in top:
+        reg.rationale.insert(1, note)
 
 
 def _flags_per_drug(kb: KnowledgeBase, flag_records: list[dict[str, Any]]

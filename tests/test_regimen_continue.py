@@ -136,3 +136,29 @@ def test_a_co_medication_that_changes_the_level_is_said_in_the_continue_row(kb):
     lacosamide = _regimens(kb, "lacosamide", "amiodarone")[0]
     assert lacosamide.kind == "continue"
     assert "changes lacosamide levels" not in " ".join(lacosamide.rationale)
+
+
+def _after_lamotrigine_dress(kb, phenytoin_months: float):
+    return consult(kb, validate_patient(kb, {
+        "age_years": 40, "weight_kg": 90, "sex": "male",
+        "seizure_types": ["focal", "focal_to_bilateral_tonic_clonic"],
+        "medication_history": [
+            {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 12},
+            {"drug": "lamotrigine", "outcome": "intolerance", "duration_months": 1},
+            {"drug": "phenytoin", "outcome": "ongoing", "duration_months": phenytoin_months}],
+        "adverse_reactions": [{"drug": "lamotrigine", "reaction": "dress"}],
+        "current_medications": ["phenytoin", "levetiracetam"]})).regimens
+
+
+def test_an_aromatic_drug_started_weeks_after_dress_is_not_continued_first(kb):
+    """Phenytoin at week 6 after DRESS with lamotrigine (cross-sensitivity, a high-severity
+    caution): still inside the window in which such reactions start, so 'continue phenytoin,
+    withdraw levetiracetam' is not first (review Y H2); after 2 years it is tolerated."""
+    early = _after_lamotrigine_dress(kb, 1.5)
+    assert early[0].kind != "continue", [(r.kind, r.drugs) for r in early]
+    assert not any(r.kind == "continue" for r in early)
+    assert "phenytoin is recorded as taken for less than 3 months with a high-severity " \
+        "caution from a past reaction to another drug" in " ".join(early[0].rationale)
+    tolerated = _after_lamotrigine_dress(kb, 24)
+    assert tolerated[0].kind == "continue" and tolerated[0].drugs == ["phenytoin"]
