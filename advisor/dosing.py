@@ -410,6 +410,8 @@ class _Builder:
         # what a high-severity toxicity caution on the drug says first ('Child under 2
         # years'): a dose that may rise says to weigh it first (review W M5)
         self.before_rising: str | None = None
+        # the co-medications whose interaction changes or qualifies this dose
+        self.changed_with: set[str] = set()
 
     def cite(self, evidence: Evidence) -> None:
         self.dose.evidence += evidence.sources
@@ -802,6 +804,31 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
     return notes
 
 
+def _stopped_now(kb: KnowledgeBase, frame: PatientFrame, row: int, taking: set[str],
+                 by_drug: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """The drugs taken that every plan stops now: a skin or hypersensitivity reaction to the
+    drug is recorded (dre.yaml tolerance_ended_by) and it has an 'avoid' flag."""
+    r = frame.reactions
+    if not len(r):
+        return []
+    kinds = set(kb.dre.definition.tolerance_ended_by)
+    mine = r[(r["row"].to_numpy() == row) & r["reaction"].isin(list(kinds)).to_numpy()]
+    return sorted(d for d in set(mine["drug"]) & taking
+                  if any(f["action"] == "avoid" for f in by_drug.get(d, [])))
+
+
+def _while_stopped_drug_taken(build: _Builder, stopping: list[str]) -> list[str]:
+    """A dose row chosen or changed by a drug that is stopped now says so (review Y H3:
+    lamotrigine and tiagabine dosed as with carbamazepine while the plan stops it now)."""
+    named = [d for d in stopping if d in build.banded or d in build.changed_with]
+    if not named:
+        return []
+    return [f"{listing(named)} {'is' if len(named) == 1 else 'are'} to be stopped now (a "
+            "recorded hypersensitivity reaction: see the plan): this dose is the label's with "
+            f"{listing(named)}, and holds only while it is taken; once it is stopped the "
+            "label's dose without it applies (the plan's step gives its start)"]
+
+
 def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame | None,
                     row: int, *, flag_records: list[dict[str, Any]] | None = None,
                     drugs: Collection[str] | None = None,
@@ -821,6 +848,7 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
     for flag in mine:
         by_drug.setdefault(flag["drug"], []).append(flag)
     taking = {d for d, rows in frame.arrays.taking.items() if row in rows}
+    stopping = _stopped_now(kb, frame, row, taking, by_drug)
     cand_rows, cand_drugs = frame.candidate_pairs
     candidates = list(cand_drugs[cand_rows == row])
     doses = []
@@ -844,6 +872,7 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
                               + " ".join(dict.fromkeys(f["message"] for f in withheld)))
         else:
             dose = _adjusted(kb, drug, build, mine, rule_dose, inter_dose)
+            dose.basis += _while_stopped_drug_taken(build, stopping)
             if drug_name in taking:
                 dose.if_started = _if_started(kb, drug, patient, dose, mine, by_drug,
                                               [d for d in candidates if d not in taking],
@@ -963,12 +992,14 @@ def _flag_changes(kb: KnowledgeBase, drug: Drug, build: _Builder,
             inter = inter_dose[rule]
             if drug.name in inter.victims and other in inter.perpetrators:
                 build.change(inter.dose, f"with {kb.shown(other)}", inter.evidence)
+                build.changed_with.add(other)
         elif (inter := kb.interaction_rules.get(rule)) is not None and flag["action"] != "info" \
                 and inter.kind == "pharmacokinetic" and drug.name in inter.victims \
                 and other in inter.perpetrators and other not in build.banded:
             build.dose.basis.append(f"with {kb.shown(other)}: levels change; this number does "
                                     "not include it, as the interaction gives no automatic "
                                     f"change: see the flag {inter.id} for what to do")
+            build.changed_with.add(other)
 
 
 def _lead(message: str) -> str:

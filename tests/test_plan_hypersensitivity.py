@@ -241,3 +241,28 @@ def test_every_quoted_label_statement_is_the_drugs_own(kb):
             assert stop.text.startswith(f"the {name} label"), (name, stop.text)
             assert set(stop.reactions) <= HYPERSENSITIVITY, (name, stop.reactions)
     assert quoted >= 4
+
+
+def test_dose_rows_chosen_by_a_drug_stopped_now_say_they_hold_only_while_it_is_taken(kb):
+    """A rash on carbamazepine (stopped now): the lamotrigine and tiagabine rows are the
+    labels' doses with carbamazepine, and say so (review Y H3); without a recorded reaction
+    they do not."""
+    from advisor.consult import consult
+    from advisor.inputs.patient import validate_patient
+
+    def doses(reactions):
+        res = consult(kb, validate_patient(kb, {
+            "age_years": 38, "weight_kg": 80, "sex": "male", "seizure_types": ["focal"],
+            "medication_history": [{"drug": "carbamazepine", "outcome": "intolerance",
+                                    "duration_months": 0.75}],
+            "adverse_reactions": reactions, "current_medications": ["carbamazepine"],
+            "candidate_drugs": ["lamotrigine", "tiagabine", "levetiracetam"]}))
+        return {d.drug: " ".join(d.basis) for d in res.doses}
+
+    said = ("carbamazepine is to be stopped now (a recorded hypersensitivity reaction: see the "
+            "plan): this dose is the label's with carbamazepine, and holds only while it is "
+            "taken")
+    rash = doses([{"drug": "carbamazepine", "reaction": "hypersensitivity_rash"}])
+    assert said in rash["lamotrigine"] and said in rash["tiagabine"]
+    assert said not in rash["levetiracetam"]  # not dosed by carbamazepine
+    assert not any(said in basis for basis in doses([]).values())
