@@ -988,6 +988,12 @@ def _flag_changes(kb: KnowledgeBase, drug: Drug, build: _Builder,
         if rule in rule_dose:
             change, ev = rule_dose[rule]
             build.change(change, f"rule {rule}", ev)
+        elif flag["action"] in ("reduce_dose", "increase_dose") \
+                and flag["category"] != "interaction":  # its source gives no figure
+            what = flag["action"].replace("_dose", "")
+            build.dose.basis.append(f"rule {rule}: the source says to {what} the dose but gives "
+                                    "no figure, so this number does not include it: titrate "
+                                    "as the flag says")
         elif rule in inter_dose:
             inter = inter_dose[rule]
             if drug.name in inter.victims and other in inter.perpetrators:
