@@ -864,15 +864,31 @@ def _pregnancy_reasons(patient: Patient, flag_records: list[dict], current: list
                     and f["action"] == "use_with_caution"]
 
 
-def _interaction_switch(flag_records: list[dict], current: list[str],
+def _clashing(kb: KnowledgeBase, flag_records: list[dict], current: list[str]
+              ) -> list[tuple[str, str]]:
+    """(current ASM, co-medication) of each 'avoid' interaction whose flag falls on a
+    long-term co-medication taken (phenytoin lowering apixaban): a reason for a seizure-free
+    patient's change (review Y M1: 'no change is suggested' beside 'avoid apixaban with
+    phenytoin')."""
+    return list(dict.fromkeys(
+        (f["interacting_drug"], f["drug"]) for f in flag_records
+        if f["action"] == "avoid" and f["category"] == "interaction"
+        and f["interacting_drug"] in current and f["drug"] not in kb.drugs
+        and f["drug"] not in kb.short_course_comedications))
+
+
+def _interaction_switch(kb: KnowledgeBase, flag_records: list[dict], current: list[str],
                         seizure_free: tuple[str, float, float]) -> str | None:
     """Why a seizure-free patient's current drugs are replaced when the only reason is an
     'avoid' interaction with another drug taken (None otherwise)."""
-    avoid = _only_avoids(flag_records, current, "interaction")
+    avoid = [(f["drug"], str(f["interacting_drug"]))
+             for f in _only_avoids(flag_records, current, "interaction")]
+    if not any(f["action"] == "avoid" and f["drug"] in current for f in flag_records):
+        avoid += _clashing(kb, flag_records, current)
     if not avoid:
         return None
-    replaced = ", ".join(dict.fromkeys(f["drug"] for f in avoid))
-    others = " and ".join(dict.fromkeys(str(f["interacting_drug"]) for f in avoid))
+    replaced = ", ".join(dict.fromkeys(d for d, _ in avoid))
+    others = " and ".join(dict.fromkeys(o for _, o in avoid))
     return (f"Seizure-free for {seizure_free[1]:g} months on {seizure_free[0]}: a change is "
             f"suggested only because of the 'avoid' interaction of {replaced} with {others} "
             f"(see its flags). Decide with the prescriber of {others} whether that drug "
@@ -931,7 +947,7 @@ def _pregnancy_switch(patient: Patient, flag_records: list[dict], current: list[
             f"urgent specialist review; do not stop {drugs} abruptly.")
 
 
-def _why_now(patient: Patient, flag_records: list[dict],
+def _why_now(kb: KnowledgeBase, patient: Patient, flag_records: list[dict],
              current: list[str], seizure_free: tuple[str, float, float] | None,
              stage: str, review: bool = False, reacted: Collection[str] = ()
              ) -> tuple[str, str | None]:
@@ -950,7 +966,7 @@ def _why_now(patient: Patient, flag_records: list[dict],
                 f"reaction recorded to {names}.")
     if review:
         return _reproductive_review(flag_records, current, seizure_free)
-    switch = _interaction_switch(flag_records, current, seizure_free)
+    switch = _interaction_switch(kb, flag_records, current, seizure_free)
     if switch:
         return switch, None
     pregnant = _pregnancy_switch(patient, flag_records, current, seizure_free)
@@ -1032,7 +1048,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                      & set(current))
     if seizure_free and seizure_free[0] in current and kept == current \
             and not short_term & set(current) and not reacted \
-            and not _pregnancy_reasons(patient, flag_records, current):
+            and not _pregnancy_reasons(patient, flag_records, current) \
+            and not _clashing(kb, flag_records, current):
         review = _reproductive_concern(kb, patient, current, by_drug)
         kept_free = _continue(kb, patient, kept, seizure_free[1:], by_drug, childbearing,
                               review=review)
@@ -1056,7 +1073,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         works = bool(seizure_free) and seizure_free[0] in current
         _early_add_ons(kb, patient, [] if works else current, regimens,
                        _alternatives(kb, patient, regimens, by_drug))
-    stage, caveat = _why_now(patient, flag_records, current, seizure_free,
+    stage, caveat = _why_now(kb, patient, flag_records, current, seizure_free,
                              syndrome_add_on if syndrome_add_on and not due else
                              _stage_note(kb, patient, current, counted_failures, due),
                              review=review, reacted=reacted)

@@ -162,3 +162,23 @@ def test_an_aromatic_drug_started_weeks_after_dress_is_not_continued_first(kb):
         "caution from a past reaction to another drug" in " ".join(early[0].rationale)
     tolerated = _after_lamotrigine_dress(kb, 24)
     assert tolerated[0].kind == "continue" and tolerated[0].drugs == ["phenytoin"]
+
+
+def test_seizure_free_on_phenytoin_beside_apixaban_gets_options_that_say_why(kb):
+    """Seizure-free for 4 years on phenytoin, with apixaban (an 'avoid' combination whose
+    flag falls on apixaban): not 'no change is suggested' (review Y M1)."""
+    def regimens(*others):
+        return consult(kb, validate_patient(kb, {
+            "age_years": 70, "weight_kg": 84, "sex": "male", "seizure_types": ["focal"],
+            "medication_history": [{"drug": "phenytoin", "outcome": "seizure_free",
+                                    "adequate": True, "duration_months": 60,
+                                    "seizure_free_months": 48}],
+            "current_medications": ["phenytoin", *others]})).regimens
+
+    with_apixaban = regimens("apixaban")
+    assert len(with_apixaban) > 1
+    assert "a change is suggested only because of the 'avoid' interaction of phenytoin with " \
+        "apixaban" in with_apixaban[0].rationale[0]
+    alone = regimens()
+    assert [(r.kind, r.drugs) for r in alone] == [("continue", ["phenytoin"])]
+    assert "no change is suggested" in " ".join(alone[0].rationale)
