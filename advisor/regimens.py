@@ -903,6 +903,7 @@ def _kept_first(kb: KnowledgeBase, kept: Regimen | None, top: list[Regimen],
     if kept is None:
         return top
     review = set(_high_reproductive_drugs(flag_records, current))
+    review |= {a for a, _ in _clashing(kb, flag_records, current)}
     return [kept, *(r for r in top if not review & set(r.drugs))][: kb.regimens.max_regimens]
 
 
@@ -1041,18 +1042,21 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     childbearing = _guideline_childbearing(kb, patient)
     # seizure-free: the current treatment kept, alone, or first with options for the review
     # of a drug's high reproductive risks (review W M3)
-    kept_free, review = None, False
+    kept_free, review, repro = None, False, False
     # a serious reaction recorded to a drug taken now is a reason to change it (review W H2,
     # H3; X H1: hyponatraemia on carbamazepine, seizure-free: 'no change is suggested')
     reacted = sorted({kb.resolve_drug(r.drug) for r in patient.adverse_reactions}
                      & set(current))
     if seizure_free and seizure_free[0] in current and kept == current \
             and not short_term & set(current) and not reacted \
-            and not _pregnancy_reasons(patient, flag_records, current) \
-            and not _clashing(kb, flag_records, current):
-        review = _reproductive_concern(kb, patient, current, by_drug)
+            and not _pregnancy_reasons(patient, flag_records, current):
+        # options below the kept treatment: for the review of a drug's reproductive risks,
+        # or in case a co-medication it must not be taken with cannot change (review Y M1)
+        clashes = _clashing(kb, flag_records, current)
+        repro = _reproductive_concern(kb, patient, current, by_drug)
+        review = repro or bool(clashes)
         kept_free = _continue(kb, patient, kept, seizure_free[1:], by_drug, childbearing,
-                              review=review)
+                              review=review, clashes=clashes)
     if kept_free is not None and not review:
         return [kept_free]
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
@@ -1076,7 +1080,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     stage, caveat = _why_now(kb, patient, flag_records, current, seizure_free,
                              syndrome_add_on if syndrome_add_on and not due else
                              _stage_note(kb, patient, current, counted_failures, due),
-                             review=review, reacted=reacted)
+                             review=repro, reacted=reacted)
     governing = _governing(kb, patient)
     guidelines = [kb.positions.guideline, *([kb.positions.source(governing)] if governing
                                              else [])]
@@ -1561,10 +1565,12 @@ def _high_flags(reg: Regimen, current: list[str],
 
 def _continue(kb: KnowledgeBase, patient: Patient, current: list[str],
               months: tuple[float, float], by_drug: dict[str, list[dict[str, Any]]],
-              childbearing: bool, review: bool = False) -> Regimen:
+              childbearing: bool, review: bool = False,
+              clashes: list[tuple[str, str]] = ()) -> Regimen:
     """The current treatment, kept: the patient is seizure-free on it (``months``: for how
     long, and how long sustained seizure freedom requires); ``review``: a drug of it has high
-    reproductive risks, and the options below are for the specialist's review of it."""
+    reproductive risks, or (``clashes``: (ASM, co-medication)) must not be taken with a
+    co-medication, and the options below are for that review."""
     per_drug = {d: _drug_terms(kb, patient, kb.drugs[d], by_drug.get(d, []), childbearing)
                 for d in current}
     per_pair = _PairTerms(kb, patient.syndrome)
@@ -1578,7 +1584,12 @@ def _continue(kb: KnowledgeBase, patient: Patient, current: list[str],
                "sustained seizure freedom requires (ILAE 2010): the outcome is not yet "
                f"determined, and it is not a failure. Reassess at {required:g} months, or if "
                "seizures recur.")
+    asms = listing(list(dict.fromkeys(a for a, _ in clashes)))
+    others = listing(list(dict.fromkeys(kb.shown(o) for _, o in clashes)))
     reg.rationale.insert(0, f"{how} " + (
+        f"Continue {asms} only if {others} is changed, as the flag advises (with its "
+        f"prescriber); the options below replace {asms} if {others} cannot change."
+        if clashes else
         "Continue the current treatment while its reproductive risks are reviewed with her "
         "specialist (see its flags); the options below are for that review, not a routine "
         "change." if review else

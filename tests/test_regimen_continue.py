@@ -166,7 +166,9 @@ def test_an_aromatic_drug_started_weeks_after_dress_is_not_continued_first(kb):
 
 def test_seizure_free_on_phenytoin_beside_apixaban_gets_options_that_say_why(kb):
     """Seizure-free for 4 years on phenytoin, with apixaban (an 'avoid' combination whose
-    flag falls on apixaban): not 'no change is suggested' (review Y M1)."""
+    flag falls on apixaban, which it advises changing): phenytoin is kept first on condition
+    that apixaban changes, with options in case it cannot; not 'no change is suggested'
+    (review Y M1)."""
     def regimens(*others):
         return consult(kb, validate_patient(kb, {
             "age_years": 70, "weight_kg": 84, "sex": "male", "seizure_types": ["focal"],
@@ -176,9 +178,14 @@ def test_seizure_free_on_phenytoin_beside_apixaban_gets_options_that_say_why(kb)
             "current_medications": ["phenytoin", *others]})).regimens
 
     with_apixaban = regimens("apixaban")
-    assert len(with_apixaban) > 1
-    assert "a change is suggested only because of the 'avoid' interaction of phenytoin with " \
-        "apixaban" in with_apixaban[0].rationale[0]
+    first, options = with_apixaban[0], with_apixaban[1:]
+    assert (first.kind, first.drugs) == ("continue", ["phenytoin"])
+    assert "Continue phenytoin only if apixaban is changed, as the flag advises (with its " \
+        "prescriber); the options below replace phenytoin if apixaban cannot change." \
+        in first.rationale[0]
+    assert options and all("phenytoin" not in r.drugs for r in options)
+    assert all("a change is suggested only because of the 'avoid' interaction of phenytoin "
+               "with apixaban" in r.rationale[0] for r in options)
     alone = regimens()
     assert [(r.kind, r.drugs) for r in alone] == [("continue", ["phenytoin"])]
     assert "no change is suggested" in " ".join(alone[0].rationale)
