@@ -989,7 +989,7 @@ def _flag_changes(kb: KnowledgeBase, drug: Drug, build: _Builder,
             change, ev = rule_dose[rule]
             build.change(change, f"rule {rule}", ev)
         elif flag["action"] in ("reduce_dose", "increase_dose") \
-                and flag["category"] != "interaction":  # its source gives no figure
+                and flag["category"] not in ("interaction", "organ_function"):  # no figure
             what = flag["action"].replace("_dose", "")
             build.dose.basis.append(f"rule {rule}: the source says to {what} the dose but gives "
                                     "no figure, so this number does not include it: titrate "
