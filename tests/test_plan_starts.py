@@ -207,3 +207,20 @@ def test_a_dose_that_may_rise_under_2_years_says_to_weigh_the_hepatotoxicity_cau
         "seizure_types": ["generalized_tonic_clonic"], "candidate_drugs": ["valproate"]}))
     basis = " ".join(next(d for d in older.doses if d.drug == "valproate").basis)
     assert "not a ceiling" in basis and "before raising it" not in basis
+
+
+def test_stiripentol_row_and_plan_start_alike(kb):
+    """Stiripentol for a girl of 4 (16 kg) with Dravet syndrome: the dose row's start is the
+    EU SmPC's titrated start (20 mg/kg/day = 320 mg/day), as the plan's first week, not the
+    US 50 mg/kg/day (review Y M9)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 4, "weight_kg": 16, "sex": "female", "syndrome": "dravet",
+        "seizure_types": ["generalized_tonic_clonic", "myoclonic"],
+        "current_medications": ["valproate", "clobazam"],
+        "medication_history": [{"drug": "valproate", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 12}],
+        "candidate_drugs": ["stiripentol"]}))
+    dose = next(d for d in res.doses if d.drug == "stiripentol")
+    assert dose.start_daily_mg == 320 and dose.recommended_daily_mg == [800, 800]
+    step = _add_step(res, "stiripentol")
+    assert step is not None and step.schedule[0].daily_mg == 320
