@@ -177,3 +177,19 @@ def test_seizure_free_not_yet_sustained_says_the_models_do_not_use_it(kb):
     ongoing = run(None)
     assert ongoing.summary.risk is not None
     assert not any("so far" in n for n in ongoing.risk.notes)
+
+
+@pytest.mark.parametrize("syndrome", ["tuberous_sclerosis_complex", None])
+def test_no_estimate_for_epileptic_spasms_whatever_syndrome_is_recorded(kb, syndrome):
+    """Epileptic spasms are the seizures of infantile epileptic spasms syndrome, a
+    developmental and epileptic encephalopathy, also when tuberous sclerosis (or nothing) is
+    recorded as the syndrome (review Y M13: 50% and 20% were given)."""
+    from advisor.consult import consult
+
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 0.5, "weight_kg": 7.6, "sex": "male",
+        **({"syndrome": syndrome} if syndrome else {}),
+        "seizure_types": ["epileptic_spasms", "focal"]}))
+    assert res.risk is None
+    assert res.risk_note.startswith("No risk estimate: epileptic spasms are the seizures of "
+                                    f"{kb.vocabulary.syndromes['west']}, which lies outside")

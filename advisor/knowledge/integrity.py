@@ -571,6 +571,12 @@ def check_effect_sizes(kb: KnowledgeBase) -> Iterator[Problem]:
     if es.report.out_of_scope_syndromes and not es.report.out_of_scope_syndrome_reason:
         yield Problem(RISK_FILE, "report.out_of_scope_syndrome_reason",
                       "out-of-scope syndromes need the reason shown to users")
+    for kind, syndrome in es.report.syndrome_of_seizure_types.items():
+        yield from _known(RISK_FILE, "report.syndrome_of_seizure_types", [kind],
+                          kb.vocabulary.seizure_types, "seizure type")
+        if syndrome not in es.report.out_of_scope_syndromes:
+            yield Problem(RISK_FILE, f"report.syndrome_of_seizure_types.{kind}",
+                          f"{syndrome!r} is not among the out-of-scope syndromes")
 
 
 def check_manifest(kb: KnowledgeBase) -> Iterator[Problem]:

@@ -116,6 +116,13 @@ def missing_inputs(es: EffectSizes, patient: Patient, syndromes: dict[str, str])
         return (f"No risk estimate: {syndromes[patient.syndrome]} lies outside the "
                 "populations the risk models were built from; "
                 f"{es.report.out_of_scope_syndrome_reason}")
+    marked = next((t for t in patient.seizure_types
+                   if t in es.report.syndrome_of_seizure_types), None)
+    if marked is not None:  # review Y M13: spasms recorded with tuberous sclerosis
+        return (f"No risk estimate: {marked.replace('_', ' ')} are the seizures of "
+                f"{syndromes[es.report.syndrome_of_seizure_types[marked]]}, which lies "
+                "outside the populations the risk models were built from; "
+                f"{es.report.out_of_scope_syndrome_reason}")
     not_counted = {t for f in es.factors if f.input.seizure_type_count
                    for t in (*f.input.not_counted, *f.input.unknown_types)}
     if not set(patient.seizure_types) - not_counted:

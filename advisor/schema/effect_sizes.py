@@ -216,6 +216,10 @@ class ReportTexts(Strict):
     # syndromes outside them (developmental and epileptic encephalopathies): likewise
     out_of_scope_syndromes: list[str] = Field(default_factory=list)
     out_of_scope_syndrome_reason: str | None = None
+    # seizure types that are the seizures of an out-of-scope syndrome whatever syndrome or
+    # cause is recorded (epileptic spasms: infantile epileptic spasms syndrome, also in
+    # tuberous sclerosis): type -> that syndrome
+    syndrome_of_seizure_types: dict[str, str] = Field(default_factory=dict)
 
 
 class EffectSizes(Strict):
