@@ -273,14 +273,20 @@ def _pregnancy_change(kb: KnowledgeBase, patient: Patient, reg: Regimen,
     reading = f"(the advisor's reading of its sources; evidence {policy.level})."
     if switched:
         reg.score += kb.regimens.weights.switch_in_pregnancy * len(switched)
-        reg.warnings.append(f"Switching from {', '.join(switched)} during pregnancy, although it "
-                            "has not failed and is not a known teratogen: levels fall in "
+        reg.warnings.append(f"Switching from {listing(switched)} during pregnancy, although "
+                            + ("it has not failed and is not a known teratogen"
+                               if len(switched) == 1 else
+                               "none of them has failed or is a known teratogen")
+                            + ": levels fall in "
                             "pregnancy, so measure the level against her baseline and adjust the "
                             "dose first; a switch also means two drugs during the cross-over "
                             + reading)
     if added_to:
-        reg.warnings.append(f"Adding a drug during pregnancy, although {', '.join(added_to)} has "
-                            "not failed: levels fall in pregnancy, so measure the level against "
+        reg.warnings.append("Adding a drug during pregnancy, although "
+                            + (f"{added_to[0]} has not failed" if len(added_to) == 1 else
+                               f"neither {' nor '.join(added_to)} has failed" if
+                               len(added_to) == 2 else f"none of {listing(added_to)} has failed")
+                            + ": levels fall in pregnancy, so measure the level against "
                             "her baseline and adjust the dose first; a second drug adds exposure "
                             "to the baby " + reading)
     reg.evidence = list(dict.fromkeys([*reg.evidence, *policy.sources]))

@@ -156,3 +156,21 @@ def test_a_continued_teratogen_in_pregnancy_is_not_to_be_raised(kb):
     assert first.kind == "continue" and first.drugs == ["phenobarbital"]
     assert "do not raise the dose of phenobarbital" in first.rationale[0]
     assert "optimise" not in first.rationale[0]
+
+
+def test_two_drugs_that_have_not_failed_read_as_two(kb):
+    """On lamotrigine and levetiracetam, neither failed: 'neither lamotrigine nor
+    levetiracetam has failed', not 'although lamotrigine, levetiracetam has not failed'
+    (review Y C2); a switch from both: 'none of them has failed'."""
+    two = [{"drug": d, "outcome": "ongoing", "adequate": True, "duration_months": 24}
+           for d in ("lamotrigine", "levetiracetam")]
+    regimens = _regimens(kb, current_medications=["lamotrigine", "levetiracetam"],
+                         medication_history=two, candidate_drugs=["zonisamide"])
+    warnings = [w for r in regimens for w in r.warnings]
+    assert any("Adding a drug during pregnancy, although neither lamotrigine nor "
+               "levetiracetam has failed" in w for w in warnings), warnings
+    assert not any("lamotrigine, levetiracetam has not failed" in w for w in warnings)
+    switches = [w for w in warnings if w.startswith("Switching from lamotrigine and "
+                                                      "levetiracetam during pregnancy")]
+    assert all("although none of them has failed or is a known teratogen" in w
+               for w in switches)
