@@ -1039,7 +1039,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                        failed=[t.drug for t in patient.medication_history if t.drug in failed],
                        stands=lambda drugs: _may_stand(kb, patient, drugs, labelled_add_on,
                                                        partners))
-    syndrome_add_on = _syndrome_add_on_next(kb, patient, usable)
+    syndrome_add_on = _syndrome_add_on_next(kb, patient, usable, failed)
     options = _without_unnamed_substitutions(kb, patient, kept, options,
                                              add_on_next=syndrome_add_on is not None)
     options = _keeping_the_base(kb, patient, kept, options)
@@ -1140,7 +1140,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
              or d in _teratogens_in_pregnancy(kb, patient, rest)],
             [d for d in current if d not in kept],
             kb.regimens.levels_fall_in_pregnancy if patient.pregnancy == "pregnant" else (),
-            _levels_changed_by(kb, patient, rest, by_drug)))
+            _levels_changed_by(kb, patient, rest, by_drug),
+            add_on_next=syndrome_add_on is not None))
         first.evidence = list(dict.fromkeys([*first.evidence, kb.positions.guideline]))
         _sole_agent_combinations(kb, patient, current, [first])  # valproate under 2 (L H3)
         first.rationale += alone_why
@@ -1293,7 +1294,8 @@ def _levels_changed_by(kb: KnowledgeBase, patient: Patient, rest: list[str],
 
 def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str] = (),
                     avoided: Collection[str] = (), by_level: Collection[str] = (),
-                    changed_by: dict[str, list[str]] | None = None) -> str:
+                    changed_by: dict[str, list[str]] | None = None,
+                    add_on_next: bool = False) -> str:
     """Why continuing the current drugs that have not failed comes first (review K M6; L H4:
     an infant's failed levetiracetam goes, her valproate stays alone; U H1: an 82-year-old's
     zonisamide, to be avoided at her kidney function, goes, her levetiracetam stays); a drug
@@ -1330,7 +1332,10 @@ def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str]
             f"{drugs} is recorded as failed, nor {'was it' if one else 'were they'} stopped "
             f"for intolerance. {check}. "
             "Ranked first whatever its score: the other options apply if seizures continue at "
-            "an adequate dose (NICE: another monotherapy when the first is unsuccessful).")
+            "an adequate dose (" + ("the syndrome's next step in the guideline is add-on "
+                                    "treatment" if add_on_next else
+                                    "NICE: another monotherapy when the first is unsuccessful")
+            + ").")
 
 
 def _may_stand(kb: KnowledgeBase, patient: Patient, drugs: list[str],
@@ -1606,18 +1611,20 @@ def _continue(kb: KnowledgeBase, patient: Patient, current: list[str],
     return reg
 
 
-def _syndrome_add_on_next(kb: KnowledgeBase, patient: Patient, usable: list[str]
-                          ) -> str | None:
+def _syndrome_add_on_next(kb: KnowledgeBase, patient: Patient, usable: list[str],
+                          failed: Collection[str] = ()) -> str | None:
     """For a patient taking an ASM whose syndrome's guideline entry offers no usable first-
-    or second-line drug, the guideline's next step is add-on treatment: say so (else None)."""
+    or second-line drug that may be given alone and has not failed (lamotrigine in
+    Lennox-Gastaut syndrome; review Y M11), the guideline's next step is add-on treatment:
+    say so (else None)."""
     entry = kb.positions.for_syndrome(patient.syndrome)
     if entry is None or not patient.current_medications or any(
-            d in usable and d not in entry.add_on_only
+            d in usable and d not in entry.add_on_only and d not in failed
             for d in (*entry.first_line, *entry.second_line)):
         return None
     name = kb.vocabulary.syndromes[entry.syndrome]
     return (f"{name}: the guideline's first- and second-line options that may be given alone "
-            f"are taken or not usable, so its next step is add-on treatment "
+            f"are taken, failed or not usable, so its next step is add-on treatment "
             f"({kb.positions.guideline}); substitution is shown only with drugs it names and "
             "does not restrict to add-on use.")
 
