@@ -125,6 +125,8 @@ class _Terms:
     rationale: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    # the patient's seizure types the drug may worsen (its aggravation flags)
+    worsens: list[str] = field(default_factory=list)
 
 
 def licensed_together(kb: KnowledgeBase, a: str, b: str, syndrome: str | None):
@@ -357,13 +359,26 @@ def _history_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms) -
                               "which already failed an adequate trial for lack of efficacy.")
 
 
+def _worsened(kb: KnowledgeBase, patient: Patient, drug: Drug,
+              flags: list[dict[str, Any]]) -> list[str]:
+    """The patient's seizure types that an aggravation flag of ``drug`` names."""
+    out: list[str] = []
+    for flag in flags:
+        head, _, index = str(flag.get("rule") or "").rpartition(":aggravates:")
+        if head == f"drug:{drug.name}" and index.isdigit() \
+                and int(index) < len(drug.aggravates):
+            out += [t for t in drug.aggravates[int(index)].seizure_types
+                    if t in patient.seizure_types and t not in out]
+    return out
+
+
 def _drug_terms(kb: KnowledgeBase, patient: Patient, drug: Drug,
                 flags: list[dict[str, Any]], childbearing: bool, alone: bool = False
                 ) -> _Terms:
     """What one drug brings to any regimen for this patient (flags, history, restrictions);
     ``alone``: to a regimen of this drug alone (its monotherapy place in the guideline)."""
     w = kb.regimens.weights
-    t = _Terms()
+    t = _Terms(worsens=_worsened(kb, patient, drug, flags))
     for flag in flags:
         if flag.get("interacting_drug") not in kb.short_course_comedications:
             t.score += w.flag[flag["action"]]
@@ -634,8 +649,10 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.rationale += t.rationale
     if covered:
-        reg.rationale.append("Covers the patient's seizure types: "
-                             f"{', '.join(kb.seizure_type_words(t) for t in covered)}.")
+        worse = {t: [d for d in drugs if t in per_drug[d].worsens] for t in covered}
+        reg.rationale.append("Covers the patient's seizure types: " + ", ".join(
+            kb.seizure_type_words(t) + (f" ({listing(worse[t])} may worsen them: see the flag)"
+                                        if worse[t] else "") for t in covered) + ".")
     if uncovered:
         reg.warnings.append("Does not cover: "
                             f"{', '.join(kb.seizure_type_words(t) for t in uncovered)}.")

@@ -278,3 +278,20 @@ def test_lgs_lamotrigine_added_to_valproate_is_a_step_of_the_sequence(kb):
     assert not any("NICE prefers an alternative monotherapy first" in w for w in first.warnings)
     clobazam = next(r for r in regimens if sorted(r.drugs) == ["clobazam", "valproate"])
     assert any("NICE prefers an alternative monotherapy first" in w for w in clobazam.warnings)
+
+
+def test_a_covered_type_the_drug_may_worsen_says_so(kb):
+    """Juvenile myoclonic epilepsy: lamotrigine 'covers' myoclonic seizures by the guideline,
+    but its flag says it may worsen them; the reason says both (review Y M17)."""
+    from advisor.consult import consult
+    from advisor.inputs.patient import validate_patient
+
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 16, "weight_kg": 55, "sex": "female", "pregnancy": "not_pregnant",
+        "syndrome": "juvenile_myoclonic",
+        "seizure_types": ["myoclonic", "generalized_tonic_clonic"],
+        "candidate_drugs": ["lamotrigine", "levetiracetam"]}))
+    alone = {tuple(r.drugs): " ".join(r.rationale) for r in res.regimens}
+    assert "myoclonic seizures (lamotrigine may worsen them: see the flag)" \
+        in alone[("lamotrigine",)]
+    assert "may worsen" not in alone[("levetiracetam",)]
