@@ -72,9 +72,14 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _avoid(flags: list[Flag]) -> list[SummaryAvoid]:
+def _avoid(flags: list[Flag], syndrome: str | None = None) -> list[SummaryAvoid]:
+    """Each drug to avoid with its reasons, most pressing first; among equally pressing ones,
+    the reason about the patient's syndrome (``syndrome``: its name) leads (review Y M10:
+    'Myoclonic seizures ...' led for a child with Dravet syndrome)."""
+    lead = syndrome.split(" / ")[0] if syndrome else None
     by_drug: dict[str, list[Flag]] = {}
-    for f in sorted(flags, key=flag_order):
+    for f in sorted(flags, key=lambda f: (*flag_order(f)[:3],
+                                          not (lead and f.message.startswith(lead)))):
         if f.action == "avoid":
             by_drug.setdefault(f.drug, []).append(f)
     items = [SummaryAvoid(
@@ -425,7 +430,8 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
     knowledge base judges it for)."""
     shown = shown or {}
     in_play = drugs_in_play(res, patient)
-    avoid = _avoid(res.flags)
+    avoid = _avoid(res.flags, shown.get(patient.syndrome) if patient and patient.syndrome
+                   else None)
     # a current drug to replace for an interaction is taken until its taper ends: its dose
     # change and its monitoring stay
     avoided = {a.drug for a in avoid if not (a.relevance == "current" and a.with_drugs)}

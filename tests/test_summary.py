@@ -908,3 +908,16 @@ def test_a_reaction_to_a_drug_still_taken_is_not_called_past(kb):
     context = res.summary.patient.context
     assert any(c.startswith("reaction to lamotrigine: ") for c in context), context
     assert any(c.startswith("past reaction to carbamazepine: ") for c in context), context
+
+
+def test_the_syndrome_reason_to_avoid_a_drug_leads(kb):
+    """Dravet syndrome with myoclonic seizures: carbamazepine's reasons are equally pressing,
+    and the one about the syndrome leads, not the juvenile myoclonic epilepsy text (review Y
+    M10)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 4, "weight_kg": 16, "sex": "female", "syndrome": "dravet",
+        "seizure_types": ["generalized_tonic_clonic", "myoclonic"],
+        "candidate_drugs": ["carbamazepine"]}))
+    reasons = next(a.reasons for a in res.summary.avoid if a.drug == "carbamazepine")
+    assert reasons[0].startswith("Dravet syndrome: sodium-channel blockers"), reasons
+    assert any(r.startswith("Myoclonic seizures") for r in reasons[1:])
