@@ -1168,10 +1168,14 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                            f"{asm} only if {other} is changed, as the flag advises; otherwise "
                            f"an option below replaces {asm}."
                            for other, asm in clash.items()]
-        top = [first, *(r for r in top if set(r.drugs) != set(rest))]
+        # below it, only options whose support outweighs their warnings (review Y M14: a
+        # valproate switch at -19 under a continued vigabatrin)
+        top = [first, *(r for r in top if set(r.drugs) != set(rest)
+                        and r.score > kb.regimens.shown_above_score)]
         top = top[: kb.regimens.max_regimens]
     top = _kept_first(kb, kept_free, top, flag_records, current)
     _say_not_continued(kb, [] if seizure_free else early, top)
+    _least_unfavourable(top, kb.regimens.shown_above_score)
     if polytherapy_note:
         for reg in top:
             if len(reg.drugs) > 1:
@@ -1569,17 +1573,20 @@ def _why_never_formed(kb: KnowledgeBase, patient: Patient, drug: str,
 
 def _shown(regimens: list[Regimen], above: float) -> list[Regimen]:
     """The regimens (best first) whose support outweighs their warnings (score above
-    ``above``); when none does, the best one alone, saying so (an empty list would leave
-    the prescriber with no reasoning at all)."""
+    ``above``); when none does, the best one alone (an empty list would leave the prescriber
+    with no reasoning at all: :func:`_least_unfavourable` says so when it is shown)."""
     kept = [r for r in regimens if r.score > above]
-    if kept or not regimens:
-        return kept
-    best = regimens[0]
-    best.warnings.append(f"Every regimen the advisor could form scored {number(above)} or "
-                         "less (its warnings outweigh its support): this is the least "
-                         "unfavourable, shown for its reasoning, not as a recommendation; "
-                         "decide with an epilepsy specialist.")
-    return [best]
+    return kept if kept or not regimens else [regimens[0]]
+
+
+def _least_unfavourable(top: list[Regimen], above: float) -> None:
+    """The first regimen shown, when it is a new regimen scoring ``above`` or less (no
+    continue row before it), says that it is shown for its reasoning only."""
+    if top and top[0].kind != "continue" and top[0].score <= above:
+        top[0].warnings.append(f"Every regimen the advisor could form scored {number(above)} "
+                               "or less (its warnings outweigh its support): this is the least "
+                               "unfavourable, shown for its reasoning, not as a recommendation; "
+                               "decide with an epilepsy specialist.")
 
 
 def _high_flags(reg: Regimen, current: list[str],

@@ -189,3 +189,18 @@ def test_seizure_free_on_phenytoin_beside_apixaban_gets_options_that_say_why(kb)
     alone = regimens()
     assert [(r.kind, r.drugs) for r in alone] == [("continue", ["phenytoin"])]
     assert "no change is suggested" in " ".join(alone[0].rationale)
+
+
+def test_under_a_continue_row_no_option_below_zero_is_shown(kb):
+    """A 9-month-old with tuberous sclerosis on vigabatrin for 3 weeks (no weight): the
+    continue row stands; a valproate switch scoring below zero (under 2 years, boxed
+    hepatotoxicity) is not listed under it as 'the least unfavourable' (review Y M14)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 0.75, "sex": "female", "syndrome": "tuberous_sclerosis_complex",
+        "seizure_types": ["epileptic_spasms"],
+        "medication_history": [{"drug": "vigabatrin", "outcome": "ongoing",
+                                "duration_months": 0.75}],
+        "current_medications": ["vigabatrin"]}))
+    assert res.regimens[0].kind == "continue"
+    assert all(r.score > 0 for r in res.regimens[1:])
+    assert not any("least unfavourable" in w for r in res.regimens for w in r.warnings)
