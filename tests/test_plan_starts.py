@@ -224,3 +224,33 @@ def test_stiripentol_row_and_plan_start_alike(kb):
     assert dose.start_daily_mg == 320 and dose.recommended_daily_mg == [800, 800]
     step = _add_step(res, "stiripentol")
     assert step is not None and step.schedule[0].daily_mg == 320
+
+
+def test_infantile_spasms_vigabatrin_rises_every_3_days(kb):
+    """Vigabatrin for a 6-month-old's spasms (7.6 kg): the label starts at 50 mg/kg/day and
+    raises it by 25-50 mg/kg/day every 3 days; the plan says so, not 'week 1: 380 mg/day' as
+    if the start were held for a week (review Y M15)."""
+    from advisor.report.formatting import step_line
+
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 0.5, "weight_kg": 7.6, "sex": "male",
+        "seizure_types": ["epileptic_spasms"], "candidate_drugs": ["vigabatrin"]}))
+    step = _add_step(res, "vigabatrin")
+    assert step is not None
+    line = step_line(step, {d.drug: d for d in res.doses})
+    assert line.startswith("add vigabatrin: start: 380 mg/day; then increase by 25–50 "
+                           "mg/kg/day (190–380 mg/day) every 3 days"), line
+
+
+def test_an_increase_gives_one_amount_and_one_interval():
+    import pytest
+    from pydantic import ValidationError
+
+    from advisor.schema import Increase
+
+    assert Increase(daily_mg_per_kg=[25, 50], every_days=3).every_days == 3
+    for bad in ({"daily_mg": 5, "daily_mg_per_kg": [1, 2], "every_days": 3},
+                {"daily_mg": 5}, {"every_days": 3},
+                {"daily_mg": 5, "every_days": 3, "every_weeks": [1, 2]}):
+        with pytest.raises(ValidationError):
+            Increase(**bad)

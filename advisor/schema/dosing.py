@@ -283,8 +283,22 @@ class TitrationStep(Strict):
 
 
 class Increase(Strict):
-    daily_mg: float = Field(gt=0)
-    every_weeks: Range
+    """The regular increase after the fixed steps: by ``daily_mg`` or by a per-kg range
+    (``daily_mg_per_kg``: vigabatrin in infantile spasms, 25-50 mg/kg/day), every so many
+    weeks or, where the label counts days, ``every_days`` (every 3 days)."""
+
+    daily_mg: float | None = Field(default=None, gt=0)
+    daily_mg_per_kg: Range | None = None
+    every_weeks: Range | None = None
+    every_days: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_each(self) -> Increase:
+        if (self.daily_mg is None) == (self.daily_mg_per_kg is None):
+            raise ValueError("give daily_mg or daily_mg_per_kg, not both")
+        if (self.every_weeks is None) == (self.every_days is None):
+            raise ValueError("give every_weeks or every_days, not both")
+        return self
 
 
 class Titration(Strict):
