@@ -260,10 +260,13 @@ def _start_floor(step: AddStep, dose: Dose | None) -> None:
                           "dose row) are given at the start.")
 
 
-def _withdraw_step(drug: Drug, added: Collection[str] = ()) -> WithdrawStep:
+def _withdraw_step(drug: Drug, added: Collection[str] = (), dose: Dose | None = None,
+                   weight: float | None = None) -> WithdrawStep:
     """The step that withdraws ``drug``; a schedule tied to a drug the plan keeps or starts
     (``added``: the regimen's drugs) is given only with it (review S C2; V H3: valproate
-    withdrawn from beside lamotrigine, which stays)."""
+    withdrawn from beside lamotrigine, which stays); a labelled step as large as the
+    patient's whole dose (``dose``: its row) is said not to fit (review Y M6: levetiracetam
+    at most 1000 mg/day on dialysis, 'lower the dose by 500 mg twice daily')."""
     wd = drug.dosing.withdrawal
     if wd is None:
         return WithdrawStep(drug=drug.name, never_abrupt=True, notes=[
@@ -275,6 +278,12 @@ def _withdraw_step(drug: Drug, added: Collection[str] = ()) -> WithdrawStep:
     if wd.schedule:
         notes.append(wd.schedule)
     notes += [text for other, text in wd.schedule_with.items() if other in added]
+    top = dose.recommended_daily_mg[1] if dose and dose.recommended_daily_mg else None
+    if wd.step_daily_mg and top is not None and top <= wd.step_daily_mg + 1e-9 and (
+            wd.step_from_kg is None or (weight is not None and weight > wd.step_from_kg)):
+        notes.append(f"At this patient's dose (at most {number(top)} mg/day, see the dose row) "
+                     f"one such step would stop {drug.name} at once: taper in smaller steps, "
+                     "agreed with the specialist.")
     return WithdrawStep(drug=drug.name, notes=notes, evidence=list(wd.evidence.sources),
                         taper_weeks=[lo, hi], never_abrupt=wd.never_abrupt, reason=wd.reason)
 
@@ -485,7 +494,8 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
                            "this age are not in the knowledge base, and the dose row is the "
                            "add-on dose: follow the product label.")
     steps += added
-    steps += [_withdraw_step(kb.drugs[d], regimen) for d in withdraw]
+    steps += [_withdraw_step(kb.drugs[d], regimen, by_dose.get(d), patient.weight_kg)
+              for d in withdraw]
     comedications = [m for m in patient.current_medications if m not in kb.drugs]
     # a drug withdrawn first changes the ones still to be withdrawn, too (review L H5:
     # carbamazepine's induction of valproate ends while valproate is still taken)

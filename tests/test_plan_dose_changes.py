@@ -142,3 +142,27 @@ def test_valproate_withdrawn_from_beside_lamotrigine_gives_the_conversion_schedu
     line = step_line(step, {d.drug: d for d in res.doses})
     assert line.count("The lamotrigine label's conversion from valproate") == 1, line
     assert ".;" not in line
+
+
+def test_a_labelled_taper_step_as_large_as_the_dose_is_said_not_to_fit(kb):
+    """Levetiracetam on haemodialysis (at most 1000 mg/day): the EU SmPC's step of 500 mg
+    twice daily would stop it at once, and the plan says so (review Y M6); at usual kidney
+    function it does not."""
+    from advisor.consult import consult
+    from advisor.inputs.patient import validate_patient
+    from advisor.result import WithdrawStep
+
+    def withdraw_notes(**extra):
+        res = consult(kb, validate_patient(kb, {
+            "age_years": 58, "weight_kg": 71, "sex": "male", "seizure_types": ["focal"],
+            "current_medications": ["levetiracetam"],
+            "medication_history": [{"drug": "levetiracetam", "outcome": "inefficacy",
+                                    "adequate": True, "duration_months": 12}], **extra}))
+        return [" ".join(s.notes) for r in res.regimens for s in r.transition.steps
+                if isinstance(s, WithdrawStep) and s.drug == "levetiracetam"]
+
+    said = ("At this patient's dose (at most 1000 mg/day, see the dose row) one such step "
+            "would stop levetiracetam at once: taper in smaller steps")
+    dialysis = withdraw_notes(renal={"dialysis": "haemodialysis"})
+    assert dialysis and all(said in n for n in dialysis), dialysis
+    assert not any(said in n for n in withdraw_notes())

@@ -334,6 +334,10 @@ class Withdrawal(Strict):
     never_abrupt: bool
     reason: str
     schedule: str | None = None
+    # the label's reduction per step, mg/day (levetiracetam: 500 mg twice daily), where the
+    # schedule gives one: a patient whose dose is at most this gets no step of that size
+    step_daily_mg: float | None = Field(default=None, gt=0)
+    step_from_kg: float | None = None  # ... for patients above this weight only
     # drug -> a schedule that applies only when the plan starts that drug (the lamotrigine
     # label's conversion from valproate), shown after ``schedule`` then
     schedule_with: dict[str, str] = Field(default_factory=dict)
