@@ -186,7 +186,10 @@ def _next_steps(kb: KnowledgeBase, frame: PatientFrame, row: int, *, seizure_fre
                 ) -> list[NextStep]:
     """The knowledge base's steps after drug resistance whose conditions hold for the row;
     while seizure freedom not yet sustained (``seizure_free``), only those marked for it."""
-    return [NextStep(id=step.id, text=step.text, evidence=list(step.evidence.sources),
+    return [NextStep(id=step.id, text=step.text + (
+                         f" {step.seizure_free_text}" if seizure_free and step.seizure_free_text
+                         else ""), evidence=list(step.evidence.sources),
+                     seizure_free_note=step.seizure_free_text if seizure_free else None,
                      evidence_level=step.evidence.level)
             for step in kb.dre.next_steps
             if (step.while_seizure_free or not seizure_free)

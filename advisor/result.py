@@ -182,6 +182,8 @@ class NextStep(ResultModel):
     text: str
     evidence: list[str]
     evidence_level: EvidenceLevel
+    # while seizure freedom is not yet sustained: what that means for the step (also in text)
+    seizure_free_note: OmitIfNone[str] = None
 
 
 class DreResult(ResultModel):

@@ -448,7 +448,9 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
         patient=_patient(patient, shown), avoid=avoid,
         dose_changes=_dose_changes(res, avoided, in_play),
         monitor=monitor, dre_status=res.dre.status,
-        next_steps=[SummaryStep(text=first_sentence(s.text), evidence=s.evidence,
+        next_steps=[SummaryStep(text=first_sentence(s.text) + (
+                                    f" {first_sentence(s.seizure_free_note)}"
+                                    if s.seizure_free_note else ""), evidence=s.evidence,
                                 evidence_level=s.evidence_level) for s in res.dre.next_steps],
         risk=_risk(res), top_regimen=_top_regimen(res),
         first=[SummaryStep(text=a.first, evidence=a.evidence, evidence_level=a.evidence_level)

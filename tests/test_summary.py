@@ -921,3 +921,32 @@ def test_the_syndrome_reason_to_avoid_a_drug_leads(kb):
     reasons = next(a.reasons for a in res.summary.avoid if a.drug == "carbamazepine")
     assert reasons[0].startswith("Dravet syndrome: sodium-channel blockers"), reasons
     assert any(r.startswith("Myoclonic seizures") for r in reasons[1:])
+
+
+def test_next_steps_while_seizure_free_not_yet_sustained_say_what_that_means(kb):
+    """Two failed trials, then seizure-free 14 months on levetiracetam (17.7 required): the
+    referral and surgical evaluation stand, and say what the current seizure freedom means
+    for them (review Y M3); without it they do not."""
+    def steps(free: bool):
+        history = [{"drug": "carbamazepine", "outcome": "inefficacy", "adequate": True,
+                    "duration_months": 12},
+                   {"drug": "lamotrigine", "outcome": "inefficacy", "adequate": True,
+                    "duration_months": 9}]
+        if free:
+            history.append({"drug": "levetiracetam", "outcome": "seizure_free",
+                            "adequate": True, "duration_months": 16,
+                            "seizure_free_months": 14})
+        res = consult(kb, validate_patient(kb, {
+            "age_years": 45, "weight_kg": 72, "sex": "female", "pregnancy": "not_pregnant",
+            "seizure_types": ["focal"], "medication_history": history,
+            "current_medications": ["levetiracetam" if free else "lamotrigine"],
+            "longest_pretreatment_interval_days": 180}))
+        return {s.text.split(":")[0]: s.text for s in res.summary.next_steps}
+
+    free = steps(True)
+    referral = next(t for k, t in free.items() if k.startswith("Refer to a tertiary"))
+    assert "The patient is seizure-free now, not yet for the time that makes it sustained" \
+        in referral
+    surgery = next(t for k, t in free.items() if k.startswith("Offer referral"))
+    assert "it does not mean that surgery is needed" in surgery
+    assert not any("seizure-free now" in t.lower() for t in steps(False).values())

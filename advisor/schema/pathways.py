@@ -21,6 +21,9 @@ class NextStep(Strict):
     text: str
     when: list[Condition] = Field(default_factory=list)
     while_seizure_free: bool = False
+    # said after ``text`` while that seizure freedom is not yet sustained (review Y M3: 'to be
+    # seen within 4 weeks' and 'surgery now' read oddly for a patient seizure-free now)
+    seizure_free_text: str | None = None
     evidence: Evidence
 
 
