@@ -93,6 +93,17 @@ def _count(kb: KnowledgeBase, patient: Patient, trial: Trial, required: float
     return False, f"{name}: outcome {trial.outcome.replace('_', ' ')}; not counted."
 
 
+def _with_note(line: str, trial: Trial) -> str:
+    """A trial's line with its medication-history note, which is shown nowhere else (review
+    Y-M4: 'low mood and depression since starting' was dropped); the intolerance line
+    already names it."""
+    note = " ".join((trial.note or "").split())
+    if not note or trial.outcome == "intolerance":
+        return line
+    return f"{line} Note in the medication history: {note}" + (
+        "" if note.endswith((".", "!", "?")) else ".")
+
+
 def last_seizure_free(history: list[Trial]) -> Trial | None:
     """The trial the patient is seizure-free on: the last one, or the last before trials
     stopped only for intolerance (which say nothing about seizure control); None when a
@@ -125,7 +136,7 @@ def classify(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None = N
     failed: list[str] = []
     for trial in patient.medication_history:
         counted, line = _count(kb, patient, trial, required)
-        reasons.append(line)
+        reasons.append(_with_note(line, trial))
         if counted and trial.drug not in failed:
             failed.append(trial.drug)
     if failed:

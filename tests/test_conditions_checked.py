@@ -53,3 +53,37 @@ def test_no_condition_recorded_no_line(kb):
         "age_years": 30, "weight_kg": 60, "sex": "male", "seizure_types": ["focal"]}))
     assert res.summary.conditions_checked_for == {}
     assert "Condition checked" not in render(res, "markdown")
+
+
+def test_psychiatric_history_cautions_follow_the_labels(kb):
+    """A history of depression or another psychiatric disorder: the drugs whose labels warn of
+    psychiatric or behavioural reactions get a caution (perampanel's boxed warning: high),
+    and every long-term antiseizure medication the class warning on suicidal thoughts, as
+    information, which ranks no drug below another (review Y-M4)."""
+    res = _consult(kb, "psychiatric_history", ["levetiracetam", "brivaracetam", "perampanel",
+                                               "topiramate", "zonisamide", "lamotrigine"])
+    caution = {(f.drug, f.severity) for f in res.flags if f.action == "use_with_caution"
+               and f.rule.endswith("-psychiatric-history")}
+    assert caution == {("levetiracetam", "moderate"), ("brivaracetam", "moderate"),
+                       ("perampanel", "high"), ("topiramate", "moderate"),
+                       ("zonisamide", "moderate")}
+    suicidality = {f.drug: f.action for f in res.flags
+                   if f.rule == "antiseizure-suicidality-psychiatric-history"}
+    assert set(suicidality.values()) == {"info"}
+    assert {"levetiracetam", "lamotrigine", "valproate", "carbamazepine"} <= set(suicidality)
+    assert not {"diazepam", "lorazepam", "midazolam", "ketamine"} & set(suicidality)
+    assert not any("class warning" in w for r in res.regimens for w in r.warnings)
+    checked = res.summary.conditions_checked_for["psychiatric_history"]
+    assert "levetiracetam" in checked and "ketamine" not in checked
+    text = render(res, "markdown")
+    assert text.split("\n")[1].endswith("; depression or another psychiatric disorder (current "
+                                        "or past).")
+    assert "perampanel has a boxed warning (US label) for serious or life-threatening " \
+        "psychiatric and behavioural reactions" in text
+
+
+def test_no_psychiatric_history_no_psychiatric_caution(kb):
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 30, "weight_kg": 60, "sex": "female", "pregnancy": "not_pregnant",
+        "seizure_types": ["focal"], "candidate_drugs": ["levetiracetam", "perampanel"]}))
+    assert not any("psychiatric-history" in f.rule for f in res.flags)

@@ -9,6 +9,7 @@ import pytest
 from advisor.consult import consult
 from advisor.errors import InputError
 from advisor.inputs.patient import validate_patient
+from advisor.report import render
 
 BASE = {"id": "HN-1", "age_years": 36, "weight_kg": 58, "sex": "female",
         "seizure_types": ["focal"], "current_medications": ["levetiracetam"]}
@@ -108,3 +109,27 @@ def test_a_note_naming_another_drugs_recorded_reaction_is_accepted(kb):
             validate_patient(kb, {**BASE, "medication_history": history,
                                   "adverse_reactions": rash})
         assert err.value.field == "medication_history.1.note" and err.value.value == note
+
+
+def test_a_trials_note_is_shown_where_the_trials_are_described(kb):
+    """A note on a trial that did not end for intolerance was read by nothing and shown
+    nowhere (review Y-M4: 'low mood and depression since starting' on the levetiracetam a
+    woman is seizure-free on): the drug-resistance section gives it with the trial's line,
+    in every report; the intolerance line names its note once, as before."""
+    patient = validate_patient(kb, {
+        **BASE, "medication_history": [
+            {"drug": "topiramate", "outcome": "intolerance", "adequate": False,
+             "duration_months": 2, "note": "word-finding problems"},
+            {"drug": "levetiracetam", "outcome": "seizure_free", "adequate": True,
+             "duration_months": 16, "seizure_free_months": 14,
+             "note": "low mood and depression\n since starting <2023>"}]})
+    res = consult(kb, patient)
+    line = next(r for r in res.dre.reasons if r.startswith("levetiracetam:"))
+    assert line.endswith(" Note in the medication history: low mood and depression since "
+                         "starting <2023>.")
+    assert sum("word-finding problems" in r for r in res.dre.reasons) == 1
+    assert "Note in the medication history: low mood and depression since starting <2023>." \
+        in render(res, "markdown")
+    html = render(res, "html")
+    assert "Note in the medication history: low mood and depression since starting " \
+        "&lt;2023&gt;." in html and "<2023>" not in html
