@@ -28,11 +28,14 @@ def test_porphyria_avoids_the_barbiturates_and_says_it_is_checked_in_part(kb):
     assert res.summary.conditions_checked_for == {"porphyria": [
         "carbamazepine", "clonazepam", "ethosuximide", "fosphenytoin", "phenobarbital",
         "phenytoin", "primidone", "valproate"]}
+    unjudged = [d for d in res.summary.in_play
+                if d not in res.summary.conditions_checked_for["porphyria"]]
+    assert unjudged  # the top regimen's drug
     for fmt in ("markdown", "html"):
         text = render(res, fmt)
         assert "acute porphyria: the knowledge base judges it for carbamazepine, clonazepam, " \
             "ethosuximide, fosphenytoin, phenobarbital, phenytoin, primidone and valproate " \
-            "only" in text, fmt
+            f"only, not for {' and '.join(unjudged)} among the drugs in play" in text, fmt
     assert render(res, "markdown").split("\n")[1].endswith("; acute porphyria.")
 
 
@@ -87,3 +90,12 @@ def test_no_psychiatric_history_no_psychiatric_caution(kb):
         "age_years": 30, "weight_kg": 60, "sex": "female", "pregnancy": "not_pregnant",
         "seizure_types": ["focal"], "candidate_drugs": ["levetiracetam", "perampanel"]}))
     assert not any("psychiatric-history" in f.rule for f in res.flags)
+
+
+def test_a_condition_judged_for_every_drug_in_play_has_no_line(kb):
+    """Depression or another psychiatric disorder, judged for every long-term ASM (the FDA
+    class warning): no 'checked in part' line listing 29 drugs (review of the psychiatric
+    history rules)."""
+    res = _consult(kb, "psychiatric_history", ["levetiracetam"])
+    assert len(res.summary.conditions_checked_for["psychiatric_history"]) > 20
+    assert "Condition checked" not in render(res, "markdown")

@@ -211,13 +211,10 @@ def _monitor(s: Summary) -> Block:
         names = words(", ".join(shown.get(d, d) for d in s.unaffected_medications))
         head += f"; no interaction expected: {names}"
     for condition, drugs in s.conditions_checked_for.items():
-        name = phrase(shown.get(condition, words(condition)))
-        head += f"; {name} checked for {listing(drugs) + ' only' if drugs else 'no drug'}"
-        lines.append(Line("Condition checked in part" if drugs else "Condition not checked",
-                          f"{name}: the knowledge base judges it "
-                          + (f"for {listing(drugs)} only" if drugs else "for no drug")
-                          + ", which is no proof that other drugs are safe with it: check "
-                          "every drug in play against it in its label", []))
+        head, line = _condition_line(phrase(shown.get(condition, words(condition))), drugs,
+                                     [shown.get(d, d) for d in s.in_play if d not in drugs],
+                                     head)
+        lines += [line] if line else []
     if s.co_medications_not_checked_together:
         names = words(", ".join(shown.get(d, d) for d in s.co_medications_not_checked_together))
         head += "; co-medications not checked against each other"
@@ -226,6 +223,28 @@ def _monitor(s: Summary) -> Block:
                           "these drugs was checked: check them in a drug-interaction "
                           "reference", []))
     return Block("monitor", "Caution and monitoring", head, lines)
+
+
+def _condition_line(name: str, drugs: list[str], unjudged: list[str], head: str
+                    ) -> tuple[str, Line | None]:
+    """A recorded condition that the knowledge base judges for some drugs only: the drugs in
+    play it does not judge (``unjudged``) are named, not the whole list of those it does
+    (review: a psychiatric history judged for 29 drugs listed them all); none unjudged among
+    the drugs in play: no line."""
+    if not drugs:
+        return (f"{head}; {name} checked for no drug",
+                Line("Condition not checked", f"{name}: the knowledge base judges it for no "
+                     "drug, which is no proof that the drugs in play are safe with it: check "
+                     "every drug in play against it in its label", []))
+    if not unjudged:
+        return head, None
+    judged = listing(drugs) if len(drugs) <= 8 else f"{len(drugs)} antiseizure medications"
+    return (f"{head}; {name} not checked for {words(listing(unjudged))}",
+            Line("Condition checked in part", words(
+                f"{name}: the knowledge base judges it for {judged} only, not for "
+                f"{listing(unjudged)} among the drugs in play, which is no proof that "
+                f"{'it is' if len(unjudged) == 1 else 'they are'} safe with it: check "
+                f"{'its label' if len(unjudged) == 1 else 'their labels'} for it"), []))
 
 
 def _dre(res: ConsultResult, s: Summary) -> Block:
