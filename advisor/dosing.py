@@ -804,29 +804,41 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
     return notes
 
 
+# reactions after which a plan stops the drug now and does not restart it (transition.py
+# says the same); after the others it is stopped now only if drug-related and recent
+STOPPED_NOW_REACTIONS = frozenset({"sjs_ten", "dress"})
+
+
 def _stopped_now(kb: KnowledgeBase, frame: PatientFrame, row: int, taking: set[str],
-                 by_drug: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """The drugs taken that every plan stops now: a skin or hypersensitivity reaction to the
-    drug is recorded (dre.yaml tolerance_ended_by) and it has an 'avoid' flag."""
+                 by_drug: dict[str, list[dict[str, Any]]]) -> dict[str, bool]:
+    """The drugs taken that every plan withdraws for a recorded skin or hypersensitivity
+    reaction (dre.yaml tolerance_ended_by; with an 'avoid' flag), each with whether the plan
+    stops it now without condition (SJS/TEN, DRESS) or only if the reaction may be
+    drug-related and is recent."""
     r = frame.reactions
     if not len(r):
-        return []
+        return {}
     kinds = set(kb.dre.definition.tolerance_ended_by)
     mine = r[(r["row"].to_numpy() == row) & r["reaction"].isin(list(kinds)).to_numpy()]
-    return sorted(d for d in set(mine["drug"]) & taking
-                  if any(f["action"] == "avoid" for f in by_drug.get(d, [])))
+    return {d: bool(set(mine.loc[mine["drug"] == d, "reaction"]) & STOPPED_NOW_REACTIONS)
+            for d in sorted(set(mine["drug"]) & taking)
+            if any(f["action"] == "avoid" for f in by_drug.get(d, []))}
 
 
-def _while_stopped_drug_taken(build: _Builder, stopping: list[str]) -> list[str]:
-    """A dose row chosen or changed by a drug that is stopped now says so (review Y H3:
-    lamotrigine and tiagabine dosed as with carbamazepine while the plan stops it now)."""
+def _while_stopped_drug_taken(build: _Builder, stopping: dict[str, bool]) -> list[str]:
+    """A dose row chosen or changed by a drug the plan withdraws for a hypersensitivity
+    reaction says so (review Y H3: lamotrigine and tiagabine dosed as with carbamazepine;
+    review Z R4: 'stopped now' only where the plan stops it without condition)."""
     named = [d for d in stopping if d in build.banded or d in build.changed_with]
     if not named:
         return []
-    return [f"{listing(named)} {'is' if len(named) == 1 else 'are'} to be stopped now (a "
-            "recorded hypersensitivity reaction: see the plan): this dose is the label's with "
-            f"{listing(named)}, and holds only while it is taken; once it is stopped the "
-            "label's dose without it applies (the plan's step gives its start)"]
+    now = all(stopping[d] for d in named)
+    how = ("to be stopped now (a recorded SJS/TEN or DRESS: see the plan)" if now else
+           "to be withdrawn for a recorded hypersensitivity reaction (stopped now if it may be "
+           "drug-related and is recent, otherwise tapered: see the plan)")
+    return [f"{listing(named)} {'is' if len(named) == 1 else 'are'} {how}: this dose is the "
+            f"label's with {listing(named)}, and holds only while it is taken; once it is "
+            "stopped the label's dose without it applies (the plan's step gives its start)"]
 
 
 def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame | None,

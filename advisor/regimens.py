@@ -821,7 +821,9 @@ def _options(kept: list[str], usable: list[str], combination_due: bool, taking: 
         options += [([*kept, d], "add-on") for d in usable]
         for gone in (d for d in kept if d in failed and len(kept) > 1):
             rest = [d for d in kept if d != gone]
-            options += [*([(rest, "continue")] if stands(rest) else []),
+            # not a return to drugs that all failed (review Z R1: valproate alone in Dravet)
+            options += [*([(rest, "continue")] if stands(rest) and set(rest) - set(failed)
+                          else []),
                         *(([*rest, d], "add-on") for d in usable)]
     elif combination_due:
         options += [(list(pair), "combination") for pair in combinations(usable, 2)]
@@ -1172,7 +1174,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         # valproate switch at -19 under a continued vigabatrin)
         top = [first, *(r for r in top if set(r.drugs) != set(rest)
                         and r.score > kb.regimens.shown_above_score)]
-        top = top[: kb.regimens.max_regimens]
+        top = _alone_or_with_options(top[: kb.regimens.max_regimens],
+                                     kb.regimens.shown_above_score)
     top = _kept_first(kb, kept_free, top, flag_records, current)
     _say_not_continued(kb, [] if seizure_free else early, top)
     _least_unfavourable(top, kb.regimens.shown_above_score)
@@ -1352,7 +1355,7 @@ def _not_yet_failed(rest: list[str], ended: list[str], withheld: Collection[str]
     return (f"{withdraw}{'c' if withdraw else 'C'}ontinue {drugs}: no adequate trial of "
             f"{drugs} is recorded as failed, nor {'was it' if one else 'were they'} stopped "
             f"for intolerance. {check}. "
-            "Ranked first whatever its score: the other options apply if seizures continue at "
+            f"{RANKED_FIRST} at "
             "an adequate dose (" + ("the syndrome's next step in the guideline is add-on "
                                     "treatment" if add_on_next else
                                     "NICE: another monotherapy when the first is unsuccessful")
@@ -1577,6 +1580,23 @@ def _shown(regimens: list[Regimen], above: float) -> list[Regimen]:
     with no reasoning at all: :func:`_least_unfavourable` says so when it is shown)."""
     kept = [r for r in regimens if r.score > above]
     return kept if kept or not regimens else [regimens[0]]
+
+
+RANKED_FIRST = "Ranked first whatever its score: the other options apply if seizures continue"
+
+
+def _alone_or_with_options(top: list[Regimen], above: float) -> list[Regimen]:
+    """A continue row with the options below it; alone, it does not point to options that
+    are not there (review Z R3): it says that none scores above ``above`` and that the next
+    step is the specialist's."""
+    first = top[0]
+    if len(top) == 1 and first.rationale and RANKED_FIRST in first.rationale[0]:
+        head, _, tail = first.rationale[0].partition(RANKED_FIRST)
+        rest = tail.split(").", 1)[1] if ")." in tail else ""
+        first.rationale[0] = (f"{head}No other option scores above {number(above)} for this "
+                              "patient: if seizures continue at an adequate dose, review the "
+                              f"next step with the specialist.{rest}")
+    return top
 
 
 def _least_unfavourable(top: list[Regimen], above: float) -> None:

@@ -53,3 +53,18 @@ def test_after_sjs_the_stricter_rule_stands(kb):
     flags = _flags(kb, "carbamazepine", "sjs_ten")
     assert [(r, a) for r, a, _ in flags["phenytoin"]] == [
         ("carbamazepine-scar-hydantoins", "avoid")]
+
+
+def test_a_drug_tolerated_for_years_gets_no_cross_sensitivity_caution(kb):
+    """A carbamazepine rash 20 years ago, phenytoin taken for 6 years: the cross-sensitivity
+    caution is for starting an aromatic drug, not for one tolerated beyond the exposure in
+    which such reactions start (review Z Z02)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 66, "weight_kg": 80, "sex": "male", "seizure_types": ["focal"],
+        "adverse_reactions": [{"drug": "carbamazepine", "reaction": "hypersensitivity_rash"}],
+        "medication_history": [{"drug": "phenytoin", "outcome": "ongoing",
+                                "duration_months": 72}],
+        "current_medications": ["phenytoin"], "candidate_drugs": ["phenobarbital"]}))
+    rule = "carbamazepine-rash-hydantoins-barbiturates"
+    assert not any(f.rule == rule for f in res.flags if f.drug == "phenytoin")
+    assert any(f.rule == rule for f in res.flags if f.drug == "phenobarbital")

@@ -112,16 +112,28 @@ def test_an_add_on_to_valproate_in_pregnancy_says_the_baby_is_exposed_to_both(kb
     """Pregnant and on valproate: every add-on that keeps valproate says that the baby is
     exposed to both and that the specialist decides (review T M3: 'valproate + lamotrigine'
     was offered without it)."""
-    regimens = consult(kb, validate_patient(kb, {
-        "age_years": 22, "weight_kg": 54, "sex": "female", "pregnancy": "pregnant",
-        "seizure_types": ["generalized_tonic_clonic", "myoclonic"], "syndrome": "dravet",
-        "current_medications": ["valproate", "clobazam"]})).regimens
-    add_ons = [r for r in regimens if r.kind == "add-on" and "valproate" in r.drugs]
+    def regimens(failed: bool):
+        return consult(kb, validate_patient(kb, {
+            "age_years": 22, "weight_kg": 54, "sex": "female", "pregnancy": "pregnant",
+            "seizure_types": ["generalized_tonic_clonic", "myoclonic"], "syndrome": "dravet",
+            "current_medications": ["valproate", "clobazam"],
+            "medication_history": [{"drug": d, "outcome": "inefficacy", "adequate": True,
+                                    "duration_months": 12} for d in ("valproate", "clobazam")]
+            if failed else []})).regimens
+
     said = ("Pregnant: adding a drug to valproate exposes the baby to both; whether valproate "
             "continues, and with what, is her specialist's decision after urgent review (see "
             "its flag).")
+    # both failed: an add-on keeping valproate (kept in Dravet syndrome) is the one shown
+    shown = regimens(failed=True)
+    add_ons = [r for r in shown if r.kind == "add-on" and "valproate" in r.drugs]
     assert add_ons and all(said in r.warnings for r in add_ons)
-    assert not any(said in r.warnings for r in regimens if r.kind == "continue")
+    # neither failed: the continue row stands alone (no option above 0), without the warning,
+    # saying that the next step is the specialist's (review Z R3)
+    kept = regimens(failed=False)
+    assert [r.kind for r in kept] == ["continue"]
+    assert said not in kept[0].warnings
+    assert "No other option scores above 0 for this patient" in kept[0].rationale[0]
 
 
 def test_continued_drugs_whose_levels_fall_are_dosed_by_level_not_by_the_label(kb):
