@@ -321,11 +321,20 @@ def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
               and not adds[0].needs and not adds[0].target_text else None)
     changed = [f"{s.drug}: {s.dose_change}" for s in reg.transition.steps
                if isinstance(s, ContinueStep) and s.dose_change]
+    # a continued drug not to be taken with a co-medication: the condition the row states
+    # leads the summary too (review Z Z02: 'continue phenytoin' beside rivaroxaban)
+    clash = list(dict.fromkeys(
+        (f.interacting_drug, f.drug) for f in res.flags
+        if reg.kind == "continue" and f.action == "avoid" and f.category == "interaction"
+        and f.interacting_drug in reg.drugs and f.drug not in res.candidate_drugs))
+    caveats = [*(reg.caveats or []), *(f"continue {asm} only if {other} is changed, as the "
+                                       "flag advises (see the top regimen)"
+                                       for asm, other in clash)]
     return SummaryRegimen(drugs=reg.drugs, kind=reg.kind, first_step=_first_step(reg),
                           target_daily_mg=target, evidence=reg.evidence,
                           target_while=adds[0].target_while if adds else None,
                           replacing=reg.replacing or None,
-                          caveats=reg.caveats, kept_changes=changed or None)
+                          caveats=caveats or None, kept_changes=changed or None)
 
 
 def _patient(patient: Patient | None, shown: dict[str, str]) -> SummaryPatient | None:

@@ -179,6 +179,14 @@ def test_seizure_free_on_phenytoin_beside_apixaban_gets_options_that_say_why(kb)
 
     with_apixaban = regimens("apixaban")
     first, options = with_apixaban[0], with_apixaban[1:]
+    summary = consult(kb, validate_patient(kb, {
+        "age_years": 70, "weight_kg": 84, "sex": "male", "seizure_types": ["focal"],
+        "medication_history": [{"drug": "phenytoin", "outcome": "seizure_free",
+                                "adequate": True, "duration_months": 60,
+                                "seizure_free_months": 48}],
+        "current_medications": ["phenytoin", "apixaban"]})).summary
+    assert "continue phenytoin only if apixaban is changed, as the flag advises (see the top " \
+        "regimen)" in (summary.top_regimen.caveats or [])  # review Z Z02
     assert (first.kind, first.drugs) == ("continue", ["phenytoin"])
     assert "Continue phenytoin only if apixaban is changed, as the flag advises (with its " \
         "prescriber); the options below replace phenytoin if apixaban cannot change." \
