@@ -46,6 +46,7 @@ from advisor.numbers import (
 from advisor.result import Dose, IfStarted
 from advisor.rules import covered, hepatic_match, records, renal_match
 from advisor.schema import Band, DoseBand, DoseChange, Drug, Evidence, NoDose, OrganBand
+from advisor.vocabulary import SEVERE_REACTIONS
 
 MAX_INDICATIONS = 4  # a band naming more: its dose row names the patient's among them
 
@@ -804,11 +805,6 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
     return notes
 
 
-# reactions after which a plan stops the drug now and does not restart it (transition.py
-# says the same); after the others it is stopped now only if drug-related and recent
-STOPPED_NOW_REACTIONS = frozenset({"sjs_ten", "dress"})
-
-
 def _stopped_now(kb: KnowledgeBase, frame: PatientFrame, row: int, taking: set[str],
                  by_drug: dict[str, list[dict[str, Any]]]) -> dict[str, bool]:
     """The drugs taken that every plan withdraws for a recorded skin or hypersensitivity
@@ -820,7 +816,7 @@ def _stopped_now(kb: KnowledgeBase, frame: PatientFrame, row: int, taking: set[s
         return {}
     kinds = set(kb.dre.definition.tolerance_ended_by)
     mine = r[(r["row"].to_numpy() == row) & r["reaction"].isin(list(kinds)).to_numpy()]
-    return {d: bool(set(mine.loc[mine["drug"] == d, "reaction"]) & STOPPED_NOW_REACTIONS)
+    return {d: bool(set(mine.loc[mine["drug"] == d, "reaction"]) & SEVERE_REACTIONS)
             for d in sorted(set(mine["drug"]) & taking)
             if any(f["action"] == "avoid" for f in by_drug.get(d, []))}
 

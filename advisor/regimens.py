@@ -51,7 +51,8 @@ from advisor.numbers import listing, number, phrase, plural
 from advisor.rules import records
 from advisor.schema import Drug
 from advisor.schema.pathways import LicensedCombination
-from advisor.transition import SEVERE, reacted
+from advisor.transition import reacted
+from advisor.vocabulary import SEVERE_REACTIONS
 
 IGNORED_TYPES = {"unknown", "status_epilepticus"}
 NO_DOSE = ("no_labelled_dose", "no_maintenance", "not_recommended", "rescue",
@@ -604,7 +605,7 @@ def _withdrawal_warnings(kb: KnowledgeBase, patient: Patient, withdrawn: list[st
                          ) -> list[str]:
     """What a regimen that withdraws current drugs requires: a taper, or, after SJS/TEN or
     DRESS recorded to the drug, stopping it now (the plan says so; review X M1)."""
-    severe = [d for d, r in reacted(kb, patient, withdrawn).items() if r in SEVERE]
+    severe = [d for d, r in reacted(kb, patient, withdrawn).items() if r in SEVERE_REACTIONS]
     tapered = [d for d in withdrawn if d not in severe]
     out = [f"Requires withdrawing {', '.join(tapered)} (taper; see the transition plan)."
            ] if tapered else []
@@ -1133,8 +1134,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     rest = _not_ended(kb, patient, kept)
     # a kept drug to avoid with a long-term co-medication (the flag falls on the co-medication:
     # carbamazepine with apixaban): continuing it needs the co-medication changed
-    clash = {f["drug"]: f["interacting_drug"] for d in rest for f in by_drug.get(d, [])
-             if f["action"] == "avoid" and f["drug"] != d}
+    clash = _clashing(kb, flag_records, rest)
     # a high-severity caution with a long-term co-medication (efavirenz with phenytoin) is a
     # reason to switch a drug the guideline would not start alone (review V H2); one managed
     # by monitoring (warfarin, fluconazole) is not
@@ -1169,7 +1169,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         first.warnings += [f"{asm} is not to be taken with {other} (see the flag): continue "
                            f"{asm} only if {other} is changed, as the flag advises; otherwise "
                            f"an option below replaces {asm}."
-                           for other, asm in clash.items()]
+                           for asm, other in clash]
         # below it, only options whose support outweighs their warnings (review Y M14: a
         # valproate switch at -19 under a continued vigabatrin)
         top = [first, *(r for r in top if set(r.drugs) != set(rest)

@@ -29,6 +29,7 @@ from advisor.result import (
 )
 from advisor.rules import records
 from advisor.schema import Drug, Increase, Interaction, Titration, WholeTablets
+from advisor.vocabulary import SEVERE_REACTIONS
 
 
 def _fmt(x: float) -> str:
@@ -379,12 +380,12 @@ def _target_with(kb: KnowledgeBase, step: AddStep, withdraw: list[str]) -> None:
 
 # reactions after which a drug is stopped, not kept through a cross-taper
 HYPERSENSITIVITY = frozenset({"sjs_ten", "dress", "hypersensitivity_rash", "angioedema"})
-# of these, the severe cutaneous reactions: the drug is stopped now and not restarted, with no
-# taper as the otherwise-branch (carbamazepine label: after SJS/TEN 'use of this drug should
-# not be resumed'; cenobamate: DRESS, 'discontinued immediately and not restarted'); after a
-# rash or angioedema it is stopped now if the reaction may be drug-related and is recent (the
-# rash labels: 'at the first sign of rash, unless the rash is clearly not drug-related')
-SEVERE = frozenset({"sjs_ten", "dress"})
+# after the severe cutaneous ones (SEVERE_REACTIONS) the drug is stopped now and not
+# restarted, with no taper as the otherwise-branch (carbamazepine label: after SJS/TEN 'use
+# of this drug should not be resumed'; cenobamate: DRESS, 'discontinued immediately and not
+# restarted'); after a rash or angioedema it is stopped now if the reaction may be
+# drug-related and is recent (the rash labels: 'at the first sign of rash, unless the rash is
+# clearly not drug-related')
 # how a plan names a reaction, most severe first (a drug with two recorded: the first counts)
 REACTION_WORDS = {"sjs_ten": "SJS/TEN", "dress": "DRESS", "angioedema": "angioedema",
                   "hypersensitivity_rash": "a hypersensitivity rash"}
@@ -415,7 +416,7 @@ def _stop_line(drug: str, reaction: str, cited: str, new: bool) -> str:
     words = REACTION_WORDS[reaction]
     cover = ("decide seizure cover while the new drug is titrated, with the specialist today"
              if new else "decide seizure cover with the specialist today")
-    if reaction in SEVERE:
+    if reaction in SEVERE_REACTIONS:
         return (f"{words} attributed to {drug} is recorded: stop {drug} now and do not "
                 f"restart it; {cover}{cited}.")
     short = "rash" if reaction == "hypersensitivity_rash" else _bare(reaction)
@@ -445,7 +446,7 @@ def _stopped_now(kb: KnowledgeBase, reacted: dict[str, str], steps: list[Transit
         label = wd.stop_statement(reaction) if wd else None
         if label:
             step.evidence = list(dict.fromkeys([*step.evidence, *label.evidence.sources]))
-        if reaction in SEVERE:
+        if reaction in SEVERE_REACTIONS:
             step.stop_now = ("stop it now and do not restart it (with the specialist, and "
                              "seizure cover)")
             step.stop_now_only = True

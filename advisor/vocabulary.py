@@ -17,6 +17,9 @@ RELEVANCE_LABEL = {"current": "Current drugs", "candidate": "Candidates",
                    "other": "Other drugs to avoid"}
 DOSE_ACTIONS = ("reduce_dose", "increase_dose")
 CAUTION_ACTIONS = ("use_with_caution", "monitor")
+# the severe cutaneous reactions after which a drug is stopped now and never restarted (the
+# plan's stop-now line; the dose rows that depend on the drug say so too)
+SEVERE_REACTIONS = frozenset({"sjs_ten", "dress"})
 
 ACTION_LABEL = {"avoid": "AVOID", "reduce_dose": "Reduce dose", "increase_dose": "Increase dose",
                 "use_with_caution": "Use with caution", "monitor": "Monitor", "info": "Info"}
