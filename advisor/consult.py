@@ -502,7 +502,8 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         disclaimer=kb.manifest.disclaimer,
     )
     result.sources = _cited(kb, result)
-    result.partly_checked_medications = partly_checked(kb, result, patient)
+    result.partly_checked_medications, result.partly_checked_not_against = partly_checked(
+        kb, result, patient)
     syndrome = ({patient.syndrome: kb.vocabulary.syndromes[patient.syndrome]}
                 if patient.syndrome in kb.vocabulary.syndromes else {})
     # a rescue product beside the same drug taken daily (Valium and Valtoco) has no dose row

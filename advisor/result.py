@@ -512,9 +512,12 @@ class Summary(ResultModel):
     emergency: list[SummaryStep] = Field(default_factory=list)
     in_play: list[str]  # current drugs, drugs asked about and the top regimen's drugs
     unchecked_medications: list[str] = Field(default_factory=list)  # outside the knowledge base
-    # co-medications of the knowledge base with no recorded interaction with a drug in play
-    # -> the antiseizure medications it has recorded interactions with
+    # co-medications of the knowledge base with no recorded interaction with some
+    # antiseizure medication in play or offered -> the antiseizure medications it has
+    # recorded interactions with
     partly_checked_medications: dict[str, list[str]] = Field(default_factory=dict)
+    # -> the antiseizure medications in play or offered it has no recorded interaction with
+    partly_checked_not_against: dict[str, list[str]] = Field(default_factory=dict)
     co_medications_not_checked_together: list[str] = Field(default_factory=list)  # as above
     # co-medications a source says no antiseizure medication affects, with what it says
     unaffected_medications: dict[str, SummaryStep] = Field(default_factory=dict)
@@ -566,9 +569,13 @@ class ConsultResult(ResultModel):
     # the patient's drugs outside the knowledge base: no interaction with them was checked
     unchecked_medications: list[str] = Field(default_factory=list)
     # the patient's co-medications of the knowledge base without a recorded interaction with
-    # any drug in play (see advisor.summary.partly_checked), with the antiseizure medications
-    # their recorded interactions are with: checked only for those
+    # some antiseizure medication in play or offered (see advisor.summary.partly_checked),
+    # with the antiseizure medications their recorded interactions are with: checked only
+    # for those
     partly_checked_medications: dict[str, list[str]] = Field(default_factory=dict)
+    # the same co-medications, with the antiseizure medications in play or offered they have
+    # no recorded interaction with
+    partly_checked_not_against: dict[str, list[str]] = Field(default_factory=dict)
     # the patient's co-medications that a source says no antiseizure medication affects
     # (the levonorgestrel IUD), with what it says: checked, with nothing to flag
     unaffected_medications: dict[str, SummaryStep] = Field(default_factory=dict)

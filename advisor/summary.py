@@ -395,23 +395,28 @@ def drugs_in_play(res: ConsultResult, patient: Patient | None = None) -> list[st
 
 
 def partly_checked(kb: KnowledgeBase, res: ConsultResult, patient: Patient
-                   ) -> dict[str, list[str]]:
-    """The patient's co-medications of the knowledge base that have no recorded interaction
-    with any drug in play (:func:`drugs_in_play`), each with the antiseizure medications it
-    has recorded interactions with: a known name is checked only for those, and silence
-    about it is no proof that it does not interact (fluvoxamine, known for fenfluramine
-    only, beside a benzodiazepine). In status epilepticus, the pathway's options are in
-    play too."""
-    in_play = set(drugs_in_play(res, patient))
+                   ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The patient's co-medications of the knowledge base with no recorded interaction with
+    some antiseizure medication in play (:func:`drugs_in_play`) or offered (in a regimen):
+    each with the antiseizure medications it has recorded interactions with, and with those
+    in play or offered that it has none with. A known name is checked only for its pairs,
+    and silence about the others is no proof that they do not interact (fluvoxamine, known
+    for fenfluramine only, beside a benzodiazepine; clozapine, known for valproate, beside
+    lamotrigine: review Z R2). In status epilepticus, the pathway's options are in play
+    too."""
+    in_play = [*drugs_in_play(res, patient), *(d for r in res.regimens for d in r.drugs)]
     if res.status_epilepticus is not None:  # its options are given now (review J M4)
-        in_play |= {o.drug for st in res.status_epilepticus.stages for o in st.options}
-    out = {}
+        in_play += [o.drug for st in res.status_epilepticus.stages for o in st.options]
+    asms = [d for d in _unique(in_play) if d in kb.drugs]
+    known, unpaired = {}, {}
     for drug in patient.current_medications:
         partners = kb.interaction_partners.get(drug, frozenset())
         med = kb.comedications.get(drug)
-        if med is not None and med.unaffected is None and not partners & in_play:
-            out[drug] = sorted(partners & set(kb.drugs))
-    return out
+        missing = [d for d in asms if d not in partners]
+        if med is not None and med.unaffected is None and missing:
+            known[drug] = sorted(partners & set(kb.drugs))
+            unpaired[drug] = missing
+    return known, unpaired
 
 
 def unaffected(kb: KnowledgeBase, patient: Patient) -> dict[str, SummaryStep]:
@@ -467,6 +472,7 @@ def summarize(res: ConsultResult, patient: Patient | None = None,
         in_play=in_play,
         unchecked_medications=list(res.unchecked_medications),
         partly_checked_medications=dict(res.partly_checked_medications),
+        partly_checked_not_against=dict(res.partly_checked_not_against),
         unaffected_medications=dict(res.unaffected_medications),
         co_medications_not_checked_together=list(res.co_medications_not_checked_together),
         conditions_checked_for=checked_for or {},

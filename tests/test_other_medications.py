@@ -106,25 +106,54 @@ def test_a_known_co_medication_without_an_interaction_in_play_is_checked_in_part
                   candidate_drugs=["lamotrigine"])
     assert res.partly_checked_medications == {"fluvoxamine": known}
     assert res.summary.partly_checked_medications == {"fluvoxamine": known}
+    offered = res.partly_checked_not_against["fluvoxamine"]
+    assert offered[0] == "lamotrigine"
+    assert set(offered) == ({d for r in res.regimens for d in r.drugs} | {"lamotrigine"}
+                            ) - set(known)  # (carbamazepine, in a regimen, is paired)
     monitor = next(b for b in summary_blocks(res) if b.key == "monitor")
     assert "checked in part: fluvoxamine" in monitor.headline
     line = next(x for x in monitor.lines if x.lead == "Checked in part")
-    assert f"(fluvoxamine with {', '.join(known)} only)" in line.text
+    assert (f"(fluvoxamine with {', '.join(known[:-1])} and {known[-1]} only, not with "
+            "lamotrigine, ") in line.text
+    assert "among the drugs in play or offered)" in line.text
     assert "no proof that there is none" in line.text
     assert json.loads(render(res, "json", kb))["partly_checked_medications"] == {
         "fluvoxamine": known}
-    # with one of them in play (clobazam asked about), the interaction is flagged instead
+    # with one of them in play (clobazam asked about), that interaction is flagged, and
+    # clobazam is not among the drugs said not to be checked against fluvoxamine
     asked = _result(kb, current_medications=["lamotrigine", "fluvoxamine"],
                     candidate_drugs=["clobazam"])
-    assert asked.partly_checked_medications == {}
+    assert "clobazam" not in asked.partly_checked_not_against["fluvoxamine"]
     assert any(f.drug == "clobazam" and f.interacting_drug == "fluvoxamine"
                for f in asked.flags)
 
 
+def test_a_co_medication_paired_with_one_drug_in_play_is_still_checked_in_part(kb):
+    """Clozapine is known for valproate and the inducers only: beside valproate it is
+    flagged, and the lamotrigine and levetiracetam offered beside it were not checked
+    against it, which the summary says (review Z R2: the line had gone once valproate's
+    pairing was recorded)."""
+    res = _result(kb, age_years=32, seizure_types=["generalized_tonic_clonic"],
+                  current_medications=["valproate", "clozapine"],
+                  medication_history=[{"drug": "valproate", "outcome": "ongoing"}],
+                  candidate_drugs=["lamotrigine", "levetiracetam"])
+    assert any(f.drug == "valproate" and f.interacting_drug == "clozapine" for f in res.flags)
+    assert "valproate" in res.partly_checked_medications["clozapine"]
+    unpaired = res.partly_checked_not_against["clozapine"]
+    assert {"lamotrigine", "levetiracetam"} <= set(unpaired)
+    assert "valproate" not in unpaired
+    text = render(res, "markdown", kb)
+    assert "checked in part: clozapine" in text
+    assert "primidone and valproate only, not with lamotrigine" in text
+
+
 def test_a_co_medication_with_an_interaction_in_play_is_not_checked_in_part(kb):
-    """Warfarin beside carbamazepine: their interaction is recorded (and flagged)."""
+    """Warfarin beside carbamazepine: their interaction is recorded (and flagged), so the
+    summary does not name carbamazepine among the drugs not checked against warfarin."""
     res = _result(kb, current_medications=["carbamazepine", "warfarin"])
-    assert "warfarin" not in res.partly_checked_medications
+    assert "carbamazepine" not in res.partly_checked_not_against.get("warfarin", [])
+    assert not set(res.partly_checked_not_against.get("warfarin", [])) & \
+        kb.interaction_partners["warfarin"]
     assert any({f.drug, f.interacting_drug} == {"carbamazepine", "warfarin"}
                for f in res.flags)
 

@@ -198,12 +198,15 @@ def _monitor(s: Summary) -> Block:
     if s.partly_checked_medications:
         part = s.partly_checked_medications
         head += f"; checked in part: {words(', '.join(shown.get(d, d) for d in part))}"
-        known = "; ".join(f"{shown.get(d, d)} with {', '.join(asms)} only" if asms else
-                          f"{shown.get(d, d)} with none" for d, asms in part.items())
+        known = "; ".join(
+            f"{shown.get(d, d)} with {listing(asms)} only, not with "
+            f"{listing(s.partly_checked_not_against.get(d, []))} among the drugs in play "
+            "or offered" if asms else
+            f"{shown.get(d, d)} with none of them" for d, asms in part.items())
         lines.append(Line("Checked in part", words(
-            f"the knowledge base records no interaction of these with the drugs in play "
-            f"({known}), which is no proof that there is none: check them in a "
-            "drug-interaction reference"), []))
+            "the knowledge base records interactions of these with some antiseizure "
+            f"medications only ({known}), which is no proof that there is none: check them in "
+            "a drug-interaction reference"), []))
     for drug, said in s.unaffected_medications.items():
         lines.append(Line(words(shown.get(drug, drug)), words(said.text), said.evidence,
                           said.evidence_level))
