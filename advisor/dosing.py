@@ -42,6 +42,7 @@ from advisor.numbers import (
     plural,
     signed_percent,
     span,
+    syndrome_phrase,
 )
 from advisor.result import Dose, IfStarted
 from advisor.rules import covered, hepatic_match, records, renal_match
@@ -314,7 +315,8 @@ def describe(band: DoseBand, kb: KnowledgeBase, mine: Callable[[str], bool] | No
         parts.append(band.weight_kg.text("kg"))
     if band.indication != "all":
         kinds = [*band.indication.syndromes, *band.indication.seizure_types]
-        name = {**{s: kb.vocabulary.syndromes[s] for s in band.indication.syndromes},
+        name = {**{s: syndrome_phrase(kb.vocabulary.syndromes[s])
+                   for s in band.indication.syndromes},
                 **{t: kb.vocabulary.seizure_types[t].lower()
                    for t in band.indication.seizure_types}}
         own = [k for k in kinds if mine(k)] if mine is not None else []
@@ -323,8 +325,8 @@ def describe(band: DoseBand, kb: KnowledgeBase, mine: Callable[[str], bool] | No
         else:
             named = [name[k] for k in own]
             listed = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
-            parts.append(f"for this patient's {listed}: {len(own)} of the band's {len(kinds)} "
-                         "indications" if len(own) <= MAX_INDICATIONS else
+            parts.append(f"for this patient's {listed}, among others"
+                         if len(own) <= MAX_INDICATIONS else
                          f"for {len(own)} of the band's {len(kinds)} indications, those "
                          "judged for this patient")
     if band.when_taking:

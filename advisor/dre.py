@@ -5,7 +5,7 @@ from __future__ import annotations
 from advisor.frame import PatientFrame, frame_from_patients
 from advisor.inputs.patient import Patient, Trial
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import plural
+from advisor.numbers import plural, syndrome_phrase
 from advisor.result import DreResult, DreStatus, NextStep
 from advisor.rules import row_mask
 
@@ -46,7 +46,7 @@ def appropriate(kb: KnowledgeBase, patient: Patient, drug_name: str) -> tuple[bo
         hits = [kb.vocabulary.seizure_types[t].lower() for t in agg.seizure_types
                 if t in patient.seizure_types]
         if patient.syndrome in agg.syndromes:
-            hits.append(kb.vocabulary.syndromes[patient.syndrome])
+            hits.append(syndrome_phrase(kb.vocabulary.syndromes[patient.syndrome]))
         if hits and agg.action in ("avoid", "use_with_caution"):
             return False, f"may aggravate the patient's {', '.join(hits)}"
     if not types and patient.syndrome is None:

@@ -102,6 +102,15 @@ def listing(items: Sequence[str]) -> str:
     return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)
 
 
+def syndrome_phrase(label: str) -> str:
+    """A syndrome's name inside a sentence: 'Juvenile myoclonic epilepsy' -> 'juvenile
+    myoclonic epilepsy'; an eponym ('Dravet syndrome', 'Lennox-Gastaut syndrome') or a name
+    led by an acronym ('CDKL5 deficiency disorder') keeps its capital (review Y C4)."""
+    first, _, rest = label.partition(" ")
+    eponym = rest.startswith("syndrome") or any(c.isupper() for c in first[1:])
+    return label if eponym else label[:1].lower() + label[1:]
+
+
 def phrase(label: str) -> str:
     """A label or sentence inside another sentence: 'Synaptic vesicle ...' -> 'synaptic
     vesicle ...'; an acronym ('GABA-A receptor ...', 'T-type ...') keeps its capitals."""

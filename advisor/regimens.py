@@ -47,7 +47,7 @@ import pandas as pd
 from advisor.dre import required_seizure_free_months
 from advisor.inputs.patient import Patient, Trial
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import listing, number, phrase, plural
+from advisor.numbers import listing, number, phrase, plural, syndrome_phrase
 from advisor.rules import records
 from advisor.schema import Drug
 from advisor.schema.pathways import LicensedCombination
@@ -465,7 +465,7 @@ def _position_terms(kb: KnowledgeBase, patient: Patient, drug: Drug, t: _Terms,
         t.warnings.append(f"{kb.positions.guideline} does not name {drug.name} for "
                           f"{_names(kb, placing)}: it is an option outside the guideline's "
                           + (f"sequence, whose label names "
-                             f"{kb.vocabulary.syndromes[patient.syndrome]}."
+                             f"{syndrome_phrase(kb.vocabulary.syndromes[patient.syndrome])}."
                              if licensed else
                              "sequence, marked down against the options it names."))
         t.evidence += [s for p in placing for s in p.evidence.sources]
@@ -546,7 +546,7 @@ def _applicable_positions(kb: KnowledgeBase, patient: Patient) -> list[Any]:
 
 def _name(kb: KnowledgeBase, pos: Any) -> str:
     """What a guideline entry is for, in words: its syndrome, or its seizure type."""
-    return (kb.vocabulary.syndromes[pos.syndrome] if pos.syndrome
+    return (syndrome_phrase(kb.vocabulary.syndromes[pos.syndrome]) if pos.syndrome
             else kb.vocabulary.seizure_types[pos.seizure_type].lower())
 
 
@@ -1263,7 +1263,8 @@ def _unlabelled_terms(kb: KnowledgeBase, patient: Patient, reg: Regimen, current
         if dose_status.get(drug) == "no_labelled_dose":
             why = (f"No dose of {drug} for this patient in the knowledge base (see its dose "
                    f"row); the guideline names it for "
-                   f"{kb.vocabulary.syndromes[patient.syndrome]}: choose its dose with "
+                   f"{syndrome_phrase(kb.vocabulary.syndromes[patient.syndrome])}: choose its "
+                   "dose with "
                    "specialist advice and the current product label.")
         elif reg.drugs == [drug] and drug in alone_unencoded:
             why = (f"The label gives {drug} alone at this age by a schedule that is not in the "

@@ -25,6 +25,7 @@ from advisor.frame import SMALL, PatientFrame, member
 from advisor.framed import columns_index, frame_of
 from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
+from advisor.numbers import syndrome_phrase
 from advisor.schema import (
     Band,
     Condition,
@@ -362,7 +363,8 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = N
             # "(patient: absence seizures, childhood absence epilepsy)", built column-wise
             reason = np.full(int(hit.sum()), "", dtype=object)
             labels = [vocab.seizure_types[c].lower() for c in cols]
-            syn_names = np.array([vocab.syndromes.get(x, "") if isinstance(x, str) else ""
+            syn_names = np.array([syndrome_phrase(vocab.syndromes.get(x, "")) if isinstance(
+                                      x, str) else ""
                                   for x in syndrome[rows][hit]], dtype=object)
             for present, label in [*zip(which[hit].T, labels, strict=True),
                                    (by_syndrome[hit], syn_names)]:

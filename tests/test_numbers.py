@@ -16,6 +16,7 @@ from advisor.numbers import (
     plural,
     signed_percent,
     span,
+    syndrome_phrase,
     weeks,
 )
 from advisor.report.formatting import value_text
@@ -127,3 +128,30 @@ def test_seizure_names_share_one_seizures():
     assert seizure_words(["generalized tonic-clonic seizures", "absence seizures",
                           "seizure type not known"]) == (
         "generalized tonic-clonic, absence seizures; seizure type not known")
+
+
+def test_every_syndrome_name_reads_inside_a_sentence(kb):
+    """Mid-sentence, a syndrome's name is in lower case unless it is an eponym or led by an
+    acronym (review Y C4: 'first-line for Juvenile myoclonic epilepsy')."""
+    said = {key: syndrome_phrase(name) for key, name in kb.vocabulary.syndromes.items()}
+    assert said["juvenile_myoclonic"] == "juvenile myoclonic epilepsy"
+    assert said["generalized_tonic_clonic_alone"].startswith("epilepsy with generalized")
+    assert said["tuberous_sclerosis_complex"].startswith("seizures associated")
+    for key in ("dravet", "lennox_gastaut", "west", "cdkl5_deficiency", "alpers_huttenlocher"):
+        assert said[key] == kb.vocabulary.syndromes[key], key
+
+
+def test_a_band_for_many_indications_names_the_patients_in_words(kb):
+    """Valproate's child band names 15 indications: the row names the patient's, in lower
+    case, without a count of the band's indications (review Y C4)."""
+    from advisor.consult import consult
+    from advisor.inputs.patient import validate_patient
+
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 16, "weight_kg": 57, "sex": "female", "pregnancy": "not_pregnant",
+        "seizure_types": ["myoclonic", "generalized_tonic_clonic"],
+        "syndrome": "juvenile_myoclonic", "current_medications": ["valproate"]}))
+    basis = " ".join(next(d for d in res.doses if d.drug == "valproate").basis)
+    assert "for this patient's juvenile myoclonic epilepsy, generalized tonic-clonic " \
+        "seizures and myoclonic seizures, among others" in basis
+    assert "of the band's" not in basis

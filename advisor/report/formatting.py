@@ -14,6 +14,7 @@ from advisor.numbers import (
     percent_interval,
     signed_percent,
     span,
+    syndrome_phrase,
     weeks,
 )
 from advisor.result import (
@@ -174,7 +175,7 @@ def patient_line(p: SummaryPatient | None) -> str:
            else "weight not given"]
     parts = [", ".join(who), seizure_words(p.seizure_type_names or p.seizure_types)]
     if p.syndrome:
-        parts.append(p.syndrome_name or words(p.syndrome))
+        parts.append(syndrome_phrase(p.syndrome_name) if p.syndrome_name else words(p.syndrome))
     taking = words(", ".join(f"{d} (rescue)" if d in p.rescue_medications else d
                              for d in p.current_medications))
     if p.other_medications:

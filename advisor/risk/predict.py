@@ -39,7 +39,7 @@ from advisor import resources
 from advisor.frame import PatientFrame, frame_from_patients
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import plural
+from advisor.numbers import plural, syndrome_phrase
 from advisor.risk import manifest
 from advisor.risk.features import (
     RECORDED,
@@ -113,14 +113,16 @@ def missing_inputs(es: EffectSizes, patient: Patient, syndromes: dict[str, str])
         return (f"No risk estimate: {', '.join(outside)} lie outside the populations the risk "
                 f"models were built from; {es.report.out_of_scope_reason}")
     if patient.syndrome in es.report.out_of_scope_syndromes:
-        return (f"No risk estimate: {syndromes[patient.syndrome]} lies outside the "
+        return (f"No risk estimate: {syndrome_phrase(syndromes[patient.syndrome])} lies "
+                "outside the "
                 "populations the risk models were built from; "
                 f"{es.report.out_of_scope_syndrome_reason}")
     marked = next((t for t in patient.seizure_types
                    if t in es.report.syndrome_of_seizure_types), None)
     if marked is not None:  # review Y M13: spasms recorded with tuberous sclerosis
         return (f"No risk estimate: {marked.replace('_', ' ')} are the seizures of "
-                f"{syndromes[es.report.syndrome_of_seizure_types[marked]]}, which lies "
+                f"{syndrome_phrase(syndromes[es.report.syndrome_of_seizure_types[marked]])}, "
+                "which lies "
                 "outside the populations the risk models were built from; "
                 f"{es.report.out_of_scope_syndrome_reason}")
     not_counted = {t for f in es.factors if f.input.seizure_type_count
