@@ -415,6 +415,8 @@ class _Builder:
         self.before_rising: str | None = None
         # the co-medications whose interaction changes or qualifies this dose
         self.changed_with: set[str] = set()
+        # the statement that leaves this patient without a maintenance target (no_target)
+        self.no_target: str | None = None
 
     def cite(self, evidence: Evidence) -> None:
         self.dose.evidence += evidence.sources
@@ -651,6 +653,18 @@ class _Builder:
             self.dose.basis.append(f"{organ}: start at {number(start)} mg/day")
         return True
 
+    def without_target(self) -> None:
+        """No maintenance target (a ``no_target`` statement): the start and slow titration
+        only; the range this patient would otherwise get is named, not recommended."""
+        dose = self.dose
+        if not self.no_target:
+            return
+        dose.basis.append(
+            f"no maintenance target for this patient: the {self.no_target} gives no target "
+            f"range, so {daily_mg(dose.recommended_daily_mg, dose.unit)} (the usual range) is "
+            "not one here; start low and increase slowly by response and tolerability")
+        dose.recommended_daily_mg, dose.adjustment_percent, dose.no_target = None, None, True
+
     def _clearance_share(self, band: OrganBand) -> float:
         """The clearance as a share of the band's proportional limit (1 when the band has
         none or the clearance is at or above it)."""
@@ -721,6 +735,7 @@ class _Builder:
             change = ((self.lo + self.hi) / (lo + hi) - 1) * 100
             same = dose.recommended_daily_mg == dose.standard_daily_mg
             dose.adjustment_percent = 0.0 if same else _r(change)
+        self.without_target()
         dose.status = "dosed"
         dose.evidence = list(dict.fromkeys(dose.evidence))
         return dose
@@ -921,6 +936,8 @@ def _older_adult(kb: KnowledgeBase, drug: Drug, build: _Builder) -> None:
             "start: lower than the usual adult start" + (
                 f" of {number(usual)} {build.dose.unit}/day" if usual else "")
             + ", by how much the label does not say")
+    if statement.no_target:
+        build.no_target = "older-adult statement"
     if statement.start_daily_mg or statement.percent or statement.max_daily_mg:
         build.change(DoseChange(start_daily_mg=statement.start_daily_mg,
                                 percent=statement.percent,
@@ -1044,6 +1061,8 @@ def _adjusted(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[s
                     return build.stop("needs_input", NO_ORGAN_NUMBER.format(organ=organ)
                                       + "; give the kidney function to see a dose")
                 return build.stop("no_labelled_dose", NO_ORGAN_NUMBER.format(organ=organ))
+            if band.no_target:
+                build.no_target = f"{organ} statement"
     patient = build.patient
     for organ, bands, match in (("renal", drug.dosing.renal, renal_match),
                                 ("hepatic", drug.dosing.hepatic, hepatic_match)):

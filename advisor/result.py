@@ -141,6 +141,9 @@ class Dose(ResultModel):
     # True: the label says to start this patient lower than usual and gives no number (so
     # no start is given; an older adult on valproate)
     start_reduced: OmitIfNone[bool] = None
+    # True: no sourced maintenance target for this patient (a kidney or older-adult statement
+    # gives only the start): no recommended range, the start and slow titration only
+    no_target: OmitIfNone[bool] = None
     # the start in the label's words when it is not one amount a day ("25 mg every other day")
     start_as_given: OmitIfNone[str] = None
     # a single labelled dose that the same label lets rise: how far ("780 mg/day (60 mg/kg/day)")

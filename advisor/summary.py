@@ -167,7 +167,9 @@ def _dose_change(dose: Dose, flags: list[Flag]) -> SummaryDoseChange | None:
         # number (oxcarbazepine below CLcr 30, exposure 2-2.5-fold; review S M8)
         start = (f"start {daily_mg([dose.start_daily_mg], dose.unit)}; "
                  if dose.start_daily_mg is not None else "")
-        table = (f"{start}the maintenance range shown is the usual one, "
+        table = (f"{start}no maintenance target for this patient: see the dose row"
+                 if dose.no_target else
+                 f"{start}the maintenance range shown is the usual one, "
                  f"{daily_mg(dose.recommended_daily_mg, dose.unit)}: see the dose row")
     return SummaryDoseChange(
         drug=dose.drug, change=f"{ACTION_LABEL[asked[0].action].lower()} ({table})",

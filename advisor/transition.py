@@ -127,6 +127,15 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
                        "start, steps and target with specialist advice and the current "
                        f"product label; see the {step.drug} dose row.")
         return
+    if dose.no_target:  # a start and slow titration, no sourced target (review Y M5, M7)
+        start = dose.start_daily_mg
+        step.target_daily_mg, step.schedule = None, (
+            [ScheduleEntry(weeks="week 1", daily_mg=start)] if start is not None else [])
+        step.then = "increase slowly by response and tolerability"
+        step.notes.append(f"No maintenance target for this patient: the usual target is not "
+                          f"one here, and no source gives another; see the {step.drug} dose "
+                          "row.")
+        return
     if dose.status != "dosed" or rec is None:
         step.target_daily_mg = None
         step.notes.append(f"No automatic target dose for this patient: see the {step.drug} "

@@ -72,20 +72,21 @@ def test_dose_change_reads_from_to_and_why(kb):
 
 
 def test_a_flagged_change_that_leaves_the_range_says_what_stays(kb):
-    """Oxcarbazepine below CLcr 30: the label halves the start and gives no maintenance
-    range; the summary names the start and that the range shown is the usual one (not
-    'unchanged': review S M8), never 'no change' beside 'reduce'."""
+    """Oxcarbazepine below CLcr 10: the label halves the start and no source gives a
+    maintenance target; the summary names the start and that there is no target (not
+    'unchanged': review S M8; not the usual range: review Y M5), never 'no change' beside
+    'reduce'."""
     patient = validate_patient(kb, {"age_years": 70, "weight_kg": 70, "sex": "male",
                                     "seizure_types": ["focal"], "current_medications": [],
                                     "candidate_drugs": ["oxcarbazepine"],
-                                    "renal": {"creatinine_clearance_ml_min": 20}})
+                                    "renal": {"creatinine_clearance_ml_min": 8}})
     result = consult(kb, patient)
     dose = next(d for d in result.doses if d.drug == "oxcarbazepine")
     change = next(c for c in result.summary.dose_changes if c.drug == "oxcarbazepine")
-    assert dose.start_daily_mg == 300 and dose.recommended_daily_mg == [600, 1200]
-    assert change.change == ("reduce dose (start 300 mg/day; the maintenance range shown is "
-                             "the usual one, 600–1200 mg/day: see the dose row)")
-    assert change.reason.startswith("CLcr <30 mL/min: initiate at one-half")
+    assert dose.start_daily_mg == 300 and dose.recommended_daily_mg is None and dose.no_target
+    assert change.change == ("reduce dose (start 300 mg/day; no maintenance target for this "
+                             "patient: see the dose row)")
+    assert change.reason.startswith("CLcr <10 mL/min: the label says to initiate at one-half")
 
 
 def test_a_flagged_change_of_a_drug_without_a_labelled_dose_says_so(kb):

@@ -138,6 +138,12 @@ def _dose_row(d: Dose, res: ConsultResult, cite: Citations, said: Collection[str
             f"{pct(d.adjustment_percent)} | {_cell(basis)}{_refs(cite, d.evidence)} |")
 
 
+def _start_only(d: Dose) -> str:
+    """A dose without a maintenance target, in words: its start only."""
+    start = f"start {mg([d.start_daily_mg], d.unit)}, " if d.start_daily_mg else ""
+    return f"({start}no maintenance target for this patient)"
+
+
 def _doses(res: ConsultResult, cite: Citations) -> list[str]:
     summary = summary_of(res)
     first = set(summary.in_play) | {c.drug for c in summary.dose_changes}
@@ -152,7 +158,8 @@ def _doses(res: ConsultResult, cite: Citations) -> list[str]:
         out += ["", "| Drug | Standard | Recommended | Change | Basis |", "|---|---|---|---|---|"]
         out += [_dose_row(d, res, cite, said) for d in shown]
     if rest:
-        dosed = [f"{d.drug} {mg(d.recommended_daily_mg, d.unit)}{_refs(cite, d.evidence)}"
+        dosed = [f"{d.drug} {_start_only(d) if d.no_target else mg(d.recommended_daily_mg, d.unit)}"
+                 f"{_refs(cite, d.evidence)}"
                  for d in rest if d.status == "dosed" and not d.short_term_only]
         # acute-only drugs (ketamine, lorazepam) are the status-epilepticus pathway's, not
         # candidates for a maintenance regimen; nor is a short-term substitute (review S C3)

@@ -173,13 +173,16 @@ class Statement(Strict):
 class OlderAdults(Statement):
     """What the label says for older adults (from the manifest's ``older_adults`` age): in
     words, with a start dose, a percentage of the usual dose or a cap where it gives one, or
-    ``start_reduced`` where it says to start lower without a number."""
+    ``start_reduced`` where it says to start lower without a number; ``no_target`` where
+    the usual maintenance range is not this group's target and no source gives one."""
 
     start_daily_mg: float | None = Field(default=None, gt=0)
     percent: float | None = Field(default=None, ge=-100, lt=0)
     max_daily_mg: float | None = Field(default=None, gt=0)
     # the label says to start lower than usual and gives no number: no start is shown
     start_reduced: bool = False
+    # no sourced maintenance target for this group: the start is shown, no target range
+    no_target: bool = False
 
 
 class OrganBand(Strict):
@@ -196,6 +199,8 @@ class OrganBand(Strict):
     (labels that say "reduce the initial, escalation and maintenance doses").
     ``unbound_levels``: here protein binding is low, so the drug's total-level target
     misleads: the dose row shows no total target and says to dose by unbound (free) levels.
+    ``no_target``: the statement gives a start (or a caution) but no maintenance target, and
+    the usual range is not this group's: the dose shows the start and no target range.
     """
 
     age_years: Band
@@ -212,6 +217,7 @@ class OrganBand(Strict):
     start_daily_mg_per_kg: float | None = Field(default=None, gt=0)
     scales_titration: bool = False
     unbound_levels: bool = False
+    no_target: bool = False
     message: str
     evidence: Evidence
 
