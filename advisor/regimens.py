@@ -51,7 +51,7 @@ from advisor.numbers import listing, number, phrase, plural, syndrome_phrase
 from advisor.rules import records
 from advisor.schema import Drug
 from advisor.schema.pathways import LicensedCombination
-from advisor.transition import reacted
+from advisor.transition import flags_by_drug, overlap, reacted, withdrawn_promptly
 from advisor.vocabulary import SEVERE_REACTIONS
 
 IGNORED_TYPES = {"unknown", "status_epilepticus"}
@@ -1126,8 +1126,22 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                          f"{dose_needs.get(d, 'age and weight')} (see the dose row)."
                          for d in reg.drugs
                          if dose_status.get(d) == "needs_input" and d not in current]
-    # equal scores: fewer high-severity flags on the drugs started come first
-    regimens.sort(key=lambda r: (-r.score, _high_flags(r, current, by_drug), r.drugs))
+    # a drug withdrawn promptly (contraindicated: valproate in mitochondrial disease) is still taken
+    # while the new drug starts: its high-severity interactions with it are warned of, and
+    # break a tie (review Z Z01)
+    prompt = withdrawn_promptly(kb, current, flags_by_drug(None, flag_records))
+    during = {id(r): [(w, other, inter) for w in prompt if w not in r.drugs
+                      for other, inter in overlap(kb, [d for d in r.drugs if d not in current],
+                                                  w)]
+              for r in regimens}
+    for reg in regimens:
+        reg.warnings += [f"{other} + {w}, until {w} is stopped: {inter.effect.rstrip('.')} "
+                         f"({w}'s taper starts now; see the transition plan)."
+                         for w, other, inter in during[id(reg)]]
+    # equal scores: fewer such interactions, then fewer high-severity flags on the drugs
+    # started come first
+    regimens.sort(key=lambda r: (-r.score, len(during[id(r)]), _high_flags(r, current, by_drug),
+                                 r.drugs))
     if considered is not None:
         considered += regimens
     top = _shown(regimens, kb.regimens.shown_above_score)[: kb.regimens.max_regimens]

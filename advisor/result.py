@@ -291,6 +291,9 @@ class WithdrawStep(ResultModel):
     # SJS/TEN or DRESS recorded: stop_now is the whole instruction (stop now, do not
     # restart), with no taper as the otherwise-branch
     stop_now_only: OmitIfNone[bool] = None
+    # an 'avoid' for an acute harm (valproate in mitochondrial disease): the taper starts now, not
+    # once the new drug reaches a therapeutic dose (the step's instruction, said first)
+    promptly: OmitIfNone[str] = None
 
 
 TransitionStep = Annotated[ContinueStep | AddStep | WithdrawStep, Field(discriminator="action")]

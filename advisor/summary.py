@@ -281,6 +281,8 @@ def _withdraw_text(step: WithdrawStep) -> str:
     if step.stop_now_only:
         return f"stop {step.drug} now and do not restart it (see the plan)"
     taper = f"over {weeks(step.taper_weeks)}" if step.taper_weeks else "gradually"
+    if step.promptly and not step.stop_now:
+        return f"start tapering {step.drug} now, {taper} (see the plan)"
     if step.stop_now:
         return (f"stop {step.drug} now if the recorded hypersensitivity reaction may be "
                 f"drug-related and is recent, otherwise withdraw it {taper} (see the plan)")
@@ -296,9 +298,11 @@ def _first_step(reg: Regimen) -> str:
         if len(adds) > 1:  # the plan starts them one at a time, in this order
             text += f"; then add {listing([a.drug for a in adds[1:]])}"
         text += _stop_now_text(stops)
-        stops = [s for s in stops if not s.stop_now]
+        new = adds[0].drug if len(adds) == 1 else "the new drugs"
+        if prompt := [s.drug for s in stops if s.promptly and not s.stop_now]:
+            text += f"; start tapering {listing(prompt)} now, alongside {new} (see the plan)"
+        stops = [s for s in stops if not s.stop_now and not s.promptly]
         if stops:  # as the plan orders it: no 'once it works' for a seizure-free patient
-            new = adds[0].drug if len(adds) == 1 else "the new drugs"
             text += (f"; taper {', '.join(s.drug for s in stops)}"
                      f"{' one at a time' if len(stops) > 1 else ''} once {new} "
                      f"{'reaches' if len(adds) == 1 else 'reach'} a therapeutic dose")

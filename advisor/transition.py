@@ -28,7 +28,14 @@ from advisor.result import (
     WithdrawStep,
 )
 from advisor.rules import records
-from advisor.schema import Drug, Increase, Interaction, Titration, WholeTablets
+from advisor.schema import (
+    Drug,
+    Increase,
+    Interaction,
+    PromptWithdrawal,
+    Titration,
+    WholeTablets,
+)
 from advisor.vocabulary import SEVERE_REACTIONS
 
 
@@ -467,6 +474,61 @@ def _stopped_now(kb: KnowledgeBase, reacted: dict[str, str], steps: list[Transit
     return lines
 
 
+def withdrawn_promptly(kb: KnowledgeBase, withdraw: Collection[str],
+                       flags: dict[str, list[dict[str, Any]]]) -> dict[str, PromptWithdrawal]:
+    """The drugs being withdrawn whose 'avoid' flag comes from a rule that withdraws them
+    promptly (``then.withdraw_promptly``: valproate in mitochondrial disease), each with the first
+    such rule's statement: their taper starts now, not once the new drug works."""
+    rules = kb.prompt_withdrawal_rules
+    out = {}
+    for drug in withdraw:
+        found = [rules[f["rule"]] for f in flags.get(drug, [])
+                 if f["action"] == "avoid" and f["rule"] in rules]
+        if found:
+            out[drug] = found[0]
+    return out
+
+
+def _prompt_lines(kb: KnowledgeBase, prompt: dict[str, PromptWithdrawal],
+                  steps: list[TransitionStep], added: list[str]) -> list[str]:
+    """The plan's lines for the drugs withdrawn promptly (see :func:`withdrawn_promptly`),
+    whose steps then say to start the taper now (review Z Z01: valproate in mitochondrial disease
+    kept through the cannabidiol titration); each names the high-severity interactions of
+    a drug started with it, which last until it is stopped (cannabidiol + valproate: liver
+    injury)."""
+    lines = []
+    for step in steps:
+        if not isinstance(step, WithdrawStep) or step.drug not in prompt:
+            continue
+        why = prompt[step.drug]
+        gradual = "; the taper itself stays gradual: never stop it abruptly" \
+            if step.never_abrupt else ""
+        alongside = ", alongside the new drug" if added else ""
+        wait = (" Do not keep it until the new drug reaches a therapeutic dose: with"
+                if added else " With")
+        step.promptly = f"start the taper now{alongside}, with the specialist (see the plan)"
+        lines.append(f"{step.drug[0].upper()}{step.drug[1:]} is {why.why}.{wait} the "
+                     f"specialist, start tapering it now{alongside}, with seizure cover"
+                     f"{gradual} (the advisor's reading of the contraindication; no label "
+                     "sentence on the pace of withdrawal was read)."
+                     + (f" Until it is stopped, {why.monitor}" if why.monitor else ""))
+        lines += [f"{other} + {step.drug}, until {step.drug} is stopped: {inter.effect} "
+                  f"{inter.management}" for other, inter in overlap(kb, added, step.drug)]
+    return lines
+
+
+def overlap(kb: KnowledgeBase, added: Collection[str], withdrawn: str
+            ) -> list[tuple[str, Interaction]]:
+    """The high-severity interactions (either way, not information) between each drug
+    started and a drug withdrawn promptly, which last until it is stopped: a regimen
+    carrying one ranks below an equal one without (review Z Z01: cannabidiol with valproate
+    in mitochondrial disease, liver injury)."""
+    return [(other, inter) for other in added
+            for inter in [*kb.interactions_between(other, withdrawn),
+                          *kb.interactions_between(withdrawn, other)]
+            if inter.severity == "high" and inter.action != "info"]
+
+
 def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
          flags: dict[str, list[dict[str, Any]]], doses: list[Dose] | None = None
          ) -> TransitionPlan:
@@ -524,8 +586,11 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
                      f"({', '.join(patient.rescue_too[drug])}) stays as prescribed.")
     order += _stopped_now(kb, stopped, steps)
     tapered = [d for d in withdraw if d not in stopping]
-    if add and tapered:
-        what = f"tapering {tapered[0]}" + (" (the first of them)" if len(tapered) > 1 else "")
+    prompt = withdrawn_promptly(kb, tapered, flags)
+    order += _prompt_lines(kb, prompt, steps, add)
+    later = [d for d in tapered if d not in prompt]
+    if add and later:
+        what = f"tapering {later[0]}" + (" (the first of them)" if len(later) > 1 else "")
         order.append(f"Add and titrate the new drug(s) first; start {what} once the new drug "
                      "reaches a therapeutic dose.")
     if len(tapered) > 1:  # review K H4: three drugs, a benzodiazepine among them, at once

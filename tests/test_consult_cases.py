@@ -24,7 +24,10 @@ case, so that no expectation is silently ignored):
   stage's instruction; ``dose``/``doses``: ``{drug, dose_mg, route, age_band}`` a dose row must
   match; ``no_dose`` (``route`` optional); ``no_route``: ``{drug: route}`` not shown; without
   it the pathway must be absent);
-- ``transition`` (checked by :func:`test_transition_case`).
+- ``transition`` (checked by :func:`test_transition_case`: ``regimen``; ``steps``, each
+  ``{drug, action}`` with optional ``never_abrupt``, ``min_taper_weeks``, ``first_daily_mg``,
+  ``promptly`` (the taper starts now); ``change``; ``sequence_contains`` /
+  ``sequence_lacks``: text in / in none of the plan's first lines).
 """
 
 from __future__ import annotations
@@ -340,6 +343,12 @@ def test_transition_case(kb, name):
             assert step["taper_weeks"][0] >= want["min_taper_weeks"]
         if "first_daily_mg" in want:
             assert step["schedule"][0]["daily_mg"] == want["first_daily_mg"]
+        if "promptly" in want:  # a contraindicated drug's taper starts now (review Z Z01)
+            assert bool(step.get("promptly")) is want["promptly"], step
+    for text in spec.get("sequence_contains", []):
+        assert any(text in line for line in plan["sequence"]), (text, plan["sequence"])
+    for text in spec.get("sequence_lacks", []):
+        assert not any(text in line for line in plan["sequence"]), (text, plan["sequence"])
     if "change" in spec:
         want = spec["change"]
         assert any(c["removed"] == want["removed"] and c["affected"] == want["affected"]

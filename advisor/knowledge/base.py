@@ -26,6 +26,7 @@ from advisor.schema import (
     Manifest,
     OrganBand,
     PositionsFile,
+    PromptWithdrawal,
     RegimensFile,
     Rule,
     Source,
@@ -356,6 +357,13 @@ class KnowledgeBase:
     def dose_withheld_rules(self) -> frozenset[str]:
         """The rules whose flag withholds the advisor's dose (``then.dose_withheld``)."""
         return frozenset(rule.id for _, rule in self.rules if rule.then.dose_withheld)
+
+    @cached_property
+    def prompt_withdrawal_rules(self) -> dict[str, PromptWithdrawal]:
+        """The rules whose 'avoid' withdraws a drug taken now promptly, by id
+        (``then.withdraw_promptly``)."""
+        return {rule.id: rule.then.withdraw_promptly for _, rule in self.rules
+                if rule.then.withdraw_promptly is not None}
 
     @cached_property
     def exposure_rules(self) -> frozenset[str]:

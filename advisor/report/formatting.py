@@ -264,6 +264,8 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
     if step.stop_now:  # the taper and 'never abruptly' are the otherwise-branch
         taper = f"{step.stop_now}; otherwise {taper}"
         never = ", not abruptly" if step.never_abrupt else ""
+    elif step.promptly:  # contraindicated: the taper starts now (review Z Z01)
+        taper = f"{step.promptly}; {taper}"
     # the notes are sentences of their own ('No duration on the label. ...')
     extra = [n.rstrip(".") for n in step.notes[1:]] if step.taper_weeks else []
     return ". ".join([f"withdraw {step.drug}: {taper}{never}", *extra])

@@ -75,6 +75,7 @@ from advisor.schema.rules import (
     Interaction,
     InteractionsFile,
     PriorReaction,
+    PromptWithdrawal,
     Rule,
     RulesFile,
 )
@@ -86,7 +87,8 @@ __all__ = [
     "DrugSelector", "EffectSizes", "Evidence", "EvidenceLevel", "Factor", "FactorInput", "Gene",
     "GuidelinePosition", "HepaticBand", "HlaGene", "Increase", "Indication", "Interaction",
     "InteractionsFile", "KnownVariant", "Manifest", "NoDose", "OrganBand", "PositionsFile",
-    "PriorReaction", "Range", "ReactionStop", "RegimensFile", "RenalBand", "Rule", "RulesFile",
+    "PriorReaction", "PromptWithdrawal", "Range", "ReactionStop", "RegimensFile", "RenalBand",
+    "Rule", "RulesFile",
     "SafetyNote", "SeEvidenceNote", "SeizureScope", "Severity", "SnpGene", "Source",
     "SourcedRange", "SourcesFile", "StarAllele", "StarAlleleGene", "StatusEpilepticusFile",
     "Strict", "Titration", "TitrationStep", "Variant", "VariantEffectGene", "Vocabulary",

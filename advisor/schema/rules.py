@@ -176,6 +176,15 @@ class DrugSelector(Strict):
         return self
 
 
+class PromptWithdrawal(Strict):
+    """Why a drug this rule asks to avoid is withdrawn promptly when it is taken (a
+    contraindication for an acute, possibly fatal harm: valproate in mitochondrial disease),
+    and what to watch until it is stopped; sourced by the rule's evidence."""
+
+    why: str  # a clause after 'valproate is ...': 'contraindicated in ... because of ...'
+    monitor: str | None = None  # a sentence: what to check until the drug is stopped
+
+
 class RuleOutcome(Strict):
     action: Action
     severity: Severity
@@ -184,6 +193,15 @@ class RuleOutcome(Strict):
     # the advisor gives no dose for the drug while the rule applies: the dose row says why
     # (valproate already taken in pregnancy: the lowest effective dose, her specialist's)
     dose_withheld: bool = False
+    # an 'avoid' whose harm is acute: a plan that withdraws the drug starts its taper now,
+    # not once the new drug reaches a therapeutic dose (not for a teratogen in pregnancy)
+    withdraw_promptly: PromptWithdrawal | None = None
+
+    @model_validator(mode="after")
+    def _prompt_only_to_avoid(self) -> RuleOutcome:
+        if self.withdraw_promptly is not None and self.action != "avoid":
+            raise ValueError("withdraw_promptly is for a rule whose action is avoid")
+        return self
 
 
 class Rule(Strict):
