@@ -56,6 +56,13 @@ def _r(x: float) -> float:
     return float(round(x, 1))
 
 
+def _practical(lo: float, hi: float) -> list[float]:
+    """A range a percentage changed, from 10 mg up in whole mg, rounded inwards (225-375 mg
+    lowered by 75% is 57-93 mg/day, not 56.2-93.8: review Y C3)."""
+    inner = [float(math.ceil(lo - 1e-9)), float(math.floor(hi + 1e-9))]
+    return inner if lo >= 10 and inner[0] <= inner[1] else [_r(lo), _r(hi)]
+
+
 def _share(mg: float, share: float) -> float:
     """A labelled amount in proportion to the clearance: whole mg, rounded down (a clearance
     is an estimate: no false precision, and never above the proportion)."""
@@ -727,7 +734,8 @@ class _Builder:
             dose.basis.append(f"the label's start ({number(start)} mg/day) is above this usual "
                               "dose, which is not a maximum: increase beyond the start only by "
                               "response and tolerability")
-        dose.recommended_daily_mg = [_r(self.lo), _r(self.hi)]
+        dose.recommended_daily_mg = _practical(self.lo, self.hi) if self.factor != 1 else [
+            _r(self.lo), _r(self.hi)]
         if self.start_as_given and dose.start_daily_mg == self.start_as_given[0]:
             dose.start_as_given = self.start_as_given[1]  # (not once a rule changed it)
         if self.standard and self.comparable:  # ranges shown alike are no change

@@ -199,27 +199,33 @@ def _to_dose(step: AddStep, dose: Dose | None, increment: float | None = None) -
         step.then = "increase to the target as the label directs"
 
 
-def _increase(inc: Increase, weight: float | None, factor: float
-              ) -> tuple[float | None, str]:
+def _increase(inc: Increase, weight: float | None, factor: float,
+              tablets: WholeTablets | None = None) -> tuple[float | None, str, str | None]:
     """The regular increase in words, and in mg/day when it is one amount (for the target's
     check): 'increase by 500 mg/day every week', 'increase by 25–50 mg/kg/day (190–380
-    mg/day) every 3 days'."""
+    mg/day) every 3 days'; an amount a statement lowered is rounded down to whole tablets,
+    as the schedule's are (review Y C3), with a note saying so."""
     if inc.every_days is not None:
         every = f"every {number(inc.every_days)} days" if inc.every_days != 1 else "every day"
     else:
         span_ = weeks([inc.every_weeks.lo, inc.every_weeks.hi])
         every = "every week" if span_ == "1 week" else f"every {span_}"
     if inc.daily_mg is not None:
-        increment = round(inc.daily_mg * factor, 1)
-        return increment, f"increase by {_fmt(increment)} mg/day {every}"
+        increment, note = round(inc.daily_mg * factor, 2), None
+        if tablets is not None and factor != 1.0 and (note := tablets.note(increment)):
+            whole = tablets.round_down(increment)
+            note = f"Each increase: {note}." if whole else None
+            increment = whole or increment
+        increment = round(increment, 1)
+        return increment, f"increase by {_fmt(increment)} mg/day {every}", note
     per_kg = inc.daily_mg_per_kg
     amount = f"{number(per_kg.lo)}–{number(per_kg.hi)} mg/kg/day" if per_kg.hi != per_kg.lo \
         else f"{number(per_kg.lo)} mg/kg/day"
     if weight is None:
-        return None, f"increase by {amount} {every}"
+        return None, f"increase by {amount} {every}", None
     lo, hi = (round(x * weight * factor, 1) for x in (per_kg.lo, per_kg.hi))
     mg = f"{_fmt(lo)}–{_fmt(hi)} mg/day" if hi != lo else f"{_fmt(lo)} mg/day"
-    return (lo if lo == hi else None), f"increase by {amount} ({mg}) {every}"
+    return (lo if lo == hi else None), f"increase by {amount} ({mg}) {every}", None
 
 
 def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str],
@@ -243,7 +249,9 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
                               f"liver or genotype statement: see the {drug.name} dose row).")
             _start_floor(step, dose)
         if tit.then_increase:
-            increment, step.then = _increase(tit.then_increase, patient.weight_kg, factor)
+            increment, step.then, rounded = _increase(tit.then_increase, patient.weight_kg,
+                                                      factor, drug.dosing.whole_tablets)
+            step.notes += [rounded] if rounded else []
             if tit.then_increase.every_days is not None and step.schedule:
                 step.schedule[0].weeks = "start"  # not held for a week (review Y M15)
 

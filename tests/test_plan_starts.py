@@ -254,3 +254,18 @@ def test_an_increase_gives_one_amount_and_one_interval():
                 {"daily_mg": 5, "every_days": 3, "every_weeks": [1, 2]}):
         with pytest.raises(ValidationError):
             Increase(**bad)
+
+
+def test_a_range_and_steps_a_percentage_lowered_are_practical_amounts(kb):
+    """Child-Pugh C lowers lamotrigine by 75%: the target is whole mg inside 56.25-93.75
+    (57-93 mg/day, not '56.2-93.8') and each 12.5 mg increase is rounded down to whole
+    tablets like the start (review Y C3)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 52, "sex": "male", "seizure_types": ["focal"],
+        "hepatic": {"child_pugh": "C"}, "candidate_drugs": ["lamotrigine"]}))
+    dose = next(d for d in res.doses if d.drug == "lamotrigine")
+    assert dose.recommended_daily_mg == [57, 93]
+    step = _add_step(res, "lamotrigine")
+    assert step.then.startswith("increase by 12 mg/day every")
+    assert "Each increase: 12.5 mg/day, rounded down to whole tablets: 12 mg/day." in step.notes
+    assert [e.daily_mg for e in step.schedule][:2] == [6, 12]
