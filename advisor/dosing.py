@@ -6,7 +6,9 @@ For one patient and one drug:
    indication the patient has, and for the co-medication the patient takes (a band tied to
    co-medication, e.g. lamotrigine with valproate, wins over a general one; a band for the
    patient's syndrome over one for a seizure type over "all"). The *standard* range is the
-   band without co-medication; a group the label gives no dose for gets no number;
+   band without co-medication; a group the label gives no dose for gets no number. A drug
+   started now is dosed as without an enzyme inducer that the plan withdraws for a
+   hypersensitivity reaction (:func:`stopped_inducers`);
 2. **adjustments** from fired genotype rules and interactions (``then.dose`` / ``dose``):
    a percentage of the patient's own range, a cap, a start dose;
 3. **kidney and liver**: the label's statement for the patient's clearance or Child-Pugh
@@ -100,6 +102,7 @@ class _Row:
     frame: PatientFrame
     row: int
     also_taken: tuple[str, ...] = ()  # candidates counted as taken (if they were started)
+    not_taken: tuple[str, ...] = ()  # drugs taken counted as not taken (inducers stopped now)
     _fits: dict[tuple[int, bool], bool] = field(default_factory=dict, repr=False)
     _sizes: tuple[float | None, float | None] | None = field(default=None, repr=False)
     _values: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -160,9 +163,9 @@ class _Row:
                            indication=band.indication, when_taking=given("when_taking"),
                            when_also_taking=given("when_also_taking"),
                            when_not_taking=given("when_not_taking"),
-                           also_taken=self.also_taken)
+                           also_taken=self.also_taken, not_taken=self.not_taken)
 
-        return self._in_frame((id(band), comedication, self.also_taken), test)
+        return self._in_frame((id(band), comedication, self.also_taken, self.not_taken), test)
 
     def organ_match(self, band: OrganBand, match: Callable[..., np.ndarray]) -> bool:
         """``match`` (:func:`~advisor.rules.renal_match` or ``hepatic_match``) for this
@@ -846,20 +849,53 @@ def _stopped_now(kb: KnowledgeBase, frame: PatientFrame, row: int, taking: set[s
             if any(f["action"] == "avoid" for f in by_drug.get(d, []))}
 
 
-def _while_stopped_drug_taken(build: _Builder, stopping: dict[str, bool]) -> list[str]:
-    """A dose row chosen or changed by a drug the plan withdraws for a hypersensitivity
-    reaction says so (review Y H3: lamotrigine and tiagabine dosed as with carbamazepine;
-    review Z R4: 'stopped now' only where the plan stops it without condition)."""
-    named = [d for d in stopping if d in build.banded or d in build.changed_with]
-    if not named:
-        return []
+def stopped_inducers(kb: KnowledgeBase, stopping: Iterable[str]) -> tuple[str, ...]:
+    """The enzyme inducers among drugs the plan withdraws for a hypersensitivity reaction: a
+    drug started now is dosed as without them, as their induction wears off once they are
+    stopped (review Y H3: lamotrigine, tiagabine and perampanel dosed as with carbamazepine).
+    The labels' maintenance doses without an inducer are the lower ones, so they are not too
+    high while a tapered inducer is still taken; a stopped inhibitor (valproate) is not among
+    them: the dose without it is higher."""
+    return tuple(sorted(d for d in stopping if d in kb.drugs and kb.drugs[d].induces))
+
+
+def _how_withdrawn(named: list[str], stopping: dict[str, bool]) -> str:
+    """'carbamazepine is to be stopped now (...)', as the plan withdraws ``named``."""
     now = all(stopping[d] for d in named)
     how = ("to be stopped now (a recorded SJS/TEN or DRESS: see the plan)" if now else
            "to be withdrawn for a recorded hypersensitivity reaction (stopped now if it may be "
            "drug-related and is recent, otherwise tapered: see the plan)")
-    return [f"{listing(named)} {'is' if len(named) == 1 else 'are'} {how}: this dose is the "
-            f"label's with {listing(named)}, and holds only while it is taken; once it is "
-            "stopped the label's dose without it applies (the plan's step gives its start)"]
+    return f"{listing(named)} {'is' if len(named) == 1 else 'are'} {how}"
+
+
+def _while_stopped_drug_taken(build: _Builder, stopping: dict[str, bool], taken: bool,
+                              without: Collection[str] = ()) -> list[str]:
+    """A dose row chosen or changed by a drug the plan withdraws for a hypersensitivity
+    reaction says so (review Y H3: lamotrigine and tiagabine dosed as with carbamazepine;
+    review Z R4: 'stopped now' only where the plan stops it without condition): a drug
+    started now is dosed without the inducers among them (``without``: those whose absence
+    changes its dose); a drug ``taken`` keeps its dose, to be reviewed once they are stopped
+    (levels rise as an induction wears off)."""
+    out = []
+    if without:
+        them = listing(list(without))
+        out.append(f"{_how_withdrawn(list(without), stopping)}: this is the label's dose "
+                   f"without {them}, as its induction wears off over the weeks after it is "
+                   f"stopped; the label's dose with {them} does not apply to a drug started "
+                   "now")
+    named = [d for d in stopping if d not in build.patient.not_taken
+             and (d in build.banded or d in build.changed_with)]
+    if not named:
+        return out
+    drug, them = build.drug.name, listing(named)
+    inducers = stopped_inducers(build.kb, named)
+    then = ("the label's dose without it applies (the plan's step gives its start)"
+            if not taken else
+            f"its induction wears off over weeks and {drug} levels rise: review the {drug} "
+            "dose, guided by levels and effect"
+            if len(inducers) == len(named) else f"review the {drug} dose")
+    return [*out, f"{_how_withdrawn(named, stopping)}: this dose is the label's with {them}, "
+            f"and holds only while it is taken; once it is stopped {then}"]
 
 
 def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame | None,
@@ -882,12 +918,15 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
         by_drug.setdefault(flag["drug"], []).append(flag)
     taking = {d for d, rows in frame.arrays.taking.items() if row in rows}
     stopping = _stopped_now(kb, frame, row, taking, by_drug)
+    # a drug started now is dosed as without the inducers stopped (review Y H3)
+    gone = stopped_inducers(kb, stopping)
+    started = _Row(frame, row, not_taken=gone) if gone else patient
     cand_rows, cand_drugs = frame.candidate_pairs
     candidates = list(cand_drugs[cand_rows == row])
     doses = []
     for drug_name in candidates if drugs is None else [d for d in candidates if d in drugs]:
         drug = kb.drugs[drug_name]
-        build = _Builder(kb, drug, patient)
+        build = _Builder(kb, drug, patient if drug_name in taking else started)
         mine = by_drug.get(drug_name, [])
         # a current drug to replace for an interaction keeps its dose until its taper ends
         avoid = [f for f in mine if f["action"] == "avoid" and not (
@@ -904,8 +943,8 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
             dose = build.stop("specialist_dose", "no dose from the advisor: "
                               + " ".join(dict.fromkeys(f["message"] for f in withheld)))
         else:
-            dose = _adjusted(kb, drug, build, mine, rule_dose, inter_dose)
-            dose.basis += _while_stopped_drug_taken(build, stopping)
+            dose = _dosed(kb, drug, build, mine, (rule_dose, inter_dose), stopping,
+                          drug_name in taking)
             if drug_name in taking:
                 dose.if_started = _if_started(kb, drug, patient, dose, mine, by_drug,
                                               [d for d in candidates if d not in taking],
@@ -926,6 +965,28 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
             dose.short_term_only = True
         doses.append(dose)
     return doses
+
+
+def _dosed(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str, Any]],
+           tables: tuple[dict, dict], stopping: dict[str, bool], taken: bool) -> Dose:
+    """The dose from the band and the flags; a drug not ``taken``, started now, without the
+    bands and interactions of the inducers stopped (see :func:`stopped_inducers`; its
+    ``build`` is of the patient without them), said where that changes the dose."""
+    gone = () if taken else build.patient.not_taken
+    kept = [f for f in flags if not (f["category"] == "interaction"
+                                     and f["interacting_drug"] in gone)]
+    dose = _adjusted(kb, drug, build, kept, *tables)
+    without: list[str] = []
+    if gone:
+        induced = _Builder(kb, drug, _Row(build.patient.frame, build.patient.row))
+        was = _adjusted(kb, drug, induced, flags, *tables) if induced.band() \
+            else induced.no_band()
+        if (was.band, was.recommended_daily_mg, was.start_daily_mg) != \
+                (dose.band, dose.recommended_daily_mg, dose.start_daily_mg):
+            dropped = {f["interacting_drug"] for f in flags if f not in kept}
+            without = [d for d in gone if d in drug.dosing.banded or d in dropped]
+    dose.basis += _while_stopped_drug_taken(build, stopping, taken, without)
+    return dose
 
 
 def _older_adult(kb: KnowledgeBase, drug: Drug, build: _Builder) -> None:

@@ -383,10 +383,11 @@ def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,
             when_taking: list[str] | tuple[str, ...] = (),
             when_also_taking: list[str] | tuple[str, ...] = (),
             when_not_taking: list[str] | tuple[str, ...] = (),
-            also_taken: tuple[str, ...] = ()) -> np.ndarray:
+            also_taken: tuple[str, ...] = (), not_taken: tuple[str, ...] = ()) -> np.ndarray:
     """Which of ``rows`` a dose band or organ statement is for (its age band, weight band,
     indication and co-medication); an unknown age or weight never matches a band.
-    ``also_taken``: drugs to count as taken as well (a candidate, as if it were started)."""
+    ``also_taken``: drugs to count as taken as well (a candidate, as if it were started);
+    ``not_taken``: drugs taken to count as not taken (an inducer stopped now)."""
     a = frame.arrays
     ok = np.ones(len(rows), dtype=bool)
     if age is not None:
@@ -401,7 +402,8 @@ def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,
     for drugs, want in ((when_taking, True), (when_also_taking, True),
                         (when_not_taking, False)):
         if drugs:
-            ok &= (a.takes_any(drugs, rows) | bool(set(drugs) & set(also_taken))) == want
+            taken = [d for d in drugs if d not in not_taken]
+            ok &= (a.takes_any(taken, rows) | bool(set(drugs) & set(also_taken))) == want
     return ok
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from advisor.dosing import stopped_inducers
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
 from advisor.numbers import daily_mg, higher_lower, listing, number, signed_percent, weeks
@@ -556,13 +557,15 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     # phenytoin, the inducer stopped at once)
     stopped = reacted(kb, patient, withdraw)
     stopping = set(stopped)
+    # the dose row of a drug started now is already without a stopped inducer (review Y H3)
+    assumed = stopping - set(stopped_inducers(kb, stopping))
     added = [_add_step(kb, patient, kb.drugs[d], others - {d} - stopping, flags,
                        by_dose.get(d)) for d in add]
     for step in added:
         _started_effects(step, doses or [], kept)
         _target_with(kb, step, [d for d in withdraw if d not in stopping])
-        if stopping & set(kb.drugs[step.drug].dosing.banded):
-            gone = listing(sorted(stopping & set(kb.drugs[step.drug].dosing.banded)))
+        if assumed & set(kb.drugs[step.drug].dosing.banded):
+            gone = listing(sorted(assumed & set(kb.drugs[step.drug].dosing.banded)))
             step.target_daily_mg = None
             step.target_text = (f"the label's dose without {gone} (the dose row's range "
                                 f"assumes {gone}, which is stopped now)")

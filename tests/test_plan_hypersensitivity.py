@@ -130,7 +130,8 @@ def test_a_rash_on_lamotrigine_beside_valproate_stops_lamotrigine_alone(kb):
 def test_a_new_drug_is_not_dosed_as_if_the_stopped_inducer_were_taken(kb):
     """DRESS on phenytoin at 80: phenytoin stops now, so lamotrigine starts on its schedule
     without an inducer (25 mg/day), not 50 mg/day, and its target is not the inducer range
-    of the dose row (review X H3)."""
+    (review X H3): it is the dose row's, which is the label's dose without phenytoin too
+    (review Y H3)."""
     res = consult(kb, validate_patient(kb, {
         "age_years": 80, "weight_kg": 55, "sex": "female", "seizure_types": ["focal"],
         "medication_history": [{"drug": "phenytoin", "outcome": "intolerance",
@@ -140,11 +141,12 @@ def test_a_new_drug_is_not_dosed_as_if_the_stopped_inducer_were_taken(kb):
     reg = next(r for r in res.regimens if r.drugs == ["lamotrigine"])
     step = next(s for s in reg.transition.steps if s.action == "add")
     assert step.schedule[0].daily_mg == 25, step.schedule
-    assert step.target_daily_mg is None
-    assert step.target_text.startswith("the label's dose without phenytoin")
+    dose = next(d for d in res.doses if d.drug == "lamotrigine")
+    assert step.target_daily_mg == dose.recommended_daily_mg == [225, 375]
+    assert step.target_text is None and dose.start_daily_mg == 25
     lines = _lines(res, reg)
     line = next(x for x in lines if x.startswith("add lamotrigine"))
-    assert "300–500" not in line and "target: the label's dose without phenytoin" in line
+    assert "300–500" not in line and "target 225–375 mg/day" in line
     # DRESS: stop phenytoin now and do not restart it, citing the phenytoin label (review X
     # M1, X C3), with no taper after it
     assert lines[0] == (
@@ -243,31 +245,85 @@ def test_every_quoted_label_statement_is_the_drugs_own(kb):
     assert quoted >= 4
 
 
-def test_dose_rows_chosen_by_a_drug_stopped_now_say_they_hold_only_while_it_is_taken(kb):
-    """A rash on carbamazepine (stopped now): the lamotrigine and tiagabine rows are the
-    labels' doses with carbamazepine, and say so (review Y H3); without a recorded reaction
-    they do not."""
+def test_dose_rows_of_drugs_started_now_are_without_the_inducer_stopped(kb):
+    """A rash on carbamazepine (withdrawn, stopped now if drug-related and recent): the
+    lamotrigine and tiagabine rows of drugs started now are the labels' doses without
+    carbamazepine, and say so (review Y H3); without a recorded reaction they are the doses
+    with it, and say nothing of it."""
     from advisor.consult import consult
     from advisor.inputs.patient import validate_patient
 
-    def doses(reactions):
+    def doses(reactions, current=("carbamazepine",)):
         res = consult(kb, validate_patient(kb, {
             "age_years": 38, "weight_kg": 80, "sex": "male", "seizure_types": ["focal"],
             "medication_history": [{"drug": "carbamazepine", "outcome": "intolerance",
                                     "duration_months": 0.75}],
-            "adverse_reactions": reactions, "current_medications": ["carbamazepine"],
+            "adverse_reactions": reactions, "current_medications": list(current),
             "candidate_drugs": ["lamotrigine", "tiagabine", "levetiracetam"]}))
-        return {d.drug: " ".join(d.basis) for d in res.doses}
+        return {d.drug: d for d in res.doses}
 
-    said = ("carbamazepine is to be withdrawn for a recorded hypersensitivity reaction "
-            "(stopped now if it may be drug-related and is recent, otherwise tapered: see the "
-            "plan): this dose is the label's with carbamazepine, and holds only while it is "
-            "taken")
+    def said(dose):
+        return " ".join(dose.basis)
+
+    without = ("carbamazepine is to be withdrawn for a recorded hypersensitivity reaction "
+               "(stopped now if it may be drug-related and is recent, otherwise tapered: see "
+               "the plan): this is the label's dose without carbamazepine")
     rash = doses([{"drug": "carbamazepine", "reaction": "hypersensitivity_rash"}])
-    assert said in rash["lamotrigine"] and said in rash["tiagabine"]
-    assert said not in rash["levetiracetam"]  # not dosed by carbamazepine
-    assert not any("holds only while it is taken" in basis for basis in doses([]).values())
+    assert rash["lamotrigine"].recommended_daily_mg == [225, 375]
+    assert rash["tiagabine"].recommended_daily_mg == [15, 30]
+    assert without in said(rash["lamotrigine"]) and without in said(rash["tiagabine"])
+    assert "carbamazepine" not in said(rash["levetiracetam"])  # not dosed by carbamazepine
+    kept = doses([])
+    assert kept["lamotrigine"].recommended_daily_mg == [300, 500]
+    assert kept["tiagabine"].recommended_daily_mg == [32, 56]
+    assert not any("to be withdrawn" in said(d) or "stopped now" in said(d)
+                   for d in kept.values())
     # after SJS/TEN the plan stops it now without condition, and the row says so (review Z R4)
     sjs = doses([{"drug": "carbamazepine", "reaction": "sjs_ten"}])
     assert "carbamazepine is to be stopped now (a recorded SJS/TEN or DRESS: see the plan): " \
-        "this dose is the label's with carbamazepine" in sjs["lamotrigine"]
+        "this is the label's dose without carbamazepine" in said(sjs["lamotrigine"])
+    # valproate is no inducer: without it lamotrigine's dose is higher, so a drug started
+    # now keeps the valproate band while valproate is taken, and the row says so
+    valproate = doses([{"drug": "valproate", "reaction": "hypersensitivity_rash"}],
+                      ("carbamazepine", "valproate"))
+    assert valproate["lamotrigine"].recommended_daily_mg == [100, 400]
+    assert "this dose is the label's with valproate, and holds only while it is taken" \
+        in said(valproate["lamotrigine"])
+
+
+def test_a_dose_without_the_stopped_inducer_is_never_higher(kb):
+    """The maintenance dose of a drug started now, without an inducer stopped for a rash, is
+    never above the label's dose with it (so it is not too high while a tapered inducer is
+    still taken), nor its start where both come from one label: every drug whose bands name
+    an inducer, at three ages (review Y H3). (Tiagabine's start is not compared: 5 mg/day
+    without an inducer is the UK label's, as tiagabine base; 4 mg/day with one is the US
+    label's, as the hydrochloride.)"""
+    from advisor.dosing import stopped_inducers
+
+    inducers = set(stopped_inducers(kb, kb.drugs))
+    banded = sorted(d for d, drug in kb.drugs.items() if drug.dosing.banded & inducers)
+    assert {"lamotrigine", "tiagabine", "perampanel"} <= set(banded)
+
+    def doses(age, weight, inducer, reactions):
+        res = consult(kb, validate_patient(kb, {
+            "age_years": age, "weight_kg": weight, "sex": "female",
+            "seizure_types": ["focal"], "adverse_reactions": reactions,
+            "current_medications": [inducer], "candidate_drugs": banded}))
+        return {d.drug: d for d in res.doses}
+
+    compared = 0
+    for age, weight in ((8, 25), (15, 55), (38, 80)):
+        for inducer in sorted(inducers & {"carbamazepine", "phenytoin", "phenobarbital"}):
+            rash = doses(age, weight, inducer,
+                         [{"drug": inducer, "reaction": "hypersensitivity_rash"}])
+            kept = doses(age, weight, inducer, [])
+            for drug in set(banded) & set(rash) & set(kept) - {inducer}:
+                now, was = rash[drug], kept[drug]
+                if now.recommended_daily_mg and was.recommended_daily_mg:
+                    compared += 1
+                    assert now.recommended_daily_mg[1] <= was.recommended_daily_mg[1], \
+                        (age, inducer, drug, now.recommended_daily_mg)
+                if None not in (now.start_daily_mg, was.start_daily_mg,
+                                was.adjustment_percent):
+                    assert now.start_daily_mg <= was.start_daily_mg, (age, inducer, drug)
+    assert compared >= 15
