@@ -403,15 +403,16 @@ def _target_with(kb: KnowledgeBase, step: AddStep, withdraw: list[str]) -> None:
     step.target_while = [d for d in withdraw if d in banded] or None
 
 
-# reactions after which a drug is stopped, not kept through a cross-taper
-HYPERSENSITIVITY = frozenset({"sjs_ten", "dress", "hypersensitivity_rash", "angioedema"})
+# a drug is stopped, not kept through a cross-taper, after a reaction that ends its
+# tolerance (dre.yaml definition.tolerance_ended_by: the skin and hypersensitivity reactions);
 # after the severe cutaneous ones (SEVERE_REACTIONS) the drug is stopped now and not
 # restarted, with no taper as the otherwise-branch (carbamazepine label: after SJS/TEN 'use
 # of this drug should not be resumed'; cenobamate: DRESS, 'discontinued immediately and not
 # restarted'); after a rash or angioedema it is stopped now if the reaction may be
 # drug-related and is recent (the rash labels: 'at the first sign of rash, unless the rash is
 # clearly not drug-related')
-# how a plan names a reaction, most severe first (a drug with two recorded: the first counts)
+# how a plan names each of those reactions, most severe first (a drug with two recorded: the
+# first counts)
 REACTION_WORDS = {"sjs_ten": "SJS/TEN", "dress": "DRESS", "angioedema": "angioedema",
                   "hypersensitivity_rash": "a hypersensitivity rash"}
 
@@ -422,9 +423,10 @@ def reacted(kb: KnowledgeBase, patient: Patient, withdraw: Collection[str]
     the most severe one recorded (in :data:`REACTION_WORDS` order): stopped now, not
     kept through a cross-taper."""
     found: dict[str, list[str]] = {}
+    ending = kb.dre.definition.tolerance_ended_by
     for r in patient.adverse_reactions:
         drug = kb.resolve_drug(r.drug)
-        if drug in withdraw and r.reaction in HYPERSENSITIVITY:
+        if drug in withdraw and r.reaction in ending:
             found.setdefault(drug, []).append(r.reaction)
     return {d: next(x for x in REACTION_WORDS if x in found[d]) for d in withdraw
             if d in found}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from advisor.consult import consult
 from advisor.inputs.patient import validate_patient
 from advisor.report.formatting import transition_lines
-from advisor.transition import HYPERSENSITIVITY
+from advisor.transition import REACTION_WORDS
 
 
 def _boy(kb, reaction: str):
@@ -232,6 +232,12 @@ def test_without_a_new_drug_the_plan_names_none(kb):
         "and is recent, otherwise withdraw it over 3–6 weeks (see the plan)")
 
 
+def test_every_reaction_that_ends_tolerance_has_the_plans_words(kb):
+    """The plan stops a drug after each reaction that ends its tolerance (dre.yaml), and
+    names it in words: one list, in the knowledge base, with words for each."""
+    assert set(kb.dre.definition.tolerance_ended_by) == set(REACTION_WORDS)
+
+
 def test_every_quoted_label_statement_is_the_drugs_own(kb):
     """A label statement on stopping a drug after a reaction names that drug's label, and is
     for a reaction that stops the drug now (review X C3)."""
@@ -241,7 +247,8 @@ def test_every_quoted_label_statement_is_the_drugs_own(kb):
         for stop in wd.after_reaction if wd else []:
             quoted += 1
             assert stop.text.startswith(f"the {name} label"), (name, stop.text)
-            assert set(stop.reactions) <= HYPERSENSITIVITY, (name, stop.reactions)
+            assert set(stop.reactions) <= set(kb.dre.definition.tolerance_ended_by), (
+                name, stop.reactions)
     assert quoted >= 4
 
 
