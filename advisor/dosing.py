@@ -254,6 +254,21 @@ def _not_for(kb: KnowledgeBase, drug: Drug, patient: _Row, chosen: DoseBand) -> 
     return out
 
 
+def _add_on_only_for(kb: KnowledgeBase, drug: Drug, patient: _Row, chosen: DoseBand
+                     ) -> list[str]:
+    """The patient's seizure types that the label gives the drug for as add-on only, when
+    the band shown (for the patient's other seizure types) is not itself an add-on band:
+    the drug alone does not treat them (review Z08: lacosamide for focal and primary
+    generalized tonic-clonic seizures)."""
+    if chosen.adjunctive_only:
+        return []  # the band's own add-on sentence says so
+    types = [t for t in sorted(drug.dosing.add_on_only_types) if patient.has_indication(t)]
+    if not types:
+        return []
+    return [f"for {listing([kb.seizure_type_words(t) for t in types])} the label gives "
+            f"{drug.name} as add-on (adjunctive) therapy only, not alone"]
+
+
 def _rises_to(band: DoseBand, weight: float | None) -> tuple[float, str] | None:
     """The band's own maximum when it is above its dose in the same units (a per-kg
     maximum over a per-kg dose, a mg/day maximum over a mg/day dose), with its per-kg words;
@@ -516,6 +531,7 @@ class _Builder:
         if chosen.note:  # how the label means this band (route, course, ceiling)
             self.dose.basis.append(chosen.note.rstrip("."))
         self.dose.basis += _not_for(self.kb, self.drug, self.patient, chosen)
+        self.dose.basis += _add_on_only_for(self.kb, self.drug, self.patient, chosen)
         if chosen.adjunctive_only:
             self.add_on_band(chosen)
         if not chosen.comparable and standard is not None and standard is not chosen:

@@ -656,7 +656,8 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
                                         if worse[t] else "") for t in covered) + ".")
     if uncovered:
         reg.warnings.append("Does not cover: "
-                            f"{', '.join(kb.seizure_type_words(t) for t in uncovered)}.")
+                            f"{', '.join(kb.seizure_type_words(t) for t in uncovered)}"
+                            f"{_add_on_only_words(kb, drugs, uncovered)}.")
     for t in [*parts, *(per_drug[d] for d in drugs)]:
         reg.score += t.score
         reg.warnings += t.warnings
@@ -664,6 +665,19 @@ def _regimen(kb: KnowledgeBase, patient: Patient, drugs: list[str], kind: str,
     reg.score = round(reg.score, 1)
     reg.evidence = list(dict.fromkeys(reg.evidence))
     return reg
+
+
+def _add_on_only_words(kb: KnowledgeBase, drugs: list[str], uncovered: list[str]) -> str:
+    """For a drug alone, the uncovered seizure types its label gives it for as add-on only
+    (review Z08), in words to follow 'Does not cover: ...'; else nothing."""
+    if len(drugs) != 1:
+        return ""
+    types = [t for t in uncovered if t in kb.drugs[drugs[0]].dosing.add_on_only_types]
+    if not types:
+        return ""
+    which = ("them" if types == uncovered
+             else listing([kb.seizure_type_words(t) for t in types]))
+    return f" (the label gives {drugs[0]} for {which} as add-on therapy only, not alone)"
 
 
 def _beyond_two(kb: KnowledgeBase, patient: Patient, drugs: list[str], current: list[str]
@@ -684,23 +698,29 @@ def _beyond_two(kb: KnowledgeBase, patient: Patient, drugs: list[str], current: 
 
 def _coverage(kb: KnowledgeBase, patient: Patient, drugs: list[str]
               ) -> tuple[list[str], list[str]]:
-    """The patient's seizure types that ``drugs`` treat (:func:`_covers`), and those they
-    do not."""
+    """The patient's seizure types that ``drugs`` treat (:func:`_covers`; a drug started
+    alone: not the types its label gives it for as add-on only), and those they do not."""
     wanted = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
-    covered = [t for t in wanted if any(_covers(kb, patient, d, t) for d in drugs)]
+    # a drug started alone, not one the patient already takes alone (continuing it is judged
+    # by its response: vigabatrin in tuberous sclerosis, review V H4)
+    alone = len(drugs) == 1 and drugs[0] not in patient.current_medications
+    covered = [t for t in wanted if any(_covers(kb, patient, d, t, alone) for d in drugs)]
     return covered, [t for t in wanted if t not in covered]
 
 
-def _covers(kb: KnowledgeBase, patient: Patient, drug: str, seizure_type: str) -> bool:
-    """Whether ``drug`` treats this seizure type of the patient: by its spectrum; or, in the
-    patient's syndrome, as a drug the guideline places first line for it (levetiracetam in
-    juvenile myoclonic epilepsy, with its absences) or names for it and whose label names
-    the syndrome (clobazam in Lennox-Gastaut syndrome). A drug the guideline does not name
-    for the syndrome (clonazepam in Lennox-Gastaut syndrome, review P), or names only later
-    without a label for it (levetiracetam for infantile spasms), treats only its own seizure
-    types."""
+def _covers(kb: KnowledgeBase, patient: Patient, drug: str, seizure_type: str,
+            alone: bool = False) -> bool:
+    """Whether ``drug`` treats this seizure type of the patient: by its spectrum (``alone``:
+    not a type its label gives it for as add-on only, as lacosamide for primary generalized
+    tonic-clonic seizures; review Z08); or, in the patient's syndrome, as a drug the
+    guideline places first line for it (levetiracetam in juvenile myoclonic epilepsy, with
+    its absences) or names for it and whose label names the syndrome (clobazam in
+    Lennox-Gastaut syndrome). A drug the guideline does not name for the syndrome
+    (clonazepam in Lennox-Gastaut syndrome, review P), or names only later without a label
+    for it (levetiracetam for infantile spasms), treats only its own seizure types."""
     spectrum = kb.drugs[drug].spectrum
-    if spectrum.covers(seizure_type, patient.syndrome):
+    if spectrum.covers(seizure_type, patient.syndrome) and not (
+            alone and seizure_type in kb.drugs[drug].dosing.add_on_only_types):
         return True
     others = [t for t in patient.seizure_types if t != seizure_type and t not in IGNORED_TYPES]
     if others and any(p.seizure_type == seizure_type and drug in p.treats_with_other_types
@@ -1567,8 +1587,20 @@ def not_shown(kb: KnowledgeBase, patient: Patient, shown: list[Regimen],
                                                   w.startswith("Overlapping adverse")))[:3])
             why = (f"its best regimen, {' + '.join(best.drugs)} ({best.kind}, score "
                    f"{number(best.score)}), {where}" + (f": {said}" if said else ""))
+            if alone := _alone_add_on_only(drug, with_it, best):
+                why = f"{why.rstrip('.')}. {alone}"
         out.append((drug, why))
     return out
+
+
+def _alone_add_on_only(drug: str, with_it: list[Regimen], best: Regimen) -> str:
+    """When the drug alone, ranked below its best regimen, leaves a seizure type its label
+    gives it for as add-on only, that regimen's warning (review Z08: lacosamide alone for
+    primary generalized tonic-clonic seizures)."""
+    alone = next((r for r in with_it if r.drugs == [drug] and r is not best), None)
+    said = [w for w in alone.warnings if "as add-on therapy only" in w] if alone else []
+    return (f"{drug} alone ({alone.kind}, score {number(alone.score)}): {said[0]}"
+            if alone and said else "")
 
 
 def _why_never_formed(kb: KnowledgeBase, patient: Patient, drug: str,

@@ -420,3 +420,14 @@ class Dosing(Strict):
         """The seizure types some maintenance band names."""
         return frozenset(t for band in self.maintenance if band.indication != "all"
                          for t in band.indication.seizure_types)
+
+    @property
+    def add_on_only_types(self) -> frozenset[str]:
+        """The seizure types that every band naming them gives for add-on use only, with
+        no band for every indication (lacosamide: primary generalized tonic-clonic seizures;
+        review Z08): the drug alone does not treat them."""
+        if any(band.indication == "all" for band in self.maintenance):
+            return frozenset()
+        return frozenset(t for t in self.banded_seizure_types if all(
+            band.adjunctive_only and not band.monotherapy_not_encoded
+            for band in self.maintenance if t in band.indication.seizure_types))
