@@ -1081,3 +1081,20 @@ def test_an_interaction_leads_a_scheduled_rescue_products_card(runtime):
     assert card["indicator"] == "warning"
     assert card["summary"].startswith("Caution with diazepam + methadone")
     assert "- **schedule**: Valtoco is ordered once a day" in card["detail"]
+
+
+def test_a_dose_without_a_maintenance_target_still_has_its_maximum_checked(runtime):
+    """From 65 the carbamazepine row has a start and no maintenance target (no label gives an
+    older adult's; review Y M7): an order above the label's maximum is still caught, the
+    card gives the start rather than a range, and no change to a range is suggested."""
+    pid = "old-cbz"
+    orders = [fb.medication_request(pid, "d-cbz", text="carbamazepine", rxnorm="2002",
+                                    dose_mg=800)]
+    card, = _cards(runtime, fb.order_select(pid, orders, prefetch=fb.full_prefetch(
+        pid, [], gender="female", birth_date="1944-02-01")))
+    assert card["summary"] == ("carbamazepine 1600 mg/day ordered: above this patient's "
+                               "maximum of 1200 mg/day")
+    assert "- **dose**: start 100 mg/day; no maintenance target for this patient" in \
+        card["detail"]
+    assert not any(s["label"].startswith(("Change", "Dose")) for s in card.get(
+        "suggestions", []))

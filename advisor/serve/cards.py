@@ -215,13 +215,21 @@ def within_adjusted(drug: str, order: Order, dose: Dose | None, changed: Dose | 
                  f"adjusted dose of {_mg(adjusted.recommended_daily_mg or [], adjusted.unit)}")
 
 
+def _ceiling(dose: Dose | None) -> float | None:
+    """This patient's maximum, or the top of the recommended range without one; None
+    without either (no dose, or a dose without a maintenance target and without a
+    maximum)."""
+    if dose is None or dose.status != "dosed":
+        return None
+    return dose.max_daily_mg or (dose.recommended_daily_mg or [None])[-1]
+
+
 def over_maximum(order: Order, dose: Dose | None) -> tuple[float, float] | None:
     """(ordered, ceiling): the order's daily dose and this patient's maximum (without one,
     the top of the recommended range) when the order is above it, else None (also for a
     load, a stat or as-needed dose, or a dose that cannot be read as daily)."""
-    if dose is None or dose.status != "dosed" or not dose.recommended_daily_mg:
+    if (ceiling := _ceiling(dose)) is None:
         return None
-    ceiling = dose.max_daily_mg or dose.recommended_daily_mg[-1]
     ordered = daily_dose(order.resource, dose.unit)
     if ordered is None or ordered <= ceiling + 1e-6:
         return None
@@ -332,10 +340,8 @@ def orders_together(siblings: list[Order], dose: Dose | None
                     ) -> tuple[int, float, float] | None:
     """(orders, daily sum, ceiling) when two or more orders of the drug in one request (an
     intravenous and an oral order, say) together exceed this patient's maximum."""
-    if len(siblings) < 2 or dose is None or dose.status != "dosed" or \
-            not dose.recommended_daily_mg:
+    if len(siblings) < 2 or (ceiling := _ceiling(dose)) is None:
         return None
-    ceiling = dose.max_daily_mg or dose.recommended_daily_mg[-1]
     total = sum(d for o in siblings if (d := daily_dose(o.resource, dose.unit)) is not None)
     return (len(siblings), total, ceiling) if total > ceiling + 1e-6 else None
 
@@ -484,6 +490,14 @@ def _clause(message: str, *, what: bool = False) -> str:
     return _cut(head, 91, keep=0.5)
 
 
+def _dose_words(dose: Dose) -> str:
+    """The recommended range, or for a dose without a maintenance target its start."""
+    if dose.recommended_daily_mg:
+        return _mg(dose.recommended_daily_mg, dose.unit)
+    start = f"start {_mg([dose.start_daily_mg], dose.unit)}; " if dose.start_daily_mg else ""
+    return f"{start}no maintenance target for this patient (see the dose row)"
+
+
 def _mg(values: list[float], unit: str = "mg") -> str:
     lo, hi = values[0], values[-1]
     return f"{lo:g} {unit}/day" if lo == hi else f"{lo:g}–{hi:g} {unit}/day"
@@ -612,7 +626,7 @@ def check_lines(drug: str, dose: Dose | None, checks: DoseChecks) -> list[str]:
         top = f", at most {md(f'{dose.max_daily_mg:g} {dose.unit}/day')}" \
             if dose.max_daily_mg else ""
         out.append(f"- **ordered dose not checked**: {md(unread)}. This patient's dose: "
-                   f"{md(_mg(dose.recommended_daily_mg or [], dose.unit))}{top}.")
+                   f"{md(_dose_words(dose))}{top}.")
     return out
 
 
@@ -631,6 +645,8 @@ def detail(kb: KnowledgeBase, result: OrderFindings, drug: str, flags: list[Flag
                      f"recommended (standard {md(_mg(dose.standard_daily_mg, dose.unit))}"
                      f"{f', {signed_percent(pct)}' if pct else ''}"
                      f"). {md(statements(dose.basis))}.")
+    elif dose is not None and dose.no_target:
+        lines.append(f"- **dose**: {md(_dose_words(dose))}. {md(statements(dose.basis))}.")
     for other, change in others:
         target = (f"{md(_mg(change.recommended_daily_mg, other.unit))} "
                   if change.recommended_daily_mg
@@ -832,7 +848,9 @@ def dose_suggestion(order: Order, drug: str, dose: Dose, *, ongoing: bool,
     """Change the draft's dose to the recommended daily range (see the module docstring for
     when), or nothing; ``why``: the reason in the dose text (default: the change in percent
     of the standard dose)."""
-    lo, hi = (dose.recommended_daily_mg or [0.0])[0], (dose.recommended_daily_mg or [0.0])[-1]
+    if not dose.recommended_daily_mg:  # no target (a start only): nothing to change it to
+        return []
+    lo, hi = dose.recommended_daily_mg[0], dose.recommended_daily_mg[-1]
     unit = dose.unit
     if order.reference is None or not _needs_change(order.resource, unit, lo, hi, ongoing):
         return []
