@@ -1098,3 +1098,18 @@ def test_a_dose_without_a_maintenance_target_still_has_its_maximum_checked(runti
         card["detail"]
     assert not any(s["label"].startswith(("Change", "Dose")) for s in card.get(
         "suggestions", []))
+
+
+def test_an_unread_order_of_a_dose_without_a_target_gives_the_start(runtime):
+    """An order in tablets cannot be read in mg: the card gives this patient's start and
+    maximum (a dose without a maintenance target had failed the hook there)."""
+    pid = "old-cbz-tablets"
+    order = fb.medication_request(pid, "d-cbz", text="carbamazepine", rxnorm="2002",
+                                  dose_mg=200)
+    order["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {
+        "value": 2, "unit": "tablet", "code": "{tbl}"}
+    card, = _cards(runtime, fb.order_select(pid, [order], prefetch=fb.full_prefetch(
+        pid, [], gender="female", birth_date="1944-02-01")))
+    assert ("- **ordered dose not checked**: the dose is in {tbl}, not in mg. This patient's "
+            "dose: start 100 mg/day; no maintenance target for this patient (see the dose "
+            "row), at most 1200 mg/day.") in card["detail"]
