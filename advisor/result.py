@@ -275,6 +275,9 @@ class AddStep(ResultModel):
     # the dose table's range does not hold for the plan (it assumes a drug stopped now): the
     # target in words, and the table's range is not shown as the target
     target_text: OmitIfNone[str] = None
+    # a schedule a kidney, liver or genotype statement lowered: the earliest week in which it
+    # first reaches the target (lowered steps, the label's pace; review Y M8)
+    target_from_week: OmitIfNone[int] = None
 
 
 class WithdrawStep(ResultModel):
@@ -492,6 +495,7 @@ class SummaryRegimen(ResultModel):
     target_daily_mg: list[float] | None  # of the first added drug, from the dose table
     evidence: list[str]
     target_while: OmitIfNone[list[str]] = None  # see AddStep
+    target_from_week: OmitIfNone[int] = None  # see AddStep
     # an add-on to some current drugs that withdraws others: the drugs it withdraws
     replacing: OmitIfNone[list[str]] = None
     caveats: OmitIfNone[list[str]] = None  # the regimen's (Regimen.caveats)

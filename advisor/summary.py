@@ -339,6 +339,7 @@ def _top_regimen(res: ConsultResult) -> SummaryRegimen | None:
     return SummaryRegimen(drugs=reg.drugs, kind=reg.kind, first_step=_first_step(reg),
                           target_daily_mg=target, evidence=reg.evidence,
                           target_while=adds[0].target_while if adds else None,
+                          target_from_week=adds[0].target_from_week if target else None,
                           replacing=reg.replacing or None,
                           caveats=caveats or None, kept_changes=changed or None)
 

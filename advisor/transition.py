@@ -9,6 +9,7 @@ change as a drug is removed.
 from __future__ import annotations
 
 from collections.abc import Collection
+from math import ceil
 from typing import Any
 
 import pandas as pd
@@ -265,11 +266,31 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
             step.notes.append(tit.note)
         step.evidence = list(tit.evidence.sources)
     _to_dose(step, dose, increment)
+    if tit is not None and percent:
+        _target_week(step, tit, increment)
     slow = [f["message"] for f in flags.get(drug.name, [])
             if f["action"] in ("reduce_dose", "avoid", "use_with_caution")]
     for message in dict.fromkeys(slow):
         step.notes.append(f"Titrate cautiously (flag): {message}")
     return step
+
+
+def _target_week(step: AddStep, tit: Titration, increment: float | None) -> None:
+    """The earliest week in which a lowered schedule first reaches the bottom of the target:
+    its steps, then the further increase at its shortest interval (review Y M8: a start 75%
+    lower for severe hepatic impairment keeps the label's pace to a 75% lower target)."""
+    target, sched = step.target_daily_mg, step.schedule
+    if not target or len(sched) != len(tit.steps) or any(e.daily_mg is None for e in sched):
+        return
+    for n, (entry, st) in enumerate(zip(sched, tit.steps, strict=True)):
+        if entry.daily_mg >= target[0] - 1e-9:
+            step.target_from_week = st.week_from if n else None  # none: no wait
+            return
+    inc = tit.then_increase
+    if step.then is None or inc is None or inc.every_weeks is None or not increment:
+        return
+    rises = ceil((target[0] - sched[-1].daily_mg) / increment - 1e-9)
+    step.target_from_week = int(tit.steps[-1].week_to + 1 + (rises - 1) * inc.every_weeks.lo)
 
 
 def _start_floor(step: AddStep, dose: Dose | None) -> None:

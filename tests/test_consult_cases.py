@@ -18,7 +18,9 @@ case, so that no expectation is silently ignored):
   ``regimens_never_alone`` (drugs never suggested as a one-drug regimen) /
   ``regimens_only_with`` (``{drug: partner}``: every regimen with the drug has the partner) /
   ``regimen_rationale_contains`` (in every regimen's reasoning) / ``regimen_start_le``
-  (``{drug: mg}``: every regimen adding the drug starts at or below that daily dose);
+  (``{drug: mg}``: every regimen adding the drug starts at or below that daily dose) /
+  ``regimen_target_from_week`` (``{drug: week}``: every regimen adding the drug on a lowered
+  schedule first reaches its target in that week at the earliest);
 - ``advice`` / ``no_advice`` (advice ids); ``risk`` (``none``, or field bounds);
 - ``status_epilepticus`` (pathway checks, e.g. ``stage_contains``/``stage_lacks``: text in a
   stage's instruction; ``dose``/``doses``: ``{drug, dose_mg, route, age_band}`` a dose row must
@@ -140,6 +142,10 @@ def _check_regimens(regimens: list[dict], exp: dict) -> None:
                 if step["action"] == "add" and step["drug"] == drug]
         assert adds and all(step["schedule"] and step["schedule"][0]["daily_mg"] <= most
                             for step in adds), adds
+    for drug, week in exp.get("regimen_target_from_week", {}).items():
+        adds = [step for r in regimens for step in r["transition"]["steps"]
+                if step["action"] == "add" and step["drug"] == drug]
+        assert adds and all(step.get("target_from_week") == week for step in adds), adds
 
 
 def _check_top_regimen(regimens: list[dict], exp: dict) -> None:
@@ -188,6 +194,7 @@ KNOWN = {"flags", "no_flags", "doses", "dre", "dre_next_steps", "dre_reason_cont
          "regimens_include", "regimens_exclude", "regimens_min", "top_regimen_excludes",
          "top_regimen_is_not", "top_regimen_warning",
          "top_regimen_kind", "regimen_kinds_exclude", "regimen_warning", "no_regimen_warning",
+         "regimen_target_from_week",
          "regimens_never_alone", "regimens_only_alone", "regimens_only_with",
          "regimen_rationale_contains",
          "regimen_start_le", "advice",

@@ -225,6 +225,11 @@ def target_text(target: list[float], while_taking: list[str] | None, unit: str =
             f"dose without {them} applies: see the withdrawal step)")
 
 
+def reached_text(week: int) -> str:
+    """After a lowered schedule's target: when the schedule first reaches it (review Y M8)."""
+    return f", first reached in week {week} at the earliest (the doses are lowered, not the pace)"
+
+
 def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose]) -> str:
     """One transition step; an added drug's target is the plan's (the dose table's range,
     up to a label start above it), else the dose table's."""
@@ -243,6 +248,8 @@ def step_line(step: ContinueStep | AddStep | WithdrawStep, doses: dict[str, Dose
                                           and not step.target_text else None)
         goal = (f"; target {target_text(target, step.target_while)}" if target else
                 f"; target: {step.target_text}" if step.target_text else "")
+        if target and step.target_from_week:
+            goal += reached_text(step.target_from_week)
         if not sched and step.start_lower:
             sched = START_LOWER
         only = step.schedule[0] if len(step.schedule) == 1 else None

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from advisor.numbers import DASH, listing, phrase, plural
-from advisor.report.formatting import risk_line, target_text, words
+from advisor.report.formatting import reached_text, risk_line, target_text, words
 from advisor.result import ConsultResult, Flag, Summary, SummaryAvoid, kind_text
 from advisor.schema import Source
 from advisor.summary import first_sentence, flag_order, summary_of
@@ -273,6 +273,7 @@ def _regimen(s: Summary) -> Block:
     if top is None:
         return Block("regimen", "Top regimen", "no regimen could be suggested", first)
     target = (f"; target {target_text(top.target_daily_mg, top.target_while)}"
+              + (reached_text(top.target_from_week) if top.target_from_week else "")
               if top.target_daily_mg else "")
     kind = kind_text(top.kind, top.replacing)
     step = (top.first_step if top.first_step.startswith(f"{kind} ")  # "continue lamotrigine"
