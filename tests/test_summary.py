@@ -609,6 +609,21 @@ def test_an_acute_consult_leads_with_the_emergency(kb):
     assert markdown.index("## Safety and advice") < markdown.index("## Status epilepticus pathway")
 
 
+def test_the_emergency_keeps_its_doses_in_markdown_without_an_already_taking_line(kb):
+    """With no drug of the pathway already taken, the emergency block has one line: the
+    Markdown summary still gives the doses (its headline), not only 'Treat it now' (review
+    AA M2)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 30, "weight_kg": 95, "sex": "male",
+        "seizure_types": ["focal_to_bilateral_tonic_clonic", "status_epilepticus"]}),
+        acute=True)
+    markdown = render(res, "markdown")
+    line = next(x for x in markdown.splitlines() if x.startswith("- **Status epilepticus**"))
+    assert "midazolam IM 10 mg" in line and "lorazepam IV 4 mg" in line, line
+    assert "  - **Treat now**: Treat it now, by the report's status epilepticus pathway" \
+        in markdown
+
+
 def test_a_pregnant_woman_seizure_free_on_valproate_sees_the_review_in_the_summary(kb):
     """The top regimen's caution in the summary says the change is for urgent specialist
     review and not to stop valproate abruptly (review K M7)."""

@@ -63,7 +63,8 @@ MAX_NEXT_STEPS = 3  # in the summary; the drug-resistance section lists every st
 def _summary(res: ConsultResult, cite: Citations) -> list[str]:
     out = ["", "## Summary"]
     for block in summary_blocks(res):
-        if len(block.lines) == 1 and block.key != "avoid":  # one line: on the block's own
+        # one line: on the block's own (not the emergency, whose headline holds the doses)
+        if len(block.lines) == 1 and block.key not in ("avoid", "emergency"):
             out.append(f"- **{block.title}**: {_line(block.lines[0], cite)}")
             continue
         out.append(f"- **{block.title}**: {block.headline}")
