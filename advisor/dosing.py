@@ -605,8 +605,8 @@ class _Builder:
             self.caps.append((change.max_daily_mg, why))
             self.dose.basis.append(f"{why}: at most {change.max_daily_mg:g} mg/day "
                                    f"{_cite(evidence)}")
-        if change.note:
-            self.dose.basis.append(change.note)
+        if change.note:  # a clause of the basis, after a semicolon (review AA C1)
+            self.dose.basis.append(phrase(change.note))
 
     def scale_titration(self, percent: float, why: str) -> None:
         """The starting and escalation doses change by ``percent`` too."""
@@ -1099,13 +1099,13 @@ def _flag_changes(kb: KnowledgeBase, drug: Drug, build: _Builder,
         rule, other = flag["rule"], flag["interacting_drug"]
         if rule in rule_dose:
             change, ev = rule_dose[rule]
-            build.change(change, f"rule {rule}", ev)
+            build.change(change, _lead(flag["message"]), ev)
         elif flag["action"] in ("reduce_dose", "increase_dose") \
                 and flag["category"] not in ("interaction", "organ_function"):  # no figure
             what = flag["action"].replace("_dose", "")
-            build.dose.basis.append(f"rule {rule}: the source says to {what} the dose but gives "
-                                    "no figure, so this number does not include it: titrate "
-                                    "as the flag says")
+            build.dose.basis.append(f"{_lead(flag['message'])}: the source says to {what} the "
+                                    "dose but gives no figure, so this number does not include "
+                                    "it: titrate as the flag says")
         elif rule in inter_dose:
             inter = inter_dose[rule]
             if drug.name in inter.victims and other in inter.perpetrators:
