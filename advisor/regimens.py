@@ -984,12 +984,13 @@ def _pregnancy_switch(patient: Patient, flag_records: list[dict], current: list[
     if not reasons:
         return None
     drugs = ", ".join(dict.fromkeys(f["drug"] for f in reasons))
+    # (every option's reason: an add-on is not 'this switch', review AA C2)
     return (f"Seizure-free for {seizure_free[1]:g} months on {seizure_free[0]}, and pregnant: "
             f"{drugs} is not to be used in pregnancy unless there is no other effective "
             "treatment (see its flag), but a change now is a "
             "decision for urgent specialist review with her, weighing the risk of seizures "
-            f"during a switch against the drug's; do not stop {drugs} abruptly. This switch is "
-            "an option for that review, not a routine plan.",
+            f"during a switch against the drug's; do not stop {drugs} abruptly. These options "
+            "are for that review, not a routine plan.",
             f"Pregnant and seizure-free on {seizure_free[0]}: any change from {drugs} is for "
             f"urgent specialist review; do not stop {drugs} abruptly.")
 

@@ -186,3 +186,22 @@ def test_two_drugs_that_have_not_failed_read_as_two(kb):
                                                       "levetiracetam during pregnancy")]
     assert all("although none of them has failed or is a known teratogen" in w
                for w in switches)
+
+
+def test_the_urgent_review_reason_fits_an_add_on_as_well_as_a_switch(kb):
+    """Pregnant and seizure-free on valproate: the shared reason calls the options 'these
+    options', not 'this switch', as add-ons are among them (review AA C2)."""
+    regimens = consult(kb, validate_patient(kb, {
+        "age_years": 24, "weight_kg": 60, "sex": "female", "pregnancy": "pregnant",
+        "syndrome": "juvenile_myoclonic", "seizure_types": ["myoclonic",
+                                                            "generalized_tonic_clonic"],
+        "medication_history": [
+            {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 8},
+            {"drug": "valproate", "outcome": "seizure_free", "adequate": True,
+             "duration_months": 30, "seizure_free_months": 18}],
+        "current_medications": ["valproate"]})).regimens
+    assert any(r.kind == "add-on" for r in regimens)
+    why = [w for r in regimens for w in r.rationale]
+    assert any("These options are for that review, not a routine plan." in w for w in why)
+    assert not any("This switch" in w for w in why)
