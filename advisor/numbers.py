@@ -97,6 +97,16 @@ def percent_interval(lo: float, hi: float) -> str:
     return f"{low[:-1]}{DASH}{high}"
 
 
+def probability(p: float | None, interval: list[float] | None) -> str:
+    """A probability with its 95% uncertainty interval, e.g. "2.2% (95% interval < 1% to
+    3.6%)"."""
+    if p is None:
+        return "not estimated"
+    if not interval:
+        return percent(p)
+    return f"{percent(p)} (95% interval {percent_interval(*interval)})"
+
+
 def listing(items: Sequence[str]) -> str:
     """Items in a sentence: 'a', 'a and b', 'a, b and c'."""
     return " and ".join([", ".join(items[:-1]), items[-1]] if len(items) > 1 else items)

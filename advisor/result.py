@@ -210,6 +210,19 @@ class RiskFactor(ResultModel):
     contribution: float
 
 
+class CountedAsOne(ResultModel):
+    """The estimates had the seizure types ``types`` (``label`` in words) been counted as one
+    type: the knowledge base's count notes, for a combination whose counting the source
+    leaves open (review AA-M3)."""
+
+    types: list[str]
+    label: str
+    p_drug_resistance: float | None
+    p_drug_resistance_interval: list[float] | None = None
+    p_seizure_freedom_next_regimen: float
+    p_seizure_freedom_next_regimen_interval: list[float] | None = None
+
+
 class Risk(ResultModel):
     """Model estimates; absent (None) when the models cannot run for the patient.
 
@@ -233,6 +246,7 @@ class Risk(ResultModel):
     calibration_note: str
     notes: list[str]
     evidence: list[str]
+    counted_as_one: list[CountedAsOne] = Field(default_factory=list)
 
 
 # --- regimens and the transition to them -----------------------------------------------
@@ -471,6 +485,14 @@ class SummaryStep(ResultModel):
     evidence_level: EvidenceLevel | None = None
 
 
+class SummaryAsOne(ResultModel):
+    """The summary's estimate had the seizure types in ``label`` been counted as one type."""
+
+    label: str
+    probability: float
+    interval: list[float] | None
+
+
 class SummaryRisk(ResultModel):
     """The model estimate that fits the ILAE status (drug resistance, or for a patient who is
     already drug-resistant, seizure freedom on the next regimen)."""
@@ -478,6 +500,7 @@ class SummaryRisk(ResultModel):
     outcome: Literal["drug_resistance", "seizure_freedom_next_regimen"]
     probability: float
     interval: list[float] | None
+    as_one: SummaryAsOne | None = None
 
 
 def kind_text(kind: str, replacing: list[str] | None) -> str:

@@ -25,6 +25,7 @@ from advisor.result import (
     Regimen,
     SafetyNote,
     Summary,
+    SummaryAsOne,
     SummaryAvoid,
     SummaryDoseChange,
     SummaryMonitor,
@@ -231,12 +232,17 @@ def _risk(res: ConsultResult) -> SummaryRisk | None:
         # seizure-free, sustained or not yet: the models do not use it, so no estimate is the
         # headline (see the risk notes; review U M4)
         return None
+    one = risk.counted_as_one[0] if risk.counted_as_one else None
     if risk.p_drug_resistance is not None:
+        as_one = SummaryAsOne(label=one.label, probability=one.p_drug_resistance,
+                              interval=one.p_drug_resistance_interval) if one else None
         return SummaryRisk(outcome="drug_resistance", probability=risk.p_drug_resistance,
-                           interval=risk.p_drug_resistance_interval)
+                           interval=risk.p_drug_resistance_interval, as_one=as_one)
+    as_one = SummaryAsOne(label=one.label, probability=one.p_seizure_freedom_next_regimen,
+                          interval=one.p_seizure_freedom_next_regimen_interval) if one else None
     return SummaryRisk(outcome="seizure_freedom_next_regimen",
                        probability=risk.p_seizure_freedom_next_regimen,
-                       interval=risk.p_seizure_freedom_next_regimen_interval)
+                       interval=risk.p_seizure_freedom_next_regimen_interval, as_one=as_one)
 
 
 def _add_text(step: AddStep) -> str:

@@ -183,6 +183,11 @@ def _check_risk(risk: dict | None, spec: Any) -> None:
         return
     assert risk is not None
     for key, bounds in spec.items():
+        if key in ("notes_contain", "notes_exclude"):  # text in (or in none of) the notes
+            for text in bounds:
+                assert any(text in n for n in risk["notes"]) == (key == "notes_contain"), (
+                    text, risk["notes"])
+            continue
         if bounds is None:  # e.g. p_drug_resistance once the patient is drug-resistant
             assert risk[key] is None, (key, risk[key])
             continue

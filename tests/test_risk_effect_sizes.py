@@ -152,3 +152,14 @@ def test_missing_file(tmp_path):
     shutil.copytree(KB_DIR, root)
     (root / RELATIVE_PATH).unlink()
     assert [p.message for p in _problems(root)] == ["file is missing"]
+
+
+def test_count_note_names_counted_seizure_types_only(tmp_path):
+    """A count note's types must be seizure types the count counts (review AA-M3)."""
+    def edit(data):
+        _factor(data, "multiple_seizure_types")["input"]["count_notes"][0]["types"] = [
+            "focal", "status_epilepticus", "focal_spread"]
+
+    messages = [p.message for p in _problems(_edited(tmp_path, edit))]
+    assert any("unknown counted seizure type 'status_epilepticus'" in m for m in messages)
+    assert any("unknown counted seizure type 'focal_spread'" in m for m in messages)

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from advisor.inputs.patient import load_patient, validate_patient
+from advisor.numbers import percent
 from advisor.result import Risk
 from advisor.risk.predict import risk_block
 from tests.conftest import ROOT
@@ -193,3 +194,45 @@ def test_no_estimate_for_epileptic_spasms_whatever_syndrome_is_recorded(kb, synd
     assert res.risk is None
     assert res.risk_note.startswith("No risk estimate: epileptic spasms are the seizures of "
                                     f"{kb.vocabulary.syndromes['west']}, which lies outside")
+
+
+def test_focal_and_focal_to_bilateral_counted_as_two_gives_both_estimates(kb):
+    """Review AA-M3: focal-onset plus focal to bilateral tonic-clonic seizures make the
+    multiple-seizure-types factor "yes" (one seizure that spreads, in ILAE 2017 terms); the
+    consult says so and gives the estimates counting them as one type, which are those of
+    a patient with focal seizures only."""
+    both, _ = risk_block(kb, _patient(kb, ("focal", "focal_to_bilateral_tonic_clonic")))
+    focal, _ = risk_block(kb, _patient(kb, ("focal",)))
+    assert focal["counted_as_one"] == []
+    assert not any("counted as two types" in n for n in focal["notes"])
+    [one] = both["counted_as_one"]
+    assert one["types"] == ["focal", "focal_to_bilateral_tonic_clonic"]
+    for key in ("p_drug_resistance", "p_drug_resistance_interval",
+                "p_seizure_freedom_next_regimen", "p_seizure_freedom_next_regimen_interval"):
+        assert one[key] == focal[key], key
+    assert both["p_drug_resistance"] > focal["p_drug_resistance"]
+    [note] = [n for n in both["notes"] if "counted as two types" in n]
+    assert "focal to bilateral tonic-clonic seizure is a focal seizure that spreads" in note
+    assert (f"Counted as one type: probability of drug-resistant epilepsy "
+            f"{percent(focal['p_drug_resistance'])} (95% interval") in note
+    assert {"DOI-10.1111_epi.13670", "PMID-31348240"} <= set(both["evidence"])
+    assert Risk.model_validate(both).counted_as_one[0].label.startswith("focal-onset and")
+
+
+@pytest.mark.parametrize("types", [
+    ("focal", "focal_to_bilateral_tonic_clonic", "absence"),  # two types either way
+    ("focal", "absence"), ("focal_to_bilateral_tonic_clonic",)])
+def test_no_counted_as_one_estimate_where_the_pair_does_not_decide(kb, types):
+    risk, _ = risk_block(kb, _patient(kb, types))
+    assert risk["counted_as_one"] == []
+    assert not any("counted as two types" in n for n in risk["notes"])
+
+
+def test_counted_as_one_for_a_drug_resistant_patient_gives_the_next_regimen_only(kb):
+    patient = _patient(kb, ("focal", "focal_to_bilateral_tonic_clonic"), 2)
+    risk, _ = risk_block(kb, patient, drug_resistant=True)
+    [one] = risk["counted_as_one"]
+    assert one["p_drug_resistance"] is None and one["p_seizure_freedom_next_regimen"] > 0
+    [note] = [n for n in risk["notes"] if "counted as two types" in n]
+    assert "Counted as one type: probability of seizure freedom on the next regimen" in note
+    assert "probability of drug-resistant epilepsy" not in note

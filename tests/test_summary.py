@@ -969,3 +969,20 @@ def test_next_steps_while_seizure_free_not_yet_sustained_say_what_that_means(kb)
     surgery = next(t for k, t in free.items() if k.startswith("Offer referral"))
     assert "it does not mean that surgery is needed" in surgery
     assert not any("seizure-free now" in t.lower() for t in steps(False).values())
+
+
+def test_risk_headline_gives_focal_and_focal_to_bilateral_counted_as_one_too(kb):
+    """Review AA-M3: the headline estimate counts focal-onset and focal to bilateral
+    tonic-clonic seizures as two seizure types; it says so and gives the estimate counting
+    them as one (that of the patient with focal seizures only)."""
+    def patient(types: list[str]) -> dict:
+        return {"age_years": 26, "seizure_types": types, "medication_history": [
+            {"drug": "lamotrigine", "outcome": "inefficacy", "adequate": True}]}
+    both = consult(kb, validate_patient(kb, patient(["focal",
+                                                      "focal_to_bilateral_tonic_clonic"])))
+    focal = consult(kb, validate_patient(kb, patient(["focal"])))
+    assert both.summary.risk.as_one is not None and focal.summary.risk.as_one is None
+    assert both.summary.risk.as_one.probability == focal.summary.risk.probability
+    head = render(both, "markdown").partition("\n## Genotypes")[0]
+    assert ("counting focal-onset and focal to bilateral tonic-clonic seizures as two seizure "
+            "types; 20% (95% interval 15–27%) counting them as one") in head

@@ -540,6 +540,11 @@ def _factor_input(kb: KnowledgeBase, f: Factor, loc: str) -> Iterator[Problem]:
                           kb.vocabulary.seizure_types, "seizure type")
         yield from _known(RISK_FILE, f"{where}.unknown_types", inp.unknown_types,
                           kb.vocabulary.seizure_types, "seizure type")
+        left_out = {*inp.not_counted, *inp.unknown_types}
+        for i, note in enumerate(inp.count_notes):
+            yield from _known(RISK_FILE, f"{where}.count_notes.{i}.types", note.types,
+                              set(kb.vocabulary.seizure_types) - left_out,
+                              "counted seizure type")
     if categorical and not (f.exposed and f.reference and f.population.prevalence is not None):
         yield Problem(RISK_FILE, loc, f"{f.feature} is categorical: it needs exposed, "
                       "reference and a prevalence")

@@ -10,8 +10,7 @@ from advisor.numbers import (
     age,
     daily_mg,
     number,
-    percent,
-    percent_interval,
+    probability,
     signed_percent,
     span,
     syndrome_phrase,
@@ -124,23 +123,18 @@ def pct(p: float | None) -> str:
     return "—" if p is None else signed_percent(p)
 
 
-def probability(p: float | None, interval: list[float] | None) -> str:
-    """A probability with its 95% uncertainty interval, e.g. "2.2% (95% interval < 1% to
-    3.6%)"."""
-    if p is None:
-        return "not estimated"
-    if not interval:
-        return percent(p)
-    return f"{percent(p)} (95% interval {percent_interval(*interval)})"
-
-
 RISK_LABEL = {"drug_resistance": "Probability of drug-resistant epilepsy",
               "seizure_freedom_next_regimen": "Probability of seizure freedom on the next "
                                               "regimen"}
 
 
 def risk_line(risk: SummaryRisk) -> str:
-    return f"{RISK_LABEL[risk.outcome]}: {probability(risk.probability, risk.interval)}"
+    line = f"{RISK_LABEL[risk.outcome]}: {probability(risk.probability, risk.interval)}"
+    one = risk.as_one
+    if one:  # review AA-M3
+        line += (f", counting {one.label} as two seizure types; "
+                 f"{probability(one.probability, one.interval)} counting them as one")
+    return line
 
 
 def risk_sentences(risk: Risk) -> list[str]:

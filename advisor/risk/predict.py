@@ -39,7 +39,7 @@ from advisor import resources
 from advisor.frame import PatientFrame, frame_from_patients
 from advisor.inputs.patient import Patient
 from advisor.knowledge import KnowledgeBase
-from advisor.numbers import plural, syndrome_phrase
+from advisor.numbers import plural, probability, syndrome_phrase
 from advisor.risk import manifest
 from advisor.risk.features import (
     RECORDED,
@@ -50,7 +50,7 @@ from advisor.risk.features import (
 )
 from advisor.risk.specs import INTERVAL_LEVEL, SPECS
 from advisor.risk.table import ScoreTable, load_table, table_path
-from advisor.schema import EffectSizes
+from advisor.schema import EffectSizes, Factor
 
 TOP_FACTORS = 5
 MIN_CONTRIBUTION = 0.05  # log-odds; smaller contributions are noise of the fit
@@ -226,11 +226,67 @@ def risk_block(kb: KnowledgeBase, patient: Patient, frame: PatientFrame | None =
                           "retrain it with 'advisor model train'")
     k = int(frame.failed_regimens.iloc[row])
     try:
-        return _estimates(es, dre, sf, base, with_history, k, drug_resistant,
-                          seizure_free, free_now), None
+        block = _estimates(es, dre, sf, base, with_history, k, drug_resistant, seizure_free,
+                           free_now)
+        block["counted_as_one"], notes, sources = counted_as_one(
+            es, patient.seizure_types, (dre, sf), (base, with_history),
+            block["p_drug_resistance"] is not None)
+        block["notes"] += notes
+        block["evidence"] = list(dict.fromkeys([*block["evidence"], *sources]))
+        return block, None
     except APPLY_ERRORS as exc:
         return None, (f"risk model not available: the model could not be applied to this "
                       f"patient ({type(exc).__name__}: {str(exc)[:200]})")
+
+
+def _level_as_one(f: Factor, types: list[str], merged: list[str]) -> str:
+    """The level of a seizure-type count factor were ``merged`` counted as one type."""
+    inp = f.input
+    counted = set(types) - {*inp.not_counted, *inp.unknown_types}
+    n = len(counted) - len(merged) + 1
+    if n >= 2:
+        return f.exposed
+    return UNKNOWN if set(types) & set(inp.unknown_types) else f.reference
+
+
+def _with_level(model: ScoreTable, row: dict[str, Any], column: str, level: str
+                ) -> tuple[float, list[float] | None]:
+    """The estimate and its interval for ``row`` with ``column`` set to ``level``."""
+    row = {**row, column: level}
+    return _shown(model.explain(row)[0]), _interval(model, row)
+
+
+def counted_as_one(es: EffectSizes, types: list[str], models: tuple[ScoreTable, ScoreTable],
+                   rows: tuple[dict[str, Any], dict[str, Any]], dre_shown: bool
+                   ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """For each count note whose combination of seizure types alone makes its factor
+    exposed: the estimates had the combination been counted as one type, the note with
+    them and its sources (review AA-M3)."""
+    (dre, sf), (base, with_history) = models, rows
+    entries, notes, sources = [], [], []
+    for f in es.factors:
+        for note in f.input.count_notes:
+            if not set(note.types) <= set(types) or base[f.feature] != f.exposed:
+                continue
+            level = _level_as_one(f, types, note.types)
+            if level == f.exposed:
+                continue
+            p_dre, dre_interval = (_with_level(dre, base, f.feature, level) if dre_shown
+                                   else (None, None))
+            p_sf, sf_interval = _with_level(sf, with_history, f.feature, level)
+            entries.append({"types": note.types, "label": note.label,
+                            "p_drug_resistance": p_dre,
+                            "p_drug_resistance_interval": dre_interval,
+                            "p_seizure_freedom_next_regimen": p_sf,
+                            "p_seizure_freedom_next_regimen_interval": sf_interval})
+            shown = [f"probability of seizure freedom on the next regimen "
+                     f"{probability(p_sf, sf_interval)}"]
+            if p_dre is not None:
+                shown.insert(0, f"probability of drug-resistant epilepsy "
+                                f"{probability(p_dre, dre_interval)}")
+            notes.append(f"{note.note} Counted as one type: {'; '.join(shown)}.")
+            sources += note.evidence.sources
+    return entries, notes, sources
 
 
 def _estimates(es: EffectSizes, dre: ScoreTable, sf: ScoreTable, base: dict[str, Any],

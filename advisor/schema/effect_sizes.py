@@ -81,6 +81,16 @@ class Alternative(Strict):
         return self
 
 
+class CountNote(Strict):
+    """How a seizure-type count treated a combination of types, said with the estimate
+    when the patient's counted types include all of ``types`` (``label``: them in words)."""
+
+    types: list[str] = Field(min_length=2)
+    label: str
+    note: str
+    evidence: Evidence
+
+
 class FactorInput(Strict):
     """Where a factor's value comes from: exactly one of ``clinical``, ``genotype`` or
     ``seizure_type_count``.
@@ -96,7 +106,8 @@ class FactorInput(Strict):
       the reference level.
     - ``seizure_type_count``: exposed with two or more counted seizure types, reference with
       exactly one and none of ``unknown_types`` listed; ``not_counted`` and ``unknown_types``
-      are left out of the count.
+      are left out of the count. ``count_notes`` say how the count treated a combination of
+      types whose counting the source leaves open.
     """
 
     clinical: str | None = None
@@ -109,6 +120,7 @@ class FactorInput(Strict):
     seizure_type_count: bool = False
     not_counted: list[str] = Field(default_factory=list)
     unknown_types: list[str] = Field(default_factory=list)
+    count_notes: list[CountNote] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_source(self) -> FactorInput:
@@ -262,6 +274,7 @@ class EffectSizes(Strict):
         for f in self.factors:
             ids += f.evidence.sources
             ids += [s for alt in f.alternatives for s in alt.evidence.sources]
+            ids += [s for n in f.input.count_notes for s in n.evidence.sources]
             if f.population.evidence:
                 ids += f.population.evidence.sources
         return list(dict.fromkeys(ids))
