@@ -281,12 +281,30 @@ class _Part:
 Actions = frozenset[str] | None  # the flag actions wanted (None: every action)
 
 
+def _pair_tested(kb: KnowledgeBase, when: list[Condition], rows: np.ndarray,
+                 drugs: np.ndarray, tables: dict[str, np.ndarray]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs that pass the rule's tests of the judged drug itself (``tables``: the pair
+    codes each test looks in; drug_naive holds for a pair not in its table, the others for
+    a pair in theirs)."""
+    for cond in when:
+        for test, table in tables.items():
+            wanted = getattr(cond, test)
+            if wanted is None or not len(rows):
+                continue
+            found = np.isin(_pair_codes(rows, drugs, kb), table)
+            keep = ~found == wanted if test == "drug_naive" else found == wanted
+            rows, drugs = rows[keep], drugs[keep]
+    return rows, drugs
+
+
 def _rule_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
                 ) -> Iterator[_Part]:
     cand_rows, cand_drugs = frame.candidate_pairs
     cand_codes = coded_pairs(kb, frame, "candidate")[1]
     tolerated = _pair_codes(*frame.tolerated_pairs, kb)
     taken = _pair_codes(*frame.taken_pairs, kb)
+    current = _pair_codes(*frame.current_pairs, kb)
     judged = set(cand_codes.tolist())
     for category, rule in kb.rules:
         if only is not None and rule.then.action not in only:
@@ -313,14 +331,9 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
                                           np.concatenate([d for _, d in found]), kb))
         selected = in_rows[chosen]
         rows, drugs = cand_rows[selected], cand_drugs[selected]
-        for cond in rule.when:
-            if cond.drug_naive is not None and len(rows):
-                naive = ~np.isin(_pair_codes(rows, drugs, kb), tolerated)
-                keep = naive == cond.drug_naive
-                rows, drugs = rows[keep], drugs[keep]
-            if cond.ever_taken is not None and len(rows):
-                keep = np.isin(_pair_codes(rows, drugs, kb), taken) == cond.ever_taken
-                rows, drugs = rows[keep], drugs[keep]
+        rows, drugs = _pair_tested(kb, rule.when, rows, drugs,
+                                   {"drug_naive": tolerated, "ever_taken": taken,
+                                    "drug_current": current})
         if not len(rows):
             continue
         gene_key = next((c.gene for c in rule.when if c.gene), None)

@@ -14,11 +14,11 @@ from advisor.report.formatting import transition_lines
 from advisor.transition import REACTION_WORDS
 
 
-def _boy(kb, reaction: str):
+def _boy(kb, reaction: str, hla_a: str = "positive"):
     return consult(kb, validate_patient(kb, {
         "age_years": 15, "weight_kg": 58, "sex": "male",
         "seizure_types": ["focal", "focal_to_bilateral_tonic_clonic"],
-        "genotypes": {"HLA-A*31:01": "positive", "HLA-B*15:02": "negative"},
+        "genotypes": {"HLA-A*31:01": hla_a, "HLA-B*15:02": "negative"},
         "medication_history": [
             {"drug": "levetiracetam", "outcome": "intolerance", "adequate": False,
              "duration_months": 3},
@@ -81,7 +81,9 @@ def test_sjs_ten_on_carbamazepine_stops_it_now_and_for_good(kb):
 
 
 def test_another_reaction_keeps_the_cross_taper(kb):
-    res = _boy(kb, "hyponatraemia")
+    """HLA-A*31:01 negative: a carrier taking carbamazepine for 1.2 months would have its
+    taper start now for the HLA result itself (review AA AA-H1)."""
+    res = _boy(kb, "hyponatraemia", hla_a="negative")
     top = res.regimens[0]
     lines = transition_lines(top.transition, {d.drug: d for d in res.doses})
     assert any(line.startswith("Add and titrate the new drug(s) first") for line in lines)

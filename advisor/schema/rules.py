@@ -97,7 +97,7 @@ class PriorReaction(Strict):
 PregnancyTerm = Literal["pregnant", "planning", "breastfeeding", "not_pregnant", "unknown"]
 GENE_TESTS = ("value_in", "phenotype_in", "activity_score", "variant_in")
 UNTESTED = "untested"  # a value_in entry: the patient has no result for the key
-PAIR_TESTS = ("drug_naive", "ever_taken")  # judged per patient and drug
+PAIR_TESTS = ("drug_naive", "ever_taken", "drug_current")  # judged per patient and drug
 ROW_TESTS = ("seizure_types_any", "syndromes_any", "conditions_any", "age_years", "age_given",
              "weight_kg", "weight_given", "sex_in", "sex_given", "pregnancy_in",
              "prior_reaction", "taking_any", "not_taking_any", "any_of")
@@ -116,7 +116,8 @@ class Condition(Strict):
     (``unknown``: not given), a past serious reaction, current medicines (``taking_any``,
     ``not_taking_any``), or ``any_of`` (at least one of several patient tests). Tests of the
     judged drug itself: ``drug_naive`` (not taken for the exposure threshold without
-    intolerance) and ``ever_taken`` (a current medicine or in the medication history).
+    intolerance), ``ever_taken`` (a current medicine or in the medication history) and
+    ``drug_current`` (a current medicine).
     """
 
     gene: str | None = None
@@ -140,6 +141,7 @@ class Condition(Strict):
     any_of: list[Condition] | None = Field(default=None, min_length=2)
     drug_naive: bool | None = None
     ever_taken: bool | None = None
+    drug_current: bool | None = None
 
     @model_validator(mode="after")
     def _well_formed(self) -> Condition:
@@ -155,8 +157,8 @@ class Condition(Strict):
                              f"{', '.join((*ROW_TESTS, *PAIR_TESTS))}")
         if self.any_of and any(getattr(c, t) is not None for c in self.any_of
                                for t in PAIR_TESTS):
-            raise ValueError("any_of combines patient tests; drug_naive and ever_taken go "
-                             "beside it")
+            raise ValueError("any_of combines patient tests; drug_naive, ever_taken and "
+                             "drug_current go beside it")
         return self
 
 
