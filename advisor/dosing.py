@@ -987,7 +987,9 @@ def _dosed(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str,
            tables: tuple[dict, dict], stopping: dict[str, bool], taken: bool) -> Dose:
     """The dose from the band and the flags; a drug not ``taken``, started now, without the
     bands and interactions of the inducers stopped (see :func:`stopped_inducers`; its
-    ``build`` is of the patient without them), said where that changes the dose."""
+    ``build`` is of the patient without them), said where that changes the dose, or where
+    an interaction flag of theirs is left out of a dose that no other co-medication set (a
+    child's perampanel: the flag asks for more, the row says why it does not)."""
     gone = () if taken else build.patient.not_taken
     kept = [f for f in flags if not (f["category"] == "interaction"
                                      and f["interacting_drug"] in gone)]
@@ -997,10 +999,12 @@ def _dosed(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str,
         induced = _Builder(kb, drug, _Row(build.patient.frame, build.patient.row))
         was = _adjusted(kb, drug, induced, flags, *tables) if induced.band() \
             else induced.no_band()
+        dropped = {f["interacting_drug"] for f in flags if f not in kept}
         if (was.band, was.recommended_daily_mg, was.start_daily_mg) != \
                 (dose.band, dose.recommended_daily_mg, dose.start_daily_mg):
-            dropped = {f["interacting_drug"] for f in flags if f not in kept}
             without = [d for d in gone if d in drug.dosing.banded or d in dropped]
+        elif not build.banded:
+            without = [d for d in gone if d in dropped]
     dose.basis += _while_stopped_drug_taken(build, stopping, taken, without)
     return dose
 
