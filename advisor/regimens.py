@@ -15,8 +15,9 @@ Which regimens are offered follows the treatment stage:
 - fewer than two failed adequate trials, and current ASM(s) with no trial recorded as
   failed or stopped for intolerance: **continue** those (check adherence, optimise the dose;
   a current drug that failed is withdrawn) ranks first, whatever its score, when they cover
-  every seizure type of the patient; the other options follow for when seizures continue at
-  an adequate dose;
+  every seizure type of the patient, and no current drug added to them has failed an
+  adequate trial (seizures continued on them); the other options follow for when seizures
+  continue at an adequate dose;
 - a regimen that withdraws a current drug which has not failed and covers a seizure type the
   regimen leaves uncovered is marked down (``withdraws_coverage``), saying so;
 - on two or more current ASMs, one whose adequate trial failed may be replaced while the
@@ -1179,7 +1180,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                  for d in rest for f in by_drug.get(d, []))
     alone_ok, alone_why, alone_warn = _continued_alone(kb, patient, rest, labelled_add_on,
                                                        partners, serious)
-    if not due and seizure_free is None and rest and alone_ok \
+    under = _failed_on_top(kb, patient, rest, [d for d in kept if d not in rest])
+    if not due and seizure_free is None and rest and alone_ok and not under \
             and not set(reacted) & set(rest) \
             and not _coverage(kb, patient, rest)[1] \
             and not _reproductive_concern(kb, patient, rest, by_drug) and not early:
@@ -1213,6 +1215,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                      kb.regimens.shown_above_score)
     top = _kept_first(kb, kept_free, top, flag_records, current)
     _say_not_continued(kb, [] if seizure_free else early, top)
+    _say_not_alone(patient, rest, under, top)
     _least_unfavourable(top, kb.regimens.shown_above_score)
     if polytherapy_note:
         for reg in top:
@@ -1517,6 +1520,42 @@ def _cross_sensitive_early(kb: KnowledgeBase, patient: Patient, kept: list[str],
         and d in last and last[d].outcome != "intolerance"
         and last[d].duration_months is not None and last[d].duration_months < threshold
         for f in by_drug.get(d, []))]
+
+
+def _failed_on_top(kb: KnowledgeBase, patient: Patient, rest: list[str],
+                   withdrawn: list[str]) -> list[str]:
+    """The current drugs withdrawn from ``rest`` (the current drugs that have not ended)
+    whose adequate trial failed while ``rest`` was taken: each drug of ``rest`` is recorded
+    with an adequate trial at least as long. Seizures continued on ``rest`` then, so
+    continuing it alone is not put first (review AA M4: a Dravet toddler whose levetiracetam,
+    added to valproate, failed was left on valproate alone). A drug stopped for intolerance
+    does not count, nor, when a duration is not recorded, does any drug."""
+    last = _last_trials(patient)
+    base = [last.get(d) for d in rest]
+    if not rest or any(t is None or t.adequate is not True or t.duration_months is None
+                       for t in base):
+        return []
+    shortest = min(t.duration_months for t in base)
+    return [d for d in withdrawn if d in last and _failed(kb, patient, last[d])
+            and last[d].duration_months is not None and last[d].duration_months <= shortest]
+
+
+def _say_not_alone(patient: Patient, rest: list[str], under: list[str],
+                   top: list[Regimen]) -> None:
+    """Each regimen says why continuing ``rest`` alone is not put first
+    (:func:`_failed_on_top`)."""
+    if not under:
+        return
+    last = _last_trials(patient)
+    taken = listing([f"{d} ({plural(last[d].duration_months, 'month')}, adequate)"
+                     for d in rest])
+    failed = listing([f"{d} ({plural(last[d].duration_months, 'month')})" for d in under])
+    one = len(under) == 1
+    note = (f"Seizures continued on {taken} while {failed} {'was' if one else 'were'} added "
+            f"and failed {'an adequate trial' if one else 'adequate trials'}: continuing "
+            f"{listing(rest)} alone, without a new drug, is not put first.")
+    for reg in top:
+        reg.rationale.insert(1, note)
 
 
 def _say_not_continued(kb: KnowledgeBase, early: list[str], top: list[Regimen]) -> None:
