@@ -1203,6 +1203,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         first.rationale += alone_why
         first.warnings += alone_warn
         first.rationale += _first_line_despite(kb, patient, rest, by_drug)
+        first.caveats = [*(first.caveats or []), *_planning_caveat(kb, patient, rest)]
         first.warnings += [f"{asm} is not to be taken with {other} (see the flag): continue "
                            f"{asm} only if {other} is changed, as the flag advises; otherwise "
                            f"an option below replaces {asm}."
@@ -1480,6 +1481,20 @@ def _first_line_despite(kb: KnowledgeBase, patient: Patient, drugs: list[str],
                            "continue it only with the risks discussed and the "
                            "pregnancy-prevention measures of its caution in place."))
     return out
+
+
+def _planning_caveat(kb: KnowledgeBase, patient: Patient, rest: list[str]) -> list[str]:
+    """For a patient planning a pregnancy, the summary's caution on continuing teratogenic
+    drugs: the row's own warning prefers an alternative (review AA M5: 'continue
+    carbamazepine' led the summary without it)."""
+    drugs = [d for d in rest if patient.pregnancy == "planning"
+             and "teratogenic" in kb.drugs[d].adverse_effects.tags]
+    if not drugs:
+        return []
+    names, one = listing(drugs), len(drugs) == 1
+    return [f"{names} {'is' if one else 'are'} teratogenic and the patient is planning a "
+            "pregnancy: prefer an alternative (see the regimens ranked below it); continue "
+            f"{names} only after discussing them with her."]
 
 
 def _high_reproductive(flags: list[dict[str, Any]], action: str) -> bool:

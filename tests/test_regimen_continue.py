@@ -212,3 +212,32 @@ def test_under_a_continue_row_no_option_below_zero_is_shown(kb):
     assert res.regimens[0].kind == "continue"
     assert all(r.score > 0 for r in res.regimens[1:])
     assert not any("least unfavourable" in w for r in res.regimens for w in r.warnings)
+
+
+def test_a_continued_teratogen_carries_its_caution_into_the_summary_when_planning(kb):
+    """A woman planning a pregnancy on topiramate (to avoid) and carbamazepine (teratogenic):
+    the summary's top line, 'continue carbamazepine', carries the row's own 'prefer an
+    alternative' (review AA M5); not planning, it carries no such caution."""
+    def result(pregnancy):
+        return consult(kb, validate_patient(kb, {
+            "age_years": 29, "weight_kg": 68, "sex": "female", "pregnancy": pregnancy,
+            "seizure_types": ["focal", "focal_to_bilateral_tonic_clonic"],
+            "medication_history": [
+                {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+                 "duration_months": 12},
+                {"drug": "carbamazepine", "outcome": "ongoing", "adequate": True,
+                 "duration_months": 36},
+                {"drug": "topiramate", "outcome": "ongoing", "adequate": True,
+                 "duration_months": 24}],
+            "current_medications": ["carbamazepine", "topiramate"],
+            "longest_pretreatment_interval_days": 30}))
+
+    planning = result("planning")
+    top = planning.summary.top_regimen
+    assert (top.kind, top.drugs) == ("continue", ["carbamazepine"])
+    assert ("carbamazepine is teratogenic and the patient is planning a pregnancy: prefer an "
+            "alternative (see the regimens ranked below it); continue carbamazepine only after "
+            "discussing them with her.") in (top.caveats or [])
+    assert any("teratogenic" in w for w in planning.regimens[0].warnings)
+    assert not any("teratogenic" in c
+                   for c in result("not_pregnant").summary.top_regimen.caveats or [])
