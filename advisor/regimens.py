@@ -17,7 +17,8 @@ Which regimens are offered follows the treatment stage:
   a current drug that failed is withdrawn) ranks first, whatever its score, when they cover
   every seizure type of the patient, and no current drug added to them has failed an
   adequate trial (seizures continued on them); the other options follow for when seizures
-  continue at an adequate dose;
+  continue at an adequate dose (for a patient planning a pregnancy, a continued teratogen
+  comes below the first option without one that covers her seizure types);
 - a regimen that withdraws a current drug which has not failed and covers a seizure type the
   regimen leaves uncovered is marked down (``withdraws_coverage``), saying so;
 - on two or more current ASMs, one whose adequate trial failed may be replaced while the
@@ -1214,6 +1215,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                         and r.score > kb.regimens.shown_above_score)]
         top = _alone_or_with_options(top[: kb.regimens.max_regimens],
                                      kb.regimens.shown_above_score)
+        top = _teratogen_below_alternative(kb, patient, rest, top)
     top = _kept_first(kb, kept_free, top, flag_records, current)
     _say_not_continued(kb, [] if seizure_free else early, top)
     _say_not_alone(patient, rest, under, top)
@@ -1495,6 +1497,34 @@ def _planning_caveat(kb: KnowledgeBase, patient: Patient, rest: list[str]) -> li
     return [f"{names} {'is' if one else 'are'} teratogenic and the patient is planning a "
             "pregnancy: prefer an alternative (see the regimens ranked below it); continue "
             f"{names} only after discussing them with her."]
+
+
+def _teratogen_below_alternative(kb: KnowledgeBase, patient: Patient, rest: list[str],
+                                 top: list[Regimen]) -> list[Regimen]:
+    """For a patient planning a pregnancy, the continue row of teratogenic drugs the
+    guideline does not place first line for her, moved below the first option shown without
+    a teratogen that covers her seizure types: its own warning prefers an alternative, as
+    the teratogen policy does (review AA M5: 'continue carbamazepine' led, above
+    lamotrigine)."""
+    tagged = {d for d in kb.drugs if "teratogenic" in kb.drugs[d].adverse_effects.tags}
+    drugs = [d for d in rest if d in tagged and patient.pregnancy == "planning"
+             and (_guideline_position(kb, patient, d) or ("",))[0] != "first_line"]
+    alternative = next((r for r in top[1:] if r.kind != "continue" and not tagged & set(r.drugs)
+                        and not _coverage(kb, patient, r.drugs)[1]), None)
+    if not drugs or alternative is None or RANKED_FIRST not in top[0].rationale[0]:
+        return top
+    first, names = top[0], listing(drugs)
+    head, _, tail = first.rationale[0].partition(RANKED_FIRST)
+    first.rationale[0] = (
+        f"{head}Ranked below {' + '.join(alternative.drugs)}: {names} "
+        f"{'is' if len(drugs) == 1 else 'are'} teratogenic and the patient is planning a "
+        "pregnancy, so an option without that risk comes first (its warning: prefer an "
+        f"alternative); continuing {names} is for discussion with her."
+        f"{tail.split(').', 1)[1] if ').' in tail else ''}")
+    said = _planning_caveat(kb, patient, rest)  # for a continue row that leads
+    first.caveats = [c for c in first.caveats or [] if c not in said] or None
+    at = top.index(alternative)
+    return [*top[1:at + 1], first, *top[at + 1:]]
 
 
 def _high_reproductive(flags: list[dict[str, Any]], action: str) -> bool:

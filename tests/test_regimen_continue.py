@@ -6,7 +6,10 @@ continued first then (phenytoin with apixaban)."""
 from __future__ import annotations
 
 from advisor.consult import consult
+from advisor.frame import frame_from_patients
 from advisor.inputs.patient import validate_patient
+from advisor.regimens import suggest
+from advisor.rules import evaluate
 
 
 def _regimens(kb, drug: str, *others: str):
@@ -214,30 +217,48 @@ def test_under_a_continue_row_no_option_below_zero_is_shown(kb):
     assert not any("least unfavourable" in w for r in res.regimens for w in r.warnings)
 
 
-def test_a_continued_teratogen_carries_its_caution_into_the_summary_when_planning(kb):
-    """A woman planning a pregnancy on topiramate (to avoid) and carbamazepine (teratogenic):
-    the summary's top line, 'continue carbamazepine', carries the row's own 'prefer an
-    alternative' (review AA M5); not planning, it carries no such caution."""
-    def result(pregnancy):
-        return consult(kb, validate_patient(kb, {
-            "age_years": 29, "weight_kg": 68, "sex": "female", "pregnancy": pregnancy,
-            "seizure_types": ["focal", "focal_to_bilateral_tonic_clonic"],
-            "medication_history": [
-                {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
-                 "duration_months": 12},
-                {"drug": "carbamazepine", "outcome": "ongoing", "adequate": True,
-                 "duration_months": 36},
-                {"drug": "topiramate", "outcome": "ongoing", "adequate": True,
-                 "duration_months": 24}],
-            "current_medications": ["carbamazepine", "topiramate"],
-            "longest_pretreatment_interval_days": 30}))
 
-    planning = result("planning")
-    top = planning.summary.top_regimen
-    assert (top.kind, top.drugs) == ("continue", ["carbamazepine"])
-    assert ("carbamazepine is teratogenic and the patient is planning a pregnancy: prefer an "
-            "alternative (see the regimens ranked below it); continue carbamazepine only after "
-            "discussing them with her.") in (top.caveats or [])
-    assert any("teratogenic" in w for w in planning.regimens[0].warnings)
-    assert not any("teratogenic" in c
-                   for c in result("not_pregnant").summary.top_regimen.caveats or [])
+def _planning(kb):
+    """A woman planning a pregnancy on topiramate (to avoid) and carbamazepine (teratogenic),
+    levetiracetam failed (review AA M5)."""
+    return validate_patient(kb, {
+        "age_years": 29, "weight_kg": 68, "sex": "female", "pregnancy": "planning",
+        "seizure_types": ["focal", "focal_to_bilateral_tonic_clonic"],
+        "medication_history": [
+            {"drug": "levetiracetam", "outcome": "inefficacy", "adequate": True,
+             "duration_months": 12},
+            {"drug": "carbamazepine", "outcome": "ongoing", "adequate": True,
+             "duration_months": 36},
+            {"drug": "topiramate", "outcome": "ongoing", "adequate": True,
+             "duration_months": 24}],
+        "current_medications": ["carbamazepine", "topiramate"],
+        "longest_pretreatment_interval_days": 30})
+
+
+def test_a_continued_teratogen_ranks_below_an_alternative_when_she_plans_a_pregnancy(kb):
+    """Planning a pregnancy: 'continue carbamazepine' (whose row warns 'prefer an
+    alternative') comes below lamotrigine, saying why."""
+    res = consult(kb, _planning(kb))
+    first, second = res.regimens[:2]
+    assert (first.kind, first.drugs) == ("substitution", ["lamotrigine"])
+    assert (second.kind, second.drugs) == ("continue", ["carbamazepine"])
+    assert ("Ranked below lamotrigine: carbamazepine is teratogenic and the patient is "
+            "planning a pregnancy, so an option without that risk comes first (its warning: "
+            "prefer an alternative); continuing carbamazepine is for discussion with her."
+            ) in second.rationale[0]
+    assert not second.caveats
+
+
+def test_a_continued_teratogen_that_leads_carries_its_caution_into_the_summary(kb):
+    """With no alternative without a teratogen to rank above it, the continue row leads and
+    carries its 'prefer an alternative' into the summary's caution (review AA M5)."""
+    patient = _planning(kb)
+    flags = evaluate(kb, frame_from_patients(kb, [patient]))
+    drugs = ["carbamazepine", "topiramate", "phenytoin"]
+    regimens = suggest(kb, patient, flags, drugs, dose_status=dict.fromkeys(drugs, "dosed"),
+                       drug_resistant=False, counted_failures=1)
+    assert (regimens[0].kind, regimens[0].drugs) == ("continue", ["carbamazepine"])
+    assert regimens[0].caveats == [
+        "carbamazepine is teratogenic and the patient is planning a pregnancy: prefer an "
+        "alternative (see the regimens ranked below it); continue carbamazepine only after "
+        "discussing them with her."]
