@@ -541,8 +541,8 @@ def _prompt_lines(kb: KnowledgeBase, prompt: dict[str, PromptWithdrawal],
         step.promptly = f"start the taper now{alongside}, with the specialist (see the plan)"
         lines.append(f"{step.drug[0].upper()}{step.drug[1:]} is {why.why}.{wait} the "
                      f"specialist, start tapering it now{alongside}, with seizure cover"
-                     f"{gradual} (the advisor's reading of the contraindication; no label "
-                     "sentence on the pace of withdrawal was read)."
+                     f"{gradual} (the advisor's reading of {why.reading}; no label sentence on "
+                     "the pace of withdrawal was read)."
                      + (f" Until it is stopped, {why.monitor}" if why.monitor else ""))
         lines += [f"{other} + {step.drug}, until {step.drug} is stopped: {inter.effect} "
                   f"{inter.management}" for other, inter in overlap(kb, added, step.drug)]

@@ -361,9 +361,12 @@ class KnowledgeBase:
     @cached_property
     def prompt_withdrawal_rules(self) -> dict[str, PromptWithdrawal]:
         """The rules whose 'avoid' withdraws a drug taken now promptly, by id
-        (``then.withdraw_promptly``)."""
-        return {rule.id: rule.then.withdraw_promptly for _, rule in self.rules
-                if rule.then.withdraw_promptly is not None}
+        (``then.withdraw_promptly``), and the interactions that do, by their flags' rule id
+        ('interaction:<id>')."""
+        return {**{rule.id: rule.then.withdraw_promptly for _, rule in self.rules
+                   if rule.then.withdraw_promptly is not None},
+                **{f"interaction:{i.id}": i.withdraw_promptly for i in self.interactions
+                   if i.withdraw_promptly is not None}}
 
     @cached_property
     def exposure_rules(self) -> frozenset[str]:

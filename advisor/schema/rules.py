@@ -42,6 +42,18 @@ class DoseChange(Strict):
         return self
 
 
+class PromptWithdrawal(Strict):
+    """Why a drug a rule (or an interaction) asks to avoid is withdrawn promptly when it is
+    taken (a contraindication for an acute, possibly fatal harm: valproate in mitochondrial
+    disease; an inducer that lowers an antiretroviral while the two overlap), and what to
+    watch until it is stopped; sourced by the rule's (interaction's) evidence."""
+
+    why: str  # a clause after 'valproate is ...': 'contraindicated in ... because of ...'
+    monitor: str | None = None  # a sentence: what to check until the drug is stopped
+    # what the plan's pace is the advisor's reading of ('the advisor's reading of ...')
+    reading: str = "the contraindication"
+
+
 class Interaction(Strict):
     id: str
     perpetrators: list[str] = Field(min_length=1)
@@ -72,6 +84,10 @@ class Interaction(Strict):
     # long-term management (an opioid with a benzodiazepine: give the full dose, airway
     # support ready); without it the flag is shown as one about long-term use.
     in_emergency: str | None = None
+    # an 'avoid' whose harm lasts as long as the two overlap (the victim's efficacy is lost:
+    # an inducer with an antiretroviral): a plan that withdraws the perpetrator, taken now,
+    # starts its taper at once, as for a rule's then.withdraw_promptly
+    withdraw_promptly: PromptWithdrawal | None = None
     evidence: Evidence
 
     @model_validator(mode="after")
@@ -80,6 +96,10 @@ class Interaction(Strict):
                 "reduce_dose", "increase_dose")):
             raise ValueError("flag_on: perpetrator is for interactions that change no dose "
                              "(the victim's dose change belongs on the victim)")
+        if self.withdraw_promptly is not None and (self.action != "avoid"
+                                                   or self.flag_on != "perpetrator"):
+            raise ValueError("withdraw_promptly is for an 'avoid' interaction flagged on the "
+                             "perpetrator (the drug withdrawn)")
         return self
 
 
@@ -176,15 +196,6 @@ class DrugSelector(Strict):
             raise ValueError("select drugs by names, mechanisms, primary_mechanisms, "
                              "pgp_substrate or reacted")
         return self
-
-
-class PromptWithdrawal(Strict):
-    """Why a drug this rule asks to avoid is withdrawn promptly when it is taken (a
-    contraindication for an acute, possibly fatal harm: valproate in mitochondrial disease),
-    and what to watch until it is stopped; sourced by the rule's evidence."""
-
-    why: str  # a clause after 'valproate is ...': 'contraindicated in ... because of ...'
-    monitor: str | None = None  # a sentence: what to check until the drug is stopped
 
 
 class RuleOutcome(Strict):
