@@ -427,7 +427,7 @@ def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
                        alone_unencoded=frozenset(d.drug for d in doses
                                                  if d.monotherapy_not_encoded),
                        dose_needs={d.drug: d.needs for d in doses if d.needs},
-                       considered=considered)
+                       considered=considered, doses={d.drug: d for d in doses})
     if unshown is not None:
         unshown += [NotShown(drug=d, reason=why) for d, why in not_shown(
             kb, patient, regimens, considered, [*flag_records, *comedication_records],

@@ -50,10 +50,18 @@ from advisor.dre import required_seizure_free_months
 from advisor.inputs.patient import Patient, Trial
 from advisor.knowledge import KnowledgeBase
 from advisor.numbers import listing, number, phrase, plural, syndrome_phrase
+from advisor.result import Dose
 from advisor.rules import records
 from advisor.schema import Drug
 from advisor.schema.pathways import LicensedCombination
-from advisor.transition import flags_by_drug, overlap, reacted, withdrawn_promptly
+from advisor.transition import (
+    flags_by_drug,
+    overlap,
+    reacted,
+    slower_line,
+    slower_than_taper,
+    withdrawn_promptly,
+)
 from advisor.vocabulary import SEVERE_REACTIONS
 
 IGNORED_TYPES = {"unknown", "status_epilepticus"}
@@ -1033,7 +1041,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             labelled_add_on: frozenset[str] = frozenset(),
             alone_unencoded: frozenset[str] = frozenset(),
             dose_needs: dict[str, str] | None = None,
-            considered: list[Regimen] | None = None) -> list[Regimen]:
+            considered: list[Regimen] | None = None,
+            doses: dict[str, Dose] | None = None) -> list[Regimen]:
     """Ranked regimens for one patient, best first (``considered``, when given, receives
     every regimen scored, shown or not: see :func:`not_shown`).
 
@@ -1052,7 +1061,8 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     only (never suggested alone). ``alone_unencoded``: the drugs whose label gives them alone
     at this age by a schedule the knowledge base does not hold (suggested alone without a
     dose, marked down and saying so). ``dose_needs``: for a drug whose dose needs an input,
-    which one ('kidney function'; default: age and weight).
+    which one ('kidney function'; default: age and weight). ``doses``: the consult's dose
+    rows by drug (a drug started beside one withdrawn promptly is titrated as they say).
     """
     dose_needs = dose_needs or {}
     flag_records = records(flags) if flag_records is None else flag_records
@@ -1161,6 +1171,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         reg.warnings += [f"{other} + {w}, until {w} is stopped: {inter.effect.rstrip('.')} "
                          f"({w}'s taper starts now; see the transition plan)."
                          for w, other, inter in during[id(reg)]]
+        _slower_than_taper(kb, patient, reg, current, prompt, flag_records, doses or {})
     # equal scores: fewer such interactions, then fewer high-severity flags on the drugs
     # started come first
     regimens.sort(key=lambda r: (-r.score, len(during[id(r)]), _high_flags(r, current, by_drug),
@@ -1227,6 +1238,24 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                 reg.evidence += [s for s in kb.regimens.early_polytherapy.sources
                                  if s not in reg.evidence]
     return top
+
+
+def _slower_than_taper(kb: KnowledgeBase, patient: Patient, reg: Regimen, current: list[str],
+                       prompt: Collection[str], flag_records: list[dict[str, Any]],
+                       doses: dict[str, Dose]) -> None:
+    """A regimen whose drug started reaches its target only after the longest taper of a
+    current drug withdrawn promptly is marked down and says so (review AA M6)."""
+    flags = flags_by_drug(None, flag_records)
+    taking = set(patient.current_medications) | set(reg.drugs)
+    for withdrawn in (w for w in prompt if w not in reg.drugs):
+        for drug in (d for d in reg.drugs if d not in current):
+            week = slower_than_taper(kb, patient, drug, taking, flags, doses.get(drug),
+                                     withdrawn)
+            if week is not None:
+                reg.score += kb.regimens.weights.slower_than_prompt_taper
+                reg.warnings.append(slower_line(
+                    drug, withdrawn, week,
+                    kb.drugs[withdrawn].dosing.withdrawal.taper_weeks.hi))
 
 
 def _early_add_ons(kb: KnowledgeBase, patient: Patient, current: list[str],

@@ -231,8 +231,12 @@ def _increase(inc: Increase, weight: float | None, factor: float,
 
 
 def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str],
-              flags: dict[str, list[dict[str, Any]]], dose: Dose | None = None) -> AddStep:
+              flags: dict[str, list[dict[str, Any]]], dose: Dose | None = None
+              ) -> tuple[AddStep, int | None]:
+    """The step that starts ``drug``, and the earliest week its schedule reaches the bottom
+    of its target (None: not computable from the schedule)."""
     tit = choose_titration(drug, co_meds, patient)
+    week = None
     step = AddStep(drug=drug.name)
     increment = None
     if tit is None:
@@ -266,31 +270,58 @@ def _add_step(kb: KnowledgeBase, patient: Patient, drug: Drug, co_meds: set[str]
             step.notes.append(tit.note)
         step.evidence = list(tit.evidence.sources)
     _to_dose(step, dose, increment)
-    if tit is not None and percent:
-        _target_week(step, tit, increment)
+    if tit is not None:
+        week = _target_week(step, tit, increment)
+        if percent and week is not None and week != tit.steps[0].week_from:
+            step.target_from_week = week  # said of a lowered schedule only (review Y M8)
     slow = [f["message"] for f in flags.get(drug.name, [])
             if f["action"] in ("reduce_dose", "avoid", "use_with_caution")]
     for message in dict.fromkeys(slow):
         step.notes.append(f"Titrate cautiously (flag): {message}")
-    return step
+    return step, week
 
 
-def _target_week(step: AddStep, tit: Titration, increment: float | None) -> None:
-    """The earliest week in which a lowered schedule first reaches the bottom of the target:
-    its steps, then the further increase at its shortest interval (review Y M8: a start 75%
+def _target_week(step: AddStep, tit: Titration, increment: float | None) -> int | None:
+    """The earliest week in which the schedule first reaches the bottom of the target: its
+    steps, then the further increase at its shortest interval (review Y M8: a start 75%
     lower for severe hepatic impairment keeps the label's pace to a 75% lower target)."""
     target, sched = step.target_daily_mg, step.schedule
     if not target or len(sched) != len(tit.steps) or any(e.daily_mg is None for e in sched):
-        return
-    for n, (entry, st) in enumerate(zip(sched, tit.steps, strict=True)):
+        return None
+    for entry, st in zip(sched, tit.steps, strict=True):
         if entry.daily_mg >= target[0] - 1e-9:
-            step.target_from_week = st.week_from if n else None  # none: no wait
-            return
+            return st.week_from
     inc = tit.then_increase
     if step.then is None or inc is None or inc.every_weeks is None or not increment:
-        return
+        return None
     rises = ceil((target[0] - sched[-1].daily_mg) / increment - 1e-9)
-    step.target_from_week = int(tit.steps[-1].week_to + 1 + (rises - 1) * inc.every_weeks.lo)
+    return int(tit.steps[-1].week_to + 1 + (rises - 1) * inc.every_weeks.lo)
+
+
+def slower_than_taper(kb: KnowledgeBase, patient: Patient, drug: str, others: set[str],
+                      flags: dict[str, list[dict[str, Any]]], dose: Dose | None,
+                      withdrawn: str) -> int | None:
+    """The earliest week ``drug``, started beside ``others``, reaches its target, when that
+    is after the longest labelled taper of ``withdrawn`` (a drug withdrawn promptly, whose
+    taper starts with it): the new drug alone cannot protect by the time the old one is
+    gone (review AA M6: lamotrigine on the valproate schedule, its target in week 8, valproate
+    withdrawn over 3-6 weeks); else None."""
+    wd = kb.drugs[withdrawn].dosing.withdrawal
+    if wd is None:
+        return None
+    week = _add_step(kb, patient, kb.drugs[drug], others - {drug}, flags, dose)[1]
+    return week if week is not None and week > wd.taper_weeks.hi else None
+
+
+def slower_line(drug: str, withdrawn: str, week: int, taper_hi: float) -> str:
+    """What the plan and the regimen say of a drug started that reaches its target only
+    after the longest taper of a drug withdrawn promptly (see :func:`slower_than_taper`)."""
+    return (f"{drug[0].upper()}{drug[1:]} reaches its target dose in week {week} at the "
+            f"earliest, after the longest taper of {withdrawn} ({weeks([taper_hi])}), which "
+            f"starts now: {drug} cannot reach a protective dose while {withdrawn} is withdrawn. "
+            f"Use it only with a bridging drug agreed with the specialist, or prefer an "
+            f"option that reaches its target sooner (the advisor's reading of the two "
+            f"schedules).")
 
 
 def _start_floor(step: AddStep, dose: Dose | None) -> None:
@@ -549,6 +580,19 @@ def _prompt_lines(kb: KnowledgeBase, prompt: dict[str, PromptWithdrawal],
     return lines
 
 
+def _slower_lines(kb: KnowledgeBase, prompt: Collection[str],
+                  built: list[tuple[AddStep, int | None]]) -> list[str]:
+    """The plan's line for each drug started whose target comes after the longest taper of a
+    drug withdrawn promptly (see :func:`slower_than_taper`)."""
+    lines = []
+    for withdrawn in prompt:
+        wd = kb.drugs[withdrawn].dosing.withdrawal
+        lines += [slower_line(step.drug, withdrawn, week, wd.taper_weeks.hi)
+                  for step, week in built
+                  if wd is not None and week is not None and week > wd.taper_weeks.hi]
+    return lines
+
+
 def overlap(kb: KnowledgeBase, added: Collection[str], withdrawn: str
             ) -> list[tuple[str, Interaction]]:
     """The high-severity interactions (either way, not information) between each drug
@@ -582,8 +626,9 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     stopping = set(stopped)
     # the dose row of a drug started now is already without a stopped inducer (review Y H3)
     assumed = stopping - set(stopped_inducers(kb, stopping))
-    added = [_add_step(kb, patient, kb.drugs[d], others - {d} - stopping, flags,
+    built = [_add_step(kb, patient, kb.drugs[d], others - {d} - stopping, flags,
                        by_dose.get(d)) for d in add]
+    added = [step for step, _ in built]
     for step in added:
         _started_effects(step, doses or [], kept)
         _target_with(kb, step, [d for d in withdraw if d not in stopping])
@@ -622,6 +667,7 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     tapered = [d for d in withdraw if d not in stopping]
     prompt = withdrawn_promptly(kb, tapered, flags)
     order += _prompt_lines(kb, prompt, steps, add)
+    order += _slower_lines(kb, prompt, built)
     later = [d for d in tapered if d not in prompt]
     if add and later:
         what = f"tapering {later[0]}" + (" (the first of them)" if len(later) > 1 else "")

@@ -107,6 +107,9 @@ class RegimenWeights(Strict):
     previous_target_inefficacy: float
     previous_intolerance: float
     withdraw_current: float
+    # per drug started whose schedule reaches its target only after the longest taper of a
+    # current drug withdrawn promptly (withdraw_promptly), whose taper starts with it
+    slower_than_prompt_taper: float = 0
     # per maintenance ASM beyond two in a regimen that starts a drug (RegimensFile
     # more_than_two_drugs), unless the syndrome's guideline entry names every drug started
     beyond_two_drugs: float = 0
