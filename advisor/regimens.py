@@ -1171,7 +1171,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
         reg.warnings += [f"{other} + {w}, until {w} is stopped: {inter.effect.rstrip('.')} "
                          f"({w}'s taper starts now; see the transition plan)."
                          for w, other, inter in during[id(reg)]]
-        _slower_than_taper(kb, patient, reg, current, prompt, flag_records, doses or {})
+    _slower_than_taper(kb, patient, regimens, current, prompt, flag_records, doses or {})
     # equal scores: fewer such interactions, then fewer high-severity flags on the drugs
     # started come first
     regimens.sort(key=lambda r: (-r.score, len(during[id(r)]), _high_flags(r, current, by_drug),
@@ -1240,22 +1240,32 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     return top
 
 
-def _slower_than_taper(kb: KnowledgeBase, patient: Patient, reg: Regimen, current: list[str],
-                       prompt: Collection[str], flag_records: list[dict[str, Any]],
-                       doses: dict[str, Dose]) -> None:
+def _slower_than_taper(kb: KnowledgeBase, patient: Patient, regimens: list[Regimen],
+                       current: list[str], prompt: Collection[str],
+                       flag_records: list[dict[str, Any]], doses: dict[str, Dose]) -> None:
     """A regimen whose drug started reaches its target only after the longest taper of a
-    current drug withdrawn promptly is marked down and says so (review AA M6)."""
+    current drug withdrawn promptly is marked down and says so, naming the drugs of the
+    options ranked above it that reach theirs within it, best first (review AA M6)."""
     flags = flags_by_drug(None, flag_records)
-    taking = set(patient.current_medications) | set(reg.drugs)
-    for withdrawn in (w for w in prompt if w not in reg.drugs):
-        for drug in (d for d in reg.drugs if d not in current):
-            week = slower_than_taper(kb, patient, drug, taking, flags, doses.get(drug),
-                                     withdrawn)
-            if week is not None:
-                reg.score += kb.regimens.weights.slower_than_prompt_taper
-                reg.warnings.append(slower_line(
-                    drug, withdrawn, week,
-                    kb.drugs[withdrawn].dosing.withdrawal.taper_weeks.hi))
+    slow: dict[int, list[tuple[str, str, int]]] = {}
+    in_time: dict[str, float] = {}  # a drug that reaches its target in time: best score
+    for reg in sorted(regimens, key=lambda r: -r.score):
+        taking = set(patient.current_medications) | set(reg.drugs)
+        started = [d for d in reg.drugs if d not in current]
+        found = [(d, w, week) for w in prompt if w not in reg.drugs for d in started
+                 if (week := slower_than_taper(kb, patient, d, taking, flags, doses.get(d),
+                                               w)) is not None]
+        slow[id(reg)] = found
+        if not found and started and any(w not in reg.drugs for w in prompt):
+            in_time.update({d: reg.score for d in started if d not in in_time})
+    for reg in regimens:
+        reg.score += kb.regimens.weights.slower_than_prompt_taper * len(slow[id(reg)])
+        # named: the drugs of options that still rank above this one, best first
+        sooner = [d for d, score in in_time.items() if d not in reg.drugs and score > reg.score]
+        reg.warnings += [slower_line(drug, withdrawn, week,
+                                     kb.drugs[withdrawn].dosing.withdrawal.taper_weeks.hi,
+                                     sooner[:2])
+                         for drug, withdrawn, week in slow[id(reg)]]
 
 
 def _early_add_ons(kb: KnowledgeBase, patient: Patient, current: list[str],

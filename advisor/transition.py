@@ -8,7 +8,7 @@ change as a drug is removed.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from math import ceil
 from typing import Any
 
@@ -313,15 +313,18 @@ def slower_than_taper(kb: KnowledgeBase, patient: Patient, drug: str, others: se
     return week if week is not None and week > wd.taper_weeks.hi else None
 
 
-def slower_line(drug: str, withdrawn: str, week: int, taper_hi: float) -> str:
+def slower_line(drug: str, withdrawn: str, week: int, taper_hi: float,
+                sooner: Sequence[str] = ()) -> str:
     """What the plan and the regimen say of a drug started that reaches its target only
-    after the longest taper of a drug withdrawn promptly (see :func:`slower_than_taper`)."""
+    after the longest taper of a drug withdrawn promptly (see :func:`slower_than_taper`;
+    ``sooner``: drugs of other options that reach theirs within it, named as examples)."""
+    such = f", such as {' or '.join(sooner)}" if sooner else ""
     return (f"{drug[0].upper()}{drug[1:]} reaches its target dose in week {week} at the "
             f"earliest, after the longest taper of {withdrawn} ({weeks([taper_hi])}), which "
             f"starts now: {drug} cannot reach a protective dose while {withdrawn} is withdrawn. "
             f"Use it only with a bridging drug agreed with the specialist, or prefer an "
-            f"option that reaches its target sooner (the advisor's reading of the two "
-            f"schedules).")
+            f"option that reaches its target sooner{such} (the advisor's reading of the two "
+            "schedules).")
 
 
 def _start_floor(step: AddStep, dose: Dose | None) -> None:
