@@ -943,7 +943,11 @@ def test_a_refill_with_a_recorded_rash_stays_critical_and_says_nothing_of_tolera
     card, = _cards(runtime, request)
     assert card["indicator"] == "critical"
     assert "cautiously considered" not in card["detail"]
-    assert "HLA-B\\*15:02 positive: do not start carbamazepine" in card["detail"]
+    # taken now, its tolerance ended by the reaction: the carrier's prompt withdrawal (review
+    # AA H1), beside the reaction's own 'do not give again'
+    assert "HLA-B\\*15:02 positive and taking carbamazepine now, with no record of more " \
+        "than 3 months of it without a skin reaction" in card["detail"]
+    assert "do not give carbamazepine again" in card["detail"]
 
 
 def test_a_refill_beside_an_antiretroviral_it_lowers_gives_the_interactions_reason(runtime):
