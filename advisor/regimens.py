@@ -712,10 +712,21 @@ def _coverage(kb: KnowledgeBase, patient: Patient, drugs: list[str]
     alone: not the types its label gives it for as add-on only), and those they do not."""
     wanted = [t for t in patient.seizure_types if t not in IGNORED_TYPES]
     # a drug started alone, not one the patient already takes alone (continuing it is judged
-    # by its response: vigabatrin in tuberous sclerosis, review V H4)
-    alone = len(drugs) == 1 and drugs[0] not in patient.current_medications
+    # by its response: vigabatrin in tuberous sclerosis, review V H4), nor one the guideline
+    # places first line for another of the patient's seizure types or the syndrome, given
+    # alone for that (vigabatrin for spasms with focal seizures: review AB R1)
+    alone = len(drugs) == 1 and drugs[0] not in patient.current_medications \
+        and not _first_line_for_patient(kb, patient, drugs[0])
     covered = [t for t in wanted if any(_covers(kb, patient, d, t, alone) for d in drugs)]
     return covered, [t for t in wanted if t not in covered]
+
+
+def _first_line_for_patient(kb: KnowledgeBase, patient: Patient, drug: str) -> bool:
+    """Whether the guideline places ``drug`` first line for one of the patient's seizure
+    types or the patient's syndrome."""
+    return any(drug in p.first_line and (p.seizure_type in patient.seizure_types
+                                         or (p.syndrome and p.syndrome == patient.syndrome))
+               for p in kb.positions.positions)
 
 
 def _covers(kb: KnowledgeBase, patient: Patient, drug: str, seizure_type: str,

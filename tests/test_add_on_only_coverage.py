@@ -39,3 +39,18 @@ def test_lacosamide_alone_covers_focal_to_bilateral_tonic_clonic(kb):
                for w in alone.rationale), alone.rationale
     dose = next(d for d in res.doses if d.drug == "lacosamide")
     assert not any("add-on (adjunctive) therapy only" in b for b in dose.basis), dose.basis
+
+
+def test_a_first_line_drug_alone_keeps_the_types_it_comes_with(kb):
+    """An infant with tuberous sclerosis, spasms and focal seizures: vigabatrin, first line for
+    the spasms, is given alone for them, and its label's add-on-only focal dose does not make
+    it 'not cover' the focal seizures; it stays first, above levetiracetam, which does not
+    treat spasms (review AB R1: levetiracetam had been ranked first)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 0.5, "weight_kg": 7.6, "sex": "male",
+        "seizure_types": ["epileptic_spasms", "focal"],
+        "syndrome": "tuberous_sclerosis_complex"}))
+    top = res.regimens[0]
+    assert top.drugs == ["vigabatrin"], [r.drugs for r in res.regimens]
+    assert any("Covers the patient's seizure types: epileptic spasms, focal-onset seizures"
+               in why for why in top.rationale), top.rationale
