@@ -122,10 +122,11 @@ def test_summary_and_report_ranges_read_naturally(results, path):
 def test_hla_markdown_report_is_at_most_85_lines_before_references(results):
     """A readability guard: the example's report stays short enough to read at a
     consultation. Each flagged candidate takes one line; the limit moved from 80 to 85 when
-    zonisamide gained its label's contraception flag (81 lines)."""
+    zonisamide gained its label's contraception flag (81 lines), and to 86 when the summary's
+    caution line kept its headline above a single 'checked in part' line (review AB R6)."""
     md = render(results[ROOT / "examples" / "hla-b1502-focal-dre.yaml"], "markdown")
     before = md.partition("\n## References\n")[0].splitlines()
-    assert len(before) <= 85, len(before)
+    assert len(before) <= 86, len(before)
     assert before[0].startswith("# ") and "## Summary" in before[:8]
 
 

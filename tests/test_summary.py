@@ -986,3 +986,20 @@ def test_risk_headline_gives_focal_and_focal_to_bilateral_counted_as_one_too(kb)
     head = render(both, "markdown").partition("\n## Genotypes")[0]
     assert ("counting focal-onset and focal to bilateral tonic-clonic seizures as two seizure "
             "types; 20% (95% interval 15–27%) counting them as one") in head
+
+
+def test_a_single_summary_line_under_a_headline_that_says_more_keeps_the_headline(kb):
+    """'Nothing for the drugs in play (phenytoin); checked in part: rivaroxaban' keeps its
+    headline, with the 'checked in part' paragraph below it, as every other caution line does
+    (review AB R6: the paragraph had replaced the headline)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 66, "weight_kg": 80, "sex": "male", "seizure_types": ["focal"],
+        "medication_history": [{"drug": "phenytoin", "outcome": "seizure_free",
+                                "adequate": True, "duration_months": 72,
+                                "seizure_free_months": 60}],
+        "current_medications": ["phenytoin", "rivaroxaban"]}))
+    markdown = render(res, "markdown")
+    line = next(x for x in markdown.splitlines() if x.startswith("- **Caution and monitoring**"))
+    assert "checked in part: rivaroxaban" in line, line
+    assert "**Checked in part**" not in line
+    assert "  - **Checked in part**: the knowledge base records interactions" in markdown

@@ -63,8 +63,10 @@ MAX_NEXT_STEPS = 3  # in the summary; the drug-resistance section lists every st
 def _summary(res: ConsultResult, cite: Citations) -> list[str]:
     out = ["", "## Summary"]
     for block in summary_blocks(res):
-        # one line: on the block's own (not the emergency, whose headline holds the doses)
-        if len(block.lines) == 1 and block.key not in ("avoid", "emergency"):
+        # one line whose lead is all the headline says: on the block's own line (not the
+        # emergency's doses, nor 'nothing for the drugs in play; checked in part: ...')
+        if len(block.lines) == 1 and block.key != "avoid" \
+                and block.headline == block.lines[0].lead:
             out.append(f"- **{block.title}**: {_line(block.lines[0], cite)}")
             continue
         out.append(f"- **{block.title}**: {block.headline}")
