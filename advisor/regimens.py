@@ -1204,6 +1204,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     alone_ok, alone_why, alone_warn = _continued_alone(kb, patient, rest, labelled_add_on,
                                                        partners, serious)
     under = _failed_on_top(kb, patient, rest, [d for d in kept if d not in rest])
+    top = _keeping_failed_add_on(kb, under, top)
     if not due and seizure_free is None and rest and alone_ok and not under \
             and not set(reacted) & set(rest) \
             and not _coverage(kb, patient, rest)[1] \
@@ -1633,6 +1634,24 @@ def _failed_on_top(kb: KnowledgeBase, patient: Patient, rest: list[str],
     shortest = min(t.duration_months for t in base)
     return [d for d in withdrawn if d in last and _failed(kb, patient, last[d])
             and last[d].duration_months is not None and last[d].duration_months <= shortest]
+
+
+def _keeping_failed_add_on(kb: KnowledgeBase, under: list[str], top: list[Regimen]
+                           ) -> list[Regimen]:
+    """The regimens, those that keep a drug added to the others that failed (``under``, see
+    :func:`_failed_on_top`) marked down by ``previous_inefficacy`` as an early add-on keeping
+    a failed drug is, and re-ranked: the options in place of it come first (review AB R3: a
+    Dravet toddler's top regimen kept the levetiracetam that had failed on valproate)."""
+    if not under:
+        return top
+    for reg in top:
+        kept = [d for d in under if d in reg.drugs]
+        if kept and reg.kind != "continue":
+            reg.score = round(reg.score + kb.regimens.weights.previous_inefficacy * len(kept), 1)
+            reg.warnings.append(f"Keeps {listing(kept)}, which failed an adequate trial added "
+                                "to the other current drugs: the options in place of it come "
+                                "first.")
+    return sorted(top, key=lambda r: -r.score)
 
 
 def _say_not_alone(patient: Patient, rest: list[str], under: list[str],
