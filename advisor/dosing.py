@@ -850,41 +850,51 @@ def _function_unknown(drug: Drug, patient: _Row) -> list[str]:
 
 
 def _stopped_now(kb: KnowledgeBase, frame: PatientFrame, row: int, taking: set[str],
-                 by_drug: dict[str, list[dict[str, Any]]]) -> dict[str, bool]:
-    """The drugs taken that every plan withdraws for a recorded skin or hypersensitivity
-    reaction (dre.yaml tolerance_ended_by; with an 'avoid' flag), each with whether the plan
-    stops it now without condition (SJS/TEN, DRESS) or only if the reaction may be
-    drug-related and is recent."""
+                 by_drug: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """The drugs taken that every plan withdraws at once, each with how: for a recorded skin
+    or hypersensitivity reaction (dre.yaml tolerance_ended_by; with an 'avoid' flag) stopped
+    now without condition ('now': SJS/TEN, DRESS) or if the reaction may be drug-related and
+    is recent ('reaction'); or, with an 'avoid' that withdraws it promptly, its taper started
+    now ('prompt': carbamazepine beside Biktarvy; review AB R2)."""
+    prompt = kb.prompt_withdrawal_rules
+    out = {d: "prompt" for d in sorted(taking) if any(
+        f["action"] == "avoid" and f["rule"] in prompt for f in by_drug.get(d, []))}
     r = frame.reactions
     if not len(r):
-        return {}
+        return out
     kinds = set(kb.dre.definition.tolerance_ended_by)
     mine = r[(r["row"].to_numpy() == row) & r["reaction"].isin(list(kinds)).to_numpy()]
-    return {d: bool(set(mine.loc[mine["drug"] == d, "reaction"]) & SEVERE_REACTIONS)
-            for d in sorted(set(mine["drug"]) & taking)
-            if any(f["action"] == "avoid" for f in by_drug.get(d, []))}
+    return {**out, **{
+        d: "now" if set(mine.loc[mine["drug"] == d, "reaction"]) & SEVERE_REACTIONS
+        else "reaction" for d in sorted(set(mine["drug"]) & taking)
+        if any(f["action"] == "avoid" for f in by_drug.get(d, []))}}
 
 
 def stopped_inducers(kb: KnowledgeBase, stopping: Iterable[str]) -> tuple[str, ...]:
-    """The enzyme inducers among drugs the plan withdraws for a hypersensitivity reaction: a
-    drug started now is dosed as without them, as their induction wears off once they are
-    stopped (review Y H3: lamotrigine, tiagabine and perampanel dosed as with carbamazepine).
+    """The enzyme inducers among drugs the plan withdraws at once (for a hypersensitivity
+    reaction, or promptly: see :func:`_stopped_now`): a drug started now is dosed as without
+    them, as their induction wears off once they are stopped (review Y H3: lamotrigine,
+    tiagabine and perampanel dosed as with carbamazepine; review AB R2: lamotrigine titrated
+    on the inducer schedule while carbamazepine's taper started beside it).
     The labels' maintenance doses without an inducer are the lower ones, so they are not too
     high while a tapered inducer is still taken; a stopped inhibitor (valproate) is not among
     them: the dose without it is higher."""
     return tuple(sorted(d for d in stopping if d in kb.drugs and kb.drugs[d].induces))
 
 
-def _how_withdrawn(named: list[str], stopping: dict[str, bool]) -> str:
+def _how_withdrawn(named: list[str], stopping: dict[str, str]) -> str:
     """'carbamazepine is to be stopped now (...)', as the plan withdraws ``named``."""
-    now = all(stopping[d] for d in named)
-    how = ("to be stopped now (a recorded SJS/TEN or DRESS: see the plan)" if now else
+    kinds = {stopping[d] for d in named}
+    how = ("to be stopped now (a recorded SJS/TEN or DRESS: see the plan)" if kinds == {"now"}
+           else "to be withdrawn promptly, its taper starting now (see the plan)"
+           if kinds == {"prompt"} else
            "to be withdrawn for a recorded hypersensitivity reaction (stopped now if it may be "
-           "drug-related and is recent, otherwise tapered: see the plan)")
+           "drug-related and is recent, otherwise tapered: see the plan)" if "prompt" not in kinds
+           else "to be withdrawn now (see the plan)")
     return f"{listing(named)} {'is' if len(named) == 1 else 'are'} {how}"
 
 
-def _while_stopped_drug_taken(build: _Builder, stopping: dict[str, bool], taken: bool,
+def _while_stopped_drug_taken(build: _Builder, stopping: dict[str, str], taken: bool,
                               without: Collection[str] = ()) -> list[str]:
     """A dose row chosen or changed by a drug the plan withdraws for a hypersensitivity
     reaction says so (review Y H3: lamotrigine and tiagabine dosed as with carbamazepine;
@@ -984,7 +994,7 @@ def recommend_doses(kb: KnowledgeBase, frame: PatientFrame, flags: pd.DataFrame 
 
 
 def _dosed(kb: KnowledgeBase, drug: Drug, build: _Builder, flags: list[dict[str, Any]],
-           tables: tuple[dict, dict], stopping: dict[str, bool], taken: bool) -> Dose:
+           tables: tuple[dict, dict], stopping: dict[str, str], taken: bool) -> Dose:
     """The dose from the band and the flags; a drug not ``taken``, started now, without the
     bands and interactions of the inducers stopped (see :func:`stopped_inducers`; its
     ``build`` is of the patient without them), said where that changes the dose, or where

@@ -309,7 +309,9 @@ def slower_than_taper(kb: KnowledgeBase, patient: Patient, drug: str, others: se
     wd = kb.drugs[withdrawn].dosing.withdrawal
     if wd is None:
         return None
-    week = _add_step(kb, patient, kb.drugs[drug], others - {drug}, flags, dose)[1]
+    # started without the inducer leaving, as the plan starts it (review AB R2)
+    leaving = set(stopped_inducers(kb, [withdrawn]))
+    week = _add_step(kb, patient, kb.drugs[drug], others - {drug} - leaving, flags, dose)[1]
     return week if week is not None and week > wd.taper_weeks.hi else None
 
 
@@ -627,14 +629,17 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     # phenytoin, the inducer stopped at once)
     stopped = reacted(kb, patient, withdraw)
     stopping = set(stopped)
-    # the dose row of a drug started now is already without a stopped inducer (review Y H3)
+    # the dose row of a drug started now is already without a stopped inducer (review Y H3),
+    # and without an inducer whose taper starts now beside it (review AB R2)
     assumed = stopping - set(stopped_inducers(kb, stopping))
-    built = [_add_step(kb, patient, kb.drugs[d], others - {d} - stopping, flags,
+    leaving = set(stopped_inducers(kb, withdrawn_promptly(
+        kb, [d for d in withdraw if d not in stopping], flags)))
+    built = [_add_step(kb, patient, kb.drugs[d], others - {d} - stopping - leaving, flags,
                        by_dose.get(d)) for d in add]
     added = [step for step, _ in built]
     for step in added:
         _started_effects(step, doses or [], kept)
-        _target_with(kb, step, [d for d in withdraw if d not in stopping])
+        _target_with(kb, step, [d for d in withdraw if d not in stopping | leaving])
         if assumed & set(kb.drugs[step.drug].dosing.banded):
             gone = listing(sorted(assumed & set(kb.drugs[step.drug].dosing.banded)))
             step.target_daily_mg = None

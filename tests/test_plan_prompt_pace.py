@@ -31,3 +31,25 @@ def test_slower_replacement_is_marked_down(kb, monkeypatch):
     plain = _scores(kb)
     assert marked[("lamotrigine",)] == plain[("lamotrigine",)] + weight
     assert marked[("levetiracetam",)] == plain[("levetiracetam",)]
+
+
+def test_a_drug_started_beside_an_inducer_withdrawn_promptly_is_not_on_its_schedule(kb):
+    """Carbamazepine beside Biktarvy is withdrawn promptly, its taper starting with the new
+    drug: lamotrigine is dosed and titrated as without it (25 mg/day, not the inducer
+    schedule's 50), as escalating faster than labelled raises its rash risk, and is then
+    marked down as slower than the taper (review AB R2)."""
+    res = consult(kb, validate_patient(kb, {
+        "age_years": 38, "weight_kg": 72, "sex": "male", "seizure_types": ["focal"],
+        "medication_history": [{"drug": "carbamazepine", "outcome": "inefficacy",
+                                "adequate": True, "duration_months": 10}],
+        "current_medications": ["carbamazepine", "Biktarvy"],
+        "candidate_drugs": ["lamotrigine", "lacosamide"]}))
+    dose = next(d for d in res.doses if d.drug == "lamotrigine")
+    assert dose.recommended_daily_mg == [225, 375] and dose.start_daily_mg == 25
+    assert any("carbamazepine is to be withdrawn promptly, its taper starting now" in b
+               for b in dose.basis), dose.basis
+    reg = next(r for r in res.regimens if r.drugs == ["lamotrigine"])
+    step = next(s for s in reg.transition.steps if s.drug == "lamotrigine")
+    assert step.schedule[0].daily_mg == 25 and step.target_daily_mg == [225, 375]
+    assert any("Lamotrigine reaches its target dose in week 8 at the earliest" in w
+               for w in reg.warnings), reg.warnings
