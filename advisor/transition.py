@@ -618,7 +618,10 @@ def plan(kb: KnowledgeBase, patient: Patient, regimen: list[str],
     current = kb.maintenance_asms(patient.current_medications, patient.rescue_medications)
     keep = [d for d in current if d in regimen]
     add = [d for d in regimen if d not in current]
-    withdraw = [d for d in current if d not in regimen]
+    # a drug to avoid is withdrawn before the others (review AB R4: topiramate, contraindicated
+    # for a woman planning a pregnancy, came after carbamazepine)
+    withdraw = sorted((d for d in current if d not in regimen),
+                      key=lambda d: not any(f["action"] == "avoid" for f in flags.get(d, [])))
     others = set(patient.current_medications) | set(regimen)
     kept = [ContinueStep(drug=d) for d in keep]
     steps: list[TransitionStep] = [*kept]
