@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from advisor.inputs.csv_ranges import plain_csv_frames
 from advisor.inputs.tables import (
     SEPARATORS,
     parquet_frames,
@@ -28,7 +29,7 @@ from advisor.inputs.tables import (
     table_kind,
     without_bad_cells,
 )
-from advisor.inputs.text_tables import ROW_ERROR, csv_frames, line_break
+from advisor.inputs.text_tables import ROW_ERROR, line_break
 
 BATCH = 65_536  # rows per parsed batch inside a part
 
@@ -98,8 +99,6 @@ def table_parts(path: Path, part_bytes: int) -> list[TablePart]:
 def read_part(part: TablePart) -> pd.DataFrame:
     """One part's rows as text cells and :data:`ROW_ERROR` (cells of an unusable row
     emptied; repeated ids are not checked here)."""
-    import pyarrow as pa
-
     name = str(part.path)
     kind = table_kind(part.path)
     if part.whole:
@@ -111,7 +110,7 @@ def read_part(part: TablePart) -> pd.DataFrame:
             data = handle.read(part.header)
             handle.seek(part.start)
             data += handle.read(part.end - part.start)
-        frames = list(csv_frames(pa.input_stream(pa.py_buffer(data)), SEPARATORS[kind], name))
+        frames = list(plain_csv_frames(data, SEPARATORS[kind], name, BATCH, False))
     if not frames:
         return pd.DataFrame(columns=[ROW_ERROR], dtype=object)
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.errors import InputError, one_line
+from advisor.inputs.csv_ranges import plain_csv_frames
 from advisor.inputs.text_tables import (
     ID_COLUMN,
     MAX_COLUMNS,
@@ -193,7 +194,11 @@ def read_chunks(source: Path | bytes, name: str, chunksize: int, *,
     rows = RowChecker()
     buffered: list[pd.DataFrame] = []
     size = 0
-    for frame in source_frames(source, name, kind, min(chunksize, 65_536), categorical):
+    if kind in SEPARATORS and not name.lower().endswith(".gz"):
+        frames = plain_csv_frames(source, SEPARATORS[kind], name, chunksize, categorical)
+    else:
+        frames = source_frames(source, name, kind, min(chunksize, 65_536), categorical)
+    for frame in frames:
         buffered.append(frame)
         size += len(frame)
         while size >= chunksize:

@@ -86,24 +86,10 @@ class Utf8Stream(io.RawIOBase):
             data = self.carry + raw
             self.carry = data[-1:] if raw else b""  # the last byte waits for its successor
             data = data[:-1] if raw else data
-            out = self._without_blank_lines(data)
+            out = drop_blank_lines(data, self.before, self.carry)
+            self.before = (self.before + data)[-2:]
             if out or not raw:
                 return out
-
-    def _without_blank_lines(self, data: bytes) -> bytes:
-        around = self.before + data + self.carry
-        self.before = (self.before + data)[-2:]
-        if b"\n\n" not in around and b"\n\r\n" not in around:
-            return data
-        import numpy as np
-
-        ext = np.frombuffer(around, dtype=np.uint8)
-        arr, p1, p2 = ext[2:2 + len(data)], ext[1:1 + len(data)], ext[:len(data)]
-        following = ext[3:3 + len(data)]
-        following = np.append(following, np.zeros(len(data) - len(following), np.uint8))
-        drop = (((arr == 10) & ((p1 == 10) | ((p1 == 13) & (p2 == 10))))
-                | ((arr == 13) & (p1 == 10) & (following == 10)))
-        return arr[~drop].tobytes()
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
@@ -123,6 +109,24 @@ class Utf8Stream(io.RawIOBase):
             raise InputError("cohort", name, "the header line is longer than 1 MB")
         end, self.at = found or (len(self.pending), len(self.pending) + 1)
         return self.pending[:end].decode().removeprefix("\ufeff")
+
+
+def drop_blank_lines(data: bytes, before: bytes, after: bytes) -> bytes:
+    """``data`` without its blank lines (LF or CRLF): they are not rows, and the parser's
+    line numbers stay the rows' numbers. ``before``: the two bytes that came before it (a
+    line break at the start of a table); ``after``: the byte that follows it, if any."""
+    around = before + data + after
+    ext = np.frombuffer(around, dtype=np.uint8)
+    feeds = np.flatnonzero(ext == 10)  # ``b"\n\n" in around`` is slow on many short lines
+    gaps = np.diff(feeds)
+    if not (gaps == 1).any() and not ((gaps == 2) & (ext[feeds[1:] - 1] == 13)).any():
+        return data
+    arr, p1, p2 = ext[2:2 + len(data)], ext[1:1 + len(data)], ext[:len(data)]
+    following = ext[3:3 + len(data)]
+    following = np.append(following, np.zeros(len(data) - len(following), np.uint8))
+    drop = (((arr == 10) & ((p1 == 10) | ((p1 == 13) & (p2 == 10))))
+            | ((arr == 13) & (p1 == 10) & (following == 10)))
+    return arr[~drop].tobytes()
 
 
 def line_break(data: bytes) -> tuple[int, int] | None:
@@ -371,54 +375,73 @@ class _BadRows:
             raise self.raised[0]
 
 
+def csv_options(names: list[str], sep: str, handler: _BadRows, threads: bool = False
+                ) -> dict[str, Any]:
+    """pyarrow's CSV options for a table without its header line: every column text,
+    dictionary-encoded but the ids; empty lines kept (they are taken out beforehand)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    dictionary = pa.dictionary(pa.int32(), pa.string())
+    types = {f"c{i}": pa.string() if n == ID_COLUMN else dictionary
+             for i, n in enumerate(names)}
+    return {
+        "read_options": pcsv.ReadOptions(use_threads=threads, block_size=BLOCK,
+                                         column_names=list(types)),
+        "parse_options": pcsv.ParseOptions(delimiter=sep, invalid_row_handler=handler,
+                                           ignore_empty_lines=False),
+        "convert_options": pcsv.ConvertOptions(column_types=types, strings_can_be_null=False,
+                                               quoted_strings_can_be_null=False)}
+
+
+def parser_error(exc: Exception, name: str) -> InputError | None:
+    """The input error for pyarrow's failure to parse a table; None for a table without
+    rows."""
+    first = str(exc).splitlines()[0]
+    if "Empty CSV file" in first:  # a header and no rows
+        return None
+    if "straddl" in first:
+        return InputError("cohort", name, f"a row longer than {BLOCK >> 20} MB")
+    return InputError("cohort", name, f"malformed table: {first}")
+
+
 def csv_frames(stream: Any, sep: str, name: str, packed_size: int | None = None,
-               categorical: bool = False) -> Iterator[pd.DataFrame]:
+               categorical: bool = False, *, names: list[str] | None = None,
+               start: int = 1) -> Iterator[pd.DataFrame]:
     """Frames of text cells (and :data:`ROW_ERROR`) from a CSV/TSV byte stream (unpacked
     from ``packed_size`` bytes, when given: see :data:`MAX_UNPACK_RATIO`; ``categorical``:
-    see :class:`_Cells`)."""
+    see :class:`_Cells`). With ``names``, the stream holds no header and its first row is
+    row ``start`` of the table."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     text = Utf8Stream(stream, name, None if packed_size is None else max(
         MAX_UNPACK_RATIO * packed_size, 1 << 23))
-    names = header_columns(text.header(name), sep, name)
+    names = names or header_columns(text.header(name), sep, name)
     handler = _BadRows(sep)
     bad = handler.rows
-    dictionary = pa.dictionary(pa.int32(), pa.string())
-    types = {f"c{i}": pa.string() if n == ID_COLUMN else dictionary
-             for i, n in enumerate(names)}
+    first = start
     try:
         with signals_held():
-            reader = pcsv.open_csv(
-                pa.PythonFile(text, mode="r"),
-                read_options=pcsv.ReadOptions(
-                    use_threads=False, block_size=BLOCK,
-                    column_names=[f"c{i}" for i in range(len(names))]),
-                parse_options=pcsv.ParseOptions(delimiter=sep, invalid_row_handler=handler,
-                                                ignore_empty_lines=False),
-                convert_options=pcsv.ConvertOptions(
-                    column_types=types,
-                    strings_can_be_null=False, quoted_strings_can_be_null=False))
-        start = 1
+            reader = pcsv.open_csv(pa.PythonFile(text, mode="r"),
+                                   **csv_options(names, sep, handler))
         while True:
             with signals_held():
                 batch = next(reader, None)
             if batch is None:
                 break
             handler.reraise()
-            here = _bad_rows_of_batch(bad, start, batch.num_rows)
-            frame = _with_bad_rows(batch_cells(batch, names, sep, categorical), names, here,
-                                   start)
+            here = _bad_rows_of_batch(bad, start - first + 1, batch.num_rows)
+            frame = _with_bad_rows(batch_cells(batch, names, sep, categorical), names,
+                                   [(n + first - 1, t, m) for n, t, m in here], start)
             start += len(frame)
             yield frame
         handler.reraise()
         if bad:
-            yield _with_bad_rows(_Cells(0), names, bad, start)
+            yield _with_bad_rows(_Cells(0), names, [(n + first - 1, t, m) for n, t, m in bad],
+                                 start)
     except pa.ArrowInvalid as exc:
         handler.reraise()
-        first = str(exc).splitlines()[0]
-        if "Empty CSV file" in first:  # a header and no rows
-            return
-        if "straddl" in first:
-            raise InputError("cohort", name, f"a row longer than {BLOCK >> 20} MB") from None
-        raise InputError("cohort", name, f"malformed table: {first}") from None
+        error = parser_error(exc, name)
+        if error is not None:
+            raise error from None

@@ -1,0 +1,168 @@
+"""A plain (not compressed) CSV/TSV read as ranges of whole lines, each parsed on every core.
+
+The same tolerant reading as :func:`advisor.inputs.text_tables.csv_frames`, faster: the
+bytes after the header are cut just after a line feed, every ``rows`` lines;
+each range is made valid UTF-8 and rid of its blank lines, then parsed by pyarrow with
+threads. A range holding a row with a wrong number of fields is parsed again on one thread,
+as only then does pyarrow give that row's number. A quote (a quoted cell may hold a line
+feed) or a line longer than the parser's block (a row too long, a lone-CR file) hands the
+rest of the table to :func:`~advisor.inputs.text_tables.csv_frames`, from that row on.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from advisor.inputs import text_tables
+from advisor.inputs.text_tables import (
+    Utf8Stream,
+    _BadRows,
+    _Cells,
+    _with_bad_rows,
+    batch_cells,
+    csv_frames,
+    csv_options,
+    drop_blank_lines,
+    header_columns,
+    line_break,
+    parser_error,
+)
+from advisor.outputs import signals_held
+
+READ = 1 << 24  # bytes read from the file at a time
+LF = 10
+
+
+class _Rest:
+    """Where the ranges stopped: the rest of the table, from byte ``offset`` of the data."""
+
+    def __init__(self, offset: int):
+        self.offset = offset
+
+
+def _line_ends(block: bytes, at: int, last: int) -> np.ndarray | None:
+    """Offsets just after the line feeds of ``block`` (which starts at offset ``at``; the
+    last line before it ended at ``last``); None when the stream reader must take over: a
+    quote (a quoted cell may hold a line feed, and only the parser knows which quotes open
+    a cell) or a line longer than the parser's block."""
+    if b'"' in block:
+        return None
+    ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == LF) + 1 + at
+    if np.diff(np.concatenate([[last], ends, [at + len(block)]])).max() > text_tables.BLOCK:
+        return None
+    return ends
+
+
+def _ranges(read: Callable[[int], bytes], rows: int) -> Iterator[bytes | _Rest]:
+    """Ranges of ``rows`` whole lines (the last may be shorter), then a :class:`_Rest`
+    where the stream reader must take over (see :func:`_line_ends`)."""
+    pieces: list[bytes] = []
+    size = offset = last = 0  # bytes held; their offset in the data; end of their last line
+    ends = np.empty(0, dtype=np.int64)
+    while block := read(READ):
+        found = _line_ends(block, size, last)
+        if found is None:
+            yield _Rest(offset)
+            return
+        pieces.append(block)
+        size += len(block)
+        ends = np.concatenate([ends, found])
+        last = int(ends[-1]) if len(ends) else last
+        if len(ends) >= rows:
+            data, start = b"".join(pieces), 0
+            for cut in ends[rows - 1::rows].tolist():
+                yield data[start:cut]
+                start = cut
+            offset, size, last = offset + start, size - start, last - start
+            pieces, ends = [data[start:]], ends[(len(ends) // rows) * rows:] - start
+    if size:
+        yield b"".join(pieces)
+
+
+def _utf8(data: bytes) -> bytes:
+    """``data`` as valid UTF-8: a byte that is not becomes U+FFFD (as in
+    :class:`~advisor.inputs.text_tables.Utf8Stream`; a range ends at a line feed, so no
+    character is cut)."""
+    if data.isascii():
+        return data
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        return data.decode(errors="replace").encode()
+    return data
+
+
+def _parse(data: bytes, names: list[str], sep: str) -> tuple[Any, list[tuple[int, str, str]]]:
+    """A range's rows as one record batch (None when no row parsed) and its bad rows, as
+    (line number in the range, text, reason)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    for threads in (True, False):
+        handler = _BadRows(sep)
+        with signals_held():
+            table = pcsv.read_csv(pa.py_buffer(data), **csv_options(names, sep, handler,
+                                                                     threads))
+        handler.reraise()
+        if not handler.rows or not threads:  # rows are numbered on one thread only
+            break
+    batches = table.unify_dictionaries().combine_chunks().to_batches()
+    return (batches[0] if batches else None), handler.rows
+
+
+def range_frames(read: Callable[[int], bytes], names: list[str], sep: str, name: str,
+                 rows: int, categorical: bool, rest: Callable[[int], Any]
+                 ) -> Iterator[pd.DataFrame]:
+    """Frames of ``rows`` lines each (the last may be shorter; a lone CR inside a line also
+    ends a row) as text cells and :data:`ROW_ERROR`, of the data ``read`` gives;
+    ``rest(offset)``: a byte stream of the data from ``offset`` on."""
+    import pyarrow as pa
+
+    start, before = 1, b"\0\n"  # the header's line break
+    for item in _ranges(read, rows):
+        if isinstance(item, _Rest):
+            yield from csv_frames(rest(item.offset), sep, name, categorical=categorical,
+                                  names=names, start=start)
+            return
+        data = drop_blank_lines(_utf8(item), before, b"")
+        before = (before + item)[-2:]
+        if not data:
+            continue
+        try:
+            batch, bad = _parse(data, names, sep)
+        except pa.ArrowInvalid as exc:
+            error = parser_error(exc, name)
+            if error is None:
+                continue
+            raise error from None
+        cells = _Cells(0) if batch is None else batch_cells(batch, names, sep, categorical)
+        frame = _with_bad_rows(cells, names, [(n + start - 1, t, m) for n, t, m in bad], start)
+        start += len(frame)
+        yield frame
+
+
+def plain_csv_frames(source: Path | bytes, sep: str, name: str, rows: int,
+                     categorical: bool) -> Iterator[pd.DataFrame]:
+    """Frames of ``rows`` lines each (see :func:`range_frames`) of a plain CSV/TSV file or
+    upload (a table whose header ends with a lone CR is read as one stream)."""
+    with io.BytesIO(source) if isinstance(source, bytes) else source.open("rb") as handle:
+        head = Utf8Stream(handle, name)
+        names = header_columns(head.header(name), sep, name)
+        found = line_break(head.pending)
+        data_at = found[1] if found else len(head.pending)
+        handle.seek(data_at)
+        if found is None or head.pending[data_at - 1] != LF:
+            yield from csv_frames(handle, sep, name, categorical=categorical, names=names)
+            return
+
+        def rest(offset: int) -> BinaryIO:
+            handle.seek(data_at + offset)
+            return handle
+
+        yield from range_frames(handle.read, names, sep, name, rows, categorical, rest)
