@@ -499,11 +499,13 @@ def _emergency(res: ConsultResult) -> list[SummaryStep]:
     if se is None or not se.stages:
         return []
     stage = next((st for st in se.stages if any(o.doses for o in st.options)), se.stages[0])
-    before = f"{se.stages[0].name}, then " if stage is not se.stages[0] else ""
+    name = stage.name
+    if stage is not se.stages[0]:  # mid-sentence: "Stabilization phase, then initial ..."
+        name = f"{se.stages[0].name}, then {name[:1].lower()}{name[1:]}"
     options = "; ".join(f"{o.drug} " + " or ".join(_acute(d) for d in o.doses)
                         for o in stage.options if o.doses)
     main = SummaryStep(
-        text=f"{before}{stage.name}: {options or first_sentence(stage.instruction)}. Treat it "
+        text=f"{name}: {options or first_sentence(stage.instruction)}. Treat it "
              "now, by the report's status epilepticus pathway (right after its summary); the "
              "regimens are for after the emergency.",
         evidence=list(stage.evidence),

@@ -591,7 +591,7 @@ def test_an_acute_consult_leads_with_the_emergency(kb):
         "current_medications": ["phenytoin", "valproate"]})
     res = consult(kb, patient, acute=True)
     first = res.summary.emergency[0].text
-    assert first.startswith("Stabilization phase, then Initial therapy phase")
+    assert first.startswith("Stabilization phase, then initial therapy phase")
     assert "midazolam IM 10 mg" in first and "lorazepam IV 4 mg" in first
     assert "Treat it now, by the report's status epilepticus pathway" in first
     markdown = render(res, "markdown")
