@@ -4,7 +4,8 @@ from a file or from uploaded bytes.
 Every cell comes back as text (``object`` dtype) with ``None`` for an empty cell, so that one
 set of column checks (:mod:`advisor.inputs.cohort`) serves every source. Tables are read in
 chunks of bounded size with pyarrow, each column dictionary-encoded and decoded once per
-distinct value (:mod:`advisor.inputs.text_tables`).
+distinct value (:mod:`advisor.inputs.text_tables`); a plain CSV/TSV as ranges of lines parsed
+on every core (:mod:`advisor.inputs.csv_ranges`).
 
 Row-level tolerance: a row that cannot be used (a wrong number of fields, text that is not
 UTF-8, a NUL byte, a ``sample_id`` holding a separator, an empty row, a repeated
