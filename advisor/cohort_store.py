@@ -37,6 +37,53 @@ LONG_FLAGS = ["drug", "category", "action", "severity", "gene", "message", "rule
 STORE_PARTS = ("samples", "flags", "messages")
 
 
+class _Column:
+    """One column's values for every combination (or flag) so far, row i at position i, in
+    an array grown by doubling, so that adding a chunk costs the chunk's size, not the
+    cohort's. ``kind``: 'text' (codes into :attr:`uniques`, in order of first appearance,
+    -1 missing), 'int' (-1 missing) or 'float' (NaN missing)."""
+
+    def __init__(self, kind: str):
+        self.text = kind == "text"
+        self._missing = np.nan if kind == "float" else -1
+        self.dtype = float if kind == "float" else np.int64
+        self._values = np.empty(0, dtype=self.dtype)
+        self.n = 0
+        self._index: dict[object, int] = {}
+        self._uniques: np.ndarray | None = None
+
+    def extend(self, cells: np.ndarray | pd.Categorical | None, upto: int) -> None:
+        """Rows ``n`` to ``upto - 1``: the last ``len(cells)`` of them are ``cells``, any
+        before those are missing (a column the earlier chunks lacked)."""
+        if upto > len(self._values):
+            grown = np.empty(max(upto, 2 * len(self._values), 1024), dtype=self._values.dtype)
+            grown[:self.n] = self._values[:self.n]
+            self._values = grown
+        given = 0 if cells is None else len(cells)
+        self._values[self.n:upto - given] = self._missing
+        if given and self.text:
+            codes, uniques = pd.factorize(cells)
+            index, before = self._index, len(self._index)
+            mapped = np.fromiter((index.setdefault(v, len(index)) for v in
+                                  np.asarray(uniques, dtype=object)),
+                                 dtype=np.int64, count=len(uniques))
+            self._uniques = None if len(index) > before else self._uniques
+            self._values[upto - given:upto] = np.append(mapped, -1)[codes]
+        elif given:
+            self._values[upto - given:upto] = np.asarray(cells)
+        self.n = upto
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._values[:self.n]
+
+    @property
+    def uniques(self) -> np.ndarray:
+        if self._uniques is None:
+            self._uniques = np.array(list(self._index), dtype=object)
+        return self._uniques
+
+
 @dataclass
 class Added:
     """A chunk after global numbering: its samples, and what was new in it."""
@@ -56,12 +103,13 @@ class Combined:
         self.ids: dict[bytes, int] = {}
         self.values: dict[str, dict[object, int]] = {}  # per key column: value -> code
         self.triples: dict[tuple[str, str, str], int] = {}  # (drug, category, action)
-        self._act: list[np.ndarray] = []  # per chunk: 2 x n (combination, triple)
+        # the actionable (combination, triple) pairs, ordered by combination
+        self._act = {"combination": _Column("int"), "triple": _Column("int")}
         self.message_ids: dict[str, int] = {}
-        self._phenotypes: list[pd.DataFrame] = []
-        self._flags: list[pd.DataFrame] = []
-        self._joined: tuple[pd.DataFrame, pd.DataFrame, np.ndarray] | None = None
-        self._coded: tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]] | None = None
+        # each combination's phenotype columns, and each flag's columns (flags ordered by
+        # combination: new combinations are numbered after every earlier one)
+        self.phenotypes: dict[str, _Column] = {}
+        self._flags: dict[str, _Column] = {}
         # genotype errors of the combinations seen: combination, field, value, error
         self._genotype_errors = pd.DataFrame({
             "combination": np.array([], dtype=np.int64),
@@ -104,9 +152,9 @@ class Combined:
                 combination=local[found["combination"].to_numpy(dtype=np.int64)])],
                 ignore_index=True)
         if len(new):
-            self._phenotypes.append(phenotypes)
-            self._flags.append(flags)
-            self._joined = None
+            self._extend(self.phenotypes, phenotypes.drop(columns="combination"), len(ids))
+            self._extend(self._flags, flags, self._flags["combination"].n + len(flags)
+                         if self._flags else len(flags))
         return Added(part.sample_ids, local[part.combination], phenotypes, flags, messages)
 
     def _actionable(self, flags: pd.DataFrame) -> None:
@@ -121,7 +169,21 @@ class Combined:
         width = len(known) + 1
         pair = np.unique(act["combination"].to_numpy(dtype=np.int64) * width
                          + (ids[codes] if len(codes) else codes.astype(np.int64)))
-        self._act.append(np.stack([pair // width, pair % width]))
+        upto = self._act["combination"].n + len(pair)
+        self._act["combination"].extend(pair // width, upto)
+        self._act["triple"].extend(pair % width, upto)
+
+    @staticmethod
+    def _extend(columns: dict[str, _Column], frame: pd.DataFrame, upto: int) -> None:
+        """Add a frame's rows (the last rows up to ``upto``) to the columns."""
+        for name in frame.columns:
+            if name not in columns:
+                columns[name] = _Column("int" if name in ("combination", "message_id") else
+                                        "float" if name.endswith(".activity_score") else "text")
+        for name, column in columns.items():
+            values = frame.get(name)
+            column.extend(None if values is None else codable(values) if column.text
+                          else values.to_numpy(dtype=column.dtype), upto)
 
     def judged(self, combos: Combinations) -> tuple[np.ndarray, pd.DataFrame]:
         """Which of a chunk's combinations were seen (and judged) in an earlier chunk, and
@@ -155,65 +217,51 @@ class Combined:
             matrix[:, j] = codes[combos.matrix[:, j]]
         return [row.tobytes() for row in matrix]
 
-    def joined(self) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-        """(phenotypes by combination, flags ordered by combination, each combination's
-        first flag position; one more entry at the end)."""
-        if self._joined is None:
-            phen = (pd.concat(self._phenotypes, ignore_index=True) if self._phenotypes
-                    else pd.DataFrame({"combination": np.array([], dtype=np.int64)}))
-            flags = (pd.concat(self._flags, ignore_index=True) if self._flags
-                     else pd.DataFrame({"combination": np.array([], dtype=np.int64),
-                                        "message_id": np.array([], dtype=np.int64),
-                                        **{c: pd.Series([], dtype=object) for c in FLAG_TEXT}}))
-            starts = np.searchsorted(flags["combination"].to_numpy(dtype=np.int64),
-                                     np.arange(len(self.ids) + 1), "left")
-            self._joined = (phen, flags, starts)
-        return self._joined
-
     def coded(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Each text phenotype column by combination as (codes, distinct values); code -1
         is missing."""
-        if self._coded is None or len(self._coded[0]) != len(self.ids):
-            phen = self.joined()[0]
-            self._coded = (np.arange(len(self.ids)), {
-                col: tuple(np.asarray(x) for x in pd.factorize(phen[col].to_numpy(
-                    dtype=object))) for col in phen.columns
-                if col != "combination" and not col.endswith(".activity_score")})
-        return self._coded[1]
+        return {name: (col.values, col.uniques) for name, col in self.phenotypes.items()
+                if col.text}
 
     def messages(self) -> np.ndarray:
         return np.array(list(self.message_ids), dtype=object)
 
     def count(self, added: Added, summary: Summary) -> None:
-        """Add a chunk's samples to the summary's phenotype and flag counts."""
-        phen = self.joined()[0]
+        """Add a chunk's samples to the summary's phenotype and flag counts (in the chunk's
+        size: by its distinct combinations)."""
+        comb, per = np.unique(added.combination, return_counts=True)
         coded = self.coded()
-        per = np.bincount(added.combination, minlength=len(self.ids))
-        for col in phen.columns:
+        for col in self.phenotypes:
             if col.endswith(".phenotype"):
                 key = col.removesuffix(".phenotype")
                 codes, uniques = coded[col if key in summary.phenotype_keys
                                        else f"{key}.genotype"]
-                known = codes >= 0
-                counts = np.bincount(codes[known], weights=per[known], minlength=len(uniques))
+                found = codes[comb]
+                known = found >= 0
+                counts = np.bincount(found[known], weights=per[known], minlength=len(uniques))
                 summary.phenotypes.setdefault(key, Counter()).update(
                     {k: int(v) for k, v in zip(uniques, counts, strict=True) if v})
-        if self._act:
-            pairs = np.concatenate(self._act, axis=1)
-            counts = np.bincount(pairs[1], weights=per[pairs[0]], minlength=len(self.triples))
+        pairs = self._act["combination"].values
+        if len(pairs):
+            where, which = _runs(pairs, comb)
+            counts = np.bincount(self._act["triple"].values[where],
+                                 weights=per[which], minlength=len(self.triples))
             summary.flags.update({t: int(counts[i]) for t, i in self.triples.items()
                                   if counts[i]})
 
     def long(self, added: Added, keys: list[str]) -> pd.DataFrame:
         """The chunk as the long table: per sample a 'phenotypes' row, then its flags."""
-        phen, flags, starts = self.joined()
+        flags = self._flags
+        flag_comb = (flags["combination"].values if flags
+                     else np.empty(0, dtype=np.int64))
         comb = added.combination
-        counts = starts[comb + 1] - starts[comb]
+        starts = np.searchsorted(flag_comb, comb, "left")  # each sample's first flag
+        counts = np.searchsorted(flag_comb, comb, "right") - starts
         n_p, n_f = len(comb), int(counts.sum())
         pheno_pos = np.arange(n_p) + np.cumsum(counts) - counts
         is_flag = np.ones(n_p + n_f, dtype=bool)
         is_flag[pheno_pos] = False
-        flag_idx = np.repeat(starts[comb], counts) + (
+        flag_idx = np.repeat(starts, counts) + (
             np.arange(n_f) - np.repeat(np.cumsum(counts) - counts, counts))
         ids = np.empty(n_p + n_f, dtype=object)
         ids[pheno_pos] = added.sample_ids
@@ -223,23 +271,24 @@ class Combined:
             "record": pd.Categorical.from_codes(is_flag.astype(np.int8),
                                                 ["phenotypes", "flag"])}
         for name in LONG_FLAGS:
-            if name == "message":
-                source, categories = (flags["message_id"].to_numpy(dtype=np.int64),
-                                      pd.Index(self.messages(), dtype=object))
+            column = flags.get("message_id" if name == "message" else name)
+            if column is None:  # no flag yet
+                source, categories = np.empty(0, dtype=np.int64), np.empty(0, dtype=object)
+            elif name == "message":
+                source, categories = column.values, self.messages()
             else:
-                source, categories = pd.factorize(codable(flags[name]))
-                categories = pd.Index(np.asarray(categories, dtype=object), dtype=object)
+                source, categories = column.values, column.uniques
             codes = np.full(n_p + n_f, -1, dtype=np.int64)
             codes[is_flag] = source[flag_idx]
-            data[name] = pd.Categorical.from_codes(codes, categories)
+            data[name] = pd.Categorical.from_codes(codes, pd.Index(categories, dtype=object))
         coded = self.coded()
         for key in keys:  # phenotype row i is combination i
             for out in ("genotype", "phenotype", "activity_score"):
                 column = f"{key}.{out}"  # absent while no combination has been judged
                 if out == "activity_score":
                     full = np.full(n_p + n_f, np.nan)
-                    if column in phen:
-                        full[pheno_pos] = phen[column].to_numpy(dtype=float)[comb]
+                    if column in self.phenotypes:
+                        full[pheno_pos] = self.phenotypes[column].values[comb]
                     data[column] = full
                 else:
                     codes, uniques = _seen(*(coded[column] if column in coded else
@@ -261,6 +310,14 @@ def _seen(codes: np.ndarray, uniques: np.ndarray, comb: np.ndarray
     renumber = np.full(len(first), -1, dtype=np.int64)
     renumber[known] = np.arange(int(known.sum()))
     return renumber[order], np.asarray(uniques, dtype=object)[first[known]]
+
+
+def _runs(sorted_keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (position in ``sorted_keys``, index into ``wanted``) where they are equal."""
+    lo = np.searchsorted(sorted_keys, wanted, "left")
+    counts = np.searchsorted(sorted_keys, wanted, "right") - lo
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(lo, counts) + offsets, np.repeat(np.arange(len(wanted)), counts)
 
 
 def _arrow(frame: pd.DataFrame, plain: tuple[str, ...] = ()):
@@ -337,17 +394,15 @@ class StoreWriter:
         comb = added.combination
         columns = {"sample_id": pa.array(added.sample_ids, type=pa.string()),
                    "combination": pa.array(comb, type=pa.int64())}
-        coded = combined.coded()
-        for col in combined.joined()[0].columns[1:]:
-            if col in coded:
-                codes, uniques = coded[col]
-                index = codes[comb].astype(np.int32)
+        for col, values in combined.phenotypes.items():
+            if values.text:
+                index = values.values[comb].astype(np.int32)
                 columns[col] = pa.DictionaryArray.from_arrays(
                     pa.array(index, mask=index < 0),
-                    pa.array(uniques.astype(object), type=pa.string()))
+                    pa.array(values.uniques, type=pa.string()))
             else:
-                columns[col] = pa.array(combined.joined()[0][col].to_numpy(dtype=float)[comb],
-                                        type=pa.float64(), from_pandas=True)
+                columns[col] = pa.array(values.values[comb], type=pa.float64(),
+                                        from_pandas=True)
         name = f"part-{self.part:05d}.parquet"
         self._raise_failed()
         self._pending += [

@@ -295,3 +295,31 @@ def test_first_of_codes_is_each_codes_first_position():
         codes = pd.factorize(rng.integers(0, 50, n))[0].astype(np.int64)
         np.testing.assert_array_equal(first_of_codes(codes),
                                       np.unique(codes, return_index=True)[1])
+
+
+def test_combined_columns_grow_by_chunk_and_keep_first_appearance_order():
+    """The store's per-combination columns are added to chunk by chunk (not rebuilt from
+    every earlier chunk): codes stay those of pd.factorize over the whole column, a column
+    first seen in a later chunk is missing for the earlier rows, and growing past the
+    first allocation keeps every value."""
+    from advisor.cohort_store import _Column
+
+    rng = np.random.default_rng(2)
+    chunks = [rng.choice(np.array(values, dtype=object), size=n) for values, n in (
+        (["PM", "IM", None], 700), (["NM"], 1), (["PM"], 0), (["UM", "PM", None, "RM"], 1500))]
+    text, late, score = _Column("text"), _Column("text"), _Column("float")
+    done = 0
+    for i, cells in enumerate(chunks):
+        done += len(cells)
+        text.extend(pd.Categorical(cells) if i % 2 else cells, done)
+        so_far = pd.factorize(np.concatenate(chunks[:i + 1]))[1]
+        assert text.uniques.tolist() == list(so_far)  # read between chunks, too
+        late.extend(cells if i == 3 else None, done)
+        score.extend(np.where(pd.isna(cells), np.nan, 1.5), done)
+    whole = np.concatenate(chunks)
+    codes, uniques = pd.factorize(whole)
+    assert text.values.tolist() == codes.tolist() and text.uniques.tolist() == list(uniques)
+    assert (late.values[:701] == -1).all()
+    assert late.uniques[late.values[701:][late.values[701:] >= 0]].tolist() == [
+        v for v in chunks[3] if v is not None]
+    assert np.isnan(score.values).tolist() == pd.isna(whole).tolist() and score.n == 2201
