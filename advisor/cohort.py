@@ -28,6 +28,7 @@ from advisor.combinations import (
     combine,
     key_columns,
     row_codes,
+    sorted_matches,
     take,
 )
 from advisor.errors import InputError
@@ -82,10 +83,8 @@ def judge(kb: KnowledgeBase, frame: PatientFrame, drugs: list[str] | None) -> pd
 def _members(codes: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every (position, index into ``wanted``) with ``codes[position] == wanted[index]``."""
     order = np.argsort(codes, kind="stable")
-    lo = np.searchsorted(codes[order], wanted, "left")
-    counts = np.searchsorted(codes[order], wanted, "right") - lo
-    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    return order[np.repeat(lo, counts) + offsets], np.repeat(np.arange(len(wanted)), counts)
+    where, which = sorted_matches(codes[order], wanted)
+    return order[where], which
 
 
 def row_ids(chunk: pd.DataFrame, start_row: int) -> tuple[np.ndarray, np.ndarray,

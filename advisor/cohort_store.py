@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from advisor import __version__
-from advisor.combinations import codable, row_codes
+from advisor.combinations import codable, row_codes, sorted_matches
 
 if TYPE_CHECKING:
     from advisor.cohort import Part, Summary
@@ -243,7 +243,7 @@ class Combined:
                     {k: int(v) for k, v in zip(uniques, counts, strict=True) if v})
         pairs = self._act["combination"].values
         if len(pairs):
-            where, which = _runs(pairs, comb)
+            where, which = sorted_matches(pairs, comb)
             counts = np.bincount(self._act["triple"].values[where],
                                  weights=per[which], minlength=len(self.triples))
             summary.flags.update({t: int(counts[i]) for t, i in self.triples.items()
@@ -310,14 +310,6 @@ def _seen(codes: np.ndarray, uniques: np.ndarray, comb: np.ndarray
     renumber = np.full(len(first), -1, dtype=np.int64)
     renumber[known] = np.arange(int(known.sum()))
     return renumber[order], np.asarray(uniques, dtype=object)[first[known]]
-
-
-def _runs(sorted_keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every (position in ``sorted_keys``, index into ``wanted``) where they are equal."""
-    lo = np.searchsorted(sorted_keys, wanted, "left")
-    counts = np.searchsorted(sorted_keys, wanted, "right") - lo
-    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(lo, counts) + offsets, np.repeat(np.arange(len(wanted)), counts)
 
 
 def _arrow(frame: pd.DataFrame, plain: tuple[str, ...] = ()):

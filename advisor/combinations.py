@@ -129,6 +129,14 @@ def plain(values: np.ndarray) -> list[Any]:
             v.item() if isinstance(v, np.generic) else v for v in values]
 
 
+def sorted_matches(sorted_keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (position in ``sorted_keys``, index into ``wanted``) where they are equal."""
+    lo = np.searchsorted(sorted_keys, wanted, "left")
+    counts = np.searchsorted(sorted_keys, wanted, "right") - lo
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(lo, counts) + offsets, np.repeat(np.arange(len(wanted)), counts)
+
+
 def codable(column: pd.Series) -> np.ndarray | pd.Categorical:
     """A text column as ``pd.factorize`` takes it fast in every supported pandas version: a
     Categorical as it is (its codes are factorised, not its texts), else its objects."""
