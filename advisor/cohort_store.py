@@ -84,6 +84,13 @@ class _Column:
         return self._uniques
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of integers, by a sort: numpy's hash-based unique took 0.5-2.6 s on 3
+    million values with as many distinct, the sort 0.05 s."""
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+
+
 @dataclass
 class Added:
     """A chunk after global numbering: its samples, and what was new in it."""
@@ -167,7 +174,7 @@ class Combined:
         ids = np.fromiter((known.setdefault((d, c, a), len(known)) for d, c, a in zip(
             *(col[first] for col in columns), strict=True)), dtype=np.int64, count=len(first))
         width = len(known) + 1
-        pair = np.unique(act["combination"].to_numpy(dtype=np.int64) * width
+        pair = _distinct(act["combination"].to_numpy(dtype=np.int64) * width
                          + (ids[codes] if len(codes) else codes.astype(np.int64)))
         upto = self._act["combination"].n + len(pair)
         self._act["combination"].extend(pair // width, upto)

@@ -52,6 +52,13 @@ def member(values: np.ndarray, allowed: Sequence[object]) -> np.ndarray:
     return np.isin(values, allowed)
 
 
+def coded_member(codes: np.ndarray, uniques: np.ndarray, allowed: Sequence[object]
+                 ) -> np.ndarray:
+    """:func:`member` of a column coded by ``pd.factorize``, looked up among its distinct
+    values only (a missing value, code -1, is never allowed)."""
+    return np.append(member(uniques, allowed), False)[codes]
+
+
 class FrameArrays:
     """Numpy views of a frame's per-row columns, built once per frame: rules and dose bands
     test them many times, and numpy on a few rows costs far less than pandas."""
@@ -86,6 +93,7 @@ class FrameArrays:
         self.reaction_kinds = r["reaction"].to_numpy(dtype=object)
         self._calls = frame.calls
         self._columns: dict[str, np.ndarray | None] = {}
+        self._coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def call(self, name: str) -> np.ndarray | None:
         """A genotype column of the frame as an array (None when the frame has none)."""
@@ -93,6 +101,21 @@ class FrameArrays:
             self._columns[name] = (self._calls[name].to_numpy() if name in self._calls
                                    else None)
         return self._columns[name]
+
+    def among(self, name: str, allowed: Sequence[object],
+              rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Which rows' value of a text column (a context field, or a genotype column the
+        frame has) is one of ``allowed`` (a missing value never is). The column is coded
+        once, and ``allowed`` is looked up among its distinct values only."""
+        values = self.context[name] if name in self.context else self.call(name)
+        if values is None:
+            raise KeyError(name)
+        if self.n <= SMALL:
+            return member(values[rows], allowed)
+        if name not in self._coded:
+            self._coded[name] = pd.factorize(values)
+        codes, uniques = self._coded[name]
+        return coded_member(codes[rows], uniques, allowed)
 
     def any_of(self, matrix: np.ndarray, index: dict[str, int], wanted: Sequence[str],
                rows: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -284,11 +307,11 @@ def _spectrum_arrays(kb: KnowledgeBase, seizure: pd.DataFrame, syndrome: pd.Seri
                          and not kb.drugs[d].spectrum.syndrome_only for d in drugs]
                         for t in types], dtype=bool).reshape(len(types), len(drugs)).T
     fits = seizure.to_numpy(dtype=bool) @ by_type.T.astype(np.int64) > 0
-    syn = syndrome.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(syndrome.to_numpy(dtype=object))
     for j, d in enumerate(drugs):
         listed = kb.drugs[d].spectrum.syndromes
         if listed:
-            fits[:, j] |= member(syn, listed)
+            fits[:, j] |= coded_member(codes, uniques, listed)
     rows, cols = np.nonzero(fits)
     return rows.astype(np.int64), np.asarray(drugs, dtype=object)[cols]
 

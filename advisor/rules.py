@@ -91,12 +91,12 @@ def _gene_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     if values is None:  # no row has a result for the key
         return np.full(frame.arrays.n, untested)
     if cond.value_in is not None:
-        hit = member(values, cond.value_in)
+        hit = a.among(column(cond.gene, "value"), cond.value_in)
         return hit | ~_known(values) if untested else hit
     if cond.variant_in is not None:
-        return member(a.call(column(cond.gene, "display")), cond.variant_in)
+        return a.among(column(cond.gene, "display"), cond.variant_in)
     if cond.phenotype_in is not None:
-        return member(a.call(column(cond.gene, "phenotype")), cond.phenotype_in)
+        return a.among(column(cond.gene, "phenotype"), cond.phenotype_in)
     score = cond.activity_score
     return _bounds(a.call(column(cond.gene, "activity_score")), score.min, score.max)
 
@@ -114,11 +114,11 @@ def _person_mask(frame: PatientFrame, cond: Condition) -> np.ndarray | None:
     if cond.weight_given is not None:
         return ~np.isnan(a.weight) if cond.weight_given else np.isnan(a.weight)
     if cond.sex_in is not None:
-        return member(a.sex, cond.sex_in)
+        return a.among("sex", cond.sex_in)
     if cond.sex_given is not None:
         return _known(a.sex) == cond.sex_given
     if cond.pregnancy_in is not None:
-        given = member(a.pregnancy, cond.pregnancy_in)
+        given = a.among("pregnancy", cond.pregnancy_in)
         return given | ~_known(a.pregnancy) if "unknown" in cond.pregnancy_in else given
     if cond.prior_reaction is not None:
         mask = np.zeros(frame.arrays.n, dtype=bool)
@@ -136,7 +136,7 @@ def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     if cond.seizure_types_any is not None:
         return a.any_of(a.seizure, a.seizure_index, cond.seizure_types_any)
     if cond.syndromes_any is not None:
-        return member(a.syndrome, cond.syndromes_any)
+        return a.among("syndrome", cond.syndromes_any)
     if cond.conditions_any is not None:
         return a.any_of(a.conditions, a.condition_index, cond.conditions_any)
     if cond.taking_any is not None or cond.not_taking_any is not None:
@@ -161,11 +161,45 @@ def coded_pairs(kb: KnowledgeBase, frame: PatientFrame, table: str
     return frame.memo[key]
 
 
-def _pair_codes(rows: np.ndarray, drugs: np.ndarray, kb: KnowledgeBase) -> np.ndarray:
-    """One integer per (row, drug) pair, for fast membership tests."""
-    index = kb.drug_index
-    codes = drug_codes(kb, drugs).astype(np.int64)
-    return rows.astype(np.int64) * (len(index) + 1) + codes + 1
+def candidates_by_drug(kb: KnowledgeBase, frame: PatientFrame
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """The frame's candidate rows grouped by drug: ``rows[bounds[c]:bounds[c + 1]]`` are
+    the rows judged for drug code ``c`` (in row order), made once per frame."""
+    key = ("candidates by drug", kb.sha256)
+    if key not in frame.memo:
+        cand_rows, codes = coded_pairs(kb, frame, "candidate")
+        small = codes.astype(np.int16) if len(kb.drug_index) < 2**15 else codes
+        order = np.argsort(small, kind="stable")  # a radix sort on 16-bit codes
+        bounds = np.searchsorted(codes[order], np.arange(len(kb.drug_index) + 1))
+        frame.memo[key] = (cand_rows[order], bounds)
+    return frame.memo[key]
+
+
+class PairSet:
+    """A set of (row, drug code) pairs of a frame, tested with one array lookup: a flag per
+    row and drug code (a code of -1, a drug the knowledge base does not know, has a slot
+    of its own)."""
+
+    def __init__(self, kb: KnowledgeBase, n_rows: int, rows: np.ndarray, codes: np.ndarray):
+        self._width = len(kb.drug_index) + 1
+        self._flags = np.zeros(n_rows * self._width, dtype=bool)
+        self._flags[self._slots(rows, codes)] = True
+
+    def _slots(self, rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        return rows.astype(np.int64) * self._width + codes + 1
+
+    def has(self, rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Which of the (row, drug code) pairs are in the set."""
+        return self._flags[self._slots(rows, codes)]
+
+
+def pair_set(kb: KnowledgeBase, frame: PatientFrame, table: str) -> PairSet:
+    """The pairs of a frame's pair table (see :func:`coded_pairs`) as a set, made once per
+    frame."""
+    key = (f"{table} set", kb.sha256)
+    if key not in frame.memo:
+        frame.memo[key] = PairSet(kb, frame.arrays.n, *coded_pairs(kb, frame, table))
+    return frame.memo[key]
 
 
 def _text(value: object) -> str:
@@ -245,20 +279,21 @@ def _placeholders(template: str) -> tuple[str, ...]:
 
 
 def _fill(template: str, frame: PatientFrame, rows: np.ndarray, drugs: np.ndarray,
-          gene: str | None) -> tuple[np.ndarray, np.ndarray]:
+          codes: np.ndarray, gene: str | None) -> tuple[np.ndarray, np.ndarray]:
     """Message codes per hit and the distinct texts (formatted once per combination of the
-    values the message uses)."""
+    values the message uses; ``codes``: the drugs' codes)."""
     names = _placeholders(template)
-    parts = [drugs]
+    parts = [codes]
     for name in names:
         values = frame.arrays.call(column(gene, _CALL_FIELDS[name])) if gene else None
         parts.append(values[rows].astype(object) if values is not None
                      else np.full(len(rows), None, dtype=object))
-    codes, firsts = _combine_codes(parts)
+    message_codes, firsts = _combine_codes(parts)
     texts = [template.format(drug=_text(d), gene=gene or "",
                              **{name: _text(v) for name, v in zip(names, rest, strict=True)})
-             for d, *rest in zip(*(part[firsts] for part in parts), strict=True)]
-    return codes, np.asarray(texts, dtype=object)
+             for d, *rest in zip(drugs[firsts], *(part[firsts] for part in parts[1:]),
+                                 strict=True)]
+    return message_codes, np.asarray(texts, dtype=object)
 
 
 @dataclass
@@ -267,6 +302,7 @@ class _Part:
 
     rows: np.ndarray
     drugs: np.ndarray
+    drug_codes: np.ndarray  # the drugs' codes (:func:`drug_codes`)
     message_codes: np.ndarray
     messages: np.ndarray
     category: str
@@ -281,30 +317,29 @@ class _Part:
 Actions = frozenset[str] | None  # the flag actions wanted (None: every action)
 
 
-def _pair_tested(kb: KnowledgeBase, when: list[Condition], rows: np.ndarray,
-                 drugs: np.ndarray, tables: dict[str, np.ndarray]
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs that pass the rule's tests of the judged drug itself (``tables``: the pair
-    codes each test looks in; drug_naive holds for a pair not in its table, the others for
-    a pair in theirs)."""
+_PAIR_TESTS = {"drug_naive": "tolerated", "ever_taken": "taken", "drug_current": "current"}
+
+
+def _pair_tested(kb: KnowledgeBase, frame: PatientFrame, when: list[Condition],
+                 rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Which pairs (rows, drug codes) pass the rule's tests of the judged drug itself:
+    drug_naive holds for a pair not in the frame's tolerated pairs, ever_taken and
+    drug_current for a pair in its taken and current pairs."""
+    keep = np.ones(len(rows), dtype=bool)
     for cond in when:
-        for test, table in tables.items():
+        for test, table in _PAIR_TESTS.items():
             wanted = getattr(cond, test)
-            if wanted is None or not len(rows):
+            if wanted is None or not keep.any():
                 continue
-            found = np.isin(_pair_codes(rows, drugs, kb), table)
-            keep = ~found == wanted if test == "drug_naive" else found == wanted
-            rows, drugs = rows[keep], drugs[keep]
-    return rows, drugs
+            found = pair_set(kb, frame, table).has(rows, codes)
+            keep &= ~found == wanted if test == "drug_naive" else found == wanted
+    return keep
 
 
 def _rule_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
                 ) -> Iterator[_Part]:
     cand_rows, cand_drugs = frame.candidate_pairs
     cand_codes = coded_pairs(kb, frame, "candidate")[1]
-    tolerated = _pair_codes(*frame.tolerated_pairs, kb)
-    taken = _pair_codes(*frame.taken_pairs, kb)
-    current = _pair_codes(*frame.current_pairs, kb)
     judged = set(cand_codes.tolist())
     for category, rule in kb.rules:
         if only is not None and rule.then.action not in only:
@@ -326,19 +361,19 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
         if rule.drugs.reacted:  # the drugs of the matching past reactions themselves
             found = [_reacted(frame, c.prior_reaction) for c in rule.when
                      if c.prior_reaction is not None]
-            chosen |= np.isin(_pair_codes(cand_rows[in_rows], cand_drugs[in_rows], kb),
-                              _pair_codes(np.concatenate([r for r, _ in found]),
-                                          np.concatenate([d for _, d in found]), kb))
+            reacted = PairSet(kb, frame.arrays.n, np.concatenate([r for r, _ in found]),
+                              drug_codes(kb, np.concatenate([d for _, d in found])))
+            chosen |= reacted.has(cand_rows[in_rows], cand_codes[in_rows])
         selected = in_rows[chosen]
+        selected = selected[_pair_tested(kb, frame, rule.when, cand_rows[selected],
+                                         cand_codes[selected])]
         rows, drugs = cand_rows[selected], cand_drugs[selected]
-        rows, drugs = _pair_tested(kb, rule.when, rows, drugs,
-                                   {"drug_naive": tolerated, "ever_taken": taken,
-                                    "drug_current": current})
         if not len(rows):
             continue
         gene_key = next((c.gene for c in rule.when if c.gene), None)
-        codes, texts = _fill(rule.then.message, frame, rows, drugs, gene_key)
-        yield _Part(rows, drugs, codes, texts, category,
+        codes, texts = _fill(rule.then.message, frame, rows, drugs, cand_codes[selected],
+                             gene_key)
+        yield _Part(rows, drugs, cand_codes[selected], codes, texts, category,
                     kb.input_keys.get(gene_key) if gene_key else None, rule.then.action,
                     rule.then.severity, rule.evidence, rule.id)
 
@@ -349,7 +384,7 @@ AGGRAVATES = ":aggravates:"  # in the rule id of a flag from a drug's aggravates
 def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
                        ) -> Iterator[_Part]:
     """Paradoxical flags from each drug's ``aggravates`` entries (seizure type or syndrome)."""
-    cand_rows, cand_codes = coded_pairs(kb, frame, "candidate")
+    by_drug, bounds = candidates_by_drug(kb, frame)
     vocab = kb.vocabulary
     syndrome, seizure = frame.arrays.syndrome, frame.arrays.seizure
     # seizure types and syndromes someone in the frame has: other entries cannot hit
@@ -364,28 +399,31 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = N
                         or syndromes.intersection(agg.syndromes))]
         if not entries:
             continue
-        rows = cand_rows[cand_codes == kb.drug_code[name]]
+        at = kb.drug_code[name]
+        rows = by_drug[bounds[at]:bounds[at + 1]]
         if not len(rows):
             continue
         for i, agg, cols in entries:
             which = seizure[np.ix_(rows, [position[c] for c in cols])]
-            by_syndrome = member(syndrome[rows], agg.syndromes)
+            by_syndrome = frame.arrays.among("syndrome", agg.syndromes, rows)
             hit = which.any(axis=1) | by_syndrome
             if not hit.any():
                 continue
             # "(patient: absence seizures, childhood absence epilepsy)", built column-wise
             reason = np.full(int(hit.sum()), "", dtype=object)
             labels = [vocab.seizure_types[c].lower() for c in cols]
-            syn_names = np.array([syndrome_phrase(vocab.syndromes.get(x, "")) if isinstance(
-                                      x, str) else ""
-                                  for x in syndrome[rows][hit]], dtype=object)
+            syn_codes, syn_uniques = _factorize(syndrome[rows][hit])
+            syn_names = np.array([*(syndrome_phrase(vocab.syndromes.get(x, "")) if isinstance(
+                                      x, str) else "" for x in syn_uniques), ""],
+                                 dtype=object)[syn_codes]  # code -1 (none): the last
             for present, label in [*zip(which[hit].T, labels, strict=True),
                                    (by_syndrome[hit], syn_names)]:
                 sep = np.where(reason == "", "", ", ")
                 reason = np.where(present, reason + sep + label, reason)
             codes, reasons = _factorize(reason)
             text = agg.message.format(drug=name)
-            yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object), codes,
+            yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object),
+                        np.full(int(hit.sum()), at, dtype=np.int64), codes,
                         np.array([f"{text} (patient: {r})" for r in reasons],
                                  dtype=object), "paradoxical", None, agg.action, agg.severity,
                         agg.evidence, f"drug:{name}{AGGRAVATES}{i}")
@@ -411,7 +449,7 @@ def covered(frame: PatientFrame, rows: np.ndarray, *, age: Band | None = None,
         return ok  # no row left for the other tests to keep
     if indication != "all":
         ok &= (a.any_of(a.seizure, a.seizure_index, indication.seizure_types, rows)
-               | member(a.syndrome[rows], indication.syndromes))
+               | a.among("syndrome", indication.syndromes, rows))
     for drugs, want in ((when_taking, True), (when_also_taking, True),
                         (when_not_taking, False)):
         if drugs:
@@ -453,7 +491,7 @@ def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.nd
     if band.crcl_ml_min is not None:
         return _in_band(clearance, band.crcl_ml_min) & ~_known(dialysis)
     if band.dialysis:
-        return member(dialysis, band.dialysis)
+        return a.among("dialysis", band.dialysis, rows)
     clearance = np.asarray(clearance, dtype=float)
     hit = np.zeros(len(rows), dtype=bool)
     for stage in band.impairment:
@@ -469,7 +507,7 @@ def hepatic_match(frame: PatientFrame, rows: np.ndarray, band: HepaticBand) -> n
     not, when the band says)."""
     if not frame.arrays.hepatic_known[rows].any():  # no Child-Pugh class given
         return np.zeros(len(rows), dtype=bool)
-    hit = member(frame.arrays.child_pugh[rows], band.child_pugh)
+    hit = frame.arrays.among("child_pugh", band.child_pugh, rows)
     if band.renal_function_given is not None:
         hit &= frame.arrays.renal_known[rows] == band.renal_function_given
     return hit
@@ -480,15 +518,13 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
     """organ_function flags from each drug's renal and hepatic statements that fit the
     patient (age band, weight, indication, co-medication, and kidney or liver function).
     A statement of "no adjustment" raises no flag; the dose table says it."""
-    cand_rows, codes = coded_pairs(kb, frame, "candidate")
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(kb.drug_index) + 1))
+    by_drug, bounds = candidates_by_drug(kb, frame)
     a = frame.arrays
     # without a kidney (liver) function given, no renal (hepatic) statement matches a row
     renal_any, hepatic_any = bool(a.renal_known.any()), bool(a.hepatic_known.any())
     for name, drug in kb.drugs.items():
         at = kb.drug_code[name]
-        rows = cand_rows[order[bounds[at]:bounds[at + 1]]]
+        rows = by_drug[bounds[at]:bounds[at + 1]]
         if not len(rows):
             continue
         organs = [("renal", i, b, renal_match) for i, b in enumerate(drug.dosing.renal)
@@ -514,6 +550,7 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
                         f"applied here to {scope} renal impairment as KDOQI stages, "
                         f"{_stages(band.impairment)}: judge whether it applies.)")
             yield _Part(rows[hit], np.full(int(hit.sum()), name, dtype=object),
+                        np.full(int(hit.sum()), at, dtype=np.int64),
                         np.zeros(int(hit.sum()), dtype=np.int64),
                         np.array([text], dtype=object), "organ_function", None, action,
                         severity, band.evidence, f"drug:{name}:{organ}:{i}")
@@ -543,23 +580,21 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = N
     """
     if frame.current.empty:
         return
-    n = len(kb.drug_index) + 1
     table = kb.interaction_arrays
     perp_of, victim_of, inter_of = table["perpetrator"], table["victim"], table["inter"]
     cur_rows, cur_codes = coded_pairs(kb, frame, "current")
-    cand_rows, cand_codes = coded_pairs(kb, frame, "candidate")
-    taken = cur_rows * n + cur_codes
-    candidate = cand_rows * n + cand_codes
+    taken, candidate = pair_set(kb, frame, "current"), pair_set(kb, frame, "candidate")
     # a: the perpetrator is taken; the victim is judged (a candidate or taken)
     rows_a, pair_a = _join(kb, cur_rows, cur_codes, "perpetrator")
-    keep = (np.isin(rows_a * n + victim_of[pair_a], np.concatenate([candidate, taken]))
-            & (perp_of[pair_a] != victim_of[pair_a]))
+    victim = victim_of[pair_a]
+    keep = ((candidate.has(rows_a, victim) | taken.has(rows_a, victim))
+            & (perp_of[pair_a] != victim))
     hits_a = _distinct(rows_a[keep], pair_a[keep])
     # b: the victim is taken; the perpetrator is a candidate not yet taken
     rows_b, pair_b = _join(kb, cur_rows, cur_codes, "victim")
-    perp_key = rows_b * n + perp_of[pair_b]
-    keep = (np.isin(perp_key, candidate) & ~np.isin(perp_key, taken)
-            & (perp_of[pair_b] != victim_of[pair_b]))
+    perp = perp_of[pair_b]
+    keep = (candidate.has(rows_b, perp) & ~taken.has(rows_b, perp)
+            & (perp != victim_of[pair_b]))
     hits_b = _distinct(rows_b[keep], pair_b[keep])
     names = kb.drug_names
     for (rows_all, pairs_all), judged_is_victim in ((hits_a, True), (hits_b, False)):
@@ -574,8 +609,9 @@ def _interaction_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = N
             rows, pairs = rows_all[group], pairs_all[group]
             keep = ~frame.arrays.takes_any(inter.unless_taking, rows)
             if keep.any():
+                judged = (victim_of if on_victim else perp_of)[pairs[keep]]
                 perp, vict = names[perp_of[pairs[keep]]], names[victim_of[pairs[keep]]]
-                yield _interaction_part(inter, rows[keep], perp, vict, on_victim,
+                yield _interaction_part(inter, rows[keep], perp, vict, judged, on_victim,
                                         kb.shown_names)
 
 
@@ -596,10 +632,12 @@ def _judged_action(inter: Interaction, judged_is_victim: bool) -> str:
 
 
 def _interaction_part(inter: Interaction, rows: np.ndarray, perp: np.ndarray,
-                      vict: np.ndarray, judged_is_victim: bool, shown: dict[str, str]) -> _Part:
+                      vict: np.ndarray, judged_codes: np.ndarray, judged_is_victim: bool,
+                      shown: dict[str, str]) -> _Part:
     """The flags of one interaction: on the victim (perpetrator taken) or on the candidate
     perpetrator (victim taken), whose own dose does not change: 'monitor', pointing to the
-    victim's dose row. The message names co-medications by their ``shown`` names."""
+    victim's dose row (``judged_codes``: its drug codes). The message names co-medications
+    by their ``shown`` names."""
     text = " ".join([inter.effect.strip(), f"Magnitude: {inter.magnitude.strip().rstrip('.')}.",
                      f"Management: {inter.management.strip()}"])
     codes, firsts = _combine_codes([perp, vict])
@@ -612,7 +650,8 @@ def _interaction_part(inter: Interaction, rows: np.ndarray, perp: np.ndarray,
     else:
         texts = [f"{p} + {v}: {text}" for p, v in pairs]
     judged, other = (vict, perp) if judged_is_victim else (perp, vict)
-    return _Part(rows, judged, codes, np.array(texts, dtype=object), "interaction", None,
+    return _Part(rows, judged, judged_codes, codes, np.array(texts, dtype=object),
+                 "interaction", None,
                  action, inter.severity, inter.evidence, f"interaction:{inter.id}", other)
 
 
@@ -634,15 +673,15 @@ def _on_candidates(kb: KnowledgeBase, frame: PatientFrame, parts: list[_Part]
                    ) -> list[_Part]:
     """The parts' flags on the frame's candidate pairs only (an interaction also flags a
     victim already taken)."""
-    judged = _pair_codes(*frame.candidate_pairs, kb)
+    judged = pair_set(kb, frame, "candidate")
     out = []
     for p in parts:
-        keep = np.isin(_pair_codes(p.rows, p.drugs, kb), judged)
+        keep = judged.has(p.rows, p.drug_codes)
         if keep.all():
             out.append(p)
         elif keep.any():
             out.append(replace(p, rows=p.rows[keep], drugs=p.drugs[keep],
-                               message_codes=p.message_codes[keep],
+                               drug_codes=p.drug_codes[keep], message_codes=p.message_codes[keep],
                                interacting=None if p.interacting is None
                                else p.interacting[keep]))
     return out
@@ -666,7 +705,7 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame, *,
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
     part_id = np.repeat(np.arange(len(parts)), [len(p.rows) for p in parts])
     rows = np.concatenate([p.rows for p in parts]).astype(np.int64)
-    codes_of_drugs = drug_codes(kb, np.concatenate([p.drugs for p in parts]))
+    codes_of_drugs = np.concatenate([p.drug_codes for p in parts])
     per_part = {
         "category": [p.category for p in parts], "gene": [p.gene for p in parts],
         "action": [p.action for p in parts], "severity": [p.severity for p in parts],
