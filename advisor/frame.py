@@ -268,7 +268,13 @@ def _unique_sorted(kb: KnowledgeBase, rows: np.ndarray, drugs: np.ndarray) -> pd
         codes = np.fromiter((code.get(d, -1) for d in drugs), dtype=np.intp, count=len(drugs))
     else:
         codes = kb.drug_index.get_indexer(pd.Index(drugs, dtype=object))
-    key = rows * (len(kb.drug_index) + 1) + codes
+    width = len(kb.drug_index)
+    if len(drugs) > SMALL and codes.min() >= 0:  # a flag per row and drug: no sort
+        flags = np.zeros((int(rows.max()) + 1) * width, dtype=bool)
+        flags[rows * width + codes] = True
+        at = np.flatnonzero(flags)
+        return _pairs(at // width, kb.drug_names[at % width])
+    key = rows * (width + 1) + codes
     _, first = np.unique(key, return_index=True)
     return _pairs(rows[first], drugs[first])
 

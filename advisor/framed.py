@@ -27,7 +27,10 @@ def columns_index(names: Sequence[str]) -> pd.Index:
 
 
 def object_array(values: Sequence[object]) -> np.ndarray:
-    """``pd.Series(list(values), dtype=object).to_numpy()``: a 1-D object array."""
+    """``pd.Series(list(values), dtype=object).to_numpy()``: a 1-D object array (a new
+    one)."""
+    if isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1:
+        return values.copy()
     out = np.empty(len(values), dtype=object)
     out[:] = list(values)
     return out

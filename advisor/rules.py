@@ -162,16 +162,17 @@ def coded_pairs(kb: KnowledgeBase, frame: PatientFrame, table: str
 
 
 def candidates_by_drug(kb: KnowledgeBase, frame: PatientFrame
-                       ) -> tuple[np.ndarray, np.ndarray]:
-    """The frame's candidate rows grouped by drug: ``rows[bounds[c]:bounds[c + 1]]`` are
-    the rows judged for drug code ``c`` (in row order), made once per frame."""
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The frame's candidate pairs grouped by drug, made once per frame: ``(positions,
+    rows, bounds)``; ``positions[bounds[c]:bounds[c + 1]]`` are the pairs (positions among
+    the candidate pairs, ascending) of drug code ``c``, ``rows`` their rows."""
     key = ("candidates by drug", kb.sha256)
     if key not in frame.memo:
         cand_rows, codes = coded_pairs(kb, frame, "candidate")
         small = codes.astype(np.int16) if len(kb.drug_index) < 2**15 else codes
         order = np.argsort(small, kind="stable")  # a radix sort on 16-bit codes
         bounds = np.searchsorted(codes[order], np.arange(len(kb.drug_index) + 1))
-        frame.memo[key] = (cand_rows[order], bounds)
+        frame.memo[key] = (order, cand_rows[order], bounds)
     return frame.memo[key]
 
 
@@ -340,6 +341,7 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
                 ) -> Iterator[_Part]:
     cand_rows, cand_drugs = frame.candidate_pairs
     cand_codes = coded_pairs(kb, frame, "candidate")[1]
+    positions, by_drug, bounds = candidates_by_drug(kb, frame)
     judged = set(cand_codes.tolist())
     for category, rule in kb.rules:
         if only is not None and rule.then.action not in only:
@@ -356,15 +358,19 @@ def _rule_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
                 break
         if not alive:
             continue
-        in_rows = np.flatnonzero(mask[cand_rows])
-        chosen = kb.rule_drug_masks[rule.id][cand_codes[in_rows]]
         if rule.drugs.reacted:  # the drugs of the matching past reactions themselves
+            in_rows = np.flatnonzero(mask[cand_rows])
+            chosen = kb.rule_drug_masks[rule.id][cand_codes[in_rows]]
             found = [_reacted(frame, c.prior_reaction) for c in rule.when
                      if c.prior_reaction is not None]
             reacted = PairSet(kb, frame.arrays.n, np.concatenate([r for r, _ in found]),
                               drug_codes(kb, np.concatenate([d for _, d in found])))
             chosen |= reacted.has(cand_rows[in_rows], cand_codes[in_rows])
-        selected = in_rows[chosen]
+            selected = in_rows[chosen]
+        else:  # the pairs of the rule's drugs, in pair order
+            selected = np.sort(np.concatenate([
+                positions[bounds[c]:bounds[c + 1]][mask[by_drug[bounds[c]:bounds[c + 1]]]]
+                for c in sorted(chosen_set) if c >= 0]))
         selected = selected[_pair_tested(kb, frame, rule.when, cand_rows[selected],
                                          cand_codes[selected])]
         rows, drugs = cand_rows[selected], cand_drugs[selected]
@@ -384,7 +390,7 @@ AGGRAVATES = ":aggravates:"  # in the rule id of a flag from a drug's aggravates
 def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
                        ) -> Iterator[_Part]:
     """Paradoxical flags from each drug's ``aggravates`` entries (seizure type or syndrome)."""
-    by_drug, bounds = candidates_by_drug(kb, frame)
+    _, by_drug, bounds = candidates_by_drug(kb, frame)
     vocab = kb.vocabulary
     syndrome, seizure = frame.arrays.syndrome, frame.arrays.seizure
     # seizure types and syndromes someone in the frame has: other entries cannot hit
@@ -518,7 +524,7 @@ def _organ_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = None
     """organ_function flags from each drug's renal and hepatic statements that fit the
     patient (age band, weight, indication, co-medication, and kidney or liver function).
     A statement of "no adjustment" raises no flag; the dose table says it."""
-    by_drug, bounds = candidates_by_drug(kb, frame)
+    _, by_drug, bounds = candidates_by_drug(kb, frame)
     a = frame.arrays
     # without a kidney (liver) function given, no renal (hepatic) statement matches a row
     renal_any, hepatic_any = bool(a.renal_known.any()), bool(a.hepatic_known.any())
@@ -721,8 +727,8 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame, *,
     msg_codes, msg_texts = _factorize(np.concatenate([p.messages for p in parts]))
     message = msg_codes[np.concatenate([p.message_codes + off for p, off in
                                         zip(parts, offsets, strict=True)])]
-    inter = np.concatenate([p.interacting if p.interacting is not None
-                            else np.full(len(p.rows), None, dtype=object) for p in parts])
+    inter = np.concatenate([drug_codes(kb, p.interacting) if p.interacting is not None
+                            else np.full(len(p.rows), -1, dtype=np.intp) for p in parts])
     data: dict[str, object] = {
         "row": rows[order],
         "drug": pd.Categorical.from_codes(codes_of_drugs[order], dtype=kb.drug_dtype,
@@ -730,7 +736,7 @@ def evaluate(kb: KnowledgeBase, frame: PatientFrame, *,
         "message": pd.Categorical.from_codes(message[order], pd.Index(msg_texts, dtype=object),
                                              validate=False),
         "contested": np.array([p.evidence.contested for p in parts])[part_id][order],
-        "interacting_drug": pd.Categorical.from_codes(drug_codes(kb, inter)[order],
+        "interacting_drug": pd.Categorical.from_codes(inter[order],
                                                       dtype=kb.drug_dtype, validate=False)}
     for name, values in per_part.items():
         codes, uniques = _factorize(np.array(values, dtype=object))

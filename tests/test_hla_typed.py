@@ -58,6 +58,22 @@ def test_cohort_column_derives_allele_columns(kb):
     assert "one-field" in errors["error"].iloc[0] and "contradicts" in errors["error"].iloc[1]
 
 
+def test_cohort_clashes_are_judged_per_row_when_values_repeat(kb):
+    """Each row's given carrier status is checked against its own typed result, also when
+    the same pairs of values repeat down the column."""
+    typed = ["*15:02/*44:03", "*15:02/*44:03", "*15:02/*44:03", "*44:03/*07:02",
+             "*44:03/*07:02", "*44:03/*07:02", "*15:02/*44:03", "*44:03/*07:02"]
+    given = ["negative", "pos", "negative", "negative", "positive", "neg", "bogus", None]
+    calls, errors, _ = translate_table(kb, pd.DataFrame({"HLA-B": typed, "HLA-B*15:02": given}))
+    clashes = errors[errors["error"].str.contains("contradicts")]
+    assert list(clashes["row"]) == [0, 2, 4]
+    assert list(clashes["value"]) == ["negative", "negative", "positive"]
+    assert set(errors.loc[~errors["error"].str.contains("contradicts"), "row"]) == {6}
+    # the given value stands (its row is in error); a missing one is filled from the typing
+    assert list(calls["HLA-B*15:02.value"]) == ["negative", "positive", "negative", "negative",
+                                                "positive", "negative", None, "negative"]
+
+
 def test_cli_exit_2_names_the_field(tmp_path, capsys):
     p = tmp_path / "p.yaml"
     p.write_text('seizure_types: [focal]\ngenotypes:\n  HLA-B: "*15"\n')

@@ -34,18 +34,25 @@ def _hashable(value: Any) -> Any:
 
 
 def _present(series: pd.Series) -> np.ndarray:
-    blank = series.isna().to_numpy().copy()
-    if series.dtype == object or pd.api.types.is_string_dtype(series):
-        as_text = series.astype("string").str.strip()
-        blank |= (as_text == "").fillna(True).to_numpy()
-    return ~blank
+    """Cells with a value: not missing, and not blank text (each distinct value checked
+    once)."""
+    if not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+        return series.notna().to_numpy()
+    try:
+        codes, uniques = pd.factorize(series)
+    except TypeError:  # dict cells (variant mappings) from patient files: not blank text
+        return series.notna().to_numpy()
+    blank = (pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string")
+             .str.strip() == "").fillna(True).to_numpy(dtype=bool)
+    return ~np.append(blank, True)[codes]  # code -1: missing
 
 
 def _translate_column(kb: KnowledgeBase, key: str, series: pd.Series
                       ) -> tuple[dict[str, np.ndarray], pd.DataFrame | None,
-                                 dict[str, Call], np.ndarray]:
+                                 dict[str, Call], tuple[np.ndarray, list[Call | None]]]:
     """One column translated: its FIELDS arrays, its bad cells (or None), display -> Call,
-    and each row's Call (None where untested or erroneous)."""
+    and each row's Call as (codes into the distinct calls, -1 where untested; the distinct
+    calls, None where erroneous)."""
     n = len(series)
     present = _present(series)
     values = series[present]
@@ -75,11 +82,8 @@ def _translate_column(kb: KnowledgeBase, key: str, series: pd.Series
         full = np.full(n, missing, dtype=float if numeric else object)
         full[present] = per_unique[codes] if len(codes) else []
         out[column(key, field)] = full
-    row_calls = np.full(n, None, dtype=object)
-    if len(codes):
-        per_call = np.empty(len(calls) + 1, dtype=object)
-        per_call[:] = [*calls, None]
-        row_calls[present] = per_call[codes]
+    row_calls = np.full(n, -1, dtype=np.int64)
+    row_calls[present] = codes
     errors = None
     bad = np.array([*(m is not None for m in messages), False])[codes] if len(codes) else []
     if len(bad) and bad.any():
@@ -87,10 +91,11 @@ def _translate_column(kb: KnowledgeBase, key: str, series: pd.Series
         msg = np.array([*messages, None], dtype=object)[codes][bad]
         errors = pd.DataFrame({"row": rows, "field": key,
                                "value": values[bad].map(str).to_numpy(), "error": msg})
-    return out, errors, {c.display: c for c in calls if c is not None}, row_calls
+    return out, errors, {c.display: c for c in calls if c is not None}, (row_calls, calls)
 
 
-def _derived(kb: KnowledgeBase, genotypes: pd.DataFrame, row_calls: dict[str, np.ndarray]
+def _derived(kb: KnowledgeBase, genotypes: pd.DataFrame,
+             row_calls: dict[str, tuple[np.ndarray, list[Call | None]]]
              ) -> tuple[dict[str, pd.Series], list[pd.DataFrame]]:
     """Columns decided by other results (a typed HLA diplotype decides the carrier status
     of each allele), merged with the same columns given directly; a disagreement is an error
@@ -98,30 +103,22 @@ def _derived(kb: KnowledgeBase, genotypes: pd.DataFrame, row_calls: dict[str, np
     n = len(genotypes)
     columns: dict[str, np.ndarray] = {}
     origin: dict[str, np.ndarray] = {}
-    for key, calls in row_calls.items():
-        for row in np.flatnonzero([c is not None and bool(c.derived) for c in calls]):
-            for dkey, dvalue in calls[row].derived:
-                columns.setdefault(dkey, np.full(n, None, dtype=object))[row] = dvalue
-                origin.setdefault(dkey, np.full(n, None, dtype=object))[row] = key
+    for key, (codes, calls) in row_calls.items():
+        for i, call in enumerate(calls):
+            if call is None or not call.derived:
+                continue
+            rows = np.flatnonzero(codes == i)
+            for dkey, dvalue in call.derived:
+                columns.setdefault(dkey, np.full(n, None, dtype=object))[rows] = dvalue
+                origin.setdefault(dkey, np.full(n, None, dtype=object))[rows] = key
     merged, errors = {}, []
     for dkey, derived in columns.items():
         given = (genotypes[dkey].set_axis(range(n)) if dkey in genotypes
                  else pd.Series([None] * n, dtype=object))
         present = _present(given)
-        have = np.array([d is not None for d in derived])
-        seen: dict[str, str | None] = {}
-
-        def value(raw: Any, _key: str = dkey, _seen: dict = seen) -> str | None:
-            text = str(raw)
-            if text not in _seen:
-                try:
-                    _seen[text] = translate(kb, _key, raw).value
-                except GenotypeError:
-                    _seen[text] = None  # reported when the column itself is translated
-            return _seen[text]
-
-        clash = np.array([p and h and value(g) not in (None, d) for p, h, g, d in
-                          zip(present, have, given, derived, strict=True)], dtype=bool)
+        both = np.flatnonzero(present & pd.notna(derived).astype(bool))
+        clash = np.zeros(n, dtype=bool)
+        clash[both] = _clashes(kb, dkey, given.to_numpy(dtype=object)[both], derived[both])
         if clash.any():
             rows = np.flatnonzero(clash)
             errors.append(pd.DataFrame({
@@ -132,6 +129,30 @@ def _derived(kb: KnowledgeBase, genotypes: pd.DataFrame, row_calls: dict[str, np
         merged[dkey] = pd.Series(np.where(present, given.to_numpy(dtype=object),
                                           np.where(clash, None, derived)), dtype=object)
     return merged, errors
+
+
+def _clashes(kb: KnowledgeBase, key: str, given: np.ndarray, derived: np.ndarray
+             ) -> np.ndarray:
+    """Which given values of a derived key translate to another value than the derived one
+    (each distinct pair judged once; a value that does not translate is no clash here: it
+    is reported when the column itself is translated)."""
+    seen: dict[str, str | None] = {}
+
+    def value(raw: Any) -> str | None:
+        text = str(raw)
+        if text not in seen:
+            try:
+                seen[text] = translate(kb, key, raw).value
+            except GenotypeError:
+                seen[text] = None
+        return seen[text]
+
+    given_codes = pd.factorize(given.astype(str))[0]  # as ``value`` keys them
+    derived_codes, derived_uniques = pd.factorize(derived)
+    _, first, inverse = np.unique(given_codes * len(derived_uniques) + derived_codes,
+                                  return_index=True, return_inverse=True)
+    clash = np.array([value(given[i]) not in (None, derived[i]) for i in first], dtype=bool)
+    return clash[inverse.ravel()]
 
 
 def translate_table(

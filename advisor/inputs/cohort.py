@@ -105,30 +105,25 @@ def _blank(cells: np.ndarray) -> np.ndarray:
         zero_copy_only=False)
 
 
-def _blank_to_none(cells: pd.Series) -> pd.Series:
-    """``cells`` as objects with None for missing and whitespace-only text, checked once per
-    distinct value."""
+def _by_distinct(cells: pd.Series, parse: Callable[[Any], Any]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``parse`` applied once per distinct cell that is neither missing nor blank text:
+    values and error messages (None where the cell is fine) per distinct cell, each cell's
+    code into them (-1: missing or blank) and the distinct cells themselves."""
     codes, uniques = pd.factorize(cells.astype(object), use_na_sentinel=True)
-    kept = np.array([None if isinstance(v, str) and not v.strip() else v for v in uniques]
-                    + [None], dtype=object)
-    return pd.Series(kept[codes], index=cells.index, dtype=object)
-
-
-def _by_distinct(cells: pd.Series, parse: Callable[[Any], Any]) -> tuple[np.ndarray,
-                                                                         np.ndarray,
-                                                                         np.ndarray]:
-    """``parse`` applied once per distinct non-empty cell: values, error messages (None where
-    the cell is fine) and the cells' presence mask."""
-    present = cells.notna().to_numpy()
-    codes, uniques = pd.factorize(cells.astype(object), use_na_sentinel=True)
-    values = np.empty(len(uniques) + 1, dtype=object)
+    uniques = np.asarray(uniques, dtype=object)
+    values = np.empty(len(uniques) + 1, dtype=object)  # the last: missing or blank
     errors = np.empty(len(uniques) + 1, dtype=object)
+    blank = np.zeros(len(uniques) + 1, dtype=bool)
     for j, raw in enumerate(uniques):
+        if isinstance(raw, str) and not raw.strip():
+            blank[j] = True
+            continue
         try:
             values[j] = parse(raw)
         except ValueError as exc:
             errors[j] = str(exc)
-    return values[codes], errors[codes], present
+    return values, errors, np.where(blank[codes], -1, codes), uniques
 
 
 def _expand(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,21 +187,16 @@ class _Checker:
             "error": bounded(messages[mask], MESSAGE_CHARS) if isinstance(messages, np.ndarray)
             else messages}))
 
-    def column(self, name: str) -> pd.Series:
-        """A column's cells as text, None where empty or blank (judged per distinct value)."""
-        if name in self.table:
-            return _blank_to_none(self.table[name])
-        return pd.Series([None] * len(self.table), dtype=object)
-
     def parsed(self, name: str, parse: Callable[[Any], Any]) -> np.ndarray:
         if name not in self.table:
             return np.full(len(self.table), None, dtype=object)
-        cells = self.column(name)
-        values, errors, present = _by_distinct(cells, parse)
-        bad = present & pd.notna(errors)
-        self.error(bad, name, cells.to_numpy(dtype=object), errors)
-        values[bad | ~present] = None
-        return values
+        values, errors, codes, uniques = _by_distinct(self.table[name], parse)
+        failed = pd.notna(errors).astype(bool)
+        if failed.any():
+            bad = failed[codes]
+            self.error(bad, name, np.append(uniques, None)[codes], errors[codes])
+            values[failed] = None
+        return values[codes]
 
     def field(self, spec: Field) -> pd.Series:
         """One scalar field, typed: float for numbers, True/False/None, text."""
