@@ -52,6 +52,15 @@ def member(values: np.ndarray, allowed: Sequence[object]) -> np.ndarray:
     return np.isin(values, allowed)
 
 
+def known(values: np.ndarray) -> np.ndarray:
+    """``pd.notna(values)`` as a bool array, without pandas' overhead for a few values."""
+    if values.dtype == object and len(values) <= SMALL:
+        return np.fromiter((not (v is None or v is pd.NA or v is pd.NaT
+                                 or (isinstance(v, float) and v != v)) for v in values),
+                           dtype=bool, count=len(values))
+    return pd.notna(values).astype(bool)
+
+
 def coded_member(codes: np.ndarray, uniques: np.ndarray, allowed: Sequence[object]
                  ) -> np.ndarray:
     """:func:`member` of a column coded by ``pd.factorize``, looked up among its distinct
@@ -93,7 +102,7 @@ class FrameArrays:
         self.reaction_kinds = r["reaction"].to_numpy(dtype=object)
         self._calls = frame.calls
         self._columns: dict[str, np.ndarray | None] = {}
-        self._coded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def call(self, name: str) -> np.ndarray | None:
         """A genotype column of the frame as an array (None when the frame has none)."""
@@ -102,20 +111,33 @@ class FrameArrays:
                                    else None)
         return self._columns[name]
 
+    def _text(self, name: str) -> np.ndarray:
+        values = self.context[name] if name in self.context else self.call(name)
+        if values is None:
+            raise KeyError(name)
+        return values
+
+    def _coded(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A text column as ``pd.factorize`` codes (-1: missing) and distinct values."""
+        if name not in self._codes:
+            self._codes[name] = pd.factorize(self._text(name))
+        return self._codes[name]
+
     def among(self, name: str, allowed: Sequence[object],
               rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Which rows' value of a text column (a context field, or a genotype column the
         frame has) is one of ``allowed`` (a missing value never is). The column is coded
         once, and ``allowed`` is looked up among its distinct values only."""
-        values = self.context[name] if name in self.context else self.call(name)
-        if values is None:
-            raise KeyError(name)
         if self.n <= SMALL:
-            return member(values[rows], allowed)
-        if name not in self._coded:
-            self._coded[name] = pd.factorize(values)
-        codes, uniques = self._coded[name]
+            return member(self._text(name)[rows], allowed)
+        codes, uniques = self._coded(name)
         return coded_member(codes[rows], uniques, allowed)
+
+    def given(self, name: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Which rows have a value in a text column (see :meth:`among`)."""
+        if self.n <= SMALL:
+            return known(self._text(name)[rows])
+        return self._coded(name)[0][rows] >= 0
 
     def any_of(self, matrix: np.ndarray, index: dict[str, int], wanted: Sequence[str],
                rows: np.ndarray | slice = slice(None)) -> np.ndarray:

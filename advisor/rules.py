@@ -92,7 +92,7 @@ def _gene_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
         return np.full(frame.arrays.n, untested)
     if cond.value_in is not None:
         hit = a.among(column(cond.gene, "value"), cond.value_in)
-        return hit | ~_known(values) if untested else hit
+        return hit | ~a.given(column(cond.gene, "value")) if untested else hit
     if cond.variant_in is not None:
         return a.among(column(cond.gene, "display"), cond.variant_in)
     if cond.phenotype_in is not None:
@@ -116,10 +116,10 @@ def _person_mask(frame: PatientFrame, cond: Condition) -> np.ndarray | None:
     if cond.sex_in is not None:
         return a.among("sex", cond.sex_in)
     if cond.sex_given is not None:
-        return _known(a.sex) == cond.sex_given
+        return a.given("sex") == cond.sex_given
     if cond.pregnancy_in is not None:
         given = a.among("pregnancy", cond.pregnancy_in)
-        return given | ~_known(a.pregnancy) if "unknown" in cond.pregnancy_in else given
+        return given | ~a.given("pregnancy") if "unknown" in cond.pregnancy_in else given
     if cond.prior_reaction is not None:
         mask = np.zeros(frame.arrays.n, dtype=bool)
         mask[_reacted(frame, cond.prior_reaction)[0]] = True
@@ -471,13 +471,6 @@ RENAL_STAGES_ML_MIN = {"mild": (60.0, 90.0), "moderate": (30.0, 60.0), "severe":
                        "end_stage": (0.0, 15.0)}
 
 
-def _known(values: np.ndarray) -> np.ndarray:
-    if values.dtype == object and len(values) <= SMALL:  # pd.notna, without its overhead
-        return np.fromiter((_same_na(v) is not None and v is not pd.NaT for v in values),
-                           dtype=bool, count=len(values))
-    return pd.notna(values).astype(bool)
-
-
 def _stages(stages: list[str]) -> str:
     """The clearance range of KDOQI stages in words, e.g. 'CLcr or eGFR 30-59 mL/min'."""
     lo = min(RENAL_STAGES_ML_MIN[s][0] for s in stages)
@@ -493,9 +486,9 @@ def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.nd
     a = frame.arrays
     if not a.renal_known[rows].any():  # no clearance and no dialysis: no band describes it
         return np.zeros(len(rows), dtype=bool)
-    clearance, dialysis = a.clearance[rows], a.dialysis[rows]
+    clearance = a.clearance[rows]
     if band.crcl_ml_min is not None:
-        return _in_band(clearance, band.crcl_ml_min) & ~_known(dialysis)
+        return _in_band(clearance, band.crcl_ml_min) & ~a.given("dialysis", rows)
     if band.dialysis:
         return a.among("dialysis", band.dialysis, rows)
     clearance = np.asarray(clearance, dtype=float)
@@ -504,7 +497,7 @@ def renal_match(frame: PatientFrame, rows: np.ndarray, band: RenalBand) -> np.nd
         lo, hi = RENAL_STAGES_ML_MIN[stage]
         hit |= (clearance >= lo) & (clearance < hi)
     if {"severe", "end_stage"} & set(band.impairment):
-        hit |= _known(dialysis)
+        hit |= a.given("dialysis", rows)
     return hit
 
 
