@@ -85,8 +85,8 @@ class _Column:
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
-    """``np.unique`` of integers, by a sort: numpy's hash-based unique took 0.5-2.6 s on 3
-    million values with as many distinct, the sort 0.05 s."""
+    """``np.unique`` of integers, by a sort: numpy 2.4's ``np.unique`` took 2.65 s on 3
+    million integers (2.7 million distinct), this 0.04 s."""
     ordered = np.sort(values)
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
