@@ -24,6 +24,7 @@ import pandas as pd
 
 from advisor import __version__
 from advisor.combinations import codable, row_codes, sorted_matches
+from advisor.frame import sorted_distinct
 
 if TYPE_CHECKING:
     from advisor.cohort import Part, Summary
@@ -82,13 +83,6 @@ class _Column:
         if self._uniques is None:
             self._uniques = np.array(list(self._index), dtype=object)
         return self._uniques
-
-
-def _distinct(values: np.ndarray) -> np.ndarray:
-    """``np.unique`` of integers, by a sort: numpy 2.4's ``np.unique`` took 2.65 s on 3
-    million integers (2.7 million distinct), this 0.04 s."""
-    ordered = np.sort(values)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
 @dataclass
@@ -174,7 +168,7 @@ class Combined:
         ids = np.fromiter((known.setdefault((d, c, a), len(known)) for d, c, a in zip(
             *(col[first] for col in columns), strict=True)), dtype=np.int64, count=len(first))
         width = len(known) + 1
-        pair = _distinct(act["combination"].to_numpy(dtype=np.int64) * width
+        pair = sorted_distinct(act["combination"].to_numpy(dtype=np.int64) * width
                          + (ids[codes] if len(codes) else codes.astype(np.int64)))
         upto = self._act["combination"].n + len(pair)
         self._act["combination"].extend(pair // width, upto)

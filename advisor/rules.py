@@ -396,7 +396,7 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = N
     # seizure types and syndromes someone in the frame has: other entries cannot hit
     present = seizure.any(axis=0)
     position = {t: i for t, i in frame.arrays.seizure_index.items() if present[i]}
-    syndromes = set(syndrome[[isinstance(s, str) for s in syndrome]])
+    syndromes = frame.arrays.distinct("syndrome")
     for name, drug in kb.drugs.items():
         # the entries naming a seizure type or syndrome someone has (the others cannot hit)
         entries = [(i, agg, cols) for i, agg in enumerate(drug.aggravates)
