@@ -186,8 +186,10 @@ def translate_table(
         errors += [bad] if bad is not None else []
     calls_df = pd.DataFrame({k: pd.Series(v, dtype=v.dtype, index=genotypes.index)
                              for k, v in out.items()}, index=genotypes.index)
-    errors_df = (pd.concat(errors, ignore_index=True) if errors
-                 else pd.DataFrame(columns=ERROR_COLUMNS))
+    # a derived key given as a column is translated twice (alone, then merged): its bad
+    # cells are reported once
+    errors_df = (pd.concat(errors, ignore_index=True).drop_duplicates(ignore_index=True)
+                 if errors else pd.DataFrame(columns=ERROR_COLUMNS))
     return calls_df, errors_df, lookup
 
 
