@@ -59,11 +59,17 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
+def same_na(value: object) -> object:
+    """``value``, with every missing value (None, NaN, pd.NA) as one key (as pd.factorize)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value
+
+
 def known(values: np.ndarray) -> np.ndarray:
     """``pd.notna(values)`` as a bool array, without pandas' overhead for a few values."""
     if values.dtype == object and len(values) <= SMALL:
-        return np.fromiter((not (v is None or v is pd.NA or v is pd.NaT
-                                 or (isinstance(v, float) and v != v)) for v in values),
+        return np.fromiter((same_na(v) is not None and v is not pd.NaT for v in values),
                            dtype=bool, count=len(values))
     return pd.notna(values).astype(bool)
 
@@ -73,6 +79,29 @@ def coded_member(codes: np.ndarray, uniques: np.ndarray, allowed: Sequence[objec
     """:func:`member` of a column coded by ``pd.factorize``, looked up among its distinct
     values only (a missing value, code -1, is never allowed)."""
     return np.append(member(uniques, allowed), False)[codes]
+
+
+class PairSet:
+    """A set of (row, drug code) pairs of a frame, tested with one array lookup: a flag per
+    row and drug code (a code of -1, a drug the knowledge base does not know, has a slot
+    of its own)."""
+
+    def __init__(self, kb: KnowledgeBase, n_rows: int, rows: np.ndarray, codes: np.ndarray):
+        self._width = len(kb.drug_index) + 1
+        self._flags = np.zeros(n_rows * self._width, dtype=bool)
+        self._flags[self._slots(rows, codes)] = True
+
+    def _slots(self, rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        return rows.astype(np.int64) * self._width + codes + 1
+
+    def has(self, rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Which of the (row, drug code) pairs are in the set."""
+        return self._flags[self._slots(rows, codes)]
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The set's (rows, drug codes), ordered by row, then code."""
+        rows, slots = np.divmod(np.flatnonzero(self._flags), self._width)
+        return rows, slots - 1
 
 
 class FrameArrays:
@@ -305,13 +334,10 @@ def _unique_sorted(kb: KnowledgeBase, rows: np.ndarray, drugs: np.ndarray) -> pd
         codes = np.fromiter((code.get(d, -1) for d in drugs), dtype=np.intp, count=len(drugs))
     else:
         codes = kb.drug_index.get_indexer(pd.Index(drugs, dtype=object))
-    width = len(kb.drug_index)
     if len(drugs) > SMALL and codes.min() >= 0:  # a flag per row and drug: no sort
-        flags = np.zeros((int(rows.max()) + 1) * width, dtype=bool)
-        flags[rows * width + codes] = True
-        at = np.flatnonzero(flags)
-        return _pairs(at // width, kb.drug_names[at % width])
-    key = rows * (width + 1) + codes
+        rows, codes = PairSet(kb, int(rows.max()) + 1, rows, codes).pairs()
+        return _pairs(rows, kb.drug_names[codes])
+    key = rows * (len(kb.drug_index) + 1) + codes
     _, first = np.unique(key, return_index=True)
     return _pairs(rows[first], drugs[first])
 

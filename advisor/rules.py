@@ -21,7 +21,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from advisor.frame import SMALL, PatientFrame, member
+from advisor.frame import SMALL, PairSet, PatientFrame, member, same_na
 from advisor.framed import columns_index, frame_of
 from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
@@ -176,24 +176,6 @@ def candidates_by_drug(kb: KnowledgeBase, frame: PatientFrame
     return frame.memo[key]
 
 
-class PairSet:
-    """A set of (row, drug code) pairs of a frame, tested with one array lookup: a flag per
-    row and drug code (a code of -1, a drug the knowledge base does not know, has a slot
-    of its own)."""
-
-    def __init__(self, kb: KnowledgeBase, n_rows: int, rows: np.ndarray, codes: np.ndarray):
-        self._width = len(kb.drug_index) + 1
-        self._flags = np.zeros(n_rows * self._width, dtype=bool)
-        self._flags[self._slots(rows, codes)] = True
-
-    def _slots(self, rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        return rows.astype(np.int64) * self._width + codes + 1
-
-    def has(self, rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """Which of the (row, drug code) pairs are in the set."""
-        return self._flags[self._slots(rows, codes)]
-
-
 def pair_set(kb: KnowledgeBase, frame: PatientFrame, table: str) -> PairSet:
     """The pairs of a frame's pair table (see :func:`coded_pairs`) as a set, made once per
     frame."""
@@ -207,13 +189,6 @@ def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _same_na(value: object) -> object:
-    """``value``, with every missing value (None, NaN, pd.NA) as one key (as pd.factorize)."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    return value
 
 
 def drug_codes(kb: KnowledgeBase, names: np.ndarray) -> np.ndarray:
@@ -231,7 +206,7 @@ def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(values) > SMALL:
         return pd.factorize(values)
     seen: dict[object, int] = {}
-    codes = np.fromiter((-1 if _same_na(v) is None else seen.setdefault(v, len(seen))
+    codes = np.fromiter((-1 if same_na(v) is None else seen.setdefault(v, len(seen))
                          for v in values), dtype=np.intp, count=len(values))
     uniques = np.empty(len(seen), dtype=object)
     uniques[:] = list(seen)
@@ -245,7 +220,7 @@ def _combine_few(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     coded = []
     for part in parts:
         seen: dict[object, int] = {}
-        coded.append([seen.setdefault(_same_na(v), len(seen)) for v in part])
+        coded.append([seen.setdefault(same_na(v), len(seen)) for v in part])
     keys = list(zip(*coded, strict=True))
     first: dict[tuple[int, ...], int] = {}
     for i, key in enumerate(keys):
@@ -419,8 +394,8 @@ def _aggravation_flags(kb: KnowledgeBase, frame: PatientFrame, only: Actions = N
             reason = np.full(int(hit.sum()), "", dtype=object)
             labels = [vocab.seizure_types[c].lower() for c in cols]
             syn_codes, syn_uniques = _factorize(syndrome[rows][hit])
-            syn_names = np.array([*(syndrome_phrase(vocab.syndromes.get(x, "")) if isinstance(
-                                      x, str) else "" for x in syn_uniques), ""],
+            syn_names = np.array([*(syndrome_phrase(vocab.syndromes.get(x, ""))
+                                    for x in syn_uniques), ""],
                                  dtype=object)[syn_codes]  # code -1 (none): the last
             for present, label in [*zip(which[hit].T, labels, strict=True),
                                    (by_syndrome[hit], syn_names)]:
@@ -635,8 +610,8 @@ def _interaction_part(inter: Interaction, rows: np.ndarray, perp: np.ndarray,
                       shown: dict[str, str]) -> _Part:
     """The flags of one interaction: on the victim (perpetrator taken) or on the candidate
     perpetrator (victim taken), whose own dose does not change: 'monitor', pointing to the
-    victim's dose row (``judged_codes``: its drug codes). The message names co-medications
-    by their ``shown`` names."""
+    victim's dose row. ``judged_codes``: the codes of the drugs the flags are on. The
+    message names co-medications by their ``shown`` names."""
     text = " ".join([inter.effect.strip(), f"Magnitude: {inter.magnitude.strip().rstrip('.')}.",
                      f"Management: {inter.management.strip()}"])
     codes, firsts = _combine_codes([perp, vict])
