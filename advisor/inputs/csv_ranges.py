@@ -59,9 +59,11 @@ def _line_ends(block: bytes, at: int, last: int) -> np.ndarray | None:
     return ends
 
 
-def _ranges(read: Callable[[int], bytes], rows: int) -> Iterator[bytes | _Rest]:
-    """Ranges of ``rows`` whole lines (the last may be shorter), then a :class:`_Rest`
-    where the stream reader must take over (see :func:`_line_ends`)."""
+def _ranges(read: Callable[[int], bytes], rows: int
+            ) -> Iterator[tuple[bytes, np.ndarray] | _Rest]:
+    """Ranges of ``rows`` whole lines (the last may be shorter), each with the offsets just
+    after its line feeds; then a :class:`_Rest` where the stream reader must take over (see
+    :func:`_line_ends`)."""
     pieces: list[bytes] = []
     size = offset = last = 0  # bytes held; their offset in the data; end of their last line
     ends = np.empty(0, dtype=np.int64)
@@ -76,13 +78,23 @@ def _ranges(read: Callable[[int], bytes], rows: int) -> Iterator[bytes | _Rest]:
         last = int(ends[-1]) if len(ends) else last
         if len(ends) >= rows:
             data, start = b"".join(pieces), 0
-            for cut in ends[rows - 1::rows].tolist():
-                yield data[start:cut]
+            for i, cut in enumerate(ends[rows - 1::rows].tolist()):
+                yield data[start:cut], ends[i * rows:(i + 1) * rows] - start
                 start = cut
             offset, size, last = offset + start, size - start, last - start
             pieces, ends = [data[start:]], ends[(len(ends) // rows) * rows:] - start
     if size:
-        yield b"".join(pieces)
+        yield b"".join(pieces), ends
+
+
+def _has_blank_line(data: bytes, ends: np.ndarray) -> bool:
+    """Whether a range (which starts a line) holds a blank line (LF or CRLF), from the
+    offsets just after its line feeds."""
+    lengths = np.diff(ends, prepend=0)
+    if (lengths == 1).any():
+        return True
+    starts = ends[lengths == 2] - 2
+    return bool(len(starts)) and bool((np.frombuffer(data, dtype=np.uint8)[starts] == 13).any())
 
 
 def _utf8(data: bytes) -> bytes:
@@ -130,8 +142,11 @@ def range_frames(read: Callable[[int], bytes], names: list[str], sep: str, name:
             yield from csv_frames(rest(item.offset), sep, name, categorical=categorical,
                                   names=names, start=start)
             return
-        data = drop_blank_lines(_utf8(item), before, b"")
-        before = (before + item)[-2:]
+        raw, ends = item
+        data = _utf8(raw)
+        if data is not raw or _has_blank_line(raw, ends):
+            data = drop_blank_lines(data, before, b"")
+        before = (before + raw)[-2:]
         if not data:
             continue
         try:

@@ -138,13 +138,15 @@ class RowChecker:
     def _duplicates(self, ids: np.ndarray, rows: np.ndarray, where: np.ndarray,
                     problems: np.ndarray) -> None:
         hashes = pd.util.hash_array(ids, categorize=False)
-        later = pd.Index(hashes).duplicated(keep="first")  # an id earlier in this chunk
         order = np.argsort(hashes)  # the kept ids are looked up in hash order (fast)
+        ordered = hashes[order]
+        later = (pd.Index(hashes).duplicated(keep="first")  # an id earlier in this chunk
+                 if (ordered[1:] == ordered[:-1]).any() else np.zeros(len(ids), dtype=bool))
+        place = np.searchsorted(self.seen, ordered)  # where each would be inserted
         earlier = np.zeros(len(ids), dtype=bool)  # an id of an earlier chunk
         if len(self.seen):
             at = np.empty(len(ids), dtype=np.int64)
-            at[order] = np.minimum(np.searchsorted(self.seen, hashes[order]),
-                                   len(self.seen) - 1)
+            at[order] = np.minimum(place, len(self.seen) - 1)
             earlier = self.seen[at] == hashes
         repeated = earlier | later
         if repeated.any():
@@ -153,10 +155,9 @@ class RowChecker:
                 first = self.first[at[j]] if earlier[j] else group_first[j]
                 problems[where[j]] = (ID_COLUMN, one_line(str(ids[j]), PREVIEW),
                                       f"duplicate sample_id (first at row {first})")
-        order = order[~repeated[order]]  # new ids in hash order
-        place = np.searchsorted(self.seen, hashes[order])
-        self.seen = np.insert(self.seen, place, hashes[order])
-        self.first = np.insert(self.first, place, rows[order])
+        new = ~repeated[order]  # new ids, in hash order
+        self.seen = np.insert(self.seen, place[new], hashes[order[new]])
+        self.first = np.insert(self.first, place[new], rows[order[new]])
 
 
 def without_bad_cells(frame: pd.DataFrame, problems: np.ndarray) -> pd.DataFrame:

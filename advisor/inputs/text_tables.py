@@ -222,7 +222,11 @@ def _column(cells: _Cells, name: str, array: Any, sep: str) -> None:
         checks += [(other, f"a sample_id holding {shown}: is this row separated by {shown} "
                            f"instead of {ID_SEPARATORS[sep]}?")
                    for other, shown in ID_SEPARATORS.items() if other != sep]
+    data = values.buffers()[2]  # the texts' bytes (a needle not in them is in no text)
+    text_bytes = b"" if data is None else data.to_pybytes()
     for needle, what in checks:
+        if needle.encode() not in text_bytes:
+            continue
         held = pc.fill_null(pc.match_substring(values, needle), False).to_numpy(
             zero_copy_only=False)
         if held.any():
