@@ -27,7 +27,7 @@ from advisor.combinations import (
     codable,
     combine,
     key_columns,
-    row_codes,
+    row_groups,
     sorted_matches,
     take,
 )
@@ -159,7 +159,7 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
     chunk = chunk.reset_index(drop=True)
     ids, blank, errors = row_ids(chunk, start_row)
     judged_columns = [c for c in chunk.columns if c != ID_COLUMN]
-    raw, first, _ = row_codes([codable(chunk[c]) for c in judged_columns])
+    raw, first = row_groups([codable(chunk[c]) for c in judged_columns])
     distinct = text_frame({c: text_cells(chunk[c].array[first]) for c in judged_columns})
     checked = check_table(kb, distinct)
     cells = chunk[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in chunk else ids

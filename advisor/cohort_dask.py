@@ -33,7 +33,7 @@ from advisor.cohort import (
     write_results,
 )
 from advisor.cohort_store import Added, Combined
-from advisor.combinations import row_codes
+from advisor.combinations import row_groups
 from advisor.errors import InputError
 from advisor.frame import sorted_errors
 from advisor.inputs import CHUNK_ROWS
@@ -52,7 +52,7 @@ def _distinct(part: pd.DataFrame) -> Found:
     (sample id aside), and those distinct rows."""
     part = part.reset_index(drop=True)
     cols = [c for c in part.columns if c != ID_COLUMN]
-    codes, first, _ = row_codes([part[c].to_numpy(dtype=object) for c in cols])
+    codes, first = row_groups([part[c].to_numpy(dtype=object) for c in cols])
     ids = part[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in part else None
     return ids, codes, part[cols].iloc[first].reset_index(drop=True)
 
@@ -96,8 +96,7 @@ def _repeated_ids(found: list[Found]) -> list[Found]:
             codes = codes.copy()
             codes[repeated] = len(rows) + np.arange(len(repeated))
             # distinct rows in order of first appearance again, none left unused
-            used, first = np.unique(codes, return_index=True)
-            order = used[np.argsort(first)]
+            order = pd.unique(codes)  # in order of first appearance
             renumber = np.empty(len(rows) + len(repeated), dtype=np.int64)
             renumber[order] = np.arange(len(order))
             rows = pd.concat([rows, extra], ignore_index=True).iloc[order].reset_index(
@@ -207,7 +206,7 @@ def screen_dask(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
     # the cohort's distinct rows, in order of first appearance, judged as the pandas engine
     # judges its chunks; then mapped back to every partition's rows
     table = pd.concat([rows for _, _, rows in found], ignore_index=True)
-    codes, first, _ = row_codes([table[c].to_numpy(dtype=object) for c in table.columns])
+    codes, first = row_groups([table[c].to_numpy(dtype=object) for c in table.columns])
     combined = Combined()
     combination, errors, added = _judge_distinct(kb, table.iloc[first].reset_index(drop=True),
                                                  chunksize, drugs, keys, combined)

@@ -13,6 +13,7 @@ engines (whatever their chunking) give the same numbers.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -23,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from advisor import __version__
-from advisor.combinations import codable, row_codes, sorted_matches
-from advisor.frame import sorted_distinct
+from advisor.combinations import codable, row_groups, sorted_matches
+from advisor.distinct import sorted_distinct
 
 if TYPE_CHECKING:
     from advisor.cohort import Part, Summary
@@ -118,10 +119,13 @@ class Combined:
 
     def add(self, part: Part) -> Added:
         before = len(self.ids)
-        ids = self.ids
-        local = np.fromiter((ids.setdefault(k, len(ids)) for k in self._keys(part.combinations)),
-                            dtype=np.int64, count=len(part.combinations.first))
-        new = np.flatnonzero(local >= before)
+        keys = self._keys(part.combinations)
+        local = self._found(keys)
+        new = np.flatnonzero(local < 0)  # a chunk's combinations are distinct
+        local[new] = before + np.arange(len(new))
+        self.ids.update(zip(keys, local.tolist(), strict=True))  # (the seen keep theirs)
+        if len(self.ids) != before + len(new):
+            raise RuntimeError("a chunk's combinations repeat")
         judged_at = np.full(len(local), -1, dtype=np.int64)  # position among part.todo
         judged_at[part.todo] = np.arange(len(part.todo))
         if (judged_at[new] < 0).any():
@@ -153,7 +157,8 @@ class Combined:
                 combination=local[found["combination"].to_numpy(dtype=np.int64)])],
                 ignore_index=True)
         if len(new):
-            self._extend(self.phenotypes, phenotypes.drop(columns="combination"), len(ids))
+            self._extend(self.phenotypes, phenotypes.drop(columns="combination"),
+                         len(self.ids))
             self._extend(self._flags, flags, self._flags["combination"].n + len(flags)
                          if self._flags else len(flags))
         return Added(part.sample_ids, local[part.combination], phenotypes, flags, messages)
@@ -163,7 +168,7 @@ class Combined:
         ask for an action (for the summary's sample counts)."""
         act = flags[flags["action"].to_numpy(dtype=object) != "info"]
         columns = [codable(act[c]) for c in ("drug", "category", "action")]
-        codes, first, _ = row_codes(columns)
+        codes, first = row_groups(columns)
         known = self.triples
         ids = np.fromiter((known.setdefault((d, c, a), len(known)) for d, c, a in zip(
             *(col[first] for col in columns), strict=True)), dtype=np.int64, count=len(first))
@@ -189,18 +194,21 @@ class Combined:
     def judged(self, combos: Combinations) -> tuple[np.ndarray, pd.DataFrame]:
         """Which of a chunk's combinations were seen (and judged) in an earlier chunk, and
         the genotype errors of those ('combination': position among the chunk's)."""
-        ids = self.ids
-        found = np.fromiter((ids.get(k, -1) for k in self._keys(combos)), dtype=np.int64,
-                            count=len(combos.first))
+        found = self._found(self._keys(combos))
         seen = found >= 0
         errors = self._genotype_errors
         if not len(errors) or not seen.any():
             return seen, errors.iloc[:0]
-        at = np.full(len(ids), -1, dtype=np.int64)
+        at = np.full(len(self.ids), -1, dtype=np.int64)
         at[found[seen]] = np.flatnonzero(seen)
         position = at[errors["combination"].to_numpy(dtype=np.int64)]
         keep = position >= 0
         return seen, errors[keep].assign(combination=position[keep]).reset_index(drop=True)
+
+    def _found(self, keys: list[bytes]) -> np.ndarray:
+        """The cohort-wide number of each key (-1: not seen)."""
+        return np.fromiter(map(self.ids.get, keys, itertools.repeat(-1)), dtype=np.int64,
+                           count=len(keys))
 
     def _keys(self, combos: Combinations) -> list[bytes]:
         """Each combination as bytes of cohort-wide value codes (worked out once per
@@ -216,7 +224,9 @@ class Combined:
             codes = np.fromiter((known.setdefault(v, len(known)) for v in uniques),
                                 dtype=np.int64, count=len(uniques))
             matrix[:, j] = codes[combos.matrix[:, j]]
-        return [row.tobytes() for row in matrix]
+        if not matrix.shape[1]:
+            return [b""] * len(matrix)
+        return matrix.view(np.dtype((np.void, matrix.shape[1] * 8))).ravel().tolist()
 
     def coded(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Each text phenotype column by combination as (codes, distinct values); code -1

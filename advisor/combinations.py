@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from advisor.distinct import first_of_codes
 from advisor.frame import CONTEXT, table_context
 from advisor.inputs.cohort import ID_COLUMN, CheckedTable
 from advisor.inputs.fields import CLINICAL_FIELDS, HEPATIC_FIELDS, PATIENT_FIELDS, RENAL_FIELDS
@@ -49,17 +51,24 @@ def _numbers(value: Any) -> Iterator[float]:
             yield from _numbers(item)
 
 
+@cache
+def _targets(model: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
+    """A model class's fields, each with the context column its numbers cut (a field named
+    in :data:`CUT_FIELDS` or ending in one, e.g. ``min_weight_kg``), else None."""
+    return tuple((name, next((col for suffix, col in CUT_FIELDS.items()
+                              if name.endswith(suffix)), None))
+                 for name in model.model_fields)
+
+
 def _walk(value: Any, found: dict[str, set[float]]) -> None:
-    """Collect the numbers under every field named in :data:`CUT_FIELDS` (or ending in
-    one, e.g. ``min_weight_kg``)."""
+    """Collect the numbers under every field that cuts a context column (see
+    :func:`_targets`)."""
     if isinstance(value, BaseModel):
-        for name in type(value).model_fields:
+        for name, target in _targets(type(value)):
             item = getattr(value, name)
-            target = next((col for suffix, col in CUT_FIELDS.items()
-                           if name.endswith(suffix)), None)
             if target is not None:
                 found[target].update(_numbers(item))
-            else:
+            elif not isinstance(item, str | int | float | None):
                 _walk(item, found)
     elif isinstance(value, dict):
         for item in value.values():
@@ -149,26 +158,40 @@ def row_codes(columns: list[np.ndarray | pd.Categorical]
               ) -> tuple[np.ndarray, np.ndarray, list]:
     """A code per row for its values in every column (numbered in order of first
     appearance), the first row of each code, and each column's (codes, distinct values)."""
-    key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
     parts = []
     for values in columns:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        codes = codes.astype(np.int64) + 1  # missing -> 0
-        parts.append((codes, uniques))
-        key = key * (len(uniques) + 1) + codes
-        if len(uniques) and key.max() > 1 << 40:
-            key = pd.factorize(key)[0].astype(np.int64)
-    codes = pd.factorize(key)[0].astype(np.int64)
+        parts.append((codes.astype(np.int64) + 1, uniques))  # missing -> 0
+    codes = _grouped([(c, len(u) + 1) for c, u in parts], len(columns[0]) if columns else 0)
     return codes, first_of_codes(codes), parts
 
 
-def first_of_codes(codes: np.ndarray) -> np.ndarray:
-    """The first position of each code, for codes numbered in order of first appearance
-    (as ``pd.factorize`` numbers them): where the running maximum rises."""
-    if not len(codes):
-        return np.empty(0, dtype=np.int64)
-    top = np.maximum.accumulate(codes)
-    return np.flatnonzero(np.r_[True, top[1:] != top[:-1]])
+def row_groups(columns: list[np.ndarray | pd.Categorical]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`row_codes` without the columns' own codes: a Categorical is grouped by its
+    category codes as they are (not factorised again)."""
+    coded = []
+    for values in columns:
+        if isinstance(values, pd.Categorical):
+            coded.append((values.codes.astype(np.int64) + 1, len(values.categories) + 1))
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            coded.append((codes.astype(np.int64) + 1, len(uniques) + 1))
+    codes = _grouped(coded, len(columns[0]) if columns else 0)
+    return codes, first_of_codes(codes)
+
+
+def _grouped(coded: list[tuple[np.ndarray, int]], n: int) -> np.ndarray:
+    """A code per row (numbered in order of first appearance) for its codes in every column,
+    given as (codes from 0, number of codes)."""
+    key = np.zeros(n, dtype=np.int64)
+    top = 1  # the key's codes are below this
+    for codes, base in coded:
+        if top * base > 1 << 62:  # renumber before the key would overflow
+            key = pd.factorize(key)[0].astype(np.int64)
+            top = int(key.max()) + 1
+        key = key * base + codes
+        top *= base
+    return pd.factorize(key)[0].astype(np.int64)
 
 
 def combine(columns: dict[str, np.ndarray], rows: np.ndarray) -> Combinations:

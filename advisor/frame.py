@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from advisor.distinct import first_and_inverse, sorted_distinct
 from advisor.framed import columns_index, frame_of, object_array
 from advisor.genotype import Call, translate_table
 from advisor.genotype.table import calls_table
@@ -50,13 +51,6 @@ def member(values: np.ndarray, allowed: Sequence[object]) -> np.ndarray:
         wanted = set(allowed.tolist() if isinstance(allowed, np.ndarray) else allowed)
         return np.fromiter((v in wanted for v in values), dtype=bool, count=len(values))
     return np.isin(values, allowed)
-
-
-def sorted_distinct(values: np.ndarray) -> np.ndarray:
-    """``np.unique`` of integers, by a sort and a look at neighbours: numpy 2.4's
-    ``np.unique`` took 2.65 s on 3 million integers (2.7 million distinct), this 0.04 s."""
-    ordered = np.sort(values)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
 
 
 def same_na(value: object) -> object:
@@ -337,8 +331,7 @@ def _unique_sorted(kb: KnowledgeBase, rows: np.ndarray, drugs: np.ndarray) -> pd
     if len(drugs) > SMALL and codes.min() >= 0:  # a flag per row and drug: no sort
         rows, codes = PairSet(kb, int(rows.max()) + 1, rows, codes).pairs()
         return _pairs(rows, kb.drug_names[codes])
-    key = rows * (len(kb.drug_index) + 1) + codes
-    _, first = np.unique(key, return_index=True)
+    first, _ = first_and_inverse(rows * (len(kb.drug_index) + 1) + codes)
     return _pairs(rows[first], drugs[first])
 
 

@@ -21,6 +21,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from advisor.distinct import first_and_inverse
 from advisor.frame import SMALL, PairSet, PatientFrame, member, same_na
 from advisor.framed import columns_index, frame_of
 from advisor.genotype import column
@@ -239,8 +240,8 @@ def _combine_codes(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     for part in parts:
         codes, uniques = pd.factorize(part, use_na_sentinel=False)
         key = key * (len(uniques) + 1) + codes
-    _, firsts, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return inverse.ravel(), firsts
+    firsts, inverse = first_and_inverse(key)
+    return inverse, firsts
 
 
 _CALL_FIELDS = {"value": "display", "phenotype": "phenotype",
@@ -593,7 +594,7 @@ def _distinct(rows: np.ndarray, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """Distinct (row, interaction-pair) hits."""
     if not len(rows):
         return rows, pairs
-    _, first = np.unique(rows * (int(pairs.max()) + 1) + pairs, return_index=True)
+    first, _ = first_and_inverse(rows * (int(pairs.max()) + 1) + pairs)
     return rows[first], pairs[first]
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from advisor.distinct import first_and_inverse
 from advisor.framed import columns_index, frame_of
 from advisor.genotype.call import Call, GenotypeError
 from advisor.genotype.kinds import translate
@@ -149,10 +150,9 @@ def _clashes(kb: KnowledgeBase, key: str, given: np.ndarray, derived: np.ndarray
 
     given_codes = pd.factorize(given.astype(str))[0]  # as ``value`` keys them
     derived_codes, derived_uniques = pd.factorize(derived)
-    _, first, inverse = np.unique(given_codes * len(derived_uniques) + derived_codes,
-                                  return_index=True, return_inverse=True)
+    first, inverse = first_and_inverse(given_codes * len(derived_uniques) + derived_codes)
     clash = np.array([value(given[i]) not in (None, derived[i]) for i in first], dtype=bool)
-    return clash[inverse.ravel()]
+    return clash[inverse]
 
 
 def translate_table(
