@@ -158,10 +158,7 @@ def row_codes(columns: list[np.ndarray | pd.Categorical]
               ) -> tuple[np.ndarray, np.ndarray, list]:
     """A code per row for its values in every column (numbered in order of first
     appearance), the first row of each code, and each column's (codes, distinct values)."""
-    parts = []
-    for values in columns:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        parts.append((codes.astype(np.int64) + 1, uniques))  # missing -> 0
+    parts = [_column_codes(values) for values in columns]
     codes = _grouped([(c, len(u) + 1) for c, u in parts], len(columns[0]) if columns else 0)
     return codes, first_of_codes(codes), parts
 
@@ -174,10 +171,16 @@ def row_groups(columns: list[np.ndarray | pd.Categorical]) -> tuple[np.ndarray, 
         if isinstance(values, pd.Categorical):
             coded.append((values.codes.astype(np.int64) + 1, len(values.categories) + 1))
         else:
-            codes, uniques = pd.factorize(values, use_na_sentinel=True)
-            coded.append((codes.astype(np.int64) + 1, len(uniques) + 1))
+            codes, uniques = _column_codes(values)
+            coded.append((codes, len(uniques) + 1))
     codes = _grouped(coded, len(columns[0]) if columns else 0)
     return codes, first_of_codes(codes)
+
+
+def _column_codes(values: np.ndarray | pd.Categorical) -> tuple[np.ndarray, Any]:
+    """A column's codes (0: missing, its distinct values from 1) and those values."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int64) + 1, uniques
 
 
 def _grouped(coded: list[tuple[np.ndarray, int]], n: int) -> np.ndarray:
@@ -187,8 +190,8 @@ def _grouped(coded: list[tuple[np.ndarray, int]], n: int) -> np.ndarray:
     top = 1  # the key's codes are below this
     for codes, base in coded:
         if top * base > 1 << 62:  # renumber before the key would overflow
-            key = pd.factorize(key)[0].astype(np.int64)
-            top = int(key.max()) + 1
+            renumbered, distinct = pd.factorize(key)
+            key, top = renumbered.astype(np.int64), len(distinct)
         key = key * base + codes
         top *= base
     return pd.factorize(key)[0].astype(np.int64)

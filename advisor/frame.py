@@ -321,13 +321,18 @@ def _pair_arrays(pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
     return pairs["row"].to_numpy(dtype=np.int64), pairs["drug"].to_numpy(dtype=object)
 
 
+def drug_codes(kb: KnowledgeBase, names: np.ndarray) -> np.ndarray:
+    """Positions of drug names in ``kb.drug_index`` (-1: not there), as
+    ``kb.drug_index.get_indexer``; a dict lookup for a few names."""
+    if len(names) <= SMALL:
+        code = kb.drug_code
+        return np.fromiter((code.get(n, -1) for n in names), dtype=np.intp, count=len(names))
+    return kb.drug_index.get_indexer(pd.Index(names, dtype=object))
+
+
 def _unique_sorted(kb: KnowledgeBase, rows: np.ndarray, drugs: np.ndarray) -> pd.DataFrame:
     """Distinct (row, drug) pairs ordered by row, then knowledge-base drug order."""
-    if len(drugs) <= SMALL:
-        code = kb.drug_code
-        codes = np.fromiter((code.get(d, -1) for d in drugs), dtype=np.intp, count=len(drugs))
-    else:
-        codes = kb.drug_index.get_indexer(pd.Index(drugs, dtype=object))
+    codes = drug_codes(kb, drugs)
     if len(drugs) > SMALL and codes.min() >= 0:  # a flag per row and drug: no sort
         rows, codes = PairSet(kb, int(rows.max()) + 1, rows, codes).pairs()
         return _pairs(rows, kb.drug_names[codes])
@@ -647,7 +652,7 @@ def with_other_drugs(kb: KnowledgeBase, frame: PatientFrame) -> PatientFrame:
     asm = np.sort(kb.drug_index.get_indexer(pd.Index(list(kb.drugs), dtype=object)))
     other = np.ones((len(frame), len(kb.drug_index)), dtype=bool)
     for rows, drugs in (frame.candidate_pairs, frame.current_pairs):
-        codes = kb.drug_index.get_indexer(pd.Index(drugs, dtype=object))
+        codes = drug_codes(kb, drugs)
         other[rows[codes >= 0], codes[codes >= 0]] = False
     rows, at = np.nonzero(other[:, asm])
     return _judging(frame, _pairs(rows, kb.drug_names[asm[at]]))

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.distinct import first_and_inverse
-from advisor.frame import SMALL, PairSet, PatientFrame, member, same_na
+from advisor.frame import SMALL, PairSet, PatientFrame, drug_codes, member, same_na
 from advisor.framed import columns_index, frame_of
 from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
@@ -190,15 +190,6 @@ def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def drug_codes(kb: KnowledgeBase, names: np.ndarray) -> np.ndarray:
-    """Positions of drug names in ``kb.drug_index`` (-1: not there), as
-    ``kb.drug_index.get_indexer``; a dict lookup for a few names."""
-    if len(names) <= SMALL:
-        code = kb.drug_code
-        return np.fromiter((code.get(n, -1) for n in names), dtype=np.intp, count=len(names))
-    return kb.drug_index.get_indexer(pd.Index(names, dtype=object))
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
