@@ -18,6 +18,7 @@ from advisor.errors import InputError
 from advisor.knowledge.base import KnowledgeBase
 from advisor.knowledge.integrity import integrity_problems
 from advisor.knowledge.problems import KnowledgeBaseInvalid, Problem
+from advisor.knowledge.snapshot import read_snapshot, sha256
 from advisor.knowledge.yaml_io import read_yaml
 from advisor.resources import KB_ENV, kb_dir
 from advisor.schema import (
@@ -51,12 +52,15 @@ def _loc(loc: tuple[Any, ...], raw: Any) -> str:
 
 
 class _Loader:
-    """Reads every file, collecting problems instead of stopping at the first."""
+    """Reads every file, collecting problems instead of stopping at the first; ``parsed``:
+    take a file from the knowledge base's snapshot when its bytes are the ones parsed there
+    (:mod:`advisor.knowledge.snapshot`)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, parsed: bool = False):
         self.root = root
         self.problems: list[Problem] = []
         self.digest = hashlib.sha256()
+        self.parsed = read_snapshot(root) if parsed else {}
 
     def rel(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -71,11 +75,15 @@ class _Loader:
             return None
         data = path.read_bytes()
         self.digest.update(rel.encode() + b"\0" + data + b"\0")
-        try:
-            raw = read_yaml(path)
-        except ValueError as exc:
-            self.problem(rel, "", str(exc))
-            return None
+        kept = self.parsed.get(rel)
+        if kept is not None and kept["sha256"] == sha256(data):
+            raw = kept["data"]
+        else:
+            try:
+                raw = read_yaml(path)
+            except ValueError as exc:
+                self.problem(rel, "", str(exc))
+                return None
         validate = model.validate_python if isinstance(model, TypeAdapter) else (
             model.model_validate)
         try:
@@ -105,8 +113,8 @@ def _named(ld: _Loader, folder: str, model: Any, name_of: str, files: dict[str, 
     return out
 
 
-def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
-    ld = _Loader(root)
+def _collect(root: Path, parsed: bool = False) -> tuple[KnowledgeBase | None, list[Problem]]:
+    ld = _Loader(root, parsed)
     if not root.is_dir():
         what = "does not exist" if not root.exists() else "is not a folder"
         raise InputError("knowledge base", str(root), f"{what} (a folder given with --kb or "
@@ -154,14 +162,16 @@ def _collect(root: Path) -> tuple[KnowledgeBase | None, list[Problem]]:
 
 
 def validate_knowledgebase(path: Path | str | None = None) -> list[Problem]:
-    """Every problem in the knowledge base at ``path`` (empty list when sound)."""
+    """Every problem in the knowledge base at ``path`` (empty list when sound), every file
+    read from its YAML."""
     _, problems = _collect(Path(path) if path else kb_dir())
     return problems
 
 
 def load_knowledgebase(path: Path | str | None = None) -> KnowledgeBase:
-    """Load and validate; raise KnowledgeBaseInvalid on any problem."""
-    kb, problems = _collect(Path(path) if path else kb_dir())
+    """Load and validate (a file whose bytes the snapshot holds is taken from it); raise
+    KnowledgeBaseInvalid on any problem."""
+    kb, problems = _collect(Path(path) if path else kb_dir(), parsed=True)
     if problems or kb is None:
         raise KnowledgeBaseInvalid(problems)
     return kb
