@@ -50,6 +50,7 @@ from advisor.knowledge import KnowledgeBase
 from advisor.outputs import Interrupted, atomic_outputs, csv_safe
 from advisor.prefetch import prefetched
 from advisor.rules import evaluate
+from advisor.seen_rows import SeenRows
 
 FLAG_OUT = ["drug", "category", "action", "severity", "gene", "message", "rule", "evidence",
             "evidence_level"]
@@ -70,6 +71,12 @@ class Part:
     genotype_errors: pd.DataFrame  # of todo: 'combination', 'field', 'value', 'error'
     flags: pd.DataFrame  # 'combination' and FLAG_OUT, ordered by combination
     errors: pd.DataFrame  # ERROR_COLUMNS, rows numbered from the chunk's first row
+    # with seen rows: each processed sample's cohort-wide combination when its row was
+    # screened before (-1: numbered by ``combination``), and the rows checked here, as keys
+    # with their combination (-1: an error)
+    known: np.ndarray | None = None
+    checked_keys: list[bytes] | None = None
+    checked_combination: np.ndarray | None = None
 
 
 def judge(kb: KnowledgeBase, frame: PatientFrame, drugs: list[str] | None) -> pd.DataFrame:
@@ -150,41 +157,48 @@ GENOTYPE_ERRORS = ["combination", "field", "value", "error"]
 
 def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
                  drugs: list[str] | None, genotype_keys: list[str],
-                 judged: Judged | None = None) -> Part:
+                 judged: Judged | None = None, seen: SeenRows | None = None) -> Part:
     """Screen one chunk: validate each distinct row once, judge each distinct combination of
     judged values once (the same translation and rules as a consult), and map the results
     back to the rows. ``judged`` tells which combinations were judged before (they are
     neither translated nor judged again: their flags are not repeated, and their genotype
-    errors are the ones it gives). Row numbers are 1-based data rows."""
+    errors are the ones it gives); ``seen``: rows screened without error before, which are
+    mapped to their combination without being checked again. Row numbers are 1-based data
+    rows."""
     chunk = chunk.reset_index(drop=True)
     ids, blank, errors = row_ids(chunk, start_row)
     judged_columns = [c for c in chunk.columns if c != ID_COLUMN]
     raw, first = row_groups([codable(chunk[c]) for c in judged_columns])
-    distinct = text_frame({c: text_cells(chunk[c].array[first]) for c in judged_columns})
+    keys, known = _seen_before(chunk, judged_columns, first, seen)
+    fresh = np.flatnonzero(known < 0)  # the distinct rows checked here
+    distinct = text_frame({c: text_cells(chunk[c].array[first[fresh]]) for c in judged_columns})
     checked = check_table(kb, distinct)
+    of_fresh = np.full(len(first), -1, dtype=np.int64)
+    of_fresh[fresh] = np.arange(len(fresh))
+    raw_fresh = of_fresh[raw]  # each row's position among the checked (-1: seen before)
     cells = chunk[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in chunk else ids
     bad = np.zeros(len(distinct), dtype=bool)
     for err in checked.errors:
-        errors.append(spread_errors(err, raw, cells, start_row))
+        errors.append(spread_errors(err, raw_fresh, cells, start_row))
         bad[err["row"].to_numpy(dtype=np.int64) - 1] = True
     combos = combine(key_columns(kb, distinct, checked), np.flatnonzero(~bad))
     if judged is None:
         todo, before = np.arange(len(combos.first)), pd.DataFrame(columns=GENOTYPE_ERRORS)
     else:
-        seen, before = judged(combos)
-        todo = np.flatnonzero(~seen)
+        found_before, before = judged(combos)
+        todo = np.flatnonzero(~found_before)
     frame = frame_from_checked(kb, take(checked, combos.first[todo]),
                                judge_all="seizure_types" not in chunk, restrict_to=drugs)
-    of_distinct = np.full(len(distinct), -1, dtype=np.int64)
+    of_distinct = np.full(len(distinct) + 1, -1, dtype=np.int64)  # the last: seen rows'
     of_distinct[combos.first] = np.arange(len(combos.first))
     of_distinct[np.flatnonzero(~bad)] = combos.codes
-    row_combo = of_distinct[raw]
     found = frame.genotype_errors
     found = pd.DataFrame({"combination": todo[found["row"].to_numpy(dtype=np.int64)],
                           **{c: found[c].to_numpy(dtype=object)
                              for c in ("field", "value", "error")}})
     geno = pd.concat([before, found], ignore_index=True) if len(before) else found
     if len(geno):  # a genotype error is shared by every sample of its combination
+        row_combo = of_distinct[raw_fresh]
         where, which = _members(row_combo, geno["combination"].to_numpy(dtype=np.int64))
         errors.append(pd.DataFrame({
             "row": where + start_row + 1, "sample_id": bounded(cells[where]),
@@ -193,17 +207,35 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
             "error": bounded(geno["error"].to_numpy(dtype=object)[which], MESSAGE_CHARS)}))
         failed = np.zeros(len(combos.first) + 1, dtype=bool)  # the last: rows with none
         failed[geno["combination"].to_numpy(dtype=np.int64)] = True
-        row_combo = np.where(failed[row_combo], -1, row_combo)
+        of_distinct[failed[of_distinct]] = -1
+    row_combo = of_distinct[raw_fresh]
+    row_known = known[raw]
     row_combo[blank] = -1
+    row_known[blank] = -1
     flags = judge(kb, frame, drugs)
     flag_table = pd.DataFrame({"combination": todo[flags["row"].to_numpy(dtype=np.int64)],
                                **{name: pd.Series(flags[name].array) for name in FLAG_OUT}})
-    good = np.flatnonzero(row_combo >= 0)
+    good = np.flatnonzero((row_combo >= 0) | (row_known >= 0))
     return Part(n_input=len(chunk), start_row=start_row, sample_ids=ids[good],
                 combination=row_combo[good], combinations=combos, todo=todo,
                 phenotypes=_phenotypes(frame, genotype_keys), genotype_errors=found,
-                flags=flag_table,
-                errors=sorted_errors(errors))
+                flags=flag_table, errors=sorted_errors(errors),
+                known=None if seen is None else row_known[good],
+                checked_keys=None if keys is None else [keys[i] for i in fresh.tolist()],
+                checked_combination=of_distinct[:-1])
+
+
+def _seen_before(chunk: pd.DataFrame, columns: list[str], first: np.ndarray,
+                 seen: SeenRows | None) -> tuple[list[bytes] | None, np.ndarray]:
+    """The distinct rows' keys and the cohort-wide combination of those screened without
+    error before (-1: check it; always for a row the reader could not use)."""
+    if seen is None or not seen.active:
+        return None, np.full(len(first), -1, dtype=np.int64)
+    keys = seen.keys({c: chunk[c].array[first] for c in columns if c != ROW_ERROR}, len(first))
+    known = seen.find(keys)
+    if ROW_ERROR in chunk:
+        known[chunk[ROW_ERROR].notna().to_numpy(dtype=bool)[first]] = -1
+    return keys, known
 
 
 def _phenotypes(frame: PatientFrame, keys: list[str]) -> pd.DataFrame:
@@ -317,17 +349,17 @@ class ResultWriter:
 
 
 def screen_parts(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame], *,
-                 drugs: list[str] | None = None, judged: Judged | None = None
-                 ) -> Iterator[tuple[Part, list[str]]]:
+                 drugs: list[str] | None = None, judged: Judged | None = None,
+                 seen: SeenRows | None = None) -> Iterator[tuple[Part, list[str]]]:
     """Each chunk screened (rows numbered across chunks), with the table's genotype keys;
-    ``judged``: see :func:`screen_chunk`."""
+    ``judged`` and ``seen``: see :func:`screen_chunk`."""
     drugs = resolve_drugs(kb, drugs)
     keys: list[str] | None = None
     start = 0
     for chunk in chunks:
         if keys is None:
             keys = check_columns(kb, list(chunk.columns))
-        yield screen_chunk(kb, chunk, start, drugs, keys, judged), keys
+        yield screen_chunk(kb, chunk, start, drugs, keys, judged, seen), keys
         start += len(chunk)
     if keys is None:
         raise InputError("cohort", "", "the cohort has no rows")
@@ -394,7 +426,8 @@ def screen_chunks(kb: KnowledgeBase, chunks: Iterable[pd.DataFrame],
         emit(pending.pop(), table)
 
     combined = Combined()
-    parts = screen_parts(kb, chunks, drugs=drugs, judged=combined.judged)
+    parts = screen_parts(kb, chunks, drugs=drugs, judged=combined.judged,
+                         seen=combined.seen_rows)
     return collect(kb, numbered(parts, combined), combined, [long], errors,
                    progress=progress)
 
@@ -462,7 +495,8 @@ def screen(kb: KnowledgeBase, cohort: Path, out: Path, errors_out: Path, *,
     combined = Combined()
     # the next chunk is read (without the GIL) while this one is screened
     chunks = prefetched(iter_cohort(kb, cohort, chunksize, fmt, notices))
-    parts = screen_parts(kb, chunks, drugs=drugs, judged=combined.judged)
+    parts = screen_parts(kb, chunks, drugs=drugs, judged=combined.judged,
+                         seen=combined.seen_rows)
     try:
         return write_results(kb, numbered(parts, combined), combined, out, errors_out,
                              long=long, notices=notices, progress=counted)

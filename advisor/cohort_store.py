@@ -26,6 +26,7 @@ import pandas as pd
 from advisor import __version__
 from advisor.combinations import codable, row_groups, sorted_matches
 from advisor.distinct import sorted_distinct
+from advisor.seen_rows import SeenRows
 
 if TYPE_CHECKING:
     from advisor.cohort import Part, Summary
@@ -103,6 +104,7 @@ class Combined:
 
     def __init__(self) -> None:
         self.ids: dict[bytes, int] = {}
+        self.seen_rows = SeenRows()  # input rows screened without error, by combination
         self.values: dict[str, dict[object, int]] = {}  # per key column: value -> code
         self.triples: dict[tuple[str, str, str], int] = {}  # (drug, category, action)
         # the actionable (combination, triple) pairs, ordered by combination
@@ -161,7 +163,13 @@ class Combined:
                          len(self.ids))
             self._extend(self._flags, flags, self._flags["combination"].n + len(flags)
                          if self._flags else len(flags))
-        return Added(part.sample_ids, local[part.combination], phenotypes, flags, messages)
+        numbered = np.append(local, -1)  # (-1: none)
+        combination = numbered[part.combination]
+        if part.known is not None:  # samples whose rows were screened before
+            combination = np.where(part.known >= 0, part.known, combination)
+            self.seen_rows.remember(part.checked_keys or [],
+                                    numbered[part.checked_combination])
+        return Added(part.sample_ids, combination, phenotypes, flags, messages)
 
     def _actionable(self, flags: pd.DataFrame) -> None:
         """Remember each new combination's distinct (drug, category, action) of flags that
