@@ -130,8 +130,8 @@ class RowChecker:
         self.next_row += len(frame)
         problems = frame[ROW_ERROR].to_numpy(dtype=object, copy=True)
         if ID_COLUMN in frame:
-            ids = frame[ID_COLUMN].to_numpy(dtype=object)
-            take = np.flatnonzero(pd.isna(problems) & pd.notna(ids))
+            ids = frame[ID_COLUMN].to_numpy(dtype=object)  # text, or None when blank
+            take = np.flatnonzero(pd.isna(problems) & np.not_equal(ids, None))
             self._duplicates(ids[take], rows[take], take, problems)
         return without_bad_cells(frame, problems)
 

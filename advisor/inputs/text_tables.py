@@ -206,16 +206,19 @@ def _column(cells: _Cells, name: str, array: Any, sep: str) -> None:
         values = pc.cast(values, pa.string())
     text = pc.utf8_ltrim(values, characters=" ")
     blank = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
-    distinct = np.append(text.to_numpy(zero_copy_only=False).astype(object), None)
-    distinct[np.append(blank, True)] = None
     rows = (lambda mask: mask) if codes is None else (lambda mask: np.append(mask, False)[codes])
-    if codes is None:
-        cells.columns[name] = distinct[:-1]
-    elif cells.categorical and name != ID_COLUMN:  # ids stay text (e.g. numbers in Parquet)
-        cells.columns[name] = _categories(distinct, codes)
+    if codes is None:  # a text per row (the ids)
+        ids = text.to_numpy(zero_copy_only=False)  # a new array of objects
+        if blank.any():
+            ids[blank] = None
+        cells.columns[name] = ids
+        cells.empty &= blank
     else:
-        cells.columns[name] = distinct[codes]
-    cells.empty &= blank if codes is None else np.append(blank, True)[codes]
+        distinct = np.append(text.to_numpy(zero_copy_only=False).astype(object), None)
+        distinct[np.append(blank, True)] = None
+        cells.columns[name] = (_categories(distinct, codes)  # ids stay text (e.g. numbers)
+                               if cells.categorical and name != ID_COLUMN else distinct[codes])
+        cells.empty &= np.append(blank, True)[codes]
     checks = [(BAD_TEXT, "not UTF-8 text (another encoding, such as Latin-1?)"),
               ("\0", "a NUL byte in the text")]
     if name == ID_COLUMN:
