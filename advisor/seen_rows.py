@@ -27,12 +27,18 @@ class SeenRows:
     def __init__(self) -> None:
         self._codes: dict[str, dict[object, int]] = {}  # per column: cell text -> code
         self._combination: dict[bytes, int] = {}
+        self._columns: list[str] | None = None  # the judged columns, as the first chunk has them
         self.active = True
         self._chunks = 0
 
     def keys(self, columns: dict[str, np.ndarray | pd.Categorical], n: int) -> list[bytes]:
         """Each of the ``n`` rows of ``columns`` (the same rows of every judged column) as
-        bytes of cohort-wide cell codes; a missing cell has a code of its own."""
+        bytes of cohort-wide cell codes; a missing cell has a code of its own. Chunks whose
+        columns differ from the first chunk's are not compared: looking up stops."""
+        if self._columns is None:
+            self._columns = list(columns)
+        elif list(columns) != self._columns:
+            self._stop()
         matrix = np.empty((n, len(columns)), dtype=np.int32)
         for j, (name, values) in enumerate(columns.items()):
             codes, texts = pd.factorize(values, use_na_sentinel=True)
@@ -52,9 +58,12 @@ class SeenRows:
                             dtype=np.int64, count=len(keys))
         self._chunks += 1
         if self._chunks > 1 and (found >= 0).sum() < self.MIN_SHARE * len(keys):
-            self.active = False
-            self._codes, self._combination = {}, {}
+            self._stop()
         return found
+
+    def _stop(self) -> None:
+        self.active = False
+        self._codes, self._combination = {}, {}
 
     def remember(self, keys: list[bytes], combination: np.ndarray) -> None:
         """Rows screened without error (``combination`` >= 0) and their combinations."""

@@ -92,3 +92,17 @@ def test_looking_rows_up_stops_when_a_chunk_finds_too_few():
     assert rows.find(fresh).tolist() == [0, -1, -1, -1, -1] and not rows.active
     rows.remember(fresh, np.arange(5))
     assert rows.find(rows.keys({"a": np.array(["p"], dtype=object)}, 1)).tolist() == [-1]
+
+
+def test_chunks_with_other_columns_are_not_compared():
+    rows = seen_rows.SeenRows()
+
+    def cells(*values):
+        return np.array(values, dtype=object)
+
+    keys = rows.keys({"a": cells("x", "z", "x"), "b": cells("y", "w", "w")}, 3)
+    rows.remember(keys, np.array([10, 11, 12]))
+    assert rows.find(rows.keys({"a": cells("z"), "b": cells("w")}, 1)).tolist() == [11]
+    # a=z, b=y was never screened; with the columns swapped its codes are those of a=x, b=w
+    swapped = rows.keys({"b": cells("y"), "a": cells("z")}, 1)
+    assert rows.find(swapped).tolist() == [-1] and not rows.active
