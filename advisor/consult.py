@@ -301,6 +301,8 @@ class _Judged:
     rank: Callable[[], list[Regimen]]  # the ranked regimens (see regimens), when asked for
     # the drugs asked about that no regimen shown holds, and why (filled by ``rank``)
     not_shown: list[NotShown]
+    # why no regimen was formed though some candidates are usable (filled by ``rank``)
+    no_regimen: list[str]
     # every ASM with an avoid or a high-severity finding for this patient (not only those
     # shown): what a card must not offer as a replacement
     serious: frozenset[str] = frozenset()
@@ -390,6 +392,7 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
         wanted = None if dosed is None else dosed[row] | set(patient.current_medications)
         doses = every_dose(drugs=wanted)
         unshown: list[NotShown] = []  # filled when the regimens are ranked
+        why_none: list[str] = []  # likewise
         out.append(_Judged(
             patient=patient, explicit=explicit, call_details=details, frame=frame, row=row,
             candidates=candidates,
@@ -397,8 +400,8 @@ def _judge_all(kb: KnowledgeBase, prepared: list[Prepared], *, with_risk: bool,
             dre=dre, risk=risk, risk_note=risk_note, doses=doses,
             rank=partial(_ranked, kb, patient, candidates,
                          (lambda d=doses: d) if wanted is None else every_dose, dre, note,
-                         flag_records, comedication_records, unshown),
-            not_shown=unshown,
+                         flag_records, comedication_records, unshown, why_none),
+            not_shown=unshown, no_regimen=why_none,
             serious=frozenset(f["drug"] for f in by_row[row] if f["action"] == "avoid" or (
                 f["severity"] == "high" and f["action"] != "info"))))
     return out
@@ -408,10 +411,12 @@ def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
             every_dose: Callable[[], list[Dose]], dre: DreResult, note: str | None,
             flag_records: list[dict[str, Any]],
             comedication_records: list[dict[str, Any]],
-            unshown: list[NotShown] | None = None) -> list[Regimen]:
+            unshown: list[NotShown] | None = None,
+            why_none: list[str] | None = None) -> list[Regimen]:
     """The ranked regimens, each with its transition plan (``comedication_records``: the
     co-medications' flags from the candidates, which count in the ranking only); ``unshown``
-    receives why each drug asked about is in none of them (:func:`~advisor.regimens.not_shown`)."""
+    receives why each drug asked about is in none of them (:func:`~advisor.regimens.not_shown`),
+    ``why_none`` why none was formed though some candidates are usable."""
     doses = every_dose()
     considered: list[regimens_module.Regimen] = []
     regimens = suggest(kb, patient, None, candidates,
@@ -427,7 +432,8 @@ def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
                        alone_unencoded=frozenset(d.drug for d in doses
                                                  if d.monotherapy_not_encoded),
                        dose_needs={d.drug: d.needs for d in doses if d.needs},
-                       considered=considered, doses={d.drug: d for d in doses})
+                       considered=considered, doses={d.drug: d for d in doses},
+                       why_none=why_none)
     if unshown is not None:
         unshown += [NotShown(drug=d, reason=why) for d, why in not_shown(
             kb, patient, regimens, considered, [*flag_records, *comedication_records],
@@ -489,6 +495,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         risk=j.risk,
         risk_note=j.risk_note,
         regimens=j.regimens,
+        no_regimen=j.no_regimen[0] if j.no_regimen else None,
         not_shown=j.not_shown,
         safety_notes=transition.safety_notes(kb, patient, involved),
         advice=_advice(kb, frame, 0, {*patient.candidate_drugs, *patient.current_medications,

@@ -884,6 +884,53 @@ def _options(kept: list[str], usable: list[str], combination_due: bool, taking: 
     return complete
 
 
+def _why_none(kb: KnowledgeBase, patient: Patient, why_none: list[str] | None,
+              options: list[tuple[list[str], str]], formed: list[tuple[list[str], str]],
+              usable: list[str], alone: set[str], avoided_current: list[str], due: bool,
+              failures: int) -> None:
+    """Say in ``why_none`` why no option was formed (``options`` empty) though ``usable``
+    drugs have a labelled dose and no 'avoid' flag: the options ``formed`` (drugs alone) are
+    not named by the guideline entry that governs, the other drugs are not given alone, and
+    nothing they would be added to may stay."""
+    if why_none is None or options or not usable:
+        return
+    why_none += _why_no_option(kb, patient, usable, alone,
+                               list(dict.fromkeys(d for drugs, _ in formed for d in drugs)),
+                               avoided_current, due, failures)
+
+
+def _why_no_option(kb: KnowledgeBase, patient: Patient, usable: list[str], alone: set[str],
+                   unnamed: list[str], avoided_current: list[str], due: bool,
+                   failures: int) -> list[str]:
+    """The text of :func:`_why_none` (none when neither reason applies)."""
+    def verb(drugs: list[str], one: str, more: str) -> str:
+        return one if len(drugs) == 1 else more
+
+    parts = []
+    if unnamed:
+        entry = _governing(kb, patient)
+        parts.append(f"{listing(unnamed)} alone {verb(unnamed, 'is', 'are')} not among the "
+                     f"drugs the guideline names for {_name(kb, entry)}")
+    with_others = [d for d in usable if d not in alone]
+    if with_others:
+        text = (f"{listing(with_others)} {verb(with_others, 'is', 'are')} not given alone "
+                "for this patient (add-on treatment only, licensed only with another drug, or "
+                "failed alone)")
+        if avoided_current:
+            text += (f", and {listing(avoided_current)}, which "
+                     f"{verb(with_others, 'it', 'they')} would be added to, "
+                     f"{verb(avoided_current, 'has', 'have')} an 'avoid' flag")
+        if not due:
+            needed = kb.dre.definition.min_failed_adequate_trials
+            text += (f"; combinations of drugs not taken now are ranked only once {needed} "
+                     f"adequate trials have failed ({failures} so far)")
+        parts.append(text)
+    return [f"No regimen could be suggested, though {listing(usable)} "
+            f"{verb(usable, 'has', 'have')} a labelled dose and no 'avoid' flag for this "
+            f"patient: {'; '.join(parts)}. Decide the treatment with the specialist (see Flags "
+            "and the advice)."] if parts else []
+
+
 def _with_partners(drugs: list[str], partners: dict[str, str]) -> list[str]:
     """``drugs`` with each drug's partner placed just before it (the partner is started
     first: stiripentol's US indication is for patients taking clobazam)."""
@@ -1053,9 +1100,11 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             alone_unencoded: frozenset[str] = frozenset(),
             dose_needs: dict[str, str] | None = None,
             considered: list[Regimen] | None = None,
-            doses: dict[str, Dose] | None = None) -> list[Regimen]:
+            doses: dict[str, Dose] | None = None,
+            why_none: list[str] | None = None) -> list[Regimen]:
     """Ranked regimens for one patient, best first (``considered``, when given, receives
-    every regimen scored, shown or not: see :func:`not_shown`).
+    every regimen scored, shown or not: see :func:`not_shown`; ``why_none``, when given,
+    receives why no regimen was formed though some candidates are usable).
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
     this patient are not used); ``drug_resistant`` is the ILAE classification;
@@ -1104,9 +1153,12 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                        stands=lambda drugs: _may_stand(kb, patient, drugs, labelled_add_on,
                                                        partners))
     syndrome_add_on = _syndrome_add_on_next(kb, patient, usable, failed)
+    formed = options
     options = _without_unnamed_substitutions(kb, patient, kept, options,
                                              add_on_next=syndrome_add_on is not None)
     options = _keeping_the_base(kb, patient, kept, options)
+    _why_none(kb, patient, why_none, options, formed, usable, alone,
+              [d for d in current if d in avoided], due, counted_failures)
     involved = sorted({d for drugs, _ in options for d in drugs})
     by_drug = _flags_per_drug(kb, flag_records)
     childbearing = _guideline_childbearing(kb, patient)

@@ -57,7 +57,8 @@ def to_html(res: ConsultResult) -> str:
     groups, collapsed = flag_groups(res)
     summary = summary_of(res)
     return _ENV.get_template("report.html.j2").render(
-        r=res, who=patient_line(summary.patient), blocks=summary_blocks(res), no_regimen=NO_REGIMEN,
+        r=res, who=patient_line(summary.patient), blocks=summary_blocks(res),
+        no_regimen=res.no_regimen or NO_REGIMEN,
         not_shown=NOT_SHOWN, model_text=model_text,
         acute=bool(summary.emergency),
         groups=groups, collapsed=collapsed, collapsed_groups=by_drug(collapsed),

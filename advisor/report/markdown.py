@@ -211,7 +211,7 @@ def _dre(res: ConsultResult, cite: Citations) -> list[str]:
 def _regimens(res: ConsultResult, cite: Citations) -> list[str]:
     out = ["", "## Suggested regimens"]
     if not res.regimens:
-        return [*out, NO_REGIMEN]
+        return [*out, res.no_regimen or NO_REGIMEN]
     doses = {d.drug: d for d in res.doses}
     out += ["| # | Regimen | Why | Warnings | Steps |", "|---|---|---|---|---|"]
     for i, reg in enumerate(res.regimens, 1):

@@ -273,7 +273,7 @@ def _regimens(doc: _Doc) -> None:
     res = doc.res
     doc.add("Suggested regimens", "h2")
     if not res.regimens:
-        doc.add(NO_REGIMEN)
+        doc.add(_e(res.no_regimen or NO_REGIMEN))
     doses = {d.drug: d for d in res.doses}
     for i, reg in enumerate(res.regimens, 1):
         doc.add(f"{i}. <b>{_e(' + '.join(reg.drugs))}</b> <font size='7'>"

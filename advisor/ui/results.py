@@ -199,7 +199,7 @@ def doses_tab(res: ConsultResult, cite: Citations) -> None:
 
 def regimens_tab(res: ConsultResult, cite: Citations) -> None:
     if not res.regimens:
-        st.info(NO_REGIMEN)
+        st.info(res.no_regimen or NO_REGIMEN)
     doses = {d.drug: d for d in res.doses}
     for i, reg in enumerate(res.regimens, 1):
         with st.expander(f"{i}. {' + '.join(reg.drugs)} ({regimen_tag(reg)})",
