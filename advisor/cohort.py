@@ -168,8 +168,9 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
     chunk = chunk.reset_index(drop=True)
     ids, blank, errors = row_ids(chunk, start_row)
     judged_columns = [c for c in chunk.columns if c != ID_COLUMN]
-    raw, first = row_groups([codable(chunk[c]) for c in judged_columns])
-    keys, known = _seen_before(chunk, judged_columns, first, seen)
+    coded = {c: codable(chunk[c]) for c in judged_columns}
+    raw, first = row_groups(list(coded.values()))
+    keys, known = _seen_before(chunk, coded, first, seen)
     fresh = np.flatnonzero(known < 0)  # the distinct rows checked here
     distinct = text_frame({c: text_cells(chunk[c].array[first[fresh]]) for c in judged_columns})
     checked = check_table(kb, distinct)
@@ -225,13 +226,15 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
                 checked_combination=of_distinct[:-1])
 
 
-def _seen_before(chunk: pd.DataFrame, columns: list[str], first: np.ndarray,
-                 seen: SeenRows | None) -> tuple[list[bytes] | None, np.ndarray]:
-    """The distinct rows' keys and the cohort-wide combination of those screened without
-    error before (-1: check it; always for a row the reader could not use)."""
+def _seen_before(chunk: pd.DataFrame, coded: dict[str, np.ndarray | pd.Categorical],
+                 first: np.ndarray, seen: SeenRows | None
+                 ) -> tuple[list[bytes] | None, np.ndarray]:
+    """The distinct rows' keys (from the judged columns, as :func:`codable` gives them) and
+    the cohort-wide combination of those screened without error before (-1: check it;
+    always for a row the reader could not use)."""
     if seen is None or not seen.active:
         return None, np.full(len(first), -1, dtype=np.int64)
-    keys = seen.keys({c: chunk[c].array[first] for c in columns if c != ROW_ERROR}, len(first))
+    keys = seen.keys({c: v[first] for c, v in coded.items() if c != ROW_ERROR}, len(first))
     known = seen.find(keys)
     if ROW_ERROR in chunk:
         known[chunk[ROW_ERROR].notna().to_numpy(dtype=bool)[first]] = -1
