@@ -26,6 +26,7 @@ import pandas as pd
 from advisor import __version__
 from advisor.combinations import codable, row_groups, sorted_matches
 from advisor.distinct import sorted_distinct
+from advisor.row_keys import CohortCodes, row_keys
 from advisor.seen_rows import SeenRows
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class Combined:
     def __init__(self) -> None:
         self.ids: dict[bytes, int] = {}
         self.seen_rows = SeenRows()  # input rows screened without error, by combination
-        self.values: dict[str, dict[object, int]] = {}  # per key column: value -> code
+        self.values = CohortCodes()  # per key column: value -> code
         self.triples: dict[tuple[str, str, str], int] = {}  # (drug, category, action)
         # the actionable (combination, triple) pairs, ordered by combination
         self._act = {"combination": _Column("int"), "triple": _Column("int")}
@@ -226,15 +227,10 @@ class Combined:
         return combos.keys
 
     def _coded_keys(self, combos: Combinations) -> list[bytes]:
-        matrix = np.empty(combos.matrix.shape, dtype=np.int64)
+        matrix = np.empty(combos.matrix.shape, dtype=np.int32)
         for j, (name, uniques) in enumerate(zip(combos.names, combos.uniques, strict=True)):
-            known = self.values.setdefault(name, {})
-            codes = np.fromiter((known.setdefault(v, len(known)) for v in uniques),
-                                dtype=np.int64, count=len(uniques))
-            matrix[:, j] = codes[combos.matrix[:, j]]
-        if not matrix.shape[1]:
-            return [b""] * len(matrix)
-        return matrix.view(np.dtype((np.void, matrix.shape[1] * 8))).ravel().tolist()
+            matrix[:, j] = self.values.of(name, uniques, len(uniques))[combos.matrix[:, j]]
+        return row_keys(matrix)
 
     def coded(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Each text phenotype column by combination as (codes, distinct values); code -1

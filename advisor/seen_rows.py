@@ -17,6 +17,8 @@ import itertools
 import numpy as np
 import pandas as pd
 
+from advisor.row_keys import CohortCodes, row_keys
+
 
 class SeenRows:
     """Distinct rows (their judged cells) screened without an error, by cohort-wide
@@ -25,7 +27,7 @@ class SeenRows:
     MIN_SHARE = 0.25  # of a chunk's distinct rows found seen before, or stop looking
 
     def __init__(self) -> None:
-        self._codes: dict[str, dict[object, int]] = {}  # per column: cell text -> code
+        self._codes = CohortCodes()  # per column: cell text -> code
         self._combination: dict[bytes, int] = {}
         self._columns: list[str] | None = None  # the judged columns, as the first chunk has them
         self.active = True
@@ -42,14 +44,10 @@ class SeenRows:
         matrix = np.empty((n, len(columns)), dtype=np.int32)
         for j, (name, values) in enumerate(columns.items()):
             codes, texts = pd.factorize(values, use_na_sentinel=True)
-            known = self._codes.setdefault(name, {})
-            of_text = np.fromiter((known.setdefault(t, len(known)) for t in
-                                   itertools.chain(np.asarray(texts, dtype=object), [None])),
-                                  dtype=np.int32, count=len(texts) + 1)
+            of_text = self._codes.of(name, itertools.chain(np.asarray(texts, dtype=object),
+                                                           [None]), len(texts) + 1)
             matrix[:, j] = of_text[codes]  # code -1 (missing): the last, None's
-        if not matrix.shape[1]:
-            return [b""] * n
-        return matrix.view(np.dtype((np.void, matrix.shape[1] * 4))).ravel().tolist()
+        return row_keys(matrix)
 
     def find(self, keys: list[bytes]) -> np.ndarray:
         """The cohort-wide combination of each of a chunk's distinct rows (-1: not screened
@@ -63,7 +61,7 @@ class SeenRows:
 
     def _stop(self) -> None:
         self.active = False
-        self._codes, self._combination = {}, {}
+        self._codes, self._combination = CohortCodes(), {}
 
     def remember(self, keys: list[bytes], combination: np.ndarray) -> None:
         """Rows screened without error (``combination`` >= 0) and their combinations."""
