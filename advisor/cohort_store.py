@@ -232,6 +232,21 @@ class Combined:
             matrix[:, j] = self.values.of(name, uniques, len(uniques))[combos.matrix[:, j]]
         return row_keys(matrix)
 
+    def phenotype_table(self):
+        """Every combination's phenotype columns as a pyarrow table (row i: combination i):
+        text as dictionaries of the values seen so far (null: missing), numbers as float."""
+        import pyarrow as pa
+
+        columns = {}
+        for name, column in self.phenotypes.items():
+            if column.text:
+                index = column.values.astype(np.int32)
+                columns[name] = pa.DictionaryArray.from_arrays(
+                    pa.array(index, mask=index < 0), pa.array(column.uniques, type=pa.string()))
+            else:
+                columns[name] = pa.array(column.values, type=pa.float64(), from_pandas=True)
+        return pa.table(columns)
+
     def coded(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """Each text phenotype column by combination as (codes, distinct values); code -1
         is missing."""
@@ -244,7 +259,9 @@ class Combined:
     def count(self, added: Added, summary: Summary) -> None:
         """Add a chunk's samples to the summary's phenotype and flag counts (in the chunk's
         size: by its distinct combinations)."""
-        comb, per = np.unique(added.combination, return_counts=True)
+        per = np.bincount(added.combination)  # samples per combination (a count, no sort)
+        comb = np.flatnonzero(per)
+        per = per[comb]
         coded = self.coded()
         for col in self.phenotypes:
             if col.endswith(".phenotype"):
@@ -374,6 +391,18 @@ def _write(table, path: Path) -> None:
                    write_statistics=[c for c in table.column_names if c == "combination"])
 
 
+def _write_samples(ids, combination, phenotypes, path: Path) -> None:
+    """The samples table: each sample's id, combination and its combination's row of
+    ``phenotypes`` (an Arrow take, without the GIL, in the writing thread)."""
+    import pyarrow as pa
+
+    if phenotypes.num_columns:
+        phenotypes = phenotypes.take(combination)
+    _write(pa.table({"sample_id": ids, "combination": combination,
+                     **dict(zip(phenotypes.column_names, phenotypes.columns, strict=True))}),
+           path)
+
+
 class StoreWriter:
     """Writes the store folder: one Parquet file per chunk and table, then the manifest.
     The Parquet files are written in order by one background thread (pyarrow writes without
@@ -398,22 +427,12 @@ class StoreWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        comb = added.combination
-        columns = {"sample_id": pa.array(added.sample_ids, type=pa.string()),
-                   "combination": pa.array(comb, type=pa.int64())}
-        for col, values in combined.phenotypes.items():
-            if values.text:
-                index = values.values[comb].astype(np.int32)
-                columns[col] = pa.DictionaryArray.from_arrays(
-                    pa.array(index, mask=index < 0),
-                    pa.array(values.uniques, type=pa.string()))
-            else:
-                columns[col] = pa.array(values.values[comb], type=pa.float64(),
-                                        from_pandas=True)
         name = f"part-{self.part:05d}.parquet"
         self._raise_failed()
         self._pending += [
-            self._writes.submit(_write, pa.table(columns), self.folder / "samples" / name),
+            self._writes.submit(_write_samples, pa.array(added.sample_ids, type=pa.string()),
+                                pa.array(added.combination, type=pa.int64()),
+                                combined.phenotype_table(), self.folder / "samples" / name),
             self._writes.submit(_write, _arrow(added.flags), self.folder / "flags" / name),
             self._writes.submit(pq.write_table, _arrow(added.messages, plain=("message",)),
                                 self.folder / "messages" / name)]

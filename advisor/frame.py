@@ -148,7 +148,7 @@ class FrameArrays:
             raise KeyError(name)
         return values
 
-    def _coded(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+    def coded(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """A text column as ``pd.factorize`` codes (-1: missing) and distinct values."""
         if name not in self._codes:
             self._codes[name] = pd.factorize(self._text(name))
@@ -161,7 +161,7 @@ class FrameArrays:
         once, and ``allowed`` is looked up among its distinct values only."""
         if self.n <= SMALL:
             return member(self._text(name)[rows], allowed)
-        codes, uniques = self._coded(name)
+        codes, uniques = self.coded(name)
         return coded_member(codes[rows], uniques, allowed)
 
     def distinct(self, name: str) -> set[object]:
@@ -169,13 +169,13 @@ class FrameArrays:
         if self.n <= SMALL:
             values = self._text(name)
             return set(values[known(values)].tolist())
-        return set(self._coded(name)[1].tolist())
+        return set(self.coded(name)[1].tolist())
 
     def given(self, name: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Which rows have a value in a text column (see :meth:`among`)."""
         if self.n <= SMALL:
             return known(self._text(name)[rows])
-        return self._coded(name)[0][rows] >= 0
+        return self.coded(name)[0][rows] >= 0
 
     def any_of(self, matrix: np.ndarray, index: dict[str, int], wanted: Sequence[str],
                rows: np.ndarray | slice = slice(None)) -> np.ndarray:
@@ -328,6 +328,17 @@ def drug_codes(kb: KnowledgeBase, names: np.ndarray) -> np.ndarray:
         code = kb.drug_code
         return np.fromiter((code.get(n, -1) for n in names), dtype=np.intp, count=len(names))
     return kb.drug_index.get_indexer(pd.Index(names, dtype=object))
+
+
+def coded_pairs(kb: KnowledgeBase, frame: PatientFrame, table: str
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and drug codes (:func:`drug_codes`) of a frame's pair table ('candidate',
+    'current', 'tolerated' or 'taken'), made once per frame."""
+    key = (f"{table} codes", kb.sha256)
+    if key not in frame.memo:
+        rows, drugs = getattr(frame, f"{table}_pairs")
+        frame.memo[key] = (rows, drug_codes(kb, drugs).astype(np.int64))
+    return frame.memo[key]
 
 
 def _unique_sorted(kb: KnowledgeBase, rows: np.ndarray, drugs: np.ndarray) -> pd.DataFrame:
@@ -651,11 +662,14 @@ def with_other_drugs(kb: KnowledgeBase, frame: PatientFrame) -> PatientFrame:
     candidate nor among its current medications, in knowledge-base order."""
     asm = np.sort(kb.drug_index.get_indexer(pd.Index(list(kb.drugs), dtype=object)))
     other = np.ones((len(frame), len(kb.drug_index)), dtype=bool)
-    for rows, drugs in (frame.candidate_pairs, frame.current_pairs):
-        codes = drug_codes(kb, drugs)
+    for table in ("candidate", "current"):
+        rows, codes = coded_pairs(kb, frame, table)
         other[rows[codes >= 0], codes[codes >= 0]] = False
     rows, at = np.nonzero(other[:, asm])
-    return _judging(frame, _pairs(rows, kb.drug_names[asm[at]]))
+    judged = _judging(frame, _pairs(rows, kb.drug_names[asm[at]]))
+    judged.memo[("candidate codes", kb.sha256)] = (rows.astype(np.int64), asm[at].astype(
+        np.int64))  # the codes the names were made from
+    return judged
 
 
 def _judging(frame: PatientFrame, candidates: pd.DataFrame) -> PatientFrame:

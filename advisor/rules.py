@@ -22,7 +22,15 @@ import numpy as np
 import pandas as pd
 
 from advisor.distinct import first_and_inverse
-from advisor.frame import SMALL, PairSet, PatientFrame, drug_codes, member, same_na
+from advisor.frame import (
+    SMALL,
+    PairSet,
+    PatientFrame,
+    coded_pairs,
+    drug_codes,
+    member,
+    same_na,
+)
 from advisor.framed import columns_index, frame_of
 from advisor.genotype import column
 from advisor.knowledge import KnowledgeBase
@@ -151,17 +159,6 @@ def row_mask(frame: PatientFrame, cond: Condition) -> np.ndarray:
     return np.ones(frame.arrays.n, dtype=bool) if person is None else person
 
 
-def coded_pairs(kb: KnowledgeBase, frame: PatientFrame, table: str
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """The rows and drug codes (:func:`drug_codes`) of a frame's pair table ('candidate',
-    'current', 'tolerated' or 'taken'), made once per frame."""
-    key = (f"{table} codes", kb.sha256)
-    if key not in frame.memo:
-        rows, drugs = getattr(frame, f"{table}_pairs")
-        frame.memo[key] = (rows, drug_codes(kb, drugs).astype(np.int64))
-    return frame.memo[key]
-
-
 def candidates_by_drug(kb: KnowledgeBase, frame: PatientFrame
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The frame's candidate pairs grouped by drug, made once per frame: ``(positions,
@@ -251,16 +248,24 @@ def _fill(template: str, frame: PatientFrame, rows: np.ndarray, drugs: np.ndarra
     """Message codes per hit and the distinct texts (formatted once per combination of the
     values the message uses; ``codes``: the drugs' codes)."""
     names = _placeholders(template)
-    parts = [codes]
+    parts, columns = [codes], []  # what is combined; each placeholder's column (or None)
     for name in names:
-        values = frame.arrays.call(column(gene, _CALL_FIELDS[name])) if gene else None
-        parts.append(values[rows].astype(object) if values is not None
-                     else np.full(len(rows), None, dtype=object))
+        col = column(gene, _CALL_FIELDS[name]) if gene else ""
+        values = frame.arrays.call(col) if gene else None
+        columns.append(values)
+        if values is None:
+            parts.append(np.full(len(rows), None, dtype=object))
+        elif len(rows) > SMALL and values.dtype == object:  # text: its codes stand for it
+            parts.append(frame.arrays.coded(col)[0][rows])
+        else:
+            parts.append(values[rows].astype(object))
     message_codes, firsts = _combine_codes(parts)
+    at = rows[firsts]
+    shown = [np.full(len(at), None, dtype=object) if values is None else values[at]
+             for values in columns]
     texts = [template.format(drug=_text(d), gene=gene or "",
                              **{name: _text(v) for name, v in zip(names, rest, strict=True)})
-             for d, *rest in zip(drugs[firsts], *(part[firsts] for part in parts[1:]),
-                                 strict=True)]
+             for d, *rest in zip(drugs[firsts], *shown, strict=True)]
     return message_codes, np.asarray(texts, dtype=object)
 
 
