@@ -416,7 +416,7 @@ def _ranked(kb: KnowledgeBase, patient: Patient, candidates: list[str],
     """The ranked regimens, each with its transition plan (``comedication_records``: the
     co-medications' flags from the candidates, which count in the ranking only); ``unshown``
     receives why each drug asked about is in none of them (:func:`~advisor.regimens.not_shown`),
-    ``why_none`` why none was formed though some candidates are usable."""
+    ``why_none`` why no option was formed (read only when no regimen is returned)."""
     doses = every_dose()
     considered: list[regimens_module.Regimen] = []
     regimens = suggest(kb, patient, None, candidates,
@@ -495,7 +495,7 @@ def consult(kb: KnowledgeBase, patient: Patient, *, acute: bool = False,
         risk=j.risk,
         risk_note=j.risk_note,
         regimens=j.regimens,
-        no_regimen=j.no_regimen[0] if j.no_regimen else None,
+        no_regimen=j.no_regimen[0] if j.no_regimen and not j.regimens else None,
         not_shown=j.not_shown,
         safety_notes=transition.safety_notes(kb, patient, involved),
         advice=_advice(kb, frame, 0, {*patient.candidate_drugs, *patient.current_medications,

@@ -884,15 +884,59 @@ def _options(kept: list[str], usable: list[str], combination_due: bool, taking: 
     return complete
 
 
+# why a candidate is not used (see :func:`_unusable`), for one drug and for several
+UNUSABLE = {
+    "avoid": ("has an 'avoid' flag", "have an 'avoid' flag"),
+    "failed now": ("is taken now and its adequate trial failed",
+                   "are taken now and their adequate trials failed"),
+    "taken now": ("is taken now", "are taken now"),
+    "short-term": ("is for short-term use only", "are for short-term use only"),
+    "no maintenance": ("has no maintenance dose in the knowledge base",
+                       "have no maintenance dose in the knowledge base"),
+    "no dose": ("has no labelled dose for this patient (see Doses)",
+                "have no labelled dose for this patient (see Doses)"),
+    "restricted": ("is kept by its label for patients whose alternatives failed, and no "
+                   "adequate trial has failed yet",
+                   "are kept by their labels for patients whose alternatives failed, and no "
+                   "adequate trial has failed yet"),
+}
+
+
+def _unusable(kb: KnowledgeBase, patient: Patient, drug: str, avoided: set[str],
+              current: list[str], failed: set[str], dose_status: dict[str, str],
+              counted_failures: int) -> str | None:
+    """Why a candidate is not used in a new regimen for this patient (a key of
+    :data:`UNUSABLE`), or None: it is used. A drug the label keeps for patients whose
+    alternatives failed waits for a failure."""
+    if drug in avoided:
+        return "avoid"
+    if drug in current:
+        return "failed now" if drug in failed else "taken now"
+    if drug in kb.short_term_asms:
+        return "short-term"
+    if not kb.drugs[drug].dosing.maintenance:
+        return "no maintenance"
+    status = dose_status.get(drug)
+    if status in NO_DOSE and not _named_unlabelled(kb, patient, drug, status):
+        return "no dose"
+    if not counted_failures and _restricted(patient, kb.drugs[drug]):
+        return "restricted"
+    return None
+
+
 def _why_none(kb: KnowledgeBase, patient: Patient, why_none: list[str] | None,
               options: list[tuple[list[str], str]], formed: list[tuple[list[str], str]],
               usable: list[str], alone: set[str], avoided_current: list[str], due: bool,
-              failures: int) -> None:
-    """Say in ``why_none`` why no option was formed (``options`` empty) though ``usable``
-    drugs have a labelled dose and no 'avoid' flag: the options ``formed`` (drugs alone) are
-    not named by the guideline entry that governs, the other drugs are not given alone, and
-    nothing they would be added to may stay."""
-    if why_none is None or options or not usable:
+              failures: int, unusable: dict[str, str]) -> None:
+    """Say in ``why_none`` why no option was formed (``options`` empty): when no candidate
+    is usable, why each is not (``unusable``: drug -> key of :data:`UNUSABLE`); when
+    ``usable`` drugs have a labelled dose and no 'avoid' flag, that the options ``formed``
+    (drugs alone) are not named by the guideline entry that governs, the other drugs are not
+    given alone, and nothing they would be added to may stay."""
+    if why_none is None or options:
+        return
+    if not usable:
+        why_none += _why_unusable(unusable)
         return
     why_none += _why_no_option(kb, patient, usable, alone,
                                list(dict.fromkeys(d for drugs, _ in formed for d in drugs)),
@@ -929,6 +973,16 @@ def _why_no_option(kb: KnowledgeBase, patient: Patient, usable: list[str], alone
             f"{verb(usable, 'has', 'have')} a labelled dose and no 'avoid' flag for this "
             f"patient: {'; '.join(parts)}. Decide the treatment with the specialist (see Flags "
             "and the advice)."] if parts else []
+
+
+def _why_unusable(unusable: dict[str, str]) -> list[str]:
+    """The text of :func:`_why_none` when no candidate is usable: each reason with its
+    drugs (none without candidates: the reports' general text then stands)."""
+    parts = [f"{listing(drugs)} {verbs[len(drugs) > 1]}" for why, verbs in UNUSABLE.items()
+             if (drugs := [d for d, w in unusable.items() if w == why])]
+    return [f"No regimen could be suggested: of the candidate drugs for this patient, "
+            f"{'; '.join(parts)}. Decide the treatment with the specialist (see Flags and the "
+            "advice)."] if parts else []
 
 
 def _with_partners(drugs: list[str], partners: dict[str, str]) -> list[str]:
@@ -1104,7 +1158,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
             why_none: list[str] | None = None) -> list[Regimen]:
     """Ranked regimens for one patient, best first (``considered``, when given, receives
     every regimen scored, shown or not: see :func:`not_shown`; ``why_none``, when given,
-    receives why no regimen was formed though some candidates are usable).
+    receives why no option was formed: see :func:`_why_none`).
 
     ``dose_status`` maps each candidate to its dose status (drugs without a labelled dose for
     this patient are not used); ``drug_resistant`` is the ILAE classification;
@@ -1130,17 +1184,14 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
     short_term = kb.short_term_asms
     current = kb.maintenance_asms(patient.current_medications, patient.rescue_medications)
     kept = [d for d in current if d not in avoided]
-    # a drug the label keeps for patients whose alternatives failed waits for a failure
-    usable = [d for d in candidates if d not in avoided and d not in current
-              and d not in short_term and kb.drugs[d].dosing.maintenance
-              and (dose_status.get(d) not in NO_DOSE
-                   or _named_unlabelled(kb, patient, d, dose_status.get(d)))
-              and (counted_failures or not _restricted(patient, kb.drugs[d]))]
+    failed = _failed_drugs(kb, patient)
+    unusable = {d: why for d in candidates if (why := _unusable(
+        kb, patient, d, avoided, current, failed, dose_status, counted_failures)) is not None}
+    usable = [d for d in candidates if d not in unusable]
     due = drug_resistant or counted_failures >= kb.dre.definition.min_failed_adequate_trials
     partners = {d: c.drugs[1] for d, c in _partners(kb, patient.syndrome, True).items()}
     contested = _partners(kb, patient.syndrome, "contested")
     # a drug whose adequate trial failed alone is not offered alone again (only in combination)
-    failed = _failed_drugs(kb, patient)
     failed_alone = set(failed)
     failed_alone |= {n for n, d in kb.drugs.items()
                      if d.converted_to and failed_alone & set(d.converted_to.drugs)}
@@ -1158,7 +1209,7 @@ def suggest(kb: KnowledgeBase, patient: Patient, flags: pd.DataFrame | None,
                                              add_on_next=syndrome_add_on is not None)
     options = _keeping_the_base(kb, patient, kept, options)
     _why_none(kb, patient, why_none, options, formed, usable, alone,
-              [d for d in current if d in avoided], due, counted_failures)
+              [d for d in current if d in avoided], due, counted_failures, unusable)
     involved = sorted({d for drugs, _ in options for d in drugs})
     by_drug = _flags_per_drug(kb, flag_records)
     childbearing = _guideline_childbearing(kb, patient)

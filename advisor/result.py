@@ -593,8 +593,9 @@ class ConsultResult(ResultModel):
     risk_note: str | None
     regimens: list[Regimen]
     summary: Summary | None = None  # set by consult() once the rest is known
-    # no regimen formed though some candidates have a labelled dose and no 'avoid' flag: why
-    # (None otherwise; with no regimen, the reports then say that no candidate is usable)
+    # no regimen formed: why (which candidates are usable and why none was offered, or why
+    # each candidate is not usable); None when a regimen is formed or there is no candidate
+    # (the reports then give their general text)
     no_regimen: str | None = None
     # the drugs asked about by name that no regimen shown holds, with the reason
     not_shown: list[NotShown] = Field(default_factory=list)

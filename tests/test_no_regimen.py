@@ -1,5 +1,5 @@
-"""When no regimen is formed, the report says why: that no candidate is usable only when
-that is so; otherwise which usable drugs were not offered, and for what reason."""
+"""When no regimen is formed, the report says why: which usable drugs were not offered and
+for what reason, or, when no candidate is usable, why each is not."""
 
 from __future__ import annotations
 
@@ -42,9 +42,47 @@ def test_usable_drugs_not_offered_are_named_with_the_reason(kb):
     assert json.loads(to_json(res))["no_regimen"] == why
 
 
-def test_no_usable_candidate_keeps_the_general_reason(kb):
-    newborn = {"age_years": 0.027, "weight_kg": 3.5, "seizure_types": ["neonatal_seizures"],
-               "adverse_reactions": [{"drug": "phenobarbital", "reaction": "dress"}]}
-    res = consult(kb, validate_patient(kb, newborn))
-    assert res.regimens == [] and res.no_regimen is None
-    assert NO_REGIMEN in to_markdown(res)
+NEWBORN = {"age_years": 0.027, "weight_kg": 3.5, "seizure_types": ["neonatal_seizures"]}
+WHY = "No regimen could be suggested: of the candidate drugs for this patient, "
+
+
+def test_no_usable_candidate_names_each_reason(kb):
+    """The general text ('each lacks a labelled dose, has an avoid flag or does not fit')
+    was false for a newborn whose only candidate, phenobarbital, is taken now and failed:
+    it has a labelled dose and no 'avoid' flag. Each candidate's own reason is given."""
+    dress = {**NEWBORN, "adverse_reactions": [{"drug": "phenobarbital", "reaction": "dress"}]}
+    res = consult(kb, validate_patient(kb, dress))
+    assert res.regimens == []
+    assert res.no_regimen == WHY + "phenobarbital has an 'avoid' flag. " \
+        "Decide the treatment with the specialist (see Flags and the advice)."
+    assert NO_REGIMEN not in to_markdown(res) and res.no_regimen in to_markdown(res)
+
+    failing = {**NEWBORN, "current_medications": ["phenobarbital"], "medication_history": [
+        {"drug": "phenobarbital", "outcome": "inefficacy", "adequate": True,
+         "duration_months": 0.5}]}
+    res = consult(kb, validate_patient(kb, failing))
+    assert res.regimens == []
+    assert res.no_regimen.startswith(
+        WHY + "phenobarbital is taken now and its adequate trial failed.")
+    assert "labelled dose" not in res.no_regimen and "'avoid'" not in res.no_regimen
+    assert res.no_regimen.replace("'", "&#39;") in to_html(res)
+
+    both = {**failing, "current_medications": ["levetiracetam"], "medication_history": [
+        {**failing["medication_history"][0], "drug": "levetiracetam"}],
+        "adverse_reactions": dress["adverse_reactions"]}
+    res = consult(kb, validate_patient(kb, both))
+    assert res.regimens == []
+    assert res.no_regimen.startswith(WHY + "phenobarbital has an 'avoid' flag; levetiracetam "
+                                     "is taken now and its adequate trial failed.")
+
+
+def test_no_reason_when_a_regimen_is_formed(kb):
+    """On phenobarbital, not failed: the current treatment is the regimen, and no reason
+    for 'no regimen' is given (the options to add were none, yet a regimen stands)."""
+    ongoing = {**NEWBORN, "current_medications": ["phenobarbital"], "medication_history": [
+        {"drug": "phenobarbital", "outcome": "ongoing", "adequate": True,
+         "duration_months": 0.5}]}
+    res = consult(kb, validate_patient(kb, ongoing))
+    assert [r.drugs for r in res.regimens] == [["phenobarbital"]]
+    assert res.no_regimen is None
+    assert json.loads(to_json(res))["no_regimen"] is None
