@@ -284,9 +284,10 @@ def _regimen(s: Summary) -> Block:
     return Block("regimen", "Top regimen", " + ".join(top.drugs), [*first, line, *cautions])
 
 
-# said where no regimen could be formed (a neonate: no second-line drug has a labelled dose)
 # the heading of the drugs asked about by name that no regimen shown holds
 NOT_SHOWN = "Asked about, not among these regimens"
+# said where no regimen could be formed and the consult gives no reason of its own
+# (``no_regimen``: it does whenever there is a candidate drug)
 NO_REGIMEN = ("No regimen could be suggested: no candidate drug is usable for this patient "
               "(each lacks a labelled dose for this patient, has an 'avoid' flag or does not "
               "fit the seizure types: see Doses and Flags, and the advice).")
