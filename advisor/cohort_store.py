@@ -17,6 +17,7 @@ import itertools
 import json
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,7 +26,7 @@ import pandas as pd
 
 from advisor import __version__
 from advisor.combinations import codable, row_groups, sorted_matches
-from advisor.distinct import sorted_distinct
+from advisor.distinct import first_and_inverse, sorted_distinct
 from advisor.row_keys import CohortCodes, row_keys
 from advisor.seen_rows import SeenRows
 
@@ -97,6 +98,14 @@ class Added:
     phenotypes: pd.DataFrame  # new combinations: 'combination' + phenotype columns
     flags: pd.DataFrame  # flags of new combinations: 'combination', 'message_id', FLAG_TEXT
     messages: pd.DataFrame  # new messages: message_id, message
+
+    @cached_property
+    def distinct(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The chunk's combinations (sorted), each sample's position among them, and the
+        samples of each (as ``np.unique`` gives them, from a hash table: once per chunk, for
+        the summary's counts and the store)."""
+        first, row = first_and_inverse(self.combination)
+        return self.combination[first], row, np.bincount(row, minlength=len(first))
 
 
 class Combined:
@@ -232,19 +241,21 @@ class Combined:
             matrix[:, j] = self.values.of(name, uniques, len(uniques))[combos.matrix[:, j]]
         return row_keys(matrix)
 
-    def phenotype_table(self):
-        """Every combination's phenotype columns as a pyarrow table (row i: combination i):
-        text as dictionaries of the values seen so far (null: missing), numbers as float."""
+    def phenotype_table(self, combinations: np.ndarray):
+        """The phenotype columns of ``combinations`` as a pyarrow table (row i:
+        ``combinations[i]``): text as dictionaries of the values seen so far (null:
+        missing), numbers as float."""
         import pyarrow as pa
 
         columns = {}
         for name, column in self.phenotypes.items():
             if column.text:
-                index = column.values.astype(np.int32)
+                index = column.values[combinations].astype(np.int32)
                 columns[name] = pa.DictionaryArray.from_arrays(
                     pa.array(index, mask=index < 0), pa.array(column.uniques, type=pa.string()))
             else:
-                columns[name] = pa.array(column.values, type=pa.float64(), from_pandas=True)
+                columns[name] = pa.array(column.values[combinations], type=pa.float64(),
+                                         from_pandas=True)
         return pa.table(columns)
 
     def coded(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -259,9 +270,7 @@ class Combined:
     def count(self, added: Added, summary: Summary) -> None:
         """Add a chunk's samples to the summary's phenotype and flag counts (in the chunk's
         size: by its distinct combinations)."""
-        per = np.bincount(added.combination)  # samples per combination (a count, no sort)
-        comb = np.flatnonzero(per)
-        per = per[comb]
+        comb, _, per = added.distinct
         coded = self.coded()
         for col in self.phenotypes:
             if col.endswith(".phenotype"):
@@ -391,13 +400,14 @@ def _write(table, path: Path) -> None:
                    write_statistics=[c for c in table.column_names if c == "combination"])
 
 
-def _write_samples(ids, combination, phenotypes, path: Path) -> None:
-    """The samples table: each sample's id, combination and its combination's row of
-    ``phenotypes`` (an Arrow take, without the GIL, in the writing thread)."""
+def _write_samples(ids, combination, phenotypes, row, path: Path) -> None:
+    """The samples table: each sample's id, combination and its row of ``phenotypes`` (the
+    chunk's combinations; ``row``: each sample's, taken by Arrow without the GIL in the
+    writing thread)."""
     import pyarrow as pa
 
     if phenotypes.num_columns:
-        phenotypes = phenotypes.take(combination)
+        phenotypes = phenotypes.take(row)
     _write(pa.table({"sample_id": ids, "combination": combination,
                      **dict(zip(phenotypes.column_names, phenotypes.columns, strict=True))}),
            path)
@@ -429,10 +439,13 @@ class StoreWriter:
 
         name = f"part-{self.part:05d}.parquet"
         self._raise_failed()
+        comb, row, _ = added.distinct
         self._pending += [
             self._writes.submit(_write_samples, pa.array(added.sample_ids, type=pa.string()),
                                 pa.array(added.combination, type=pa.int64()),
-                                combined.phenotype_table(), self.folder / "samples" / name),
+                                combined.phenotype_table(comb),
+                                pa.array(row, type=pa.int64()),
+                                self.folder / "samples" / name),
             self._writes.submit(_write, _arrow(added.flags), self.folder / "flags" / name),
             self._writes.submit(pq.write_table, _arrow(added.messages, plain=("message",)),
                                 self.folder / "messages" / name)]

@@ -330,12 +330,16 @@ def drug_codes(kb: KnowledgeBase, names: np.ndarray) -> np.ndarray:
     return kb.drug_index.get_indexer(pd.Index(names, dtype=object))
 
 
-def coded_pairs(kb: KnowledgeBase, frame: PatientFrame, table: str
+def coded_pairs(kb: KnowledgeBase, frame: PatientFrame, table: str,
+                known: tuple[np.ndarray, np.ndarray] | None = None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """The rows and drug codes (:func:`drug_codes`) of a frame's pair table ('candidate',
-    'current', 'tolerated' or 'taken'), made once per frame."""
+    'current', 'tolerated' or 'taken'), made once per frame (``known``: the rows and codes
+    the table was made from, kept as they are)."""
     key = (f"{table} codes", kb.sha256)
-    if key not in frame.memo:
+    if known is not None:
+        frame.memo[key] = known
+    elif key not in frame.memo:
         rows, drugs = getattr(frame, f"{table}_pairs")
         frame.memo[key] = (rows, drug_codes(kb, drugs).astype(np.int64))
     return frame.memo[key]
@@ -667,8 +671,7 @@ def with_other_drugs(kb: KnowledgeBase, frame: PatientFrame) -> PatientFrame:
         other[rows[codes >= 0], codes[codes >= 0]] = False
     rows, at = np.nonzero(other[:, asm])
     judged = _judging(frame, _pairs(rows, kb.drug_names[asm[at]]))
-    judged.memo[("candidate codes", kb.sha256)] = (rows.astype(np.int64), asm[at].astype(
-        np.int64))  # the codes the names were made from
+    coded_pairs(kb, judged, "candidate", (rows.astype(np.int64), asm[at].astype(np.int64)))
     return judged
 
 

@@ -251,7 +251,7 @@ def _fill(template: str, frame: PatientFrame, rows: np.ndarray, drugs: np.ndarra
     parts, columns = [codes], []  # what is combined; each placeholder's column (or None)
     for name in names:
         col = column(gene, _CALL_FIELDS[name]) if gene else ""
-        values = frame.arrays.call(col) if gene else None
+        values = frame.arrays.call(col) if col else None
         columns.append(values)
         if values is None:
             parts.append(np.full(len(rows), None, dtype=object))
