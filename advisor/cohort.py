@@ -167,17 +167,19 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
     rows."""
     chunk = chunk.reset_index(drop=True)
     ids, blank, errors = row_ids(chunk, start_row)
+    cells = chunk[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in chunk else ids
+    unusable = _unusable(chunk, cells, start_row, errors)
     judged_columns = [c for c in chunk.columns if c != ID_COLUMN]
-    coded = {c: codable(chunk[c]) for c in judged_columns}
+    # (the reader's reasons are reported above: as a column, only whether a row has one)
+    coded = {c: unusable if c == ROW_ERROR else codable(chunk[c]) for c in judged_columns}
     raw, first = row_groups(list(coded.values()))
     keys, known = _seen_before(chunk, coded, first, seen)
-    fresh = np.flatnonzero(known < 0)  # the distinct rows checked here
+    fresh = np.flatnonzero((known < 0) & ~unusable[first])  # the distinct rows checked here
     distinct = text_frame({c: text_cells(chunk[c].array[first[fresh]]) for c in judged_columns})
     checked = check_table(kb, distinct)
     of_fresh = np.full(len(first), -1, dtype=np.int64)
     of_fresh[fresh] = np.arange(len(fresh))
-    raw_fresh = of_fresh[raw]  # each row's position among the checked (-1: seen before)
-    cells = chunk[ID_COLUMN].to_numpy(dtype=object) if ID_COLUMN in chunk else ids
+    raw_fresh = of_fresh[raw]  # each row's position among the checked (-1: not checked)
     bad = np.zeros(len(distinct), dtype=bool)
     for err in checked.errors:
         errors.append(spread_errors(err, raw_fresh, cells, start_row))
@@ -224,6 +226,25 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
                 known=None if seen is None else row_known[good],
                 checked_keys=None if keys is None else [keys[i] for i in fresh.tolist()],
                 checked_combination=of_distinct[:-1])
+
+
+def _unusable(chunk: pd.DataFrame, cells: np.ndarray, start_row: int,
+              errors: list[pd.DataFrame]) -> np.ndarray:
+    """The rows the reader could not use (their reason in :data:`ROW_ERROR`); their errors
+    are appended to ``errors`` as they are (each row's own reason: such rows are neither
+    checked nor judged)."""
+    if ROW_ERROR not in chunk:
+        return np.zeros(len(chunk), dtype=bool)
+    problems = chunk[ROW_ERROR].to_numpy(dtype=object)
+    unusable = pd.notna(problems)
+    where = np.flatnonzero(unusable)
+    if len(where):
+        field_names, values, messages = (np.array(cells_of, dtype=object)
+                                         for cells_of in zip(*problems[where], strict=True))
+        errors.append(pd.DataFrame({
+            "row": where + start_row + 1, "sample_id": cells[where], "field": field_names,
+            "value": bounded(values), "error": bounded(messages, MESSAGE_CHARS)}))
+    return unusable
 
 
 def _seen_before(chunk: pd.DataFrame, coded: dict[str, np.ndarray | pd.Categorical],

@@ -2,13 +2,17 @@
 workers) side by side with the floor of reading the same file.
 
 Generates synthetic cohorts (CSV) of the given sizes, then runs, each in a fresh process:
-``pandas.read_csv`` and ``pyarrow.csv.read_csv`` of the file (the floors), ``advisor
-screen`` with the pandas engine (result store; with ``--long`` also the long table) and with
-the Dask engine on a local cluster of 1 and 2 worker processes. Prints seconds, the ratio
-to each floor, samples per second, and peak resident memory of the main process, of each
-worker and summed over the run's processes (sampled every 20 ms). As the floors import
-pandas and pyarrow before their clock starts, the screen's modules are imported and the
-knowledge base is loaded before its clock starts; the Dask cluster's start-up is timed.
+``pandas.read_csv`` and ``pyarrow.csv.read_csv`` of the file (the floors); the per-sample
+floor, the work any screen of the file does for each sample whatever it judges (pyarrow's
+parser with every column dictionary-encoded, repeated ids found by 64-bit hash, each row's
+combination of values numbered, sample ids and combinations written to Parquet; no
+validation, no rules); ``advisor screen`` with the pandas engine (result store; with
+``--long`` also the long table) and with the Dask engine on a local cluster of 1 and 2
+worker processes. Prints seconds, the ratio to ``pandas.read_csv``, to pyarrow's reader and
+to the per-sample floor, samples per second, and peak resident memory of the main process,
+of each worker and summed over the run's processes (sampled every 20 ms). As the floors
+import pandas and pyarrow before their clock starts, the screen's modules are imported and
+the knowledge base is loaded before its clock starts; the Dask cluster's start-up is timed.
 
 The default cohort has the columns of the issue's measurements (genotypes, seizure types,
 current medications); ``--clinical`` adds ages, weights, kidney and liver function,
@@ -44,6 +48,31 @@ if __name__ == "__main__":
         import pyarrow.csv as pc
         start = time.perf_counter()
         n = len(pd.read_csv(cohort)) if mode == "read_csv" else pc.read_csv(cohort).num_rows
+    elif mode == "per_sample":
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.csv as pc
+        import pyarrow.parquet as pq
+        start = time.perf_counter()
+        with cohort.open() as handle:
+            names = handle.readline().rstrip("\n").split(",")
+        text = pa.dictionary(pa.int32(), pa.string())
+        table = pc.read_csv(cohort, convert_options=pc.ConvertOptions(column_types={
+            c: pa.string() if c == "sample_id" else text for c in names}))
+        table = table.unify_dictionaries().combine_chunks()
+        ids = table.column("sample_id").chunk(0)
+        hashes = pd.util.hash_array(ids.to_numpy(zero_copy_only=False), categorize=False)
+        repeated = pd.Index(hashes).duplicated()
+        key = np.zeros(table.num_rows, dtype=np.int64)
+        for c in names[1:]:
+            column = table.column(c).chunk(0)
+            codes = column.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            key = key * (len(column.dictionary) + 1) + codes.astype(np.int64) + 1
+        combination = pd.factorize(key)[0].astype(np.int32)
+        pq.write_table(pa.table({"sample_id": ids.filter(pa.array(~repeated)),
+                                 "combination": combination[~repeated]}), out)
+        n = table.num_rows
     else:
         from advisor.cohort import screen
         from advisor.cohort_dask import screen_dask
@@ -154,9 +183,10 @@ def main() -> None:
     parser.add_argument("--clinical", action="store_true",
                         help="cohort with clinical columns (see the module docstring)")
     args = parser.parse_args()
-    modes = ["read_csv", "pyarrow", "pandas", *(["long"] if args.long else []), "dask1",
-             "dask2"]
+    modes = ["read_csv", "pyarrow", "per_sample", "pandas", *(["long"] if args.long else []),
+             "dask1", "dask2"]
     labels = {"read_csv": "pandas.read_csv", "pyarrow": "pyarrow.csv.read_csv",
+              "per_sample": "per-sample floor",
               "pandas": "screen, pandas engine", "long": "screen, pandas, --long",
               "dask1": "screen, Dask 1 worker", "dask2": "screen, Dask 2 workers"}
     print(f"cohort: {'clinical' if args.clinical else 'genotypes, seizure types, medications'}"
@@ -168,7 +198,8 @@ def main() -> None:
             mib = cohort.stat().st_size / 2**20
             print(f"\nn = {n:,} samples ({mib:.0f} MiB CSV)")
             print(f"  {'':<24}{'seconds':>8}{'x read_csv':>11}{'x pyarrow':>10}"
-                  f"{'samples/s':>12}{'main MiB':>9}{'summed MiB':>11}  workers' MiB")
+                  f"{'x per-sample':>13}{'samples/s':>12}{'main MiB':>9}{'summed MiB':>11}"
+                  "  workers' MiB")
             results = {}
             for mode in modes:
                 out = Path(tmp) / f"out_{mode}_{n}{'.parquet' if mode == 'long' else ''}"
@@ -176,10 +207,12 @@ def main() -> None:
                 best = min(runs, key=lambda r: r["seconds"])
                 assert best["n"] == n, best
                 results[mode] = best
-                base, arrow = results["read_csv"]["seconds"], results.get("pyarrow", best)
+                ratios = [f"{best['seconds'] / results[floor]['seconds']:.1f}x"
+                          if floor in results else "-"
+                          for floor in ("read_csv", "pyarrow", "per_sample")]
                 workers = ", ".join(f"{m:.0f}" for m in best["others_mib"][:4]) or "-"
-                print(f"  {labels[mode]:<24}{best['seconds']:8.2f}"
-                      f"{best['seconds'] / base:10.1f}x{best['seconds'] / arrow['seconds']:9.1f}x"
+                print(f"  {labels[mode]:<24}{best['seconds']:8.2f}{ratios[0]:>11}"
+                      f"{ratios[1]:>10}{ratios[2]:>13}"
                       f"{n / best['seconds']:12,.0f}{best['main_mib']:9.0f}"
                       f"{best['summed_mib']:11.0f}  {workers}")
 

@@ -142,3 +142,44 @@ def test_a_range_is_cleaned_of_blank_lines_only_when_it_holds_one():
         ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1
         cleaned = drop_blank_lines(data, b"\0\n", b"")
         assert csv_ranges._has_blank_line(data, ends) == (cleaned != data), data
+
+
+@pytest.mark.parametrize("columns", [1, 2, 3, 4])
+def test_rows_with_a_wrong_number_of_fields_are_found_as_the_parser_finds_them(
+        monkeypatch, columns):
+    """A range holding rows with a wrong number of fields: the rows found by counting
+    separators, their numbers and texts, and the rows kept, equal what pyarrow gives when it
+    numbers them on one thread, on random ranges of short rows of letters, separators,
+    spaces, tabs, CR and LF; the one-thread parse is not needed."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    from advisor.inputs.text_tables import _BadRows, csv_options
+
+    names = ["sample_id", "a", "b", "c"][:columns]
+    reads = []
+    read = csv_ranges._read
+
+    def counting(data, names, sep, handler, threads):
+        reads.append(threads)
+        return read(data, names, sep, handler, threads)
+
+    monkeypatch.setattr(csv_ranges, "_read", counting)
+    rng = np.random.default_rng(columns)
+    alphabet = np.frombuffer(b"ab,;\t \r\n", dtype=np.uint8)
+    checked = 0
+    for _ in range(1_500):
+        data = rng.choice(alphabet, size=rng.integers(1, 60),
+                          p=[.25, .15, .2, .05, .05, .05, .1, .15]).tobytes()
+        expected = _BadRows(",")
+        try:
+            table = pcsv.read_csv(pa.py_buffer(data), **csv_options(names, ",", expected))
+        except pa.ArrowInvalid:
+            continue  # e.g. no row at all
+        reads.clear()
+        batch, bad = csv_ranges._parse(data, names, ",")
+        assert bad == expected.rows, data
+        assert ([] if batch is None else batch.to_pylist()) == table.to_pylist(), data
+        assert False not in reads, data  # parsed on every core
+        checked += bool(bad)
+    assert checked > 500

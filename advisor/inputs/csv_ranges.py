@@ -25,6 +25,7 @@ from advisor.inputs.text_tables import (
     _BadRows,
     _Cells,
     _with_bad_rows,
+    bad_row_message,
     batch_cells,
     csv_frames,
     csv_options,
@@ -36,7 +37,7 @@ from advisor.inputs.text_tables import (
 from advisor.outputs import signals_held
 
 READ = 1 << 24  # bytes read from the file at a time
-LF = 10
+LF, CR = 10, 13
 
 
 class _Rest:
@@ -110,22 +111,94 @@ def _utf8(data: bytes) -> bytes:
     return data
 
 
-def _parse(data: bytes, names: list[str], sep: str) -> tuple[Any, list[tuple[int, str, str]]]:
-    """A range's rows as one record batch (None when no row parsed) and its bad rows, as
-    (line number in the range, text, reason)."""
+class _Stop:
+    """pyarrow's handler of rows with a wrong number of fields that stops the parse at the
+    first: a range that holds one is parsed again without them (see :func:`_counted`)."""
+
+    def __init__(self) -> None:
+        self.called = False
+
+    def __call__(self, row: Any) -> str:
+        self.called = True
+        return "error"
+
+
+def _read(data: bytes, names: list[str], sep: str, handler: Any, threads: bool) -> Any:
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
-    for threads in (True, False):
-        handler = _BadRows(sep)
-        with signals_held():
-            table = pcsv.read_csv(pa.py_buffer(data), **csv_options(names, sep, handler,
-                                                                     threads))
-        handler.reraise()
-        if not handler.rows or not threads:  # rows are numbered on one thread only
-            break
+    with signals_held():
+        return pcsv.read_csv(pa.py_buffer(data), **csv_options(names, sep, handler, threads))
+
+
+def _parse(data: bytes, names: list[str], sep: str) -> tuple[Any, list[tuple[int, str, str]]]:
+    """A range's rows as one record batch (None when no row parsed) and its bad rows, as
+    (row number in the range, text, reason)."""
+    import pyarrow as pa
+
+    stop = _Stop()
+    try:
+        table, bad = _read(data, names, sep, stop, threads=True), []
+    except pa.ArrowInvalid:
+        if not stop.called:
+            raise
+        table, bad = _counted(data, names, sep)
     batches = table.unify_dictionaries().combine_chunks().to_batches()
-    return (batches[0] if batches else None), handler.rows
+    return (batches[0] if batches else None), bad
+
+
+def _counted(data: bytes, names: list[str], sep: str) -> tuple[Any, list[tuple[int, str, str]]]:
+    """A range holding rows with a wrong number of fields: its rows, and those rows found by
+    counting separators (a range holds no quote, so a row's fields are its separators plus
+    one). Their text is replaced by empty fields, so that every row keeps its number, and
+    the rest is parsed on every core (pyarrow numbers bad rows only on one thread, and calls
+    Python for each); when the parser disagrees, it numbers them itself, on one thread."""
+    import pyarrow as pa
+
+    arr = np.frombuffer(data, dtype=np.uint8)
+    starts, ends = _rows(arr, data)
+    seps = np.flatnonzero(arr == ord(sep))
+    fields = np.searchsorted(seps, ends) - np.searchsorted(seps, starts) + 1
+    # an empty row is a row of empty cells to pyarrow, not a bad row
+    bad = np.flatnonzero((fields != len(names)) & (ends > starts))
+    # the text around the bad rows' text: from 0 to the first's start, from its end to the
+    # second's start, ..., from the last's end to the end
+    around = np.concatenate([[0], np.column_stack([starts[bad], ends[bad]]).ravel(),
+                             [len(data)]]).tolist()
+    kept = [data[a:b] for a, b in zip(around[::2], around[1::2], strict=True)]
+    filler = (sep * (len(names) - 1) or " ").encode()  # no line break: no row joins another
+    handler = _BadRows(sep)
+    table = _read(filler.join(kept), names, sep, handler, threads=True)
+    handler.reraise()
+    if handler.rows or table.num_rows != len(starts):
+        handler = _BadRows(sep)
+        table = _read(data, names, sep, handler, threads=False)
+        handler.reraise()
+        return table, handler.rows
+    keep = np.ones(len(starts), dtype=bool)
+    keep[bad] = False
+    texts = [data[a:b].decode() for a, b in zip(around[1:-1:2], around[2:-1:2], strict=True)]
+    return table.filter(pa.array(keep)), [
+        (i + 1, text, bad_row_message(n, len(names), text, sep))
+        for i, n, text in zip(bad.tolist(), fields[bad].tolist(), texts, strict=True)]
+
+
+def _rows(arr: np.ndarray, data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Where each row of a range starts and where its text ends, as pyarrow cuts rows: at a
+    line feed, a CR LF or a lone CR (a last row may lack one)."""
+    lf = arr == LF
+    if b"\r" in data:
+        cr = arr == CR
+        cr_lf = np.zeros(len(arr), dtype=bool)
+        cr_lf[:-1] = cr[:-1] & lf[1:]
+        breaks = np.flatnonzero(lf | (cr & ~cr_lf))
+        ends = breaks - (cr_lf[breaks - 1] & (breaks > 0))  # a CR LF's CR is not text
+    else:
+        breaks = ends = np.flatnonzero(lf)
+    starts = np.append(0, breaks + 1)
+    if starts[-1] == len(arr):
+        return starts[:-1], ends
+    return starts, np.append(ends, len(arr))
 
 
 def range_frames(read: Callable[[int], bytes], names: list[str], sep: str, name: str,

@@ -322,10 +322,12 @@ def _with_bad_rows(cells: _Cells, names: list[str], bad: list[tuple[int, str, st
         return text_frame({**{name: cells.columns[name] for name in names},
                            ROW_ERROR: cells.problems})
     total = n_good + len(bad)
-    positions: list[int] = []
-    for number, _, _ in sorted(bad):  # per bad row
-        low = positions[-1] + 1 if positions else 0
-        positions.append(min(max(number - start, low), total - len(bad) + len(positions)))
+    bad = sorted(bad)
+    # each at its number, after the one before it and leaving room for the ones after it
+    # (pyarrow's numbers can be off for rows it read ahead)
+    numbers = np.fromiter((number for number, _, _ in bad), dtype=np.int64, count=len(bad))
+    shifted = np.maximum.accumulate(np.maximum(numbers - start - np.arange(len(bad)), 0))
+    positions = np.minimum(shifted, n_good) + np.arange(len(bad))
     is_bad = np.zeros(total, dtype=bool)
     is_bad[positions] = True
     data: dict[str, np.ndarray | pd.Categorical] = {
@@ -333,8 +335,8 @@ def _with_bad_rows(cells: _Cells, names: list[str], bad: list[tuple[int, str, st
         for name in names}
     problems = np.full(total, None, dtype=object)
     problems[~is_bad] = cells.problems
-    for pos, (_, text, message) in zip(positions, sorted(bad), strict=True):
-        problems[pos] = ("row", one_line(text, PREVIEW), message)
+    problems[positions] = _objects([("row", one_line(text, PREVIEW), message)
+                                    for _, text, message in bad])
     data[ROW_ERROR] = problems
     return text_frame(data)
 
@@ -353,6 +355,24 @@ def _bad_rows_of_batch(bad: list[tuple[int, str, str]], start: int, good: int
     return here
 
 
+def bad_row_message(fields: int, expected: int, text: str, sep: str) -> str:
+    """Why a row with ``fields`` fields (its text ``text``) cannot be used."""
+    message = f"{'1 field' if fields == 1 else f'{fields} fields'} where the header has " \
+        f"{expected}"
+    if fields == 1:
+        for other, shown in ID_SEPARATORS.items():
+            if other != sep and other in text:
+                return f"{message} (is this row separated by {shown}?)"
+    return message
+
+
+def _objects(items: list[Any]) -> np.ndarray:
+    """``items`` (tuples, say) as a one-dimensional array of objects."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
 class _BadRows:
     """pyarrow's handler of rows with a wrong number of fields: each is kept as (number,
     text, reason). pyarrow calls it from C and drops what it raises, so an exception there
@@ -365,14 +385,8 @@ class _BadRows:
 
     def __call__(self, row: Any) -> str:
         try:
-            fields = "1 field" if row.actual_columns == 1 else f"{row.actual_columns} fields"
-            message = f"{fields} where the header has {row.expected_columns}"
-            if row.actual_columns == 1:
-                for other, shown in ID_SEPARATORS.items():
-                    if other != self.sep and other in row.text:
-                        message += f" (is this row separated by {shown}?)"
-                        break
-            self.rows.append((int(row.number or 0), row.text, message))
+            self.rows.append((int(row.number or 0), row.text, bad_row_message(
+                row.actual_columns, row.expected_columns, row.text, self.sep)))
         except BaseException as exc:
             self.raised.append(exc)
         return "skip"
