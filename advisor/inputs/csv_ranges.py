@@ -178,9 +178,12 @@ def _counted(data: bytes, names: list[str], sep: str) -> tuple[Any, list[tuple[i
     keep = np.ones(len(starts), dtype=bool)
     keep[bad] = False
     texts = [data[a:b].decode() for a, b in zip(around[1:-1:2], around[2:-1:2], strict=True)]
-    return table.filter(pa.array(keep)), [
-        (i + 1, text, bad_row_message(n, len(names), text, sep))
-        for i, n, text in zip(bad.tolist(), fields[bad].tolist(), texts, strict=True)]
+    counts = fields[bad]
+    reasons = {n: bad_row_message(n, len(names), "", sep) for n in set(counts.tolist()) - {1}}
+    messages = [reasons[n] if n != 1 else bad_row_message(1, len(names), text, sep)
+                for n, text in zip(counts.tolist(), texts, strict=True)]
+    return table.filter(pa.array(keep)), list(zip((bad + 1).tolist(), texts, messages,
+                                                  strict=True))
 
 
 def _rows(arr: np.ndarray, data: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -230,7 +233,7 @@ def range_frames(read: Callable[[int], bytes], names: list[str], sep: str, name:
                 continue
             raise error from None
         cells = _Cells(0) if batch is None else batch_cells(batch, names, sep, categorical)
-        frame = _with_bad_rows(cells, names, [(n + start - 1, t, m) for n, t, m in bad], start)
+        frame = _with_bad_rows(cells, names, bad, 1)  # (numbered from the range's first row)
         start += len(frame)
         yield frame
 

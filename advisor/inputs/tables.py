@@ -30,6 +30,7 @@ from advisor.inputs.text_tables import (
     MAX_COLUMNS,
     PREVIEW,
     ROW_ERROR,
+    _objects,
     concat_text,
     csv_frames,
     placed,
@@ -129,14 +130,17 @@ class RowChecker:
         rows = np.arange(self.next_row, self.next_row + len(frame))
         self.next_row += len(frame)
         problems = frame[ROW_ERROR].to_numpy(dtype=object, copy=True)
+        repeated = np.zeros(len(frame), dtype=bool)
         if ID_COLUMN in frame:
             ids = frame[ID_COLUMN].to_numpy(dtype=object)  # text, or None when blank
             take = np.flatnonzero(pd.isna(problems) & np.not_equal(ids, None))
-            self._duplicates(ids[take], rows[take], take, problems)
-        return without_bad_cells(frame, problems)
+            repeated[take] = self._duplicates(ids[take], rows[take], take, problems)
+        return without_bad_cells(frame, problems, repeated)
 
     def _duplicates(self, ids: np.ndarray, rows: np.ndarray, where: np.ndarray,
-                    problems: np.ndarray) -> None:
+                    problems: np.ndarray) -> np.ndarray:
+        """Which of ``ids`` (at ``where`` in the chunk, rows ``rows``) repeat an earlier id;
+        their problems are set."""
         hashes = pd.util.hash_array(ids, categorize=False)
         order = np.argsort(hashes)  # the kept ids are looked up in hash order (fast)
         ordered = hashes[order]
@@ -151,18 +155,23 @@ class RowChecker:
         repeated = earlier | later
         if repeated.any():
             group_first = pd.Series(rows).groupby(hashes).transform("min").to_numpy()
-            for j in np.flatnonzero(repeated):  # per bad row
-                first = self.first[at[j]] if earlier[j] else group_first[j]
-                problems[where[j]] = (ID_COLUMN, one_line(str(ids[j]), PREVIEW),
-                                      f"duplicate sample_id (first at row {first})")
+            again = np.flatnonzero(repeated)
+            first = np.where(earlier[again], self.first[at[again]] if len(self.seen) else 0,
+                             group_first[again])
+            problems[where[again]] = _objects([
+                (ID_COLUMN, text if len(text) <= PREVIEW and text.isprintable() else one_line(
+                    text, PREVIEW), f"duplicate sample_id (first at row {row})")
+                for text, row in zip(map(str, ids[again].tolist()), first.tolist(), strict=True)])
         new = ~repeated[order]  # new ids, in hash order
         self.seen = np.insert(self.seen, place[new], hashes[order[new]])
         self.first = np.insert(self.first, place[new], rows[order[new]])
+        return repeated
 
 
-def without_bad_cells(frame: pd.DataFrame, problems: np.ndarray) -> pd.DataFrame:
+def without_bad_cells(frame: pd.DataFrame, problems: np.ndarray,
+                      repeated: np.ndarray | None = None) -> pd.DataFrame:
     """The frame with ``problems`` as its :data:`ROW_ERROR` and every cell of a row that
-    cannot be used emptied (a repeated id keeps its id)."""
+    cannot be used emptied (``repeated``: rows with a repeated id, which keep their id)."""
     bad = pd.notna(problems)
     if not bad.any():
         return frame
@@ -170,8 +179,7 @@ def without_bad_cells(frame: pd.DataFrame, problems: np.ndarray) -> pd.DataFrame
     for name in frame.columns:
         if name == ID_COLUMN:
             cells = text_cells(frame[name]).copy()
-            keep = np.array([p[2].startswith("duplicate") for p in problems[bad]])
-            cells[np.flatnonzero(bad)[~keep]] = None
+            cells[bad if repeated is None else bad & ~repeated] = None
             columns[name] = cells
         elif name != ROW_ERROR:
             columns[name] = placed(frame[name].array[~bad], ~bad)

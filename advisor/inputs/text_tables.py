@@ -335,8 +335,9 @@ def _with_bad_rows(cells: _Cells, names: list[str], bad: list[tuple[int, str, st
         for name in names}
     problems = np.full(total, None, dtype=object)
     problems[~is_bad] = cells.problems
-    problems[positions] = _objects([("row", one_line(text, PREVIEW), message)
-                                    for _, text, message in bad])
+    problems[positions] = _objects([
+        ("row", text if len(text) <= PREVIEW and text.isprintable() else one_line(
+            text, PREVIEW), message) for _, text, message in bad])
     data[ROW_ERROR] = problems
     return text_frame(data)
 
