@@ -28,12 +28,12 @@ from advisor.inputs.csv_ranges import plain_csv_frames
 from advisor.inputs.text_tables import (
     ID_COLUMN,
     MAX_COLUMNS,
-    PREVIEW,
     ROW_ERROR,
     _objects,
     concat_text,
     csv_frames,
     placed,
+    shown,
     text_cells,
     text_frame,
 )
@@ -159,9 +159,8 @@ class RowChecker:
             first = np.where(earlier[again], self.first[at[again]] if len(self.seen) else 0,
                              group_first[again])
             problems[where[again]] = _objects([
-                (ID_COLUMN, text if len(text) <= PREVIEW and text.isprintable() else one_line(
-                    text, PREVIEW), f"duplicate sample_id (first at row {row})")
-                for text, row in zip(map(str, ids[again].tolist()), first.tolist(), strict=True)])
+                (ID_COLUMN, shown(str(text)), f"duplicate sample_id (first at row {row})")
+                for text, row in zip(ids[again].tolist(), first.tolist(), strict=True)])
         new = ~repeated[order]  # new ids, in hash order
         self.seen = np.insert(self.seen, place[new], hashes[order[new]])
         self.first = np.insert(self.first, place[new], rows[order[new]])

@@ -335,9 +335,7 @@ def _with_bad_rows(cells: _Cells, names: list[str], bad: list[tuple[int, str, st
         for name in names}
     problems = np.full(total, None, dtype=object)
     problems[~is_bad] = cells.problems
-    problems[positions] = _objects([
-        ("row", text if len(text) <= PREVIEW and text.isprintable() else one_line(
-            text, PREVIEW), message) for _, text, message in bad])
+    problems[positions] = _objects([("row", shown(text), message) for _, text, message in bad])
     data[ROW_ERROR] = problems
     return text_frame(data)
 
@@ -365,6 +363,12 @@ def bad_row_message(fields: int, expected: int, text: str, sep: str) -> str:
             if other != sep and other in text:
                 return f"{message} (is this row separated by {shown}?)"
     return message
+
+
+def shown(text: str) -> str:
+    """A cell or row as an error shows it: on one line, cut at :data:`PREVIEW` characters
+    (as it is when it is short and printable, the common case)."""
+    return text if len(text) <= PREVIEW and text.isprintable() else one_line(text, PREVIEW)
 
 
 def _objects(items: list[Any]) -> np.ndarray:
