@@ -42,6 +42,7 @@ from advisor.inputs.cohort import (
     bounded,
     check_columns,
     check_table,
+    reader_errors,
 )
 from advisor.inputs.sources import cohort_rows, source_kind
 from advisor.inputs.tables import read_chunks
@@ -230,20 +231,14 @@ def screen_chunk(kb: KnowledgeBase, chunk: pd.DataFrame, start_row: int,
 
 def _unusable(chunk: pd.DataFrame, cells: np.ndarray, start_row: int,
               errors: list[pd.DataFrame]) -> np.ndarray:
-    """The rows the reader could not use (their reason in :data:`ROW_ERROR`); their errors
-    are appended to ``errors`` as they are (each row's own reason: such rows are neither
-    checked nor judged)."""
-    if ROW_ERROR not in chunk:
-        return np.zeros(len(chunk), dtype=bool)
-    problems = chunk[ROW_ERROR].to_numpy(dtype=object)
-    unusable = pd.notna(problems)
-    where = np.flatnonzero(unusable)
+    """The rows the reader could not use; their errors (each row's own reason: such rows
+    are neither checked nor judged) are appended to ``errors``."""
+    where, found = reader_errors(chunk)
     if len(where):
-        field_names, values, messages = (np.array(cells_of, dtype=object)
-                                         for cells_of in zip(*problems[where], strict=True))
-        errors.append(pd.DataFrame({
-            "row": where + start_row + 1, "sample_id": cells[where], "field": field_names,
-            "value": bounded(values), "error": bounded(messages, MESSAGE_CHARS)}))
+        errors.append(pd.DataFrame({"row": where + start_row + 1, "sample_id": cells[where],
+                                    **found}))
+    unusable = np.zeros(len(chunk), dtype=bool)
+    unusable[where] = True
     return unusable
 
 

@@ -269,18 +269,27 @@ def _check_across(c: _Checker, context: dict[str, pd.Series], clinical: pd.DataF
         c.error(problem.mask, problem.field, shown, problem.messages)
 
 
+def reader_errors(table: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """The rows of ``table`` the table reader could not use (their reason in
+    :data:`ROW_ERROR`): where they are, and their 'field', 'value' and 'error' columns."""
+    problems = (table[ROW_ERROR].to_numpy(dtype=object) if ROW_ERROR in table
+                else np.empty(0, dtype=object))
+    where = np.flatnonzero(pd.notna(problems))
+    fields, values, messages = ((np.array(cells, dtype=object) for cells in zip(
+        *problems[where], strict=True)) if len(where) else
+        (np.empty(0, dtype=object) for _ in range(3)))
+    return where, pd.DataFrame({"field": fields, "value": bounded(values),
+                                "error": bounded(messages, MESSAGE_CHARS)})
+
+
 def _reader_errors(c: _Checker) -> np.ndarray:
     """Rows the table reader could not use (:data:`ROW_ERROR`) as errors; their mask."""
-    if ROW_ERROR not in c.table:
-        return np.zeros(len(c.table), dtype=bool)
-    problems = c.table[ROW_ERROR].to_numpy(dtype=object)
-    bad = pd.notna(problems)
-    where = np.flatnonzero(bad)
-    fields, values, messages = (np.full(len(problems), None, dtype=object) for _ in range(3))
-    for i in where:  # per bad row
-        fields[i], values[i], messages[i] = problems[i]
-    for field_name in dict.fromkeys(fields[where]):
-        c.error(bad & (fields == field_name), field_name, values, messages)
+    where, found = reader_errors(c.table)
+    bad = np.zeros(len(c.table), dtype=bool)
+    if len(where):
+        bad[where] = True
+        c.errors.append(pd.DataFrame({"row": c.rows[where],
+                                      "sample_id": bounded(c.id_cells[where]), **found}))
     return bad
 
 
